@@ -1,0 +1,97 @@
+# speechwatch — one non-recursive Makefile.
+#
+#   make              build/speechwatch
+#   make check        unit tests (Check) and end-to-end tests against local servers
+#   make check-asan   the same, built with AddressSanitizer + UBSan (in build/asan/)
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make deps         install the Debian packages (apt-get, via sudo when not root)
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SYSCONFDIR ?= /etc
+BUILD    ?= build
+CC       ?= gcc
+VERSION  := 0.1.0
+
+# Debian 12 ships no .pc file for libev or libstemmer; fall back to -l.
+PKGS := libcurl libxml-2.0 sqlite3 jansson inih libutf8proc libsystemd libcrypto zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) \
+	$(shell pkg-config --libs libev 2>/dev/null || echo -lev) \
+	$(shell pkg-config --libs libstemmer 2>/dev/null || echo -lstemmer) -lm
+CHECK_LIBS := $(shell pkg-config --libs check)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wwrite-strings -Wpointer-arith -Wcast-qual -Wvla -Wno-format-nonliteral
+OPT  ?= -O2
+SAN  ?=
+CFLAGS_ALL := -std=c11 $(OPT) -g $(WARN) -D_GNU_SOURCE -DSW_VERSION='"$(VERSION)"' \
+	-I. $(PKG_CFLAGS) $(SAN) $(CFLAGS)
+LDFLAGS_ALL := $(SAN) $(LDFLAGS)
+
+# Sources per module. Each folder is one module; daemon/main.c holds main().
+COMMON_SRC  := $(sort $(wildcard common/*.c))
+CONFIG_SRC  := $(sort $(wildcard config/*.c))
+FETCH_SRC   := $(sort $(wildcard fetch/*.c))
+ANALYZE_SRC := $(sort $(wildcard analyze/*.c))
+NOTIFY_SRC  := $(sort $(wildcard notify/*.c))
+DAEMON_SRC  := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
+LIB_SRC := $(COMMON_SRC) $(CONFIG_SRC) $(FETCH_SRC) $(ANALYZE_SRC) $(NOTIFY_SRC) $(DAEMON_SRC)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+BIN := $(BUILD)/speechwatch
+
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libspeechwatch.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/daemon/main.o $(BUILD)/libspeechwatch.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libspeechwatch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
+
+tests: $(BIN) $(TEST_BIN)
+
+check: tests
+	@bash tests/run-all $(BUILD)
+
+check-asan:
+	$(MAKE) BUILD=build/asan OPT=-O1 \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
+
+deps:
+	@bash .ci/deps
+
+format:
+	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(wildcard */*.h)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/share/speechwatch/themes $(DESTDIR)$(SYSCONFDIR)/speechwatch
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/speechwatch
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/speechwatch.service.in \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
+	install -m 0644 config/speechwatch.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf.example
+	install -m 0644 $(wildcard config/themes/*.conf) $(DESTDIR)$(PREFIX)/share/speechwatch/themes/
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all tests check check-asan deps format install clean
+.SECONDARY:
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/daemon/main.d

@@ -1,0 +1,21 @@
+/*
+ * analyze/date: dates as ministries and feeds write them -> ISO 8601.
+ * Pure functions.
+ */
+#ifndef SW_ANALYZE_DATE_H
+#define SW_ANALYZE_DATE_H
+
+#include <stddef.h>
+
+/*
+ * Finds a date in text ("2019-10-24", "2019-10-24 14:06", "October 24, 2019",
+ * "24 Oct 2019", "24.10.2019", "2019年10月24日", "1er octobre 2019",
+ * "24 de octubre de 2019", "24 октября 2019 г.", "24. Oktober 2019", RFC 822,
+ * RFC 3339 and common broken variants). lang (may be NULL) helps with
+ * ambiguous numeric forms; fmt, when not NULL, is a strptime(3) format tried
+ * first. Writes "YYYY-MM-DD", or "YYYY-MM-DDTHH:MM:SS[+-]HH:MM"/"...Z" when a
+ * time (and zone) is known, into out. Returns 0, or -1 when no date is found.
+ */
+int date_parse(const char *text, const char *lang, const char *fmt, char *out, size_t outlen);
+
+#endif

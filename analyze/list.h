@@ -1,0 +1,60 @@
+/*
+ * analyze/list: the items of a list page or feed. Pure functions on a parsed
+ * document (analyze/page.h).
+ */
+#ifndef SW_ANALYZE_LIST_H
+#define SW_ANALYZE_LIST_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+
+struct list_item {
+	char *url;     /* absolute, fragment dropped */
+	char *title;   /* trimmed, whitespace collapsed; may be "" */
+	char *date;    /* ISO 8601 or NULL */
+	char *guid;    /* feed guid/id, or NULL */
+	char *summary; /* feed summary/description as text, or NULL */
+};
+
+struct list_items {
+	struct list_item *v;
+	size_t n;
+};
+
+/* How to read a list page (the source's config). NULL fields take defaults. */
+struct list_spec {
+	const char *items;       /* XPath to each item: a link or a block holding one */
+	const char *link;        /* relative to the item; default: its href or first a/@href */
+	const char *title;       /* relative to the item; default: the link text */
+	const char *date;        /* relative to the item; default: none */
+	const char *date_format; /* strptime form tried first, or NULL */
+	const char *language;    /* hint for dates, or NULL */
+	size_t max_items;        /* 0: no limit (a hard cap of 10000 still applies) */
+};
+
+/*
+ * Items of an HTML list page. page_url resolves relative links (a <base
+ * href> in the page wins). Returns 0 and fills out (caller frees with
+ * list_items_free), or -1 with err filled (bad XPath, ...).
+ */
+int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spec *spec,
+		      struct list_items *out, char *err, size_t errlen);
+
+/* Items of an RSS 0.9x/2.0, RSS 1.0 (RDF) or Atom 0.3/1.0 feed. Same contract. */
+int list_extract_feed(xmlDocPtr doc, const char *page_url, size_t max_items,
+		      struct list_items *out, char *err, size_t errlen);
+
+void list_items_free(struct list_items *items);
+
+/*
+ * Registers speechwatch's XPath extension functions on ctx: has-class("a b")
+ * as in Scrapy's selector library (true when the context node's class
+ * attribute holds every listed class).
+ */
+void list_xpath_register(xmlXPathContextPtr ctx);
+
+/* Resolves href against base with curl_url(); drops the fragment. NULL if invalid. */
+char *list_resolve_url(const char *base, const char *href);
+
+#endif

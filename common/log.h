@@ -1,0 +1,33 @@
+/*
+ * One logging API for the daemon. Lines go to stderr with a journald priority
+ * prefix ("<3>" ...) so systemd files them at the right level. Only daemon/
+ * and fetch/ log; config/ and analyze/ return errors as text instead.
+ */
+#ifndef SW_LOG_H
+#define SW_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+
+/* debug: emit log_debug lines too. Also enabled by SPEECHWATCH_LOG=debug. */
+void log_init(int debug);
+int log_is_debug(void);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* adds strerror */
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Escape untrusted text (titles, URLs, server replies) for a log line:
+ * control characters, backslash, quote and space-free quoting; at most max
+ * input bytes are shown ("..." marks a cut). Returns a static buffer that
+ * the next call overwrites, rotating among four so one log line may use
+ * several.
+ */
+const char *log_esc(const char *s, size_t max);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * fetch/http: every network transfer of the daemon. One libcurl multi handle
+ * driven by the daemon's libev loop (multi-socket API: an ev_io per socket,
+ * one ev_timer). Requests are asynchronous; completion is reported through a
+ * callback from inside the loop. No blocking calls, no threads.
+ *
+ * Safety limits apply to every transfer (hardening.md): http/https only
+ * (redirects too), bounded redirects, connect/total/low-speed timeouts, a cap
+ * on decoded body bytes and on header bytes, TLS verification on, no cookie
+ * engine, no proxy unless configured. Connections to loopback, private,
+ * link-local, multicast or reserved addresses are refused before connect
+ * unless the request says the operator wrote that host (see http_req.trusted).
+ */
+#ifndef SW_FETCH_HTTP_H
+#define SW_FETCH_HTTP_H
+
+#include <stddef.h>
+
+struct ev_loop;
+struct http;
+struct http_req_handle;
+
+/* Closed list of failure classes; daemon/ decides what each means. */
+enum http_result {
+	HTTP_RES_OK = 0,    /* a response arrived (any status; see .status) */
+	HTTP_RES_NETWORK,   /* resolve/connect/reset */
+	HTTP_RES_TIMEOUT,   /* connect, total or low-speed limit */
+	HTTP_RES_TOO_BIG,   /* body or headers over the cap (decoded bytes) */
+	HTTP_RES_BLOCKED,   /* address or protocol refused by policy */
+	HTTP_RES_REDIRECTS, /* more than max_redirects */
+	HTTP_RES_TLS,       /* certificate or handshake */
+	HTTP_RES_PROTOCOL,  /* malformed response, bad encoding, SMTP reply, ... */
+	HTTP_RES_CANCELLED, /* http_cancel() or http_free() */
+};
+
+/* Daemon-wide settings, given once to http_new(). Zero fields take defaults. */
+struct http_config {
+	const char *user_agent;
+	long max_connections;    /* whole daemon (default 32) */
+	long max_per_host;       /* politeness (default 2) */
+	long connect_timeout_s;  /* default 15 */
+	long timeout_s;          /* whole transfer, default 60 */
+	long low_speed_bytes;    /* abort below this many bytes/s ... (default 100) */
+	long low_speed_time_s;   /* ... for this long (default 20) */
+	size_t max_body;         /* decoded body bytes, default 8 MiB */
+	size_t max_header;       /* all header bytes, default 64 KiB */
+	long max_redirects;      /* default 5 */
+	const char *proxy;       /* NULL: none (environment *_proxy ignored) */
+	int allow_private;       /* 1: private/loopback allowed for every request */
+};
+
+/* One request. All strings are borrowed and copied by http_start(). */
+struct http_req {
+	const char *url;
+	const char *method;            /* "GET" (default) or "POST" */
+	const char *const *headers;    /* NULL-terminated "Name: value" list, or NULL */
+	const void *body;              /* POST body */
+	size_t body_len;
+	const char *if_none_match;     /* stored ETag for conditional GET, or NULL */
+	const char *if_modified_since; /* stored Last-Modified, or NULL */
+	int follow_redirects;          /* 1 for pages; 0 for webhooks (3xx is an answer) */
+	int trusted;                   /* 1: the operator wrote this URL's host, so it may be private */
+	int allow_private;             /* 1: any host may be private (per-source allow_private) */
+	const char *proxy;             /* overrides http_config.proxy; "" = none */
+	long timeout_s;                /* 0: the daemon default */
+	size_t max_body;               /* 0: the daemon default */
+};
+
+/* What came back. Valid only during the done callback. */
+struct http_response {
+	enum http_result result;
+	long status;               /* HTTP status, 0 if none */
+	const char *body;          /* decoded bytes, NUL-terminated for convenience */
+	size_t body_len;
+	const char *content_type;  /* or NULL */
+	const char *etag;          /* or NULL */
+	const char *last_modified; /* or NULL */
+	const char *final_url;     /* after redirects */
+	long retry_after_s;        /* from Retry-After (seconds), 0 if absent */
+	const char *error;         /* human-readable reason when result != OK, else NULL */
+	double elapsed_s;
+};
+
+/* Called exactly once per started request, from inside the loop. */
+typedef void http_done_fn(const struct http_response *resp, void *arg);
+
+/* Creates the engine on loop. cfg is copied. Returns NULL with err filled. */
+struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char *err,
+		      size_t errlen);
+
+/* Cancels every pending request (their callbacks run with CANCELLED) and frees. */
+void http_free(struct http *h);
+
+/*
+ * Starts a request; done(resp, arg) runs later, never from inside this call.
+ * Returns a handle valid until done runs, or NULL if the request could not be
+ * set up (done is then not called and err says why).
+ */
+struct http_req_handle *http_start(struct http *h, const struct http_req *req, http_done_fn *done,
+				   void *arg, char *err, size_t errlen);
+
+/* Cancels a pending request: its done callback runs with HTTP_RES_CANCELLED. */
+void http_cancel(struct http *h, struct http_req_handle *r);
+
+/* Number of requests started and not yet completed. */
+size_t http_pending(const struct http *h);
+
+/* Name of a result class, for logs ("timeout", "too-big", ...). */
+const char *http_result_name(enum http_result r);
+
+#endif

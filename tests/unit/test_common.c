@@ -1,0 +1,83 @@
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+
+START_TEST(buf_grows_and_stays_terminated)
+{
+	struct buf b;
+
+	buf_init(&b);
+	ck_assert_str_eq(buf_str(&b), "");
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%d,", i);
+	ck_assert_uint_gt(b.len, 3000);
+	ck_assert_uint_eq(strlen(b.data), b.len);
+	ck_assert(strncmp(b.data, "0,1,2,", 6) == 0);
+	buf_reset(&b);
+	ck_assert_str_eq(buf_str(&b), "");
+	buf_append(&b, "a\0b", 3);
+	ck_assert_uint_eq(b.len, 3);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(buf_steal_returns_owned_string)
+{
+	struct buf b;
+	char *s;
+
+	buf_init(&b);
+	s = buf_steal(&b);
+	ck_assert_str_eq(s, "");
+	free(s);
+	buf_append_str(&b, "hello");
+	buf_append_char(&b, '!');
+	s = buf_steal(&b);
+	ck_assert_str_eq(s, "hello!");
+	ck_assert_ptr_null(b.data);
+	free(s);
+}
+END_TEST
+
+START_TEST(log_esc_quotes_control_characters)
+{
+	ck_assert_str_eq(log_esc("a\nb\"c", 100), "a\\x0ab\\x22c");
+	ck_assert_str_eq(log_esc("abcdef", 3), "abc...");
+	ck_assert_str_eq(log_esc(NULL, 3), "(null)");
+}
+END_TEST
+
+START_TEST(xasprintf_formats)
+{
+	char *s = xasprintf("%s-%d", "x", 42);
+
+	ck_assert_str_eq(s, "x-42");
+	free(s);
+	s = xstrndup("abcdef", 2);
+	ck_assert_str_eq(s, "ab");
+	free(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, buf_grows_and_stays_terminated);
+	tcase_add_test(tc, buf_steal_returns_owned_string);
+	tcase_add_test(tc, log_esc_quotes_control_characters);
+	tcase_add_test(tc, xasprintf_formats);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
