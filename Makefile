@@ -5,6 +5,7 @@
 #   make check-asan   the same, built with AddressSanitizer + UBSan (in build/asan/)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian packages (apt-get, via sudo when not root)
+#   make demo         poll the bundled offline site once
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -49,18 +50,21 @@ all: $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/libspeechwatch.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BIN): $(BUILD)/daemon/main.o $(BUILD)/libspeechwatch.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libspeechwatch.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
 
 tests: $(BIN) $(TEST_BIN)
 
@@ -74,6 +78,9 @@ check-asan:
 deps:
 	@bash .ci/deps
 
+demo: $(BIN)
+	@bash tests/demo/run
+
 format:
 	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(wildcard */*.h)
 
@@ -86,12 +93,13 @@ install: $(BIN)
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
 	install -m 0644 config/speechwatch.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf.example
-	install -m 0644 $(wildcard config/themes/*.conf) $(DESTDIR)$(PREFIX)/share/speechwatch/themes/
+	$(if $(wildcard config/themes/*.conf),install -m 0644 $(wildcard config/themes/*.conf) \
+		$(DESTDIR)$(PREFIX)/share/speechwatch/themes/)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all tests check check-asan deps format install clean
+.PHONY: all tests check check-asan deps demo format install clean
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/daemon/main.d

@@ -22,9 +22,10 @@ enum page_kind {
 	PAGE_XML,
 };
 
+/* Zero fields take the defaults. XML nesting also stays capped at 256 by libxml2 (no HUGE). */
 struct page_limits {
 	size_t max_bytes; /* input bytes accepted (default 8 MiB) */
-	int max_depth;    /* element nesting (default 256); deeper is refused */
+	int max_depth;	  /* element nesting (default 256); deeper is refused */
 	size_t max_nodes; /* elements + text nodes (default 500000) */
 };
 
@@ -42,8 +43,8 @@ void page_init(void);
  * filled ("nesting deeper than 256", "feed declares entities", ...).
  * *kind_out, when not NULL, receives PAGE_HTML or PAGE_XML.
  */
-xmlDocPtr page_parse(const char *data, size_t len, const char *content_type,
-		     const char *encoding, enum page_kind kind, const struct page_limits *limits,
+xmlDocPtr page_parse(const char *data, size_t len, const char *content_type, const char *encoding,
+		     enum page_kind kind, const struct page_limits *limits,
 		     enum page_kind *kind_out, char *err, size_t errlen);
 
 /*

@@ -13,7 +13,7 @@ enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_INFO = 6, LOG_LVL
 /* debug: emit log_debug lines too. Also enabled by SPEECHWATCH_LOG=debug. */
 void log_init(int debug);
 int log_is_debug(void);
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* adds strerror */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* adds strerror */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

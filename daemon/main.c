@@ -1,2 +1,125 @@
+/*
+ * speechwatch: the command line. main() only sequences: parse the shared
+ * options, find the command, run it.
+ */
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { puts("speechwatch " SW_VERSION); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "config/config.h"
+#include "daemon/cmd.h"
+
+struct command {
+	const char *name;
+	int (*fn)(const struct cmd_opts *o, int argc, char **argv);
+	const char *args;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+    {"run", cmd_run, "[-c FILE]", "run the daemon in the foreground (what systemd starts)"},
+    {"once", cmd_once, "[-c FILE]", "poll every source once, deliver, exit (0 = ok)"},
+    {"check", cmd_check, "[-c FILE]", "validate config and theme files (FILE:LINE: message)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: speechwatch [-v] COMMAND [options]\n\ncommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-8s %-28s %s\n", c->name, c->args, c->summary);
+	fprintf(f, "\noptions:\n"
+		   "  -c, --config FILE   config file (default $SPEECHWATCH_CONFIG or\n"
+		   "                      /etc/speechwatch/speechwatch.conf)\n"
+		   "      --json          machine-readable output where supported\n"
+		   "  -v, --verbose       debug logging (also SPEECHWATCH_LOG=debug)\n"
+		   "  -h, --help          this help;  -V, --version  the version\n"
+		   "\nexit status: 0 success, 1 runtime failure, 2 usage or config error\n");
+}
+
+static void command_usage(const struct command *c)
+{
+	printf("usage: speechwatch %s %s\n%s\n", c->name, c->args, c->summary);
+}
+
+/* Parses shared options; leaves optind at the first operand. -1: exit with *status. */
+static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct command *c,
+		      int *status)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "+c:vhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			if (c)
+				command_usage(c);
+			else
+				usage(stdout);
+			return *status = EXIT_OK, -1;
+		case 'V':
+			printf("speechwatch %s\n", SW_VERSION);
+			return *status = EXIT_OK, -1;
+		default:
+			if (!c)
+				usage(stderr);
+			return *status = EXIT_USAGE, -1;
+		}
+	}
+	return 0;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmd_opts o = {NULL, 0, 0};
+	const struct command *c;
+	int status;
+
+	srandom((unsigned)time(NULL) ^ ((unsigned)getpid() << 16));
+	if (parse_opts(argc, argv, &o, NULL, &status) < 0)
+		return status;
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = find_command(argv[optind]);
+	if (c == NULL) {
+		fprintf(stderr, "speechwatch: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	if (parse_opts(argc, argv, &o, c, &status) < 0)
+		return status;
+	if (o.config_path == NULL)
+		o.config_path = config_default_path();
+	log_init(o.verbose);
+	return c->fn(&o, argc - optind, argv + optind);
+}

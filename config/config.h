@@ -1,0 +1,146 @@
+/*
+ * config/: the INI configuration (design.md), parsed and fully validated.
+ * A leaf module: it knows libinih and libxml2 (to compile XPaths), nothing of
+ * the daemon. Errors are collected as "FILE:LINE: message" lines; nothing is
+ * printed here.
+ */
+#ifndef SW_CONFIG_H
+#define SW_CONFIG_H
+
+#include <stddef.h>
+
+#include "common/buf.h"
+
+enum config_first_poll { FIRST_POLL_BASELINE, FIRST_POLL_ALERT };
+enum config_kind { SOURCE_KIND_AUTO, SOURCE_KIND_HTML, SOURCE_KIND_RSS, SOURCE_KIND_ATOM };
+enum config_channel { CHANNEL_STDOUT, CHANNEL_WEBHOOK, CHANNEL_MAIL };
+enum config_tls { TLS_OPPORTUNISTIC, TLS_REQUIRED, TLS_NONE };
+
+/* A NULL-terminated list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n;
+	int line; /* where a comma-separated list was set, for messages */
+};
+
+/* Where a section was written, for later messages ("FILE:LINE"). */
+struct config_origin {
+	const char *file; /* owned by struct config (its file table) */
+	int line;
+};
+
+struct config_daemon {
+	char *state_dir;
+	char *user_agent;
+	long max_connections;
+	long max_per_host;
+	enum config_first_poll first_poll;
+	int allow_private;
+	long recheck_days;
+	long fail_after;
+	char *proxy;
+	double watchdog_interval; /* 0: derived from WATCHDOG_USEC */
+};
+
+struct config_source {
+	char *id;
+	struct config_origin at;
+	char *url;
+	enum config_kind kind;
+	char *items, *link, *title, *date, *body;
+	struct strlist exclude;
+	struct strlist headers;
+	char *date_format;
+	char *encoding;
+	char *proxy;
+	char *language;
+	struct strlist themes; /* globs; empty = all */
+	double interval;       /* seconds */
+	long max_items;
+	long recheck_days; /* -1: daemon default */
+	int allow_private; /* -1: daemon default */
+	int enabled;
+};
+
+struct config_phrase {
+	double weight;
+	char *text;
+	int line;
+};
+
+struct config_theme {
+	char *id;
+	struct config_origin at;
+	char *label;
+	double threshold;
+	struct config_phrase *phrases;
+	size_t nphrases;
+	struct strlist requires; /* "PHRASE within N words" */
+	struct strlist excludes;
+};
+
+struct config_notify {
+	char *id;
+	struct config_origin at;
+	enum config_channel type;
+	struct strlist themes;	/* globs; empty = all */
+	struct strlist sources; /* globs; empty = all */
+	double min_score;
+	double retry_for; /* seconds */
+	double timeout;	  /* seconds */
+	/* webhook */
+	char *url;
+	char *secret_file;
+	char *secret; /* the file's contents, trimmed (whsec_...) */
+	/* mail */
+	char *smtp_url;
+	enum config_tls tls;
+	char *from;
+	char *envelope_from;
+	struct strlist to;
+	struct strlist cc;
+	char *user;
+	char *password_file;
+	char *password;
+	char *ca_file;
+	char *subject;
+	char *body_file;
+	double digest; /* seconds, 0 = off */
+};
+
+struct config {
+	char *path; /* the main file as given */
+	struct config_daemon daemon;
+	struct config_source *sources;
+	size_t nsources;
+	struct config_theme *themes;
+	size_t nthemes;
+	struct config_notify *notifies;
+	size_t nnotifies;
+	struct strlist files; /* every file read, main first; config_origin.file points here */
+};
+
+/*
+ * Reads and validates path and everything it includes. Returns the config,
+ * or NULL with every problem appended to errors as "FILE:LINE: message\n"
+ * lines (all errors of the run, not just the first).
+ */
+struct config *config_load(const char *path, struct buf *errors);
+
+void config_free(struct config *cfg);
+
+/* Lookups by id; NULL if absent. */
+const struct config_source *config_source_find(const struct config *cfg, const char *id);
+const struct config_theme *config_theme_find(const struct config *cfg, const char *id);
+const struct config_notify *config_notify_find(const struct config *cfg, const char *id);
+
+/* 1 if name matches one of the globs (fnmatch); an empty list matches all. */
+int config_globs_match(const struct strlist *globs, const char *name);
+
+/* "90s", "10m", "2h", "1d", plain seconds. Returns 0 and *out, or -1. */
+int config_parse_duration(const char *s, double *out);
+
+/* The default config path: $SPEECHWATCH_CONFIG or /etc/speechwatch/speechwatch.conf. */
+const char *config_default_path(void);
+
+#endif

@@ -1,0 +1,63 @@
+/* Internal to config/: the parse state shared by the reader, keys and checks. */
+#ifndef SW_CONFIG_INT_H
+#define SW_CONFIG_INT_H
+
+#include <stdarg.h>
+
+#include "config/config.h"
+
+enum section_type { SEC_NONE, SEC_DAEMON, SEC_SOURCE, SEC_THEME, SEC_NOTIFY };
+
+#define CONFIG_MAX_KEYS 48
+#define CONFIG_MAX_INCLUDE_DEPTH 8
+
+struct parse_state {
+	struct config *cfg;
+	struct buf *errors;
+	size_t nerrors;
+	const char *file; /* current file, interned in cfg->files */
+	int line;	  /* current line in that file */
+	enum section_type sec;
+	size_t sec_index;   /* index into the array of sec's type */
+	int sec_ok;	    /* 0 after a broken header: its keys are skipped */
+	int sec_line;	    /* line of the current section's header */
+	int *set_lines;	    /* per key of the current section: line where set, 0 if unset */
+	int depth;	    /* include nesting */
+	int daemon_seen_at; /* line of the first [daemon], for messages */
+};
+
+/* Appends "FILE:LINE: message" for the current position. */
+void config_error(struct parse_state *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Same at an explicit origin. */
+void config_error_at(struct parse_state *ps, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* keys.c: opens a section ("source \"id\"" without brackets) at the current line. */
+void config_open_section(struct parse_state *ps, const char *header);
+/* keys.c: applies one key = value to the current section. */
+void config_apply_key(struct parse_state *ps, const char *name, const char *value);
+/* keys.c: checks required keys of the current section and closes it. */
+void config_close_section(struct parse_state *ps);
+/* keys.c: section defaults for objects created outside a header (none yet). */
+void config_daemon_defaults(struct config_daemon *d);
+
+/* file.c: parses one file (and its includes) into ps. */
+void config_parse_file(struct parse_state *ps, const char *path, const char *from_file,
+		       int from_line);
+
+/* validate.c: compiles an XPath; reports at the current line. 0 ok, -1 bad. */
+int config_check_xpath(struct parse_state *ps, const char *key, const char *expr);
+/* validate.c: cross-section checks once everything is read. */
+void config_validate(struct parse_state *ps);
+
+/* util.c */
+void strlist_add(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+/* Splits "a, b ,c" into l (empty items dropped). */
+void strlist_split(struct strlist *l, const char *csv);
+size_t config_edit_distance(const char *a, const char *b);
+/* Path of rel relative to the directory of file (rel unchanged if absolute). */
+char *config_path_relative(const char *file, const char *rel);
+
+#endif

@@ -1,0 +1,625 @@
+/*
+ * The key tables: one row per key (name, type, bounds, default is set by the
+ * section's defaults function), and the code that applies a key = value line
+ * to the section being read.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+#include "config/config_int.h"
+
+enum key_type {
+	KT_STRING,   /* char * */
+	KT_URL,	     /* char *, http(s) (or smtp(s) for smtp_url) */
+	KT_PATH,     /* char *, relative to the config file */
+	KT_BOOL,     /* int */
+	KT_LONG,     /* long within [min, max] */
+	KT_DOUBLE,   /* double within [min, max] */
+	KT_DURATION, /* double seconds within [min, max] */
+	KT_ENUM,     /* int index into names */
+	KT_XPATH,    /* char *, checked in validate.c */
+	KT_GLOBS,    /* struct strlist from a comma-separated value */
+	KT_MULTI,    /* struct strlist, one entry per line (repeatable) */
+	KT_PHRASE,   /* theme phrase: "WEIGHT text" (repeatable) */
+};
+
+struct key_def {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	double min, max;
+	const char *const *names; /* KT_ENUM */
+	int required;
+};
+
+static const char *const kind_names[] = {"auto", "html", "rss", "atom", NULL};
+static const char *const first_poll_names[] = {"baseline", "alert", NULL};
+static const char *const channel_names[] = {"stdout", "webhook", "mail", NULL};
+static const char *const tls_names[] = {"opportunistic", "required", "none", NULL};
+
+#define D(f) offsetof(struct config_daemon, f)
+static const struct key_def daemon_keys[] = {
+    {"state_dir", KT_PATH, D(state_dir), 0, 0, NULL, 0},
+    {"user_agent", KT_STRING, D(user_agent), 0, 0, NULL, 0},
+    {"max_connections", KT_LONG, D(max_connections), 1, 1024, NULL, 0},
+    {"max_per_host", KT_LONG, D(max_per_host), 1, 64, NULL, 0},
+    {"first_poll", KT_ENUM, D(first_poll), 0, 0, first_poll_names, 0},
+    {"allow_private", KT_BOOL, D(allow_private), 0, 0, NULL, 0},
+    {"recheck_days", KT_LONG, D(recheck_days), 0, 36500, NULL, 0},
+    {"fail_after", KT_LONG, D(fail_after), 1, 1000, NULL, 0},
+    {"proxy", KT_URL, D(proxy), 0, 0, NULL, 0},
+    {"watchdog_interval", KT_DURATION, D(watchdog_interval), 1, 3600, NULL, 0},
+    {NULL, 0, 0, 0, 0, NULL, 0},
+};
+#undef D
+
+#define S(f) offsetof(struct config_source, f)
+static const struct key_def source_keys[] = {
+    {"url", KT_URL, S(url), 0, 0, NULL, 1},
+    {"kind", KT_ENUM, S(kind), 0, 0, kind_names, 0},
+    {"items", KT_XPATH, S(items), 0, 0, NULL, 0},
+    {"link", KT_XPATH, S(link), 0, 0, NULL, 0},
+    {"title", KT_XPATH, S(title), 0, 0, NULL, 0},
+    {"date", KT_XPATH, S(date), 0, 0, NULL, 0},
+    {"body", KT_XPATH, S(body), 0, 0, NULL, 0},
+    {"exclude", KT_MULTI, S(exclude), 0, 0, NULL, 0},
+    {"headers", KT_MULTI, S(headers), 0, 0, NULL, 0},
+    {"date_format", KT_STRING, S(date_format), 0, 0, NULL, 0},
+    {"encoding", KT_STRING, S(encoding), 0, 0, NULL, 0},
+    {"proxy", KT_URL, S(proxy), 0, 0, NULL, 0},
+    {"language", KT_STRING, S(language), 0, 0, NULL, 0},
+    {"themes", KT_GLOBS, S(themes), 0, 0, NULL, 0},
+    {"interval", KT_DURATION, S(interval), 10, 7 * 86400, NULL, 0},
+    {"max_items", KT_LONG, S(max_items), 1, 10000, NULL, 0},
+    {"recheck_days", KT_LONG, S(recheck_days), 0, 36500, NULL, 0},
+    {"allow_private", KT_BOOL, S(allow_private), 0, 0, NULL, 0},
+    {"enabled", KT_BOOL, S(enabled), 0, 0, NULL, 0},
+    {NULL, 0, 0, 0, 0, NULL, 0},
+};
+#undef S
+
+#define T(f) offsetof(struct config_theme, f)
+static const struct key_def theme_keys[] = {
+    {"label", KT_STRING, T(label), 0, 0, NULL, 0},
+    {"threshold", KT_DOUBLE, T(threshold), 0, 1, NULL, 0},
+    {"phrase", KT_PHRASE, 0, -100, 100, NULL, 1},
+    {"requires", KT_MULTI, T(requires), 0, 0, NULL, 0},
+    {"excludes", KT_MULTI, T(excludes), 0, 0, NULL, 0},
+    {NULL, 0, 0, 0, 0, NULL, 0},
+};
+#undef T
+
+#define N(f) offsetof(struct config_notify, f)
+static const struct key_def notify_keys[] = {
+    {"type", KT_ENUM, N(type), 0, 0, channel_names, 1},
+    {"themes", KT_GLOBS, N(themes), 0, 0, NULL, 0},
+    {"sources", KT_GLOBS, N(sources), 0, 0, NULL, 0},
+    {"min_score", KT_DOUBLE, N(min_score), 0, 1, NULL, 0},
+    {"retry_for", KT_DURATION, N(retry_for), 60, 30 * 86400, NULL, 0},
+    {"timeout", KT_DURATION, N(timeout), 1, 300, NULL, 0},
+    {"url", KT_URL, N(url), 0, 0, NULL, 0},
+    {"secret_file", KT_PATH, N(secret_file), 0, 0, NULL, 0},
+    {"smtp_url", KT_URL, N(smtp_url), 0, 0, NULL, 0},
+    {"tls", KT_ENUM, N(tls), 0, 0, tls_names, 0},
+    {"from", KT_STRING, N(from), 0, 0, NULL, 0},
+    {"envelope_from", KT_STRING, N(envelope_from), 0, 0, NULL, 0},
+    {"to", KT_MULTI, N(to), 0, 0, NULL, 0},
+    {"cc", KT_MULTI, N(cc), 0, 0, NULL, 0},
+    {"user", KT_STRING, N(user), 0, 0, NULL, 0},
+    {"password_file", KT_PATH, N(password_file), 0, 0, NULL, 0},
+    {"ca_file", KT_PATH, N(ca_file), 0, 0, NULL, 0},
+    {"subject", KT_STRING, N(subject), 0, 0, NULL, 0},
+    {"body_file", KT_PATH, N(body_file), 0, 0, NULL, 0},
+    {"digest", KT_DURATION, N(digest), 60, 7 * 86400, NULL, 0},
+    {NULL, 0, 0, 0, 0, NULL, 0},
+};
+#undef N
+
+static const char *const section_names[] = {"", "daemon", "source", "theme", "notify", NULL};
+
+static const struct key_def *section_keys(enum section_type sec)
+{
+	switch (sec) {
+	case SEC_DAEMON:
+		return daemon_keys;
+	case SEC_SOURCE:
+		return source_keys;
+	case SEC_THEME:
+		return theme_keys;
+	case SEC_NOTIFY:
+		return notify_keys;
+	default:
+		return NULL;
+	}
+}
+
+void config_daemon_defaults(struct config_daemon *d)
+{
+	d->state_dir = xstrdup("/var/lib/speechwatch");
+	d->user_agent = xasprintf("speechwatch/%s (+https://example.org/speechwatch)", SW_VERSION);
+	d->max_connections = 32;
+	d->max_per_host = 2;
+	d->first_poll = FIRST_POLL_BASELINE;
+	d->allow_private = 0;
+	d->recheck_days = 3;
+	d->fail_after = 5;
+}
+
+static void source_defaults(struct config_source *s)
+{
+	s->interval = 600;
+	s->recheck_days = -1;
+	s->allow_private = -1;
+	s->enabled = 1;
+}
+
+static void theme_defaults(struct config_theme *t)
+{
+	t->threshold = 0.35;
+}
+
+static void notify_defaults(struct config_notify *n)
+{
+	n->retry_for = 72 * 3600;
+	n->timeout = 30;
+	n->tls = TLS_OPPORTUNISTIC;
+}
+
+/* The struct the current section's keys write into. */
+static void *section_object(struct parse_state *ps)
+{
+	struct config *cfg = ps->cfg;
+
+	switch (ps->sec) {
+	case SEC_DAEMON:
+		return &cfg->daemon;
+	case SEC_SOURCE:
+		return &cfg->sources[ps->sec_index];
+	case SEC_THEME:
+		return &cfg->themes[ps->sec_index];
+	case SEC_NOTIFY:
+		return &cfg->notifies[ps->sec_index];
+	default:
+		return NULL;
+	}
+}
+
+static int valid_id(const char *id)
+{
+	if (*id == '\0' || strlen(id) > 64)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return 0;
+	return 1;
+}
+
+static const char *nearest(const char *word, const char *const *names, size_t stride)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (const char *const *n = names; *n;
+	     n = (const char *const *)((const char *)n + stride)) {
+		size_t d = config_edit_distance(word, *n);
+
+		if (**n && d < best_d && d < strlen(*n)) {
+			best_d = d;
+			best = *n;
+		}
+	}
+	return best;
+}
+
+static int id_taken(struct parse_state *ps, enum section_type sec, const char *id, int *line)
+{
+	struct config *cfg = ps->cfg;
+	size_t n = sec == SEC_SOURCE  ? cfg->nsources
+		   : sec == SEC_THEME ? cfg->nthemes
+				      : cfg->nnotifies;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *other = sec == SEC_SOURCE  ? cfg->sources[i].id
+				    : sec == SEC_THEME ? cfg->themes[i].id
+						       : cfg->notifies[i].id;
+		const struct config_origin *at = sec == SEC_SOURCE  ? &cfg->sources[i].at
+						 : sec == SEC_THEME ? &cfg->themes[i].at
+								    : &cfg->notifies[i].at;
+
+		if (strcmp(other, id) == 0) {
+			*line = at->line;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Appends a zeroed object for sec with its defaults; returns its index. */
+static size_t section_append(struct parse_state *ps, enum section_type sec, const char *id)
+{
+	struct config *cfg = ps->cfg;
+	struct config_origin at = {ps->file, ps->line};
+	size_t i;
+
+	if (sec == SEC_SOURCE) {
+		i = cfg->nsources++;
+		cfg->sources = xreallocarray(cfg->sources, cfg->nsources, sizeof(*cfg->sources));
+		memset(&cfg->sources[i], 0, sizeof(cfg->sources[i]));
+		source_defaults(&cfg->sources[i]);
+		cfg->sources[i].id = xstrdup(id);
+		cfg->sources[i].at = at;
+	} else if (sec == SEC_THEME) {
+		i = cfg->nthemes++;
+		cfg->themes = xreallocarray(cfg->themes, cfg->nthemes, sizeof(*cfg->themes));
+		memset(&cfg->themes[i], 0, sizeof(cfg->themes[i]));
+		theme_defaults(&cfg->themes[i]);
+		cfg->themes[i].id = xstrdup(id);
+		cfg->themes[i].at = at;
+	} else {
+		i = cfg->nnotifies++;
+		cfg->notifies =
+		    xreallocarray(cfg->notifies, cfg->nnotifies, sizeof(*cfg->notifies));
+		memset(&cfg->notifies[i], 0, sizeof(cfg->notifies[i]));
+		notify_defaults(&cfg->notifies[i]);
+		cfg->notifies[i].id = xstrdup(id);
+		cfg->notifies[i].at = at;
+	}
+	return i;
+}
+
+/* Splits 'type "id"' into its parts; returns 0 or -1 with a message. */
+static int split_header(struct parse_state *ps, const char *header, char **type, char **id)
+{
+	const char *q = strchr(header, '"');
+	const char *end;
+
+	*id = NULL;
+	if (q == NULL) {
+		*type = xstrdup(header);
+		(*type)[strcspn(*type, " \t")] = '\0';
+		return 0;
+	}
+	end = strrchr(header, '"');
+	if (end == q) {
+		config_error(ps, "unterminated quote in section header");
+		return -1;
+	}
+	*type = xstrndup(header, (size_t)(q - header));
+	(*type)[strcspn(*type, " \t")] = '\0';
+	*id = xstrndup(q + 1, (size_t)(end - q - 1));
+	return 0;
+}
+
+static enum section_type section_type_of(struct parse_state *ps, const char *type)
+{
+	for (int i = 1; section_names[i]; i++)
+		if (strcmp(type, section_names[i]) == 0)
+			return (enum section_type)i;
+	{
+		const char *hint = nearest(type, section_names, sizeof(char *));
+
+		if (hint)
+			config_error(ps, "unknown section '%s' (did you mean '%s'?)", type, hint);
+		else
+			config_error(ps,
+				     "unknown section '%s' (known: daemon, source, theme, notify)",
+				     type);
+	}
+	return SEC_NONE;
+}
+
+static int open_named(struct parse_state *ps, enum section_type sec, const char *type,
+		      const char *id)
+{
+	int other_line;
+
+	if (sec == SEC_DAEMON) {
+		if (id)
+			config_error(ps, "[daemon] takes no name");
+		return id ? -1 : 0;
+	}
+	if (id == NULL) {
+		config_error(ps, "[%s] needs a name: [%s \"id\"]", type, type);
+		return -1;
+	}
+	if (!valid_id(id)) {
+		config_error(ps, "bad %s id '%s' (letters, digits, '-', '_', '.'; at most 64)",
+			     type, id);
+		return -1;
+	}
+	if (id_taken(ps, sec, id, &other_line)) {
+		config_error(ps, "duplicate %s '%s' (first defined at line %d)", type, id,
+			     other_line);
+		return -1;
+	}
+	ps->sec_index = section_append(ps, sec, id);
+	return 0;
+}
+
+void config_open_section(struct parse_state *ps, const char *header)
+{
+	char *type = NULL, *id = NULL;
+	enum section_type sec;
+
+	config_close_section(ps);
+	ps->sec_ok = 0;
+	ps->sec_line = ps->line;
+	if (split_header(ps, header, &type, &id) == 0) {
+		sec = section_type_of(ps, type);
+		if (sec != SEC_NONE && open_named(ps, sec, type, id) == 0) {
+			ps->sec = sec;
+			ps->sec_ok = 1;
+			ps->set_lines = xcalloc(CONFIG_MAX_KEYS, sizeof(int));
+		}
+	}
+	free(type);
+	free(id);
+}
+
+void config_close_section(struct parse_state *ps)
+{
+	const struct key_def *keys = section_keys(ps->sec);
+
+	if (keys && ps->set_lines) {
+		for (int i = 0; keys[i].name; i++)
+			if (keys[i].required && ps->set_lines[i] == 0)
+				config_error_at(ps, ps->file, ps->sec_line,
+						"missing required key '%s'", keys[i].name);
+	}
+	free(ps->set_lines);
+	ps->set_lines = NULL;
+	ps->sec = SEC_NONE;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
+	static const char *const no[] = {"no", "false", "off", "0", NULL};
+
+	for (int i = 0; yes[i]; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+static int parse_number(const char *v, double *out)
+{
+	char *end;
+
+	if (*v == '\0')
+		return -1;
+	*out = strtod(v, &end);
+	return (*end != '\0' || !isfinite(*out)) ? -1 : 0;
+}
+
+int config_parse_duration(const char *s, double *out)
+{
+	char *end;
+	double v, mult = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	v = strtod(s, &end);
+	if (strcmp(end, "s") == 0 || *end == '\0')
+		mult = 1;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mult = 60;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600;
+	else if (strcmp(end, "d") == 0)
+		mult = 86400;
+	else
+		return -1;
+	if (!isfinite(v))
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int url_scheme_ok(const char *key, const char *v)
+{
+	if (strcmp(key, "smtp_url") == 0)
+		return strncmp(v, "smtp://", 7) == 0 || strncmp(v, "smtps://", 8) == 0;
+	if (strcmp(key, "proxy") == 0)
+		return strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0 ||
+		       strncmp(v, "socks5://", 9) == 0 || strncmp(v, "socks5h://", 10) == 0;
+	return strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0;
+}
+
+/* URL syntax via libcurl's parser would pull fetch's dependency in; a host check suffices. */
+static int url_has_host(const char *v)
+{
+	const char *p = strstr(v, "://");
+
+	if (p == NULL)
+		return 0;
+	p += 3;
+	return *p != '\0' && *p != '/' && *p != ':' && strpbrk(v, " \t\"<>\\^`{|}") == NULL;
+}
+
+static void set_string(char **field, const char *v)
+{
+	free(*field);
+	*field = xstrdup(v);
+}
+
+static void apply_phrase(struct parse_state *ps, struct config_theme *t, const char *v)
+{
+	char *end;
+	double w = strtod(v, &end);
+
+	if (end == v || (*end != ' ' && *end != '\t') || !isfinite(w)) {
+		config_error(ps,
+			     "phrase must be 'WEIGHT words', e.g. 'phrase = 2 cyber sovereignty'");
+		return;
+	}
+	if (w < -100 || w > 100 || w == 0) {
+		config_error(ps, "phrase weight %g out of range (-100..100, not 0)", w);
+		return;
+	}
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end == '\0') {
+		config_error(ps, "phrase has a weight but no words");
+		return;
+	}
+	t->phrases = xreallocarray(t->phrases, t->nphrases + 1, sizeof(*t->phrases));
+	t->phrases[t->nphrases].weight = w;
+	t->phrases[t->nphrases].text = xstrdup(end);
+	t->phrases[t->nphrases].line = ps->line;
+	t->nphrases++;
+}
+
+static int apply_enum(const struct key_def *k, const char *v, int *out)
+{
+	for (int i = 0; k->names[i]; i++)
+		if (strcmp(v, k->names[i]) == 0)
+			return *out = i, 0;
+	return -1;
+}
+
+static void enum_error(struct parse_state *ps, const struct key_def *k, const char *v)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (int i = 0; k->names[i]; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", k->names[i]);
+	config_error(ps, "%s: '%s' is not one of: %s", k->name, v, buf_str(&b));
+	buf_free(&b);
+}
+
+static void apply_number(struct parse_state *ps, const struct key_def *k, char *field,
+			 const char *v)
+{
+	double d;
+	int bad = k->type == KT_DURATION ? config_parse_duration(v, &d) : parse_number(v, &d);
+
+	if (bad) {
+		if (k->type == KT_DURATION)
+			config_error(ps, "%s: bad duration '%s' (use e.g. 90s, 10m, 2h, 1d)",
+				     k->name, v);
+		else
+			config_error(ps, "%s: '%s' is not a number", k->name, v);
+		return;
+	}
+	if (d < k->min || d > k->max) {
+		config_error(ps, "%s: %s out of range (%g..%g%s)", k->name, v, k->min, k->max,
+			     k->type == KT_DURATION ? " seconds" : "");
+		return;
+	}
+	if (k->type == KT_LONG) {
+		if (d != floor(d)) {
+			config_error(ps, "%s: '%s' is not a whole number", k->name, v);
+			return;
+		}
+		*(long *)(void *)field = (long)d;
+	} else {
+		*(double *)(void *)field = d;
+	}
+}
+
+static void apply_value(struct parse_state *ps, const struct key_def *k, char *obj, const char *v)
+{
+	char *field = obj + k->offset;
+	int iv;
+
+	switch (k->type) {
+	case KT_XPATH:
+		if (config_check_xpath(ps, k->name, v) == 0)
+			set_string((char **)(void *)field, v);
+		break;
+	case KT_STRING:
+		set_string((char **)(void *)field, v);
+		break;
+	case KT_PATH:
+		free(*(char **)(void *)field);
+		*(char **)(void *)field = config_path_relative(ps->file, v);
+		break;
+	case KT_URL:
+		if (!url_scheme_ok(k->name, v) || !url_has_host(v))
+			config_error(ps, "%s: bad URL '%s'", k->name, v);
+		else
+			set_string((char **)(void *)field, v);
+		break;
+	case KT_BOOL:
+		if (parse_bool(v, &iv))
+			config_error(ps, "%s: '%s' is not yes or no", k->name, v);
+		else
+			*(int *)(void *)field = iv;
+		break;
+	case KT_ENUM:
+		if (apply_enum(k, v, &iv))
+			enum_error(ps, k, v);
+		else
+			*(int *)(void *)field = iv;
+		break;
+	case KT_LONG:
+	case KT_DOUBLE:
+	case KT_DURATION:
+		apply_number(ps, k, field, v);
+		break;
+	case KT_GLOBS:
+		strlist_free((struct strlist *)(void *)field);
+		strlist_split((struct strlist *)(void *)field, v);
+		((struct strlist *)(void *)field)->line = ps->line;
+		break;
+	case KT_MULTI:
+		if (strcmp(k->name, "exclude") == 0 && config_check_xpath(ps, k->name, v) < 0)
+			break;
+		strlist_add((struct strlist *)(void *)field, v);
+		break;
+	case KT_PHRASE:
+		apply_phrase(ps, (struct config_theme *)(void *)obj, v);
+		break;
+	}
+}
+
+static void unknown_key(struct parse_state *ps, const struct key_def *keys, const char *name)
+{
+	const char *hint = nearest(name, &keys[0].name, sizeof(keys[0]));
+
+	if (hint)
+		config_error(ps, "unknown key '%s' (did you mean '%s'?)", name, hint);
+	else
+		config_error(ps, "unknown key '%s' in [%s]", name, section_names[ps->sec]);
+}
+
+void config_apply_key(struct parse_state *ps, const char *name, const char *value)
+{
+	const struct key_def *keys = section_keys(ps->sec);
+	int i;
+
+	if (!ps->sec_ok)
+		return; /* the broken header was reported; don't pile on */
+	if (keys == NULL) {
+		config_error(ps, "key '%s' outside of any section", name);
+		return;
+	}
+	for (i = 0; keys[i].name; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			break;
+	if (keys[i].name == NULL) {
+		unknown_key(ps, keys, name);
+		return;
+	}
+	if (ps->set_lines[i] && keys[i].type != KT_MULTI && keys[i].type != KT_PHRASE) {
+		config_error(ps, "duplicate key '%s' (first set at line %d)", name,
+			     ps->set_lines[i]);
+		return;
+	}
+	if (*value == '\0') {
+		config_error(ps, "%s: empty value", name);
+		return;
+	}
+	if (!ps->set_lines[i])
+		ps->set_lines[i] = ps->line;
+	apply_value(ps, &keys[i], section_object(ps), value);
+}

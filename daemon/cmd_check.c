@@ -1,0 +1,42 @@
+#include <stdio.h>
+
+#include "common/buf.h"
+#include "config/config.h"
+#include "daemon/cmd.h"
+
+struct config *cmd_load_config(const struct cmd_opts *o)
+{
+	struct buf errors;
+	struct config *cfg;
+
+	buf_init(&errors);
+	cfg = config_load(o->config_path, &errors);
+	if (cfg == NULL)
+		fputs(buf_str(&errors), stderr);
+	buf_free(&errors);
+	return cfg;
+}
+
+int cmd_check(const struct cmd_opts *o, int argc, char **argv)
+{
+	struct config *cfg;
+	size_t enabled = 0;
+
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "speechwatch check: unexpected argument '%s'\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	cfg = cmd_load_config(o);
+	if (cfg == NULL)
+		return EXIT_USAGE;
+	for (size_t i = 0; i < cfg->nsources; i++)
+		enabled += cfg->sources[i].enabled != 0;
+	printf("ok: %zu source%s", cfg->nsources, cfg->nsources == 1 ? "" : "s");
+	if (enabled != cfg->nsources)
+		printf(" (%zu enabled)", enabled);
+	printf(", %zu theme%s, %zu channel%s\n", cfg->nthemes, cfg->nthemes == 1 ? "" : "s",
+	       cfg->nnotifies, cfg->nnotifies == 1 ? "" : "s");
+	config_free(cfg);
+	return EXIT_OK;
+}

@@ -1,0 +1,247 @@
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze/page.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/daemon_int.h"
+#include "daemon/sdnotify.h"
+#include "daemon/store.h"
+#include "fetch/http.h"
+
+#define STOP_GRACE_SECONDS 10.0
+
+static int make_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
+	return mkdir(dir, 0700);
+}
+
+static struct http *open_http(struct daemon *d)
+{
+	const struct config_daemon *c = &d->cfg->daemon;
+	struct http_config hc;
+	char err[256];
+	struct http *h;
+
+	memset(&hc, 0, sizeof(hc));
+	hc.user_agent = c->user_agent;
+	hc.max_connections = c->max_connections;
+	hc.max_per_host = c->max_per_host;
+	hc.proxy = c->proxy;
+	hc.allow_private = c->allow_private;
+	h = http_new(d->loop, &hc, err, sizeof(err));
+	if (h == NULL)
+		log_err("cannot start the fetch engine: %s", err);
+	return h;
+}
+
+static int open_store(struct daemon *d)
+{
+	const char *dir = d->cfg->daemon.state_dir;
+	char *path;
+	char err[600];
+
+	if (make_state_dir(dir) < 0) {
+		log_warn("state_dir %s", dir);
+		return -1;
+	}
+	path = xasprintf("%s/speechwatch.db", dir);
+	d->store = store_open(path, err, sizeof(err));
+	free(path);
+	if (d->store == NULL) {
+		log_err("cannot open the store: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void add_sources(struct daemon *d)
+{
+	for (size_t i = 0; i < d->cfg->nsources; i++) {
+		const struct config_source *s = &d->cfg->sources[i];
+
+		if (!s->enabled)
+			continue;
+		d->sources = xreallocarray(d->sources, d->nsources + 1, sizeof(*d->sources));
+		d->sources[d->nsources++] = schedule_source_new(d, s);
+	}
+}
+
+static void begin_stop(struct daemon *d, const char *why)
+{
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_info("stopping (%s): %zu transfer(s) in flight", why, http_pending(d->http));
+	sdnotify_stopping();
+	schedule_stop_all(d);
+	sdnotify_watchdog_stop(d->loop);
+	if (http_pending(d->http) == 0) {
+		ev_break(d->loop, EVBREAK_ALL);
+		return;
+	}
+	ev_timer_start(d->loop, &d->stop_timer);
+}
+
+/* ev_timer callback: the grace period of a stop ran out. */
+static void stop_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)revents;
+	log_warnx("stop: %zu transfer(s) still in flight after %.0fs, abandoning them",
+		  http_pending(d->http), STOP_GRACE_SECONDS);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* ev_signal callback: SIGTERM and SIGINT. */
+static void stop_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	begin_stop(w->data, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+/* ev_signal callback: SIGHUP. */
+static void hup_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (!d->stopping)
+		daemon_reload(d);
+}
+
+static void watch_signals(struct daemon *d)
+{
+	signal(SIGPIPE, SIG_IGN);
+	ev_signal_init(&d->sig_term, stop_signal_cb, SIGTERM);
+	ev_signal_init(&d->sig_int, stop_signal_cb, SIGINT);
+	ev_signal_init(&d->sig_hup, hup_signal_cb, SIGHUP);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_int);
+	ev_signal_start(d->loop, &d->sig_hup);
+	ev_timer_init(&d->stop_timer, stop_timeout_cb, STOP_GRACE_SECONDS, 0.0);
+	d->stop_timer.data = d;
+}
+
+struct daemon *daemon_new(struct config *cfg, const char *config_path, enum daemon_mode mode)
+{
+	struct daemon *d = xcalloc(1, sizeof(*d));
+
+	d->cfg = cfg;
+	d->config_path = xstrdup(config_path);
+	d->mode = mode;
+	d->loop = ev_default_loop(EVFLAG_AUTO);
+	if (d->loop == NULL) {
+		log_err("cannot initialise libev");
+		goto fail;
+	}
+	page_init();
+	if (open_store(d) < 0)
+		goto fail;
+	d->http = open_http(d);
+	if (d->http == NULL)
+		goto fail;
+	watch_signals(d);
+	add_sources(d);
+	return d;
+fail:
+	daemon_free(d);
+	return NULL;
+}
+
+static int all_polled(const struct daemon *d)
+{
+	for (size_t i = 0; i < d->nsources; i++)
+		if (!d->sources[i]->polled)
+			return 0;
+	return 1;
+}
+
+static void forget_retired(struct daemon *d, struct source_rt *rt)
+{
+	for (size_t i = 0; i < d->nsources; i++) {
+		if (d->sources[i] != rt)
+			continue;
+		d->sources[i] = d->sources[--d->nsources];
+		log_info("source=%s removed by reload", rt->id);
+		schedule_source_free(rt);
+		return;
+	}
+}
+
+void daemon_poll_finished(struct daemon *d, struct source_rt *rt)
+{
+	if (rt->cfg == NULL)
+		forget_retired(d, rt);
+	if (d->stopping && http_pending(d->http) == 0) {
+		ev_break(d->loop, EVBREAK_ALL);
+		return;
+	}
+	if (d->mode == DAEMON_ONCE && all_polled(d) && http_pending(d->http) == 0)
+		ev_break(d->loop, EVBREAK_ALL);
+}
+
+static void start_timers(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nsources; i++) {
+		struct source_rt *rt = d->sources[i];
+
+		if (d->mode == DAEMON_ONCE)
+			schedule_at(rt, 0);
+		else
+			schedule_at(rt, schedule_first_delay(rt));
+	}
+}
+
+int daemon_run(struct daemon *d)
+{
+	start_timers(d);
+	log_info("started: %zu source(s), state %s, mode %s", d->nsources, store_path(d->store),
+		 d->mode == DAEMON_ONCE ? "once" : "run");
+	sdnotify_ready();
+	sdnotify_status("watching %zu source(s)", d->nsources);
+	if (d->mode == DAEMON_RUN)
+		sdnotify_watchdog_start(d->loop, d->cfg->daemon.watchdog_interval);
+	if (d->mode == DAEMON_ONCE && d->nsources == 0)
+		return 0;
+	ev_run(d->loop, 0);
+	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
+		d->exit_status = 1;
+	log_info("stopped");
+	return d->exit_status;
+}
+
+void daemon_free(struct daemon *d)
+{
+	if (d == NULL)
+		return;
+	if (d->loop) {
+		ev_signal_stop(d->loop, &d->sig_term);
+		ev_signal_stop(d->loop, &d->sig_int);
+		ev_signal_stop(d->loop, &d->sig_hup);
+		ev_timer_stop(d->loop, &d->stop_timer);
+	}
+	schedule_stop_all(d);
+	/* Cancelling runs the done callbacks, which still need the sources. */
+	http_free(d->http);
+	for (size_t i = 0; i < d->nsources; i++)
+		schedule_source_free(d->sources[i]);
+	free(d->sources);
+	store_close(d->store);
+	config_free(d->cfg);
+	free(d->config_path);
+	free(d);
+}

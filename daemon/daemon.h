@@ -1,0 +1,28 @@
+/*
+ * daemon/daemon: the loop and everything it owns — the config, the store,
+ * the fetch engine, one timer per source, signals, the watchdog.
+ */
+#ifndef SW_DAEMON_H
+#define SW_DAEMON_H
+
+struct config;
+struct daemon;
+
+enum daemon_mode {
+	DAEMON_RUN,  /* until SIGTERM/SIGINT */
+	DAEMON_ONCE, /* every source once, deliver, exit */
+};
+
+/*
+ * Opens the store under cfg->daemon.state_dir and the fetch engine.
+ * Takes ownership of cfg (also on failure). config_path is what SIGHUP
+ * re-reads. Returns NULL after logging why.
+ */
+struct daemon *daemon_new(struct config *cfg, const char *config_path, enum daemon_mode mode);
+
+/* Runs the loop. Returns the exit status (0 ok, 1 runtime failure). */
+int daemon_run(struct daemon *d);
+
+void daemon_free(struct daemon *d);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * When each source is polled: its interval plus up to 10% jitter so that
+ * sources configured together drift apart, exponential backoff after
+ * failures (2x, 4x, capped at 6x the interval), and never sooner than a
+ * server's Retry-After. Timers run on libev's monotonic clock.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/daemon_int.h"
+#include "daemon/store.h"
+
+#define JITTER_FRACTION 0.10
+#define BACKOFF_CAP 6.0
+#define FIRST_POLL_SPREAD 5.0 /* seconds over which overdue sources start */
+
+static double random_unit(void)
+{
+	return (double)random() / ((double)RAND_MAX + 1.0);
+}
+
+/* ev_timer callback: a source is due. */
+static void source_due_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	poll_start(w->data);
+}
+
+struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg)
+{
+	struct source_rt *rt = xcalloc(1, sizeof(*rt));
+	struct store_source st;
+
+	rt->d = d;
+	rt->id = xstrdup(cfg->id);
+	rt->cfg = cfg;
+	ev_timer_init(&rt->timer, source_due_cb, 0.0, 0.0);
+	rt->timer.data = rt;
+	if (store_source_get(d->store, cfg->id, &st) == 1) {
+		rt->failures = st.failures;
+		store_source_clear(&st);
+	}
+	return rt;
+}
+
+void schedule_source_free(struct source_rt *rt)
+{
+	if (rt == NULL)
+		return;
+	ev_timer_stop(rt->d->loop, &rt->timer);
+	free(rt->id);
+	free(rt);
+}
+
+void schedule_at(struct source_rt *rt, double delay)
+{
+	struct ev_loop *loop = rt->d->loop;
+
+	ev_timer_stop(loop, &rt->timer);
+	ev_timer_set(&rt->timer, delay < 0 ? 0 : delay, 0.0);
+	ev_timer_start(loop, &rt->timer);
+}
+
+double schedule_next(struct source_rt *rt)
+{
+	double interval = rt->cfg->interval;
+	double mult = 1.0, delay;
+
+	if (rt->d->stopping || rt->d->mode == DAEMON_ONCE)
+		return -1;
+	for (long i = 0; i < rt->failures && mult < BACKOFF_CAP; i++)
+		mult *= 2.0;
+	if (mult > BACKOFF_CAP)
+		mult = BACKOFF_CAP;
+	delay = interval * mult * (1.0 + JITTER_FRACTION * random_unit());
+	if (rt->retry_after > delay)
+		delay = rt->retry_after;
+	log_debug("source=%s next poll in %.1fs (failures=%ld)", rt->id, delay, rt->failures);
+	schedule_at(rt, delay);
+	return delay;
+}
+
+double schedule_first_delay(struct source_rt *rt)
+{
+	struct store_source st;
+	double now = (double)time(NULL), delay = 0;
+
+	if (store_source_get(rt->d->store, rt->id, &st) == 1) {
+		if (st.next_due > now)
+			delay = st.next_due - now;
+		if (delay > rt->cfg->interval * BACKOFF_CAP)
+			delay =
+			    rt->cfg->interval; /* the clock moved back, or the interval shrank */
+		store_source_clear(&st);
+	}
+	/* Overdue sources start spread out rather than all in the first second. */
+	return delay + FIRST_POLL_SPREAD * random_unit();
+}
+
+void schedule_stop_all(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nsources; i++)
+		ev_timer_stop(d->loop, &d->sources[i]->timer);
+}

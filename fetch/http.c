@@ -1,0 +1,250 @@
+/*
+ * fetch/http: the engine. Owns the multi handle and the request lists and
+ * guarantees the callback contract: every started request's done callback
+ * runs exactly once, from the loop (never from inside http_start), and a
+ * callback may start or cancel other requests.
+ */
+#include "fetch/http_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+
+static const char *const result_names[] = {
+    [HTTP_RES_OK] = "ok",
+    [HTTP_RES_NETWORK] = "network",
+    [HTTP_RES_TIMEOUT] = "timeout",
+    [HTTP_RES_TOO_BIG] = "too-big",
+    [HTTP_RES_BLOCKED] = "blocked",
+    [HTTP_RES_REDIRECTS] = "redirects",
+    [HTTP_RES_TLS] = "tls",
+    [HTTP_RES_PROTOCOL] = "protocol",
+    [HTTP_RES_CANCELLED] = "cancelled",
+};
+
+const char *http_result_name(enum http_result r)
+{
+	if ((unsigned)r >= sizeof(result_names) / sizeof(result_names[0]) || !result_names[r])
+		return "unknown";
+	return result_names[r];
+}
+
+size_t http_pending(const struct http *h)
+{
+	return h ? h->pending : 0;
+}
+
+/* Takes r out of whatever holds it, so nothing can finish it twice. */
+static void http_detach(struct http_req_handle *r)
+{
+	struct http *h = r->h;
+	CURLMcode mc;
+
+	if (r->state == REQ_ACTIVE) {
+		TAILQ_REMOVE(&h->active, r, entry);
+		mc = curl_multi_remove_handle(h->multi, r->easy);
+		if (mc != CURLM_OK)
+			log_warnx("http: curl_multi_remove_handle: %s", curl_multi_strerror(mc));
+	} else if (r->state == REQ_DEFERRED) {
+		TAILQ_REMOVE(&h->deferred, r, entry);
+	}
+}
+
+/* The one place a done callback is called. */
+static void http_finish(struct http_req_handle *r, enum http_result res, const char *msg)
+{
+	struct http *h = r->h;
+	struct http_response resp;
+
+	http_detach(r);
+	r->state = REQ_FINISHING;
+	h->pending--;
+	http_req_response(r, res, msg, &resp);
+	r->done(&resp, r->arg);
+	http_req_free(r);
+}
+
+void http_transfer_done(struct http_req_handle *r, CURLcode rc)
+{
+	const char *msg;
+	enum http_result res;
+
+	if (r->state != REQ_ACTIVE)
+		return;
+	res = http_req_classify(r, rc, &msg);
+	http_finish(r, res, msg);
+}
+
+/* ev_timer callback: finishes requests deferred before this round began. */
+static void http_defer_fire(struct ev_loop *loop, struct ev_timer *w, int revents)
+{
+	struct http *h = w->data;
+	unsigned gen = h->defer_gen++;
+	struct http_req_handle *r;
+
+	(void)loop;
+	(void)revents;
+	while ((r = TAILQ_FIRST(&h->deferred)) != NULL && r->defer_gen == gen)
+		http_finish(r, r->deferred_res, r->deferred_err);
+}
+
+/* Queues r to finish with res from the loop; takes ownership of msg. */
+static void http_defer(struct http_req_handle *r, enum http_result res, char *msg)
+{
+	struct http *h = r->h;
+
+	free(r->deferred_err);
+	r->deferred_err = msg;
+	r->deferred_res = res;
+	r->state = REQ_DEFERRED;
+	r->defer_gen = h->defer_gen;
+	TAILQ_INSERT_TAIL(&h->deferred, r, entry);
+	if (!ev_is_active(&h->defer_timer)) {
+		ev_timer_set(&h->defer_timer, 0., 0.);
+		ev_timer_start(h->loop, &h->defer_timer);
+	}
+}
+
+static int http_config_fill(struct http *h, const struct http_config *in, char *err,
+			    size_t errlen)
+{
+	struct http_config *c = &h->cfg;
+
+	*c = in ? *in : (struct http_config){0};
+	if (c->max_connections < 0 || c->max_per_host < 0 || c->connect_timeout_s < 0 ||
+	    c->timeout_s < 0 || c->low_speed_bytes < 0 || c->low_speed_time_s < 0 ||
+	    c->max_redirects < 0) {
+		snprintf(err, errlen, "negative http limit");
+		return -1;
+	}
+	c->max_connections = c->max_connections ? c->max_connections : 32;
+	c->max_per_host = c->max_per_host ? c->max_per_host : 2;
+	c->connect_timeout_s = c->connect_timeout_s ? c->connect_timeout_s : 15;
+	c->timeout_s = c->timeout_s ? c->timeout_s : 60;
+	c->low_speed_bytes = c->low_speed_bytes ? c->low_speed_bytes : 100;
+	c->low_speed_time_s = c->low_speed_time_s ? c->low_speed_time_s : 20;
+	c->max_body = c->max_body ? c->max_body : 8u << 20;
+	c->max_header = c->max_header ? c->max_header : 64u << 10;
+	c->max_redirects = c->max_redirects ? c->max_redirects : 5;
+	h->user_agent = xstrdup_or_null(c->user_agent);
+	h->proxy = xstrdup_or_null(c->proxy);
+	c->user_agent = h->user_agent;
+	c->proxy = h->proxy;
+	return 0;
+}
+
+static int http_multi_limits(struct http *h, char *err, size_t errlen)
+{
+	CURLMcode mc;
+
+	mc = curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, h->cfg.max_connections);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+				       h->cfg.max_per_host);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, h->cfg.max_connections);
+	if (mc != CURLM_OK) {
+		snprintf(err, errlen, "curl multi limits: %s", curl_multi_strerror(mc));
+		return -1;
+	}
+	return 0;
+}
+
+struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char *err,
+		      size_t errlen)
+{
+	struct http *h = xcalloc(1, sizeof(*h));
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "curl_global_init failed");
+		free(h);
+		return NULL;
+	}
+	h->loop = loop;
+	TAILQ_INIT(&h->active);
+	TAILQ_INIT(&h->deferred);
+	ev_timer_init(&h->defer_timer, http_defer_fire, 0., 0.);
+	h->defer_timer.data = h;
+	if (http_config_fill(h, cfg, err, errlen) < 0)
+		goto fail;
+	h->multi = curl_multi_init();
+	if (h->multi == NULL) {
+		snprintf(err, errlen, "curl_multi_init failed");
+		goto fail;
+	}
+	if (http_ev_init(h, err, errlen) < 0 || http_multi_limits(h, err, errlen) < 0)
+		goto fail;
+	return h;
+fail:
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
+	free(h->user_agent);
+	free(h->proxy);
+	free(h);
+	curl_global_cleanup();
+	return NULL;
+}
+
+void http_free(struct http *h)
+{
+	struct http_req_handle *r;
+
+	if (h == NULL)
+		return;
+	h->closing = 1; /* callbacks below cannot start new requests */
+	while ((r = TAILQ_FIRST(&h->active)) != NULL)
+		http_finish(r, HTTP_RES_CANCELLED, "cancelled");
+	while ((r = TAILQ_FIRST(&h->deferred)) != NULL)
+		http_finish(r, HTTP_RES_CANCELLED, "cancelled");
+	ev_timer_stop(h->loop, &h->defer_timer);
+	curl_multi_cleanup(h->multi);
+	http_ev_close(h);
+	free(h->user_agent);
+	free(h->proxy);
+	free(h);
+	curl_global_cleanup();
+}
+
+struct http_req_handle *http_start(struct http *h, const struct http_req *req, http_done_fn *done,
+				   void *arg, char *err, size_t errlen)
+{
+	struct http_req_handle *r;
+	CURLMcode mc;
+
+	if (h == NULL || req == NULL || done == NULL) {
+		snprintf(err, errlen, "missing argument");
+		return NULL;
+	}
+	if (h->closing) {
+		snprintf(err, errlen, "http engine is shutting down");
+		return NULL;
+	}
+	r = http_req_new(h, req, err, errlen);
+	if (r == NULL)
+		return NULL;
+	r->done = done;
+	r->arg = arg;
+	h->pending++;
+	mc = curl_multi_add_handle(h->multi, r->easy);
+	if (mc != CURLM_OK) {
+		http_defer(r, HTTP_RES_NETWORK,
+			   xasprintf("cannot queue request: %s", curl_multi_strerror(mc)));
+		return r;
+	}
+	r->state = REQ_ACTIVE;
+	TAILQ_INSERT_TAIL(&h->active, r, entry);
+	return r;
+}
+
+void http_cancel(struct http *h, struct http_req_handle *r)
+{
+	if (h == NULL || r == NULL || r->h != h)
+		return;
+	/* Cancelling a request from inside its own done callback does nothing. */
+	if (r->state != REQ_ACTIVE && r->state != REQ_DEFERRED)
+		return;
+	http_finish(r, HTTP_RES_CANCELLED, "cancelled");
+}

@@ -1,0 +1,113 @@
+/*
+ * fetch/http internals shared by http.c (engine, completion), http_req.c
+ * (one transfer: options, callbacks, policy hooks), http_ev.c (libev glue)
+ * and http_addr.c (the pure SSRF address policy).
+ */
+#ifndef SW_FETCH_HTTP_INT_H
+#define SW_FETCH_HTTP_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "common/buf.h"
+#include "fetch/http.h"
+
+/* Where a request is: exactly one of these until it is freed. */
+enum http_req_state {
+	REQ_NEW,       /* set up, not yet queued */
+	REQ_ACTIVE,    /* easy handle inside the multi handle */
+	REQ_DEFERRED,  /* failed before curl ran it; done runs from defer_timer */
+	REQ_FINISHING, /* its done callback is running */
+};
+
+/* One socket curl asked us to watch (CURLMOPT_SOCKETFUNCTION). */
+struct http_sock {
+	struct ev_io io;
+	struct http *h;
+	LIST_ENTRY(http_sock) entry;
+};
+
+struct http_req_handle {
+	TAILQ_ENTRY(http_req_handle) entry;
+	struct http *h;
+	CURL *easy;
+	struct curl_slist *headers;
+	enum http_req_state state;
+	http_done_fn *done;
+	void *arg;
+	char *url;
+	char *orig_host; /* host of url (lower-cased by curl_url), or NULL */
+	int trusted;
+	int allow_private; /* request or daemon setting */
+	int via_proxy;     /* address checks see only the proxy: skipped */
+	struct buf body;
+	size_t max_body;
+	size_t max_header;
+	size_t header_bytes;
+	int over_cap;   /* 1 body, 2 headers: the write/header callback refused */
+	char *deferred_err; /* our reason: policy refusal, cap, or a deferred error */
+	enum http_result deferred_res;
+	unsigned defer_gen;
+	double started; /* monotonic seconds */
+	/* Copies handed to the done callback. */
+	char *etag, *last_modified, *content_type, *final_url;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+TAILQ_HEAD(http_req_list, http_req_handle);
+LIST_HEAD(http_sock_list, http_sock);
+
+struct http {
+	struct ev_loop *loop;
+	CURLM *multi;
+	struct ev_timer timer;       /* CURLMOPT_TIMERFUNCTION */
+	struct ev_timer defer_timer; /* runs deferred completions */
+	struct http_config cfg;      /* its strings point to the copies below */
+	char *user_agent;
+	char *proxy;
+	struct http_req_list active;
+	struct http_req_list deferred;
+	struct http_sock_list socks;
+	size_t pending;
+	unsigned defer_gen;
+	int closing;
+};
+
+/* http.c: called by the glue when curl reports a transfer finished. */
+void http_transfer_done(struct http_req_handle *r, CURLcode rc);
+
+/* http_ev.c */
+int http_ev_init(struct http *h, char *err, size_t errlen);
+void http_ev_close(struct http *h);
+
+/* http_req.c */
+double http_req_now(void);
+struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
+				     size_t errlen);
+enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const char **msg);
+void http_req_response(struct http_req_handle *r, enum http_result res, const char *msg,
+		       struct http_response *resp);
+void http_req_free(struct http_req_handle *r);
+
+/*
+ * http_addr.c: the SSRF policy. "Private" means loopback, private,
+ * link-local, carrier-grade NAT, multicast, reserved, unspecified, or an
+ * IPv6 form embedding such an IPv4 address (mapped, NAT64, 6to4).
+ */
+int http_addr_v4_is_private(uint32_t host_order);
+int http_addr_v6_is_private(const uint8_t a[16]);
+/* 1 if refused; an unknown family or short length counts as refused. */
+int http_addr_is_private(const struct sockaddr *sa, size_t len);
+/* Numeric address text ("10.0.0.1", "::1"); unparsable counts as refused. */
+int http_addr_str_is_private(const char *ip);
+/* Numeric text → sockaddr; -1 if not an address. */
+int http_addr_parse(const char *ip, struct sockaddr_storage *ss, size_t *len);
+/* Numeric text of sa into out; returns out. */
+const char *http_addr_format(const struct sockaddr *sa, size_t len, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,448 @@
+/*
+ * fetch/http_req: one transfer. Builds the easy handle with every limit of
+ * hardening.md, collects the body under a decoded-size cap, enforces the
+ * SSRF address policy before connect (and again before each request on a
+ * reused connection), classifies the outcome and assembles the response.
+ */
+#include "fetch/http_int.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/xmalloc.h"
+
+#define REQ_SET(rc, e, opt, val)                                                                   \
+	do {                                                                                       \
+		if ((rc) == CURLE_OK)                                                              \
+			(rc) = curl_easy_setopt((e), (opt), (val));                                \
+	} while (0)
+
+double http_req_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Host part of url as curl parses it, or NULL. Caller frees. */
+static char *req_url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	char *out = NULL;
+
+	if (u == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) ==
+		CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		out = xstrdup(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Records our own reason for failing (policy, cap); the last one wins. */
+static void req_set_reason(struct http_req_handle *r, enum http_result res, char *msg)
+{
+	free(r->deferred_err);
+	r->deferred_err = msg;
+	r->deferred_res = res;
+}
+
+/* CURLOPT_WRITEFUNCTION: counts decoded bytes; returning short aborts. */
+static size_t req_write_cb(char *data, size_t size, size_t n, void *userp)
+{
+	struct http_req_handle *r = userp;
+	size_t len = size * n;
+
+	if (len > r->max_body - r->body.len) {
+		r->over_cap = 1;
+		req_set_reason(r, HTTP_RES_TOO_BIG,
+			       xasprintf("body exceeds %zu bytes (decoded)", r->max_body));
+		return 0;
+	}
+	buf_append(&r->body, data, len);
+	return len;
+}
+
+/* CURLOPT_HEADERFUNCTION: caps the header bytes of all hops together. */
+static size_t req_header_cb(char *data, size_t size, size_t n, void *userp)
+{
+	struct http_req_handle *r = userp;
+	size_t len = size * n;
+
+	(void)data;
+	if (len > r->max_header - r->header_bytes) {
+		r->over_cap = 2;
+		req_set_reason(r, HTTP_RES_TOO_BIG,
+			       xasprintf("headers exceed %zu bytes", r->max_header));
+		return 0;
+	}
+	r->header_bytes += len;
+	return len;
+}
+
+/* Is the host curl is about to talk to the request URL's own host? */
+static int req_on_own_host(struct http_req_handle *r)
+{
+	char *url = NULL;
+	char *host;
+	int same;
+
+	if (r->orig_host == NULL)
+		return 0;
+	/* During a redirect hop this already is the new URL. */
+	if (curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || url == NULL)
+		return 0;
+	host = req_url_host(url);
+	same = host != NULL && strcasecmp(host, r->orig_host) == 0;
+	free(host);
+	return same;
+}
+
+/* The SSRF rule: 1 if this request may connect to sa. */
+static int req_addr_allowed(struct http_req_handle *r, const struct sockaddr *sa, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (r->via_proxy || r->allow_private)
+		return 1;
+	if (!http_addr_is_private(sa, len))
+		return 1;
+	if (r->trusted && req_on_own_host(r))
+		return 1;
+	http_addr_format(sa, len, ip, sizeof(ip));
+	req_set_reason(r, HTTP_RES_BLOCKED,
+		       xasprintf("connection to %s refused: loopback, private or reserved "
+				 "address",
+				 ip));
+	return 0;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: sees every resolved address, redirects included. */
+static curl_socket_t req_open_cb(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_req_handle *r = userp;
+
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKET_BAD;
+	if (!req_addr_allowed(r, &a->addr, a->addrlen))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* CURLOPT_PREREQFUNCTION: runs before every request, on reused connections too. */
+static int req_prereq_cb(void *userp, char *primary_ip, char *local_ip, int primary_port,
+			 int local_port)
+{
+	struct http_req_handle *r = userp;
+	struct sockaddr_storage ss;
+	size_t len = 0;
+
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (r->via_proxy || r->allow_private)
+		return CURL_PREREQFUNC_OK;
+	if (http_addr_parse(primary_ip, &ss, &len) < 0) {
+		req_set_reason(r, HTTP_RES_BLOCKED, xstrdup("connection to an unknown address"));
+		return CURL_PREREQFUNC_ABORT;
+	}
+	if (!req_addr_allowed(r, (const struct sockaddr *)&ss, len))
+		return CURL_PREREQFUNC_ABORT;
+	return CURL_PREREQFUNC_OK;
+}
+
+static int req_has_crlf(const char *s)
+{
+	return s != NULL && strpbrk(s, "\r\n") != NULL;
+}
+
+static int req_validate(const struct http_req *req, char *err, size_t errlen)
+{
+	if (req->url == NULL || req->url[0] == '\0') {
+		snprintf(err, errlen, "no URL");
+		return -1;
+	}
+	if (req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
+		snprintf(err, errlen, "unsupported method");
+		return -1;
+	}
+	if (req_has_crlf(req->url) || req_has_crlf(req->if_none_match) ||
+	    req_has_crlf(req->if_modified_since) || req_has_crlf(req->proxy)) {
+		snprintf(err, errlen, "line break in URL or header value");
+		return -1;
+	}
+	for (size_t i = 0; req->headers && req->headers[i]; i++) {
+		if (req_has_crlf(req->headers[i]) || strchr(req->headers[i], ':') == NULL) {
+			snprintf(err, errlen, "malformed header %zu", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int req_add_header(struct http_req_handle *r, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(r->headers, line);
+
+	if (l == NULL)
+		return -1;
+	r->headers = l;
+	return 0;
+}
+
+static int req_build_headers(struct http_req_handle *r, const struct http_req *req, int post)
+{
+	char *line;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && req->headers && req->headers[i]; i++)
+		rc = req_add_header(r, req->headers[i]);
+	if (rc == 0 && req->if_none_match && req->if_none_match[0]) {
+		line = xasprintf("If-None-Match: %s", req->if_none_match);
+		rc = req_add_header(r, line);
+		free(line);
+	}
+	if (rc == 0 && req->if_modified_since && req->if_modified_since[0]) {
+		line = xasprintf("If-Modified-Since: %s", req->if_modified_since);
+		rc = req_add_header(r, line);
+		free(line);
+	}
+	/* No "Expect: 100-continue" round trip for webhook bodies. */
+	if (rc == 0 && post)
+		rc = req_add_header(r, "Expect:");
+	return rc;
+}
+
+static CURLcode req_set_limits(struct http_req_handle *r, const struct http_req *req)
+{
+	const struct http_config *cfg = &r->h->cfg;
+	CURL *e = r->easy;
+	CURLcode rc = CURLE_OK;
+
+	REQ_SET(rc, e, CURLOPT_NOSIGNAL, 1L);
+	REQ_SET(rc, e, CURLOPT_PROTOCOLS_STR, "http,https");
+	REQ_SET(rc, e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, req->follow_redirects ? 1L : 0L);
+	REQ_SET(rc, e, CURLOPT_MAXREDIRS, cfg->max_redirects);
+	REQ_SET(rc, e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
+	REQ_SET(rc, e, CURLOPT_TIMEOUT, req->timeout_s > 0 ? req->timeout_s : cfg->timeout_s);
+	REQ_SET(rc, e, CURLOPT_LOW_SPEED_LIMIT, cfg->low_speed_bytes);
+	REQ_SET(rc, e, CURLOPT_LOW_SPEED_TIME, cfg->low_speed_time_s);
+	REQ_SET(rc, e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_body);
+	REQ_SET(rc, e, CURLOPT_ACCEPT_ENCODING, "");
+	REQ_SET(rc, e, CURLOPT_SSL_VERIFYPEER, 1L);
+	REQ_SET(rc, e, CURLOPT_SSL_VERIFYHOST, 2L);
+	return rc;
+}
+
+static CURLcode req_set_callbacks(struct http_req_handle *r)
+{
+	CURL *e = r->easy;
+	CURLcode rc = CURLE_OK;
+
+	REQ_SET(rc, e, CURLOPT_PRIVATE, (void *)r);
+	REQ_SET(rc, e, CURLOPT_ERRORBUFFER, r->errbuf);
+	REQ_SET(rc, e, CURLOPT_WRITEFUNCTION, req_write_cb);
+	REQ_SET(rc, e, CURLOPT_WRITEDATA, (void *)r);
+	REQ_SET(rc, e, CURLOPT_HEADERFUNCTION, req_header_cb);
+	REQ_SET(rc, e, CURLOPT_HEADERDATA, (void *)r);
+	REQ_SET(rc, e, CURLOPT_OPENSOCKETFUNCTION, req_open_cb);
+	REQ_SET(rc, e, CURLOPT_OPENSOCKETDATA, (void *)r);
+	REQ_SET(rc, e, CURLOPT_PREREQFUNCTION, req_prereq_cb);
+	REQ_SET(rc, e, CURLOPT_PREREQDATA, (void *)r);
+	return rc;
+}
+
+static CURLcode req_set_request(struct http_req_handle *r, const struct http_req *req,
+				const char *proxy, int post)
+{
+	const struct http_config *cfg = &r->h->cfg;
+	CURL *e = r->easy;
+	CURLcode rc = CURLE_OK;
+
+	REQ_SET(rc, e, CURLOPT_URL, req->url);
+	REQ_SET(rc, e, CURLOPT_PROXY, proxy ? proxy : "");
+	if (cfg->user_agent)
+		REQ_SET(rc, e, CURLOPT_USERAGENT, cfg->user_agent);
+	if (r->headers)
+		REQ_SET(rc, e, CURLOPT_HTTPHEADER, r->headers);
+	if (post) {
+		REQ_SET(rc, e, CURLOPT_POST, 1L);
+		REQ_SET(rc, e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+		REQ_SET(rc, e, CURLOPT_COPYPOSTFIELDS, req->body ? (const char *)req->body : "");
+	}
+	return rc;
+}
+
+static void req_init_fields(struct http_req_handle *r, struct http *h, const struct http_req *req,
+			    const char *proxy)
+{
+	r->h = h;
+	r->state = REQ_NEW;
+	buf_init(&r->body);
+	r->url = xstrdup(req->url);
+	r->orig_host = req_url_host(req->url);
+	r->trusted = req->trusted != 0;
+	r->allow_private = req->allow_private || h->cfg.allow_private;
+	r->via_proxy = proxy != NULL && proxy[0] != '\0';
+	r->max_body = req->max_body ? req->max_body : h->cfg.max_body;
+	r->max_header = h->cfg.max_header;
+	r->started = http_req_now();
+}
+
+struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
+				     size_t errlen)
+{
+	struct http_req_handle *r;
+	const char *proxy = req->proxy ? req->proxy : h->cfg.proxy;
+	int post = req->method && strcmp(req->method, "POST") == 0;
+	CURLcode rc;
+
+	if (req_validate(req, err, errlen) < 0)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	req_init_fields(r, h, req, proxy);
+	r->easy = curl_easy_init();
+	if (r->easy == NULL) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		goto fail;
+	}
+	if (req_build_headers(r, req, post) < 0) {
+		snprintf(err, errlen, "out of memory building headers");
+		goto fail;
+	}
+	rc = req_set_limits(r, req);
+	if (rc == CURLE_OK)
+		rc = req_set_callbacks(r);
+	if (rc == CURLE_OK)
+		rc = req_set_request(r, req, proxy, post);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
+		goto fail;
+	}
+	return r;
+fail:
+	http_req_free(r);
+	return NULL;
+}
+
+static enum http_result req_class_of(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return HTTP_RES_OK;
+	case CURLE_OPERATION_TIMEDOUT:
+		return HTTP_RES_TIMEOUT;
+	case CURLE_FILESIZE_EXCEEDED:
+		return HTTP_RES_TOO_BIG;
+	case CURLE_TOO_MANY_REDIRECTS:
+		return HTTP_RES_REDIRECTS;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return HTTP_RES_BLOCKED;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		return HTTP_RES_NETWORK;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_USE_SSL_FAILED:
+		return HTTP_RES_TLS;
+	default:
+		return HTTP_RES_PROTOCOL;
+	}
+}
+
+enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const char **msg)
+{
+	*msg = NULL;
+	if (rc == CURLE_OK)
+		return HTTP_RES_OK;
+	/* Our own reason explains curl's generic code for these. */
+	if (r->deferred_err &&
+	    ((r->deferred_res == HTTP_RES_BLOCKED &&
+	      (rc == CURLE_COULDNT_CONNECT || rc == CURLE_ABORTED_BY_CALLBACK)) ||
+	     (r->deferred_res == HTTP_RES_TOO_BIG && rc == CURLE_WRITE_ERROR))) {
+		*msg = r->deferred_err;
+		return r->deferred_res;
+	}
+	*msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+	return req_class_of(rc);
+}
+
+static char *req_header_value(CURL *e, const char *name)
+{
+	struct curl_header *hdr = NULL;
+
+	if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &hdr) != CURLHE_OK || hdr == NULL)
+		return NULL;
+	return xstrdup(hdr->value);
+}
+
+/* Fills resp from r; strings point into r, valid until http_req_free(r). */
+void http_req_response(struct http_req_handle *r, enum http_result res, const char *msg,
+		       struct http_response *resp)
+{
+	long status = 0;
+	curl_off_t retry = 0;
+	char *ct = NULL, *url = NULL;
+
+	memset(resp, 0, sizeof(*resp));
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &retry);
+	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
+	curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &url);
+	r->content_type = xstrdup_or_null(ct);
+	r->final_url = xstrdup(url && url[0] ? url : r->url);
+	r->etag = req_header_value(r->easy, "ETag");
+	r->last_modified = req_header_value(r->easy, "Last-Modified");
+	resp->result = res;
+	resp->status = status;
+	resp->body = buf_str(&r->body);
+	resp->body_len = r->body.len;
+	resp->content_type = r->content_type;
+	resp->etag = r->etag;
+	resp->last_modified = r->last_modified;
+	resp->final_url = r->final_url;
+	resp->retry_after_s = retry < 0 ? 0 : retry > LONG_MAX ? LONG_MAX : (long)retry;
+	resp->error = res == HTTP_RES_OK ? NULL : msg ? msg : http_result_name(res);
+	resp->elapsed_s = http_req_now() - r->started;
+}
+
+void http_req_free(struct http_req_handle *r)
+{
+	if (r == NULL)
+		return;
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	buf_free(&r->body);
+	free(r->url);
+	free(r->orig_host);
+	free(r->deferred_err);
+	free(r->etag);
+	free(r->last_modified);
+	free(r->content_type);
+	free(r->final_url);
+	free(r);
+}

@@ -1,0 +1,132 @@
+"""Helpers shared by the end-to-end tests: the binary, temporary state,
+free ports, and processes that are always cleaned up by pid.
+
+Each test file is a plain unittest module; run it with /usr/bin/python3.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ROOT = os.environ.get("SW_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("SPEECHWATCH_BIN") or os.path.join(ROOT, "build", "speechwatch")
+SHARED = os.environ.get("SW_SHARED") or os.path.join(ROOT, "..", "shared")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+
+
+def shared_path(*parts):
+    """Path inside ../shared, or None when ../shared is absent."""
+    p = os.path.join(SHARED, *parts)
+    return p if os.path.exists(p) else None
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proc:
+    """A child process whose output goes to a file; killed by pid on close."""
+
+    def __init__(self, args, env=None, cwd=None, log=None):
+        self.log_path = log or tempfile.mktemp(prefix="sw-proc-", suffix=".log")
+        self.log = open(self.log_path, "wb")
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.p = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
+        self.pid = self.p.pid
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def signal(self, sig):
+        if self.p.poll() is None:
+            os.kill(self.pid, sig)
+
+    def wait(self, timeout):
+        return self.p.wait(timeout=timeout)
+
+    def close(self):
+        if self.p.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.p.wait(timeout=10)
+        self.log.close()
+        try:
+            os.unlink(self.log_path)
+        except FileNotFoundError:
+            pass
+
+
+def start_static_server(directory):
+    """A real HTTP server on 127.0.0.1 serving directory; returns (Proc, port)."""
+    script = os.path.join(ROOT, "tests", "servers", "static_http.py")
+    port_file = tempfile.mktemp(prefix="sw-port-")
+    proc = Proc(["/usr/bin/python3", script, directory, "--port-file", port_file])
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
+            with open(port_file) as f:
+                port = int(f.read().strip())
+            os.unlink(port_file)
+            return proc, port
+        if proc.p.poll() is not None:
+            break
+        time.sleep(0.05)
+    out = proc.output()
+    proc.close()
+    raise RuntimeError("static server did not start: " + out)
+
+
+class TestCase(unittest.TestCase):
+    """Gives each test a temporary directory and closes its processes."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="sw-e2e-")
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            p.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def spawn(self, args, **kw):
+        p = Proc(args, **kw)
+        self.procs.append(p)
+        return p
+
+    def sw(self, *args, env=None, timeout=60):
+        """Runs the binary to completion; returns CompletedProcess (text)."""
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        return subprocess.run([BIN] + list(args), capture_output=True, text=True,
+                              timeout=timeout, env=full_env, stdin=subprocess.DEVNULL)
+
+    def write(self, name, text, mode=0o644):
+        path = os.path.join(self.tmp, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+
+def main():
+    """unittest.main with a closing line the runner understands."""
+    prog = unittest.main(exit=False, verbosity=2)
+    r = prog.result
+    failed = len(r.failures) + len(r.errors)
+    skipped = len(r.skipped)
+    print("%d passed, %d failed, %d skipped" % (r.testsRun - failed - skipped, failed, skipped))
+    sys.exit(1 if failed else 0)

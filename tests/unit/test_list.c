@@ -1,0 +1,560 @@
+/* Unit tests for analyze/list (HTML lists, URL resolution, has-class). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libxml/xpathInternals.h>
+
+#include "analyze/list.h"
+#include "analyze/page.h"
+
+#define XC(s) ((const xmlChar *)(s))
+
+static const char *shared_dir(void)
+{
+	static char path[4096];
+	const char *env = getenv("SW_SHARED");
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", env != NULL ? env : "../shared");
+	{
+		char probe[4200];
+
+		snprintf(probe, sizeof(probe), "%s/fixtures/site/expected.json", path);
+		f = fopen(probe, "r");
+	}
+	if (f == NULL)
+		return NULL;
+	fclose(f);
+	return path;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	data = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_uint_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+	data[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return data;
+}
+
+static xmlDocPtr html_doc(const char *html)
+{
+	char err[256] = "";
+	xmlDocPtr doc;
+
+	page_init();
+	doc = page_parse(html, strlen(html), "text/html; charset=utf-8", NULL, PAGE_HTML, NULL,
+			 NULL, err, sizeof(err));
+	ck_assert_msg(doc != NULL, "page_parse: %s", err);
+	return doc;
+}
+
+static int extract(const char *html, const char *url, const struct list_spec *spec,
+		   struct list_items *out)
+{
+	char err[256] = "";
+	xmlDocPtr doc = html_doc(html);
+	int rc = list_extract_html(doc, url, spec, out, err, sizeof(err));
+
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- has-class, exactly parsel's tests ---- */
+
+static int count_nodes(xmlDocPtr doc, const char *expr)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr res;
+	int n = -1;
+
+	list_xpath_register(ctx);
+	res = xmlXPathEvalExpression(XC(expr), ctx);
+	if (res != NULL && res->type == XPATH_NODESET)
+		n = res->nodesetval != NULL ? res->nodesetval->nodeNr : 0;
+	else if (res != NULL && res->type == XPATH_BOOLEAN)
+		n = res->boolval;
+	xmlXPathFreeObject(res);
+	xmlXPathFreeContext(ctx);
+	return n;
+}
+
+static void quiet_xpath(void *data, xmlErrorPtr e)
+{
+	(void)data;
+	(void)e;
+}
+
+START_TEST(test_has_class)
+{
+	xmlDocPtr doc =
+	    html_doc("<p class=\"foo bar-baz\">First</p><p class=\"foo\">Second</p>"
+		     "<p class=\"bar\">Third</p><p>Fourth</p>"
+		     "<p class=\"x\n\ty  z\">Fifth</p><p class=\"f&#243;&#243;\">U</p>");
+
+	xmlSetStructuredErrorFunc(NULL, quiet_xpath);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"foo\")]"), 2);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"bar\")]"), 1);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"foo\",\"bar\")]"), 0);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"foo\",\"bar-baz\")]"), 1);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"foo bar-baz\")]"), 1);
+	/* whitespace in the attribute is normalised; one argument = ordered run */
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"y\")]"), 1);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"x y\")]"), 1);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"y x\")]"), 0);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"\")]"), 0);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(\"f\xC3\xB3\xC3\xB3\")]"), 1);
+	/* errors: no arguments, non-string argument */
+	ck_assert_int_eq(count_nodes(doc, "has-class()"), -1);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(.)]"), -1);
+	ck_assert_int_eq(count_nodes(doc, "//p[has-class(1)]"), -1);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
+/* ---- URL resolution ---- */
+
+static void check_url(const char *base, const char *href, const char *want)
+{
+	char *got = list_resolve_url(base, href);
+
+	if (want == NULL)
+		ck_assert_msg(got == NULL, "%s + %s: want NULL, got %s", base, href, got);
+	else
+		ck_assert_msg(got != NULL && strcmp(got, want) == 0, "%s + %s: want %s, got %s",
+			      base, href, want, got != NULL ? got : "NULL");
+	free(got);
+}
+
+START_TEST(test_resolve_url)
+{
+	const char *b = "http://ex.org/a/b/index.html?x=1#top";
+
+	check_url(b, "c.html", "http://ex.org/a/b/c.html");
+	check_url(b, "./201911/t1.html", "http://ex.org/a/b/201911/t1.html");
+	check_url(b, "../c.html", "http://ex.org/a/c.html");
+	check_url(b, "../../../../c.html", "http://ex.org/c.html");
+	check_url(b, "/root.html", "http://ex.org/root.html");
+	check_url(b, "//other.org/x", "http://other.org/x");
+	check_url("https://ex.org/a/", "//other.org/x", "https://other.org/x");
+	check_url(b, "?page=2", "http://ex.org/a/b/index.html?page=2");
+	check_url(b, "c.html?a=1&b=2", "http://ex.org/a/b/c.html?a=1&b=2");
+	check_url(b, "c.html#frag", "http://ex.org/a/b/c.html");
+	check_url(b, "#only", "http://ex.org/a/b/index.html?x=1");
+	check_url(b, "  c.html\n", "http://ex.org/a/b/c.html");
+	check_url(b, "my speech.html", "http://ex.org/a/b/my%20speech.html");
+	check_url(b, "\xE8\xAE\xB2\xE8\xAF\x9D.html", "http://ex.org/a/b/%e8%ae%b2%e8%af%9d.html");
+	check_url(b, "HTTPS://Other.ORG/P", "https://other.org/P");
+	check_url(b, "javascript:void(0)", NULL);
+	check_url(b, "JavaScript:alert(1)", NULL);
+	check_url(b, "mailto:press@ex.org", NULL);
+	check_url(b, "ftp://ex.org/file", NULL);
+	check_url(b, "data:text/html,hi", NULL);
+	check_url(NULL, "c.html", NULL);
+	check_url(NULL, "http://ex.org/x#y", "http://ex.org/x");
+}
+END_TEST
+
+/* ---- HTML list extraction ---- */
+
+START_TEST(test_html_defaults)
+{
+	const char *html =
+	    "<html><head><title>t</title></head><body><ul class='news'>"
+	    "<li><a href='a1.html'>  First\n  speech </a> <span>2019-10-24</span></li>"
+	    "<li><a href='a2.html' title='Second speech about something long'>Second "
+	    "speech&#8230;</a></li>"
+	    "<li><a href='a3.html' title='Third full'>Third...</a></li>"
+	    "<li><a href='a4.html' title='Unrelated'>Fourth...</a></li>"
+	    "<li><a href='a1.html#x'>Duplicate of first</a></li>"
+	    "<li><a href='javascript:go()'>Script</a></li>"
+	    "<li><a href='mailto:x@y'>Mail</a></li>"
+	    "<li>No link here</li>"
+	    "<li><div><a name='n'>no href</a><a href='deep/a5.html'>Fifth<br>line</a></div></li>"
+	    "</ul></body></html>";
+	struct list_spec spec = {.items = "//ul[@class='news']/li"};
+	struct list_items out;
+
+	ck_assert_int_eq(extract(html, "http://ex.org/s/index.html", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 5);
+	ck_assert_str_eq(out.v[0].url, "http://ex.org/s/a1.html");
+	ck_assert_str_eq(out.v[0].title, "First speech");
+	ck_assert_ptr_null(out.v[0].date);
+	ck_assert_str_eq(out.v[1].title, "Second speech about something long");
+	ck_assert_str_eq(out.v[2].title, "Third full");
+	ck_assert_str_eq(out.v[3].title, "Fourth...");
+	ck_assert_str_eq(out.v[4].url, "http://ex.org/s/deep/a5.html");
+	ck_assert_str_eq(out.v[4].title, "Fifth line");
+	list_items_free(&out);
+
+	spec.max_items = 2;
+	ck_assert_int_eq(extract(html, "http://ex.org/s/index.html", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	list_items_free(&out);
+}
+END_TEST
+
+START_TEST(test_html_items_are_links)
+{
+	const char *html =
+	    "<html><head><base href='https://cdn.ex.org/news/'></head><body>"
+	    "<a class='item big' href='x/1'><h2>One</h2></a>"
+	    "<a class='item' href='/2'><h2>Two</h2><span class='d'>24.10.2019</span></a>"
+	    "<a class='other' href='3'>Three</a></body></html>";
+	struct list_spec spec = {.items = "//a[has-class(\"item\")]",
+				 .title = "//h2//text()",
+				 .link = "//@href",
+				 .date = "//span[has-class(\"d\")]/text()"};
+	struct list_items out;
+
+	ck_assert_int_eq(extract(html, "http://ex.org/page", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(out.v[0].url, "https://cdn.ex.org/news/x/1");
+	ck_assert_str_eq(out.v[0].title, "One");
+	ck_assert_str_eq(out.v[1].url, "https://cdn.ex.org/2");
+	ck_assert_str_eq(out.v[1].title, "Two");
+	/* "//" is read relative to the item: item 1 has no date, not item 2's */
+	ck_assert_ptr_null(out.v[0].date);
+	ck_assert_ptr_nonnull(out.v[1].date);
+	ck_assert_str_eq(out.v[1].date, "2019-10-24");
+	list_items_free(&out);
+}
+END_TEST
+
+START_TEST(test_html_errors)
+{
+	const char *html = "<html><body><a href='x'>x</a></body></html>";
+	struct list_spec spec = {.items = "//a[", .title = NULL};
+	struct list_items out;
+	char err[256] = "";
+	xmlDocPtr doc = html_doc(html);
+
+	xmlSetStructuredErrorFunc(NULL, quiet_xpath);
+	ck_assert_int_eq(list_extract_html(doc, "http://e.org/", &spec, &out, err, sizeof(err)),
+			 -1);
+	ck_assert_msg(strstr(err, "items XPath") != NULL, "%s", err);
+	ck_assert_uint_eq(out.n, 0);
+	spec.items = "//a";
+	spec.title = "has-class()";
+	err[0] = '\0';
+	ck_assert_int_eq(list_extract_html(doc, "http://e.org/", &spec, &out, err, sizeof(err)),
+			 -1);
+	ck_assert_msg(strstr(err, "title XPath") != NULL, "%s", err);
+	spec.title = NULL;
+	spec.items = "count(//a)";
+	ck_assert_int_eq(list_extract_html(doc, "http://e.org/", &spec, &out, err, sizeof(err)),
+			 -1);
+	spec.items = NULL;
+	ck_assert_int_eq(list_extract_html(doc, "http://e.org/", &spec, &out, err, sizeof(err)),
+			 -1);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
+/* An exponential XPath on a modest page is cut off by the op limit, quickly. */
+START_TEST(test_xpath_bounded)
+{
+	size_t n = 3000, i;
+	char *html = malloc(n * 40 + 100);
+	struct list_spec spec = {.items = "//a[count(//a[count(//a) > 1]) > 1]"};
+	struct list_items out;
+	char err[256] = "";
+	xmlDocPtr doc;
+	clock_t t0;
+
+	strcpy(html, "<html><body>");
+	for (i = 0; i < n; i++)
+		sprintf(html + strlen(html), "<a href='/%zu'>%zu</a>", i, i);
+	strcat(html, "</body></html>");
+	doc = html_doc(html);
+	t0 = clock();
+	ck_assert_int_eq(list_extract_html(doc, "http://e.org/", &spec, &out, err, sizeof(err)),
+			 -1);
+	ck_assert_msg(strstr(err, "limit") != NULL, "%s", err);
+	ck_assert_msg(clock() - t0 < 5 * CLOCKS_PER_SEC, "took too long");
+	spec.items = "//a";
+	ck_assert_int_eq(list_extract_html(doc, "http://e.org/", &spec, &out, err, sizeof(err)), 0);
+	ck_assert_uint_eq(out.n, n);
+	list_items_free(&out);
+	xmlFreeDoc(doc);
+	free(html);
+}
+END_TEST
+
+START_TEST(test_hard_cap)
+{
+	size_t n = 10050, i;
+	char *html = malloc(n * 40 + 100);
+	struct list_spec spec = {.items = "//a", .max_items = 20000};
+	struct list_items out;
+
+	strcpy(html, "<html><body>");
+	for (i = 0; i < n; i++)
+		sprintf(html + strlen(html), "<a href='/%zu'>%zu</a>", i, i);
+	strcat(html, "</body></html>");
+	ck_assert_int_eq(extract(html, "http://e.org/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 10000);
+	list_items_free(&out);
+	free(html);
+}
+END_TEST
+
+/* Nested blocks: every level is an item holding the same link (kept once). */
+START_TEST(test_nested_items)
+{
+	char *html = malloc(200 * 40 + 200);
+	struct list_spec spec = {.items = "//div", .title = "."};
+	struct list_items out;
+	int i;
+
+	strcpy(html, "<html><body>");
+	for (i = 0; i < 200; i++)
+		strcat(html, "<div>text ");
+	strcat(html, "<a href='/deep'>deep</a>");
+	for (i = 0; i < 200; i++)
+		strcat(html, "</div>");
+	strcat(html, "</body></html>");
+	ck_assert_int_eq(extract(html, "http://e.org/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_str_eq(out.v[0].url, "http://e.org/deep");
+	ck_assert(strncmp(out.v[0].title, "text text", 9) == 0);
+	list_items_free(&out);
+	free(html);
+}
+END_TEST
+
+/* ---- acceptance: shared/fixtures/site ---- */
+
+static void check_fixture_list(const char *source, const char *version, const char *items_xp,
+			       const char *title_xp)
+{
+	const char *dir = shared_dir();
+	char path[4200], err[256] = "";
+	json_t *root, *ver, *items;
+	json_error_t jerr;
+	struct list_items out;
+	struct list_spec spec = {
+	    .items = items_xp, .link = "a/@href", .title = title_xp, .date = "span"};
+	const char *list;
+	xmlDocPtr doc;
+	size_t len, i;
+	char *data;
+
+	if (dir == NULL) {
+		printf("skipped: ../shared not found\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/fixtures/site/expected.json", dir);
+	root = json_load_file(path, 0, &jerr);
+	ck_assert_ptr_nonnull(root);
+	ver = json_object_get(
+	    json_object_get(json_object_get(json_object_get(root, "sources"), source), "versions"),
+	    version);
+	list = json_string_value(json_object_get(ver, "list"));
+	items = json_object_get(ver, "items");
+	ck_assert_ptr_nonnull(list);
+	snprintf(path, sizeof(path), "%s/fixtures/site/%s", dir, list);
+	data = slurp(path, &len);
+	ck_assert_ptr_nonnull(data);
+	doc = page_parse(data, len, "text/html", NULL, PAGE_AUTO, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(doc != NULL, "%s: %s", path, err);
+	snprintf(path, sizeof(path), "http://127.0.0.1:8080/%s/index.html", source);
+	ck_assert_int_eq(list_extract_html(doc, path, &spec, &out, err, sizeof(err)), 0);
+	ck_assert_uint_eq(out.n, json_array_size(items));
+	for (i = 0; i < out.n; i++) {
+		json_t *it = json_array_get(items, i);
+		char want[4200];
+
+		snprintf(want, sizeof(want), "http://127.0.0.1:8080/%s",
+			 json_string_value(json_object_get(it, "path")));
+		ck_assert_str_eq(out.v[i].url, want);
+		ck_assert_str_eq(out.v[i].title, json_string_value(json_object_get(it, "title")));
+		ck_assert_ptr_nonnull(out.v[i].date);
+		ck_assert_str_eq(out.v[i].date, json_string_value(json_object_get(it, "date")));
+	}
+	list_items_free(&out);
+	xmlFreeDoc(doc);
+	free(data);
+	json_decref(root);
+}
+
+START_TEST(test_fixture_mfa_en)
+{
+	/* expected.json: item div.newsLst_mod > ul > li, link a@href, title a@title */
+	check_fixture_list("mfa-en", "v1", "//div[has-class(\"newsLst_mod\")]/ul/li", "a/@title");
+	check_fixture_list("mfa-en", "v2", "//div[has-class(\"newsLst_mod\")]/ul/li", "a/@title");
+	/* default title: link text, untruncated from @title */
+	check_fixture_list("mfa-en", "v1", "//div[has-class(\"newsLst_mod\")]/ul/li", NULL);
+	check_fixture_list("mfa-en", "v2", "//div[has-class(\"newsLst_mod\")]/ul/li", NULL);
+}
+END_TEST
+
+START_TEST(test_fixture_mfa_zh)
+{
+	/* GBK page; expected.json: item div.newsBd > ul > li, title a text, date （YYYY-MM-DD） */
+	check_fixture_list("mfa-zh", "v1", "//div[@class='newsBd']/ul/li", "a");
+	check_fixture_list("mfa-zh", "v2", "//div[@class='newsBd']/ul/li", NULL);
+}
+END_TEST
+
+START_TEST(test_fixture_broken_list)
+{
+	const char *dir = shared_dir();
+	char path[4200], err[256] = "";
+	/* libxml2's recovery moves the third <li> out of the list's div: select every li */
+	struct list_spec spec = {.items = "//li"};
+	struct list_items out;
+	xmlDocPtr doc;
+	size_t len;
+	char *data;
+
+	if (dir == NULL) {
+		printf("skipped: ../shared not found\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/fixtures/site/hostile/broken-list.html", dir);
+	data = slurp(path, &len);
+	ck_assert_ptr_nonnull(data);
+	doc = page_parse(data, len, "text/html", NULL, PAGE_AUTO, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(doc != NULL, "%s", err);
+	ck_assert_int_eq(list_extract_html(doc, "http://e.org/hostile/broken-list.html", &spec,
+					   &out, err, sizeof(err)),
+			 0);
+	ck_assert_uint_ge(out.n, 3);
+	ck_assert_str_eq(out.v[0].url, "http://e.org/hostile/a/speech-one.html");
+	ck_assert(strncmp(out.v[0].title, "Speech on unclosed tags", 23) == 0);
+	ck_assert_str_eq(out.v[1].url, "http://e.org/hostile/a/speech-two.html");
+	ck_assert(strncmp(out.v[1].title, "Remarks with an unquoted attribute", 34) == 0);
+	ck_assert_str_eq(out.v[2].url, "http://e.org/hostile/a/speech-three.html");
+	ck_assert(strncmp(out.v[2].title, "Statement after a stray end tag", 31) == 0);
+	/* the unterminated attribute swallowed markup: kept only as a safe, encoded URL */
+	if (out.n > 3)
+		ck_assert(strpbrk(out.v[3].url, "<> \n\"") == NULL);
+	list_items_free(&out);
+	xmlFreeDoc(doc);
+	free(data);
+}
+END_TEST
+
+/* ---- the source catalogue: every XPath compiles and runs with has-class ---- */
+
+static int try_xpath(xmlXPathContextPtr ctx, const char *expr, int *runs)
+{
+	xmlXPathCompExprPtr comp = xmlXPathCtxtCompile(ctx, XC(expr));
+	xmlXPathObjectPtr res;
+
+	if (comp == NULL)
+		return 0;
+	ctx->node = xmlDocGetRootElement(ctx->doc);
+	res = xmlXPathCompiledEval(comp, ctx);
+	if (res != NULL)
+		(*runs)++;
+	xmlXPathFreeObject(res);
+	xmlXPathFreeCompExpr(comp);
+	return 1;
+}
+
+START_TEST(test_catalogue_xpaths)
+{
+	static const char *const keys[] = {"global", "link", "title", "posted_date", "statement"};
+	const char *dir = shared_dir();
+	char path[4200];
+	int total = 0, compiled = 0, runs = 0, bs = 0;
+	xmlXPathContextPtr ctx;
+	xmlDocPtr doc;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (dir == NULL) {
+		printf("skipped: ../shared not found\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/corpus/mfa-sources/urlconfig.json", dir);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	doc = html_doc("<html><body><div class='a b'><a href='x'>x</a></div></body></html>");
+	ctx = xmlXPathNewContext(doc);
+	list_xpath_register(ctx);
+	ctx->error = quiet_xpath;
+	while (getline(&line, &cap, f) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+		size_t k;
+
+		for (k = 0; o != NULL && k < sizeof(keys) / sizeof(keys[0]); k++) {
+			const char *x = json_string_value(json_object_get(o, keys[k]));
+
+			if (x == NULL || x[0] == '\0' || strcmp(x, "nil") == 0 ||
+			    strcmp(x, "nill") == 0)
+				continue;
+			if (strspn(x, "abcdefghijklmnopqrstuvwxyz0123456789") > 0 &&
+			    x[strspn(x, "abcdefghijklmnopqrstuvwxyz0123456789")] == ',') {
+				bs++; /* "tag,class": a BeautifulSoup selector, not XPath */
+				continue;
+			}
+			total++;
+			if (try_xpath(ctx, x, &runs))
+				compiled++;
+			else
+				printf("catalogue: does not compile: %s = %s\n", keys[k], x);
+		}
+		json_decref(o);
+	}
+	free(line);
+	fclose(f);
+	printf("catalogue: %d XPaths, %d compile, %d evaluate (%d tag,class selectors skipped)\n",
+	       total, compiled, runs, bs);
+	ck_assert_int_gt(total, 1000);
+	ck_assert_int_eq(compiled, total);
+	ck_assert_int_eq(runs, compiled);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
+static Suite *list_suite(void)
+{
+	Suite *s = suite_create("list");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_has_class);
+	tcase_add_test(tc, test_resolve_url);
+	tcase_add_test(tc, test_html_defaults);
+	tcase_add_test(tc, test_html_items_are_links);
+	tcase_add_test(tc, test_html_errors);
+	tcase_add_test(tc, test_xpath_bounded);
+	tcase_add_test(tc, test_hard_cap);
+	tcase_add_test(tc, test_nested_items);
+	tcase_add_test(tc, test_fixture_mfa_en);
+	tcase_add_test(tc, test_fixture_mfa_zh);
+	tcase_add_test(tc, test_fixture_broken_list);
+	tcase_add_test(tc, test_catalogue_xpaths);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(list_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
