@@ -1,0 +1,52 @@
+/*
+ * analyze/article: the main text of an article page and its metadata.
+ * Pure: works on a parsed HTML document (analyze/page.h), does no I/O.
+ *
+ * Automatic extraction scores candidate blocks by text and link density,
+ * class/id hints and paragraph structure, then cleans the winner of
+ * boilerplate (link lists, share/print tools, related items, comments,
+ * cookie notices). A source's body XPath, when given, wins.
+ * Work is bounded: tree walks are iterative and cost is about linear in the
+ * number of nodes. The document's content is not modified, but its
+ * elements' _private field is borrowed during the call (and reset to NULL),
+ * so one document must not be extracted from two threads at once.
+ */
+#ifndef SW_ANALYZE_ARTICLE_H
+#define SW_ANALYZE_ARTICLE_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+
+#define ARTICLE_MAX_EXCLUDE 16
+
+struct article_opts {
+	const char *body;			  /* XPath to the body, or NULL: automatic */
+	const char *exclude[ARTICLE_MAX_EXCLUDE]; /* XPaths removed first; NULL-terminated */
+	const char *language;			  /* hint ("en", "zh"), or NULL */
+	const char *content_language;		  /* HTTP Content-Language, or NULL */
+};
+
+struct article {
+	char *title;	     /* never NULL after success; may be "" */
+	char *text;	     /* paragraphs separated by "\n\n"; never NULL after success */
+	char *date;	     /* ISO 8601 ("2019-10-24" or "2019-10-24T14:06:00+08:00"), or NULL */
+	char *language;	     /* BCP 47 primary tag, lower case ("en"), or NULL */
+	char *byline;	     /* author / speaker, or NULL */
+	char *canonical_url; /* absolute, or NULL */
+	size_t words;	     /* words in text (a CJK character counts as one) */
+};
+
+/*
+ * Extracts the article from doc (borrowed, not modified). url is the page's
+ * address (resolves a relative canonical link; may be NULL); opts may be
+ * NULL. Returns 0 and fills out (release with article_free), or -1 with err
+ * filled (invalid XPath, no <html> element). A page with no recognisable
+ * article is not an error: text is then "" and words 0.
+ */
+int article_extract(xmlDocPtr doc, const char *url, const struct article_opts *opts,
+		    struct article *out, char *err, size_t errlen);
+
+/* Frees the strings of a and zeroes it; NULL-safe, idempotent. */
+void article_free(struct article *a);
+
+#endif
