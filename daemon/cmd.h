@@ -2,6 +2,8 @@
 #ifndef SW_CMD_H
 #define SW_CMD_H
 
+#include <stddef.h>
+
 /* Exit statuses of design.md. */
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1
@@ -20,7 +22,14 @@ int cmd_run(const struct cmd_opts *o, int argc, char **argv);
 int cmd_once(const struct cmd_opts *o, int argc, char **argv);
 int cmd_check(const struct cmd_opts *o, int argc, char **argv);
 
+int cmd_preview(const struct cmd_opts *o, int argc, char **argv);
+int cmd_extract(const struct cmd_opts *o, int argc, char **argv);
+
 /* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
 struct config *cmd_load_config(const struct cmd_opts *o);
+/* Reads a file ("-" = stdin) of at most max bytes; NULL after printing why. */
+char *cmd_read_input(const char *path, size_t max, size_t *len);
+/* 1 for http:// and https:// arguments. */
+int cmd_is_url(const char *s);
 
 #endif

@@ -4,19 +4,6 @@
 #include "config/config.h"
 #include "daemon/cmd.h"
 
-struct config *cmd_load_config(const struct cmd_opts *o)
-{
-	struct buf errors;
-	struct config *cfg;
-
-	buf_init(&errors);
-	cfg = config_load(o->config_path, &errors);
-	if (cfg == NULL)
-		fputs(buf_str(&errors), stderr);
-	buf_free(&errors);
-	return cfg;
-}
-
 int cmd_check(const struct cmd_opts *o, int argc, char **argv)
 {
 	struct config *cfg;

@@ -24,6 +24,9 @@ static const struct command commands[] = {
     {"run", cmd_run, "[-c FILE]", "run the daemon in the foreground (what systemd starts)"},
     {"once", cmd_once, "[-c FILE]", "poll every source once, deliver, exit (0 = ok)"},
     {"check", cmd_check, "[-c FILE]", "validate config and theme files (FILE:LINE: message)"},
+    {"preview", cmd_preview, "[-c FILE] SOURCE [--json]",
+     "fetch one source now and print its items (store untouched)"},
+    {"extract", cmd_extract, "FILE|URL [--json]", "print the main text of one page"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -31,7 +34,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: speechwatch [-v] COMMAND [options]\n\ncommands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  %-8s %-28s %s\n", c->name, c->args, c->summary);
+		fprintf(f, "  %-8s %-26s %s\n", c->name, c->args, c->summary);
 	fprintf(f, "\noptions:\n"
 		   "  -c, --config FILE   config file (default $SPEECHWATCH_CONFIG or\n"
 		   "                      /etc/speechwatch/speechwatch.conf)\n"
@@ -50,6 +53,8 @@ static void command_usage(const struct command *c)
 static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct command *c,
 		      int *status)
 {
+	/* Before the command, stop at its name; after it, options may follow operands. */
+	const char *shortopts = c ? "c:vhV" : "+c:vhV";
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
 	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
@@ -57,7 +62,7 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+c:vhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config_path = optarg;
@@ -115,7 +120,7 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	optind = 1;
+	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow operands */
 	if (parse_opts(argc, argv, &o, c, &status) < 0)
 		return status;
 	if (o.config_path == NULL)

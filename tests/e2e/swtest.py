@@ -126,7 +126,9 @@ def main():
     """unittest.main with a closing line the runner understands."""
     prog = unittest.main(exit=False, verbosity=2)
     r = prog.result
-    failed = len(r.failures) + len(r.errors)
+    # Count tests, not subtests: a test with several failing subtests fails once.
+    failed = len({t.id() if not hasattr(t, "test_case") else t.test_case.id()
+                  for t, _ in r.failures + r.errors})
     skipped = len(r.skipped)
     print("%d passed, %d failed, %d skipped" % (r.testsRun - failed - skipped, failed, skipped))
     sys.exit(1 if failed else 0)
