@@ -108,8 +108,7 @@ static void http_defer(struct http_req_handle *r, enum http_result res, char *ms
 	}
 }
 
-static int http_config_fill(struct http *h, const struct http_config *in, char *err,
-			    size_t errlen)
+static int http_config_fill(struct http *h, const struct http_config *in, char *err, size_t errlen)
 {
 	struct http_config *c = &h->cfg;
 
@@ -142,8 +141,8 @@ static int http_multi_limits(struct http *h, char *err, size_t errlen)
 
 	mc = curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, h->cfg.max_connections);
 	if (mc == CURLM_OK)
-		mc = curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-				       h->cfg.max_per_host);
+		mc =
+		    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, h->cfg.max_per_host);
 	if (mc == CURLM_OK)
 		mc = curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, h->cfg.max_connections);
 	if (mc != CURLM_OK) {
@@ -153,8 +152,7 @@ static int http_multi_limits(struct http *h, char *err, size_t errlen)
 	return 0;
 }
 
-struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char *err,
-		      size_t errlen)
+struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char *err, size_t errlen)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 
@@ -212,6 +210,8 @@ struct http_req_handle *http_start(struct http *h, const struct http_req *req, h
 				   void *arg, char *err, size_t errlen)
 {
 	struct http_req_handle *r;
+	enum http_result res;
+	char *msg;
 	CURLMcode mc;
 
 	if (h == NULL || req == NULL || done == NULL) {
@@ -228,6 +228,11 @@ struct http_req_handle *http_start(struct http *h, const struct http_req *req, h
 	r->done = done;
 	r->arg = arg;
 	h->pending++;
+	res = http_req_precheck(r, &msg);
+	if (res != HTTP_RES_OK) {
+		http_defer(r, res, msg);
+		return r;
+	}
 	mc = curl_multi_add_handle(h->multi, r->easy);
 	if (mc != CURLM_OK) {
 		http_defer(r, HTTP_RES_NETWORK,

@@ -96,17 +96,18 @@ static int ev_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, voi
 		s = xcalloc(1, sizeof(*s));
 		s->h = h;
 		s->io.data = s;
-		ev_io_init(&s->io, ev_io_cb, fd, events);
+		ev_io_init(&s->io, ev_io_cb, fd, 0);
 		LIST_INSERT_HEAD(&h->socks, s, entry);
-		curl_multi_assign(h->multi, fd, s);
-		ev_io_start(h->loop, &s->io);
+		if (curl_multi_assign(h->multi, fd, s) != CURLM_OK)
+			log_warnx("http: curl_multi_assign failed for fd %d", (int)fd);
+	} else if (ev_is_active(&s->io) && (s->io.events & (EV_READ | EV_WRITE)) == events) {
 		return 0;
 	}
-	if ((s->io.events & (EV_READ | EV_WRITE)) != events) {
-		ev_io_stop(h->loop, &s->io);
-		ev_io_set(&s->io, fd, events);
+	/* Re-arm: the wanted events changed (CURL_POLL_NONE just pauses). */
+	ev_io_stop(h->loop, &s->io);
+	ev_io_set(&s->io, fd, events);
+	if (events)
 		ev_io_start(h->loop, &s->io);
-	}
 	return 0;
 }
 

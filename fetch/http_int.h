@@ -44,12 +44,12 @@ struct http_req_handle {
 	char *orig_host; /* host of url (lower-cased by curl_url), or NULL */
 	int trusted;
 	int allow_private; /* request or daemon setting */
-	int via_proxy;     /* address checks see only the proxy: skipped */
+	int via_proxy;	   /* address checks see only the proxy: skipped */
 	struct buf body;
 	size_t max_body;
 	size_t max_header;
 	size_t header_bytes;
-	int over_cap;   /* 1 body, 2 headers: the write/header callback refused */
+	int over_cap;	    /* 1 body, 2 headers: the write/header callback refused */
 	char *deferred_err; /* our reason: policy refusal, cap, or a deferred error */
 	enum http_result deferred_res;
 	unsigned defer_gen;
@@ -65,9 +65,9 @@ LIST_HEAD(http_sock_list, http_sock);
 struct http {
 	struct ev_loop *loop;
 	CURLM *multi;
-	struct ev_timer timer;       /* CURLMOPT_TIMERFUNCTION */
+	struct ev_timer timer;	     /* CURLMOPT_TIMERFUNCTION */
 	struct ev_timer defer_timer; /* runs deferred completions */
-	struct http_config cfg;      /* its strings point to the copies below */
+	struct http_config cfg;	     /* its strings point to the copies below */
 	char *user_agent;
 	char *proxy;
 	struct http_req_list active;
@@ -89,6 +89,7 @@ void http_ev_close(struct http *h);
 double http_req_now(void);
 struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
 				     size_t errlen);
+enum http_result http_req_precheck(const struct http_req_handle *r, char **msg);
 enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const char **msg);
 void http_req_response(struct http_req_handle *r, enum http_result res, const char *msg,
 		       struct http_response *resp);

@@ -30,22 +30,62 @@ double http_req_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Host part of url as curl parses it, or NULL. Caller frees. */
-static char *req_url_host(const char *url)
+/* Scheme and host of url as curl parses them; NULL parts stay NULL. Caller frees. */
+static CURLUcode req_url_parts(const char *url, char **scheme, char **host)
 {
 	CURLU *u = curl_url();
-	char *host = NULL;
-	char *out = NULL;
+	char *part = NULL;
+	CURLUcode uc;
 
+	if (scheme)
+		*scheme = NULL;
+	*host = NULL;
 	if (u == NULL)
-		return NULL;
-	if (curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) ==
-		CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		out = xstrdup(host);
-	curl_free(host);
+		return CURLUE_OUT_OF_MEMORY;
+	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+	if (uc == CURLUE_OK && scheme && curl_url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK)
+		*scheme = xstrdup(part);
+	curl_free(part);
+	part = NULL;
+	if (uc == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK)
+		*host = xstrdup(part);
+	curl_free(part);
 	curl_url_cleanup(u);
-	return out;
+	return uc;
+}
+
+static char *req_url_host(const char *url)
+{
+	char *host;
+
+	req_url_parts(url, NULL, &host);
+	return host;
+}
+
+/*
+ * Refuses what needs no network to refuse: another scheme (curl would too,
+ * this says why) or a URL curl cannot parse. Returns HTTP_RES_OK or the
+ * class, with *msg allocated.
+ */
+enum http_result http_req_precheck(const struct http_req_handle *r, char **msg)
+{
+	char *scheme, *host;
+	CURLUcode uc = req_url_parts(r->url, &scheme, &host);
+	enum http_result res = HTTP_RES_OK;
+
+	*msg = NULL;
+	if (uc != CURLUE_OK) {
+		*msg = xasprintf("malformed URL: %s", curl_url_strerror(uc));
+		res = HTTP_RES_PROTOCOL;
+	} else if (scheme == NULL ||
+		   (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
+		*msg = xasprintf("scheme \"%s\" refused: only http and https are allowed",
+				 scheme ? scheme : "");
+		res = HTTP_RES_BLOCKED;
+	}
+	free(scheme);
+	free(host);
+	return res;
 }
 
 /* Records our own reason for failing (policy, cap); the last one wins. */

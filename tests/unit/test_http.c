@@ -1,0 +1,1092 @@
+/*
+ * fetch/http against a real libev loop and a hostile local HTTP server
+ * (tests/servers/hostile_http.py, started per test on a free port and
+ * killed by pid), plus a pure test of the SSRF address policy.
+ */
+#include <check.h>
+#include <ev.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/xmalloc.h"
+#include "fetch/http.h"
+#include "fetch/http_int.h"
+
+#define RSS_LIMIT_KIB (64L * 1024)
+
+static pid_t srv_pid = -1;
+static int srv_port;
+static char srv_dir[64];
+static struct ev_loop *loop;
+static struct http *eng;
+static int ndone;
+
+/* ---- helper server ---------------------------------------------------- */
+
+/* $SW_ROOT, else the repository above this binary (build/x/tests/test_http). */
+static char *script_path(void)
+{
+	const char *root = getenv("SW_ROOT");
+	char exe[4096];
+	ssize_t n;
+
+	if (root)
+		return xasprintf("%s/tests/servers/hostile_http.py", root);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	for (char *slash = strrchr(exe, '/'); slash; slash = strrchr(exe, '/')) {
+		char *path;
+
+		*slash = '\0';
+		path = xasprintf("%s/tests/servers/hostile_http.py", exe);
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
+	}
+	return xstrdup("tests/servers/hostile_http.py");
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static int read_port(int fd)
+{
+	char line[32] = {0};
+	size_t len = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	while (len < sizeof(line) - 1 && strchr(line, '\n') == NULL) {
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) <= 0)
+			return -1;
+		n = read(fd, line + len, sizeof(line) - 1 - len);
+		if (n <= 0)
+			return -1;
+		len += (size_t)n;
+	}
+	return atoi(line);
+}
+
+static void server_start(void)
+{
+	char *script = script_path();
+	int pfd[2];
+
+	snprintf(srv_dir, sizeof(srv_dir), "/tmp/sw-test-http-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(srv_dir));
+	write_file(srv_dir, "index.html",
+		   "<html><body><p>Hello from the static dir</p></body></html>\n");
+	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC), 0);
+	srv_pid = fork();
+	ck_assert_int_ge(srv_pid, 0);
+	if (srv_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
+		dup2(pfd[1], STDOUT_FILENO);
+		execl("/usr/bin/python3", "python3", script, srv_dir, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	srv_port = read_port(pfd[0]);
+	close(pfd[0]);
+	free(script);
+	ck_assert_msg(srv_port > 0, "hostile_http.py did not start");
+}
+
+static void server_stop(void)
+{
+	char *path;
+
+	if (srv_pid > 0) {
+		int st;
+
+		kill(srv_pid, SIGTERM);
+		for (int i = 0; i < 50 && waitpid(srv_pid, &st, WNOHANG) == 0; i++)
+			usleep(100000);
+		if (waitpid(srv_pid, &st, WNOHANG) == 0) {
+			kill(srv_pid, SIGKILL);
+			waitpid(srv_pid, &st, 0);
+		}
+		srv_pid = -1;
+	}
+	path = xasprintf("%s/index.html", srv_dir);
+	unlink(path);
+	free(path);
+	rmdir(srv_dir);
+}
+
+/* ---- loop and engine -------------------------------------------------- */
+
+static void setup(void)
+{
+	server_start();
+	loop = ev_loop_new(EVFLAG_AUTO);
+	ck_assert_ptr_nonnull(loop);
+	ndone = 0;
+}
+
+static void teardown(void)
+{
+	http_free(eng);
+	eng = NULL;
+	ev_loop_destroy(loop);
+	server_stop();
+}
+
+static struct http_config test_cfg(void)
+{
+	struct http_config c = {
+	    .user_agent = "speechwatch-test/1",
+	    .max_connections = 16,
+	    .max_per_host = 4,
+	    .connect_timeout_s = 3,
+	    .timeout_s = 20,
+	    .low_speed_bytes = 100,
+	    .low_speed_time_s = 1,
+	    .max_body = 1 << 20,
+	    .max_header = 16 << 10,
+	    .max_redirects = 5,
+	};
+	return c;
+}
+
+static void engine(const struct http_config *c)
+{
+	char err[256] = "";
+	struct http_config def = test_cfg();
+
+	eng = http_new(loop, c ? c : &def, err, sizeof(err));
+	ck_assert_msg(eng != NULL, "http_new: %s", err);
+}
+
+static void guard_fire(struct ev_loop *l, struct ev_timer *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	*(int *)w->data = 1;
+}
+
+/* Runs the loop until n done callbacks have run; fails after max_s. */
+static void wait_done(int n, double max_s)
+{
+	struct ev_timer guard;
+	int expired = 0;
+
+	ev_timer_init(&guard, guard_fire, max_s, 0.);
+	guard.data = &expired;
+	ev_timer_start(loop, &guard);
+	while (ndone < n && !expired)
+		ev_run(loop, EVRUN_ONCE);
+	ev_timer_stop(loop, &guard);
+	ck_assert_msg(ndone >= n, "only %d of %d requests finished in %.0f s", ndone, n, max_s);
+}
+
+static const char *url(const char *path)
+{
+	static char bufs[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(bufs[i], sizeof(bufs[i]), "http://127.0.0.1:%d%s", srv_port, path);
+	return bufs[i];
+}
+
+/* ---- recording done callback ----------------------------------------- */
+
+struct got {
+	int calls;
+	enum http_result res;
+	long status;
+	char *body;
+	size_t body_len;
+	char *error, *etag, *last_modified, *content_type, *final_url;
+	long retry_after;
+	double elapsed;
+};
+
+static void got_free(struct got *g)
+{
+	free(g->body);
+	free(g->error);
+	free(g->etag);
+	free(g->last_modified);
+	free(g->content_type);
+	free(g->final_url);
+	memset(g, 0, sizeof(*g));
+}
+
+static void record(const struct http_response *r, struct got *g)
+{
+	got_free(g);
+	g->calls = 1;
+	g->res = r->result;
+	g->status = r->status;
+	g->body = xmalloc(r->body_len + 1);
+	memcpy(g->body, r->body, r->body_len + 1);
+	g->body_len = r->body_len;
+	g->error = xstrdup_or_null(r->error);
+	g->etag = xstrdup_or_null(r->etag);
+	g->last_modified = xstrdup_or_null(r->last_modified);
+	g->content_type = xstrdup_or_null(r->content_type);
+	g->final_url = xstrdup_or_null(r->final_url);
+	g->retry_after = r->retry_after_s;
+	g->elapsed = r->elapsed_s;
+}
+
+static void on_done(const struct http_response *r, void *arg)
+{
+	struct got *g = arg;
+	int calls = g->calls;
+
+	ck_assert_ptr_nonnull(r->body);
+	ck_assert_int_eq(r->body[r->body_len], '\0');
+	record(r, g);
+	g->calls = calls + 1;
+	ndone++;
+}
+
+static struct http_req_handle *start(const struct http_req *req, struct got *g)
+{
+	char err[256] = "";
+	struct http_req_handle *h = http_start(eng, req, on_done, g, err, sizeof(err));
+
+	ck_assert_msg(h != NULL, "http_start(%s): %s", req->url, err);
+	return h;
+}
+
+/* One request, run to completion. */
+static void fetch(const struct http_req *req, struct got *g, double max_s)
+{
+	int before = ndone;
+
+	g->calls = 0;
+	start(req, g);
+	ck_assert_int_eq(g->calls, 0); /* never from inside http_start */
+	wait_done(before + 1, max_s);
+	ck_assert_int_eq(g->calls, 1);
+}
+
+static void get(const char *u, struct got *g)
+{
+	/* The test server is on loopback: the operator "wrote" it. */
+	struct http_req req = {.url = u, .follow_redirects = 1, .trusted = 1};
+
+	fetch(&req, g, 20);
+}
+
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static void assert_rss_bounded(const char *what)
+{
+	long kib = peak_rss_kib();
+
+	printf("peak RSS after %s: %ld KiB\n", what, kib);
+#if defined(__SANITIZE_ADDRESS__)
+	(void)kib; /* ASan's shadow memory and quarantine make RSS meaningless */
+#else
+	ck_assert_msg(kib < RSS_LIMIT_KIB, "peak RSS %ld KiB after %s", kib, what);
+#endif
+}
+
+/* ---- listeners that count connection attempts ------------------------- */
+
+static int listener_open(const char *ip, int *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(inet_pton(AF_INET, ip, &sa.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Connections the kernel completed on fd (even if the client gave up). */
+static int listener_accepts(int fd)
+{
+	int n = 0;
+	int c;
+
+	while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		n++;
+		close(c);
+	}
+	return n;
+}
+
+/* ---- pure address policy ---------------------------------------------- */
+
+START_TEST(addr_policy_table)
+{
+	static const struct {
+		const char *ip;
+		int refused;
+	} cases[] = {
+	    {"0.0.0.0", 1},
+	    {"0.1.2.3", 1},
+	    {"10.0.0.1", 1},
+	    {"10.255.255.255", 1},
+	    {"11.0.0.1", 0},
+	    {"100.63.255.255", 0},
+	    {"100.64.0.1", 1},
+	    {"100.127.255.255", 1},
+	    {"100.128.0.0", 0},
+	    {"127.0.0.1", 1},
+	    {"127.0.0.2", 1},
+	    {"127.255.255.254", 1},
+	    {"128.0.0.1", 0},
+	    {"169.254.169.254", 1},
+	    {"169.253.1.1", 0},
+	    {"172.15.255.255", 0},
+	    {"172.16.0.1", 1},
+	    {"172.31.255.255", 1},
+	    {"172.32.0.0", 0},
+	    {"192.0.0.8", 1},
+	    {"192.168.1.1", 1},
+	    {"192.169.0.1", 0},
+	    {"198.18.0.1", 1},
+	    {"198.51.100.7", 0},
+	    {"8.8.8.8", 0},
+	    {"1.1.1.1", 0},
+	    {"202.96.134.133", 0},
+	    {"223.255.255.255", 0},
+	    {"224.0.0.1", 1},
+	    {"239.255.255.250", 1},
+	    {"240.0.0.1", 1},
+	    {"255.255.255.255", 1},
+	    {"::", 1},
+	    {"::1", 1},
+	    {"::127.0.0.1", 1},
+	    {"::ffff:127.0.0.1", 1},
+	    {"::ffff:10.1.2.3", 1},
+	    {"::ffff:169.254.169.254", 1},
+	    {"::ffff:8.8.8.8", 0},
+	    {"64:ff9b::7f00:1", 1},
+	    {"64:ff9b::808:808", 0},
+	    {"2002:7f00:1::1", 1},
+	    {"2002:808:808::1", 0},
+	    {"fc00::1", 1},
+	    {"fd12:3456:789a::1", 1},
+	    {"fe80::1", 1},
+	    {"febf::1", 1},
+	    {"fec0::1", 1},
+	    {"ff02::1", 1},
+	    {"ff0e::1", 1},
+	    {"2001:4860:4860::8888", 0},
+	    {"2606:4700::1111", 0},
+	    {"2a00:1450:4001::1", 0},
+	    {"not an address", 1},
+	    {"", 1},
+	    {"127.1", 1}, /* inet_pton refuses it: unparsable is refused too */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(http_addr_str_is_private(cases[i].ip) == cases[i].refused,
+			      "%s: expected %s", cases[i].ip,
+			      cases[i].refused ? "refused" : "allowed");
+	ck_assert_int_eq(http_addr_str_is_private(NULL), 1);
+}
+END_TEST
+
+START_TEST(addr_policy_sockaddr)
+{
+	struct sockaddr_in in4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+	struct sockaddr_un_like {
+		sa_family_t family;
+		char path[20];
+	} un = {.family = AF_UNIX};
+	char text[64];
+
+	inet_pton(AF_INET, "93.184.216.34", &in4.sin_addr);
+	ck_assert_int_eq(http_addr_is_private((struct sockaddr *)&in4, sizeof(in4)), 0);
+	ck_assert_int_eq(http_addr_is_private((struct sockaddr *)&in4, sizeof(in4) - 1), 1);
+	inet_pton(AF_INET6, "::ffff:192.168.0.1", &in6.sin6_addr);
+	ck_assert_int_eq(http_addr_is_private((struct sockaddr *)&in6, sizeof(in6)), 1);
+	ck_assert_str_eq(http_addr_format((struct sockaddr *)&in6, sizeof(in6), text, sizeof(text)),
+			 "::ffff:192.168.0.1");
+	ck_assert_int_eq(http_addr_is_private((struct sockaddr *)&un, sizeof(un)), 1);
+	ck_assert_int_eq(http_addr_is_private(NULL, 0), 1);
+	ck_assert_int_eq(http_addr_v4_is_private(0x7f000001), 1);
+	ck_assert_int_eq(http_addr_v4_is_private(0x08080808), 0);
+}
+END_TEST
+
+/* ---- plain requests --------------------------------------------------- */
+
+START_TEST(get_static_page)
+{
+	struct got g = {0};
+
+	engine(NULL);
+	get(url("/index.html"), &g);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_ptr_null(g.error);
+	ck_assert_ptr_nonnull(strstr(g.body, "Hello from the static dir"));
+	ck_assert_uint_eq(g.body_len, strlen(g.body));
+	ck_assert_str_eq(g.content_type, "text/html; charset=utf-8");
+	ck_assert_str_eq(g.final_url, url("/index.html"));
+	ck_assert(g.elapsed >= 0 && g.elapsed < 10);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	get(url("/no-such-file"), &g);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 404);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(conditional_get_304)
+{
+	struct got g = {0};
+	struct http_req req = {.url = url("/etag"), .trusted = 1};
+	char *etag;
+
+	engine(NULL);
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_str_eq(g.etag, "\"v1-abc\"");
+	ck_assert_str_eq(g.last_modified, "Wed, 24 Oct 2019 06:00:00 GMT");
+	etag = xstrdup(g.etag);
+	req.if_none_match = etag;
+	req.if_modified_since = g.last_modified;
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 304);
+	ck_assert_uint_eq(g.body_len, 0);
+	ck_assert_str_eq(g.etag, "\"v1-abc\"");
+	/* Both validators reach the server verbatim. */
+	req.url = url("/echo");
+	req.if_modified_since = "Wed, 24 Oct 2019 06:00:00 GMT";
+	fetch(&req, &g, 10);
+	ck_assert_ptr_nonnull(strstr(g.body, "If-None-Match: \"v1-abc\"\n"));
+	ck_assert_ptr_nonnull(strstr(g.body, "If-Modified-Since: Wed, 24 Oct 2019 06:00:00 GMT\n"));
+	ck_assert_ptr_nonnull(strstr(g.body, "User-Agent: speechwatch-test/1\n"));
+	free(etag);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(statuses_and_retry_after)
+{
+	struct got g = {0};
+
+	engine(NULL);
+	get(url("/status/500"), &g);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 500);
+	ck_assert_int_eq(g.retry_after, 0);
+	get(url("/status/429?retry_after=7"), &g);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 429);
+	ck_assert_int_eq(g.retry_after, 7);
+	get(url("/status/503?retry_after=120"), &g);
+	ck_assert_int_eq(g.status, 503);
+	ck_assert_int_eq(g.retry_after, 120);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(post_with_body_and_headers)
+{
+	static const char body[] = "{\"type\":\"test\"}\0tail";
+	const char *const headers[] = {"Content-Type: application/json", "webhook-id: msg_1", NULL};
+	struct http_req req = {.url = url("/echo"),
+			       .trusted = 1,
+			       .method = "POST",
+			       .headers = headers,
+			       .body = body,
+			       .body_len = sizeof(body) - 1};
+	struct got g = {0};
+	const char *blank;
+
+	engine(NULL);
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert(strncmp(g.body, "POST /echo\n", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(g.body, "Content-Type: application/json\n"));
+	ck_assert_ptr_nonnull(strstr(g.body, "webhook-id: msg_1\n"));
+	ck_assert_ptr_nonnull(strstr(g.body, "Content-Length: 20\n"));
+	ck_assert_ptr_null(strstr(g.body, "Expect:"));
+	blank = strstr(g.body, "\n\n");
+	ck_assert_ptr_nonnull(blank);
+	ck_assert_uint_eq(g.body_len - (size_t)(blank + 2 - g.body), sizeof(body) - 1);
+	ck_assert(memcmp(blank + 2, body, sizeof(body) - 1) == 0);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(bad_requests_refused_at_start)
+{
+	const char *const crlf[] = {"X-A: b\r\nX-Injected: 1", NULL};
+	const char *const nocolon[] = {"no colon here", NULL};
+	struct http_req req = {.url = url("/echo")};
+	char err[128];
+
+	engine(NULL);
+	req.method = "PUT";
+	ck_assert_ptr_null(http_start(eng, &req, on_done, NULL, err, sizeof(err)));
+	ck_assert_str_eq(err, "unsupported method");
+	req.method = NULL;
+	req.headers = crlf;
+	ck_assert_ptr_null(http_start(eng, &req, on_done, NULL, err, sizeof(err)));
+	req.headers = nocolon;
+	ck_assert_ptr_null(http_start(eng, &req, on_done, NULL, err, sizeof(err)));
+	req.headers = NULL;
+	req.if_none_match = "\"x\"\r\nHost: evil";
+	ck_assert_ptr_null(http_start(eng, &req, on_done, NULL, err, sizeof(err)));
+	req.if_none_match = NULL;
+	req.url = NULL;
+	ck_assert_ptr_null(http_start(eng, &req, on_done, NULL, err, sizeof(err)));
+	ck_assert_uint_eq(http_pending(eng), 0);
+	ck_assert_int_eq(ndone, 0);
+}
+END_TEST
+
+/* ---- hostile servers -------------------------------------------------- */
+
+START_TEST(drip_hits_low_speed_limit)
+{
+	struct got g = {0};
+
+	engine(NULL);
+	get(url("/drip"), &g);
+	ck_assert_msg(g.res == HTTP_RES_TIMEOUT, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_ptr_nonnull(g.error);
+	ck_assert(g.elapsed < 8);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(total_timeout)
+{
+	struct got g = {0};
+	struct http_req req = {.url = url("/slow-ok?ms=5000"), .timeout_s = 1, .trusted = 1};
+
+	engine(NULL);
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_TIMEOUT);
+	ck_assert(g.elapsed >= 0.9 && g.elapsed < 4);
+	got_free(&g);
+}
+END_TEST
+
+static void expect_too_big(const char *path, size_t cap)
+{
+	struct got g = {0};
+	struct http_req req = {.url = url(path), .max_body = cap, .trusted = 1};
+
+	fetch(&req, &g, 20);
+	ck_assert_msg(g.res == HTTP_RES_TOO_BIG, "%s: %s %s", path, http_result_name(g.res),
+		      g.error);
+	ck_assert_uint_le(g.body_len, cap);
+	ck_assert_ptr_nonnull(g.error);
+	printf("%s: %s after %.2f s, %zu bytes kept\n", path, g.error, g.elapsed, g.body_len);
+	got_free(&g);
+}
+
+START_TEST(endless_and_bombs_are_too_big)
+{
+	engine(NULL);
+	expect_too_big("/endless", 1 << 20);
+	expect_too_big("/gzip-bomb", 4 << 20);
+	expect_too_big("/big", 4 << 20);
+	expect_too_big("/big-chunked", 4 << 20);
+	expect_too_big("/big-headers", 1 << 20);
+	assert_rss_bounded("hostile bodies");
+	ck_assert_uint_eq(http_pending(eng), 0);
+}
+END_TEST
+
+START_TEST(redirect_loop_is_bounded)
+{
+	struct got g = {0};
+	struct http_req req = {.url = url("/redirect-loop"), .trusted = 1};
+
+	engine(NULL);
+	get(url("/redirect-loop"), &g);
+	ck_assert_msg(g.res == HTTP_RES_REDIRECTS, "%s: %s", http_result_name(g.res), g.error);
+	/* Without following, a 3xx is simply the answer (webhooks). */
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 302);
+	/* A normal redirect is followed and final_url says where it ended. */
+	get(url("/redirect?to=/index.html"), &g);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_str_eq(g.final_url, url("/index.html"));
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(other_protocols_refused)
+{
+	struct got g = {0};
+	int lport;
+	int lfd = listener_open("127.0.0.1", &lport);
+	char path[128];
+	struct http_req req = {.url = "file:///etc/passwd", .allow_private = 1};
+
+	engine(NULL);
+	get(url("/redirect?to=file:///etc/passwd"), &g);
+	ck_assert_msg(g.res == HTTP_RES_BLOCKED, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_ptr_null(strstr(g.body, "root:"));
+	snprintf(path, sizeof(path), "/redirect?to=ftp://127.0.0.1:%d/x", lport);
+	get(url(path), &g);
+	ck_assert_msg(g.res == HTTP_RES_BLOCKED, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_int_eq(listener_accepts(lfd), 0);
+	/* Directly, too (refused before curl runs; the callback waits for the loop). */
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_BLOCKED);
+	ck_assert_ptr_nonnull(strstr(g.error, "\"file\""));
+	ck_assert_ptr_null(strstr(g.body, "root:"));
+	snprintf(path, sizeof(path), "ftp://127.0.0.1:%d/x", lport);
+	req.url = path;
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_BLOCKED);
+	ck_assert_int_eq(listener_accepts(lfd), 0);
+	req.url = "gopher://127.0.0.1/";
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_BLOCKED);
+	req.url = "http://[::1/";
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_PROTOCOL);
+	ck_assert_ptr_nonnull(strstr(g.error, "malformed URL"));
+	close(lfd);
+	got_free(&g);
+}
+END_TEST
+
+/* ---- SSRF ------------------------------------------------------------- */
+
+static void expect_blocked(const struct http_req *req, const char *addr)
+{
+	struct got g = {0};
+
+	fetch(req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_BLOCKED, "%s: %s %s", req->url, http_result_name(g.res),
+		      g.error);
+	ck_assert_msg(g.error && strstr(g.error, addr), "%s: error \"%s\" does not name %s",
+		      req->url, g.error, addr);
+	got_free(&g);
+}
+
+START_TEST(ssrf_private_addresses_refused)
+{
+	int p1, p2;
+	int l1 = listener_open("127.0.0.1", &p1);
+	int l2 = listener_open("127.0.0.2", &p2);
+	char u[128];
+	struct http_req req = {.follow_redirects = 1};
+
+	engine(NULL);
+	snprintf(u, sizeof(u), "http://localhost:%d/", p1);
+	req.url = u;
+	expect_blocked(&req, "refused");
+	snprintf(u, sizeof(u), "http://[::ffff:127.0.0.1]:%d/", p1);
+	expect_blocked(&req, "::ffff:127.0.0.1");
+	snprintf(u, sizeof(u), "http://127.0.0.2:%d/", p2);
+	expect_blocked(&req, "127.0.0.2");
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/", p1);
+	expect_blocked(&req, "127.0.0.1");
+	req.url = "http://169.254.169.254/latest/meta-data/";
+	expect_blocked(&req, "169.254.169.254");
+	req.url = "http://[fe80::1]:80/";
+	expect_blocked(&req, "fe80::1");
+	ck_assert_int_eq(listener_accepts(l1), 0);
+	ck_assert_int_eq(listener_accepts(l2), 0);
+	close(l1);
+	close(l2);
+}
+END_TEST
+
+START_TEST(ssrf_trusted_host_only)
+{
+	int p2;
+	int l2 = listener_open("127.0.0.2", &p2);
+	char path[160], u[128];
+	struct http_req req = {.follow_redirects = 1, .trusted = 1};
+	struct got g = {0};
+
+	engine(NULL);
+	/* The operator wrote this host: allowed, also via "localhost". */
+	req.url = url("/index.html");
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	snprintf(u, sizeof(u), "http://localhost:%d/index.html", srv_port);
+	req.url = u;
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	/* A redirect on the same host is fine ... */
+	req.url = url("/redirect?to=/index.html");
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 200);
+	/* ... to another private host is not, nor to the same address by another name. */
+	snprintf(path, sizeof(path), "/redirect?to=http://127.0.0.2:%d/", p2);
+	req.url = url(path);
+	expect_blocked(&req, "127.0.0.2");
+	snprintf(path, sizeof(path), "/redirect?to=http://localhost:%d/index.html", srv_port);
+	req.url = url(path);
+	expect_blocked(&req, "refused");
+	ck_assert_int_eq(listener_accepts(l2), 0);
+	/* An untrusted request to the host a trusted one just used: refused on reuse too. */
+	req.trusted = 0;
+	req.url = url("/index.html");
+	expect_blocked(&req, "127.0.0.1");
+	/* allow_private (per request or daemon-wide) lifts the rule. */
+	req.allow_private = 1;
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	close(l2);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(ssrf_daemon_allow_private)
+{
+	struct http_config c = test_cfg();
+	struct http_req req = {.url = url("/index.html")};
+	struct got g = {0};
+
+	c.allow_private = 1;
+	engine(&c);
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 200);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(proxy_only_when_configured)
+{
+	int lport;
+	int lfd = listener_open("127.0.0.1", &lport);
+	char env[64], proxy[64];
+	struct http_req req = {.url = url("/index.html"), .trusted = 1};
+	struct got g = {0};
+
+	/* *_proxy from the environment must not apply. */
+	snprintf(env, sizeof(env), "http://127.0.0.1:%d", lport);
+	setenv("http_proxy", env, 1);
+	setenv("HTTPS_PROXY", env, 1);
+	setenv("ALL_PROXY", env, 1);
+	engine(NULL);
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_int_eq(listener_accepts(lfd), 0);
+	/* A configured proxy is used (the test server answers proxy-style requests). */
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", srv_port);
+	req.url = "http://speeches.example.invalid/index.html";
+	req.proxy = proxy;
+	req.trusted = 0;
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_ptr_nonnull(strstr(g.body, "Hello from the static dir"));
+	close(lfd);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(tls_failure_is_classified)
+{
+	char u[128];
+	struct http_req req = {.url = u, .trusted = 1};
+	struct got g = {0};
+
+	/* A plain-HTTP server answering a TLS handshake. */
+	snprintf(u, sizeof(u), "https://127.0.0.1:%d/", srv_port);
+	engine(NULL);
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_TLS, "%s: %s", http_result_name(g.res), g.error);
+	got_free(&g);
+}
+END_TEST
+
+/* ---- concurrency, cancel, re-entrancy ---------------------------------- */
+
+START_TEST(per_host_limit_with_200_requests)
+{
+	enum { N = 200 };
+	struct got *g = xcalloc(N, sizeof(*g));
+	struct http_req req = {.url = url("/count?ms=20"), .trusted = 1};
+	struct got stats = {0};
+	char *p;
+	int max_open;
+
+	engine(NULL);
+	for (int i = 0; i < N; i++)
+		start(&req, &g[i]);
+	ck_assert_uint_eq(http_pending(eng), N);
+	wait_done(N, 40);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(g[i].calls, 1);
+		ck_assert_msg(g[i].res == HTTP_RES_OK && g[i].status == 200, "request %d: %s %s", i,
+			      http_result_name(g[i].res), g[i].error);
+		got_free(&g[i]);
+	}
+	ck_assert_uint_eq(http_pending(eng), 0);
+	req.url = url("/stats");
+	fetch(&req, &stats, 10);
+	p = strstr(stats.body, "\"max_open\": ");
+	ck_assert_ptr_nonnull(p);
+	max_open = atoi(p + strlen("\"max_open\": "));
+	printf("200 requests, max_per_host 4: server saw at most %d connections\n", max_open);
+	ck_assert_int_le(max_open, 4);
+	ck_assert_int_ge(max_open, 2);
+	got_free(&stats);
+	free(g);
+}
+END_TEST
+
+static struct http_req_handle *to_cancel;
+
+static void cancel_fire(struct ev_loop *l, struct ev_timer *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	http_cancel(eng, w->data);
+}
+
+START_TEST(cancel_runs_callback_once)
+{
+	struct got g = {0}, other = {0};
+	struct http_req slow = {.url = url("/slow-ok?ms=5000"), .trusted = 1};
+	struct http_req quick = {.url = url("/index.html"), .trusted = 1};
+	struct ev_timer t;
+
+	engine(NULL);
+	ev_timer_init(&t, cancel_fire, 0.2, 0.);
+	t.data = start(&slow, &g);
+	ev_timer_start(loop, &t);
+	start(&quick, &other);
+	wait_done(2, 10);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.res, HTTP_RES_CANCELLED);
+	ck_assert(g.elapsed < 3);
+	ck_assert_int_eq(other.res, HTTP_RES_OK);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	/* Cancel before the loop ever ran it: done still runs once. */
+	got_free(&g);
+	http_cancel(eng, start(&slow, &g));
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.res, HTTP_RES_CANCELLED);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	/* A request refused before curl ran it (deferred) can be cancelled too. */
+	got_free(&g);
+	slow.url = "file:///etc/passwd";
+	http_cancel(eng, start(&slow, &g));
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.res, HTTP_RES_CANCELLED);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	ev_run(loop, EVRUN_NOWAIT);
+	ck_assert_int_eq(g.calls, 1);
+	got_free(&g);
+	got_free(&other);
+}
+END_TEST
+
+/* Done callbacks that start, cancel and self-cancel. */
+struct chain {
+	struct got first, second, victim;
+	struct http_req_handle *self;
+	int started_second;
+};
+
+static struct chain chain;
+
+static void on_first_done(const struct http_response *r, void *arg)
+{
+	struct http_req req = {.url = url("/index.html"), .trusted = 1};
+	char err[128];
+
+	(void)arg;
+	on_done(r, &chain.first);
+	http_cancel(eng, chain.self); /* itself: must be a no-op */
+	http_cancel(eng, to_cancel);  /* another pending request */
+	chain.started_second =
+	    http_start(eng, &req, on_done, &chain.second, err, sizeof(err)) != NULL;
+}
+
+START_TEST(callbacks_may_start_and_cancel)
+{
+	struct http_req first = {.url = url("/slow-ok?ms=100"), .trusted = 1};
+	struct http_req slow = {.url = url("/slow-ok?ms=5000"), .trusted = 1};
+	char err[128];
+
+	memset(&chain, 0, sizeof(chain));
+	engine(NULL);
+	to_cancel = start(&slow, &chain.victim);
+	chain.self = http_start(eng, &first, on_first_done, NULL, err, sizeof(err));
+	ck_assert_ptr_nonnull(chain.self);
+	wait_done(3, 10);
+	ck_assert_int_eq(chain.first.calls, 1);
+	ck_assert_int_eq(chain.first.res, HTTP_RES_OK);
+	ck_assert_int_eq(chain.victim.calls, 1);
+	ck_assert_int_eq(chain.victim.res, HTTP_RES_CANCELLED);
+	ck_assert_int_eq(chain.started_second, 1);
+	ck_assert_int_eq(chain.second.calls, 1);
+	ck_assert_int_eq(chain.second.res, HTTP_RES_OK);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	got_free(&chain.first);
+	got_free(&chain.second);
+	got_free(&chain.victim);
+}
+END_TEST
+
+static int chain_left;
+
+/* Each deferred completion starts the next one: each must wait for its own round. */
+static void on_done_chain(const struct http_response *r, void *arg)
+{
+	struct http_req req = {.url = "file:///etc/passwd"};
+	struct got *g = arg;
+	char err[128];
+	int before = g->calls;
+
+	on_done(r, arg);
+	ck_assert_int_eq(r->result, HTTP_RES_BLOCKED);
+	if (--chain_left > 0) {
+		ck_assert_ptr_nonnull(http_start(eng, &req, on_done_chain, arg, err, sizeof(err)));
+		ck_assert_int_eq(g->calls, before + 1);
+	}
+}
+
+START_TEST(deferred_chain_from_callbacks)
+{
+	struct got g = {0};
+	struct http_req req = {.url = "file:///etc/passwd"};
+	char err[128];
+
+	engine(NULL);
+	chain_left = 3;
+	ck_assert_ptr_nonnull(http_start(eng, &req, on_done_chain, &g, err, sizeof(err)));
+	ck_assert_int_eq(g.calls, 0);
+	ev_run(loop, EVRUN_NOWAIT);
+	ck_assert_int_eq(g.calls, 1); /* one round, one completion */
+	wait_done(3, 5);
+	ck_assert_int_eq(g.calls, 3);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	got_free(&g);
+}
+END_TEST
+
+static int restart_refused;
+
+static void on_done_restart(const struct http_response *r, void *arg)
+{
+	struct http_req req = {.url = url("/index.html"), .trusted = 1};
+	char err[128];
+
+	on_done(r, arg);
+	if (http_start(eng, &req, on_done, arg, err, sizeof(err)) == NULL)
+		restart_refused++;
+	if (to_cancel) {
+		struct http_req_handle *victim = to_cancel;
+
+		to_cancel = NULL; /* its done runs inside this call; the handle dies */
+		http_cancel(eng, victim);
+	}
+}
+
+START_TEST(free_cancels_pending)
+{
+	struct got g[5] = {{0}};
+	struct http_req slow = {.url = url("/slow-ok?ms=5000"), .trusted = 1};
+	struct http_req refused = {.url = "ftp://127.0.0.1/"};
+	char err[128];
+
+	engine(NULL);
+	restart_refused = 0;
+	for (int i = 0; i < 3; i++)
+		ck_assert_ptr_nonnull(
+		    http_start(eng, &slow, on_done_restart, &g[i], err, sizeof(err)));
+	to_cancel = start(&slow, &g[3]);
+	ev_run(loop, EVRUN_NOWAIT); /* let curl connect */
+	start(&refused, &g[4]);	    /* deferred, not yet reported */
+	ck_assert_uint_eq(http_pending(eng), 5);
+	http_free(eng);
+	eng = NULL;
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(g[i].calls, 1);
+		ck_assert_int_eq(g[i].res, HTTP_RES_CANCELLED);
+		got_free(&g[i]);
+	}
+	ck_assert_int_eq(restart_refused, 3);
+	ck_assert_int_eq(ndone, 5);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("http");
+	TCase *pure = tcase_create("policy");
+	TCase *net = tcase_create("net");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(pure, addr_policy_table);
+	tcase_add_test(pure, addr_policy_sockaddr);
+	suite_add_tcase(s, pure);
+	tcase_add_checked_fixture(net, setup, teardown);
+	tcase_set_timeout(net, 60);
+	tcase_add_test(net, get_static_page);
+	tcase_add_test(net, conditional_get_304);
+	tcase_add_test(net, statuses_and_retry_after);
+	tcase_add_test(net, post_with_body_and_headers);
+	tcase_add_test(net, bad_requests_refused_at_start);
+	tcase_add_test(net, drip_hits_low_speed_limit);
+	tcase_add_test(net, total_timeout);
+	tcase_add_test(net, endless_and_bombs_are_too_big);
+	tcase_add_test(net, redirect_loop_is_bounded);
+	tcase_add_test(net, other_protocols_refused);
+	tcase_add_test(net, ssrf_private_addresses_refused);
+	tcase_add_test(net, ssrf_trusted_host_only);
+	tcase_add_test(net, ssrf_daemon_allow_private);
+	tcase_add_test(net, proxy_only_when_configured);
+	tcase_add_test(net, tls_failure_is_classified);
+	tcase_add_test(net, per_host_limit_with_200_requests);
+	tcase_add_test(net, cancel_runs_callback_once);
+	tcase_add_test(net, callbacks_may_start_and_cancel);
+	tcase_add_test(net, free_cancels_pending);
+	tcase_add_test(net, deferred_chain_from_callbacks);
+	suite_add_tcase(s, net);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
