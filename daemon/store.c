@@ -15,8 +15,26 @@ enum stmt_id {
 	ST_SOURCE_GET,
 	ST_SOURCE_PUT,
 	ST_SOURCE_IDS,
+	ST_ITEM_FIND_URL,
+	ST_ITEM_FIND_GUID,
+	ST_ITEM_ELSEWHERE,
+	ST_ITEM_INSERT,
+	ST_ITEM_UPDATE,
+	ST_ITEM_TOUCH,
+	ST_EVENT_INSERT,
+	ST_EVENT_DUE,
+	ST_EVENT_NEXT,
+	ST_EVENT_UPDATE,
+	ST_EVENT_REQUEUE,
+	ST_CHANNEL_COUNTS,
+	ST_CHANNEL_LAST_ERROR,
 	ST__COUNT,
 };
+
+#define ITEM_COLS                                                                                  \
+	"id, source_id, url, norm_url, guid, title, published, final_url, http_status, etag, "     \
+	"last_modified, raw_sha256, text_sha256, text, raw, language, words, fetched_at, "         \
+	"first_seen, last_seen, last_checked "
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -33,6 +51,39 @@ static const char *const stmt_sql[ST__COUNT] = {
 		      "items=excluded.items, failures=excluded.failures, "
 		      "next_due=excluded.next_due, failing=excluded.failing",
     [ST_SOURCE_IDS] = "SELECT id FROM sources ORDER BY id",
+    [ST_ITEM_FIND_URL] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND url = ?",
+    [ST_ITEM_FIND_GUID] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND guid = ? "
+			  "ORDER BY id LIMIT 1",
+    [ST_ITEM_ELSEWHERE] = "SELECT 1 FROM items WHERE NOT (source_id = ?1 AND url = ?2) AND "
+			  "(norm_url = ?3 OR (?4 IS NOT NULL AND text_sha256 = ?4)) LIMIT 1",
+    [ST_ITEM_INSERT] =
+	"INSERT INTO items (source_id, url, norm_url, guid, title, published, "
+	"final_url, http_status, etag, last_modified, raw_sha256, text_sha256, text, "
+	"raw, language, words, fetched_at, first_seen, last_seen, last_checked) "
+	"VALUES (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+    [ST_ITEM_UPDATE] =
+	"UPDATE items SET source_id=?2, url=?3, norm_url=?4, guid=?5, title=?6, "
+	"published=?7, final_url=?8, http_status=?9, etag=?10, last_modified=?11, "
+	"raw_sha256=?12, text_sha256=?13, text=?14, raw=?15, language=?16, words=?17, "
+	"fetched_at=?18, first_seen=?19, last_seen=?20, last_checked=?21 WHERE id=?1",
+    [ST_ITEM_TOUCH] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
+    [ST_EVENT_INSERT] =
+	"INSERT INTO events (id, channel, type, source_id, item_id, payload, state, "
+	"attempts, next_attempt, created) VALUES (?,?,?,?,?,?,'queued',0,?,?)",
+    [ST_EVENT_DUE] = "SELECT id, channel, type, source_id, item_id, payload, state, attempts, "
+		     "next_attempt, created, delivered_at, last_error FROM events "
+		     "WHERE state IN ('queued','retry_wait') AND next_attempt <= ? "
+		     "ORDER BY next_attempt, created LIMIT ?",
+    [ST_EVENT_NEXT] = "SELECT min(next_attempt) FROM events WHERE state IN ('queued','retry_wait')",
+    [ST_EVENT_UPDATE] = "UPDATE events SET state=?2, attempts=?3, next_attempt=?4, "
+			"delivered_at=?5, last_error=?6 WHERE id=?1",
+    [ST_EVENT_REQUEUE] = "UPDATE events SET state='queued' WHERE state='sending'",
+    [ST_CHANNEL_COUNTS] = "SELECT total(state IN ('queued','sending','retry_wait')), "
+			  "total(state = 'delivered'), total(state = 'dead') FROM events "
+			  "WHERE channel = ?",
+    [ST_CHANNEL_LAST_ERROR] = "SELECT last_error FROM events WHERE channel = ? AND "
+			      "last_error IS NOT NULL AND state IN ('dead','retry_wait') "
+			      "ORDER BY created DESC LIMIT 1",
 };
 
 /* Each entry migrates from version i to i+1, in one transaction. */
@@ -143,8 +194,9 @@ static int prepare_all(struct store *st)
 {
 	for (int i = 0; i < ST__COUNT; i++)
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &st->stmt[i], NULL) != SQLITE_OK)
-			return fail(st, "prepare");
+				       &st->stmt[i], NULL) != SQLITE_OK ||
+		    st->stmt[i] == NULL)
+			return fail(st, stmt_sql[i]);
 	return 0;
 }
 
@@ -333,5 +385,309 @@ int store_source_ids(struct store *st, char ***ids, size_t *n)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return fail(st, "list sources");
+	return 0;
+}
+
+/* ---- items ---- */
+
+void store_item_clear(struct store_item *it)
+{
+	free(it->source_id);
+	free(it->url);
+	free(it->norm_url);
+	free(it->guid);
+	free(it->title);
+	free(it->published);
+	free(it->final_url);
+	free(it->etag);
+	free(it->last_modified);
+	free(it->raw_sha256);
+	free(it->text_sha256);
+	free(it->text);
+	free(it->raw_z);
+	free(it->language);
+	memset(it, 0, sizeof(*it));
+}
+
+static void item_from_row(sqlite3_stmt *s, struct store_item *it)
+{
+	const void *blob;
+	int n;
+
+	it->id = sqlite3_column_int64(s, 0);
+	it->source_id = column_strdup(s, 1);
+	it->url = column_strdup(s, 2);
+	it->norm_url = column_strdup(s, 3);
+	it->guid = column_strdup(s, 4);
+	it->title = column_strdup(s, 5);
+	it->published = column_strdup(s, 6);
+	it->final_url = column_strdup(s, 7);
+	it->http_status = sqlite3_column_int(s, 8);
+	it->etag = column_strdup(s, 9);
+	it->last_modified = column_strdup(s, 10);
+	it->raw_sha256 = column_strdup(s, 11);
+	it->text_sha256 = column_strdup(s, 12);
+	it->text = column_strdup(s, 13);
+	blob = sqlite3_column_blob(s, 14);
+	n = sqlite3_column_bytes(s, 14);
+	if (blob && n > 0) {
+		it->raw_z = xmalloc((size_t)n);
+		memcpy(it->raw_z, blob, (size_t)n);
+		it->raw_z_len = (size_t)n;
+	}
+	it->language = column_strdup(s, 15);
+	it->words = sqlite3_column_int(s, 16);
+	it->fetched_at = sqlite3_column_double(s, 17);
+	it->first_seen = sqlite3_column_double(s, 18);
+	it->last_seen = sqlite3_column_double(s, 19);
+	it->last_checked = sqlite3_column_double(s, 20);
+}
+
+/* Steps a one-row query into out: 1 found, 0 none, -1 error. */
+static int item_query(struct store *st, sqlite3_stmt *s, struct store_item *out)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		item_from_row(s, out);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read item");
+	return rc == SQLITE_ROW;
+}
+
+int store_item_find(struct store *st, const char *source_id, const char *url, const char *guid,
+		    struct store_item *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (guid) {
+		s = st->stmt[ST_ITEM_FIND_GUID];
+		bind_text(s, 1, source_id);
+		bind_text(s, 2, guid);
+		rc = item_query(st, s, out);
+		if (rc != 0 || url == NULL)
+			return rc;
+	}
+	if (url == NULL)
+		return 0;
+	s = st->stmt[ST_ITEM_FIND_URL];
+	bind_text(s, 1, source_id);
+	bind_text(s, 2, url);
+	return item_query(st, s, out);
+}
+
+int store_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
+			      const char *norm_url, const char *text_sha256)
+{
+	sqlite3_stmt *s = st->stmt[ST_ITEM_ELSEWHERE];
+	int rc;
+
+	bind_text(s, 1, source_id);
+	bind_text(s, 2, url);
+	bind_text(s, 3, norm_url);
+	bind_text(s, 4, text_sha256);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "look up item");
+	return rc == SQLITE_ROW;
+}
+
+int store_item_put(struct store *st, struct store_item *it)
+{
+	sqlite3_stmt *s = st->stmt[it->id ? ST_ITEM_UPDATE : ST_ITEM_INSERT];
+
+	if (it->id)
+		sqlite3_bind_int64(s, 1, it->id);
+	bind_text(s, 2, it->source_id);
+	bind_text(s, 3, it->url);
+	bind_text(s, 4, it->norm_url);
+	bind_text(s, 5, it->guid);
+	bind_text(s, 6, it->title);
+	bind_text(s, 7, it->published);
+	bind_text(s, 8, it->final_url);
+	sqlite3_bind_int64(s, 9, it->http_status);
+	bind_text(s, 10, it->etag);
+	bind_text(s, 11, it->last_modified);
+	bind_text(s, 12, it->raw_sha256);
+	bind_text(s, 13, it->text_sha256);
+	bind_text(s, 14, it->text);
+	if (it->raw_z)
+		sqlite3_bind_blob(s, 15, it->raw_z, (int)it->raw_z_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 15);
+	bind_text(s, 16, it->language);
+	sqlite3_bind_int64(s, 17, it->words);
+	sqlite3_bind_double(s, 18, it->fetched_at);
+	sqlite3_bind_double(s, 19, it->first_seen);
+	sqlite3_bind_double(s, 20, it->last_seen);
+	sqlite3_bind_double(s, 21, it->last_checked);
+	if (step_done(st, s, "write item") < 0)
+		return -1;
+	if (it->id == 0)
+		it->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_item_touch(struct store *st, int64_t id, double now)
+{
+	sqlite3_stmt *s = st->stmt[ST_ITEM_TOUCH];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_double(s, 2, now);
+	return step_done(st, s, "touch item");
+}
+
+/* ---- events (the outbox) ---- */
+
+static const char *const event_state_names[] = {
+    [EVENT_QUEUED] = "queued",	       [EVENT_SENDING] = "sending", [EVENT_DELIVERED] = "delivered",
+    [EVENT_RETRY_WAIT] = "retry_wait", [EVENT_DEAD] = "dead",
+};
+
+const char *store_event_state_name(enum store_event_state s)
+{
+	return event_state_names[s];
+}
+
+static enum store_event_state event_state_of(const char *name)
+{
+	for (int i = 0; i <= EVENT_DEAD; i++)
+		if (name && strcmp(name, event_state_names[i]) == 0)
+			return (enum store_event_state)i;
+	return EVENT_QUEUED;
+}
+
+void store_event_clear(struct store_event *ev)
+{
+	free(ev->id);
+	free(ev->channel);
+	free(ev->type);
+	free(ev->source_id);
+	free(ev->payload);
+	free(ev->last_error);
+	memset(ev, 0, sizeof(*ev));
+}
+
+int store_event_insert(struct store *st, const struct store_event *ev)
+{
+	sqlite3_stmt *s = st->stmt[ST_EVENT_INSERT];
+
+	bind_text(s, 1, ev->id);
+	bind_text(s, 2, ev->channel);
+	bind_text(s, 3, ev->type);
+	bind_text(s, 4, ev->source_id);
+	if (ev->item_id)
+		sqlite3_bind_int64(s, 5, ev->item_id);
+	else
+		sqlite3_bind_null(s, 5);
+	bind_text(s, 6, ev->payload);
+	sqlite3_bind_double(s, 7, ev->next_attempt);
+	sqlite3_bind_double(s, 8, ev->created);
+	return step_done(st, s, "write event");
+}
+
+static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
+{
+	ev->id = column_strdup(s, 0);
+	ev->channel = column_strdup(s, 1);
+	ev->type = column_strdup(s, 2);
+	ev->source_id = column_strdup(s, 3);
+	ev->item_id = sqlite3_column_int64(s, 4);
+	ev->payload = column_strdup(s, 5);
+	ev->state = event_state_of((const char *)sqlite3_column_text(s, 6));
+	ev->attempts = sqlite3_column_int(s, 7);
+	ev->next_attempt = sqlite3_column_double(s, 8);
+	ev->created = sqlite3_column_double(s, 9);
+	ev->delivered_at = sqlite3_column_double(s, 10);
+	ev->last_error = column_strdup(s, 11);
+}
+
+int store_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[ST_EVENT_DUE];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	sqlite3_bind_double(s, 1, now);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		memset(&(*out)[*n], 0, sizeof(**out));
+		event_from_row(s, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read due events");
+	return 0;
+}
+
+int store_events_next_due(struct store *st, double *when)
+{
+	sqlite3_stmt *s = st->stmt[ST_EVENT_NEXT];
+	int rc = sqlite3_step(s);
+
+	*when = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*when = sqlite3_column_double(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read next due event");
+	return 0;
+}
+
+int store_event_update(struct store *st, const struct store_event *ev)
+{
+	sqlite3_stmt *s = st->stmt[ST_EVENT_UPDATE];
+
+	bind_text(s, 1, ev->id);
+	bind_text(s, 2, store_event_state_name(ev->state));
+	sqlite3_bind_int64(s, 3, ev->attempts);
+	sqlite3_bind_double(s, 4, ev->next_attempt);
+	if (ev->delivered_at > 0)
+		sqlite3_bind_double(s, 5, ev->delivered_at);
+	else
+		sqlite3_bind_null(s, 5);
+	bind_text(s, 6, ev->last_error);
+	return step_done(st, s, "update event");
+}
+
+int store_events_requeue_sending(struct store *st)
+{
+	if (step_done(st, st->stmt[ST_EVENT_REQUEUE], "requeue events") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int store_channel_counts(struct store *st, const char *channel, struct store_channel_counts *out)
+{
+	sqlite3_stmt *s = st->stmt[ST_CHANNEL_COUNTS];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	bind_text(s, 1, channel);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->pending = (long)sqlite3_column_double(s, 0);
+		out->delivered = (long)sqlite3_column_double(s, 1);
+		out->dead = (long)sqlite3_column_double(s, 2);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "count events");
+	s = st->stmt[ST_CHANNEL_LAST_ERROR];
+	bind_text(s, 1, channel);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out->last_error = column_strdup(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return 0;
 }

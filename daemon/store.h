@@ -58,4 +58,98 @@ void store_source_clear(struct store_source *src);
 /* Ids of every source in the store, in id order (caller frees each and the array). */
 int store_source_ids(struct store *st, char ***ids, size_t *n);
 
+/* One article version as stored. Strings owned (store_item_clear). */
+struct store_item {
+	int64_t id; /* 0 until stored */
+	char *source_id;
+	char *url;
+	char *norm_url;
+	char *guid;
+	char *title;
+	char *published; /* ISO 8601 or NULL */
+	char *final_url;
+	long http_status;
+	char *etag;
+	char *last_modified;
+	char *raw_sha256;
+	char *text_sha256;
+	char *text;
+	unsigned char *raw_z; /* the raw bytes, zlib-compressed */
+	size_t raw_z_len;
+	char *language;
+	long words;
+	double fetched_at, first_seen, last_seen, last_checked;
+};
+
+void store_item_clear(struct store_item *it);
+
+/* The item of source_id with this url (or, when guid is not NULL, this guid). 1/0/-1. */
+int store_item_find(struct store *st, const char *source_id, const char *url, const char *guid,
+		    struct store_item *out);
+
+/*
+ * Another item (of any source, other than source_id+url) with this
+ * normalised URL, or — when text_sha256 is not NULL — this text hash:
+ * the same statement seen through another list. 1/0/-1.
+ */
+int store_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
+			      const char *norm_url, const char *text_sha256);
+
+/* Inserts (it->id == 0) or updates the item; sets it->id. Call inside a transaction. */
+int store_item_put(struct store *st, struct store_item *it);
+
+/* Marks the items of source_id whose url is in urls as seen now. */
+int store_item_touch(struct store *st, int64_t id, double now);
+
+enum store_event_state {
+	EVENT_QUEUED,
+	EVENT_SENDING,
+	EVENT_DELIVERED,
+	EVENT_RETRY_WAIT,
+	EVENT_DEAD,
+};
+const char *store_event_state_name(enum store_event_state s);
+
+struct store_event {
+	char *id; /* evt_..., minted once */
+	char *channel;
+	char *type; /* statement.new, ... */
+	char *source_id;
+	int64_t item_id;
+	char *payload; /* the JSON body, sent byte for byte */
+	enum store_event_state state;
+	long attempts;
+	double next_attempt;
+	double created;
+	double delivered_at;
+	char *last_error;
+};
+
+void store_event_clear(struct store_event *ev);
+
+/* Inserts a new event (state queued). Call inside the item's transaction. */
+int store_event_insert(struct store *st, const struct store_event *ev);
+
+/*
+ * Events due for delivery (queued or retry_wait with next_attempt <= now),
+ * oldest first, at most max. Caller frees each (store_event_clear) and the array.
+ */
+int store_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n);
+
+/* Earliest next_attempt among undelivered events, or 0 when none. */
+int store_events_next_due(struct store *st, double *when);
+
+/* Writes state, attempts, next_attempt, delivered_at and last_error of ev. */
+int store_event_update(struct store *st, const struct store_event *ev);
+
+/* At start: events left 'sending' by a crash go back to 'queued'. Returns the count. */
+int store_events_requeue_sending(struct store *st);
+
+/* Per-channel counts for status. */
+struct store_channel_counts {
+	long pending, delivered, dead;
+	char *last_error; /* of the newest dead or retrying event, or NULL */
+};
+int store_channel_counts(struct store *st, const char *channel, struct store_channel_counts *out);
+
 #endif
