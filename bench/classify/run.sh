@@ -1,0 +1,11 @@
+#!/bin/sh
+# Builds the library (in build/bench) and this bench, then runs it.
+# usage: bench/classify/run.sh [--pack FILE] [--text FILE] [--mb N] [--chunk BYTES]
+set -e
+cd "$(dirname "$0")/../.."
+B=build/bench
+make -s BUILD=$B OPT=-O2 LIB_SRC="$(ls common/*.c) analyze/text.c analyze/stem.c analyze/ahocorasick.c analyze/themes.c analyze/learn.c" $B/libspeechwatch.a
+cc -std=c11 -O2 -D_GNU_SOURCE -I. -Ibench/themes-quality bench/classify/classify_bench.c \
+	$B/libspeechwatch.a -o $B/classify_bench \
+	$(pkg-config --libs inih jansson libutf8proc) -lstemmer -lm
+exec $B/classify_bench "$@"
