@@ -7,11 +7,14 @@
 #include <sys/stat.h>
 
 #include "analyze/page.h"
+#include "analyze/themes.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
 #include "daemon/store.h"
+#include "daemon/themeset.h"
 #include "fetch/http.h"
 
 #define STOP_GRACE_SECONDS 10.0
@@ -84,6 +87,8 @@ static void begin_stop(struct daemon *d, const char *why)
 	log_info("stopping (%s): %zu transfer(s) in flight", why, http_pending(d->http));
 	sdnotify_stopping();
 	schedule_stop_all(d);
+	if (d->outbox)
+		outbox_stop(d->outbox);
 	sdnotify_watchdog_stop(d->loop);
 	if (http_pending(d->http) == 0) {
 		ev_break(d->loop, EVBREAK_ALL);
@@ -136,6 +141,22 @@ static void watch_signals(struct daemon *d)
 	d->stop_timer.data = d;
 }
 
+int daemon_compile_themes(struct daemon *d, const struct config *cfg)
+{
+	char err[512];
+
+	themes_free(d->themes);
+	d->themes = NULL;
+	if (cfg->nthemes == 0)
+		return 0;
+	d->themes = themeset_compile(cfg, err, sizeof(err));
+	if (d->themes == NULL) {
+		log_err("themes: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 struct daemon *daemon_new(struct config *cfg, const char *config_path, enum daemon_mode mode)
 {
 	struct daemon *d = xcalloc(1, sizeof(*d));
@@ -153,6 +174,11 @@ struct daemon *daemon_new(struct config *cfg, const char *config_path, enum daem
 		goto fail;
 	d->http = open_http(d);
 	if (d->http == NULL)
+		goto fail;
+	if (daemon_compile_themes(d, cfg) < 0)
+		goto fail;
+	d->outbox = outbox_new(d);
+	if (d->outbox == NULL)
 		goto fail;
 	watch_signals(d);
 	add_sources(d);
@@ -182,16 +208,30 @@ static void forget_retired(struct daemon *d, struct source_rt *rt)
 	}
 }
 
-void daemon_poll_finished(struct daemon *d, struct source_rt *rt)
+static int polls_running(const struct daemon *d)
 {
-	if (rt->cfg == NULL)
-		forget_retired(d, rt);
+	for (size_t i = 0; i < d->nsources; i++)
+		if (d->sources[i]->inflight || d->sources[i]->run)
+			return 1;
+	return 0;
+}
+
+void daemon_work_finished(struct daemon *d)
+{
 	if (d->stopping && http_pending(d->http) == 0) {
 		ev_break(d->loop, EVBREAK_ALL);
 		return;
 	}
-	if (d->mode == DAEMON_ONCE && all_polled(d) && http_pending(d->http) == 0)
+	if (d->mode == DAEMON_ONCE && all_polled(d) && !polls_running(d) &&
+	    outbox_idle(d->outbox) && http_pending(d->http) == 0)
 		ev_break(d->loop, EVBREAK_ALL);
+}
+
+void daemon_poll_finished(struct daemon *d, struct source_rt *rt)
+{
+	if (rt->cfg == NULL)
+		forget_retired(d, rt);
+	daemon_work_finished(d);
 }
 
 static void start_timers(struct daemon *d)
@@ -215,8 +255,7 @@ int daemon_run(struct daemon *d)
 	sdnotify_status("watching %zu source(s)", d->nsources);
 	if (d->mode == DAEMON_RUN)
 		sdnotify_watchdog_start(d->loop, d->cfg->daemon.watchdog_interval);
-	if (d->mode == DAEMON_ONCE && d->nsources == 0)
-		return 0;
+	outbox_kick(d->outbox); /* events left pending by an earlier run */
 	ev_run(d->loop, 0);
 	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
 		d->exit_status = 1;
@@ -235,8 +274,14 @@ void daemon_free(struct daemon *d)
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
 	schedule_stop_all(d);
+	for (size_t i = 0; i < d->nsources; i++)
+		if (d->sources[i]->run)
+			detect_cancel(d->sources[i]->run);
+	/* Closing channels cancels sends: their events go back to queued in the store. */
+	outbox_free(d->outbox);
 	/* Cancelling runs the done callbacks, which still need the sources. */
 	http_free(d->http);
+	themes_free(d->themes);
 	for (size_t i = 0; i < d->nsources; i++)
 		schedule_source_free(d->sources[i]);
 	free(d->sources);

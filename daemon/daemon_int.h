@@ -6,11 +6,15 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include "analyze/list.h"
 #include "daemon/daemon.h"
 
 struct http;
 struct http_req_handle;
+struct outbox;
+struct poll_run;
 struct store;
+struct themes;
 
 /* Runtime state of one configured source. */
 struct source_rt {
@@ -18,10 +22,11 @@ struct source_rt {
 	char *id;
 	const struct config_source *cfg; /* into d->cfg; NULL once removed by a reload */
 	ev_timer timer;
-	struct http_req_handle *inflight;
-	long failures;	    /* consecutive failed polls */
-	double retry_after; /* seconds the server asked for, 0 if none */
-	int polled;	    /* at least one poll finished (once mode) */
+	struct http_req_handle *inflight; /* the list page request */
+	struct poll_run *run;		  /* articles of the current poll, or NULL */
+	long failures;			  /* consecutive failed polls */
+	double retry_after;		  /* seconds the server asked for, 0 if none */
+	int polled;			  /* at least one poll finished (once mode) */
 };
 
 struct daemon {
@@ -31,6 +36,8 @@ struct daemon {
 	enum daemon_mode mode;
 	struct store *store;
 	struct http *http;
+	struct outbox *outbox;
+	struct themes *themes; /* NULL when no themes are configured */
 	struct source_rt **sources;
 	size_t nsources;
 	ev_signal sig_term, sig_int, sig_hup;
@@ -55,7 +62,32 @@ void schedule_stop_all(struct daemon *d);
 /* poll.c: starts a poll of rt now (no-op if one is in flight). */
 void poll_start(struct source_rt *rt);
 
-/* daemon.c: called when a poll finished; lets once mode and stop complete. */
+/* Outcome of one poll, written to the store when the poll's work is done. */
+struct poll_outcome {
+	int ok;		    /* the poll succeeded (200 with items, or 304) */
+	const char *result; /* "ok", "not-modified", "http-error", "timeout", ... */
+	char error[512];    /* when !ok */
+	long items;	    /* items found (200 only) */
+	long status;
+	char *etag, *last_modified; /* validators of the list page (200 only) */
+	double elapsed;
+	int suspect; /* the list lost most of its items: nothing detected */
+	long fresh, changed, skipped, article_errors;
+};
+
+/* poll.c: the poll of rt is over (list and articles): record it, schedule the next. */
+void poll_complete(struct source_rt *rt, struct poll_outcome *o);
+
+/* detect.c: compares the page's items with the store and fetches what is new or due. */
+void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o);
+/* detect.c: cancels a run's article fetches (reload, stop). */
+void detect_cancel(struct poll_run *run);
+
+/* daemon.c: (re)compiles cfg's themes into d->themes; -1 after logging. */
+int daemon_compile_themes(struct daemon *d, const struct config *cfg);
+/* daemon.c: a poll, article or delivery finished; lets once mode and stop complete. */
+void daemon_work_finished(struct daemon *d);
+/* daemon.c: a poll of rt finished; forgets rt if a reload removed it. */
 void daemon_poll_finished(struct daemon *d, struct source_rt *rt);
 
 /* reload.c: SIGHUP. */

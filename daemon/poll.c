@@ -1,8 +1,10 @@
 /*
- * One poll of one source: a conditional GET of its page, then the items it
- * lists. The poll's outcome (status, validators, failures, next due time)
- * is written to the store in one transaction.
+ * One poll of one source: a conditional GET of its page, the items it
+ * lists, then (detect.c) the articles that are new or due for a re-check.
+ * When all of that is over, the outcome (status, validators, failures, next
+ * due time, health events) is written to the store in one transaction.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,50 +13,145 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/event.h"
 #include "daemon/listing.h"
+#include "daemon/outbox.h"
 #include "daemon/store.h"
+#include "daemon/themeset.h"
 #include "fetch/http.h"
 
-struct poll_outcome {
-	int ok;		    /* the poll succeeded (200 with items, or 304) */
-	const char *result; /* "ok", "not-modified", "http-error", "timeout", ... */
-	char error[512];    /* when !ok */
-	long items;	    /* items found (200 only) */
-};
+/* source.failing / source.recovered, one per channel that takes this source. */
+static int queue_health_event(struct source_rt *rt, const char *type, long failures,
+			      const char *error, double now)
+{
+	const struct config *cfg = rt->d->cfg;
+	const char *const *channels;
+	size_t n = outbox_channels(rt->d->outbox, &channels);
 
-static void record(struct source_rt *rt, const struct http_response *resp,
-		   const struct poll_outcome *o, double next_delay)
+	for (size_t i = 0; i < n; i++) {
+		const struct config_notify *cn = config_notify_find(cfg, channels[i]);
+		struct store_event ev;
+		char id[EVENT_ID_LEN + 1];
+		int rc;
+
+		if (cn && !config_globs_match(&cn->sources, rt->id))
+			continue;
+		event_new_id(id);
+		memset(&ev, 0, sizeof(ev));
+		ev.id = id;
+		ev.channel = (char *)(uintptr_t)channels[i];
+		ev.type = (char *)(uintptr_t)type;
+		ev.source_id = rt->id;
+		ev.payload =
+		    event_source_json(id, type, now, rt->id, rt->cfg->url, failures, error);
+		ev.created = now;
+		ev.next_attempt = now;
+		rc = store_event_insert(rt->d->store, &ev);
+		free(ev.payload);
+		if (rc < 0)
+			return -1;
+	}
+	log_warnx("source=%s %s failures=%ld", rt->id, type, failures);
+	return 0;
+}
+
+/* Health transitions; returns -1 on a store error (the transaction is rolled back). */
+static int update_health(struct source_rt *rt, struct store_source *s, const struct poll_outcome *o,
+			 double now)
+{
+	long fail_after = rt->d->cfg->daemon.fail_after;
+
+	if (!o->ok && !s->failing && rt->failures >= fail_after) {
+		s->failing = 1;
+		return queue_health_event(rt, "source.failing", rt->failures, o->error, now);
+	}
+	if (o->ok && s->failing) {
+		s->failing = 0;
+		return queue_health_event(rt, "source.recovered", 0, NULL, now);
+	}
+	return 0;
+}
+
+static void fill_source_row(struct store_source *s, const struct poll_outcome *o, long failures,
+			    double now, double next_delay)
+{
+	s->last_poll = now;
+	s->last_status = o->status;
+	free(s->last_result);
+	s->last_result = xstrdup(o->suspect ? "suspect-list" : o->result);
+	free(s->last_error);
+	s->last_error = o->ok ? NULL : xstrdup(o->error);
+	s->failures = failures;
+	s->next_due = next_delay >= 0 ? now + next_delay : 0;
+	if (o->ok && o->status / 100 == 2 && !o->suspect) {
+		s->items = o->items;
+		free(s->etag);
+		s->etag = xstrdup_or_null(o->etag);
+		free(s->last_modified);
+		s->last_modified = xstrdup_or_null(o->last_modified);
+	}
+}
+
+static void record(struct source_rt *rt, const struct poll_outcome *o, double next_delay)
 {
 	struct store *st = rt->d->store;
 	struct store_source s;
-	int have = store_source_get(st, rt->id, &s);
 	double now = (double)time(NULL);
 
-	if (have < 0) {
-		log_err("source=%s %s", rt->id, store_error(st));
-		return;
-	}
-	s.last_poll = now;
-	s.last_status = resp->status;
-	free(s.last_result);
-	s.last_result = xstrdup(o->result);
-	free(s.last_error);
-	s.last_error = o->ok ? NULL : xstrdup(o->error);
-	s.failures = rt->failures;
-	s.next_due = next_delay >= 0 ? now + next_delay : 0;
-	if (o->ok && resp->status / 100 == 2) {
-		s.items = o->items;
-		free(s.etag);
-		s.etag = xstrdup_or_null(resp->etag);
-		free(s.last_modified);
-		s.last_modified = xstrdup_or_null(resp->last_modified);
-	}
-	if (store_begin(st) < 0 || store_source_put(st, rt->id, rt->cfg->url, &s) < 0 ||
-	    store_commit(st) < 0) {
-		log_err("source=%s cannot record poll: %s", rt->id, store_error(st));
-		store_rollback(st);
+	if (store_begin(st) < 0)
+		goto fail;
+	if (store_source_get(st, rt->id, &s) < 0)
+		goto fail;
+	fill_source_row(&s, o, rt->failures, now, next_delay);
+	if (update_health(rt, &s, o, now) < 0 ||
+	    store_source_put(st, rt->id, rt->cfg->url, &s) < 0 || store_commit(st) < 0) {
+		store_source_clear(&s);
+		goto fail;
 	}
 	store_source_clear(&s);
+	outbox_kick(rt->d->outbox);
+	return;
+fail:
+	log_err("source=%s cannot record poll: %s", rt->id, store_error(st));
+	store_rollback(st);
+}
+
+static void log_outcome(struct source_rt *rt, const struct poll_outcome *o)
+{
+	if (o->suspect)
+		log_warnx("source=%s poll=suspect-list status=%ld items=%ld error=\"%s\"", rt->id,
+			  o->status, o->items, log_esc(o->error, 200));
+	else if (o->ok && o->status == 304)
+		log_info("source=%s poll=%s status=304 changed=%ld time=%.2fs", rt->id, o->result,
+			 o->changed, o->elapsed);
+	else if (o->ok)
+		log_info("source=%s poll=%s status=%ld items=%ld new=%ld changed=%ld time=%.2fs",
+			 rt->id, o->result, o->status, o->items, o->fresh, o->changed, o->elapsed);
+	else
+		log_warnx("source=%s poll=%s status=%ld failures=%ld url=%s error=\"%s\"", rt->id,
+			  o->result, o->status, rt->failures, log_esc(rt->cfg->url, 200),
+			  log_esc(o->error, 200));
+}
+
+void poll_complete(struct source_rt *rt, struct poll_outcome *o)
+{
+	struct daemon *d = rt->d;
+	double delay = -1;
+
+	rt->polled = 1;
+	if (rt->cfg != NULL) {
+		rt->failures = o->ok ? 0 : rt->failures + 1;
+		if (!o->ok)
+			d->polls_failed++;
+		log_outcome(rt, o);
+		if (!d->stopping && d->mode == DAEMON_RUN)
+			delay = schedule_next(rt);
+		record(rt, o, delay);
+	}
+	free(o->etag);
+	free(o->last_modified);
+	free(o);
+	daemon_poll_finished(d, rt);
 }
 
 static void judge_page(struct source_rt *rt, const struct http_response *resp,
@@ -66,17 +163,36 @@ static void judge_page(struct source_rt *rt, const struct http_response *resp,
 			  resp->body_len, resp->content_type, &items, o->error,
 			  sizeof(o->error)) < 0) {
 		o->result = "parse-error";
+		poll_complete(rt, o);
 		return;
 	}
 	o->ok = 1;
 	o->result = "ok";
 	o->items = (long)items.n;
-	list_items_free(&items);
+	o->etag = xstrdup_or_null(resp->etag);
+	o->last_modified = xstrdup_or_null(resp->last_modified);
+	detect_start(rt, &items, o); /* takes items; calls poll_complete when done */
 }
 
-static void judge(struct source_rt *rt, const struct http_response *resp, struct poll_outcome *o)
+/* http_done_fn for a source's list page. */
+static void poll_done(const struct http_response *resp, void *arg)
 {
-	memset(o, 0, sizeof(*o));
+	struct source_rt *rt = arg;
+	struct poll_outcome *o = xcalloc(1, sizeof(*o));
+
+	rt->inflight = NULL;
+	o->status = resp->status;
+	o->elapsed = resp->elapsed_s;
+	if (rt->cfg == NULL || resp->result == HTTP_RES_CANCELLED) {
+		o->result = "cancelled";
+		snprintf(o->error, sizeof(o->error), "cancelled");
+		rt->polled = 1;
+		free(o);
+		daemon_poll_finished(rt->d, rt);
+		return;
+	}
+	rt->retry_after =
+	    (resp->status == 429 || resp->status == 503) ? (double)resp->retry_after_s : 0;
 	if (resp->result != HTTP_RES_OK) {
 		o->result = http_result_name(resp->result);
 		snprintf(o->error, sizeof(o->error), "%s",
@@ -89,58 +205,9 @@ static void judge(struct source_rt *rt, const struct http_response *resp, struct
 		snprintf(o->error, sizeof(o->error), "HTTP %ld", resp->status);
 	} else {
 		judge_page(rt, resp, o);
+		return;
 	}
-}
-
-static void log_outcome(struct source_rt *rt, const struct http_response *resp,
-			const struct poll_outcome *o)
-{
-	if (o->ok)
-		log_info("source=%s poll=%s status=%ld items=%ld time=%.2fs", rt->id, o->result,
-			 resp->status, o->items, resp->elapsed_s);
-	else
-		log_warnx("source=%s poll=%s status=%ld failures=%ld url=%s error=\"%s\"", rt->id,
-			  o->result, resp->status, rt->failures, log_esc(rt->cfg->url, 200),
-			  log_esc(o->error, 200));
-}
-
-/* http_done_fn for a source's list page. */
-static void poll_done(const struct http_response *resp, void *arg)
-{
-	struct source_rt *rt = arg;
-	struct daemon *d = rt->d;
-	struct poll_outcome o;
-	double delay = -1;
-
-	rt->inflight = NULL;
-	rt->polled = 1;
-	if (rt->cfg == NULL || resp->result == HTTP_RES_CANCELLED) {
-		daemon_poll_finished(d, rt);
-		return; /* removed by a reload, or shutting down */
-	}
-	judge(rt, resp, &o);
-	rt->failures = o.ok ? 0 : rt->failures + 1;
-	rt->retry_after =
-	    (resp->status == 429 || resp->status == 503) ? (double)resp->retry_after_s : 0;
-	if (!o.ok)
-		d->polls_failed++;
-	log_outcome(rt, resp, &o);
-	if (!d->stopping && d->mode == DAEMON_RUN)
-		delay = schedule_next(rt);
-	record(rt, resp, &o, delay);
-	daemon_poll_finished(d, rt);
-}
-
-static void poll_fail_now(struct source_rt *rt, const char *why)
-{
-	log_warnx("source=%s poll=setup-error url=%s error=\"%s\"", rt->id,
-		  log_esc(rt->cfg->url, 200), log_esc(why, 200));
-	rt->failures++;
-	rt->polled = 1;
-	rt->d->polls_failed++;
-	if (rt->d->mode == DAEMON_RUN)
-		schedule_next(rt);
-	daemon_poll_finished(rt->d, rt);
+	poll_complete(rt, o);
 }
 
 void poll_start(struct source_rt *rt)
@@ -150,7 +217,7 @@ void poll_start(struct source_rt *rt)
 	char err[256];
 	int have;
 
-	if (rt->inflight || rt->cfg == NULL || rt->d->stopping)
+	if (rt->inflight || rt->run || rt->cfg == NULL || rt->d->stopping)
 		return;
 	have = store_source_get(rt->d->store, rt->id, &st);
 	memset(&req, 0, sizeof(req));
@@ -168,6 +235,11 @@ void poll_start(struct source_rt *rt)
 	rt->inflight = http_start(rt->d->http, &req, poll_done, rt, err, sizeof(err));
 	if (have == 1)
 		store_source_clear(&st);
-	if (rt->inflight == NULL)
-		poll_fail_now(rt, err);
+	if (rt->inflight == NULL) {
+		struct poll_outcome *o = xcalloc(1, sizeof(*o));
+
+		o->result = "setup-error";
+		snprintf(o->error, sizeof(o->error), "%s", err);
+		poll_complete(rt, o);
+	}
 }

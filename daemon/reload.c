@@ -8,9 +8,12 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "analyze/themes.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
+#include "daemon/themeset.h"
 #include "fetch/http.h"
 
 static void log_errors(const char *text)
@@ -94,8 +97,25 @@ static void swap_config(struct daemon *d, struct config *fresh)
 	free(d->sources);
 	d->sources = next;
 	d->nsources = n;
+	/* Channels point into the config: rebuild them. Sends in flight go back to queued. */
+	outbox_free(d->outbox);
 	config_free(d->cfg);
 	d->cfg = fresh;
+	d->outbox = outbox_new(d);
+	if (d->outbox == NULL)
+		fatalx("reload: cannot start the channels of the new configuration");
+	outbox_kick(d->outbox);
+}
+
+/* Daemon-wide settings that only a restart applies. */
+static void warn_restart_only(const struct config *old, const struct config *fresh)
+{
+	if (strcmp(old->daemon.state_dir, fresh->daemon.state_dir) != 0 ||
+	    strcmp(old->daemon.user_agent, fresh->daemon.user_agent) != 0 ||
+	    old->daemon.max_connections != fresh->daemon.max_connections ||
+	    old->daemon.max_per_host != fresh->daemon.max_per_host)
+		log_warnx("reload: changes to state_dir, user_agent, max_connections or "
+			  "max_per_host take effect at the next restart");
 }
 
 void daemon_reload(struct daemon *d)
@@ -115,6 +135,22 @@ void daemon_reload(struct daemon *d)
 	}
 	buf_free(&errors);
 	sdnotify_reloading();
+	{
+		char err[512];
+		struct themes *th =
+		    fresh->nthemes ? themeset_compile(fresh, err, sizeof(err)) : NULL;
+
+		if (fresh->nthemes && th == NULL) {
+			log_err("reload: themes: %s; still running on the previous configuration",
+				err);
+			config_free(fresh);
+			sdnotify_ready();
+			return;
+		}
+		themes_free(d->themes);
+		d->themes = th;
+	}
+	warn_restart_only(d->cfg, fresh);
 	swap_config(d, fresh);
 	log_info("reload: done, %zu source(s)", d->nsources);
 	sdnotify_status("watching %zu source(s)", d->nsources);

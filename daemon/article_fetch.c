@@ -1,0 +1,415 @@
+#include "daemon/article_fetch.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "analyze/article.h"
+#include "analyze/diff.h"
+#include "analyze/list.h"
+#include "analyze/page.h"
+#include "analyze/themes.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/daemon_int.h"
+#include "daemon/event.h"
+#include "daemon/outbox.h"
+#include "daemon/store.h"
+#include "daemon/themeset.h"
+#include "fetch/http.h"
+
+struct article_job {
+	struct source_rt *rt;
+	char *url, *title, *date, *guid;
+	struct store_item known;
+	int has_known;
+	enum article_kind kind;
+	struct http_req_handle *h;
+	article_done_fn *done;
+	void *arg;
+};
+
+static double unix_now(void)
+{
+	return (double)time(NULL);
+}
+
+static char *host_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *out = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		out = xstrdup(host);
+		for (char *p = out; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return out;
+}
+
+char *article_normalise_url(const char *url)
+{
+	char *host = host_of(url);
+	const char *rest = strstr(url, "://");
+	const char *h;
+	char *out;
+	size_t len;
+
+	if (host == NULL || rest == NULL) {
+		free(host);
+		return xstrdup(url);
+	}
+	rest += 3;
+	rest += strcspn(rest, "/?#"); /* path and query after the authority */
+	len = strcspn(rest, "#");
+	h = strncmp(host, "www.", 4) == 0 ? host + 4 : host;
+	while (len > 1 && rest[len - 1] == '/')
+		len--;
+	out = xasprintf("%s%.*s", h, (int)len, rest);
+	free(host);
+	return out;
+}
+
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+		fatalx("sha256 failed");
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static void compress_raw(const char *data, size_t len, struct store_item *it)
+{
+	uLongf out_len = compressBound((uLong)len);
+
+	it->raw_z = xmalloc(out_len);
+	if (compress2(it->raw_z, &out_len, (const Bytef *)data, (uLong)len, 6) != Z_OK) {
+		free(it->raw_z);
+		it->raw_z = NULL;
+		return;
+	}
+	it->raw_z_len = out_len;
+}
+
+static void job_free(struct article_job *job)
+{
+	free(job->url);
+	free(job->title);
+	free(job->date);
+	free(job->guid);
+	store_item_clear(&job->known);
+	free(job);
+}
+
+static void job_end(struct article_job *job, enum article_verdict v)
+{
+	job->done(job, v, job->arg);
+	job_free(job);
+}
+
+/* The fields every stored version has, from the list item. */
+static void item_base(struct source_rt *rt, const char *url, const char *title, const char *date,
+		      const char *guid, struct store_item *it)
+{
+	double now = unix_now();
+
+	memset(it, 0, sizeof(*it));
+	it->source_id = xstrdup(rt->id);
+	it->url = xstrdup(url);
+	it->norm_url = article_normalise_url(url);
+	it->guid = xstrdup_or_null(guid);
+	it->title = xstrdup_or_null(title);
+	it->published = xstrdup_or_null(date);
+	it->first_seen = now;
+	it->last_seen = now;
+}
+
+void article_record_silently(struct source_rt *rt, const struct list_item *li, const char *why)
+{
+	struct store *st = rt->d->store;
+	struct store_item it;
+
+	item_base(rt, li->url, li->title, li->date, li->guid, &it);
+	if (store_item_put(st, &it) < 0)
+		log_err("source=%s cannot record item: %s", rt->id, store_error(st));
+	else if (why)
+		log_debug("source=%s url=%s recorded silently: %s", rt->id, log_esc(li->url, 200),
+			  why);
+	store_item_clear(&it);
+}
+
+/* Scores the text for this source; NULL when no themes are configured. */
+static struct theme_result *score(struct source_rt *rt, const struct store_item *it)
+{
+	struct theme_result *r = NULL;
+
+	if (rt->d->themes == NULL || it->text == NULL)
+		return NULL;
+	if (themes_score(rt->d->themes, it->text, strlen(it->text),
+			 it->language ? it->language : rt->cfg->language, &r) < 0)
+		return NULL;
+	themeset_filter_source(r, rt->cfg);
+	return r;
+}
+
+/* The item and one event per interested channel, in one transaction. */
+static int store_with_events(struct source_rt *rt, struct store_item *it, const char *type,
+			     const char *diff)
+{
+	struct store *st = rt->d->store;
+	struct theme_result *r = score(rt, it);
+	const char *const *channels;
+	size_t n = outbox_channels(rt->d->outbox, &channels), queued = 0;
+	double now = unix_now();
+
+	if (it->language == NULL && r && strcmp(r->language, "und") != 0)
+		it->language = xstrdup(r->language);
+	if (store_begin(st) < 0 || store_item_put(st, it) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct config_notify *cn = config_notify_find(rt->d->cfg, channels[i]);
+		struct store_event ev;
+		char id[EVENT_ID_LEN + 1];
+		int rc;
+
+		if (cn && !themeset_channel_wants(cn, rt->id, r))
+			continue;
+		event_new_id(id);
+		memset(&ev, 0, sizeof(ev));
+		ev.id = id;
+		ev.channel = (char *)(uintptr_t)channels[i];
+		ev.type = (char *)(uintptr_t)type;
+		ev.source_id = rt->id;
+		ev.item_id = it->id;
+		ev.payload = event_statement_json(id, type, now, rt->id, rt->cfg->url, it, r, diff);
+		ev.created = now;
+		ev.next_attempt = now;
+		rc = store_event_insert(st, &ev);
+		free(ev.payload);
+		if (rc < 0)
+			goto fail;
+		queued++;
+	}
+	if (store_commit(st) < 0)
+		goto fail;
+	theme_result_free(r);
+	log_info("source=%s %s url=%s title=\"%s\" events=%zu", rt->id, type, log_esc(it->url, 200),
+		 log_esc(it->title, 120), queued);
+	outbox_kick(rt->d->outbox);
+	return 0;
+fail:
+	log_err("source=%s cannot store %s: %s", rt->id, type, store_error(st));
+	store_rollback(st);
+	theme_result_free(r);
+	return -1;
+}
+
+static int extract(struct article_job *job, const struct http_response *resp, struct article *a)
+{
+	const struct config_source *s = job->rt->cfg;
+	struct article_opts opts;
+	char err[256];
+	xmlDocPtr doc;
+	int rc;
+
+	doc = page_parse(resp->body, resp->body_len, resp->content_type, s->encoding, PAGE_HTML,
+			 NULL, NULL, err, sizeof(err));
+	if (doc == NULL) {
+		log_warnx("source=%s article=%s parse failed: %s", job->rt->id,
+			  log_esc(job->url, 200), log_esc(err, 200));
+		return -1;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.body = s->body;
+	for (size_t i = 0; i < s->exclude.n && i + 1 < ARTICLE_MAX_EXCLUDE; i++)
+		opts.exclude[i] = s->exclude.v[i];
+	opts.language = s->language;
+	rc = article_extract(doc, resp->final_url ? resp->final_url : job->url, &opts, a, err,
+			     sizeof(err));
+	xmlFreeDoc(doc);
+	if (rc < 0)
+		log_warnx("source=%s article=%s extraction failed: %s", job->rt->id,
+			  log_esc(job->url, 200), log_esc(err, 200));
+	return rc;
+}
+
+/* The version just fetched, as a store item. */
+static void build_version(struct article_job *job, const struct http_response *resp,
+			  struct article *a, struct store_item *it)
+{
+	char hex[65];
+
+	item_base(job->rt, job->url, job->title && *job->title ? job->title : a->title,
+		  job->date ? job->date : a->date, job->guid, it);
+	if (job->has_known) {
+		it->id = job->known.id;
+		it->first_seen = job->known.first_seen;
+	}
+	it->final_url = xstrdup_or_null(resp->final_url);
+	it->http_status = resp->status;
+	it->etag = xstrdup_or_null(resp->etag);
+	it->last_modified = xstrdup_or_null(resp->last_modified);
+	sha256_hex(resp->body, resp->body_len, hex);
+	it->raw_sha256 = xstrdup(hex);
+	sha256_hex(a->text, strlen(a->text), hex);
+	it->text_sha256 = xstrdup(hex);
+	it->text = a->text;
+	a->text = NULL;
+	compress_raw(resp->body, resp->body_len, it);
+	it->language = xstrdup_or_null(a->language);
+	it->words = (long)a->words;
+	it->fetched_at = it->last_checked = unix_now();
+}
+
+static enum article_verdict settle_new(struct article_job *job, struct store_item *it)
+{
+	struct source_rt *rt = job->rt;
+	int dup =
+	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, it->norm_url, it->text_sha256);
+
+	if (job->kind == ARTICLE_KIND_BASELINE || dup == 1) {
+		if (store_item_put(rt->d->store, it) < 0)
+			return ARTICLE_FAILED;
+		if (dup == 1)
+			log_info("source=%s url=%s same text already seen through another source",
+				 rt->id, log_esc(it->url, 200));
+		return ARTICLE_SILENT;
+	}
+	return store_with_events(rt, it, "statement.new", NULL) < 0 ? ARTICLE_FAILED : ARTICLE_NEW;
+}
+
+static enum article_verdict settle_recheck(struct article_job *job, struct store_item *it)
+{
+	struct source_rt *rt = job->rt;
+	char *diff;
+	int rc;
+
+	if (job->known.text_sha256 && strcmp(job->known.text_sha256, it->text_sha256) == 0) {
+		it->first_seen = job->known.first_seen;
+		return store_item_put(rt->d->store, it) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
+	}
+	diff = diff_unified(job->known.text ? job->known.text : "", it->text, "before", "after", 2);
+	rc = store_with_events(rt, it, "statement.changed", diff);
+	free(diff);
+	return rc < 0 ? ARTICLE_FAILED : ARTICLE_CHANGED;
+}
+
+static enum article_verdict settle(struct article_job *job, const struct http_response *resp)
+{
+	struct article a;
+	struct store_item it;
+	enum article_verdict v;
+
+	if (extract(job, resp, &a) < 0)
+		return ARTICLE_FAILED;
+	build_version(job, resp, &a, &it);
+	article_free(&a);
+	v = job->kind == ARTICLE_KIND_RECHECK ? settle_recheck(job, &it) : settle_new(job, &it);
+	store_item_clear(&it);
+	return v;
+}
+
+static enum article_verdict not_modified(struct article_job *job)
+{
+	job->known.last_checked = unix_now();
+	job->known.last_seen = job->known.last_checked;
+	return store_item_put(job->rt->d->store, &job->known) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
+}
+
+/* http_done_fn for an article page. */
+static void article_http_done(const struct http_response *resp, void *arg)
+{
+	struct article_job *job = arg;
+
+	job->h = NULL;
+	if (resp->result == HTTP_RES_CANCELLED || job->rt->cfg == NULL) {
+		job_end(job, ARTICLE_CANCELLED);
+		return;
+	}
+	if (resp->result != HTTP_RES_OK || (resp->status / 100 != 2 && resp->status != 304)) {
+		log_warnx("source=%s article=%s fetch failed: %s", job->rt->id,
+			  log_esc(job->url, 200),
+			  resp->result != HTTP_RES_OK ? log_esc(resp->error, 200) : "HTTP error");
+		if (resp->result == HTTP_RES_OK)
+			log_warnx("source=%s article=%s status=%ld", job->rt->id,
+				  log_esc(job->url, 200), resp->status);
+		job_end(job, ARTICLE_FAILED);
+		return;
+	}
+	if (resp->status == 304 && job->has_known)
+		job_end(job, not_modified(job));
+	else
+		job_end(job, settle(job, resp));
+}
+
+static int same_host(const char *a, const char *b)
+{
+	char *ha = host_of(a), *hb = host_of(b);
+	int same = ha && hb && strcmp(ha, hb) == 0;
+
+	free(ha);
+	free(hb);
+	return same;
+}
+
+struct article_job *article_fetch_start(struct source_rt *rt, const struct list_item *li,
+					struct store_item *known, enum article_kind kind,
+					article_done_fn *done, void *arg)
+{
+	struct article_job *job = xcalloc(1, sizeof(*job));
+	struct http_req req;
+	char err[256];
+
+	job->rt = rt;
+	job->url = xstrdup(li->url);
+	job->title = xstrdup_or_null(li->title);
+	job->date = xstrdup_or_null(li->date);
+	job->guid = xstrdup_or_null(li->guid);
+	job->kind = kind;
+	job->done = done;
+	job->arg = arg;
+	if (known) {
+		job->known = *known;
+		job->has_known = 1;
+		memset(known, 0, sizeof(*known));
+	}
+	memset(&req, 0, sizeof(req));
+	req.url = job->url;
+	req.follow_redirects = 1;
+	/* Links come from the page: only the source's own host counts as written by the operator.
+	 */
+	req.trusted = same_host(job->url, rt->cfg->url);
+	req.allow_private = rt->cfg->allow_private > 0;
+	req.headers = (const char *const *)rt->cfg->headers.v;
+	req.proxy = rt->cfg->proxy;
+	if (job->has_known) {
+		req.if_none_match = job->known.etag;
+		req.if_modified_since = job->known.last_modified;
+	}
+	job->h = http_start(rt->d->http, &req, article_http_done, job, err, sizeof(err));
+	if (job->h == NULL) {
+		log_warnx("source=%s article=%s cannot fetch: %s", rt->id, log_esc(job->url, 200),
+			  log_esc(err, 200));
+		job_free(job);
+		return NULL;
+	}
+	return job;
+}
+
+void article_fetch_cancel(struct article_job *job)
+{
+	if (job->h)
+		http_cancel(job->rt->d->http, job->h); /* runs article_http_done synchronously */
+}

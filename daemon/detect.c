@@ -1,0 +1,260 @@
+/*
+ * What a poll found: the items of a list compared with the store. New
+ * items (unknown for this source, not the same statement seen through
+ * another source) have their article fetched, extracted and scored, and are
+ * stored together with one event per interested channel in ONE transaction,
+ * so an item becomes "seen" exactly when its alerts are queued. Known items
+ * whose publication (or first sighting) is recent are re-checked at most
+ * once per interval with a conditional GET; a changed text yields
+ * statement.changed with a diff. A list that suddenly lost most of its
+ * items changes nothing.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/article_fetch.h"
+#include "daemon/daemon_int.h"
+#include "daemon/store.h"
+
+#define MAX_ARTICLES_PER_POLL 100
+#define MIN_ITEMS_FOR_LOSS_CHECK 4
+
+struct poll_run {
+	struct source_rt *rt;
+	struct list_items items;
+	struct poll_outcome *o;
+	int baseline;
+	size_t pending; /* article jobs in flight */
+	size_t started; /* article jobs started this poll */
+	struct article_job **jobs;
+	size_t njobs;
+};
+
+static double unix_now(void)
+{
+	return (double)time(NULL);
+}
+
+/* "2019-10-24..." -> unix time of that day (UTC), or 0. */
+static double iso_day(const char *iso)
+{
+	struct tm tm;
+
+	if (iso == NULL)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(iso, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (double)timegm(&tm);
+}
+
+static long recheck_days(const struct source_rt *rt)
+{
+	return rt->cfg->recheck_days >= 0 ? rt->cfg->recheck_days : rt->d->cfg->daemon.recheck_days;
+}
+
+/* Inside the re-check window: published (else first seen) within recheck_days. */
+static int in_window(const struct source_rt *rt, const char *published, double first_seen)
+{
+	double when = iso_day(published), now = unix_now();
+
+	if (when <= 0)
+		when = first_seen > 0 ? first_seen : now;
+	/* A date-only publication counts from the end of that day. */
+	return now - when <= (double)recheck_days(rt) * 86400.0 + 86400.0;
+}
+
+/* Is this a list worth trusting? A redesign or an error page served with 200 is not. */
+static int list_is_suspect(struct source_rt *rt, size_t n, struct poll_outcome *o)
+{
+	struct store_source s;
+	long before = 0;
+
+	if (store_source_get(rt->d->store, rt->id, &s) == 1) {
+		before = s.items;
+		store_source_clear(&s);
+	}
+	if (n == 0) {
+		snprintf(o->error, sizeof(o->error), "the list yielded no items (had %ld)", before);
+		return 1;
+	}
+	if (before >= MIN_ITEMS_FOR_LOSS_CHECK && (long)n * 2 < before) {
+		snprintf(o->error, sizeof(o->error), "the list lost %ld of its %ld items",
+			 before - (long)n, before);
+		return 1;
+	}
+	return 0;
+}
+
+static void run_free(struct poll_run *run)
+{
+	list_items_free(&run->items);
+	free(run->jobs);
+	free(run);
+}
+
+static void run_maybe_finish(struct poll_run *run)
+{
+	struct source_rt *rt = run->rt;
+	struct poll_outcome *o = run->o;
+
+	if (run->pending > 0)
+		return;
+	rt->run = NULL;
+	run_free(run);
+	poll_complete(rt, o);
+}
+
+/* article_fetch's completion: count it and finish the poll when it was the last. */
+static void job_finished(struct poll_run *run, struct article_job *job, enum article_verdict v)
+{
+	for (size_t i = 0; i < run->njobs; i++)
+		if (run->jobs[i] == job)
+			run->jobs[i] = NULL;
+	run->pending--;
+	if (v == ARTICLE_NEW)
+		run->o->fresh++;
+	else if (v == ARTICLE_CHANGED)
+		run->o->changed++;
+	else if (v == ARTICLE_FAILED)
+		run->o->article_errors++;
+	run_maybe_finish(run);
+}
+
+/* article_done_fn */
+static void article_finished(struct article_job *job, enum article_verdict v, void *arg)
+{
+	job_finished(arg, job, v);
+}
+
+static void start_job(struct poll_run *run, const struct list_item *li, struct store_item *known,
+		      enum article_kind kind)
+{
+	struct article_job *job;
+
+	if (run->started >= MAX_ARTICLES_PER_POLL) {
+		run->o->skipped++;
+		return;
+	}
+	job = article_fetch_start(run->rt, li, known, kind, article_finished, run);
+	if (job == NULL)
+		return;
+	run->started++;
+	run->pending++;
+	run->jobs = xreallocarray(run->jobs, run->njobs + 1, sizeof(*run->jobs));
+	run->jobs[run->njobs++] = job;
+}
+
+/* A known item: note the sighting; re-check its text when due. */
+static void consider_known(struct poll_run *run, const struct list_item *li, struct store_item *it)
+{
+	struct source_rt *rt = run->rt;
+	double now = unix_now();
+	int due;
+
+	store_item_touch(rt->d->store, it->id, now);
+	due = in_window(rt, it->published, it->first_seen) &&
+	      (rt->d->mode == DAEMON_ONCE || now - it->last_checked >= rt->cfg->interval);
+	if (due && it->text != NULL)
+		start_job(run, li, it, ARTICLE_KIND_RECHECK);
+}
+
+/* An item this source has not seen. */
+static void consider_unknown(struct poll_run *run, const struct list_item *li)
+{
+	struct source_rt *rt = run->rt;
+	char *norm = article_normalise_url(li->url);
+	int elsewhere = store_item_seen_elsewhere(rt->d->store, rt->id, li->url, norm, NULL);
+
+	free(norm);
+	if (elsewhere == 1) {
+		article_record_silently(rt, li, NULL);
+		log_debug("source=%s url=%s already seen through another source", rt->id,
+			  log_esc(li->url, 200));
+		return;
+	}
+	if (run->baseline && !in_window(rt, li->date, 0))
+		article_record_silently(rt, li, NULL);
+	else
+		start_job(run, li, NULL, run->baseline ? ARTICLE_KIND_BASELINE : ARTICLE_KIND_NEW);
+}
+
+static void consider(struct poll_run *run, const struct list_item *li)
+{
+	struct store_item it;
+	int rc;
+
+	if (li->url == NULL)
+		return; /* a feed entry with neither link nor permalink: nothing to fetch */
+	rc = store_item_find(run->rt->d->store, run->rt->id, li->url, NULL, &it);
+	if (rc == 0 && li->guid)
+		rc = store_item_find(run->rt->d->store, run->rt->id, NULL, li->guid, &it);
+	if (rc < 0) {
+		log_err("source=%s %s", run->rt->id, store_error(run->rt->d->store));
+		return;
+	}
+	if (rc == 1)
+		consider_known(run, li, &it); /* takes it when it starts a job */
+	else
+		consider_unknown(run, li);
+	if (rc == 1 && it.id != 0)
+		store_item_clear(&it);
+}
+
+static int is_baseline(struct source_rt *rt)
+{
+	struct store_source s;
+	int never = 1;
+
+	if (rt->d->cfg->daemon.first_poll != FIRST_POLL_BASELINE)
+		return 0;
+	if (store_source_get(rt->d->store, rt->id, &s) == 1) {
+		never = s.items == 0;
+		store_source_clear(&s);
+	}
+	return never;
+}
+
+void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o)
+{
+	struct poll_run *run;
+
+	if (list_is_suspect(rt, items->n, o)) {
+		o->suspect = 1;
+		list_items_free(items);
+		poll_complete(rt, o);
+		return;
+	}
+	run = xcalloc(1, sizeof(*run));
+	run->rt = rt;
+	run->items = *items;
+	memset(items, 0, sizeof(*items));
+	run->o = o;
+	run->baseline = is_baseline(rt);
+	rt->run = run;
+	run->pending = 1; /* held while the items are walked, so no job finishes the run early */
+	for (size_t i = 0; i < run->items.n; i++)
+		consider(run, &run->items.v[i]);
+	if (run->baseline)
+		log_info("source=%s first poll: %zu item(s) recorded as the baseline, no alerts",
+			 rt->id, run->items.n);
+	run->pending--;
+	run_maybe_finish(run);
+}
+
+void detect_cancel(struct poll_run *run)
+{
+	run->pending++; /* the cancelled jobs' callbacks must not free the run under us */
+	for (size_t i = 0; i < run->njobs; i++)
+		if (run->jobs[i])
+			article_fetch_cancel(run->jobs[i]); /* runs article_finished */
+	run->pending--;
+	run_maybe_finish(run);
+}

@@ -1,0 +1,38 @@
+/*
+ * daemon/event: the event JSON of design.md, built once with jansson when
+ * the event enters the outbox and then sent byte for byte on every attempt.
+ */
+#ifndef SW_EVENT_H
+#define SW_EVENT_H
+
+#include <stddef.h>
+
+struct store_item;
+struct theme_result;
+
+#define EVENT_ID_LEN 30 /* "evt_" + 26 base32 characters */
+
+/* Writes a fresh random id ("evt_...") into out (at least EVENT_ID_LEN + 1 bytes). */
+void event_new_id(char *out);
+
+/* "2026-11-30T05:31:41Z" for a unix time, into out (at least 32 bytes). */
+void event_format_time(double t, char *out, size_t outlen);
+
+/*
+ * statement.new / statement.changed. themes may be NULL (no themes
+ * configured); only themes at or above their threshold are listed, highest
+ * first. diff is NULL for statement.new. Caller frees.
+ */
+char *event_statement_json(const char *id, const char *type, double detected_at,
+			   const char *source_id, const char *source_url,
+			   const struct store_item *it, const struct theme_result *themes,
+			   const char *diff);
+
+/* source.failing / source.recovered with the failure count and last error. */
+char *event_source_json(const char *id, const char *type, double detected_at, const char *source_id,
+			const char *source_url, long failures, const char *error);
+
+/* The `test` event of notify-test. */
+char *event_test_json(const char *id, double detected_at, const char *channel);
+
+#endif

@@ -1,0 +1,369 @@
+#include "daemon/outbox.h"
+
+#include <ev.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/daemon_int.h"
+#include "daemon/store.h"
+#include "notify/notify.h"
+
+#define OUTBOX_BATCH 64
+#define ONCE_HORIZON 1e12 /* once mode: every pending event counts as due */
+
+struct chan {
+	struct notify_channel *nc;
+	const struct config_notify *cfg; /* NULL for the default stdout channel */
+	int gone;			 /* 410 seen: disabled until reload */
+};
+
+struct send {
+	struct outbox *ob;
+	struct store_event ev;
+	struct chan *ch;
+	struct send *next;
+};
+
+struct outbox {
+	struct daemon *d;
+	struct chan *chans;
+	size_t nchans;
+	const char **ids;
+	struct send *in_flight;
+	size_t nflight;
+	ev_timer timer;
+	int stopped;
+	char **tried; /* once mode: ids attempted in this run */
+	size_t ntried;
+};
+
+static double now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double random_unit(void)
+{
+	return (double)random() / ((double)RAND_MAX + 1.0);
+}
+
+static struct chan *chan_find(struct outbox *ob, const char *id)
+{
+	for (size_t i = 0; i < ob->nchans; i++)
+		if (strcmp(ob->ids[i], id) == 0)
+			return &ob->chans[i];
+	return NULL;
+}
+
+static int is_in_flight(const struct outbox *ob, const char *id)
+{
+	for (const struct send *s = ob->in_flight; s; s = s->next)
+		if (strcmp(s->ev.id, id) == 0)
+			return 1;
+	return 0;
+}
+
+static int was_tried(const struct outbox *ob, const char *id)
+{
+	for (size_t i = 0; i < ob->ntried; i++)
+		if (strcmp(ob->tried[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static void mark_tried(struct outbox *ob, const char *id)
+{
+	if (ob->d->mode != DAEMON_ONCE)
+		return;
+	ob->tried = xreallocarray(ob->tried, ob->ntried + 1, sizeof(*ob->tried));
+	ob->tried[ob->ntried++] = xstrdup(id);
+}
+
+static void save_state(struct outbox *ob, const struct store_event *ev)
+{
+	struct store *st = ob->d->store;
+
+	if (store_event_update(st, ev) < 0)
+		log_err("event=%s cannot record state %s: %s", ev->id,
+			store_event_state_name(ev->state), store_error(st));
+}
+
+static void unlink_send(struct outbox *ob, struct send *s)
+{
+	for (struct send **p = &ob->in_flight; *p; p = &(*p)->next) {
+		if (*p == s) {
+			*p = s->next;
+			ob->nflight--;
+			return;
+		}
+	}
+}
+
+static void judge_retry(struct outbox *ob, struct send *s, const struct notify_outcome *o)
+{
+	struct store_event *ev = &s->ev;
+	double now = now_wall();
+	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
+
+	if (now - ev->created >= retry_for) {
+		ev->state = EVENT_DEAD;
+		log_err("event=%s channel=%s dead-lettered after %ld attempts over %.0fs: %s",
+			ev->id, ev->channel, ev->attempts, now - ev->created,
+			log_esc(o->detail, 200));
+		return;
+	}
+	ev->state = EVENT_RETRY_WAIT;
+	ev->next_attempt =
+	    now + notify_retry_delay((int)ev->attempts, o->retry_after_s, random_unit());
+	log_warnx("event=%s channel=%s attempt=%ld failed, retry in %.0fs: %s", ev->id, ev->channel,
+		  ev->attempts, ev->next_attempt - now, log_esc(o->detail, 200));
+	(void)ob;
+}
+
+static void judge(struct outbox *ob, struct send *s, const struct notify_outcome *o)
+{
+	struct store_event *ev = &s->ev;
+
+	free(ev->last_error);
+	ev->last_error = o->verdict == NOTIFY_DELIVERED ? NULL : xstrdup(o->detail);
+	switch (o->verdict) {
+	case NOTIFY_DELIVERED:
+		ev->state = EVENT_DELIVERED;
+		ev->delivered_at = now_wall();
+		log_info("event=%s channel=%s type=%s delivered attempt=%ld status=%ld", ev->id,
+			 ev->channel, ev->type, ev->attempts, o->status);
+		break;
+	case NOTIFY_RETRY:
+		judge_retry(ob, s, o);
+		break;
+	case NOTIFY_PERMANENT:
+		ev->state = EVENT_DEAD;
+		log_err("event=%s channel=%s dead-lettered (permanent): %s", ev->id, ev->channel,
+			log_esc(o->detail, 200));
+		break;
+	case NOTIFY_GONE:
+		ev->state = EVENT_DEAD;
+		s->ch->gone = 1;
+		log_err("channel=%s answered 410 Gone: channel DISABLED until reload; event=%s "
+			"dead-lettered",
+			ev->channel, ev->id);
+		break;
+	}
+}
+
+/* notify_done_fn */
+static void send_done(const struct notify_outcome *o, void *arg)
+{
+	struct send *s = arg;
+	struct outbox *ob = s->ob;
+
+	unlink_send(ob, s);
+	if (o->cancelled) {
+		s->ev.state = EVENT_QUEUED; /* shutting down: try again next start */
+		save_state(ob, &s->ev);
+	} else {
+		judge(ob, s, o);
+		save_state(ob, &s->ev);
+	}
+	store_event_clear(&s->ev);
+	free(s);
+	if (!o->cancelled) {
+		outbox_kick(ob);
+		daemon_work_finished(ob->d);
+	}
+}
+
+static void start_send(struct outbox *ob, struct store_event *ev)
+{
+	struct chan *ch = chan_find(ob, ev->channel);
+	struct send *s;
+	char err[256];
+
+	if (ch == NULL || ch->gone) {
+		ev->state = EVENT_DEAD;
+		free(ev->last_error);
+		ev->last_error = xstrdup(ch ? "channel disabled after 410 Gone"
+					    : "channel no longer configured");
+		log_err("event=%s channel=%s dead-lettered: %s", ev->id, ev->channel,
+			ev->last_error);
+		save_state(ob, ev);
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->ob = ob;
+	s->ch = ch;
+	s->ev = *ev;
+	memset(ev, 0, sizeof(*ev)); /* ownership moves to s */
+	s->ev.state = EVENT_SENDING;
+	s->ev.attempts++;
+	save_state(ob, &s->ev);
+	mark_tried(ob, s->ev.id);
+	s->next = ob->in_flight;
+	ob->in_flight = s;
+	ob->nflight++;
+	if (notify_send(ch->nc, s->ev.id, s->ev.payload, strlen(s->ev.payload), send_done, s, err,
+			sizeof(err)) < 0) {
+		struct notify_outcome o = {NOTIFY_RETRY, 0, 0, err, 0};
+
+		log_warnx("event=%s channel=%s cannot send: %s", s->ev.id, s->ev.channel, err);
+		unlink_send(ob, s);
+		judge(ob, s, &o);
+		save_state(ob, &s->ev);
+		store_event_clear(&s->ev);
+		free(s);
+	}
+}
+
+static void arm_next(struct outbox *ob)
+{
+	double when, delay;
+
+	ev_timer_stop(ob->d->loop, &ob->timer);
+	if (ob->stopped || ob->d->mode == DAEMON_ONCE)
+		return;
+	if (store_events_next_due(ob->d->store, &when) < 0 || when <= 0)
+		return;
+	delay = when - now_wall();
+	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
+	ev_timer_start(ob->d->loop, &ob->timer);
+}
+
+static void deliver_due(struct outbox *ob)
+{
+	struct store_event *evs;
+	size_t n;
+	double horizon = ob->d->mode == DAEMON_ONCE ? ONCE_HORIZON : now_wall();
+
+	if (ob->stopped)
+		return;
+	if (store_events_due(ob->d->store, horizon, OUTBOX_BATCH + ob->nflight + ob->ntried, &evs,
+			     &n) < 0) {
+		log_err("outbox: %s", store_error(ob->d->store));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!is_in_flight(ob, evs[i].id) && !was_tried(ob, evs[i].id))
+			start_send(ob, &evs[i]);
+		store_event_clear(&evs[i]);
+	}
+	free(evs);
+	arm_next(ob);
+}
+
+/* ev_timer callback: the next event is due (or a kick). */
+static void outbox_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct outbox *ob = w->data;
+
+	(void)loop;
+	(void)revents;
+	deliver_due(ob);
+	daemon_work_finished(ob->d);
+}
+
+void outbox_kick(struct outbox *ob)
+{
+	if (ob->stopped)
+		return;
+	ev_timer_stop(ob->d->loop, &ob->timer);
+	ev_timer_set(&ob->timer, 0.0, 0.0);
+	ev_timer_start(ob->d->loop, &ob->timer);
+}
+
+static int add_channel(struct outbox *ob, const struct config_notify *n)
+{
+	struct notify_channel_config c;
+	struct chan *ch;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	c.id = n ? n->id : "stdout";
+	c.type = n == NULL || n->type == CHANNEL_STDOUT ? "stdout"
+		 : n->type == CHANNEL_WEBHOOK		? "webhook"
+							: "mail";
+	c.url = n ? n->url : NULL;
+	c.secret = n ? n->secret : NULL;
+	c.user_agent = ob->d->cfg->daemon.user_agent;
+	c.timeout_s = n ? n->timeout : 0;
+	ob->chans = xreallocarray(ob->chans, ob->nchans + 1, sizeof(*ob->chans));
+	ob->ids = xreallocarray(ob->ids, ob->nchans + 1, sizeof(*ob->ids));
+	ch = &ob->chans[ob->nchans];
+	memset(ch, 0, sizeof(*ch));
+	ch->cfg = n;
+	ch->nc = notify_channel_new(ob->d->loop, ob->d->http, &c, err, sizeof(err));
+	if (ch->nc == NULL) {
+		log_err("channel=%s cannot start: %s", c.id, err);
+		return -1;
+	}
+	ob->ids[ob->nchans++] = notify_channel_id(ch->nc);
+	return 0;
+}
+
+struct outbox *outbox_new(struct daemon *d)
+{
+	struct outbox *ob = xcalloc(1, sizeof(*ob));
+	int requeued;
+
+	ob->d = d;
+	ev_timer_init(&ob->timer, outbox_timer_cb, 0.0, 0.0);
+	ob->timer.data = ob;
+	for (size_t i = 0; i < d->cfg->nnotifies; i++)
+		if (add_channel(ob, &d->cfg->notifies[i]) < 0)
+			goto fail;
+	if (d->cfg->nnotifies == 0 && add_channel(ob, NULL) < 0)
+		goto fail;
+	requeued = store_events_requeue_sending(d->store);
+	if (requeued > 0)
+		log_info("outbox: %d event(s) interrupted by the last stop will be sent again",
+			 requeued);
+	return ob;
+fail:
+	outbox_free(ob);
+	return NULL;
+}
+
+void outbox_stop(struct outbox *ob)
+{
+	ob->stopped = 1;
+	ev_timer_stop(ob->d->loop, &ob->timer);
+}
+
+void outbox_free(struct outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	outbox_stop(ob);
+	for (size_t i = 0; i < ob->nchans; i++)
+		notify_channel_close(ob->chans[i].nc); /* cancelled sends go back to queued */
+	for (size_t i = 0; i < ob->nchans; i++)
+		notify_channel_free(ob->chans[i].nc);
+	for (size_t i = 0; i < ob->ntried; i++)
+		free(ob->tried[i]);
+	free(ob->tried);
+	free(ob->chans);
+	free(ob->ids);
+	free(ob);
+}
+
+size_t outbox_channels(const struct outbox *ob, const char *const **ids)
+{
+	*ids = ob->ids;
+	return ob->nchans;
+}
+
+size_t outbox_in_flight(const struct outbox *ob)
+{
+	return ob->nflight;
+}
+
+int outbox_idle(const struct outbox *ob)
+{
+	return ob->nflight == 0 && !ev_is_active(&ob->timer) && !ev_is_pending(&ob->timer);
+}

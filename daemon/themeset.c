@@ -1,0 +1,84 @@
+#include "daemon/themeset.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/themes.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+
+static void def_from_config(const struct config_theme *t, struct theme_def *d,
+			    struct theme_phrase **phrases)
+{
+	*phrases = xcalloc(t->nphrases, sizeof(**phrases));
+	for (size_t i = 0; i < t->nphrases; i++) {
+		(*phrases)[i].weight = t->phrases[i].weight;
+		(*phrases)[i].text = t->phrases[i].text;
+	}
+	memset(d, 0, sizeof(*d));
+	d->id = t->id;
+	d->label = t->label;
+	d->threshold = t->threshold;
+	d->phrases = *phrases;
+	d->nphrases = t->nphrases;
+	d->requires = (const char *const *)t->requires.v;
+	d->nrequires = t->requires.n;
+	d->excludes = (const char *const *)t->excludes.v;
+	d->nexcludes = t->excludes.n;
+}
+
+struct themes *themeset_compile(const struct config *cfg, char *err, size_t errlen)
+{
+	struct theme_def *defs;
+	struct theme_phrase **phrases;
+	struct themes *th;
+
+	if (cfg->nthemes == 0) {
+		snprintf(err, errlen, "no themes configured");
+		return NULL;
+	}
+	defs = xcalloc(cfg->nthemes, sizeof(*defs));
+	phrases = xcalloc(cfg->nthemes, sizeof(*phrases));
+	for (size_t i = 0; i < cfg->nthemes; i++)
+		def_from_config(&cfg->themes[i], &defs[i], &phrases[i]);
+	th = themes_compile(defs, cfg->nthemes, err, errlen);
+	for (size_t i = 0; i < cfg->nthemes; i++)
+		free(phrases[i]);
+	free(phrases);
+	free(defs);
+	return th;
+}
+
+void themeset_filter_source(struct theme_result *r, const struct config_source *src)
+{
+	size_t keep = 0;
+
+	if (r == NULL || src->themes.n == 0)
+		return;
+	for (size_t i = 0; i < r->nthemes; i++) {
+		if (config_globs_match(&src->themes, r->themes[i].id)) {
+			r->themes[keep++] = r->themes[i];
+			continue;
+		}
+		for (size_t e = 0; e < r->themes[i].nevidence; e++)
+			free(r->themes[i].evidence[e]);
+	}
+	r->nthemes = keep;
+}
+
+int themeset_channel_wants(const struct config_notify *n, const char *source_id,
+			   const struct theme_result *r)
+{
+	if (!config_globs_match(&n->sources, source_id))
+		return 0;
+	if (n->themes.n == 0 && n->min_score <= 0)
+		return 1;
+	for (size_t i = 0; r && i < r->nthemes; i++) {
+		const struct theme_score *t = &r->themes[i];
+
+		if (t->above && t->score >= n->min_score && config_globs_match(&n->themes, t->id))
+			return 1;
+	}
+	return 0;
+}

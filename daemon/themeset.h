@@ -1,0 +1,31 @@
+/*
+ * daemon/themeset: the configured themes compiled for analyze/themes, and
+ * the routing of scored statements to channels.
+ */
+#ifndef SW_THEMESET_H
+#define SW_THEMESET_H
+
+#include <stddef.h>
+
+struct config;
+struct config_notify;
+struct config_source;
+struct theme_result;
+struct themes;
+
+/* Compiles cfg's themes; NULL with err when there are none or they do not compile. */
+struct themes *themeset_compile(const struct config *cfg, char *err, size_t errlen);
+
+/* Drops from r the themes the source does not watch (its `themes` globs). */
+void themeset_filter_source(struct theme_result *r, const struct config_source *src);
+
+/*
+ * Does channel n want this statement of source_id with these scores? Its
+ * `sources` globs must match; with `themes` globs or a `min_score`, at
+ * least one theme above its threshold must match the globs with a score
+ * of at least min_score.
+ */
+int themeset_channel_wants(const struct config_notify *n, const char *source_id,
+			   const struct theme_result *r);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * notify internals: the channel, the pending-send record and the backend
+ * table. Shared by channel.c and the backends; tests may include it.
+ */
+#ifndef SW_NOTIFY_INT_H
+#define SW_NOTIFY_INT_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <sys/queue.h>
+
+#include "common/buf.h"
+#include "fetch/http.h"
+#include "notify/notify.h"
+
+#define NOTIFY_KEY_MIN 16
+#define NOTIFY_KEY_MAX 256
+#define NOTIFY_ID_MAX 255
+#define NOTIFY_DETAIL_BODY 200 /* response bytes quoted in a detail */
+
+/* One accepted send, from notify_send() until its done callback. */
+struct notify_pending {
+	TAILQ_ENTRY(notify_pending) entry;
+	struct notify_channel *ch;
+	notify_done_fn *done;
+	void *arg;
+	struct http_req_handle *req; /* webhook: the transfer in flight */
+	struct ev_timer defer;	     /* stdout: runs the write from the loop */
+	char *body;		     /* stdout: copy of the event */
+	size_t len;
+};
+
+/*
+ * A backend (style.md §15). open fills ch->priv from cfg; send starts p and
+ * arranges for notify_finish(p) to run later from the loop; cancel must call
+ * notify_finish(p) before it returns; free releases ch->priv.
+ */
+struct notify_backend {
+	const char *name;
+	int (*open)(struct notify_channel *ch, const struct notify_channel_config *cfg, char *err,
+		    size_t errlen);
+	int (*send)(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
+		    const char *body, size_t len, char *err, size_t errlen);
+	void (*cancel)(struct notify_channel *ch, struct notify_pending *p);
+	void (*free)(struct notify_channel *ch);
+};
+
+struct notify_channel {
+	struct ev_loop *loop;
+	struct http *http;
+	const struct notify_backend *be;
+	char *id;
+	void *priv;
+	TAILQ_HEAD(, notify_pending) pending;
+	size_t npending;
+	int closed;
+};
+
+extern const struct notify_backend notify_webhook_backend;
+extern const struct notify_backend notify_stdout_backend;
+
+/* Takes p off its channel, runs its done callback with o, frees p. */
+void notify_finish(struct notify_pending *p, const struct notify_outcome *o);
+
+/* Finishes p as cancelled (verdict RETRY). */
+void notify_finish_cancelled(struct notify_pending *p);
+
+/*
+ * Decodes a "whsec_" secret into key (at most NOTIFY_KEY_MAX bytes).
+ * Returns the key length, or -1 with err filled.
+ */
+int notify_secret_decode(const char *secret, unsigned char *key, size_t keymax, char *err,
+			 size_t errlen);
+
+/* notify_sign() with an already decoded key. */
+int notify_sign_key(const unsigned char *key, size_t keylen, const char *id, long timestamp,
+		    const char *body, size_t len, char *out, size_t outlen);
+
+/* The verdict for one webhook answer; appends the human-readable detail to d. */
+void webhook_classify(const struct http_response *r, struct notify_outcome *o, struct buf *d);
+
+/* Appends at most max bytes of s to d, non-printable bytes as \xNN ("..." marks a cut). */
+void notify_escape(struct buf *d, const char *s, size_t len, size_t max);
+
+#endif
