@@ -80,6 +80,8 @@ void poll_complete(struct source_rt *rt, struct poll_outcome *o);
 
 /* detect.c: compares the page's items with the store and fetches what is new or due. */
 void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o);
+/* detect.c: the list did not change (304): re-check the stored items that are due. */
+void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o);
 /* detect.c: cancels a run's article fetches (reload, stop). */
 void detect_cancel(struct poll_run *run);
 

@@ -249,6 +249,30 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	run_maybe_finish(run);
 }
 
+void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o)
+{
+	struct list_items items;
+	struct poll_run *run;
+	double before = unix_now() - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
+
+	if (store_items_to_recheck(rt->d->store, rt->id, before, MAX_ARTICLES_PER_POLL, &items) <
+	    0) {
+		log_err("source=%s %s", rt->id, store_error(rt->d->store));
+		poll_complete(rt, o);
+		return;
+	}
+	run = xcalloc(1, sizeof(*run));
+	run->rt = rt;
+	run->items = items;
+	run->o = o;
+	rt->run = run;
+	run->pending = 1;
+	for (size_t i = 0; i < run->items.n; i++)
+		consider(run, &run->items.v[i]);
+	run->pending--;
+	run_maybe_finish(run);
+}
+
 void detect_cancel(struct poll_run *run)
 {
 	run->pending++; /* the cancelled jobs' callbacks must not free the run under us */

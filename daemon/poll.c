@@ -200,6 +200,8 @@ static void poll_done(const struct http_response *resp, void *arg)
 	} else if (resp->status == 304) {
 		o->ok = 1;
 		o->result = "not-modified";
+		detect_start_recheck(rt, o); /* silent edits do not change the list */
+		return;
 	} else if (resp->status / 100 != 2) {
 		o->result = "http-error";
 		snprintf(o->error, sizeof(o->error), "HTTP %ld", resp->status);

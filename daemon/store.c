@@ -21,6 +21,7 @@ enum stmt_id {
 	ST_ITEM_INSERT,
 	ST_ITEM_UPDATE,
 	ST_ITEM_TOUCH,
+	ST_ITEM_RECHECK,
 	ST_EVENT_INSERT,
 	ST_EVENT_DUE,
 	ST_EVENT_NEXT,
@@ -67,6 +68,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	"raw_sha256=?12, text_sha256=?13, text=?14, raw=?15, language=?16, words=?17, "
 	"fetched_at=?18, first_seen=?19, last_seen=?20, last_checked=?21 WHERE id=?1",
     [ST_ITEM_TOUCH] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
+    [ST_ITEM_RECHECK] = "SELECT url, title, published, guid FROM items WHERE source_id = ? AND "
+			"text IS NOT NULL AND last_checked <= ? ORDER BY first_seen DESC LIMIT ?",
     [ST_EVENT_INSERT] =
 	"INSERT INTO events (id, channel, type, source_id, item_id, payload, state, "
 	"attempts, next_attempt, created) VALUES (?,?,?,?,?,?,'queued',0,?,?)",
@@ -689,5 +692,33 @@ int store_channel_counts(struct store *st, const char *channel, struct store_cha
 		out->last_error = column_strdup(s, 0);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	return 0;
+}
+
+int store_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
+			   struct list_items *out)
+{
+	sqlite3_stmt *s = st->stmt[ST_ITEM_RECHECK];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	bind_text(s, 1, source_id);
+	sqlite3_bind_double(s, 2, before);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct list_item *li;
+
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		li = &out->v[out->n++];
+		li->url = column_strdup(s, 0);
+		li->title = column_strdup(s, 1);
+		li->date = column_strdup(s, 2);
+		li->guid = column_strdup(s, 3);
+		li->summary = NULL;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read items to re-check");
 	return 0;
 }

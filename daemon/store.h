@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyze/list.h"
+
 struct store;
 
 #define STORE_SCHEMA_VERSION 1
@@ -98,7 +100,15 @@ int store_item_seen_elsewhere(struct store *st, const char *source_id, const cha
 /* Inserts (it->id == 0) or updates the item; sets it->id. Call inside a transaction. */
 int store_item_put(struct store *st, struct store_item *it);
 
-/* Marks the items of source_id whose url is in urls as seen now. */
+/*
+ * Items of source_id that have a stored text and were last checked at or
+ * before `before`, newest first, at most max, as list items (url, title,
+ * date, guid) — the re-check candidates when the list page did not change.
+ */
+int store_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
+			   struct list_items *out);
+
+/* Marks the item as seen now. */
 int store_item_touch(struct store *st, int64_t id, double now);
 
 enum store_event_state {
