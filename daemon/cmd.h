@@ -27,6 +27,8 @@ int cmd_extract(const struct cmd_opts *o, int argc, char **argv);
 
 /* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
 struct config *cmd_load_config(const struct cmd_opts *o);
+/* Compiles each theme; prints FILE:LINE errors; returns how many are bad. */
+size_t cmd_check_themes(const struct config *cfg);
 /* Reads a file ("-" = stdin) of at most max bytes; NULL after printing why. */
 char *cmd_read_input(const char *path, size_t max, size_t *len);
 /* 1 for http:// and https:// arguments. */

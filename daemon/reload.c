@@ -126,6 +126,10 @@ void daemon_reload(struct daemon *d)
 	log_info("reload: reading %s", d->config_path);
 	buf_init(&errors);
 	fresh = config_load(d->config_path, &errors);
+	if (fresh && themeset_check(fresh, &errors) > 0) {
+		config_free(fresh);
+		fresh = NULL;
+	}
 	if (fresh == NULL) {
 		log_errors(buf_str(&errors));
 		log_err("reload: %s is invalid; still running on the previous configuration",

@@ -50,6 +50,29 @@ struct themes *themeset_compile(const struct config *cfg, char *err, size_t errl
 	return th;
 }
 
+size_t themeset_check(const struct config *cfg, struct buf *errors)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < cfg->nthemes; i++) {
+		const struct config_theme *t = &cfg->themes[i];
+		struct theme_phrase *phrases;
+		struct theme_def def;
+		struct themes *th;
+		char err[512];
+
+		def_from_config(t, &def, &phrases);
+		th = themes_compile(&def, 1, err, sizeof(err));
+		free(phrases);
+		if (th == NULL) {
+			buf_printf(errors, "%s:%d: %s\n", t->at.file, t->at.line, err);
+			bad++;
+		}
+		themes_free(th);
+	}
+	return bad;
+}
+
 void themeset_filter_source(struct theme_result *r, const struct config_source *src)
 {
 	size_t keep = 0;

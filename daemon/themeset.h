@@ -16,6 +16,14 @@ struct themes;
 /* Compiles cfg's themes; NULL with err when there are none or they do not compile. */
 struct themes *themeset_compile(const struct config *cfg, char *err, size_t errlen);
 
+/*
+ * Compiles each theme on its own so that an error can name the theme's
+ * FILE:LINE; appends "FILE:LINE: theme 'x': ..." lines to errors. Returns
+ * the number of bad themes.
+ */
+struct buf;
+size_t themeset_check(const struct config *cfg, struct buf *errors);
+
 /* Drops from r the themes the source does not watch (its `themes` globs). */
 void themeset_filter_source(struct theme_result *r, const struct config_source *src);
 

@@ -38,6 +38,8 @@ BROKEN = [
     ("unnamed source", "[source]\nurl = http://a.org/\n", 1, "needs a name"),
     ("bad id", '[source "a b"]\nurl = http://a.org/\n', 1, "bad source id 'a b'"),
     ("include missing", "include = nothere.conf\n", 1, "include 'nothere.conf': no such file"),
+    ("theme phrase without words", '[theme "t"]\nphrase = 2 ...\n', 1, 'theme "t": phrase 1'),
+    ("bad requires rule", '[theme "t"]\nphrase = 2 cyber\nrequires = treaty within lots of words\n', 1, 'theme "t"'),
     ("line too long", GOOD_SOURCE + "title = " + "x" * 300 + "\n", 4, "line longer than"),
 ]
 
