@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"preview", cmd_preview, "[-c FILE] SOURCE [--json]",
      "fetch one source now and print its items (store untouched)"},
     {"extract", cmd_extract, "FILE|URL [--json]", "print the main text of one page"},
+    {"status", cmd_status, "[-c FILE] [--json]", "sources, last poll, errors, pending/dead alerts"},
     {NULL, NULL, NULL, NULL},
 };
 

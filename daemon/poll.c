@@ -82,6 +82,8 @@ static void fill_source_row(struct store_source *s, const struct poll_outcome *o
 	free(s->last_error);
 	s->last_error = o->ok ? NULL : xstrdup(o->error);
 	s->failures = failures;
+	s->last_new = o->fresh;
+	s->last_changed = o->changed;
 	s->next_due = next_delay >= 0 ? now + next_delay : 0;
 	if (o->ok && o->status / 100 == 2 && !o->suspect) {
 		s->items = o->items;

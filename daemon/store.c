@@ -15,6 +15,7 @@ enum stmt_id {
 	ST_SOURCE_GET,
 	ST_SOURCE_PUT,
 	ST_SOURCE_IDS,
+	ST_SOURCE_ALL,
 	ST_ITEM_FIND_URL,
 	ST_ITEM_FIND_GUID,
 	ST_ITEM_ELSEWHERE,
@@ -32,6 +33,9 @@ enum stmt_id {
 	ST__COUNT,
 };
 
+#define SOURCE_COLS                                                                                \
+	"etag, last_modified, last_poll, last_status, last_result, last_error, "                   \
+	"items, failures, next_due, failing, last_new, last_changed "
 #define ITEM_COLS                                                                                  \
 	"id, source_id, url, norm_url, guid, title, published, final_url, http_status, etag, "     \
 	"last_modified, raw_sha256, text_sha256, text, raw, language, words, fetched_at, "         \
@@ -41,16 +45,20 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SOURCE_GET] = "SELECT etag, last_modified, last_poll, last_status, last_result, "
-		      "last_error, items, failures, next_due, failing FROM sources WHERE id = ?",
+    [ST_SOURCE_GET] = "SELECT " SOURCE_COLS "FROM sources WHERE id = ?",
+    [ST_SOURCE_ALL] = "SELECT " SOURCE_COLS ", id, url, "
+		      "(SELECT count(*) FROM items WHERE items.source_id = sources.id) "
+		      "FROM sources ORDER BY id",
     [ST_SOURCE_PUT] = "INSERT INTO sources (id, url, etag, last_modified, last_poll, "
-		      "last_status, last_result, last_error, items, failures, next_due, failing) "
-		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+		      "last_status, last_result, last_error, items, failures, next_due, failing, "
+		      "last_new, last_changed) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
 		      "url=excluded.url, etag=excluded.etag, last_modified=excluded.last_modified, "
 		      "last_poll=excluded.last_poll, last_status=excluded.last_status, "
 		      "last_result=excluded.last_result, last_error=excluded.last_error, "
 		      "items=excluded.items, failures=excluded.failures, "
-		      "next_due=excluded.next_due, failing=excluded.failing",
+		      "next_due=excluded.next_due, failing=excluded.failing, "
+		      "last_new=excluded.last_new, last_changed=excluded.last_changed",
     [ST_SOURCE_IDS] = "SELECT id FROM sources ORDER BY id",
     [ST_ITEM_FIND_URL] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND url = ?",
     [ST_ITEM_FIND_GUID] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND guid = ? "
@@ -114,6 +122,9 @@ static const char *const migrations[] = {
     " next_attempt REAL NOT NULL DEFAULT 0, created REAL NOT NULL,"
     " delivered_at REAL, last_error TEXT);"
     "CREATE INDEX events_due ON events (state, next_attempt);",
+    /* 1 -> 2: what the last poll alerted, for status */
+    "ALTER TABLE sources ADD COLUMN last_new INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sources ADD COLUMN last_changed INTEGER NOT NULL DEFAULT 0;",
 };
 
 struct store {
@@ -318,6 +329,22 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+static void source_from_row(sqlite3_stmt *s, struct store_source *out)
+{
+	out->etag = column_strdup(s, 0);
+	out->last_modified = column_strdup(s, 1);
+	out->last_poll = sqlite3_column_double(s, 2);
+	out->last_status = sqlite3_column_int(s, 3);
+	out->last_result = column_strdup(s, 4);
+	out->last_error = column_strdup(s, 5);
+	out->items = sqlite3_column_int(s, 6);
+	out->failures = sqlite3_column_int(s, 7);
+	out->next_due = sqlite3_column_double(s, 8);
+	out->failing = sqlite3_column_int(s, 9);
+	out->last_new = sqlite3_column_int(s, 10);
+	out->last_changed = sqlite3_column_int(s, 11);
+}
+
 int store_source_get(struct store *st, const char *id, struct store_source *out)
 {
 	sqlite3_stmt *s = st->stmt[ST_SOURCE_GET];
@@ -326,23 +353,37 @@ int store_source_get(struct store *st, const char *id, struct store_source *out)
 	memset(out, 0, sizeof(*out));
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->etag = column_strdup(s, 0);
-		out->last_modified = column_strdup(s, 1);
-		out->last_poll = sqlite3_column_double(s, 2);
-		out->last_status = sqlite3_column_int(s, 3);
-		out->last_result = column_strdup(s, 4);
-		out->last_error = column_strdup(s, 5);
-		out->items = sqlite3_column_int(s, 6);
-		out->failures = sqlite3_column_int(s, 7);
-		out->next_due = sqlite3_column_double(s, 8);
-		out->failing = sqlite3_column_int(s, 9);
-	}
+	if (rc == SQLITE_ROW)
+		source_from_row(s, out);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(st, "read source");
 	return rc == SQLITE_ROW;
+}
+
+int store_sources_all(struct store *st, struct store_source **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[ST_SOURCE_ALL];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_source *src;
+
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		src = &(*out)[(*n)++];
+		memset(src, 0, sizeof(*src));
+		source_from_row(s, src);
+		src->id = column_strdup(s, 12);
+		src->url = column_strdup(s, 13);
+		src->stored_items = sqlite3_column_int(s, 14);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "list sources");
+	return 0;
 }
 
 int store_source_put(struct store *st, const char *id, const char *url,
@@ -362,11 +403,15 @@ int store_source_put(struct store *st, const char *id, const char *url,
 	sqlite3_bind_int64(s, 10, src->failures);
 	sqlite3_bind_double(s, 11, src->next_due);
 	sqlite3_bind_int(s, 12, src->failing);
+	sqlite3_bind_int64(s, 13, src->last_new);
+	sqlite3_bind_int64(s, 14, src->last_changed);
 	return step_done(st, s, "write source");
 }
 
 void store_source_clear(struct store_source *src)
 {
+	free(src->id);
+	free(src->url);
 	free(src->etag);
 	free(src->last_modified);
 	free(src->last_result);

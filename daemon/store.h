@@ -13,7 +13,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Poll state of one source, as the daemon needs it between runs. */
 struct store_source {
@@ -27,7 +27,16 @@ struct store_source {
 	long failures;	   /* consecutive failed polls */
 	double next_due;   /* unix time */
 	int failing;	   /* a source.failing event was sent and not yet recovered */
+	long last_new;	   /* statements alerted by the last poll */
+	long last_changed; /* edits alerted by the last poll */
+	/* filled by store_sources_all only: */
+	char *id;
+	char *url;
+	long stored_items; /* items recorded for this source */
 };
+
+/* Every source row, in id order (status). Caller clears each and frees the array. */
+int store_sources_all(struct store *st, struct store_source **out, size_t *n);
 
 /* Opens (creating and migrating) the database at path. NULL with err on failure. */
 struct store *store_open(const char *path, char *err, size_t errlen);
