@@ -25,6 +25,7 @@ int cmd_check(const struct cmd_opts *o, int argc, char **argv);
 int cmd_preview(const struct cmd_opts *o, int argc, char **argv);
 int cmd_extract(const struct cmd_opts *o, int argc, char **argv);
 int cmd_status(const struct cmd_opts *o, int argc, char **argv);
+int cmd_notify_test(const struct cmd_opts *o, int argc, char **argv);
 
 /* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
 struct config *cmd_load_config(const struct cmd_opts *o);

@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"preview", cmd_preview, "[-c FILE] SOURCE [--json]",
      "fetch one source now and print its items (store untouched)"},
     {"extract", cmd_extract, "FILE|URL [--json]", "print the main text of one page"},
+    {"notify-test", cmd_notify_test, "[-c FILE] CHANNEL", "send a test event through one channel"},
     {"status", cmd_status, "[-c FILE] [--json]", "sources, last poll, errors, pending/dead alerts"},
     {NULL, NULL, NULL, NULL},
 };
@@ -35,7 +36,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: speechwatch [-v] COMMAND [options]\n\ncommands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  %-8s %-26s %s\n", c->name, c->args, c->summary);
+		fprintf(f, "  %-12s %-26s %s\n", c->name, c->args, c->summary);
 	fprintf(f, "\noptions:\n"
 		   "  -c, --config FILE   config file (default $SPEECHWATCH_CONFIG or\n"
 		   "                      /etc/speechwatch/speechwatch.conf)\n"

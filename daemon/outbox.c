@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "daemon/channels.h"
 #include "daemon/daemon_int.h"
 #include "daemon/store.h"
 #include "notify/notify.h"
@@ -283,15 +284,7 @@ static int add_channel(struct outbox *ob, const struct config_notify *n)
 	struct chan *ch;
 	char err[256];
 
-	memset(&c, 0, sizeof(c));
-	c.id = n ? n->id : "stdout";
-	c.type = n == NULL || n->type == CHANNEL_STDOUT ? "stdout"
-		 : n->type == CHANNEL_WEBHOOK		? "webhook"
-							: "mail";
-	c.url = n ? n->url : NULL;
-	c.secret = n ? n->secret : NULL;
-	c.user_agent = ob->d->cfg->daemon.user_agent;
-	c.timeout_s = n ? n->timeout : 0;
+	channels_config(ob->d->cfg, n, &c);
 	ob->chans = xreallocarray(ob->chans, ob->nchans + 1, sizeof(*ob->chans));
 	ob->ids = xreallocarray(ob->ids, ob->nchans + 1, sizeof(*ob->ids));
 	ch = &ob->chans[ob->nchans];

@@ -132,3 +132,33 @@ def main():
     skipped = len(r.skipped)
     print("%d passed, %d failed, %d skipped" % (r.testsRun - failed - skipped, failed, skipped))
     sys.exit(1 if failed else 0)
+
+
+def start_webhook_receiver(tmp, secret, port=None):
+    """The Standard Webhooks receiver of tests/servers; returns (Proc, port, log path)."""
+    script = os.path.join(ROOT, "tests", "servers", "webhook_receiver.py")
+    port_file = os.path.join(tmp, "receiver.port.%d" % time.time_ns())
+    log = os.path.join(tmp, "receiver.%d.jsonl" % time.time_ns())
+    args = ["/usr/bin/python3", script, "--secret", secret, "--port-file", port_file, "--log", log]
+    if port:
+        args += ["--port", str(port)]
+    proc = Proc(args)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
+            with open(port_file) as f:
+                return proc, int(f.read().strip()), log
+        if proc.p.poll() is not None:
+            break
+        time.sleep(0.05)
+    out = proc.output()
+    proc.close()
+    raise RuntimeError("webhook receiver did not start: " + out)
+
+
+def read_jsonl(path):
+    import json
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
