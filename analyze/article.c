@@ -14,6 +14,7 @@
 
 #include "analyze/article.h"
 #include "analyze/article_int.h"
+#include "analyze/list_int.h"
 #include "common/xmalloc.h"
 
 #define MAX_ROOTS 256
@@ -66,7 +67,8 @@ static void extract_auto(struct art_doc *d, struct article *out, long *roots, si
 
 static xmlXPathObjectPtr eval_xpath(xmlDocPtr doc, const char *expr, char *err, size_t errlen)
 {
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	/* has-class() and the operation limit, as for list pages */
+	xmlXPathContextPtr ctx = list_xpath_context(doc);
 	xmlXPathObjectPtr obj = NULL;
 
 	if (ctx == NULL) {

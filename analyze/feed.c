@@ -17,7 +17,7 @@
 #include "common/buf.h"
 #include "common/xmalloc.h"
 
-enum feed_ns { NS_RSS, NS_ATOM, NS_RDF, NS_DC, NS_DCTERMS, NS_CONTENT, NS_OTHER };
+enum feed_ns { NS_RSS, NS_ATOM, NS_RDF, NS_DC, NS_DCTERMS, NS_CONTENT, NS_XHTML, NS_OTHER };
 
 static const char *const feed_rss_ns[] = {
     "http://purl.org/rss/1.0/",
@@ -80,6 +80,8 @@ static enum feed_ns feed_ns_of(xmlNodePtr n)
 		return NS_DCTERMS;
 	if (strcmp(href, "http://purl.org/rss/1.0/modules/content/") == 0)
 		return NS_CONTENT;
+	if (strcmp(href, "http://www.w3.org/1999/xhtml") == 0)
+		return NS_XHTML;
 	return feed_ns_of_root(n);
 }
 
@@ -250,24 +252,36 @@ static char *feed_base(xmlNodePtr n, const char *page_url)
 	return base;
 }
 
-/* Resolves the URL written in n (its text, or attr when not NULL) in n's xml:base context. */
+/*
+ * Resolves the URL written in n in n's xml:base context: attribute attr when
+ * given and present, else n's text (early Atom wrote <link>URL</link>).
+ */
 static char *feed_url(xmlNodePtr n, const char *attr, const char *page_url)
 {
+	xmlChar *v = attr != NULL ? xmlGetNoNsProp(n, XC(attr)) : NULL;
 	char *raw, *base, *url;
 
-	if (attr != NULL) {
-		xmlChar *v = xmlGetNoNsProp(n, XC(attr));
-
-		raw = xstrdup(v != NULL ? (const char *)v : "");
-		xmlFree(v);
-	} else {
-		raw = feed_raw(n, 0);
-	}
+	raw = v != NULL ? xstrdup((const char *)v) : feed_raw(n, 0);
+	xmlFree(v);
 	base = feed_base(n, page_url);
 	url = raw[0] != '\0' ? list_resolve_url(base, raw) : NULL;
 	free(base);
 	free(raw);
 	return url;
+}
+
+/* An Atom link names a target: an href, or (Atom 0.3 drafts) its text. */
+static int feed_link_has_target(xmlNodePtr n)
+{
+	char *text;
+	int ok;
+
+	if (xmlHasProp(n, XC("href")) != NULL)
+		return 1;
+	text = feed_raw(n, 0);
+	ok = text[strspn(text, " \t\r\n")] != '\0';
+	free(text);
+	return ok;
 }
 
 /* Atom link: rel missing or "alternate" (relative to the IANA registry URI too). */
@@ -317,7 +331,8 @@ static void feed_scan_rss(struct feed_fields *f, xmlNodePtr c)
 	else if (feed_is(c, NS_RSS, "description") || feed_is(c, NS_DC, "description") ||
 		 feed_is(c, NS_RSS, "summary"))
 		feed_set(&f->summary, c);
-	else if (feed_is(c, NS_CONTENT, "encoded"))
+	else if (feed_is(c, NS_CONTENT, "encoded") || feed_is(c, NS_RSS, "fullitem") ||
+		 feed_is(c, NS_XHTML, "body"))
 		feed_set(&f->content, c);
 }
 
@@ -328,8 +343,7 @@ static void feed_scan_atom(struct feed_fields *f, xmlNodePtr c)
 		return;
 	if (feed_is(c, NS_ATOM, "title"))
 		feed_set(&f->title, c);
-	else if (feed_is(c, NS_ATOM, "link") && feed_alternate(c) &&
-		 xmlHasProp(c, XC("href")) != NULL)
+	else if (feed_is(c, NS_ATOM, "link") && feed_alternate(c) && feed_link_has_target(c))
 		feed_set(&f->atom_link, c);
 	else if (feed_is(c, NS_ATOM, "id"))
 		feed_set(&f->guid, c);
@@ -404,6 +418,12 @@ static char *feed_text_of(xmlNodePtr n, int atom, int html)
 {
 	if (n == NULL)
 		return NULL;
+	if (feed_ns_of(n) == NS_XHTML) { /* inline XHTML: its text, blocks apart */
+		char *raw = feed_raw(n, 1), *s = list_collapse(raw);
+
+		free(raw);
+		return s;
+	}
 	return atom ? feed_atom_text(n) : feed_rss_text(n, html);
 }
 

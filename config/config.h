@@ -40,6 +40,9 @@ struct config_daemon {
 	long fail_after;
 	char *proxy;
 	double watchdog_interval; /* 0: derived from WATCHDOG_USEC */
+	double timeout;           /* whole transfer, seconds */
+	double connect_timeout;
+	double low_speed_time;    /* abort below 100 bytes/s for this long */
 };
 
 struct config_source {

@@ -53,6 +53,9 @@ static const struct key_def daemon_keys[] = {
     {"fail_after", KT_LONG, D(fail_after), 1, 1000, NULL, 0},
     {"proxy", KT_URL, D(proxy), 0, 0, NULL, 0},
     {"watchdog_interval", KT_DURATION, D(watchdog_interval), 1, 3600, NULL, 0},
+    {"timeout", KT_DURATION, D(timeout), 1, 3600, NULL, 0},
+    {"connect_timeout", KT_DURATION, D(connect_timeout), 1, 300, NULL, 0},
+    {"low_speed_time", KT_DURATION, D(low_speed_time), 1, 600, NULL, 0},
     {NULL, 0, 0, 0, 0, NULL, 0},
 };
 #undef D
@@ -147,6 +150,9 @@ void config_daemon_defaults(struct config_daemon *d)
 	d->allow_private = 0;
 	d->recheck_days = 3;
 	d->fail_after = 5;
+	d->timeout = 60;
+	d->connect_timeout = 15;
+	d->low_speed_time = 20;
 }
 
 static void source_defaults(struct config_source *s)

@@ -164,6 +164,24 @@ static struct theme_result *score(struct source_rt *rt, const struct store_item 
 	return r;
 }
 
+/* The ids of the themes above threshold, for search --theme. */
+static int record_themes(struct store *st, const struct store_item *it,
+			 const struct theme_result *r)
+{
+	struct buf ids;
+	int rc;
+
+	if (r == NULL)
+		return 0;
+	buf_init(&ids);
+	for (size_t i = 0; i < r->nthemes; i++)
+		if (r->themes[i].above)
+			buf_printf(&ids, "%s%s", ids.len ? "," : "", r->themes[i].id);
+	rc = ids.len ? store_item_set_themes(st, it->id, ids.data) : 0;
+	buf_free(&ids);
+	return rc;
+}
+
 /* The item and one event per interested channel, in one transaction. */
 static int store_with_events(struct source_rt *rt, struct store_item *it, const char *type,
 			     const char *diff)
@@ -176,7 +194,7 @@ static int store_with_events(struct source_rt *rt, struct store_item *it, const 
 
 	if (it->language == NULL && r && strcmp(r->language, "und") != 0)
 		it->language = xstrdup(r->language);
-	if (store_begin(st) < 0 || store_item_put(st, it) < 0)
+	if (store_begin(st) < 0 || store_item_put(st, it) < 0 || record_themes(st, it, r) < 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		const struct config_notify *cn = config_notify_find(rt->d->cfg, channels[i]);

@@ -16,6 +16,10 @@ struct cmd_opts {
 	const char *config_path;
 	int json;
 	int verbose;
+	const char *since;	 /* search --since YYYY-MM-DD */
+	const char *theme;	 /* search --theme ID */
+	const char *jsonl;	 /* classify --jsonl IN */
+	const char *themes_file; /* classify --themes FILE */
 };
 
 int cmd_run(const struct cmd_opts *o, int argc, char **argv);
@@ -26,6 +30,9 @@ int cmd_preview(const struct cmd_opts *o, int argc, char **argv);
 int cmd_extract(const struct cmd_opts *o, int argc, char **argv);
 int cmd_status(const struct cmd_opts *o, int argc, char **argv);
 int cmd_notify_test(const struct cmd_opts *o, int argc, char **argv);
+int cmd_search(const struct cmd_opts *o, int argc, char **argv);
+int cmd_classify(const struct cmd_opts *o, int argc, char **argv);
+int cmd_learn(const struct cmd_opts *o, int argc, char **argv);
 
 /* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
 struct config *cmd_load_config(const struct cmd_opts *o);

@@ -41,6 +41,9 @@ static struct http *open_http(struct daemon *d)
 	hc.max_per_host = c->max_per_host;
 	hc.proxy = c->proxy;
 	hc.allow_private = c->allow_private;
+	hc.timeout_s = (long)c->timeout;
+	hc.connect_timeout_s = (long)c->connect_timeout;
+	hc.low_speed_time_s = (long)c->low_speed_time;
 	h = http_new(d->loop, &hc, err, sizeof(err));
 	if (h == NULL)
 		log_err("cannot start the fetch engine: %s", err);

@@ -27,7 +27,11 @@ static const struct command commands[] = {
     {"preview", cmd_preview, "[-c FILE] SOURCE [--json]",
      "fetch one source now and print its items (store untouched)"},
     {"extract", cmd_extract, "FILE|URL [--json]", "print the main text of one page"},
+    {"classify", cmd_classify, "[-c FILE] [--json] FILE|-", "theme scores and evidence (--jsonl IN: batch)"},
+    {"learn", cmd_learn, "IN.jsonl", "learn a theme file from labelled examples (to stdout)"},
     {"notify-test", cmd_notify_test, "[-c FILE] CHANNEL", "send a test event through one channel"},
+    {"search", cmd_search, "QUERY [--since DATE] [--theme ID]",
+     "full-text search over every statement seen, newest first"},
     {"status", cmd_status, "[-c FILE] [--json]", "sources, last poll, errors, pending/dead alerts"},
     {NULL, NULL, NULL, NULL},
 };
@@ -58,9 +62,17 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 	/* Before the command, stop at its name; after it, options may follow operands. */
 	const char *shortopts = c ? "c:vhV" : "+c:vhV";
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    /* command-specific; each command checks what it received */
+	    {"since", required_argument, NULL, 'S'},
+	    {"theme", required_argument, NULL, 'T'},
+	    {"jsonl", required_argument, NULL, 'L'},
+	    {"themes", required_argument, NULL, 'F'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -74,6 +86,18 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'S':
+			o->since = optarg;
+			break;
+		case 'T':
+			o->theme = optarg;
+			break;
+		case 'L':
+			o->jsonl = optarg;
+			break;
+		case 'F':
+			o->themes_file = optarg;
 			break;
 		case 'h':
 			if (c)
@@ -103,10 +127,11 @@ static const struct command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct cmd_opts o = {NULL, 0, 0};
+	struct cmd_opts o;
 	const struct command *c;
 	int status;
 
+	memset(&o, 0, sizeof(o));
 	srandom((unsigned)time(NULL) ^ ((unsigned)getpid() << 16));
 	if (parse_opts(argc, argv, &o, NULL, &status) < 0)
 		return status;

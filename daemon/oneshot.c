@@ -47,6 +47,9 @@ int oneshot_fetch(const struct config_daemon *dc, const struct http_req *req, st
 		hc.user_agent = dc->user_agent;
 		hc.proxy = dc->proxy;
 		hc.allow_private = dc->allow_private;
+		hc.timeout_s = (long)dc->timeout;
+		hc.connect_timeout_s = (long)dc->connect_timeout;
+		hc.low_speed_time_s = (long)dc->low_speed_time;
 	}
 	w.loop = ev_loop_new(EVFLAG_AUTO);
 	if (w.loop == NULL) {

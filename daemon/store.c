@@ -23,6 +23,8 @@ enum stmt_id {
 	ST_ITEM_UPDATE,
 	ST_ITEM_TOUCH,
 	ST_ITEM_RECHECK,
+	ST_ITEM_THEMES,
+	ST_SEARCH,
 	ST_EVENT_INSERT,
 	ST_EVENT_DUE,
 	ST_EVENT_NEXT,
@@ -76,6 +78,15 @@ static const char *const stmt_sql[ST__COUNT] = {
 	"raw_sha256=?12, text_sha256=?13, text=?14, raw=?15, language=?16, words=?17, "
 	"fetched_at=?18, first_seen=?19, last_seen=?20, last_checked=?21 WHERE id=?1",
     [ST_ITEM_TOUCH] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
+    [ST_ITEM_THEMES] = "UPDATE items SET themes = ?2 WHERE id = ?1",
+    [ST_SEARCH] =
+	"SELECT items.source_id, items.url, items.title, "
+	"coalesce(items.published, strftime('%Y-%m-%d', items.first_seen, 'unixepoch')) AS d, "
+	"items.themes, snippet(items_fts, 1, '[', ']', '…', 64), items.first_seen "
+	"FROM items_fts JOIN items ON items.id = items_fts.rowid "
+	"WHERE items_fts MATCH ?1 AND (?2 IS NULL OR d >= ?2) AND "
+	"(?3 IS NULL OR ',' || items.themes || ',' LIKE '%,' || ?3 || ',%') "
+	"ORDER BY d DESC, items.first_seen DESC LIMIT ?4",
     [ST_ITEM_RECHECK] = "SELECT url, title, published, guid FROM items WHERE source_id = ? AND "
 			"text IS NOT NULL AND last_checked <= ? ORDER BY first_seen DESC LIMIT ?",
     [ST_EVENT_INSERT] =
@@ -125,6 +136,21 @@ static const char *const migrations[] = {
     /* 1 -> 2: what the last poll alerted, for status */
     "ALTER TABLE sources ADD COLUMN last_new INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE sources ADD COLUMN last_changed INTEGER NOT NULL DEFAULT 0;",
+    /* 2 -> 3: full-text search over every statement (trigram: works for CJK too),
+       kept in step with items by triggers; the themes an item was alerted with */
+    "ALTER TABLE items ADD COLUMN themes TEXT;"
+    "CREATE VIRTUAL TABLE items_fts USING fts5(title, text, content='items',"
+    " content_rowid='id', tokenize='trigram');"
+    "CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN"
+    " INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END;"
+    "CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN"
+    " INSERT INTO items_fts(items_fts, rowid, title, text)"
+    " VALUES ('delete', old.id, old.title, old.text); END;"
+    "CREATE TRIGGER items_fts_au AFTER UPDATE OF title, text ON items BEGIN"
+    " INSERT INTO items_fts(items_fts, rowid, title, text)"
+    " VALUES ('delete', old.id, old.title, old.text);"
+    " INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END;"
+    "INSERT INTO items_fts(items_fts) VALUES ('rebuild');",
 };
 
 struct store {
@@ -765,5 +791,56 @@ int store_items_to_recheck(struct store *st, const char *source_id, double befor
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE)
 		return fail(st, "read items to re-check");
+	return 0;
+}
+
+int store_item_set_themes(struct store *st, int64_t id, const char *themes)
+{
+	sqlite3_stmt *s = st->stmt[ST_ITEM_THEMES];
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, themes);
+	return step_done(st, s, "write item themes");
+}
+
+void store_hit_clear(struct store_hit *h)
+{
+	free(h->source_id);
+	free(h->url);
+	free(h->title);
+	free(h->date);
+	free(h->themes);
+	free(h->snippet);
+	memset(h, 0, sizeof(*h));
+}
+
+int store_search(struct store *st, const char *query, const char *since, const char *theme,
+		 size_t max, struct store_hit **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[ST_SEARCH];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	bind_text(s, 1, query);
+	bind_text(s, 2, since);
+	bind_text(s, 3, theme);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_hit *h;
+
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		h = &(*out)[(*n)++];
+		h->source_id = column_strdup(s, 0);
+		h->url = column_strdup(s, 1);
+		h->title = column_strdup(s, 2);
+		h->date = column_strdup(s, 3);
+		h->themes = column_strdup(s, 4);
+		h->snippet = column_strdup(s, 5);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "search");
 	return 0;
 }

@@ -13,7 +13,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Poll state of one source, as the daemon needs it between runs. */
 struct store_source {
@@ -119,6 +119,27 @@ int store_items_to_recheck(struct store *st, const char *source_id, double befor
 
 /* Marks the item as seen now. */
 int store_item_touch(struct store *st, int64_t id, double now);
+
+/* Records the ids of the themes an item was alerted with ("a,b"), for search --theme. */
+int store_item_set_themes(struct store *st, int64_t id, const char *themes);
+
+/* One search result. */
+struct store_hit {
+	char *source_id, *url, *title;
+	char *date;    /* published, else the day first seen */
+	char *themes;  /* "a,b" or NULL */
+	char *snippet; /* matched text with [brackets] */
+};
+void store_hit_clear(struct store_hit *h);
+
+/*
+ * Full-text search (FTS5 MATCH syntax; trigram index, so terms need three
+ * characters) over titles and texts of every statement ever stored, newest
+ * first. since ("YYYY-MM-DD") and theme may be NULL. Caller clears each hit
+ * and frees the array. -1 with store_error() on a bad query.
+ */
+int store_search(struct store *st, const char *query, const char *since, const char *theme,
+		 size_t max, struct store_hit **out, size_t *n);
 
 enum store_event_state {
 	EVENT_QUEUED,

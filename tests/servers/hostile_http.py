@@ -19,6 +19,11 @@ line. Serves DIR statically, plus these paths:
   /stats                JSON: open, max_open, total connections
   /slow-ok?ms=N         sleeps N ms, then 200 "ok"
   /echo                 any method: echoes method, headers and body as text
+  /list?ms=N&items=K    sleeps N ms (default 50), then a small HTML list page:
+                        <ul class="news"> with K (default 2) links to /article?n=I
+  /article?n=I          a small article page
+  /paths                JSON: requests per path (query dropped), for "no
+                        connection was made" checks
 
 Stops cleanly on SIGTERM or SIGINT.
 """
@@ -35,6 +40,7 @@ import zlib
 ROOT = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
 LOCK = threading.Lock()
 STATS = {"open": 0, "max_open": 0, "total": 0}
+PATHS = {}
 MIB = 1 << 20
 
 
@@ -152,6 +158,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_simple(200, b"<p>etag page</p>", "text/html; charset=utf-8",
                          [("ETag", tag), ("Last-Modified", lm)])
 
+    def do_list(self):
+        time.sleep(self.qint("ms", 50) / 1000.0)
+        items = "".join('<li><a href="/article?n=%d">Item %d</a> <span>2024-05-0%d</span></li>\n'
+                        % (i, i, 1 + i % 9) for i in range(max(0, min(self.qint("items", 2), 1000))))
+        page = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>List</title></head>'
+                '<body><ul class="news">\n%s</ul></body></html>\n' % items)
+        self.send_simple(200, page.encode(), "text/html; charset=utf-8")
+
+    def do_article(self):
+        n = self.qint("n", 0)
+        page = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>Article %d</title></head>'
+                '<body><article><h1>Article %d</h1><p>Text of article %d.</p></article></body></html>\n'
+                % (n, n, n))
+        self.send_simple(200, page.encode(), "text/html; charset=utf-8")
+
+    def do_paths(self):
+        with LOCK:
+            body = json.dumps(PATHS).encode()
+        self.send_simple(200, body, "application/json")
+
     def do_stats(self):
         with LOCK:
             body = json.dumps(STATS).encode()
@@ -178,12 +204,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def route(self):
         path = urllib.parse.urlsplit(self.path).path
+        with LOCK:
+            PATHS[path] = PATHS.get(path, 0) + 1
         if self.command == "POST" and path != "/echo":
             self.read_body()
         simple = {
             "/drip": self.do_drip, "/endless": self.do_endless,
             "/gzip-bomb": self.do_gzip_bomb, "/big-headers": self.do_big_headers,
             "/etag": self.do_etag, "/stats": self.do_stats, "/echo": self.do_echo,
+            "/list": self.do_list, "/article": self.do_article, "/paths": self.do_paths,
             "/big": lambda: self.do_big(False), "/big-chunked": lambda: self.do_big(True),
         }
         if path in simple:

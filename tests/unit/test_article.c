@@ -289,6 +289,23 @@ START_TEST(body_xpath_wins_and_exclude_applies)
 }
 END_TEST
 
+/* Catalogue selectors use Scrapy's has-class() in body and exclude too. */
+START_TEST(body_and_exclude_accept_has_class)
+{
+	struct article_opts o;
+	struct article a;
+
+	memset(&o, 0, sizeof(o));
+	o.body = "//div[has-class(\"field-item\")]";
+	o.exclude[0] = "//p[has-class(\"share\")]";
+	extract_opts("<html><body><div class='field-item even'><p>The statement.</p>"
+		     "<p class='share tools'>Share this</p></div></body></html>",
+		     &o, &a);
+	ck_assert_str_eq(a.text, "The statement.");
+	article_free(&a);
+}
+END_TEST
+
 START_TEST(invalid_xpath_is_an_error)
 {
 	struct article_opts o;
@@ -512,6 +529,7 @@ static Suite *article_suite(void)
 	tcase_add_test(meta, metadata_from_meta_and_json_ld);
 	tcase_add_test(meta, title_suffix_and_date_near_headline);
 	tcase_add_test(meta, body_xpath_wins_and_exclude_applies);
+	tcase_add_test(meta, body_and_exclude_accept_has_class);
 	tcase_add_test(meta, invalid_xpath_is_an_error);
 	tcase_add_test(site, fixture_site_articles);
 	suite_add_tcase(s, rules);

@@ -1,0 +1,172 @@
+"""docs/: the webhook receiver example verifies signatures as documented (and
+as the daemon signs), the man pages render without groff warnings, and the
+pages cannot go stale: every config key of config/keys.c is documented in
+speechwatch.conf(5), every documented key exists, and every field the
+daemon puts in an event is described in docs/events.md."""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import swtest
+
+DOCS = os.path.join(swtest.ROOT, "docs")
+RECEIVER = os.path.join(DOCS, "examples", "receiver.py")
+KEY = bytes(range(32))
+SECRET = "whsec_" + base64.b64encode(KEY).decode()
+
+
+def sign(key, msg_id, ts, body):
+    mac = hmac.new(key, ("%s.%d." % (msg_id, ts)).encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def config_keys():
+    """{section: [key names]} parsed from the key tables of config/keys.c."""
+    with open(os.path.join(swtest.ROOT, "config", "keys.c"), encoding="utf-8") as f:
+        src = f.read()
+    tables = {}
+    for m in re.finditer(r"static const struct key_def (\w+)_keys\[\] = \{(.*?)\n\};", src, re.S):
+        tables[m.group(1)] = re.findall(r'\{"([a-z_]+)",\s*KT_', m.group(2))
+    return tables
+
+
+class ReceiverTest(swtest.TestCase):
+    def setUp(self):
+        super().setUp()
+        port_file = os.path.join(self.tmp, "port")
+        self.rx = self.spawn([sys.executable, RECEIVER, "--port", "0", "--port-file", port_file],
+                             env={"WEBHOOK_SECRET": SECRET})
+        deadline = time.time() + 10
+        while not os.path.exists(port_file):
+            self.assertIsNone(self.rx.p.poll(), self.rx.output())
+            self.assertLess(time.time(), deadline, "receiver did not start")
+            time.sleep(0.05)
+        with open(port_file) as f:
+            self.url = "http://127.0.0.1:%d/hook" % int(f.read())
+
+    def post(self, body, headers):
+        req = urllib.request.Request(self.url, data=body, method="POST",
+                                     headers=dict({"Content-Type": "application/json"}, **headers))
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def event(self, eid="evt_abcdefghijklmnopqrstuvwxyz"):
+        return json.dumps({"type": "statement.new", "id": eid, "detected_at": "2026-11-30T05:31:41Z",
+                           "source": {"id": "mfa-en", "url": "http://x.example/"},
+                           "item": {"title": "Speech"}, "themes": [
+                               {"id": "cyber", "label": "Cyber", "score": 0.5, "evidence": []}]},
+                          separators=(",", ":")).encode()
+
+    def headers(self, eid, ts, sig):
+        return {"webhook-id": eid, "webhook-timestamp": str(ts), "webhook-signature": sig}
+
+    def test_signed_event_is_accepted_and_bad_ones_are_refused(self):
+        eid, now, body = "evt_abcdefghijklmnopqrstuvwxyz", int(time.time()), self.event()
+        good = sign(KEY, eid, now, body)
+        self.assertEqual(self.post(body, self.headers(eid, now, good)), 204)
+        # one bit of the body changed, a wrong key, a stale timestamp, no signature
+        self.assertEqual(self.post(body.replace(b"Speech", b"Speeck"),
+                                   self.headers(eid, now, good)), 401)
+        self.assertEqual(self.post(body, self.headers(eid, now, sign(b"k" * 32, eid, now, body))),
+                         401)
+        old = now - 3600
+        self.assertEqual(self.post(body, self.headers(eid, old, sign(KEY, eid, old, body))), 401)
+        self.assertEqual(self.post(body, {"webhook-id": eid, "webhook-timestamp": str(now)}), 401)
+        # several signatures (key rotation): one valid one suffices
+        self.assertEqual(self.post(body, self.headers(eid, now, "v1,AAAA " + good)), 204)
+        # the retry above was a duplicate: handled once
+        out = self.rx.output()
+        self.assertEqual(out.count(eid + " statement.new mfa-en: Speech [cyber 0.50]"), 1, out)
+
+    def test_the_daemon_signature_is_accepted(self):
+        """notify-test signs with the daemon's code: the receiver must accept it."""
+        secret = self.write("hook.secret", SECRET + "\n", 0o600)
+        conf = self.write("sw.conf", '[daemon]\nstate_dir = %s\n[notify "hook"]\ntype = webhook\n'
+                          "url = %s\nsecret_file = %s\n" % (os.path.join(self.tmp, "state"),
+                                                            self.url, secret))
+        r = self.sw("notify-test", "-c", conf, "hook", timeout=60)
+        if r.returncode == 2 and "unknown command" in r.stderr:
+            print("skipped: this build has no notify-test")
+            return
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        deadline = time.time() + 5
+        while " test" not in self.rx.output() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertRegex(self.rx.output(), r"evt_[a-z2-7]{26} test\n")
+
+
+class ManPageTest(swtest.TestCase):
+    PAGES = ("speechwatch.8", "speechwatch.conf.5")
+
+    def test_pages_render_without_warnings(self):
+        if shutil.which("groff") is None:
+            print("skipped: groff not installed")
+            return
+        for page in self.PAGES:
+            path = os.path.join(DOCS, page)
+            for device in ("-Tutf8", "-Tascii"):
+                with self.subTest(page=page, device=device):
+                    r = subprocess.run(["groff", "-ww", "-z", "-man", device, path],
+                                       capture_output=True, text=True, timeout=60)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertEqual(r.stderr, "")
+            if shutil.which("man"):
+                r = subprocess.run(["man", "--warnings", "-l", path], capture_output=True,
+                                   text=True, timeout=60, env=dict(os.environ, MANWIDTH="80"))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stderr, "", page)
+                self.assertIn("NAME", r.stdout)
+
+    def conf_page(self):
+        with open(os.path.join(DOCS, "speechwatch.conf.5"), encoding="utf-8") as f:
+            return f.read()
+
+    def test_every_config_key_is_documented(self):
+        tables = config_keys()
+        self.assertEqual(sorted(tables), ["daemon", "notify", "source", "theme"])
+        self.assertGreater(sum(len(v) for v in tables.values()), 40)
+        page = self.conf_page()
+        for section, keys in tables.items():
+            # the section's part of the page: from its .SH to the next .SH
+            m = re.search(r'^\.SH THE \[%s[^\n]*\n(.*?)(?=^\.SH )' % section, page, re.M | re.S)
+            self.assertIsNotNone(m, "no section for [%s]" % section)
+            for key in keys:
+                with self.subTest(section=section, key=key):
+                    found = re.search(r"(?m)^\.TP\n\.B %s$" % re.escape(key), m.group(1))
+                    self.assertTrue(found, "[%s] %s is not in docs/speechwatch.conf.5" % (
+                        section, key))
+
+    def test_every_documented_key_exists(self):
+        known = {k for keys in config_keys().values() for k in keys}
+        documented = set(re.findall(r"(?m)^\.TP\n\.B ([a-z_]+)$", self.conf_page()))
+        self.assertEqual(documented - known, set())
+
+
+class EventsDocTest(swtest.TestCase):
+    def test_every_event_field_is_documented(self):
+        with open(os.path.join(swtest.ROOT, "daemon", "event.c"), encoding="utf-8") as f:
+            fields = set(re.findall(r'json_object_set_new\(\w+, "([a-z_]+)"', f.read()))
+        self.assertGreater(len(fields), 15)
+        with open(os.path.join(DOCS, "events.md"), encoding="utf-8") as f:
+            doc = f.read()
+        for field in sorted(fields):
+            with self.subTest(field=field):
+                self.assertRegex(doc, r"`(\w+\.)?%s`" % re.escape(field))
+        for header in ("webhook-id", "webhook-timestamp", "webhook-signature", "Retry-After"):
+            self.assertIn(header, doc)
+
+
+if __name__ == "__main__":
+    swtest.main()
