@@ -88,6 +88,9 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
 		$(DESTDIR)$(PREFIX)/share/speechwatch/themes $(DESTDIR)$(SYSCONFDIR)/speechwatch
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/speechwatch
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0644 docs/speechwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/speechwatch.8
+	install -m 0644 docs/speechwatch.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/speechwatch.conf.5
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/speechwatch.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service

@@ -111,6 +111,7 @@ static void notify_free(struct config_notify *n)
 	free(n->ca_file);
 	free(n->subject);
 	free(n->body_file);
+	free(n->body_template);
 }
 
 void config_free(struct config *cfg)

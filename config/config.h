@@ -40,9 +40,9 @@ struct config_daemon {
 	long fail_after;
 	char *proxy;
 	double watchdog_interval; /* 0: derived from WATCHDOG_USEC */
-	double timeout;           /* whole transfer, seconds */
+	double timeout;		  /* whole transfer, seconds */
 	double connect_timeout;
-	double low_speed_time;    /* abort below 100 bytes/s for this long */
+	double low_speed_time; /* abort below 100 bytes/s for this long */
 };
 
 struct config_source {
@@ -108,7 +108,9 @@ struct config_notify {
 	char *ca_file;
 	char *subject;
 	char *body_file;
-	double digest; /* seconds, 0 = off */
+	char *body_template; /* body_file's contents */
+	int html;	     /* add a text/html alternative */
+	double digest;	     /* seconds, 0 = off */
 };
 
 struct config {

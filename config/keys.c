@@ -117,6 +117,7 @@ static const struct key_def notify_keys[] = {
     {"ca_file", KT_PATH, N(ca_file), 0, 0, NULL, 0},
     {"subject", KT_STRING, N(subject), 0, 0, NULL, 0},
     {"body_file", KT_PATH, N(body_file), 0, 0, NULL, 0},
+    {"html", KT_BOOL, N(html), 0, 0, NULL, 0},
     {"digest", KT_DURATION, N(digest), 60, 7 * 86400, NULL, 0},
     {NULL, 0, 0, 0, 0, NULL, 0},
 };

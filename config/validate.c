@@ -15,6 +15,7 @@
 #include "config/config_int.h"
 
 #define SECRET_MAX_BYTES 4096
+#define TEMPLATE_MAX_BYTES (64 * 1024)
 
 /* xmlStructuredErrorFunc: keep the first message instead of printing it. */
 static void xpath_error_sink(void *ctx, xmlErrorPtr e)
@@ -108,6 +109,32 @@ static void read_secret(struct parse_state *ps, const struct config_notify *n, c
 	explicit_bzero(buf, sizeof(buf));
 }
 
+/* A mail body template (body_file): UTF-8 text of bounded size. */
+static void read_template(struct parse_state *ps, struct config_notify *n)
+{
+	FILE *f = fopen(n->body_file, "r");
+	struct buf b;
+	char chunk[4096];
+	size_t len;
+
+	if (f == NULL) {
+		config_error_at(ps, n->at.file, n->at.line, "notify '%s': body_file '%s': %s",
+				n->id, n->body_file, strerror(errno));
+		return;
+	}
+	buf_init(&b);
+	while ((len = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < TEMPLATE_MAX_BYTES)
+		buf_append(&b, chunk, len);
+	fclose(f);
+	if (b.len >= TEMPLATE_MAX_BYTES)
+		config_error_at(ps, n->at.file, n->at.line,
+				"notify '%s': body_file '%s' is larger than %d bytes", n->id,
+				n->body_file, TEMPLATE_MAX_BYTES);
+	else
+		n->body_template = buf_steal(&b);
+	buf_free(&b);
+}
+
 static void need(struct parse_state *ps, const struct config_notify *n, const char *key,
 		 const void *value)
 {
@@ -135,6 +162,8 @@ static void check_notify(struct parse_state *ps, struct config_notify *n)
 				n->secret_file);
 	if (n->password_file)
 		read_secret(ps, n, "password_file", n->password_file, &n->password);
+	if (n->body_file)
+		read_template(ps, n);
 }
 
 static void check_theme(struct parse_state *ps, const struct config_theme *t)

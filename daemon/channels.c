@@ -11,6 +11,11 @@ static const char *type_name(const struct config_notify *n)
 	return n->type == CHANNEL_WEBHOOK ? "webhook" : "mail";
 }
 
+static const char *tls_name(enum config_tls t)
+{
+	return t == TLS_REQUIRED ? "required" : t == TLS_NONE ? "none" : "opportunistic";
+}
+
 void channels_config(const struct config *cfg, const struct config_notify *n,
 		     struct notify_channel_config *out)
 {
@@ -23,4 +28,19 @@ void channels_config(const struct config *cfg, const struct config_notify *n,
 	out->url = n->url;
 	out->secret = n->secret;
 	out->timeout_s = n->timeout;
+	if (n->type != CHANNEL_MAIL)
+		return;
+	out->smtp_url = n->smtp_url;
+	out->tls = tls_name(n->tls);
+	out->from = n->from;
+	out->envelope_from = n->envelope_from;
+	out->to = (const char *const *)n->to.v;
+	out->cc = (const char *const *)n->cc.v;
+	out->user = n->user;
+	out->password = n->password;
+	out->ca_file = n->ca_file;
+	out->subject = n->subject;
+	out->body = n->body_template;
+	out->html = n->html;
+	out->digest_s = n->digest;
 }

@@ -38,6 +38,8 @@ int cmd_learn(const struct cmd_opts *o, int argc, char **argv);
 struct config *cmd_load_config(const struct cmd_opts *o);
 /* Compiles each theme; prints FILE:LINE errors; returns how many are bad. */
 size_t cmd_check_themes(const struct config *cfg);
+/* Opens each channel without sending; prints FILE:LINE errors; returns how many are bad. */
+size_t cmd_check_channels(const struct config *cfg);
 /* Reads a file ("-" = stdin) of at most max bytes; NULL after printing why. */
 char *cmd_read_input(const char *path, size_t max, size_t *len);
 /* 1 for http:// and https:// arguments. */

@@ -1,8 +1,12 @@
+#include <ev.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/buf.h"
 #include "config/config.h"
+#include "daemon/channels.h"
 #include "daemon/cmd.h"
+#include "fetch/http.h"
 #include "daemon/themeset.h"
 
 size_t cmd_check_themes(const struct config *cfg)
@@ -14,6 +18,41 @@ size_t cmd_check_themes(const struct config *cfg)
 	bad = themeset_check(cfg, &errors);
 	fputs(buf_str(&errors), stderr);
 	buf_free(&errors);
+	return bad;
+}
+
+/*
+ * Opens every channel once without sending anything, so that what only the
+ * channel can judge (mail templates, addresses, secrets' encoding) is
+ * reported at the [notify] section's FILE:LINE.
+ */
+size_t cmd_check_channels(const struct config *cfg)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct http_config hc;
+	struct http *h;
+	char err[512];
+	size_t bad = 0;
+
+	memset(&hc, 0, sizeof(hc));
+	h = loop ? http_new(loop, &hc, err, sizeof(err)) : NULL;
+	for (size_t i = 0; h && i < cfg->nnotifies; i++) {
+		const struct config_notify *n = &cfg->notifies[i];
+		struct notify_channel_config cc;
+		struct notify_channel *ch;
+
+		channels_config(cfg, n, &cc);
+		ch = notify_channel_new(loop, h, &cc, err, sizeof(err));
+		if (ch == NULL) {
+			fprintf(stderr, "%s:%d: notify '%s': %s\n", n->at.file, n->at.line, n->id,
+				err);
+			bad++;
+		}
+		notify_channel_free(ch);
+	}
+	http_free(h);
+	if (loop)
+		ev_loop_destroy(loop);
 	return bad;
 }
 
@@ -30,7 +69,7 @@ int cmd_check(const struct cmd_opts *o, int argc, char **argv)
 	cfg = cmd_load_config(o);
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	if (cmd_check_themes(cfg) > 0) {
+	if (cmd_check_themes(cfg) + cmd_check_channels(cfg) > 0) {
 		config_free(cfg);
 		return EXIT_USAGE;
 	}

@@ -17,7 +17,7 @@ static int run_mode(const struct cmd_opts *o, int argc, char **argv, enum daemon
 	cfg = cmd_load_config(o);
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	if (cmd_check_themes(cfg) > 0) {
+	if (cmd_check_themes(cfg) + cmd_check_channels(cfg) > 0) {
 		config_free(cfg);
 		return EXIT_USAGE;
 	}

@@ -20,11 +20,15 @@ struct chan {
 	struct notify_channel *nc;
 	const struct config_notify *cfg; /* NULL for the default stdout channel */
 	int gone;			 /* 410 seen: disabled until reload */
+	double digest;			 /* seconds between digest mails, 0: none */
+	double next_digest;		 /* wall time the next digest may go */
 };
 
+/* One attempt: one event, or (digest channels) several in one message. */
 struct send {
 	struct outbox *ob;
-	struct store_event ev;
+	struct store_event *evs;
+	size_t nev;
 	struct chan *ch;
 	struct send *next;
 };
@@ -66,8 +70,9 @@ static struct chan *chan_find(struct outbox *ob, const char *id)
 static int is_in_flight(const struct outbox *ob, const char *id)
 {
 	for (const struct send *s = ob->in_flight; s; s = s->next)
-		if (strcmp(s->ev.id, id) == 0)
-			return 1;
+		for (size_t i = 0; i < s->nev; i++)
+			if (strcmp(s->evs[i].id, id) == 0)
+				return 1;
 	return 0;
 }
 
@@ -107,9 +112,8 @@ static void unlink_send(struct outbox *ob, struct send *s)
 	}
 }
 
-static void judge_retry(struct outbox *ob, struct send *s, const struct notify_outcome *o)
+static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o)
 {
-	struct store_event *ev = &s->ev;
 	double now = now_wall();
 	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
 
@@ -125,13 +129,10 @@ static void judge_retry(struct outbox *ob, struct send *s, const struct notify_o
 	    now + notify_retry_delay((int)ev->attempts, o->retry_after_s, random_unit());
 	log_warnx("event=%s channel=%s attempt=%ld failed, retry in %.0fs: %s", ev->id, ev->channel,
 		  ev->attempts, ev->next_attempt - now, log_esc(o->detail, 200));
-	(void)ob;
 }
 
-static void judge(struct outbox *ob, struct send *s, const struct notify_outcome *o)
+static void judge(struct send *s, struct store_event *ev, const struct notify_outcome *o)
 {
-	struct store_event *ev = &s->ev;
-
 	free(ev->last_error);
 	ev->last_error = o->verdict == NOTIFY_DELIVERED ? NULL : xstrdup(o->detail);
 	switch (o->verdict) {
@@ -142,7 +143,7 @@ static void judge(struct outbox *ob, struct send *s, const struct notify_outcome
 			 ev->channel, ev->type, ev->attempts, o->status);
 		break;
 	case NOTIFY_RETRY:
-		judge_retry(ob, s, o);
+		judge_retry(s, ev, o);
 		break;
 	case NOTIFY_PERMANENT:
 		ev->state = EVENT_DEAD;
@@ -159,6 +160,14 @@ static void judge(struct outbox *ob, struct send *s, const struct notify_outcome
 	}
 }
 
+static void send_free(struct send *s)
+{
+	for (size_t i = 0; i < s->nev; i++)
+		store_event_clear(&s->evs[i]);
+	free(s->evs);
+	free(s);
+}
+
 /* notify_done_fn */
 static void send_done(const struct notify_outcome *o, void *arg)
 {
@@ -166,60 +175,82 @@ static void send_done(const struct notify_outcome *o, void *arg)
 	struct outbox *ob = s->ob;
 
 	unlink_send(ob, s);
-	if (o->cancelled) {
-		s->ev.state = EVENT_QUEUED; /* shutting down: try again next start */
-		save_state(ob, &s->ev);
-	} else {
-		judge(ob, s, o);
-		save_state(ob, &s->ev);
+	for (size_t i = 0; i < s->nev; i++) {
+		if (o->cancelled)
+			s->evs[i].state = EVENT_QUEUED; /* shutting down: try again next start */
+		else
+			judge(s, &s->evs[i], o);
+		save_state(ob, &s->evs[i]);
 	}
-	store_event_clear(&s->ev);
-	free(s);
+	send_free(s);
 	if (!o->cancelled) {
 		outbox_kick(ob);
 		daemon_work_finished(ob->d);
 	}
 }
 
-static void start_send(struct outbox *ob, struct store_event *ev)
+static void dead_letter_now(struct outbox *ob, struct store_event *ev, const char *why)
 {
-	struct chan *ch = chan_find(ob, ev->channel);
-	struct send *s;
-	char err[256];
+	ev->state = EVENT_DEAD;
+	free(ev->last_error);
+	ev->last_error = xstrdup(why);
+	log_err("event=%s channel=%s dead-lettered: %s", ev->id, ev->channel, why);
+	save_state(ob, ev);
+}
 
-	if (ch == NULL || ch->gone) {
-		ev->state = EVENT_DEAD;
-		free(ev->last_error);
-		ev->last_error = xstrdup(ch ? "channel disabled after 410 Gone"
-					    : "channel no longer configured");
-		log_err("event=%s channel=%s dead-lettered: %s", ev->id, ev->channel,
-			ev->last_error);
-		save_state(ob, ev);
-		return;
+/* The message body: the event itself, or a JSON array of the digest's events. */
+static char *send_body(const struct send *s, const char **id, char *digest_id, size_t idlen)
+{
+	struct buf b;
+
+	if (s->nev == 1 && s->ch->digest <= 0) {
+		*id = s->evs[0].id;
+		return xstrdup(s->evs[0].payload);
 	}
-	s = xcalloc(1, sizeof(*s));
+	snprintf(digest_id, idlen, "dig_%s", s->evs[0].id + 4);
+	*id = digest_id;
+	buf_init(&b);
+	buf_append_char(&b, '[');
+	for (size_t i = 0; i < s->nev; i++)
+		buf_printf(&b, "%s%s", i ? "," : "", s->evs[i].payload);
+	buf_append_char(&b, ']');
+	return buf_steal(&b);
+}
+
+/* Takes over evs (n events of channel ch, all due) and sends them as one attempt. */
+static void start_send(struct outbox *ob, struct chan *ch, struct store_event *evs, size_t n)
+{
+	struct send *s = xcalloc(1, sizeof(*s));
+	char err[256], digest_id[64];
+	const char *id;
+	char *body;
+
 	s->ob = ob;
 	s->ch = ch;
-	s->ev = *ev;
-	memset(ev, 0, sizeof(*ev)); /* ownership moves to s */
-	s->ev.state = EVENT_SENDING;
-	s->ev.attempts++;
-	save_state(ob, &s->ev);
-	mark_tried(ob, s->ev.id);
+	s->evs = evs;
+	s->nev = n;
+	for (size_t i = 0; i < n; i++) {
+		s->evs[i].state = EVENT_SENDING;
+		s->evs[i].attempts++;
+		save_state(ob, &s->evs[i]);
+		mark_tried(ob, s->evs[i].id);
+	}
 	s->next = ob->in_flight;
 	ob->in_flight = s;
 	ob->nflight++;
-	if (notify_send(ch->nc, s->ev.id, s->ev.payload, strlen(s->ev.payload), send_done, s, err,
-			sizeof(err)) < 0) {
+	body = send_body(s, &id, digest_id, sizeof(digest_id));
+	if (notify_send(ch->nc, id, body, strlen(body), send_done, s, err, sizeof(err)) < 0) {
 		struct notify_outcome o = {NOTIFY_RETRY, 0, 0, err, 0};
 
-		log_warnx("event=%s channel=%s cannot send: %s", s->ev.id, s->ev.channel, err);
+		log_warnx("event=%s channel=%s cannot send: %s", id, s->evs[0].channel, err);
 		unlink_send(ob, s);
-		judge(ob, s, &o);
-		save_state(ob, &s->ev);
-		store_event_clear(&s->ev);
-		free(s);
+		for (size_t i = 0; i < n; i++) {
+			judge(s, &s->evs[i], &o);
+			save_state(ob, &s->evs[i]);
+		}
+		send_free(s);
 	}
+	free(body);
 }
 
 static void arm_next(struct outbox *ob)
@@ -229,18 +260,61 @@ static void arm_next(struct outbox *ob)
 	ev_timer_stop(ob->d->loop, &ob->timer);
 	if (ob->stopped || ob->d->mode == DAEMON_ONCE)
 		return;
-	if (store_events_next_due(ob->d->store, &when) < 0 || when <= 0)
+	if (store_events_next_due(ob->d->store, &when) < 0)
+		return;
+	if (when <= 0)
 		return;
 	delay = when - now_wall();
 	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
 	ev_timer_start(ob->d->loop, &ob->timer);
 }
 
+/* Moves evs[i] into a fresh one-element array for start_send. */
+static struct store_event *take_one(struct store_event *ev)
+{
+	struct store_event *one = xmalloc(sizeof(*one));
+
+	*one = *ev;
+	memset(ev, 0, sizeof(*ev));
+	return one;
+}
+
+/* Digest channels: hold their events until the period is over, then send them together. */
+static void flush_digests(struct outbox *ob, struct store_event *evs, size_t n, double now)
+{
+	for (size_t c = 0; c < ob->nchans; c++) {
+		struct chan *ch = &ob->chans[c];
+		struct store_event *batch = NULL;
+		size_t nb = 0;
+
+		if (ch->digest <= 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (evs[i].id == NULL || strcmp(evs[i].channel, ob->ids[c]) != 0)
+				continue;
+			if (now < ch->next_digest && ob->d->mode != DAEMON_ONCE) {
+				/* wait for the digest: the store remembers when, across restarts */
+				evs[i].next_attempt = ch->next_digest;
+				save_state(ob, &evs[i]);
+				continue;
+			}
+			batch = xreallocarray(batch, nb + 1, sizeof(*batch));
+			batch[nb++] = evs[i];
+			memset(&evs[i], 0, sizeof(evs[i]));
+		}
+		if (nb > 0) {
+			ch->next_digest = now + ch->digest;
+			start_send(ob, ch, batch, nb);
+		}
+	}
+}
+
 static void deliver_due(struct outbox *ob)
 {
 	struct store_event *evs;
 	size_t n;
-	double horizon = ob->d->mode == DAEMON_ONCE ? ONCE_HORIZON : now_wall();
+	double now = now_wall();
+	double horizon = ob->d->mode == DAEMON_ONCE ? ONCE_HORIZON : now;
 
 	if (ob->stopped)
 		return;
@@ -250,10 +324,22 @@ static void deliver_due(struct outbox *ob)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!is_in_flight(ob, evs[i].id) && !was_tried(ob, evs[i].id))
-			start_send(ob, &evs[i]);
-		store_event_clear(&evs[i]);
+		struct chan *ch = chan_find(ob, evs[i].channel);
+
+		if (is_in_flight(ob, evs[i].id) || was_tried(ob, evs[i].id)) {
+			store_event_clear(&evs[i]);
+		} else if (ch == NULL || ch->gone) {
+			dead_letter_now(ob, &evs[i],
+					ch ? "channel disabled after 410 Gone"
+					   : "channel no longer configured");
+			store_event_clear(&evs[i]);
+		} else if (ch->digest <= 0) {
+			start_send(ob, ch, take_one(&evs[i]), 1);
+		}
 	}
+	flush_digests(ob, evs, n, now);
+	for (size_t i = 0; i < n; i++)
+		store_event_clear(&evs[i]);
 	free(evs);
 	arm_next(ob);
 }
@@ -290,6 +376,7 @@ static int add_channel(struct outbox *ob, const struct config_notify *n)
 	ch = &ob->chans[ob->nchans];
 	memset(ch, 0, sizeof(*ch));
 	ch->cfg = n;
+	ch->digest = n && n->type == CHANNEL_MAIL ? n->digest : 0;
 	ch->nc = notify_channel_new(ob->d->loop, ob->d->http, &c, err, sizeof(err));
 	if (ch->nc == NULL) {
 		log_err("channel=%s cannot start: %s", c.id, err);

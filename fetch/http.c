@@ -210,9 +210,6 @@ struct http_req_handle *http_start(struct http *h, const struct http_req *req, h
 				   void *arg, char *err, size_t errlen)
 {
 	struct http_req_handle *r;
-	enum http_result res;
-	char *msg;
-	CURLMcode mc;
 
 	if (h == NULL || req == NULL || done == NULL) {
 		snprintf(err, errlen, "missing argument");
@@ -225,6 +222,16 @@ struct http_req_handle *http_start(struct http *h, const struct http_req *req, h
 	r = http_req_new(h, req, err, errlen);
 	if (r == NULL)
 		return NULL;
+	return http_submit(h, r, done, arg);
+}
+
+struct http_req_handle *http_submit(struct http *h, struct http_req_handle *r, http_done_fn *done,
+				    void *arg)
+{
+	enum http_result res;
+	char *msg;
+	CURLMcode mc;
+
 	r->done = done;
 	r->arg = arg;
 	h->pending++;

@@ -57,6 +57,12 @@ struct http_req_handle {
 	/* Copies handed to the done callback. */
 	char *etag, *last_modified, *content_type, *final_url;
 	char errbuf[CURL_ERROR_SIZE];
+	/* SMTP submissions only (fetch/smtp.c); zero for HTTP. */
+	int smtp;
+	struct curl_slist *rcpt; /* envelope recipients */
+	char *upload;		 /* the message, read by CURLOPT_READFUNCTION */
+	size_t upload_len, upload_off;
+	int reply_open; /* 1: the server's current reply has more lines to come */
 };
 
 TAILQ_HEAD(http_req_list, http_req_handle);
@@ -85,8 +91,37 @@ void http_transfer_done(struct http_req_handle *r, CURLcode rc);
 int http_ev_init(struct http *h, char *err, size_t errlen);
 void http_ev_close(struct http *h);
 
+/* http.c: queues r (set up by http_req_new or smtp.c) and takes ownership. */
+struct http_req_handle *http_submit(struct http *h, struct http_req_handle *r, http_done_fn *done,
+				    void *arg);
+
 /* http_req.c */
+#define REQ_SET(rc, e, opt, val)                                                                   \
+	do {                                                                                       \
+		if ((rc) == CURLE_OK)                                                              \
+			(rc) = curl_easy_setopt((e), (opt), (val));                                \
+	} while (0)
+
+/* What every transfer shares, whatever the protocol. */
+struct http_req_base {
+	const char *url;
+	int trusted;
+	int allow_private;
+	const char *proxy; /* NULL or "": none */
+	long timeout_s;	   /* 0: the daemon default */
+	size_t max_body;   /* 0: the daemon default */
+};
+
 double http_req_now(void);
+/* 1 if s holds a CR or LF. */
+int http_req_has_crlf(const char *s);
+/*
+ * A handle with the limits, timeouts, TLS verification, SSRF hooks and
+ * capture callbacks every transfer gets; the caller adds its protocol's
+ * options (CURLOPT_PROTOCOLS_STR included). NULL with err filled.
+ */
+struct http_req_handle *http_req_base_new(struct http *h, const struct http_req_base *b, char *err,
+					  size_t errlen);
 struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
 				     size_t errlen);
 enum http_result http_req_precheck(const struct http_req_handle *r, char **msg);
@@ -94,6 +129,9 @@ enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const
 void http_req_response(struct http_req_handle *r, enum http_result res, const char *msg,
 		       struct http_response *resp);
 void http_req_free(struct http_req_handle *r);
+
+/* smtp.c: one line of the server's reply as curl hands it to the header callback. */
+void smtp_reply_line(struct http_req_handle *r, const char *line, size_t len);
 
 /*
  * http_addr.c: the SSRF policy. "Private" means loopback, private,

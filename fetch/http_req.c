@@ -16,12 +16,6 @@
 
 #include "common/xmalloc.h"
 
-#define REQ_SET(rc, e, opt, val)                                                                   \
-	do {                                                                                       \
-		if ((rc) == CURLE_OK)                                                              \
-			(rc) = curl_easy_setopt((e), (opt), (val));                                \
-	} while (0)
-
 double http_req_now(void)
 {
 	struct timespec ts;
@@ -65,10 +59,12 @@ static char *req_url_host(const char *url)
 /*
  * Refuses what needs no network to refuse: another scheme (curl would too,
  * this says why) or a URL curl cannot parse. Returns HTTP_RES_OK or the
- * class, with *msg allocated.
+ * class, with *msg allocated. HTTP requests may use http and https only,
+ * SMTP submissions smtp and smtps only.
  */
 enum http_result http_req_precheck(const struct http_req_handle *r, char **msg)
 {
+	const char *a = r->smtp ? "smtp" : "http", *b = r->smtp ? "smtps" : "https";
 	char *scheme, *host;
 	CURLUcode uc = req_url_parts(r->url, &scheme, &host);
 	enum http_result res = HTTP_RES_OK;
@@ -77,10 +73,9 @@ enum http_result http_req_precheck(const struct http_req_handle *r, char **msg)
 	if (uc != CURLUE_OK) {
 		*msg = xasprintf("malformed URL: %s", curl_url_strerror(uc));
 		res = HTTP_RES_PROTOCOL;
-	} else if (scheme == NULL ||
-		   (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
-		*msg = xasprintf("scheme \"%s\" refused: only http and https are allowed",
-				 scheme ? scheme : "");
+	} else if (scheme == NULL || (strcasecmp(scheme, a) != 0 && strcasecmp(scheme, b) != 0)) {
+		*msg = xasprintf("scheme \"%s\" refused: only %s and %s are allowed",
+				 scheme ? scheme : "", a, b);
 		res = HTTP_RES_BLOCKED;
 	}
 	free(scheme);
@@ -112,13 +107,15 @@ static size_t req_write_cb(char *data, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* CURLOPT_HEADERFUNCTION: caps the header bytes of all hops together. */
+/*
+ * CURLOPT_HEADERFUNCTION: caps the header bytes of all hops together. For
+ * SMTP, curl passes every reply line of the server here.
+ */
 static size_t req_header_cb(char *data, size_t size, size_t n, void *userp)
 {
 	struct http_req_handle *r = userp;
 	size_t len = size * n;
 
-	(void)data;
 	if (len > r->max_header - r->header_bytes) {
 		r->over_cap = 2;
 		req_set_reason(r, HTTP_RES_TOO_BIG,
@@ -126,6 +123,8 @@ static size_t req_header_cb(char *data, size_t size, size_t n, void *userp)
 		return 0;
 	}
 	r->header_bytes += len;
+	if (r->smtp)
+		smtp_reply_line(r, data, len);
 	return len;
 }
 
@@ -200,28 +199,36 @@ static int req_prereq_cb(void *userp, char *primary_ip, char *local_ip, int prim
 	return CURL_PREREQFUNC_OK;
 }
 
-static int req_has_crlf(const char *s)
+int http_req_has_crlf(const char *s)
 {
 	return s != NULL && strpbrk(s, "\r\n") != NULL;
 }
 
-static int req_validate(const struct http_req *req, char *err, size_t errlen)
+static int req_validate_base(const struct http_req_base *b, char *err, size_t errlen)
 {
-	if (req->url == NULL || req->url[0] == '\0') {
+	if (b->url == NULL || b->url[0] == '\0') {
 		snprintf(err, errlen, "no URL");
 		return -1;
 	}
+	if (http_req_has_crlf(b->url) || http_req_has_crlf(b->proxy)) {
+		snprintf(err, errlen, "line break in URL or header value");
+		return -1;
+	}
+	return 0;
+}
+
+static int req_validate(const struct http_req *req, char *err, size_t errlen)
+{
 	if (req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
 		snprintf(err, errlen, "unsupported method");
 		return -1;
 	}
-	if (req_has_crlf(req->url) || req_has_crlf(req->if_none_match) ||
-	    req_has_crlf(req->if_modified_since) || req_has_crlf(req->proxy)) {
+	if (http_req_has_crlf(req->if_none_match) || http_req_has_crlf(req->if_modified_since)) {
 		snprintf(err, errlen, "line break in URL or header value");
 		return -1;
 	}
 	for (size_t i = 0; req->headers && req->headers[i]; i++) {
-		if (req_has_crlf(req->headers[i]) || strchr(req->headers[i], ':') == NULL) {
+		if (http_req_has_crlf(req->headers[i]) || strchr(req->headers[i], ':') == NULL) {
 			snprintf(err, errlen, "malformed header %zu", i);
 			return -1;
 		}
@@ -262,25 +269,34 @@ static int req_build_headers(struct http_req_handle *r, const struct http_req *r
 	return rc;
 }
 
-static CURLcode req_set_limits(struct http_req_handle *r, const struct http_req *req)
+/* Limits every transfer gets (hardening.md); protocols are set per kind. */
+static CURLcode req_set_limits(struct http_req_handle *r, const struct http_req_base *b)
 {
 	const struct http_config *cfg = &r->h->cfg;
 	CURL *e = r->easy;
 	CURLcode rc = CURLE_OK;
 
 	REQ_SET(rc, e, CURLOPT_NOSIGNAL, 1L);
+	REQ_SET(rc, e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
+	REQ_SET(rc, e, CURLOPT_TIMEOUT, b->timeout_s > 0 ? b->timeout_s : cfg->timeout_s);
+	REQ_SET(rc, e, CURLOPT_LOW_SPEED_LIMIT, cfg->low_speed_bytes);
+	REQ_SET(rc, e, CURLOPT_LOW_SPEED_TIME, cfg->low_speed_time_s);
+	REQ_SET(rc, e, CURLOPT_SSL_VERIFYPEER, 1L);
+	REQ_SET(rc, e, CURLOPT_SSL_VERIFYHOST, 2L);
+	return rc;
+}
+
+static CURLcode req_set_http_limits(struct http_req_handle *r, const struct http_req *req)
+{
+	CURL *e = r->easy;
+	CURLcode rc = CURLE_OK;
+
 	REQ_SET(rc, e, CURLOPT_PROTOCOLS_STR, "http,https");
 	REQ_SET(rc, e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, req->follow_redirects ? 1L : 0L);
-	REQ_SET(rc, e, CURLOPT_MAXREDIRS, cfg->max_redirects);
-	REQ_SET(rc, e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
-	REQ_SET(rc, e, CURLOPT_TIMEOUT, req->timeout_s > 0 ? req->timeout_s : cfg->timeout_s);
-	REQ_SET(rc, e, CURLOPT_LOW_SPEED_LIMIT, cfg->low_speed_bytes);
-	REQ_SET(rc, e, CURLOPT_LOW_SPEED_TIME, cfg->low_speed_time_s);
+	REQ_SET(rc, e, CURLOPT_MAXREDIRS, r->h->cfg.max_redirects);
 	REQ_SET(rc, e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_body);
 	REQ_SET(rc, e, CURLOPT_ACCEPT_ENCODING, "");
-	REQ_SET(rc, e, CURLOPT_SSL_VERIFYPEER, 1L);
-	REQ_SET(rc, e, CURLOPT_SSL_VERIFYHOST, 2L);
 	return rc;
 }
 
@@ -302,15 +318,13 @@ static CURLcode req_set_callbacks(struct http_req_handle *r)
 	return rc;
 }
 
-static CURLcode req_set_request(struct http_req_handle *r, const struct http_req *req,
-				const char *proxy, int post)
+static CURLcode req_set_http_request(struct http_req_handle *r, const struct http_req *req,
+				     int post)
 {
 	const struct http_config *cfg = &r->h->cfg;
 	CURL *e = r->easy;
 	CURLcode rc = CURLE_OK;
 
-	REQ_SET(rc, e, CURLOPT_URL, req->url);
-	REQ_SET(rc, e, CURLOPT_PROXY, proxy ? proxy : "");
 	if (cfg->user_agent)
 		REQ_SET(rc, e, CURLOPT_USERAGENT, cfg->user_agent);
 	if (r->headers)
@@ -323,48 +337,79 @@ static CURLcode req_set_request(struct http_req_handle *r, const struct http_req
 	return rc;
 }
 
-static void req_init_fields(struct http_req_handle *r, struct http *h, const struct http_req *req,
-			    const char *proxy)
+static void req_init_fields(struct http_req_handle *r, struct http *h,
+			    const struct http_req_base *b)
 {
 	r->h = h;
 	r->state = REQ_NEW;
 	buf_init(&r->body);
-	r->url = xstrdup(req->url);
-	r->orig_host = req_url_host(req->url);
-	r->trusted = req->trusted != 0;
-	r->allow_private = req->allow_private || h->cfg.allow_private;
-	r->via_proxy = proxy != NULL && proxy[0] != '\0';
-	r->max_body = req->max_body ? req->max_body : h->cfg.max_body;
+	r->url = xstrdup(b->url);
+	r->orig_host = req_url_host(b->url);
+	r->trusted = b->trusted != 0;
+	r->allow_private = b->allow_private || h->cfg.allow_private;
+	r->via_proxy = b->proxy != NULL && b->proxy[0] != '\0';
+	r->max_body = b->max_body ? b->max_body : h->cfg.max_body;
 	r->max_header = h->cfg.max_header;
 	r->started = http_req_now();
 }
 
-struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
-				     size_t errlen)
+struct http_req_handle *http_req_base_new(struct http *h, const struct http_req_base *b, char *err,
+					  size_t errlen)
 {
 	struct http_req_handle *r;
-	const char *proxy = req->proxy ? req->proxy : h->cfg.proxy;
-	int post = req->method && strcmp(req->method, "POST") == 0;
 	CURLcode rc;
 
-	if (req_validate(req, err, errlen) < 0)
+	if (req_validate_base(b, err, errlen) < 0)
 		return NULL;
 	r = xcalloc(1, sizeof(*r));
-	req_init_fields(r, h, req, proxy);
+	req_init_fields(r, h, b);
 	r->easy = curl_easy_init();
 	if (r->easy == NULL) {
 		snprintf(err, errlen, "curl_easy_init failed");
 		goto fail;
 	}
+	rc = req_set_limits(r, b);
+	if (rc == CURLE_OK)
+		rc = req_set_callbacks(r);
+	REQ_SET(rc, r->easy, CURLOPT_URL, b->url);
+	REQ_SET(rc, r->easy, CURLOPT_PROXY, b->proxy ? b->proxy : "");
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
+		goto fail;
+	}
+	return r;
+fail:
+	http_req_free(r);
+	return NULL;
+}
+
+struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
+				     size_t errlen)
+{
+	struct http_req_base b = {
+	    .url = req->url,
+	    .trusted = req->trusted,
+	    .allow_private = req->allow_private,
+	    .proxy = req->proxy ? req->proxy : h->cfg.proxy,
+	    .timeout_s = req->timeout_s,
+	    .max_body = req->max_body,
+	};
+	struct http_req_handle *r;
+	int post = req->method && strcmp(req->method, "POST") == 0;
+	CURLcode rc;
+
+	if (req_validate(req, err, errlen) < 0)
+		return NULL;
+	r = http_req_base_new(h, &b, err, errlen);
+	if (r == NULL)
+		return NULL;
 	if (req_build_headers(r, req, post) < 0) {
 		snprintf(err, errlen, "out of memory building headers");
 		goto fail;
 	}
-	rc = req_set_limits(r, req);
+	rc = req_set_http_limits(r, req);
 	if (rc == CURLE_OK)
-		rc = req_set_callbacks(r);
-	if (rc == CURLE_OK)
-		rc = req_set_request(r, req, proxy, post);
+		rc = req_set_http_request(r, req, post);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
 		goto fail;
@@ -415,9 +460,17 @@ static enum http_result req_class_of(CURLcode rc)
 
 enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const char **msg)
 {
+	long code = 0;
+
 	*msg = NULL;
 	if (rc == CURLE_OK)
 		return HTTP_RES_OK;
+	/* An SMTP server that said no (4xx/5xx): the reply decides, not the curl code. */
+	if (r->smtp && r->deferred_err == NULL &&
+	    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code >= 400) {
+		*msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+		return HTTP_RES_PROTOCOL;
+	}
 	/* Our own reason explains curl's generic code for these. */
 	if (r->deferred_err &&
 	    ((r->deferred_res == HTTP_RES_BLOCKED &&
@@ -476,6 +529,8 @@ void http_req_free(struct http_req_handle *r)
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
+	curl_slist_free_all(r->rcpt);
+	free(r->upload);
 	buf_free(&r->body);
 	free(r->url);
 	free(r->orig_host);

@@ -11,9 +11,12 @@
 
 #include "common/xmalloc.h"
 
-/* Chosen by name; mail becomes a third row. */
+/* notify/mail.c (belongs beside the others in notify_int.h). */
+
+/* Chosen by name. */
 static const struct notify_backend *const backends[] = {
     &notify_webhook_backend,
+    &notify_mail_backend,
     &notify_stdout_backend,
 };
 
@@ -54,7 +57,7 @@ struct notify_channel *notify_channel_new(struct ev_loop *loop, struct http *htt
 	id = cfg->id ? cfg->id : "(unnamed)";
 	be = cfg->type ? notify_backend_find(cfg->type) : NULL;
 	if (be == NULL) {
-		snprintf(err, errlen, "channel %s: unknown type \"%s\" (webhook, stdout)", id,
+		snprintf(err, errlen, "channel %s: unknown type \"%s\" (webhook, mail, stdout)", id,
 			 cfg->type ? cfg->type : "");
 		return NULL;
 	}

@@ -2,8 +2,9 @@
  * notify: alert channels. A channel takes an event already rendered as JSON
  * (by daemon/, once, stored in its outbox) and delivers it byte-for-byte:
  * "webhook" POSTs it through fetch/http with Standard Webhooks signature
- * headers, "stdout" prints it as one line. Backends are chosen by name
- * (mail will be a third). notify/ knows nothing of the store or config/:
+ * headers, "mail" renders it as a MIME message and submits it by SMTP
+ * through fetch/smtp, "stdout" prints it as one line. Backends are chosen
+ * by name. notify/ knows nothing of the store or config/:
  * it takes plain structs, and daemon/ decides what a verdict means
  * (retry schedule, dead letter, disabling a gone channel, logging).
  */
@@ -19,27 +20,41 @@ struct notify_channel;
 /* What the daemon should do with the event after one attempt. */
 enum notify_verdict {
 	NOTIFY_DELIVERED = 0, /* 2xx, or written to stdout */
-	NOTIFY_RETRY,	      /* 3xx, 408, 429, 5xx, network, timeout, cancelled */
-	NOTIFY_PERMANENT,     /* other 4xx, refused by policy: dead-letter now */
+	NOTIFY_RETRY,	      /* 3xx, 408, 429, 5xx, network, timeout, cancelled; SMTP 4xx, TLS */
+	NOTIFY_PERMANENT,     /* other 4xx, refused by policy: dead-letter now; SMTP 5xx */
 	NOTIFY_GONE,	      /* 410: disable the channel until reload */
 };
 
 /* Channel settings; strings are borrowed and copied by notify_channel_new(). */
 struct notify_channel_config {
 	const char *id;		/* channel name, for messages */
-	const char *type;	/* "webhook" | "stdout" */
+	const char *type;	/* "webhook" | "mail" | "stdout" */
 	const char *url;	/* webhook: http(s) URL the operator wrote */
 	const char *secret;	/* webhook: "whsec_<base64>"; NULL sends unsigned */
 	const char *user_agent; /* webhook: NULL keeps the http engine's */
-	double timeout_s;	/* webhook: whole attempt, 0 = 30 s; (0, 3600] */
+	double timeout_s;	/* webhook, mail: whole attempt, 0 = 30 s / 60 s; (0, 3600] */
+	/* mail (docs/mail.md); lists are NULL-terminated */
+	const char *smtp_url;	   /* smtp://host[:port][/ehlo-name] or smtps://host[:port] */
+	const char *tls;	   /* smtp://: "required" (NULL) | "opportunistic" | "none" */
+	const char *from;	   /* From: "addr" or "Display Name <addr>" */
+	const char *envelope_from; /* MAIL FROM address; NULL: from's address */
+	const char *const *to;	   /* at least one mailbox ("addr" or "Name <addr>") */
+	const char *const *cc;	   /* or NULL */
+	const char *user;	   /* SMTP AUTH user; NULL: no AUTH */
+	const char *password;	   /* the password itself (daemon reads password_file) */
+	const char *ca_file;	   /* CA bundle for TLS verification; NULL: the system's */
+	const char *subject; /* subject template; NULL: "[speechwatch] {title} — {themes}" */
+	const char *body;    /* body template text (body_file's contents); NULL: default */
+	int html;	     /* 1: add a text/html alternative (evidence in bold) */
+	double digest_s;     /* daemon's digest period; 0 = one mail per event; >= 0 */
 };
 
 /* The result of one attempt. Strings live only during the callback. */
 struct notify_outcome {
 	enum notify_verdict verdict;
-	long status;	      /* HTTP status, 0 if none */
+	long status;	      /* HTTP status or SMTP reply code, 0 if none */
 	double retry_after_s; /* receiver's Retry-After in seconds, 0 if none */
-	const char *detail;   /* "HTTP 503: <first 200 bytes, escaped>", never NULL */
+	const char *detail;   /* "HTTP 503: <first 200 bytes, escaped>", "SMTP 550: <reply>" */
 	int cancelled;	      /* 1: stopped by notify_channel_close(); verdict is RETRY */
 };
 
@@ -73,8 +88,10 @@ void notify_channel_free(struct notify_channel *ch);
 
 /*
  * Sends one event. event_id (printable ASCII, no spaces, at most 255 bytes)
- * is the stable id reused on every retry (webhook-id); body_json/len are sent
- * as they are (stdout: insignificant line breaks removed). Both are copied.
+ * is the stable id reused on every retry (webhook-id, mail Message-ID);
+ * body_json/len are sent as they are (stdout: insignificant line breaks
+ * removed; mail: rendered, and a JSON array of events makes one digest
+ * mail). Both are copied.
  * Returns 0 and done(outcome, arg) runs exactly once, later, from the loop
  * (never inside this call); or -1 with err filled if nothing was started
  * (bad argument, closed channel), and done is not called. Each call is a

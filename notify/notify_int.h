@@ -57,6 +57,7 @@ struct notify_channel {
 };
 
 extern const struct notify_backend notify_webhook_backend;
+extern const struct notify_backend notify_mail_backend;
 extern const struct notify_backend notify_stdout_backend;
 
 /* Takes p off its channel, runs its done callback with o, frees p. */

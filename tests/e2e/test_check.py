@@ -40,6 +40,7 @@ BROKEN = [
     ("include missing", "include = nothere.conf\n", 1, "include 'nothere.conf': no such file"),
     ("theme phrase without words", '[theme "t"]\nphrase = 2 ...\n', 1, 'theme "t": phrase 1'),
     ("bad requires rule", '[theme "t"]\nphrase = 2 cyber\nrequires = treaty within lots of words\n', 1, 'theme "t"'),
+    ("mail template placeholder", '[notify "desk"]\ntype = mail\nsmtp_url = smtp://127.0.0.1:2525\nfrom = a@example.org\nto = b@example.org\nsubject = {nope}\n', 1, "unknown placeholder {nope}"),
     ("line too long", GOOD_SOURCE + "title = " + "x" * 300 + "\n", 4, "line longer than"),
 ]
 

@@ -31,6 +31,8 @@ class InstallTest(swtest.TestCase):
         self.assertNotIn("@BINDIR@", text)
         example = os.path.join(dest, "etc/speechwatch/speechwatch.conf.example")
         self.assertTrue(os.path.isfile(example))
+        self.assertTrue(os.path.isfile(os.path.join(dest, "usr/local/share/man/man8/speechwatch.8")))
+        self.assertTrue(os.path.isfile(os.path.join(dest, "usr/local/share/man/man5/speechwatch.conf.5")))
         themes = os.path.join(dest, "usr/local/share/speechwatch/themes")
         self.assertTrue(os.path.isdir(themes))
         for name in os.listdir(os.path.join(swtest.ROOT, "config", "themes")):

@@ -1,0 +1,754 @@
+/*
+ * notify/mail and fetch/smtp against a real SMTP server on 127.0.0.1
+ * (tests/servers/smtp_server.py on Debian's python3-aiosmtpd, started per
+ * test on a free port and killed by pid) through a real libev loop. What
+ * the server received is parsed by Python's email package. TLS tests make
+ * their own CA and server certificate with openssl in the test's temp dir.
+ */
+#include <check.h>
+#include <ev.h>
+#include <jansson.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/xmalloc.h"
+#include "fetch/http.h"
+#include "fetch/smtp.h"
+#include "notify/notify.h"
+
+#define TITLE_ZH "中国代表在第六届世界互联网大会上的讲话：尊重网络主权，携手构建网络空间命运共同体"
+#define EVIDENCE "China is a long-time supporter of respecting cyber sovereignty."
+#define EVENT_URL "https://www.fmprc.gov.cn/eng/wjdt_665385/zyjh_665391/t1711547.shtml"
+
+static const char event_json[] =
+    "{\"type\":\"statement.new\",\"id\":\"evt_01JXAMPLE\",\"detected_at\":\"2019-10-24T06:31:"
+    "41Z\",\"source\":{\"id\":\"mfa-zh\",\"url\":\"https://www.fmprc.gov.cn/\"},"
+    "\"item\":{\"url\":\"" EVENT_URL "\",\"title\":\"" TITLE_ZH "\","
+    "\"published\":\"2019-10-24T14:06:00+08:00\",\"language\":\"zh\",\"words\":812,"
+    "\"excerpt\":\"尊敬的各位来宾……\"},"
+    "\"themes\":[{\"id\":\"cyber-sovereignty\",\"label\":\"Cyber sovereignty\",\"score\":0.82,"
+    "\"evidence\":[\"" EVIDENCE "\"]},{\"id\":\"un\",\"label\":\"UN-centred governance\","
+    "\"score\":0.5,\"evidence\":[]}]}";
+
+static const char event2_json[] =
+    "{\"type\":\"statement.changed\",\"id\":\"evt_02\",\"detected_at\":\"2019-10-25T00:00:00Z\","
+    "\"source\":{\"id\":\"mfa-ru\",\"url\":\"https://mid.ru/\"},\"item\":{\"url\":"
+    "\"https://mid.ru/ru/1\",\"title\":\"Выступление Министра иностранных дел России\"},"
+    "\"themes\":[],\"diff\":\"--- a\\n+++ b\\n-old line\\n+new line\\n\"}";
+
+static pid_t srv_pid = -1;
+static int srv_port;
+static char dir[64];
+static char log_path[128];
+static struct ev_loop *loop;
+static struct http *eng;
+static struct notify_channel *chan;
+
+struct outcome {
+	int calls;
+	enum notify_verdict verdict;
+	long status;
+	char *detail;
+};
+
+/* ---- the server ---------------------------------------------------------- */
+
+static char *script_path(void)
+{
+	const char *root = getenv("SW_ROOT");
+	char exe[4096];
+	ssize_t n;
+
+	if (root)
+		return xasprintf("%s/tests/servers/smtp_server.py", root);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	for (char *slash = strrchr(exe, '/'); slash; slash = strrchr(exe, '/')) {
+		char *path;
+
+		*slash = '\0';
+		path = xasprintf("%s/tests/servers/smtp_server.py", exe);
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
+	}
+	return xstrdup("tests/servers/smtp_server.py");
+}
+
+static int read_port(const char *portfile)
+{
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(portfile, "r");
+		int port = 0;
+
+		if (f) {
+			if (fscanf(f, "%d", &port) != 1)
+				port = 0;
+			fclose(f);
+			if (port > 0)
+				return port;
+		}
+		usleep(50000);
+	}
+	return -1;
+}
+
+/* Starts the server with extra arguments (NULL-terminated). */
+static void srv_start(const char *const *extra)
+{
+	char *script = script_path();
+	char *portfile = xasprintf("%s/port", dir);
+	const char *argv[24] = {"python3", script, "--log", log_path, "--port-file", portfile};
+	size_t n = 6;
+
+	for (size_t i = 0; extra && extra[i] && n < 22; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	unlink(portfile); /* a server started earlier in this test left its port here */
+	srv_pid = fork();
+	ck_assert_int_ge(srv_pid, 0);
+	if (srv_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			_exit(127);
+		execv("/usr/bin/python3", (char *const *)(void *)argv);
+		_exit(127);
+	}
+	srv_port = read_port(portfile);
+	free(script);
+	free(portfile);
+	ck_assert_msg(srv_port > 0, "smtp_server.py did not start");
+}
+
+static void srv_stop(void)
+{
+	int st;
+
+	if (srv_pid <= 0)
+		return;
+	kill(srv_pid, SIGTERM);
+	for (int i = 0; i < 50 && waitpid(srv_pid, &st, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (waitpid(srv_pid, &st, WNOHANG) == 0) {
+		kill(srv_pid, SIGKILL);
+		waitpid(srv_pid, &st, 0);
+	}
+	srv_pid = -1;
+}
+
+static const char *smtp_url(const char *scheme)
+{
+	static char url[128];
+
+	snprintf(url, sizeof(url), "%s://127.0.0.1:%d", scheme, srv_port);
+	return url;
+}
+
+/* The messages the server accepted, as a JSON array of its log lines. */
+static json_t *srv_log(void)
+{
+	json_t *all = json_array();
+	FILE *f = fopen(log_path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	while (f && getline(&line, &cap, f) > 0) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		ck_assert_ptr_nonnull(j);
+		json_array_append_new(all, j);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return all;
+}
+
+/* Python's email package on one received message (data_b64 of a log line). */
+static json_t *py_view(json_t *entry)
+{
+	static const char py[] =
+	    "import sys, json, base64, email, email.policy\n"
+	    "raw = base64.b64decode(open(sys.argv[1]).read())\n"
+	    "m = email.message_from_bytes(raw, policy=email.policy.default)\n"
+	    "t = lambda p: p.get_content().replace('\\r\\n', '\\n') if p else None\n"
+	    "print(json.dumps({'subject': str(m['subject']), 'message_id': str(m['message-id']),\n"
+	    "  'to': str(m['to']), 'cc': str(m['cc']), 'from': str(m['from']),\n"
+	    "  'date': str(m['date']), 'plain': t(m.get_body(('plain',))),\n"
+	    "  'html': t(m.get_body(('html',))), 'auto': str(m['auto-submitted']),\n"
+	    "  'defects': [str(x) for p in m.walk() for x in p.defects]}))\n";
+	char *path = xasprintf("%s/msg.b64", dir);
+	char *cmd = xasprintf("/usr/bin/python3 -c \"$SW_PY\" %s", path);
+	FILE *f = fopen(path, "w");
+	json_t *j;
+	json_error_t e;
+
+	ck_assert_ptr_nonnull(f);
+	fputs(json_string_value(json_object_get(entry, "data_b64")), f);
+	fclose(f);
+	setenv("SW_PY", py, 1);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	j = json_loadf(f, 0, &e);
+	pclose(f);
+	free(cmd);
+	free(path);
+	ck_assert_msg(j != NULL, "python could not parse the message: %s", e.text);
+	return j;
+}
+
+static const char *jstr(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* CA and a server certificate for 127.0.0.1 signed by it, in dir. */
+static void make_certs(void)
+{
+	char *cmd =
+	    xasprintf("cd %s && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext && "
+		      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		      "-keyout ca.key -out ca.pem -days 2 -subj /CN=speechwatch-test-ca && "
+		      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		      "-keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
+		      "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+		      "-out srv.pem -days 2 -extfile ext >/dev/null 2>&1",
+		      dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* ---- loop, engine, channel ------------------------------------------------ */
+
+static void setup(void)
+{
+	char err[256] = "";
+	struct http_config c = {.connect_timeout_s = 3, .timeout_s = 20, .low_speed_time_s = 5};
+
+	snprintf(dir, sizeof(dir), "/tmp/sw-test-mail-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(log_path, sizeof(log_path), "%s/log.jsonl", dir);
+	loop = ev_loop_new(EVFLAG_AUTO);
+	eng = http_new(loop, &c, err, sizeof(err));
+	ck_assert_msg(eng != NULL, "%s", err);
+}
+
+static void teardown(void)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+
+	notify_channel_free(chan);
+	chan = NULL;
+	http_free(eng);
+	eng = NULL;
+	ev_loop_destroy(loop);
+	srv_stop();
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	free(cmd);
+}
+
+static const char *const to_list[] = {"Desk <desk@example.org>", "analyst@example.org", NULL};
+static const char *const cc_list[] = {"Дежурный <duty@example.org>", NULL};
+
+static struct notify_channel_config mail_cfg(const char *url, const char *tls)
+{
+	struct notify_channel_config c = {
+	    .id = "desk",
+	    .type = "mail",
+	    .smtp_url = url,
+	    .tls = tls,
+	    .from = "Speechwatch <speechwatch@example.org>",
+	    .envelope_from = "bounces@example.org",
+	    .to = to_list,
+	    .cc = cc_list,
+	    .timeout_s = 10,
+	};
+	return c;
+}
+
+static void open_channel(const struct notify_channel_config *c)
+{
+	char err[512] = "";
+
+	chan = notify_channel_new(loop, eng, c, err, sizeof(err));
+	ck_assert_msg(chan != NULL, "notify_channel_new: %s", err);
+}
+
+static void on_done(const struct notify_outcome *o, void *arg)
+{
+	struct outcome *out = arg;
+
+	out->calls++;
+	out->verdict = o->verdict;
+	out->status = o->status;
+	free(out->detail);
+	out->detail = xstrdup(o->detail);
+}
+
+static void guard_fire(struct ev_loop *l, struct ev_timer *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	*(int *)w->data = 1;
+}
+
+/* Sends body as event id and runs the loop until the outcome is in. */
+static void send_wait(const char *id, const char *body, struct outcome *out)
+{
+	char err[256] = "";
+	struct ev_timer guard;
+	int expired = 0;
+
+	free(out->detail);
+	memset(out, 0, sizeof(*out));
+	ck_assert_msg(notify_send(chan, id, body, strlen(body), on_done, out, err, sizeof(err)) ==
+			  0,
+		      "notify_send: %s", err);
+	ck_assert_int_eq(out->calls, 0);
+	ev_timer_init(&guard, guard_fire, 25., 0.);
+	guard.data = &expired;
+	ev_timer_start(loop, &guard);
+	while (out->calls == 0 && !expired)
+		ev_run(loop, EVRUN_ONCE);
+	ev_timer_stop(loop, &guard);
+	ck_assert_msg(out->calls == 1, "no outcome within 25 s");
+	printf("%s: %s %ld %s\n", id, notify_verdict_name(out->verdict), out->status, out->detail);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+START_TEST(delivers_with_stable_message_id)
+{
+	const char *const args[] = {NULL};
+	struct notify_channel_config c;
+	struct outcome o = {0};
+	json_t *log, *v1, *v2;
+	char *rcpts;
+
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "none");
+	open_channel(&c);
+	send_wait("evt_01JXAMPLE", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	ck_assert_int_eq(o.status, 250);
+	ck_assert_ptr_nonnull(strstr(o.detail, "SMTP 250: 250 2.0.0 Message accepted"));
+	send_wait("evt_01JXAMPLE", event_json, &o); /* a forced re-send */
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	free(o.detail);
+
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 2);
+	ck_assert_str_eq(jstr(json_array_get(log, 0), "mail_from"), "bounces@example.org");
+	rcpts = json_dumps(json_object_get(json_array_get(log, 0), "rcpt_tos"), 0);
+	ck_assert_str_eq(rcpts,
+			 "[\"desk@example.org\", \"analyst@example.org\", \"duty@example.org\"]");
+	free(rcpts);
+	v1 = py_view(json_array_get(log, 0));
+	v2 = py_view(json_array_get(log, 1));
+	ck_assert_str_eq(jstr(v1, "subject"),
+			 "[speechwatch] " TITLE_ZH " — Cyber sovereignty, UN-centred governance");
+	ck_assert_str_eq(jstr(v1, "message_id"), "<evt_01JXAMPLE@example.org>");
+	ck_assert_str_eq(jstr(v2, "message_id"), jstr(v1, "message_id"));
+	ck_assert_str_eq(jstr(v1, "date"), "Thu, 24 Oct 2019 06:31:41 +0000");
+	ck_assert_str_eq(jstr(v1, "from"), "Speechwatch <speechwatch@example.org>");
+	ck_assert_str_eq(jstr(v1, "to"), "Desk <desk@example.org>, analyst@example.org");
+	ck_assert_str_eq(jstr(v1, "cc"), "Дежурный <duty@example.org>");
+	ck_assert_str_eq(jstr(v1, "auto"), "auto-generated");
+	ck_assert_ptr_nonnull(strstr(jstr(v1, "plain"), "Link:      " EVENT_URL "\n"));
+	ck_assert_ptr_nonnull(strstr(jstr(v1, "plain"), "  * " EVIDENCE "\n"));
+	ck_assert_ptr_nonnull(strstr(jstr(v1, "plain"), "Cyber sovereignty (score 0.82)\n"));
+	ck_assert_ptr_nonnull(strstr(jstr(v1, "plain"), "Published: 2019-10-24T14:06:00+08:00"));
+	ck_assert_int_eq(json_array_size(json_object_get(v1, "defects")), 0);
+	json_decref(v1);
+	json_decref(v2);
+	json_decref(log);
+}
+END_TEST
+
+START_TEST(html_part_and_templates)
+{
+	const char *const args[] = {NULL};
+	struct notify_channel_config c;
+	struct outcome o = {0};
+	json_t *log, *v;
+
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "none");
+	c.html = 1;
+	c.subject = "{type}: {title} [{source}]";
+	c.body = "{{{title}}}\n{url}\n{evidence}{diff}id={id}\n";
+	open_channel(&c);
+	send_wait("evt_01JXAMPLE", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	send_wait("evt_02", event2_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	free(o.detail);
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 2);
+	v = py_view(json_array_get(log, 0));
+	ck_assert_str_eq(jstr(v, "subject"), "statement.new: " TITLE_ZH " [mfa-zh]");
+	ck_assert_ptr_nonnull(strstr(jstr(v, "plain"), "{" TITLE_ZH "}\n" EVENT_URL "\n"));
+	ck_assert_ptr_nonnull(strstr(jstr(v, "html"), "<b>" EVIDENCE "</b>"));
+	ck_assert_ptr_nonnull(strstr(jstr(v, "html"), "<a href=\"" EVENT_URL "\">"));
+	ck_assert_int_eq(json_array_size(json_object_get(v, "defects")), 0);
+	json_decref(v);
+	v = py_view(json_array_get(log, 1));
+	ck_assert_str_eq(jstr(v, "subject"),
+			 "statement.changed: Выступление Министра иностранных дел России [mfa-ru]");
+	ck_assert_ptr_nonnull(strstr(jstr(v, "plain"), "Changes:\n--- a\n+++ b\n-old line\n"));
+	ck_assert_ptr_nonnull(strstr(jstr(v, "plain"), "id=evt_02\n"));
+	json_decref(v);
+	json_decref(log);
+}
+END_TEST
+
+START_TEST(digest_is_one_mail)
+{
+	const char *const args[] = {NULL};
+	struct notify_channel_config c;
+	struct outcome o = {0};
+	char *body = xasprintf("[%s,%s]", event_json, event2_json);
+	json_t *log, *v;
+
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "none");
+	open_channel(&c);
+	send_wait("dig_evt_01JXAMPLE", body, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	free(o.detail);
+	free(body);
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 1);
+	v = py_view(json_array_get(log, 0));
+	ck_assert_str_eq(jstr(v, "subject"), "[speechwatch] 2 alerts: " TITLE_ZH
+					     "; Выступление Министра иностранных дел России");
+	ck_assert_str_eq(jstr(v, "message_id"), "<dig_evt_01JXAMPLE@example.org>");
+	ck_assert_ptr_nonnull(strstr(jstr(v, "plain"), EVIDENCE));
+	ck_assert_ptr_nonnull(strstr(jstr(v, "plain"), "+new line"));
+	json_decref(v);
+	json_decref(log);
+}
+END_TEST
+
+START_TEST(starttls_needs_the_ca)
+{
+	const char *args[] = {"--starttls", "--cert", NULL, "--key", NULL, NULL};
+	struct notify_channel_config c;
+	struct outcome o = {0};
+	char *cert = xasprintf("%s/srv.pem", dir), *key = xasprintf("%s/srv.key", dir);
+	char *ca = xasprintf("%s/ca.pem", dir);
+	json_t *log;
+
+	make_certs();
+	args[2] = cert;
+	args[4] = key;
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "required");
+	open_channel(&c);
+	send_wait("evt_tls1", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_RETRY);
+	ck_assert_msg(strstr(o.detail, "tls: ") == o.detail && strstr(o.detail, "certificate"),
+		      "%s", o.detail);
+	notify_channel_free(chan);
+	chan = NULL;
+
+	c.ca_file = ca;
+	open_channel(&c);
+	send_wait("evt_tls2", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	free(o.detail);
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 1);
+	ck_assert(json_is_true(json_object_get(json_array_get(log, 0), "tls")));
+	json_decref(log);
+	free(cert);
+	free(key);
+	free(ca);
+}
+END_TEST
+
+START_TEST(tls_required_but_not_offered)
+{
+	const char *const args[] = {NULL};
+	struct notify_channel_config c;
+	struct outcome o = {0};
+	json_t *log;
+
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), NULL); /* default: required */
+	open_channel(&c);
+	send_wait("evt_notls", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_RETRY);
+	ck_assert_msg(strstr(o.detail, "STARTTLS") != NULL, "%s", o.detail);
+	notify_channel_free(chan);
+	chan = NULL;
+	c.tls = "opportunistic";
+	open_channel(&c);
+	send_wait("evt_opp", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	free(o.detail);
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 1);
+	ck_assert(json_is_false(json_object_get(json_array_get(log, 0), "tls")));
+	json_decref(log);
+}
+END_TEST
+
+static void auth_run(const char *mech, const char *password, struct outcome *o)
+{
+	const char *const args[] = {"--auth", "sw:s3cret pass", "--auth-mech", mech, NULL};
+	struct notify_channel_config c;
+
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "none");
+	c.user = "sw";
+	c.password = password;
+	open_channel(&c);
+	send_wait("evt_auth", event_json, o);
+}
+
+START_TEST(auth_plain_and_login)
+{
+	const char *mechs[] = {"PLAIN", "LOGIN"};
+	struct outcome o = {0};
+	json_t *log;
+
+	for (int i = 0; i < 2; i++) {
+		auth_run(mechs[i], "s3cret pass", &o);
+		ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+		log = srv_log();
+		ck_assert_int_eq(json_array_size(log), 1);
+		ck_assert_str_eq(jstr(json_array_get(log, 0), "auth_user"), "sw");
+		ck_assert_str_eq(jstr(json_array_get(log, 0), "auth_mechanism"), mechs[i]);
+		json_decref(log);
+		notify_channel_free(chan);
+		chan = NULL;
+		srv_stop();
+		unlink(log_path);
+	}
+	free(o.detail);
+}
+END_TEST
+
+START_TEST(wrong_password_is_permanent)
+{
+	struct outcome o = {0};
+	json_t *log;
+
+	auth_run("PLAIN", "wrong", &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_PERMANENT);
+	ck_assert_int_eq(o.status, 535);
+	ck_assert_msg(strstr(o.detail, "SMTP 535: 535 5.7.8 Authentication credentials invalid"),
+		      "%s", o.detail);
+	free(o.detail);
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 0);
+	json_decref(log);
+}
+END_TEST
+
+static void reject_run(const char *code, const char *where, struct outcome *o)
+{
+	const char *const args[] = {"--reject", code, "--reject-at", where, NULL};
+	struct notify_channel_config c;
+
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "none");
+	open_channel(&c);
+	send_wait("evt_rej", event_json, o);
+}
+
+START_TEST(reply_450_retries)
+{
+	struct outcome o = {0};
+
+	reject_run("450", "rcpt", &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_RETRY);
+	ck_assert_int_eq(o.status, 450);
+	ck_assert_msg(strstr(o.detail, "SMTP 450: 450 4.2.1 Mailbox busy"), "%s", o.detail);
+	free(o.detail);
+}
+END_TEST
+
+START_TEST(reply_550_is_permanent)
+{
+	const char *where[] = {"rcpt", "mail", "data"};
+	struct outcome o = {0};
+
+	for (int i = 0; i < 3; i++) {
+		reject_run(i == 2 ? "554" : "550", where[i], &o);
+		ck_assert_int_eq(o.verdict, NOTIFY_PERMANENT);
+		ck_assert_int_eq(o.status, i == 2 ? 554 : 550);
+		ck_assert_msg(strstr(o.detail, i == 2 ? "554 5.7.1 Message refused by policy"
+						      : "Recipient address rejected: User unknown"),
+			      "%s", o.detail);
+		notify_channel_free(chan);
+		chan = NULL;
+		srv_stop();
+	}
+	free(o.detail);
+}
+END_TEST
+
+START_TEST(server_down_retries)
+{
+	const char *const args[] = {NULL};
+	struct notify_channel_config c;
+	struct outcome o = {0};
+	json_t *log;
+
+	srv_start(args);
+	srv_stop(); /* the port is now closed */
+	c = mail_cfg(smtp_url("smtp"), "none");
+	open_channel(&c);
+	send_wait("evt_down", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_RETRY);
+	ck_assert_msg(strstr(o.detail, "network: ") == o.detail, "%s", o.detail);
+	notify_channel_free(chan);
+	chan = NULL;
+	/* Back again (a new port): delivered. */
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "none");
+	open_channel(&c);
+	send_wait("evt_down", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	free(o.detail);
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 1);
+	json_decref(log);
+}
+END_TEST
+
+static void config_refused(struct notify_channel_config *c, const char *want)
+{
+	char err[512] = "";
+	struct notify_channel *ch = notify_channel_new(loop, eng, c, err, sizeof(err));
+
+	ck_assert_ptr_null(ch);
+	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err, want);
+}
+
+START_TEST(config_errors)
+{
+	const char *const none[] = {NULL};
+	const char *const bad_to[] = {"desk@example.org\r\nBcc: x@y", NULL};
+	struct notify_channel_config c = mail_cfg("smtp://127.0.0.1:25", "none");
+
+	c.subject = "{title} {nope}";
+	config_refused(&c, "channel desk: subject: unknown placeholder {nope}");
+	c.subject = NULL;
+	c.body = "Hello {title";
+	config_refused(&c, "body: unclosed");
+	c.body = NULL;
+	c.tls = "maybe";
+	config_refused(&c, "tls: must be");
+	c = mail_cfg("smtps://127.0.0.1:465", "none");
+	config_refused(&c, "contradicts smtps");
+	c = mail_cfg("http://127.0.0.1:25", "none");
+	config_refused(&c, "smtp_url");
+	c = mail_cfg("smtp://127.0.0.1:25", "none");
+	c.to = none;
+	config_refused(&c, "to: at least one");
+	c.to = bad_to;
+	config_refused(&c, "to: ");
+	c = mail_cfg("smtp://127.0.0.1:25", "none");
+	c.from = "nobody";
+	config_refused(&c, "from:");
+	c = mail_cfg("smtp://127.0.0.1:25", "none");
+	c.user = "u";
+	config_refused(&c, "user and password");
+	c = mail_cfg("smtp://127.0.0.1:25", "none");
+	c.ca_file = "/nonexistent/ca.pem";
+	config_refused(&c, "ca_file");
+	c = mail_cfg("smtp://127.0.0.1:25", "none");
+	c.digest_s = -1;
+	config_refused(&c, "digest");
+}
+END_TEST
+
+START_TEST(bad_event_and_cancel)
+{
+	char err[256] = "";
+	struct notify_channel_config c = mail_cfg("smtp://127.0.0.1:9", "none");
+	struct outcome o = {0};
+
+	open_channel(&c);
+	ck_assert_int_eq(notify_send(chan, "evt_x", "not json", 8, on_done, &o, err, sizeof(err)),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a JSON object"));
+	ck_assert_int_eq(notify_send(chan, "evt_x", event_json, strlen(event_json), on_done, &o,
+				     err, sizeof(err)),
+			 0);
+	notify_channel_close(chan);
+	ck_assert_int_eq(o.calls, 1);
+	ck_assert_int_eq(o.verdict, NOTIFY_RETRY);
+	ck_assert_uint_eq(notify_pending(chan), 0);
+	free(o.detail);
+}
+END_TEST
+
+START_TEST(smtp_requests_refuse_other_schemes)
+{
+	const char *const rcpt[] = {"a@example.org", NULL};
+	struct smtp_req req = {
+	    .url = "http://127.0.0.1:1/",
+	    .mail_from = "b@example.org",
+	    .rcpt = rcpt,
+	    .message = "x\r\n",
+	    .message_len = 3,
+	};
+	char err[128] = "";
+
+	ck_assert_int_eq(smtp_addr_valid("a@b"), 1);
+	ck_assert_int_eq(smtp_addr_valid("a b@c"), 0);
+	ck_assert_int_eq(smtp_addr_valid("a@b>\r\nRCPT TO:<c@d"), 0);
+	ck_assert_int_eq(smtp_addr_valid("@b"), 0);
+	req.mail_from = "bad";
+	ck_assert_ptr_null(smtp_start(eng, &req, NULL, NULL, err, sizeof(err)));
+	ck_assert_ptr_null(
+	    smtp_start(eng, &req, (http_done_fn *)(void (*)(void))abort, NULL, err, sizeof(err)));
+	ck_assert_str_eq(err, "invalid envelope sender");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mail");
+	TCase *tc = tcase_create("smtp");
+	SRunner *sr;
+	int failed;
+
+	setvbuf(stdout, NULL, _IONBF, 0); /* outcome lines survive a failing forked test */
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, delivers_with_stable_message_id);
+	tcase_add_test(tc, html_part_and_templates);
+	tcase_add_test(tc, digest_is_one_mail);
+	tcase_add_test(tc, starttls_needs_the_ca);
+	tcase_add_test(tc, tls_required_but_not_offered);
+	tcase_add_test(tc, auth_plain_and_login);
+	tcase_add_test(tc, wrong_password_is_permanent);
+	tcase_add_test(tc, reply_450_retries);
+	tcase_add_test(tc, reply_550_is_permanent);
+	tcase_add_test(tc, server_down_retries);
+	tcase_add_test(tc, config_errors);
+	tcase_add_test(tc, bad_event_and_cancel);
+	tcase_add_test(tc, smtp_requests_refuse_other_schemes);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
