@@ -96,6 +96,9 @@ install: $(BIN)
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
 	install -m 0644 config/speechwatch.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf || \
+		sed 's|/usr/local/share/speechwatch|$(PREFIX)/share/speechwatch|' \
+		config/speechwatch.conf.example > $(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf
 	$(if $(wildcard config/themes/*.conf),install -m 0644 $(wildcard config/themes/*.conf) \
 		$(DESTDIR)$(PREFIX)/share/speechwatch/themes/)
 

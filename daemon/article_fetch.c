@@ -115,6 +115,12 @@ static void job_free(struct article_job *job)
 
 static void job_end(struct article_job *job, enum article_verdict v)
 {
+	/* An article that fails during the baseline is still part of it: never alert it later. */
+	if (v == ARTICLE_FAILED && job->kind == ARTICLE_KIND_BASELINE) {
+		struct list_item li = {job->url, job->title, job->date, job->guid, NULL};
+
+		article_record_silently(job->rt, &li, "baseline article could not be read");
+	}
 	job->done(job, v, job->arg);
 	job_free(job);
 }
@@ -316,6 +322,12 @@ static enum article_verdict settle_recheck(struct article_job *job, struct store
 
 	if (job->known.text_sha256 && strcmp(job->known.text_sha256, it->text_sha256) == 0) {
 		it->first_seen = job->known.first_seen;
+		return store_item_put(rt->d->store, it) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
+	}
+	/* The same statement listed by two sources: its edit is alerted once. */
+	if (store_item_seen_elsewhere(rt->d->store, rt->id, it->url, NULL, it->text_sha256) == 1) {
+		log_info("source=%s url=%s change already alerted through another source", rt->id,
+			 log_esc(it->url, 200));
 		return store_item_put(rt->d->store, it) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
 	}
 	diff = diff_unified(job->known.text ? job->known.text : "", it->text, "before", "after", 2);

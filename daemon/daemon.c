@@ -219,6 +219,11 @@ static int polls_running(const struct daemon *d)
 	return 0;
 }
 
+int daemon_polls_done(const struct daemon *d)
+{
+	return all_polled(d) && !polls_running(d);
+}
+
 void daemon_work_finished(struct daemon *d)
 {
 	if (d->stopping && http_pending(d->http) == 0) {

@@ -87,6 +87,8 @@ void detect_cancel(struct poll_run *run);
 
 /* daemon.c: (re)compiles cfg's themes into d->themes; -1 after logging. */
 int daemon_compile_themes(struct daemon *d, const struct config *cfg);
+/* daemon.c: every source was polled and no poll is still running (once mode). */
+int daemon_polls_done(const struct daemon *d);
 /* daemon.c: a poll, article or delivery finished; lets once mode and stop complete. */
 void daemon_work_finished(struct daemon *d);
 /* daemon.c: a poll of rt finished; forgets rt if a reload removed it. */

@@ -140,12 +140,18 @@ static void start_job(struct poll_run *run, const struct list_item *li, struct s
 	struct article_job *job;
 
 	if (run->started >= MAX_ARTICLES_PER_POLL) {
+		/* Past the cap: a baseline item is recorded without text, others wait a poll. */
+		if (kind == ARTICLE_KIND_BASELINE)
+			article_record_silently(run->rt, li, "over the per-poll article cap");
 		run->o->skipped++;
 		return;
 	}
 	job = article_fetch_start(run->rt, li, known, kind, article_finished, run);
-	if (job == NULL)
+	if (job == NULL) {
+		if (kind == ARTICLE_KIND_BASELINE)
+			article_record_silently(run->rt, li, "article fetch could not start");
 		return;
+	}
 	run->started++;
 	run->pending++;
 	run->jobs = xreallocarray(run->jobs, run->njobs + 1, sizeof(*run->jobs));
@@ -186,7 +192,8 @@ static void consider_unknown(struct poll_run *run, const struct list_item *li)
 		start_job(run, li, NULL, run->baseline ? ARTICLE_KIND_BASELINE : ARTICLE_KIND_NEW);
 }
 
-static void consider(struct poll_run *run, const struct list_item *li)
+/* known_pass 0: only unknown items; 1: only known ones (re-checks come after news). */
+static void consider(struct poll_run *run, const struct list_item *li, int known_pass)
 {
 	struct store_item it;
 	int rc;
@@ -200,9 +207,9 @@ static void consider(struct poll_run *run, const struct list_item *li)
 		log_err("source=%s %s", run->rt->id, store_error(run->rt->d->store));
 		return;
 	}
-	if (rc == 1)
+	if (rc == 1 && known_pass)
 		consider_known(run, li, &it); /* takes it when it starts a job */
-	else
+	else if (rc == 0 && !known_pass)
 		consider_unknown(run, li);
 	if (rc == 1 && it.id != 0)
 		store_item_clear(&it);
@@ -240,8 +247,9 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	run->baseline = is_baseline(rt);
 	rt->run = run;
 	run->pending = 1; /* held while the items are walked, so no job finishes the run early */
-	for (size_t i = 0; i < run->items.n; i++)
-		consider(run, &run->items.v[i]);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < run->items.n; i++)
+			consider(run, &run->items.v[i], pass);
 	if (run->baseline)
 		log_info("source=%s first poll: %zu item(s) recorded as the baseline, no alerts",
 			 rt->id, run->items.n);
@@ -268,7 +276,7 @@ void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o)
 	rt->run = run;
 	run->pending = 1;
 	for (size_t i = 0; i < run->items.n; i++)
-		consider(run, &run->items.v[i]);
+		consider(run, &run->items.v[i], 1);
 	run->pending--;
 	run_maybe_finish(run);
 }

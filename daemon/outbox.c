@@ -292,7 +292,11 @@ static void flush_digests(struct outbox *ob, struct store_event *evs, size_t n, 
 		for (size_t i = 0; i < n; i++) {
 			if (evs[i].id == NULL || strcmp(evs[i].channel, ob->ids[c]) != 0)
 				continue;
-			if (now < ch->next_digest && ob->d->mode != DAEMON_ONCE) {
+			/* A fresh event opens a period; one held before is due now. */
+			if (ch->next_digest <= 0 && evs[i].next_attempt <= evs[i].created)
+				ch->next_digest = now + ch->digest;
+			if (ob->d->mode == DAEMON_ONCE ? !daemon_polls_done(ob->d)
+						       : now < ch->next_digest) {
 				/* wait for the digest: the store remembers when, across restarts */
 				evs[i].next_attempt = ch->next_digest;
 				save_state(ob, &evs[i]);

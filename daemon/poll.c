@@ -118,11 +118,28 @@ fail:
 	store_rollback(st);
 }
 
-static void log_outcome(struct source_rt *rt, const struct poll_outcome *o)
+/* "next poll in 4m" for warnings: what happens next. */
+static void fmt_next(double delay, char *out, size_t len)
 {
+	if (delay < 0)
+		snprintf(out, len, "no further poll in this run");
+	else if (delay < 120)
+		snprintf(out, len, "next poll in %.0fs", delay);
+	else if (delay < 7200)
+		snprintf(out, len, "next poll in %.0fm", delay / 60);
+	else
+		snprintf(out, len, "next poll in %.1fh", delay / 3600);
+}
+
+static void log_outcome(struct source_rt *rt, const struct poll_outcome *o, double delay)
+{
+	char next[64];
+
+	fmt_next(delay, next, sizeof(next));
 	if (o->suspect)
-		log_warnx("source=%s poll=suspect-list status=%ld items=%ld error=\"%s\"", rt->id,
-			  o->status, o->items, log_esc(o->error, 200));
+		log_warnx("source=%s poll=suspect-list status=%ld items=%ld error=\"%s\"; nothing "
+			  "marked new or gone, %s",
+			  rt->id, o->status, o->items, log_esc(o->error, 200), next);
 	else if (o->ok && o->status == 304)
 		log_info("source=%s poll=%s status=304 changed=%ld time=%.2fs", rt->id, o->result,
 			 o->changed, o->elapsed);
@@ -130,9 +147,9 @@ static void log_outcome(struct source_rt *rt, const struct poll_outcome *o)
 		log_info("source=%s poll=%s status=%ld items=%ld new=%ld changed=%ld time=%.2fs",
 			 rt->id, o->result, o->status, o->items, o->fresh, o->changed, o->elapsed);
 	else
-		log_warnx("source=%s poll=%s status=%ld failures=%ld url=%s error=\"%s\"", rt->id,
-			  o->result, o->status, rt->failures, log_esc(rt->cfg->url, 200),
-			  log_esc(o->error, 200));
+		log_warnx("source=%s poll=%s status=%ld failures=%ld url=%s error=\"%s\"; %s",
+			  rt->id, o->result, o->status, rt->failures, log_esc(rt->cfg->url, 200),
+			  log_esc(o->error, 200), next);
 }
 
 void poll_complete(struct source_rt *rt, struct poll_outcome *o)
@@ -145,9 +162,9 @@ void poll_complete(struct source_rt *rt, struct poll_outcome *o)
 		rt->failures = o->ok ? 0 : rt->failures + 1;
 		if (!o->ok)
 			d->polls_failed++;
-		log_outcome(rt, o);
 		if (!d->stopping && d->mode == DAEMON_RUN)
 			delay = schedule_next(rt);
+		log_outcome(rt, o, delay);
 		record(rt, o, delay);
 	}
 	free(o->etag);

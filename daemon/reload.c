@@ -156,7 +156,9 @@ void daemon_reload(struct daemon *d)
 	}
 	warn_restart_only(d->cfg, fresh);
 	swap_config(d, fresh);
-	log_info("reload: done, %zu source(s)", d->nsources);
+	log_info("reload: done from %s: %zu source(s), %zu theme(s), %zu channel(s)",
+		 d->config_path, d->nsources, d->cfg->nthemes,
+		 d->cfg->nnotifies ? d->cfg->nnotifies : 1);
 	sdnotify_status("watching %zu source(s)", d->nsources);
 	sdnotify_ready();
 }

@@ -525,7 +525,8 @@ static void render_digest_subject(json_t *events, struct mail_render *r)
 	json_t *ev;
 
 	buf_reset(&r->subject);
-	buf_printf(&r->subject, "[speechwatch] %zu alerts: ", json_array_size(events));
+	buf_printf(&r->subject, "[speechwatch] %zu alert%s: ", json_array_size(events),
+		   json_array_size(events) == 1 ? "" : "s");
 	json_array_foreach(events, i, ev)
 	{
 		struct mail_values v;

@@ -46,6 +46,10 @@ def start_smtp(tmp, *extra):
     raise RuntimeError("smtp server did not start: " + out)
 
 
+def start_smtp_on(tmp, port):
+    return start_smtp(tmp, "--port", str(port))
+
+
 def messages(log):
     return [email.message_from_bytes(base64.b64decode(m["data_b64"]), policy=email.policy.default)
             for m in swtest.read_jsonl(log)]
@@ -62,12 +66,12 @@ class MailTest(swtest.TestCase):
         self.procs.append(self.server)
         self.state = os.path.join(self.tmp, "state")
 
-    def config(self, smtp_port):
+    def config(self, smtp_port, extra=""):
         text = ("[daemon]\nstate_dir = %s\nrecheck_days = 30000\n" % self.state
                 + SOURCES.format(port=self.port)
                 + "include = %s/config/themes/diplomacy.conf\n" % swtest.ROOT
                 + '[notify "desk"]\ntype = mail\nsmtp_url = smtp://127.0.0.1:%d\n' % smtp_port
-                + "tls = none\nfrom = speechwatch@example.org\nto = desk@example.org\n")
+                + "tls = none\nfrom = speechwatch@example.org\nto = desk@example.org\n" + extra)
         return self.write("speechwatch.conf", text)
 
     def switch(self, version):
@@ -127,6 +131,41 @@ class MailTest(swtest.TestCase):
         self.assertEqual(len(msgs), before + 1)
         self.assertEqual(str(msgs[-1]["message-id"]), "<%s@example.org>" % eid)
         self.assertEqual(sum(1 for m in msgs if str(m["message-id"]) == "<%s@example.org>" % eid), 2)
+
+    def test_digest_sends_one_mail_with_every_event(self):
+        smtp, sport, log = start_smtp(self.tmp)
+        self.procs.append(smtp)
+        conf = self.config(sport, "digest = 1h\n")
+        self.sw("once", "-c", conf)
+        self.switch("v2")
+        r = self.sw("once", "-c", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msgs = messages(log)
+        self.assertEqual(len(msgs), 1, [str(m["subject"]) for m in msgs])
+        new_titles, _ = self.expected_titles()
+        body = msgs[0].get_body(preferencelist=("plain",)).get_content()
+        for t in new_titles:
+            self.assertIn(t, body)
+        self.assertRegex(str(msgs[0]["subject"]), r"^\[speechwatch\] \d+ alerts: ")
+        db = sqlite3.connect(os.path.join(self.state, "speechwatch.db"))
+        states = {s for (s,) in db.execute("SELECT state FROM events")}
+        self.assertEqual(states, {"delivered"})
+
+    def test_server_down_then_back(self):
+        port = swtest.free_port()
+        conf = self.config(port)
+        self.sw("once", "-c", conf)
+        self.switch("v2")
+        r = self.sw("once", "-c", conf)
+        self.assertIn("failed, retry in", r.stderr)
+        smtp, sport, log = start_smtp_on(self.tmp, port)
+        self.procs.append(smtp)
+        r = self.sw("once", "-c", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreater(len(messages(log)), 0)
+        st = json.loads(self.sw("status", "-c", conf, "--json").stdout)
+        self.assertEqual(st["channels"][0]["pending"], 0)
+        self.assertEqual(st["channels"][0]["dead"], 0)
 
     def test_5xx_dead_letters_with_reply_text_and_4xx_retries(self):
         smtp, sport, log = start_smtp(self.tmp, "--reject", "550")

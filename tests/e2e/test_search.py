@@ -3,6 +3,7 @@ first, with --since, --theme and --json; and the demo script end to end."""
 import json
 import os
 import subprocess
+import urllib.request
 
 import swtest
 
@@ -58,6 +59,21 @@ class SearchTest(swtest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.sw("search", "-c", self.conf).returncode, 2)
         self.assertEqual(self.sw("search", "-c", self.conf, "x", "--since", "yesterday").returncode, 2)
+
+
+class SearchHistoryTest(swtest.TestCase):
+    def test_phrase_from_an_article_seen_three_polls_ago(self):
+        server, port = swtest.start_static_server(os.path.join(swtest.FIXTURES, "site"))
+        self.procs.append(server)
+        conf = self.write("speechwatch.conf", CONF.format(
+            state=os.path.join(self.tmp, "state"), port=port, root=swtest.ROOT))
+        for version in (".", "v2", "v2"):  # three polls; the first saw the trade address
+            urllib.request.urlopen("http://127.0.0.1:%d/__root?dir=%s" % (port, version)).read()
+            self.assertEqual(self.sw("once", "-c", conf).returncode, 0)
+        r = self.sw("search", "-c", conf, "--json", "\"unilateral tariffs\"")
+        hits = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual([h["title"] for h in hits], ["Address to the regional trade forum"])
+        self.assertIn("[unilateral tariffs]", hits[0]["snippet"])
 
 
 class DemoTest(swtest.TestCase):

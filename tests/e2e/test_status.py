@@ -23,6 +23,17 @@ enabled = no
 """
 
 
+def validate_against_schema(test, doc):
+    """status --json must follow docs/status.schema.json (python3-jsonschema)."""
+    try:
+        import jsonschema
+    except ImportError:
+        test.skipTest("python3-jsonschema not installed")
+    with open(os.path.join(swtest.ROOT, "docs", "status.schema.json")) as f:
+        schema = json.load(f)
+    jsonschema.validate(doc, schema)
+
+
 class StatusTest(swtest.TestCase):
     def setUp(self):
         super().setUp()
@@ -31,7 +42,14 @@ class StatusTest(swtest.TestCase):
         self.state = os.path.join(self.tmp, "state")
         self.conf = self.write("speechwatch.conf", CONF.format(state=self.state, port=self.port))
 
+    def test_schema_rejects_a_wrong_document(self):
+        import jsonschema
+        with self.assertRaises(jsonschema.ValidationError):
+            validate_against_schema(self, {"sources": [], "channels": [], "totals": {"sources": "3"}})
+
     def test_before_any_run(self):
+        j = json.loads(self.sw("status", "-c", self.conf, "--json").stdout)
+        validate_against_schema(self, j)
         r = self.sw("status", "-c", self.conf)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("no state yet", r.stdout)
@@ -47,6 +65,7 @@ class StatusTest(swtest.TestCase):
         self.assertRegex(r.stdout, r"off\s+never\s+disabled")
         self.assertRegex(r.stdout, r"stdout\s+stdout\s+0\s+0\s+0")
         j = json.loads(self.sw("status", "-c", self.conf, "--json").stdout)
+        validate_against_schema(self, j)
         src = {s["id"]: s for s in j["sources"]}
         self.assertEqual(src["news"]["result"], "ok")
         self.assertEqual(src["news"]["http_status"], 200)
@@ -64,6 +83,7 @@ class StatusTest(swtest.TestCase):
             time.sleep(0.1)
         r = self.sw("status", "-c", self.conf, "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
+        validate_against_schema(self, json.loads(r.stdout))
         src = {s["id"]: s for s in json.loads(r.stdout)["sources"]}
         self.assertEqual(src["news"]["result"], "ok")
         self.assertIsNotNone(src["news"]["next_poll"])
