@@ -141,18 +141,11 @@ class Receiver:
         Receiver.count += 1
         self.log = os.path.join(tc.tmp, "receiver-%d.jsonl" % Receiver.count)
         port_file = os.path.join(tc.tmp, "receiver-%d.port" % Receiver.count)
-        args = ["/usr/bin/python3", os.path.join(swtest.ROOT, "tests", "servers", "webhook_receiver.py"),
-                "--secret", secret, "--port-file", port_file, "--log", self.log, "--mode", mode]
+        args = ["--secret", secret, "--port-file", port_file, "--log", self.log, "--mode", mode]
         if port:
             args += ["--port", str(port)]
-        self.proc = tc.spawn(args)
-        deadline = time.time() + 10
-        while not os.path.exists(port_file):
-            if time.time() > deadline or self.proc.p.poll() is not None:
-                raise RuntimeError("webhook receiver did not start: " + self.proc.output())
-            time.sleep(0.05)
-        with open(port_file) as f:
-            self.port = int(f.read().strip())
+        self.proc, self.port = swtest.start_server("webhook_receiver.py", args, port_file)
+        tc.procs.append(self.proc)
         self.url = "http://127.0.0.1:%d/hook" % self.port
 
     def entries(self):

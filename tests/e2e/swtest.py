@@ -69,24 +69,38 @@ class Proc:
             pass
 
 
-def start_static_server(directory):
-    """A real HTTP server on 127.0.0.1 serving directory; returns (Proc, port)."""
-    script = os.path.join(ROOT, "tests", "servers", "static_http.py")
-    port_file = tempfile.mktemp(prefix="sw-port-")
-    proc = Proc(["/usr/bin/python3", script, directory, "--port-file", port_file])
-    deadline = time.time() + 10
+def start_server(script, args, port_file=None):
+    """Starts tests/servers/SCRIPT on 127.0.0.1 and waits for its port: from
+    port_file when the server writes one, else from its first stdout line.
+    Returns (Proc, port); the caller closes the Proc (by pid)."""
+    path = os.path.join(ROOT, "tests", "servers", script)
+    proc = Proc(["/usr/bin/python3", path] + list(args))
+    deadline = time.time() + 15
     while time.time() < deadline:
-        if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
-            with open(port_file) as f:
-                port = int(f.read().strip())
-            os.unlink(port_file)
-            return proc, port
+        if port_file:
+            if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
+                with open(port_file) as f:
+                    return proc, int(f.read().strip())
+        else:
+            first = proc.output().split("\n", 1)
+            if len(first) == 2 and first[0].strip().isdigit():
+                return proc, int(first[0])
         if proc.p.poll() is not None:
             break
         time.sleep(0.05)
     out = proc.output()
     proc.close()
-    raise RuntimeError("static server did not start: " + out)
+    raise RuntimeError("%s did not start: %s" % (script, out))
+
+
+def start_static_server(directory):
+    """A real HTTP server on 127.0.0.1 serving directory; returns (Proc, port)."""
+    port_file = tempfile.mktemp(prefix="sw-port-")
+    try:
+        return start_server("static_http.py", [directory, "--port-file", port_file], port_file)
+    finally:
+        if os.path.exists(port_file):
+            os.unlink(port_file)
 
 
 class TestCase(unittest.TestCase):
@@ -136,24 +150,13 @@ def main():
 
 def start_webhook_receiver(tmp, secret, port=None):
     """The Standard Webhooks receiver of tests/servers; returns (Proc, port, log path)."""
-    script = os.path.join(ROOT, "tests", "servers", "webhook_receiver.py")
     port_file = os.path.join(tmp, "receiver.port.%d" % time.time_ns())
     log = os.path.join(tmp, "receiver.%d.jsonl" % time.time_ns())
-    args = ["/usr/bin/python3", script, "--secret", secret, "--port-file", port_file, "--log", log]
+    args = ["--secret", secret, "--port-file", port_file, "--log", log]
     if port:
         args += ["--port", str(port)]
-    proc = Proc(args)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
-            with open(port_file) as f:
-                return proc, int(f.read().strip()), log
-        if proc.p.poll() is not None:
-            break
-        time.sleep(0.05)
-    out = proc.output()
-    proc.close()
-    raise RuntimeError("webhook receiver did not start: " + out)
+    proc, port = start_server("webhook_receiver.py", args, port_file)
+    return proc, port, log
 
 
 def read_jsonl(path):

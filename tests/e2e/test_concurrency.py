@@ -23,18 +23,10 @@ TEXTS = ["The minister opened the conference on maritime law and fisheries in th
 
 
 def start_hostile_server(tc, directory=None):
-    """tests/servers/hostile_http.py; returns its port (first stdout line)."""
-    script = os.path.join(swtest.ROOT, "tests", "servers", "hostile_http.py")
-    proc = tc.spawn(["/usr/bin/python3", script] + ([directory] if directory else []))
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        first = proc.output().split("\n", 1)
-        if len(first) == 2 and first[0].strip().isdigit():
-            return int(first[0])
-        if proc.p.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError("hostile server did not start: " + proc.output())
+    """tests/servers/hostile_http.py serving directory; returns its port."""
+    proc, port = swtest.start_server("hostile_http.py", ([directory] if directory else []))
+    tc.procs.append(proc)
+    return port
 
 
 def get_json(port, path):

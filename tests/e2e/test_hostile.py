@@ -126,17 +126,9 @@ with open(sys.argv[1], "w") as f:
 
 def start_hostile_server(tc, directory):
     """tests/servers/hostile_http.py serving directory; returns its port."""
-    script = os.path.join(swtest.ROOT, "tests", "servers", "hostile_http.py")
-    proc = tc.spawn(["/usr/bin/python3", script, directory])
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        first = proc.output().split("\n", 1)
-        if len(first) == 2 and first[0].strip().isdigit():
-            return int(first[0])
-        if proc.p.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError("hostile server did not start: " + proc.output())
+    proc, port = swtest.start_server("hostile_http.py", [directory])
+    tc.procs.append(proc)
+    return port
 
 
 def poll_lines(text):

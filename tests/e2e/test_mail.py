@@ -29,21 +29,12 @@ date = span
 
 
 def start_smtp(tmp, *extra):
-    script = os.path.join(swtest.ROOT, "tests", "servers", "smtp_server.py")
+    """tests/servers/smtp_server.py (aiosmtpd); returns (Proc, port, log path)."""
     port_file = os.path.join(tmp, "smtp.port.%d" % time.time_ns())
     log = os.path.join(tmp, "smtp.%d.jsonl" % time.time_ns())
-    proc = swtest.Proc(["/usr/bin/python3", script, "--port-file", port_file, "--log", log] + list(extra))
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
-            with open(port_file) as f:
-                return proc, int(f.read().strip()), log
-        if proc.p.poll() is not None:
-            break
-        time.sleep(0.05)
-    out = proc.output()
-    proc.close()
-    raise RuntimeError("smtp server did not start: " + out)
+    proc, port = swtest.start_server("smtp_server.py",
+                                     ["--port-file", port_file, "--log", log] + list(extra), port_file)
+    return proc, port, log
 
 
 def start_smtp_on(tmp, port):
