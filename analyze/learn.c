@@ -7,10 +7,13 @@
  * Dirichlet prior (Monroe, Colaresi and Quinn 2008, "Fightin' Words"): the
  * prior pseudo-count of a feature is a tenth of its count over all
  * examples, which shrinks rare features and needs no stop-word list. The
- * top features become phrases weighted by their log-odds ratio. The
- * threshold of each theme maximises F1 over the held-out scores of a
- * k-fold cross-validation that runs the real engine (themes_score) on
- * theme files learned from the other folds. See docs/themes.md.
+ * top features become phrases weighted by their log-odds ratio, the
+ * bottom ones (the other labels' words) counter-evidence with a negative
+ * weight. The threshold of each theme maximises F1 over the held-out
+ * scores of a k-fold cross-validation that runs the real engine
+ * (themes_score) on theme files learned from the other folds; for
+ * single-label data, F1 of "the best theme if above its threshold". See
+ * docs/themes.md.
  */
 #include <jansson.h>
 #include <math.h>
@@ -24,9 +27,9 @@
 #include "analyze/themes.h"
 #include "common/xmalloc.h"
 
-#define PRIOR_SHARE 0.1
 #define WEIGHT_MIN 0.2
 #define WEIGHT_MAX 4.0
+#define FALLBACK_PHRASES 5
 
 struct example {
 	char *text;
@@ -55,7 +58,6 @@ struct learner {
 	size_t nlabels;
 	struct feat *feats;
 	size_t nfeats;
-	size_t *label_n; /* scratch: feature occurrences per label */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -79,6 +81,9 @@ void learn_opts_default(struct learn_opts *o)
 	o->max_phrases = 40;
 	o->min_z = 2.5;
 	o->min_count = 2;
+	o->max_negative = 40;
+	o->neg_z = 0.25;
+	o->prior = 0.1;
 }
 
 static int ignored(const struct learn_opts *o, const char *label)
@@ -361,17 +366,45 @@ static void score_feature(const struct learner *L, size_t f, int fold, const siz
 			yk[e->labels[i]]++;
 	}
 	for (size_t l = 0; l < L->nlabels; l++) {
-		double a = PRIOR_SHARE * (double)yw, a0 = PRIOR_SHARE * (double)total;
+		double a = L->o->prior * (double)yw, a0 = L->o->prior * (double)total;
 		double yi = (double)yk[l], yj = (double)(yw - yk[l]);
 		double ni = (double)nk[l], nj = (double)(total - nk[l]);
 		double d, var;
-		if (yk[l] < (size_t)L->o->min_count)
-			continue;
+		double z;
 		d = log((yi + a) / (ni + a0 - yi - a)) - log((yj + a) / (nj + a0 - yj - a));
 		var = 1.0 / (yi + a) + 1.0 / (yj + a);
-		if (d / sqrt(var) >= L->o->min_z)
-			cand_push(s, l, (struct cand){d / sqrt(var), d, f});
+		z = d / sqrt(var);
+		if ((yk[l] >= (size_t)L->o->min_count && z > 0) ||
+		    (L->o->max_negative > 0 && z <= -L->o->neg_z))
+			cand_push(s, l, (struct cand){z, d, f});
 	}
+}
+
+/*
+ * Keeps the max_phrases candidates with the highest z (at least min_z, or
+ * the FALLBACK_PHRASES best when none is: a label with few examples still
+ * gets a theme) and the max_negative with the lowest (counter-evidence:
+ * words of the other labels).
+ */
+static void keep_best(const struct learner *L, struct selection *s, size_t l)
+{
+	struct cand *c = s->c[l];
+	size_t n = s->n[l], npos = 0, nstrong = 0, nneg;
+
+	if (n)
+		qsort(c, n, sizeof(*c), cand_cmp);
+	while (npos < n && c[npos].z > 0)
+		npos++;
+	nneg = n - npos;
+	while (nstrong < npos && c[nstrong].z >= L->o->min_z)
+		nstrong++;
+	npos = nstrong ? nstrong : npos < FALLBACK_PHRASES ? npos : FALLBACK_PHRASES;
+	if (nneg > (size_t)L->o->max_negative)
+		nneg = (size_t)L->o->max_negative;
+	if (npos > (size_t)L->o->max_phrases)
+		npos = (size_t)L->o->max_phrases;
+	memmove(c + npos, c + n - nneg, nneg * sizeof(*c));
+	s->n[l] = npos + nneg;
 }
 
 static void select_features(const struct learner *L, int fold, struct selection *s)
@@ -385,12 +418,8 @@ static void select_features(const struct learner *L, int fold, struct selection 
 	s->cap = xcalloc(L->nlabels, sizeof(size_t));
 	for (size_t f = 0; f < L->nfeats; f++)
 		score_feature(L, f, fold, nk, total, yk, s);
-	for (size_t l = 0; l < L->nlabels; l++) {
-		if (s->n[l])
-			qsort(s->c[l], s->n[l], sizeof(struct cand), cand_cmp);
-		if (s->n[l] > (size_t)L->o->max_phrases)
-			s->n[l] = (size_t)L->o->max_phrases;
-	}
+	for (size_t l = 0; l < L->nlabels; l++)
+		keep_best(L, s, l);
 	free(nk);
 	free(yk);
 }
@@ -404,11 +433,18 @@ static void selection_free(const struct learner *L, struct selection *s)
 	free(s->cap);
 }
 
+/* The log-odds ratio as a phrase weight: |w| clipped to [WEIGHT_MIN, WEIGHT_MAX]. */
 static double weight_of(double delta)
 {
-	double w = delta < WEIGHT_MIN ? WEIGHT_MIN : delta > WEIGHT_MAX ? WEIGHT_MAX : delta;
+	double a = fabs(delta), w = a < WEIGHT_MIN ? WEIGHT_MIN : a > WEIGHT_MAX ? WEIGHT_MAX : a;
 
-	return round(w * 100.0) / 100.0;
+	return round((delta < 0 ? -w : w) * 100.0) / 100.0;
+}
+
+/* The weight written for candidate i of label l. */
+static double cand_weight(const struct selection *s, size_t l, size_t i)
+{
+	return weight_of(s->c[l][i].delta);
 }
 
 /* Compiles a selection into themes with threshold 0 (scores only). */
@@ -422,7 +458,7 @@ static struct themes *selection_compile(const struct learner *L, const struct se
 	for (size_t l = 0; l < L->nlabels; l++) {
 		ph[l] = xcalloc(s->n[l] + 1, sizeof(**ph));
 		for (size_t i = 0; i < s->n[l]; i++) {
-			ph[l][i].weight = weight_of(s->c[l][i].delta);
+			ph[l][i].weight = cand_weight(s, l, i);
 			ph[l][i].text = L->feats[s->c[l][i].feat].surface;
 		}
 		defs[l].id = L->labels[l];
@@ -441,7 +477,8 @@ static struct themes *selection_compile(const struct learner *L, const struct se
 
 struct pair {
 	double score;
-	int pos;
+	int pos; /* the example has this label */
+	int top; /* this label's theme scored highest on the example */
 };
 
 static int pair_cmp(const void *a, const void *b)
@@ -469,17 +506,21 @@ static void score_fold(const struct learner *L, int fold, struct pair **pairs)
 		for (size_t t = 0; t < r->nthemes; t++)
 			for (size_t l = 0; l < L->nlabels; l++)
 				if (strcmp(r->themes[t].id, L->labels[l]) == 0)
-					pairs[l][e] = (struct pair){r->themes[t].score,
-								    has_label(&L->ex[e], l)};
+					pairs[l][e] = (struct pair){
+					    r->themes[t].score, has_label(&L->ex[e], l),
+					    t == 0 && r->themes[t].score > 0};
 		theme_result_free(r);
 	}
 	themes_free(th);
 }
 
-/* The threshold with the best F1 over p (sorted in place); *f1 receives it. */
-static double best_threshold(struct pair *p, size_t n, double *f1)
+/*
+ * The threshold with the best F1 over p (sorted in place); *f1 receives it.
+ * missed: positives that cannot be predicted whatever the threshold.
+ */
+static double best_threshold(struct pair *p, size_t n, size_t missed, double *f1)
 {
-	size_t pos = 0, tp = 0, fp = 0;
+	size_t pos = missed, tp = 0, fp = 0;
 	double best = 0, thr = 1.0;
 
 	for (size_t i = 0; i < n; i++)
@@ -537,6 +578,15 @@ static int safe_value(const char *s)
 static void write_theme(const struct learner *L, const struct selection *s, size_t l, double thr,
 			double f1, struct buf *out)
 {
+	size_t usable = 0;
+
+	for (size_t i = 0; i < s->n[l]; i++)
+		usable += s->c[l][i].z > 0 && safe_value(L->feats[s->c[l][i].feat].surface);
+	if (usable == 0) {
+		buf_printf(out, "\n; label \"%s\": too few examples to learn a phrase\n",
+			   safe_value(L->labels[l]) ? L->labels[l] : "?");
+		return;
+	}
 	buf_append_str(out, "\n[theme \"");
 	slug(L->labels[l], l, out);
 	buf_append_str(out, "\"]\n");
@@ -547,7 +597,7 @@ static void write_theme(const struct learner *L, const struct selection *s, size
 	for (size_t i = 0; i < s->n[l]; i++) {
 		const char *text = L->feats[s->c[l][i].feat].surface;
 		if (safe_value(text))
-			buf_printf(out, "phrase = %.2f %s\n", weight_of(s->c[l][i].delta), text);
+			buf_printf(out, "phrase = %.2f %s\n", cand_weight(s, l, i), text);
 	}
 }
 
@@ -569,19 +619,55 @@ static void learner_free(struct learner *L)
 	free(L->feats);
 }
 
+/*
+ * For single-label data, where the decision is the best theme if it
+ * reaches its threshold: the threshold with the best F1 of that rule, over
+ * the examples on which the label's theme scored highest (p is reordered).
+ */
+static double top_threshold(struct pair *p, size_t n, double *f1)
+{
+	size_t k = 0, missed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].top) {
+			struct pair t = p[k];
+			p[k++] = p[i];
+			p[i] = t;
+		} else if (p[i].pos) {
+			missed++;
+		}
+	}
+	return best_threshold(p, k, missed, f1);
+}
+
+static int single_label(const struct learner *L)
+{
+	for (size_t e = 0; e < L->nex; e++)
+		if (L->ex[e].nlabels > 1)
+			return 0;
+	return 1;
+}
+
 static void write_file(const struct learner *L, struct pair **pairs, struct buf *out)
 {
 	struct selection s;
+	int single = single_label(L);
 
 	select_features(L, -1, &s);
 	buf_printf(out,
 		   "; Learned by speechwatch learn from %zu examples and %zu labels.\n"
 		   "; Phrases: unigrams and bigrams ranked by the z-score of their log-odds\n"
-		   "; ratio (informative Dirichlet prior); weight = the log-odds ratio.\n"
+		   "; ratio (informative Dirichlet prior); weight = the log-odds ratio;\n"
+		   "; negative weights: words of the other labels (counter-evidence).\n"
 		   "; Threshold: best F1 over %d-fold cross-validation. Edit freely.\n",
 		   L->nex, L->nlabels, L->o->folds);
+	if (single)
+		buf_append_str(
+		    out, "; Single-label data: thresholds are tuned for taking only the best\n"
+			 "; theme (the first of classify's labels) when above its threshold.\n");
 	for (size_t l = 0; l < L->nlabels; l++) {
-		double f1 = 0, thr = best_threshold(pairs[l], L->nex, &f1);
+		double f1 = 0, thr = single ? top_threshold(pairs[l], L->nex, &f1)
+					    : best_threshold(pairs[l], L->nex, 0, &f1);
 		write_theme(L, &s, l, thr, f1, out);
 	}
 	selection_free(L, &s);

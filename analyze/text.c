@@ -65,6 +65,8 @@ static int32_t next_cp(const char *s, size_t len, size_t *pos, size_t *n)
 
 static int is_cjk(int32_t cp)
 {
+	if (cp < 0x3040)
+		return 0;
 	return (cp >= 0x3040 && cp <= 0x30ff) || /* hiragana, katakana */
 	       (cp >= 0x31f0 && cp <= 0x31ff) || /* katakana extensions */
 	       (cp >= 0x3400 && cp <= 0x4dbf) || /* Han extension A */
@@ -72,6 +74,28 @@ static int is_cjk(int32_t cp)
 	       (cp >= 0xf900 && cp <= 0xfaff) || /* Han compatibility */
 	       (cp >= 0xff66 && cp <= 0xff9f) || /* half-width katakana */
 	       (cp >= 0x20000 && cp <= 0x3134f); /* Han extensions B-G */
+}
+
+/* Classes of bytes for the ASCII fast paths: 1 letter, 2 digit, 0 anything else. */
+#define L 1
+#define D 2
+static const unsigned char ascii_class[256] = {
+    ['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D, ['5'] = D, ['6'] = D, ['7'] = D,
+    ['8'] = D, ['9'] = D, ['A'] = L, ['B'] = L, ['C'] = L, ['D'] = L, ['E'] = L, ['F'] = L,
+    ['G'] = L, ['H'] = L, ['I'] = L, ['J'] = L, ['K'] = L, ['L'] = L, ['M'] = L, ['N'] = L,
+    ['O'] = L, ['P'] = L, ['Q'] = L, ['R'] = L, ['S'] = L, ['T'] = L, ['U'] = L, ['V'] = L,
+    ['W'] = L, ['X'] = L, ['Y'] = L, ['Z'] = L, ['a'] = L, ['b'] = L, ['c'] = L, ['d'] = L,
+    ['e'] = L, ['f'] = L, ['g'] = L, ['h'] = L, ['i'] = L, ['j'] = L, ['k'] = L, ['l'] = L,
+    ['m'] = L, ['n'] = L, ['o'] = L, ['p'] = L, ['q'] = L, ['r'] = L, ['s'] = L, ['t'] = L,
+    ['u'] = L, ['v'] = L, ['w'] = L, ['x'] = L, ['y'] = L, ['z'] = L,
+};
+#undef L
+#undef D
+
+/* ASCII letters and digits: the common case, tested without decoding. */
+static int ascii_word(unsigned char c)
+{
+	return ascii_class[c] != 0;
 }
 
 static int is_word(int32_t cp)
@@ -242,9 +266,12 @@ static int prev_is_abbreviation(const struct text_scan *sc, size_t dot)
 	n = sc->prev_end - sc->prev_start;
 	if (n == 1)
 		return 1; /* an initial: "J. Smith", "U.S." */
+	if (n > 6)
+		return 0; /* longer than any abbreviation below */
 	for (size_t i = 0; i < sizeof(abbreviations) / sizeof(abbreviations[0]); i++)
-		if (strlen(abbreviations[i]) == n &&
-		    strncasecmp(abbreviations[i], sc->s + sc->prev_start, n) == 0)
+		if (abbreviations[i][0] == (sc->s[sc->prev_start] | 0x20) &&
+		    strncasecmp(abbreviations[i], sc->s + sc->prev_start, n) == 0 &&
+		    abbreviations[i][n] == '\0')
 			return 1;
 	return 0;
 }
@@ -324,6 +351,41 @@ static int line_break_ends(struct text_scan *sc)
 	return !is_lower(next_nonspace(sc, sc->pos));
 }
 
+/*
+ * Fast path for the bytes most text is made of: consumes one plain space
+ * outside a word, or a run of ASCII letters and digits. A run followed by
+ * an ASCII non-word byte is a whole token: it is emitted at once (with one
+ * following space consumed, as the general path would). Returns 0 when the
+ * general path must look at the next character, 1 to continue, 2 when
+ * *span holds a token.
+ */
+static int scan_ascii_run(struct text_scan *sc, struct text_span *span)
+{
+	const unsigned char *s = (const unsigned char *)sc->s;
+	size_t p = sc->pos;
+
+	if (s[p] == ' ' && sc->tok_start == NONE) {
+		sc->pos++;
+		return 1;
+	}
+	if (!ascii_word(s[p]))
+		return 0;
+	if (sc->tok_start == NONE)
+		sc->tok_start = p;
+	if (sc->sent_start == NONE)
+		sc->sent_start = p;
+	while (p < sc->len && ascii_word(s[p]))
+		p++;
+	sc->pos = p;
+	sc->last_nonspace = p;
+	if (p == sc->len || s[p] >= 0x80)
+		return 1; /* end of text, or a format character may continue the word */
+	emit_token(sc, span, sc->tok_start, p);
+	if (s[p] == ' ')
+		sc->pos++;
+	return 2;
+}
+
 enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 {
 	size_t n;
@@ -336,6 +398,14 @@ enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 			if (sc->tokens_in_sentence)
 				return emit_boundary(sc, span);
 			return TEXT_END;
+		}
+		switch (scan_ascii_run(sc, span)) {
+		case 1:
+			continue;
+		case 2:
+			return TEXT_TOKEN;
+		default:
+			break;
 		}
 		cp = next_cp(sc->s, sc->len, &sc->pos, &n);
 		if (is_word(cp) && !is_cjk(cp)) {
@@ -421,6 +491,24 @@ static enum script script_of(int32_t cp)
 	return SC_NONE;
 }
 
+/*
+ * The number of ASCII letters in the 8 bytes at s, or SIZE_MAX when one of
+ * them is not ASCII. Bytewise in a 64-bit word: with bit 5 set, a letter is
+ * in 'a'..'z'; no byte below 0x80 carries into the next when adding.
+ */
+static size_t ascii8_letters(const char *s)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t w, x, letters;
+
+	memcpy(&w, s, 8);
+	if (w & high)
+		return SIZE_MAX;
+	x = w | (0x20 * ones);
+	letters = (x + (0x80 - 'a') * ones) & ~(x + (0x80 - 'z' - 1) * ones) & high;
+	return (size_t)(((letters >> 7) * ones) >> 56);
+}
+
 static enum script dominant_script(const char *s, size_t len, size_t *kana, size_t *han)
 {
 	size_t count[SC_COUNT] = {0}, pos = 0, n;
@@ -429,6 +517,15 @@ static enum script dominant_script(const char *s, size_t len, size_t *kana, size
 	if (len > DETECT_BYTES)
 		len = DETECT_BYTES;
 	while (pos < len) {
+		if (pos + 8 <= len) {
+			size_t latin = ascii8_letters(s + pos);
+			if (latin != SIZE_MAX) {
+				count[SC_LATIN] += latin;
+				count[SC_NONE] += 8 - latin;
+				pos += 8;
+				continue;
+			}
+		}
 		count[script_of(next_cp(s, len, &pos, &n))]++;
 		pos += n;
 	}

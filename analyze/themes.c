@@ -75,6 +75,9 @@ struct word_cache {
 struct themes {
 	struct ctheme *t;
 	size_t n;
+	uint32_t *by_id;    /* theme indices in id order (strcmp) */
+	uint32_t *id_rank;  /* position of each theme in by_id */
+	size_t max_phrases; /* of any theme: size of the scorer's per-phrase scratch */
 	struct ac *ac;
 	struct strmap syms; /* stem -> symbol (1..) */
 	uint32_t *pfirst;   /* entries of pattern p: entries[pfirst[p] .. pfirst[p+1]) */
@@ -398,6 +401,40 @@ static void entries_finish(struct compiler *c)
 	}
 }
 
+struct id_index {
+	const char *id;
+	uint32_t theme;
+};
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct id_index *)a)->id, ((const struct id_index *)b)->id);
+}
+
+/*
+ * Ranks the themes by id once, so that scoring can list the themes without
+ * evidence in id order without sorting them per text.
+ */
+static void order_by_id(struct themes *th)
+{
+	size_t n = th->n ? th->n : 1;
+	struct id_index *v = xcalloc(n, sizeof(*v));
+
+	th->by_id = xcalloc(n, sizeof(uint32_t));
+	th->id_rank = xcalloc(n, sizeof(uint32_t));
+	for (size_t i = 0; i < th->n; i++) {
+		v[i] = (struct id_index){th->t[i].id, (uint32_t)i};
+		if (th->t[i].nphrases > th->max_phrases)
+			th->max_phrases = th->t[i].nphrases;
+	}
+	qsort(v, th->n, sizeof(*v), id_cmp);
+	for (size_t i = 0; i < th->n; i++) {
+		th->by_id[i] = v[i].theme;
+		th->id_rank[v[i].theme] = (uint32_t)i;
+	}
+	free(v);
+}
+
 struct themes *themes_compile(const struct theme_def *defs, size_t n, char *err, size_t errlen)
 {
 	struct compiler c;
@@ -420,6 +457,7 @@ struct themes *themes_compile(const struct theme_def *defs, size_t n, char *err,
 	}
 	ac_build(th->ac);
 	entries_finish(&c);
+	order_by_id(th);
 	for (int l = 0; l < TEXT_LANG_COUNT; l++)
 		stem_free(c.stemmers[l]);
 	free(c.pend);
@@ -445,6 +483,8 @@ void themes_free(struct themes *th)
 		free(th->t[i].exc_within);
 	}
 	free(th->t);
+	free(th->by_id);
+	free(th->id_rank);
 	for (int l = 0; th->cache && l < TEXT_LANG_COUNT; l++)
 		if (th->cache[l].ready) {
 			stem_free(th->cache[l].st);
@@ -472,8 +512,9 @@ size_t themes_memory(const struct themes *th)
 {
 	size_t np = ac_npatterns(th->ac);
 
-	return sizeof(*th) + th->n * sizeof(*th->t) + ac_memory(th->ac) + strmap_memory(&th->syms) +
-	       (np + 1) * sizeof(uint32_t) + th->nentries * sizeof(struct entry);
+	return sizeof(*th) + th->n * (sizeof(*th->t) + 2 * sizeof(uint32_t)) + ac_memory(th->ac) +
+	       strmap_memory(&th->syms) + (np + 1) * sizeof(uint32_t) +
+	       th->nentries * sizeof(struct entry);
 }
 
 /* Scoring. */
@@ -499,6 +540,11 @@ struct scorer {
 	size_t nsents, scap;
 	char **rendered; /* evidence text per sentence, rendered once */
 	size_t tokens, cjk;
+	struct group *groups; /* hits per theme, see group_hits */
+	size_t ngroups;
+	uint32_t *seen;	     /* per phrase of the theme being scored: occurrences so far */
+	struct sent_sum *ss; /* scratch for score_theme */
+	size_t sscap;
 };
 
 static uint32_t token_symbol(struct scorer *sc, const char *s, size_t n)
@@ -611,6 +657,26 @@ static int hit_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/*
+ * Sorts one theme's hits by hit_cmp. They arrive almost in order (by end
+ * position), so insertion sort wins for the usual handful; qsort bounds
+ * the worst case.
+ */
+static void hits_sort(struct hit *h, size_t n)
+{
+	if (n > 32) {
+		qsort(h, n, sizeof(*h), hit_cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct hit x = h[i];
+		size_t j = i;
+		for (; j > 0 && hit_cmp(&h[j - 1], &x) > 0; j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
+}
+
 /* Rule hits of one rule: a sorted run [first, last). */
 struct run {
 	const struct hit *v;
@@ -650,15 +716,29 @@ static int run_near(struct run r, const struct hit *h, uint32_t within)
 	return 0;
 }
 
-static int rules_allow(const struct ctheme *ct, const struct hit *h, const struct hit *all,
-		       size_t n)
+/* The hits of each rule of a theme, found once per text: requires first, then excludes. */
+static struct run *rule_runs(const struct ctheme *ct, const struct hit *all, size_t n)
+{
+	struct run *runs;
+
+	if (ct->nreq + ct->nexc == 0)
+		return NULL;
+	runs = xcalloc(ct->nreq + ct->nexc, sizeof(*runs));
+	for (size_t r = 0; r < ct->nreq; r++)
+		runs[r] = rule_run(all, n, ENTRY_REQUIRE, (uint32_t)r);
+	for (size_t r = 0; r < ct->nexc; r++)
+		runs[ct->nreq + r] = rule_run(all, n, ENTRY_EXCLUDE, (uint32_t)r);
+	return runs;
+}
+
+static int rules_allow(const struct ctheme *ct, const struct hit *h, const struct run *runs)
 {
 	int ok = ct->nreq == 0;
 
 	for (size_t r = 0; r < ct->nreq && !ok; r++)
-		ok = run_near(rule_run(all, n, ENTRY_REQUIRE, (uint32_t)r), h, ct->req_within[r]);
+		ok = run_near(runs[r], h, ct->req_within[r]);
 	for (size_t r = 0; r < ct->nexc && ok; r++)
-		ok = !run_near(rule_run(all, n, ENTRY_EXCLUDE, (uint32_t)r), h, ct->exc_within[r]);
+		ok = !run_near(runs[ct->nreq + r], h, ct->exc_within[r]);
 	return ok;
 }
 
@@ -683,16 +763,16 @@ struct sent_sum {
 	double sum;
 };
 
-static int sent_sum_cmp(const void *a, const void *b)
+/* 1 if x ranks before y: larger sum first, then earlier sentence. */
+static int sent_sum_before(const struct sent_sum *x, const struct sent_sum *y)
 {
-	const struct sent_sum *x = a, *y = b;
-
 	if (x->sum != y->sum)
-		return x->sum > y->sum ? -1 : 1;
-	return x->sentence < y->sentence ? -1 : x->sentence > y->sentence;
+		return x->sum > y->sum;
+	return x->sentence < y->sentence;
 }
 
-#define EVIDENCE_SCAN_MAX 65536 /* bytes of one sentence read to render it */
+/* Rendered characters that decide whether a sentence is cut. */
+#define EVIDENCE_KEEP (THEMES_EVIDENCE_CHARS + 1)
 
 static int ascii_space(unsigned char c)
 {
@@ -700,91 +780,117 @@ static int ascii_space(unsigned char c)
 }
 
 /*
+ * The length of the run of visible ASCII at s (len >= 1, s[0] visible),
+ * at most max (>= 1) bytes; control characters end it too (the caller
+ * copies them one by one).
+ */
+static size_t ascii_run(const char *s, size_t len, size_t max)
+{
+	size_t j = 1, end = len < max ? len : max;
+
+	while (j < end && (unsigned char)s[j] > ' ' && (unsigned char)s[j] < 0x80)
+		j++;
+	return j;
+}
+
+/* Cuts the rendering at n characters to THEMES_EVIDENCE_CHARS - 1 and an ellipsis. */
+static void evidence_cut(char *out, char **o)
+{
+	char *k = out;
+
+	for (size_t n = 0; k < *o && n < THEMES_EVIDENCE_CHARS - 1; n++) {
+		k++;
+		while (k < *o && ((unsigned char)*k & 0xc0) == 0x80)
+			k++;
+	}
+	memcpy(k, "\xe2\x80\xa6", 3);
+	*o = k + 3;
+}
+
+/*
  * A sentence for the evidence list: whitespace runs collapsed to one space,
  * invalid UTF-8 replaced, at most THEMES_EVIDENCE_CHARS characters (the
- * last one an ellipsis when cut). Runs of ASCII are copied in bulk.
+ * last one an ellipsis when cut). Reads only as far as needed to decide
+ * the cut, so a huge "sentence" costs no more than a short one.
  */
 static char *evidence_render(const char *s, size_t len)
 {
-	size_t pos = 0, chars = 0, cut = 0;
-	int space = 0, more = len > EVIDENCE_SCAN_MAX;
-	struct buf b;
+	/* a character takes at most 4 bytes; an invalid byte becomes 3 */
+	size_t cap = (len < EVIDENCE_KEEP ? 3 * len : 4 * EVIDENCE_KEEP) + 4;
+	char *out = xmalloc(cap), *o = out;
+	size_t pos = 0, chars = 0;
+	int space = 0;
 
-	if (more)
-		len = EVIDENCE_SCAN_MAX;
-	buf_init(&b);
-	while (pos < len && !more) {
-		utf8proc_int32_t cp = (unsigned char)s[pos];
-		utf8proc_ssize_t r;
-		size_t j = pos;
-		if (cp < 0x80 && !ascii_space((unsigned char)cp)) {
-			while (j < len && (unsigned char)s[j] < 0x80 &&
-			       !ascii_space((unsigned char)s[j]))
-				j++;
-		} else if (cp >= 0x80) {
-			r = utf8proc_iterate((const utf8proc_uint8_t *)s + pos,
-					     (utf8proc_ssize_t)(len - pos), &cp);
-			j = pos + (r > 0 ? (size_t)r : 1);
-			if (r <= 0)
-				cp = 0xfffd;
-		} else {
-			j = pos + 1;
+	while (pos < len && chars < EVIDENCE_KEEP) {
+		unsigned char c = (unsigned char)s[pos];
+		utf8proc_int32_t cp = c;
+		size_t n = 1;
+		if (c >= 0x80) {
+			utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)s + pos,
+							      (utf8proc_ssize_t)(len - pos), &cp);
+			if (r > 0)
+				n = (size_t)r;
+			else
+				cp = -1;
 		}
-		if (ascii_space((unsigned char)s[pos]) ||
+		if (ascii_space(c) ||
 		    (cp >= 0x80 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
-			space = b.len > 0;
-			pos = j;
+			space = o > out;
+			pos += n;
 			continue;
 		}
 		if (space) {
-			buf_append_char(&b, ' ');
+			*o++ = ' ';
 			chars++;
 			space = 0;
 		}
-		if (cp == 0xfffd && (unsigned char)s[pos] >= 0x80 && j == pos + 1)
-			buf_append_str(&b, "\xef\xbf\xbd");
-		else
-			buf_append(&b, s + pos, j - pos);
-		chars += cp < 0x80 ? j - pos : 1;
-		if (chars >= THEMES_EVIDENCE_CHARS && !cut)
-			cut = 1;
-		if (chars > THEMES_EVIDENCE_CHARS + 8)
-			more = 1;
-		pos = j;
-	}
-	if (chars > THEMES_EVIDENCE_CHARS || (more && chars)) {
-		/* keep THEMES_EVIDENCE_CHARS - 1 characters, then an ellipsis */
-		size_t k = 0, n = 0;
-		while (k < b.len && n < THEMES_EVIDENCE_CHARS - 1) {
-			k++;
-			while (k < b.len && ((unsigned char)b.data[k] & 0xc0) == 0x80)
-				k++;
-			n++;
+		if (cp < 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+		} else if (n == 1) {
+			size_t run = ascii_run(s + pos, len - pos, EVIDENCE_KEEP - chars);
+			memcpy(o, s + pos, run);
+			o += run;
+			chars += run - 1;
+			pos += run - 1;
+		} else {
+			memcpy(o, s + pos, n);
+			o += n;
 		}
-		b.len = k;
-		b.data[k] = '\0';
-		buf_append_str(&b, "\xe2\x80\xa6");
+		chars++;
+		pos += n;
 	}
-	(void)cut;
-	return buf_steal(&b);
+	if (chars > THEMES_EVIDENCE_CHARS)
+		evidence_cut(out, &o);
+	*o = '\0';
+	return out;
 }
 
+/*
+ * Up to THEMES_MAX_EVIDENCE sentences with the largest positive sums, best
+ * first (a selection, not a sort: a theme can have many sentences).
+ */
 static void pick_evidence(struct scorer *sc, struct sent_sum *ss, size_t nss,
 			  struct theme_score *out)
 {
-	qsort(ss, nss, sizeof(*ss), sent_sum_cmp);
-	for (size_t i = 0; i < nss && out->nevidence < THEMES_MAX_EVIDENCE; i++) {
+	while (out->nevidence < THEMES_MAX_EVIDENCE) {
+		size_t best = nss;
 		struct text_span sp;
-		if (ss[i].sum <= 0)
+		uint32_t k;
+		for (size_t i = 0; i < nss; i++)
+			if (ss[i].sum > 0 && (best == nss || sent_sum_before(&ss[i], &ss[best])))
+				best = i;
+		if (best == nss)
 			break;
-		if (ss[i].sentence >= sc->nsents)
+		ss[best].sum = 0; /* taken */
+		k = ss[best].sentence;
+		if (k >= sc->nsents)
 			continue;
-		if (!sc->rendered[ss[i].sentence]) {
-			sp = sc->sents[ss[i].sentence];
-			sc->rendered[ss[i].sentence] =
-			    evidence_render(sc->text + sp.start, sp.end - sp.start);
+		if (!sc->rendered[k]) {
+			sp = sc->sents[k];
+			sc->rendered[k] = evidence_render(sc->text + sp.start, sp.end - sp.start);
 		}
-		out->evidence[out->nevidence++] = xstrdup(sc->rendered[ss[i].sentence]);
+		out->evidence[out->nevidence++] = xstrdup(sc->rendered[k]);
 	}
 }
 
@@ -796,25 +902,38 @@ static double normalise(double e, double eff_words)
 	return d > 0 ? 1.0 - exp(-d / SCORE_SCALE) : 0.0;
 }
 
+/* Room for n sentence sums in the scorer's scratch. */
+static struct sent_sum *sent_sums(struct scorer *sc, size_t n)
+{
+	if (n > sc->sscap) {
+		sc->sscap = n > 2 * sc->sscap ? n : 2 * sc->sscap;
+		free(sc->ss);
+		sc->ss = xreallocarray(NULL, sc->sscap, sizeof(*sc->ss));
+	}
+	return sc->ss;
+}
+
 /*
  * Scores one theme from its hits h[0..n) (sorted by hit_cmp). The k-th
  * occurrence of a phrase contributes weight / k: repetition is evidence,
- * with diminishing returns.
+ * with diminishing returns. Evidence is picked only for a theme above its
+ * threshold: with hundreds of themes, most have a few hits in a long text,
+ * and rendering their sentences would cost more than matching.
  */
 static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *h, size_t n,
 			struct theme_score *out)
 {
-	uint32_t *seen = xcalloc(ct->nphrases ? ct->nphrases : 1, sizeof(uint32_t));
-	struct sent_sum *ss = xmalloc((n ? n : 1) * sizeof(*ss));
+	struct sent_sum *ss = sent_sums(sc, n);
+	struct run *runs = rule_runs(ct, h, n);
 	size_t nss = 0;
 	double e = 0;
 
 	drop_contained(h, n);
 	for (size_t i = 0; i < n && h[i].kind == ENTRY_PHRASE; i++) {
 		double c;
-		if (h[i].dropped || (h[i].weight > 0 && !rules_allow(ct, &h[i], h, n)))
+		if (h[i].dropped || (h[i].weight > 0 && runs && !rules_allow(ct, &h[i], runs)))
 			continue;
-		c = h[i].weight / (double)++seen[h[i].index];
+		c = h[i].weight / (double)++sc->seen[h[i].index];
 		e += c;
 		out->hits++;
 		if (nss && ss[nss - 1].sentence == h[i].sentence)
@@ -822,43 +941,149 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 		else
 			ss[nss++] = (struct sent_sum){h[i].sentence, c};
 	}
+	for (size_t i = 0; i < n && h[i].kind == ENTRY_PHRASE; i++)
+		sc->seen[h[i].index] = 0; /* the scratch is all zero between themes */
+	free(runs);
 	out->evidence_sum = e;
 	out->score = normalise(e, (double)(sc->tokens - sc->cjk) + CJK_WORD * (double)sc->cjk);
 	out->above = out->score > 0 && out->score >= ct->threshold;
-	if (out->score > 0)
+	if (out->above)
 		pick_evidence(sc, ss, nss, out);
-	free(ss);
-	free(seen);
 }
 
-static int score_cmp(const void *a, const void *b)
-{
-	const struct theme_score *x = a, *y = b;
+/* The hits of one theme, a range of the scorer's grouped hits. */
+struct group {
+	uint32_t theme, first, n;
+};
 
+/*
+ * Groups the hits by theme with a counting sort over the themes that have
+ * hits, so that the cost of a text depends on what matched, not on the
+ * number of themes. Fills sc->groups (in order of first hit) and returns
+ * the hits reordered; slot[t] receives the group index + 1 of theme t.
+ */
+static struct hit *group_hits(struct scorer *sc, uint32_t *slot)
+{
+	struct hit *grouped = xreallocarray(NULL, sc->nhits ? sc->nhits : 1, sizeof(*grouped));
+	uint32_t run = 0;
+
+	sc->groups = xreallocarray(NULL, sc->nhits ? sc->nhits : 1, sizeof(*sc->groups));
+	sc->ngroups = 0;
+	for (size_t i = 0; i < sc->nhits; i++) {
+		uint32_t t = sc->hits[i].theme;
+		if (!slot[t]) {
+			sc->groups[sc->ngroups] = (struct group){t, 0, 0};
+			slot[t] = (uint32_t)++sc->ngroups;
+		}
+		sc->groups[slot[t] - 1].n++;
+	}
+	for (size_t g = 0; g < sc->ngroups; g++) {
+		sc->groups[g].first = run;
+		run += sc->groups[g].n;
+		sc->groups[g].n = 0;
+	}
+	for (size_t i = 0; i < sc->nhits; i++) {
+		struct group *g = &sc->groups[slot[sc->hits[i].theme] - 1];
+		grouped[g->first + g->n++] = sc->hits[i];
+	}
+	return grouped;
+}
+
+struct rank_key {
+	double score;
+	uint32_t rank; /* id order breaks ties */
+	uint32_t group;
+};
+
+static int rank_before(const struct rank_key *x, const struct rank_key *y)
+{
 	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return strcmp(x->id, y->id);
+		return x->score > y->score;
+	return x->rank < y->rank;
+}
+
+/*
+ * Sorts v[0..n) by rank_before: a bottom-up merge sort with the compare
+ * inlined (qsort's indirect calls were a visible share of a text's cost).
+ */
+static void rank_sort(struct rank_key *v, size_t n)
+{
+	struct rank_key *tmp = xreallocarray(NULL, n ? n : 1, sizeof(*tmp)), *a = v, *b = tmp;
+
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)
+				b[o++] = rank_before(&a[j], &a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				b[o++] = a[i++];
+			while (j < hi)
+				b[o++] = a[j++];
+		}
+		a = b;
+		b = a == v ? tmp : v;
+	}
+	if (a != v)
+		memcpy(v, a, n * sizeof(*v));
+	free(tmp);
+}
+
+static struct theme_score blank_score(const struct ctheme *ct)
+{
+	return (struct theme_score){.id = ct->id, .label = ct->label, .threshold = ct->threshold};
+}
+
+/*
+ * Fills r->themes, highest score first, ties and zero scores in id order:
+ * the scored themes are sorted among themselves, the others are appended
+ * in the id order computed at compile time.
+ */
+static void order_results(struct scorer *sc, const struct theme_score *scored, const uint32_t *slot,
+			  struct theme_result *r)
+{
+	const struct themes *th = sc->th;
+	struct rank_key *keys = xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*keys));
+	size_t nk = 0, o = 0;
+
+	for (size_t g = 0; g < sc->ngroups; g++)
+		if (scored[g].score > 0)
+			keys[nk++] = (struct rank_key){
+			    scored[g].score, th->id_rank[sc->groups[g].theme], (uint32_t)g};
+	rank_sort(keys, nk);
+	for (size_t k = 0; k < nk; k++)
+		r->themes[o++] = scored[keys[k].group];
+	for (size_t i = 0; i < th->n; i++) {
+		uint32_t t = th->by_id[i];
+		if (!slot[t])
+			r->themes[o++] = blank_score(&th->t[t]);
+		else if (!(scored[slot[t] - 1].score > 0))
+			r->themes[o++] = scored[slot[t] - 1];
+	}
+	free(keys);
 }
 
 static void score_all(struct scorer *sc, struct theme_result *r)
 {
 	const struct themes *th = sc->th;
-	size_t i = 0;
+	uint32_t *slot = xcalloc(th->n ? th->n : 1, sizeof(uint32_t));
+	struct hit *grouped = group_hits(sc, slot);
+	struct theme_score *scored =
+	    xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*scored));
 
-	if (sc->nhits)
-		qsort(sc->hits, sc->nhits, sizeof(*sc->hits), hit_cmp);
-	for (size_t t = 0; t < th->n; t++) {
-		struct theme_score *ts = &r->themes[t];
-		size_t j;
-		ts->id = th->t[t].id;
-		ts->label = th->t[t].label;
-		ts->threshold = th->t[t].threshold;
-		for (j = i; j < sc->nhits && sc->hits[j].theme == t; j++)
-			;
-		if (j > i)
-			score_theme(sc, &th->t[t], sc->hits + i, j - i, ts);
-		i = j;
+	sc->seen = xcalloc(th->max_phrases ? th->max_phrases : 1, sizeof(uint32_t));
+	for (size_t g = 0; g < sc->ngroups; g++) {
+		const struct group *gr = &sc->groups[g];
+		struct hit *h = grouped + gr->first;
+		hits_sort(h, gr->n);
+		scored[g] = blank_score(&th->t[gr->theme]);
+		score_theme(sc, &th->t[gr->theme], h, gr->n, &scored[g]);
 	}
+	order_results(sc, scored, slot, r);
+	free(sc->seen);
+	free(scored);
+	free(grouped);
+	free(slot);
 }
 
 static struct word_cache *word_cache_get(const struct themes *th, enum text_lang lang)
@@ -894,15 +1119,16 @@ int themes_score(const struct themes *th, const char *utf8_text, size_t len, con
 	snprintf(r->language, sizeof(r->language), "%s", text_lang_code(sc.lang));
 	r->words = sc.tokens;
 	r->nthemes = th->n;
-	r->themes = xcalloc(th->n ? th->n : 1, sizeof(*r->themes));
+	r->themes = xreallocarray(NULL, th->n ? th->n : 1, sizeof(*r->themes));
 	score_all(&sc, r);
-	qsort(r->themes, r->nthemes, sizeof(*r->themes), score_cmp);
 	buf_free(&sc.fold);
 	for (size_t i = 0; i < sc.nsents; i++)
 		free(sc.rendered[i]);
 	free(sc.rendered);
 	free(sc.hits);
 	free(sc.sents);
+	free(sc.groups);
+	free(sc.ss);
 	*out = r;
 	return 0;
 }

@@ -72,7 +72,7 @@ struct theme_score {
 	int above;			     /* score >= threshold and score > 0 */
 	double evidence_sum;		     /* summed contributions before normalisation */
 	size_t hits;			     /* phrase occurrences that counted */
-	char *evidence[THEMES_MAX_EVIDENCE]; /* sentences, best first, <= 300 characters */
+	char *evidence[THEMES_MAX_EVIDENCE]; /* above only: sentences, best first, <= 300 chars */
 	size_t nevidence;
 };
 
@@ -107,10 +107,13 @@ char *themes_result_jsonl(const struct theme_result *r, const char *id);
  * informative Dirichlet prior; threshold by cross-validation).
  */
 struct learn_opts {
-	int folds;	 /* cross-validation folds for thresholds; default 5 */
-	int max_phrases; /* per label; default 40 */
-	double min_z;	 /* keep phrases whose log-odds z-score is at least this; default 2.5 */
-	int min_count;	 /* a phrase must occur in this many examples of the label; default 2 */
+	int folds;	  /* cross-validation folds for thresholds; default 5 */
+	int max_phrases;  /* per label; default 40 */
+	double min_z;	  /* keep phrases whose log-odds z-score is at least this; default 2.5 */
+	int min_count;	  /* a phrase must occur in this many examples of the label; default 2 */
+	int max_negative; /* counter-evidence phrases per label, lowest z first; default 40 */
+	double neg_z;	  /* ... among those with a z-score of at most -neg_z; default 0.25 */
+	double prior;	  /* prior pseudo-counts as a share of the feature's count; default 0.1 */
 	const char *const *ignore; /* labels meaning "no theme" (e.g. "Other") */
 	size_t nignore;
 	const char *lang; /* language hint for every example, or NULL */

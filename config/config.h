@@ -142,6 +142,11 @@ const struct config_notify *config_notify_find(const struct config *cfg, const c
 /* 1 if name matches one of the globs (fnmatch); an empty list matches all. */
 int config_globs_match(const struct strlist *globs, const char *name);
 
+/* String lists: append a copy; free all; split "a, b ,c" (empty items dropped). */
+void strlist_add(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+void strlist_split(struct strlist *l, const char *csv);
+
 /* "90s", "10m", "2h", "1d", plain seconds. Returns 0 and *out, or -1. */
 int config_parse_duration(const char *s, double *out);
 

@@ -52,10 +52,6 @@ int config_check_xpath(struct parse_state *ps, const char *key, const char *expr
 void config_validate(struct parse_state *ps);
 
 /* util.c */
-void strlist_add(struct strlist *l, const char *s);
-void strlist_free(struct strlist *l);
-/* Splits "a, b ,c" into l (empty items dropped). */
-void strlist_split(struct strlist *l, const char *csv);
 size_t config_edit_distance(const char *a, const char *b);
 /* Path of rel relative to the directory of file (rel unchanged if absolute). */
 char *config_path_relative(const char *file, const char *rel);

@@ -16,10 +16,11 @@ struct cmd_opts {
 	const char *config_path;
 	int json;
 	int verbose;
-	const char *since;	 /* search --since YYYY-MM-DD */
-	const char *theme;	 /* search --theme ID */
-	const char *jsonl;	 /* classify --jsonl IN */
-	const char *themes_file; /* classify --themes FILE */
+	const char *since;	  /* search --since YYYY-MM-DD */
+	const char *theme;	  /* search --theme ID */
+	const char *jsonl;	  /* classify --jsonl IN */
+	const char *themes_file;  /* classify --themes FILE */
+	const char *ignore_label; /* learn --ignore-label L[,L...] */
 };
 
 int cmd_run(const struct cmd_opts *o, int argc, char **argv);

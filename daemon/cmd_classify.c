@@ -121,8 +121,7 @@ static void print_cut(const char *s, size_t max)
 static void print_table(const struct theme_result *r)
 {
 	printf("language %s, %zu words\n\n", r->language, r->words);
-	printf("%-28s %6s %9s %5s  %s\n", "THEME", "SCORE", "THRESHOLD", "ABOVE",
-	       "FIRST EVIDENCE");
+	printf("%-28s %6s %9s %5s  %s\n", "THEME", "SCORE", "THRESHOLD", "ABOVE", "FIRST EVIDENCE");
 	for (size_t i = 0; i < r->nthemes; i++) {
 		const struct theme_score *t = &r->themes[i];
 		printf("%-28s %6.3f %9.3f %5s  ", t->id, t->score, t->threshold,
@@ -257,9 +256,10 @@ int cmd_classify(const struct cmd_opts *o, int argc, char **argv)
 	int rc;
 
 	if ((o->jsonl && argc != 0) || (!o->jsonl && argc != 1)) {
-		fprintf(stderr, "usage: speechwatch classify [-c FILE | --themes FILE] [--json] "
-				"FILE|-\n"
-				"       speechwatch classify [-c FILE | --themes FILE] --jsonl IN\n");
+		fprintf(stderr,
+			"usage: speechwatch classify [-c FILE | --themes FILE] [--json] "
+			"FILE|-\n"
+			"       speechwatch classify [-c FILE | --themes FILE] --jsonl IN\n");
 		return EXIT_USAGE;
 	}
 	th = load_themes(o);

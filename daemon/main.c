@@ -27,7 +27,8 @@ static const struct command commands[] = {
     {"preview", cmd_preview, "[-c FILE] SOURCE [--json]",
      "fetch one source now and print its items (store untouched)"},
     {"extract", cmd_extract, "FILE|URL [--json]", "print the main text of one page"},
-    {"classify", cmd_classify, "[-c FILE] [--json] FILE|-", "theme scores and evidence (--jsonl IN: batch)"},
+    {"classify", cmd_classify, "[-c FILE] [--json] FILE|-",
+     "theme scores and evidence (--jsonl IN: batch)"},
     {"learn", cmd_learn, "IN.jsonl", "learn a theme file from labelled examples (to stdout)"},
     {"notify-test", cmd_notify_test, "[-c FILE] CHANNEL", "send a test event through one channel"},
     {"search", cmd_search, "QUERY [--since DATE] [--theme ID]",
@@ -72,6 +73,7 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 	    {"theme", required_argument, NULL, 'T'},
 	    {"jsonl", required_argument, NULL, 'L'},
 	    {"themes", required_argument, NULL, 'F'},
+	    {"ignore-label", required_argument, NULL, 'I'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -98,6 +100,9 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 			break;
 		case 'F':
 			o->themes_file = optarg;
+			break;
+		case 'I':
+			o->ignore_label = optarg;
 			break;
 		case 'h':
 			if (c)

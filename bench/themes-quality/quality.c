@@ -205,6 +205,12 @@ int main(int argc, char **argv)
 			o.min_z = atof(getenv("MINZ"));
 		if (getenv("MINC"))
 			o.min_count = atoi(getenv("MINC"));
+		if (getenv("MAXN"))
+			o.max_negative = atoi(getenv("MAXN"));
+		if (getenv("NEGZ"))
+			o.neg_z = atof(getenv("NEGZ"));
+		if (getenv("PRIOR"))
+			o.prior = atof(getenv("PRIOR"));
 		o.ignore = (const char *const *)ignore;
 		o.nignore = (size_t)nignore;
 		if (learn_from_jsonl(train.data, train.len, &o, &file, err, sizeof(err)) < 0) {

@@ -541,6 +541,116 @@ START_TEST(learn_round_trip)
 }
 END_TEST
 
+/*
+ * The result lists every theme: scored ones by score (ties by id), then
+ * the rest by id, whether they had no hit or only counter-evidence;
+ * evidence only for themes above threshold.
+ */
+START_TEST(result_order_and_evidence_policy)
+{
+	const char *ini = "[theme \"zeta\"]\nthreshold = 0.2\nphrase = 3 tariffs\n"
+			  "[theme \"delta\"]\nthreshold = 0.9\nphrase = 1 tariffs\n"
+			  "[theme \"beta\"]\nphrase = 2 climate\n"
+			  "[theme \"alpha\"]\nphrase = 2 ocean\nphrase = -3 tariffs\n"
+			  "[theme \"gamma\"]\nthreshold = 0.2\nphrase = 3 tariffs\n"
+			  "[theme \"epsilon\"]\nphrase = 2 forests\n";
+	const char *want[] = {"gamma", "zeta", "delta", "alpha", "beta", "epsilon"};
+	const char *text = "We oppose tariffs. New tariffs hurt everyone.";
+	struct theme_result *r;
+	char err[256];
+	struct themes *th = test_themes_compile(NULL, ini, err, sizeof(err));
+
+	ck_assert_msg(th != NULL, "%s", err);
+	themes_score(th, text, strlen(text), "en", &r);
+	ck_assert_uint_eq(r->nthemes, 6);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_str_eq(r->themes[i].id, want[i]);
+	ck_assert_double_eq(r->themes[0].score, r->themes[1].score);
+	ck_assert(r->themes[0].above && r->themes[1].above);
+	ck_assert_uint_eq(r->themes[0].nevidence, 2);
+	ck_assert_str_eq(r->themes[0].evidence[0], "We oppose tariffs.");
+	/* scored but below its threshold: no evidence */
+	ck_assert(r->themes[2].score > 0 && !r->themes[2].above);
+	ck_assert_uint_eq(r->themes[2].nevidence, 0);
+	/* only counter-evidence: score 0, listed among the zeros by id, hits kept */
+	ck_assert_double_eq(r->themes[3].score, 0);
+	ck_assert_uint_eq(r->themes[3].hits, 2);
+	ck_assert_double_lt(r->themes[3].evidence_sum, 0);
+	theme_result_free(r);
+	/* empty text: every theme, in id order */
+	themes_score(th, "", 0, NULL, &r);
+	ck_assert_uint_eq(r->nthemes, 6);
+	ck_assert_str_eq(r->themes[0].id, "alpha");
+	ck_assert_str_eq(r->themes[5].id, "zeta");
+	theme_result_free(r);
+	themes_free(th);
+}
+END_TEST
+
+/* A huge sentence is rendered from its start, cut to the evidence length. */
+START_TEST(evidence_of_a_huge_sentence)
+{
+	const char *ini = "[theme \"t\"]\nthreshold = 0.01\nphrase = 3 tariffs\n";
+	struct theme_result *r;
+	struct buf b;
+	char err[256];
+	struct themes *th = test_themes_compile(NULL, ini, err, sizeof(err));
+
+	ck_assert_msg(th != NULL, "%s", err);
+	buf_init(&b);
+	buf_append_str(&b, "Tariffs \xff and");
+	for (int i = 0; i < 20000; i++)
+		buf_append_str(&b, " more words");
+	buf_append_str(&b, ".");
+	themes_score(th, b.data, b.len, "en", &r);
+	ck_assert_uint_eq(r->themes[0].nevidence, 1);
+	ck_assert_int_eq(strncmp(r->themes[0].evidence[0],
+				 "Tariffs \xef\xbf\xbd and more words more",
+				 strlen("Tariffs \xef\xbf\xbd and more words more")),
+			 0);
+	ck_assert_ptr_nonnull(strstr(r->themes[0].evidence[0], "\xe2\x80\xa6"));
+	ck_assert_uint_le(strlen(r->themes[0].evidence[0]), THEMES_EVIDENCE_CHARS + 4);
+	theme_result_free(r);
+	buf_free(&b);
+	themes_free(th);
+}
+END_TEST
+
+/* Few examples still give every label a theme; other labels' words become counter-evidence. */
+START_TEST(learn_small_data_and_counter_evidence)
+{
+	const char *farm[] = {"Farmers need crop prices.", "The harvest helps farmers.",
+			      "Crop insurance for farmers.", "A poor harvest of every crop."};
+	const char *space[] = {"The rocket reached orbit.", "A satellite in orbit.",
+			       "Rocket and satellite launch.", "Astronauts orbit the moon."};
+	struct buf in, out;
+	char err[256];
+	struct themes *th;
+	struct theme_result *r;
+
+	buf_init(&in);
+	buf_init(&out);
+	for (int i = 0; i < 4; i++) {
+		buf_printf(&in, "{\"text\":\"%s\",\"labels\":[\"farm\"]}\n", farm[i]);
+		buf_printf(&in, "{\"text\":\"%s\",\"labels\":[\"space\"]}\n", space[i]);
+	}
+	ck_assert_int_eq(learn_from_jsonl(in.data, in.len, NULL, &out, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, "[theme \"farm\"]"));
+	ck_assert_ptr_nonnull(strstr(out.data, "[theme \"space\"]"));
+	ck_assert_ptr_nonnull(strstr(out.data, "Single-label data"));
+	ck_assert_ptr_nonnull(strstr(out.data, "phrase = -"));
+	th = test_themes_compile(NULL, out.data, err, sizeof(err));
+	ck_assert_msg(th != NULL, "%s", err);
+	themes_score(th, "Farmers and the crop.", strlen("Farmers and the crop."), NULL, &r);
+	ck_assert_str_eq(r->themes[0].id, "farm");
+	ck_assert_double_eq(find(r, "space")->score, 0);
+	theme_result_free(r);
+	themes_free(th);
+	buf_free(&in);
+	buf_free(&out);
+}
+END_TEST
+
 static struct themes *diplomacy_pack(void)
 {
 	char path[4096], err[512];
@@ -693,6 +803,9 @@ int main(void)
 	tcase_add_test(tc, evidence_counts_characters);
 	tcase_add_test(tc, compile_errors);
 	tcase_add_test(tc, learn_round_trip);
+	tcase_add_test(tc, result_order_and_evidence_policy);
+	tcase_add_test(tc, evidence_of_a_huge_sentence);
+	tcase_add_test(tc, learn_small_data_and_counter_evidence);
 	tcase_add_test(tc, pack_has_six_languages);
 	tcase_add_test(tc, fixture_articles_themes);
 	tcase_add_test(tc, wang_lei_speech);
