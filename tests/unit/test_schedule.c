@@ -1,0 +1,105 @@
+/* When sources are polled: interval + jitter, backoff to 6x, Retry-After. */
+#include <check.h>
+#include <ev.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "daemon/daemon_int.h"
+
+static struct daemon d;
+static struct config_source src;
+static struct source_rt rt;
+
+static void setup(void)
+{
+	static char id[] = "s";
+
+	memset(&d, 0, sizeof(d));
+	memset(&src, 0, sizeof(src));
+	memset(&rt, 0, sizeof(rt));
+	d.loop = ev_loop_new(EVFLAG_AUTO);
+	d.mode = DAEMON_RUN;
+	src.interval = 600;
+	rt.d = &d;
+	rt.cfg = &src;
+	rt.id = id;
+	ev_timer_init(&rt.timer, NULL, 0.0, 0.0);
+}
+
+static void teardown(void)
+{
+	ev_timer_stop(d.loop, &rt.timer);
+	ev_loop_destroy(d.loop);
+}
+
+START_TEST(interval_with_at_most_ten_percent_jitter)
+{
+	double lo = 1e9, hi = 0;
+
+	for (int i = 0; i < 200; i++) {
+		double delay = schedule_next(&rt);
+
+		lo = delay < lo ? delay : lo;
+		hi = delay > hi ? delay : hi;
+		ck_assert(ev_is_active(&rt.timer));
+	}
+	ck_assert(lo >= 600 && hi <= 660);
+	ck_assert_msg(hi - lo > 10, "jitter spreads polls (%g..%g)", lo, hi);
+}
+END_TEST
+
+START_TEST(backoff_doubles_and_stops_at_six_times)
+{
+	static const double mult[] = {1, 2, 4, 6, 6, 6};
+
+	for (long f = 0; f < 6; f++) {
+		double delay;
+
+		rt.failures = f;
+		delay = schedule_next(&rt);
+		ck_assert_msg(delay >= 600 * mult[f] && delay <= 660 * mult[f],
+			      "failures=%ld delay=%g", f, delay);
+	}
+}
+END_TEST
+
+START_TEST(retry_after_wins_when_larger)
+{
+	rt.retry_after = 7200;
+	ck_assert(schedule_next(&rt) == 7200);
+	rt.retry_after = 5;
+	ck_assert(schedule_next(&rt) >= 600);
+}
+END_TEST
+
+START_TEST(nothing_scheduled_when_stopping_or_once)
+{
+	d.stopping = 1;
+	ck_assert(schedule_next(&rt) < 0);
+	d.stopping = 0;
+	d.mode = DAEMON_ONCE;
+	ck_assert(schedule_next(&rt) < 0);
+	ck_assert(!ev_is_active(&rt.timer));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("schedule");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, interval_with_at_most_ten_percent_jitter);
+	tcase_add_test(tc, backoff_doubles_and_stops_at_six_times);
+	tcase_add_test(tc, retry_after_wins_when_larger);
+	tcase_add_test(tc, nothing_scheduled_when_stopping_or_once);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
