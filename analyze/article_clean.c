@@ -47,79 +47,163 @@ static int word_start(const char *hay, const char *at)
 	return at == hay || !isalnum((unsigned char)at[-1]);
 }
 
-/* 1 if w occurs in hay at the start of a word ("article-share", "share_bar"). */
-static int has_word(const char *hay, const char *w)
-{
-	for (const char *p = strstr(hay, w); p; p = strstr(p + 1, w))
-		if (word_start(hay, p))
-			return 1;
-	return 0;
-}
-
-static int whole_word(const char *hay, const char *w)
-{
-	size_t k = strlen(w);
-
-	for (const char *p = strstr(hay, w); p; p = strstr(p + 1, w))
-		if (word_start(hay, p) && !isalnum((unsigned char)p[k]))
-			return 1;
-	return 0;
-}
-
-static int match_any(const char *hay, const char *const *words, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (has_word(hay, words[i]))
-			return 1;
-	return 0;
-}
-
-static int exact_token(const char *hay, const char *w)
-{
-	size_t k = strlen(w);
-
-	for (const char *p = strstr(hay, w); p; p = strstr(p + 1, w))
-		if (word_start(hay, p) && (p[k] == '\0' || p[k] == ' '))
-			return 1;
-	return 0;
-}
-
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* class and id, lower-cased and joined with a space, into out. */
-static void class_id(xmlNodePtr n, char *out, size_t outlen)
-{
-	xmlChar *cls = xmlGetNoNsProp(n, (const xmlChar *)"class");
-	xmlChar *id = xmlGetNoNsProp(n, (const xmlChar *)"id");
-	size_t i;
+/* How a lexicon word must end to match: anywhere, at a word end, at a class-token end. */
+enum { END_ANY, END_WORD, END_TOKEN };
 
-	snprintf(out, outlen, "%s %s", cls ? (char *)cls : "", id ? (char *)id : "");
-	for (i = 0; out[i]; i++)
-		out[i] = (char)tolower((unsigned char)out[i]);
-	xmlFree(cls);
-	xmlFree(id);
+struct lex_word {
+	const char *w;
+	size_t len;
+	unsigned flag; /* AF_STRONG, AF_NEG or AF_POS */
+	int end;
+};
+
+/*
+ * All the word lists bucketed by first letter, so that a class/id string
+ * is scanned once and each of its word starts is compared only with the
+ * few words sharing its first letter. Built once per art_classify call.
+ */
+struct lexicon {
+	struct lex_word v[NITEMS(strong_words) + NITEMS(exact_neg) + NITEMS(whole_neg) +
+			  NITEMS(weak_words) + NITEMS(pos_words)];
+	size_t start[27]; /* bucket of letter c: v[start[c - 'a']] to v[start[c - 'a' + 1]] */
+};
+
+static void lex_add(struct lex_word *tmp, size_t *n, const char *const *words, size_t count,
+		    unsigned flag, int end)
+{
+	for (size_t i = 0; i < count; i++)
+		tmp[(*n)++] = (struct lex_word){words[i], strlen(words[i]), flag, end};
 }
 
-static unsigned class_flags(xmlNodePtr n)
+static void lex_build(struct lexicon *lx)
+{
+	struct lex_word tmp[NITEMS(lx->v)];
+	size_t n = 0, at = 0;
+
+	lex_add(tmp, &n, strong_words, NITEMS(strong_words), AF_STRONG, END_ANY);
+	lex_add(tmp, &n, exact_neg, NITEMS(exact_neg), AF_STRONG, END_TOKEN);
+	lex_add(tmp, &n, whole_neg, NITEMS(whole_neg), AF_STRONG, END_WORD);
+	lex_add(tmp, &n, weak_words, NITEMS(weak_words), AF_NEG, END_ANY);
+	lex_add(tmp, &n, pos_words, NITEMS(pos_words), AF_POS, END_ANY);
+	/* counting sort by first letter; every listed word starts with a-z */
+	for (int c = 0; c < 26; c++) {
+		lx->start[c] = at;
+		for (size_t i = 0; i < n; i++)
+			if (tmp[i].w[0] == 'a' + c)
+				lx->v[at++] = tmp[i];
+	}
+	lx->start[26] = at;
+}
+
+/* Flags of the lexicon words that start at p (p is at the start of a word). */
+static unsigned lex_match(const struct lexicon *lx, const char *p)
+{
+	unsigned f = 0;
+	int c = p[0] - 'a';
+
+	for (size_t i = lx->start[c]; i < lx->start[c + 1]; i++) {
+		const struct lex_word *w = &lx->v[i];
+		size_t k = 1; /* p[0] == w->w[0] by the bucket */
+		char next;
+
+		if (f & w->flag)
+			continue;
+		/* stops at the end of p too: the words hold no NUL */
+		while (k < w->len && p[k] == w->w[k])
+			k++;
+		if (k < w->len)
+			continue;
+		next = p[w->len];
+		if (w->end == END_ANY || (w->end == END_WORD && !isalnum((unsigned char)next)) ||
+		    (w->end == END_TOKEN && (next == '\0' || next == ' ')))
+			f |= w->flag;
+	}
+	return f;
+}
+
+/*
+ * The value of attribute name (no namespace) without copying it when it is
+ * one text node, as the HTML parser makes; *copy is set when the caller
+ * must xmlFree the result.
+ */
+static const char *attr_value(xmlAttrPtr a, xmlChar **copy)
+{
+	*copy = NULL;
+	if (a->children == NULL)
+		return "";
+	if (a->children->next == NULL && a->children->type == XML_TEXT_NODE)
+		return a->children->content ? (const char *)a->children->content : "";
+	*copy = xmlNodeListGetString(a->doc, a->children, 1);
+	return *copy ? (const char *)*copy : "";
+}
+
+struct attrs {
+	xmlAttrPtr cls, id, style, aria_hidden;
+	int hidden;
+};
+
+/* One pass over the attributes (xmlGetNoNsProp would search once per name). */
+static void attrs_get(xmlNodePtr n, struct attrs *at)
+{
+	memset(at, 0, sizeof(*at));
+	for (xmlAttrPtr a = n->properties; a; a = a->next) {
+		const char *name = (const char *)a->name;
+
+		if (name == NULL)
+			continue;
+		if (strcmp(name, "hidden") == 0)
+			at->hidden = 1;
+		if (a->ns != NULL)
+			continue;
+		if (strcmp(name, "class") == 0 && at->cls == NULL)
+			at->cls = a;
+		else if (strcmp(name, "id") == 0 && at->id == NULL)
+			at->id = a;
+		else if (strcmp(name, "style") == 0 && at->style == NULL)
+			at->style = a;
+		else if (strcmp(name, "aria-hidden") == 0 && at->aria_hidden == NULL)
+			at->aria_hidden = a;
+	}
+}
+
+/* Appends s lower-cased at out[*j], keeping room for the terminating NUL. */
+static void lower_append(char *out, size_t outlen, size_t *j, const char *s)
+{
+	for (; *s && *j + 1 < outlen; s++)
+		out[(*j)++] = (char)tolower((unsigned char)*s);
+}
+
+/* class and id, lower-cased and joined with a space, into out (truncated). */
+static void class_id(const struct attrs *at, char *out, size_t outlen)
+{
+	xmlChar *c1 = NULL, *c2 = NULL;
+	size_t j = 0;
+
+	lower_append(out, outlen, &j, at->cls ? attr_value(at->cls, &c1) : "");
+	lower_append(out, outlen, &j, " ");
+	lower_append(out, outlen, &j, at->id ? attr_value(at->id, &c2) : "");
+	out[j] = '\0';
+	xmlFree(c1);
+	xmlFree(c2);
+}
+
+/*
+ * Every list is matched at word starts only, so one scan of the class/id
+ * string visits each word once instead of a strstr per list entry.
+ */
+static unsigned class_flags(const struct lexicon *lx, const struct attrs *at)
 {
 	char ci[512];
 	unsigned f = 0;
 
-	class_id(n, ci, sizeof(ci));
-	if (ci[0] == ' ' && ci[1] == '\0')
+	if (at->cls == NULL && at->id == NULL)
 		return 0;
-	if (match_any(ci, strong_words, NITEMS(strong_words)))
-		f |= AF_STRONG;
-	for (size_t i = 0; i < NITEMS(exact_neg); i++)
-		if (exact_token(ci, exact_neg[i]))
-			f |= AF_STRONG;
-	for (size_t i = 0; i < NITEMS(whole_neg); i++)
-		if (whole_word(ci, whole_neg[i]))
-			f |= AF_STRONG;
-	if (match_any(ci, weak_words, NITEMS(weak_words)))
-		f |= AF_NEG;
-	if (match_any(ci, pos_words, NITEMS(pos_words)))
-		f |= AF_POS;
+	class_id(at, ci, sizeof(ci));
+	for (const char *p = ci; *p; p++)
+		if (*p >= 'a' && *p <= 'z' && word_start(ci, p))
+			f |= lex_match(lx, p);
 	return f;
 }
 
@@ -135,34 +219,45 @@ static int style_hidden(const char *style)
 	return strstr(s, "display:none") || strstr(s, "visibility:hidden");
 }
 
-static int is_hidden(xmlNodePtr n)
+static int is_hidden(const struct attrs *at)
 {
-	xmlChar *v;
-	int hidden = 0;
+	xmlChar *copy;
+	int hidden;
 
-	if (xmlHasProp(n, (const xmlChar *)"hidden"))
+	if (at->hidden)
 		return 1;
-	v = xmlGetNoNsProp(n, (const xmlChar *)"aria-hidden");
-	hidden = v && strcasecmp((char *)v, "true") == 0;
-	xmlFree(v);
-	if (hidden)
-		return 1;
-	v = xmlGetNoNsProp(n, (const xmlChar *)"style");
-	hidden = v && style_hidden((char *)v);
-	xmlFree(v);
-	return hidden;
+	if (at->aria_hidden) {
+		hidden = strcasecmp(attr_value(at->aria_hidden, &copy), "true") == 0;
+		xmlFree(copy);
+		if (hidden)
+			return 1;
+	}
+	if (at->style) {
+		hidden = style_hidden(attr_value(at->style, &copy));
+		xmlFree(copy);
+		return hidden;
+	}
+	return 0;
 }
 
 /* Sets the class/id and visibility flags of every element. */
 void art_classify(struct art_doc *d)
 {
+	struct lexicon lx;
+
+	lex_build(&lx);
 	for (size_t i = 0; i < d->n; i++) {
 		struct art_node *e = &d->v[i];
 
 		if (e->flags & AF_DROP)
 			continue;
-		e->flags |= class_flags(e->node);
-		if (is_hidden(e->node))
+		struct attrs at;
+
+		if (e->node->properties == NULL)
+			continue;
+		attrs_get(e->node, &at);
+		e->flags |= class_flags(&lx, &at);
+		if (is_hidden(&at))
 			e->flags |= AF_HIDDEN;
 	}
 }

@@ -189,6 +189,16 @@ size_t art_text_len(const char *s, unsigned *commas)
 	if (s == NULL)
 		return 0;
 	while (*p) {
+		if (*p < 0x80) {
+			/* ASCII fast path: most text of most pages */
+			c = *p++;
+			if (c == ' ' || (c >= 9 && c <= 13))
+				continue;
+			len++;
+			if (commas && c == ',')
+				(*commas)++;
+			continue;
+		}
 		p += art_utf8_next(p, &c);
 		if (art_cp_space(c))
 			continue;
@@ -233,6 +243,17 @@ size_t art_count_words(const char *s)
 	unsigned c;
 
 	while (p && *p) {
+		if (*p < 0x80) {
+			/* ASCII fast path: letters and digits make words, the rest separates */
+			c = *p++;
+			if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+				words += !in_word;
+				in_word = 1;
+			} else {
+				in_word = 0;
+			}
+			continue;
+		}
 		p += art_utf8_next(p, &c);
 		if (cp_cjk(c)) {
 			words++;
@@ -327,6 +348,9 @@ static void index_text(struct art_doc *d, xmlNodePtr n)
 	if (p < 0 || n->content == NULL)
 		return;
 	e = &d->v[p];
+	/* script and style text is never counted: skip measuring it */
+	if (e->flags & AF_JUNK)
+		return;
 	e->own += art_text_len((const char *)n->content, &e->own_commas);
 }
 

@@ -39,6 +39,16 @@ static void emit_text(struct render *r, const char *s)
 	size_t k;
 
 	while (p && *p) {
+		if (*p < 0x80 && *p != ' ' && (*p < 9 || *p > 13)) {
+			/* a run of ASCII non-space bytes in one append */
+			for (k = 1; p[k] && p[k] < 0x80 && p[k] != ' ' && (p[k] < 9 || p[k] > 13);
+			     k++)
+				;
+			flush_pending(r);
+			buf_append(&r->out, p, k);
+			p += k;
+			continue;
+		}
 		k = art_utf8_next(p, &c);
 		if (art_cp_space(c)) {
 			want(r, P_SPACE);
