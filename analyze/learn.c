@@ -403,7 +403,8 @@ static void keep_best(const struct learner *L, struct selection *s, size_t l)
 		nneg = (size_t)L->o->max_negative;
 	if (npos > (size_t)L->o->max_phrases)
 		npos = (size_t)L->o->max_phrases;
-	memmove(c + npos, c + n - nneg, nneg * sizeof(*c));
+	if (nneg > 0) /* c may be NULL for a label without candidates */
+		memmove(c + npos, c + n - nneg, nneg * sizeof(*c));
 	s->n[l] = npos + nneg;
 }
 
