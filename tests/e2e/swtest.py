@@ -109,11 +109,13 @@ class TestCase(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="sw-e2e-")
         self.procs = []
+        # Cleanups run even when setUp itself fails or skips (tearDown would not).
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.addCleanup(self._close_procs)
 
-    def tearDown(self):
+    def _close_procs(self):
         for p in self.procs:
             p.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def spawn(self, args, **kw):
         p = Proc(args, **kw)
@@ -144,8 +146,11 @@ def main():
     failed = len({t.id() if not hasattr(t, "test_case") else t.test_case.id()
                   for t, _ in r.failures + r.errors})
     skipped = len(r.skipped)
+    for _, reason in r.skipped:
+        print(reason if reason.startswith("skipped:") else "skipped: " + reason)
     print("%d passed, %d failed, %d skipped" % (r.testsRun - failed - skipped, failed, skipped))
-    sys.exit(1 if failed else 0)
+    # 77: every test skipped (tests/run-all counts the program as skipped)
+    sys.exit(1 if failed else 77 if r.testsRun and skipped == r.testsRun else 0)
 
 
 def start_webhook_receiver(tmp, secret, port=None):
