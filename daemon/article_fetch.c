@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,24 +203,16 @@ static int store_with_events(struct source_rt *rt, struct store_item *it, const 
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		const struct config_notify *cn = config_notify_find(rt->d->cfg, channels[i]);
-		struct store_event ev;
-		char id[EVENT_ID_LEN + 1];
+		char id[EVENT_ID_LEN + 1], *payload;
 		int rc;
 
 		if (cn && !themeset_channel_wants(cn, rt->id, r))
 			continue;
 		event_new_id(id);
-		memset(&ev, 0, sizeof(ev));
-		ev.id = id;
-		ev.channel = (char *)(uintptr_t)channels[i];
-		ev.type = (char *)(uintptr_t)type;
-		ev.source_id = rt->id;
-		ev.item_id = it->id;
-		ev.payload = event_statement_json(id, type, now, rt->id, rt->cfg->url, it, r, diff);
-		ev.created = now;
-		ev.next_attempt = now;
-		rc = store_event_insert(st, &ev);
-		free(ev.payload);
+		payload = event_statement_json(id, type, now, rt->id, rt->cfg->url, it, r, diff);
+		rc = store_event_insert(st, &(struct store_event_new){id, channels[i], type, rt->id,
+								      it->id, payload, now});
+		free(payload);
 		if (rc < 0)
 			goto fail;
 		queued++;

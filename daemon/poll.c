@@ -4,7 +4,6 @@
  * When all of that is over, the outcome (status, validators, failures, next
  * due time, health events) is written to the store in one transaction.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,24 +29,17 @@ static int queue_health_event(struct source_rt *rt, const char *type, long failu
 
 	for (size_t i = 0; i < n; i++) {
 		const struct config_notify *cn = config_notify_find(cfg, channels[i]);
-		struct store_event ev;
-		char id[EVENT_ID_LEN + 1];
+		char id[EVENT_ID_LEN + 1], *payload;
 		int rc;
 
 		if (cn && !config_globs_match(&cn->sources, rt->id))
 			continue;
 		event_new_id(id);
-		memset(&ev, 0, sizeof(ev));
-		ev.id = id;
-		ev.channel = (char *)(uintptr_t)channels[i];
-		ev.type = (char *)(uintptr_t)type;
-		ev.source_id = rt->id;
-		ev.payload =
-		    event_source_json(id, type, now, rt->id, rt->cfg->url, failures, error);
-		ev.created = now;
-		ev.next_attempt = now;
-		rc = store_event_insert(rt->d->store, &ev);
-		free(ev.payload);
+		payload = event_source_json(id, type, now, rt->id, rt->cfg->url, failures, error);
+		rc = store_event_insert(
+		    rt->d->store,
+		    &(struct store_event_new){id, channels[i], type, rt->id, 0, payload, now});
+		free(payload);
 		if (rc < 0)
 			return -1;
 	}

@@ -648,7 +648,7 @@ void store_event_clear(struct store_event *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-int store_event_insert(struct store *st, const struct store_event *ev)
+int store_event_insert(struct store *st, const struct store_event_new *ev)
 {
 	sqlite3_stmt *s = st->stmt[ST_EVENT_INSERT];
 
@@ -661,7 +661,7 @@ int store_event_insert(struct store *st, const struct store_event *ev)
 	else
 		sqlite3_bind_null(s, 5);
 	bind_text(s, 6, ev->payload);
-	sqlite3_bind_double(s, 7, ev->next_attempt);
+	sqlite3_bind_double(s, 7, ev->created); /* next attempt: now */
 	sqlite3_bind_double(s, 8, ev->created);
 	return step_done(st, s, "write event");
 }

@@ -167,8 +167,16 @@ struct store_event {
 
 void store_event_clear(struct store_event *ev);
 
-/* Inserts a new event (state queued). Call inside the item's transaction. */
-int store_event_insert(struct store *st, const struct store_event *ev);
+/* A new event, due at once (state queued). Strings borrowed. */
+struct store_event_new {
+	const char *id, *channel, *type, *source_id;
+	int64_t item_id; /* 0: none */
+	const char *payload;
+	double created;
+};
+
+/* Inserts a new event. Call inside the transaction that records its cause. */
+int store_event_insert(struct store *st, const struct store_event_new *ev);
 
 /*
  * Events due for delivery (queued or retry_wait with next_attempt <= now),
