@@ -37,6 +37,8 @@ int cmd_learn(const struct cmd_opts *o, int argc, char **argv);
 
 /* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
 struct config *cmd_load_config(const struct cmd_opts *o);
+/* cmd_load_config, then every theme compiled and channel opened once (check, run). */
+struct config *cmd_load_config_fully(const struct cmd_opts *o);
 /* Compiles each theme; prints FILE:LINE errors; returns how many are bad. */
 size_t cmd_check_themes(const struct config *cfg);
 /* Opens each channel without sending; prints FILE:LINE errors; returns how many are bad. */

@@ -56,6 +56,17 @@ size_t cmd_check_channels(const struct config *cfg)
 	return bad;
 }
 
+struct config *cmd_load_config_fully(const struct cmd_opts *o)
+{
+	struct config *cfg = cmd_load_config(o);
+
+	if (cfg && cmd_check_themes(cfg) + cmd_check_channels(cfg) > 0) {
+		config_free(cfg);
+		cfg = NULL;
+	}
+	return cfg;
+}
+
 int cmd_check(const struct cmd_opts *o, int argc, char **argv)
 {
 	struct config *cfg;
@@ -66,13 +77,9 @@ int cmd_check(const struct cmd_opts *o, int argc, char **argv)
 		fprintf(stderr, "speechwatch check: unexpected argument '%s'\n", argv[0]);
 		return EXIT_USAGE;
 	}
-	cfg = cmd_load_config(o);
+	cfg = cmd_load_config_fully(o);
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	if (cmd_check_themes(cfg) + cmd_check_channels(cfg) > 0) {
-		config_free(cfg);
-		return EXIT_USAGE;
-	}
 	for (size_t i = 0; i < cfg->nsources; i++)
 		enabled += cfg->sources[i].enabled != 0;
 	printf("ok: %zu source%s", cfg->nsources, cfg->nsources == 1 ? "" : "s");

@@ -14,13 +14,9 @@ static int run_mode(const struct cmd_opts *o, int argc, char **argv, enum daemon
 		fprintf(stderr, "speechwatch: unexpected argument '%s'\n", argv[0]);
 		return EXIT_USAGE;
 	}
-	cfg = cmd_load_config(o);
+	cfg = cmd_load_config_fully(o);
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	if (cmd_check_themes(cfg) + cmd_check_channels(cfg) > 0) {
-		config_free(cfg);
-		return EXIT_USAGE;
-	}
 	d = daemon_new(cfg, o->config_path, mode);
 	if (d == NULL)
 		return EXIT_RUNTIME;
