@@ -23,6 +23,8 @@
 #include "daemon/themeset.h"
 #include "fetch/http.h"
 
+#define MIN_WORDS_FOR_TEXT_MATCH 20
+
 struct article_job {
 	struct source_rt *rt;
 	char *url, *title, *date, *guid;
@@ -114,8 +116,8 @@ static void job_free(struct article_job *job)
 
 static void job_end(struct article_job *job, enum article_verdict v)
 {
-	/* An article that fails during the baseline is still part of it: never alert it later. */
-	if (v == ARTICLE_FAILED && job->kind == ARTICLE_KIND_BASELINE) {
+	/* An article that fails (or is cancelled) during the baseline is still part of it. */
+	if ((v == ARTICLE_FAILED || v == ARTICLE_CANCELLED) && job->kind == ARTICLE_KIND_BASELINE) {
 		struct list_item li = {job->url, job->title, job->date, job->guid, NULL};
 
 		article_record_silently(job->rt, &li, "baseline article could not be read");
@@ -288,6 +290,15 @@ static void build_version(struct article_job *job, const struct http_response *r
 	it->fetched_at = it->last_checked = unix_now();
 }
 
+/*
+ * The text hash identifies a statement only when there is a text: empty or
+ * near-empty extractions (PDF links, script-built pages) all hash alike.
+ */
+static const char *text_key(const struct store_item *it)
+{
+	return it->words >= MIN_WORDS_FOR_TEXT_MATCH ? it->text_sha256 : NULL;
+}
+
 static enum article_verdict settle_new(struct article_job *job, struct store_item *it)
 {
 	struct source_rt *rt = job->rt;
@@ -316,7 +327,8 @@ static enum article_verdict settle_recheck(struct article_job *job, struct store
 		return store_item_put(rt->d->store, it) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
 	}
 	/* The same statement listed by two sources: its edit is alerted once. */
-	if (store_item_seen_elsewhere(rt->d->store, rt->id, it->url, NULL, it->text_sha256) == 1) {
+	if (text_key(it) &&
+	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, NULL, text_key(it)) == 1) {
 		log_info("source=%s url=%s change already alerted through another source", rt->id,
 			 log_esc(it->url, 200));
 		return store_item_put(rt->d->store, it) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
@@ -427,6 +439,11 @@ struct article_job *article_fetch_start(struct source_rt *rt, const struct list_
 		return NULL;
 	}
 	return job;
+}
+
+enum article_kind article_fetch_kind(const struct article_job *job)
+{
+	return job->kind;
 }
 
 void article_fetch_cancel(struct article_job *job)

@@ -38,6 +38,9 @@ struct article_job *article_fetch_start(struct source_rt *rt, const struct list_
 					struct store_item *known, enum article_kind kind,
 					article_done_fn *done, void *arg);
 
+/* What the job was started for. */
+enum article_kind article_fetch_kind(const struct article_job *job);
+
 /* Cancels the job: done runs with ARTICLE_CANCELLED before this returns. */
 void article_fetch_cancel(struct article_job *job);
 

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "common/buf.h"
 #include "config/config.h"
 
 static const char *type_name(const struct config_notify *n)
@@ -43,4 +44,27 @@ void channels_config(const struct config *cfg, const struct config_notify *n,
 	out->body = n->body_template;
 	out->html = n->html;
 	out->digest_s = n->digest;
+}
+
+size_t channels_check(const struct config *cfg, struct ev_loop *loop, struct http *h,
+		      struct buf *errors)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < cfg->nnotifies; i++) {
+		const struct config_notify *n = &cfg->notifies[i];
+		struct notify_channel_config cc;
+		struct notify_channel *ch;
+		char err[512];
+
+		channels_config(cfg, n, &cc);
+		ch = notify_channel_new(loop, h, &cc, err, sizeof(err));
+		if (ch == NULL) {
+			buf_printf(errors, "%s:%d: notify '%s': %s\n", n->at.file, n->at.line,
+				   n->id, err);
+			bad++;
+		}
+		notify_channel_free(ch);
+	}
+	return bad;
 }

@@ -31,29 +31,24 @@ size_t cmd_check_channels(const struct config *cfg)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct http_config hc;
 	struct http *h;
+	struct buf errors;
 	char err[512];
 	size_t bad = 0;
 
 	memset(&hc, 0, sizeof(hc));
+	buf_init(&errors);
 	h = loop ? http_new(loop, &hc, err, sizeof(err)) : NULL;
-	for (size_t i = 0; h && i < cfg->nnotifies; i++) {
-		const struct config_notify *n = &cfg->notifies[i];
-		struct notify_channel_config cc;
-		struct notify_channel *ch;
-
-		channels_config(cfg, n, &cc);
-		ch = notify_channel_new(loop, h, &cc, err, sizeof(err));
-		if (ch == NULL) {
-			fprintf(stderr, "%s:%d: notify '%s': %s\n", n->at.file, n->at.line, n->id,
-				err);
-			bad++;
-		}
-		notify_channel_free(ch);
-	}
+	if (h)
+		bad = channels_check(cfg, loop, h, &errors);
+	else
+		fprintf(stderr, "speechwatch: cannot check channels: %s\n",
+			loop ? err : "no event loop");
+	fputs(buf_str(&errors), stderr);
+	buf_free(&errors);
 	http_free(h);
 	if (loop)
 		ev_loop_destroy(loop);
-	return bad;
+	return h ? bad : 1;
 }
 
 struct config *cmd_load_config_fully(const struct cmd_opts *o)

@@ -231,7 +231,7 @@ void daemon_work_finished(struct daemon *d)
 		return;
 	}
 	if (d->mode == DAEMON_ONCE && all_polled(d) && !polls_running(d) &&
-	    outbox_idle(d->outbox) && http_pending(d->http) == 0)
+	    (d->outbox == NULL || outbox_idle(d->outbox)) && http_pending(d->http) == 0)
 		ev_break(d->loop, EVBREAK_ALL);
 }
 
@@ -282,11 +282,13 @@ void daemon_free(struct daemon *d)
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
 	schedule_stop_all(d);
-	for (size_t i = 0; i < d->nsources; i++)
-		if (d->sources[i]->run)
+	/* Backwards: a cancelled run may forget a retired source (swap-remove). */
+	for (size_t i = d->nsources; i-- > 0;)
+		if (i < d->nsources && d->sources[i]->run)
 			detect_cancel(d->sources[i]->run);
 	/* Closing channels cancels sends: their events go back to queued in the store. */
 	outbox_free(d->outbox);
+	d->outbox = NULL;
 	/* Cancelling runs the done callbacks, which still need the sources. */
 	http_free(d->http);
 	themes_free(d->themes);

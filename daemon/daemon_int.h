@@ -73,6 +73,8 @@ struct poll_outcome {
 	double elapsed;
 	int suspect; /* the list lost most of its items: nothing detected */
 	long fresh, changed, skipped, article_errors;
+	long unsettled; /* new or baseline items not stored (failed, skipped, cancelled):
+			   the list's validators are not kept, so the next poll sees them again */
 };
 
 /* poll.c: the poll of rt is over (list and articles): record it, schedule the next. */

@@ -119,6 +119,9 @@ static void job_finished(struct poll_run *run, struct article_job *job, enum art
 		if (run->jobs[i] == job)
 			run->jobs[i] = NULL;
 	run->pending--;
+	if (article_fetch_kind(job) == ARTICLE_KIND_NEW &&
+	    (v == ARTICLE_FAILED || v == ARTICLE_CANCELLED))
+		run->o->unsettled++;
 	if (v == ARTICLE_NEW)
 		run->o->fresh++;
 	else if (v == ARTICLE_CHANGED)
@@ -143,6 +146,8 @@ static void start_job(struct poll_run *run, const struct list_item *li, struct s
 		/* Past the cap: a baseline item is recorded without text, others wait a poll. */
 		if (kind == ARTICLE_KIND_BASELINE)
 			article_record_silently(run->rt, li, "over the per-poll article cap");
+		else if (kind == ARTICLE_KIND_NEW)
+			run->o->unsettled++;
 		run->o->skipped++;
 		return;
 	}
@@ -150,6 +155,9 @@ static void start_job(struct poll_run *run, const struct list_item *li, struct s
 	if (job == NULL) {
 		if (kind == ARTICLE_KIND_BASELINE)
 			article_record_silently(run->rt, li, "article fetch could not start");
+		else if (kind == ARTICLE_KIND_NEW)
+			run->o->unsettled++;
+		run->o->article_errors++;
 		return;
 	}
 	run->started++;
@@ -165,7 +173,8 @@ static void consider_known(struct poll_run *run, const struct list_item *li, str
 	double now = unix_now();
 	int due;
 
-	store_item_touch(rt->d->store, it->id, now);
+	if (store_item_touch(rt->d->store, it->id, now) < 0)
+		log_err("source=%s %s", rt->id, store_error(rt->d->store));
 	due = in_window(rt, it->published, it->first_seen) &&
 	      (rt->d->mode == DAEMON_ONCE || now - it->last_checked >= rt->cfg->interval);
 	if (due && it->text != NULL)
@@ -205,6 +214,7 @@ static void consider(struct poll_run *run, const struct list_item *li, int known
 		rc = store_item_find(run->rt->d->store, run->rt->id, NULL, li->guid, &it);
 	if (rc < 0) {
 		log_err("source=%s %s", run->rt->id, store_error(run->rt->d->store));
+		run->o->unsettled++;
 		return;
 	}
 	if (rc == 1 && known_pass)

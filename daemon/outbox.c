@@ -30,6 +30,7 @@ struct send {
 	struct store_event *evs;
 	size_t nev;
 	struct chan *ch;
+	double jitter; /* one draw per attempt: a digest retries as one */
 	struct send *next;
 };
 
@@ -125,8 +126,7 @@ static void judge_retry(struct send *s, struct store_event *ev, const struct not
 		return;
 	}
 	ev->state = EVENT_RETRY_WAIT;
-	ev->next_attempt =
-	    now + notify_retry_delay((int)ev->attempts, o->retry_after_s, random_unit());
+	ev->next_attempt = now + notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
 	log_warnx("event=%s channel=%s attempt=%ld failed, retry in %.0fs: %s", ev->id, ev->channel,
 		  ev->attempts, ev->next_attempt - now, log_esc(o->detail, 200));
 }
@@ -229,6 +229,7 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 	s->ch = ch;
 	s->evs = evs;
 	s->nev = n;
+	s->jitter = random_unit();
 	for (size_t i = 0; i < n; i++) {
 		s->evs[i].state = EVENT_SENDING;
 		s->evs[i].attempts++;
@@ -404,7 +405,9 @@ struct outbox *outbox_new(struct daemon *d)
 	if (d->cfg->nnotifies == 0 && add_channel(ob, NULL) < 0)
 		goto fail;
 	requeued = store_events_requeue_sending(d->store);
-	if (requeued > 0)
+	if (requeued < 0)
+		log_err("outbox: %s", store_error(d->store));
+	else if (requeued > 0)
 		log_info("outbox: %d event(s) interrupted by the last stop will be sent again",
 			 requeued);
 	return ob;

@@ -78,11 +78,15 @@ static void fill_source_row(struct store_source *s, const struct poll_outcome *o
 	s->last_changed = o->changed;
 	s->next_due = next_delay >= 0 ? now + next_delay : 0;
 	if (o->ok && o->status / 100 == 2 && !o->suspect) {
+		/* Keep the validators only when every new item is stored: a 304 must not hide one.
+		 */
+		int settled = o->unsettled == 0;
+
 		s->items = o->items;
 		free(s->etag);
-		s->etag = xstrdup_or_null(o->etag);
+		s->etag = settled ? xstrdup_or_null(o->etag) : NULL;
 		free(s->last_modified);
-		s->last_modified = xstrdup_or_null(o->last_modified);
+		s->last_modified = settled ? xstrdup_or_null(o->last_modified) : NULL;
 	}
 }
 
@@ -136,8 +140,10 @@ static void log_outcome(struct source_rt *rt, const struct poll_outcome *o, doub
 		log_info("source=%s poll=%s status=304 changed=%ld time=%.2fs", rt->id, o->result,
 			 o->changed, o->elapsed);
 	else if (o->ok)
-		log_info("source=%s poll=%s status=%ld items=%ld new=%ld changed=%ld time=%.2fs",
-			 rt->id, o->result, o->status, o->items, o->fresh, o->changed, o->elapsed);
+		log_info("source=%s poll=%s status=%ld items=%ld new=%ld changed=%ld "
+			 "article_errors=%ld time=%.2fs",
+			 rt->id, o->result, o->status, o->items, o->fresh, o->changed,
+			 o->article_errors, o->elapsed);
 	else
 		log_warnx("source=%s poll=%s status=%ld failures=%ld url=%s error=\"%s\"; %s",
 			  rt->id, o->result, o->status, rt->failures, log_esc(rt->cfg->url, 200),

@@ -11,6 +11,7 @@
 #include "analyze/themes.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/channels.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
 #include "daemon/themeset.h"
@@ -59,7 +60,7 @@ static void retire_rest(struct daemon *d, struct source_rt ***keep, size_t *nkee
 			continue;
 		ev_timer_stop(d->loop, &rt->timer);
 		rt->cfg = NULL;
-		if (rt->inflight) {
+		if (rt->inflight || rt->run) { /* freed when its poll ends (forget_retired) */
 			*keep = xreallocarray(*keep, *nkeep + 1, sizeof(**keep));
 			(*keep)[(*nkeep)++] = rt;
 		} else {
@@ -101,7 +102,7 @@ static void swap_config(struct daemon *d, struct config *fresh)
 	outbox_free(d->outbox);
 	config_free(d->cfg);
 	d->cfg = fresh;
-	d->outbox = outbox_new(d);
+	d->outbox = outbox_new(d); /* channels_check opened each one already */
 	if (d->outbox == NULL)
 		fatalx("reload: cannot start the channels of the new configuration");
 	outbox_kick(d->outbox);
@@ -126,7 +127,8 @@ void daemon_reload(struct daemon *d)
 	log_info("reload: reading %s", d->config_path);
 	buf_init(&errors);
 	fresh = config_load(d->config_path, &errors);
-	if (fresh && themeset_check(fresh, &errors) > 0) {
+	if (fresh &&
+	    themeset_check(fresh, &errors) + channels_check(fresh, d->loop, d->http, &errors) > 0) {
 		config_free(fresh);
 		fresh = NULL;
 	}

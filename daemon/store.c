@@ -65,8 +65,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ITEM_FIND_URL] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND url = ?",
     [ST_ITEM_FIND_GUID] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND guid = ? "
 			  "ORDER BY id LIMIT 1",
-    [ST_ITEM_ELSEWHERE] = "SELECT 1 FROM items WHERE NOT (source_id = ?1 AND url = ?2) AND "
-			  "(norm_url = ?3 OR (?4 IS NOT NULL AND text_sha256 = ?4)) LIMIT 1",
+    [ST_ITEM_ELSEWHERE] = "SELECT 1 FROM items WHERE "
+			  "(norm_url = ?3 AND NOT (source_id = ?1 AND url = ?2)) OR "
+			  "(?4 IS NOT NULL AND text_sha256 = ?4 AND source_id <> ?1) LIMIT 1",
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (source_id, url, norm_url, guid, title, published, "
 	"final_url, http_status, etag, last_modified, raw_sha256, text_sha256, text, "

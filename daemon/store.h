@@ -99,9 +99,9 @@ int store_item_find(struct store *st, const char *source_id, const char *url, co
 		    struct store_item *out);
 
 /*
- * Another item (of any source, other than source_id+url) with this
- * normalised URL, or — when text_sha256 is not NULL — this text hash:
- * the same statement seen through another list. 1/0/-1.
+ * Another item (other than source_id+url) with this normalised URL, or —
+ * when text_sha256 is not NULL — an item of ANOTHER source with this text
+ * hash: the same statement seen through another list. 1/0/-1.
  */
 int store_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 			      const char *norm_url, const char *text_sha256);
