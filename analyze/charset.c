@@ -443,25 +443,87 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	return need;
 }
 
-int charset_is_utf8(const char *data, size_t len, size_t *multibyte)
+/* What a pass over the bytes found. */
+struct utf8_facts {
+	int valid;	  /* entirely valid UTF-8 */
+	int nul;	  /* a NUL byte among them */
+	size_t multibyte; /* valid non-ASCII sequences */
+};
+
+#define HIGH_BITS 0x8080808080808080u
+
+/* The offset of the first byte of w (as loaded) with its high bit set; there is one. */
+static size_t first_high_byte(uint64_t w)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(w & HIGH_BITS) / 8;
+#else
+	unsigned char b[8];
+	size_t k = 0;
+
+	memcpy(b, &w, sizeof(b));
+	while (b[k] < 0x80)
+		k++;
+	return k;
+#endif
+}
+
+/* How many bytes at the start of p[0..n) are ASCII, read a word at a time. */
+static size_t ascii_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t w[4];
+
+	while (n - i >= sizeof(w)) {
+		memcpy(w, p + i, sizeof(w));
+		if (((w[0] | w[1] | w[2] | w[3]) & HIGH_BITS) != 0)
+			break;
+		i += sizeof(w);
+	}
+	while (n - i >= 8) {
+		memcpy(w, p + i, 8);
+		if ((w[0] & HIGH_BITS) != 0)
+			return i + first_high_byte(w[0]);
+		i += 8;
+	}
+	while (i < n && p[i] < 0x80)
+		i++;
+	return i;
+}
+
+/*
+ * One pass over the bytes, a word at a time through ASCII: whether they are
+ * valid UTF-8 and how many multi-byte sequences they hold; then whether a
+ * NUL is among them (memchr is faster than testing for it here).
+ */
+static void utf8_scan(const char *data, size_t len, struct utf8_facts *out)
 {
 	const unsigned char *p = (const unsigned char *)data;
-	size_t i = 0, mb = 0, k;
-	int valid = 1;
+	size_t i = 0, k;
 
-	while (i < len) {
+	out->valid = 1;
+	out->multibyte = 0;
+	while ((i += ascii_run(p + i, len - i)) < len) {
 		k = utf8_seq(p + i, len - i);
 		if (k == 0) {
-			valid = 0;
+			out->valid = 0;
 			k = 1;
-		} else if (k > 1) {
-			mb++;
+		} else {
+			out->multibyte++;
 		}
 		i += k;
 	}
+	out->nul = memchr(data, '\0', len) != NULL;
+}
+
+int charset_is_utf8(const char *data, size_t len, size_t *multibyte)
+{
+	struct utf8_facts u;
+
+	utf8_scan(data, len, &u);
 	if (multibyte != NULL)
-		*multibyte = mb;
-	return valid;
+		*multibyte = u.multibyte;
+	return u.valid;
 }
 
 /*
@@ -471,25 +533,20 @@ int charset_is_utf8(const char *data, size_t len, size_t *multibyte)
  * mislabelled. Any other claim over valid UTF-8 that has non-ASCII
  * sequences is a stale label (a server's default charset, a template that
  * kept "gbk" after the site moved to UTF-8): text in a legacy encoding is
- * almost never valid UTF-8 by accident.
+ * almost never valid UTF-8 by accident. u receives what the scan found.
  */
-static const char *settle(const char *name, const char *data, size_t len)
+static const char *settle(const char *name, const char *data, size_t len, struct utf8_facts *u)
 {
-	size_t mb;
-	int valid;
-
-	if (name != NULL && strncmp(name, "UTF-16", 6) == 0)
-		return name;
-	valid = charset_is_utf8(data, len, &mb);
+	utf8_scan(data, len, u);
 	if (name == NULL)
-		return valid ? "UTF-8" : "WINDOWS-1252";
+		return u->valid ? "UTF-8" : "WINDOWS-1252";
 	if (strcmp(name, "UTF-8") == 0)
-		return valid || mb > 0 ? "UTF-8" : "WINDOWS-1252";
-	return valid && mb > 0 ? "UTF-8" : name;
+		return u->valid || u->multibyte > 0 ? "UTF-8" : "WINDOWS-1252";
+	return u->valid && u->multibyte > 0 ? "UTF-8" : name;
 }
 
-const char *charset_detect(const char *data, size_t len, const char *content_type,
-			   const char *override, int skip_meta, size_t *bom_len)
+/* The charset named by the override, a BOM or UTF-16 "<?xml", or NULL. */
+static const char *overridden(const char *data, size_t len, const char *override, size_t *bom_len)
 {
 	const char *name = charset_from_label(override, override ? strlen(override) : 0);
 	const char *bom = charset_from_bom(data, len, bom_len);
@@ -501,14 +558,28 @@ const char *charset_detect(const char *data, size_t len, const char *content_typ
 	}
 	if (bom != NULL)
 		return bom;
-	if ((name = utf16_without_bom(data, len)) != NULL)
-		return name;
-	name = charset_from_content_type(content_type);
-	if (name == NULL && !skip_meta)
-		name = charset_from_meta(data, len);
-	if (name == NULL)
-		name = charset_from_xml_decl(data, len);
-	return settle(name, data, len);
+	return utf16_without_bom(data, len);
+}
+
+const char *charset_detect(const char *data, size_t len, const char *content_type,
+			   const char *override, int skip_meta, size_t *bom_len, int *as_is)
+{
+	const char *name = overridden(data, len, override, bom_len);
+	struct utf8_facts u = {0, 0, 0};
+
+	if (name == NULL) {
+		name = charset_from_content_type(content_type);
+		if (name == NULL && !skip_meta)
+			name = charset_from_meta(data, len);
+		if (name == NULL)
+			name = charset_from_xml_decl(data, len);
+		if (name == NULL || strncmp(name, "UTF-16", 6) != 0)
+			name = settle(name, data, len, &u);
+	} else if (strcmp(name, "UTF-8") == 0) {
+		utf8_scan(data + *bom_len, len - *bom_len, &u);
+	}
+	*as_is = strcmp(name, "UTF-8") == 0 && u.valid && !u.nul;
+	return name;
 }
 
 static void append_replacement(struct buf *out)
@@ -536,7 +607,7 @@ static int utf8_copy(const char *data, size_t len, size_t max_out, struct buf *o
 	const unsigned char *p = (const unsigned char *)data;
 	size_t i = 0, run = 0, k;
 
-	while (i < len) {
+	while ((i += ascii_run(p + i, len - i)) < len) {
 		k = utf8_seq(p + i, len - i);
 		if (k > 0) {
 			i += k;

@@ -40,9 +40,12 @@ const char *charset_from_xml_decl(const char *data, size_t len);
  * header, <meta> (skipped when skip_meta, e.g. for feeds), XML declaration;
  * then a check of the bytes (undeclared invalid UTF-8 is windows-1252).
  * *bom_len receives the number of leading bytes to drop before conversion.
+ * *as_is receives 1 when the result is "UTF-8" and the bytes after the BOM
+ * are valid UTF-8 without NUL, so that they need no conversion at all.
+ * One pass over the bytes at most.
  */
 const char *charset_detect(const char *data, size_t len, const char *content_type,
-			   const char *override, int skip_meta, size_t *bom_len);
+			   const char *override, int skip_meta, size_t *bom_len, int *as_is);
 
 /*
  * 1 if data is entirely valid UTF-8 (no overlongs, surrogates or values past

@@ -1,12 +1,15 @@
 /*
- * Bytes -> UTF-8 -> libxml2 document (see page.h). We convert to UTF-8
- * ourselves and tell libxml2 to ignore the document's own declarations, so
- * its encoding guesses can never contradict ours.
+ * Bytes -> UTF-8 -> libxml2 document (see page.h). We decide the charset
+ * and convert to UTF-8 ourselves (input that already is valid UTF-8 is used
+ * as it is) and tell libxml2 to ignore the document's own declarations, so
+ * its encoding guesses can never contradict ours. HTML is parsed without
+ * the contents of <script>, <style> and <svg> (see "Contents dropped").
  */
 #include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,6 +22,7 @@
 #include "analyze/charset.h"
 #include "analyze/page.h"
 #include "common/buf.h"
+#include "common/xmalloc.h"
 
 #define DEFAULT_MAX_BYTES ((size_t)8 << 20)
 #define DEFAULT_MAX_DEPTH 256
@@ -160,21 +164,22 @@ int page_looks_like_feed(const char *data, size_t len, const char *content_type)
 	return feed;
 }
 
+/* charset_detect for a page; *feed receives sniff_feed of the raw bytes. */
 static const char *detect(const char *data, size_t len, const char *content_type,
-			  const char *encoding, size_t *bom)
+			  const char *encoding, size_t *bom, int *as_is, int *feed)
 {
+	*feed = sniff_feed(data, len, content_type);
 	/* A feed's CDATA may quote HTML with its own <meta charset>: trust the XML declaration. */
-	int feed = sniff_feed(data, len, content_type);
-
-	return charset_detect(data, len, content_type, encoding, feed, bom);
+	return charset_detect(data, len, content_type, encoding, *feed, bom, as_is);
 }
 
 void page_detect_charset(const char *data, size_t len, const char *content_type, char *out,
 			 size_t outlen)
 {
 	size_t bom;
+	int as_is, feed;
 
-	snprintf(out, outlen, "%s", detect(data, len, content_type, NULL, &bom));
+	snprintf(out, outlen, "%s", detect(data, len, content_type, NULL, &bom, &as_is, &feed));
 }
 
 /* entityDeclSAXFunc: a feed that declares any entity is refused before it is used. */
@@ -376,10 +381,384 @@ static xmlDocPtr parse_xml(const char *u, size_t n, char *err, size_t errlen)
 	return doc;
 }
 
-static xmlDocPtr parse_html(const char *u, size_t n, char *err, size_t errlen)
-{
-	xmlDocPtr doc = htmlReadMemory(u, (int)n, NULL, "UTF-8", HTML_OPTS);
+/*
+ * Contents dropped before parsing. <script> and <style> hold two thirds of a
+ * typical page's bytes and inline <svg> drawings a tenth of the rest; none
+ * of it is text a reader sees, and libxml2 reads it one character at a time.
+ * Dropping it leaves the same tree with those elements empty. Kept: JSON-LD
+ * scripts (the extractor reads their datePublished), and any <svg> whose
+ * contents are not plain SVG markup up to its matching </svg> (it may be
+ * unclosed, or hold HTML in a foreignObject: libxml2 would then nest
+ * differently than we can tell cheaply).
+ *
+ * The scan follows libxml2's tokenizer where it matters: a start tag is '<'
+ * and a letter outside comments, other tags (attribute values may hold
+ * "<script") and raw text; "<script/>" is an empty element. Raw text ends at
+ * the first "</script" or "</style" (any case) followed by whitespace, '/',
+ * '>' or the end of input, as HTML says. One pass, O(n): a given byte is
+ * read by at most one SVG check besides the main scan.
+ */
+enum raw_kind { RAW_NONE, RAW_SCRIPT, RAW_STYLE, RAW_SVG };
 
+/* A range of bytes: the contents of one element. */
+struct raw_cut {
+	size_t start, end;
+};
+
+/* Where the scan is; svg_floor: no <svg> before it can be dropped (a check failed past it). */
+struct raw_scan {
+	size_t pos, svg_floor;
+};
+
+/* Element names that may appear in a dropped <svg>, most frequent first. */
+static const char *const svg_names[] = {
+    "path",
+    "g",
+    "svg",
+    "use",
+    "defs",
+    "symbol",
+    "title",
+    "desc",
+    "circle",
+    "rect",
+    "ellipse",
+    "line",
+    "polygon",
+    "polyline",
+    "lineargradient",
+    "radialgradient",
+    "stop",
+    "clippath",
+    "mask",
+    "pattern",
+    "filter",
+    "text",
+    "tspan",
+    "textpath",
+    "marker",
+    "image",
+    "metadata",
+    "switch",
+    "view",
+    "animate",
+    "animatetransform",
+    "animatemotion",
+    "set",
+    "mpath",
+    "style",
+    "script",
+};
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Characters of an HTML name as libxml2's htmlParseHTMLName reads them. */
+static int is_name_char(char c)
+{
+	return is_letter(c) || (c >= '0' && c <= '9') || c == ':' || c == '-' || c == '_' ||
+	       c == '.';
+}
+
+static int name_is(const char *name, size_t len, const char *want)
+{
+	return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+/* SVG filter primitives (feGaussianBlur, feFuncA, ...) or one of svg_names. */
+static int is_svg_name(const char *name, size_t len)
+{
+	if (len > 2 && strncasecmp(name, "fe", 2) == 0)
+		return 1;
+	for (size_t k = 0; k < sizeof(svg_names) / sizeof(svg_names[0]); k++)
+		if (name_is(name, len, svg_names[k]))
+			return 1;
+	return 0;
+}
+
+static int at_tag_end(const char *p, size_t n, size_t i)
+{
+	return p[i] == '>' || (p[i] == '/' && i + 1 < n && p[i + 1] == '>');
+}
+
+/* Skips an attribute value at p[i] (after '='). Returns the index after it; *v gets the value. */
+static size_t skip_value(const char *p, size_t n, size_t i, struct raw_cut *v)
+{
+	const char *q;
+
+	if (p[i] != '"' && p[i] != '\'') {
+		v->start = i;
+		while (i < n && !is_blank(p[i]) && p[i] != '>')
+			i++;
+		v->end = i;
+		return i;
+	}
+	v->start = i + 1;
+	q = memchr(p + v->start, p[i], n - v->start);
+	v->end = q == NULL ? n : (size_t)(q - p);
+	return q == NULL ? n : v->end + 1;
+}
+
+/*
+ * Skips one attribute (or, as libxml2 does, a bogus run up to a blank) at
+ * p[i], which is no blank and no tag end. Returns the index after it; *keep
+ * is set when it is a type naming JSON-LD (or one we cannot judge).
+ */
+static size_t skip_attr(const char *p, size_t n, size_t i, int *keep)
+{
+	static const char ld_json[] = "application/ld+json";
+	size_t name = i;
+	int is_type;
+	struct raw_cut v;
+
+	if (!is_letter(p[i]) && p[i] != '_' && p[i] != ':' && p[i] != '.') {
+		while (i < n && !is_blank(p[i]) && !at_tag_end(p, n, i))
+			i++;
+		return i;
+	}
+	while (i < n && is_name_char(p[i]))
+		i++;
+	is_type = i - name == 4 && strncasecmp(p + name, "type", 4) == 0;
+	i = skip_ws(p, n, i);
+	if (i >= n || p[i] != '=')
+		return i;
+	i = skip_ws(p, n, i + 1);
+	if (i >= n)
+		return i;
+	i = skip_value(p, n, i, &v);
+	if (is_type && *keep == -1) /* libxml2 keeps the first of repeated attributes */
+		*keep = (v.end - v.start == sizeof(ld_json) - 1 &&
+			 strncasecmp(p + v.start, ld_json, sizeof(ld_json) - 1) == 0) ||
+			memchr(p + v.start, '&', v.end - v.start) != NULL;
+	return i;
+}
+
+/*
+ * Skips the attributes of a start tag from p[i]. Returns the index of its
+ * '>' or "/>", or n. *keep: 1 for a JSON-LD type, 0 for another type, -1
+ * for none.
+ */
+static size_t skip_attrs(const char *p, size_t n, size_t i, int *keep)
+{
+	*keep = -1;
+	for (;;) {
+		i = skip_ws(p, n, i);
+		if (i >= n || at_tag_end(p, n, i))
+			return i;
+		i = skip_attr(p, n, i, keep);
+	}
+}
+
+static size_t name_end(const char *p, size_t n, size_t i)
+{
+	while (i < n && is_name_char(p[i]))
+		i++;
+	return i;
+}
+
+/* Where the raw text starting at p[i] of the element named name ends: its end tag, or n. */
+static size_t raw_end(const char *p, size_t n, size_t i, const char *name, size_t len)
+{
+	const char *lt;
+
+	while (i < n && (lt = memchr(p + i, '<', n - i)) != NULL) {
+		i = (size_t)(lt - p);
+		if (n - i >= len + 2 && p[i + 1] == '/' && strncasecmp(p + i + 2, name, len) == 0 &&
+		    (n - i == len + 2 || is_blank(p[i + len + 2]) || p[i + len + 2] == '\f' ||
+		     p[i + len + 2] == '/' || p[i + len + 2] == '>'))
+			return i;
+		i++;
+	}
+	return n;
+}
+
+/*
+ * Checks one tag at p[i] inside an <svg>. Returns the index after it (after
+ * the raw text of a <style> or <script>), or 0 when it is no SVG markup.
+ * *depth counts the <svg> elements open.
+ */
+static size_t svg_tag(const char *p, size_t n, size_t i, size_t *depth)
+{
+	int end = p[i + 1] == '/', keep;
+	size_t name = i + 1 + (size_t)end, len = name_end(p, n, name) - name, j;
+
+	if (len == 0 || !is_svg_name(p + name, len))
+		return 0;
+	if (end) {
+		*depth -= name_is(p + name, len, "svg");
+		return *depth == 0 ? i : skip_past(p, n, name + len, ">");
+	}
+	j = skip_attrs(p, n, name + len, &keep);
+	if (j >= n)
+		return 0;
+	if (p[j] == '/')
+		return j + 2;
+	*depth += name_is(p + name, len, "svg");
+	if (name_is(p + name, len, "style") || name_is(p + name, len, "script"))
+		return raw_end(p, n, j + 1, p + name, len);
+	return j + 1;
+}
+
+/*
+ * The end of the contents of the <svg> that start at p[i]: the index of its
+ * matching "</svg", or 0 when they hold anything else than SVG elements,
+ * text and comments. *stop receives how far the check read.
+ */
+static size_t svg_end(const char *p, size_t n, size_t i, size_t *stop)
+{
+	size_t depth = 1, next;
+	const char *lt;
+
+	while (i < n && (lt = memchr(p + i, '<', n - i)) != NULL) {
+		i = (size_t)(lt - p);
+		if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
+			i = skip_past(p, n, i + 4, "-->");
+			continue;
+		}
+		if (n - i < 3 || (!is_letter(p[i + 1]) && p[i + 1] != '/'))
+			break;
+		next = svg_tag(p, n, i, &depth);
+		if (next == 0)
+			break;
+		if (depth == 0)
+			return *stop = i;
+		i = next;
+	}
+	*stop = i < n ? i : n;
+	return 0;
+}
+
+static enum raw_kind raw_kind_of(const char *name, size_t len)
+{
+	if (name_is(name, len, "script"))
+		return RAW_SCRIPT;
+	if (name_is(name, len, "style"))
+		return RAW_STYLE;
+	if (name_is(name, len, "svg"))
+		return RAW_SVG;
+	return RAW_NONE;
+}
+
+/* The contents of the <svg> starting at p[i], or none (returns 0). */
+static int svg_cut(const char *p, size_t n, size_t i, struct raw_scan *s, struct raw_cut *cut)
+{
+	size_t stop;
+
+	if (i < s->svg_floor)
+		return 0;
+	cut->start = i;
+	cut->end = svg_end(p, n, i, &stop);
+	if (cut->end == 0)
+		s->svg_floor = stop;
+	return cut->end > cut->start;
+}
+
+/*
+ * A start tag at p[i] ('<' and a letter). Returns the index after it or,
+ * when it opens raw text or an SVG drawing to drop, after that; *cut is
+ * filled (and *found set) when there is something to drop.
+ */
+static size_t start_tag(const char *p, size_t n, size_t i, struct raw_scan *s, struct raw_cut *cut,
+			int *found)
+{
+	size_t name = i + 1, len = name_end(p, n, name) - name, j;
+	enum raw_kind kind = raw_kind_of(p + name, len);
+	int keep;
+
+	j = skip_attrs(p, n, name + len, &keep);
+	if (j >= n)
+		return n;
+	if (p[j] == '/')
+		return j + 2; /* "<script/>" is an empty element for libxml2 too */
+	if (kind == RAW_NONE)
+		return j + 1;
+	if (kind == RAW_SVG) {
+		*found = svg_cut(p, n, j + 1, s, cut);
+		return *found ? cut->end : j + 1;
+	}
+	cut->start = j + 1;
+	cut->end = raw_end(p, n, j + 1, p + name, len);
+	*found = cut->end > cut->start && !(kind == RAW_SCRIPT && keep == 1);
+	return cut->end;
+}
+
+/*
+ * Finds the next contents to drop from s->pos on. Returns 1 and fills cut
+ * (s->pos goes after it), or 0 when there are no more.
+ */
+static int raw_next(const char *p, size_t n, struct raw_scan *s, struct raw_cut *cut)
+{
+	size_t i = s->pos;
+	const char *lt;
+	int found = 0;
+
+	while (!found && i < n && (lt = memchr(p + i, '<', n - i)) != NULL) {
+		i = (size_t)(lt - p);
+		if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0)
+			i = skip_past(p, n, i + 4, "-->");
+		else if (n - i >= 2 && (p[i + 1] == '!' || p[i + 1] == '?'))
+			i = skip_past(p, n, i + 2, ">");
+		else if (n - i >= 3 && p[i + 1] == '/' && is_letter(p[i + 2]))
+			i = skip_past(p, n, i + 3, ">");
+		else if (n - i >= 2 && is_letter(p[i + 1]))
+			i = start_tag(p, n, i, s, cut, &found);
+		else
+			i++;
+	}
+	s->pos = found ? i : n;
+	return found;
+}
+
+/*
+ * Copies src[0..n) to dst without the contents raw_next finds, the first of
+ * which is cut. dst may be src. Returns the length written.
+ */
+static size_t raw_strip(const char *src, size_t n, struct raw_cut cut, struct raw_scan *s,
+			char *dst)
+{
+	size_t w = 0, from = 0;
+
+	do {
+		memmove(dst + w, src + from, cut.start - from);
+		w += cut.start - from;
+		from = cut.end;
+	} while (raw_next(src, n, s, &cut));
+	memmove(dst + w, src + from, n - from);
+	return w + n - from;
+}
+
+/*
+ * Parses UTF-8 text t[0..n) (writable when own is not NULL: it is then
+ * stripped in place) as HTML, without the contents that raw_next finds.
+ */
+static xmlDocPtr parse_html(const char *t, size_t n, char *own, char *err, size_t errlen)
+{
+	struct raw_cut cut;
+	struct raw_scan scan = {0, 0};
+	char *copy = NULL;
+	xmlDocPtr doc;
+
+	if (raw_next(t, n, &scan, &cut)) {
+		if (own == NULL)
+			own = copy = xmalloc(n);
+		n = raw_strip(t, n, cut, &scan, own);
+		t = own;
+	}
+	/*
+	 * No encoding: libxml2 then reads UTF-8 directly, where "UTF-8" would
+	 * copy it through an encoder. It would only fall back to Latin-1 on an
+	 * invalid byte, and its 4-byte sniff (BOM, UCS-4, EBCDIC "<?xm") cannot
+	 * match: the text is valid UTF-8 without NUL or BOM.
+	 */
+	doc = htmlReadMemory(t, (int)n, NULL, NULL, HTML_OPTS);
+	free(copy);
 	if (doc == NULL)
 		snprintf(err, errlen, "not parseable as HTML");
 	return doc;
@@ -443,23 +822,45 @@ static void limits_fill(const struct page_limits *in, struct page_limits *out)
 	out->max_nodes = in && in->max_nodes ? in->max_nodes : DEFAULT_MAX_NODES;
 }
 
-/* Converts data to UTF-8 into u. Returns 0, or -1 with err filled. */
+/* The document's text in UTF-8: the input itself when it already is, else converted into u. */
+struct text {
+	const char *p;
+	size_t n;
+	int converted; /* p is u's data */
+	int feed;      /* looks like a feed */
+};
+
+/* Fills t. Returns 0, or -1 with err filled. */
 static int to_utf8(const char *data, size_t len, const char *content_type, const char *encoding,
-		   struct buf *u, char *err, size_t errlen)
+		   struct buf *u, struct text *t, char *err, size_t errlen)
 {
 	size_t bom;
-	const char *cs = detect(data, len, content_type, encoding, &bom);
+	int as_is;
+	const char *cs = detect(data, len, content_type, encoding, &bom, &as_is, &t->feed);
 	/* Every supported charset needs at most 3 UTF-8 bytes per input byte, U+FFFD included. */
 	size_t max_out = (len - bom) * 3 + 16;
 
-	if (max_out > INT_MAX || charset_to_utf8(data + bom, len - bom, cs, max_out, u) < 0) {
+	t->converted = !as_is;
+	if (as_is && len - bom > INT_MAX) {
+		snprintf(err, errlen, "document too large");
+		return -1;
+	} else if (as_is) {
+		t->p = data + bom;
+		t->n = len - bom;
+	} else if (max_out > INT_MAX ||
+		   charset_to_utf8(data + bom, len - bom, cs, max_out, u) < 0) {
 		snprintf(err, errlen, "cannot convert from %s", cs);
 		return -1;
+	} else {
+		t->p = buf_str(u);
+		t->n = u->len;
 	}
-	if (skip_ws(buf_str(u), u->len, 0) == u->len) {
+	if (skip_ws(t->p, t->n, 0) == t->n) {
 		snprintf(err, errlen, "empty document");
 		return -1;
 	}
+	if (t->converted) /* the raw bytes may not have been ASCII-compatible (UTF-16) */
+		t->feed = sniff_feed(t->p, t->n, content_type);
 	return 0;
 }
 
@@ -469,6 +870,7 @@ xmlDocPtr page_parse(const char *data, size_t len, const char *content_type, con
 {
 	struct page_limits lim;
 	struct buf u;
+	struct text t;
 	xmlDocPtr doc = NULL;
 
 	page_init();
@@ -482,14 +884,14 @@ xmlDocPtr page_parse(const char *data, size_t len, const char *content_type, con
 		snprintf(err, errlen, "document larger than %zu bytes", lim.max_bytes);
 		goto fail;
 	}
-	if (to_utf8(data, len, content_type, encoding, &u, err, errlen) < 0)
+	if (to_utf8(data, len, content_type, encoding, &u, &t, err, errlen) < 0)
 		goto fail;
 	if (kind == PAGE_AUTO)
-		kind = sniff_feed(u.data, u.len, content_type) ? PAGE_XML : PAGE_HTML;
+		kind = t.feed ? PAGE_XML : PAGE_HTML;
 	if (kind == PAGE_XML)
-		doc = parse_xml(u.data, u.len, err, errlen);
+		doc = parse_xml(t.p, t.n, err, errlen);
 	else
-		doc = parse_html(u.data, u.len, err, errlen);
+		doc = parse_html(t.p, t.n, t.converted ? u.data : NULL, err, errlen);
 	if (doc == NULL)
 		goto fail;
 	if (xmlDocGetRootElement(doc) == NULL) {

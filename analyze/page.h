@@ -42,6 +42,9 @@ void page_init(void);
  * Returns a document the caller frees with xmlFreeDoc, or NULL with err
  * filled ("nesting deeper than 256", "feed declares entities", ...).
  * *kind_out, when not NULL, receives PAGE_HTML or PAGE_XML.
+ * HTML: the contents of <script> (but JSON-LD), <style> and plain-SVG <svg>
+ * are dropped before parsing (most of a page's bytes, none of its text); the
+ * elements remain, empty.
  */
 xmlDocPtr page_parse(const char *data, size_t len, const char *content_type, const char *encoding,
 		     enum page_kind kind, const struct page_limits *limits,

@@ -4,6 +4,7 @@
  * the offline ministry site in $SW_SHARED/fixtures/site (else ../shared).
  */
 #include <check.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlstring.h>
+#include <zlib.h>
 
 #include "analyze/page.h"
 #include "common/buf.h"
@@ -545,6 +548,339 @@ START_TEST(gbk_list_titles_are_chinese)
 }
 END_TEST
 
+/*
+ * Dropped contents. page_parse drops the children of <script> (but JSON-LD),
+ * <style> and plain-SVG <svg> before parsing; everything else must come out
+ * as libxml2 parses the untouched bytes. shape() writes a tree in document
+ * order (elements with attributes, text, comments), writing only the name of
+ * those elements, so that both trees can be compared.
+ */
+#define XC(s) ((const xmlChar *)(s))
+#define REF_OPTS                                                                                   \
+	(HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |       \
+	 HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC)
+
+static int children_dropped(xmlNodePtr n)
+{
+	xmlChar *type;
+	int json;
+
+	if (xmlStrcasecmp(n->name, XC("style")) == 0 || xmlStrcasecmp(n->name, XC("svg")) == 0)
+		return 1;
+	if (xmlStrcasecmp(n->name, XC("script")) != 0)
+		return 0;
+	type = xmlGetProp(n, XC("type"));
+	json = type != NULL && xmlStrcasecmp(type, XC("application/ld+json")) == 0;
+	xmlFree(type);
+	return !json;
+}
+
+static void shape_node(xmlNodePtr n, struct buf *out)
+{
+	if (n->type == XML_ELEMENT_NODE) {
+		buf_printf(out, "<%s", (const char *)n->name);
+		for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
+			xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+
+			buf_printf(out, " %s=%s", (const char *)a->name, v ? (const char *)v : "");
+			xmlFree(v);
+		}
+		buf_append_str(out, ">");
+	} else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+		buf_append_str(out, n->content ? (const char *)n->content : "");
+	} else if (n->type == XML_COMMENT_NODE) {
+		buf_printf(out, "<!--%s-->", n->content ? (const char *)n->content : "");
+	}
+}
+
+/* The tree without recursion (pages nest deeply). Caller frees. */
+static char *shape(xmlDocPtr doc)
+{
+	struct buf out;
+	xmlNodePtr n = doc->children;
+
+	buf_init(&out);
+	while (n != NULL) {
+		shape_node(n, &out);
+		if (n->type == XML_ELEMENT_NODE && n->children != NULL && !children_dropped(n)) {
+			n = n->children;
+			continue;
+		}
+		while (n != NULL && n->next == NULL) {
+			n = n->parent;
+			if (n == (xmlNodePtr)doc)
+				n = NULL;
+			else if (n != NULL)
+				buf_printf(&out, "</%s>", (const char *)n->name);
+		}
+		if (n != NULL)
+			n = n->next;
+	}
+	return buf_steal(&out);
+}
+
+/* page_parse and plain libxml2 agree on data (UTF-8); returns page_parse's doc or NULL. */
+static xmlDocPtr same_shape(const char *data, size_t len, const char *what)
+{
+	char err[256] = "";
+	xmlDocPtr ours =
+	    page_parse(data, len, "text/html", NULL, PAGE_HTML, NULL, NULL, err, sizeof(err));
+	xmlDocPtr ref = htmlReadMemory(data, (int)len, NULL, "UTF-8", REF_OPTS);
+	char *a, *b;
+
+	if (ours == NULL) { /* only where libxml2 finds no element either */
+		ck_assert_msg(ref == NULL || xmlDocGetRootElement(ref) == NULL, "%s: %s", what,
+			      err);
+		xmlFreeDoc(ref);
+		return NULL;
+	}
+	ck_assert_ptr_nonnull(ref);
+	a = shape(ours);
+	b = shape(ref);
+	ck_assert_msg(strcmp(a, b) == 0, "%s:\n ours %s\n libxml2 %s", what, a, b);
+	free(a);
+	free(b);
+	xmlFreeDoc(ref);
+	return ours;
+}
+
+/* The text of the first element named name, or NULL if it has none ("" when absent). */
+static char *element_text(xmlDocPtr doc, const char *name, int nth)
+{
+	xmlNodePtr n = xmlDocGetRootElement(doc);
+
+	while (n != NULL) {
+		if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, XC(name)) == 0 &&
+		    nth-- == 0) {
+			xmlChar *t = n->children ? xmlNodeGetContent(n) : NULL;
+			char *r = t ? xstrdup((const char *)t) : NULL;
+
+			xmlFree(t);
+			return r;
+		}
+		if (n->children != NULL && n->type == XML_ELEMENT_NODE) {
+			n = n->children;
+			continue;
+		}
+		while (n != NULL && n->next == NULL)
+			n = n->parent == (xmlNodePtr)doc ? NULL : n->parent;
+		if (n != NULL)
+			n = n->next;
+	}
+	return xstrdup("");
+}
+
+static const char *const tricky_pages[] = {
+    "<html><head><script>var a = '<p>not text</p>'; if (a < b) {}</script>"
+    "<style>p > a { color: red }</style></head><body><p>kept</p></body></html>",
+    "<p>a<!-- <script>x</script> --><script>y</script>b</p>",
+    "<p title=\"<script>\">t</p><script>z</script><p>after</p>",
+    "<p title='<style>'>t</p><p data-x=<script>u</p>",
+    "<SCRIPT type=text/javascript>var s = '</scriptx>'; </SCRIPT ><p>one</p>",
+    "<script>a</script\t><p>two</p><script>b</script/><p>three</p>",
+    "<script/><p>after self-closed</p></script><p>tail</p>",
+    "<script type=\"application/ld+json\">{\"datePublished\": \"2024-01-02\"}</script><p>x</p>",
+    "<script type='APPLICATION/LD+JSON' type=text/plain>{\"a\": 1}</script>",
+    "<script type=\"application/json\">{\"big\": \"blob\"}</script><p>y</p>",
+    "<!DOCTYPE html><?php echo 1 ?><p>pi</p><script>w</script><!--> <script>c</script> -->",
+    "<div><svg viewBox=\"0 0 1 1\"><title>Icon</title><path d=\"M0 0L1 1\"/><g><use "
+    "href=\"#a\"></use></g><style>.a{}</style></svg><p>text</p></div>",
+    "<div><svg><path d=x></div><p>after an unclosed svg</p><svg><g></g></svg>",
+    "<svg><foreignObject><div>html inside</div></foreignObject></svg><p>z</p>",
+    "<div><svg><path d=x></div><p>closed by its parent</p></svg>",
+    "<svg><svg><rect/></svg><circle r=1 /></svg><p>nested</p>",
+    "<svg><a href=#><text>link</text></a></svg><p>a in svg</p>",
+    "<p>x < y and <3 </p><script>unclosed",
+    "<style>a { }",
+    "<p>end in a tag <script type=\"application/ld+json",
+};
+
+START_TEST(dropped_contents_leave_the_tree_unchanged)
+{
+	for (size_t i = 0; i < sizeof(tricky_pages) / sizeof(tricky_pages[0]); i++)
+		xmlFreeDoc(same_shape(tricky_pages[i], strlen(tricky_pages[i]), tricky_pages[i]));
+}
+END_TEST
+
+START_TEST(script_style_and_svg_are_emptied)
+{
+	const char *page = tricky_pages[0];
+	xmlDocPtr doc = same_shape(page, strlen(page), "page 0");
+	char *t;
+
+	ck_assert_ptr_null(element_text(doc, "script", 0));
+	ck_assert_ptr_null(element_text(doc, "style", 0));
+	t = element_text(doc, "p", 0);
+	ck_assert_str_eq(t, "kept");
+	free(t);
+	xmlFreeDoc(doc);
+
+	page = tricky_pages[7]; /* JSON-LD stays */
+	doc = same_shape(page, strlen(page), "json-ld");
+	t = element_text(doc, "script", 0);
+	ck_assert_str_eq(t, "{\"datePublished\": \"2024-01-02\"}");
+	free(t);
+	xmlFreeDoc(doc);
+
+	page = tricky_pages[11]; /* plain SVG: emptied */
+	doc = same_shape(page, strlen(page), "svg");
+	ck_assert_ptr_null(element_text(doc, "svg", 0));
+	xmlFreeDoc(doc);
+
+	page = tricky_pages[13]; /* HTML in a foreignObject: kept */
+	doc = same_shape(page, strlen(page), "foreignObject");
+	t = element_text(doc, "svg", 0);
+	ck_assert_str_eq(t, "html inside");
+	free(t);
+	xmlFreeDoc(doc);
+
+	page = tricky_pages[12]; /* unclosed svg: what follows is kept */
+	doc = same_shape(page, strlen(page), "unclosed svg");
+	t = doc_text(doc);
+	ck_assert_str_eq(t, "after an unclosed svg");
+	free(t);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
+/* Every prefix of a tricky page: nothing read past the end (run under ASAN), same tree. */
+START_TEST(truncated_pages_are_safe)
+{
+	struct buf all;
+
+	buf_init(&all);
+	for (size_t i = 0; i < sizeof(tricky_pages) / sizeof(tricky_pages[0]); i++)
+		buf_append_str(&all, tricky_pages[i]);
+	for (size_t n = 1; n <= all.len; n++) {
+		char *copy = xmalloc(n), what[32];
+
+		memcpy(copy, all.data, n); /* exact size: ASAN sees any read past it */
+		snprintf(what, sizeof(what), "prefix %zu", n);
+		if (strspn(copy, " ") < n)
+			xmlFreeDoc(same_shape(copy, n, what));
+		free(copy);
+	}
+	buf_free(&all);
+}
+END_TEST
+
+START_TEST(converted_and_nul_pages_are_stripped_too)
+{
+	/* GB18030 input is converted, then stripped in place */
+	const char *gbk =
+	    "<meta charset=gbk><script>var x='\xd6\xd0';</script><p>\xd6\xd0\xce\xc4</p>";
+	/* a NUL makes UTF-8 input go through the copying path (NUL -> U+FFFD) */
+	const char page[] = "<p>a\0b</p><style>x</style><p>\xc3\xa9</p>";
+	xmlDocPtr doc = parse_ok(gbk, strlen(gbk), NULL, PAGE_HTML);
+	char *t = doc_text(doc);
+
+	ck_assert_str_eq(t, "中文");
+	ck_assert_ptr_null(element_text(doc, "script", 0));
+	free(t);
+	xmlFreeDoc(doc);
+	doc = parse_ok(page, sizeof(page) - 1, NULL, PAGE_HTML);
+	t = doc_text(doc);
+	ck_assert_str_eq(t, "a\xef\xbf\xbd"
+			    "bé");
+	ck_assert_ptr_null(element_text(doc, "style", 0));
+	free(t);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
+START_TEST(feeds_keep_script_elements)
+{
+	const char *feed = "<rss version=\"2.0\"><channel><item><title>t</title>"
+			   "<script>kept in XML</script><style>too</style></item></channel></rss>";
+	xmlDocPtr doc = parse_ok(feed, strlen(feed), NULL, PAGE_XML);
+	char *t = element_text(doc, "script", 0);
+
+	ck_assert_str_eq(t, "kept in XML");
+	free(t);
+	t = element_text(doc, "style", 0);
+	ck_assert_str_eq(t, "too");
+	free(t);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
+/*
+ * Markup that would make a naive scan quadratic: unmatched <svg>s, unclosed
+ * raw text and comments, "<script" in attribute values.
+ */
+START_TEST(pathological_markup_is_linear)
+{
+	static const char *const units[] = {"<svg>", "<svg><i>", "<script>", "<!--",
+					    "<br b=\"<script>\">"};
+	char err[256];
+
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		struct buf b;
+		clock_t start;
+
+		buf_init(&b);
+		while (b.len < ((size_t)1 << 20))
+			buf_append_str(&b, units[u]);
+		buf_append_str(&b, "<p>end</p>");
+		start = clock();
+		xmlFreeDoc(
+		    page_parse(b.data, b.len, NULL, NULL, PAGE_HTML, NULL, NULL, err, sizeof(err)));
+		/* a few tenths of a second under ASAN; a quadratic scan takes minutes */
+		ck_assert_msg(clock() - start < 3 * CLOCKS_PER_SEC, "%s x %zu took too long",
+			      units[u], b.len / strlen(units[u]));
+		buf_free(&b);
+	}
+}
+END_TEST
+
+static char *gunzip_file(const char *path, size_t *len)
+{
+	gzFile f = gzopen(path, "rb");
+	struct buf b;
+	char chunk[65536];
+	int k;
+
+	if (f == NULL)
+		return NULL;
+	buf_init(&b);
+	while ((k = gzread(f, chunk, sizeof(chunk))) > 0)
+		buf_append(&b, chunk, (size_t)k);
+	gzclose(f);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+/* The DEV corpus (real pages): the same tree as libxml2's outside dropped contents. */
+START_TEST(corpus_pages_keep_their_tree)
+{
+	const char *shared = getenv("SW_SHARED");
+	char dir[1024], path[1300];
+	struct dirent *e;
+	size_t pages = 0, len;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/corpus/extraction-dev/html", shared ? shared : "../shared");
+	if ((d = opendir(dir)) == NULL) {
+		printf("skipped: ../shared not found\n");
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char *data;
+
+		if (strstr(e->d_name, ".html.gz") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		data = gunzip_file(path, &len);
+		ck_assert_msg(data != NULL, "cannot read %s", path);
+		xmlFreeDoc(same_shape(data, len, e->d_name));
+		free(data);
+		pages++;
+	}
+	closedir(d);
+	ck_assert_uint_gt(pages, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("page");
@@ -566,6 +902,13 @@ int main(void)
 	tcase_add_test(tc, hostile_site_inputs);
 	tcase_add_test(tc, site_articles_decode_to_expected_text);
 	tcase_add_test(tc, gbk_list_titles_are_chinese);
+	tcase_add_test(tc, dropped_contents_leave_the_tree_unchanged);
+	tcase_add_test(tc, script_style_and_svg_are_emptied);
+	tcase_add_test(tc, truncated_pages_are_safe);
+	tcase_add_test(tc, converted_and_nul_pages_are_stripped_too);
+	tcase_add_test(tc, feeds_keep_script_elements);
+	tcase_add_test(tc, pathological_markup_is_linear);
+	tcase_add_test(tc, corpus_pages_keep_their_tree);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
