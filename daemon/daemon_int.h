@@ -71,7 +71,9 @@ struct poll_outcome {
 	long status;
 	char *etag, *last_modified; /* validators of the list page (200 only) */
 	double elapsed;
-	int suspect; /* the list lost most of its items: nothing detected */
+	int suspect;	    /* the list lost most of its items: nothing detected */
+	long suspect_polls; /* this poll's place in a streak of suspect polls */
+	int rebaseline;	    /* a smaller list held steady: accept it silently */
 	long fresh, changed, skipped, article_errors;
 	long unsettled; /* new or baseline items not stored (failed, skipped, cancelled):
 			   the list's validators are not kept, so the next poll sees them again */

@@ -23,6 +23,7 @@
 
 #define MAX_ARTICLES_PER_POLL 100
 #define MIN_ITEMS_FOR_LOSS_CHECK 4
+#define SUSPECT_ACCEPT_AFTER 3 /* polls of a steady smaller list before it is believed */
 
 struct poll_run {
 	struct source_rt *rt;
@@ -72,25 +73,41 @@ static int in_window(const struct source_rt *rt, const char *published, double f
 }
 
 /* Is this a list worth trusting? A redesign or an error page served with 200 is not. */
+/*
+ * Is this a list worth trusting? A redesign or an error page served with 200
+ * is not. A smaller but non-empty list that stays the same size for
+ * SUSPECT_ACCEPT_AFTER polls is believed: it becomes the new baseline
+ * (recorded silently, so a redesign that changed every URL alerts nothing).
+ */
 static int list_is_suspect(struct source_rt *rt, size_t n, struct poll_outcome *o)
 {
 	struct store_source s;
-	long before = 0;
+	long before = 0, streak = 1;
 
+	memset(&s, 0, sizeof(s));
 	if (store_source_get(rt->d->store, rt->id, &s) == 1) {
 		before = s.items;
+		if (s.suspect_polls > 0 && s.suspect_items == (long)n)
+			streak = s.suspect_polls + 1;
 		store_source_clear(&s);
 	}
 	if (n == 0) {
 		snprintf(o->error, sizeof(o->error), "the list yielded no items (had %ld)", before);
-		return 1;
-	}
-	if (before >= MIN_ITEMS_FOR_LOSS_CHECK && (long)n * 2 < before) {
+	} else if (before >= MIN_ITEMS_FOR_LOSS_CHECK && (long)n * 2 < before) {
+		if (streak >= SUSPECT_ACCEPT_AFTER) {
+			log_warnx("source=%s the list has had %zu items (was %ld) for %ld polls: "
+				  "accepted as its new size, recorded without alerts",
+				  rt->id, n, before, streak);
+			o->rebaseline = 1;
+			return 0;
+		}
 		snprintf(o->error, sizeof(o->error), "the list lost %ld of its %ld items",
 			 before - (long)n, before);
-		return 1;
+	} else {
+		return 0;
 	}
-	return 0;
+	o->suspect_polls = streak;
+	return 1;
 }
 
 static void run_free(struct poll_run *run)
@@ -254,7 +271,7 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	run->items = *items;
 	memset(items, 0, sizeof(*items));
 	run->o = o;
-	run->baseline = is_baseline(rt);
+	run->baseline = o->rebaseline || is_baseline(rt);
 	rt->run = run;
 	run->pending = 1; /* held while the items are walked, so no job finishes the run early */
 	for (int pass = 0; pass < 2; pass++)

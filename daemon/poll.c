@@ -76,6 +76,10 @@ static void fill_source_row(struct store_source *s, const struct poll_outcome *o
 	s->failures = failures;
 	s->last_new = o->fresh;
 	s->last_changed = o->changed;
+	if (o->ok) {
+		s->suspect_polls = o->suspect ? o->suspect_polls : 0;
+		s->suspect_items = o->suspect ? o->items : 0;
+	}
 	s->next_due = next_delay >= 0 ? now + next_delay : 0;
 	if (o->ok && o->status / 100 == 2 && !o->suspect) {
 		/* Keep the validators only when every new item is stored: a 304 must not hide one.

@@ -37,7 +37,8 @@ enum stmt_id {
 
 #define SOURCE_COLS                                                                                \
 	"etag, last_modified, last_poll, last_status, last_result, last_error, "                   \
-	"items, failures, next_due, failing, last_new, last_changed "
+	"items, failures, next_due, failing, last_new, last_changed, suspect_polls, "              \
+	"suspect_items "
 #define ITEM_COLS                                                                                  \
 	"id, source_id, url, norm_url, guid, title, published, final_url, http_status, etag, "     \
 	"last_modified, raw_sha256, text_sha256, text, raw, language, words, fetched_at, "         \
@@ -53,14 +54,15 @@ static const char *const stmt_sql[ST__COUNT] = {
 		      "FROM sources ORDER BY id",
     [ST_SOURCE_PUT] = "INSERT INTO sources (id, url, etag, last_modified, last_poll, "
 		      "last_status, last_result, last_error, items, failures, next_due, failing, "
-		      "last_new, last_changed) "
-		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+		      "last_new, last_changed, suspect_polls, suspect_items) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
 		      "url=excluded.url, etag=excluded.etag, last_modified=excluded.last_modified, "
 		      "last_poll=excluded.last_poll, last_status=excluded.last_status, "
 		      "last_result=excluded.last_result, last_error=excluded.last_error, "
 		      "items=excluded.items, failures=excluded.failures, "
 		      "next_due=excluded.next_due, failing=excluded.failing, "
-		      "last_new=excluded.last_new, last_changed=excluded.last_changed",
+		      "last_new=excluded.last_new, last_changed=excluded.last_changed, "
+		      "suspect_polls=excluded.suspect_polls, suspect_items=excluded.suspect_items",
     [ST_SOURCE_IDS] = "SELECT id FROM sources ORDER BY id",
     [ST_ITEM_FIND_URL] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND url = ?",
     [ST_ITEM_FIND_GUID] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND guid = ? "
@@ -152,6 +154,9 @@ static const char *const migrations[] = {
     " VALUES ('delete', old.id, old.title, old.text);"
     " INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END;"
     "INSERT INTO items_fts(items_fts) VALUES ('rebuild');",
+    /* 3 -> 4: consecutive polls whose list looked suspect, and its size then */
+    "ALTER TABLE sources ADD COLUMN suspect_polls INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sources ADD COLUMN suspect_items INTEGER NOT NULL DEFAULT 0;",
 };
 
 struct store {
@@ -370,6 +375,8 @@ static void source_from_row(sqlite3_stmt *s, struct store_source *out)
 	out->failing = sqlite3_column_int(s, 9);
 	out->last_new = sqlite3_column_int(s, 10);
 	out->last_changed = sqlite3_column_int(s, 11);
+	out->suspect_polls = sqlite3_column_int(s, 12);
+	out->suspect_items = sqlite3_column_int(s, 13);
 }
 
 int store_source_get(struct store *st, const char *id, struct store_source *out)
@@ -403,9 +410,9 @@ int store_sources_all(struct store *st, struct store_source **out, size_t *n)
 		src = &(*out)[(*n)++];
 		memset(src, 0, sizeof(*src));
 		source_from_row(s, src);
-		src->id = column_strdup(s, 12);
-		src->url = column_strdup(s, 13);
-		src->stored_items = sqlite3_column_int(s, 14);
+		src->id = column_strdup(s, 14);
+		src->url = column_strdup(s, 15);
+		src->stored_items = sqlite3_column_int(s, 16);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -432,6 +439,8 @@ int store_source_put(struct store *st, const char *id, const char *url,
 	sqlite3_bind_int(s, 12, src->failing);
 	sqlite3_bind_int64(s, 13, src->last_new);
 	sqlite3_bind_int64(s, 14, src->last_changed);
+	sqlite3_bind_int64(s, 15, src->suspect_polls);
+	sqlite3_bind_int64(s, 16, src->suspect_items);
 	return step_done(st, s, "write source");
 }
 

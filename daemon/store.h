@@ -13,22 +13,24 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Poll state of one source, as the daemon needs it between runs. */
 struct store_source {
 	char *etag;
 	char *last_modified;
-	double last_poll;  /* unix time, 0 = never */
-	long last_status;  /* HTTP status of the last poll, 0 if none */
-	char *last_result; /* "ok", "not-modified", "timeout", ... or NULL */
-	char *last_error;  /* text of the last failure, or NULL */
-	long items;	   /* items on the page at the last good poll */
-	long failures;	   /* consecutive failed polls */
-	double next_due;   /* unix time */
-	int failing;	   /* a source.failing event was sent and not yet recovered */
-	long last_new;	   /* statements alerted by the last poll */
-	long last_changed; /* edits alerted by the last poll */
+	double last_poll;   /* unix time, 0 = never */
+	long last_status;   /* HTTP status of the last poll, 0 if none */
+	char *last_result;  /* "ok", "not-modified", "timeout", ... or NULL */
+	char *last_error;   /* text of the last failure, or NULL */
+	long items;	    /* items on the page at the last good poll */
+	long failures;	    /* consecutive failed polls */
+	double next_due;    /* unix time */
+	int failing;	    /* a source.failing event was sent and not yet recovered */
+	long last_new;	    /* statements alerted by the last poll */
+	long last_changed;  /* edits alerted by the last poll */
+	long suspect_polls; /* consecutive polls whose list looked suspect */
+	long suspect_items; /* the list's size during that streak */
 	/* filled by store_sources_all only: */
 	char *id;
 	char *url;

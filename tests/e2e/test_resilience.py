@@ -101,6 +101,22 @@ class ResilienceTest(swtest.TestCase):
         self.assertEqual(sorted(self.alerts(r.stdout)),
                          ["Statement number 2", "Statement number 3", "Statement number 4"])
 
+    def test_a_steadily_smaller_list_is_believed_after_three_polls(self):
+        conf = self.conf()
+        self.steer(items=list(range(1, 9)))
+        self.sw("once", "-c", conf)  # baseline of 8
+        self.steer(items=[20, 21, 22])  # a redesign: 3 items, all new URLs
+        for poll in (1, 2):
+            r = self.sw("once", "-c", conf)
+            self.assertIn("poll=suspect-list", r.stderr)
+            self.assertEqual(self.alerts(r.stdout), [])
+        r = self.sw("once", "-c", conf)
+        self.assertIn("accepted as its new size, recorded without alerts", r.stderr)
+        self.assertEqual(self.alerts(r.stdout), [])
+        self.steer(items=[23, 20, 21, 22])
+        r = self.sw("once", "-c", conf)
+        self.assertEqual(self.alerts(r.stdout), ["Statement number 23"])
+
     def test_reload_with_a_channel_that_cannot_open_keeps_running(self):
         self.write("bad.secret", "whsec_!!\n", 0o600)
         conf = self.conf()
