@@ -50,6 +50,23 @@ struct themes *themeset_compile(const struct config *cfg, char *err, size_t errl
 	return th;
 }
 
+struct themes *themeset_load(const char *path, char *err, size_t errlen)
+{
+	struct themes *th = NULL;
+	struct config *cfg;
+	struct buf errors;
+
+	buf_init(&errors);
+	cfg = config_load(path, &errors);
+	if (cfg == NULL)
+		snprintf(err, errlen, "%s", buf_str(&errors));
+	else
+		th = themeset_compile(cfg, err, errlen);
+	config_free(cfg);
+	buf_free(&errors);
+	return th;
+}
+
 size_t themeset_check(const struct config *cfg, struct buf *errors)
 {
 	size_t bad = 0;

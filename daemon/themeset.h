@@ -13,6 +13,13 @@ struct config_source;
 struct theme_result;
 struct themes;
 
+/*
+ * Reads a theme (or full config) file with config_load and compiles its
+ * themes; NULL with err (every FILE:LINE message) on failure. For tools and
+ * tests that have a theme file but no daemon.
+ */
+struct themes *themeset_load(const char *path, char *err, size_t errlen);
+
 /* Compiles cfg's themes; NULL with err when there are none or they do not compile. */
 struct themes *themeset_compile(const struct config *cfg, char *err, size_t errlen);
 

@@ -31,7 +31,6 @@ static char *bench_slurp(const char *path, size_t *len)
 #include <string.h>
 #include <unistd.h>
 
-#include "config/config.h"
 #include "daemon/themeset.h"
 
 /*
@@ -43,9 +42,7 @@ static struct themes *bench_themes_compile(const char *path, const char *string,
 					   size_t errlen)
 {
 	char tmp[] = "/tmp/sw-bench-themes-XXXXXX";
-	struct themes *th = NULL;
-	struct config *cfg;
-	struct buf errors;
+	struct themes *th;
 
 	if (path == NULL) {
 		int fd = mkstemp(tmp);
@@ -59,14 +56,7 @@ static struct themes *bench_themes_compile(const char *path, const char *string,
 		}
 		close(fd);
 	}
-	buf_init(&errors);
-	cfg = config_load(path ? path : tmp, &errors);
-	if (cfg == NULL)
-		snprintf(err, errlen, "%s", buf_str(&errors));
-	else
-		th = themeset_compile(cfg, err, errlen);
-	config_free(cfg);
-	buf_free(&errors);
+	th = themeset_load(path ? path : tmp, err, errlen);
 	if (path == NULL)
 		unlink(tmp);
 	return th;

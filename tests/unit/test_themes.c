@@ -13,7 +13,6 @@
 #include "analyze/themes.h"
 #include "common/buf.h"
 #include "common/xmalloc.h"
-#include "config/config.h"
 #include "daemon/themeset.h"
 
 /*
@@ -25,9 +24,7 @@ static struct themes *test_themes_compile(const char *path, const char *string, 
 					  size_t errlen)
 {
 	char tmp[] = "/tmp/sw-test-themes-XXXXXX";
-	struct themes *th = NULL;
-	struct config *cfg;
-	struct buf errors;
+	struct themes *th;
 
 	if (path == NULL) {
 		int fd = mkstemp(tmp);
@@ -37,14 +34,7 @@ static struct themes *test_themes_compile(const char *path, const char *string, 
 		ck_assert_int_eq(write(fd, string, len), (ssize_t)len);
 		close(fd);
 	}
-	buf_init(&errors);
-	cfg = config_load(path ? path : tmp, &errors);
-	if (cfg == NULL)
-		snprintf(err, errlen, "%s", buf_str(&errors));
-	else
-		th = themeset_compile(cfg, err, errlen);
-	config_free(cfg);
-	buf_free(&errors);
+	th = themeset_load(path ? path : tmp, err, errlen);
 	if (path == NULL)
 		unlink(tmp);
 	return th;
