@@ -7,6 +7,7 @@
  * above threshold) and for "top-1" (the best theme above threshold).
  *
  * usage: quality CORPUS.jsonl [--folds K] [--ignore LABEL]... [--save DIR]
+ *                             [--per-label]
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -110,24 +111,33 @@ static void count_example(struct eval *ev, const struct theme_result *r, json_t 
 	json_array_foreach(labels, i, v)
 	{
 		int predicted = 0, top = 0;
+		size_t k;
 		if (!json_is_string(v) || ignored(json_string_value(v), ignore, nignore))
 			continue;
 		slugify(json_string_value(v), s, sizeof(s));
+		k = label_slot(ev, s); /* before indexing: it may move ev->all and ev->top1 */
 		for (size_t t = 0; t < r->nthemes; t++)
 			if (strcmp(r->themes[t].id, s) == 0 && r->themes[t].above) {
 				predicted = 1;
 				top = t == 0;
 			}
 		if (!predicted)
-			ev->all[label_slot(ev, s)].fn++;
+			ev->all[k].fn++;
 		if (!top)
-			ev->top1[label_slot(ev, s)].fn++;
+			ev->top1[k].fn++;
 	}
 }
 
 static double f1(struct counts c)
 {
 	return c.tp ? 2.0 * (double)c.tp / (double)(2 * c.tp + c.fp + c.fn) : 0.0;
+}
+
+static void report_labels(const struct eval *ev, const struct counts *c)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		printf("  %-28s F1 %.3f  tp %4zu fp %4zu fn %4zu\n", ev->labels[i], f1(c[i]),
+		       c[i].tp, c[i].fp, c[i].fn);
 }
 
 static void report(const char *name, const struct eval *ev, const struct counts *c)
@@ -155,7 +165,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *save = NULL;
 	char *ignore[16];
-	int nignore = 0, folds = 5;
+	int nignore = 0, folds = 5, per_label = 0;
 	struct eval ev = {0};
 	char **lines = NULL;
 	size_t nlines = 0, len;
@@ -167,13 +177,16 @@ int main(int argc, char **argv)
 			folds = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--ignore") == 0 && i + 1 < argc && nignore < 16)
 			ignore[nignore++] = argv[++i];
+		else if (strcmp(argv[i], "--per-label") == 0)
+			per_label = 1;
 		else if (strcmp(argv[i], "--save") == 0 && i + 1 < argc)
 			save = argv[++i];
 		else
 			path = argv[i];
 	}
 	if (!path || folds < 2 || !(data = bench_slurp(path, &len))) {
-		fprintf(stderr, "usage: quality CORPUS.jsonl [--folds K] [--ignore LABEL]...\n");
+		fprintf(stderr, "usage: quality CORPUS.jsonl [--folds K] [--ignore LABEL]... "
+				"[--save DIR] [--per-label]\n");
 		return 2;
 	}
 	for (p = data; p && *p; p = nl ? nl + 1 : NULL) {
@@ -256,7 +269,14 @@ int main(int argc, char **argv)
 	       folds, nignore);
 	report("all", &ev, ev.all);
 	report("top-1", &ev, ev.top1);
+	if (per_label)
+		report_labels(&ev, ev.top1);
 	printf("time %.1f s\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
+	for (size_t i = 0; i < ev.n; i++)
+		free(ev.labels[i]);
+	free(ev.labels);
+	free(ev.all);
+	free(ev.top1);
 	free(lines);
 	free(data);
 	return 0;
