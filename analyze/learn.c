@@ -594,7 +594,12 @@ static void write_theme(const struct learner *L, const struct selection *s, size
 	if (safe_value(L->labels[l]))
 		buf_printf(out, "label = %s\n", L->labels[l]);
 	buf_printf(out, "threshold = %.4f\n", thr);
-	buf_printf(out, "; cross-validated F1 at this threshold: %.3f\n", f1);
+	if (f1 > 0)
+		buf_printf(out, "; cross-validated F1 at this threshold: %.3f\n", f1);
+	else
+		buf_append_str(out,
+			       "; never found in cross-validation: the median threshold of the "
+			       "other themes\n");
 	for (size_t i = 0; i < s->n[l]; i++) {
 		const char *text = L->feats[s->c[l][i].feat].surface;
 		if (safe_value(text))
@@ -641,6 +646,36 @@ static double top_threshold(struct pair *p, size_t n, double *f1)
 	return best_threshold(p, k, missed, f1);
 }
 
+static int double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A label whose held-out examples were never found at any threshold (a
+ * handful of examples, none sharing a word) has no F1 to choose by. It
+ * takes the median threshold of the labels that had one, rather than 1.0,
+ * which would learn a theme that can never fire from data that has it.
+ */
+static void fill_untuned_thresholds(double *thr, const double *f1, size_t n)
+{
+	double *tuned = xcalloc(n ? n : 1, sizeof(*tuned));
+	size_t k = 0;
+
+	for (size_t l = 0; l < n; l++)
+		if (f1[l] > 0)
+			tuned[k++] = thr[l];
+	if (k > 0) {
+		qsort(tuned, k, sizeof(*tuned), double_cmp);
+		for (size_t l = 0; l < n; l++)
+			if (f1[l] <= 0)
+				thr[l] = tuned[k / 2];
+	}
+	free(tuned);
+}
+
 static int single_label(const struct learner *L)
 {
 	for (size_t e = 0; e < L->nex; e++)
@@ -666,11 +701,15 @@ static void write_file(const struct learner *L, struct pair **pairs, struct buf 
 		buf_append_str(
 		    out, "; Single-label data: thresholds are tuned for taking only the best\n"
 			 "; theme (the first of classify's labels) when above its threshold.\n");
-	for (size_t l = 0; l < L->nlabels; l++) {
-		double f1 = 0, thr = single ? top_threshold(pairs[l], L->nex, &f1)
-					    : best_threshold(pairs[l], L->nex, 0, &f1);
-		write_theme(L, &s, l, thr, f1, out);
-	}
+	double *thr = xcalloc(L->nlabels, sizeof(*thr)), *f1 = xcalloc(L->nlabels, sizeof(*f1));
+	for (size_t l = 0; l < L->nlabels; l++)
+		thr[l] = single ? top_threshold(pairs[l], L->nex, &f1[l])
+				: best_threshold(pairs[l], L->nex, 0, &f1[l]);
+	fill_untuned_thresholds(thr, f1, L->nlabels);
+	for (size_t l = 0; l < L->nlabels; l++)
+		write_theme(L, &s, l, thr[l], f1[l], out);
+	free(thr);
+	free(f1);
 	selection_free(L, &s);
 }
 

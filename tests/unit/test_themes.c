@@ -564,6 +564,51 @@ START_TEST(learn_small_data_and_counter_evidence)
 }
 END_TEST
 
+/*
+ * A label whose two examples fall into the same inner fold is never seen in
+ * cross-validation; its theme still fires, at the other themes' median
+ * threshold (it used to get 1.0, a theme that can never be above).
+ */
+START_TEST(learn_untuned_label_gets_median_threshold)
+{
+	const char *farm[] = {"Farmers need crop prices.", "The harvest helps farmers.",
+			      "Crop insurance for farmers.", "A poor harvest of every crop."};
+	const char *space[] = {"The rocket reached orbit.", "A satellite in orbit.",
+			       "Rocket and satellite launch.", "Astronauts orbit the moon."};
+	struct buf in, out;
+	char err[256];
+	struct themes *th;
+	struct theme_result *r;
+	const char *art;
+
+	buf_init(&in);
+	buf_init(&out);
+	/* lines 0 and 5: the same fold of five, so no inner fold trains on them */
+	buf_printf(&in, "{\"text\":\"Sculpture museums for all.\",\"labels\":[\"art\"]}\n");
+	for (int i = 0; i < 4; i++) {
+		buf_printf(&in, "{\"text\":\"%s\",\"labels\":[\"farm\"]}\n", farm[i]);
+		if (i == 1)
+			buf_printf(&in, "{\"text\":\"Sculpture museums open late.\","
+					"\"labels\":[\"art\"]}\n");
+		buf_printf(&in, "{\"text\":\"%s\",\"labels\":[\"space\"]}\n", space[i]);
+	}
+	ck_assert_int_eq(learn_from_jsonl(in.data, in.len, NULL, &out, err, sizeof(err)), 0);
+	art = strstr(out.data, "[theme \"art\"]");
+	ck_assert_ptr_nonnull(art);
+	ck_assert_ptr_nonnull(strstr(art, "never found in cross-validation"));
+	ck_assert_ptr_null(strstr(out.data, "threshold = 1.0000"));
+	th = test_themes_compile(NULL, out.data, err, sizeof(err));
+	ck_assert_msg(th != NULL, "%s", err);
+	themes_score(th, "New sculpture museums.", strlen("New sculpture museums."), NULL, &r);
+	ck_assert_str_eq(r->themes[0].id, "art");
+	ck_assert(r->themes[0].above);
+	theme_result_free(r);
+	themes_free(th);
+	buf_free(&in);
+	buf_free(&out);
+}
+END_TEST
+
 static struct themes *diplomacy_pack(void)
 {
 	char path[4096], err[512];
@@ -719,6 +764,7 @@ int main(void)
 	tcase_add_test(tc, result_order_and_evidence_policy);
 	tcase_add_test(tc, evidence_of_a_huge_sentence);
 	tcase_add_test(tc, learn_small_data_and_counter_evidence);
+	tcase_add_test(tc, learn_untuned_label_gets_median_threshold);
 	tcase_add_test(tc, pack_has_six_languages);
 	tcase_add_test(tc, fixture_articles_themes);
 	tcase_add_test(tc, wang_lei_speech);
