@@ -72,7 +72,6 @@ static int in_window(const struct source_rt *rt, const char *published, double f
 	return now - when <= (double)recheck_days(rt) * 86400.0 + 86400.0;
 }
 
-/* Is this a list worth trusting? A redesign or an error page served with 200 is not. */
 /*
  * Is this a list worth trusting? A redesign or an error page served with 200
  * is not. A smaller but non-empty list that stays the same size for
@@ -91,9 +90,7 @@ static int list_is_suspect(struct source_rt *rt, size_t n, struct poll_outcome *
 			streak = s.suspect_polls + 1;
 		store_source_clear(&s);
 	}
-	if (n == 0) {
-		snprintf(o->error, sizeof(o->error), "the list yielded no items (had %ld)", before);
-	} else if (before >= MIN_ITEMS_FOR_LOSS_CHECK && (long)n * 2 < before) {
+	if (before >= MIN_ITEMS_FOR_LOSS_CHECK && (long)n * 2 < before) {
 		if (streak >= SUSPECT_ACCEPT_AFTER) {
 			log_warnx("source=%s the list has had %zu items (was %ld) for %ld polls: "
 				  "accepted as its new size, recorded without alerts",
@@ -256,10 +253,49 @@ static int is_baseline(struct source_rt *rt)
 	return never;
 }
 
+/*
+ * An empty list is a failed poll, not a quiet one: a page turned into an
+ * empty shell, a redesign or a wrong XPath must reach source.failing like an
+ * HTTP error would, and nothing may be marked gone. The validators are not
+ * kept (the poll is not ok), so the next poll fetches the page in full.
+ */
+static long last_good_items(struct source_rt *rt)
+{
+	struct store_source s;
+	long items = 0;
+
+	if (store_source_get(rt->d->store, rt->id, &s) == 1) {
+		items = s.items;
+		store_source_clear(&s);
+	}
+	return items;
+}
+
+static void fail_empty_list(struct source_rt *rt, struct poll_outcome *o)
+{
+	long before = last_good_items(rt);
+
+	o->ok = 0;
+	o->result = "empty-list";
+	if (before > 0)
+		snprintf(o->error, sizeof(o->error),
+			 "the list yielded no items (the last good poll had %ld)", before);
+	else
+		snprintf(
+		    o->error, sizeof(o->error),
+		    "the list yielded no items: check the items XPath with speechwatch preview");
+}
+
 void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o)
 {
 	struct poll_run *run;
 
+	if (items->n == 0) {
+		fail_empty_list(rt, o);
+		list_items_free(items);
+		poll_complete(rt, o);
+		return;
+	}
 	if (list_is_suspect(rt, items->n, o)) {
 		o->suspect = 1;
 		list_items_free(items);

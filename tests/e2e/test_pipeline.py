@@ -383,7 +383,7 @@ class PipelineTest(swtest.TestCase):
         with db(self.state) as c:
             return c.execute("SELECT last_result, items, failures FROM sources WHERE id='own'").fetchone()
 
-    def test_zero_item_and_half_lost_lists_change_nothing(self):
+    def test_half_lost_list_changes_nothing(self):
         self.write_articles(range(1, 10))
         self.write_list_site(range(1, 9))
         own, oport = swtest.start_static_server(os.path.join(self.tmp, "own"))
@@ -394,16 +394,14 @@ class PipelineTest(swtest.TestCase):
         self.once(conf)
         before = self.items_snapshot()
         self.assertEqual(len(before), 8)
-        for ids, what in (([], "zero items"), ([1, 2, 9], "3 items, one of them new")):
-            with self.subTest(list=what):
-                self.write_list_site(ids)
-                r = self.once(conf)
-                self.assertRegex(r.stderr, r"<4>source=own poll=suspect-list")
-                self.assertEqual(recv.entries(), [], "a suspect list alerts nothing")
-                self.assertEqual(self.items_snapshot(), before, "no item gone, new or changed")
-                row = self.source_row()
-                self.assertEqual(row[0], "suspect-list")
-                self.assertEqual(row[1], 8, "the item count of the last good list is kept")
+        self.write_list_site([1, 2, 9])  # 3 items, one of them new
+        r = self.once(conf)
+        self.assertRegex(r.stderr, r"<4>source=own poll=suspect-list")
+        self.assertEqual(recv.entries(), [], "a suspect list alerts nothing")
+        self.assertEqual(self.items_snapshot(), before, "no item gone, new or changed")
+        row = self.source_row()
+        self.assertEqual(row[0], "suspect-list")
+        self.assertEqual(row[1], 8, "the item count of the last good list is kept")
         # The list comes back with the new item: it is alerted then, once.
         self.write_list_site(list(range(1, 10)))
         self.once(conf)
@@ -412,6 +410,38 @@ class PipelineTest(swtest.TestCase):
         self.assertEqual(self.source_row()[0], "ok")
         self.once(conf)
         self.assertEqual(len(recv.entries()), 1)
+
+    def test_empty_list_is_a_failure_that_reaches_source_failing(self):
+        """A page that turns into an empty shell (200, no items) changes no item,
+        counts as a failed poll, and after fail_after polls raises source.failing;
+        when the items come back, source.recovered and the new one alerted."""
+        self.write_articles(range(1, 10))
+        self.write_list_site(range(1, 9))
+        own, oport = swtest.start_static_server(os.path.join(self.tmp, "own"))
+        self.procs.append(own)
+        secret = new_secret()
+        recv = Receiver(self, secret)
+        conf = self.config([self.own_source(oport), self.hook("hook", recv.url, secret)],
+                           "fail_after = 3\n")
+        self.once(conf)
+        before = self.items_snapshot()
+        self.write_list_site([])
+        for i in range(1, 5):
+            r = self.once(conf, ok=False)
+            self.assertEqual(r.returncode, 1, "once reports the failed poll")
+            self.assertRegex(r.stderr, r"<4>source=own poll=empty-list status=200")
+            self.assertIn("the list yielded no items (the last good poll had 8)", r.stderr)
+            self.assertEqual(self.items_snapshot(), before, "no item gone, new or changed")
+            self.assertEqual(self.source_row(), ("empty-list", 8, i))
+            failing = of_type(recv.entries(), "source.failing")
+            self.assertEqual(len(failing), 0 if i < 3 else 1, "after empty poll %d" % i)
+        self.assertIn("no items", failing[0]["body"]["error"])
+        self.write_list_site(list(range(1, 10)))
+        self.once(conf)
+        entries = recv.entries()
+        self.assertEqual(len(of_type(entries, "source.recovered")), 1)
+        self.assertEqual(sorted(statements(entries, oport)), [("statement.new", "a9.html")])
+        self.assertEqual(self.source_row(), ("ok", 9, 0))
 
     # ---- 5. source health: one source.failing after 5 failures, one source.recovered ----
 
