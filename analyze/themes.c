@@ -27,8 +27,16 @@
 
 #define PHRASE_MAX_TOKENS 32
 #define RULE_MAX_WITHIN 1000
-#define HITS_MAX (1u << 22)  /* matches kept per text; more are ignored */
-#define CACHE_MAX (1u << 19) /* words cached per language before the cache is emptied */
+#define HITS_MAX (1u << 22) /* matches kept per text; more are ignored */
+/*
+ * The word -> symbol cache of a language is emptied when it holds CACHE_MAX
+ * words or CACHE_KEY_BYTES of word text, so hostile pages full of unique
+ * words cannot grow it without bound; words longer than CACHE_WORD_MAX are
+ * never real vocabulary and are stemmed each time instead of cached.
+ */
+#define CACHE_MAX (1u << 19)
+#define CACHE_KEY_BYTES (8u << 20)
+#define CACHE_WORD_MAX 64
 
 enum entry_kind { ENTRY_PHRASE, ENTRY_REQUIRE, ENTRY_EXCLUDE };
 
@@ -517,6 +525,16 @@ size_t themes_memory(const struct themes *th)
 	       th->nentries * sizeof(struct entry);
 }
 
+size_t themes_cache_memory(const struct themes *th)
+{
+	size_t m = 0;
+
+	for (int l = 0; th->cache && l < TEXT_LANG_COUNT; l++)
+		if (th->cache[l].ready)
+			m += strmap_memory(&th->cache[l].map);
+	return m;
+}
+
 /* Scoring. */
 
 struct hit {
@@ -562,7 +580,9 @@ static uint32_t token_symbol(struct scorer *sc, const char *s, size_t n)
 	v = strmap_get(&sc->th->syms, stem, sl, str_hash(stem, sl));
 	if (v)
 		sym = *v;
-	if (sc->wc->map.n >= CACHE_MAX) {
+	if (n > CACHE_WORD_MAX)
+		return sym;
+	if (sc->wc->map.n >= CACHE_MAX || sc->wc->map.keys.len + n + 1 > CACHE_KEY_BYTES) {
 		strmap_free(&sc->wc->map);
 		strmap_init(&sc->wc->map, 1024);
 	}

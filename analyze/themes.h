@@ -64,6 +64,11 @@ size_t themes_count(const struct themes *th);
 size_t themes_patterns(const struct themes *th);
 /* Bytes held by the compiled themes, automaton included. */
 size_t themes_memory(const struct themes *th);
+/*
+ * Bytes held by the per-language word caches that scoring fills (not in
+ * themes_memory): at most 20 MiB per language used, whatever the input.
+ */
+size_t themes_cache_memory(const struct themes *th);
 
 struct theme_score {
 	const char *id, *label; /* borrowed from the compiled themes */

@@ -609,6 +609,47 @@ START_TEST(learn_untuned_label_gets_median_threshold)
 }
 END_TEST
 
+/*
+ * Unique words from hostile pages must not grow the word cache without
+ * bound: 12 MiB of distinct 60-letter words, then one 1 MiB word.
+ */
+START_TEST(word_cache_is_bounded)
+{
+	char err[256];
+	struct themes *th = test_themes_compile(
+	    NULL, "[theme \"cyber\"]\nphrase = 3 cyber sovereignty\n", err, sizeof(err));
+	struct buf text;
+	size_t word = 0, mem;
+
+	ck_assert_msg(th != NULL, "%s", err);
+	buf_init(&text);
+	for (int round = 0; round < 6; round++) {
+		buf_reset(&text);
+		buf_append_str(&text, "Cyber sovereignty. ");
+		while (text.len < (2u << 20)) {
+			char w[61];
+			size_t x = word++;
+			for (int i = 0; i < 60; i++, x /= 26)
+				w[i] = (char)('a' + x % 26);
+			w[60] = ' ';
+			buf_append(&text, w, sizeof(w));
+		}
+		ck_assert_double_gt(score_of(th, "cyber", buf_str(&text)), 0);
+	}
+	mem = themes_cache_memory(th);
+	ck_assert_uint_gt(mem, 0);
+	ck_assert_uint_lt(mem, 16u << 20);
+	buf_reset(&text);
+	buf_append_str(&text, "Cyber sovereignty ");
+	for (size_t i = 0; i < (1u << 20); i++)
+		buf_append_char(&text, 'q');
+	ck_assert_double_gt(score_of(th, "cyber", buf_str(&text)), 0);
+	ck_assert_uint_lt(themes_cache_memory(th), mem + 4096);
+	buf_free(&text);
+	themes_free(th);
+}
+END_TEST
+
 static struct themes *diplomacy_pack(void)
 {
 	char path[4096], err[512];
@@ -765,6 +806,7 @@ int main(void)
 	tcase_add_test(tc, evidence_of_a_huge_sentence);
 	tcase_add_test(tc, learn_small_data_and_counter_evidence);
 	tcase_add_test(tc, learn_untuned_label_gets_median_threshold);
+	tcase_add_test(tc, word_cache_is_bounded);
 	tcase_add_test(tc, pack_has_six_languages);
 	tcase_add_test(tc, fixture_articles_themes);
 	tcase_add_test(tc, wang_lei_speech);
