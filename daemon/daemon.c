@@ -180,7 +180,7 @@ struct daemon *daemon_new(struct config *cfg, const char *config_path, enum daem
 		goto fail;
 	if (daemon_compile_themes(d, cfg) < 0)
 		goto fail;
-	d->outbox = outbox_new(d);
+	d->outbox = outbox_new(d, 1);
 	if (d->outbox == NULL)
 		goto fail;
 	watch_signals(d);
@@ -289,6 +289,7 @@ void daemon_free(struct daemon *d)
 	/* Closing channels cancels sends: their events go back to queued in the store. */
 	outbox_free(d->outbox);
 	d->outbox = NULL;
+	outbox_free_retired(d);
 	/* Cancelling runs the done callbacks, which still need the sources. */
 	http_free(d->http);
 	themes_free(d->themes);

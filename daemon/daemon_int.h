@@ -37,7 +37,8 @@ struct daemon {
 	struct store *store;
 	struct http *http;
 	struct outbox *outbox;
-	struct themes *themes; /* NULL when no themes are configured */
+	struct outbox *retired; /* outboxes of earlier configs finishing their sends */
+	struct themes *themes;	/* NULL when no themes are configured */
 	struct source_rt **sources;
 	size_t nsources;
 	ev_signal sig_term, sig_int, sig_hup;

@@ -45,6 +45,8 @@ struct outbox {
 	int stopped;
 	char **tried; /* once mode: ids attempted in this run */
 	size_t ntried;
+	struct config *retired_cfg; /* set by outbox_retire: freed with ob */
+	struct outbox *next_retired;
 };
 
 static double now_wall(void)
@@ -168,6 +170,42 @@ static void send_free(struct send *s)
 	free(s);
 }
 
+static void unlink_retired(struct outbox *ob)
+{
+	for (struct outbox **p = &ob->d->retired; *p; p = &(*p)->next_retired) {
+		if (*p == ob) {
+			*p = ob->next_retired;
+			return;
+		}
+	}
+}
+
+static void retired_free(struct outbox *ob)
+{
+	struct config *cfg = ob->retired_cfg;
+
+	unlink_retired(ob);
+	outbox_free(ob);
+	config_free(cfg);
+}
+
+/* ev_timer callback of a drained retired outbox (its channels' callbacks are over). */
+static void reap_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	ev_timer_stop(loop, w);
+	retired_free(w->data);
+}
+
+/* Not from send_done itself: a channel must not be freed inside its own callback. */
+static void reap_later(struct outbox *ob)
+{
+	ev_timer_stop(ob->d->loop, &ob->timer);
+	ev_timer_init(&ob->timer, reap_cb, 0.0, 0.0);
+	ob->timer.data = ob;
+	ev_timer_start(ob->d->loop, &ob->timer);
+}
+
 /* notify_done_fn */
 static void send_done(const struct notify_outcome *o, void *arg)
 {
@@ -183,10 +221,18 @@ static void send_done(const struct notify_outcome *o, void *arg)
 		save_state(ob, &s->evs[i]);
 	}
 	send_free(s);
-	if (!o->cancelled) {
+	if (o->cancelled)
+		return;
+	if (ob->retired_cfg) {
+		/* a retry is the current outbox's to schedule */
+		if (ob->d->outbox)
+			outbox_kick(ob->d->outbox);
+		if (ob->nflight == 0)
+			reap_later(ob);
+	} else {
 		outbox_kick(ob);
-		daemon_work_finished(ob->d);
 	}
+	daemon_work_finished(ob->d);
 }
 
 static void dead_letter_now(struct outbox *ob, struct store_event *ev, const char *why)
@@ -391,7 +437,7 @@ static int add_channel(struct outbox *ob, const struct config_notify *n)
 	return 0;
 }
 
-struct outbox *outbox_new(struct daemon *d)
+struct outbox *outbox_new(struct daemon *d, int at_start)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 	int requeued;
@@ -404,6 +450,8 @@ struct outbox *outbox_new(struct daemon *d)
 			goto fail;
 	if (d->cfg->nnotifies == 0 && add_channel(ob, NULL) < 0)
 		goto fail;
+	if (!at_start)
+		return ob;
 	requeued = store_events_requeue_sending(d->store);
 	if (requeued < 0)
 		log_err("outbox: %s", store_error(d->store));
@@ -437,6 +485,26 @@ void outbox_free(struct outbox *ob)
 	free(ob->chans);
 	free(ob->ids);
 	free(ob);
+}
+
+void outbox_retire(struct outbox *ob, struct config *cfg)
+{
+	outbox_stop(ob);
+	ob->retired_cfg = cfg;
+	ob->next_retired = ob->d->retired;
+	ob->d->retired = ob;
+	if (ob->nflight == 0) {
+		retired_free(ob);
+		return;
+	}
+	log_info("reload: %zu delivery attempt(s) in flight finish on the previous channels",
+		 ob->nflight);
+}
+
+void outbox_free_retired(struct daemon *d)
+{
+	while (d->retired)
+		retired_free(d->retired);
 }
 
 size_t outbox_channels(const struct outbox *ob, const char *const **ids)

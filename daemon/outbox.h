@@ -14,10 +14,25 @@ struct daemon;
 struct outbox;
 struct config;
 
-/* Channels from d->cfg (a stdout channel when none is configured). NULL after logging. */
-struct outbox *outbox_new(struct daemon *d);
+/*
+ * Channels from d->cfg (a stdout channel when none is configured). NULL after
+ * logging. At start, events left "sending" by an earlier process are queued
+ * again; after a reload they are not: they belong to the retired outbox.
+ */
+struct outbox *outbox_new(struct daemon *d, int at_start);
 /* Cancels sends in flight (their events stay pending) and frees. */
 void outbox_free(struct outbox *ob);
+
+/*
+ * Reload: ob (the outbox of the configuration cfg) starts no more sends;
+ * those in flight finish on their channels and are judged as usual, then
+ * ob and cfg are freed. So a SIGHUP does not cancel and re-send a delivery
+ * that is under way. Takes ownership of both; d->outbox must already be the
+ * new outbox.
+ */
+void outbox_retire(struct outbox *ob, struct config *cfg);
+/* Shutdown: cancels the sends of retired outboxes (events stay pending), frees them. */
+void outbox_free_retired(struct daemon *d);
 
 /* The channel ids events are written for, in config order. */
 size_t outbox_channels(const struct outbox *ob, const char *const **ids);

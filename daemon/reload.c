@@ -98,13 +98,20 @@ static void swap_config(struct daemon *d, struct config *fresh)
 	free(d->sources);
 	d->sources = next;
 	d->nsources = n;
-	/* Channels point into the config: rebuild them. Sends in flight go back to queued. */
-	outbox_free(d->outbox);
-	config_free(d->cfg);
-	d->cfg = fresh;
-	d->outbox = outbox_new(d); /* channels_check opened each one already */
-	if (d->outbox == NULL)
-		fatalx("reload: cannot start the channels of the new configuration");
+	/*
+	 * Channels point into the config: new ones for the new config. The old
+	 * outbox keeps the old config until its sends in flight are answered.
+	 */
+	{
+		struct outbox *old = d->outbox;
+		struct config *old_cfg = d->cfg;
+
+		d->cfg = fresh;
+		d->outbox = outbox_new(d, 0); /* channels_check opened each one already */
+		if (d->outbox == NULL)
+			fatalx("reload: cannot start the channels of the new configuration");
+		outbox_retire(old, old_cfg);
+	}
 	outbox_kick(d->outbox);
 }
 

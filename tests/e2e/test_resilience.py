@@ -2,9 +2,11 @@
 articles are in flight, failed articles not hidden by a 304, near-empty
 articles not taken for each other, and a reload with a channel that cannot
 open (the old configuration stays)."""
+import base64
 import json
 import os
 import signal
+import sqlite3
 import time
 import urllib.request
 
@@ -131,6 +133,42 @@ class ResilienceTest(swtest.TestCase):
         self.assertIsNone(d.p.poll())
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait(15), 0)
+
+    def test_reload_lets_a_delivery_in_flight_finish_once(self):
+        """A SIGHUP while a webhook is being answered: the attempt is not
+        cancelled and sent again (it used to be: two POSTs of one event)."""
+        secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+        self.write("hook.secret", secret + "\n", 0o600)
+        recv, rport, rlog = swtest.start_webhook_receiver(self.tmp, secret)
+        self.procs.append(recv)
+        urllib.request.urlopen("http://127.0.0.1:%d/__mode?mode=slow&ms=3000" % rport).read()
+        hook = ('[notify "hook"]\ntype = webhook\nurl = http://127.0.0.1:%d/hook\n'
+                "secret_file = hook.secret\n" % rport)
+        self.steer(items=[1])
+        conf = self.conf(first="alert", extra=hook)
+        d = self.spawn([swtest.BIN, "run", "-c", conf])
+
+        def stats():
+            with urllib.request.urlopen("http://127.0.0.1:%d/__stats" % rport) as r:
+                return json.loads(r.read())
+        deadline = time.time() + 20
+        while stats()["requests"] == 0:
+            self.assertLess(time.time(), deadline, d.output())
+            time.sleep(0.05)
+        d.signal(signal.SIGHUP)  # the same file: every channel is rebuilt
+        self.wait_for(d, "reload: done")
+        self.wait_for(d, "delivered attempt=1")
+        time.sleep(1.0)  # a re-send, if any, would arrive now
+        self.assertIn("finish on the previous channels", d.output())
+        by_id = stats()["by_id"]
+        self.assertEqual(len(by_id), 1, by_id)
+        self.assertEqual(list(by_id.values()), [1], "one POST per event")
+        db = sqlite3.connect(os.path.join(self.state, "speechwatch.db"))
+        self.assertEqual(db.execute("SELECT state, attempts FROM events").fetchall(),
+                         [("delivered", 1)])
+        db.close()
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait(15), 0, d.output())
 
 
 if __name__ == "__main__":
