@@ -383,14 +383,20 @@ class PipelineTest(swtest.TestCase):
         with db(self.state) as c:
             return c.execute("SELECT last_result, items, failures FROM sources WHERE id='own'").fetchone()
 
-    def test_half_lost_list_changes_nothing(self):
+    def eight_item_site(self, daemon_extra=""):
+        """Articles 1-9, a list of 1-8 served, a receiver: (conf, port, receiver)."""
         self.write_articles(range(1, 10))
         self.write_list_site(range(1, 9))
         own, oport = swtest.start_static_server(os.path.join(self.tmp, "own"))
         self.procs.append(own)
         secret = new_secret()
         recv = Receiver(self, secret)
-        conf = self.config([self.own_source(oport), self.hook("hook", recv.url, secret)])
+        conf = self.config([self.own_source(oport), self.hook("hook", recv.url, secret)],
+                           daemon_extra)
+        return conf, oport, recv
+
+    def test_half_lost_list_changes_nothing(self):
+        conf, oport, recv = self.eight_item_site()
         self.once(conf)
         before = self.items_snapshot()
         self.assertEqual(len(before), 8)
@@ -415,14 +421,7 @@ class PipelineTest(swtest.TestCase):
         """A page that turns into an empty shell (200, no items) changes no item,
         counts as a failed poll, and after fail_after polls raises source.failing;
         when the items come back, source.recovered and the new one alerted."""
-        self.write_articles(range(1, 10))
-        self.write_list_site(range(1, 9))
-        own, oport = swtest.start_static_server(os.path.join(self.tmp, "own"))
-        self.procs.append(own)
-        secret = new_secret()
-        recv = Receiver(self, secret)
-        conf = self.config([self.own_source(oport), self.hook("hook", recv.url, secret)],
-                           "fail_after = 3\n")
+        conf, oport, recv = self.eight_item_site("fail_after = 3\n")
         self.once(conf)
         before = self.items_snapshot()
         self.write_list_site([])

@@ -529,13 +529,15 @@ START_TEST(evidence_of_a_huge_sentence)
 }
 END_TEST
 
+/* Two small labels for the learner tests. */
+static const char *const farm[] = {"Farmers need crop prices.", "The harvest helps farmers.",
+				   "Crop insurance for farmers.", "A poor harvest of every crop."};
+static const char *const space[] = {"The rocket reached orbit.", "A satellite in orbit.",
+				    "Rocket and satellite launch.", "Astronauts orbit the moon."};
+
 /* Few examples still give every label a theme; other labels' words become counter-evidence. */
 START_TEST(learn_small_data_and_counter_evidence)
 {
-	const char *farm[] = {"Farmers need crop prices.", "The harvest helps farmers.",
-			      "Crop insurance for farmers.", "A poor harvest of every crop."};
-	const char *space[] = {"The rocket reached orbit.", "A satellite in orbit.",
-			       "Rocket and satellite launch.", "Astronauts orbit the moon."};
 	struct buf in, out;
 	char err[256];
 	struct themes *th;
@@ -571,10 +573,6 @@ END_TEST
  */
 START_TEST(learn_untuned_label_gets_median_threshold)
 {
-	const char *farm[] = {"Farmers need crop prices.", "The harvest helps farmers.",
-			      "Crop insurance for farmers.", "A poor harvest of every crop."};
-	const char *space[] = {"The rocket reached orbit.", "A satellite in orbit.",
-			       "Rocket and satellite launch.", "Astronauts orbit the moon."};
 	struct buf in, out;
 	char err[256];
 	struct themes *th;
