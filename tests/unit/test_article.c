@@ -15,6 +15,7 @@
 #include "analyze/article.h"
 #include "analyze/page.h"
 #include "common/buf.h"
+#include "tests/unit/testutil.h"
 #include "common/xmalloc.h"
 
 #define LOREM                                                                                      \
@@ -370,32 +371,6 @@ END_TEST
 
 /* ---- the fixture site ---- */
 
-static const char *shared_dir(void)
-{
-	const char *s = getenv("SW_SHARED");
-
-	if (s && access(s, R_OK) == 0)
-		return s;
-	return access("../shared", R_OK) == 0 ? "../shared" : NULL;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[8192];
-	size_t k;
-
-	if (f == NULL)
-		return NULL;
-	buf_init(&b);
-	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, k);
-	fclose(f);
-	*len = b.len;
-	return buf_steal(&b);
-}
-
 /* Collapses white space (and U+00A0) the way expected.json compares text. */
 static char *norm(const char *s)
 {
@@ -454,7 +429,7 @@ static void check_article(const char *dir, const char *path, json_t *exp, json_t
 	json_t *other;
 
 	snprintf(file, sizeof(file), "%s/fixtures/site/%s", dir, path);
-	data = slurp(file, &len);
+	data = testutil_slurp(file, &len);
 	ck_assert_msg(data != NULL, "cannot read %s", file);
 	doc = page_parse(data, len, "text/html", NULL, PAGE_HTML, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(doc != NULL, "%s: %s", path, err);
@@ -484,7 +459,7 @@ static void check_article(const char *dir, const char *path, json_t *exp, json_t
 
 START_TEST(fixture_site_articles)
 {
-	const char *dir = shared_dir();
+	const char *dir = testutil_shared_dir();
 	char path[4096];
 	json_t *root, *articles, *exp;
 	const char *k;

@@ -14,45 +14,7 @@
 #include "analyze/list_int.h"
 #include "analyze/page.h"
 #include "common/buf.h"
-
-static const char *shared_dir(void)
-{
-	static char path[4096];
-	char probe[4200];
-	const char *env = getenv("SW_SHARED");
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s", env != NULL ? env : "../shared");
-	snprintf(probe, sizeof(probe), "%s/fixtures/site/expected.json", path);
-	f = fopen(probe, "r");
-	if (f == NULL)
-		return NULL;
-	fclose(f);
-	return path;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)n + 1);
-	if (data == NULL || fread(data, 1, (size_t)n, f) != (size_t)n) {
-		free(data);
-		fclose(f);
-		return NULL;
-	}
-	data[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return data;
-}
+#include "tests/unit/testutil.h"
 
 /* Parses a feed and extracts it; -1 when either step fails. */
 static int feed_items(const char *data, size_t len, const char *url, struct list_items *out)
@@ -307,7 +269,7 @@ static int iso_epoch(const char *iso, time_t *t)
 static void check_fixture_feed(const char *source, const char *version, const char *date_key,
 			       const char *guid_key)
 {
-	const char *dir = shared_dir();
+	const char *dir = testutil_shared_dir();
 	char path[4200], base[256];
 	json_t *root, *ver, *items;
 	json_error_t jerr;
@@ -333,7 +295,7 @@ static void check_fixture_feed(const char *source, const char *version, const ch
 	items = json_object_get(ver, "items");
 	ck_assert_ptr_nonnull(feed);
 	snprintf(path, sizeof(path), "%s/fixtures/site/%s", dir, feed);
-	data = slurp(path, &len);
+	data = testutil_slurp(path, &len);
 	ck_assert_msg(data != NULL, "%s", path);
 	/* paths are relative to the version's docroot (site/ or site/v2/) */
 	snprintf(base, sizeof(base), "http://127.0.0.1:8080/%s",
@@ -385,7 +347,7 @@ END_TEST
 START_TEST(test_fixture_hostile)
 {
 	static const char *const files[] = {"xxe-feed.xml", "billion-laughs.xml"};
-	const char *dir = shared_dir();
+	const char *dir = testutil_shared_dir();
 	size_t f, i;
 
 	if (dir == NULL) {
@@ -399,7 +361,7 @@ START_TEST(test_fixture_hostile)
 		char *data;
 
 		snprintf(path, sizeof(path), "%s/fixtures/site/hostile/%s", dir, files[f]);
-		data = slurp(path, &len);
+		data = testutil_slurp(path, &len);
 		ck_assert_ptr_nonnull(data);
 		if (feed_items(data, len, "http://e.org/feed", &out) == 0)
 			for (i = 0; i < out.n; i++) {
@@ -977,7 +939,7 @@ static enum clause check_corpus_file(const char *path, const char *rel, struct b
 	size_t len, n, i;
 
 	memset(&cf, 0, sizeof(cf));
-	data = slurp(path, &len);
+	data = testutil_slurp(path, &len);
 	ck_assert_ptr_nonnull(data);
 	snprintf(url, sizeof(url), "http://127.0.0.1:8097/tests/%s", rel);
 	cf.rel = rel;
@@ -1031,7 +993,7 @@ done:
 START_TEST(test_feed_corpus)
 {
 	static const char *const dirs[] = {"rss", "rdf", "atom", "atom10", "namespace"};
-	const char *dir = shared_dir();
+	const char *dir = testutil_shared_dir();
 	int files = 0, checked = 0, passed = 0;
 	struct buf log;
 	size_t d;

@@ -10,47 +10,9 @@
 
 #include "analyze/list.h"
 #include "analyze/page.h"
+#include "tests/unit/testutil.h"
 
 #define XC(s) ((const xmlChar *)(s))
-
-static const char *shared_dir(void)
-{
-	static char path[4096];
-	const char *env = getenv("SW_SHARED");
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s", env != NULL ? env : "../shared");
-	{
-		char probe[4200];
-
-		snprintf(probe, sizeof(probe), "%s/fixtures/site/expected.json", path);
-		f = fopen(probe, "r");
-	}
-	if (f == NULL)
-		return NULL;
-	fclose(f);
-	return path;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(data);
-	ck_assert_uint_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-	data[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return data;
-}
 
 static xmlDocPtr html_doc(const char *html)
 {
@@ -343,7 +305,7 @@ END_TEST
 static void check_fixture_list(const char *source, const char *version, const char *items_xp,
 			       const char *title_xp)
 {
-	const char *dir = shared_dir();
+	const char *dir = testutil_shared_dir();
 	char path[4200], err[256] = "";
 	json_t *root, *ver, *items;
 	json_error_t jerr;
@@ -369,7 +331,7 @@ static void check_fixture_list(const char *source, const char *version, const ch
 	items = json_object_get(ver, "items");
 	ck_assert_ptr_nonnull(list);
 	snprintf(path, sizeof(path), "%s/fixtures/site/%s", dir, list);
-	data = slurp(path, &len);
+	data = testutil_slurp(path, &len);
 	ck_assert_ptr_nonnull(data);
 	doc = page_parse(data, len, "text/html", NULL, PAGE_AUTO, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(doc != NULL, "%s: %s", path, err);
@@ -414,7 +376,7 @@ END_TEST
 
 START_TEST(test_fixture_broken_list)
 {
-	const char *dir = shared_dir();
+	const char *dir = testutil_shared_dir();
 	char path[4200], err[256] = "";
 	/* libxml2's recovery moves the third <li> out of the list's div: select every li */
 	struct list_spec spec = {.items = "//li"};
@@ -428,7 +390,7 @@ START_TEST(test_fixture_broken_list)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/fixtures/site/hostile/broken-list.html", dir);
-	data = slurp(path, &len);
+	data = testutil_slurp(path, &len);
 	ck_assert_ptr_nonnull(data);
 	doc = page_parse(data, len, "text/html", NULL, PAGE_AUTO, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(doc != NULL, "%s", err);
@@ -472,7 +434,7 @@ static int try_xpath(xmlXPathContextPtr ctx, const char *expr, int *runs)
 START_TEST(test_catalogue_xpaths)
 {
 	static const char *const keys[] = {"global", "link", "title", "posted_date", "statement"};
-	const char *dir = shared_dir();
+	const char *dir = testutil_shared_dir();
 	char path[4200];
 	int total = 0, compiled = 0, runs = 0, bs = 0;
 	xmlXPathContextPtr ctx;

@@ -19,33 +19,16 @@
 
 #include "analyze/page.h"
 #include "common/buf.h"
+#include "tests/unit/testutil.h"
 #include "common/xmalloc.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return buf_steal(&b);
-}
 
 static char *own_fixture(const char *name, size_t *len)
 {
-	const char *root = getenv("SW_ROOT");
 	char path[1024];
 	char *data;
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/page/%s", root ? root : ".", name);
-	data = slurp(path, len);
+	snprintf(path, sizeof(path), "%s/tests/fixtures/page/%s", testutil_root_dir(), name);
+	data = testutil_slurp(path, len);
 	ck_assert_msg(data != NULL, "cannot read %s", path);
 	return data;
 }
@@ -54,10 +37,11 @@ static char *own_fixture(const char *name, size_t *len)
 static const char *site_dir(void)
 {
 	static char dir[1024];
-	const char *shared = getenv("SW_SHARED");
+	const char *shared = testutil_shared_dir();
 
-	snprintf(dir, sizeof(dir), "%s/fixtures/site", shared ? shared : "../shared");
-	if (access(dir, R_OK) != 0) {
+	if (shared != NULL)
+		snprintf(dir, sizeof(dir), "%s/fixtures/site", shared);
+	if (shared == NULL || access(dir, R_OK) != 0) {
 		printf("skipped: ../shared not found\n");
 		return NULL;
 	}
@@ -70,7 +54,7 @@ static char *site_file(const char *rel, size_t *len)
 	char *data;
 
 	snprintf(path, sizeof(path), "%s/%s", site_dir(), rel);
-	data = slurp(path, len);
+	data = testutil_slurp(path, len);
 	ck_assert_msg(data != NULL, "cannot read %s", path);
 	return data;
 }

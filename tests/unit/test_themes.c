@@ -12,6 +12,7 @@
 #include "analyze/ahocorasick.h"
 #include "analyze/themes.h"
 #include "common/buf.h"
+#include "tests/unit/testutil.h"
 #include "common/xmalloc.h"
 #include "daemon/themeset.h"
 
@@ -40,23 +41,6 @@ static struct themes *test_themes_compile(const char *path, const char *string, 
 	return th;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char tmp[65536];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf_init(&b);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_append(&b, tmp, n);
-	fclose(f);
-	*len = b.len;
-	return buf_steal(&b);
-}
-
 #define HAS_CLASS(c) "contains(concat(' ',normalize-space(@class),' '),' " c " ')"
 
 static const char *body_xpath(const char *path)
@@ -74,7 +58,7 @@ static const char *body_xpath(const char *path)
 static char *fixture_text(const char *path)
 {
 	size_t len;
-	char *data = slurp(path, &len);
+	char *data = testutil_slurp(path, &len);
 	htmlDocPtr doc;
 	xmlXPathContextPtr ctx;
 	xmlXPathObjectPtr o;
@@ -112,16 +96,11 @@ static char *fixture_text(const char *path)
 	return buf_steal(&b);
 }
 
+/* Where ../shared would be: its absence shows as a file that cannot be read. */
 static const char *shared_dir(void)
 {
-	const char *s = getenv("SW_SHARED");
+	const char *s = testutil_shared_dir();
 	return s ? s : "../shared";
-}
-
-static const char *root_dir(void)
-{
-	const char *s = getenv("SW_ROOT");
-	return s ? s : ".";
 }
 
 /* Compiles one theme from phrases "W text" separated by '\n'. */
@@ -653,7 +632,7 @@ static struct themes *diplomacy_pack(void)
 	char path[4096], err[512];
 	struct themes *th;
 
-	snprintf(path, sizeof(path), "%s/config/themes/diplomacy.conf", root_dir());
+	snprintf(path, sizeof(path), "%s/config/themes/diplomacy.conf", testutil_root_dir());
 	th = test_themes_compile(path, NULL, err, sizeof(err));
 	ck_assert_msg(th != NULL, "%s", err);
 	return th;
