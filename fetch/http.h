@@ -79,6 +79,12 @@ struct http_response {
 	long retry_after_s;        /* from Retry-After (seconds), 0 if absent */
 	const char *error;         /* human-readable reason when result != OK, else NULL */
 	double elapsed_s;
+	/*
+	 * SMTP only: the recipients the server refused at RCPT, with its reply,
+	 * "a@x: 550 5.1.1 no such user; b@x: 450 ..." (raw server bytes: escape
+	 * before showing), or NULL when every RCPT was accepted (and for HTTP).
+	 */
+	const char *smtp_refused;
 };
 
 /* Called exactly once per started request, from inside the loop. */

@@ -4,6 +4,12 @@
  * gets the SMTP options here; http.c runs and finishes it like any request.
  * curl hands every server reply line to the header callback, which keeps
  * the last reply so a refusal can be quoted.
+ *
+ * A recipient the server refuses does not stop the others
+ * (CURLOPT_MAIL_RCPT_ALLOWFAILS); only when every RCPT is refused does the
+ * submission fail, with the last refusal's reply. Which ones were refused
+ * is read off curl's debug stream: each "RCPT TO:" sent and the reply after
+ * it. They go to the caller in resp->smtp_refused and into one warning.
  */
 #include "fetch/smtp.h"
 
@@ -11,11 +17,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/xmalloc.h"
 #include "fetch/http_int.h"
 
-#define SMTP_ADDR_MAX 320 /* RFC 5321: 64 local + @ + 255 domain */
-#define SMTP_RCPT_MAX 100 /* RFC 5321 §4.5.3.1.8: at least 100 must be accepted */
+#define SMTP_ADDR_MAX 320   /* RFC 5321: 64 local + @ + 255 domain */
+#define SMTP_RCPT_MAX 100   /* RFC 5321 §4.5.3.1.8: at least 100 must be accepted */
+#define SMTP_REPLY_KEEP 200 /* bytes of one refusal's reply line kept */
+#define SMTP_LOG_KEEP 900   /* escaped bytes before the last refusal logged (a line holds 2048) */
+
+/* Renamed in curl 8.2.0; 7.69 to 8.1 only know the misspelt name. */
+#if LIBCURL_VERSION_NUM >= 0x080200
+#define SMTP_OPT_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLOWFAILS
+#else
+#define SMTP_OPT_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLLOWFAILS
+#endif
+
+/*
+ * One submission's view of the conversation, the debug callback's data. It
+ * sits between http.c and the caller's done callback so it lives exactly as
+ * long as the transfer.
+ */
+struct smtp_watch {
+	http_done_fn *done; /* the caller's */
+	void *arg;
+	CURL *easy;
+	const struct curl_slist *next; /* recipient of the next RCPT TO curl sends */
+	const char *asked;	       /* recipient whose RCPT awaits its reply, or NULL */
+	int match;		       /* bytes of "RCPT TO:" matched on this line; -1 none */
+	int in_reply;		       /* 1: the server's reply has more lines to come */
+	size_t nrcpt, nrefused, nlogged;
+	struct buf refused; /* "addr: reply; addr: reply" */
+	struct buf logged;  /* the first nlogged of them, escaped for the warning */
+};
 
 int smtp_addr_valid(const char *addr)
 {
@@ -117,6 +151,105 @@ void smtp_reply_line(struct http_req_handle *r, const char *line, size_t len)
 	r->reply_open = more;
 }
 
+/* A refusal of w->asked: kept as "addr: first reply line", the line cut to SMTP_REPLY_KEEP. */
+static void smtp_watch_refused(struct smtp_watch *w, const char *line, size_t len)
+{
+	size_t start = w->refused.len;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len > SMTP_REPLY_KEEP)
+		len = SMTP_REPLY_KEEP;
+	buf_printf(&w->refused, "%s%s: ", w->nrefused ? "; " : "", w->asked);
+	buf_append(&w->refused, line, len);
+	w->nrefused++;
+	if (w->logged.len < SMTP_LOG_KEEP) {
+		buf_printf(&w->logged, "%s%s", start ? "; " : "",
+			   log_esc(w->refused.data + start + (start ? 2 : 0), 240));
+		w->nlogged++;
+	}
+}
+
+/* What curl sends: the start of each command line, to see each RCPT TO go out. */
+static void smtp_watch_out(struct smtp_watch *w, const char *s, size_t n)
+{
+	static const char cmd[] = "RCPT TO:";
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '\n') {
+			w->match = 0;
+			continue;
+		}
+		if (w->match < 0 || (size_t)w->match >= sizeof(cmd) - 1)
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (c != cmd[w->match]) {
+			w->match = -1;
+			continue;
+		}
+		/* curl sends the recipients in list order, one RCPT each. */
+		if ((size_t)++w->match == sizeof(cmd) - 1 && w->next) {
+			w->asked = w->next->data;
+			w->next = w->next->next;
+		}
+	}
+}
+
+/* What the server answers, one line per call: the first line of a reply carries its code. */
+static void smtp_watch_in(struct smtp_watch *w, const char *line, size_t len)
+{
+	int more = len >= 4 && line[3] == '-';
+
+	if (w->asked && !w->in_reply && (len == 0 || line[0] != '2'))
+		smtp_watch_refused(w, line, len);
+	w->in_reply = more;
+	if (!more)
+		w->asked = NULL;
+}
+
+/* CURLOPT_DEBUGFUNCTION: only the protocol lines matter, never data or TLS bytes. */
+static int smtp_debug_cb(CURL *e, curl_infotype type, char *data, size_t size, void *userp)
+{
+	(void)e;
+	if (type == CURLINFO_HEADER_OUT)
+		smtp_watch_out(userp, data, size);
+	else if (type == CURLINFO_HEADER_IN)
+		smtp_watch_in(userp, data, size);
+	return 0;
+}
+
+static void smtp_watch_free(struct smtp_watch *w)
+{
+	if (w == NULL)
+		return;
+	buf_free(&w->refused);
+	buf_free(&w->logged);
+	free(w);
+}
+
+/* http_done_fn around the caller's: adds the refusals, warns once, hands over. */
+static void smtp_done(const struct http_response *resp, void *arg)
+{
+	struct smtp_watch *w = arg;
+	struct http_response out = *resp;
+
+	/* The handle outlives this call: nothing may reach w once it is freed. */
+	curl_easy_setopt(w->easy, CURLOPT_VERBOSE, 0L);
+	if (w->nrefused > 0) {
+		out.smtp_refused = buf_str(&w->refused);
+		if (resp->result != HTTP_RES_CANCELLED)
+			log_warnx(
+			    "smtp: %zu of %zu recipient(s) refused%s: %s%s", w->nrefused, w->nrcpt,
+			    resp->result == HTTP_RES_OK ? ", sent to the others" : "",
+			    buf_str(&w->logged), w->nlogged < w->nrefused ? "; and more" : "");
+	}
+	w->done(&out, w->arg);
+	smtp_watch_free(w);
+}
+
 /* CURLOPT_READFUNCTION: the message, in as many pieces as curl asks for. */
 static size_t smtp_read_cb(char *dst, size_t size, size_t n, void *userp)
 {
@@ -154,6 +287,23 @@ static int smtp_add_rcpts(struct http_req_handle *r, const char *const *rcpt)
 	return 0;
 }
 
+/* The debug stream is the only place curl shows which RCPT a reply answers. */
+static CURLcode smtp_set_watch(struct http_req_handle *r, struct smtp_watch *w)
+{
+	CURLcode rc = CURLE_OK;
+
+	w->easy = r->easy;
+	w->next = r->rcpt;
+	for (const struct curl_slist *l = r->rcpt; l; l = l->next)
+		w->nrcpt++;
+	buf_init(&w->refused);
+	buf_init(&w->logged);
+	REQ_SET(rc, r->easy, CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
+	REQ_SET(rc, r->easy, CURLOPT_DEBUGDATA, (void *)w);
+	REQ_SET(rc, r->easy, CURLOPT_VERBOSE, 1L);
+	return rc;
+}
+
 static CURLcode smtp_set_options(struct http_req_handle *r, const struct smtp_req *req)
 {
 	CURL *e = r->easy;
@@ -165,6 +315,8 @@ static CURLcode smtp_set_options(struct http_req_handle *r, const struct smtp_re
 	REQ_SET(rc, e, CURLOPT_USE_SSL, smtp_use_ssl(req->tls));
 	REQ_SET(rc, e, CURLOPT_MAIL_FROM, req->mail_from);
 	REQ_SET(rc, e, CURLOPT_MAIL_RCPT, r->rcpt);
+	/* One refused recipient (a typo) must not cost everyone the message. */
+	REQ_SET(rc, e, SMTP_OPT_RCPT_ALLOWFAILS, 1L);
 	REQ_SET(rc, e, CURLOPT_UPLOAD, 1L);
 	REQ_SET(rc, e, CURLOPT_READFUNCTION, smtp_read_cb);
 	REQ_SET(rc, e, CURLOPT_READDATA, (void *)r);
@@ -183,6 +335,7 @@ struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, h
 {
 	struct http_req_base b = {0};
 	struct http_req_handle *r;
+	struct smtp_watch *w;
 	char *url;
 	CURLcode rc;
 
@@ -212,13 +365,20 @@ struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, h
 	r->upload = xmalloc(req->message_len);
 	memcpy(r->upload, req->message, req->message_len);
 	r->upload_len = req->message_len;
+	w = xcalloc(1, sizeof(*w));
+	w->done = done;
+	w->arg = arg;
 	rc = smtp_add_rcpts(r, req->rcpt) < 0 ? CURLE_OUT_OF_MEMORY : CURLE_OK;
 	if (rc == CURLE_OK)
 		rc = smtp_set_options(r, req);
+	if (rc == CURLE_OK)
+		rc = smtp_set_watch(r, w);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
 		http_req_free(r);
+		smtp_watch_free(w);
 		return NULL;
 	}
-	return http_submit(h, r, done, arg);
+	/* smtp_done runs exactly once, like done would, and frees w. */
+	return http_submit(h, r, smtp_done, w);
 }

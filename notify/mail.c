@@ -5,7 +5,8 @@
  * fetch/smtp on the daemon's engine. The Message-ID is <event-id@domain of
  * From>, so a re-sent event is recognisable. The server's reply decides:
  * 2xx delivered, 4xx and network trouble retry, 5xx is permanent with the
- * server's words in the detail.
+ * server's words in the detail. A recipient refused at RCPT does not stop
+ * the others (fetch/smtp); the detail then ends "; refused: addr: reply".
  */
 #include "notify/notify_int.h"
 
@@ -680,6 +681,11 @@ static void mail_done(const struct http_response *r, void *arg)
 	p->req = NULL;
 	buf_init(&d);
 	mail_classify(r, &o, &d);
+	/* Delivered to the others, or failed because all were refused: say who. */
+	if (r->smtp_refused) {
+		buf_append_str(&d, "; refused: ");
+		notify_escape(&d, r->smtp_refused, strlen(r->smtp_refused), NOTIFY_DETAIL_BODY);
+	}
 	o.detail = buf_str(&d);
 	notify_finish(p, &o);
 	buf_free(&d);

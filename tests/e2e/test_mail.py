@@ -2,7 +2,9 @@
 real SMTP server (aiosmtpd) receives exactly the new-item and changed-item
 mails, which Python's email package decodes (UTF-8 subjects, GBK section
 too); Message-ID is stable across a forced re-send; a 5xx reply
-dead-letters with the server's text visible in status; a 4xx is retried."""
+dead-letters with the server's text visible in status; a 4xx is retried;
+one refused recipient of three does not stop the mail to the other two
+(delivered once, with a warning naming it), all three refused dead-letters."""
 import base64
 import email
 import email.policy
@@ -184,6 +186,64 @@ class MailTest(swtest.TestCase):
         st = json.loads(self.sw("status", "-c", conf, "--json").stdout)
         self.assertEqual(st["channels"][0]["dead"], 0)
         self.assertGreater(st["channels"][0]["pending"], 0)
+
+    def poll_v1_v2(self, conf):
+        r = self.sw("once", "-c", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.switch("v2")
+        return self.sw("once", "-c", conf)
+
+    def event_rows(self):
+        db = sqlite3.connect(os.path.join(self.state, "speechwatch.db"))
+        rows = db.execute("SELECT id, state, attempts FROM events").fetchall()
+        db.close()
+        return rows
+
+    def test_one_refused_recipient_does_not_stop_the_others(self):
+        smtp, sport, log = start_smtp(self.tmp, "--refuse-rcpt", "typo@example.org")
+        self.procs.append(smtp)
+        conf = self.config(sport, "to = typo@example.org\nto = b@example.org\n")
+        r = self.poll_v1_v2(conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = self.event_rows()
+        self.assertGreater(len(rows), 0)
+        self.assertEqual({(state, attempts) for _, state, attempts in rows}, {("delivered", 1)}, rows)
+        # Each event reached the two others, exactly once.
+        entries = swtest.read_jsonl(log)
+        self.assertEqual([e["rcpt_tos"] for e in entries],
+                         [["desk@example.org", "b@example.org"]] * len(rows))
+        ids = sorted(str(m["message-id"]) for m in messages(log))
+        self.assertEqual(ids, sorted("<%s@example.org>" % eid for eid, _, _ in rows))
+        # Not silent: one warning per attempt naming the address and the reply.
+        warn = [l for l in r.stderr.splitlines() if l.startswith("<4>smtp: ")]
+        self.assertEqual(len(warn), len(rows), r.stderr)
+        for line in warn:
+            self.assertIn("1 of 3 recipient(s) refused, sent to the others: typo@example.org: "
+                          "550 5.1.1 <typo@example.org>: Recipient address rejected", line)
+        # Nothing is retried later.
+        r = self.sw("once", "-c", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(swtest.read_jsonl(log)), len(rows))
+        desk = json.loads(self.sw("status", "-c", conf, "--json").stdout)["channels"][0]
+        self.assertEqual((desk["pending"], desk["dead"]), (0, 0))
+
+    def test_every_recipient_refused_dead_letters(self):
+        refuse = []
+        for addr in ("desk@example.org", "typo@example.org", "b@example.org"):
+            refuse += ["--refuse-rcpt", addr]
+        smtp, sport, log = start_smtp(self.tmp, *refuse)
+        self.procs.append(smtp)
+        conf = self.config(sport, "to = typo@example.org\nto = b@example.org\n")
+        r = self.poll_v1_v2(conf)
+        self.assertIn("dead-lettered (permanent)", r.stderr)
+        self.assertIn("<4>smtp: 3 of 3 recipient(s) refused: desk@example.org: 550 5.1.1", r.stderr)
+        self.assertEqual(swtest.read_jsonl(log), [])
+        rows = self.event_rows()
+        self.assertGreater(len(rows), 0)
+        self.assertEqual({(state, attempts) for _, state, attempts in rows}, {("dead", 1)}, rows)
+        desk = json.loads(self.sw("status", "-c", conf, "--json").stdout)["channels"][0]
+        self.assertIn("SMTP 550: ", desk["last_error"])
+        self.assertIn("refused: desk@example.org: 550", desk["last_error"])
 
 
 if __name__ == "__main__":

@@ -11,10 +11,13 @@ writes it to --port-file), and appends one JSON line per accepted message to
   --auth-mech PLAIN|LOGIN       advertise only this mechanism
   --reject CODE                 answer CODE (4xx or 5xx) at --reject-at
   --reject-at mail|rcpt|data    where to refuse (default rcpt)
+  --refuse-rcpt PATTERN         answer 550 (user unknown) to RCPT TO:<ADDR> when ADDR
+                                matches PATTERN (fnmatch), accept the others (repeatable)
 """
 import argparse
 import asyncio
 import base64
+import fnmatch
 import json
 import logging
 import os
@@ -55,6 +58,8 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         refused = self._refuse("rcpt", address)
+        if any(fnmatch.fnmatchcase(address, p) for p in self.args.refuse_rcpt or []):
+            refused = "550 " + REPLY_TEXT["550"].replace("{addr}", address)
         if refused:
             return refused
         envelope.rcpt_tos.append(address)
@@ -142,6 +147,7 @@ def main():
     p.add_argument("--auth-mech")
     p.add_argument("--reject", choices=sorted(REPLY_TEXT))
     p.add_argument("--reject-at", choices=["mail", "rcpt", "data"], default="rcpt")
+    p.add_argument("--refuse-rcpt", action="append", metavar="PATTERN")
     args = p.parse_args()
     if args.starttls and not (args.cert and args.key):
         p.error("--starttls needs --cert and --key")

@@ -343,6 +343,7 @@ START_TEST(delivers_with_stable_message_id)
 	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
 	ck_assert_int_eq(o.status, 250);
 	ck_assert_ptr_nonnull(strstr(o.detail, "SMTP 250: 250 2.0.0 Message accepted"));
+	ck_assert_msg(strstr(o.detail, "refused") == NULL, "%s", o.detail);
 	send_wait("evt_01JXAMPLE", event_json, &o); /* a forced re-send */
 	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
 	free(o.detail);
@@ -577,6 +578,9 @@ START_TEST(reply_450_retries)
 	ck_assert_int_eq(o.verdict, NOTIFY_RETRY);
 	ck_assert_int_eq(o.status, 450);
 	ck_assert_msg(strstr(o.detail, "SMTP 450: 450 4.2.1 Mailbox busy"), "%s", o.detail);
+	/* Every recipient refused: each is named, in order. */
+	ck_assert_msg(strstr(o.detail, "; refused: desk@example.org: 450 4.2.1 Mailbox busy"), "%s",
+		      o.detail);
 	free(o.detail);
 }
 END_TEST
@@ -593,11 +597,113 @@ START_TEST(reply_550_is_permanent)
 		ck_assert_msg(strstr(o.detail, i == 2 ? "554 5.7.1 Message refused by policy"
 						      : "Recipient address rejected: User unknown"),
 			      "%s", o.detail);
+		/* Only RCPT refusals are listed; all three were refused here. */
+		ck_assert_msg((strstr(o.detail, "; refused: desk@example.org: 550 5.1.1 "
+						"<desk@example.org>") != NULL) == (i == 0),
+			      "%s", o.detail);
 		notify_channel_free(chan);
 		chan = NULL;
 		srv_stop();
 	}
 	free(o.detail);
+}
+END_TEST
+
+/* Runs one send with the given addresses refused at RCPT; returns the server's log. */
+static json_t *refuse_run(const char *const *args, struct outcome *o)
+{
+	struct notify_channel_config c;
+
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "none");
+	open_channel(&c);
+	send_wait("evt_some", event_json, o);
+	notify_channel_free(chan);
+	chan = NULL;
+	srv_stop();
+	return srv_log();
+}
+
+static char *rcpts_of(json_t *log, size_t i)
+{
+	return json_dumps(json_object_get(json_array_get(log, i), "rcpt_tos"), 0);
+}
+
+START_TEST(refused_rcpt_spares_the_others)
+{
+	const char *const one[] = {"--refuse-rcpt", "analyst@example.org", NULL};
+	const char *const two[] = {"--refuse-rcpt", "desk@example.org", "--refuse-rcpt",
+				   "duty@example.org", NULL};
+	struct outcome o = {0};
+	json_t *log;
+	char *rcpts;
+
+	/* The middle one of three refused: delivered, once, to the other two. */
+	log = refuse_run(one, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	ck_assert_int_eq(o.status, 250);
+	ck_assert_msg(strstr(o.detail, "SMTP 250: 250 2.0.0 Message accepted for delivery (test); "
+				       "refused: analyst@example.org: 550 5.1.1 "
+				       "<analyst@example.org>: Recipient address rejected: User "
+				       "unknown (test)"),
+		      "%s", o.detail);
+	ck_assert_int_eq(json_array_size(log), 1);
+	rcpts = rcpts_of(log, 0);
+	ck_assert_str_eq(rcpts, "[\"desk@example.org\", \"duty@example.org\"]");
+	free(rcpts);
+	json_decref(log);
+	unlink(log_path);
+
+	/* The first and the last refused: both named, in order; the middle one gets it. */
+	log = refuse_run(two, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	ck_assert_msg(strstr(o.detail, "refused: desk@example.org: 550 5.1.1 <desk@example.org>"),
+		      "%s", o.detail);
+	ck_assert_msg(strstr(o.detail, "; duty@example.org: 550 5.1.1"), "%s", o.detail);
+	ck_assert_msg(strstr(o.detail, "analyst@example.org:") == NULL, "%s", o.detail);
+	ck_assert_int_eq(json_array_size(log), 1);
+	rcpts = rcpts_of(log, 0);
+	ck_assert_str_eq(rcpts, "[\"analyst@example.org\"]");
+	free(rcpts);
+	json_decref(log);
+	free(o.detail);
+}
+END_TEST
+
+/* 100 recipients, 99 refused: every refusal kept in bounds, the one left still gets it. */
+START_TEST(many_refused_stay_bounded)
+{
+	const char *const args[] = {"--refuse-rcpt", "x*@example.org", NULL};
+	const char *to[101];
+	char *owned[100] = {NULL};
+	struct notify_channel_config c;
+	struct outcome o = {0};
+	json_t *log;
+	char *rcpts;
+
+	to[0] = "desk@example.org";
+	for (int i = 1; i < 100; i++)
+		to[i] = owned[i] = xasprintf("x%02d-%0200d@example.org", i, 0); /* long */
+	to[100] = NULL;
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), "none");
+	c.to = to;
+	c.cc = NULL;
+	open_channel(&c);
+	send_wait("evt_many", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_DELIVERED);
+	ck_assert_msg(strstr(o.detail, "; refused: x01-000"), "%s", o.detail);
+	/* The detail quotes at most 200 bytes of the list, marking the cut. */
+	ck_assert_msg(strlen(strstr(o.detail, "; refused: ")) <= 11 + 200 + 3, "%s", o.detail);
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 1);
+	rcpts = rcpts_of(log, 0);
+	ck_assert_str_eq(rcpts, "[\"desk@example.org\"]");
+	free(rcpts);
+	json_decref(log);
+	free(o.detail);
+	for (int i = 1; i < 100; i++)
+		free(owned[i]);
 }
 END_TEST
 
@@ -741,6 +847,8 @@ int main(void)
 	tcase_add_test(tc, wrong_password_is_permanent);
 	tcase_add_test(tc, reply_450_retries);
 	tcase_add_test(tc, reply_550_is_permanent);
+	tcase_add_test(tc, refused_rcpt_spares_the_others);
+	tcase_add_test(tc, many_refused_stay_bounded);
 	tcase_add_test(tc, server_down_retries);
 	tcase_add_test(tc, config_errors);
 	tcase_add_test(tc, bad_event_and_cancel);
