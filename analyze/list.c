@@ -20,6 +20,7 @@
 #include "analyze/date.h"
 #include "analyze/list.h"
 #include "analyze/list_int.h"
+#include "analyze/page.h"
 #include "common/buf.h"
 #include "common/xmalloc.h"
 
@@ -251,19 +252,18 @@ char *list_collapse(const char *s)
 
 char *list_html_to_text(const char *html)
 {
-	const int flags = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-			  HTML_PARSE_NOWARNING | HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD;
 	size_t len = strlen(html);
 	htmlDocPtr doc;
 	struct buf b;
-	char *text;
+	char *text, err[128];
 
 	if (strchr(html, '<') == NULL && strchr(html, '&') == NULL)
 		return list_collapse(html);
 	if (len > LIST_HTML_CAP)
 		len = LIST_HTML_CAP; /* the text kept is capped anyway; markup is cut, RECOVER copes
 				      */
-	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", flags);
+	/* page_parse's limits: a tag with 10000 attributes would cost libxml2 a second */
+	doc = page_parse(html, len, NULL, "UTF-8", PAGE_HTML, NULL, NULL, err, sizeof(err));
 	if (doc == NULL)
 		return xstrdup("");
 	buf_init(&b);

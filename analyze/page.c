@@ -17,6 +17,7 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
+#include <libxml/valid.h>
 #include <libxml/xmlerror.h>
 
 #include "analyze/charset.h"
@@ -27,6 +28,8 @@
 #define DEFAULT_MAX_BYTES ((size_t)8 << 20)
 #define DEFAULT_MAX_DEPTH 256
 #define DEFAULT_MAX_NODES ((size_t)500000)
+/* libxml2 compares each attribute of a start tag with all earlier ones: quadratic. */
+#define MAX_ATTRIBUTES 256
 #define SNIFF_BYTES 65536
 
 #define HTML_OPTS                                                                                  \
@@ -197,6 +200,26 @@ static void refuse_entity_decl(void *ctx, const xmlChar *name, int type, const x
 	xmlStopParser(ctxt);
 }
 
+/*
+ * attributeDeclSAXFunc: nor may a feed declare attribute lists. libxml2
+ * adds declared defaults to every such element, checking each against all
+ * attributes added so far: a few KB of <!ATTLIST> cost seconds.
+ */
+static void refuse_attribute_decl(void *ctx, const xmlChar *elem, const xmlChar *fullname, int type,
+				  int def, const xmlChar *default_value, xmlEnumerationPtr tree)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)elem;
+	(void)fullname;
+	(void)type;
+	(void)def;
+	(void)default_value;
+	xmlFreeEnumeration(tree);
+	*(int *)ctxt->_private = 2;
+	xmlStopParser(ctxt);
+}
+
 /* unparsedEntityDeclSAXFunc: same rule for NDATA entities. */
 static void refuse_unparsed_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
 				 const xmlChar *system_id, const xmlChar *notation)
@@ -237,11 +260,18 @@ static size_t replace_control(size_t i, struct buf *out)
 	return i + 1;
 }
 
+/* Copies the doctype at p[i] without the comments of its internal subset (see xml_repair). */
 static size_t copy_doctype(const char *p, size_t n, size_t i, struct buf *out)
 {
 	size_t j = skip_doctype(p, n, i);
 
-	buf_append(out, p + i, j - i);
+	while (i < j) {
+		const char *c = memmem(p + i, j - i, "<!--", 4);
+		size_t stop = c != NULL ? (size_t)(c - p) : j;
+
+		buf_append(out, p + i, stop - i);
+		i = c != NULL ? skip_past(p, j, stop + 4, "-->") : j;
+	}
 	return j;
 }
 
@@ -312,11 +342,18 @@ static size_t fix_reference(const char *p, size_t n, size_t i, struct buf *out)
 	return j + 1;
 }
 
+/* From the HTML scanner below; xml_max_attrs uses them too. */
+static size_t count_attrs(const char *p, size_t n, size_t i, size_t *count);
+static size_t name_end(const char *p, size_t n, size_t i);
+
 /*
  * Real feeds use HTML entities they never declare, bare ampersands and
  * control characters. In libxml2's recovery mode one such error drops every
- * later entity, &amp; included, so repair them first. CDATA, comments,
- * processing instructions and the doctype are copied untouched.
+ * later entity, &amp; included, so repair them first. CDATA, processing
+ * instructions and the doctype are copied untouched. Comments, also in the
+ * doctype, are dropped: they hold nothing we read, and libxml2 2.9 copies
+ * the whole comment so far into its last error at every "--" inside one
+ * (quadratic time).
  */
 static void xml_repair(const char *p, size_t n, struct buf *out)
 {
@@ -337,7 +374,7 @@ static void xml_repair(const char *p, size_t n, struct buf *out)
 		else if (n - i >= 9 && memcmp(p + i, "<![CDATA[", 9) == 0)
 			i = copy_past(p, n, i, "]]>", out);
 		else if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0)
-			i = copy_past(p, n, i, "-->", out);
+			i = skip_past(p, n, i + 4, "-->");
 		else if (n - i >= 2 && p[i + 1] == '?')
 			i = copy_past(p, n, i, "?>", out);
 		else if (n - i >= 2 && p[i + 1] == '!')
@@ -349,6 +386,30 @@ static void xml_repair(const char *p, size_t n, struct buf *out)
 	buf_append(out, p + run, i - run);
 }
 
+/*
+ * The most attributes a start tag in p[0..n) may have: libxml2 reads none
+ * past the next '<' (not allowed in an attribute value). CDATA sections
+ * are skipped (they end at the first "]]>" for libxml2 too).
+ */
+static size_t xml_max_attrs(const char *p, size_t n)
+{
+	const char *lt = memchr(p, '<', n), *next;
+	size_t max = 0, count, i, end;
+
+	for (; lt != NULL; lt = next) {
+		i = (size_t)(lt - p);
+		if (n - i >= 9 && memcmp(p + i, "<![CDATA[", 9) == 0)
+			i = skip_past(p, n, i + 9, "]]>") - 1;
+		next = i + 1 < n ? memchr(p + i + 1, '<', n - i - 1) : NULL;
+		end = next != NULL ? (size_t)(next - p) : n;
+		if (i + 1 < end && p[i] == '<' && strchr("/!? \t\r\n", p[i + 1]) == NULL) {
+			count_attrs(p, end, name_end(p, end, i + 1), &count);
+			max = count > max ? count : max;
+		}
+	}
+	return max;
+}
+
 static xmlDocPtr parse_xml(const char *u, size_t n, char *err, size_t errlen)
 {
 	xmlParserCtxtPtr ctxt;
@@ -358,6 +419,11 @@ static xmlDocPtr parse_xml(const char *u, size_t n, char *err, size_t errlen)
 
 	buf_init(&fixed);
 	xml_repair(u, n, &fixed);
+	if (xml_max_attrs(buf_str(&fixed), fixed.len) > MAX_ATTRIBUTES) {
+		snprintf(err, errlen, "an element with more than %d attributes", MAX_ATTRIBUTES);
+		buf_free(&fixed);
+		return NULL;
+	}
 	if (fixed.len > INT_MAX || (ctxt = xmlNewParserCtxt()) == NULL) {
 		snprintf(err, errlen, "%s",
 			 fixed.len > INT_MAX ? "document too large" : "out of memory");
@@ -366,6 +432,7 @@ static xmlDocPtr parse_xml(const char *u, size_t n, char *err, size_t errlen)
 	}
 	ctxt->sax->entityDecl = refuse_entity_decl;
 	ctxt->sax->unparsedEntityDecl = refuse_unparsed_decl;
+	ctxt->sax->attributeDecl = refuse_attribute_decl;
 	ctxt->sax->reference = html_entity_text;
 	ctxt->_private = &declared;
 	doc = xmlCtxtReadMemory(ctxt, buf_str(&fixed), (int)fixed.len, NULL, "UTF-8", XML_OPTS);
@@ -373,7 +440,8 @@ static xmlDocPtr parse_xml(const char *u, size_t n, char *err, size_t errlen)
 	buf_free(&fixed);
 	if (declared) {
 		xmlFreeDoc(doc);
-		snprintf(err, errlen, "feed declares entities");
+		snprintf(err, errlen, "feed declares %s",
+			 declared == 2 ? "attribute lists" : "entities");
 		return NULL;
 	}
 	if (doc == NULL)
@@ -556,6 +624,21 @@ static size_t skip_attrs(const char *p, size_t n, size_t i, int *keep)
 	}
 }
 
+/* skip_attrs that counts the attributes into *count. */
+static size_t count_attrs(const char *p, size_t n, size_t i, size_t *count)
+{
+	int keep = -1;
+
+	*count = 0;
+	for (;;) {
+		i = skip_ws(p, n, i);
+		if (i >= n || at_tag_end(p, n, i))
+			return i;
+		i = skip_attr(p, n, i, &keep);
+		(*count)++;
+	}
+}
+
 static size_t name_end(const char *p, size_t n, size_t i)
 {
 	while (i < n && is_name_char(p[i]))
@@ -734,6 +817,62 @@ static size_t raw_strip(const char *src, size_t n, struct raw_cut cut, struct ra
 	return w + n - from;
 }
 
+/* Where a comment whose text starts at p[i] may end for libxml2: "-->" or "--!>". */
+static size_t comment_end(const char *p, size_t n, size_t i)
+{
+	size_t end = skip_past(p, n, i, "-->");
+	const char *bang = memmem(p + i, end - i, "--!>", 4);
+
+	return bang != NULL ? (size_t)(bang - p) + 4 : end;
+}
+
+/* Where script or style text starting at p[i] may end: "</" and the name, whatever follows. */
+static size_t raw_end_early(const char *p, size_t n, size_t i, const char *name, size_t len)
+{
+	const char *lt;
+
+	while (i < n && (lt = memchr(p + i, '<', n - i)) != NULL) {
+		i = (size_t)(lt - p);
+		if (n - i >= len + 2 && p[i + 1] == '/' && strncasecmp(p + i + 2, name, len) == 0)
+			return i;
+		i++;
+	}
+	return n;
+}
+
+/*
+ * The most attributes a start tag in p[0..n) has, as libxml2 will parse
+ * it: '<' and a letter starts a tag anywhere but in a comment, a doctype
+ * and script or style text, and each of these is ended at the earliest
+ * place libxml2 could end it, so that no tag it reads is missed (a bogus
+ * "<!x" or "<?" is text before a tag for libxml2, not a comment). Linear.
+ */
+static size_t html_max_attrs(const char *p, size_t n)
+{
+	size_t i = 0, max = 0, count, name, len;
+	const char *lt;
+
+	while (i < n && (lt = memchr(p + i, '<', n - i)) != NULL) {
+		i = (size_t)(lt - p);
+		if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
+			i = comment_end(p, n, i + 4);
+		} else if (n - i >= 9 && strncasecmp(p + i + 1, "!doctype", 8) == 0) {
+			i = skip_past(p, n, i + 9, ">");
+		} else if (n - i >= 2 && is_letter(p[i + 1])) {
+			name = i + 1;
+			len = name_end(p, n, name) - name;
+			i = count_attrs(p, n, name + len, &count);
+			max = count > max ? count : max;
+			if (i < n && p[i] == '>' &&
+			    (name_is(p + name, len, "script") || name_is(p + name, len, "style")))
+				i = raw_end_early(p, n, i + 1, p + name, len);
+		} else {
+			i++;
+		}
+	}
+	return max;
+}
+
 /*
  * Parses UTF-8 text t[0..n) (writable when own is not NULL: it is then
  * stripped in place) as HTML, without the contents that raw_next finds.
@@ -750,6 +889,11 @@ static xmlDocPtr parse_html(const char *t, size_t n, char *own, char *err, size_
 			own = copy = xmalloc(n);
 		n = raw_strip(t, n, cut, &scan, own);
 		t = own;
+	}
+	if (html_max_attrs(t, n) > MAX_ATTRIBUTES) {
+		snprintf(err, errlen, "an element with more than %d attributes", MAX_ATTRIBUTES);
+		free(copy);
+		return NULL;
 	}
 	/*
 	 * No encoding: libxml2 then reads UTF-8 directly, where "UTF-8" would

@@ -231,6 +231,38 @@ START_TEST(test_max_items)
 }
 END_TEST
 
+/* Summaries are parsed as HTML with page_parse's limits (a tag of 9000 attributes: 0.2 s). */
+START_TEST(test_summary_markup_is_bounded)
+{
+	struct buf b, attrs;
+	struct list_items out;
+	clock_t start;
+
+	buf_init(&attrs);
+	for (int i = 0; i < 9000; i++)
+		buf_printf(&attrs, "a%d=\"\" ", i);
+	buf_init(&b);
+	buf_append_str(&b, "<rss><channel>");
+	for (int i = 0; i < 40; i++)
+		buf_printf(&b,
+			   "<item><link>http://e.org/%d</link><description>&lt;p %s&gt;x&lt;/p&gt; "
+			   "&lt;b&gt;bold&lt;/b&gt;</description></item>",
+			   i, attrs.data);
+	buf_append_str(&b, "<item><link>http://e.org/ok</link><description><![CDATA[<p "
+			   "class=\"a\">kept</p> <b>text</b>]]></description></item>");
+	buf_append_str(&b, "</channel></rss>");
+	start = clock();
+	ck_assert_int_eq(feed_items(b.data, b.len, "http://e.org/", &out), 0);
+	ck_assert_msg(clock() - start < 2 * CLOCKS_PER_SEC, "took %ld ticks",
+		      (long)(clock() - start));
+	ck_assert_uint_eq(out.n, 41);
+	ck_assert_str_eq(out.v[40].summary, "kept text");
+	list_items_free(&out);
+	buf_free(&b);
+	buf_free(&attrs);
+}
+END_TEST
+
 /* ---- acceptance: shared/fixtures/site feeds ---- */
 
 /* ISO 8601 from date_parse -> seconds since the epoch (UTC). */
@@ -1048,6 +1080,7 @@ static Suite *feed_suite(void)
 	tcase_add_test(tc, test_legacy_content_and_links);
 	tcase_add_test(tc, test_not_a_feed);
 	tcase_add_test(tc, test_max_items);
+	tcase_add_test(tc, test_summary_markup_is_bounded);
 	tcase_add_test(tc, test_fixture_atom);
 	tcase_add_test(tc, test_fixture_rss);
 	tcase_add_test(tc, test_fixture_hostile);

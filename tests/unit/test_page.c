@@ -865,6 +865,117 @@ START_TEST(corpus_pages_keep_their_tree)
 }
 END_TEST
 
+/* Found by bench/fuzz: libxml2 copies a comment so far at every "--" in it (quadratic). */
+START_TEST(feed_comments_are_linear)
+{
+	char err[256], *text;
+	struct buf b;
+	clock_t start;
+	xmlDocPtr doc;
+
+	buf_init(&b);
+	buf_append_str(&b, "<!DOCTYPE rss [<!-- ");
+	for (int i = 0; i < 50000; i++)
+		buf_append_str(&b, "-- ");
+	buf_append_str(&b, "-->]><rss version=\"2.0\"><channel><title>a<!-- ");
+	for (int i = 0; i < 50000; i++)
+		buf_append_str(&b, "-- ");
+	buf_append_str(&b, "-->b</title></channel></rss>");
+	start = clock();
+	doc = page_parse(b.data, b.len, NULL, NULL, PAGE_XML, NULL, NULL, err, sizeof(err));
+	/* milliseconds; seconds before the fix */
+	ck_assert_msg(clock() - start < CLOCKS_PER_SEC, "took %ld ticks", (long)(clock() - start));
+	ck_assert_msg(doc != NULL, "%s", err);
+	text = doc_text(doc);
+	ck_assert_str_eq(text, "ab");
+	free(text);
+	xmlFreeDoc(doc);
+	buf_free(&b);
+}
+END_TEST
+
+/* A start tag with n attributes a0="" a1="" ..., in an HTML page or a feed, after before. */
+static char *many_attributes(int n, enum page_kind kind, const char *before)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_append_str(&b, kind == PAGE_XML ? "<rss><channel>" : "<html><body>");
+	buf_append_str(&b, before);
+	buf_append_str(&b, kind == PAGE_XML ? "<item " : "<p ");
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "a%d=\"\" ", i);
+	buf_append_str(&b, kind == PAGE_XML ? "/></channel></rss>" : ">x</p></body></html>");
+	return buf_steal(&b);
+}
+
+/* libxml2 compares each attribute with every earlier one of its tag. */
+START_TEST(too_many_attributes_refused)
+{
+	static const enum page_kind kinds[] = {PAGE_HTML, PAGE_XML};
+	char err[256], *data;
+	clock_t start;
+	xmlDocPtr doc;
+
+	/* after markup that libxml2 reads as text, or that ends a comment early */
+	static const char *const before[] = {"", "<!x ", "<?1 ", "<!-- --!> ", "<![CDATA[ "};
+
+	for (size_t k = 0; k < 2; k++) {
+		data = many_attributes(256, kinds[k], "");
+		xmlFreeDoc(parse_ok(data, strlen(data), NULL, kinds[k]));
+		free(data);
+		for (size_t b = 0; b < sizeof(before) / sizeof(before[0]); b++) {
+			if (kinds[k] == PAGE_XML && b >= 3)
+				continue; /* XML: a comment ends at "-->" only, CDATA at "]]>" */
+			data = many_attributes(100000, kinds[k], before[b]);
+			start = clock();
+			doc = page_parse(data, strlen(data), NULL, NULL, kinds[k], NULL, NULL, err,
+					 sizeof(err));
+			ck_assert_msg(clock() - start < CLOCKS_PER_SEC, "%d \"%s\" took %ld ticks",
+				      (int)kinds[k], before[b], (long)(clock() - start));
+			ck_assert_msg(doc == NULL, "%d \"%s\" accepted", (int)kinds[k], before[b]);
+			ck_assert_str_eq(err, "an element with more than 256 attributes");
+			free(data);
+		}
+	}
+	/* a comment that the XML repair drops cannot hide attributes either */
+	data = xstrdup("<rss><item a=\"\" <!-- --> b=\"\"/></rss>");
+	xmlFreeDoc(parse_ok(data, strlen(data), NULL, PAGE_XML));
+	free(data);
+	/* what is not a start tag for libxml2 is not counted: script text, values, comments */
+	{
+		struct buf b;
+
+		buf_init(&b);
+		buf_append_str(&b, "<html><head><script>if (a<b ");
+		for (int i = 0; i < 1000; i++)
+			buf_printf(&b, "c%d ", i);
+		buf_append_str(&b, ") {}</script></head><body><!-- <p ");
+		for (int i = 0; i < 1000; i++)
+			buf_printf(&b, "d%d ", i);
+		buf_append_str(&b, "> --><p title=\"");
+		for (int i = 0; i < 1000; i++)
+			buf_printf(&b, "e%d ", i);
+		buf_append_str(&b, "\">x</p></body></html>");
+		xmlFreeDoc(parse_ok(b.data, b.len, NULL, PAGE_HTML));
+		buf_free(&b);
+	}
+}
+END_TEST
+
+/* libxml2 adds declared defaults to each element, checking each against the ones before. */
+START_TEST(attribute_lists_refused)
+{
+	static const char feed[] = "<!DOCTYPE rss [<!ATTLIST item a CDATA \"x\" b CDATA \"y\">]>"
+				   "<rss><channel><item/></channel></rss>";
+	char err[256];
+
+	ck_assert_ptr_null(
+	    page_parse(feed, strlen(feed), NULL, NULL, PAGE_AUTO, NULL, NULL, err, sizeof(err)));
+	ck_assert_str_eq(err, "feed declares attribute lists");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("page");
@@ -893,6 +1004,9 @@ int main(void)
 	tcase_add_test(tc, feeds_keep_script_elements);
 	tcase_add_test(tc, pathological_markup_is_linear);
 	tcase_add_test(tc, corpus_pages_keep_their_tree);
+	tcase_add_test(tc, feed_comments_are_linear);
+	tcase_add_test(tc, too_many_attributes_refused);
+	tcase_add_test(tc, attribute_lists_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
