@@ -48,6 +48,7 @@ struct config *config_load(const char *path, struct buf *errors)
 	ps.cfg = cfg;
 	ps.errors = errors;
 	config_parse_file(&ps, path, NULL, 0);
+	strlist_free(&ps.read);
 	config_validate(&ps);
 	if (ps.nerrors > 0) {
 		config_free(cfg);

@@ -18,12 +18,13 @@ struct parse_state {
 	const char *file; /* current file, interned in cfg->files */
 	int line;	  /* current line in that file */
 	enum section_type sec;
-	size_t sec_index;   /* index into the array of sec's type */
-	int sec_ok;	    /* 0 after a broken header: its keys are skipped */
-	int sec_line;	    /* line of the current section's header */
-	int *set_lines;	    /* per key of the current section: line where set, 0 if unset */
-	int depth;	    /* include nesting */
-	int daemon_seen_at; /* line of the first [daemon], for messages */
+	size_t sec_index;    /* index into the array of sec's type */
+	int sec_ok;	     /* 0 after a broken header: its keys are skipped */
+	int sec_line;	     /* line of the current section's header */
+	int *set_lines;	     /* per key of the current section: line where set, 0 if unset */
+	int depth;	     /* include nesting */
+	struct strlist read; /* canonical paths of the files read so far */
+	int daemon_seen_at;  /* line of the first [daemon], for messages */
 };
 
 /* Appends "FILE:LINE: message" for the current position. */

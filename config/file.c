@@ -192,9 +192,25 @@ static char *read_whole(const char *path, size_t *len, int *err)
 	return buf_steal(&b);
 }
 
-static int already_open(struct parse_state *ps, const char *path)
+/*
+ * Each file is read once per load. A second include of it is a loop or a
+ * duplicate (its sections would clash), and refusing it keeps files that
+ * include each other's directory from multiplying up to the depth limit.
+ * Compared by canonical path, so "./a.conf" and "a.conf" are one file.
+ */
+static int already_read(struct parse_state *ps, const char *path)
 {
-	return ps->depth > 0 && strcmp(path, ps->file) == 0;
+	char *canon = realpath(path, NULL);
+	const char *key = canon ? canon : path;
+
+	for (size_t i = 0; i < ps->read.n; i++)
+		if (strcmp(ps->read.v[i], key) == 0) {
+			free(canon);
+			return 1;
+		}
+	strlist_add(&ps->read, key);
+	free(canon);
+	return 0;
 }
 
 void config_parse_file(struct parse_state *ps, const char *path, const char *from_file,
@@ -206,9 +222,15 @@ void config_parse_file(struct parse_state *ps, const char *path, const char *fro
 	int err;
 	char *data;
 
-	if (ps->depth >= CONFIG_MAX_INCLUDE_DEPTH || already_open(ps, path)) {
+	if (ps->depth >= CONFIG_MAX_INCLUDE_DEPTH) {
+		config_error_at(ps, from_file, from_line, "include of '%s' nested too deep", path);
+		return;
+	}
+	if (already_read(ps, path)) {
 		config_error_at(ps, from_file, from_line,
-				"include of '%s' nested too deep (a loop?)", path);
+				"include of '%s': this file was already read (an include loop or "
+				"a duplicate include)",
+				path);
 		return;
 	}
 	data = read_whole(path, &len, &err);

@@ -94,6 +94,32 @@ class CheckTest(swtest.TestCase):
         path = self.write("loop.conf", "include = loop.conf\n")
         r = self.check(path)
         self.assertEqual(r.returncode, 2)
+        self.assertIn(path + ":1: include of '" + path + "': this file was already read",
+                      r.stderr)
+        self.write("a.conf", "include = ./b.conf\n")
+        self.write("b.conf", "include = a.conf\n")
+        r = self.check(os.path.join(self.tmp, "a.conf"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("b.conf:1: include of", r.stderr)
+        self.assertIn("already read", r.stderr)
+
+    def test_files_including_each_others_directory_do_not_multiply(self):
+        # Each of six files includes all of them: without the read-once rule
+        # this expands to the depth limit (6^8 reads; 8.9 MB of errors for 5).
+        for i in range(6):
+            self.write("conf.d/%d.conf" % i, "include = *.conf\n")
+        main = self.write("main.conf", GOOD_SOURCE + "include = conf.d/*.conf\n")
+        r = self.sw("check", "-c", main, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertLess(len(r.stderr), 20000, r.stderr[:2000])
+        self.assertIn("already read", r.stderr)
+
+    def test_include_chain_deeper_than_the_limit_is_refused(self):
+        for i in range(12):
+            self.write("chain%d.conf" % i, "include = chain%d.conf\n" % (i + 1))
+        self.write("chain12.conf", GOOD_SOURCE)
+        r = self.check(os.path.join(self.tmp, "chain0.conf"))
+        self.assertEqual(r.returncode, 2)
         self.assertIn("nested too deep", r.stderr)
 
     def test_file_writable_by_others_is_refused(self):
