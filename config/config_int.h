@@ -53,6 +53,8 @@ int config_check_xpath(struct parse_state *ps, const char *key, const char *expr
 void config_validate(struct parse_state *ps);
 
 /* util.c */
+/* Slots to allocate for n elements of a list that grows by doubling (at least 8). */
+size_t config_grow_slots(size_t n);
 size_t config_edit_distance(const char *a, const char *b);
 /* Path of rel relative to the directory of file (rel unchanged if absolute). */
 char *config_path_relative(const char *file, const char *rel);

@@ -477,7 +477,10 @@ static void apply_phrase(struct parse_state *ps, struct config_theme *t, const c
 		config_error(ps, "phrase has a weight but no words");
 		return;
 	}
-	t->phrases = xreallocarray(t->phrases, t->nphrases + 1, sizeof(*t->phrases));
+	if (t->phrases == NULL ||
+	    config_grow_slots(t->nphrases + 1) != config_grow_slots(t->nphrases))
+		t->phrases = xreallocarray(t->phrases, config_grow_slots(t->nphrases + 1),
+					   sizeof(*t->phrases));
 	t->phrases[t->nphrases].weight = w;
 	t->phrases[t->nphrases].text = xstrdup(end);
 	t->phrases[t->nphrases].line = ps->line;

@@ -4,9 +4,20 @@
 #include "common/xmalloc.h"
 #include "config/config_int.h"
 
+size_t config_grow_slots(size_t n)
+{
+	size_t c = 8;
+
+	while (c < n)
+		c *= 2;
+	return c;
+}
+
+/* Room for n entries and the NULL is config_grow_slots(n + 1): grows by doubling. */
 void strlist_add(struct strlist *l, const char *s)
 {
-	l->v = xreallocarray(l->v, l->n + 2, sizeof(*l->v));
+	if (l->v == NULL || config_grow_slots(l->n + 2) != config_grow_slots(l->n + 1))
+		l->v = xreallocarray(l->v, config_grow_slots(l->n + 2), sizeof(*l->v));
 	l->v[l->n++] = xstrdup(s);
 	l->v[l->n] = NULL;
 }
