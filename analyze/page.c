@@ -260,6 +260,17 @@ static size_t replace_control(size_t i, struct buf *out)
 	return i + 1;
 }
 
+/*
+ * Where a comment is dropped: what was around it must not join into a new
+ * "<!--" ("<!<!---->--"), so a space separates them when the text before
+ * ends in '<', '!' or '-'. Elsewhere nothing is added ("a<!-- -->b" is "ab").
+ */
+static void comment_gap(struct buf *out)
+{
+	if (out->len > 0 && memchr("<!-", out->data[out->len - 1], 3) != NULL)
+		buf_append_char(out, ' ');
+}
+
 /* Copies the doctype at p[i] without the comments of its internal subset (see xml_repair). */
 static size_t copy_doctype(const char *p, size_t n, size_t i, struct buf *out)
 {
@@ -270,6 +281,8 @@ static size_t copy_doctype(const char *p, size_t n, size_t i, struct buf *out)
 		size_t stop = c != NULL ? (size_t)(c - p) : j;
 
 		buf_append(out, p + i, stop - i);
+		if (c != NULL)
+			comment_gap(out);
 		i = c != NULL ? skip_past(p, j, stop + 4, "-->") : j;
 	}
 	return j;
@@ -373,9 +386,10 @@ static void xml_repair(const char *p, size_t n, struct buf *out)
 			i = replace_control(i, out);
 		else if (n - i >= 9 && memcmp(p + i, "<![CDATA[", 9) == 0)
 			i = copy_past(p, n, i, "]]>", out);
-		else if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0)
+		else if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
+			comment_gap(out);
 			i = skip_past(p, n, i + 4, "-->");
-		else if (n - i >= 2 && p[i + 1] == '?')
+		} else if (n - i >= 2 && p[i + 1] == '?')
 			i = copy_past(p, n, i, "?>", out);
 		else if (n - i >= 2 && p[i + 1] == '!')
 			i = copy_doctype(p, n, i, out);
@@ -842,10 +856,11 @@ static size_t raw_end_early(const char *p, size_t n, size_t i, const char *name,
 
 /*
  * The most attributes a start tag in p[0..n) has, as libxml2 will parse
- * it: '<' and a letter starts a tag anywhere but in a comment, a doctype
+ * it: '<' and a letter starts a tag anywhere but in a comment, an end tag
  * and script or style text, and each of these is ended at the earliest
  * place libxml2 could end it, so that no tag it reads is missed (a bogus
- * "<!x" or "<?" is text before a tag for libxml2, not a comment). Linear.
+ * "<!x" or "<?" is text before a tag for libxml2, not a comment; a doctype
+ * is scanned like text, as libxml2 may end it early). Linear.
  */
 static size_t html_max_attrs(const char *p, size_t n)
 {
@@ -856,8 +871,9 @@ static size_t html_max_attrs(const char *p, size_t n)
 		i = (size_t)(lt - p);
 		if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
 			i = comment_end(p, n, i + 4);
-		} else if (n - i >= 9 && strncasecmp(p + i + 1, "!doctype", 8) == 0) {
-			i = skip_past(p, n, i + 9, ">");
+		} else if (n - i >= 3 && p[i + 1] == '/' && is_letter(p[i + 2])) {
+			/* libxml2 reads an end tag to its first '>', markup-like text included */
+			i = skip_past(p, n, i + 2, ">");
 		} else if (n - i >= 2 && is_letter(p[i + 1])) {
 			name = i + 1;
 			len = name_end(p, n, name) - name;

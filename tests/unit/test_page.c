@@ -865,12 +865,35 @@ START_TEST(corpus_pages_keep_their_tree)
 }
 END_TEST
 
-/* Found by bench/fuzz: libxml2 copies a comment so far at every "--" in it (quadratic). */
+/* Comment nodes in the tree (iterative: no recursion on the document). */
+static size_t count_comments(xmlDocPtr doc)
+{
+	xmlNodePtr cur = doc->children;
+	size_t n = 0;
+
+	while (cur != NULL) {
+		n += cur->type == XML_COMMENT_NODE;
+		if (cur->type == XML_ELEMENT_NODE && cur->children != NULL) {
+			cur = cur->children;
+			continue;
+		}
+		while (cur != NULL && cur->next == NULL)
+			cur = cur->parent == (xmlNodePtr)doc ? NULL : cur->parent;
+		if (cur != NULL)
+			cur = cur->next;
+	}
+	return n;
+}
+
+/*
+ * Found by bench/fuzz: libxml2 copies a comment so far at every "--" in it
+ * (quadratic: seconds for 300 KB). Comments are dropped before parsing, so
+ * none may reach the tree.
+ */
 START_TEST(feed_comments_are_linear)
 {
 	char err[256], *text;
 	struct buf b;
-	clock_t start;
 	xmlDocPtr doc;
 
 	buf_init(&b);
@@ -881,11 +904,9 @@ START_TEST(feed_comments_are_linear)
 	for (int i = 0; i < 50000; i++)
 		buf_append_str(&b, "-- ");
 	buf_append_str(&b, "-->b</title></channel></rss>");
-	start = clock();
 	doc = page_parse(b.data, b.len, NULL, NULL, PAGE_XML, NULL, NULL, err, sizeof(err));
-	/* milliseconds; seconds before the fix */
-	ck_assert_msg(clock() - start < CLOCKS_PER_SEC, "took %ld ticks", (long)(clock() - start));
 	ck_assert_msg(doc != NULL, "%s", err);
+	ck_assert_uint_eq(count_comments(doc), 0);
 	text = doc_text(doc);
 	ck_assert_str_eq(text, "ab");
 	free(text);
@@ -976,6 +997,61 @@ START_TEST(attribute_lists_refused)
 }
 END_TEST
 
+/*
+ * Found by review: the pre-scan must see every start tag libxml2 reads. An
+ * end tag is read by libxml2 to its first '>' (nothing inside is markup) and
+ * a bogus doctype can end before its '>': neither may hide the next tag.
+ */
+START_TEST(attribute_limit_not_hidden_by_end_tags_or_doctypes)
+{
+	static const char *const hiders[] = {
+	    "</x <!-->",
+	    "</b<style>",
+	    "</b <script>",
+	    "</a title=\"<!--\">",
+	    "<!doctype<</script><!doctype",
+	};
+	char err[256];
+
+	for (size_t h = 0; h < sizeof(hiders) / sizeof(hiders[0]); h++) {
+		char *page = many_attributes(300, PAGE_HTML, hiders[h]);
+		xmlDocPtr doc = page_parse(page, strlen(page), NULL, NULL, PAGE_HTML, NULL, NULL,
+					   err, sizeof(err));
+
+		ck_assert_msg(doc == NULL, "after \"%s\" a 300-attribute tag was parsed",
+			      hiders[h]);
+		ck_assert_str_eq(err, "an element with more than 256 attributes");
+		free(page);
+	}
+}
+END_TEST
+
+/* Found by review: dropping an empty comment must not join its neighbours into "<!--". */
+START_TEST(dropped_comments_do_not_join_into_a_comment)
+{
+	static const char *const splices[] = {"<!<!---->--", "<!-<!---->-", "<<!---->!--"};
+	char err[256];
+
+	for (size_t k = 0; k < sizeof(splices) / sizeof(splices[0]); k++) {
+		struct buf b;
+		xmlDocPtr doc;
+
+		buf_init(&b);
+		buf_printf(&b, "<rss><channel><title>t</title>%s", splices[k]);
+		for (int i = 0; i < 10; i++)
+			buf_append_str(&b, "-- x ");
+		buf_append_str(&b, "--></channel></rss>");
+		doc = page_parse(b.data, b.len, NULL, NULL, PAGE_XML, NULL, NULL, err, sizeof(err));
+		if (doc != NULL) {
+			ck_assert_msg(count_comments(doc) == 0, "\"%s\": a comment was parsed",
+				      splices[k]);
+			xmlFreeDoc(doc);
+		}
+		buf_free(&b);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("page");
@@ -1006,6 +1082,8 @@ int main(void)
 	tcase_add_test(tc, corpus_pages_keep_their_tree);
 	tcase_add_test(tc, feed_comments_are_linear);
 	tcase_add_test(tc, too_many_attributes_refused);
+	tcase_add_test(tc, attribute_limit_not_hidden_by_end_tags_or_doctypes);
+	tcase_add_test(tc, dropped_comments_do_not_join_into_a_comment);
 	tcase_add_test(tc, attribute_lists_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
