@@ -231,12 +231,11 @@ START_TEST(test_max_items)
 }
 END_TEST
 
-/* Summaries are parsed as HTML with page_parse's limits (a tag of 9000 attributes: 0.2 s). */
+/* Summaries are parsed as HTML with page_parse's limits (9000 attributes: refused). */
 START_TEST(test_summary_markup_is_bounded)
 {
 	struct buf b, attrs;
 	struct list_items out;
-	clock_t start;
 
 	buf_init(&attrs);
 	for (int i = 0; i < 9000; i++)
@@ -251,11 +250,11 @@ START_TEST(test_summary_markup_is_bounded)
 	buf_append_str(&b, "<item><link>http://e.org/ok</link><description><![CDATA[<p "
 			   "class=\"a\">kept</p> <b>text</b>]]></description></item>");
 	buf_append_str(&b, "</channel></rss>");
-	start = clock();
 	ck_assert_int_eq(feed_items(b.data, b.len, "http://e.org/", &out), 0);
-	ck_assert_msg(clock() - start < 2 * CLOCKS_PER_SEC, "took %ld ticks",
-		      (long)(clock() - start));
 	ck_assert_uint_eq(out.n, 41);
+	/* the summaries' markup met page_parse's attribute limit: refused, not parsed */
+	ck_assert_msg(out.v[0].summary == NULL || out.v[0].summary[0] == '\0', "%.80s",
+		      out.v[0].summary);
 	ck_assert_str_eq(out.v[40].summary, "kept text");
 	list_items_free(&out);
 	buf_free(&b);

@@ -314,7 +314,6 @@ START_TEST(quadratic_blowup_refused_quickly)
 {
 	struct buf b;
 	char err[256];
-	clock_t start = clock();
 	xmlDocPtr doc;
 
 	buf_init(&b);
@@ -328,9 +327,7 @@ START_TEST(quadratic_blowup_refused_quickly)
 	doc = page_parse(b.data, b.len, "application/rss+xml", NULL, PAGE_AUTO, NULL, NULL, err,
 			 sizeof(err));
 	ck_assert_ptr_null(doc);
-	ck_assert_str_eq(err, "feed declares entities");
-	ck_assert_msg(clock() - start < CLOCKS_PER_SEC / 2, "took %ld ticks",
-		      (long)(clock() - start));
+	ck_assert_str_eq(err, "feed declares entities"); /* at the declaration, before any use */
 	buf_free(&b);
 }
 END_TEST
@@ -364,7 +361,6 @@ START_TEST(deep_nesting_generated)
 {
 	struct buf b;
 	char err[256];
-	clock_t start = clock();
 
 	buf_init(&b);
 	buf_append_str(&b, "<html><body>");
@@ -374,8 +370,6 @@ START_TEST(deep_nesting_generated)
 	ck_assert_ptr_null(
 	    page_parse(b.data, b.len, NULL, NULL, PAGE_AUTO, NULL, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, "nesting deeper than 256");
-	ck_assert_msg(clock() - start < 2 * CLOCKS_PER_SEC, "took %ld ticks",
-		      (long)(clock() - start));
 	buf_free(&b);
 }
 END_TEST
@@ -385,7 +379,6 @@ START_TEST(hostile_site_inputs)
 	size_t len;
 	char *data, err[256], *text;
 	xmlDocPtr doc;
-	clock_t start;
 
 	if (site_dir() == NULL)
 		return;
@@ -396,10 +389,8 @@ START_TEST(hostile_site_inputs)
 	free(data);
 
 	data = site_file("hostile/billion-laughs.xml", &len);
-	start = clock();
 	ck_assert_ptr_null(page_parse(data, len, "application/xml", NULL, PAGE_AUTO, NULL, NULL,
 				      err, sizeof(err)));
-	ck_assert_msg(clock() - start < CLOCKS_PER_SEC / 2, "billion laughs took too long");
 	ck_assert_str_eq(err, "feed declares entities");
 	free(data);
 
@@ -790,7 +781,9 @@ END_TEST
 
 /*
  * Markup that would make a naive scan quadratic: unmatched <svg>s, unclosed
- * raw text and comments, "<script" in attribute values.
+ * raw text and comments, "<script" in attribute values. A few tenths of a
+ * second under ASan; a quadratic scan takes minutes and meets Check's
+ * timeout (no clock is asserted here: speed belongs to bench/).
  */
 START_TEST(pathological_markup_is_linear)
 {
@@ -800,18 +793,13 @@ START_TEST(pathological_markup_is_linear)
 
 	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
 		struct buf b;
-		clock_t start;
 
 		buf_init(&b);
 		while (b.len < ((size_t)1 << 20))
 			buf_append_str(&b, units[u]);
 		buf_append_str(&b, "<p>end</p>");
-		start = clock();
 		xmlFreeDoc(
 		    page_parse(b.data, b.len, NULL, NULL, PAGE_HTML, NULL, NULL, err, sizeof(err)));
-		/* a few tenths of a second under ASAN; a quadratic scan takes minutes */
-		ck_assert_msg(clock() - start < 3 * CLOCKS_PER_SEC, "%s x %zu took too long",
-			      units[u], b.len / strlen(units[u]));
 		buf_free(&b);
 	}
 }
@@ -935,7 +923,6 @@ START_TEST(too_many_attributes_refused)
 {
 	static const enum page_kind kinds[] = {PAGE_HTML, PAGE_XML};
 	char err[256], *data;
-	clock_t start;
 	xmlDocPtr doc;
 
 	/* after markup that libxml2 reads as text, or that ends a comment early */
@@ -949,11 +936,8 @@ START_TEST(too_many_attributes_refused)
 			if (kinds[k] == PAGE_XML && b >= 3)
 				continue; /* XML: a comment ends at "-->" only, CDATA at "]]>" */
 			data = many_attributes(100000, kinds[k], before[b]);
-			start = clock();
 			doc = page_parse(data, strlen(data), NULL, NULL, kinds[k], NULL, NULL, err,
 					 sizeof(err));
-			ck_assert_msg(clock() - start < CLOCKS_PER_SEC, "%d \"%s\" took %ld ticks",
-				      (int)kinds[k], before[b], (long)(clock() - start));
 			ck_assert_msg(doc == NULL, "%d \"%s\" accepted", (int)kinds[k], before[b]);
 			ck_assert_str_eq(err, "an element with more than 256 attributes");
 			free(data);
