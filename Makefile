@@ -34,9 +34,9 @@ LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 COMMON_SRC  := $(sort $(wildcard common/*.c))
 CONFIG_SRC  := $(sort $(wildcard config/*.c))
 FETCH_SRC   := $(sort $(wildcard fetch/*.c))
-ANALYZE_SRC := $(sort $(wildcard analyze/*.c))
+ANALYZE_SRC := $(sort $(wildcard analyze/*.c analyze/*/*.c))
 NOTIFY_SRC  := $(sort $(wildcard notify/*.c))
-DAEMON_SRC  := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
+DAEMON_SRC  := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c daemon/*/*.c)))
 LIB_SRC := $(COMMON_SRC) $(CONFIG_SRC) $(FETCH_SRC) $(ANALYZE_SRC) $(NOTIFY_SRC) $(DAEMON_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 
@@ -82,7 +82,7 @@ demo: $(BIN)
 	@bash tests/demo/run
 
 format:
-	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(wildcard */*.h)
+	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(wildcard */*.h */*/*.h)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \

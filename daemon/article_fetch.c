@@ -9,11 +9,11 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "analyze/article.h"
-#include "analyze/diff.h"
-#include "analyze/list.h"
-#include "analyze/page.h"
-#include "analyze/themes.h"
+#include "analyze/article/article.h"
+#include "analyze/article/diff.h"
+#include "analyze/page/list.h"
+#include "analyze/page/page.h"
+#include "analyze/themes/themes.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analyze/page.h"
-#include "analyze/themes.h"
+#include "analyze/page/page.h"
+#include "analyze/themes/themes.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"

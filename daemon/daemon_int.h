@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "config/config.h"
-#include "analyze/list.h"
+#include "analyze/page/list.h"
 #include "daemon/daemon.h"
 
 struct http;

@@ -7,7 +7,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "analyze/themes.h"
+#include "analyze/themes/themes.h"
 #include "common/log.h"
 #include "daemon/store.h"
 

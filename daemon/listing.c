@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyze/page.h"
+#include "analyze/page/page.h"
 #include "config/config.h"
 
 static enum page_kind page_kind_of(enum config_kind k)

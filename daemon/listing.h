@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "analyze/list.h"
+#include "analyze/page/list.h"
 
 struct config_source;
 

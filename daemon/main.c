@@ -11,7 +11,7 @@
 
 #include "common/log.h"
 #include "config/config.h"
-#include "daemon/cmd.h"
+#include "daemon/cmd/cmd.h"
 
 struct command {
 	const char *name;

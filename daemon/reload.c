@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "analyze/themes.h"
+#include "analyze/themes/themes.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "daemon/channels.h"

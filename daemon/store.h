@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyze/list.h"
+#include "analyze/page/list.h"
 
 struct store;
 

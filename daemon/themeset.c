@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/themes.h"
+#include "analyze/themes/themes.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 

@@ -18,8 +18,8 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "analyze/article.h"
-#include "analyze/page.h"
+#include "analyze/article/article.h"
+#include "analyze/page/page.h"
 #include "common/buf.h"
 
 static int read_file(const char *path, struct buf *out)

@@ -30,13 +30,13 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#include "analyze/article.h"
-#include "analyze/date.h"
-#include "analyze/diff.h"
-#include "analyze/list.h"
-#include "analyze/page.h"
-#include "analyze/text.h"
-#include "analyze/themes.h"
+#include "analyze/article/article.h"
+#include "analyze/page/date.h"
+#include "analyze/article/diff.h"
+#include "analyze/page/list.h"
+#include "analyze/page/page.h"
+#include "analyze/themes/text.h"
+#include "analyze/themes/themes.h"
 #include "common/buf.h"
 #include "common/xmalloc.h"
 #include "config/config.h"

@@ -14,7 +14,7 @@ else
 	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 fi
 rm -f $B/libspeechwatch.a # a LIB_SRC override may leave a stale archive
-make -s BUILD=$B OPT=$OPT SAN="$SAN" LIB_SRC="$(ls common/*.c config/*.c analyze/*.c)" \
+make -s BUILD=$B OPT=$OPT SAN="$SAN" LIB_SRC="$(ls common/*.c config/*.c analyze/*/*.c)" \
 	$B/libspeechwatch.a
 cc -std=c11 $OPT -g -Wall -Wextra -Werror -D_GNU_SOURCE $SAN -I. \
 	$(pkg-config --cflags libxml-2.0) bench/fuzz/fuzz.c $B/libspeechwatch.a -o $B/fuzz \

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "analyze/themes.h"
+#include "analyze/themes/themes.h"
 #include "common/buf.h"
 
 static char *bench_slurp(const char *path, size_t *len)

@@ -135,7 +135,7 @@ class PipelineTest(swtest.TestCase):
         self.assertEqual(len(rec.snapshot()), len(expected))
         return {k: got[k][0]["body"]["source"]["id"] for k in got}
 
-    # Regression test: analyze/article.c once evaluated `body` and `exclude`
+    # Regression test: analyze/article/article.c once evaluated `body` and `exclude`
     # without the has-class() extension that list XPaths have (every article
     # failed with "function has-class not found"); fixed in 262c67f.
     def test_v1_to_v2_bodies_with_has_class(self):

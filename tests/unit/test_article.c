@@ -12,8 +12,8 @@
 #include <jansson.h>
 #include <libxml/HTMLparser.h>
 
-#include "analyze/article.h"
-#include "analyze/page.h"
+#include "analyze/article/article.h"
+#include "analyze/page/page.h"
 #include "common/buf.h"
 #include "tests/unit/testutil.h"
 #include "common/xmalloc.h"
@@ -515,12 +515,6 @@ static Suite *article_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(article_suite());
-	int failed;
-
 	page_init();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(article_suite());
 }

@@ -5,6 +5,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "tests/unit/testutil.h"
 
 START_TEST(buf_grows_and_stays_terminated)
 {
@@ -67,17 +68,11 @@ int main(void)
 {
 	Suite *s = suite_create("common");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, buf_grows_and_stays_terminated);
 	tcase_add_test(tc, buf_steal_returns_owned_string);
 	tcase_add_test(tc, log_esc_quotes_control_characters);
 	tcase_add_test(tc, xasprintf_formats);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

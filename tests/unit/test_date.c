@@ -6,7 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze/date.h"
+#include "analyze/page/date.h"
+#include "tests/unit/testutil.h"
 
 struct date_case {
 	const char *text;
@@ -230,8 +231,6 @@ int main(void)
 {
 	Suite *s = suite_create("date");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, forms, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, format_tried_first);
@@ -239,9 +238,5 @@ int main(void)
 	tcase_add_test(tc, long_text_is_bounded);
 	tcase_add_test(tc, site_feed_dates);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

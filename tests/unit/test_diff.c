@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/diff.h"
+#include "analyze/article/diff.h"
 #include "common/buf.h"
+#include "tests/unit/testutil.h"
 
 /* Applies a unified diff to old (our own patcher): proves the diff is complete. */
 static char *apply(const char *old_text, const char *diff)
@@ -128,8 +129,6 @@ int main(void)
 {
 	Suite *s = suite_create("diff");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, equal_texts_give_empty_diff);
 	tcase_add_test(tc, one_edited_paragraph);
@@ -137,9 +136,5 @@ int main(void)
 	tcase_add_test(tc, far_apart_changes_make_two_hunks);
 	tcase_add_test(tc, large_rewrite_is_bounded);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -9,10 +9,10 @@
 
 #include <jansson.h>
 
-#include "analyze/date.h"
-#include "analyze/list.h"
-#include "analyze/list_int.h"
-#include "analyze/page.h"
+#include "analyze/page/date.h"
+#include "analyze/page/list.h"
+#include "analyze/page/list_int.h"
+#include "analyze/page/page.h"
 #include "common/buf.h"
 #include "tests/unit/testutil.h"
 
@@ -1090,11 +1090,5 @@ static Suite *feed_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(feed_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(feed_suite());
 }

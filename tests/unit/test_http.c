@@ -25,6 +25,7 @@
 #include "common/xmalloc.h"
 #include "fetch/http.h"
 #include "fetch/http_int.h"
+#include "tests/unit/testutil.h"
 
 #define RSS_LIMIT_KIB (64L * 1024)
 
@@ -1055,8 +1056,6 @@ int main(void)
 	Suite *s = suite_create("http");
 	TCase *pure = tcase_create("policy");
 	TCase *net = tcase_create("net");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(pure, addr_policy_table);
 	tcase_add_test(pure, addr_policy_sockaddr);
@@ -1084,9 +1083,5 @@ int main(void)
 	tcase_add_test(net, free_cancels_pending);
 	tcase_add_test(net, deferred_chain_from_callbacks);
 	suite_add_tcase(s, net);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

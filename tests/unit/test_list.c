@@ -8,8 +8,8 @@
 #include <jansson.h>
 #include <libxml/xpathInternals.h>
 
-#include "analyze/list.h"
-#include "analyze/page.h"
+#include "analyze/page/list.h"
+#include "analyze/page/page.h"
 #include "tests/unit/testutil.h"
 
 #define XC(s) ((const xmlChar *)(s))
@@ -509,11 +509,5 @@ static Suite *list_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(list_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(list_suite());
 }

@@ -22,6 +22,7 @@
 #include "fetch/http.h"
 #include "fetch/smtp.h"
 #include "notify/notify.h"
+#include "tests/unit/testutil.h"
 
 #define TITLE_ZH "中国代表在第六届世界互联网大会上的讲话：尊重网络主权，携手构建网络空间命运共同体"
 #define EVIDENCE "China is a long-time supporter of respecting cyber sovereignty."
@@ -832,8 +833,6 @@ int main(void)
 {
 	Suite *s = suite_create("mail");
 	TCase *tc = tcase_create("smtp");
-	SRunner *sr;
-	int failed;
 
 	setvbuf(stdout, NULL, _IONBF, 0); /* outcome lines survive a failing forked test */
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -854,9 +853,5 @@ int main(void)
 	tcase_add_test(tc, bad_event_and_cancel);
 	tcase_add_test(tc, smtp_requests_refuse_other_schemes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

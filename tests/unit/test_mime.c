@@ -15,6 +15,7 @@
 #include "common/buf.h"
 #include "common/xmalloc.h"
 #include "notify/mime.h"
+#include "tests/unit/testutil.h"
 
 #define TITLE_ZH                                                                                              \
 	"中华人民共和国外交部网络事务协调员在第六届世界互联网大会上的讲话：" \
@@ -339,8 +340,6 @@ int main(void)
 {
 	Suite *s = suite_create("mime");
 	TCase *tc = tcase_create("mime");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, subject_chinese_and_russian);
 	tcase_add_test(tc, subject_ascii_folds_exactly);
@@ -351,9 +350,5 @@ int main(void)
 	tcase_add_test(tc, multipart_alternative);
 	tcase_add_test(tc, templates);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

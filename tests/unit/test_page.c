@@ -17,7 +17,7 @@
 #include <libxml/xmlstring.h>
 #include <zlib.h>
 
-#include "analyze/page.h"
+#include "analyze/page/page.h"
 #include "common/buf.h"
 #include "tests/unit/testutil.h"
 #include "common/xmalloc.h"
@@ -1040,8 +1040,6 @@ int main(void)
 {
 	Suite *s = suite_create("page");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	page_init();
 	tcase_add_test(tc, charsets_of_own_fixtures);
@@ -1070,9 +1068,5 @@ int main(void)
 	tcase_add_test(tc, dropped_comments_do_not_join_into_a_comment);
 	tcase_add_test(tc, attribute_lists_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

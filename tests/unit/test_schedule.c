@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "daemon/daemon_int.h"
+#include "tests/unit/testutil.h"
 
 static struct daemon d;
 static struct config_source src;
@@ -88,8 +89,6 @@ int main(void)
 {
 	Suite *s = suite_create("schedule");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, interval_with_at_most_ten_percent_jitter);
@@ -97,9 +96,5 @@ int main(void)
 	tcase_add_test(tc, retry_after_wins_when_larger);
 	tcase_add_test(tc, nothing_scheduled_when_stopping_or_once);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "common/xmalloc.h"
 #include "daemon/store.h"
+#include "tests/unit/testutil.h"
 
 static char dir[] = "/tmp/sw-store-XXXXXX";
 static char *db_path;
@@ -192,8 +193,6 @@ int main(void)
 {
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -204,9 +203,5 @@ int main(void)
 	tcase_add_test(tc, unwritable_location_names_the_path);
 	tcase_add_test(tc, kill9_inside_a_write_loop_leaves_a_sound_database);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -2,8 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/text.h"
+#include "analyze/themes/text.h"
 #include "common/buf.h"
+#include "tests/unit/testutil.h"
 
 /* The tokens of s, folded and stemmed for lang, joined by '|'; sentence ends as '#'. */
 static char *tokens(const char *s, enum text_lang lang)
@@ -191,8 +192,6 @@ int main(void)
 {
 	Suite *s = suite_create("text");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, normalize_nfkc_casefold);
 	tcase_add_test(tc, tokenize_latin_words);
@@ -201,9 +200,5 @@ int main(void)
 	tcase_add_test(tc, sentence_split);
 	tcase_add_test(tc, language_identification);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze/ahocorasick.h"
-#include "analyze/themes.h"
+#include "analyze/themes/ahocorasick.h"
+#include "analyze/themes/themes.h"
 #include "common/buf.h"
 #include "tests/unit/testutil.h"
 #include "common/xmalloc.h"
@@ -767,8 +767,6 @@ int main(void)
 {
 	Suite *s = suite_create("themes");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, automaton_overlaps_and_edges);
 	tcase_add_test(tc, whole_tokens_and_stemming);
@@ -788,9 +786,5 @@ int main(void)
 	tcase_add_test(tc, fixture_articles_themes);
 	tcase_add_test(tc, wang_lei_speech);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

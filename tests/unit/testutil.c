@@ -43,3 +43,14 @@ char *testutil_slurp(const char *path, size_t *len)
 	*len = b.len;
 	return buf_steal(&b);
 }
+
+int testutil_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

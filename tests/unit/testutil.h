@@ -5,6 +5,7 @@
 #ifndef SW_TESTUTIL_H
 #define SW_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 
 /*
@@ -19,5 +20,8 @@ const char *testutil_root_dir(void);
 
 /* The whole file, NUL-terminated (*len excludes the NUL); NULL if unreadable. */
 char *testutil_slurp(const char *path, size_t *len);
+
+/* Runs every test of s (and frees it): EXIT_SUCCESS when none failed. */
+int testutil_run(Suite *s);
 
 #endif

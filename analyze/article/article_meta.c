@@ -1,0 +1,453 @@
+/*
+ * Article metadata: title, publication date, language, byline, canonical
+ * URL. Sources in order of trust: JSON-LD, <meta> tags, <time> elements,
+ * elements whose class names a date or author, then text near the headline.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "analyze/article/article_int.h"
+#include "analyze/page/date.h"
+#include "common/xmalloc.h"
+
+#define META_TEXT_MAX 1024
+#define JSONLD_MAX (512 * 1024)
+#define JSON_DEPTH_MAX 8
+#define DATE_NEAR_TEXTS 40
+#define DATE_CANDIDATES 300
+
+struct meta {
+	char *og_title, *doc_title, *site_name, *ld_headline;
+	char *date_ld, *date_meta, *date_time, *date_mod;
+	char *author_ld, *author_meta;
+	char *lang_html, *lang_meta;
+	char *canonical;
+	const char *lang_hint;
+};
+
+static void set_once(char **slot, const char *v)
+{
+	if (*slot == NULL && v && *v)
+		*slot = xstrdup(v);
+}
+
+static char *prop(xmlNodePtr n, const char *name)
+{
+	return (char *)xmlGetNoNsProp(n, (const xmlChar *)name);
+}
+
+/* meta names carrying the publication date, lower case */
+static const char *const date_names[] = {
+    "article:published_time",
+    "og:article:published_time",
+    "published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dc.date.created",
+    "dcterms.date",
+    "dcterms.issued",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "citation_publication_date",
+    "citation_date",
+    "article.published",
+    "publication_date",
+    "original-publish-date",
+    "release_date",
+};
+
+static const char *const modified_names[] = {
+    "article:modified_time", "og:updated_time",		"dateModified",
+    "last-modified",	     "govuk:public-updated-at", "dcterms.modified",
+};
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static void meta_tag(struct meta *m, const char *key, const char *val)
+{
+	if (strcasecmp(key, "og:title") == 0 || strcasecmp(key, "twitter:title") == 0)
+		set_once(&m->og_title, val);
+	else if (strcasecmp(key, "og:site_name") == 0)
+		set_once(&m->site_name, val);
+	else if (in_list(key, date_names, NITEMS(date_names)))
+		set_once(&m->date_meta, val);
+	else if (in_list(key, modified_names, NITEMS(modified_names)))
+		set_once(&m->date_mod, val);
+	else if ((strcasecmp(key, "author") == 0 || strcasecmp(key, "article:author") == 0 ||
+		  strcasecmp(key, "dc.creator") == 0 || strcasecmp(key, "byl") == 0 ||
+		  strcasecmp(key, "parsely-author") == 0) &&
+		 strncasecmp(val, "http", 4) != 0)
+		set_once(&m->author_meta, val);
+	else if (strcasecmp(key, "content-language") == 0 || strcasecmp(key, "language") == 0 ||
+		 strcasecmp(key, "dc.language") == 0 || strcasecmp(key, "og:locale") == 0)
+		set_once(&m->lang_meta, val);
+	else if (strcasecmp(key, "og:url") == 0 && m->canonical == NULL)
+		set_once(&m->canonical, val);
+}
+
+static void scan_meta(struct meta *m, xmlNodePtr n)
+{
+	char *val = prop(n, "content");
+	const char *keys[] = {"property", "name", "itemprop", "http-equiv"};
+
+	if (val == NULL)
+		return;
+	for (size_t k = 0; k < NITEMS(keys); k++) {
+		char *key = prop(n, keys[k]);
+
+		if (key)
+			meta_tag(m, key, val);
+		xmlFree(key);
+	}
+	xmlFree(val);
+}
+
+static void scan_link(struct meta *m, xmlNodePtr n)
+{
+	char *rel = prop(n, "rel"), *href = prop(n, "href");
+
+	if (rel && href && strcasecmp(rel, "canonical") == 0) {
+		free(m->canonical);
+		m->canonical = xstrdup(href);
+	}
+	xmlFree(rel);
+	xmlFree(href);
+}
+
+static void scan_time(struct meta *m, xmlNodePtr n)
+{
+	char *dt = prop(n, "datetime");
+	char *ip = prop(n, "itemprop");
+	int pub = xmlHasProp(n, (const xmlChar *)"pubdate") ||
+		  (ip && strcasecmp(ip, "datePublished") == 0);
+
+	if (dt && pub) {
+		free(m->date_time);
+		m->date_time = xstrdup(dt);
+	} else if (dt) {
+		set_once(&m->date_time, dt);
+	}
+	xmlFree(dt);
+	xmlFree(ip);
+}
+
+static const char *json_str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void ld_author(struct meta *m, json_t *a)
+{
+	if (json_is_array(a))
+		a = json_array_get(a, 0);
+	if (json_is_string(a))
+		set_once(&m->author_ld, json_string_value(a));
+	else if (json_is_object(a))
+		set_once(&m->author_ld, json_str(a, "name"));
+}
+
+/* Walks a JSON-LD value (bounded depth) for the article's fields. */
+static void ld_walk(struct meta *m, json_t *v, int depth)
+{
+	size_t i;
+	json_t *x;
+
+	if (depth > JSON_DEPTH_MAX)
+		return;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) ld_walk(m, x, depth + 1);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	set_once(&m->date_ld, json_str(v, "datePublished"));
+	set_once(&m->ld_headline, json_str(v, "headline"));
+	if (json_object_get(v, "datePublished"))
+		ld_author(m, json_object_get(v, "author"));
+	ld_walk(m, json_object_get(v, "@graph"), depth + 1);
+	ld_walk(m, json_object_get(v, "mainEntity"), depth + 1);
+}
+
+static void scan_jsonld(struct meta *m, xmlNodePtr n)
+{
+	char *type = prop(n, "type");
+	xmlChar *body;
+	json_t *root;
+
+	if (type == NULL || strcasecmp(type, "application/ld+json") != 0) {
+		xmlFree(type);
+		return;
+	}
+	xmlFree(type);
+	body = xmlNodeGetContent(n);
+	if (body && strlen((char *)body) < JSONLD_MAX) {
+		root = json_loads((char *)body, JSON_DISABLE_EOF_CHECK, NULL);
+		ld_walk(m, root, 0);
+		json_decref(root);
+	}
+	xmlFree(body);
+}
+
+static void scan_elements(struct art_doc *d, struct meta *m)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		xmlNodePtr n = d->v[i].node;
+
+		if (art_name_is(n, "meta"))
+			scan_meta(m, n);
+		else if (art_name_is(n, "link"))
+			scan_link(m, n);
+		else if (art_name_is(n, "time"))
+			scan_time(m, n);
+		else if (art_name_is(n, "script"))
+			scan_jsonld(m, n);
+		else if (art_name_is(n, "title") && m->doc_title == NULL)
+			m->doc_title = art_node_text(n, META_TEXT_MAX);
+	}
+	if (d->html) {
+		char *lang = prop(d->html, "lang");
+
+		if (lang == NULL)
+			lang = prop(d->html, "xml:lang");
+		set_once(&m->lang_html, lang);
+		xmlFree(lang);
+	}
+}
+
+static char *normalise_lang(const char *tag)
+{
+	char out[16];
+	size_t i = 0;
+
+	while (tag && isspace((unsigned char)*tag))
+		tag++;
+	for (; tag && isalpha((unsigned char)tag[i]) && i < 8; i++)
+		out[i] = (char)tolower((unsigned char)tag[i]);
+	out[i] = '\0';
+	return i >= 2 && i <= 3 ? xstrdup(out) : NULL;
+}
+
+static char *resolve(const char *base, const char *href)
+{
+	CURLU *u = curl_url();
+	char *s = NULL, *r = NULL;
+
+	if (u == NULL)
+		return NULL;
+	if (base && curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		u = curl_url();
+		if (u == NULL)
+			return NULL;
+	}
+	if (curl_url_set(u, CURLUPART_URL, href, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
+		r = xstrdup(s);
+	curl_free(s);
+	curl_url_cleanup(u);
+	return r;
+}
+
+static int parse_date(const char *s, const char *lang, char **out)
+{
+	char iso[64];
+
+	if (s == NULL || *out || date_parse(s, lang, NULL, iso, sizeof(iso)) < 0)
+		return -1;
+	*out = xstrdup(iso);
+	return 0;
+}
+
+static int dateish_class(xmlNodePtr n)
+{
+	static const char *const words[] = {"date", "time", "publish", "posted", "dateline"};
+	char *c = prop(n, "class"), *id = prop(n, "id");
+	char buf[256];
+	int r = 0;
+
+	snprintf(buf, sizeof(buf), "%s %s", c ? c : "", id ? id : "");
+	for (size_t i = 0; buf[i]; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+	for (size_t i = 0; i < NITEMS(words) && !r; i++)
+		r = strstr(buf, words[i]) != NULL;
+	xmlFree(c);
+	xmlFree(id);
+	return r;
+}
+
+/* Index of the headline element, or of the first article root. */
+static long anchor_of(const struct art_doc *d, const long *roots, size_t nroots)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if ((d->v[i].flags & AF_H1) && !(d->v[i].flags & AF_JUNK))
+			return (long)i;
+	return nroots > 0 ? roots[0] : 0;
+}
+
+/* A date in an element whose class or id says so, nearest the anchor. */
+static char *date_by_class(const struct art_doc *d, long anchor, const char *lang)
+{
+	char *best = NULL;
+	long best_dist = -1;
+	int tried = 0;
+
+	for (size_t i = 0; i < d->n && tried < DATE_CANDIDATES; i++) {
+		struct art_node *e = &d->v[i];
+		long dist = (long)i > anchor ? (long)i - anchor : anchor - (long)i;
+		char *t, *iso = NULL;
+
+		if ((e->flags & AF_JUNK) || e->own + e->text > 400 || !dateish_class(e->node))
+			continue;
+		if (best_dist >= 0 && dist >= best_dist)
+			continue;
+		tried++;
+		t = art_node_text(e->node, 200);
+		if (parse_date(t, lang, &iso) == 0) {
+			free(best);
+			best = iso;
+			best_dist = dist;
+		}
+		free(t);
+	}
+	return best;
+}
+
+/* A date in the short texts right after the anchor. */
+static char *date_near(const struct art_doc *d, long anchor, const char *lang)
+{
+	xmlNodePtr n = d->v[anchor].node;
+	char *iso = NULL;
+	int seen = 0;
+
+	while (n && seen < DATE_NEAR_TEXTS && iso == NULL) {
+		if (n->type == XML_TEXT_NODE && n->content && strlen((char *)n->content) < 200) {
+			seen += art_text_len((char *)n->content, NULL) > 0;
+			parse_date((char *)n->content, lang, &iso);
+		}
+		if (n->children && !(n->type == XML_ELEMENT_NODE && art_idx(n) >= 0 &&
+				     (d->v[art_idx(n)].flags & AF_JUNK)))
+			n = n->children;
+		else {
+			while (n && !n->next)
+				n = n->parent;
+			n = n ? n->next : NULL;
+		}
+	}
+	return iso;
+}
+
+static void pick_date(struct art_doc *d, struct meta *m, const long *roots, size_t nroots,
+		      struct article *out)
+{
+	long anchor = anchor_of(d, roots, nroots);
+	const char *lang = out->language;
+
+	if (parse_date(m->date_ld, lang, &out->date) == 0 ||
+	    parse_date(m->date_meta, lang, &out->date) == 0 ||
+	    parse_date(m->date_time, lang, &out->date) == 0)
+		return;
+	if (d->n > 0) {
+		out->date = date_by_class(d, anchor, lang);
+		if (out->date == NULL)
+			out->date = date_near(d, anchor, lang);
+	}
+	if (out->date == NULL)
+		parse_date(m->date_mod, lang, &out->date);
+}
+
+static char *byline_by_class(const struct art_doc *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		xmlNodePtr n = d->v[i].node;
+		char *rel = prop(n, "rel"), *c = prop(n, "class");
+		int hit = (rel && strcasecmp(rel, "author") == 0) ||
+			  (c && (strstr(c, "byline") || strstr(c, "author-name")));
+		char *t = NULL;
+
+		xmlFree(rel);
+		xmlFree(c);
+		if (!hit || (d->v[i].flags & AF_JUNK))
+			continue;
+		t = art_node_text(n, 200);
+		if (strncasecmp(t, "by ", 3) == 0)
+			memmove(t, t + 3, strlen(t + 3) + 1);
+		if (*t && strlen(t) < 100)
+			return t;
+		free(t);
+	}
+	return NULL;
+}
+
+static void meta_free(struct meta *m)
+{
+	free(m->og_title);
+	free(m->doc_title);
+	free(m->site_name);
+	free(m->ld_headline);
+	free(m->date_ld);
+	free(m->date_meta);
+	free(m->date_time);
+	free(m->date_mod);
+	free(m->author_ld);
+	free(m->author_meta);
+	free(m->lang_html);
+	free(m->lang_meta);
+	free(m->canonical);
+}
+
+/*
+ * Fills language, date, byline and canonical URL of out; hands the title
+ * hints (og:title or JSON-LD headline, <title>, site name) to t.
+ */
+void art_meta(struct art_doc *d, const char *url, const struct article_opts *opts,
+	      const long *roots, size_t nroots, struct article *out, struct art_titles *t)
+{
+	struct meta m;
+	const char *lang;
+
+	memset(&m, 0, sizeof(m));
+	scan_elements(d, &m);
+	lang = opts && opts->language ? opts->language : NULL;
+	if (lang == NULL)
+		lang = m.lang_html;
+	if (lang == NULL)
+		lang = opts && opts->content_language ? opts->content_language : m.lang_meta;
+	out->language = normalise_lang(lang);
+	pick_date(d, &m, roots, nroots, out);
+	if (m.author_ld)
+		out->byline = xstrdup(m.author_ld);
+	else if (m.author_meta)
+		out->byline = xstrdup(m.author_meta);
+	else
+		out->byline = byline_by_class(d);
+	if (m.canonical)
+		out->canonical_url = resolve(url, m.canonical);
+	t->og = m.og_title ? m.og_title : m.ld_headline;
+	if (t->og == m.og_title)
+		free(m.ld_headline);
+	t->doc = m.doc_title;
+	t->site = m.site_name;
+	m.og_title = m.ld_headline = m.doc_title = m.site_name = NULL;
+	meta_free(&m);
+}

@@ -1,0 +1,95 @@
+/*
+ * analyze/list internals shared by list.c (HTML lists), feed.c (feeds) and
+ * xpath_ext.c (XPath set-up). Not a public interface.
+ */
+#ifndef SW_ANALYZE_LIST_INT_H
+#define SW_ANALYZE_LIST_INT_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+
+#include "analyze/page/list.h"
+#include "common/buf.h"
+
+/* libxml2 string literal without BAD_CAST, which drops const. */
+#define XC(s) ((const xmlChar *)(s))
+
+#define LIST_HARD_CAP 10000	     /* items per page, whatever max_items says */
+#define LIST_TEXT_CAP 16384	     /* bytes kept of one title, date or summary */
+#define LIST_HTML_CAP 262144	     /* bytes of an HTML fragment parsed for its text */
+#define LIST_URL_CAP 8192	     /* longer hrefs are ignored */
+#define LIST_WALK_CAP 20000	     /* nodes visited to read one text value */
+#define LIST_XPATH_OPS 2000000UL     /* libxml2 opLimit for one evaluation */
+#define LIST_XPATH_BUDGET 50000000UL /* operations for a whole page */
+
+/* Item accumulator: de-duplicates by key (URL, or guid for feeds). */
+struct list_acc {
+	struct list_items *out;
+	size_t limit;	   /* stop at this many items */
+	const char **keys; /* open-addressing table of borrowed keys */
+	size_t nkeys;	   /* table size, a power of two */
+};
+
+void list_acc_init(struct list_acc *acc, struct list_items *out, size_t max_items);
+/* 1 when the accumulator is full. */
+int list_acc_full(const struct list_acc *acc);
+/*
+ * Appends item (takes ownership of its strings) unless key (borrowed from
+ * the item's own strings, may be NULL = never a duplicate) was seen; then
+ * the item's strings are freed. Returns 1 if appended.
+ */
+int list_acc_add(struct list_acc *acc, struct list_item *item, const char *key);
+void list_acc_done(struct list_acc *acc);
+
+/* Frees the strings of one item. */
+void list_item_clear(struct list_item *item);
+
+/*
+ * Appends the string value of node (element, attribute, text, document) to
+ * out, reading at most LIST_WALK_CAP nodes and until out holds cap bytes;
+ * iterative. blocks: put a space at block-level HTML element boundaries.
+ */
+void list_node_text(xmlNodePtr node, int blocks, struct buf *out, size_t cap);
+
+/*
+ * Trims s and collapses runs of whitespace (ASCII, U+00A0, U+3000 and the
+ * other Unicode spaces) to one space. Returns a new string (xmalloc).
+ */
+char *list_collapse(const char *s);
+
+/* HTML fragment -> collapsed text (entities decoded, tags dropped). */
+char *list_html_to_text(const char *html);
+
+/*
+ * Resolves href against base (either may be relative only if the other is
+ * absolute); any scheme. NULL when invalid. Used for xml:base chains.
+ */
+char *list_resolve_any(const char *base, const char *href);
+
+/*
+ * A new XPath context on doc with the extension functions registered and
+ * the op limit set. NULL on out of memory in libxml2.
+ */
+xmlXPathContextPtr list_xpath_context(xmlDocPtr doc);
+
+/*
+ * Evaluates comp with node as context node. One evaluation may use at most
+ * LIST_XPATH_OPS libxml2 operations and at most *budget; the operations used
+ * are taken off *budget (a page-wide allowance). Returns the result (caller
+ * frees) or NULL on error (limit hit, bad argument types, ...).
+ */
+xmlXPathObjectPtr list_xpath_eval(xmlXPathContextPtr ctx, xmlXPathCompExprPtr comp, xmlNodePtr node,
+				  unsigned long *budget);
+
+/* The message of ctx's last XPath error, or a generic one. Borrowed. */
+const char *list_xpath_error(xmlXPathContextPtr ctx);
+
+/*
+ * Rewrites an item-relative expression so that a location path starting
+ * with "//" is read as ".//" (catalogue selectors are written that way but
+ * meant relative to the item). Returns a new string.
+ */
+char *list_xpath_relative(const char *expr);
+
+#endif

@@ -1,0 +1,87 @@
+#include <ev.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "config/config.h"
+#include "daemon/channels.h"
+#include "daemon/cmd/cmd.h"
+#include "fetch/http.h"
+#include "daemon/themeset.h"
+
+size_t cmd_check_themes(const struct config *cfg)
+{
+	struct buf errors;
+	size_t bad;
+
+	buf_init(&errors);
+	bad = themeset_check(cfg, &errors);
+	fputs(buf_str(&errors), stderr);
+	buf_free(&errors);
+	return bad;
+}
+
+/*
+ * Opens every channel once without sending anything, so that what only the
+ * channel can judge (mail templates, addresses, secrets' encoding) is
+ * reported at the [notify] section's FILE:LINE.
+ */
+size_t cmd_check_channels(const struct config *cfg)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct http_config hc;
+	struct http *h;
+	struct buf errors;
+	char err[512];
+	size_t bad = 0;
+
+	memset(&hc, 0, sizeof(hc));
+	buf_init(&errors);
+	h = loop ? http_new(loop, &hc, err, sizeof(err)) : NULL;
+	if (h)
+		bad = channels_check(cfg, loop, h, &errors);
+	else
+		fprintf(stderr, "speechwatch: cannot check channels: %s\n",
+			loop ? err : "no event loop");
+	fputs(buf_str(&errors), stderr);
+	buf_free(&errors);
+	http_free(h);
+	if (loop)
+		ev_loop_destroy(loop);
+	return h ? bad : 1;
+}
+
+struct config *cmd_load_config_fully(const struct cmd_opts *o)
+{
+	struct config *cfg = cmd_load_config(o);
+
+	if (cfg && cmd_check_themes(cfg) + cmd_check_channels(cfg) > 0) {
+		config_free(cfg);
+		cfg = NULL;
+	}
+	return cfg;
+}
+
+int cmd_check(const struct cmd_opts *o, int argc, char **argv)
+{
+	struct config *cfg;
+	size_t enabled = 0;
+
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "speechwatch check: unexpected argument '%s'\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	cfg = cmd_load_config_fully(o);
+	if (cfg == NULL)
+		return EXIT_USAGE;
+	for (size_t i = 0; i < cfg->nsources; i++)
+		enabled += cfg->sources[i].enabled != 0;
+	printf("ok: %zu source%s", cfg->nsources, cfg->nsources == 1 ? "" : "s");
+	if (enabled != cfg->nsources)
+		printf(" (%zu enabled)", enabled);
+	printf(", %zu theme%s, %zu channel%s\n", cfg->nthemes, cfg->nthemes == 1 ? "" : "s",
+	       cfg->nnotifies, cfg->nnotifies == 1 ? "" : "s");
+	config_free(cfg);
+	return EXIT_OK;
+}

@@ -1,0 +1,108 @@
+/* speechwatch extract FILE|URL [--json]: the main text of one page. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/article/article.h"
+#include "analyze/page/page.h"
+#include "common/xmalloc.h"
+#include "daemon/cmd/cmd.h"
+#include "daemon/oneshot.h"
+
+#define EXTRACT_MAX_FILE (64u * 1024 * 1024)
+
+static void print_json(const struct article *a, const char *url)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "url", url ? json_string(url) : json_null());
+	json_object_set_new(o, "title", json_string(a->title));
+	json_object_set_new(o, "date", a->date ? json_string(a->date) : json_null());
+	json_object_set_new(o, "language", a->language ? json_string(a->language) : json_null());
+	json_object_set_new(o, "byline", a->byline ? json_string(a->byline) : json_null());
+	json_object_set_new(o, "canonical_url",
+			    a->canonical_url ? json_string(a->canonical_url) : json_null());
+	json_object_set_new(o, "words", json_integer((json_int_t)a->words));
+	json_object_set_new(o, "text", json_string(a->text));
+	s = json_dumps(o, JSON_INDENT(2));
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(o);
+}
+
+static int extract_bytes(const char *data, size_t len, const char *content_type, const char *url,
+			 int json)
+{
+	char err[256];
+	struct article a;
+	xmlDocPtr doc;
+	int rc;
+
+	page_init();
+	doc = page_parse(data, len, content_type, NULL, PAGE_HTML, NULL, NULL, err, sizeof(err));
+	if (doc == NULL) {
+		fprintf(stderr, "speechwatch extract: %s: %s\n", url, err);
+		return EXIT_RUNTIME;
+	}
+	rc = article_extract(doc, cmd_is_url(url) ? url : NULL, NULL, &a, err, sizeof(err));
+	xmlFreeDoc(doc);
+	if (rc < 0) {
+		fprintf(stderr, "speechwatch extract: %s: %s\n", url, err);
+		return EXIT_RUNTIME;
+	}
+	if (json)
+		print_json(&a, cmd_is_url(url) ? url : NULL);
+	else
+		printf("%s\n\n%s\n", a.title, a.text);
+	article_free(&a);
+	return EXIT_OK;
+}
+
+static int extract_url(const char *url, int json)
+{
+	struct http_req req;
+	struct oneshot o;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.follow_redirects = 1;
+	req.trusted = 1; /* typed by the user */
+	if (oneshot_fetch(NULL, &req, &o) < 0) {
+		fprintf(stderr, "speechwatch extract: %s: %s\n", url, o.error ? o.error : "failed");
+		oneshot_free(&o);
+		return EXIT_RUNTIME;
+	}
+	if (o.status / 100 != 2) {
+		fprintf(stderr, "speechwatch extract: %s: HTTP %ld\n", url, o.status);
+		oneshot_free(&o);
+		return EXIT_RUNTIME;
+	}
+	rc = extract_bytes(o.body, o.body_len, o.content_type, o.final_url ? o.final_url : url,
+			   json);
+	oneshot_free(&o);
+	return rc;
+}
+
+int cmd_extract(const struct cmd_opts *o, int argc, char **argv)
+{
+	size_t len;
+	char *data;
+	int rc;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: speechwatch extract FILE|URL [--json]\n");
+		return EXIT_USAGE;
+	}
+	if (cmd_is_url(argv[0]))
+		return extract_url(argv[0], o->json);
+	data = cmd_read_input(argv[0], EXTRACT_MAX_FILE, &len);
+	if (data == NULL)
+		return EXIT_RUNTIME;
+	rc = extract_bytes(data, len, NULL, argv[0], o->json);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,96 @@
+/*
+ * speechwatch notify-test [-c FILE] CHANNEL: send a `test` event through one
+ * configured channel now and print the receiver's answer. The store is not
+ * touched; the event id is fresh each time.
+ */
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "daemon/channels.h"
+#include "daemon/cmd/cmd.h"
+#include "daemon/event.h"
+#include "fetch/http.h"
+#include "notify/notify.h"
+
+struct answer {
+	struct ev_loop *loop;
+	int done;
+	enum notify_verdict verdict;
+	long status;
+	char detail[512];
+};
+
+/* notify_done_fn */
+static void test_done(const struct notify_outcome *o, void *arg)
+{
+	struct answer *a = arg;
+
+	a->done = 1;
+	a->verdict = o->verdict;
+	a->status = o->status;
+	snprintf(a->detail, sizeof(a->detail), "%s", o->detail);
+	ev_break(a->loop, EVBREAK_ALL);
+}
+
+static int send_test(const struct config *cfg, const struct config_notify *n, const char *name)
+{
+	struct answer a = {NULL, 0, NOTIFY_RETRY, 0, ""};
+	struct notify_channel_config cc;
+	struct notify_channel *ch = NULL;
+	struct http_config hc;
+	struct http *h = NULL;
+	char id[EVENT_ID_LEN + 1], err[256] = "";
+	char *body;
+
+	a.loop = ev_loop_new(EVFLAG_AUTO);
+	memset(&hc, 0, sizeof(hc));
+	hc.user_agent = cfg->daemon.user_agent;
+	hc.proxy = cfg->daemon.proxy;
+	event_new_id(id);
+	body = event_test_json(id, (double)time(NULL), name);
+	channels_config(cfg, n, &cc);
+	if (a.loop && (h = http_new(a.loop, &hc, err, sizeof(err))) &&
+	    (ch = notify_channel_new(a.loop, h, &cc, err, sizeof(err))) &&
+	    notify_send(ch, id, body, strlen(body), test_done, &a, err, sizeof(err)) == 0)
+		ev_run(a.loop, 0);
+	if (a.done)
+		printf("channel %s (%s): %s — %s\nevent id: %s\n", name, cc.type,
+		       notify_verdict_name(a.verdict), a.detail, id);
+	else
+		fprintf(stderr, "speechwatch notify-test: channel %s: %s\n", name, err);
+	notify_channel_free(ch);
+	http_free(h);
+	if (a.loop)
+		ev_loop_destroy(a.loop);
+	free(body);
+	return a.done && a.verdict == NOTIFY_DELIVERED ? EXIT_OK : EXIT_RUNTIME;
+}
+
+int cmd_notify_test(const struct cmd_opts *o, int argc, char **argv)
+{
+	const struct config_notify *n;
+	struct config *cfg;
+	int rc;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: speechwatch notify-test [-c FILE] CHANNEL\n");
+		return EXIT_USAGE;
+	}
+	cfg = cmd_load_config(o);
+	if (cfg == NULL)
+		return EXIT_USAGE;
+	n = config_notify_find(cfg, argv[0]);
+	if (n == NULL && !(cfg->nnotifies == 0 && strcmp(argv[0], "stdout") == 0)) {
+		fprintf(stderr, "speechwatch notify-test: no channel '%s' in %s\n", argv[0],
+			o->config_path);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
+	rc = send_test(cfg, n, argv[0]);
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,133 @@
+/*
+ * speechwatch search [-c FILE] QUERY [--since DATE] [--theme ID] [--json]:
+ * full-text search over every statement ever seen, newest first — "when did
+ * they first say X?". Read-only; works while the daemon runs.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/cmd/cmd.h"
+#include "daemon/store.h"
+
+#define SEARCH_MAX_HITS 100
+
+struct search_args {
+	const char *query;
+	const char *since;
+	const char *theme;
+};
+
+static int parse_search_args(const struct cmd_opts *o, int argc, char **argv, struct search_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (argc != 1)
+		return -1;
+	a->query = argv[0];
+	a->since = o->since;
+	a->theme = o->theme;
+	if (a->since && (strlen(a->since) < 10 || a->since[4] != '-' || a->since[7] != '-'))
+		return -1;
+	return 0;
+}
+
+/* A query FTS5 cannot parse (quotes, operators) is searched as one phrase. */
+static char *as_phrase(const char *q)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_append_char(&b, '"');
+	for (const char *p = q; *p; p++) {
+		if (*p == '"')
+			buf_append_char(&b, '"');
+		buf_append_char(&b, *p);
+	}
+	buf_append_char(&b, '"');
+	return buf_steal(&b);
+}
+
+static void print_hits(const struct store_hit *h, size_t n, int json)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (json) {
+			json_t *o = json_object();
+			char *s;
+
+			json_object_set_new(o, "date", json_string(h[i].date ? h[i].date : ""));
+			json_object_set_new(o, "source", json_string(h[i].source_id));
+			json_object_set_new(o, "title", json_string(h[i].title ? h[i].title : ""));
+			json_object_set_new(o, "url", json_string(h[i].url));
+			json_object_set_new(o, "themes",
+					    json_string(h[i].themes ? h[i].themes : ""));
+			json_object_set_new(o, "snippet",
+					    json_string(h[i].snippet ? h[i].snippet : ""));
+			s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			puts(s ? s : "{}");
+			free(s);
+			json_decref(o);
+		} else {
+			printf("%s  %s  %s\n  %s\n  %s\n\n", h[i].date ? h[i].date : "-",
+			       h[i].source_id, h[i].title ? h[i].title : "", h[i].url,
+			       h[i].snippet ? h[i].snippet : "");
+		}
+	}
+	if (!json)
+		printf("%zu statement%s\n", n, n == 1 ? "" : "s");
+}
+
+static int run_search(struct store *st, const struct search_args *a, int json)
+{
+	struct store_hit *hits;
+	size_t n;
+	int rc = store_search(st, a->query, a->since, a->theme, SEARCH_MAX_HITS, &hits, &n);
+
+	if (rc < 0) {
+		char *phrase = as_phrase(a->query);
+
+		rc = store_search(st, phrase, a->since, a->theme, SEARCH_MAX_HITS, &hits, &n);
+		free(phrase);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "speechwatch search: %s\n", store_error(st));
+		return EXIT_RUNTIME;
+	}
+	print_hits(hits, n, json);
+	for (size_t i = 0; i < n; i++)
+		store_hit_clear(&hits[i]);
+	free(hits);
+	return EXIT_OK;
+}
+
+int cmd_search(const struct cmd_opts *o, int argc, char **argv)
+{
+	struct search_args a;
+	struct store *st;
+	struct config *cfg;
+	char *path, err[600];
+	int rc;
+
+	if (parse_search_args(o, argc, argv, &a) < 0) {
+		fprintf(stderr, "usage: speechwatch search [-c FILE] QUERY [--since YYYY-MM-DD] "
+				"[--theme ID] [--json]\n");
+		return EXIT_USAGE;
+	}
+	cfg = cmd_load_config(o);
+	if (cfg == NULL)
+		return EXIT_USAGE;
+	path = xasprintf("%s/speechwatch.db", cfg->daemon.state_dir);
+	st = store_open_readonly(path, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "speechwatch search: %s\n", err);
+		rc = EXIT_RUNTIME;
+	} else {
+		rc = run_search(st, &a, o->json);
+	}
+	store_close(st);
+	free(path);
+	config_free(cfg);
+	return rc;
+}

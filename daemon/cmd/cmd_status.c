@@ -1,0 +1,228 @@
+/*
+ * speechwatch status [-c FILE] [--json]: what the daemon has been doing, read
+ * from its store without disturbing it (read-only, works while it runs).
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/cmd/cmd.h"
+#include "daemon/event.h"
+#include "daemon/store.h"
+
+struct status {
+	struct store_source *rows;
+	size_t nrows;
+	long pending, delivered, dead, failing;
+};
+
+static const struct store_source *row_of(const struct status *s, const char *id)
+{
+	for (size_t i = 0; i < s->nrows; i++)
+		if (strcmp(s->rows[i].id, id) == 0)
+			return &s->rows[i];
+	return NULL;
+}
+
+static const char *channel_type(const struct config_notify *n)
+{
+	if (n == NULL || n->type == CHANNEL_STDOUT)
+		return "stdout";
+	return n->type == CHANNEL_WEBHOOK ? "webhook" : "mail";
+}
+
+static void fmt_time(double t, char *out, size_t len)
+{
+	if (t <= 0)
+		snprintf(out, len, "never");
+	else
+		event_format_time(t, out, len);
+}
+
+static void fmt_next(double due, char *out, size_t len)
+{
+	double in = due - (double)time(NULL);
+
+	if (due <= 0)
+		snprintf(out, len, "-");
+	else if (in <= 0)
+		snprintf(out, len, "due now");
+	else if (in < 3600)
+		snprintf(out, len, "in %dm%02ds", (int)in / 60, (int)in % 60);
+	else
+		snprintf(out, len, "in %dh%02dm", (int)in / 3600, (int)in % 3600 / 60);
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *source_json(const struct config_source *c, const struct store_source *r)
+{
+	json_t *o = json_object();
+	char t[32];
+
+	json_object_set_new(o, "id", json_string(c->id));
+	json_object_set_new(o, "url", json_string(c->url));
+	json_object_set_new(o, "enabled", json_boolean(c->enabled));
+	fmt_time(r ? r->last_poll : 0, t, sizeof(t));
+	json_object_set_new(o, "last_poll", r && r->last_poll > 0 ? json_string(t) : json_null());
+	json_object_set_new(o, "result", jstr(r ? r->last_result : NULL));
+	json_object_set_new(o, "http_status", json_integer(r ? r->last_status : 0));
+	json_object_set_new(o, "items", json_integer(r ? r->items : 0));
+	json_object_set_new(o, "stored_items", json_integer(r ? r->stored_items : 0));
+	json_object_set_new(o, "new", json_integer(r ? r->last_new : 0));
+	json_object_set_new(o, "changed", json_integer(r ? r->last_changed : 0));
+	json_object_set_new(o, "failures", json_integer(r ? r->failures : 0));
+	json_object_set_new(o, "failing", json_boolean(r && r->failing));
+	fmt_time(r ? r->next_due : 0, t, sizeof(t));
+	json_object_set_new(o, "next_poll", r && r->next_due > 0 ? json_string(t) : json_null());
+	json_object_set_new(o, "last_error", jstr(r ? r->last_error : NULL));
+	return o;
+}
+
+static json_t *channel_json(const char *id, const char *type, const struct store_channel_counts *c)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "pending", json_integer(c->pending));
+	json_object_set_new(o, "delivered", json_integer(c->delivered));
+	json_object_set_new(o, "dead", json_integer(c->dead));
+	json_object_set_new(o, "last_error", jstr(c->last_error));
+	return o;
+}
+
+static void print_source(const struct config_source *c, const struct store_source *r)
+{
+	char when[32], next[32], status[16];
+
+	fmt_time(r ? r->last_poll : 0, when, sizeof(when));
+	fmt_next(r && c->enabled ? r->next_due : 0, next, sizeof(next));
+	snprintf(status, sizeof(status), "%ld", r ? r->last_status : 0L);
+	printf("%-24s %-20s %-14s %-6s %6ld %4ld %4ld %5ld  %s\n", c->id, when,
+	       !c->enabled	     ? "disabled"
+	       : r && r->last_result ? r->last_result
+				     : "-",
+	       r && r->last_status ? status : "-", r ? r->items : 0L, r ? r->last_new : 0L,
+	       r ? r->last_changed : 0L, r ? r->failures : 0L, next);
+	if (r && r->last_error && r->failures > 0)
+		printf("%24s error: %s\n", "", r->last_error);
+}
+
+/* One channel: counts from the store, printed or added to the JSON array. */
+static void channel_status(struct store *st, const char *id, const char *type, json_t *arr,
+			   struct status *tot)
+{
+	struct store_channel_counts c;
+
+	memset(&c, 0, sizeof(c));
+	if (st)
+		store_channel_counts(st, id, &c);
+	tot->pending += c.pending;
+	tot->delivered += c.delivered;
+	tot->dead += c.dead;
+	if (arr)
+		json_array_append_new(arr, channel_json(id, type, &c));
+	else {
+		printf("%-24s %-8s %8ld %10ld %5ld\n", id, type, c.pending, c.delivered, c.dead);
+		if (c.last_error)
+			printf("%24s last error: %s\n", "", c.last_error);
+	}
+	free(c.last_error);
+}
+
+static void report(const struct config *cfg, struct store *st, struct status *s, int json)
+{
+	json_t *root = json ? json_object() : NULL;
+	json_t *sources = json ? json_array() : NULL, *channels = json ? json_array() : NULL;
+
+	if (!json)
+		printf("%-24s %-20s %-14s %-6s %6s %4s %4s %5s  %s\n", "SOURCE", "LAST POLL",
+		       "RESULT", "HTTP", "ITEMS", "NEW", "CHG", "FAILS", "NEXT POLL");
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		const struct store_source *r = row_of(s, cfg->sources[i].id);
+
+		s->failing += r && r->failing;
+		if (json)
+			json_array_append_new(sources, source_json(&cfg->sources[i], r));
+		else
+			print_source(&cfg->sources[i], r);
+	}
+	if (!json)
+		printf("\n%-24s %-8s %8s %10s %5s\n", "CHANNEL", "TYPE", "PENDING", "DELIVERED",
+		       "DEAD");
+	for (size_t i = 0; i < cfg->nnotifies; i++)
+		channel_status(st, cfg->notifies[i].id, channel_type(&cfg->notifies[i]), channels,
+			       s);
+	if (cfg->nnotifies == 0)
+		channel_status(st, "stdout", "stdout", channels, s);
+	if (json) {
+		json_t *tot = json_object();
+		char *out;
+
+		json_object_set_new(tot, "sources", json_integer((json_int_t)cfg->nsources));
+		json_object_set_new(tot, "failing", json_integer(s->failing));
+		json_object_set_new(tot, "pending", json_integer(s->pending));
+		json_object_set_new(tot, "delivered", json_integer(s->delivered));
+		json_object_set_new(tot, "dead", json_integer(s->dead));
+		json_object_set_new(root, "sources", sources);
+		json_object_set_new(root, "channels", channels);
+		json_object_set_new(root, "totals", tot);
+		out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		puts(out ? out : "{}");
+		free(out);
+		json_decref(root);
+	} else {
+		printf(
+		    "\n%zu source(s), %ld failing; events: %ld pending, %ld delivered, %ld dead\n",
+		    cfg->nsources, s->failing, s->pending, s->delivered, s->dead);
+	}
+}
+
+int cmd_status(const struct cmd_opts *o, int argc, char **argv)
+{
+	struct status s;
+	struct store *st = NULL;
+	struct config *cfg;
+	struct stat sb;
+	char *path, err[600];
+
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "usage: speechwatch status [-c FILE] [--json]\n");
+		return EXIT_USAGE;
+	}
+	cfg = cmd_load_config(o);
+	if (cfg == NULL)
+		return EXIT_USAGE;
+	memset(&s, 0, sizeof(s));
+	path = xasprintf("%s/speechwatch.db", cfg->daemon.state_dir);
+	if (stat(path, &sb) == 0) {
+		st = store_open_readonly(path, err, sizeof(err));
+		if (st == NULL || store_sources_all(st, &s.rows, &s.nrows) < 0) {
+			fprintf(stderr, "speechwatch status: %s\n", st ? store_error(st) : err);
+			store_close(st);
+			free(path);
+			config_free(cfg);
+			return EXIT_RUNTIME;
+		}
+	} else if (!o->json) {
+		printf("(no state yet: %s does not exist; the daemon has not run)\n\n", path);
+	}
+	report(cfg, st, &s, o->json);
+	for (size_t i = 0; i < s.nrows; i++)
+		store_source_clear(&s.rows[i]);
+	free(s.rows);
+	store_close(st);
+	free(path);
+	config_free(cfg);
+	return EXIT_OK;
+}

@@ -1,0 +1,57 @@
+/* Helpers shared by the commands: config loading, input reading, output. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "config/config.h"
+#include "daemon/cmd/cmd.h"
+
+struct config *cmd_load_config(const struct cmd_opts *o)
+{
+	struct buf errors;
+	struct config *cfg;
+
+	buf_init(&errors);
+	cfg = config_load(o->config_path, &errors);
+	if (cfg == NULL)
+		fputs(buf_str(&errors), stderr);
+	buf_free(&errors);
+	return cfg;
+}
+
+char *cmd_read_input(const char *path, size_t max, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "speechwatch: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len <= max)
+		buf_append(&b, chunk, n);
+	if (ferror(f) || b.len > max) {
+		if (b.len > max)
+			fprintf(stderr, "speechwatch: %s: larger than %zu bytes\n", path, max);
+		else
+			fprintf(stderr, "speechwatch: %s: %s\n", path, strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		buf_free(&b);
+		return NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+int cmd_is_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
