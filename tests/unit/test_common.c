@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
+#include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "tests/unit/testutil.h"
@@ -64,6 +66,31 @@ START_TEST(xasprintf_formats)
 }
 END_TEST
 
+START_TEST(err_set_truncates_and_tolerates_null)
+{
+	char e[8];
+
+	err_set(e, sizeof(e), "%s:%d: %s", "file.conf", 12, "bad");
+	ck_assert_str_eq(e, "file.co");
+	err_set(NULL, 10, "ignored %d", 1);
+	e[0] = 'x';
+	err_set(e, 0, "ignored");
+	ck_assert_int_eq(e[0], 'x');
+}
+END_TEST
+
+START_TEST(clock_values_are_in_range)
+{
+	double t = clock_wall();
+
+	ck_assert(t > 1.7e9); /* after 2023 */
+	for (int i = 0; i < 10000; i++) {
+		double u = clock_jitter_unit();
+		ck_assert(u >= 0.0 && u < 1.0);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -73,6 +100,8 @@ int main(void)
 	tcase_add_test(tc, buf_steal_returns_owned_string);
 	tcase_add_test(tc, log_esc_quotes_control_characters);
 	tcase_add_test(tc, xasprintf_formats);
+	tcase_add_test(tc, err_set_truncates_and_tolerates_null);
+	tcase_add_test(tc, clock_values_are_in_range);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
