@@ -1,7 +1,8 @@
 /*
  * fetch/http internals shared by http.c (engine, completion), http_req.c
  * (one transfer: options, callbacks, policy hooks), http_ev.c (libev glue)
- * and http_addr.c (the pure SSRF address policy).
+ * and http_addr.c (the pure SSRF address policy), and with the protocol
+ * modules of fetch/, which plug in through struct http_proto.
  */
 #ifndef SW_FETCH_HTTP_INT_H
 #define SW_FETCH_HTTP_INT_H
