@@ -1,7 +1,8 @@
 /*
  * fetch/http internals shared by http.c (engine, completion), http_req.c
  * (one transfer: options, callbacks, policy hooks), http_ev.c (libev glue)
- * and http_addr.c (the pure SSRF address policy).
+ * and http_addr.c (the pure SSRF address policy), and with the protocol
+ * modules of fetch/, which plug in through struct http_proto.
  */
 #ifndef SW_FETCH_HTTP_INT_H
 #define SW_FETCH_HTTP_INT_H
@@ -32,6 +33,36 @@ struct http_sock {
 	LIST_ENTRY(http_sock) entry;
 };
 
+struct http_req_handle;
+
+/*
+ * What a protocol adds to the transport: the URL schemes it may use and
+ * hooks into the response handling, with data it owns (http_req_base).
+ * Plain HTTP is one (no hooks); a protocol module in fetch/ that builds its
+ * handles with http_req_base_new() brings its own.
+ */
+struct http_proto {
+	const char *scheme;	/* the plain-text scheme, e.g. "http" */
+	const char *tls_scheme; /* its TLS form, e.g. "https"; no other is allowed */
+	/*
+	 * Every header line curl hands to CURLOPT_HEADERFUNCTION (for a
+	 * line-based protocol: every reply line of the server), after the
+	 * header cap let it through. May replace r->body. NULL: none.
+	 */
+	void (*header_line)(struct http_req_handle *r, void *data, const char *line, size_t len);
+	/*
+	 * Runs before the transport classifies a finished transfer, unless the
+	 * transport has a reason of its own (a policy refusal, a cap). Returns
+	 * 1 with *res set when the protocol decides the outcome, 0 to leave it
+	 * to curl's code. *msg arrives holding curl's message (NULL when rc is
+	 * CURLE_OK); on 1 it may be replaced by a string living as long as r.
+	 */
+	int (*classify)(const struct http_req_handle *r, void *data, CURLcode rc,
+			enum http_result *res, const char **msg);
+	/* Frees the protocol's data with the handle, after curl let go of it. NULL: none. */
+	void (*free)(void *data);
+};
+
 struct http_req_handle {
 	TAILQ_ENTRY(http_req_handle) entry;
 	struct http *h;
@@ -57,12 +88,9 @@ struct http_req_handle {
 	/* Copies handed to the done callback. */
 	char *etag, *last_modified, *content_type, *final_url;
 	char errbuf[CURL_ERROR_SIZE];
-	/* SMTP submissions only (fetch/smtp.c); zero for HTTP. */
-	int smtp;
-	struct curl_slist *rcpt; /* envelope recipients */
-	char *upload;		 /* the message, read by CURLOPT_READFUNCTION */
-	size_t upload_len, upload_off;
-	int reply_open; /* 1: the server's current reply has more lines to come */
+	/* The protocol spoken (never NULL) and its data, freed by proto->free. */
+	const struct http_proto *proto;
+	void *proto_data;
 };
 
 TAILQ_HEAD(http_req_list, http_req_handle);
@@ -91,7 +119,7 @@ void http_transfer_done(struct http_req_handle *r, CURLcode rc);
 int http_ev_init(struct http *h, char *err, size_t errlen);
 void http_ev_close(struct http *h);
 
-/* http.c: queues r (set up by http_req_new or smtp.c) and takes ownership. */
+/* http.c: queues r (from http_req_new or http_req_base_new) and takes ownership. */
 struct http_req_handle *http_submit(struct http *h, struct http_req_handle *r, http_done_fn *done,
 				    void *arg);
 
@@ -107,21 +135,30 @@ struct http_req_base {
 	const char *url;
 	int trusted;
 	int allow_private;
-	const char *proxy; /* NULL or "": none */
-	long timeout_s;	   /* 0: the daemon default */
-	size_t max_body;   /* 0: the daemon default */
+	const char *proxy;		/* NULL or "": none */
+	long timeout_s;			/* 0: the daemon default */
+	size_t max_body;		/* 0: the daemon default */
+	const struct http_proto *proto; /* NULL: plain HTTP */
+	void *proto_data;		/* handed to proto's hooks; owned by the handle */
 };
 
 double http_req_now(void);
 /* 1 if s holds a CR or LF. */
 int http_req_has_crlf(const char *s);
 /*
- * A handle with the limits, timeouts, TLS verification, SSRF hooks and
- * capture callbacks every transfer gets; the caller adds its protocol's
- * options (CURLOPT_PROTOCOLS_STR included). NULL with err filled.
+ * A handle with the limits, timeouts, TLS verification, SSRF hooks, capture
+ * callbacks and allowed schemes (b->proto's) every transfer gets; the caller
+ * adds its protocol's other options. Takes ownership of b->proto_data, also
+ * when it fails. NULL with err filled.
  */
 struct http_req_handle *http_req_base_new(struct http *h, const struct http_req_base *b, char *err,
 					  size_t errlen);
+/*
+ * Ends a caller's option setting: returns r if rc is CURLE_OK, else fills
+ * err, frees r and returns NULL.
+ */
+struct http_req_handle *http_req_setup_end(struct http_req_handle *r, CURLcode rc, char *err,
+					   size_t errlen);
 struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
 				     size_t errlen);
 enum http_result http_req_precheck(const struct http_req_handle *r, char **msg);
@@ -129,9 +166,6 @@ enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const
 void http_req_response(struct http_req_handle *r, enum http_result res, const char *msg,
 		       struct http_response *resp);
 void http_req_free(struct http_req_handle *r);
-
-/* smtp.c: one line of the server's reply as curl hands it to the header callback. */
-void smtp_reply_line(struct http_req_handle *r, const char *line, size_t len);
 
 /*
  * http_addr.c: the SSRF policy. "Private" means loopback, private,

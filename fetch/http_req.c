@@ -16,6 +16,9 @@
 
 #include "common/xmalloc.h"
 
+/* Plain HTTP: the transport's own rules decide, nothing to own. */
+static const struct http_proto req_proto_http = {.scheme = "http", .tls_scheme = "https"};
+
 double http_req_now(void)
 {
 	struct timespec ts;
@@ -57,14 +60,13 @@ static char *req_url_host(const char *url)
 }
 
 /*
- * Refuses what needs no network to refuse: another scheme (curl would too,
- * this says why) or a URL curl cannot parse. Returns HTTP_RES_OK or the
- * class, with *msg allocated. HTTP requests may use http and https only,
- * SMTP submissions smtp and smtps only.
+ * Refuses what needs no network to refuse: a scheme other than the
+ * protocol's two (curl would too, this says why) or a URL curl cannot
+ * parse. Returns HTTP_RES_OK or the class, with *msg allocated.
  */
 enum http_result http_req_precheck(const struct http_req_handle *r, char **msg)
 {
-	const char *a = r->smtp ? "smtp" : "http", *b = r->smtp ? "smtps" : "https";
+	const char *a = r->proto->scheme, *b = r->proto->tls_scheme;
 	char *scheme, *host;
 	CURLUcode uc = req_url_parts(r->url, &scheme, &host);
 	enum http_result res = HTTP_RES_OK;
@@ -108,8 +110,8 @@ static size_t req_write_cb(char *data, size_t size, size_t n, void *userp)
 }
 
 /*
- * CURLOPT_HEADERFUNCTION: caps the header bytes of all hops together. For
- * SMTP, curl passes every reply line of the server here.
+ * CURLOPT_HEADERFUNCTION: caps the header bytes of all hops together, then
+ * shows the line to the protocol.
  */
 static size_t req_header_cb(char *data, size_t size, size_t n, void *userp)
 {
@@ -123,8 +125,8 @@ static size_t req_header_cb(char *data, size_t size, size_t n, void *userp)
 		return 0;
 	}
 	r->header_bytes += len;
-	if (r->smtp)
-		smtp_reply_line(r, data, len);
+	if (r->proto->header_line)
+		r->proto->header_line(r, r->proto_data, data, len);
 	return len;
 }
 
@@ -269,13 +271,17 @@ static int req_build_headers(struct http_req_handle *r, const struct http_req *r
 	return rc;
 }
 
-/* Limits every transfer gets (hardening.md); protocols are set per kind. */
+/* Limits every transfer gets (hardening.md), its protocol's schemes only (redirects too). */
 static CURLcode req_set_limits(struct http_req_handle *r, const struct http_req_base *b)
 {
 	const struct http_config *cfg = &r->h->cfg;
+	char *schemes = xasprintf("%s,%s", r->proto->scheme, r->proto->tls_scheme);
 	CURL *e = r->easy;
 	CURLcode rc = CURLE_OK;
 
+	REQ_SET(rc, e, CURLOPT_PROTOCOLS_STR, schemes);
+	REQ_SET(rc, e, CURLOPT_REDIR_PROTOCOLS_STR, schemes);
+	free(schemes); /* curl keeps copies */
 	REQ_SET(rc, e, CURLOPT_NOSIGNAL, 1L);
 	REQ_SET(rc, e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
 	REQ_SET(rc, e, CURLOPT_TIMEOUT, b->timeout_s > 0 ? b->timeout_s : cfg->timeout_s);
@@ -291,8 +297,6 @@ static CURLcode req_set_http_limits(struct http_req_handle *r, const struct http
 	CURL *e = r->easy;
 	CURLcode rc = CURLE_OK;
 
-	REQ_SET(rc, e, CURLOPT_PROTOCOLS_STR, "http,https");
-	REQ_SET(rc, e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, req->follow_redirects ? 1L : 0L);
 	REQ_SET(rc, e, CURLOPT_MAXREDIRS, r->h->cfg.max_redirects);
 	REQ_SET(rc, e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_body);
@@ -342,6 +346,8 @@ static void req_init_fields(struct http_req_handle *r, struct http *h,
 {
 	r->h = h;
 	r->state = REQ_NEW;
+	r->proto = b->proto ? b->proto : &req_proto_http;
+	r->proto_data = b->proto_data;
 	buf_init(&r->body);
 	r->url = xstrdup(b->url);
 	r->orig_host = req_url_host(b->url);
@@ -359,26 +365,33 @@ struct http_req_handle *http_req_base_new(struct http *h, const struct http_req_
 	struct http_req_handle *r;
 	CURLcode rc;
 
-	if (req_validate_base(b, err, errlen) < 0)
+	if (req_validate_base(b, err, errlen) < 0) {
+		if (b->proto && b->proto->free)
+			b->proto->free(b->proto_data);
 		return NULL;
+	}
 	r = xcalloc(1, sizeof(*r));
 	req_init_fields(r, h, b);
 	r->easy = curl_easy_init();
 	if (r->easy == NULL) {
 		snprintf(err, errlen, "curl_easy_init failed");
-		goto fail;
+		http_req_free(r);
+		return NULL;
 	}
 	rc = req_set_limits(r, b);
 	if (rc == CURLE_OK)
 		rc = req_set_callbacks(r);
 	REQ_SET(rc, r->easy, CURLOPT_URL, b->url);
 	REQ_SET(rc, r->easy, CURLOPT_PROXY, b->proxy ? b->proxy : "");
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
-		goto fail;
-	}
-	return r;
-fail:
+	return http_req_setup_end(r, rc, err, errlen);
+}
+
+struct http_req_handle *http_req_setup_end(struct http_req_handle *r, CURLcode rc, char *err,
+					   size_t errlen)
+{
+	if (rc == CURLE_OK)
+		return r;
+	snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
 	http_req_free(r);
 	return NULL;
 }
@@ -405,19 +418,13 @@ struct http_req_handle *http_req_new(struct http *h, const struct http_req *req,
 		return NULL;
 	if (req_build_headers(r, req, post) < 0) {
 		snprintf(err, errlen, "out of memory building headers");
-		goto fail;
+		http_req_free(r);
+		return NULL;
 	}
 	rc = req_set_http_limits(r, req);
 	if (rc == CURLE_OK)
 		rc = req_set_http_request(r, req, post);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
-		goto fail;
-	}
-	return r;
-fail:
-	http_req_free(r);
-	return NULL;
+	return http_req_setup_end(r, rc, err, errlen);
 }
 
 static enum http_result req_class_of(CURLcode rc)
@@ -460,17 +467,15 @@ static enum http_result req_class_of(CURLcode rc)
 
 enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const char **msg)
 {
-	long code = 0;
+	enum http_result res;
 
-	*msg = NULL;
+	*msg = rc == CURLE_OK ? NULL : r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+	/* The protocol may know better from the server's reply; our own reason stays ours. */
+	if (r->deferred_err == NULL && r->proto->classify &&
+	    r->proto->classify(r, r->proto_data, rc, &res, msg))
+		return res;
 	if (rc == CURLE_OK)
 		return HTTP_RES_OK;
-	/* An SMTP server that said no (4xx/5xx): the reply decides, not the curl code. */
-	if (r->smtp && r->deferred_err == NULL &&
-	    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code >= 400) {
-		*msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
-		return HTTP_RES_PROTOCOL;
-	}
 	/* Our own reason explains curl's generic code for these. */
 	if (r->deferred_err &&
 	    ((r->deferred_res == HTTP_RES_BLOCKED &&
@@ -529,8 +534,9 @@ void http_req_free(struct http_req_handle *r)
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
-	curl_slist_free_all(r->rcpt);
-	free(r->upload);
+	/* After curl_easy_cleanup: the protocol's data may back curl's options. */
+	if (r->proto->free)
+		r->proto->free(r->proto_data);
 	buf_free(&r->body);
 	free(r->url);
 	free(r->orig_host);

@@ -1,9 +1,11 @@
 /*
  * fetch/smtp: one SMTP submission on the http engine. The handle comes from
- * http_req_base_new() (limits, timeouts, TLS verification, SSRF hooks) and
- * gets the SMTP options here; http.c runs and finishes it like any request.
- * curl hands every server reply line to the header callback, which keeps
- * the last reply so a refusal can be quoted.
+ * http_req_base_new() (limits, timeouts, TLS verification, SSRF hooks) with
+ * smtp_proto and the submission as its protocol data, and gets the SMTP
+ * options here; http.c runs and finishes it like any request. curl hands
+ * every server reply line to the header callback, whose hook keeps the last
+ * reply so a refusal can be quoted, and a reply of 4xx/5xx decides the
+ * outcome through the classify hook.
  *
  * A recipient the server refuses does not stop the others
  * (CURLOPT_MAIL_RCPT_ALLOWFAILS); only when every RCPT is refused does the
@@ -34,14 +36,18 @@
 #endif
 
 /*
- * One submission's view of the conversation, the debug callback's data. It
- * sits between http.c and the caller's done callback so it lives exactly as
- * long as the transfer.
+ * One submission: the handle's protocol data (freed with it by smtp_free),
+ * the argument of smtp_done between http.c and the caller's done callback,
+ * and the debug callback's view of the conversation.
  */
-struct smtp_watch {
+struct smtp_sub {
 	http_done_fn *done; /* the caller's */
 	void *arg;
 	CURL *easy;
+	struct curl_slist *rcpt; /* envelope recipients */
+	char *upload;		 /* the message, read by CURLOPT_READFUNCTION */
+	size_t upload_len, upload_off;
+	int reply_open; /* header hook: the server's current reply has more lines to come */
 	const struct curl_slist *next; /* recipient of the next RCPT TO curl sends */
 	const char *asked;	       /* recipient whose RCPT awaits its reply, or NULL */
 	int match;		       /* bytes of "RCPT TO:" matched on this line; -1 none */
@@ -138,76 +144,93 @@ static char *smtp_url(const char *url, const char *helo)
 	return res ? res : xstrdup(url);
 }
 
-void smtp_reply_line(struct http_req_handle *r, const char *line, size_t len)
+/* http_proto.header_line: the body becomes the server's last reply, all its lines. */
+static void smtp_reply_line(struct http_req_handle *r, void *data, const char *line, size_t len)
 {
+	struct smtp_sub *s = data;
 	int more = len >= 4 && line[3] == '-';
 
 	/* QUIT's goodbye would hide the reply that ended the conversation. */
-	if (!r->reply_open && len >= 3 && memcmp(line, "221", 3) == 0)
+	if (!s->reply_open && len >= 3 && memcmp(line, "221", 3) == 0)
 		return;
-	if (!r->reply_open)
+	if (!s->reply_open)
 		buf_reset(&r->body);
 	buf_append(&r->body, line, len);
-	r->reply_open = more;
+	s->reply_open = more;
 }
 
-/* A refusal of w->asked: kept as "addr: first reply line", the line cut to SMTP_REPLY_KEEP. */
-static void smtp_watch_refused(struct smtp_watch *w, const char *line, size_t len)
+/* http_proto.classify: a server that said no (4xx/5xx) decides, not curl's code. */
+static int smtp_classify(const struct http_req_handle *r, void *data, CURLcode rc,
+			 enum http_result *res, const char **msg)
 {
-	size_t start = w->refused.len;
+	long code = 0;
+
+	(void)data;
+	(void)msg; /* curl's message quotes the reply */
+	if (rc == CURLE_OK ||
+	    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code < 400)
+		return 0;
+	*res = HTTP_RES_PROTOCOL;
+	return 1;
+}
+
+/* A refusal of s->asked: kept as "addr: first reply line", the line cut to SMTP_REPLY_KEEP. */
+static void smtp_watch_refused(struct smtp_sub *s, const char *line, size_t len)
+{
+	size_t start = s->refused.len;
 
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	if (len > SMTP_REPLY_KEEP)
 		len = SMTP_REPLY_KEEP;
-	buf_printf(&w->refused, "%s%s: ", w->nrefused ? "; " : "", w->asked);
-	buf_append(&w->refused, line, len);
-	w->nrefused++;
-	if (w->logged.len < SMTP_LOG_KEEP) {
-		buf_printf(&w->logged, "%s%s", start ? "; " : "",
-			   log_esc(w->refused.data + start + (start ? 2 : 0), 240));
-		w->nlogged++;
+	buf_printf(&s->refused, "%s%s: ", s->nrefused ? "; " : "", s->asked);
+	buf_append(&s->refused, line, len);
+	s->nrefused++;
+	if (s->logged.len < SMTP_LOG_KEEP) {
+		buf_printf(&s->logged, "%s%s", start ? "; " : "",
+			   log_esc(s->refused.data + start + (start ? 2 : 0), 240));
+		s->nlogged++;
 	}
 }
 
 /* What curl sends: the start of each command line, to see each RCPT TO go out. */
-static void smtp_watch_out(struct smtp_watch *w, const char *s, size_t n)
+static void smtp_watch_out(struct smtp_sub *s, const char *sent, size_t n)
 {
 	static const char cmd[] = "RCPT TO:";
 
 	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
+		char c = sent[i];
 
 		if (c == '\n') {
-			w->match = 0;
+			s->match = 0;
 			continue;
 		}
-		if (w->match < 0 || (size_t)w->match >= sizeof(cmd) - 1)
+		if (s->match < 0 || (size_t)s->match >= sizeof(cmd) - 1)
 			continue;
 		if (c >= 'a' && c <= 'z')
 			c = (char)(c - 'a' + 'A');
-		if (c != cmd[w->match]) {
-			w->match = -1;
+		if (c != cmd[s->match]) {
+			s->match = -1;
 			continue;
 		}
 		/* curl sends the recipients in list order, one RCPT each. */
-		if ((size_t)++w->match == sizeof(cmd) - 1 && w->next) {
-			w->asked = w->next->data;
-			w->next = w->next->next;
+		if ((size_t)++s->match == sizeof(cmd) - 1 && s->next) {
+			s->asked = s->next->data;
+			s->next = s->next->next;
 		}
 	}
 }
 
 /* What the server answers, one line per call: the first line of a reply carries its code. */
-static void smtp_watch_in(struct smtp_watch *w, const char *line, size_t len)
+static void smtp_watch_in(struct smtp_sub *s, const char *line, size_t len)
 {
 	int more = len >= 4 && line[3] == '-';
 
-	if (w->asked && !w->in_reply && (len == 0 || line[0] != '2'))
-		smtp_watch_refused(w, line, len);
-	w->in_reply = more;
+	if (s->asked && !s->in_reply && (len == 0 || line[0] != '2'))
+		smtp_watch_refused(s, line, len);
+	s->in_reply = more;
 	if (!more)
-		w->asked = NULL;
+		s->asked = NULL;
 }
 
 /* CURLOPT_DEBUGFUNCTION: only the protocol lines matter, never data or TLS bytes. */
@@ -221,45 +244,55 @@ static int smtp_debug_cb(CURL *e, curl_infotype type, char *data, size_t size, v
 	return 0;
 }
 
-static void smtp_watch_free(struct smtp_watch *w)
+/* http_proto.free: runs from http_req_free, after curl let go of the handle. */
+static void smtp_free(void *data)
 {
-	if (w == NULL)
-		return;
-	buf_free(&w->refused);
-	buf_free(&w->logged);
-	free(w);
+	struct smtp_sub *s = data;
+
+	curl_slist_free_all(s->rcpt);
+	free(s->upload);
+	buf_free(&s->refused);
+	buf_free(&s->logged);
+	free(s);
 }
+
+static const struct http_proto smtp_proto = {
+    .scheme = "smtp",
+    .tls_scheme = "smtps",
+    .header_line = smtp_reply_line,
+    .classify = smtp_classify,
+    .free = smtp_free,
+};
 
 /* http_done_fn around the caller's: adds the refusals, warns once, hands over. */
 static void smtp_done(const struct http_response *resp, void *arg)
 {
-	struct smtp_watch *w = arg;
+	struct smtp_sub *s = arg;
 	struct http_response out = *resp;
 
-	/* The handle outlives this call: nothing may reach w once it is freed. */
-	curl_easy_setopt(w->easy, CURLOPT_VERBOSE, 0L);
-	if (w->nrefused > 0) {
-		out.smtp_refused = buf_str(&w->refused);
+	/* The conversation is over: what curl does while closing is not watched. */
+	curl_easy_setopt(s->easy, CURLOPT_VERBOSE, 0L);
+	if (s->nrefused > 0) {
+		out.smtp_refused = buf_str(&s->refused);
 		if (resp->result != HTTP_RES_CANCELLED)
 			log_warnx(
-			    "smtp: %zu of %zu recipient(s) refused%s: %s%s", w->nrefused, w->nrcpt,
+			    "smtp: %zu of %zu recipient(s) refused%s: %s%s", s->nrefused, s->nrcpt,
 			    resp->result == HTTP_RES_OK ? ", sent to the others" : "",
-			    buf_str(&w->logged), w->nlogged < w->nrefused ? "; and more" : "");
+			    buf_str(&s->logged), s->nlogged < s->nrefused ? "; and more" : "");
 	}
-	w->done(&out, w->arg);
-	smtp_watch_free(w);
+	s->done(&out, s->arg);
 }
 
 /* CURLOPT_READFUNCTION: the message, in as many pieces as curl asks for. */
 static size_t smtp_read_cb(char *dst, size_t size, size_t n, void *userp)
 {
-	struct http_req_handle *r = userp;
+	struct smtp_sub *s = userp;
 	size_t room = size * n;
-	size_t left = r->upload_len - r->upload_off;
+	size_t left = s->upload_len - s->upload_off;
 	size_t k = left < room ? left : room;
 
-	memcpy(dst, r->upload + r->upload_off, k);
-	r->upload_off += k;
+	memcpy(dst, s->upload + s->upload_off, k);
+	s->upload_off += k;
 	return k;
 }
 
@@ -275,52 +308,48 @@ static long smtp_use_ssl(enum smtp_tls tls)
 	}
 }
 
-static int smtp_add_rcpts(struct http_req_handle *r, const char *const *rcpt)
+static int smtp_add_rcpts(struct smtp_sub *s, const char *const *rcpt)
 {
 	for (size_t i = 0; rcpt[i]; i++) {
-		struct curl_slist *l = curl_slist_append(r->rcpt, rcpt[i]);
+		struct curl_slist *l = curl_slist_append(s->rcpt, rcpt[i]);
 
 		if (l == NULL)
 			return -1;
-		r->rcpt = l;
+		s->rcpt = l;
 	}
 	return 0;
 }
 
 /* The debug stream is the only place curl shows which RCPT a reply answers. */
-static CURLcode smtp_set_watch(struct http_req_handle *r, struct smtp_watch *w)
+static CURLcode smtp_set_watch(struct http_req_handle *r, struct smtp_sub *s)
 {
 	CURLcode rc = CURLE_OK;
 
-	w->easy = r->easy;
-	w->next = r->rcpt;
-	for (const struct curl_slist *l = r->rcpt; l; l = l->next)
-		w->nrcpt++;
-	buf_init(&w->refused);
-	buf_init(&w->logged);
+	s->next = s->rcpt;
+	for (const struct curl_slist *l = s->rcpt; l; l = l->next)
+		s->nrcpt++;
 	REQ_SET(rc, r->easy, CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
-	REQ_SET(rc, r->easy, CURLOPT_DEBUGDATA, (void *)w);
+	REQ_SET(rc, r->easy, CURLOPT_DEBUGDATA, (void *)s);
 	REQ_SET(rc, r->easy, CURLOPT_VERBOSE, 1L);
 	return rc;
 }
 
-static CURLcode smtp_set_options(struct http_req_handle *r, const struct smtp_req *req)
+static CURLcode smtp_set_options(struct http_req_handle *r, struct smtp_sub *s,
+				 const struct smtp_req *req)
 {
 	CURL *e = r->easy;
 	CURLcode rc = CURLE_OK;
 
-	REQ_SET(rc, e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	REQ_SET(rc, e, CURLOPT_REDIR_PROTOCOLS_STR, "smtp,smtps");
 	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, 0L);
 	REQ_SET(rc, e, CURLOPT_USE_SSL, smtp_use_ssl(req->tls));
 	REQ_SET(rc, e, CURLOPT_MAIL_FROM, req->mail_from);
-	REQ_SET(rc, e, CURLOPT_MAIL_RCPT, r->rcpt);
+	REQ_SET(rc, e, CURLOPT_MAIL_RCPT, s->rcpt);
 	/* One refused recipient (a typo) must not cost everyone the message. */
 	REQ_SET(rc, e, SMTP_OPT_RCPT_ALLOWFAILS, 1L);
 	REQ_SET(rc, e, CURLOPT_UPLOAD, 1L);
 	REQ_SET(rc, e, CURLOPT_READFUNCTION, smtp_read_cb);
-	REQ_SET(rc, e, CURLOPT_READDATA, (void *)r);
-	REQ_SET(rc, e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->upload_len);
+	REQ_SET(rc, e, CURLOPT_READDATA, (void *)s);
+	REQ_SET(rc, e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->upload_len);
 	if (req->user) {
 		REQ_SET(rc, e, CURLOPT_USERNAME, req->user);
 		REQ_SET(rc, e, CURLOPT_PASSWORD, req->password ? req->password : "");
@@ -330,12 +359,26 @@ static CURLcode smtp_set_options(struct http_req_handle *r, const struct smtp_re
 	return rc;
 }
 
+static struct smtp_sub *smtp_sub_new(const struct smtp_req *req, http_done_fn *done, void *arg)
+{
+	struct smtp_sub *s = xcalloc(1, sizeof(*s));
+
+	s->done = done;
+	s->arg = arg;
+	s->upload = xmalloc(req->message_len);
+	memcpy(s->upload, req->message, req->message_len);
+	s->upload_len = req->message_len;
+	buf_init(&s->refused);
+	buf_init(&s->logged);
+	return s;
+}
+
 struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, http_done_fn *done,
 				   void *arg, char *err, size_t errlen)
 {
 	struct http_req_base b = {0};
 	struct http_req_handle *r;
-	struct smtp_watch *w;
+	struct smtp_sub *s;
 	char *url;
 	CURLcode rc;
 
@@ -349,6 +392,7 @@ struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, h
 	}
 	if (smtp_validate(req, err, errlen) < 0)
 		return NULL;
+	s = smtp_sub_new(req, done, arg);
 	url = smtp_url(req->url, req->helo);
 	b = (struct http_req_base){
 	    .url = url,
@@ -356,29 +400,22 @@ struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, h
 	    .allow_private = req->allow_private,
 	    .proxy = "", /* an SMTP conversation does not go through the HTTP proxy */
 	    .timeout_s = req->timeout_s,
+	    .proto = &smtp_proto,
+	    .proto_data = s, /* the handle owns it from here on */
 	};
 	r = http_req_base_new(h, &b, err, errlen);
 	free(url);
 	if (r == NULL)
 		return NULL;
-	r->smtp = 1;
-	r->upload = xmalloc(req->message_len);
-	memcpy(r->upload, req->message, req->message_len);
-	r->upload_len = req->message_len;
-	w = xcalloc(1, sizeof(*w));
-	w->done = done;
-	w->arg = arg;
-	rc = smtp_add_rcpts(r, req->rcpt) < 0 ? CURLE_OUT_OF_MEMORY : CURLE_OK;
+	s->easy = r->easy;
+	rc = smtp_add_rcpts(s, req->rcpt) < 0 ? CURLE_OUT_OF_MEMORY : CURLE_OK;
 	if (rc == CURLE_OK)
-		rc = smtp_set_options(r, req);
+		rc = smtp_set_options(r, s, req);
 	if (rc == CURLE_OK)
-		rc = smtp_set_watch(r, w);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
-		http_req_free(r);
-		smtp_watch_free(w);
+		rc = smtp_set_watch(r, s);
+	r = http_req_setup_end(r, rc, err, errlen);
+	if (r == NULL)
 		return NULL;
-	}
-	/* smtp_done runs exactly once, like done would, and frees w. */
-	return http_submit(h, r, smtp_done, w);
+	/* smtp_done runs exactly once, like done would; s lives until the handle is freed. */
+	return http_submit(h, r, smtp_done, s);
 }

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/xmalloc.h"
 #include "fetch/http.h"
 #include "fetch/http_int.h"
@@ -1051,6 +1052,199 @@ START_TEST(free_cancels_pending)
 }
 END_TEST
 
+/* ---- protocol hooks: the seam a protocol module (fetch/smtp.c) uses ---- */
+
+/* What a test protocol saw; the test owns it, the free hook only counts. */
+struct seen {
+	struct buf lines; /* every header line, as handed over */
+	int nlines, unterminated, status_lines;
+	int counted_ok; /* each call: the transport counted exactly the bytes shown so far */
+	int freed, freed_before_done;
+	int classify_calls, classify_had_msg;
+	CURLcode classify_rc;
+};
+
+/* http_proto.header_line */
+static void seen_line(struct http_req_handle *r, void *data, const char *line, size_t len)
+{
+	struct seen *s = data;
+
+	buf_append(&s->lines, line, len);
+	s->nlines++;
+	if (len == 0 || line[len - 1] != '\n')
+		s->unterminated++;
+	if (len >= 5 && memcmp(line, "HTTP/", 5) == 0)
+		s->status_lines++;
+	if (r->header_bytes != s->lines.len)
+		s->counted_ok = 0;
+}
+
+/* http_proto.classify: a 5xx answer is a failure of this protocol; the rest is HTTP's call. */
+static int seen_classify(const struct http_req_handle *r, void *data, CURLcode rc,
+			 enum http_result *res, const char **msg)
+{
+	struct seen *s = data;
+	long status = 0;
+
+	s->classify_calls++;
+	s->classify_rc = rc;
+	s->classify_had_msg = *msg != NULL;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK || status < 500)
+		return 0;
+	*res = HTTP_RES_PROTOCOL;
+	*msg = "the service says it is down";
+	return 1;
+}
+
+/* http_proto.free */
+static void seen_free(void *data)
+{
+	((struct seen *)data)->freed++;
+}
+
+static const struct http_proto proto_lines = {
+    .scheme = "http", .tls_scheme = "https", .header_line = seen_line, .free = seen_free};
+static const struct http_proto proto_verdict = {
+    .scheme = "http", .tls_scheme = "https", .classify = seen_classify, .free = seen_free};
+static const struct http_proto proto_ftp_only = {
+    .scheme = "ftp", .tls_scheme = "ftps", .free = seen_free};
+
+static struct seen *seen_now; /* the struct seen of the request in flight */
+
+static void on_proto_done(const struct http_response *r, void *arg)
+{
+	seen_now->freed_before_done = seen_now->freed;
+	on_done(r, arg);
+}
+
+/* Builds a request the way a protocol module does, runs it to completion. */
+static void proto_fetch(const struct http_proto *p, struct seen *s, const char *u, int trusted,
+			int follow, struct got *g)
+{
+	struct http_req_base b = {.url = u, .trusted = trusted, .proto = p, .proto_data = s};
+	char err[256] = "";
+	struct http_req_handle *r = http_req_base_new(eng, &b, err, sizeof(err));
+	CURLcode rc = CURLE_OK;
+	int before = ndone;
+
+	ck_assert_msg(r != NULL, "http_req_base_new(%s): %s", u, err);
+	REQ_SET(rc, r->easy, CURLOPT_FOLLOWLOCATION, (long)follow);
+	ck_assert_ptr_eq(http_req_setup_end(r, rc, err, sizeof(err)), r);
+	seen_now = s;
+	g->calls = 0;
+	http_submit(eng, r, on_proto_done, g);
+	wait_done(before + 1, 10);
+	ck_assert_int_eq(g->calls, 1);
+}
+
+START_TEST(proto_header_hook_sees_every_line)
+{
+	struct seen s = {.counted_ok = 1};
+	struct got g = {0};
+	const char *all;
+
+	engine(NULL);
+	buf_init(&s.lines);
+	proto_fetch(&proto_lines, &s, url("/redirect?to=/etag"), 1, 1, &g);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	all = buf_str(&s.lines);
+	/* Both hops, line by line, each whole and CRLF-terminated, none skipped. */
+	ck_assert_int_eq(s.status_lines, 2);
+	ck_assert(strncmp(all, "HTTP/1.1 302 ", 13) == 0);
+	ck_assert_ptr_nonnull(strstr(all, "\r\n\r\nHTTP/1.1 200 OK\r\n"));
+	ck_assert_ptr_nonnull(strstr(all, "\r\nETag: \"v1-abc\"\r\n"));
+	ck_assert_ptr_nonnull(strstr(all, "\r\nLast-Modified: Wed, 24 Oct 2019 06:00:00 GMT\r\n"));
+	ck_assert(s.lines.len >= 4 && strcmp(all + s.lines.len - 4, "\r\n\r\n") == 0);
+	ck_assert_int_ge(s.nlines, 8);
+	ck_assert_int_eq(s.unterminated, 0);
+	ck_assert_int_eq(s.counted_ok, 1);
+	/* The hook only watched: the transport's own results are intact. */
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_str_eq(g.body, "<p>etag page</p>");
+	ck_assert_str_eq(g.etag, "\"v1-abc\"");
+	ck_assert_str_eq(g.final_url, url("/etag"));
+	/* The protocol's data outlives the done callback, then is released once. */
+	ck_assert_int_eq(s.freed_before_done, 0);
+	ck_assert_int_eq(s.freed, 1);
+	buf_free(&s.lines);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(proto_classify_overrides_http)
+{
+	struct seen s = {0};
+	struct got g = {0};
+	int port;
+	char u[64];
+
+	engine(NULL);
+	/* A 5xx is an answer to HTTP (see statuses_and_retry_after), a failure to this one. */
+	proto_fetch(&proto_verdict, &s, url("/status/503"), 1, 0, &g);
+	ck_assert_int_eq(g.res, HTTP_RES_PROTOCOL);
+	ck_assert_int_eq(g.status, 503);
+	ck_assert_str_eq(g.error, "the service says it is down");
+	ck_assert_int_eq(s.classify_calls, 1);
+	ck_assert_int_eq(s.classify_rc, CURLE_OK);
+	ck_assert_int_eq(s.classify_had_msg, 0);
+	/* Declining leaves HTTP's classification. */
+	proto_fetch(&proto_verdict, &s, url("/index.html"), 1, 0, &g);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_ptr_null(g.error);
+	ck_assert_int_eq(s.classify_calls, 2);
+	close(listener_open("127.0.0.1", &port)); /* a port nobody listens on */
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/", port);
+	proto_fetch(&proto_verdict, &s, u, 1, 0, &g);
+	ck_assert_msg(g.res == HTTP_RES_NETWORK, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_int_eq(s.classify_calls, 3);
+	ck_assert_int_eq(s.classify_rc, CURLE_COULDNT_CONNECT);
+	ck_assert_int_eq(s.classify_had_msg, 1);
+	/* A reason of the transport's own (the SSRF policy) is not the protocol's to override. */
+	proto_fetch(&proto_verdict, &s, url("/status/503"), 0, 0, &g);
+	ck_assert_int_eq(g.res, HTTP_RES_BLOCKED);
+	ck_assert_ptr_nonnull(strstr(g.error, "127.0.0.1"));
+	ck_assert_int_eq(s.classify_calls, 3);
+	ck_assert_int_eq(s.freed, 4);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(proto_schemes_and_ownership)
+{
+	struct seen s = {0};
+	struct got g = {0};
+	int lport;
+	int lfd = listener_open("127.0.0.1", &lport);
+	char u[64], err[128] = "";
+	struct http_req_base b = {.url = NULL, .proto = &proto_ftp_only, .proto_data = &s};
+	struct http_req_handle *r;
+
+	engine(NULL);
+	/* The protocol's schemes, not HTTP's, are the only ones allowed. */
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/", lport);
+	proto_fetch(&proto_ftp_only, &s, u, 1, 0, &g);
+	ck_assert_int_eq(g.res, HTTP_RES_BLOCKED);
+	ck_assert_str_eq(g.error, "scheme \"http\" refused: only ftp and ftps are allowed");
+	ck_assert_int_eq(listener_accepts(lfd), 0);
+	ck_assert_int_eq(s.freed, 1);
+	/* The handle owns the data from the call on, also when building it fails. */
+	ck_assert_ptr_null(http_req_base_new(eng, &b, err, sizeof(err)));
+	ck_assert_str_eq(err, "no URL");
+	ck_assert_int_eq(s.freed, 2);
+	b.url = u;
+	r = http_req_base_new(eng, &b, err, sizeof(err));
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_null(http_req_setup_end(r, CURLE_OUT_OF_MEMORY, err, sizeof(err)));
+	ck_assert(strncmp(err, "curl setup: ", 12) == 0);
+	ck_assert_int_eq(s.freed, 3);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	close(lfd);
+	got_free(&g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http");
@@ -1082,6 +1276,9 @@ int main(void)
 	tcase_add_test(net, callbacks_may_start_and_cancel);
 	tcase_add_test(net, free_cancels_pending);
 	tcase_add_test(net, deferred_chain_from_callbacks);
+	tcase_add_test(net, proto_header_hook_sees_every_line);
+	tcase_add_test(net, proto_classify_overrides_http);
+	tcase_add_test(net, proto_schemes_and_ownership);
 	suite_add_tcase(s, net);
 	return testutil_run(s);
 }
