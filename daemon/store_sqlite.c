@@ -139,14 +139,14 @@ static const char *const migrations[] = {
     "ALTER TABLE sources ADD COLUMN suspect_items INTEGER NOT NULL DEFAULT 0;",
 };
 
-int sq_fail(struct sq_store *sq, const char *what)
+int store_sqlite_fail(struct store_sqlite *sq, const char *what)
 {
 	snprintf(sq->base.err, sizeof(sq->base.err), "%s: %s: %s", sq->path, what,
 		 sq->db ? sqlite3_errmsg(sq->db) : "cannot open");
 	return -1;
 }
 
-static int exec(struct sq_store *sq, const char *sql, const char *what)
+static int exec(struct store_sqlite *sq, const char *sql, const char *what)
 {
 	char *msg = NULL;
 
@@ -160,20 +160,20 @@ static int exec(struct sq_store *sq, const char *sql, const char *what)
 }
 
 /* The schema version on disk (PRAGMA user_version), or -1. */
-static int user_version(struct sq_store *sq)
+static int user_version(struct store_sqlite *sq)
 {
 	sqlite3_stmt *s;
 	int v = -1;
 
 	if (sqlite3_prepare_v2(sq->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return sq_fail(sq, "read schema version");
+		return store_sqlite_fail(sq, "read schema version");
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return v;
 }
 
-static int migrate(struct sq_store *sq)
+static int migrate(struct store_sqlite *sq)
 {
 	int have = user_version(sq);
 	int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
@@ -200,19 +200,19 @@ static int migrate(struct sq_store *sq)
 	return 0;
 }
 
-static int prepare_all(struct sq_store *sq)
+static int prepare_all(struct store_sqlite *sq)
 {
 	for (int i = 0; i < ST__COUNT; i++)
 		if (sqlite3_prepare_v3(sq->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &sq->stmt[i], NULL) != SQLITE_OK ||
 		    sq->stmt[i] == NULL)
-			return sq_fail(sq, stmt_sql[i]);
+			return store_sqlite_fail(sq, stmt_sql[i]);
 	return 0;
 }
 
-static void sq_close(struct store *st)
+static void store_sqlite_close(struct store *st)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(sq->stmt[i]);
@@ -223,7 +223,7 @@ static void sq_close(struct store *st)
 }
 
 /* Read-write opens create and migrate; read-only ones insist on the current schema. */
-static int sq_setup(struct sq_store *sq, int readonly)
+static int store_sqlite_setup(struct store_sqlite *sq, int readonly)
 {
 	sqlite3_extended_result_codes(sq->db, 1);
 	sqlite3_busy_timeout(sq->db, 5000);
@@ -242,9 +242,9 @@ static int sq_setup(struct sq_store *sq, int readonly)
 	return prepare_all(sq);
 }
 
-static struct store *sq_open(const char *path, int readonly, char *err, size_t errlen)
+static struct store *store_sqlite_open(const char *path, int readonly, char *err, size_t errlen)
 {
-	struct sq_store *sq = xcalloc(1, sizeof(*sq));
+	struct store_sqlite *sq = xcalloc(1, sizeof(*sq));
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
 	sq->path = xstrdup(path);
@@ -253,74 +253,74 @@ static struct store *sq_open(const char *path, int readonly, char *err, size_t e
 		goto fail;
 	}
 	if (sqlite3_open_v2(path, &sq->db, flags, NULL) != SQLITE_OK) {
-		sq_fail(sq, "open");
+		store_sqlite_fail(sq, "open");
 		goto fail;
 	}
-	if (sq_setup(sq, readonly) < 0)
+	if (store_sqlite_setup(sq, readonly) < 0)
 		goto fail;
 	return &sq->base;
 fail:
 	err_set(err, errlen, "%s", sq->base.err);
-	sq_close(&sq->base);
+	store_sqlite_close(&sq->base);
 	return NULL;
 }
 
 /* ":memory:" is never there before it is opened, like a file not yet created. */
-static int sq_exists(const char *path)
+static int store_sqlite_exists(const char *path)
 {
 	struct stat sb;
 
 	return strcmp(path, ":memory:") != 0 && stat(path, &sb) == 0;
 }
 
-int sq_step_done(struct sq_store *sq, sqlite3_stmt *s, const char *what)
+int store_sqlite_step_done(struct store_sqlite *sq, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sq_fail(sq, what);
+		return store_sqlite_fail(sq, what);
 	return 0;
 }
 
-static int sq_begin(struct store *st)
+static int store_sqlite_begin(struct store *st)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 
-	return sq_step_done(sq, sq->stmt[ST_BEGIN], "begin");
+	return store_sqlite_step_done(sq, sq->stmt[ST_BEGIN], "begin");
 }
 
-static int sq_commit(struct store *st)
+static int store_sqlite_commit(struct store *st)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 
-	return sq_step_done(sq, sq->stmt[ST_COMMIT], "commit");
+	return store_sqlite_step_done(sq, sq->stmt[ST_COMMIT], "commit");
 }
 
-static void sq_rollback(struct store *st)
+static void store_sqlite_rollback(struct store *st)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 
 	if (!sqlite3_get_autocommit(sq->db))
-		sq_step_done(sq, sq->stmt[ST_ROLLBACK], "rollback");
+		store_sqlite_step_done(sq, sq->stmt[ST_ROLLBACK], "rollback");
 }
 
-static int sq_info(struct store *st, struct store_info *out)
+static int store_sqlite_info(struct store *st, struct store_info *out)
 {
-	out->schema_version = user_version(sq_of(st));
+	out->schema_version = user_version(store_sqlite_of(st));
 	return out->schema_version < 0 ? -1 : 0;
 }
 
 /* PRAGMA integrity_check: "ok", or the first problem found. */
-static int sq_verify(struct store *st)
+static int store_sqlite_verify(struct store *st)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s;
 	int ok = 0;
 
 	if (sqlite3_prepare_v2(sq->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
-		return sq_fail(sq, "integrity check");
+		return store_sqlite_fail(sq, "integrity check");
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		const char *r = (const char *)sqlite3_column_text(s, 0);
 
@@ -329,20 +329,20 @@ static int sq_verify(struct store *st)
 			snprintf(sq->base.err, sizeof(sq->base.err), "%s: integrity check: %s",
 				 sq->path, r ? r : "?");
 	} else {
-		sq_fail(sq, "integrity check");
+		store_sqlite_fail(sq, "integrity check");
 	}
 	sqlite3_finalize(s);
 	return ok ? 0 : -1;
 }
 
-char *sq_column_strdup(sqlite3_stmt *s, int col)
+char *store_sqlite_column_strdup(sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
 
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
-void sq_bind_text(sqlite3_stmt *s, int i, const char *v)
+void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
@@ -352,29 +352,29 @@ void sq_bind_text(sqlite3_stmt *s, int i, const char *v)
 
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
-    .open = sq_open,
-    .exists = sq_exists,
-    .close = sq_close,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
-    .info = sq_info,
-    .verify = sq_verify,
-    .source_get = sq_source_get,
-    .source_put = sq_source_put,
-    .source_ids = sq_source_ids,
-    .sources_all = sq_sources_all,
-    .item_find = sq_item_find,
-    .item_seen_elsewhere = sq_item_seen_elsewhere,
-    .item_put = sq_item_put,
-    .items_to_recheck = sq_items_to_recheck,
-    .item_touch = sq_item_touch,
-    .item_set_themes = sq_item_set_themes,
-    .search = sq_search,
-    .event_insert = sq_event_insert,
-    .events_due = sq_events_due,
-    .events_next_due = sq_events_next_due,
-    .event_update = sq_event_update,
-    .events_requeue_sending = sq_events_requeue_sending,
-    .channel_counts = sq_channel_counts,
+    .open = store_sqlite_open,
+    .exists = store_sqlite_exists,
+    .close = store_sqlite_close,
+    .begin = store_sqlite_begin,
+    .commit = store_sqlite_commit,
+    .rollback = store_sqlite_rollback,
+    .info = store_sqlite_info,
+    .verify = store_sqlite_verify,
+    .source_get = store_sqlite_source_get,
+    .source_put = store_sqlite_source_put,
+    .source_ids = store_sqlite_source_ids,
+    .sources_all = store_sqlite_sources_all,
+    .item_find = store_sqlite_item_find,
+    .item_seen_elsewhere = store_sqlite_item_seen_elsewhere,
+    .item_put = store_sqlite_item_put,
+    .items_to_recheck = store_sqlite_items_to_recheck,
+    .item_touch = store_sqlite_item_touch,
+    .item_set_themes = store_sqlite_item_set_themes,
+    .search = store_sqlite_search,
+    .event_insert = store_sqlite_event_insert,
+    .events_due = store_sqlite_events_due,
+    .events_next_due = store_sqlite_events_next_due,
+    .event_update = store_sqlite_event_update,
+    .events_requeue_sending = store_sqlite_events_requeue_sending,
+    .channel_counts = store_sqlite_channel_counts,
 };

@@ -12,7 +12,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-enum sq_stmt {
+enum store_sqlite_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -39,51 +39,53 @@ enum sq_stmt {
 	ST__COUNT,
 };
 
-struct sq_store {
-	struct store base; /* first: a struct store * is a struct sq_store * */
+struct store_sqlite {
+	struct store base; /* first: a struct store * is a struct store_sqlite * */
 	struct sqlite3 *db;
 	char *path;
 	struct sqlite3_stmt *stmt[ST__COUNT];
 };
 
-static inline struct sq_store *sq_of(struct store *st)
+static inline struct store_sqlite *store_sqlite_of(struct store *st)
 {
-	return (struct sq_store *)st;
+	return (struct store_sqlite *)st;
 }
 
 /* Sets the store's error to "PATH: what: sqlite's message"; returns -1. */
-int sq_fail(struct sq_store *sq, const char *what);
+int store_sqlite_fail(struct store_sqlite *sq, const char *what);
 /* Steps a statement that returns no rows we need, then resets it. 0 or -1. */
-int sq_step_done(struct sq_store *sq, struct sqlite3_stmt *s, const char *what);
+int store_sqlite_step_done(struct store_sqlite *sq, struct sqlite3_stmt *s, const char *what);
 /* The column as a new string, or NULL for SQL NULL. */
-char *sq_column_strdup(struct sqlite3_stmt *s, int col);
+char *store_sqlite_column_strdup(struct sqlite3_stmt *s, int col);
 /* Binds v, or NULL when v is NULL. */
-void sq_bind_text(struct sqlite3_stmt *s, int i, const char *v);
+void store_sqlite_bind_text(struct sqlite3_stmt *s, int i, const char *v);
 
 /* store_sqlite_items.c */
-int sq_source_get(struct store *st, const char *id, struct store_source *out);
-int sq_source_put(struct store *st, const char *id, const char *url,
-		  const struct store_source *src);
-int sq_source_ids(struct store *st, char ***ids, size_t *n);
-int sq_sources_all(struct store *st, struct store_source **out, size_t *n);
-int sq_item_find(struct store *st, const char *source_id, const char *url, const char *guid,
-		 struct store_item *out);
-int sq_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
-			   const char *norm_url, const char *text_sha256);
-int sq_item_put(struct store *st, struct store_item *it);
-int sq_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
-			struct list_items *out);
-int sq_item_touch(struct store *st, int64_t id, double now);
-int sq_item_set_themes(struct store *st, int64_t id, const char *themes);
-int sq_search(struct store *st, const char *query, const char *since, const char *theme, size_t max,
-	      struct store_hit **out, size_t *n);
+int store_sqlite_source_get(struct store *st, const char *id, struct store_source *out);
+int store_sqlite_source_put(struct store *st, const char *id, const char *url,
+			    const struct store_source *src);
+int store_sqlite_source_ids(struct store *st, char ***ids, size_t *n);
+int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t *n);
+int store_sqlite_item_find(struct store *st, const char *source_id, const char *url,
+			   const char *guid, struct store_item *out);
+int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
+				     const char *norm_url, const char *text_sha256);
+int store_sqlite_item_put(struct store *st, struct store_item *it);
+int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
+				  size_t max, struct list_items *out);
+int store_sqlite_item_touch(struct store *st, int64_t id, double now);
+int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes);
+int store_sqlite_search(struct store *st, const char *query, const char *since, const char *theme,
+			size_t max, struct store_hit **out, size_t *n);
 
 /* store_sqlite_events.c */
-int sq_event_insert(struct store *st, const struct store_event_new *ev);
-int sq_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n);
-int sq_events_next_due(struct store *st, double *when);
-int sq_event_update(struct store *st, const struct store_event *ev);
-int sq_events_requeue_sending(struct store *st);
-int sq_channel_counts(struct store *st, const char *channel, struct store_channel_counts *out);
+int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);
+int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,
+			    size_t *n);
+int store_sqlite_events_next_due(struct store *st, double *when);
+int store_sqlite_event_update(struct store *st, const struct store_event *ev);
+int store_sqlite_events_requeue_sending(struct store *st);
+int store_sqlite_channel_counts(struct store *st, const char *channel,
+				struct store_channel_counts *out);
 
 #endif

@@ -10,44 +10,45 @@
 
 #include "common/xmalloc.h"
 
-int sq_event_insert(struct store *st, const struct store_event_new *ev)
+int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_EVENT_INSERT];
 
-	sq_bind_text(s, 1, ev->id);
-	sq_bind_text(s, 2, ev->channel);
-	sq_bind_text(s, 3, ev->type);
-	sq_bind_text(s, 4, ev->source_id);
+	store_sqlite_bind_text(s, 1, ev->id);
+	store_sqlite_bind_text(s, 2, ev->channel);
+	store_sqlite_bind_text(s, 3, ev->type);
+	store_sqlite_bind_text(s, 4, ev->source_id);
 	if (ev->item_id)
 		sqlite3_bind_int64(s, 5, ev->item_id);
 	else
 		sqlite3_bind_null(s, 5);
-	sq_bind_text(s, 6, ev->payload);
+	store_sqlite_bind_text(s, 6, ev->payload);
 	sqlite3_bind_double(s, 7, ev->created); /* next attempt: now */
 	sqlite3_bind_double(s, 8, ev->created);
-	return sq_step_done(sq, s, "write event");
+	return store_sqlite_step_done(sq, s, "write event");
 }
 
 static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
 {
-	ev->id = sq_column_strdup(s, 0);
-	ev->channel = sq_column_strdup(s, 1);
-	ev->type = sq_column_strdup(s, 2);
-	ev->source_id = sq_column_strdup(s, 3);
+	ev->id = store_sqlite_column_strdup(s, 0);
+	ev->channel = store_sqlite_column_strdup(s, 1);
+	ev->type = store_sqlite_column_strdup(s, 2);
+	ev->source_id = store_sqlite_column_strdup(s, 3);
 	ev->item_id = sqlite3_column_int64(s, 4);
-	ev->payload = sq_column_strdup(s, 5);
+	ev->payload = store_sqlite_column_strdup(s, 5);
 	ev->state = store_event_state_parse((const char *)sqlite3_column_text(s, 6));
 	ev->attempts = sqlite3_column_int(s, 7);
 	ev->next_attempt = sqlite3_column_double(s, 8);
 	ev->created = sqlite3_column_double(s, 9);
 	ev->delivered_at = sqlite3_column_double(s, 10);
-	ev->last_error = sq_column_strdup(s, 11);
+	ev->last_error = store_sqlite_column_strdup(s, 11);
 }
 
-int sq_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n)
+int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,
+			    size_t *n)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_EVENT_DUE];
 	int rc;
 
@@ -63,13 +64,13 @@ int sq_events_due(struct store *st, double now, size_t max, struct store_event *
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE)
-		return sq_fail(sq, "read due events");
+		return store_sqlite_fail(sq, "read due events");
 	return 0;
 }
 
-int sq_events_next_due(struct store *st, double *when)
+int store_sqlite_events_next_due(struct store *st, double *when)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_EVENT_NEXT];
 	int rc = sqlite3_step(s);
 
@@ -78,43 +79,44 @@ int sq_events_next_due(struct store *st, double *when)
 		*when = sqlite3_column_double(s, 0);
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_fail(sq, "read next due event");
+		return store_sqlite_fail(sq, "read next due event");
 	return 0;
 }
 
-int sq_event_update(struct store *st, const struct store_event *ev)
+int store_sqlite_event_update(struct store *st, const struct store_event *ev)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_EVENT_UPDATE];
 
-	sq_bind_text(s, 1, ev->id);
-	sq_bind_text(s, 2, store_event_state_name(ev->state));
+	store_sqlite_bind_text(s, 1, ev->id);
+	store_sqlite_bind_text(s, 2, store_event_state_name(ev->state));
 	sqlite3_bind_int64(s, 3, ev->attempts);
 	sqlite3_bind_double(s, 4, ev->next_attempt);
 	if (ev->delivered_at > 0)
 		sqlite3_bind_double(s, 5, ev->delivered_at);
 	else
 		sqlite3_bind_null(s, 5);
-	sq_bind_text(s, 6, ev->last_error);
-	return sq_step_done(sq, s, "update event");
+	store_sqlite_bind_text(s, 6, ev->last_error);
+	return store_sqlite_step_done(sq, s, "update event");
 }
 
-int sq_events_requeue_sending(struct store *st)
+int store_sqlite_events_requeue_sending(struct store *st)
 {
-	struct sq_store *sq = sq_of(st);
-	if (sq_step_done(sq, sq->stmt[ST_EVENT_REQUEUE], "requeue events") < 0)
+	struct store_sqlite *sq = store_sqlite_of(st);
+	if (store_sqlite_step_done(sq, sq->stmt[ST_EVENT_REQUEUE], "requeue events") < 0)
 		return -1;
 	return sqlite3_changes(sq->db);
 }
 
-int sq_channel_counts(struct store *st, const char *channel, struct store_channel_counts *out)
+int store_sqlite_channel_counts(struct store *st, const char *channel,
+				struct store_channel_counts *out)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_CHANNEL_COUNTS];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	sq_bind_text(s, 1, channel);
+	store_sqlite_bind_text(s, 1, channel);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		out->pending = (long)sqlite3_column_double(s, 0);
@@ -124,11 +126,11 @@ int sq_channel_counts(struct store *st, const char *channel, struct store_channe
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_fail(sq, "count events");
+		return store_sqlite_fail(sq, "count events");
 	s = sq->stmt[ST_CHANNEL_LAST_ERROR];
-	sq_bind_text(s, 1, channel);
+	store_sqlite_bind_text(s, 1, channel);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		out->last_error = sq_column_strdup(s, 0);
+		out->last_error = store_sqlite_column_strdup(s, 0);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return 0;

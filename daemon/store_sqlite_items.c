@@ -12,12 +12,12 @@
 
 static void source_from_row(sqlite3_stmt *s, struct store_source *out)
 {
-	out->etag = sq_column_strdup(s, 0);
-	out->last_modified = sq_column_strdup(s, 1);
+	out->etag = store_sqlite_column_strdup(s, 0);
+	out->last_modified = store_sqlite_column_strdup(s, 1);
 	out->last_poll = sqlite3_column_double(s, 2);
 	out->last_status = sqlite3_column_int(s, 3);
-	out->last_result = sq_column_strdup(s, 4);
-	out->last_error = sq_column_strdup(s, 5);
+	out->last_result = store_sqlite_column_strdup(s, 4);
+	out->last_error = store_sqlite_column_strdup(s, 5);
 	out->items = sqlite3_column_int(s, 6);
 	out->failures = sqlite3_column_int(s, 7);
 	out->next_due = sqlite3_column_double(s, 8);
@@ -28,9 +28,9 @@ static void source_from_row(sqlite3_stmt *s, struct store_source *out)
 	out->suspect_items = sqlite3_column_int(s, 13);
 }
 
-int sq_source_get(struct store *st, const char *id, struct store_source *out)
+int store_sqlite_source_get(struct store *st, const char *id, struct store_source *out)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_SOURCE_GET];
 	int rc;
 
@@ -42,13 +42,13 @@ int sq_source_get(struct store *st, const char *id, struct store_source *out)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_fail(sq, "read source");
+		return store_sqlite_fail(sq, "read source");
 	return rc == SQLITE_ROW;
 }
 
-int sq_sources_all(struct store *st, struct store_source **out, size_t *n)
+int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t *n)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_SOURCE_ALL];
 	int rc;
 
@@ -61,29 +61,30 @@ int sq_sources_all(struct store *st, struct store_source **out, size_t *n)
 		src = &(*out)[(*n)++];
 		memset(src, 0, sizeof(*src));
 		source_from_row(s, src);
-		src->id = sq_column_strdup(s, 14);
-		src->url = sq_column_strdup(s, 15);
+		src->id = store_sqlite_column_strdup(s, 14);
+		src->url = store_sqlite_column_strdup(s, 15);
 		src->stored_items = sqlite3_column_int(s, 16);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return sq_fail(sq, "list sources");
+		return store_sqlite_fail(sq, "list sources");
 	return 0;
 }
 
-int sq_source_put(struct store *st, const char *id, const char *url, const struct store_source *src)
+int store_sqlite_source_put(struct store *st, const char *id, const char *url,
+			    const struct store_source *src)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_SOURCE_PUT];
 
-	sq_bind_text(s, 1, id);
-	sq_bind_text(s, 2, url);
-	sq_bind_text(s, 3, src->etag);
-	sq_bind_text(s, 4, src->last_modified);
+	store_sqlite_bind_text(s, 1, id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, src->etag);
+	store_sqlite_bind_text(s, 4, src->last_modified);
 	sqlite3_bind_double(s, 5, src->last_poll);
 	sqlite3_bind_int64(s, 6, src->last_status);
-	sq_bind_text(s, 7, src->last_result);
-	sq_bind_text(s, 8, src->last_error);
+	store_sqlite_bind_text(s, 7, src->last_result);
+	store_sqlite_bind_text(s, 8, src->last_error);
 	sqlite3_bind_int64(s, 9, src->items);
 	sqlite3_bind_int64(s, 10, src->failures);
 	sqlite3_bind_double(s, 11, src->next_due);
@@ -92,12 +93,12 @@ int sq_source_put(struct store *st, const char *id, const char *url, const struc
 	sqlite3_bind_int64(s, 14, src->last_changed);
 	sqlite3_bind_int64(s, 15, src->suspect_polls);
 	sqlite3_bind_int64(s, 16, src->suspect_items);
-	return sq_step_done(sq, s, "write source");
+	return store_sqlite_step_done(sq, s, "write source");
 }
 
-int sq_source_ids(struct store *st, char ***ids, size_t *n)
+int store_sqlite_source_ids(struct store *st, char ***ids, size_t *n)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_SOURCE_IDS];
 	int rc;
 
@@ -105,11 +106,11 @@ int sq_source_ids(struct store *st, char ***ids, size_t *n)
 	*n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*ids = xreallocarray(*ids, *n + 1, sizeof(**ids));
-		(*ids)[(*n)++] = sq_column_strdup(s, 0);
+		(*ids)[(*n)++] = store_sqlite_column_strdup(s, 0);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return sq_fail(sq, "list sources");
+		return store_sqlite_fail(sq, "list sources");
 	return 0;
 }
 
@@ -119,19 +120,19 @@ static void item_from_row(sqlite3_stmt *s, struct store_item *it)
 	int n;
 
 	it->id = sqlite3_column_int64(s, 0);
-	it->source_id = sq_column_strdup(s, 1);
-	it->url = sq_column_strdup(s, 2);
-	it->norm_url = sq_column_strdup(s, 3);
-	it->guid = sq_column_strdup(s, 4);
-	it->title = sq_column_strdup(s, 5);
-	it->published = sq_column_strdup(s, 6);
-	it->final_url = sq_column_strdup(s, 7);
+	it->source_id = store_sqlite_column_strdup(s, 1);
+	it->url = store_sqlite_column_strdup(s, 2);
+	it->norm_url = store_sqlite_column_strdup(s, 3);
+	it->guid = store_sqlite_column_strdup(s, 4);
+	it->title = store_sqlite_column_strdup(s, 5);
+	it->published = store_sqlite_column_strdup(s, 6);
+	it->final_url = store_sqlite_column_strdup(s, 7);
 	it->http_status = sqlite3_column_int(s, 8);
-	it->etag = sq_column_strdup(s, 9);
-	it->last_modified = sq_column_strdup(s, 10);
-	it->raw_sha256 = sq_column_strdup(s, 11);
-	it->text_sha256 = sq_column_strdup(s, 12);
-	it->text = sq_column_strdup(s, 13);
+	it->etag = store_sqlite_column_strdup(s, 9);
+	it->last_modified = store_sqlite_column_strdup(s, 10);
+	it->raw_sha256 = store_sqlite_column_strdup(s, 11);
+	it->text_sha256 = store_sqlite_column_strdup(s, 12);
+	it->text = store_sqlite_column_strdup(s, 13);
 	blob = sqlite3_column_blob(s, 14);
 	n = sqlite3_column_bytes(s, 14);
 	if (blob && n > 0) {
@@ -139,7 +140,7 @@ static void item_from_row(sqlite3_stmt *s, struct store_item *it)
 		memcpy(it->raw_z, blob, (size_t)n);
 		it->raw_z_len = (size_t)n;
 	}
-	it->language = sq_column_strdup(s, 15);
+	it->language = store_sqlite_column_strdup(s, 15);
 	it->words = sqlite3_column_int(s, 16);
 	it->fetched_at = sqlite3_column_double(s, 17);
 	it->first_seen = sqlite3_column_double(s, 18);
@@ -148,7 +149,7 @@ static void item_from_row(sqlite3_stmt *s, struct store_item *it)
 }
 
 /* Steps a one-row query into out: 1 found, 0 none, -1 error. */
-static int item_query(struct sq_store *sq, sqlite3_stmt *s, struct store_item *out)
+static int item_query(struct store_sqlite *sq, sqlite3_stmt *s, struct store_item *out)
 {
 	int rc = sqlite3_step(s);
 
@@ -157,22 +158,22 @@ static int item_query(struct sq_store *sq, sqlite3_stmt *s, struct store_item *o
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_fail(sq, "read item");
+		return store_sqlite_fail(sq, "read item");
 	return rc == SQLITE_ROW;
 }
 
-int sq_item_find(struct store *st, const char *source_id, const char *url, const char *guid,
-		 struct store_item *out)
+int store_sqlite_item_find(struct store *st, const char *source_id, const char *url,
+			   const char *guid, struct store_item *out)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (guid) {
 		s = sq->stmt[ST_ITEM_FIND_GUID];
-		sq_bind_text(s, 1, source_id);
-		sq_bind_text(s, 2, guid);
+		store_sqlite_bind_text(s, 1, source_id);
+		store_sqlite_bind_text(s, 2, guid);
 		rc = item_query(sq, s, out);
 		if (rc != 0 || url == NULL)
 			return rc;
@@ -180,86 +181,86 @@ int sq_item_find(struct store *st, const char *source_id, const char *url, const
 	if (url == NULL)
 		return 0;
 	s = sq->stmt[ST_ITEM_FIND_URL];
-	sq_bind_text(s, 1, source_id);
-	sq_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
 	return item_query(sq, s, out);
 }
 
-int sq_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
-			   const char *norm_url, const char *text_sha256)
+int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
+				     const char *norm_url, const char *text_sha256)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_ITEM_ELSEWHERE];
 	int rc;
 
-	sq_bind_text(s, 1, source_id);
-	sq_bind_text(s, 2, url);
-	sq_bind_text(s, 3, norm_url);
-	sq_bind_text(s, 4, text_sha256);
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, norm_url);
+	store_sqlite_bind_text(s, 4, text_sha256);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_fail(sq, "look up item");
+		return store_sqlite_fail(sq, "look up item");
 	return rc == SQLITE_ROW;
 }
 
-int sq_item_put(struct store *st, struct store_item *it)
+int store_sqlite_item_put(struct store *st, struct store_item *it)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[it->id ? ST_ITEM_UPDATE : ST_ITEM_INSERT];
 
 	if (it->id)
 		sqlite3_bind_int64(s, 1, it->id);
-	sq_bind_text(s, 2, it->source_id);
-	sq_bind_text(s, 3, it->url);
-	sq_bind_text(s, 4, it->norm_url);
-	sq_bind_text(s, 5, it->guid);
-	sq_bind_text(s, 6, it->title);
-	sq_bind_text(s, 7, it->published);
-	sq_bind_text(s, 8, it->final_url);
+	store_sqlite_bind_text(s, 2, it->source_id);
+	store_sqlite_bind_text(s, 3, it->url);
+	store_sqlite_bind_text(s, 4, it->norm_url);
+	store_sqlite_bind_text(s, 5, it->guid);
+	store_sqlite_bind_text(s, 6, it->title);
+	store_sqlite_bind_text(s, 7, it->published);
+	store_sqlite_bind_text(s, 8, it->final_url);
 	sqlite3_bind_int64(s, 9, it->http_status);
-	sq_bind_text(s, 10, it->etag);
-	sq_bind_text(s, 11, it->last_modified);
-	sq_bind_text(s, 12, it->raw_sha256);
-	sq_bind_text(s, 13, it->text_sha256);
-	sq_bind_text(s, 14, it->text);
+	store_sqlite_bind_text(s, 10, it->etag);
+	store_sqlite_bind_text(s, 11, it->last_modified);
+	store_sqlite_bind_text(s, 12, it->raw_sha256);
+	store_sqlite_bind_text(s, 13, it->text_sha256);
+	store_sqlite_bind_text(s, 14, it->text);
 	if (it->raw_z)
 		sqlite3_bind_blob(s, 15, it->raw_z, (int)it->raw_z_len, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 15);
-	sq_bind_text(s, 16, it->language);
+	store_sqlite_bind_text(s, 16, it->language);
 	sqlite3_bind_int64(s, 17, it->words);
 	sqlite3_bind_double(s, 18, it->fetched_at);
 	sqlite3_bind_double(s, 19, it->first_seen);
 	sqlite3_bind_double(s, 20, it->last_seen);
 	sqlite3_bind_double(s, 21, it->last_checked);
-	if (sq_step_done(sq, s, "write item") < 0)
+	if (store_sqlite_step_done(sq, s, "write item") < 0)
 		return -1;
 	if (it->id == 0)
 		it->id = sqlite3_last_insert_rowid(sq->db);
 	return 0;
 }
 
-int sq_item_touch(struct store *st, int64_t id, double now)
+int store_sqlite_item_touch(struct store *st, int64_t id, double now)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_ITEM_TOUCH];
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_double(s, 2, now);
-	return sq_step_done(sq, s, "touch item");
+	return store_sqlite_step_done(sq, s, "touch item");
 }
 
-int sq_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
-			struct list_items *out)
+int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
+				  size_t max, struct list_items *out)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_ITEM_RECHECK];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	sq_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 1, source_id);
 	sqlite3_bind_double(s, 2, before);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -267,57 +268,57 @@ int sq_items_to_recheck(struct store *st, const char *source_id, double before, 
 
 		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
 		li = &out->v[out->n++];
-		li->url = sq_column_strdup(s, 0);
-		li->title = sq_column_strdup(s, 1);
-		li->date = sq_column_strdup(s, 2);
-		li->guid = sq_column_strdup(s, 3);
+		li->url = store_sqlite_column_strdup(s, 0);
+		li->title = store_sqlite_column_strdup(s, 1);
+		li->date = store_sqlite_column_strdup(s, 2);
+		li->guid = store_sqlite_column_strdup(s, 3);
 		li->summary = NULL;
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE)
-		return sq_fail(sq, "read items to re-check");
+		return store_sqlite_fail(sq, "read items to re-check");
 	return 0;
 }
 
-int sq_item_set_themes(struct store *st, int64_t id, const char *themes)
+int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_ITEM_THEMES];
 
 	sqlite3_bind_int64(s, 1, id);
-	sq_bind_text(s, 2, themes);
-	return sq_step_done(sq, s, "write item themes");
+	store_sqlite_bind_text(s, 2, themes);
+	return store_sqlite_step_done(sq, s, "write item themes");
 }
 
-int sq_search(struct store *st, const char *query, const char *since, const char *theme, size_t max,
-	      struct store_hit **out, size_t *n)
+int store_sqlite_search(struct store *st, const char *query, const char *since, const char *theme,
+			size_t max, struct store_hit **out, size_t *n)
 {
-	struct sq_store *sq = sq_of(st);
+	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_SEARCH];
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	sq_bind_text(s, 1, query);
-	sq_bind_text(s, 2, since);
-	sq_bind_text(s, 3, theme);
+	store_sqlite_bind_text(s, 1, query);
+	store_sqlite_bind_text(s, 2, since);
+	store_sqlite_bind_text(s, 3, theme);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_hit *h;
 
 		*out = xreallocarray(*out, *n + 1, sizeof(**out));
 		h = &(*out)[(*n)++];
-		h->source_id = sq_column_strdup(s, 0);
-		h->url = sq_column_strdup(s, 1);
-		h->title = sq_column_strdup(s, 2);
-		h->date = sq_column_strdup(s, 3);
-		h->themes = sq_column_strdup(s, 4);
-		h->snippet = sq_column_strdup(s, 5);
+		h->source_id = store_sqlite_column_strdup(s, 0);
+		h->url = store_sqlite_column_strdup(s, 1);
+		h->title = store_sqlite_column_strdup(s, 2);
+		h->date = store_sqlite_column_strdup(s, 3);
+		h->themes = store_sqlite_column_strdup(s, 4);
+		h->snippet = store_sqlite_column_strdup(s, 5);
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE)
-		return sq_fail(sq, "search");
+		return store_sqlite_fail(sq, "search");
 	return 0;
 }
