@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/event.h"
