@@ -542,6 +542,24 @@ START_TEST(line_longer_than_the_reader_takes)
 }
 END_TEST
 
+/*
+ * NOTED in config/ (keys.c, not changed here): blanks inside the brackets
+ * leave the section type empty, so "[ daemon ]" is refused as an unknown
+ * section '' rather than read as [daemon] (libinih itself would trim) or
+ * named in the message; and numbers go through strtod, so "0x10" is read
+ * as 16.
+ */
+START_TEST(noted_header_blanks_and_hex_numbers)
+{
+	struct config *cfg;
+
+	refused("[ daemon ]\n", 1, "unknown section '' (known: daemon, source, theme, notify)");
+	cfg = load_ok("[daemon]\nmax_per_host = 0x10\n");
+	ck_assert_int_eq(cfg->daemon.max_per_host, 16);
+	config_free(cfg);
+}
+END_TEST
+
 /* ---- whole-config checks (validate.c) ---- */
 
 START_TEST(source_checks)
@@ -747,6 +765,7 @@ int main(void)
 	tcase_add_test(errors, every_error_is_collected);
 	tcase_add_test(errors, line_longer_than_the_reader_takes);
 	tcase_add_test(errors, source_checks);
+	tcase_add_test(errors, noted_header_blanks_and_hex_numbers);
 	suite_add_tcase(s, errors);
 
 	tcase_add_checked_fixture(files, setup, teardown);

@@ -632,6 +632,23 @@ START_TEST(readonly_open_needs_an_existing_store)
 }
 END_TEST
 
+START_TEST(memory_store_for_tests)
+{
+	char err[512];
+	struct store *st = store_open(":memory:", err, sizeof(err));
+	struct store_info info;
+
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_exists(":memory:"), 0);
+	ck_assert_int_eq(store_info(st, &info), 0);
+	ck_assert_int_eq(info.schema_version, STORE_SCHEMA_VERSION);
+	put_event(st, "evt_mem", "hook", 1);
+	ck_assert_uint_eq(count_due(st, 2), 1);
+	ck_assert_int_eq(store_verify(st), 0);
+	store_close(st);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -661,6 +678,7 @@ int main(void)
 	tcase_add_test(tc, sqlite_scheme_and_plain_path_name_the_same_store);
 	tcase_add_test(tc, location_for_a_state_dir);
 	tcase_add_test(tc, readonly_open_needs_an_existing_store);
+	tcase_add_test(tc, memory_store_for_tests);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
