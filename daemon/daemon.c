@@ -60,7 +60,7 @@ static int open_store(struct daemon *d)
 		log_warn("state_dir %s", dir);
 		return -1;
 	}
-	path = xasprintf("%s/speechwatch.db", dir);
+	path = store_location_for(dir);
 	d->store = store_open(path, err, sizeof(err));
 	free(path);
 	if (d->store == NULL) {
@@ -257,7 +257,7 @@ static void start_timers(struct daemon *d)
 int daemon_run(struct daemon *d)
 {
 	start_timers(d);
-	log_info("started: %zu source(s), state %s, mode %s", d->nsources, store_path(d->store),
+	log_info("started: %zu source(s), state %s, mode %s", d->nsources, store_location(d->store),
 		 d->mode == DAEMON_ONCE ? "once" : "run");
 	sdnotify_ready();
 	sdnotify_status("watching %zu source(s)", d->nsources);

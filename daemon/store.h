@@ -1,7 +1,10 @@
 /*
- * daemon/store: the durable state in SQLite (WAL, synchronous=FULL): sources,
- * items, and the outbox of events. The only file that includes sqlite3.h.
- * Every failure comes back as -1 with a message naming the database path.
+ * daemon/store: the durable state — sources, items, and the outbox of
+ * events — behind one interface. A backend (a table of operations, see
+ * store_int.h) is chosen by the location's scheme: a file path or
+ * "sqlite:PATH" is SQLite (WAL, synchronous=FULL, store_sqlite*.c, the
+ * only files that include sqlite3.h); any other scheme is refused by name.
+ * Every failure comes back as -1 with a message naming the location.
  */
 #ifndef SW_STORE_H
 #define SW_STORE_H
@@ -13,6 +16,7 @@
 
 struct store;
 
+/* The schema version this build writes and expects. */
 #define STORE_SCHEMA_VERSION 4
 
 /* Poll state of one source, as the daemon needs it between runs. */
@@ -40,26 +44,45 @@ struct store_source {
 /* Every source row, in id order (status). Caller clears each and frees the array. */
 int store_sources_all(struct store *st, struct store_source **out, size_t *n);
 
-/* Opens (creating and migrating) the database at path. NULL with err on failure. */
-struct store *store_open(const char *path, char *err, size_t errlen);
+/* The location of the store kept in state_dir (today "STATE_DIR/speechwatch.db"). Caller frees. */
+char *store_location_for(const char *state_dir);
 
-/* Opens an existing database read-only (status while the daemon runs). */
-struct store *store_open_readonly(const char *path, char *err, size_t errlen);
+/*
+ * Opens (creating and migrating) the store at location. NULL with err on
+ * failure, also for a location whose scheme names no backend.
+ */
+struct store *store_open(const char *location, char *err, size_t errlen);
+
+/* Opens an existing store read-only (status while the daemon runs). */
+struct store *store_open_readonly(const char *location, char *err, size_t errlen);
+
+/*
+ * 0 when nothing has been stored at location yet (the daemon never ran),
+ * 1 when something is there, -1 when no backend understands the location
+ * (store_open then says why).
+ */
+int store_exists(const char *location);
 
 void store_close(struct store *st);
 
-const char *store_path(const struct store *st);
-/* The last error message (names the path). Borrowed. */
+/* The location the store was opened with. Borrowed. */
+const char *store_location(const struct store *st);
+/* The last error message (names the location). Borrowed. */
 const char *store_error(const struct store *st);
 
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
-/* The schema version found on disk (PRAGMA user_version). */
-int store_schema_version(struct store *st);
-/* 0 when PRAGMA integrity_check says "ok". */
-int store_integrity_check(struct store *st);
+/* What the store says about itself. Strings are static. */
+struct store_info {
+	const char *backend; /* "sqlite" */
+	int schema_version;  /* found in the store */
+};
+int store_info(struct store *st, struct store_info *out);
+
+/* 0 when the backend's own consistency check passes; -1 with store_error(). */
+int store_verify(struct store *st);
 
 /* Fills out (caller frees with store_source_clear); 1 found, 0 unknown, -1 error. */
 int store_source_get(struct store *st, const char *id, struct store_source *out);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/store.h"
@@ -118,7 +117,7 @@ int cmd_search(const struct cmd_opts *o, int argc, char **argv)
 	cfg = cmd_load_config(o);
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	path = xasprintf("%s/speechwatch.db", cfg->daemon.state_dir);
+	path = store_location_for(cfg->daemon.state_dir);
 	st = store_open_readonly(path, err, sizeof(err));
 	if (st == NULL) {
 		fprintf(stderr, "speechwatch search: %s\n", err);

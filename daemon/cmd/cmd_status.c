@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "common/xmalloc.h"
@@ -192,7 +191,6 @@ int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 	struct status s;
 	struct store *st = NULL;
 	struct config *cfg;
-	struct stat sb;
 	char *path, err[600];
 
 	(void)argv;
@@ -204,8 +202,8 @@ int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 	if (cfg == NULL)
 		return EXIT_USAGE;
 	memset(&s, 0, sizeof(s));
-	path = xasprintf("%s/speechwatch.db", cfg->daemon.state_dir);
-	if (stat(path, &sb) == 0) {
+	path = store_location_for(cfg->daemon.state_dir);
+	if (store_exists(path) != 0) {
 		st = store_open_readonly(path, err, sizeof(err));
 		if (st == NULL || store_sources_all(st, &s.rows, &s.nrows) < 0) {
 			fprintf(stderr, "speechwatch status: %s\n", st ? store_error(st) : err);

@@ -40,6 +40,17 @@ static struct store *open_ok(void)
 	return st;
 }
 
+/* The schema version the store reports, or -1. */
+static int schema_version(struct store *st)
+{
+	struct store_info info;
+
+	if (store_info(st, &info) < 0)
+		return -1;
+	ck_assert_str_eq(info.backend, "sqlite");
+	return info.schema_version;
+}
+
 START_TEST(migrates_an_empty_file)
 {
 	struct store *st;
@@ -48,8 +59,8 @@ START_TEST(migrates_an_empty_file)
 	ck_assert_ptr_nonnull(f);
 	fclose(f);
 	st = open_ok();
-	ck_assert_int_eq(store_schema_version(st), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(store_integrity_check(st), 0);
+	ck_assert_int_eq(schema_version(st), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(store_verify(st), 0);
 	store_close(st);
 }
 END_TEST
@@ -77,7 +88,7 @@ START_TEST(reopen_keeps_source_state)
 	store_close(st);
 
 	st = open_ok();
-	ck_assert_int_eq(store_schema_version(st), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(schema_version(st), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(store_source_get(st, "mfa-en", &got), 1);
 	ck_assert_str_eq(got.etag, "\"abc\"");
 	ck_assert_str_eq(got.last_result, "ok");
@@ -179,13 +190,462 @@ START_TEST(kill9_inside_a_write_loop_leaves_a_sound_database)
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_msg(WIFSIGNALED(status), "writer exited early (status %d)", status);
 		st = open_ok();
-		ck_assert_msg(store_integrity_check(st) == 0, "%s", store_error(st));
+		ck_assert_msg(store_verify(st) == 0, "%s", store_error(st));
 		ck_assert_int_eq(store_source_ids(st, &ids, &n), 0);
 		for (size_t i = 0; i < n; i++)
 			free(ids[i]);
 		free(ids);
 		store_close(st);
 	}
+}
+END_TEST
+
+/* ---- the interface's promises ---- */
+
+/* An item of source src at url, text text, first seen at seen. Strings borrowed. */
+static int64_t put_item(struct store *st, const char *src, const char *url, const char *title,
+			const char *text, double seen)
+{
+	struct store_item it;
+	int64_t id;
+
+	memset(&it, 0, sizeof(it));
+	it.source_id = xstrdup(src);
+	it.url = xstrdup(url);
+	it.norm_url = xstrdup(url);
+	it.title = xstrdup(title);
+	it.text = text ? xstrdup(text) : NULL;
+	it.first_seen = it.last_seen = it.last_checked = seen;
+	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
+	ck_assert_int_gt(it.id, 0);
+	id = it.id;
+	store_item_clear(&it);
+	return id;
+}
+
+static void put_event(struct store *st, const char *id, const char *channel, double created)
+{
+	struct store_event_new ev = {
+	    .id = id,
+	    .channel = channel,
+	    .type = "statement.new",
+	    .source_id = "src",
+	    .payload = "{\"id\":1}",
+	    .created = created,
+	};
+
+	ck_assert_msg(store_event_insert(st, &ev) == 0, "%s", store_error(st));
+}
+
+static void free_events(struct store_event *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_event_clear(&v[i]);
+	free(v);
+}
+
+static size_t count_due(struct store *st, double now)
+{
+	struct store_event *v;
+	size_t n;
+
+	ck_assert_int_eq(store_events_due(st, now, 100, &v, &n), 0);
+	free_events(v, n);
+	return n;
+}
+
+/* Moves event id to state, as the outbox does; attempts and delivered_at stay 0. */
+static void set_state(struct store *st, const char *id, enum store_event_state state,
+		      double next_attempt, const char *error)
+{
+	struct store_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.id = xstrdup(id);
+	ev.state = state;
+	ev.next_attempt = next_attempt;
+	ev.last_error = error ? xstrdup(error) : NULL;
+	ck_assert_int_eq(store_event_update(st, &ev), 0);
+	store_event_clear(&ev);
+}
+
+/* The event of a statement and the statement itself are both kept or both lost. */
+START_TEST(item_and_its_event_commit_or_roll_back_together)
+{
+	struct store *st = open_ok();
+	struct store_item got;
+
+	ck_assert_int_eq(store_begin(st), 0);
+	put_item(st, "src", "http://a/1", "One", "text one", 100);
+	put_event(st, "evt_rolled", "hook", 100);
+	store_rollback(st);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/1", NULL, &got), 0);
+	ck_assert_uint_eq(count_due(st, 1e12), 0);
+
+	ck_assert_int_eq(store_begin(st), 0);
+	put_item(st, "src", "http://a/1", "One", "text one", 100);
+	put_event(st, "evt_kept", "hook", 100);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_close(st);
+
+	st = open_ok(); /* what a restart sees */
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/1", NULL, &got), 1);
+	ck_assert_str_eq(got.title, "One");
+	store_item_clear(&got);
+	ck_assert_uint_eq(count_due(st, 1e12), 1);
+	store_close(st);
+}
+END_TEST
+
+/* An event id is minted once: a second insert of it fails rather than sending twice. */
+START_TEST(an_event_id_is_stored_once)
+{
+	struct store *st = open_ok();
+	struct store_event_new ev = {
+	    .id = "evt_same", .channel = "hook", .type = "statement.new", .payload = "{}"};
+
+	put_event(st, "evt_same", "hook", 1);
+	ck_assert_int_eq(store_event_insert(st, &ev), -1);
+	ck_assert_msg(strstr(store_error(st), db_path) != NULL, "%s", store_error(st));
+	ck_assert_uint_eq(count_due(st, 10), 1);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(events_due_oldest_first_up_to_max)
+{
+	struct store *st = open_ok();
+	struct store_event *v;
+	size_t n;
+
+	put_event(st, "evt_c", "hook", 30);
+	put_event(st, "evt_a", "hook", 10);
+	put_event(st, "evt_b", "mail", 20);
+	put_event(st, "evt_future", "hook", 500);
+	ck_assert_int_eq(store_events_due(st, 100, 2, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0].id, "evt_a");
+	ck_assert_str_eq(v[1].id, "evt_b");
+	ck_assert_str_eq(v[1].channel, "mail");
+	ck_assert_str_eq(v[1].payload, "{\"id\":1}");
+	ck_assert_int_eq(v[1].state, EVENT_QUEUED);
+	ck_assert_int_eq(v[1].attempts, 0);
+	free_events(v, n);
+
+	/* a retry pushed past evt_c sorts after it */
+	set_state(st, "evt_a", EVENT_RETRY_WAIT, 40, "timeout");
+	ck_assert_int_eq(store_events_due(st, 100, 10, &v, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(v[0].id, "evt_b");
+	ck_assert_str_eq(v[1].id, "evt_c");
+	ck_assert_str_eq(v[2].id, "evt_a");
+	ck_assert_int_eq(v[2].state, EVENT_RETRY_WAIT);
+	ck_assert(v[2].next_attempt == 40);
+	ck_assert_str_eq(v[2].last_error, "timeout");
+	free_events(v, n);
+	/* delivered and dead are never due */
+	set_state(st, "evt_b", EVENT_DELIVERED, 0, NULL);
+	set_state(st, "evt_c", EVENT_DEAD, 0, "HTTP 410");
+	ck_assert_int_eq(store_events_due(st, 100, 10, &v, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].id, "evt_a");
+	free_events(v, n);
+	ck_assert_uint_eq(count_due(st, 39), 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(next_due_is_the_earliest_undelivered)
+{
+	struct store *st = open_ok();
+	double when = -1;
+
+	ck_assert_int_eq(store_events_next_due(st, &when), 0);
+	ck_assert(when == 0);
+	put_event(st, "evt_late", "hook", 70);
+	put_event(st, "evt_early", "hook", 50);
+	ck_assert_int_eq(store_events_next_due(st, &when), 0);
+	ck_assert(when == 50);
+	store_close(st);
+}
+END_TEST
+
+/* A crash mid-send leaves 'sending'; a start puts those back in the queue, and only those. */
+START_TEST(requeue_returns_sending_events_to_the_queue)
+{
+	struct store *st = open_ok();
+	struct store_event *v;
+	size_t n;
+
+	put_event(st, "evt_1", "hook", 1);
+	put_event(st, "evt_2", "hook", 2);
+	put_event(st, "evt_3", "hook", 3);
+	ck_assert_int_eq(store_events_due(st, 10, 10, &v, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	v[0].state = v[1].state = EVENT_SENDING;
+	v[2].state = EVENT_DELIVERED;
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(store_event_update(st, &v[i]), 0);
+	free_events(v, n);
+	ck_assert_uint_eq(count_due(st, 10), 0);
+	ck_assert_int_eq(store_events_requeue_sending(st), 2);
+	ck_assert_int_eq(store_events_due(st, 10, 10, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0].id, "evt_1");
+	ck_assert_int_eq(v[0].state, EVENT_QUEUED);
+	ck_assert_str_eq(v[1].id, "evt_2");
+	free_events(v, n);
+	ck_assert_int_eq(store_events_requeue_sending(st), 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(channel_counts_per_state_and_last_error)
+{
+	struct store *st = open_ok();
+	struct store_channel_counts c;
+
+	put_event(st, "evt_q", "hook", 1);
+	put_event(st, "evt_s", "hook", 2);
+	put_event(st, "evt_r", "hook", 3);
+	put_event(st, "evt_d1", "hook", 4);
+	put_event(st, "evt_d2", "hook", 5);
+	put_event(st, "evt_x", "hook", 6);
+	put_event(st, "evt_other", "mail", 7);
+	set_state(st, "evt_s", EVENT_SENDING, 1e12, NULL);
+	set_state(st, "evt_r", EVENT_RETRY_WAIT, 1e12, "timeout");
+	set_state(st, "evt_d1", EVENT_DELIVERED, 0, NULL);
+	set_state(st, "evt_d2", EVENT_DELIVERED, 0, NULL);
+	set_state(st, "evt_x", EVENT_DEAD, 0, "HTTP 410 Gone");
+	ck_assert_int_eq(store_channel_counts(st, "hook", &c), 0);
+	ck_assert_int_eq(c.pending, 3);
+	ck_assert_int_eq(c.delivered, 2);
+	ck_assert_int_eq(c.dead, 1);
+	ck_assert_str_eq(c.last_error, "HTTP 410 Gone"); /* the newest failing event's */
+	free(c.last_error);
+	ck_assert_int_eq(store_channel_counts(st, "mail", &c), 0);
+	ck_assert_int_eq(c.pending, 1);
+	ck_assert_ptr_null(c.last_error);
+	ck_assert_int_eq(store_channel_counts(st, "none", &c), 0);
+	ck_assert_int_eq(c.pending + c.delivered + c.dead, 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(recheck_candidates_have_text_and_are_newest_first)
+{
+	struct store *st = open_ok();
+	struct list_items li;
+	struct store_item late;
+
+	put_item(st, "src", "http://a/old", "Old", "t", 100);
+	put_item(st, "src", "http://a/mid", "Mid", "t", 200);
+	put_item(st, "src", "http://a/new", "New", "t", 300);
+	put_item(st, "src", "http://a/notext", "No text", NULL, 400);
+	put_item(st, "other", "http://b/1", "Other", "t", 500);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/new", NULL, &late), 1);
+	late.last_checked = 1000; /* checked after the cut-off */
+	ck_assert_int_eq(store_item_put(st, &late), 0);
+	store_item_clear(&late);
+	ck_assert_int_eq(store_items_to_recheck(st, "src", 900, 10, &li), 0);
+	ck_assert_uint_eq(li.n, 2);
+	ck_assert_str_eq(li.v[0].url, "http://a/mid");
+	ck_assert_str_eq(li.v[0].title, "Mid");
+	ck_assert_str_eq(li.v[1].url, "http://a/old");
+	list_items_free(&li);
+	ck_assert_int_eq(store_items_to_recheck(st, "src", 900, 1, &li), 0);
+	ck_assert_uint_eq(li.n, 1);
+	ck_assert_str_eq(li.v[0].url, "http://a/mid");
+	list_items_free(&li);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(items_found_by_guid_or_url_and_seen_elsewhere)
+{
+	struct store *st = open_ok();
+	struct store_item it, got;
+
+	memset(&it, 0, sizeof(it));
+	it.source_id = xstrdup("src");
+	it.url = xstrdup("http://a/1?utm=x");
+	it.norm_url = xstrdup("http://a/1");
+	it.guid = xstrdup("tag:a,1");
+	it.text_sha256 = xstrdup("abc123");
+	it.raw_z = xmalloc(3);
+	memcpy(it.raw_z, "\0\1\2", 3);
+	it.raw_z_len = 3;
+	ck_assert_int_eq(store_item_put(st, &it), 0);
+	ck_assert_int_eq(store_item_find(st, "src", "http://elsewhere/", "tag:a,1", &got), 1);
+	ck_assert(got.id == it.id);
+	ck_assert_uint_eq(got.raw_z_len, 3);
+	ck_assert_int_eq(memcmp(got.raw_z, "\0\1\2", 3), 0);
+	store_item_clear(&got);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/1?utm=x", "tag:other", &got), 1);
+	store_item_clear(&got);
+	ck_assert_int_eq(store_item_find(st, "other", "http://a/1?utm=x", NULL, &got), 0);
+	/* itself is not "elsewhere"; the same page via another URL or source is */
+	ck_assert_int_eq(
+	    store_item_seen_elsewhere(st, "src", "http://a/1?utm=x", "http://a/1", NULL), 0);
+	ck_assert_int_eq(store_item_seen_elsewhere(st, "other", "http://a/1", "http://a/1", NULL),
+			 1);
+	ck_assert_int_eq(store_item_seen_elsewhere(st, "other", "http://z/", "http://z/", "abc123"),
+			 1);
+	ck_assert_int_eq(store_item_seen_elsewhere(st, "src", "http://z/", "http://z/", "abc123"),
+			 0);
+	store_item_clear(&it);
+	store_close(st);
+}
+END_TEST
+
+static size_t search_n(struct store *st, const char *q, const char *since, const char *theme,
+		       struct store_hit **hits)
+{
+	size_t n;
+
+	ck_assert_msg(store_search(st, q, since, theme, 10, hits, &n) == 0, "%s", store_error(st));
+	return n;
+}
+
+static void free_hits(struct store_hit *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_hit_clear(&h[i]);
+	free(h);
+}
+
+START_TEST(search_finds_text_by_date_and_theme)
+{
+	struct store *st = open_ok();
+	struct store_hit *h;
+	int64_t a, b;
+	size_t n;
+
+	a = put_item(st, "src", "http://a/1", "Sanctions statement",
+		     "The ministry condemns the sanctions.", 1704067200); /* 2024-01-01 */
+	b = put_item(st, "src", "http://a/2", "Trade talks", "On sanctions and trade.",
+		     1717200000); /* 2024-06-01 */
+	put_item(st, "src", "http://a/3", "Weather", "Nothing to see.", 1717200000);
+	ck_assert_int_eq(store_item_set_themes(st, a, "sanctions,trade"), 0);
+	ck_assert_int_eq(store_item_set_themes(st, b, "trade"), 0);
+
+	n = search_n(st, "sanctions", NULL, NULL, &h);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(h[0].url, "http://a/2"); /* newest first */
+	ck_assert_str_eq(h[0].date, "2024-06-01");
+	ck_assert_ptr_nonnull(strstr(h[0].snippet, "[sanctions]"));
+	ck_assert_str_eq(h[1].themes, "sanctions,trade");
+	free_hits(h, n);
+	n = search_n(st, "sanctions", "2024-03-01", NULL, &h);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(h[0].url, "http://a/2");
+	free_hits(h, n);
+	n = search_n(st, "sanctions", NULL, "sanctions", &h);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(h[0].url, "http://a/1");
+	free_hits(h, n);
+	n = search_n(st, "sanctions", NULL, "sanc", &h); /* a theme is a whole id */
+	ck_assert_uint_eq(n, 0);
+	free(h);
+	ck_assert_int_eq(store_search(st, "\"unbalanced", NULL, NULL, 10, &h, &n), -1);
+	ck_assert_msg(strstr(store_error(st), db_path) != NULL, "%s", store_error(st));
+	store_close(st);
+}
+END_TEST
+
+START_TEST(unknown_backend_is_refused_by_name)
+{
+	char err[512];
+	struct store *st = store_open("postgresql://db.example/speechwatch", err, sizeof(err));
+
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err, "postgresql://db.example/speechwatch") &&
+			  strstr(err, "\"postgresql:\""),
+		      "err: %s", err);
+	st = store_open_readonly("pg:x", err, sizeof(err));
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err, "\"pg:\""), "err: %s", err);
+	ck_assert_int_eq(store_exists("pg:x"), -1);
+}
+END_TEST
+
+START_TEST(sqlite_scheme_and_plain_path_name_the_same_store)
+{
+	char err[512];
+	char *loc = xasprintf("sqlite:%s", db_path);
+	struct store *st;
+	struct store_source src, got;
+
+	ck_assert_int_eq(store_exists(db_path), 0);
+	ck_assert_int_eq(store_exists(loc), 0);
+	st = store_open(loc, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_str_eq(store_location(st), loc);
+	memset(&src, 0, sizeof(src));
+	src.items = 7;
+	ck_assert_int_eq(store_source_put(st, "s", "http://s/", &src), 0);
+	store_close(st);
+	ck_assert_int_eq(store_exists(db_path), 1);
+	st = store_open_readonly(db_path, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_str_eq(store_location(st), db_path);
+	ck_assert_int_eq(store_source_get(st, "s", &got), 1);
+	ck_assert_int_eq(got.items, 7);
+	store_source_clear(&got);
+	store_close(st);
+	ck_assert_ptr_null(store_open("sqlite:", err, sizeof(err)));
+	free(loc);
+}
+END_TEST
+
+START_TEST(location_for_a_state_dir)
+{
+	char *loc = store_location_for("/var/lib/speechwatch");
+	char cwd[4096], err[512];
+	struct store *st;
+
+	ck_assert_str_eq(loc, "/var/lib/speechwatch/speechwatch.db");
+	free(loc);
+	/* a relative state_dir that reads like a scheme stays a directory */
+	loc = store_location_for("db:state");
+	ck_assert_str_eq(loc, "sqlite:db:state/speechwatch.db");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(mkdir("db:state", 0700), 0);
+	st = store_open(loc, err, sizeof(err));
+	ck_assert_int_eq(access("db:state/speechwatch.db", F_OK), 0);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_msg(st != NULL, "%s", err);
+	store_close(st);
+	free(loc);
+}
+END_TEST
+
+START_TEST(readonly_open_needs_an_existing_store)
+{
+	char err[512];
+	struct store *st = store_open_readonly(db_path, err, sizeof(err));
+
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err, db_path) != NULL, "err: %s", err);
+	ck_assert_int_eq(store_exists(db_path), 0);
+}
+END_TEST
+
+START_TEST(memory_store_for_tests)
+{
+	char err[512];
+	struct store *st = store_open(":memory:", err, sizeof(err));
+	struct store_info info;
+
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_exists(":memory:"), 0);
+	ck_assert_int_eq(store_info(st, &info), 0);
+	ck_assert_int_eq(info.schema_version, STORE_SCHEMA_VERSION);
+	put_event(st, "evt_mem", "hook", 1);
+	ck_assert_uint_eq(count_due(st, 2), 1);
+	ck_assert_int_eq(store_verify(st), 0);
+	store_close(st);
 }
 END_TEST
 
@@ -202,6 +662,23 @@ int main(void)
 	tcase_add_test(tc, refuses_a_newer_schema);
 	tcase_add_test(tc, unwritable_location_names_the_path);
 	tcase_add_test(tc, kill9_inside_a_write_loop_leaves_a_sound_database);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("interface");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, item_and_its_event_commit_or_roll_back_together);
+	tcase_add_test(tc, an_event_id_is_stored_once);
+	tcase_add_test(tc, events_due_oldest_first_up_to_max);
+	tcase_add_test(tc, next_due_is_the_earliest_undelivered);
+	tcase_add_test(tc, requeue_returns_sending_events_to_the_queue);
+	tcase_add_test(tc, channel_counts_per_state_and_last_error);
+	tcase_add_test(tc, recheck_candidates_have_text_and_are_newest_first);
+	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
+	tcase_add_test(tc, search_finds_text_by_date_and_theme);
+	tcase_add_test(tc, unknown_backend_is_refused_by_name);
+	tcase_add_test(tc, sqlite_scheme_and_plain_path_name_the_same_store);
+	tcase_add_test(tc, location_for_a_state_dir);
+	tcase_add_test(tc, readonly_open_needs_an_existing_store);
+	tcase_add_test(tc, memory_store_for_tests);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

@@ -1,0 +1,64 @@
+/*
+ * daemon/store_int: the seam between the store interface (store.c) and its
+ * backends. A backend is one table of operations plus its files; store.c
+ * picks it by the location's scheme and forwards every call unchanged, so
+ * each operation keeps the contract written in store.h.
+ */
+#ifndef SW_STORE_INT_H
+#define SW_STORE_INT_H
+
+#include "daemon/store.h"
+
+/* The part of every open store that store.c owns; a backend embeds it first. */
+struct store {
+	const struct store_backend *be;
+	char *location; /* as given to store_open, owned */
+	char err[512];
+};
+
+struct store_backend {
+	const char *name; /* the location scheme ("sqlite:") and store_info's backend */
+	/* rest: the location without "name:"; fills err on failure. */
+	struct store *(*open)(const char *rest, int readonly, char *err, size_t errlen);
+	int (*exists)(const char *rest);
+	void (*close)(struct store *st); /* frees the backend's part and st */
+	int (*begin)(struct store *st);
+	int (*commit)(struct store *st);
+	void (*rollback)(struct store *st);
+	int (*info)(struct store *st, struct store_info *out);
+	int (*verify)(struct store *st);
+
+	int (*source_get)(struct store *st, const char *id, struct store_source *out);
+	int (*source_put)(struct store *st, const char *id, const char *url,
+			  const struct store_source *src);
+	int (*source_ids)(struct store *st, char ***ids, size_t *n);
+	int (*sources_all)(struct store *st, struct store_source **out, size_t *n);
+
+	int (*item_find)(struct store *st, const char *source_id, const char *url, const char *guid,
+			 struct store_item *out);
+	int (*item_seen_elsewhere)(struct store *st, const char *source_id, const char *url,
+				   const char *norm_url, const char *text_sha256);
+	int (*item_put)(struct store *st, struct store_item *it);
+	int (*items_to_recheck)(struct store *st, const char *source_id, double before, size_t max,
+				struct list_items *out);
+	int (*item_touch)(struct store *st, int64_t id, double now);
+	int (*item_set_themes)(struct store *st, int64_t id, const char *themes);
+	int (*search)(struct store *st, const char *query, const char *since, const char *theme,
+		      size_t max, struct store_hit **out, size_t *n);
+
+	int (*event_insert)(struct store *st, const struct store_event_new *ev);
+	int (*events_due)(struct store *st, double now, size_t max, struct store_event **out,
+			  size_t *n);
+	int (*events_next_due)(struct store *st, double *when);
+	int (*event_update)(struct store *st, const struct store_event *ev);
+	int (*events_requeue_sending)(struct store *st);
+	int (*channel_counts)(struct store *st, const char *channel,
+			      struct store_channel_counts *out);
+};
+
+extern const struct store_backend store_sqlite_backend;
+
+/* The state named by store_event_state_name(), or EVENT_QUEUED for an unknown name. */
+enum store_event_state store_event_state_parse(const char *name);
+
+#endif

@@ -1,0 +1,380 @@
+/*
+ * daemon/store_sqlite: the SQLite backend of the store — opening with WAL
+ * and synchronous=FULL, the schema and its migrations, transactions, and the
+ * backend's operations table. Rows live in store_sqlite_items.c and
+ * store_sqlite_events.c.
+ */
+#include "daemon/store_sqlite.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/err.h"
+#include "common/xmalloc.h"
+
+#define SOURCE_COLS                                                                                \
+	"etag, last_modified, last_poll, last_status, last_result, last_error, "                   \
+	"items, failures, next_due, failing, last_new, last_changed, suspect_polls, "              \
+	"suspect_items "
+#define ITEM_COLS                                                                                  \
+	"id, source_id, url, norm_url, guid, title, published, final_url, http_status, etag, "     \
+	"last_modified, raw_sha256, text_sha256, text, raw, language, words, fetched_at, "         \
+	"first_seen, last_seen, last_checked "
+
+static const char *const stmt_sql[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SOURCE_GET] = "SELECT " SOURCE_COLS "FROM sources WHERE id = ?",
+    [ST_SOURCE_ALL] = "SELECT " SOURCE_COLS ", id, url, "
+		      "(SELECT count(*) FROM items WHERE items.source_id = sources.id) "
+		      "FROM sources ORDER BY id",
+    [ST_SOURCE_PUT] = "INSERT INTO sources (id, url, etag, last_modified, last_poll, "
+		      "last_status, last_result, last_error, items, failures, next_due, failing, "
+		      "last_new, last_changed, suspect_polls, suspect_items) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+		      "url=excluded.url, etag=excluded.etag, last_modified=excluded.last_modified, "
+		      "last_poll=excluded.last_poll, last_status=excluded.last_status, "
+		      "last_result=excluded.last_result, last_error=excluded.last_error, "
+		      "items=excluded.items, failures=excluded.failures, "
+		      "next_due=excluded.next_due, failing=excluded.failing, "
+		      "last_new=excluded.last_new, last_changed=excluded.last_changed, "
+		      "suspect_polls=excluded.suspect_polls, suspect_items=excluded.suspect_items",
+    [ST_SOURCE_IDS] = "SELECT id FROM sources ORDER BY id",
+    [ST_ITEM_FIND_URL] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND url = ?",
+    [ST_ITEM_FIND_GUID] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND guid = ? "
+			  "ORDER BY id LIMIT 1",
+    [ST_ITEM_ELSEWHERE] = "SELECT 1 FROM items WHERE "
+			  "(norm_url = ?3 AND NOT (source_id = ?1 AND url = ?2)) OR "
+			  "(?4 IS NOT NULL AND text_sha256 = ?4 AND source_id <> ?1) LIMIT 1",
+    [ST_ITEM_INSERT] =
+	"INSERT INTO items (source_id, url, norm_url, guid, title, published, "
+	"final_url, http_status, etag, last_modified, raw_sha256, text_sha256, text, "
+	"raw, language, words, fetched_at, first_seen, last_seen, last_checked) "
+	"VALUES (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+    [ST_ITEM_UPDATE] =
+	"UPDATE items SET source_id=?2, url=?3, norm_url=?4, guid=?5, title=?6, "
+	"published=?7, final_url=?8, http_status=?9, etag=?10, last_modified=?11, "
+	"raw_sha256=?12, text_sha256=?13, text=?14, raw=?15, language=?16, words=?17, "
+	"fetched_at=?18, first_seen=?19, last_seen=?20, last_checked=?21 WHERE id=?1",
+    [ST_ITEM_TOUCH] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
+    [ST_ITEM_THEMES] = "UPDATE items SET themes = ?2 WHERE id = ?1",
+    [ST_SEARCH] =
+	"SELECT items.source_id, items.url, items.title, "
+	"coalesce(items.published, strftime('%Y-%m-%d', items.first_seen, 'unixepoch')) AS d, "
+	"items.themes, snippet(items_fts, 1, '[', ']', '…', 64), items.first_seen "
+	"FROM items_fts JOIN items ON items.id = items_fts.rowid "
+	"WHERE items_fts MATCH ?1 AND (?2 IS NULL OR d >= ?2) AND "
+	"(?3 IS NULL OR ',' || items.themes || ',' LIKE '%,' || ?3 || ',%') "
+	"ORDER BY d DESC, items.first_seen DESC LIMIT ?4",
+    [ST_ITEM_RECHECK] = "SELECT url, title, published, guid FROM items WHERE source_id = ? AND "
+			"text IS NOT NULL AND last_checked <= ? ORDER BY first_seen DESC LIMIT ?",
+    [ST_EVENT_INSERT] =
+	"INSERT INTO events (id, channel, type, source_id, item_id, payload, state, "
+	"attempts, next_attempt, created) VALUES (?,?,?,?,?,?,'queued',0,?,?)",
+    [ST_EVENT_DUE] = "SELECT id, channel, type, source_id, item_id, payload, state, attempts, "
+		     "next_attempt, created, delivered_at, last_error FROM events "
+		     "WHERE state IN ('queued','retry_wait') AND next_attempt <= ? "
+		     "ORDER BY next_attempt, created LIMIT ?",
+    [ST_EVENT_NEXT] = "SELECT min(next_attempt) FROM events WHERE state IN ('queued','retry_wait')",
+    [ST_EVENT_UPDATE] = "UPDATE events SET state=?2, attempts=?3, next_attempt=?4, "
+			"delivered_at=?5, last_error=?6 WHERE id=?1",
+    [ST_EVENT_REQUEUE] = "UPDATE events SET state='queued' WHERE state='sending'",
+    [ST_CHANNEL_COUNTS] = "SELECT total(state IN ('queued','sending','retry_wait')), "
+			  "total(state = 'delivered'), total(state = 'dead') FROM events "
+			  "WHERE channel = ?",
+    [ST_CHANNEL_LAST_ERROR] = "SELECT last_error FROM events WHERE channel = ? AND "
+			      "last_error IS NOT NULL AND state IN ('dead','retry_wait') "
+			      "ORDER BY created DESC LIMIT 1",
+};
+
+/* Each entry migrates from version i to i+1, in one transaction. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE sources ("
+    " id TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT, last_modified TEXT,"
+    " last_poll REAL NOT NULL DEFAULT 0, last_status INTEGER NOT NULL DEFAULT 0,"
+    " last_result TEXT, last_error TEXT, items INTEGER NOT NULL DEFAULT 0,"
+    " failures INTEGER NOT NULL DEFAULT 0, next_due REAL NOT NULL DEFAULT 0,"
+    " failing INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE items ("
+    " id INTEGER PRIMARY KEY, source_id TEXT NOT NULL, url TEXT NOT NULL,"
+    " norm_url TEXT NOT NULL, guid TEXT, title TEXT, published TEXT,"
+    " final_url TEXT, http_status INTEGER, etag TEXT, last_modified TEXT,"
+    " raw_sha256 TEXT, text_sha256 TEXT, text TEXT, raw BLOB, language TEXT,"
+    " words INTEGER, fetched_at REAL, first_seen REAL NOT NULL, last_seen REAL NOT NULL,"
+    " last_checked REAL, UNIQUE (source_id, url));"
+    "CREATE INDEX items_norm_url ON items (norm_url);"
+    "CREATE INDEX items_text_sha256 ON items (text_sha256);"
+    "CREATE TABLE events ("
+    " id TEXT PRIMARY KEY, channel TEXT NOT NULL, type TEXT NOT NULL,"
+    " source_id TEXT, item_id INTEGER, payload TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt REAL NOT NULL DEFAULT 0, created REAL NOT NULL,"
+    " delivered_at REAL, last_error TEXT);"
+    "CREATE INDEX events_due ON events (state, next_attempt);",
+    /* 1 -> 2: what the last poll alerted, for status */
+    "ALTER TABLE sources ADD COLUMN last_new INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sources ADD COLUMN last_changed INTEGER NOT NULL DEFAULT 0;",
+    /* 2 -> 3: full-text search over every statement (trigram: works for CJK too),
+       kept in step with items by triggers; the themes an item was alerted with */
+    "ALTER TABLE items ADD COLUMN themes TEXT;"
+    "CREATE VIRTUAL TABLE items_fts USING fts5(title, text, content='items',"
+    " content_rowid='id', tokenize='trigram');"
+    "CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN"
+    " INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END;"
+    "CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN"
+    " INSERT INTO items_fts(items_fts, rowid, title, text)"
+    " VALUES ('delete', old.id, old.title, old.text); END;"
+    "CREATE TRIGGER items_fts_au AFTER UPDATE OF title, text ON items BEGIN"
+    " INSERT INTO items_fts(items_fts, rowid, title, text)"
+    " VALUES ('delete', old.id, old.title, old.text);"
+    " INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END;"
+    "INSERT INTO items_fts(items_fts) VALUES ('rebuild');",
+    /* 3 -> 4: consecutive polls whose list looked suspect, and its size then */
+    "ALTER TABLE sources ADD COLUMN suspect_polls INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sources ADD COLUMN suspect_items INTEGER NOT NULL DEFAULT 0;",
+};
+
+int store_sqlite_fail(struct store_sqlite *sq, const char *what)
+{
+	snprintf(sq->base.err, sizeof(sq->base.err), "%s: %s: %s", sq->path, what,
+		 sq->db ? sqlite3_errmsg(sq->db) : "cannot open");
+	return -1;
+}
+
+static int exec(struct store_sqlite *sq, const char *sql, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(sq->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(sq->base.err, sizeof(sq->base.err), "%s: %s: %s", sq->path, what,
+			 msg ? msg : sqlite3_errmsg(sq->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The schema version on disk (PRAGMA user_version), or -1. */
+static int user_version(struct store_sqlite *sq)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(sq->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return store_sqlite_fail(sq, "read schema version");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int migrate(struct store_sqlite *sq)
+{
+	int have = user_version(sq);
+	int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	char sql[64];
+
+	if (have < 0)
+		return -1;
+	if (have > want) {
+		snprintf(sq->base.err, sizeof(sq->base.err),
+			 "%s: schema version %d is newer than this speechwatch (%d)", sq->path,
+			 have, want);
+		return -1;
+	}
+	for (int v = have; v < want; v++) {
+		if (exec(sq, "BEGIN IMMEDIATE", "migrate") < 0)
+			return -1;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(sq, migrations[v], "migrate") < 0 || exec(sq, sql, "migrate") < 0 ||
+		    exec(sq, "COMMIT", "migrate") < 0) {
+			sqlite3_exec(sq->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int prepare_all(struct store_sqlite *sq)
+{
+	for (int i = 0; i < ST__COUNT; i++)
+		if (sqlite3_prepare_v3(sq->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &sq->stmt[i], NULL) != SQLITE_OK ||
+		    sq->stmt[i] == NULL)
+			return store_sqlite_fail(sq, stmt_sql[i]);
+	return 0;
+}
+
+static void store_sqlite_close(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(sq->stmt[i]);
+	if (sq->db)
+		sqlite3_close(sq->db);
+	free(sq->path);
+	free(sq);
+}
+
+/* Read-write opens create and migrate; read-only ones insist on the current schema. */
+static int store_sqlite_setup(struct store_sqlite *sq, int readonly)
+{
+	sqlite3_extended_result_codes(sq->db, 1);
+	sqlite3_busy_timeout(sq->db, 5000);
+	if (!readonly &&
+	    (exec(sq, "PRAGMA journal_mode = WAL", "set WAL mode") < 0 ||
+	     exec(sq, "PRAGMA synchronous = FULL", "set synchronous") < 0 || migrate(sq) < 0))
+		return -1;
+	if (exec(sq, "PRAGMA foreign_keys = ON", "pragma") < 0)
+		return -1;
+	if (readonly && user_version(sq) != STORE_SCHEMA_VERSION) {
+		snprintf(sq->base.err, sizeof(sq->base.err),
+			 "%s: not a speechwatch database of version %d", sq->path,
+			 STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return prepare_all(sq);
+}
+
+static struct store *store_sqlite_open(const char *path, int readonly, char *err, size_t errlen)
+{
+	struct store_sqlite *sq = xcalloc(1, sizeof(*sq));
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	sq->path = xstrdup(path);
+	if (*path == '\0') {
+		snprintf(sq->base.err, sizeof(sq->base.err), "sqlite: the location names no file");
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &sq->db, flags, NULL) != SQLITE_OK) {
+		store_sqlite_fail(sq, "open");
+		goto fail;
+	}
+	if (store_sqlite_setup(sq, readonly) < 0)
+		goto fail;
+	return &sq->base;
+fail:
+	err_set(err, errlen, "%s", sq->base.err);
+	store_sqlite_close(&sq->base);
+	return NULL;
+}
+
+/* ":memory:" is never there before it is opened, like a file not yet created. */
+static int store_sqlite_exists(const char *path)
+{
+	struct stat sb;
+
+	return strcmp(path, ":memory:") != 0 && stat(path, &sb) == 0;
+}
+
+int store_sqlite_step_done(struct store_sqlite *sq, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_sqlite_fail(sq, what);
+	return 0;
+}
+
+static int store_sqlite_begin(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+
+	return store_sqlite_step_done(sq, sq->stmt[ST_BEGIN], "begin");
+}
+
+static int store_sqlite_commit(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+
+	return store_sqlite_step_done(sq, sq->stmt[ST_COMMIT], "commit");
+}
+
+static void store_sqlite_rollback(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+
+	if (!sqlite3_get_autocommit(sq->db))
+		store_sqlite_step_done(sq, sq->stmt[ST_ROLLBACK], "rollback");
+}
+
+static int store_sqlite_info(struct store *st, struct store_info *out)
+{
+	out->schema_version = user_version(store_sqlite_of(st));
+	return out->schema_version < 0 ? -1 : 0;
+}
+
+/* PRAGMA integrity_check: "ok", or the first problem found. */
+static int store_sqlite_verify(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s;
+	int ok = 0;
+
+	if (sqlite3_prepare_v2(sq->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
+		return store_sqlite_fail(sq, "integrity check");
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(s, 0);
+
+		ok = r && strcmp(r, "ok") == 0;
+		if (!ok)
+			snprintf(sq->base.err, sizeof(sq->base.err), "%s: integrity check: %s",
+				 sq->path, r ? r : "?");
+	} else {
+		store_sqlite_fail(sq, "integrity check");
+	}
+	sqlite3_finalize(s);
+	return ok ? 0 : -1;
+}
+
+char *store_sqlite_column_strdup(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+const struct store_backend store_sqlite_backend = {
+    .name = "sqlite",
+    .open = store_sqlite_open,
+    .exists = store_sqlite_exists,
+    .close = store_sqlite_close,
+    .begin = store_sqlite_begin,
+    .commit = store_sqlite_commit,
+    .rollback = store_sqlite_rollback,
+    .info = store_sqlite_info,
+    .verify = store_sqlite_verify,
+    .source_get = store_sqlite_source_get,
+    .source_put = store_sqlite_source_put,
+    .source_ids = store_sqlite_source_ids,
+    .sources_all = store_sqlite_sources_all,
+    .item_find = store_sqlite_item_find,
+    .item_seen_elsewhere = store_sqlite_item_seen_elsewhere,
+    .item_put = store_sqlite_item_put,
+    .items_to_recheck = store_sqlite_items_to_recheck,
+    .item_touch = store_sqlite_item_touch,
+    .item_set_themes = store_sqlite_item_set_themes,
+    .search = store_sqlite_search,
+    .event_insert = store_sqlite_event_insert,
+    .events_due = store_sqlite_events_due,
+    .events_next_due = store_sqlite_events_next_due,
+    .event_update = store_sqlite_event_update,
+    .events_requeue_sending = store_sqlite_events_requeue_sending,
+    .channel_counts = store_sqlite_channel_counts,
+};

@@ -1,0 +1,91 @@
+/*
+ * daemon/store_sqlite: the SQLite backend of the store, shared between its
+ * files (store_sqlite.c: open, schema, transactions; store_sqlite_items.c:
+ * sources, items, search; store_sqlite_events.c: the outbox). Only those
+ * files include sqlite3.h; this header names its types without it.
+ */
+#ifndef SW_STORE_SQLITE_H
+#define SW_STORE_SQLITE_H
+
+#include "daemon/store_int.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+enum store_sqlite_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SOURCE_GET,
+	ST_SOURCE_PUT,
+	ST_SOURCE_IDS,
+	ST_SOURCE_ALL,
+	ST_ITEM_FIND_URL,
+	ST_ITEM_FIND_GUID,
+	ST_ITEM_ELSEWHERE,
+	ST_ITEM_INSERT,
+	ST_ITEM_UPDATE,
+	ST_ITEM_TOUCH,
+	ST_ITEM_RECHECK,
+	ST_ITEM_THEMES,
+	ST_SEARCH,
+	ST_EVENT_INSERT,
+	ST_EVENT_DUE,
+	ST_EVENT_NEXT,
+	ST_EVENT_UPDATE,
+	ST_EVENT_REQUEUE,
+	ST_CHANNEL_COUNTS,
+	ST_CHANNEL_LAST_ERROR,
+	ST__COUNT,
+};
+
+struct store_sqlite {
+	struct store base; /* first: a struct store * is a struct store_sqlite * */
+	struct sqlite3 *db;
+	char *path;
+	struct sqlite3_stmt *stmt[ST__COUNT];
+};
+
+static inline struct store_sqlite *store_sqlite_of(struct store *st)
+{
+	return (struct store_sqlite *)st;
+}
+
+/* Sets the store's error to "PATH: what: sqlite's message"; returns -1. */
+int store_sqlite_fail(struct store_sqlite *sq, const char *what);
+/* Steps a statement that returns no rows we need, then resets it. 0 or -1. */
+int store_sqlite_step_done(struct store_sqlite *sq, struct sqlite3_stmt *s, const char *what);
+/* The column as a new string, or NULL for SQL NULL. */
+char *store_sqlite_column_strdup(struct sqlite3_stmt *s, int col);
+/* Binds v, or NULL when v is NULL. */
+void store_sqlite_bind_text(struct sqlite3_stmt *s, int i, const char *v);
+
+/* store_sqlite_items.c */
+int store_sqlite_source_get(struct store *st, const char *id, struct store_source *out);
+int store_sqlite_source_put(struct store *st, const char *id, const char *url,
+			    const struct store_source *src);
+int store_sqlite_source_ids(struct store *st, char ***ids, size_t *n);
+int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t *n);
+int store_sqlite_item_find(struct store *st, const char *source_id, const char *url,
+			   const char *guid, struct store_item *out);
+int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
+				     const char *norm_url, const char *text_sha256);
+int store_sqlite_item_put(struct store *st, struct store_item *it);
+int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
+				  size_t max, struct list_items *out);
+int store_sqlite_item_touch(struct store *st, int64_t id, double now);
+int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes);
+int store_sqlite_search(struct store *st, const char *query, const char *since, const char *theme,
+			size_t max, struct store_hit **out, size_t *n);
+
+/* store_sqlite_events.c */
+int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);
+int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,
+			    size_t *n);
+int store_sqlite_events_next_due(struct store *st, double *when);
+int store_sqlite_event_update(struct store *st, const struct store_event *ev);
+int store_sqlite_events_requeue_sending(struct store *st);
+int store_sqlite_channel_counts(struct store *st, const char *channel,
+				struct store_channel_counts *out);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * daemon/store_sqlite_events: the SQLite backend's outbox — events, their
+ * states and the per-channel counts (contracts in store.h).
+ */
+#include "daemon/store_sqlite.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+
+int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_EVENT_INSERT];
+
+	store_sqlite_bind_text(s, 1, ev->id);
+	store_sqlite_bind_text(s, 2, ev->channel);
+	store_sqlite_bind_text(s, 3, ev->type);
+	store_sqlite_bind_text(s, 4, ev->source_id);
+	if (ev->item_id)
+		sqlite3_bind_int64(s, 5, ev->item_id);
+	else
+		sqlite3_bind_null(s, 5);
+	store_sqlite_bind_text(s, 6, ev->payload);
+	sqlite3_bind_double(s, 7, ev->created); /* next attempt: now */
+	sqlite3_bind_double(s, 8, ev->created);
+	return store_sqlite_step_done(sq, s, "write event");
+}
+
+static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
+{
+	ev->id = store_sqlite_column_strdup(s, 0);
+	ev->channel = store_sqlite_column_strdup(s, 1);
+	ev->type = store_sqlite_column_strdup(s, 2);
+	ev->source_id = store_sqlite_column_strdup(s, 3);
+	ev->item_id = sqlite3_column_int64(s, 4);
+	ev->payload = store_sqlite_column_strdup(s, 5);
+	ev->state = store_event_state_parse((const char *)sqlite3_column_text(s, 6));
+	ev->attempts = sqlite3_column_int(s, 7);
+	ev->next_attempt = sqlite3_column_double(s, 8);
+	ev->created = sqlite3_column_double(s, 9);
+	ev->delivered_at = sqlite3_column_double(s, 10);
+	ev->last_error = store_sqlite_column_strdup(s, 11);
+}
+
+int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,
+			    size_t *n)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_EVENT_DUE];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	sqlite3_bind_double(s, 1, now);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		memset(&(*out)[*n], 0, sizeof(**out));
+		event_from_row(s, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "read due events");
+	return 0;
+}
+
+int store_sqlite_events_next_due(struct store *st, double *when)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_EVENT_NEXT];
+	int rc = sqlite3_step(s);
+
+	*when = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*when = sqlite3_column_double(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "read next due event");
+	return 0;
+}
+
+int store_sqlite_event_update(struct store *st, const struct store_event *ev)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_EVENT_UPDATE];
+
+	store_sqlite_bind_text(s, 1, ev->id);
+	store_sqlite_bind_text(s, 2, store_event_state_name(ev->state));
+	sqlite3_bind_int64(s, 3, ev->attempts);
+	sqlite3_bind_double(s, 4, ev->next_attempt);
+	if (ev->delivered_at > 0)
+		sqlite3_bind_double(s, 5, ev->delivered_at);
+	else
+		sqlite3_bind_null(s, 5);
+	store_sqlite_bind_text(s, 6, ev->last_error);
+	return store_sqlite_step_done(sq, s, "update event");
+}
+
+int store_sqlite_events_requeue_sending(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	if (store_sqlite_step_done(sq, sq->stmt[ST_EVENT_REQUEUE], "requeue events") < 0)
+		return -1;
+	return sqlite3_changes(sq->db);
+}
+
+int store_sqlite_channel_counts(struct store *st, const char *channel,
+				struct store_channel_counts *out)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_CHANNEL_COUNTS];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	store_sqlite_bind_text(s, 1, channel);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->pending = (long)sqlite3_column_double(s, 0);
+		out->delivered = (long)sqlite3_column_double(s, 1);
+		out->dead = (long)sqlite3_column_double(s, 2);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "count events");
+	s = sq->stmt[ST_CHANNEL_LAST_ERROR];
+	store_sqlite_bind_text(s, 1, channel);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out->last_error = store_sqlite_column_strdup(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return 0;
+}

@@ -1,0 +1,324 @@
+/*
+ * daemon/store_sqlite_items: the SQLite backend's sources, items and
+ * full-text search (contracts in store.h).
+ */
+#include "daemon/store_sqlite.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+
+static void source_from_row(sqlite3_stmt *s, struct store_source *out)
+{
+	out->etag = store_sqlite_column_strdup(s, 0);
+	out->last_modified = store_sqlite_column_strdup(s, 1);
+	out->last_poll = sqlite3_column_double(s, 2);
+	out->last_status = sqlite3_column_int(s, 3);
+	out->last_result = store_sqlite_column_strdup(s, 4);
+	out->last_error = store_sqlite_column_strdup(s, 5);
+	out->items = sqlite3_column_int(s, 6);
+	out->failures = sqlite3_column_int(s, 7);
+	out->next_due = sqlite3_column_double(s, 8);
+	out->failing = sqlite3_column_int(s, 9);
+	out->last_new = sqlite3_column_int(s, 10);
+	out->last_changed = sqlite3_column_int(s, 11);
+	out->suspect_polls = sqlite3_column_int(s, 12);
+	out->suspect_items = sqlite3_column_int(s, 13);
+}
+
+int store_sqlite_source_get(struct store *st, const char *id, struct store_source *out)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_SOURCE_GET];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		source_from_row(s, out);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "read source");
+	return rc == SQLITE_ROW;
+}
+
+int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t *n)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_SOURCE_ALL];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_source *src;
+
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		src = &(*out)[(*n)++];
+		memset(src, 0, sizeof(*src));
+		source_from_row(s, src);
+		src->id = store_sqlite_column_strdup(s, 14);
+		src->url = store_sqlite_column_strdup(s, 15);
+		src->stored_items = sqlite3_column_int(s, 16);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "list sources");
+	return 0;
+}
+
+int store_sqlite_source_put(struct store *st, const char *id, const char *url,
+			    const struct store_source *src)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_SOURCE_PUT];
+
+	store_sqlite_bind_text(s, 1, id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, src->etag);
+	store_sqlite_bind_text(s, 4, src->last_modified);
+	sqlite3_bind_double(s, 5, src->last_poll);
+	sqlite3_bind_int64(s, 6, src->last_status);
+	store_sqlite_bind_text(s, 7, src->last_result);
+	store_sqlite_bind_text(s, 8, src->last_error);
+	sqlite3_bind_int64(s, 9, src->items);
+	sqlite3_bind_int64(s, 10, src->failures);
+	sqlite3_bind_double(s, 11, src->next_due);
+	sqlite3_bind_int(s, 12, src->failing);
+	sqlite3_bind_int64(s, 13, src->last_new);
+	sqlite3_bind_int64(s, 14, src->last_changed);
+	sqlite3_bind_int64(s, 15, src->suspect_polls);
+	sqlite3_bind_int64(s, 16, src->suspect_items);
+	return store_sqlite_step_done(sq, s, "write source");
+}
+
+int store_sqlite_source_ids(struct store *st, char ***ids, size_t *n)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_SOURCE_IDS];
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = store_sqlite_column_strdup(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "list sources");
+	return 0;
+}
+
+static void item_from_row(sqlite3_stmt *s, struct store_item *it)
+{
+	const void *blob;
+	int n;
+
+	it->id = sqlite3_column_int64(s, 0);
+	it->source_id = store_sqlite_column_strdup(s, 1);
+	it->url = store_sqlite_column_strdup(s, 2);
+	it->norm_url = store_sqlite_column_strdup(s, 3);
+	it->guid = store_sqlite_column_strdup(s, 4);
+	it->title = store_sqlite_column_strdup(s, 5);
+	it->published = store_sqlite_column_strdup(s, 6);
+	it->final_url = store_sqlite_column_strdup(s, 7);
+	it->http_status = sqlite3_column_int(s, 8);
+	it->etag = store_sqlite_column_strdup(s, 9);
+	it->last_modified = store_sqlite_column_strdup(s, 10);
+	it->raw_sha256 = store_sqlite_column_strdup(s, 11);
+	it->text_sha256 = store_sqlite_column_strdup(s, 12);
+	it->text = store_sqlite_column_strdup(s, 13);
+	blob = sqlite3_column_blob(s, 14);
+	n = sqlite3_column_bytes(s, 14);
+	if (blob && n > 0) {
+		it->raw_z = xmalloc((size_t)n);
+		memcpy(it->raw_z, blob, (size_t)n);
+		it->raw_z_len = (size_t)n;
+	}
+	it->language = store_sqlite_column_strdup(s, 15);
+	it->words = sqlite3_column_int(s, 16);
+	it->fetched_at = sqlite3_column_double(s, 17);
+	it->first_seen = sqlite3_column_double(s, 18);
+	it->last_seen = sqlite3_column_double(s, 19);
+	it->last_checked = sqlite3_column_double(s, 20);
+}
+
+/* Steps a one-row query into out: 1 found, 0 none, -1 error. */
+static int item_query(struct store_sqlite *sq, sqlite3_stmt *s, struct store_item *out)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		item_from_row(s, out);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "read item");
+	return rc == SQLITE_ROW;
+}
+
+int store_sqlite_item_find(struct store *st, const char *source_id, const char *url,
+			   const char *guid, struct store_item *out)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (guid) {
+		s = sq->stmt[ST_ITEM_FIND_GUID];
+		store_sqlite_bind_text(s, 1, source_id);
+		store_sqlite_bind_text(s, 2, guid);
+		rc = item_query(sq, s, out);
+		if (rc != 0 || url == NULL)
+			return rc;
+	}
+	if (url == NULL)
+		return 0;
+	s = sq->stmt[ST_ITEM_FIND_URL];
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
+	return item_query(sq, s, out);
+}
+
+int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
+				     const char *norm_url, const char *text_sha256)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_ELSEWHERE];
+	int rc;
+
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, norm_url);
+	store_sqlite_bind_text(s, 4, text_sha256);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "look up item");
+	return rc == SQLITE_ROW;
+}
+
+int store_sqlite_item_put(struct store *st, struct store_item *it)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[it->id ? ST_ITEM_UPDATE : ST_ITEM_INSERT];
+
+	if (it->id)
+		sqlite3_bind_int64(s, 1, it->id);
+	store_sqlite_bind_text(s, 2, it->source_id);
+	store_sqlite_bind_text(s, 3, it->url);
+	store_sqlite_bind_text(s, 4, it->norm_url);
+	store_sqlite_bind_text(s, 5, it->guid);
+	store_sqlite_bind_text(s, 6, it->title);
+	store_sqlite_bind_text(s, 7, it->published);
+	store_sqlite_bind_text(s, 8, it->final_url);
+	sqlite3_bind_int64(s, 9, it->http_status);
+	store_sqlite_bind_text(s, 10, it->etag);
+	store_sqlite_bind_text(s, 11, it->last_modified);
+	store_sqlite_bind_text(s, 12, it->raw_sha256);
+	store_sqlite_bind_text(s, 13, it->text_sha256);
+	store_sqlite_bind_text(s, 14, it->text);
+	if (it->raw_z)
+		sqlite3_bind_blob(s, 15, it->raw_z, (int)it->raw_z_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 15);
+	store_sqlite_bind_text(s, 16, it->language);
+	sqlite3_bind_int64(s, 17, it->words);
+	sqlite3_bind_double(s, 18, it->fetched_at);
+	sqlite3_bind_double(s, 19, it->first_seen);
+	sqlite3_bind_double(s, 20, it->last_seen);
+	sqlite3_bind_double(s, 21, it->last_checked);
+	if (store_sqlite_step_done(sq, s, "write item") < 0)
+		return -1;
+	if (it->id == 0)
+		it->id = sqlite3_last_insert_rowid(sq->db);
+	return 0;
+}
+
+int store_sqlite_item_touch(struct store *st, int64_t id, double now)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_TOUCH];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_double(s, 2, now);
+	return store_sqlite_step_done(sq, s, "touch item");
+}
+
+int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
+				  size_t max, struct list_items *out)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_RECHECK];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	store_sqlite_bind_text(s, 1, source_id);
+	sqlite3_bind_double(s, 2, before);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct list_item *li;
+
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		li = &out->v[out->n++];
+		li->url = store_sqlite_column_strdup(s, 0);
+		li->title = store_sqlite_column_strdup(s, 1);
+		li->date = store_sqlite_column_strdup(s, 2);
+		li->guid = store_sqlite_column_strdup(s, 3);
+		li->summary = NULL;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "read items to re-check");
+	return 0;
+}
+
+int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_THEMES];
+
+	sqlite3_bind_int64(s, 1, id);
+	store_sqlite_bind_text(s, 2, themes);
+	return store_sqlite_step_done(sq, s, "write item themes");
+}
+
+int store_sqlite_search(struct store *st, const char *query, const char *since, const char *theme,
+			size_t max, struct store_hit **out, size_t *n)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_SEARCH];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	store_sqlite_bind_text(s, 1, query);
+	store_sqlite_bind_text(s, 2, since);
+	store_sqlite_bind_text(s, 3, theme);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_hit *h;
+
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		h = &(*out)[(*n)++];
+		h->source_id = store_sqlite_column_strdup(s, 0);
+		h->url = store_sqlite_column_strdup(s, 1);
+		h->title = store_sqlite_column_strdup(s, 2);
+		h->date = store_sqlite_column_strdup(s, 3);
+		h->themes = store_sqlite_column_strdup(s, 4);
+		h->snippet = store_sqlite_column_strdup(s, 5);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "search");
+	return 0;
+}
