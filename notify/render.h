@@ -88,8 +88,8 @@ double render_top_score(const struct render_events *r, size_t i);
 
 /*
  * A one-line subject: one event through t (NULL: RENDER_DEFAULT_SUBJECT), a
- * digest as "[speechwatch] N alerts: title; title", cut to at most max bytes
- * on a character boundary ("…" marks the cut). Plain text.
+ * digest as "[speechwatch] N alerts: title; title"; cut as render_cut()
+ * does. Plain text; appended to out.
  */
 void render_subject(struct render_events *r, const struct render_tmpl *t, size_t max,
 		    struct buf *out);
@@ -103,7 +103,7 @@ void render_body(struct render_events *r, const struct render_tmpl *t, enum rend
 
 /* ---- text helpers --------------------------------------------------------- */
 
-/* Cuts s to at most max bytes on a UTF-8 character boundary, appending "…" when cut. */
+/* Cuts s to at most max bytes on a UTF-8 character boundary, then appends "…" when cut. */
 void render_cut(struct buf *s, size_t max);
 
 /* Appends s with &, <, >, " and ' escaped for HTML text and attributes. */
@@ -130,8 +130,9 @@ int render_tmpl_uses(const struct render_tmpl *t, enum render_field f);
 
 /*
  * Appends the template with each placeholder replaced by values[f] (NULL
- * counts as ""), which must already be in fmt; the literal text is escaped
- * for fmt (HTML, Markdown) or copied (text).
+ * counts as ""), which must already be in fmt. The literal text is escaped
+ * for HTML (a template is written as text, one for every format) and copied
+ * as it is for text and Markdown (where its own markup is meant).
  */
 void render_tmpl_apply(const struct render_tmpl *t, const char *const values[RENDER_FIELDS],
 		       enum render_format fmt, struct buf *out);

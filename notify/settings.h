@@ -44,7 +44,7 @@ struct notify_key {
 	const char *def;
 	double min, max;	  /* LONG, DURATION: bounds; TEXT_FILE: max bytes */
 	const char *const *names; /* ENUM: the values; URL: the schemes (NULL-terminated) */
-	int required;		  /* 1: "notify 'id': type T needs 'key'" when absent */
+	int required;		  /* 1: "key: missing (type T needs 'key')" when absent */
 	const char *help;
 };
 
@@ -76,7 +76,12 @@ void notify_settings_free(const struct notify_key *keys, void *out);
 /* Line of key in the section (its last occurrence), or the header's line when absent. */
 int notify_section_line(const struct notify_section *sec, const char *key);
 
-/* Appends "FILE:LINE: notify 'id': " + the message, at key's line (NULL: the header's). */
+/*
+ * Appends "FILE:LINE: notify 'id': " + the message + " (line N)" with N the
+ * line of key (NULL or absent: no suffix). LINE is the section's header:
+ * what the backend judges beyond a key's type has always been reported
+ * there, and check's output is a contract.
+ */
 void notify_section_error(struct notify_section *sec, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
