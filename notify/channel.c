@@ -1,7 +1,9 @@
 /*
- * notify/channel: the backend table and the callback contract every
- * backend shares: an accepted send is finished exactly once, from the
- * loop, and closing a channel finishes whatever is still pending.
+ * notify/channel: the backend table (notify/backends.def), opening a
+ * channel from its type's key table and the section's raw lines, and the
+ * callback contract every backend shares: an accepted send is finished
+ * exactly once, from the loop, and closing a channel finishes whatever is
+ * still pending.
  */
 #include "notify/notify_int.h"
 

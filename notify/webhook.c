@@ -8,8 +8,8 @@
 
 #include <curl/curl.h>
 #include <math.h>
-#include <stddef.h>
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
