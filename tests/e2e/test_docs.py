@@ -168,6 +168,21 @@ class ManPageTest(swtest.TestCase):
                     self.assertTrue(found, "[%s] %s is not in docs/speechwatch.conf.5" % (
                         section, key))
 
+    def test_every_channel_key_has_help(self):
+        """A channel type's key table is its reference: each row ends with help text."""
+        notify = os.path.join(swtest.ROOT, "notify")
+        rows = 0
+        for name in sorted(os.listdir(notify)):
+            if not name.endswith(".c"):
+                continue
+            with open(os.path.join(notify, name), encoding="utf-8") as f:
+                src = f.read()
+            for m in re.finditer(r'\{"([a-z_]+)",\s*NOTIFY_KEY_\w+,(.*?)\},\s*\n', src, re.S):
+                rows += 1
+                with self.subTest(file=name, key=m.group(1)):
+                    self.assertRegex(m.group(2), r'"[^"]{8,}"\s*$')
+        self.assertGreater(rows, 10)
+
     def test_every_documented_key_exists(self):
         known = {k for keys in config_keys().values() for k in keys}
         documented = set(re.findall(r"(?m)^\.TP\n\.B ([a-z_]+)$", self.conf_page()))
