@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/httpcfg.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
 #include "daemon/store.h"
@@ -30,20 +31,11 @@ static int make_state_dir(const char *dir)
 
 static struct http *open_http(struct daemon *d)
 {
-	const struct config_daemon *c = &d->cfg->daemon;
 	struct http_config hc;
 	char err[256];
 	struct http *h;
 
-	memset(&hc, 0, sizeof(hc));
-	hc.user_agent = c->user_agent;
-	hc.max_connections = c->max_connections;
-	hc.max_per_host = c->max_per_host;
-	hc.proxy = c->proxy;
-	hc.allow_private = c->allow_private;
-	hc.timeout_s = (long)c->timeout;
-	hc.connect_timeout_s = (long)c->connect_timeout;
-	hc.low_speed_time_s = (long)c->low_speed_time;
+	httpcfg_from_daemon(&d->cfg->daemon, &hc);
 	h = http_new(d->loop, &hc, err, sizeof(err));
 	if (h == NULL)
 		log_err("cannot start the fetch engine: %s", err);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/article_fetch.h"
@@ -35,11 +36,6 @@ struct poll_run {
 	struct article_job **jobs;
 	size_t njobs;
 };
-
-static double unix_now(void)
-{
-	return (double)time(NULL);
-}
 
 /* "2019-10-24..." -> unix time of that day (UTC), or 0. */
 static double iso_day(const char *iso)
@@ -64,7 +60,7 @@ static long recheck_days(const struct source_rt *rt)
 /* Inside the re-check window: published (else first seen) within recheck_days. */
 static int in_window(const struct source_rt *rt, const char *published, double first_seen)
 {
-	double when = iso_day(published), now = unix_now();
+	double when = iso_day(published), now = clock_wall();
 
 	if (when <= 0)
 		when = first_seen > 0 ? first_seen : now;
@@ -184,7 +180,7 @@ static void start_job(struct poll_run *run, const struct list_item *li, struct s
 static void consider_known(struct poll_run *run, const struct list_item *li, struct store_item *it)
 {
 	struct source_rt *rt = run->rt;
-	double now = unix_now();
+	double now = clock_wall();
 	int due;
 
 	if (store_item_touch(rt->d->store, it->id, now) < 0)
@@ -324,7 +320,7 @@ void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o)
 {
 	struct list_items items;
 	struct poll_run *run;
-	double before = unix_now() - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
+	double before = clock_wall() - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
 
 	if (store_items_to_recheck(rt->d->store, rt->id, before, MAX_ARTICLES_PER_POLL, &items) <
 	    0) {

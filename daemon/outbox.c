@@ -3,8 +3,8 @@
 #include <ev.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
@@ -48,19 +48,6 @@ struct outbox {
 	struct config *retired_cfg; /* set by outbox_retire: freed with ob */
 	struct outbox *next_retired;
 };
-
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double random_unit(void)
-{
-	return (double)random() / ((double)RAND_MAX + 1.0);
-}
 
 static struct chan *chan_find(struct outbox *ob, const char *id)
 {
@@ -117,7 +104,7 @@ static void unlink_send(struct outbox *ob, struct send *s)
 
 static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o)
 {
-	double now = now_wall();
+	double now = clock_wall();
 	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
 
 	if (now - ev->created >= retry_for) {
@@ -140,7 +127,7 @@ static void judge(struct send *s, struct store_event *ev, const struct notify_ou
 	switch (o->verdict) {
 	case NOTIFY_DELIVERED:
 		ev->state = EVENT_DELIVERED;
-		ev->delivered_at = now_wall();
+		ev->delivered_at = clock_wall();
 		log_info("event=%s channel=%s type=%s delivered attempt=%ld status=%ld", ev->id,
 			 ev->channel, ev->type, ev->attempts, o->status);
 		break;
@@ -275,7 +262,7 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 	s->ch = ch;
 	s->evs = evs;
 	s->nev = n;
-	s->jitter = random_unit();
+	s->jitter = clock_jitter_unit();
 	for (size_t i = 0; i < n; i++) {
 		s->evs[i].state = EVENT_SENDING;
 		s->evs[i].attempts++;
@@ -311,7 +298,7 @@ static void arm_next(struct outbox *ob)
 		return;
 	if (when <= 0)
 		return;
-	delay = when - now_wall();
+	delay = when - clock_wall();
 	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
 	ev_timer_start(ob->d->loop, &ob->timer);
 }
@@ -364,7 +351,7 @@ static void deliver_due(struct outbox *ob)
 {
 	struct store_event *evs;
 	size_t n;
-	double now = now_wall();
+	double now = clock_wall();
 	double horizon = ob->d->mode == DAEMON_ONCE ? ONCE_HORIZON : now;
 
 	if (ob->stopped)

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
@@ -98,7 +98,7 @@ static void record(struct source_rt *rt, const struct poll_outcome *o, double ne
 {
 	struct store *st = rt->d->store;
 	struct store_source s;
-	double now = (double)time(NULL);
+	double now = clock_wall();
 
 	if (store_begin(st) < 0)
 		goto fail;

@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "daemon/channels.h"
 #include "daemon/cmd/cmd.h"
+#include "daemon/httpcfg.h"
 #include "fetch/http.h"
 #include "daemon/themeset.h"
 
@@ -35,7 +36,7 @@ size_t cmd_check_channels(const struct config *cfg)
 	char err[512];
 	size_t bad = 0;
 
-	memset(&hc, 0, sizeof(hc));
+	httpcfg_from_daemon(&cfg->daemon, &hc);
 	buf_init(&errors);
 	h = loop ? http_new(loop, &hc, err, sizeof(err)) : NULL;
 	if (h)
