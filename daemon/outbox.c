@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
-#include "daemon/daemon_int.h"
 #include "daemon/store.h"
 #include "notify/notify.h"
 
@@ -35,7 +35,7 @@ struct send {
 };
 
 struct outbox {
-	struct daemon *d;
+	struct outbox_env env;
 	struct chan *chans;
 	size_t nchans;
 	const char **ids;
@@ -46,6 +46,8 @@ struct outbox {
 	char **tried; /* once mode: ids attempted in this run */
 	size_t ntried;
 	struct config *retired_cfg; /* set by outbox_retire: freed with ob */
+	struct outbox *owner;	    /* retired: the current outbox, which holds it in... */
+	struct outbox *retired;	    /* ...this list of outboxes finishing their sends */
 	struct outbox *next_retired;
 };
 
@@ -76,7 +78,7 @@ static int was_tried(const struct outbox *ob, const char *id)
 
 static void mark_tried(struct outbox *ob, const char *id)
 {
-	if (ob->d->mode != DAEMON_ONCE)
+	if (!ob->env.once)
 		return;
 	ob->tried = xreallocarray(ob->tried, ob->ntried + 1, sizeof(*ob->tried));
 	ob->tried[ob->ntried++] = xstrdup(id);
@@ -84,7 +86,7 @@ static void mark_tried(struct outbox *ob, const char *id)
 
 static void save_state(struct outbox *ob, const struct store_event *ev)
 {
-	struct store *st = ob->d->store;
+	struct store *st = ob->env.store;
 
 	if (store_event_update(st, ev) < 0)
 		log_err("event=%s cannot record state %s: %s", ev->id,
@@ -159,7 +161,7 @@ static void send_free(struct send *s)
 
 static void unlink_retired(struct outbox *ob)
 {
-	for (struct outbox **p = &ob->d->retired; *p; p = &(*p)->next_retired) {
+	for (struct outbox **p = &ob->owner->retired; *p; p = &(*p)->next_retired) {
 		if (*p == ob) {
 			*p = ob->next_retired;
 			return;
@@ -187,10 +189,10 @@ static void reap_cb(struct ev_loop *loop, ev_timer *w, int revents)
 /* Not from send_done itself: a channel must not be freed inside its own callback. */
 static void reap_later(struct outbox *ob)
 {
-	ev_timer_stop(ob->d->loop, &ob->timer);
+	ev_timer_stop(ob->env.loop, &ob->timer);
 	ev_timer_init(&ob->timer, reap_cb, 0.0, 0.0);
 	ob->timer.data = ob;
-	ev_timer_start(ob->d->loop, &ob->timer);
+	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
 /* notify_done_fn */
@@ -212,14 +214,13 @@ static void send_done(const struct notify_outcome *o, void *arg)
 		return;
 	if (ob->retired_cfg) {
 		/* a retry is the current outbox's to schedule */
-		if (ob->d->outbox)
-			outbox_kick(ob->d->outbox);
+		outbox_kick(ob->owner);
 		if (ob->nflight == 0)
 			reap_later(ob);
 	} else {
 		outbox_kick(ob);
 	}
-	daemon_work_finished(ob->d);
+	ob->env.work_finished(ob->env.arg);
 }
 
 static void dead_letter_now(struct outbox *ob, struct store_event *ev, const char *why)
@@ -291,16 +292,16 @@ static void arm_next(struct outbox *ob)
 {
 	double when, delay;
 
-	ev_timer_stop(ob->d->loop, &ob->timer);
-	if (ob->stopped || ob->d->mode == DAEMON_ONCE)
+	ev_timer_stop(ob->env.loop, &ob->timer);
+	if (ob->stopped || ob->env.once)
 		return;
-	if (store_events_next_due(ob->d->store, &when) < 0)
+	if (store_events_next_due(ob->env.store, &when) < 0)
 		return;
 	if (when <= 0)
 		return;
 	delay = when - clock_wall();
 	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
-	ev_timer_start(ob->d->loop, &ob->timer);
+	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
 /* Moves evs[i] into a fresh one-element array for start_send. */
@@ -329,8 +330,8 @@ static void flush_digests(struct outbox *ob, struct store_event *evs, size_t n, 
 			/* A fresh event opens a period; one held before is due now. */
 			if (ch->next_digest <= 0 && evs[i].next_attempt <= evs[i].created)
 				ch->next_digest = now + ch->digest;
-			if (ob->d->mode == DAEMON_ONCE ? !daemon_polls_done(ob->d)
-						       : now < ch->next_digest) {
+			if (ob->env.once ? !ob->env.polls_done(ob->env.arg)
+					 : now < ch->next_digest) {
 				/* wait for the digest: the store remembers when, across restarts */
 				evs[i].next_attempt = ch->next_digest;
 				save_state(ob, &evs[i]);
@@ -352,13 +353,13 @@ static void deliver_due(struct outbox *ob)
 	struct store_event *evs;
 	size_t n;
 	double now = clock_wall();
-	double horizon = ob->d->mode == DAEMON_ONCE ? ONCE_HORIZON : now;
+	double horizon = ob->env.once ? ONCE_HORIZON : now;
 
 	if (ob->stopped)
 		return;
-	if (store_events_due(ob->d->store, horizon, OUTBOX_BATCH + ob->nflight + ob->ntried, &evs,
+	if (store_events_due(ob->env.store, horizon, OUTBOX_BATCH + ob->nflight + ob->ntried, &evs,
 			     &n) < 0) {
-		log_err("outbox: %s", store_error(ob->d->store));
+		log_err("outbox: %s", store_error(ob->env.store));
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -390,58 +391,65 @@ static void outbox_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	deliver_due(ob);
-	daemon_work_finished(ob->d);
+	ob->env.work_finished(ob->env.arg);
 }
 
 void outbox_kick(struct outbox *ob)
 {
 	if (ob->stopped)
 		return;
-	ev_timer_stop(ob->d->loop, &ob->timer);
+	ev_timer_stop(ob->env.loop, &ob->timer);
 	ev_timer_set(&ob->timer, 0.0, 0.0);
-	ev_timer_start(ob->d->loop, &ob->timer);
+	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
-static int add_channel(struct outbox *ob, const struct config_notify *n)
+static int add_channel(struct outbox *ob, const struct config_notify *n, struct buf *errors)
 {
 	struct notify_channel_config c;
 	struct chan *ch;
 	char err[256];
 
-	channels_config(ob->d->cfg, n, &c);
+	channels_config(ob->env.cfg, n, &c);
 	ob->chans = xreallocarray(ob->chans, ob->nchans + 1, sizeof(*ob->chans));
 	ob->ids = xreallocarray(ob->ids, ob->nchans + 1, sizeof(*ob->ids));
 	ch = &ob->chans[ob->nchans];
 	memset(ch, 0, sizeof(*ch));
 	ch->cfg = n;
 	ch->digest = n && n->type == CHANNEL_MAIL ? n->digest : 0;
-	ch->nc = notify_channel_new(ob->d->loop, ob->d->http, &c, err, sizeof(err));
+	ch->nc = notify_channel_new(ob->env.loop, ob->env.http, &c, err, sizeof(err));
 	if (ch->nc == NULL) {
-		log_err("channel=%s cannot start: %s", c.id, err);
+		if (errors && n)
+			buf_printf(errors, "%s:%d: notify '%s': %s\n", n->at.file, n->at.line,
+				   n->id, err);
+		else
+			log_err("channel=%s cannot start: %s", c.id, err);
 		return -1;
 	}
 	ob->ids[ob->nchans++] = notify_channel_id(ch->nc);
 	return 0;
 }
 
-struct outbox *outbox_new(struct daemon *d, int at_start)
+struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf *errors)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
-	int requeued;
+	const struct config *cfg = env->cfg;
+	int requeued, bad = 0;
 
-	ob->d = d;
+	ob->env = *env;
 	ev_timer_init(&ob->timer, outbox_timer_cb, 0.0, 0.0);
 	ob->timer.data = ob;
-	for (size_t i = 0; i < d->cfg->nnotifies; i++)
-		if (add_channel(ob, &d->cfg->notifies[i]) < 0)
-			goto fail;
-	if (d->cfg->nnotifies == 0 && add_channel(ob, NULL) < 0)
+	/* Every channel is tried, so that errors lists each bad one. */
+	for (size_t i = 0; i < cfg->nnotifies && (errors || !bad); i++)
+		bad |= add_channel(ob, &cfg->notifies[i], errors) < 0;
+	if (cfg->nnotifies == 0)
+		bad |= add_channel(ob, NULL, errors) < 0;
+	if (bad)
 		goto fail;
 	if (!at_start)
 		return ob;
-	requeued = store_events_requeue_sending(d->store);
+	requeued = store_events_requeue_sending(env->store);
 	if (requeued < 0)
-		log_err("outbox: %s", store_error(d->store));
+		log_err("outbox: %s", store_error(env->store));
 	else if (requeued > 0)
 		log_info("outbox: %d event(s) interrupted by the last stop will be sent again",
 			 requeued);
@@ -454,7 +462,7 @@ fail:
 void outbox_stop(struct outbox *ob)
 {
 	ob->stopped = 1;
-	ev_timer_stop(ob->d->loop, &ob->timer);
+	ev_timer_stop(ob->env.loop, &ob->timer);
 }
 
 void outbox_free(struct outbox *ob)
@@ -466,6 +474,9 @@ void outbox_free(struct outbox *ob)
 		notify_channel_close(ob->chans[i].nc); /* cancelled sends go back to queued */
 	for (size_t i = 0; i < ob->nchans; i++)
 		notify_channel_free(ob->chans[i].nc);
+	/* Shutdown: the outboxes taken over cancel their sends too (events stay pending). */
+	while (ob->retired)
+		retired_free(ob->retired);
 	for (size_t i = 0; i < ob->ntried; i++)
 		free(ob->tried[i]);
 	free(ob->tried);
@@ -474,24 +485,31 @@ void outbox_free(struct outbox *ob)
 	free(ob);
 }
 
-void outbox_retire(struct outbox *ob, struct config *cfg)
+/* successor takes over o, which now kicks and unlinks itself from successor. */
+static void adopt(struct outbox *successor, struct outbox *o)
+{
+	o->owner = successor;
+	o->next_retired = successor->retired;
+	successor->retired = o;
+}
+
+void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *successor)
 {
 	outbox_stop(ob);
 	ob->retired_cfg = cfg;
-	ob->next_retired = ob->d->retired;
-	ob->d->retired = ob;
+	while (ob->retired) {
+		struct outbox *o = ob->retired;
+
+		ob->retired = o->next_retired;
+		adopt(successor, o);
+	}
+	adopt(successor, ob);
 	if (ob->nflight == 0) {
 		retired_free(ob);
 		return;
 	}
 	log_info("reload: %zu delivery attempt(s) in flight finish on the previous channels",
 		 ob->nflight);
-}
-
-void outbox_free_retired(struct daemon *d)
-{
-	while (d->retired)
-		retired_free(d->retired);
 }
 
 size_t outbox_channels(const struct outbox *ob, const char *const **ids)

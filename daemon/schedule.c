@@ -20,9 +20,11 @@
 /* ev_timer callback: a source is due. */
 static void source_due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	struct source_rt *rt = w->data;
+
 	(void)loop;
 	(void)revents;
-	poll_start(w->data);
+	rt->hooks->due(rt);
 }
 
 struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg)
@@ -31,6 +33,7 @@ struct source_rt *schedule_source_new(struct daemon *d, const struct config_sour
 	struct store_source st;
 
 	rt->d = d;
+	rt->hooks = &d->hooks;
 	rt->id = xstrdup(cfg->id);
 	rt->cfg = cfg;
 	ev_timer_init(&rt->timer, source_due_cb, 0.0, 0.0);
