@@ -104,49 +104,104 @@ static void unlink_send(struct outbox *ob, struct send *s)
 	}
 }
 
+/* The moves of design.md; everything else is a bug and is refused. */
+int outbox_move_legal(enum store_event_state from, enum store_event_state to)
+{
+	switch (from) {
+	case EVENT_QUEUED:
+	case EVENT_RETRY_WAIT:
+		return to == EVENT_SENDING || to == EVENT_DEAD;
+	case EVENT_SENDING:
+		/* queued: the send was cancelled by a stop and is tried again at the next start */
+		return to == EVENT_DELIVERED || to == EVENT_RETRY_WAIT || to == EVENT_DEAD ||
+		       to == EVENT_QUEUED;
+	case EVENT_DELIVERED:
+	case EVENT_DEAD:
+		break;
+	}
+	return 0;
+}
+
+int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
+		 const char *why)
+{
+	const char *from = store_event_state_name(ev->state);
+
+	if (!outbox_move_legal(ev->state, to)) {
+		log_err("event=%s channel=%s illegal move %s -> %s refused: %s", ev->id,
+			ev->channel, from, store_event_state_name(to), why);
+		return -1;
+	}
+	ev->state = to;
+	if (to == EVENT_SENDING)
+		ev->attempts++;
+	if (to == EVENT_DELIVERED)
+		ev->delivered_at = clock_wall();
+	if (to == EVENT_DELIVERED)
+		log_info("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
+			 store_event_state_name(to));
+	else if (to == EVENT_RETRY_WAIT)
+		log_warnx("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
+			  store_event_state_name(to));
+	else if (to == EVENT_DEAD)
+		log_err("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
+			store_event_state_name(to));
+	else
+		log_debug("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
+			  store_event_state_name(to));
+	save_state(ob, ev);
+	return 0;
+}
+
+static void set_last_error(struct store_event *ev, const char *detail)
+{
+	free(ev->last_error);
+	ev->last_error = xstrdup_or_null(detail);
+}
+
 static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o)
 {
 	double now = clock_wall();
 	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
+	char why[400];
 
 	if (now - ev->created >= retry_for) {
-		ev->state = EVENT_DEAD;
-		log_err("event=%s channel=%s dead-lettered after %ld attempts over %.0fs: %s",
-			ev->id, ev->channel, ev->attempts, now - ev->created,
-			log_esc(o->detail, 200));
+		snprintf(why, sizeof(why), "dead-lettered after %ld attempts over %.0fs: %s",
+			 ev->attempts, now - ev->created, log_esc(o->detail, 200));
+		outbox_enter(s->ob, ev, EVENT_DEAD, why);
 		return;
 	}
-	ev->state = EVENT_RETRY_WAIT;
 	ev->next_attempt = now + notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
-	log_warnx("event=%s channel=%s attempt=%ld failed, retry in %.0fs: %s", ev->id, ev->channel,
-		  ev->attempts, ev->next_attempt - now, log_esc(o->detail, 200));
+	snprintf(why, sizeof(why), "attempt=%ld failed, retry in %.0fs: %s", ev->attempts,
+		 ev->next_attempt - now, log_esc(o->detail, 200));
+	outbox_enter(s->ob, ev, EVENT_RETRY_WAIT, why);
 }
 
+/* The channel's answer to an attempt moves ev on from sending. */
 static void judge(struct send *s, struct store_event *ev, const struct notify_outcome *o)
 {
-	free(ev->last_error);
-	ev->last_error = o->verdict == NOTIFY_DELIVERED ? NULL : xstrdup(o->detail);
+	char why[400];
+
+	set_last_error(ev, o->verdict == NOTIFY_DELIVERED ? NULL : o->detail);
 	switch (o->verdict) {
 	case NOTIFY_DELIVERED:
-		ev->state = EVENT_DELIVERED;
-		ev->delivered_at = clock_wall();
-		log_info("event=%s channel=%s type=%s delivered attempt=%ld status=%ld", ev->id,
-			 ev->channel, ev->type, ev->attempts, o->status);
+		snprintf(why, sizeof(why), "type=%s delivered attempt=%ld status=%ld", ev->type,
+			 ev->attempts, o->status);
+		outbox_enter(s->ob, ev, EVENT_DELIVERED, why);
 		break;
 	case NOTIFY_RETRY:
 		judge_retry(s, ev, o);
 		break;
 	case NOTIFY_PERMANENT:
-		ev->state = EVENT_DEAD;
-		log_err("event=%s channel=%s dead-lettered (permanent): %s", ev->id, ev->channel,
-			log_esc(o->detail, 200));
+		snprintf(why, sizeof(why), "dead-lettered (permanent): %s",
+			 log_esc(o->detail, 200));
+		outbox_enter(s->ob, ev, EVENT_DEAD, why);
 		break;
 	case NOTIFY_GONE:
-		ev->state = EVENT_DEAD;
 		s->ch->gone = 1;
-		log_err("channel=%s answered 410 Gone: channel DISABLED until reload; event=%s "
-			"dead-lettered",
-			ev->channel, ev->id);
+		outbox_enter(
+		    s->ob, ev, EVENT_DEAD,
+		    "answered 410 Gone: channel DISABLED until reload; event dead-lettered");
 		break;
 	}
 }
@@ -203,11 +258,10 @@ static void send_done(const struct notify_outcome *o, void *arg)
 
 	unlink_send(ob, s);
 	for (size_t i = 0; i < s->nev; i++) {
-		if (o->cancelled)
-			s->evs[i].state = EVENT_QUEUED; /* shutting down: try again next start */
+		if (o->cancelled) /* shutting down: try again at the next start */
+			outbox_enter(ob, &s->evs[i], EVENT_QUEUED, "send cancelled");
 		else
 			judge(s, &s->evs[i], o);
-		save_state(ob, &s->evs[i]);
 	}
 	send_free(s);
 	if (o->cancelled)
@@ -225,11 +279,11 @@ static void send_done(const struct notify_outcome *o, void *arg)
 
 static void dead_letter_now(struct outbox *ob, struct store_event *ev, const char *why)
 {
-	ev->state = EVENT_DEAD;
-	free(ev->last_error);
-	ev->last_error = xstrdup(why);
-	log_err("event=%s channel=%s dead-lettered: %s", ev->id, ev->channel, why);
-	save_state(ob, ev);
+	char line[300];
+
+	set_last_error(ev, why);
+	snprintf(line, sizeof(line), "dead-lettered: %s", why);
+	outbox_enter(ob, ev, EVENT_DEAD, line);
 }
 
 /* The message body: the event itself, or a JSON array of the digest's events. */
@@ -265,9 +319,7 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 	s->nev = n;
 	s->jitter = clock_jitter_unit();
 	for (size_t i = 0; i < n; i++) {
-		s->evs[i].state = EVENT_SENDING;
-		s->evs[i].attempts++;
-		save_state(ob, &s->evs[i]);
+		outbox_enter(ob, &s->evs[i], EVENT_SENDING, "attempt starts");
 		mark_tried(ob, s->evs[i].id);
 	}
 	s->next = ob->in_flight;
@@ -279,10 +331,8 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 
 		log_warnx("event=%s channel=%s cannot send: %s", id, s->evs[0].channel, err);
 		unlink_send(ob, s);
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++)
 			judge(s, &s->evs[i], &o);
-			save_state(ob, &s->evs[i]);
-		}
 		send_free(s);
 	}
 	free(body);

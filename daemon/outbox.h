@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "daemon/store.h"
+
 struct buf;
 struct config;
 struct ev_loop;
@@ -53,6 +55,24 @@ void outbox_free(struct outbox *ob);
  * of the outboxes ob had taken over; it schedules their retries.
  */
 void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *successor);
+
+/*
+ * The state machine of one event: queued | retry_wait -> sending (one more
+ * attempt) -> delivered | retry_wait | dead, queued -> dead and retry_wait
+ * -> dead (its channel is gone), sending -> queued (a stop cancelled the
+ * send). Is from -> to one of these moves?
+ */
+int outbox_move_legal(enum store_event_state from, enum store_event_state to);
+
+/*
+ * The one place an event changes state: checks the move is legal, logs
+ * "event=ID channel=C <why> (old -> new)", and writes ev to the store.
+ * Entering sending counts an attempt; entering delivered stamps delivered_at.
+ * The caller sets next_attempt and last_error first. -1 (logged, ev
+ * unchanged) for an illegal move.
+ */
+int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
+		 const char *why);
 
 /* The channel ids events are written for, in config order. */
 size_t outbox_channels(const struct outbox *ob, const char *const **ids);
