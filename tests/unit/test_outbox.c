@@ -193,10 +193,12 @@ static int ob_idle(void *arg)
 static int is_retry_wait(void *arg)
 {
 	struct store_event ev;
-	int yes = find_due(arg, &ev) && ev.state == EVENT_RETRY_WAIT;
+	int yes = 0;
 
-	if (yes)
+	if (find_due(arg, &ev)) {
+		yes = ev.state == EVENT_RETRY_WAIT;
 		store_event_clear(&ev);
+	}
 	return yes;
 }
 
