@@ -122,6 +122,13 @@ int outbox_move_legal(enum store_event_state from, enum store_event_state to)
 	return 0;
 }
 
+/* The level of a move's log line: what the operator should notice is the state entered. */
+typedef void move_log_fn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static move_log_fn *const move_log[] = {
+    [EVENT_QUEUED] = log_debug,	    [EVENT_SENDING] = log_debug, [EVENT_DELIVERED] = log_info,
+    [EVENT_RETRY_WAIT] = log_warnx, [EVENT_DEAD] = log_err,
+};
+
 int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
 		 const char *why)
 {
@@ -137,18 +144,8 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 		ev->attempts++;
 	if (to == EVENT_DELIVERED)
 		ev->delivered_at = clock_wall();
-	if (to == EVENT_DELIVERED)
-		log_info("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
-			 store_event_state_name(to));
-	else if (to == EVENT_RETRY_WAIT)
-		log_warnx("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
-			  store_event_state_name(to));
-	else if (to == EVENT_DEAD)
-		log_err("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
-			store_event_state_name(to));
-	else
-		log_debug("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
-			  store_event_state_name(to));
+	move_log[to]("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
+		     store_event_state_name(to));
 	save_state(ob, ev);
 	return 0;
 }
