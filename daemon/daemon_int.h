@@ -1,4 +1,11 @@
-/* Internal to daemon/: the shared structs of daemon.c, schedule.c and poll.c. */
+/*
+ * Internal to daemon/: the shared structs of the runtime. The pipeline runs
+ * downward and reports upward only through callbacks given at creation:
+ * daemon.c -> schedule.c (source_hooks.due) -> poll.c -> detect.c
+ * (detect_done_fn) -> article_fetch.c (article_done_fn) -> store, outbox
+ * (outbox_env.work_finished, .polls_done) -> back to daemon.c through
+ * source_hooks.finished. No file calls a function of a file that calls it.
+ */
 #ifndef SW_DAEMON_INT_H
 #define SW_DAEMON_INT_H
 
@@ -16,9 +23,8 @@ struct http_req_handle;
 struct outbox;
 struct poll_run;
 struct store;
-struct themes;
-
 struct source_rt;
+struct themes;
 
 /*
  * How a source's runtime reports upward, filled by daemon.c and given to each
