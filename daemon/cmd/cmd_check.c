@@ -65,6 +65,7 @@ struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **t
 	bad = build_themes(cfg, &th) < 0;
 	bad |= cmd_check_channels(cfg) > 0;
 	if (bad) {
+		themes_free(th);
 		config_free(cfg);
 		return NULL;
 	}
