@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zlib.h>
 
 #include "analyze/article/article.h"
@@ -14,6 +13,7 @@
 #include "analyze/page/list.h"
 #include "analyze/page/page.h"
 #include "analyze/themes/themes.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
@@ -35,11 +35,6 @@ struct article_job {
 	article_done_fn *done;
 	void *arg;
 };
-
-static double unix_now(void)
-{
-	return (double)time(NULL);
-}
 
 static char *host_of(const char *url)
 {
@@ -130,7 +125,7 @@ static void job_end(struct article_job *job, enum article_verdict v)
 static void item_base(struct source_rt *rt, const char *url, const char *title, const char *date,
 		      const char *guid, struct store_item *it)
 {
-	double now = unix_now();
+	double now = clock_wall();
 
 	memset(it, 0, sizeof(*it));
 	it->source_id = xstrdup(rt->id);
@@ -197,7 +192,7 @@ static int store_with_events(struct source_rt *rt, struct store_item *it, const 
 	struct theme_result *r = score(rt, it);
 	const char *const *channels;
 	size_t n = outbox_channels(rt->d->outbox, &channels), queued = 0;
-	double now = unix_now();
+	double now = clock_wall();
 
 	if (it->language == NULL && r && strcmp(r->language, "und") != 0)
 		it->language = xstrdup(r->language);
@@ -287,7 +282,7 @@ static void build_version(struct article_job *job, const struct http_response *r
 	compress_raw(resp->body, resp->body_len, it);
 	it->language = xstrdup_or_null(a->language);
 	it->words = (long)a->words;
-	it->fetched_at = it->last_checked = unix_now();
+	it->fetched_at = it->last_checked = clock_wall();
 }
 
 /*
@@ -356,7 +351,7 @@ static enum article_verdict settle(struct article_job *job, const struct http_re
 
 static enum article_verdict not_modified(struct article_job *job)
 {
-	job->known.last_checked = unix_now();
+	job->known.last_checked = clock_wall();
 	job->known.last_seen = job->known.last_checked;
 	return store_item_put(job->rt->d->store, &job->known) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
 }

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/httpcfg.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
 #include "daemon/store.h"
@@ -30,20 +31,11 @@ static int make_state_dir(const char *dir)
 
 static struct http *open_http(struct daemon *d)
 {
-	const struct config_daemon *c = &d->cfg->daemon;
 	struct http_config hc;
 	char err[256];
 	struct http *h;
 
-	memset(&hc, 0, sizeof(hc));
-	hc.user_agent = c->user_agent;
-	hc.max_connections = c->max_connections;
-	hc.max_per_host = c->max_per_host;
-	hc.proxy = c->proxy;
-	hc.allow_private = c->allow_private;
-	hc.timeout_s = (long)c->timeout;
-	hc.connect_timeout_s = (long)c->connect_timeout;
-	hc.low_speed_time_s = (long)c->low_speed_time;
+	httpcfg_from_daemon(&d->cfg->daemon, &hc);
 	h = http_new(d->loop, &hc, err, sizeof(err));
 	if (h == NULL)
 		log_err("cannot start the fetch engine: %s", err);
@@ -144,53 +136,6 @@ static void watch_signals(struct daemon *d)
 	d->stop_timer.data = d;
 }
 
-int daemon_compile_themes(struct daemon *d, const struct config *cfg)
-{
-	char err[512];
-
-	themes_free(d->themes);
-	d->themes = NULL;
-	if (cfg->nthemes == 0)
-		return 0;
-	d->themes = themeset_compile(cfg, err, sizeof(err));
-	if (d->themes == NULL) {
-		log_err("themes: %s", err);
-		return -1;
-	}
-	return 0;
-}
-
-struct daemon *daemon_new(struct config *cfg, const char *config_path, enum daemon_mode mode)
-{
-	struct daemon *d = xcalloc(1, sizeof(*d));
-
-	d->cfg = cfg;
-	d->config_path = xstrdup(config_path);
-	d->mode = mode;
-	d->loop = ev_default_loop(EVFLAG_AUTO);
-	if (d->loop == NULL) {
-		log_err("cannot initialise libev");
-		goto fail;
-	}
-	page_init();
-	if (open_store(d) < 0)
-		goto fail;
-	d->http = open_http(d);
-	if (d->http == NULL)
-		goto fail;
-	if (daemon_compile_themes(d, cfg) < 0)
-		goto fail;
-	d->outbox = outbox_new(d, 1);
-	if (d->outbox == NULL)
-		goto fail;
-	watch_signals(d);
-	add_sources(d);
-	return d;
-fail:
-	daemon_free(d);
-	return NULL;
-}
-
 static int all_polled(const struct daemon *d)
 {
 	for (size_t i = 0; i < d->nsources; i++)
@@ -219,27 +164,94 @@ static int polls_running(const struct daemon *d)
 	return 0;
 }
 
-int daemon_polls_done(const struct daemon *d)
+/* Every source was polled and no poll is still running (once mode). */
+static int polls_done(const struct daemon *d)
 {
 	return all_polled(d) && !polls_running(d);
 }
 
-void daemon_work_finished(struct daemon *d)
+/* outbox_env.polls_done */
+static int outbox_polls_done(void *arg)
+{
+	return polls_done(arg);
+}
+
+/* A poll, article or delivery finished; lets once mode and stop complete. */
+static void work_finished(struct daemon *d)
 {
 	if (d->stopping && http_pending(d->http) == 0) {
 		ev_break(d->loop, EVBREAK_ALL);
 		return;
 	}
-	if (d->mode == DAEMON_ONCE && all_polled(d) && !polls_running(d) &&
+	if (d->mode == DAEMON_ONCE && polls_done(d) &&
 	    (d->outbox == NULL || outbox_idle(d->outbox)) && http_pending(d->http) == 0)
 		ev_break(d->loop, EVBREAK_ALL);
 }
 
-void daemon_poll_finished(struct daemon *d, struct source_rt *rt)
+/* outbox_env.work_finished */
+static void outbox_work_finished(void *arg)
 {
+	work_finished(arg);
+}
+
+/* source_hooks.finished: forgets rt if a reload removed it. */
+static void poll_finished(struct source_rt *rt)
+{
+	struct daemon *d = rt->d;
+
 	if (rt->cfg == NULL)
 		forget_retired(d, rt);
-	daemon_work_finished(d);
+	work_finished(d);
+}
+
+/* The outbox's surroundings; a reload makes its outbox from a copy with the new config. */
+static void set_outbox_env(struct daemon *d)
+{
+	struct outbox_env *env = &d->outbox_env;
+
+	memset(env, 0, sizeof(*env));
+	env->loop = d->loop;
+	env->store = d->store;
+	env->http = d->http;
+	env->cfg = d->cfg;
+	env->once = d->mode == DAEMON_ONCE;
+	env->polls_done = outbox_polls_done;
+	env->work_finished = outbox_work_finished;
+	env->arg = d;
+}
+
+struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char *config_path,
+			  enum daemon_mode mode)
+{
+	struct daemon *d = xcalloc(1, sizeof(*d));
+
+	d->cfg = cfg;
+	d->themes = themes;
+	d->config_path = xstrdup(config_path);
+	d->mode = mode;
+	d->hooks.due = poll_start;
+	d->hooks.finished = poll_finished;
+	d->loop = ev_default_loop(EVFLAG_AUTO);
+	if (d->loop == NULL) {
+		log_err("cannot initialise libev");
+		goto fail;
+	}
+	page_init();
+	if (open_store(d) < 0)
+		goto fail;
+	d->http = open_http(d);
+	if (d->http == NULL)
+		goto fail;
+	set_outbox_env(d);
+	d->outbox = outbox_new(&d->outbox_env, 1, NULL);
+	if (d->outbox == NULL)
+		goto fail;
+	watch_signals(d);
+	add_sources(d);
+	return d;
+fail:
+	daemon_free(d);
+	return NULL;
 }
 
 static void start_timers(struct daemon *d)
@@ -287,9 +299,8 @@ void daemon_free(struct daemon *d)
 		if (i < d->nsources && d->sources[i]->run)
 			detect_cancel(d->sources[i]->run);
 	/* Closing channels cancels sends: their events go back to queued in the store. */
-	outbox_free(d->outbox);
+	outbox_free(d->outbox); /* and the retired outboxes it took over */
 	d->outbox = NULL;
-	outbox_free_retired(d);
 	/* Cancelling runs the done callbacks, which still need the sources. */
 	http_free(d->http);
 	themes_free(d->themes);

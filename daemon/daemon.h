@@ -7,6 +7,7 @@
 
 struct config;
 struct daemon;
+struct themes;
 
 enum daemon_mode {
 	DAEMON_RUN,  /* until SIGTERM/SIGINT */
@@ -15,10 +16,12 @@ enum daemon_mode {
 
 /*
  * Opens the store under cfg->daemon.state_dir and the fetch engine.
- * Takes ownership of cfg (also on failure). config_path is what SIGHUP
+ * Takes ownership of cfg and of themes (cfg's themes compiled, NULL when
+ * there are none), also on failure. config_path is what SIGHUP
  * re-reads. Returns NULL after logging why.
  */
-struct daemon *daemon_new(struct config *cfg, const char *config_path, enum daemon_mode mode);
+struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char *config_path,
+			  enum daemon_mode mode);
 
 /* Runs the loop. Returns the exit status (0 ok, 1 runtime failure). */
 int daemon_run(struct daemon *d);

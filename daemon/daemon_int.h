@@ -1,4 +1,11 @@
-/* Internal to daemon/: the shared structs of daemon.c, schedule.c and poll.c. */
+/*
+ * Internal to daemon/: the shared structs of the runtime. The pipeline runs
+ * downward and reports upward only through callbacks given at creation:
+ * daemon.c -> schedule.c (source_hooks.due) -> poll.c -> detect.c
+ * (detect_done_fn) -> article_fetch.c (article_done_fn) -> store, outbox
+ * (outbox_env.work_finished, .polls_done) -> back to daemon.c through
+ * source_hooks.finished. No file calls a function of a file that calls it.
+ */
 #ifndef SW_DAEMON_INT_H
 #define SW_DAEMON_INT_H
 
@@ -8,17 +15,31 @@
 #include "config/config.h"
 #include "analyze/page/list.h"
 #include "daemon/daemon.h"
+#include "daemon/outbox.h"
+#include "daemon/store.h"
 
 struct http;
 struct http_req_handle;
 struct outbox;
 struct poll_run;
 struct store;
+struct source_rt;
 struct themes;
+
+/*
+ * How a source's runtime reports upward, filled by daemon.c and given to each
+ * source_rt at creation: schedule.c and poll.c call through it, never into
+ * daemon.c.
+ */
+struct source_hooks {
+	void (*due)(struct source_rt *rt);	/* its timer fired: start a poll */
+	void (*finished)(struct source_rt *rt); /* a poll ended (recorded or cancelled) */
+};
 
 /* Runtime state of one configured source. */
 struct source_rt {
 	struct daemon *d;
+	const struct source_hooks *hooks; /* d->hooks */
 	char *id;
 	const struct config_source *cfg; /* into d->cfg; NULL once removed by a reload */
 	ev_timer timer;
@@ -37,8 +58,9 @@ struct daemon {
 	struct store *store;
 	struct http *http;
 	struct outbox *outbox;
-	struct outbox *retired; /* outboxes of earlier configs finishing their sends */
-	struct themes *themes;	/* NULL when no themes are configured */
+	struct themes *themes; /* NULL when no themes are configured */
+	struct source_hooks hooks;
+	struct outbox_env outbox_env; /* with d->cfg; a reload copies it for the new config */
 	struct source_rt **sources;
 	size_t nsources;
 	ev_signal sig_term, sig_int, sig_hup;
@@ -60,15 +82,23 @@ double schedule_first_delay(struct source_rt *rt);
 /* Stops every source timer (graceful stop). */
 void schedule_stop_all(struct daemon *d);
 
-/* poll.c: starts a poll of rt now (no-op if one is in flight). */
+/* poll.c: starts a poll of rt now (no-op if one is in flight); the hooks' `due`. */
 void poll_start(struct source_rt *rt);
 
 /* Outcome of one poll, written to the store when the poll's work is done. */
 struct poll_outcome {
-	int ok;		    /* the poll succeeded (200 with items, or 304) */
-	const char *result; /* "ok", "not-modified", "http-error", "timeout", ... */
-	char error[512];    /* when !ok */
-	long items;	    /* items found (200 only) */
+	/*
+	 * The source's row, read once when the poll starts (all zero for a new
+	 * source): its validators, last list size and suspect streak feed
+	 * detection, and the row is written back, updated, when the poll ends.
+	 */
+	struct store_source src;
+	int src_read;	      /* store_source_get's answer: 1 found, 0 new, -1 failed */
+	struct source_rt *rt; /* the polled source */
+	int ok;		      /* the poll succeeded (200 with items, or 304) */
+	const char *result;   /* "ok", "not-modified", "http-error", "timeout", ... */
+	char error[512];      /* when !ok */
+	long items;	      /* items found (200 only) */
 	long status;
 	char *etag, *last_modified; /* validators of the list page (200 only) */
 	double elapsed;
@@ -80,24 +110,19 @@ struct poll_outcome {
 			   the list's validators are not kept, so the next poll sees them again */
 };
 
-/* poll.c: the poll of rt is over (list and articles): record it, schedule the next. */
-void poll_complete(struct source_rt *rt, struct poll_outcome *o);
+/* The poll's detection is over (every article job answered): o goes back to the poller. */
+typedef void detect_done_fn(struct source_rt *rt, struct poll_outcome *o);
 
-/* detect.c: compares the page's items with the store and fetches what is new or due. */
-void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o);
+/*
+ * detect.c: compares the page's items (taken over) with the store and fetches
+ * what is new or due; done runs exactly once, maybe before this returns.
+ */
+void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o,
+		  detect_done_fn *done);
 /* detect.c: the list did not change (304): re-check the stored items that are due. */
-void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o);
-/* detect.c: cancels a run's article fetches (reload, stop). */
+void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o, detect_done_fn *done);
+/* detect.c: cancels a run's article fetches (reload, stop); its done runs. */
 void detect_cancel(struct poll_run *run);
-
-/* daemon.c: (re)compiles cfg's themes into d->themes; -1 after logging. */
-int daemon_compile_themes(struct daemon *d, const struct config *cfg);
-/* daemon.c: every source was polled and no poll is still running (once mode). */
-int daemon_polls_done(const struct daemon *d);
-/* daemon.c: a poll, article or delivery finished; lets once mode and stop complete. */
-void daemon_work_finished(struct daemon *d);
-/* daemon.c: a poll of rt finished; forgets rt if a reload removed it. */
-void daemon_poll_finished(struct daemon *d, struct source_rt *rt);
 
 /* reload.c: SIGHUP. */
 void daemon_reload(struct daemon *d);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/article_fetch.h"
@@ -29,17 +30,13 @@ struct poll_run {
 	struct source_rt *rt;
 	struct list_items items;
 	struct poll_outcome *o;
+	detect_done_fn *done;
 	int baseline;
 	size_t pending; /* article jobs in flight */
 	size_t started; /* article jobs started this poll */
 	struct article_job **jobs;
 	size_t njobs;
 };
-
-static double unix_now(void)
-{
-	return (double)time(NULL);
-}
 
 /* "2019-10-24..." -> unix time of that day (UTC), or 0. */
 static double iso_day(const char *iso)
@@ -64,7 +61,7 @@ static long recheck_days(const struct source_rt *rt)
 /* Inside the re-check window: published (else first seen) within recheck_days. */
 static int in_window(const struct source_rt *rt, const char *published, double first_seen)
 {
-	double when = iso_day(published), now = unix_now();
+	double when = iso_day(published), now = clock_wall();
 
 	if (when <= 0)
 		when = first_seen > 0 ? first_seen : now;
@@ -80,16 +77,11 @@ static int in_window(const struct source_rt *rt, const char *published, double f
  */
 static int list_is_suspect(struct source_rt *rt, size_t n, struct poll_outcome *o)
 {
-	struct store_source s;
-	long before = 0, streak = 1;
+	const struct store_source *s = &o->src;
+	long before = s->items, streak = 1;
 
-	memset(&s, 0, sizeof(s));
-	if (store_source_get(rt->d->store, rt->id, &s) == 1) {
-		before = s.items;
-		if (s.suspect_polls > 0 && s.suspect_items == (long)n)
-			streak = s.suspect_polls + 1;
-		store_source_clear(&s);
-	}
+	if (s->suspect_polls > 0 && s->suspect_items == (long)n)
+		streak = s->suspect_polls + 1;
 	if (before >= MIN_ITEMS_FOR_LOSS_CHECK && (long)n * 2 < before) {
 		if (streak >= SUSPECT_ACCEPT_AFTER) {
 			log_warnx("source=%s the list has had %zu items (was %ld) for %ld polls: "
@@ -118,12 +110,13 @@ static void run_maybe_finish(struct poll_run *run)
 {
 	struct source_rt *rt = run->rt;
 	struct poll_outcome *o = run->o;
+	detect_done_fn *done = run->done;
 
 	if (run->pending > 0)
 		return;
 	rt->run = NULL;
 	run_free(run);
-	poll_complete(rt, o);
+	done(rt, o);
 }
 
 /* article_fetch's completion: count it and finish the poll when it was the last. */
@@ -184,7 +177,7 @@ static void start_job(struct poll_run *run, const struct list_item *li, struct s
 static void consider_known(struct poll_run *run, const struct list_item *li, struct store_item *it)
 {
 	struct source_rt *rt = run->rt;
-	double now = unix_now();
+	double now = clock_wall();
 	int due;
 
 	if (store_item_touch(rt->d->store, it->id, now) < 0)
@@ -239,18 +232,10 @@ static void consider(struct poll_run *run, const struct list_item *li, int known
 		store_item_clear(&it);
 }
 
-static int is_baseline(struct source_rt *rt)
+/* A source never polled with items (first_poll = baseline): record, do not alert. */
+static int is_baseline(const struct source_rt *rt, const struct poll_outcome *o)
 {
-	struct store_source s;
-	int never = 1;
-
-	if (rt->d->cfg->daemon.first_poll != FIRST_POLL_BASELINE)
-		return 0;
-	if (store_source_get(rt->d->store, rt->id, &s) == 1) {
-		never = s.items == 0;
-		store_source_clear(&s);
-	}
-	return never;
+	return rt->d->cfg->daemon.first_poll == FIRST_POLL_BASELINE && o->src.items == 0;
 }
 
 /*
@@ -259,21 +244,9 @@ static int is_baseline(struct source_rt *rt)
  * HTTP error would, and nothing may be marked gone. The validators are not
  * kept (the poll is not ok), so the next poll fetches the page in full.
  */
-static long last_good_items(struct source_rt *rt)
+static void fail_empty_list(struct poll_outcome *o)
 {
-	struct store_source s;
-	long items = 0;
-
-	if (store_source_get(rt->d->store, rt->id, &s) == 1) {
-		items = s.items;
-		store_source_clear(&s);
-	}
-	return items;
-}
-
-static void fail_empty_list(struct source_rt *rt, struct poll_outcome *o)
-{
-	long before = last_good_items(rt);
+	long before = o->src.items;
 
 	o->ok = 0;
 	o->result = "empty-list";
@@ -286,30 +259,41 @@ static void fail_empty_list(struct source_rt *rt, struct poll_outcome *o)
 		    "the list yielded no items: check the items XPath with speechwatch preview");
 }
 
-void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o)
+/* The run of one poll, holding itself open (pending 1) while the items are walked. */
+static struct poll_run *run_new(struct source_rt *rt, struct list_items *items,
+				struct poll_outcome *o, detect_done_fn *done)
+{
+	struct poll_run *run = xcalloc(1, sizeof(*run));
+
+	run->rt = rt;
+	run->items = *items;
+	memset(items, 0, sizeof(*items));
+	run->o = o;
+	run->done = done;
+	run->pending = 1; /* so no job finishes the run early */
+	rt->run = run;
+	return run;
+}
+
+void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o,
+		  detect_done_fn *done)
 {
 	struct poll_run *run;
 
 	if (items->n == 0) {
-		fail_empty_list(rt, o);
+		fail_empty_list(o);
 		list_items_free(items);
-		poll_complete(rt, o);
+		done(rt, o);
 		return;
 	}
 	if (list_is_suspect(rt, items->n, o)) {
 		o->suspect = 1;
 		list_items_free(items);
-		poll_complete(rt, o);
+		done(rt, o);
 		return;
 	}
-	run = xcalloc(1, sizeof(*run));
-	run->rt = rt;
-	run->items = *items;
-	memset(items, 0, sizeof(*items));
-	run->o = o;
-	run->baseline = o->rebaseline || is_baseline(rt);
-	rt->run = run;
-	run->pending = 1; /* held while the items are walked, so no job finishes the run early */
+	run = run_new(rt, items, o, done);
+	run->baseline = o->rebaseline || is_baseline(rt, o);
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < run->items.n; i++)
 			consider(run, &run->items.v[i], pass);
@@ -320,24 +304,19 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	run_maybe_finish(run);
 }
 
-void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o)
+void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o, detect_done_fn *done)
 {
 	struct list_items items;
 	struct poll_run *run;
-	double before = unix_now() - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
+	double before = clock_wall() - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
 
 	if (store_items_to_recheck(rt->d->store, rt->id, before, MAX_ARTICLES_PER_POLL, &items) <
 	    0) {
 		log_err("source=%s %s", rt->id, store_error(rt->d->store));
-		poll_complete(rt, o);
+		done(rt, o);
 		return;
 	}
-	run = xcalloc(1, sizeof(*run));
-	run->rt = rt;
-	run->items = items;
-	run->o = o;
-	rt->run = run;
-	run->pending = 1;
+	run = run_new(rt, &items, o, done);
 	for (size_t i = 0; i < run->items.n; i++)
 		consider(run, &run->items.v[i], 1);
 	run->pending--;

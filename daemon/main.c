@@ -56,26 +56,28 @@ static void command_usage(const struct command *c)
 	printf("usage: speechwatch %s %s\n%s\n", c->name, c->args, c->summary);
 }
 
+/* Long options of every command; each command checks the ones it received. */
+static const struct option longopts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"json", no_argument, NULL, 'j'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    /* command-specific; each command checks what it received */
+    {"since", required_argument, NULL, 'S'},
+    {"theme", required_argument, NULL, 'T'},
+    {"jsonl", required_argument, NULL, 'L'},
+    {"themes", required_argument, NULL, 'F'},
+    {"ignore-label", required_argument, NULL, 'I'},
+    {NULL, 0, NULL, 0},
+};
+
 /* Parses shared options; leaves optind at the first operand. -1: exit with *status. */
 static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct command *c,
 		      int *status)
 {
 	/* Before the command, stop at its name; after it, options may follow operands. */
 	const char *shortopts = c ? "c:vhV" : "+c:vhV";
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    /* command-specific; each command checks what it received */
-	    {"since", required_argument, NULL, 'S'},
-	    {"theme", required_argument, NULL, 'T'},
-	    {"jsonl", required_argument, NULL, 'L'},
-	    {"themes", required_argument, NULL, 'F'},
-	    {"ignore-label", required_argument, NULL, 'I'},
-	    {NULL, 0, NULL, 0},
-	};
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {

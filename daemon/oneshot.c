@@ -6,6 +6,7 @@
 
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "daemon/httpcfg.h"
 
 struct oneshot_wait {
 	struct oneshot *out;
@@ -42,15 +43,7 @@ int oneshot_fetch(const struct config_daemon *dc, const struct http_req *req, st
 	struct http *h;
 
 	memset(out, 0, sizeof(*out));
-	memset(&hc, 0, sizeof(hc));
-	if (dc) {
-		hc.user_agent = dc->user_agent;
-		hc.proxy = dc->proxy;
-		hc.allow_private = dc->allow_private;
-		hc.timeout_s = (long)dc->timeout;
-		hc.connect_timeout_s = (long)dc->connect_timeout;
-		hc.low_speed_time_s = (long)dc->low_speed_time;
-	}
+	httpcfg_from_daemon(dc, &hc);
 	w.loop = ev_loop_new(EVFLAG_AUTO);
 	if (w.loop == NULL) {
 		out->error = xstrdup("cannot create an event loop");

@@ -3,13 +3,13 @@
 #include <ev.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/buf.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
-#include "daemon/daemon_int.h"
 #include "daemon/store.h"
 #include "notify/notify.h"
 
@@ -35,7 +35,7 @@ struct send {
 };
 
 struct outbox {
-	struct daemon *d;
+	struct outbox_env env;
 	struct chan *chans;
 	size_t nchans;
 	const char **ids;
@@ -46,21 +46,10 @@ struct outbox {
 	char **tried; /* once mode: ids attempted in this run */
 	size_t ntried;
 	struct config *retired_cfg; /* set by outbox_retire: freed with ob */
+	struct outbox *owner;	    /* retired: the current outbox, which holds it in... */
+	struct outbox *retired;	    /* ...this list of outboxes finishing their sends */
 	struct outbox *next_retired;
 };
-
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double random_unit(void)
-{
-	return (double)random() / ((double)RAND_MAX + 1.0);
-}
 
 static struct chan *chan_find(struct outbox *ob, const char *id)
 {
@@ -89,7 +78,7 @@ static int was_tried(const struct outbox *ob, const char *id)
 
 static void mark_tried(struct outbox *ob, const char *id)
 {
-	if (ob->d->mode != DAEMON_ONCE)
+	if (!ob->env.once)
 		return;
 	ob->tried = xreallocarray(ob->tried, ob->ntried + 1, sizeof(*ob->tried));
 	ob->tried[ob->ntried++] = xstrdup(id);
@@ -97,7 +86,7 @@ static void mark_tried(struct outbox *ob, const char *id)
 
 static void save_state(struct outbox *ob, const struct store_event *ev)
 {
-	struct store *st = ob->d->store;
+	struct store *st = ob->env.store;
 
 	if (store_event_update(st, ev) < 0)
 		log_err("event=%s cannot record state %s: %s", ev->id,
@@ -115,49 +104,101 @@ static void unlink_send(struct outbox *ob, struct send *s)
 	}
 }
 
-static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o)
+/* The moves of design.md; everything else is a bug and is refused. */
+int outbox_move_legal(enum store_event_state from, enum store_event_state to)
 {
-	double now = now_wall();
-	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
-
-	if (now - ev->created >= retry_for) {
-		ev->state = EVENT_DEAD;
-		log_err("event=%s channel=%s dead-lettered after %ld attempts over %.0fs: %s",
-			ev->id, ev->channel, ev->attempts, now - ev->created,
-			log_esc(o->detail, 200));
-		return;
+	switch (from) {
+	case EVENT_QUEUED:
+	case EVENT_RETRY_WAIT:
+		return to == EVENT_SENDING || to == EVENT_DEAD;
+	case EVENT_SENDING:
+		/* queued: the send was cancelled by a stop and is tried again at the next start */
+		return to == EVENT_DELIVERED || to == EVENT_RETRY_WAIT || to == EVENT_DEAD ||
+		       to == EVENT_QUEUED;
+	case EVENT_DELIVERED:
+	case EVENT_DEAD:
+		break;
 	}
-	ev->state = EVENT_RETRY_WAIT;
-	ev->next_attempt = now + notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
-	log_warnx("event=%s channel=%s attempt=%ld failed, retry in %.0fs: %s", ev->id, ev->channel,
-		  ev->attempts, ev->next_attempt - now, log_esc(o->detail, 200));
+	return 0;
 }
 
-static void judge(struct send *s, struct store_event *ev, const struct notify_outcome *o)
+/* The level of a move's log line: what the operator should notice is the state entered. */
+typedef void move_log_fn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static move_log_fn *const move_log[] = {
+    [EVENT_QUEUED] = log_debug,	    [EVENT_SENDING] = log_debug, [EVENT_DELIVERED] = log_info,
+    [EVENT_RETRY_WAIT] = log_warnx, [EVENT_DEAD] = log_err,
+};
+
+int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
+		 const char *why)
+{
+	const char *from = store_event_state_name(ev->state);
+
+	if (!outbox_move_legal(ev->state, to)) {
+		log_err("event=%s channel=%s illegal move %s -> %s refused: %s", ev->id,
+			ev->channel, from, store_event_state_name(to), why);
+		return -1;
+	}
+	ev->state = to;
+	if (to == EVENT_SENDING)
+		ev->attempts++;
+	if (to == EVENT_DELIVERED)
+		ev->delivered_at = clock_wall();
+	move_log[to]("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
+		     store_event_state_name(to));
+	save_state(ob, ev);
+	return 0;
+}
+
+static void set_last_error(struct store_event *ev, const char *detail)
 {
 	free(ev->last_error);
-	ev->last_error = o->verdict == NOTIFY_DELIVERED ? NULL : xstrdup(o->detail);
+	ev->last_error = xstrdup_or_null(detail);
+}
+
+static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o)
+{
+	double now = clock_wall();
+	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
+	char why[400];
+
+	if (now - ev->created >= retry_for) {
+		snprintf(why, sizeof(why), "dead-lettered after %ld attempts over %.0fs: %s",
+			 ev->attempts, now - ev->created, log_esc(o->detail, 200));
+		outbox_enter(s->ob, ev, EVENT_DEAD, why);
+		return;
+	}
+	ev->next_attempt = now + notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
+	snprintf(why, sizeof(why), "attempt=%ld failed, retry in %.0fs: %s", ev->attempts,
+		 ev->next_attempt - now, log_esc(o->detail, 200));
+	outbox_enter(s->ob, ev, EVENT_RETRY_WAIT, why);
+}
+
+/* The channel's answer to an attempt moves ev on from sending. */
+static void judge(struct send *s, struct store_event *ev, const struct notify_outcome *o)
+{
+	char why[400];
+
+	set_last_error(ev, o->verdict == NOTIFY_DELIVERED ? NULL : o->detail);
 	switch (o->verdict) {
 	case NOTIFY_DELIVERED:
-		ev->state = EVENT_DELIVERED;
-		ev->delivered_at = now_wall();
-		log_info("event=%s channel=%s type=%s delivered attempt=%ld status=%ld", ev->id,
-			 ev->channel, ev->type, ev->attempts, o->status);
+		snprintf(why, sizeof(why), "type=%s delivered attempt=%ld status=%ld", ev->type,
+			 ev->attempts, o->status);
+		outbox_enter(s->ob, ev, EVENT_DELIVERED, why);
 		break;
 	case NOTIFY_RETRY:
 		judge_retry(s, ev, o);
 		break;
 	case NOTIFY_PERMANENT:
-		ev->state = EVENT_DEAD;
-		log_err("event=%s channel=%s dead-lettered (permanent): %s", ev->id, ev->channel,
-			log_esc(o->detail, 200));
+		snprintf(why, sizeof(why), "dead-lettered (permanent): %s",
+			 log_esc(o->detail, 200));
+		outbox_enter(s->ob, ev, EVENT_DEAD, why);
 		break;
 	case NOTIFY_GONE:
-		ev->state = EVENT_DEAD;
 		s->ch->gone = 1;
-		log_err("channel=%s answered 410 Gone: channel DISABLED until reload; event=%s "
-			"dead-lettered",
-			ev->channel, ev->id);
+		outbox_enter(
+		    s->ob, ev, EVENT_DEAD,
+		    "answered 410 Gone: channel DISABLED until reload; event dead-lettered");
 		break;
 	}
 }
@@ -172,7 +213,7 @@ static void send_free(struct send *s)
 
 static void unlink_retired(struct outbox *ob)
 {
-	for (struct outbox **p = &ob->d->retired; *p; p = &(*p)->next_retired) {
+	for (struct outbox **p = &ob->owner->retired; *p; p = &(*p)->next_retired) {
 		if (*p == ob) {
 			*p = ob->next_retired;
 			return;
@@ -200,10 +241,10 @@ static void reap_cb(struct ev_loop *loop, ev_timer *w, int revents)
 /* Not from send_done itself: a channel must not be freed inside its own callback. */
 static void reap_later(struct outbox *ob)
 {
-	ev_timer_stop(ob->d->loop, &ob->timer);
+	ev_timer_stop(ob->env.loop, &ob->timer);
 	ev_timer_init(&ob->timer, reap_cb, 0.0, 0.0);
 	ob->timer.data = ob;
-	ev_timer_start(ob->d->loop, &ob->timer);
+	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
 /* notify_done_fn */
@@ -214,34 +255,32 @@ static void send_done(const struct notify_outcome *o, void *arg)
 
 	unlink_send(ob, s);
 	for (size_t i = 0; i < s->nev; i++) {
-		if (o->cancelled)
-			s->evs[i].state = EVENT_QUEUED; /* shutting down: try again next start */
+		if (o->cancelled) /* shutting down: try again at the next start */
+			outbox_enter(ob, &s->evs[i], EVENT_QUEUED, "send cancelled");
 		else
 			judge(s, &s->evs[i], o);
-		save_state(ob, &s->evs[i]);
 	}
 	send_free(s);
 	if (o->cancelled)
 		return;
 	if (ob->retired_cfg) {
 		/* a retry is the current outbox's to schedule */
-		if (ob->d->outbox)
-			outbox_kick(ob->d->outbox);
+		outbox_kick(ob->owner);
 		if (ob->nflight == 0)
 			reap_later(ob);
 	} else {
 		outbox_kick(ob);
 	}
-	daemon_work_finished(ob->d);
+	ob->env.work_finished(ob->env.arg);
 }
 
 static void dead_letter_now(struct outbox *ob, struct store_event *ev, const char *why)
 {
-	ev->state = EVENT_DEAD;
-	free(ev->last_error);
-	ev->last_error = xstrdup(why);
-	log_err("event=%s channel=%s dead-lettered: %s", ev->id, ev->channel, why);
-	save_state(ob, ev);
+	char line[300];
+
+	set_last_error(ev, why);
+	snprintf(line, sizeof(line), "dead-lettered: %s", why);
+	outbox_enter(ob, ev, EVENT_DEAD, line);
 }
 
 /* The message body: the event itself, or a JSON array of the digest's events. */
@@ -275,11 +314,9 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 	s->ch = ch;
 	s->evs = evs;
 	s->nev = n;
-	s->jitter = random_unit();
+	s->jitter = clock_jitter_unit();
 	for (size_t i = 0; i < n; i++) {
-		s->evs[i].state = EVENT_SENDING;
-		s->evs[i].attempts++;
-		save_state(ob, &s->evs[i]);
+		outbox_enter(ob, &s->evs[i], EVENT_SENDING, "attempt starts");
 		mark_tried(ob, s->evs[i].id);
 	}
 	s->next = ob->in_flight;
@@ -291,10 +328,8 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 
 		log_warnx("event=%s channel=%s cannot send: %s", id, s->evs[0].channel, err);
 		unlink_send(ob, s);
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++)
 			judge(s, &s->evs[i], &o);
-			save_state(ob, &s->evs[i]);
-		}
 		send_free(s);
 	}
 	free(body);
@@ -304,16 +339,16 @@ static void arm_next(struct outbox *ob)
 {
 	double when, delay;
 
-	ev_timer_stop(ob->d->loop, &ob->timer);
-	if (ob->stopped || ob->d->mode == DAEMON_ONCE)
+	ev_timer_stop(ob->env.loop, &ob->timer);
+	if (ob->stopped || ob->env.once)
 		return;
-	if (store_events_next_due(ob->d->store, &when) < 0)
+	if (store_events_next_due(ob->env.store, &when) < 0)
 		return;
 	if (when <= 0)
 		return;
-	delay = when - now_wall();
+	delay = when - clock_wall();
 	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
-	ev_timer_start(ob->d->loop, &ob->timer);
+	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
 /* Moves evs[i] into a fresh one-element array for start_send. */
@@ -342,8 +377,8 @@ static void flush_digests(struct outbox *ob, struct store_event *evs, size_t n, 
 			/* A fresh event opens a period; one held before is due now. */
 			if (ch->next_digest <= 0 && evs[i].next_attempt <= evs[i].created)
 				ch->next_digest = now + ch->digest;
-			if (ob->d->mode == DAEMON_ONCE ? !daemon_polls_done(ob->d)
-						       : now < ch->next_digest) {
+			if (ob->env.once ? !ob->env.polls_done(ob->env.arg)
+					 : now < ch->next_digest) {
 				/* wait for the digest: the store remembers when, across restarts */
 				evs[i].next_attempt = ch->next_digest;
 				save_state(ob, &evs[i]);
@@ -364,14 +399,14 @@ static void deliver_due(struct outbox *ob)
 {
 	struct store_event *evs;
 	size_t n;
-	double now = now_wall();
-	double horizon = ob->d->mode == DAEMON_ONCE ? ONCE_HORIZON : now;
+	double now = clock_wall();
+	double horizon = ob->env.once ? ONCE_HORIZON : now;
 
 	if (ob->stopped)
 		return;
-	if (store_events_due(ob->d->store, horizon, OUTBOX_BATCH + ob->nflight + ob->ntried, &evs,
+	if (store_events_due(ob->env.store, horizon, OUTBOX_BATCH + ob->nflight + ob->ntried, &evs,
 			     &n) < 0) {
-		log_err("outbox: %s", store_error(ob->d->store));
+		log_err("outbox: %s", store_error(ob->env.store));
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -403,22 +438,22 @@ static void outbox_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	deliver_due(ob);
-	daemon_work_finished(ob->d);
+	ob->env.work_finished(ob->env.arg);
 }
 
 void outbox_kick(struct outbox *ob)
 {
 	if (ob->stopped)
 		return;
-	ev_timer_stop(ob->d->loop, &ob->timer);
+	ev_timer_stop(ob->env.loop, &ob->timer);
 	ev_timer_set(&ob->timer, 0.0, 0.0);
-	ev_timer_start(ob->d->loop, &ob->timer);
+	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
-static int add_channel(struct outbox *ob, const struct config_notify *n)
+static int add_channel(struct outbox *ob, const struct config_notify *n, struct buf *errors)
 {
 	struct chan *ch;
-	char err[256];
+	char err[4096]; /* every error of one section */
 
 	ob->chans = xreallocarray(ob->chans, ob->nchans + 1, sizeof(*ob->chans));
 	ob->ids = xreallocarray(ob->ids, ob->nchans + 1, sizeof(*ob->ids));
@@ -426,33 +461,40 @@ static int add_channel(struct outbox *ob, const struct config_notify *n)
 	memset(ch, 0, sizeof(*ch));
 	ch->cfg = n;
 	ch->digest = n ? n->digest : 0; /* channels_open() refuses types that cannot batch */
-	ch->nc = channels_open(ob->d->cfg, n, ob->d->loop, ob->d->http, err, sizeof(err));
+	ch->nc = channels_open(ob->env.cfg, n, ob->env.loop, ob->env.http, err, sizeof(err));
 	if (ch->nc == NULL) {
-		log_err("channel=%s cannot start: %s", n ? n->id : "stdout", err);
+		/* err holds "FILE:LINE: notify 'id': ..." lines */
+		if (errors && n)
+			buf_printf(errors, "%s\n", err);
+		else
+			log_err("channel=%s cannot start: %s", n ? n->id : "stdout", err);
 		return -1;
 	}
 	ob->ids[ob->nchans++] = notify_channel_id(ch->nc);
 	return 0;
 }
 
-struct outbox *outbox_new(struct daemon *d, int at_start)
+struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf *errors)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
-	int requeued;
+	const struct config *cfg = env->cfg;
+	int requeued, bad = 0;
 
-	ob->d = d;
+	ob->env = *env;
 	ev_timer_init(&ob->timer, outbox_timer_cb, 0.0, 0.0);
 	ob->timer.data = ob;
-	for (size_t i = 0; i < d->cfg->nnotifies; i++)
-		if (add_channel(ob, &d->cfg->notifies[i]) < 0)
-			goto fail;
-	if (d->cfg->nnotifies == 0 && add_channel(ob, NULL) < 0)
+	/* Every channel is tried, so that errors lists each bad one. */
+	for (size_t i = 0; i < cfg->nnotifies && (errors || !bad); i++)
+		bad |= add_channel(ob, &cfg->notifies[i], errors) < 0;
+	if (cfg->nnotifies == 0)
+		bad |= add_channel(ob, NULL, errors) < 0;
+	if (bad)
 		goto fail;
 	if (!at_start)
 		return ob;
-	requeued = store_events_requeue_sending(d->store);
+	requeued = store_events_requeue_sending(env->store);
 	if (requeued < 0)
-		log_err("outbox: %s", store_error(d->store));
+		log_err("outbox: %s", store_error(env->store));
 	else if (requeued > 0)
 		log_info("outbox: %d event(s) interrupted by the last stop will be sent again",
 			 requeued);
@@ -465,7 +507,7 @@ fail:
 void outbox_stop(struct outbox *ob)
 {
 	ob->stopped = 1;
-	ev_timer_stop(ob->d->loop, &ob->timer);
+	ev_timer_stop(ob->env.loop, &ob->timer);
 }
 
 void outbox_free(struct outbox *ob)
@@ -477,6 +519,9 @@ void outbox_free(struct outbox *ob)
 		notify_channel_close(ob->chans[i].nc); /* cancelled sends go back to queued */
 	for (size_t i = 0; i < ob->nchans; i++)
 		notify_channel_free(ob->chans[i].nc);
+	/* Shutdown: the outboxes taken over cancel their sends too (events stay pending). */
+	while (ob->retired)
+		retired_free(ob->retired);
 	for (size_t i = 0; i < ob->ntried; i++)
 		free(ob->tried[i]);
 	free(ob->tried);
@@ -485,24 +530,31 @@ void outbox_free(struct outbox *ob)
 	free(ob);
 }
 
-void outbox_retire(struct outbox *ob, struct config *cfg)
+/* successor takes over o, which now kicks and unlinks itself from successor. */
+static void adopt(struct outbox *successor, struct outbox *o)
+{
+	o->owner = successor;
+	o->next_retired = successor->retired;
+	successor->retired = o;
+}
+
+void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *successor)
 {
 	outbox_stop(ob);
 	ob->retired_cfg = cfg;
-	ob->next_retired = ob->d->retired;
-	ob->d->retired = ob;
+	while (ob->retired) {
+		struct outbox *o = ob->retired;
+
+		ob->retired = o->next_retired;
+		adopt(successor, o);
+	}
+	adopt(successor, ob);
 	if (ob->nflight == 0) {
 		retired_free(ob);
 		return;
 	}
 	log_info("reload: %zu delivery attempt(s) in flight finish on the previous channels",
 		 ob->nflight);
-}
-
-void outbox_free_retired(struct daemon *d)
-{
-	while (d->retired)
-		retired_free(d->retired);
 }
 
 size_t outbox_channels(const struct outbox *ob, const char *const **ids)

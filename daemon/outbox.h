@@ -10,29 +10,69 @@
 
 #include <stddef.h>
 
-struct daemon;
-struct outbox;
+#include "daemon/store.h"
+
+struct buf;
 struct config;
+struct ev_loop;
+struct http;
+struct outbox;
+struct store;
+
+/* What an outbox works with and how it reports upward; copied by outbox_new. */
+struct outbox_env {
+	struct ev_loop *loop;
+	struct store *store;
+	struct http *http;
+	const struct config *cfg; /* its [notify] sections; must outlive the outbox */
+	/*
+	 * Once mode: every pending event is due at once and tried once in the
+	 * run, no timer waits for a retry, and digests wait for polls_done.
+	 */
+	int once;
+	int (*polls_done)(void *arg);	  /* once mode: every source polled, none running */
+	void (*work_finished)(void *arg); /* an attempt or a look at the due events ended */
+	void *arg;
+};
 
 /*
- * Channels from d->cfg (a stdout channel when none is configured). NULL after
- * logging. At start, events left "sending" by an earlier process are queued
- * again; after a reload they are not: they belong to the retired outbox.
+ * Opens the channels of env->cfg (a stdout channel when none is configured).
+ * NULL when one cannot open: with errors, every failure is appended to it as
+ * "FILE:LINE: notify 'x': ..." (a reload validates channels by building the
+ * outbox it will use); without, it is logged. At start, events left "sending"
+ * by an earlier process are queued again; after a reload they are not: they
+ * belong to the retired outbox.
  */
-struct outbox *outbox_new(struct daemon *d, int at_start);
-/* Cancels sends in flight (their events stay pending) and frees. */
+struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf *errors);
+/* Cancels sends in flight, also of the outboxes it took over (events stay pending); frees. */
 void outbox_free(struct outbox *ob);
 
 /*
  * Reload: ob (the outbox of the configuration cfg) starts no more sends;
  * those in flight finish on their channels and are judged as usual, then
  * ob and cfg are freed. So a SIGHUP does not cancel and re-send a delivery
- * that is under way. Takes ownership of both; d->outbox must already be the
- * new outbox.
+ * that is under way. successor (the new outbox) takes ownership of both, and
+ * of the outboxes ob had taken over; it schedules their retries.
  */
-void outbox_retire(struct outbox *ob, struct config *cfg);
-/* Shutdown: cancels the sends of retired outboxes (events stay pending), frees them. */
-void outbox_free_retired(struct daemon *d);
+void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *successor);
+
+/*
+ * The state machine of one event: queued | retry_wait -> sending (one more
+ * attempt) -> delivered | retry_wait | dead, queued -> dead and retry_wait
+ * -> dead (its channel is gone), sending -> queued (a stop cancelled the
+ * send). Is from -> to one of these moves?
+ */
+int outbox_move_legal(enum store_event_state from, enum store_event_state to);
+
+/*
+ * The one place an event changes state: checks the move is legal, logs
+ * "event=ID channel=C <why> (old -> new)", and writes ev to the store.
+ * Entering sending counts an attempt; entering delivered stamps delivered_at.
+ * The caller sets next_attempt and last_error first. -1 (logged, ev
+ * unchanged) for an illegal move.
+ */
+int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
+		 const char *why);
 
 /* The channel ids events are written for, in config order. */
 size_t outbox_channels(const struct outbox *ob, const char *const **ids);

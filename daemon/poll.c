@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
@@ -94,23 +94,21 @@ static void fill_source_row(struct store_source *s, const struct poll_outcome *o
 	}
 }
 
-static void record(struct source_rt *rt, const struct poll_outcome *o, double next_delay)
+/* Writes back the row read when the poll started (only this poll writes it meanwhile). */
+static void record(struct source_rt *rt, struct poll_outcome *o, double next_delay)
 {
 	struct store *st = rt->d->store;
-	struct store_source s;
-	double now = (double)time(NULL);
+	struct store_source *s = &o->src;
+	double now = clock_wall();
 
 	if (store_begin(st) < 0)
 		goto fail;
-	if (store_source_get(st, rt->id, &s) < 0)
+	if (o->src_read < 0 && store_source_get(st, rt->id, s) < 0)
+		goto fail; /* the first read failed: the row must not be overwritten blindly */
+	fill_source_row(s, o, rt->failures, now, next_delay);
+	if (update_health(rt, s, o, now) < 0 || store_source_put(st, rt->id, rt->cfg->url, s) < 0 ||
+	    store_commit(st) < 0)
 		goto fail;
-	fill_source_row(&s, o, rt->failures, now, next_delay);
-	if (update_health(rt, &s, o, now) < 0 ||
-	    store_source_put(st, rt->id, rt->cfg->url, &s) < 0 || store_commit(st) < 0) {
-		store_source_clear(&s);
-		goto fail;
-	}
-	store_source_clear(&s);
 	outbox_kick(rt->d->outbox);
 	return;
 fail:
@@ -154,7 +152,16 @@ static void log_outcome(struct source_rt *rt, const struct poll_outcome *o, doub
 			  log_esc(o->error, 200), next);
 }
 
-void poll_complete(struct source_rt *rt, struct poll_outcome *o)
+static void outcome_free(struct poll_outcome *o)
+{
+	store_source_clear(&o->src);
+	free(o->etag);
+	free(o->last_modified);
+	free(o);
+}
+
+/* detect_done_fn, and the end of a poll that detected nothing: record, schedule, report. */
+static void poll_complete(struct source_rt *rt, struct poll_outcome *o)
 {
 	struct daemon *d = rt->d;
 	double delay = -1;
@@ -169,10 +176,8 @@ void poll_complete(struct source_rt *rt, struct poll_outcome *o)
 		log_outcome(rt, o, delay);
 		record(rt, o, delay);
 	}
-	free(o->etag);
-	free(o->last_modified);
-	free(o);
-	daemon_poll_finished(d, rt);
+	outcome_free(o);
+	rt->hooks->finished(rt);
 }
 
 static void judge_page(struct source_rt *rt, const struct http_response *resp,
@@ -192,24 +197,22 @@ static void judge_page(struct source_rt *rt, const struct http_response *resp,
 	o->items = (long)items.n;
 	o->etag = xstrdup_or_null(resp->etag);
 	o->last_modified = xstrdup_or_null(resp->last_modified);
-	detect_start(rt, &items, o); /* takes items; calls poll_complete when done */
+	detect_start(rt, &items, o, poll_complete); /* takes items */
 }
 
 /* http_done_fn for a source's list page. */
 static void poll_done(const struct http_response *resp, void *arg)
 {
-	struct source_rt *rt = arg;
-	struct poll_outcome *o = xcalloc(1, sizeof(*o));
+	struct poll_outcome *o = arg;
+	struct source_rt *rt = o->rt;
 
 	rt->inflight = NULL;
 	o->status = resp->status;
 	o->elapsed = resp->elapsed_s;
 	if (rt->cfg == NULL || resp->result == HTTP_RES_CANCELLED) {
-		o->result = "cancelled";
-		snprintf(o->error, sizeof(o->error), "cancelled");
 		rt->polled = 1;
-		free(o);
-		daemon_poll_finished(rt->d, rt);
+		outcome_free(o);
+		rt->hooks->finished(rt);
 		return;
 	}
 	rt->retry_after =
@@ -221,7 +224,7 @@ static void poll_done(const struct http_response *resp, void *arg)
 	} else if (resp->status == 304) {
 		o->ok = 1;
 		o->result = "not-modified";
-		detect_start_recheck(rt, o); /* silent edits do not change the list */
+		detect_start_recheck(rt, o, poll_complete); /* silent edits keep the list */
 		return;
 	} else if (resp->status / 100 != 2) {
 		o->result = "http-error";
@@ -235,14 +238,15 @@ static void poll_done(const struct http_response *resp, void *arg)
 
 void poll_start(struct source_rt *rt)
 {
-	struct store_source st;
+	struct poll_outcome *o;
 	struct http_req req;
 	char err[256];
-	int have;
 
 	if (rt->inflight || rt->run || rt->cfg == NULL || rt->d->stopping)
 		return;
-	have = store_source_get(rt->d->store, rt->id, &st);
+	o = xcalloc(1, sizeof(*o));
+	o->rt = rt;
+	o->src_read = store_source_get(rt->d->store, rt->id, &o->src);
 	memset(&req, 0, sizeof(req));
 	req.url = rt->cfg->url;
 	req.follow_redirects = 1;
@@ -250,17 +254,13 @@ void poll_start(struct source_rt *rt)
 	req.allow_private = rt->cfg->allow_private > 0;
 	req.headers = (const char *const *)rt->cfg->headers.v;
 	req.proxy = rt->cfg->proxy;
-	if (have == 1) {
-		req.if_none_match = st.etag;
-		req.if_modified_since = st.last_modified;
-	}
+	if (o->src_read < 0)
+		log_err("source=%s %s", rt->id, store_error(rt->d->store));
+	req.if_none_match = o->src.etag;
+	req.if_modified_since = o->src.last_modified;
 	log_debug("source=%s poll url=%s", rt->id, log_esc(rt->cfg->url, 200));
-	rt->inflight = http_start(rt->d->http, &req, poll_done, rt, err, sizeof(err));
-	if (have == 1)
-		store_source_clear(&st);
+	rt->inflight = http_start(rt->d->http, &req, poll_done, o, err, sizeof(err));
 	if (rt->inflight == NULL) {
-		struct poll_outcome *o = xcalloc(1, sizeof(*o));
-
 		o->result = "setup-error";
 		snprintf(o->error, sizeof(o->error), "%s", err);
 		poll_complete(rt, o);

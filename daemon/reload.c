@@ -11,7 +11,6 @@
 #include "analyze/themes/themes.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
-#include "daemon/channels.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
 #include "daemon/themeset.h"
@@ -70,7 +69,9 @@ static void retire_rest(struct daemon *d, struct source_rt ***keep, size_t *nkee
 	}
 }
 
-static void swap_config(struct daemon *d, struct config *fresh)
+/* Takes over fresh, its compiled themes and the outbox built on its channels. */
+static void swap_config(struct daemon *d, struct config *fresh, struct themes *themes,
+			struct outbox *outbox)
 {
 	struct source_rt **next = NULL;
 	size_t n = 0;
@@ -98,20 +99,13 @@ static void swap_config(struct daemon *d, struct config *fresh)
 	free(d->sources);
 	d->sources = next;
 	d->nsources = n;
-	/*
-	 * Channels point into the config: new ones for the new config. The old
-	 * outbox keeps the old config until its sends in flight are answered.
-	 */
-	{
-		struct outbox *old = d->outbox;
-		struct config *old_cfg = d->cfg;
-
-		d->cfg = fresh;
-		d->outbox = outbox_new(d, 0); /* channels_check opened each one already */
-		if (d->outbox == NULL)
-			fatalx("reload: cannot start the channels of the new configuration");
-		outbox_retire(old, old_cfg);
-	}
+	themes_free(d->themes);
+	d->themes = themes;
+	/* The old outbox keeps the old config until its sends in flight are answered. */
+	outbox_retire(d->outbox, d->cfg, outbox);
+	d->cfg = fresh;
+	d->outbox = outbox;
+	d->outbox_env.cfg = fresh;
 	outbox_kick(d->outbox);
 }
 
@@ -126,16 +120,40 @@ static void warn_restart_only(const struct config *old, const struct config *fre
 			  "max_per_host take effect at the next restart");
 }
 
+/*
+ * Validates fresh by building what it will run with: its themes compiled
+ * once, its channels opened once (in the outbox that will send). -1 with
+ * every error appended; nothing is kept then.
+ */
+static int build(struct daemon *d, const struct config *fresh, struct themes **themes,
+		 struct outbox **outbox, struct buf *errors)
+{
+	struct outbox_env env = d->outbox_env;
+	int bad;
+
+	env.cfg = fresh;
+	bad = themeset_build(fresh, themes, errors) < 0;
+	*outbox = outbox_new(&env, 0, errors);
+	if (!bad && *outbox != NULL)
+		return 0;
+	themes_free(*themes);
+	*themes = NULL;
+	outbox_free(*outbox);
+	*outbox = NULL;
+	return -1;
+}
+
 void daemon_reload(struct daemon *d)
 {
+	struct themes *themes = NULL;
+	struct outbox *outbox = NULL;
 	struct buf errors;
 	struct config *fresh;
 
 	log_info("reload: reading %s", d->config_path);
 	buf_init(&errors);
 	fresh = config_load(d->config_path, &errors);
-	if (fresh &&
-	    themeset_check(fresh, &errors) + channels_check(fresh, d->loop, d->http, &errors) > 0) {
+	if (fresh && build(d, fresh, &themes, &outbox, &errors) < 0) {
 		config_free(fresh);
 		fresh = NULL;
 	}
@@ -148,23 +166,8 @@ void daemon_reload(struct daemon *d)
 	}
 	buf_free(&errors);
 	sdnotify_reloading();
-	{
-		char err[512];
-		struct themes *th =
-		    fresh->nthemes ? themeset_compile(fresh, err, sizeof(err)) : NULL;
-
-		if (fresh->nthemes && th == NULL) {
-			log_err("reload: themes: %s; still running on the previous configuration",
-				err);
-			config_free(fresh);
-			sdnotify_ready();
-			return;
-		}
-		themes_free(d->themes);
-		d->themes = th;
-	}
 	warn_restart_only(d->cfg, fresh);
-	swap_config(d, fresh);
+	swap_config(d, fresh, themes, outbox);
 	log_info("reload: done from %s: %zu source(s), %zu theme(s), %zu channel(s)",
 		 d->config_path, d->nsources, d->cfg->nthemes,
 		 d->cfg->nnotifies ? d->cfg->nnotifies : 1);

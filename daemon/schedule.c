@@ -6,8 +6,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
@@ -17,17 +17,14 @@
 #define BACKOFF_CAP 6.0
 #define FIRST_POLL_SPREAD 5.0 /* seconds over which overdue sources start */
 
-static double random_unit(void)
-{
-	return (double)random() / ((double)RAND_MAX + 1.0);
-}
-
 /* ev_timer callback: a source is due. */
 static void source_due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	struct source_rt *rt = w->data;
+
 	(void)loop;
 	(void)revents;
-	poll_start(w->data);
+	rt->hooks->due(rt);
 }
 
 struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg)
@@ -36,6 +33,7 @@ struct source_rt *schedule_source_new(struct daemon *d, const struct config_sour
 	struct store_source st;
 
 	rt->d = d;
+	rt->hooks = &d->hooks;
 	rt->id = xstrdup(cfg->id);
 	rt->cfg = cfg;
 	ev_timer_init(&rt->timer, source_due_cb, 0.0, 0.0);
@@ -76,7 +74,7 @@ double schedule_next(struct source_rt *rt)
 		mult *= 2.0;
 	if (mult > BACKOFF_CAP)
 		mult = BACKOFF_CAP;
-	delay = interval * mult * (1.0 + JITTER_FRACTION * random_unit());
+	delay = interval * mult * (1.0 + JITTER_FRACTION * clock_jitter_unit());
 	if (rt->retry_after > delay)
 		delay = rt->retry_after;
 	log_debug("source=%s next poll in %.1fs (failures=%ld)", rt->id, delay, rt->failures);
@@ -87,7 +85,7 @@ double schedule_next(struct source_rt *rt)
 double schedule_first_delay(struct source_rt *rt)
 {
 	struct store_source st;
-	double now = (double)time(NULL), delay = 0;
+	double now = clock_wall(), delay = 0;
 
 	if (store_source_get(rt->d->store, rt->id, &st) == 1) {
 		if (st.next_due > now)
@@ -98,7 +96,7 @@ double schedule_first_delay(struct source_rt *rt)
 		store_source_clear(&st);
 	}
 	/* Overdue sources start spread out rather than all in the first second. */
-	return delay + FIRST_POLL_SPREAD * random_unit();
+	return delay + FIRST_POLL_SPREAD * clock_jitter_unit();
 }
 
 void schedule_stop_all(struct daemon *d)

@@ -90,6 +90,22 @@ size_t themeset_check(const struct config *cfg, struct buf *errors)
 	return bad;
 }
 
+int themeset_build(const struct config *cfg, struct themes **out, struct buf *errors)
+{
+	char err[512];
+
+	*out = NULL;
+	if (cfg->nthemes == 0)
+		return 0;
+	*out = themeset_compile(cfg, err, sizeof(err));
+	if (*out != NULL)
+		return 0;
+	/* Only a failure pays for the per-theme compiles that name a FILE:LINE. */
+	if (themeset_check(cfg, errors) == 0)
+		buf_printf(errors, "themes: %s\n", err);
+	return -1;
+}
+
 void themeset_filter_source(struct theme_result *r, const struct config_source *src)
 {
 	size_t keep = 0;

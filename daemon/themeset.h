@@ -24,11 +24,19 @@ struct themes *themeset_load(const char *path, char *err, size_t errlen);
 struct themes *themeset_compile(const struct config *cfg, char *err, size_t errlen);
 
 /*
+ * Compiles cfg's themes once into *out (NULL when none are configured) and
+ * returns 0; on failure appends every "FILE:LINE: ..." line to errors (each
+ * theme is then compiled alone to find the bad ones) and returns -1.
+ * Validating by building: the caller keeps what was built.
+ */
+struct buf;
+int themeset_build(const struct config *cfg, struct themes **out, struct buf *errors);
+
+/*
  * Compiles each theme on its own so that an error can name the theme's
  * FILE:LINE; appends "FILE:LINE: theme 'x': ..." lines to errors. Returns
  * the number of bad themes.
  */
-struct buf;
 size_t themeset_check(const struct config *cfg, struct buf *errors);
 
 /* Drops from r the themes the source does not watch (its `themes` globs). */

@@ -37,10 +37,13 @@ int cmd_learn(const struct cmd_opts *o, int argc, char **argv);
 
 /* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
 struct config *cmd_load_config(const struct cmd_opts *o);
-/* cmd_load_config, then every theme compiled and channel opened once (check, run). */
-struct config *cmd_load_config_fully(const struct cmd_opts *o);
-/* Compiles each theme; prints FILE:LINE errors; returns how many are bad. */
-size_t cmd_check_themes(const struct config *cfg);
+/*
+ * cmd_load_config, then the themes compiled once and every channel opened once
+ * (check, run); every error printed. The compiled themes go to *themes (NULL
+ * when none; the caller frees) or, when themes is NULL, are freed.
+ */
+struct themes;
+struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **themes);
 /* Opens each channel without sending; prints FILE:LINE errors; returns how many are bad. */
 size_t cmd_check_channels(const struct config *cfg);
 /* Reads a file ("-" = stdin) of at most max bytes; NULL after printing why. */

@@ -2,23 +2,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze/themes/themes.h"
 #include "common/buf.h"
 #include "config/config.h"
 #include "daemon/channels.h"
 #include "daemon/cmd/cmd.h"
+#include "daemon/httpcfg.h"
 #include "fetch/http.h"
 #include "daemon/themeset.h"
 
-size_t cmd_check_themes(const struct config *cfg)
+/* Compiles the themes once; prints FILE:LINE errors. -1 when they do not compile. */
+static int build_themes(const struct config *cfg, struct themes **out)
 {
 	struct buf errors;
-	size_t bad;
+	int rc;
 
 	buf_init(&errors);
-	bad = themeset_check(cfg, &errors);
+	rc = themeset_build(cfg, out, &errors);
 	fputs(buf_str(&errors), stderr);
 	buf_free(&errors);
-	return bad;
+	return rc;
 }
 
 /*
@@ -35,7 +38,7 @@ size_t cmd_check_channels(const struct config *cfg)
 	char err[512];
 	size_t bad = 0;
 
-	memset(&hc, 0, sizeof(hc));
+	httpcfg_from_daemon(&cfg->daemon, &hc);
 	buf_init(&errors);
 	h = loop ? http_new(loop, &hc, err, sizeof(err)) : NULL;
 	if (h)
@@ -51,14 +54,25 @@ size_t cmd_check_channels(const struct config *cfg)
 	return h ? bad : 1;
 }
 
-struct config *cmd_load_config_fully(const struct cmd_opts *o)
+struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **themes)
 {
 	struct config *cfg = cmd_load_config(o);
+	struct themes *th = NULL;
+	int bad;
 
-	if (cfg && cmd_check_themes(cfg) + cmd_check_channels(cfg) > 0) {
+	if (cfg == NULL)
+		return NULL;
+	bad = build_themes(cfg, &th) < 0;
+	bad |= cmd_check_channels(cfg) > 0;
+	if (bad) {
+		themes_free(th);
 		config_free(cfg);
-		cfg = NULL;
+		return NULL;
 	}
+	if (themes)
+		*themes = th;
+	else
+		themes_free(th);
 	return cfg;
 }
 
@@ -72,7 +86,7 @@ int cmd_check(const struct cmd_opts *o, int argc, char **argv)
 		fprintf(stderr, "speechwatch check: unexpected argument '%s'\n", argv[0]);
 		return EXIT_USAGE;
 	}
-	cfg = cmd_load_config_fully(o);
+	cfg = cmd_load_config_fully(o, NULL);
 	if (cfg == NULL)
 		return EXIT_USAGE;
 	for (size_t i = 0; i < cfg->nsources; i++)

@@ -13,6 +13,7 @@
 #include "daemon/channels.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/event.h"
+#include "daemon/httpcfg.h"
 #include "fetch/http.h"
 #include "notify/notify.h"
 
@@ -46,9 +47,7 @@ static int send_test(const struct config *cfg, const struct config_notify *n, co
 	char *body;
 
 	a.loop = ev_loop_new(EVFLAG_AUTO);
-	memset(&hc, 0, sizeof(hc));
-	hc.user_agent = cfg->daemon.user_agent;
-	hc.proxy = cfg->daemon.proxy;
+	httpcfg_from_daemon(&cfg->daemon, &hc);
 	event_new_id(id);
 	body = event_test_json(id, (double)time(NULL), name);
 	if (a.loop && (h = http_new(a.loop, &hc, err, sizeof(err))) &&

@@ -6,6 +6,7 @@
 
 static int run_mode(const struct cmd_opts *o, int argc, char **argv, enum daemon_mode mode)
 {
+	struct themes *themes = NULL;
 	struct config *cfg;
 	struct daemon *d;
 	int status;
@@ -14,10 +15,10 @@ static int run_mode(const struct cmd_opts *o, int argc, char **argv, enum daemon
 		fprintf(stderr, "speechwatch: unexpected argument '%s'\n", argv[0]);
 		return EXIT_USAGE;
 	}
-	cfg = cmd_load_config_fully(o);
+	cfg = cmd_load_config_fully(o, &themes);
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	d = daemon_new(cfg, o->config_path, mode);
+	d = daemon_new(cfg, themes, o->config_path, mode);
 	if (d == NULL)
 		return EXIT_RUNTIME;
 	status = daemon_run(d);

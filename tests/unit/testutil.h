@@ -24,4 +24,42 @@ char *testutil_slurp(const char *path, size_t *len);
 /* Runs every test of s (and frees it): EXIT_SUCCESS when none failed. */
 int testutil_run(Suite *s);
 
+/* A fresh directory under /tmp (caller frees the name); testutil_rmtree removes it. */
+char *testutil_tmpdir(void);
+void testutil_rmtree(const char *dir);
+
+/* Writes text to dir/speechwatch.conf and loads it; the test fails on any error. */
+struct config;
+struct config *testutil_config(const char *dir, const char *text);
+
+/*
+ * Runs loop until cond(arg) holds (checked at least every 10 ms); 0 when
+ * timeout seconds pass first.
+ */
+struct ev_loop;
+int testutil_loop_until(struct ev_loop *loop, int (*cond)(void *arg), void *arg, double timeout);
+
+/*
+ * A small HTTP/1.1 server on 127.0.0.1 inside the test's own loop: one
+ * answer per path (404 for others), each request answered and closed.
+ * Queued answers (testutil_http_push) are used once each, in order, before
+ * the path's standing answer (testutil_http_set). Status 0 never answers:
+ * the request hangs until the server is freed.
+ */
+struct testutil_http;
+struct testutil_http *testutil_http_new(struct ev_loop *loop);
+void testutil_http_free(struct testutil_http *s);
+int testutil_http_port(const struct testutil_http *s);
+/* headers: "Name: value\r\n" lines or NULL; body may be NULL. Strings are copied. */
+void testutil_http_set(struct testutil_http *s, const char *path, int status, const char *headers,
+		       const char *body);
+void testutil_http_push(struct testutil_http *s, const char *path, int status, const char *headers,
+			const char *body);
+/* Answers every hanging request (status 0) with status now. */
+void testutil_http_release(struct testutil_http *s, int status);
+/* Requests received for path (NULL: for every path). */
+size_t testutil_http_hits(const struct testutil_http *s, const char *path);
+/* The raw text (head and body) of the last request received, or "". */
+const char *testutil_http_last(const struct testutil_http *s);
+
 #endif

@@ -1,0 +1,627 @@
+/*
+ * Detection's rules: what a list of items does to the store and the outbox.
+ * A first poll is a silent baseline; unknown items are fetched, stored and
+ * alerted; a known item is re-checked when due and alerts only when its
+ * text changed; an empty list fails the poll; a list that lost most of its
+ * items changes nothing until it has held steady; the same statement seen
+ * through another source alerts once. Driven through detect_start with list
+ * items, against a real store, with the articles served by testutil_http.
+ */
+#include <check.h>
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/article_fetch.h"
+#include "daemon/daemon_int.h"
+#include "daemon/outbox.h"
+#include "daemon/store.h"
+#include "fetch/http.h"
+#include "tests/unit/testutil.h"
+
+static char *dir;
+static struct ev_loop *loop;
+static struct testutil_http *srv;
+static struct daemon d;
+static struct source_rt *rt, *other;
+static struct poll_outcome *got;
+
+/* detect_done_fn: keeps the outcome for the test to read. */
+static void detect_done(struct source_rt *r, struct poll_outcome *o)
+{
+	ck_assert_ptr_eq(r, o->rt);
+	ck_assert_ptr_null(got); /* exactly once */
+	got = o;
+}
+
+static void outcome_free(struct poll_outcome *o)
+{
+	if (o == NULL)
+		return;
+	store_source_clear(&o->src);
+	free(o->etag);
+	free(o->last_modified);
+	free(o);
+}
+
+/* A daemon around the store, with its outbox stopped: events stay in the store to count. */
+static void start(const char *daemon_extra, enum daemon_mode mode)
+{
+	struct http_config hc;
+	char err[512], *path, *text;
+
+	text = xasprintf("[daemon]\nstate_dir = %s\nrecheck_days = 3\n%s"
+			 "[source \"s\"]\nurl = http://127.0.0.1:%d/list\nitems = //li\n"
+			 "body = //article\nallow_private = yes\ninterval = 10m\n"
+			 "[source \"t\"]\nurl = http://127.0.0.1:%d/other\nitems = //li\n"
+			 "body = //article\nallow_private = yes\n",
+			 dir, daemon_extra ? daemon_extra : "", testutil_http_port(srv),
+			 testutil_http_port(srv));
+	memset(&d, 0, sizeof(d));
+	d.loop = loop;
+	d.mode = mode;
+	d.cfg = testutil_config(dir, text);
+	free(text);
+	path = xasprintf("%s/speechwatch.db", dir);
+	d.store = store_open(path, err, sizeof(err));
+	ck_assert_msg(d.store != NULL, "%s", err);
+	free(path);
+	memset(&hc, 0, sizeof(hc));
+	hc.allow_private = 1;
+	d.http = http_new(loop, &hc, err, sizeof(err));
+	ck_assert_msg(d.http != NULL, "%s", err);
+	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL};
+	d.outbox = outbox_new(&d.outbox_env, 1, NULL); /* the default stdout channel */
+	ck_assert_ptr_nonnull(d.outbox);
+	outbox_stop(d.outbox);
+	rt = schedule_source_new(&d, &d.cfg->sources[0]);
+	other = schedule_source_new(&d, &d.cfg->sources[1]);
+}
+
+static void setup(void)
+{
+	dir = testutil_tmpdir();
+	loop = ev_loop_new(EVFLAG_AUTO);
+	ck_assert_ptr_nonnull(loop);
+	srv = testutil_http_new(loop);
+	got = NULL;
+	rt = other = NULL;
+}
+
+static void teardown(void)
+{
+	outcome_free(got);
+	got = NULL;
+	schedule_source_free(rt);
+	schedule_source_free(other);
+	outbox_free(d.outbox);
+	http_free(d.http);
+	store_close(d.store);
+	config_free(d.cfg);
+	testutil_http_free(srv);
+	ev_loop_destroy(loop);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* --- the world before the poll --- */
+
+/*
+ * Records a previous poll of source id: its list had `items` items (a list
+ * of at least 4 that then loses more than half is suspect).
+ */
+static void set_source(const char *id, long items, long suspect_polls, long suspect_items)
+{
+	struct store_source s;
+
+	memset(&s, 0, sizeof(s));
+	s.items = items;
+	s.suspect_polls = suspect_polls;
+	s.suspect_items = suspect_items;
+	s.last_poll = clock_wall() - 600;
+	ck_assert_int_eq(store_source_put(d.store, id, "http://x/", &s), 0);
+}
+
+/* An article page whose text (inside <article>) is `words` of filler after `lead`. */
+static char *page(const char *lead)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b,
+		   "<html><head><title>%s</title></head><body><nav>menu</nav><article>"
+		   "<h1>%s</h1><p>",
+		   lead, lead);
+	for (int i = 0; i < 40; i++)
+		buf_printf(&b, "%s sentence number %d of the statement. ", lead, i);
+	buf_printf(&b, "</p></article></body></html>");
+	return buf_steal(&b);
+}
+
+static void serve(const char *path, const char *lead)
+{
+	char *html = page(lead);
+
+	testutil_http_set(srv, path, 200, NULL, html);
+	free(html);
+}
+
+static char *url_of(const char *path)
+{
+	return xasprintf("http://127.0.0.1:%d%s", testutil_http_port(srv), path);
+}
+
+/* A list of n items; paths[i] NULL gives an item without a URL. Dates NULL. */
+static struct list_items list_of(const char *const *paths, size_t n)
+{
+	struct list_items items = {xcalloc(n ? n : 1, sizeof(struct list_item)), n};
+
+	for (size_t i = 0; i < n; i++) {
+		items.v[i].url = paths[i] ? url_of(paths[i]) : NULL;
+		items.v[i].title = xasprintf("Item %zu", i);
+	}
+	return items;
+}
+
+/* --- the poll --- */
+
+static int detect_over(void *arg)
+{
+	(void)arg;
+	return got != NULL;
+}
+
+static struct poll_outcome *outcome_for(struct source_rt *r, size_t nitems)
+{
+	struct poll_outcome *o = xcalloc(1, sizeof(*o));
+
+	o->rt = r;
+	o->src_read = store_source_get(d.store, r->id, &o->src);
+	ck_assert_int_ge(o->src_read, 0);
+	o->ok = 1;
+	o->result = "ok";
+	o->items = (long)nitems;
+	return o;
+}
+
+/* Runs detection of items for source r to its end; the outcome is in got. */
+static void detect(struct source_rt *r, const char *const *paths, size_t n)
+{
+	struct list_items items = list_of(paths, n);
+
+	outcome_free(got);
+	got = NULL;
+	detect_start(r, &items, outcome_for(r, n), detect_done);
+	ck_assert_msg(testutil_loop_until(loop, detect_over, NULL, 15), "detection did not end");
+	ck_assert_ptr_null(r->run);
+}
+
+static void recheck(struct source_rt *r)
+{
+	outcome_free(got);
+	got = NULL;
+	detect_start_recheck(r, outcome_for(r, 0), detect_done);
+	ck_assert_msg(testutil_loop_until(loop, detect_over, NULL, 15), "re-check did not end");
+}
+
+/* --- what the store holds afterwards --- */
+
+static long events_pending(void)
+{
+	struct store_channel_counts c;
+
+	ck_assert_int_eq(store_channel_counts(d.store, "stdout", &c), 0);
+	free(c.last_error);
+	return c.pending;
+}
+
+/* The type of the newest pending event ("" when none). */
+static void newest_event_type(char *out, size_t len)
+{
+	struct store_event *evs;
+	size_t n;
+
+	ck_assert_int_eq(store_events_due(d.store, 1e12, 1000, &evs, &n), 0);
+	snprintf(out, len, "%s", n ? evs[n - 1].type : "");
+	for (size_t i = 0; i < n; i++)
+		store_event_clear(&evs[i]);
+	free(evs);
+}
+
+/* 1 when source id has the item at path; *has_text says whether its text was stored. */
+static int stored(const char *id, const char *path, int *has_text)
+{
+	struct store_item it;
+	char *url = url_of(path);
+	int rc = store_item_find(d.store, id, url, NULL, &it);
+
+	free(url);
+	ck_assert_int_ge(rc, 0);
+	if (rc == 1) {
+		if (has_text)
+			*has_text = it.text != NULL;
+		store_item_clear(&it);
+	}
+	return rc;
+}
+
+/* --- first poll --- */
+
+START_TEST(a_first_poll_is_a_silent_baseline)
+{
+	static const char *const paths[] = {"/a1", "/a2", "/a3"};
+	int text = 0;
+
+	start(NULL, DAEMON_RUN);
+	serve("/a1", "First");
+	serve("/a2", "Second");
+	serve("/a3", "Third");
+	detect(rt, paths, 3);
+	ck_assert_int_eq(got->ok, 1);
+	ck_assert_int_eq(got->fresh, 0);
+	ck_assert_int_eq(got->unsettled, 0);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 3); /* texts recorded for later diffs */
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(stored("s", paths[i], &text), 1);
+		ck_assert(text);
+	}
+	ck_assert_int_eq(events_pending(), 0);
+}
+END_TEST
+
+START_TEST(an_old_baseline_item_is_recorded_without_its_text)
+{
+	struct list_items items;
+
+	start(NULL, DAEMON_RUN);
+	serve("/old", "Old");
+	items = list_of((const char *const[]){"/old"}, 1);
+	items.v[0].date = xstrdup("2001-01-01");
+	detect_start(rt, &items, outcome_for(rt, 1), detect_done);
+	ck_assert(testutil_loop_until(loop, detect_over, NULL, 15));
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0); /* outside the re-check window */
+	ck_assert_int_eq(stored("s", "/old", NULL), 1);
+	ck_assert_int_eq(events_pending(), 0);
+}
+END_TEST
+
+START_TEST(first_poll_alert_alerts_from_the_start)
+{
+	start("first_poll = alert\n", DAEMON_RUN);
+	serve("/a1", "First");
+	detect(rt, (const char *const[]){"/a1"}, 1);
+	ck_assert_int_eq(got->fresh, 1);
+	ck_assert_int_eq(events_pending(), 1);
+}
+END_TEST
+
+/* --- new items --- */
+
+START_TEST(new_items_are_fetched_stored_and_alerted_once)
+{
+	static const char *const paths[] = {"/n1", "/n2", "/n3", "/n4"};
+	char type[64];
+	int text = 0;
+
+	start(NULL, DAEMON_RUN);
+	set_source("s", 4, 0, 0);
+	for (size_t i = 0; i < 4; i++)
+		serve(paths[i], "News");
+	detect(rt, paths, 2);
+	ck_assert_int_eq(got->fresh, 2);
+	ck_assert_int_eq(events_pending(), 2);
+	newest_event_type(type, sizeof(type));
+	ck_assert_str_eq(type, "statement.new");
+	ck_assert_int_eq(stored("s", "/n1", &text), 1);
+	ck_assert(text);
+
+	/* The next poll lists them again plus two more: only the two are new. */
+	set_source("s", 4, 0, 0);
+	detect(rt, paths, 4);
+	ck_assert_int_eq(got->fresh, 2);
+	ck_assert_int_eq(events_pending(), 4);
+	ck_assert_int_eq(testutil_http_hits(srv, "/n1"), 1); /* checked recently: not again */
+}
+END_TEST
+
+START_TEST(a_failed_article_is_left_for_the_next_poll)
+{
+	start(NULL, DAEMON_RUN);
+	set_source("s", 4, 0, 0);
+	testutil_http_set(srv, "/broken", 500, NULL, "oops");
+	serve("/fine", "Fine");
+	detect(rt, (const char *const[]){"/broken", "/fine"}, 2);
+	ck_assert_int_eq(got->ok, 1);
+	ck_assert_int_eq(got->fresh, 1);
+	ck_assert_int_eq(got->article_errors, 1);
+	ck_assert_int_eq(got->unsettled, 1); /* the validators are not kept */
+	ck_assert_int_eq(stored("s", "/broken", NULL), 0);
+	ck_assert_int_eq(events_pending(), 1);
+}
+END_TEST
+
+START_TEST(an_item_without_a_url_is_skipped)
+{
+	start(NULL, DAEMON_RUN);
+	set_source("s", 4, 0, 0);
+	serve("/u1", "Linked");
+	detect(rt, (const char *const[]){NULL, "/u1"}, 2);
+	ck_assert_int_eq(got->fresh, 1);
+	ck_assert_int_eq(got->unsettled, 0);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 1);
+}
+END_TEST
+
+static int hits_one(void *arg)
+{
+	(void)arg;
+	return testutil_http_hits(srv, "/hang") == 1;
+}
+
+START_TEST(a_cancelled_poll_leaves_its_new_items_unsettled)
+{
+	struct list_items items;
+
+	start(NULL, DAEMON_RUN);
+	set_source("s", 1, 0, 0);
+	testutil_http_set(srv, "/hang", 0, NULL, NULL);
+	items = list_of((const char *const[]){"/hang"}, 1);
+	detect_start(rt, &items, outcome_for(rt, 1), detect_done);
+	ck_assert(testutil_loop_until(loop, hits_one, NULL, 10));
+	ck_assert_ptr_nonnull(rt->run);
+	ck_assert_ptr_null(got);
+	detect_cancel(rt->run);
+	ck_assert_ptr_nonnull(got); /* done ran inside the cancel */
+	ck_assert_ptr_null(rt->run);
+	ck_assert_int_eq(got->unsettled, 1);
+	ck_assert_int_eq(stored("s", "/hang", NULL), 0);
+	ck_assert_int_eq(events_pending(), 0);
+}
+END_TEST
+
+/* --- empty and suspect lists --- */
+
+START_TEST(an_empty_list_fails_the_poll)
+{
+	start(NULL, DAEMON_RUN);
+	set_source("s", 5, 0, 0);
+	detect(rt, NULL, 0);
+	ck_assert_int_eq(got->ok, 0);
+	ck_assert_str_eq(got->result, "empty-list");
+	ck_assert_str_eq(got->error, "the list yielded no items (the last good poll had 5)");
+	ck_assert_int_eq(events_pending(), 0);
+}
+END_TEST
+
+START_TEST(an_empty_first_list_points_at_the_xpath)
+{
+	start(NULL, DAEMON_RUN);
+	detect(rt, NULL, 0);
+	ck_assert_int_eq(got->ok, 0);
+	ck_assert_ptr_nonnull(strstr(got->error, "check the items XPath"));
+}
+END_TEST
+
+START_TEST(a_list_that_lost_most_items_changes_nothing)
+{
+	static const char *const paths[] = {"/x1", "/x2", "/x3"};
+
+	start(NULL, DAEMON_RUN);
+	set_source("s", 10, 0, 0);
+	serve("/x1", "Redesign");
+	detect(rt, paths, 3);
+	ck_assert_int_eq(got->suspect, 1);
+	ck_assert_int_eq(got->suspect_polls, 1);
+	ck_assert_str_eq(got->error, "the list lost 7 of its 10 items");
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0);
+	ck_assert_int_eq(stored("s", "/x1", NULL), 0);
+	ck_assert_int_eq(events_pending(), 0);
+}
+END_TEST
+
+START_TEST(a_suspect_streak_counts_only_the_same_size)
+{
+	static const char *const paths[] = {"/x1", "/x2", "/x3"};
+
+	start(NULL, DAEMON_RUN);
+	set_source("s", 10, 1, 3);
+	detect(rt, paths, 3);
+	ck_assert_int_eq(got->suspect, 1);
+	ck_assert_int_eq(got->suspect_polls, 2);
+	set_source("s", 10, 1, 4); /* the streak was of another size: it starts again */
+	detect(rt, paths, 3);
+	ck_assert_int_eq(got->suspect_polls, 1);
+}
+END_TEST
+
+START_TEST(a_smaller_list_that_held_steady_becomes_the_silent_baseline)
+{
+	static const char *const paths[] = {"/y1", "/y2", "/y3"};
+	int text = 0;
+
+	start(NULL, DAEMON_RUN);
+	set_source("s", 10, 2, 3);
+	for (size_t i = 0; i < 3; i++)
+		serve(paths[i], "Moved");
+	detect(rt, paths, 3);
+	ck_assert_int_eq(got->suspect, 0);
+	ck_assert_int_eq(got->rebaseline, 1);
+	ck_assert_int_eq(got->fresh, 0);
+	ck_assert_int_eq(stored("s", "/y2", &text), 1);
+	ck_assert(text);
+	ck_assert_int_eq(events_pending(), 0); /* a redesign alerts nothing */
+}
+END_TEST
+
+START_TEST(a_short_list_is_never_suspect)
+{
+	start(NULL, DAEMON_RUN);
+	set_source("s", 3, 0, 0);
+	serve("/z1", "Short");
+	detect(rt, (const char *const[]){"/z1"}, 1);
+	ck_assert_int_eq(got->suspect, 0);
+	ck_assert_int_eq(got->fresh, 1);
+}
+END_TEST
+
+/* --- changes --- */
+
+START_TEST(a_changed_text_alerts_statement_changed)
+{
+	char type[64];
+
+	start(NULL, DAEMON_ONCE); /* once: every known item in the window is due */
+	set_source("s", 1, 0, 0);
+	serve("/c1", "Before");
+	detect(rt, (const char *const[]){"/c1"}, 1);
+	ck_assert_int_eq(got->fresh, 1);
+	serve("/c1", "After");
+	detect(rt, (const char *const[]){"/c1"}, 1);
+	ck_assert_int_eq(got->fresh, 0);
+	ck_assert_int_eq(got->changed, 1);
+	ck_assert_int_eq(events_pending(), 2);
+	newest_event_type(type, sizeof(type));
+	ck_assert_str_eq(type, "statement.changed");
+}
+END_TEST
+
+START_TEST(an_unchanged_text_is_silent)
+{
+	start(NULL, DAEMON_ONCE);
+	set_source("s", 1, 0, 0);
+	serve("/c1", "Same");
+	detect(rt, (const char *const[]){"/c1"}, 1);
+	detect(rt, (const char *const[]){"/c1"}, 1);
+	ck_assert_int_eq(testutil_http_hits(srv, "/c1"), 2); /* re-checked */
+	ck_assert_int_eq(got->changed, 0);
+	ck_assert_int_eq(events_pending(), 1);
+}
+END_TEST
+
+START_TEST(a_recently_checked_item_waits_for_its_interval)
+{
+	start(NULL, DAEMON_RUN);
+	set_source("s", 1, 0, 0);
+	serve("/c1", "Before");
+	detect(rt, (const char *const[]){"/c1"}, 1);
+	serve("/c1", "After");
+	detect(rt, (const char *const[]){"/c1"}, 1);
+	ck_assert_int_eq(testutil_http_hits(srv, "/c1"), 1);
+	ck_assert_int_eq(got->changed, 0);
+}
+END_TEST
+
+START_TEST(an_unchanged_list_rechecks_the_stored_items)
+{
+	start(NULL, DAEMON_ONCE);
+	set_source("s", 1, 0, 0);
+	serve("/r1", "Before");
+	detect(rt, (const char *const[]){"/r1"}, 1);
+	serve("/r1", "After");
+	recheck(rt); /* the list answered 304 */
+	ck_assert_int_eq(testutil_http_hits(srv, "/r1"), 2);
+	ck_assert_int_eq(got->changed, 1);
+	ck_assert_int_eq(events_pending(), 2);
+}
+END_TEST
+
+/* --- another source --- */
+
+START_TEST(an_item_another_source_listed_is_recorded_silently)
+{
+	struct list_items items;
+
+	start(NULL, DAEMON_RUN);
+	set_source("s", 1, 0, 0);
+	set_source("t", 1, 0, 0);
+	serve("/shared", "Shared");
+	detect(other, (const char *const[]){"/shared"}, 1);
+	ck_assert_int_eq(got->fresh, 1);
+	/* the same page, its URL spelt with a trailing slash */
+	items = list_of((const char *const[]){"/shared/"}, 1);
+	outcome_free(got);
+	got = NULL;
+	detect_start(rt, &items, outcome_for(rt, 1), detect_done);
+	ck_assert(testutil_loop_until(loop, detect_over, NULL, 15));
+	ck_assert_int_eq(got->fresh, 0);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 1);
+	ck_assert_int_eq(stored("s", "/shared/", NULL), 1);
+	ck_assert_int_eq(events_pending(), 1);
+}
+END_TEST
+
+START_TEST(the_same_text_through_another_source_alerts_once)
+{
+	start(NULL, DAEMON_RUN);
+	set_source("s", 1, 0, 0);
+	set_source("t", 1, 0, 0);
+	serve("/t-copy", "Identical");
+	serve("/s-copy", "Identical");
+	detect(other, (const char *const[]){"/t-copy"}, 1);
+	ck_assert_int_eq(got->fresh, 1);
+	detect(rt, (const char *const[]){"/s-copy"}, 1);
+	ck_assert_int_eq(got->fresh, 0);
+	ck_assert_int_eq(stored("s", "/s-copy", NULL), 1);
+	ck_assert_int_eq(events_pending(), 1);
+}
+END_TEST
+
+START_TEST(normalised_urls_ignore_www_case_fragment_and_trailing_slash)
+{
+	char *a = article_normalise_url("https://WWW.Example.org/news/item/#top");
+	char *b = article_normalise_url("http://example.org/news/item");
+	char *c = article_normalise_url("http://example.org/news/item?id=2");
+
+	ck_assert_str_eq(a, "example.org/news/item");
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(b, c);
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
+static Suite *detect_suite(void)
+{
+	Suite *s = suite_create("detect");
+	TCase *first = tcase_create("first"), *fresh = tcase_create("new");
+	TCase *lists = tcase_create("lists"), *changes = tcase_create("changes");
+	TCase *others = tcase_create("others");
+	TCase *all[] = {first, fresh, lists, changes, others};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		tcase_add_checked_fixture(all[i], setup, teardown);
+		tcase_set_timeout(all[i], 60);
+		suite_add_tcase(s, all[i]);
+	}
+	tcase_add_test(first, a_first_poll_is_a_silent_baseline);
+	tcase_add_test(first, an_old_baseline_item_is_recorded_without_its_text);
+	tcase_add_test(first, first_poll_alert_alerts_from_the_start);
+	tcase_add_test(fresh, new_items_are_fetched_stored_and_alerted_once);
+	tcase_add_test(fresh, a_failed_article_is_left_for_the_next_poll);
+	tcase_add_test(fresh, an_item_without_a_url_is_skipped);
+	tcase_add_test(fresh, a_cancelled_poll_leaves_its_new_items_unsettled);
+	tcase_add_test(lists, an_empty_list_fails_the_poll);
+	tcase_add_test(lists, an_empty_first_list_points_at_the_xpath);
+	tcase_add_test(lists, a_list_that_lost_most_items_changes_nothing);
+	tcase_add_test(lists, a_suspect_streak_counts_only_the_same_size);
+	tcase_add_test(lists, a_smaller_list_that_held_steady_becomes_the_silent_baseline);
+	tcase_add_test(lists, a_short_list_is_never_suspect);
+	tcase_add_test(changes, a_changed_text_alerts_statement_changed);
+	tcase_add_test(changes, an_unchanged_text_is_silent);
+	tcase_add_test(changes, a_recently_checked_item_waits_for_its_interval);
+	tcase_add_test(changes, an_unchanged_list_rechecks_the_stored_items);
+	tcase_add_test(others, an_item_another_source_listed_is_recorded_silently);
+	tcase_add_test(others, the_same_text_through_another_source_alerts_once);
+	tcase_add_test(others, normalised_urls_ignore_www_case_fragment_and_trailing_slash);
+	return s;
+}
+
+int main(void)
+{
+	return testutil_run(detect_suite());
+}
