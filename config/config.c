@@ -86,33 +86,17 @@ static void theme_free(struct config_theme *t)
 	strlist_free(&t->excludes);
 }
 
-static void secret_clear(char *s)
-{
-	if (s)
-		explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 static void notify_free(struct config_notify *n)
 {
 	free(n->id);
+	free(n->type);
 	strlist_free(&n->themes);
 	strlist_free(&n->sources);
-	free(n->url);
-	free(n->secret_file);
-	secret_clear(n->secret);
-	free(n->smtp_url);
-	free(n->from);
-	free(n->envelope_from);
-	strlist_free(&n->to);
-	strlist_free(&n->cc);
-	free(n->user);
-	free(n->password_file);
-	secret_clear(n->password);
-	free(n->ca_file);
-	free(n->subject);
-	free(n->body_file);
-	free(n->body_template);
+	for (size_t i = 0; i < n->nlines; i++) {
+		free(n->lines[i].key);
+		free(n->lines[i].value);
+	}
+	free(n->lines);
 }
 
 void config_free(struct config *cfg)

@@ -13,8 +13,6 @@
 
 enum config_first_poll { FIRST_POLL_BASELINE, FIRST_POLL_ALERT };
 enum config_kind { SOURCE_KIND_AUTO, SOURCE_KIND_HTML, SOURCE_KIND_RSS, SOURCE_KIND_ATOM };
-enum config_channel { CHANNEL_STDOUT, CHANNEL_WEBHOOK, CHANNEL_MAIL };
-enum config_tls { TLS_OPPORTUNISTIC, TLS_REQUIRED, TLS_NONE };
 
 /* A NULL-terminated list of owned strings. */
 struct strlist {
@@ -82,35 +80,33 @@ struct config_theme {
 	struct strlist excludes;
 };
 
+/*
+ * A [notify] line config/ does not read: it belongs to the channel's type,
+ * whose key table (notify/) reads and checks it.
+ */
+struct config_line {
+	char *key;
+	char *value;
+	struct config_origin at;
+};
+
+/*
+ * A [notify "id"] section: config/ reads only the keys every channel shares
+ * and the daemon routes on; it knows no channel type. Every other line is
+ * kept, in file order, for the type's backend.
+ */
 struct config_notify {
 	char *id;
 	struct config_origin at;
-	enum config_channel type;
+	char *type;		/* a channel type's name, judged by notify/ */
+	int type_line;		/* where type was set */
 	struct strlist themes;	/* globs; empty = all */
 	struct strlist sources; /* globs; empty = all */
 	double min_score;
 	double retry_for; /* seconds */
-	double timeout;	  /* seconds */
-	/* webhook */
-	char *url;
-	char *secret_file;
-	char *secret; /* the file's contents, trimmed (whsec_...) */
-	/* mail */
-	char *smtp_url;
-	enum config_tls tls;
-	char *from;
-	char *envelope_from;
-	struct strlist to;
-	struct strlist cc;
-	char *user;
-	char *password_file;
-	char *password;
-	char *ca_file;
-	char *subject;
-	char *body_file;
-	char *body_template; /* body_file's contents */
-	int html;	     /* add a text/html alternative */
-	double digest;	     /* seconds, 0 = off */
+	double digest;	  /* seconds, 0 = off: one message per period (types that batch) */
+	struct config_line *lines;
+	size_t nlines;
 };
 
 struct config {

@@ -55,7 +55,6 @@ void config_validate(struct parse_state *ps);
 /* util.c */
 /* Slots to allocate for n elements of a list that grows by doubling (at least 8). */
 size_t config_grow_slots(size_t n);
-size_t config_edit_distance(const char *a, const char *b);
 /* Path of rel relative to the directory of file (rel unchanged if absolute). */
 char *config_path_relative(const char *file, const char *rel);
 

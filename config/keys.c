@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config/config_int.h"
 
 enum key_type {
 	KT_STRING,   /* char * */
-	KT_URL,	     /* char *, http(s) (or smtp(s) for smtp_url) */
+	KT_URL,	     /* char *, http(s) (or socks5 for proxy) */
 	KT_PATH,     /* char *, relative to the config file */
 	KT_BOOL,     /* int */
 	KT_LONG,     /* long within [min, max] */
@@ -38,8 +39,6 @@ struct key_def {
 
 static const char *const kind_names[] = {"auto", "html", "rss", "atom", NULL};
 static const char *const first_poll_names[] = {"baseline", "alert", NULL};
-static const char *const channel_names[] = {"stdout", "webhook", "mail", NULL};
-static const char *const tls_names[] = {"opportunistic", "required", "none", NULL};
 
 #define D(f) offsetof(struct config_daemon, f)
 static const struct key_def daemon_keys[] = {
@@ -96,28 +95,18 @@ static const struct key_def theme_keys[] = {
 };
 #undef T
 
+/*
+ * [notify]: only what every channel shares. Any other key is kept as a raw
+ * line for the channel type's own table (notify/), which reports unknown
+ * ones with their FILE:LINE.
+ */
 #define N(f) offsetof(struct config_notify, f)
 static const struct key_def notify_keys[] = {
-    {"type", KT_ENUM, N(type), 0, 0, channel_names, 1},
+    {"type", KT_STRING, N(type), 0, 0, NULL, 1},
     {"themes", KT_GLOBS, N(themes), 0, 0, NULL, 0},
     {"sources", KT_GLOBS, N(sources), 0, 0, NULL, 0},
     {"min_score", KT_DOUBLE, N(min_score), 0, 1, NULL, 0},
     {"retry_for", KT_DURATION, N(retry_for), 60, 30 * 86400, NULL, 0},
-    {"timeout", KT_DURATION, N(timeout), 1, 300, NULL, 0},
-    {"url", KT_URL, N(url), 0, 0, NULL, 0},
-    {"secret_file", KT_PATH, N(secret_file), 0, 0, NULL, 0},
-    {"smtp_url", KT_URL, N(smtp_url), 0, 0, NULL, 0},
-    {"tls", KT_ENUM, N(tls), 0, 0, tls_names, 0},
-    {"from", KT_STRING, N(from), 0, 0, NULL, 0},
-    {"envelope_from", KT_STRING, N(envelope_from), 0, 0, NULL, 0},
-    {"to", KT_MULTI, N(to), 0, 0, NULL, 0},
-    {"cc", KT_MULTI, N(cc), 0, 0, NULL, 0},
-    {"user", KT_STRING, N(user), 0, 0, NULL, 0},
-    {"password_file", KT_PATH, N(password_file), 0, 0, NULL, 0},
-    {"ca_file", KT_PATH, N(ca_file), 0, 0, NULL, 0},
-    {"subject", KT_STRING, N(subject), 0, 0, NULL, 0},
-    {"body_file", KT_PATH, N(body_file), 0, 0, NULL, 0},
-    {"html", KT_BOOL, N(html), 0, 0, NULL, 0},
     {"digest", KT_DURATION, N(digest), 60, 7 * 86400, NULL, 0},
     {NULL, 0, 0, 0, 0, NULL, 0},
 };
@@ -172,8 +161,6 @@ static void theme_defaults(struct config_theme *t)
 static void notify_defaults(struct config_notify *n)
 {
 	n->retry_for = 72 * 3600;
-	n->timeout = 30;
-	n->tls = TLS_OPPORTUNISTIC;
 }
 
 /* The struct the current section's keys write into. */
@@ -203,23 +190,6 @@ static int valid_id(const char *id)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
 			return 0;
 	return 1;
-}
-
-static const char *nearest(const char *word, const char *const *names, size_t stride)
-{
-	const char *best = NULL;
-	size_t best_d = 3;
-
-	for (const char *const *n = names; *n;
-	     n = (const char *const *)((const char *)n + stride)) {
-		size_t d = config_edit_distance(word, *n);
-
-		if (**n && d < best_d && d < strlen(*n)) {
-			best_d = d;
-			best = *n;
-		}
-	}
-	return best;
 }
 
 static int id_taken(struct parse_state *ps, enum section_type sec, const char *id, int *line)
@@ -307,7 +277,7 @@ static enum section_type section_type_of(struct parse_state *ps, const char *typ
 		if (strcmp(type, section_names[i]) == 0)
 			return (enum section_type)i;
 	{
-		const char *hint = nearest(type, section_names, sizeof(char *));
+		const char *hint = parse_nearest(type, section_names, sizeof(char *));
 
 		if (hint)
 			config_error(ps, "unknown section '%s' (did you mean '%s'?)", type, hint);
@@ -382,58 +352,8 @@ void config_close_section(struct parse_state *ps)
 	ps->sec = SEC_NONE;
 }
 
-static int parse_bool(const char *v, int *out)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
-	static const char *const no[] = {"no", "false", "off", "0", NULL};
-
-	for (int i = 0; yes[i]; i++) {
-		if (strcasecmp(v, yes[i]) == 0)
-			return *out = 1, 0;
-		if (strcasecmp(v, no[i]) == 0)
-			return *out = 0, 0;
-	}
-	return -1;
-}
-
-static int parse_number(const char *v, double *out)
-{
-	char *end;
-
-	if (*v == '\0')
-		return -1;
-	*out = strtod(v, &end);
-	return (*end != '\0' || !isfinite(*out)) ? -1 : 0;
-}
-
-int config_parse_duration(const char *s, double *out)
-{
-	char *end;
-	double v, mult = 1;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	v = strtod(s, &end);
-	if (strcmp(end, "s") == 0 || *end == '\0')
-		mult = 1;
-	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		mult = 60;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600;
-	else if (strcmp(end, "d") == 0)
-		mult = 86400;
-	else
-		return -1;
-	if (!isfinite(v))
-		return -1;
-	*out = v * mult;
-	return 0;
-}
-
 static int url_scheme_ok(const char *key, const char *v)
 {
-	if (strcmp(key, "smtp_url") == 0)
-		return strncmp(v, "smtp://", 7) == 0 || strncmp(v, "smtps://", 8) == 0;
 	if (strcmp(key, "proxy") == 0)
 		return strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0 ||
 		       strncmp(v, "socks5://", 9) == 0 || strncmp(v, "socks5h://", 10) == 0;
@@ -510,7 +430,7 @@ static void apply_number(struct parse_state *ps, const struct key_def *k, char *
 			 const char *v)
 {
 	double d;
-	int bad = k->type == KT_DURATION ? config_parse_duration(v, &d) : parse_number(v, &d);
+	int bad = k->type == KT_DURATION ? parse_duration(v, &d) : parse_number(v, &d);
 
 	if (bad) {
 		if (k->type == KT_DURATION)
@@ -592,9 +512,23 @@ static void apply_value(struct parse_state *ps, const struct key_def *k, char *o
 	}
 }
 
+/* A [notify] line for the channel's type: kept with its origin, judged by notify/. */
+static void keep_line(struct parse_state *ps, const char *name, const char *value)
+{
+	struct config_notify *n = &ps->cfg->notifies[ps->sec_index];
+	struct config_line *l;
+
+	n->lines = xreallocarray(n->lines, n->nlines + 1, sizeof(*n->lines));
+	l = &n->lines[n->nlines++];
+	l->key = xstrdup(name);
+	l->value = xstrdup(value);
+	l->at.file = ps->file;
+	l->at.line = ps->line;
+}
+
 static void unknown_key(struct parse_state *ps, const struct key_def *keys, const char *name)
 {
-	const char *hint = nearest(name, &keys[0].name, sizeof(keys[0]));
+	const char *hint = parse_nearest(name, &keys[0].name, sizeof(keys[0]));
 
 	if (hint)
 		config_error(ps, "unknown key '%s' (did you mean '%s'?)", name, hint);
@@ -616,6 +550,10 @@ void config_apply_key(struct parse_state *ps, const char *name, const char *valu
 	for (i = 0; keys[i].name; i++)
 		if (strcmp(keys[i].name, name) == 0)
 			break;
+	if (keys[i].name == NULL && ps->sec == SEC_NOTIFY) {
+		keep_line(ps, name, value);
+		return;
+	}
 	if (keys[i].name == NULL) {
 		unknown_key(ps, keys, name);
 		return;
@@ -632,4 +570,6 @@ void config_apply_key(struct parse_state *ps, const char *name, const char *valu
 	if (!ps->set_lines[i])
 		ps->set_lines[i] = ps->line;
 	apply_value(ps, &keys[i], section_object(ps), value);
+	if (ps->sec == SEC_NOTIFY && strcmp(name, "type") == 0)
+		ps->cfg->notifies[ps->sec_index].type_line = ps->line;
 }

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config/config_int.h"
 
@@ -57,46 +58,12 @@ void strlist_split(struct strlist *l, const char *csv)
 	}
 }
 
-/* Levenshtein distance, for "did you mean" hints on short key names. */
-size_t config_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t *row, d;
-
-	if (la > 64 || lb > 64)
-		return (size_t)-1;
-	row = xcalloc(lb + 1, sizeof(*row));
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	d = row[lb];
-	free(row);
-	return d;
-}
-
 char *config_path_relative(const char *file, const char *rel)
 {
-	const char *slash;
+	return parse_path_relative(file, rel);
+}
 
-	if (rel[0] == '/')
-		return xstrdup(rel);
-	slash = strrchr(file, '/');
-	if (slash == NULL)
-		return xstrdup(rel);
-	return xasprintf("%.*s/%s", (int)(slash - file), file, rel);
+int config_parse_duration(const char *s, double *out)
+{
+	return parse_duration(s, out);
 }

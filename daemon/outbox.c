@@ -417,20 +417,18 @@ void outbox_kick(struct outbox *ob)
 
 static int add_channel(struct outbox *ob, const struct config_notify *n)
 {
-	struct notify_channel_config c;
 	struct chan *ch;
 	char err[256];
 
-	channels_config(ob->d->cfg, n, &c);
 	ob->chans = xreallocarray(ob->chans, ob->nchans + 1, sizeof(*ob->chans));
 	ob->ids = xreallocarray(ob->ids, ob->nchans + 1, sizeof(*ob->ids));
 	ch = &ob->chans[ob->nchans];
 	memset(ch, 0, sizeof(*ch));
 	ch->cfg = n;
-	ch->digest = n && n->type == CHANNEL_MAIL ? n->digest : 0;
-	ch->nc = notify_channel_new(ob->d->loop, ob->d->http, &c, err, sizeof(err));
+	ch->digest = n ? n->digest : 0; /* channels_open() refuses types that cannot batch */
+	ch->nc = channels_open(ob->d->cfg, n, ob->d->loop, ob->d->http, err, sizeof(err));
 	if (ch->nc == NULL) {
-		log_err("channel=%s cannot start: %s", c.id, err);
+		log_err("channel=%s cannot start: %s", n ? n->id : "stdout", err);
 		return -1;
 	}
 	ob->ids[ob->nchans++] = notify_channel_id(ch->nc);

@@ -1,7 +1,9 @@
 /*
- * notify/channel: the backend table and the callback contract every
- * backend shares: an accepted send is finished exactly once, from the
- * loop, and closing a channel finishes whatever is still pending.
+ * notify/channel: the backend table (notify/backends.def), opening a
+ * channel from its type's key table and the section's raw lines, and the
+ * callback contract every backend shares: an accepted send is finished
+ * exactly once, from the loop, and closing a channel finishes whatever is
+ * still pending.
  */
 #include "notify/notify_int.h"
 
@@ -11,14 +13,14 @@
 
 #include "common/xmalloc.h"
 
-/* notify/mail.c (belongs beside the others in notify_int.h). */
-
-/* Chosen by name. */
+/* Chosen by name; the rows live in notify/backends.def. */
+#define NOTIFY_BACKEND(name) &notify_##name##_backend,
 static const struct notify_backend *const backends[] = {
-    &notify_webhook_backend,
-    &notify_mail_backend,
-    &notify_stdout_backend,
+#include "notify/backends.def"
 };
+#undef NOTIFY_BACKEND
+
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
 static const char *const verdict_names[] = {
     [NOTIFY_DELIVERED] = "delivered",
@@ -36,10 +38,70 @@ const char *notify_verdict_name(enum notify_verdict v)
 
 static const struct notify_backend *notify_backend_find(const char *type)
 {
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+	for (size_t i = 0; type && i < NBACKENDS; i++)
 		if (strcmp(backends[i]->name, type) == 0)
 			return backends[i];
 	return NULL;
+}
+
+/* The type and the daemon's settings, before any key is read. */
+static const struct notify_backend *channel_backend(struct notify_section *sec, struct http *http)
+{
+	const struct notify_channel_config *cfg = sec->cfg;
+	const struct notify_backend *be = notify_backend_find(cfg->type);
+	int line = cfg->type_line ? cfg->type_line : cfg->line;
+	struct buf names;
+
+	if (be == NULL) {
+		buf_init(&names);
+		for (size_t i = 0; i < NBACKENDS; i++)
+			buf_printf(&names, "%s%s", i ? ", " : "", backends[i]->name);
+		buf_printf(sec->errors, "%s:%d: notify '%s': unknown type \"%s\" (%s)\n",
+			   cfg->file ? cfg->file : "(config)", line, cfg->id,
+			   cfg->type ? cfg->type : "", buf_str(&names));
+		sec->nerrors++;
+		buf_free(&names);
+		return NULL;
+	}
+	if (be->needs_http && http == NULL)
+		notify_section_error(sec, NULL, "type %s needs the http engine", be->name);
+	if (!(cfg->digest_s >= 0.))
+		notify_section_error(sec, NULL, "digest: must be >= 0");
+	else if (cfg->digest_s > 0. && !be->digest)
+		notify_section_error(sec, NULL,
+				     "digest: type %s sends one event per request (no digests)",
+				     be->name);
+	return be; /* the keys are read even so: every error in one go */
+}
+
+/* The keys into ch->priv, then the backend's own checks. */
+static int channel_open(struct notify_channel *ch, struct notify_section *sec)
+{
+	const struct notify_backend *be = ch->be;
+
+	if (be->priv_size > 0)
+		ch->priv = xcalloc(1, be->priv_size);
+	if (notify_settings_parse(sec, be->keys, ch->priv) == 0 && be->open)
+		be->open(ch, sec);
+	return sec->nerrors ? -1 : 0;
+}
+
+/* Releases priv: what open derived, then the keys' values. */
+static void channel_release(struct notify_channel *ch)
+{
+	if (ch->priv && ch->be->free)
+		ch->be->free(ch);
+	notify_settings_free(ch->be->keys, ch->priv);
+	free(ch->priv);
+	ch->priv = NULL;
+}
+
+/* Copies the collected lines into err without the final newline. */
+static void channel_errors(struct buf *errors, char *err, size_t errlen)
+{
+	if (errors->len > 0 && errors->data[errors->len - 1] == '\n')
+		errors->data[--errors->len] = '\0';
+	snprintf(err, errlen, "%s", buf_str(errors));
 }
 
 struct notify_channel *notify_channel_new(struct ev_loop *loop, struct http *http,
@@ -47,31 +109,36 @@ struct notify_channel *notify_channel_new(struct ev_loop *loop, struct http *htt
 					  size_t errlen)
 {
 	const struct notify_backend *be;
-	struct notify_channel *ch;
-	const char *id;
+	struct notify_channel_config c;
+	struct notify_section sec;
+	struct notify_channel *ch = NULL;
+	struct buf errors;
 
 	if (loop == NULL || cfg == NULL) {
 		snprintf(err, errlen, "notify: missing loop or config");
 		return NULL;
 	}
-	id = cfg->id ? cfg->id : "(unnamed)";
-	be = cfg->type ? notify_backend_find(cfg->type) : NULL;
-	if (be == NULL) {
-		snprintf(err, errlen, "channel %s: unknown type \"%s\" (webhook, mail, stdout)", id,
-			 cfg->type ? cfg->type : "");
-		return NULL;
+	c = *cfg;
+	c.id = cfg->id ? cfg->id : "(unnamed)";
+	buf_init(&errors);
+	sec = (struct notify_section){.cfg = &c, .errors = &errors};
+	be = channel_backend(&sec, http);
+	if (be != NULL) {
+		ch = xcalloc(1, sizeof(*ch));
+		ch->loop = loop;
+		ch->http = http;
+		ch->be = be;
+		ch->id = xstrdup(c.id);
+		TAILQ_INIT(&ch->pending);
+		if (channel_open(ch, &sec) < 0) {
+			channel_release(ch);
+			free(ch->id);
+			free(ch);
+			ch = NULL;
+		}
 	}
-	ch = xcalloc(1, sizeof(*ch));
-	ch->loop = loop;
-	ch->http = http;
-	ch->be = be;
-	ch->id = xstrdup(id);
-	TAILQ_INIT(&ch->pending);
-	if (be->open(ch, cfg, err, errlen) < 0) {
-		free(ch->id);
-		free(ch);
-		return NULL;
-	}
+	channel_errors(&errors, err, errlen);
+	buf_free(&errors);
 	return ch;
 }
 
@@ -91,7 +158,7 @@ void notify_channel_free(struct notify_channel *ch)
 	if (ch == NULL)
 		return;
 	notify_channel_close(ch);
-	ch->be->free(ch);
+	channel_release(ch);
 	free(ch->id);
 	free(ch);
 }
@@ -162,6 +229,15 @@ void notify_finish_cancelled(struct notify_pending *p)
 	};
 
 	notify_finish(p, &o);
+}
+
+void notify_cancel_request(struct notify_channel *ch, struct notify_pending *p)
+{
+	/* The request's done callback finishes p as cancelled before this returns. */
+	if (p->req)
+		http_cancel(ch->http, p->req);
+	else
+		notify_finish_cancelled(p);
 }
 
 size_t notify_pending(const struct notify_channel *ch)

@@ -1,6 +1,6 @@
 /*
- * notify/mime (internal to notify/): the mail channel's message builder and
- * its {placeholder} templates. Pure functions, no I/O.
+ * notify/mime (internal to notify/): the mail channel's message builder
+ * (its templates and text come from notify/render.h). Pure functions, no I/O.
  *
  * Messages follow RFC 5322 and MIME (RFC 2045-2047): CRLF line ends only,
  * header lines folded at 78 columns, non-ASCII header text as RFC 2047
@@ -67,47 +67,5 @@ int mime_mostly_ascii(const char *s, size_t len);
  * *addr, both allocated. Returns 0, or -1 when there is no usable address.
  */
 int mime_mailbox_parse(const char *s, char **name, char **addr);
-
-/* Appends s with &, <, >, " and ' escaped for HTML text and attributes. */
-void mime_html_escape(struct buf *out, const char *s);
-
-/*
- * Templates: literal text with {placeholders}; "{{" and "}}" are literal
- * braces. The names are the enum below, in this order.
- */
-enum mime_field {
-	MIME_F_TITLE,
-	MIME_F_THEMES,
-	MIME_F_SOURCE,
-	MIME_F_URL,
-	MIME_F_PUBLISHED,
-	MIME_F_TYPE,
-	MIME_F_EXCERPT,
-	MIME_F_EVIDENCE,
-	MIME_F_DIFF,
-	MIME_F_ID,
-	MIME_F_COUNT
-};
-
-struct mime_tmpl;
-
-/* Name of a field without braces ("title"). */
-const char *mime_field_name(enum mime_field f);
-
-/* Compiles text; an unknown placeholder or an unclosed "{" is an error (NULL, err filled). */
-struct mime_tmpl *mime_tmpl_compile(const char *text, char *err, size_t errlen);
-
-/* 1 if the template uses field f. */
-int mime_tmpl_uses(const struct mime_tmpl *t, enum mime_field f);
-
-/*
- * Appends the template with each placeholder replaced by values[f] (NULL
- * counts as ""). html = 1 escapes the literal text for HTML; the values
- * are then taken as HTML already.
- */
-void mime_tmpl_render(const struct mime_tmpl *t, const char *const values[MIME_F_COUNT], int html,
-		      struct buf *out);
-
-void mime_tmpl_free(struct mime_tmpl *t);
 
 #endif

@@ -25,28 +25,30 @@ enum notify_verdict {
 	NOTIFY_GONE,	      /* 410: disable the channel until reload */
 };
 
-/* Channel settings; strings are borrowed and copied by notify_channel_new(). */
+/* One raw "key = value" line of a [notify] section, borrowed from the config. */
+struct notify_line {
+	const char *key;
+	const char *value;
+	const char *file; /* where it was written, for messages */
+	int line;
+};
+
+/*
+ * One [notify "id"] section as notify/ needs it: the keys every channel
+ * shares are the daemon's business; every other line goes to the backend
+ * named by type, whose key table (notify/settings.h) reads and checks them.
+ * Everything is borrowed and must outlive notify_channel_new() only.
+ */
 struct notify_channel_config {
 	const char *id;		/* channel name, for messages */
-	const char *type;	/* "webhook" | "mail" | "stdout" */
-	const char *url;	/* webhook: http(s) URL the operator wrote */
-	const char *secret;	/* webhook: "whsec_<base64>"; NULL sends unsigned */
-	const char *user_agent; /* webhook: NULL keeps the http engine's */
-	double timeout_s;	/* webhook, mail: whole attempt, 0 = 30 s / 60 s; (0, 3600] */
-	/* mail (docs/mail.md); lists are NULL-terminated */
-	const char *smtp_url;	   /* smtp://host[:port][/ehlo-name] or smtps://host[:port] */
-	const char *tls;	   /* smtp://: "required" (NULL) | "opportunistic" | "none" */
-	const char *from;	   /* From: "addr" or "Display Name <addr>" */
-	const char *envelope_from; /* MAIL FROM address; NULL: from's address */
-	const char *const *to;	   /* at least one mailbox ("addr" or "Name <addr>") */
-	const char *const *cc;	   /* or NULL */
-	const char *user;	   /* SMTP AUTH user; NULL: no AUTH */
-	const char *password;	   /* the password itself (daemon reads password_file) */
-	const char *ca_file;	   /* CA bundle for TLS verification; NULL: the system's */
-	const char *subject; /* subject template; NULL: "[speechwatch] {title} — {themes}" */
-	const char *body;    /* body template text (body_file's contents); NULL: default */
-	int html;	     /* 1: add a text/html alternative (evidence in bold) */
-	double digest_s;     /* daemon's digest period; 0 = one mail per event; >= 0 */
+	const char *type;	/* a backend's name: "webhook", "mail", "stdout", ... */
+	const char *user_agent; /* the daemon's; NULL keeps the http engine's */
+	double digest_s;	/* the daemon's digest period, 0 = off; > 0 needs a digest type */
+	const char *file;	/* the section's header, for messages; NULL: "(config)" */
+	int line;
+	int type_line;			 /* line of "type = ...", 0: the header's */
+	const struct notify_line *lines; /* the backend's keys, in file order */
+	size_t nlines;
 };
 
 /* The result of one attempt. Strings live only during the callback. */
@@ -66,11 +68,13 @@ typedef void notify_done_fn(const struct notify_outcome *o, void *arg);
 
 /*
  * Creates a channel of cfg->type on loop. http is the daemon's engine
- * (borrowed; required by "webhook", may be NULL for "stdout"). Free
- * channels before the engine; if the engine goes first, its http_free()
- * finishes their sends as cancelled and they must not send again. Checks
- * the URL (http/https) and decodes the secret now, so a bad one is a
- * config error. Returns NULL with err filled.
+ * (borrowed; required by "webhook" and "mail", may be NULL for "stdout").
+ * Free channels before the engine; if the engine goes first, its
+ * http_free() finishes their sends as cancelled and they must not send
+ * again. Reads and checks every key now (files named by keys included), so
+ * a bad one is a config error. Returns NULL with err filled with every
+ * problem, one "FILE:LINE: notify 'id': message" per line (no final
+ * newline; cut at errlen).
  */
 struct notify_channel *notify_channel_new(struct ev_loop *loop, struct http *http,
 					  const struct notify_channel_config *cfg, char *err,

@@ -12,6 +12,7 @@
 #include "common/buf.h"
 #include "fetch/http.h"
 #include "notify/notify.h"
+#include "notify/settings.h"
 
 #define NOTIFY_KEY_MIN 16
 #define NOTIFY_KEY_MAX 256
@@ -24,21 +25,31 @@ struct notify_pending {
 	struct notify_channel *ch;
 	notify_done_fn *done;
 	void *arg;
-	struct http_req_handle *req; /* webhook: the transfer in flight */
+	struct http_req_handle *req; /* webhook, mail: the transfer in flight */
 	struct ev_timer defer;	     /* stdout: runs the write from the loop */
 	char *body;		     /* stdout: copy of the event */
 	size_t len;
 };
 
 /*
- * A backend (style.md §15). open fills ch->priv from cfg; send starts p and
- * arranges for notify_finish(p) to run later from the loop; cancel must call
- * notify_finish(p) before it returns; free releases ch->priv.
+ * A backend (style.md §15): one file in notify/ defines one of these, and
+ * one NOTIFY_BACKEND(name) row in notify/backends.def lists it. The channel
+ * allocates priv_size zeroed bytes as ch->priv and fills them from the
+ * section's lines through keys (notify/settings.h; offsets point into
+ * priv), then calls open, which checks what the table cannot (reporting
+ * with notify_section_error(), FILE:LINE) and derives what send needs.
+ * send starts p and arranges for notify_finish(p) to run later from the
+ * loop; cancel must call notify_finish(p) before it returns; free (may be
+ * NULL) releases what open derived: the keys' fields and priv itself are
+ * released by the channel.
  */
 struct notify_backend {
 	const char *name;
-	int (*open)(struct notify_channel *ch, const struct notify_channel_config *cfg, char *err,
-		    size_t errlen);
+	const struct notify_key *keys; /* NULL-terminated; NULL: the type takes no keys */
+	size_t priv_size;	       /* the struct keys fill; 0: no priv */
+	int digest;		       /* 1: send takes a JSON array of events (one digest) */
+	int needs_http;		       /* 1: refuses to open without the http engine */
+	int (*open)(struct notify_channel *ch, struct notify_section *sec);
 	int (*send)(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
 		    const char *body, size_t len, char *err, size_t errlen);
 	void (*cancel)(struct notify_channel *ch, struct notify_pending *p);
@@ -56,15 +67,22 @@ struct notify_channel {
 	int closed;
 };
 
-extern const struct notify_backend notify_webhook_backend;
-extern const struct notify_backend notify_mail_backend;
-extern const struct notify_backend notify_stdout_backend;
+#define NOTIFY_BACKEND(name) extern const struct notify_backend notify_##name##_backend;
+#include "notify/backends.def"
+#undef NOTIFY_BACKEND
 
 /* Takes p off its channel, runs its done callback with o, frees p. */
 void notify_finish(struct notify_pending *p, const struct notify_outcome *o);
 
 /* Finishes p as cancelled (verdict RETRY). */
 void notify_finish_cancelled(struct notify_pending *p);
+
+/*
+ * The cancel of every backend that sends one fetch/ request per attempt
+ * (p->req): cancels the request, whose done callback then finishes p as
+ * cancelled before this returns; finishes p itself when none is in flight.
+ */
+void notify_cancel_request(struct notify_channel *ch, struct notify_pending *p);
 
 /*
  * Decodes a "whsec_" secret into key (at most NOTIFY_KEY_MAX bytes).

@@ -14,21 +14,6 @@
 
 #include "common/xmalloc.h"
 
-static int stdout_open(struct notify_channel *ch, const struct notify_channel_config *cfg,
-		       char *err, size_t errlen)
-{
-	(void)ch;
-	(void)cfg;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static void stdout_free(struct notify_channel *ch)
-{
-	(void)ch;
-}
-
 /*
  * One line: line breaks outside JSON strings are insignificant whitespace
  * and dropped with the indentation after them; raw ones inside strings
@@ -129,8 +114,6 @@ static void stdout_cancel(struct notify_channel *ch, struct notify_pending *p)
 
 const struct notify_backend notify_stdout_backend = {
     .name = "stdout",
-    .open = stdout_open,
     .send = stdout_send,
     .cancel = stdout_cancel,
-    .free = stdout_free,
 };

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <math.h>
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,99 +18,98 @@
 
 #include "common/xmalloc.h"
 
-#define WEBHOOK_TIMEOUT_DEFAULT_S 30.
-#define WEBHOOK_TIMEOUT_MAX_S 3600.
 #define WEBHOOK_MAX_ANSWER (64u << 10) /* we quote 200 bytes; the rest is noise */
 
 struct webhook {
+	/* the keys, filled by notify/settings.c from webhook_keys */
 	char *url;
+	char *secret; /* secret_file's first line: "whsec_<base64>" */
+	double timeout;
+	/* derived by webhook_open() */
 	char *ua_header; /* "User-Agent: ..." or NULL */
 	unsigned char key[NOTIFY_KEY_MAX];
-	size_t keylen; /* 0: unsigned */
+	size_t keylen;
 	long timeout_s;
 };
 
+#define W(f) offsetof(struct webhook, f)
+static const struct notify_key webhook_keys[] = {
+    {"url", NOTIFY_KEY_URL, W(url), NULL, 0, 0, NULL, 1,
+     "receives an HTTP POST per event; redirects are not followed"},
+    {"secret_file", NOTIFY_KEY_SECRET_FILE, W(secret), NULL, 0, 0, NULL, 1,
+     "a private file (mode 600) holding whsec_<base64>, the Standard Webhooks key"},
+    {"timeout", NOTIFY_KEY_DURATION, W(timeout), "30s", 1, 300, NULL, 0,
+     "time allowed for one delivery attempt"},
+    {NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+#undef W
+
 /* http or https, as curl parses it: anything else would be refused per attempt. */
-static int webhook_url_check(const char *url, char *err, size_t errlen)
+static int webhook_url_ok(const char *url)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL;
 	int ok;
 
 	if (u == NULL)
-		return -1;
+		return 0;
 	ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	     (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0);
 	curl_free(scheme);
 	curl_url_cleanup(u);
-	if (!ok)
-		snprintf(err, errlen, "url: not an http or https URL");
-	return ok ? 0 : -1;
+	return ok;
 }
 
-static int webhook_settings(struct webhook *w, const struct notify_channel_config *cfg, char *err,
-			    size_t errlen)
+static int webhook_secret(struct webhook *w, struct notify_section *sec)
 {
-	double t = cfg->timeout_s == 0. ? WEBHOOK_TIMEOUT_DEFAULT_S : cfg->timeout_s;
+	char msg[256];
 	int keylen;
 
-	if (cfg->url == NULL || cfg->url[0] == '\0') {
-		snprintf(err, errlen, "url: missing");
+	if (strncmp(w->secret, "whsec_", 6) != 0) {
+		notify_section_error(sec, "secret_file",
+				     "secret_file: the secret must start with 'whsec_'");
 		return -1;
 	}
-	if (webhook_url_check(cfg->url, err, errlen) < 0)
-		return -1;
-	if (!(t > 0. && t <= WEBHOOK_TIMEOUT_MAX_S)) {
-		snprintf(err, errlen, "timeout: must be in (0, %.0f] seconds",
-			 WEBHOOK_TIMEOUT_MAX_S);
+	keylen = notify_secret_decode(w->secret, w->key, sizeof(w->key), msg, sizeof(msg));
+	if (keylen < 0) {
+		notify_section_error(sec, "secret_file", "secret_file: %s", msg);
 		return -1;
 	}
-	w->timeout_s = (long)ceil(t);
-	if (cfg->user_agent && strpbrk(cfg->user_agent, "\r\n")) {
-		snprintf(err, errlen, "user_agent: line break");
-		return -1;
-	}
-	if (cfg->secret) {
-		keylen = notify_secret_decode(cfg->secret, w->key, sizeof(w->key), err, errlen);
-		if (keylen < 0)
-			return -1;
-		w->keylen = (size_t)keylen;
-	}
+	w->keylen = (size_t)keylen;
 	return 0;
 }
 
+/* notify_backend.open */
+static int webhook_open(struct notify_channel *ch, struct notify_section *sec)
+{
+	const char *ua = sec->cfg->user_agent;
+	struct webhook *w = ch->priv;
+	int bad = 0;
+
+	if (!webhook_url_ok(w->url)) {
+		notify_section_error(sec, "url", "url: not an http or https URL");
+		bad = -1;
+	}
+	if (ua && strpbrk(ua, "\r\n")) {
+		notify_section_error(sec, NULL, "user_agent: line break");
+		bad = -1;
+	}
+	if (webhook_secret(w, sec) < 0)
+		bad = -1;
+	w->timeout_s = (long)ceil(w->timeout);
+	if (ua && ua[0])
+		w->ua_header = xasprintf("User-Agent: %s", ua);
+	return bad;
+}
+
+/* notify_backend.free */
 static void webhook_free(struct notify_channel *ch)
 {
 	struct webhook *w = ch->priv;
 
-	if (w == NULL)
-		return;
 	OPENSSL_cleanse(w->key, sizeof(w->key));
-	free(w->url);
 	free(w->ua_header);
-	free(w);
-	ch->priv = NULL;
-}
-
-static int webhook_open(struct notify_channel *ch, const struct notify_channel_config *cfg,
-			char *err, size_t errlen)
-{
-	struct webhook *w = xcalloc(1, sizeof(*w));
-	char msg[256] = "";
-
-	ch->priv = w;
-	if (ch->http == NULL)
-		snprintf(msg, sizeof(msg), "webhook needs the http engine");
-	else if (webhook_settings(w, cfg, msg, sizeof(msg)) == 0) {
-		w->url = xstrdup(cfg->url);
-		if (cfg->user_agent && cfg->user_agent[0])
-			w->ua_header = xasprintf("User-Agent: %s", cfg->user_agent);
-		return 0;
-	}
-	snprintf(err, errlen, "channel %s: %s", ch->id, msg);
-	webhook_free(ch);
-	return -1;
 }
 
 static void webhook_outcome(struct notify_outcome *o, enum notify_verdict v, const char *what,
@@ -200,15 +200,12 @@ static int webhook_send(struct notify_channel *ch, struct notify_pending *p, con
 	    .max_body = WEBHOOK_MAX_ANSWER,
 	};
 
-	if (w->keylen > 0) {
-		if (notify_sign_key(w->key, w->keylen, event_id, now, body, len, sig, sizeof(sig)) <
-		    0) {
-			snprintf(err, errlen, "channel %s: signing failed", ch->id);
-			goto done;
-		}
-		sig_h = xasprintf("webhook-signature: %s", sig);
-		headers[nh++] = sig_h;
+	if (notify_sign_key(w->key, w->keylen, event_id, now, body, len, sig, sizeof(sig)) < 0) {
+		snprintf(err, errlen, "channel %s: signing failed", ch->id);
+		goto done;
 	}
+	sig_h = xasprintf("webhook-signature: %s", sig);
+	headers[nh++] = sig_h;
 	if (w->ua_header)
 		headers[nh++] = w->ua_header;
 	p->req = http_start(ch->http, &req, webhook_done, p, err, errlen);
@@ -219,19 +216,13 @@ done:
 	return p->req ? 0 : -1;
 }
 
-static void webhook_cancel(struct notify_channel *ch, struct notify_pending *p)
-{
-	/* Runs webhook_done with HTTP_RES_CANCELLED before returning. */
-	if (p->req)
-		http_cancel(ch->http, p->req);
-	else
-		notify_finish_cancelled(p);
-}
-
 const struct notify_backend notify_webhook_backend = {
     .name = "webhook",
+    .keys = webhook_keys,
+    .priv_size = sizeof(struct webhook),
+    .needs_http = 1,
     .open = webhook_open,
     .send = webhook_send,
-    .cancel = webhook_cancel,
+    .cancel = notify_cancel_request,
     .free = webhook_free,
 };

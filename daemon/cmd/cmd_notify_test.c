@@ -39,7 +39,6 @@ static void test_done(const struct notify_outcome *o, void *arg)
 static int send_test(const struct config *cfg, const struct config_notify *n, const char *name)
 {
 	struct answer a = {NULL, 0, NOTIFY_RETRY, 0, ""};
-	struct notify_channel_config cc;
 	struct notify_channel *ch = NULL;
 	struct http_config hc;
 	struct http *h = NULL;
@@ -52,13 +51,12 @@ static int send_test(const struct config *cfg, const struct config_notify *n, co
 	hc.proxy = cfg->daemon.proxy;
 	event_new_id(id);
 	body = event_test_json(id, (double)time(NULL), name);
-	channels_config(cfg, n, &cc);
 	if (a.loop && (h = http_new(a.loop, &hc, err, sizeof(err))) &&
-	    (ch = notify_channel_new(a.loop, h, &cc, err, sizeof(err))) &&
+	    (ch = channels_open(cfg, n, a.loop, h, err, sizeof(err))) &&
 	    notify_send(ch, id, body, strlen(body), test_done, &a, err, sizeof(err)) == 0)
 		ev_run(a.loop, 0);
 	if (a.done)
-		printf("channel %s (%s): %s — %s\nevent id: %s\n", name, cc.type,
+		printf("channel %s (%s): %s — %s\nevent id: %s\n", name, channels_type(n),
 		       notify_verdict_name(a.verdict), a.detail, id);
 	else
 		fprintf(stderr, "speechwatch notify-test: channel %s: %s\n", name, err);

@@ -11,6 +11,7 @@
 
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "daemon/channels.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/event.h"
 #include "daemon/store.h"
@@ -27,13 +28,6 @@ static const struct store_source *row_of(const struct status *s, const char *id)
 		if (strcmp(s->rows[i].id, id) == 0)
 			return &s->rows[i];
 	return NULL;
-}
-
-static const char *channel_type(const struct config_notify *n)
-{
-	if (n == NULL || n->type == CHANNEL_STDOUT)
-		return "stdout";
-	return n->type == CHANNEL_WEBHOOK ? "webhook" : "mail";
 }
 
 static void fmt_time(double t, char *out, size_t len)
@@ -160,7 +154,7 @@ static void report(const struct config *cfg, struct store *st, struct status *s,
 		printf("\n%-24s %-8s %8s %10s %5s\n", "CHANNEL", "TYPE", "PENDING", "DELIVERED",
 		       "DEAD");
 	for (size_t i = 0; i < cfg->nnotifies; i++)
-		channel_status(st, cfg->notifies[i].id, channel_type(&cfg->notifies[i]), channels,
+		channel_status(st, cfg->notifies[i].id, channels_type(&cfg->notifies[i]), channels,
 			       s);
 	if (cfg->nnotifies == 0)
 		channel_status(st, "stdout", "stdout", channels, s);

@@ -30,12 +30,32 @@ def sign(key, msg_id, ts, body):
 
 
 def config_keys():
-    """{section: [key names]} parsed from the key tables of config/keys.c."""
+    """{section: [key names]} parsed from the key tables of config/keys.c, with
+    [notify] extended by every channel type's own table (struct notify_key in
+    notify/*.c): config/ reads only the keys every channel shares."""
     with open(os.path.join(swtest.ROOT, "config", "keys.c"), encoding="utf-8") as f:
         src = f.read()
     tables = {}
     for m in re.finditer(r"static const struct key_def (\w+)_keys\[\] = \{(.*?)\n\};", src, re.S):
         tables[m.group(1)] = re.findall(r'\{"([a-z_]+)",\s*KT_', m.group(2))
+    backends = channel_keys()
+    assert len(backends) >= 2, backends
+    for keys in backends.values():
+        tables["notify"] += [k for k in keys if k not in tables["notify"]]
+    return tables
+
+
+def channel_keys():
+    """{channel type's table: [key names]} from the notify_key tables of notify/."""
+    tables = {}
+    notify = os.path.join(swtest.ROOT, "notify")
+    for name in sorted(os.listdir(notify)):
+        if not name.endswith(".c"):
+            continue
+        with open(os.path.join(notify, name), encoding="utf-8") as f:
+            src = f.read()
+        for m in re.finditer(r"const struct notify_key (\w+)_keys\[\] = \{(.*?)\n\};", src, re.S):
+            tables[m.group(1)] = re.findall(r'\{"([a-z_]+)",\s*NOTIFY_KEY_', m.group(2))
     return tables
 
 
@@ -147,6 +167,21 @@ class ManPageTest(swtest.TestCase):
                     found = re.search(r"(?m)^\.TP\n\.B %s$" % re.escape(key), m.group(1))
                     self.assertTrue(found, "[%s] %s is not in docs/speechwatch.conf.5" % (
                         section, key))
+
+    def test_every_channel_key_has_help(self):
+        """A channel type's key table is its reference: each row ends with help text."""
+        notify = os.path.join(swtest.ROOT, "notify")
+        rows = 0
+        for name in sorted(os.listdir(notify)):
+            if not name.endswith(".c"):
+                continue
+            with open(os.path.join(notify, name), encoding="utf-8") as f:
+                src = f.read()
+            for m in re.finditer(r'\{"([a-z_]+)",\s*NOTIFY_KEY_\w+,(.*?)\},\s*\n', src, re.S):
+                rows += 1
+                with self.subTest(file=name, key=m.group(1)):
+                    self.assertRegex(m.group(2), r'"[^"]{8,}"\s*$')
+        self.assertGreater(rows, 10)
 
     def test_every_documented_key_exists(self):
         known = {k for keys in config_keys().values() for k in keys}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -259,12 +260,82 @@ static void teardown(void)
 	free(cmd);
 }
 
+/*
+ * The mail channel's settings as the tests vary them. mail_channel_new()
+ * turns them into the raw lines of a [notify] section, as config/ hands
+ * them on; password and body go into files in dir, as password_file and
+ * body_file name them.
+ */
+struct mail_opts {
+	const char *id, *type, *smtp_url, *tls, *from, *envelope_from;
+	const char *const *to, *const *cc;
+	const char *user, *password, *ca_file, *subject, *body;
+	int html;
+	double timeout_s, digest_s;
+};
+
+#define MAIL_LINES_MAX 256
+
+static char *write_file(const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	return path;
+}
+
+static void add_line(struct notify_line *l, size_t *n, const char *key, const char *value)
+{
+	ck_assert_uint_lt(*n, MAIL_LINES_MAX);
+	if (value != NULL)
+		l[(*n)++] = (struct notify_line){key, value, "test.conf", (int)*n + 2};
+}
+
+static struct notify_channel *mail_channel_new(const struct mail_opts *o, char *err, size_t errlen)
+{
+	struct notify_line l[MAIL_LINES_MAX];
+	struct notify_channel_config c = {
+	    .id = o->id, .type = o->type, .digest_s = o->digest_s, .file = "test.conf", .line = 1};
+	char *password = o->password ? write_file("password", o->password) : NULL;
+	char *body = o->body ? write_file("body.tmpl", o->body) : NULL;
+	char *timeout = o->timeout_s > 0 ? xasprintf("%gs", o->timeout_s) : NULL;
+	struct notify_channel *ch;
+	size_t n = 0;
+
+	add_line(l, &n, "smtp_url", o->smtp_url);
+	add_line(l, &n, "tls", o->tls);
+	add_line(l, &n, "from", o->from);
+	add_line(l, &n, "envelope_from", o->envelope_from);
+	for (size_t i = 0; o->to && o->to[i]; i++)
+		add_line(l, &n, "to", o->to[i]);
+	for (size_t i = 0; o->cc && o->cc[i]; i++)
+		add_line(l, &n, "cc", o->cc[i]);
+	add_line(l, &n, "user", o->user);
+	add_line(l, &n, "password_file", password);
+	add_line(l, &n, "ca_file", o->ca_file);
+	add_line(l, &n, "subject", o->subject);
+	add_line(l, &n, "body_file", body);
+	add_line(l, &n, "html", o->html ? "yes" : NULL);
+	add_line(l, &n, "timeout", timeout);
+	c.lines = l;
+	c.nlines = n;
+	ch = notify_channel_new(loop, eng, &c, err, errlen);
+	free(password);
+	free(body);
+	free(timeout);
+	return ch;
+}
+
 static const char *const to_list[] = {"Desk <desk@example.org>", "analyst@example.org", NULL};
 static const char *const cc_list[] = {"Дежурный <duty@example.org>", NULL};
 
-static struct notify_channel_config mail_cfg(const char *url, const char *tls)
+static struct mail_opts mail_cfg(const char *url, const char *tls)
 {
-	struct notify_channel_config c = {
+	struct mail_opts c = {
 	    .id = "desk",
 	    .type = "mail",
 	    .smtp_url = url,
@@ -278,11 +349,11 @@ static struct notify_channel_config mail_cfg(const char *url, const char *tls)
 	return c;
 }
 
-static void open_channel(const struct notify_channel_config *c)
+static void open_channel(const struct mail_opts *c)
 {
 	char err[512] = "";
 
-	chan = notify_channel_new(loop, eng, c, err, sizeof(err));
+	chan = mail_channel_new(c, err, sizeof(err));
 	ck_assert_msg(chan != NULL, "notify_channel_new: %s", err);
 }
 
@@ -332,7 +403,7 @@ static void send_wait(const char *id, const char *body, struct outcome *out)
 START_TEST(delivers_with_stable_message_id)
 {
 	const char *const args[] = {NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 	struct outcome o = {0};
 	json_t *log, *v1, *v2;
 	char *rcpts;
@@ -381,7 +452,7 @@ END_TEST
 START_TEST(html_part_and_templates)
 {
 	const char *const args[] = {NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 	struct outcome o = {0};
 	json_t *log, *v;
 
@@ -418,7 +489,7 @@ END_TEST
 START_TEST(digest_is_one_mail)
 {
 	const char *const args[] = {NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 	struct outcome o = {0};
 	char *body = xasprintf("[%s,%s]", event_json, event2_json);
 	json_t *log, *v;
@@ -446,7 +517,7 @@ END_TEST
 START_TEST(starttls_needs_the_ca)
 {
 	const char *args[] = {"--starttls", "--cert", NULL, "--key", NULL, NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 	struct outcome o = {0};
 	char *cert = xasprintf("%s/srv.pem", dir), *key = xasprintf("%s/srv.key", dir);
 	char *ca = xasprintf("%s/ca.pem", dir);
@@ -483,12 +554,12 @@ END_TEST
 START_TEST(tls_required_but_not_offered)
 {
 	const char *const args[] = {NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 	struct outcome o = {0};
 	json_t *log;
 
 	srv_start(args);
-	c = mail_cfg(smtp_url("smtp"), NULL); /* default: required */
+	c = mail_cfg(smtp_url("smtp"), "required"); /* the config default is opportunistic */
 	open_channel(&c);
 	send_wait("evt_notls", event_json, &o);
 	ck_assert_int_eq(o.verdict, NOTIFY_RETRY);
@@ -510,7 +581,7 @@ END_TEST
 static void auth_run(const char *mech, const char *password, struct outcome *o)
 {
 	const char *const args[] = {"--auth", "sw:s3cret pass", "--auth-mech", mech, NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 
 	srv_start(args);
 	c = mail_cfg(smtp_url("smtp"), "none");
@@ -563,7 +634,7 @@ END_TEST
 static void reject_run(const char *code, const char *where, struct outcome *o)
 {
 	const char *const args[] = {"--reject", code, "--reject-at", where, NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 
 	srv_start(args);
 	c = mail_cfg(smtp_url("smtp"), "none");
@@ -613,7 +684,7 @@ END_TEST
 /* Runs one send with the given addresses refused at RCPT; returns the server's log. */
 static json_t *refuse_run(const char *const *args, struct outcome *o)
 {
-	struct notify_channel_config c;
+	struct mail_opts c;
 
 	srv_start(args);
 	c = mail_cfg(smtp_url("smtp"), "none");
@@ -677,7 +748,7 @@ START_TEST(many_refused_stay_bounded)
 	const char *const args[] = {"--refuse-rcpt", "x*@example.org", NULL};
 	const char *to[101];
 	char *owned[100] = {NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 	struct outcome o = {0};
 	json_t *log;
 	char *rcpts;
@@ -711,7 +782,7 @@ END_TEST
 START_TEST(server_down_retries)
 {
 	const char *const args[] = {NULL};
-	struct notify_channel_config c;
+	struct mail_opts c;
 	struct outcome o = {0};
 	json_t *log;
 
@@ -737,10 +808,10 @@ START_TEST(server_down_retries)
 }
 END_TEST
 
-static void config_refused(struct notify_channel_config *c, const char *want)
+static void config_refused(struct mail_opts *c, const char *want)
 {
 	char err[512] = "";
-	struct notify_channel *ch = notify_channel_new(loop, eng, c, err, sizeof(err));
+	struct notify_channel *ch = mail_channel_new(c, err, sizeof(err));
 
 	ck_assert_ptr_null(ch);
 	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err, want);
@@ -750,10 +821,10 @@ START_TEST(config_errors)
 {
 	const char *const none[] = {NULL};
 	const char *const bad_to[] = {"desk@example.org\r\nBcc: x@y", NULL};
-	struct notify_channel_config c = mail_cfg("smtp://127.0.0.1:25", "none");
+	struct mail_opts c = mail_cfg("smtp://127.0.0.1:25", "none");
 
 	c.subject = "{title} {nope}";
-	config_refused(&c, "channel desk: subject: unknown placeholder {nope}");
+	config_refused(&c, "notify 'desk': subject: unknown placeholder {nope}");
 	c.subject = NULL;
 	c.body = "Hello {title";
 	config_refused(&c, "body: unclosed");
@@ -766,7 +837,7 @@ START_TEST(config_errors)
 	config_refused(&c, "smtp_url");
 	c = mail_cfg("smtp://127.0.0.1:25", "none");
 	c.to = none;
-	config_refused(&c, "to: at least one");
+	config_refused(&c, "type mail needs 'to'");
 	c.to = bad_to;
 	config_refused(&c, "to: ");
 	c = mail_cfg("smtp://127.0.0.1:25", "none");
@@ -787,7 +858,7 @@ END_TEST
 START_TEST(bad_event_and_cancel)
 {
 	char err[256] = "";
-	struct notify_channel_config c = mail_cfg("smtp://127.0.0.1:9", "none");
+	struct mail_opts c = mail_cfg("smtp://127.0.0.1:9", "none");
 	struct outcome o = {0};
 
 	open_channel(&c);

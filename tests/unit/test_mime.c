@@ -297,45 +297,6 @@ START_TEST(multipart_alternative)
 }
 END_TEST
 
-START_TEST(templates)
-{
-	char err[512] = "";
-	const char *vals[MIME_F_COUNT] = {0};
-	struct mime_tmpl *t;
-	struct buf b;
-
-	ck_assert_ptr_null(mime_tmpl_compile("Hello {nope}", err, sizeof(err)));
-	ck_assert_ptr_nonnull(strstr(err, "unknown placeholder {nope}"));
-	ck_assert_ptr_nonnull(strstr(err, "{title} {themes}"));
-	ck_assert_ptr_null(mime_tmpl_compile("Hello {title", err, sizeof(err)));
-	ck_assert_ptr_nonnull(strstr(err, "unclosed"));
-	ck_assert_ptr_null(mime_tmpl_compile("{}", err, sizeof(err)));
-
-	t = mime_tmpl_compile("{{x}} <{title}> — {themes}{id}", err, sizeof(err));
-	ck_assert_msg(t != NULL, "%s", err);
-	ck_assert(mime_tmpl_uses(t, MIME_F_TITLE));
-	ck_assert(!mime_tmpl_uses(t, MIME_F_DIFF));
-	vals[MIME_F_TITLE] = "T&C";
-	vals[MIME_F_THEMES] = "Cyber";
-	buf_init(&b);
-	mime_tmpl_render(t, vals, 0, &b);
-	ck_assert_str_eq(buf_str(&b), "{x} <T&C> — Cyber");
-	buf_reset(&b);
-	mime_tmpl_render(t, vals, 1, &b);
-	ck_assert_str_eq(buf_str(&b), "{x} &lt;T&C&gt; — Cyber"); /* values are HTML already */
-	buf_free(&b);
-	mime_tmpl_free(t);
-	for (int f = 0; f < MIME_F_COUNT; f++) {
-		char *s = xasprintf("{%s}", mime_field_name((enum mime_field)f));
-
-		t = mime_tmpl_compile(s, err, sizeof(err));
-		ck_assert_msg(t != NULL, "%s: %s", s, err);
-		mime_tmpl_free(t);
-		free(s);
-	}
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("mime");
@@ -348,7 +309,6 @@ int main(void)
 	tcase_add_test(tc, quoted_printable_body);
 	tcase_add_test(tc, base64_for_mostly_non_ascii);
 	tcase_add_test(tc, multipart_alternative);
-	tcase_add_test(tc, templates);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

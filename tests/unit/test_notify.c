@@ -262,18 +262,57 @@ static void send_wait(struct notify_channel *ch, const char *id, const char *bod
 	ck_assert_int_eq(g->calls, 1);
 }
 
+/* A private file holding secret, as secret_file names it; the caller frees the path. */
+static char *secret_file(const char *secret)
+{
+	char *path = xstrdup("/tmp/sw-test-secret-XXXXXX");
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, secret, strlen(secret)), (ssize_t)strlen(secret));
+	close(fd);
+	return path;
+}
+
+/*
+ * A channel from the raw lines config/ would hand on for [notify "id"]:
+ * url, secret_file (the secret written to a private file) and timeout,
+ * each left out when NULL / 0.
+ */
+static struct notify_channel *hook_channel(struct http *h, const char *id, const char *type,
+					   const char *url, const char *secret, double timeout_s,
+					   char *err, size_t errlen)
+{
+	struct notify_line l[3];
+	struct notify_channel_config c = {.id = id,
+					  .type = type,
+					  .user_agent = "speechwatch-notify-test/2",
+					  .file = "test.conf",
+					  .line = 1,
+					  .lines = l};
+	char *path = secret ? secret_file(secret) : NULL;
+	char *timeout = timeout_s != 0 ? xasprintf("%g", timeout_s) : NULL;
+	struct notify_channel *ch;
+
+	if (url)
+		l[c.nlines++] = (struct notify_line){"url", url, "test.conf", 3};
+	if (path)
+		l[c.nlines++] = (struct notify_line){"secret_file", path, "test.conf", 4};
+	if (timeout)
+		l[c.nlines++] = (struct notify_line){"timeout", timeout, "test.conf", 5};
+	ch = notify_channel_new(loop, h, &c, err, errlen);
+	if (path)
+		unlink(path);
+	free(path);
+	free(timeout);
+	return ch;
+}
+
 static struct notify_channel *webhook_new(const char *url, const char *secret, double timeout_s)
 {
-	struct notify_channel_config cfg = {
-	    .id = "test-hook",
-	    .type = "webhook",
-	    .url = url,
-	    .secret = secret,
-	    .user_agent = "speechwatch-notify-test/2",
-	    .timeout_s = timeout_s,
-	};
-	char err[256] = "";
-	struct notify_channel *ch = notify_channel_new(loop, eng, &cfg, err, sizeof(err));
+	char err[512] = "";
+	struct notify_channel *ch =
+	    hook_channel(eng, "test-hook", "webhook", url, secret, timeout_s, err, sizeof(err));
 
 	ck_assert_msg(ch != NULL, "notify_channel_new: %s", err);
 	return ch;
@@ -568,28 +607,19 @@ START_TEST(channel_config_errors)
 	    {"webhook", "http://h/", NULL, 7200, "timeout"},
 	    {"webhook", "http://h/", NULL, NAN, "timeout"},
 	};
-	char err[256];
+	char err[512];
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct notify_channel_config c = {.id = "c1",
-						  .type = rows[i].type,
-						  .url = rows[i].url,
-						  .secret = rows[i].secret,
-						  .timeout_s = rows[i].timeout};
-
 		err[0] = '\0';
-		ck_assert_msg(notify_channel_new(loop, eng, &c, err, sizeof(err)) == NULL,
+		ck_assert_msg(hook_channel(eng, "c1", rows[i].type, rows[i].url, rows[i].secret,
+					   rows[i].timeout, err, sizeof(err)) == NULL,
 			      "row %zu accepted", i);
 		ck_assert_msg(strstr(err, rows[i].want) != NULL, "row %zu: %s", i, err);
 		ck_assert_msg(strstr(err, "c1") != NULL, "row %zu names no channel: %s", i, err);
 	}
-	{
-		struct notify_channel_config c = {
-		    .id = "c2", .type = "webhook", .url = "http://h/"};
-
-		ck_assert_ptr_null(notify_channel_new(loop, NULL, &c, err, sizeof(err)));
-		ck_assert_ptr_nonnull(strstr(err, "http engine"));
-	}
+	ck_assert_ptr_null(
+	    hook_channel(NULL, "c2", "webhook", "http://h/", SECRET, 0, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "http engine"));
 }
 END_TEST
 
@@ -925,19 +955,19 @@ START_TEST(webhook_timeout)
 }
 END_TEST
 
-START_TEST(webhook_unsigned_without_secret)
+/*
+ * config/ always required secret_file; the channel now owns that rule, so
+ * there is no unsigned webhook any more: one without a secret is refused.
+ */
+START_TEST(webhook_refused_without_secret)
 {
-	json_t *lines;
-	struct got g;
+	char err[512] = "";
 
-	rx_mode("mode=ok");
-	chan = webhook_new(rx_url("/hook"), NULL, 0);
-	send_wait(chan, "evt_nosig", "{}", &g);
-	ck_assert_int_eq(g.verdict, NOTIFY_DELIVERED);
-	lines = rx_lines("evt_nosig");
-	ck_assert_uint_eq(json_array_size(lines), 1);
-	ck_assert(json_is_false(json_object_get(json_array_get(lines, 0), "signature_ok")));
-	json_decref(lines);
+	chan = hook_channel(eng, "nosig", "webhook", rx_url("/hook"), NULL, 0, err, sizeof(err));
+	ck_assert_ptr_null(chan);
+	ck_assert_msg(strstr(err, "test.conf:1: notify 'nosig': secret_file: missing (type "
+				  "webhook needs 'secret_file')") != NULL,
+		      "%s", err);
 }
 END_TEST
 
@@ -1027,7 +1057,7 @@ static Suite *notify_suite(void)
 	tcase_add_test(hook, webhook_302_not_followed);
 	tcase_add_test(hook, webhook_connection_refused);
 	tcase_add_test(hook, webhook_timeout);
-	tcase_add_test(hook, webhook_unsigned_without_secret);
+	tcase_add_test(hook, webhook_refused_without_secret);
 	tcase_add_test(hook, webhook_close_cancels_in_flight);
 	tcase_add_test(hook, webhook_callback_may_free_channel);
 	tcase_add_test(hook, webhook_engine_free_cancels);
