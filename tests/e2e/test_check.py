@@ -41,7 +41,7 @@ BROKEN = [
     ("theme phrase without words", '[theme "t"]\nphrase = 2 ...\n', 1, 'theme "t": phrase 1'),
     ("bad requires rule", '[theme "t"]\nphrase = 2 cyber\nrequires = treaty within lots of words\n', 1, 'theme "t"'),
     ("mail template placeholder", '[notify "desk"]\ntype = mail\nsmtp_url = smtp://127.0.0.1:2525\nfrom = a@example.org\nto = b@example.org\nsubject = {nope}\n', 1, "unknown placeholder {nope}"),
-    ("unknown channel type", '[notify "n"]\ntype = pigeon\n', 2, 'unknown type "pigeon" (webhook, mail, stdout)'),
+    ("unknown channel type", '[notify "n"]\ntype = pigeon\n', 2, 'unknown type "pigeon" (webhook, mail, stdout'),
     ("unknown key of the channel's type", '[notify "m"]\ntype = mail\nsmtp_url = smtp://127.0.0.1:25\nfrom = a@b.example\nto = c@d.example\nsubjet = x\n', 6, "unknown key 'subjet' (did you mean 'subject'?)"),
     ("key of another channel type", '[notify "o"]\ntype = stdout\nurl = https://h.example/x\n', 3, "unknown key 'url' in [notify] of type stdout"),
     ("bad value of a channel key", '[notify "m"]\ntype = mail\nsmtp_url = smtp://127.0.0.1:25\ntls = maybe\nfrom = a@b.example\nto = c@d.example\n', 4, "tls: must be one of: opportunistic, required, none (not 'maybe')"),
