@@ -21,7 +21,7 @@
 #include "common/xmalloc.h"
 
 #define SECRET_MAX_BYTES 4096
-#define KEYS_MAX 64 /* rows in one table */
+#define KEYS_MAX 64 /* rows in one table; rows past it are never matched */
 
 static const char *const web_schemes[] = {"http", "https", NULL};
 
@@ -329,7 +329,7 @@ static int apply_value(struct notify_section *sec, const struct origin *at,
 
 static int key_index(const struct notify_key *keys, const char *name)
 {
-	for (int i = 0; keys && keys[i].name; i++)
+	for (int i = 0; keys && keys[i].name && i < KEYS_MAX; i++)
 		if (strcmp(keys[i].name, name) == 0)
 			return i;
 	return -1;

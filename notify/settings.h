@@ -31,8 +31,8 @@ enum notify_key_type {
 };
 
 /*
- * One row of a backend's key table; a table ends with a row whose name is
- * NULL. offset is the field in the struct the parser fills (the backend's
+ * One row of a backend's key table (at most 64 rows); a table ends with a
+ * row whose name is NULL. offset is the field in the struct the parser fills (the backend's
  * priv, see notify_int.h). def is the default as it would be written in a
  * config file (NULL: the field stays zero / NULL). help is one sentence for
  * people: speechwatch.conf(5) documents every key of every table.
