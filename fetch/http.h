@@ -52,9 +52,9 @@ struct http_config {
 /* One request. All strings are borrowed and copied by http_start(). */
 struct http_req {
 	const char *url;
-	const char *method;            /* "GET" (default) or "POST" */
+	const char *method;            /* "GET" (default), "POST" or "PUT" */
 	const char *const *headers;    /* NULL-terminated "Name: value" list, or NULL */
-	const void *body;              /* POST body */
+	const void *body;              /* POST or PUT body */
 	size_t body_len;
 	const char *if_none_match;     /* stored ETag for conditional GET, or NULL */
 	const char *if_modified_since; /* stored Last-Modified, or NULL */

@@ -221,7 +221,8 @@ static int req_validate_base(const struct http_req_base *b, char *err, size_t er
 
 static int req_validate(const struct http_req *req, char *err, size_t errlen)
 {
-	if (req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
+	if (req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0 &&
+	    strcmp(req->method, "PUT") != 0) {
 		snprintf(err, errlen, "unsupported method");
 		return -1;
 	}
@@ -337,6 +338,8 @@ static CURLcode req_set_http_request(struct http_req_handle *r, const struct htt
 		REQ_SET(rc, e, CURLOPT_POST, 1L);
 		REQ_SET(rc, e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 		REQ_SET(rc, e, CURLOPT_COPYPOSTFIELDS, req->body ? (const char *)req->body : "");
+		if (strcmp(req->method, "PUT") == 0)
+			REQ_SET(rc, e, CURLOPT_CUSTOMREQUEST, "PUT");
 	}
 	return rc;
 }
@@ -408,7 +411,9 @@ struct http_req_handle *http_req_new(struct http *h, const struct http_req *req,
 	    .max_body = req->max_body,
 	};
 	struct http_req_handle *r;
-	int post = req->method && strcmp(req->method, "POST") == 0;
+	/* PUT (Matrix) sends its body exactly like POST; only the verb differs. */
+	int post =
+	    req->method && (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0);
 	CURLcode rc;
 
 	if (req_validate(req, err, errlen) < 0)
