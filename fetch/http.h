@@ -29,7 +29,7 @@ enum http_result {
 	HTTP_RES_BLOCKED,   /* address or protocol refused by policy */
 	HTTP_RES_REDIRECTS, /* more than max_redirects */
 	HTTP_RES_TLS,       /* certificate or handshake */
-	HTTP_RES_PROTOCOL,  /* malformed response, bad encoding, SMTP reply, ... */
+	HTTP_RES_PROTOCOL,  /* malformed response, bad encoding, a protocol's refusal */
 	HTTP_RES_CANCELLED, /* http_cancel() or http_free() */
 };
 
@@ -80,11 +80,12 @@ struct http_response {
 	const char *error;         /* human-readable reason when result != OK, else NULL */
 	double elapsed_s;
 	/*
-	 * SMTP only: the recipients the server refused at RCPT, with its reply,
-	 * "a@x: 550 5.1.1 no such user; b@x: 450 ..." (raw server bytes: escape
-	 * before showing), or NULL when every RCPT was accepted (and for HTTP).
+	 * What a protocol module reports beside the result: a partial failure
+	 * the transfer survived (fetch/smtp.h: the recipients refused while
+	 * others were accepted). Raw server bytes: escape before showing. NULL
+	 * when there is none (always for plain HTTP).
 	 */
-	const char *smtp_refused;
+	const char *protocol_note;
 };
 
 /* Called exactly once per started request, from inside the loop. */

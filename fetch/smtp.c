@@ -11,7 +11,7 @@
  * (CURLOPT_MAIL_RCPT_ALLOWFAILS); only when every RCPT is refused does the
  * submission fail, with the last refusal's reply. Which ones were refused
  * is read off curl's debug stream: each "RCPT TO:" sent and the reply after
- * it. They go to the caller in resp->smtp_refused and into one warning.
+ * it. They go to the caller in resp->protocol_note and into one warning.
  */
 #include "fetch/smtp.h"
 
@@ -273,7 +273,7 @@ static void smtp_done(const struct http_response *resp, void *arg)
 	/* The conversation is over: what curl does while closing is not watched. */
 	curl_easy_setopt(s->easy, CURLOPT_VERBOSE, 0L);
 	if (s->nrefused > 0) {
-		out.smtp_refused = buf_str(&s->refused);
+		out.protocol_note = buf_str(&s->refused);
 		if (resp->result != HTTP_RES_CANCELLED)
 			log_warnx(
 			    "smtp: %zu of %zu recipient(s) refused%s: %s%s", s->nrefused, s->nrcpt,

@@ -44,7 +44,9 @@ struct smtp_req {
  * with that status; TLS and certificate failures HTTP_RES_TLS; a server that
  * cannot be reached HTTP_RES_NETWORK or _TIMEOUT. Returns a handle valid
  * until done runs (http_cancel() works on it), or NULL with err filled when
- * the request is malformed (done is then not called).
+ * the request is malformed (done is then not called). Recipients refused
+ * while others were accepted come in resp->protocol_note: "a@x: 550 5.1.1
+ * no such user; b@x: 450 ...".
  */
 struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, http_done_fn *done,
 				   void *arg, char *err, size_t errlen);

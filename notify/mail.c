@@ -141,9 +141,9 @@ static void mail_done(const struct http_response *r, void *arg)
 	buf_init(&d);
 	mail_classify(r, &o, &d);
 	/* Delivered to the others, or failed because all were refused: say who. */
-	if (r->smtp_refused) {
+	if (r->protocol_note) {
 		buf_append_str(&d, "; refused: ");
-		notify_escape(&d, r->smtp_refused, strlen(r->smtp_refused), NOTIFY_DETAIL_BODY);
+		notify_escape(&d, r->protocol_note, strlen(r->protocol_note), NOTIFY_DETAIL_BODY);
 	}
 	o.detail = buf_str(&d);
 	notify_finish(p, &o);
