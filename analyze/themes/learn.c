@@ -17,7 +17,6 @@
  */
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include "analyze/themes/text.h"
 #include "analyze/themes/themes.h"
+#include "common/err.h"
 #include "common/xmalloc.h"
 
 #define WEIGHT_MIN 0.2
@@ -59,20 +59,6 @@ struct learner {
 	struct feat *feats;
 	size_t nfeats;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void learn_opts_default(struct learn_opts *o)
 {
@@ -160,7 +146,7 @@ static int read_examples(struct learner *L, const char *data, size_t len, char *
 		lineno++;
 		pos += n + 1;
 		if (r < 0) {
-			set_err(err, errlen, "line %zu: %s", lineno, why);
+			err_set(err, errlen, "line %zu: %s", lineno, why);
 			return -1;
 		}
 		if (r > 0)
@@ -173,7 +159,7 @@ static int read_examples(struct learner *L, const char *data, size_t len, char *
 		L->ex[L->nex++] = e;
 	}
 	if (L->nex == 0 || L->nlabels == 0) {
-		set_err(err, errlen, "no labelled examples");
+		err_set(err, errlen, "no labelled examples");
 		return -1;
 	}
 	return 0;
@@ -725,7 +711,7 @@ int learn_from_jsonl(const char *data, size_t len, const struct learn_opts *opts
 	memset(&L, 0, sizeof(L));
 	L.o = opts ? opts : &defaults;
 	if (L.o->folds < 2 || L.o->folds > 20 || L.o->max_phrases < 1 || L.o->min_count < 1) {
-		set_err(err, errlen, "folds must be 2..20, max_phrases and min_count >= 1");
+		err_set(err, errlen, "folds must be 2..20, max_phrases and min_count >= 1");
 		return -1;
 	}
 	if (read_examples(&L, data, len, err, errlen) < 0)

@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "analyze/themes/ahocorasick.h"
 #include "analyze/themes/text.h"
+#include "common/err.h"
 #include "common/xmalloc.h"
 
 /* Scoring constants; docs/themes.md explains each. */
@@ -93,20 +93,6 @@ struct themes {
 	size_t nentries;
 	struct word_cache *cache; /* TEXT_LANG_COUNT; mutable behind a const themes */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* String map. */
 
@@ -324,7 +310,7 @@ static int add_rules(struct compiler *c, uint32_t t, const char *const *specs, s
 		int r = phrase ? add_phrase(c, e, phrase, NULL) : -1;
 		free(phrase);
 		if (r < 0) {
-			set_err(err, errlen,
+			err_set(err, errlen,
 				"theme \"%s\": %s %zu: expected \"PHRASE\" or \"PHRASE within N "
 				"words\" (N 1..%d)",
 				id, kind == ENTRY_REQUIRE ? "requires" : "excludes", i + 1,
@@ -339,16 +325,16 @@ static int check_def(const struct theme_def *d, const struct themes *th, size_t 
 		     size_t errlen)
 {
 	if (!d->id || !*d->id) {
-		set_err(err, errlen, "theme %zu: no id", i + 1);
+		err_set(err, errlen, "theme %zu: no id", i + 1);
 		return -1;
 	}
 	if (!(d->threshold >= 0 && d->threshold <= 1)) {
-		set_err(err, errlen, "theme \"%s\": threshold must be in [0,1]", d->id);
+		err_set(err, errlen, "theme \"%s\": threshold must be in [0,1]", d->id);
 		return -1;
 	}
 	for (size_t k = 0; k < i; k++)
 		if (strcmp(th->t[k].id, d->id) == 0) {
-			set_err(err, errlen, "theme \"%s\": defined twice", d->id);
+			err_set(err, errlen, "theme \"%s\": defined twice", d->id);
 			return -1;
 		}
 	return 0;
@@ -369,12 +355,12 @@ static int add_theme(struct compiler *c, const struct theme_def *d, uint32_t t, 
 		const struct theme_phrase *p = &d->phrases[i];
 		struct entry e = {t, (uint32_t)i, (float)p->weight, 0, ENTRY_PHRASE};
 		if (!isfinite(p->weight) || fabs(p->weight) > 1000) {
-			set_err(err, errlen, "theme \"%s\": phrase %zu: weight out of range", d->id,
+			err_set(err, errlen, "theme \"%s\": phrase %zu: weight out of range", d->id,
 				i + 1);
 			return -1;
 		}
 		if (!p->text || add_phrase(c, e, p->text, p->lang) < 0) {
-			set_err(err, errlen,
+			err_set(err, errlen,
 				"theme \"%s\": phrase %zu (\"%s\"): no words or more than %d",
 				d->id, i + 1, p->text ? p->text : "", PHRASE_MAX_TOKENS);
 			return -1;
