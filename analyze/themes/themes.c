@@ -17,6 +17,7 @@
 #include "analyze/themes/ahocorasick.h"
 #include "analyze/themes/text.h"
 #include "common/err.h"
+#include "common/hmap.h"
 #include "common/xmalloc.h"
 
 /* Scoring constants; docs/themes.md explains each. */
@@ -57,26 +58,13 @@ struct ctheme {
 	size_t nreq, nexc;
 };
 
-struct strmap_ent {
-	uint32_t off, len, hash, val;
-};
-
-/* Open-addressing map from byte strings to uint32 values. */
-struct strmap {
-	uint32_t *slots; /* entry index + 1; 0 = empty */
-	size_t cap;	 /* power of two */
-	struct strmap_ent *ents;
-	size_t n, ecap;
-	struct buf keys;
-};
-
 /*
  * Per language: the stemmer and a cache from raw token bytes to symbol, kept
  * across scoring calls because stemming dominates the cost of a text.
  */
 struct word_cache {
 	struct stemmer *st;
-	struct strmap map;
+	struct hmap map;
 	int ready;
 };
 
@@ -87,92 +75,12 @@ struct themes {
 	uint32_t *id_rank;  /* position of each theme in by_id */
 	size_t max_phrases; /* of any theme: size of the scorer's per-phrase scratch */
 	struct ac *ac;
-	struct strmap syms; /* stem -> symbol (1..) */
-	uint32_t *pfirst;   /* entries of pattern p: entries[pfirst[p] .. pfirst[p+1]) */
+	struct hmap syms; /* stem -> symbol (1..) */
+	uint32_t *pfirst; /* entries of pattern p: entries[pfirst[p] .. pfirst[p+1]) */
 	struct entry *entries;
 	size_t nentries;
 	struct word_cache *cache; /* TEXT_LANG_COUNT; mutable behind a const themes */
 };
-
-/* String map. */
-
-static uint32_t str_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
-static void strmap_init(struct strmap *m, size_t cap)
-{
-	m->cap = cap;
-	m->slots = xcalloc(cap, sizeof(uint32_t));
-	m->ents = NULL;
-	m->n = m->ecap = 0;
-	buf_init(&m->keys);
-}
-
-static void strmap_free(struct strmap *m)
-{
-	free(m->slots);
-	free(m->ents);
-	buf_free(&m->keys);
-}
-
-static const uint32_t *strmap_get(const struct strmap *m, const char *s, size_t n, uint32_t h)
-{
-	size_t i = h & (m->cap - 1);
-
-	for (;; i = (i + 1) & (m->cap - 1)) {
-		const struct strmap_ent *e;
-		if (!m->slots[i])
-			return NULL;
-		e = &m->ents[m->slots[i] - 1];
-		if (e->hash == h && e->len == n && memcmp(m->keys.data + e->off, s, n) == 0)
-			return &e->val;
-	}
-}
-
-static void strmap_grow(struct strmap *m)
-{
-	size_t cap = m->cap * 2;
-
-	free(m->slots);
-	m->slots = xcalloc(cap, sizeof(uint32_t));
-	m->cap = cap;
-	for (size_t k = 0; k < m->n; k++) {
-		size_t i = m->ents[k].hash & (cap - 1);
-		while (m->slots[i])
-			i = (i + 1) & (cap - 1);
-		m->slots[i] = (uint32_t)k + 1;
-	}
-}
-
-/* Adds s (not present) with val. */
-static void strmap_put(struct strmap *m, const char *s, size_t n, uint32_t h, uint32_t val)
-{
-	size_t i;
-
-	if ((m->n + 1) * 2 > m->cap)
-		strmap_grow(m);
-	if (m->n == m->ecap) {
-		m->ecap = m->ecap ? m->ecap * 2 : 64;
-		m->ents = xreallocarray(m->ents, m->ecap, sizeof(*m->ents));
-	}
-	m->ents[m->n] = (struct strmap_ent){(uint32_t)m->keys.len, (uint32_t)n, h, val};
-	buf_append(&m->keys, s, n);
-	i = h & (m->cap - 1);
-	while (m->slots[i])
-		i = (i + 1) & (m->cap - 1);
-	m->slots[i] = (uint32_t)++m->n;
-}
-
-static size_t strmap_memory(const struct strmap *m)
-{
-	return m->cap * sizeof(uint32_t) + m->ecap * sizeof(struct strmap_ent) + m->keys.cap;
-}
 
 /* Compilation. */
 
@@ -187,12 +95,12 @@ struct compiler {
 
 static uint32_t intern(struct compiler *c, const char *s, size_t n)
 {
-	uint32_t h = str_hash(s, n);
-	const uint32_t *v = strmap_get(&c->th->syms, s, n, h);
+	uint32_t h = hmap_hash(s, n);
+	const uint32_t *v = hmap_get(&c->th->syms, s, n, h);
 
 	if (v)
 		return *v;
-	strmap_put(&c->th->syms, s, n, h, ++c->nsyms);
+	hmap_put(&c->th->syms, s, n, h, ++c->nsyms);
 	return c->nsyms;
 }
 
@@ -439,7 +347,7 @@ struct themes *themes_compile(const struct theme_def *defs, size_t n, char *err,
 	th->t = xcalloc(n ? n : 1, sizeof(*th->t));
 	th->cache = xcalloc(TEXT_LANG_COUNT, sizeof(*th->cache));
 	th->ac = ac_new();
-	strmap_init(&th->syms, 1024);
+	hmap_init(&th->syms, 1024);
 	for (int l = 0; l < TEXT_LANG_COUNT; l++)
 		c.stemmers[l] = stem_new((enum text_lang)l);
 	for (size_t i = 0; i < n; i++) {
@@ -482,11 +390,11 @@ void themes_free(struct themes *th)
 	for (int l = 0; th->cache && l < TEXT_LANG_COUNT; l++)
 		if (th->cache[l].ready) {
 			stem_free(th->cache[l].st);
-			strmap_free(&th->cache[l].map);
+			hmap_free(&th->cache[l].map);
 		}
 	free(th->cache);
 	ac_free(th->ac);
-	strmap_free(&th->syms);
+	hmap_free(&th->syms);
 	free(th->pfirst);
 	free(th->entries);
 	free(th);
@@ -507,7 +415,7 @@ size_t themes_memory(const struct themes *th)
 	size_t np = ac_npatterns(th->ac);
 
 	return sizeof(*th) + th->n * (sizeof(*th->t) + 2 * sizeof(uint32_t)) + ac_memory(th->ac) +
-	       strmap_memory(&th->syms) + (np + 1) * sizeof(uint32_t) +
+	       hmap_memory(&th->syms) + (np + 1) * sizeof(uint32_t) +
 	       th->nentries * sizeof(struct entry);
 }
 
@@ -517,7 +425,7 @@ size_t themes_cache_memory(const struct themes *th)
 
 	for (int l = 0; th->cache && l < TEXT_LANG_COUNT; l++)
 		if (th->cache[l].ready)
-			m += strmap_memory(&th->cache[l].map);
+			m += hmap_memory(&th->cache[l].map);
 	return m;
 }
 
@@ -553,8 +461,8 @@ struct scorer {
 
 static uint32_t token_symbol(struct scorer *sc, const char *s, size_t n)
 {
-	uint32_t h = str_hash(s, n), sym = 0;
-	const uint32_t *v = strmap_get(&sc->wc->map, s, n, h);
+	uint32_t h = hmap_hash(s, n), sym = 0;
+	const uint32_t *v = hmap_get(&sc->wc->map, s, n, h);
 	const char *stem;
 	size_t sl;
 
@@ -563,16 +471,16 @@ static uint32_t token_symbol(struct scorer *sc, const char *s, size_t n)
 	buf_reset(&sc->fold);
 	text_fold_token(s, n, &sc->fold);
 	stem = stem_word(sc->wc->st, buf_str(&sc->fold), sc->fold.len, &sl);
-	v = strmap_get(&sc->th->syms, stem, sl, str_hash(stem, sl));
+	v = hmap_get(&sc->th->syms, stem, sl, hmap_hash(stem, sl));
 	if (v)
 		sym = *v;
 	if (n > CACHE_WORD_MAX)
 		return sym;
 	if (sc->wc->map.n >= CACHE_MAX || sc->wc->map.keys.len + n + 1 > CACHE_KEY_BYTES) {
-		strmap_free(&sc->wc->map);
-		strmap_init(&sc->wc->map, 1024);
+		hmap_free(&sc->wc->map);
+		hmap_init(&sc->wc->map, 1024);
 	}
-	strmap_put(&sc->wc->map, s, n, h, sym);
+	hmap_put(&sc->wc->map, s, n, h, sym);
 	return sym;
 }
 
@@ -1098,7 +1006,7 @@ static struct word_cache *word_cache_get(const struct themes *th, enum text_lang
 
 	if (!wc->ready) {
 		wc->st = stem_new(lang);
-		strmap_init(&wc->map, 1024);
+		hmap_init(&wc->map, 1024);
 		wc->ready = 1;
 	}
 	return wc;
