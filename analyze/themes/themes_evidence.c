@@ -9,6 +9,7 @@
 
 #include "analyze/themes/themes.h"
 #include "analyze/themes/themes_int.h"
+#include "analyze/utf8.h"
 #include "common/xmalloc.h"
 
 /* 1 if x ranks before y: larger sum first, then earlier sentence. */
@@ -71,16 +72,8 @@ static char *evidence_render(const char *s, size_t len)
 
 	while (pos < len && chars < EVIDENCE_KEEP) {
 		unsigned char c = (unsigned char)s[pos];
-		utf8proc_int32_t cp = c;
-		size_t n = 1;
-		if (c >= 0x80) {
-			utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)s + pos,
-							      (utf8proc_ssize_t)(len - pos), &cp);
-			if (r > 0)
-				n = (size_t)r;
-			else
-				cp = -1;
-		}
+		int32_t cp;
+		size_t n = utf8_next(s + pos, len - pos, &cp);
 		if (ascii_space(c) ||
 		    (cp >= 0x80 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
 			space = o > out;
