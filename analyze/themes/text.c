@@ -374,6 +374,15 @@ static int scan_ascii_run(struct text_scan *sc, struct text_span *span)
 	return 2;
 }
 
+/* Consumes n bytes of visible text at sc->pos; a sentence starts there if none has. */
+static void take_visible(struct text_scan *sc, size_t n)
+{
+	if (sc->sent_start == NONE)
+		sc->sent_start = sc->pos;
+	sc->pos += n;
+	sc->last_nonspace = sc->pos;
+}
+
 enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 {
 	size_t n;
@@ -399,10 +408,7 @@ enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 		if (is_word(cp) && !is_cjk(cp)) {
 			if (sc->tok_start == NONE)
 				sc->tok_start = sc->pos;
-			if (sc->sent_start == NONE)
-				sc->sent_start = sc->pos;
-			sc->pos += n;
-			sc->last_nonspace = sc->pos;
+			take_visible(sc, n);
 			continue;
 		}
 		if (sc->tok_start != NONE && is_format(cp)) {
@@ -412,10 +418,7 @@ enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 		if (sc->tok_start != NONE)
 			return emit_token(sc, span, sc->tok_start, sc->pos);
 		if (is_cjk(cp)) {
-			if (sc->sent_start == NONE)
-				sc->sent_start = sc->pos;
-			sc->pos += n;
-			sc->last_nonspace = sc->pos;
+			take_visible(sc, n);
 			return emit_token(sc, span, sc->pos - n, sc->pos);
 		}
 		if (is_space(cp)) {
@@ -427,10 +430,7 @@ enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 			sc->pos += n;
 			continue;
 		}
-		if (sc->sent_start == NONE)
-			sc->sent_start = sc->pos;
-		sc->pos += n;
-		sc->last_nonspace = sc->pos;
+		take_visible(sc, n);
 		if (sc->tokens_in_sentence && terminator_ends(sc, cp, sc->pos - n))
 			return emit_boundary(sc, span);
 	}
