@@ -319,6 +319,25 @@ static void cand_push(struct selection *s, size_t l, struct cand c)
 	s->c[l][s->n[l]++] = c;
 }
 
+/*
+ * Adds to counts[label] the training examples (those outside fold) that
+ * contain feature f, per label; returns how many there are.
+ */
+static size_t feature_counts(const struct learner *L, size_t f, int fold, size_t *counts)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < L->feats[f].nex; k++) {
+		const struct example *e = &L->ex[L->feats[f].ex[k]];
+		if (e->fold == fold)
+			continue;
+		n++;
+		for (size_t i = 0; i < e->nlabels; i++)
+			counts[e->labels[i]]++;
+	}
+	return n;
+}
+
 /* Totals per label over the training examples (fold -1: all). */
 static size_t label_totals(const struct learner *L, int fold, size_t *nk)
 {
@@ -326,31 +345,17 @@ static size_t label_totals(const struct learner *L, int fold, size_t *nk)
 
 	memset(nk, 0, L->nlabels * sizeof(size_t));
 	for (size_t f = 0; f < L->nfeats; f++)
-		for (size_t k = 0; k < L->feats[f].nex; k++) {
-			const struct example *e = &L->ex[L->feats[f].ex[k]];
-			if (e->fold == fold)
-				continue;
-			total++;
-			for (size_t i = 0; i < e->nlabels; i++)
-				nk[e->labels[i]]++;
-		}
+		total += feature_counts(L, f, fold, nk);
 	return total;
 }
 
 static void score_feature(const struct learner *L, size_t f, int fold, const size_t *nk,
 			  size_t total, size_t *yk, struct selection *s)
 {
-	size_t yw = 0;
+	size_t yw;
 
 	memset(yk, 0, L->nlabels * sizeof(size_t));
-	for (size_t k = 0; k < L->feats[f].nex; k++) {
-		const struct example *e = &L->ex[L->feats[f].ex[k]];
-		if (e->fold == fold)
-			continue;
-		yw++;
-		for (size_t i = 0; i < e->nlabels; i++)
-			yk[e->labels[i]]++;
-	}
+	yw = feature_counts(L, f, fold, yk);
 	for (size_t l = 0; l < L->nlabels; l++) {
 		double a = L->o->prior * (double)yw, a0 = L->o->prior * (double)total;
 		double yi = (double)yk[l], yj = (double)(yw - yk[l]);
