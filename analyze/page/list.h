@@ -24,13 +24,13 @@ struct list_items {
 
 /* How to read a list page (the source's config). NULL fields take defaults. */
 struct list_spec {
-	const char *items;	 /* XPath to each item: a link or a block holding one */
-	const char *link;	 /* relative to the item; default: its href or first a/@href */
-	const char *title;	 /* relative to the item; default: the link text */
-	const char *date;	 /* relative to the item; default: none */
+	const char *items;       /* XPath to each item: a link or a block holding one */
+	const char *link;        /* relative to the item; default: its href or first a/@href */
+	const char *title;       /* relative to the item; default: the link text */
+	const char *date;        /* relative to the item; default: none */
 	const char *date_format; /* strptime form tried first, or NULL */
-	const char *language;	 /* hint for dates, or NULL */
-	size_t max_items;	 /* 0: no limit (a hard cap of 10000 still applies) */
+	const char *language;    /* hint for dates, or NULL */
+	size_t max_items;        /* 0: no limit (a hard cap of 10000 still applies) */
 };
 
 /*
@@ -42,8 +42,8 @@ int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spe
 		      struct list_items *out, char *err, size_t errlen);
 
 /* Items of an RSS 0.9x/2.0, RSS 1.0 (RDF) or Atom 0.3/1.0 feed. Same contract. */
-int list_extract_feed(xmlDocPtr doc, const char *page_url, size_t max_items, struct list_items *out,
-		      char *err, size_t errlen);
+int list_extract_feed(xmlDocPtr doc, const char *page_url, size_t max_items,
+		      struct list_items *out, char *err, size_t errlen);
 
 void list_items_free(struct list_items *items);
 
