@@ -5,15 +5,6 @@
 
 #include "common/xmalloc.h"
 
-uint32_t hmap_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
 void hmap_init(struct hmap *m, size_t cap)
 {
 	m->cap = cap;
@@ -29,20 +20,6 @@ void hmap_free(struct hmap *m)
 	free(m->ents);
 	buf_free(&m->keys);
 	memset(m, 0, sizeof(*m));
-}
-
-const uint32_t *hmap_get(const struct hmap *m, const char *s, size_t n, uint32_t h)
-{
-	size_t i = h & (m->cap - 1);
-
-	for (;; i = (i + 1) & (m->cap - 1)) {
-		const struct hmap_ent *e;
-		if (!m->slots[i])
-			return NULL;
-		e = &m->ents[m->slots[i] - 1];
-		if (e->hash == h && e->len == n && memcmp(m->keys.data + e->off, s, n) == 0)
-			return &e->val;
-	}
 }
 
 static void hmap_grow(struct hmap *m)

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/buf.h"
 
@@ -28,8 +29,18 @@ struct hmap {
 	struct buf keys; /* key bytes, back to back */
 };
 
-/* FNV-1a of s[0..n): the hash the functions below expect. */
-uint32_t hmap_hash(const char *s, size_t n);
+/*
+ * FNV-1a of s[0..n): the hash the functions below expect. It and hmap_get
+ * are inline: scanners call them once per token.
+ */
+static inline uint32_t hmap_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
 
 /* An empty map with cap slots (a power of two); it grows as needed. */
 void hmap_init(struct hmap *m, size_t cap);
@@ -40,7 +51,19 @@ void hmap_free(struct hmap *m);
  * The value of key s[0..n), whose hmap_hash is h, or NULL when absent.
  * The pointer is valid until the next hmap_put.
  */
-const uint32_t *hmap_get(const struct hmap *m, const char *s, size_t n, uint32_t h);
+static inline const uint32_t *hmap_get(const struct hmap *m, const char *s, size_t n, uint32_t h)
+{
+	size_t i = h & (m->cap - 1);
+
+	for (;; i = (i + 1) & (m->cap - 1)) {
+		const struct hmap_ent *e;
+		if (!m->slots[i])
+			return NULL;
+		e = &m->ents[m->slots[i] - 1];
+		if (e->hash == h && e->len == n && memcmp(m->keys.data + e->off, s, n) == 0)
+			return &e->val;
+	}
+}
 
 /* Adds key s[0..n) (hash h, not present: check with hmap_get) with val. */
 void hmap_put(struct hmap *m, const char *s, size_t n, uint32_t h, uint32_t val);

@@ -34,15 +34,13 @@ struct word_cache *themes_cache_get(const struct themes *th, enum text_lang lang
 	return wc;
 }
 
-uint32_t themes_cache_symbol(struct scorer *sc, const char *s, size_t n)
+uint32_t themes_cache_add(struct scorer *sc, const char *s, size_t n, uint32_t h)
 {
-	uint32_t h = hmap_hash(s, n), sym = 0;
-	const uint32_t *v = hmap_get(&sc->wc->map, s, n, h);
+	const uint32_t *v;
 	const char *stem;
+	uint32_t sym = 0;
 	size_t sl;
 
-	if (v)
-		return *v;
 	buf_reset(&sc->fold);
 	text_fold_token(s, n, &sc->fold);
 	stem = stem_word(sc->wc->st, buf_str(&sc->fold), sc->fold.len, &sl);

@@ -106,8 +106,12 @@ struct scorer {
  * and an empty map); it lives as long as th.
  */
 struct word_cache *themes_cache_get(const struct themes *th, enum text_lang lang);
-/* The automaton symbol of token s[0..n) in sc's language (0: in no phrase). */
-uint32_t themes_cache_symbol(struct scorer *sc, const char *s, size_t n);
+/*
+ * The automaton symbol (0: in no phrase) of token s[0..n), which is not in
+ * sc's word cache yet (h: its hmap_hash): folds and stems it, caches the
+ * symbol and returns it. The scan looks the cache up itself (hot path).
+ */
+uint32_t themes_cache_add(struct scorer *sc, const char *s, size_t n, uint32_t h);
 /* Frees every language's cache of th. */
 void themes_cache_free(struct themes *th);
 

@@ -8,9 +8,19 @@
 #include "analyze/themes/ahocorasick.h"
 #include "analyze/themes/text.h"
 #include "analyze/themes/themes_int.h"
+#include "common/hmap.h"
 #include "common/xmalloc.h"
 
 #define HITS_MAX (1u << 22) /* matches kept per text; more are ignored */
+
+/* The automaton symbol of token s[0..n): from the word cache, or added to it. */
+static uint32_t token_symbol(struct scorer *sc, const char *s, size_t n)
+{
+	uint32_t h = hmap_hash(s, n);
+	const uint32_t *v = hmap_get(&sc->wc->map, s, n, h);
+
+	return v != NULL ? *v : themes_cache_add(sc, s, n, h);
+}
 
 static void hit_push(struct scorer *sc, const struct entry *e, uint32_t end, uint32_t len)
 {
@@ -76,7 +86,7 @@ void themes_scan_text(struct scorer *sc, const char *text, size_t len)
 			sc->cjk++;
 		sc->tokens++;
 		state = ac_step(sc->th->ac, state,
-				themes_cache_symbol(sc, text + sp.start, sp.end - sp.start));
+				token_symbol(sc, text + sp.start, sp.end - sp.start));
 		if (state != AC_ROOT)
 			matches_at(sc, state);
 	}
