@@ -1,7 +1,7 @@
 /*
  * analyze/utf8: the one UTF-8 reader of analyze/, utf8proc_iterate with
- * the ASCII case first. Inline because the scanners (themes/text.c, the
- * date tokenizer, the article's text measures) call it per character.
+ * the ASCII case first, and the one place that cuts at a character boundary. Inline because the
+ * scanners (themes/text.c, the date tokenizer, the article's text measures) call it per character.
  */
 #ifndef SW_ANALYZE_UTF8_H
 #define SW_ANALYZE_UTF8_H
@@ -38,6 +38,17 @@ static inline size_t utf8_next(const char *s, size_t len, int32_t *cp)
 static inline size_t utf8_next_str(const char *s, int32_t *cp)
 {
 	return utf8_next(s, strnlen(s, 4), cp);
+}
+
+/*
+ * Where to cut s, which has more than max bytes, to keep at most max bytes
+ * without splitting a character: max, or less when s[max] continues one.
+ */
+static inline size_t utf8_cut(const char *s, size_t max)
+{
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
 }
 
 #endif

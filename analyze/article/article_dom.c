@@ -292,9 +292,7 @@ char *art_node_text(xmlNodePtr root, size_t max)
 		n = next_node(n, root, skip);
 	}
 	if (b.len > max) {
-		b.len = max;
-		while (b.len > 0 && ((unsigned char)b.data[b.len] & 0xC0) == 0x80)
-			b.len--;
+		b.len = utf8_cut(b.data, max);
 		b.data[b.len] = '\0';
 	}
 	while (b.len > 0 && b.data[b.len - 1] == ' ')

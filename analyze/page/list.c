@@ -21,6 +21,7 @@
 #include "analyze/page/list.h"
 #include "analyze/page/list_int.h"
 #include "analyze/page/page.h"
+#include "analyze/utf8.h"
 #include "common/buf.h"
 #include "common/hmap.h"
 #include "common/xmalloc.h"
@@ -104,11 +105,8 @@ static void text_append(struct buf *out, const char *s, size_t cap)
 	if (out->len >= cap)
 		return;
 	room = cap - out->len;
-	if (len > room) {
-		len = room;
-		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
+	if (len > room)
+		len = utf8_cut(s, room);
 	buf_append(out, s, len);
 }
 
