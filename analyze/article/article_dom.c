@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "analyze/article/article_int.h"
+#include "analyze/utf8.h"
 #include "common/xmalloc.h"
 
 #define ART_MAX_DEPTH 1024
@@ -133,29 +134,14 @@ long art_idx(xmlNodePtr n)
 	return (long)(uintptr_t)n->_private - 1;
 }
 
-/* Decodes one UTF-8 sequence; returns its length (1 for invalid bytes). */
+/* Reads one character of NUL-terminated s (utf8_next); an invalid byte reads as U+FFFD. */
 size_t art_utf8_next(const unsigned char *s, unsigned *cp)
 {
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-		return 2;
-	}
-	if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-		return 3;
-	}
-	if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-	    (s[3] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
-		      (s[3] & 0x3Fu);
-		return 4;
-	}
-	*cp = 0xFFFD;
-	return 1;
+	int32_t c;
+	size_t k = utf8_next_str((const char *)s, &c);
+
+	*cp = c < 0 ? 0xFFFDu : (unsigned)c;
+	return k;
 }
 
 int art_cp_space(unsigned c)
@@ -306,9 +292,7 @@ char *art_node_text(xmlNodePtr root, size_t max)
 		n = next_node(n, root, skip);
 	}
 	if (b.len > max) {
-		b.len = max;
-		while (b.len > 0 && ((unsigned char)b.data[b.len] & 0xC0) == 0x80)
-			b.len--;
+		b.len = utf8_cut(b.data, max);
 		b.data[b.len] = '\0';
 	}
 	while (b.len > 0 && b.data[b.len - 1] == ' ')

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analyze/page/bytes.h"
 #include "analyze/page/charset.h"
 
 #define META_SCAN_BYTES 4096
@@ -149,11 +150,6 @@ static const struct label labels[] = {
     {"x-mac-ukrainian", "MAC-CYRILLIC"},
 };
 
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
 static unsigned char lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
@@ -166,12 +162,12 @@ const char *charset_from_label(const char *label, size_t len)
 
 	if (label == NULL)
 		return NULL;
-	while (len > 0 && (is_space(label[0]) || label[0] == '"' || label[0] == '\'')) {
+	while (len > 0 && (bytes_is_html_space(label[0]) || label[0] == '"' || label[0] == '\'')) {
 		label++;
 		len--;
 	}
-	while (len > 0 &&
-	       (is_space(label[len - 1]) || label[len - 1] == '"' || label[len - 1] == '\''))
+	while (len > 0 && (bytes_is_html_space(label[len - 1]) || label[len - 1] == '"' ||
+			   label[len - 1] == '\''))
 		len--;
 	if (len == 0 || len > LABEL_MAX)
 		return NULL;
@@ -230,14 +226,14 @@ static const char *charset_param(const char *s, size_t n)
 			continue;
 		}
 		j = i + 7;
-		while (j < n && is_space((unsigned char)s[j]))
+		while (j < n && bytes_is_html_space((unsigned char)s[j]))
 			j++;
 		if (j >= n || s[j] != '=') {
 			i += 7;
 			continue;
 		}
 		j++;
-		while (j < n && is_space((unsigned char)s[j]))
+		while (j < n && bytes_is_html_space((unsigned char)s[j]))
 			j++;
 		if (j < n && (s[j] == '"' || s[j] == '\'')) {
 			char q = s[j++];
@@ -247,7 +243,7 @@ static const char *charset_param(const char *s, size_t n)
 				j++;
 		} else {
 			start = j;
-			while (j < n && s[j] != ';' && !is_space((unsigned char)s[j]))
+			while (j < n && s[j] != ';' && !bytes_is_html_space((unsigned char)s[j]))
 				j++;
 		}
 		return charset_from_label(s + start, j - start);
@@ -275,23 +271,24 @@ static int attr_next(const char *p, size_t n, size_t *i, struct attr *a)
 {
 	size_t j = *i;
 
-	while (j < n && (is_space((unsigned char)p[j]) || p[j] == '/'))
+	while (j < n && (bytes_is_html_space((unsigned char)p[j]) || p[j] == '/'))
 		j++;
 	if (j >= n || p[j] == '>') {
 		*i = j;
 		return -1;
 	}
 	a->name = p + j;
-	while (j < n && p[j] != '=' && p[j] != '>' && p[j] != '/' && !is_space((unsigned char)p[j]))
+	while (j < n && p[j] != '=' && p[j] != '>' && p[j] != '/' &&
+	       !bytes_is_html_space((unsigned char)p[j]))
 		j++;
 	a->name_len = (size_t)(p + j - a->name);
 	a->value = p + j;
 	a->value_len = 0;
-	while (j < n && is_space((unsigned char)p[j]))
+	while (j < n && bytes_is_html_space((unsigned char)p[j]))
 		j++;
 	if (j < n && p[j] == '=') {
 		j++;
-		while (j < n && is_space((unsigned char)p[j]))
+		while (j < n && bytes_is_html_space((unsigned char)p[j]))
 			j++;
 		if (j < n && (p[j] == '"' || p[j] == '\'')) {
 			char q = p[j++];
@@ -304,7 +301,7 @@ static int attr_next(const char *p, size_t n, size_t *i, struct attr *a)
 				j++;
 		} else {
 			a->value = p + j;
-			while (j < n && p[j] != '>' && !is_space((unsigned char)p[j]))
+			while (j < n && p[j] != '>' && !bytes_is_html_space((unsigned char)p[j]))
 				j++;
 			a->value_len = (size_t)(p + j - a->value);
 		}
@@ -315,9 +312,7 @@ static int attr_next(const char *p, size_t n, size_t *i, struct attr *a)
 
 static int attr_is(const struct attr *a, const char *name)
 {
-	size_t len = strlen(name);
-
-	return a->name_len == len && strncasecmp(a->name, name, len) == 0;
+	return bytes_name_is(a->name, a->name_len, name);
 }
 
 /* A label found in a document written in an ASCII-compatible encoding cannot be UTF-16. */
@@ -350,18 +345,6 @@ static const char *meta_tag(const char *p, size_t n, size_t *i)
 	return NULL;
 }
 
-static size_t skip_past(const char *p, size_t n, size_t i, const char *end)
-{
-	const char *hit = memmem(p + i, n - i, end, strlen(end));
-
-	return hit == NULL ? n : (size_t)(hit - p) + strlen(end);
-}
-
-static int is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 const char *charset_from_meta(const char *data, size_t len)
 {
 	size_t n = len < META_SCAN_BYTES ? len : META_SCAN_BYTES;
@@ -374,22 +357,24 @@ const char *charset_from_meta(const char *data, size_t len)
 		if (data[i] != '<') {
 			i++;
 		} else if (n - i >= 4 && memcmp(data + i, "<!--", 4) == 0) {
-			i = skip_past(data, n, i + 2, "-->");
+			i = bytes_skip_past(data, n, i + 2, "-->");
 		} else if (n - i >= 6 && strncasecmp(data + i + 1, "meta", 4) == 0 &&
-			   (is_space((unsigned char)data[i + 5]) || data[i + 5] == '/')) {
+			   (bytes_is_html_space((unsigned char)data[i + 5]) ||
+			    data[i + 5] == '/')) {
 			i += 5;
 			if ((cs = meta_tag(data, n, &i)) != NULL)
 				return cs;
 		} else if (n - i >= 2 &&
-			   (is_alpha(data[i + 1]) ||
-			    (data[i + 1] == '/' && n - i >= 3 && is_alpha(data[i + 2])))) {
+			   (bytes_is_letter(data[i + 1]) ||
+			    (data[i + 1] == '/' && n - i >= 3 && bytes_is_letter(data[i + 2])))) {
 			i += 2;
-			while (i < n && !is_space((unsigned char)data[i]) && data[i] != '>')
+			while (i < n && !bytes_is_html_space((unsigned char)data[i]) &&
+			       data[i] != '>')
 				i++;
 			while (attr_next(data, n, &i, &a) == 0)
 				;
 		} else if (n - i >= 2 && strchr("!/?", data[i + 1]) != NULL) {
-			i = skip_past(data, n, i + 1, ">");
+			i = bytes_skip_past(data, n, i + 1, ">");
 		} else {
 			i++;
 		}
@@ -406,7 +391,7 @@ const char *charset_from_xml_decl(const char *data, size_t len)
 	data += bom;
 	len -= bom;
 	n = len < XML_DECL_BYTES ? len : XML_DECL_BYTES;
-	if (n < 6 || memcmp(data, "<?xml", 5) != 0 || !is_space((unsigned char)data[5]))
+	if (n < 6 || memcmp(data, "<?xml", 5) != 0 || !bytes_is_html_space((unsigned char)data[5]))
 		return NULL;
 	while (i < n && data[i] != '?' && attr_next(data, n, &i, &a) == 0)
 		if (attr_is(&a, "encoding"))

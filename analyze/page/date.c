@@ -16,6 +16,7 @@
 #include <utf8proc.h>
 
 #include "analyze/page/date.h"
+#include "analyze/utf8.h"
 #include "common/xmalloc.h"
 
 #define SCAN_BYTES 65536
@@ -308,19 +309,6 @@ static void fold_word(const char *s, size_t len, char *out)
 	free(folded);
 }
 
-/* Decodes one code point at s; invalid bytes read as U+FFFD, one at a time. */
-static size_t next_cp(const char *s, size_t len, int32_t *cp)
-{
-	utf8proc_ssize_t k =
-	    utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cp);
-
-	if (k <= 0) {
-		*cp = 0xFFFD;
-		return 1;
-	}
-	return (size_t)k;
-}
-
 static void tokenize(const char *s, size_t len, struct toks *t)
 {
 	size_t i = 0, k;
@@ -328,14 +316,14 @@ static void tokenize(const char *s, size_t len, struct toks *t)
 	int space = 1;
 
 	while (i < len) {
-		k = next_cp(s + i, len - i, &cp);
+		k = utf8_next(s + i, len - i, &cp);
 		if (is_space_cp(cp)) {
 			space = 1;
 			i += k;
 		} else if (digit_value(cp) >= 0) {
 			struct tok *tk = tok_push(t, T_NUM, space);
 
-			while (i < len && (k = next_cp(s + i, len - i, &cp)) &&
+			while (i < len && (k = utf8_next(s + i, len - i, &cp)) &&
 			       digit_value(cp) >= 0) {
 				tk->value = tk->value < 100000000 ? tk->value * 10 + digit_value(cp)
 								  : LONG_MAX / 2;
@@ -346,12 +334,13 @@ static void tokenize(const char *s, size_t len, struct toks *t)
 		} else if (is_word_cp(cp)) {
 			size_t start = i;
 
-			while (i < len && (k = next_cp(s + i, len - i, &cp)) && is_word_cp(cp))
+			while (i < len && (k = utf8_next(s + i, len - i, &cp)) && is_word_cp(cp))
 				i += k;
 			fold_word(s + start, i - start, tok_push(t, T_WORD, space)->word);
 			space = 0;
 		} else {
-			tok_push(t, T_SYM, space)->value = cp;
+			/* an invalid byte is a symbol of its own, U+FFFD */
+			tok_push(t, T_SYM, space)->value = cp < 0 ? 0xFFFD : cp;
 			space = 0;
 			i += k;
 		}

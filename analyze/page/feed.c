@@ -8,6 +8,7 @@
  * recursion on document structure.
  */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,49 +314,71 @@ static void feed_set(xmlNodePtr *slot, xmlNodePtr n)
 		*slot = n;
 }
 
-static void feed_scan_rss(struct feed_fields *f, xmlNodePtr c)
+/* An Atom link that names the item's page. */
+static int feed_atom_link_ok(xmlNodePtr n)
 {
-	if (feed_is(c, NS_RSS, "title"))
-		feed_set(&f->title, c);
-	else if (feed_is(c, NS_DC, "title"))
-		feed_set(&f->dc_title, c);
-	else if (feed_is(c, NS_RSS, "link"))
-		feed_set(&f->link, c);
-	else if (feed_is(c, NS_RSS, "guid"))
-		feed_set(&f->guid, c);
-	else if (feed_is(c, NS_RSS, "pubDate") || feed_is(c, NS_DCTERMS, "issued") ||
-		 feed_is(c, NS_DCTERMS, "created"))
-		f->published = c;
-	else if (feed_is(c, NS_DC, "date") || feed_is(c, NS_DCTERMS, "modified"))
-		f->updated = c;
-	else if (feed_is(c, NS_RSS, "description") || feed_is(c, NS_DC, "description") ||
-		 feed_is(c, NS_RSS, "summary"))
-		feed_set(&f->summary, c);
-	else if (feed_is(c, NS_CONTENT, "encoded") || feed_is(c, NS_RSS, "fullitem") ||
-		 feed_is(c, NS_XHTML, "body"))
-		feed_set(&f->content, c);
+	return feed_alternate(n) && feed_link_has_target(n);
 }
 
-/* Atom elements, also when an RSS item borrows them (atom:link, atom:id, ...). */
-static void feed_scan_atom(struct feed_fields *f, xmlNodePtr c)
+/* Which field an item child fills; the first rule whose element matches decides. */
+struct feed_rule {
+	enum feed_ns ns;
+	const char *name;
+	size_t field;		     /* offsetof(struct feed_fields, ...) */
+	int later;		     /* a later element replaces an earlier one (dates) */
+	int (*accept)(xmlNodePtr n); /* NULL, or a further test the element must pass */
+};
+
+#define FIELD(x) offsetof(struct feed_fields, x)
+
+/* RSS 0.9x/1.0/2.0 with the Dublin Core, content and XHTML modules. */
+static const struct feed_rule feed_rss_rules[] = {
+    {NS_RSS, "title", FIELD(title), 0, NULL},
+    {NS_DC, "title", FIELD(dc_title), 0, NULL},
+    {NS_RSS, "link", FIELD(link), 0, NULL},
+    {NS_RSS, "guid", FIELD(guid), 0, NULL},
+    {NS_RSS, "pubDate", FIELD(published), 1, NULL},
+    {NS_DCTERMS, "issued", FIELD(published), 1, NULL},
+    {NS_DCTERMS, "created", FIELD(published), 1, NULL},
+    {NS_DC, "date", FIELD(updated), 1, NULL},
+    {NS_DCTERMS, "modified", FIELD(updated), 1, NULL},
+    {NS_RSS, "description", FIELD(summary), 0, NULL},
+    {NS_DC, "description", FIELD(summary), 0, NULL},
+    {NS_RSS, "summary", FIELD(summary), 0, NULL},
+    {NS_CONTENT, "encoded", FIELD(content), 0, NULL},
+    {NS_RSS, "fullitem", FIELD(content), 0, NULL},
+    {NS_XHTML, "body", FIELD(content), 0, NULL},
+};
+
+/* Atom 1.0 and 0.3, also when an RSS item borrows them (atom:link, atom:id, ...). */
+static const struct feed_rule feed_atom_rules[] = {
+    {NS_ATOM, "title", FIELD(title), 0, NULL},
+    {NS_ATOM, "link", FIELD(atom_link), 0, feed_atom_link_ok},
+    {NS_ATOM, "id", FIELD(guid), 0, NULL},
+    {NS_ATOM, "published", FIELD(published), 1, NULL},
+    {NS_ATOM, "issued", FIELD(published), 1, NULL},
+    {NS_ATOM, "created", FIELD(published), 1, NULL},
+    {NS_ATOM, "updated", FIELD(updated), 1, NULL},
+    {NS_ATOM, "modified", FIELD(updated), 1, NULL},
+    {NS_ATOM, "summary", FIELD(summary), 0, NULL},
+    {NS_ATOM, "content", FIELD(content), 0, NULL},
+};
+
+/* Files item child c into f by the first of rules[0..n) that matches it. */
+static void feed_scan(struct feed_fields *f, xmlNodePtr c, const struct feed_rule *rules, size_t n)
 {
-	if (feed_ns_of(c) != NS_ATOM && feed_ns_of(c) != NS_RSS)
+	for (size_t i = 0; i < n; i++) {
+		xmlNodePtr *slot = (xmlNodePtr *)(void *)((char *)f + rules[i].field);
+		if (!feed_is(c, rules[i].ns, rules[i].name))
+			continue;
+		if (rules[i].accept != NULL && !rules[i].accept(c))
+			return;
+		if (rules[i].later)
+			*slot = c;
+		else
+			feed_set(slot, c);
 		return;
-	if (feed_is(c, NS_ATOM, "title"))
-		feed_set(&f->title, c);
-	else if (feed_is(c, NS_ATOM, "link") && feed_alternate(c) && feed_link_has_target(c))
-		feed_set(&f->atom_link, c);
-	else if (feed_is(c, NS_ATOM, "id"))
-		feed_set(&f->guid, c);
-	else if (feed_is(c, NS_ATOM, "published") || feed_is(c, NS_ATOM, "issued") ||
-		 feed_is(c, NS_ATOM, "created"))
-		f->published = c;
-	else if (feed_is(c, NS_ATOM, "updated") || feed_is(c, NS_ATOM, "modified"))
-		f->updated = c;
-	else if (feed_is(c, NS_ATOM, "summary"))
-		feed_set(&f->summary, c);
-	else if (feed_is(c, NS_ATOM, "content"))
-		feed_set(&f->content, c);
+	}
 }
 
 static char *feed_date(const struct feed_fields *f)
@@ -427,6 +450,18 @@ static char *feed_text_of(xmlNodePtr n, int atom, int html)
 	return atom ? feed_atom_text(n) : feed_rss_text(n, html);
 }
 
+/* Files one child element of an item (of an Atom feed when atom is set) into f. */
+static void feed_child(struct feed_fields *f, xmlNodePtr c, int atom)
+{
+	enum feed_ns ns = feed_ns_of(c);
+
+	if (!atom && ns != NS_ATOM)
+		feed_scan(f, c, feed_rss_rules, sizeof(feed_rss_rules) / sizeof(feed_rss_rules[0]));
+	else if (ns == NS_ATOM || ns == NS_RSS)
+		feed_scan(f, c, feed_atom_rules,
+			  sizeof(feed_atom_rules) / sizeof(feed_atom_rules[0]));
+}
+
 static void feed_item(struct list_acc *acc, xmlNodePtr item, int atom, const char *page_url)
 {
 	struct feed_fields f;
@@ -438,10 +473,7 @@ static void feed_item(struct list_acc *acc, xmlNodePtr item, int atom, const cha
 	for (c = item->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (atom || feed_ns_of(c) == NS_ATOM)
-			feed_scan_atom(&f, c);
-		else
-			feed_scan_rss(&f, c);
+		feed_child(&f, c, atom);
 	}
 	if (f.link != NULL)
 		it.url = feed_url(f.link, NULL, page_url);

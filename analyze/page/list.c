@@ -21,7 +21,9 @@
 #include "analyze/page/list.h"
 #include "analyze/page/list_int.h"
 #include "analyze/page/page.h"
+#include "analyze/utf8.h"
 #include "common/buf.h"
+#include "common/hmap.h"
 #include "common/xmalloc.h"
 
 /* ---- items ---- */
@@ -55,10 +57,7 @@ void list_acc_init(struct list_acc *acc, struct list_items *out, size_t max_item
 	out->v = NULL;
 	out->n = 0;
 	acc->limit = max_items == 0 || max_items > LIST_HARD_CAP ? LIST_HARD_CAP : max_items;
-	acc->nkeys = 64;
-	while (acc->nkeys < acc->limit * 2)
-		acc->nkeys *= 2;
-	acc->keys = xcalloc(acc->nkeys, sizeof(*acc->keys));
+	hmap_init(&acc->seen, 64);
 }
 
 int list_acc_full(const struct list_acc *acc)
@@ -66,27 +65,15 @@ int list_acc_full(const struct list_acc *acc)
 	return acc->out->n >= acc->limit;
 }
 
-/* FNV-1a. */
-static size_t acc_hash(const char *s)
-{
-	size_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* 1 if key was already present; otherwise records it. */
 static int acc_seen(struct list_acc *acc, const char *key)
 {
-	size_t i = acc_hash(key) & (acc->nkeys - 1);
+	size_t n = strlen(key);
+	uint32_t h = hmap_hash(key, n);
 
-	while (acc->keys[i] != NULL) {
-		if (strcmp(acc->keys[i], key) == 0)
-			return 1;
-		i = (i + 1) & (acc->nkeys - 1);
-	}
-	acc->keys[i] = key;
+	if (hmap_get(&acc->seen, key, n, h) != NULL)
+		return 1;
+	hmap_put(&acc->seen, key, n, h, 0);
 	return 0;
 }
 
@@ -105,8 +92,7 @@ int list_acc_add(struct list_acc *acc, struct list_item *item, const char *key)
 
 void list_acc_done(struct list_acc *acc)
 {
-	free((void *)acc->keys);
-	acc->keys = NULL;
+	hmap_free(&acc->seen);
 }
 
 /* ---- text ---- */
@@ -119,11 +105,8 @@ static void text_append(struct buf *out, const char *s, size_t cap)
 	if (out->len >= cap)
 		return;
 	room = cap - out->len;
-	if (len > room) {
-		len = room;
-		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
+	if (len > room)
+		len = utf8_cut(s, room);
 	buf_append(out, s, len);
 }
 

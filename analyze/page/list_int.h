@@ -11,6 +11,7 @@
 
 #include "analyze/page/list.h"
 #include "common/buf.h"
+#include "common/hmap.h"
 
 /* libxml2 string literal without BAD_CAST, which drops const. */
 #define XC(s) ((const xmlChar *)(s))
@@ -26,9 +27,8 @@
 /* Item accumulator: de-duplicates by key (URL, or guid for feeds). */
 struct list_acc {
 	struct list_items *out;
-	size_t limit;	   /* stop at this many items */
-	const char **keys; /* open-addressing table of borrowed keys */
-	size_t nkeys;	   /* table size, a power of two */
+	size_t limit;	  /* stop at this many items */
+	struct hmap seen; /* keys of the items kept */
 };
 
 void list_acc_init(struct list_acc *acc, struct list_items *out, size_t max_items);

@@ -8,6 +8,7 @@
 
 #include <libxml/xpathInternals.h>
 
+#include "analyze/page/bytes.h"
 #include "analyze/page/list_int.h"
 #include "common/buf.h"
 #include "common/xmalloc.h"
@@ -15,13 +16,10 @@
 /* libxml2 stores XPath errors in lastError shifted into the xmlParserErrors range. */
 #define XPATH_LIMIT_CODE (XML_XPATH_EXPRESSION_OK + XPATH_OP_LIMIT_EXCEEDED)
 
-/* HTML5 "ASCII whitespace", what parsel collapses in the class attribute. */
-static int xpath_is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-/* " " + cls + " " with every whitespace run turned into one space. */
+/*
+ * " " + cls + " " with every whitespace run (HTML ASCII whitespace, what
+ * parsel collapses in the class attribute) turned into one space.
+ */
 static char *xpath_padded_class(const char *cls)
 {
 	struct buf b;
@@ -30,7 +28,7 @@ static char *xpath_padded_class(const char *cls)
 	buf_init(&b);
 	buf_append_char(&b, ' ');
 	for (; *cls; cls++) {
-		if (xpath_is_space((unsigned char)*cls)) {
+		if (bytes_is_html_space((unsigned char)*cls)) {
 			in_space = 1;
 			continue;
 		}
@@ -167,7 +165,7 @@ static char xpath_prev_char(const char *s, size_t i)
 {
 	while (i > 0) {
 		i--;
-		if (!xpath_is_space((unsigned char)s[i]))
+		if (!bytes_is_html_space((unsigned char)s[i]))
 			return s[i];
 	}
 	return 0;

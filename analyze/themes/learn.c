@@ -17,7 +17,6 @@
  */
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include "analyze/themes/text.h"
 #include "analyze/themes/themes.h"
+#include "common/err.h"
 #include "common/xmalloc.h"
 
 #define WEIGHT_MIN 0.2
@@ -59,20 +59,6 @@ struct learner {
 	struct feat *feats;
 	size_t nfeats;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void learn_opts_default(struct learn_opts *o)
 {
@@ -160,7 +146,7 @@ static int read_examples(struct learner *L, const char *data, size_t len, char *
 		lineno++;
 		pos += n + 1;
 		if (r < 0) {
-			set_err(err, errlen, "line %zu: %s", lineno, why);
+			err_set(err, errlen, "line %zu: %s", lineno, why);
 			return -1;
 		}
 		if (r > 0)
@@ -173,7 +159,7 @@ static int read_examples(struct learner *L, const char *data, size_t len, char *
 		L->ex[L->nex++] = e;
 	}
 	if (L->nex == 0 || L->nlabels == 0) {
-		set_err(err, errlen, "no labelled examples");
+		err_set(err, errlen, "no labelled examples");
 		return -1;
 	}
 	return 0;
@@ -333,6 +319,25 @@ static void cand_push(struct selection *s, size_t l, struct cand c)
 	s->c[l][s->n[l]++] = c;
 }
 
+/*
+ * Adds to counts[label] the training examples (those outside fold) that
+ * contain feature f, per label; returns how many there are.
+ */
+static size_t feature_counts(const struct learner *L, size_t f, int fold, size_t *counts)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < L->feats[f].nex; k++) {
+		const struct example *e = &L->ex[L->feats[f].ex[k]];
+		if (e->fold == fold)
+			continue;
+		n++;
+		for (size_t i = 0; i < e->nlabels; i++)
+			counts[e->labels[i]]++;
+	}
+	return n;
+}
+
 /* Totals per label over the training examples (fold -1: all). */
 static size_t label_totals(const struct learner *L, int fold, size_t *nk)
 {
@@ -340,31 +345,17 @@ static size_t label_totals(const struct learner *L, int fold, size_t *nk)
 
 	memset(nk, 0, L->nlabels * sizeof(size_t));
 	for (size_t f = 0; f < L->nfeats; f++)
-		for (size_t k = 0; k < L->feats[f].nex; k++) {
-			const struct example *e = &L->ex[L->feats[f].ex[k]];
-			if (e->fold == fold)
-				continue;
-			total++;
-			for (size_t i = 0; i < e->nlabels; i++)
-				nk[e->labels[i]]++;
-		}
+		total += feature_counts(L, f, fold, nk);
 	return total;
 }
 
 static void score_feature(const struct learner *L, size_t f, int fold, const size_t *nk,
 			  size_t total, size_t *yk, struct selection *s)
 {
-	size_t yw = 0;
+	size_t yw;
 
 	memset(yk, 0, L->nlabels * sizeof(size_t));
-	for (size_t k = 0; k < L->feats[f].nex; k++) {
-		const struct example *e = &L->ex[L->feats[f].ex[k]];
-		if (e->fold == fold)
-			continue;
-		yw++;
-		for (size_t i = 0; i < e->nlabels; i++)
-			yk[e->labels[i]]++;
-	}
+	yw = feature_counts(L, f, fold, yk);
 	for (size_t l = 0; l < L->nlabels; l++) {
 		double a = L->o->prior * (double)yw, a0 = L->o->prior * (double)total;
 		double yi = (double)yk[l], yj = (double)(yw - yk[l]);
@@ -725,7 +716,7 @@ int learn_from_jsonl(const char *data, size_t len, const struct learn_opts *opts
 	memset(&L, 0, sizeof(L));
 	L.o = opts ? opts : &defaults;
 	if (L.o->folds < 2 || L.o->folds > 20 || L.o->max_phrases < 1 || L.o->min_count < 1) {
-		set_err(err, errlen, "folds must be 2..20, max_phrases and min_count >= 1");
+		err_set(err, errlen, "folds must be 2..20, max_phrases and min_count >= 1");
 		return -1;
 	}
 	if (read_examples(&L, data, len, err, errlen) < 0)

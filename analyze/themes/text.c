@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <utf8proc.h>
 
+#include "analyze/utf8.h"
 #include "common/xmalloc.h"
 
 #define NONE SIZE_MAX
@@ -42,25 +43,10 @@ enum text_lang text_lang_from_tag(const char *tag)
 	return TEXT_LANG_UND;
 }
 
-/* Decodes one code point at s[*pos]; an invalid sequence yields -1 and one byte. */
-static int32_t next_cp(const char *s, size_t len, size_t *pos, size_t *n)
+/* The character at sc->s[at] (see utf8_next): its length, *cp the code point or -1. */
+static size_t scan_cp(const struct text_scan *sc, size_t at, int32_t *cp)
 {
-	unsigned char c = (unsigned char)s[*pos];
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t r;
-
-	if (c < 0x80) {
-		*n = 1;
-		return c;
-	}
-	r = utf8proc_iterate((const utf8proc_uint8_t *)s + *pos, (utf8proc_ssize_t)(len - *pos),
-			     &cp);
-	if (r <= 0) {
-		*n = 1;
-		return -1;
-	}
-	*n = (size_t)r;
-	return cp;
+	return utf8_next(sc->s + at, sc->len - at, cp);
 }
 
 static int is_cjk(int32_t cp)
@@ -190,11 +176,13 @@ char *text_normalize(const char *s, size_t len, size_t *outlen)
 {
 	struct buf clean, out;
 	size_t pos = 0, n;
+	int32_t cp;
 
 	buf_init(&clean);
 	buf_init(&out);
 	while (pos < len) {
-		if (next_cp(s, len, &pos, &n) < 0)
+		n = utf8_next(s + pos, len - pos, &cp);
+		if (cp < 0)
 			buf_append(&clean, "\xef\xbf\xbd", 3);
 		else
 			buf_append(&clean, s + pos, n);
@@ -210,12 +198,12 @@ char *text_normalize(const char *s, size_t len, size_t *outlen)
 
 int text_token_is_cjk(const char *s, size_t len)
 {
-	size_t pos = 0, n;
+	size_t n;
 	int32_t cp;
 
 	if (len == 0 || !((unsigned char)s[0] & 0x80))
 		return 0;
-	cp = next_cp(s, len, &pos, &n);
+	n = utf8_next(s, len, &cp);
 	return n == len && is_cjk(cp);
 }
 
@@ -283,8 +271,7 @@ static int32_t skip_closers(struct text_scan *sc)
 	int32_t cp;
 
 	while (sc->pos < sc->len) {
-		size_t p = sc->pos;
-		cp = next_cp(sc->s, sc->len, &p, &n);
+		n = scan_cp(sc, sc->pos, &cp);
 		if (!is_closer(cp))
 			return cp;
 		sc->pos += n;
@@ -296,9 +283,10 @@ static int32_t skip_closers(struct text_scan *sc)
 static int32_t next_nonspace(const struct text_scan *sc, size_t from)
 {
 	size_t n;
+	int32_t cp;
 
 	while (from < sc->len) {
-		int32_t cp = next_cp(sc->s, sc->len, &from, &n);
+		n = scan_cp(sc, from, &cp);
 		if (!is_space(cp))
 			return cp;
 		from += n;
@@ -332,10 +320,10 @@ static int line_break_ends(struct text_scan *sc)
 {
 	int newlines = 0;
 	size_t n;
+	int32_t cp;
 
 	while (sc->pos < sc->len) {
-		size_t p = sc->pos;
-		int32_t cp = next_cp(sc->s, sc->len, &p, &n);
+		n = scan_cp(sc, sc->pos, &cp);
 		if (!is_space(cp))
 			break;
 		if (cp == '\n' || cp == 0x2028)
@@ -386,6 +374,15 @@ static int scan_ascii_run(struct text_scan *sc, struct text_span *span)
 	return 2;
 }
 
+/* Consumes n bytes of visible text at sc->pos; a sentence starts there if none has. */
+static void take_visible(struct text_scan *sc, size_t n)
+{
+	if (sc->sent_start == NONE)
+		sc->sent_start = sc->pos;
+	sc->pos += n;
+	sc->last_nonspace = sc->pos;
+}
+
 enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 {
 	size_t n;
@@ -407,14 +404,11 @@ enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 		default:
 			break;
 		}
-		cp = next_cp(sc->s, sc->len, &sc->pos, &n);
+		n = scan_cp(sc, sc->pos, &cp);
 		if (is_word(cp) && !is_cjk(cp)) {
 			if (sc->tok_start == NONE)
 				sc->tok_start = sc->pos;
-			if (sc->sent_start == NONE)
-				sc->sent_start = sc->pos;
-			sc->pos += n;
-			sc->last_nonspace = sc->pos;
+			take_visible(sc, n);
 			continue;
 		}
 		if (sc->tok_start != NONE && is_format(cp)) {
@@ -424,10 +418,7 @@ enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 		if (sc->tok_start != NONE)
 			return emit_token(sc, span, sc->tok_start, sc->pos);
 		if (is_cjk(cp)) {
-			if (sc->sent_start == NONE)
-				sc->sent_start = sc->pos;
-			sc->pos += n;
-			sc->last_nonspace = sc->pos;
+			take_visible(sc, n);
 			return emit_token(sc, span, sc->pos - n, sc->pos);
 		}
 		if (is_space(cp)) {
@@ -439,10 +430,7 @@ enum text_event text_scan_next(struct text_scan *sc, struct text_span *span)
 			sc->pos += n;
 			continue;
 		}
-		if (sc->sent_start == NONE)
-			sc->sent_start = sc->pos;
-		sc->pos += n;
-		sc->last_nonspace = sc->pos;
+		take_visible(sc, n);
 		if (sc->tokens_in_sentence && terminator_ends(sc, cp, sc->pos - n))
 			return emit_boundary(sc, span);
 	}
@@ -513,6 +501,7 @@ static enum script dominant_script(const char *s, size_t len, size_t *kana, size
 {
 	size_t count[SC_COUNT] = {0}, pos = 0, n;
 	enum script best = SC_NONE;
+	int32_t cp;
 
 	if (len > DETECT_BYTES)
 		len = DETECT_BYTES;
@@ -526,7 +515,8 @@ static enum script dominant_script(const char *s, size_t len, size_t *kana, size
 				continue;
 			}
 		}
-		count[script_of(next_cp(s, len, &pos, &n))]++;
+		n = utf8_next(s + pos, len - pos, &cp);
+		count[script_of(cp)]++;
 		pos += n;
 	}
 	count[SC_HAN] += count[SC_KANA];

@@ -1,10 +1,13 @@
 #include <check.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/hmap.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "tests/unit/testutil.h"
@@ -91,6 +94,43 @@ START_TEST(clock_values_are_in_range)
 }
 END_TEST
 
+START_TEST(hmap_maps_bytes_to_values_and_grows)
+{
+	struct hmap m;
+	char key[16];
+	const uint32_t *v;
+
+	hmap_init(&m, 4);
+	ck_assert_ptr_null(hmap_get(&m, "a", 1, hmap_hash("a", 1)));
+	/* enough keys to grow the 4-slot table several times */
+	for (uint32_t i = 0; i < 1000; i++) {
+		int n = snprintf(key, sizeof(key), "k%u", i);
+		hmap_put(&m, key, (size_t)n, hmap_hash(key, (size_t)n), i * 7);
+	}
+	ck_assert_uint_eq(m.n, 1000);
+	ck_assert_uint_ge(m.cap, 2000);
+	for (uint32_t i = 0; i < 1000; i++) {
+		int n = snprintf(key, sizeof(key), "k%u", i);
+		v = hmap_get(&m, key, (size_t)n, hmap_hash(key, (size_t)n));
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq(*v, i * 7);
+	}
+	/* keys are byte strings: a prefix, an embedded NUL and "" are other keys */
+	ck_assert_ptr_null(hmap_get(&m, "k1", 1, hmap_hash("k1", 1)));
+	hmap_put(&m, "a\0b", 3, hmap_hash("a\0b", 3), 1);
+	hmap_put(&m, "", 0, hmap_hash("", 0), 2);
+	ck_assert_ptr_null(hmap_get(&m, "a", 1, hmap_hash("a", 1)));
+	ck_assert_uint_eq(*hmap_get(&m, "a\0b", 3, hmap_hash("a\0b", 3)), 1);
+	ck_assert_uint_eq(*hmap_get(&m, "", 0, hmap_hash("", 0)), 2);
+	ck_assert_uint_gt(hmap_memory(&m), m.keys.len);
+	/* FNV-1a 32-bit reference values */
+	ck_assert_uint_eq(hmap_hash("", 0), 2166136261u);
+	ck_assert_uint_eq(hmap_hash("a", 1), 0xe40c292cu);
+	hmap_free(&m);
+	hmap_free(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -102,6 +142,7 @@ int main(void)
 	tcase_add_test(tc, xasprintf_formats);
 	tcase_add_test(tc, err_set_truncates_and_tolerates_null);
 	tcase_add_test(tc, clock_values_are_in_range);
+	tcase_add_test(tc, hmap_maps_bytes_to_values_and_grows);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

@@ -1,0 +1,329 @@
+/*
+ * analyze/themes: scoring. The hits of a text are grouped by theme, each
+ * theme's hits sorted, its rules applied, and its evidence summed and
+ * normalised for the length of the text (docs/themes.md).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/themes/themes.h"
+#include "analyze/themes/themes_int.h"
+#include "common/xmalloc.h"
+
+/* Scoring constants; docs/themes.md explains each. */
+#define LEN_FLOOR 100.0	 /* words: shorter texts are normalised as if this long */
+#define LEN_PIVOT 400.0	 /* words: length at which evidence is taken at face value */
+#define SCORE_SCALE 10.0 /* normalised evidence giving score 1 - 1/e */
+#define CJK_WORD 0.6	 /* a CJK character is this much of a word for length */
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->theme != y->theme)
+		return x->theme < y->theme ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->kind != ENTRY_PHRASE && x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1; /* longer first */
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Sorts one theme's hits by hit_cmp. They arrive almost in order (by end
+ * position), so insertion sort wins for the usual handful; qsort bounds
+ * the worst case.
+ */
+static void hits_sort(struct hit *h, size_t n)
+{
+	if (n > 32) {
+		qsort(h, n, sizeof(*h), hit_cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct hit x = h[i];
+		size_t j = i;
+		for (; j > 0 && hit_cmp(&h[j - 1], &x) > 0; j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
+}
+
+/* Rule hits of one rule: a sorted run [first, last). */
+struct run {
+	const struct hit *v;
+	size_t n;
+};
+
+static struct run rule_run(const struct hit *h, size_t n, uint8_t kind, uint32_t index)
+{
+	size_t i = 0, j;
+
+	while (i < n && (h[i].kind != kind || h[i].index != index))
+		i++;
+	for (j = i; j < n && h[j].kind == kind && h[j].index == index; j++)
+		;
+	return (struct run){h + i, j - i};
+}
+
+/* 1 if the run has a hit within `within` words of h (anywhere when within is 0). */
+static int run_near(struct run r, const struct hit *h, uint32_t within)
+{
+	size_t lo = 0, hi = r.n;
+	uint32_t from;
+
+	if (within == 0 || r.n == 0)
+		return r.n > 0;
+	from = h->start > within + PHRASE_MAX_TOKENS ? h->start - within - PHRASE_MAX_TOKENS : 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r.v[mid].start < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < r.n && r.v[i].start <= h->end + within; i++)
+		if (r.v[i].end + within >= h->start)
+			return 1;
+	return 0;
+}
+
+/* The hits of each rule of a theme, found once per text: requires first, then excludes. */
+static struct run *rule_runs(const struct ctheme *ct, const struct hit *all, size_t n)
+{
+	struct run *runs;
+
+	if (ct->nreq + ct->nexc == 0)
+		return NULL;
+	runs = xcalloc(ct->nreq + ct->nexc, sizeof(*runs));
+	for (size_t r = 0; r < ct->nreq; r++)
+		runs[r] = rule_run(all, n, ENTRY_REQUIRE, (uint32_t)r);
+	for (size_t r = 0; r < ct->nexc; r++)
+		runs[ct->nreq + r] = rule_run(all, n, ENTRY_EXCLUDE, (uint32_t)r);
+	return runs;
+}
+
+static int rules_allow(const struct ctheme *ct, const struct hit *h, const struct run *runs)
+{
+	int ok = ct->nreq == 0;
+
+	for (size_t r = 0; r < ct->nreq && !ok; r++)
+		ok = run_near(runs[r], h, ct->req_within[r]);
+	for (size_t r = 0; r < ct->nexc && ok; r++)
+		ok = !run_near(runs[ct->nreq + r], h, ct->exc_within[r]);
+	return ok;
+}
+
+/* Drops occurrences contained in a longer occurrence of the same theme. */
+static void drop_contained(struct hit *h, size_t n)
+{
+	uint32_t max_end = 0;
+	int any = 0;
+
+	for (size_t i = 0; i < n && h[i].kind == ENTRY_PHRASE; i++) {
+		if (any && h[i].end <= max_end) {
+			h[i].dropped = 1;
+			continue;
+		}
+		max_end = h[i].end;
+		any = 1;
+	}
+}
+
+static double normalise(double e, double eff_words)
+{
+	double len = eff_words > LEN_FLOOR ? eff_words : LEN_FLOOR;
+	double d = e / sqrt(len / LEN_PIVOT);
+
+	return d > 0 ? 1.0 - exp(-d / SCORE_SCALE) : 0.0;
+}
+
+/* Room for n sentence sums in the scorer's scratch. */
+static struct sent_sum *sent_sums(struct scorer *sc, size_t n)
+{
+	if (n > sc->sscap) {
+		sc->sscap = n > 2 * sc->sscap ? n : 2 * sc->sscap;
+		free(sc->ss);
+		sc->ss = xreallocarray(NULL, sc->sscap, sizeof(*sc->ss));
+	}
+	return sc->ss;
+}
+
+/*
+ * Scores one theme from its hits h[0..n) (sorted by hit_cmp). The k-th
+ * occurrence of a phrase contributes weight / k: repetition is evidence,
+ * with diminishing returns. Evidence is picked only for a theme above its
+ * threshold: with hundreds of themes, most have a few hits in a long text,
+ * and rendering their sentences would cost more than matching.
+ */
+static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *h, size_t n,
+			struct theme_score *out)
+{
+	struct sent_sum *ss = sent_sums(sc, n);
+	struct run *runs = rule_runs(ct, h, n);
+	size_t nss = 0;
+	double e = 0;
+
+	drop_contained(h, n);
+	for (size_t i = 0; i < n && h[i].kind == ENTRY_PHRASE; i++) {
+		double c;
+		if (h[i].dropped || (h[i].weight > 0 && runs && !rules_allow(ct, &h[i], runs)))
+			continue;
+		c = h[i].weight / (double)++sc->seen[h[i].index];
+		e += c;
+		out->hits++;
+		if (nss && ss[nss - 1].sentence == h[i].sentence)
+			ss[nss - 1].sum += c;
+		else
+			ss[nss++] = (struct sent_sum){h[i].sentence, c};
+	}
+	for (size_t i = 0; i < n && h[i].kind == ENTRY_PHRASE; i++)
+		sc->seen[h[i].index] = 0; /* the scratch is all zero between themes */
+	free(runs);
+	out->evidence_sum = e;
+	out->score = normalise(e, (double)(sc->tokens - sc->cjk) + CJK_WORD * (double)sc->cjk);
+	out->above = out->score > 0 && out->score >= ct->threshold;
+	if (out->above)
+		themes_evidence_pick(sc, ss, nss, out);
+}
+
+/* The hits of one theme, a range of the scorer's grouped hits. */
+struct group {
+	uint32_t theme, first, n;
+};
+
+/*
+ * Groups the hits by theme with a counting sort over the themes that have
+ * hits, so that the cost of a text depends on what matched, not on the
+ * number of themes. Fills sc->groups (in order of first hit) and returns
+ * the hits reordered; slot[t] receives the group index + 1 of theme t.
+ */
+static struct hit *group_hits(struct scorer *sc, uint32_t *slot)
+{
+	struct hit *grouped = xreallocarray(NULL, sc->nhits ? sc->nhits : 1, sizeof(*grouped));
+	uint32_t run = 0;
+
+	sc->groups = xreallocarray(NULL, sc->nhits ? sc->nhits : 1, sizeof(*sc->groups));
+	sc->ngroups = 0;
+	for (size_t i = 0; i < sc->nhits; i++) {
+		uint32_t t = sc->hits[i].theme;
+		if (!slot[t]) {
+			sc->groups[sc->ngroups] = (struct group){t, 0, 0};
+			slot[t] = (uint32_t)++sc->ngroups;
+		}
+		sc->groups[slot[t] - 1].n++;
+	}
+	for (size_t g = 0; g < sc->ngroups; g++) {
+		sc->groups[g].first = run;
+		run += sc->groups[g].n;
+		sc->groups[g].n = 0;
+	}
+	for (size_t i = 0; i < sc->nhits; i++) {
+		struct group *g = &sc->groups[slot[sc->hits[i].theme] - 1];
+		grouped[g->first + g->n++] = sc->hits[i];
+	}
+	return grouped;
+}
+
+struct rank_key {
+	double score;
+	uint32_t rank; /* id order breaks ties */
+	uint32_t group;
+};
+
+static int rank_before(const struct rank_key *x, const struct rank_key *y)
+{
+	if (x->score != y->score)
+		return x->score > y->score;
+	return x->rank < y->rank;
+}
+
+/*
+ * Sorts v[0..n) by rank_before: a bottom-up merge sort with the compare
+ * inlined (qsort's indirect calls were a visible share of a text's cost).
+ */
+static void rank_sort(struct rank_key *v, size_t n)
+{
+	struct rank_key *tmp = xreallocarray(NULL, n ? n : 1, sizeof(*tmp)), *a = v, *b = tmp;
+
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)
+				b[o++] = rank_before(&a[j], &a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				b[o++] = a[i++];
+			while (j < hi)
+				b[o++] = a[j++];
+		}
+		a = b;
+		b = a == v ? tmp : v;
+	}
+	if (a != v)
+		memcpy(v, a, n * sizeof(*v));
+	free(tmp);
+}
+
+static struct theme_score blank_score(const struct ctheme *ct)
+{
+	return (struct theme_score){.id = ct->id, .label = ct->label, .threshold = ct->threshold};
+}
+
+/*
+ * Fills r->themes, highest score first, ties and zero scores in id order:
+ * the scored themes are sorted among themselves, the others are appended
+ * in the id order computed at compile time.
+ */
+static void order_results(struct scorer *sc, const struct theme_score *scored, const uint32_t *slot,
+			  struct theme_result *r)
+{
+	const struct themes *th = sc->th;
+	struct rank_key *keys = xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*keys));
+	size_t nk = 0, o = 0;
+
+	for (size_t g = 0; g < sc->ngroups; g++)
+		if (scored[g].score > 0)
+			keys[nk++] = (struct rank_key){
+			    scored[g].score, th->id_rank[sc->groups[g].theme], (uint32_t)g};
+	rank_sort(keys, nk);
+	for (size_t k = 0; k < nk; k++)
+		r->themes[o++] = scored[keys[k].group];
+	for (size_t i = 0; i < th->n; i++) {
+		uint32_t t = th->by_id[i];
+		if (!slot[t])
+			r->themes[o++] = blank_score(&th->t[t]);
+		else if (!(scored[slot[t] - 1].score > 0))
+			r->themes[o++] = scored[slot[t] - 1];
+	}
+	free(keys);
+}
+
+void themes_score_all(struct scorer *sc, struct theme_result *r)
+{
+	const struct themes *th = sc->th;
+	uint32_t *slot = xcalloc(th->n ? th->n : 1, sizeof(uint32_t));
+	struct hit *grouped = group_hits(sc, slot);
+	struct theme_score *scored =
+	    xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*scored));
+
+	sc->seen = xcalloc(th->max_phrases ? th->max_phrases : 1, sizeof(uint32_t));
+	for (size_t g = 0; g < sc->ngroups; g++) {
+		const struct group *gr = &sc->groups[g];
+		struct hit *h = grouped + gr->first;
+		hits_sort(h, gr->n);
+		scored[g] = blank_score(&th->t[gr->theme]);
+		score_theme(sc, &th->t[gr->theme], h, gr->n, &scored[g]);
+	}
+	order_results(sc, scored, slot, r);
+	free(sc->seen);
+	free(scored);
+	free(grouped);
+	free(slot);
+}
