@@ -81,7 +81,7 @@ struct http_response {
 	double elapsed_s;
 	/*
 	 * What a protocol module reports beside the result: a partial failure
-	 * the transfer survived (fetch/smtp.h: the recipients refused while
+	 * the transfer survived (for mail, the recipients refused while
 	 * others were accepted). Raw server bytes: escape before showing. NULL
 	 * when there is none (always for plain HTTP).
 	 */
