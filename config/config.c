@@ -47,8 +47,12 @@ struct config *config_load(const char *path, struct buf *errors)
 	config_daemon_defaults(&cfg->daemon);
 	ps.cfg = cfg;
 	ps.errors = errors;
+	for (size_t i = 0; i < 3; i++)
+		hmap_init(&ps.ids[i], 64);
 	config_parse_file(&ps, path, NULL, 0);
 	strlist_free(&ps.read);
+	for (size_t i = 0; i < 3; i++)
+		hmap_free(&ps.ids[i]);
 	config_validate(&ps);
 	if (ps.nerrors > 0) {
 		config_free(cfg);

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 
+#include "common/hmap.h"
 #include "config/config.h"
 
 enum section_type { SEC_NONE, SEC_DAEMON, SEC_SOURCE, SEC_THEME, SEC_NOTIFY };
@@ -25,6 +26,7 @@ struct parse_state {
 	int depth;	     /* include nesting */
 	struct strlist read; /* canonical paths of the files read so far */
 	int daemon_seen_at;  /* line of the first [daemon], for messages */
+	struct hmap ids[3];  /* source, theme, notify id -> index: duplicates in O(1) */
 };
 
 /* Appends "FILE:LINE: message" for the current position. */

@@ -264,5 +264,6 @@ void config_parse_file(struct parse_state *ps, const char *path, const char *fro
 	ps->sec = saved.sec;
 	ps->sec_index = saved.sec_index;
 	ps->sec_ok = saved.sec_ok;
+	ps->sec_line = saved.sec_line;
 	ps->set_lines = saved.set_lines;
 }

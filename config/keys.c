@@ -192,27 +192,25 @@ static int valid_id(const char *id)
 	return 1;
 }
 
-static int id_taken(struct parse_state *ps, enum section_type sec, const char *id, int *line)
+/* The map of ids of sec's type (source, theme or notify). */
+static struct hmap *id_map(struct parse_state *ps, enum section_type sec)
 {
-	struct config *cfg = ps->cfg;
-	size_t n = sec == SEC_SOURCE  ? cfg->nsources
-		   : sec == SEC_THEME ? cfg->nthemes
-				      : cfg->nnotifies;
+	return &ps->ids[sec == SEC_SOURCE ? 0 : sec == SEC_THEME ? 1 : 2];
+}
 
-	for (size_t i = 0; i < n; i++) {
-		const char *other = sec == SEC_SOURCE  ? cfg->sources[i].id
-				    : sec == SEC_THEME ? cfg->themes[i].id
-						       : cfg->notifies[i].id;
-		const struct config_origin *at = sec == SEC_SOURCE  ? &cfg->sources[i].at
-						 : sec == SEC_THEME ? &cfg->themes[i].at
-								    : &cfg->notifies[i].at;
+/* Where id of sec's type was first defined, or NULL when it is new. */
+static const struct config_origin *id_taken(struct parse_state *ps, enum section_type sec,
+					    const char *id)
+{
+	const struct config *cfg = ps->cfg;
+	size_t n = strlen(id);
+	const uint32_t *i = hmap_get(id_map(ps, sec), id, n, hmap_hash(id, n));
 
-		if (strcmp(other, id) == 0) {
-			*line = at->line;
-			return 1;
-		}
-	}
-	return 0;
+	if (i == NULL)
+		return NULL;
+	return sec == SEC_SOURCE  ? &cfg->sources[*i].at
+	       : sec == SEC_THEME ? &cfg->themes[*i].at
+				  : &cfg->notifies[*i].at;
 }
 
 /* Appends a zeroed object for sec with its defaults; returns its index. */
@@ -292,7 +290,8 @@ static enum section_type section_type_of(struct parse_state *ps, const char *typ
 static int open_named(struct parse_state *ps, enum section_type sec, const char *type,
 		      const char *id)
 {
-	int other_line;
+	const struct config_origin *first;
+	size_t n;
 
 	if (sec == SEC_DAEMON) {
 		if (id)
@@ -308,12 +307,20 @@ static int open_named(struct parse_state *ps, enum section_type sec, const char 
 			     type, id);
 		return -1;
 	}
-	if (id_taken(ps, sec, id, &other_line)) {
+	first = id_taken(ps, sec, id);
+	if (first != NULL && first->file == ps->file) {
 		config_error(ps, "duplicate %s '%s' (first defined at line %d)", type, id,
-			     other_line);
+			     first->line);
+		return -1;
+	}
+	if (first != NULL) {
+		config_error(ps, "duplicate %s '%s' (first defined at %s:%d)", type, id,
+			     first->file, first->line);
 		return -1;
 	}
 	ps->sec_index = section_append(ps, sec, id);
+	n = strlen(id);
+	hmap_put(id_map(ps, sec), id, n, hmap_hash(id, n), (uint32_t)ps->sec_index);
 	return 0;
 }
 
