@@ -1,5 +1,7 @@
 """The architecture's rules, checked on the source tree (issue 12).
 
+- Dependencies point one way: each module includes only the modules below
+  it (daemon/ all; notify/ fetch/ and common/; the others only common/).
 - fetch/ is transport only: no file fetch/http*.c names SMTP.
 - daemon/ completes its pipeline through callbacks: no file in daemon/
   calls a function defined in a file that calls it back.
@@ -94,7 +96,26 @@ def count_lines(paths):
     return sum(read(p).count("\n") for p in paths)
 
 
+ALLOWED_INCLUDES = {
+    "daemon": set(MODULES),
+    "notify": {"notify", "fetch", "common"},
+    "fetch": {"fetch", "common"},
+    "analyze": {"analyze", "common"},
+    "config": {"config", "common"},
+    "common": {"common"},
+}
+
+
 class ArchitectureTest(unittest.TestCase):
+    def test_dependencies_point_one_way(self):
+        wrong = []
+        for module, allowed in ALLOWED_INCLUDES.items():
+            for path in product_files(module) + product_files(module, ".h"):
+                for inc in re.findall(r'^#include "(\w+)/', read(path), re.M):
+                    if inc in MODULES and inc not in allowed:
+                        wrong.append("%s includes %s/" % (os.path.relpath(path, ROOT), inc))
+        self.assertEqual(wrong, [], "includes against the module rule")
+
     def test_fetch_http_knows_no_smtp(self):
         hits = []
         for path in glob.glob(os.path.join(ROOT, "fetch", "http*.[ch]")):
