@@ -260,13 +260,18 @@ int chat_start_json(struct notify_channel *ch, struct notify_pending *p, const c
 		    const char *url, const char *const *headers, json_t *payload, char *err,
 		    size_t errlen)
 {
-	const char *all[6] = {"Content-Type: application/json"};
+	const char *all[CHAT_JSON_HEADERS_MAX + 2] = {"Content-Type: application/json"};
 	char *json = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+	size_t n = 0;
 	int rc = -1;
 
-	for (size_t i = 0; headers && headers[i] && i < 4; i++)
-		all[i + 1] = headers[i];
-	if (json)
+	while (headers && headers[n] && n <= CHAT_JSON_HEADERS_MAX)
+		n++;
+	memcpy(all + 1, headers ? headers : all + 1, n * sizeof(*all));
+	if (n > CHAT_JSON_HEADERS_MAX) /* a programming error: refuse, never drop a header */
+		snprintf(err, errlen, "channel %s: more than %d headers", ch->id,
+			 CHAT_JSON_HEADERS_MAX);
+	else if (json)
 		rc = chat_start(ch, p, method, url, all, json, strlen(json), err, errlen);
 	else
 		snprintf(err, errlen, "channel %s: could not build the message", ch->id);

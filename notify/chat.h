@@ -102,8 +102,10 @@ int chat_start(struct notify_channel *ch, struct notify_pending *p, const char *
 /*
  * chat_start() with payload (taken: released here) as compact JSON and
  * "Content-Type: application/json" ahead of headers (NULL-terminated, at
- * most 4, or NULL). A NULL payload is an error ("could not build").
+ * most CHAT_JSON_HEADERS_MAX, or NULL). A NULL payload or more headers is
+ * an error: -1 with err filled, nothing sent.
  */
+#define CHAT_JSON_HEADERS_MAX 4
 int chat_start_json(struct notify_channel *ch, struct notify_pending *p, const char *method,
 		    const char *url, const char *const *headers, json_t *payload, char *err,
 		    size_t errlen);

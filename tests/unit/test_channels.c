@@ -152,6 +152,23 @@ START_TEST(url_checks)
 }
 END_TEST
 
+START_TEST(json_start_refuses_more_headers_than_it_holds)
+{
+	const char *five[] = {"A: 1", "B: 2", "C: 3", "D: 4", "E: 5", NULL};
+	char url[] = "http://127.0.0.1:9/x", id[] = "c5";
+	struct chat c = {.url = url};
+	struct notify_channel ch = {.id = id, .priv = &c};
+	struct notify_pending p = {.ch = &ch};
+	char err[128] = "";
+
+	/* No http engine: refused before anything would be sent. */
+	ck_assert_int_eq(
+	    chat_start_json(&ch, &p, "POST", c.url, five, json_object(), err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "channel c5: more than 4 headers");
+	ck_assert_ptr_null(p.req);
+}
+END_TEST
+
 static Suite *channels_suite(void)
 {
 	Suite *s = suite_create("channels");
@@ -165,6 +182,7 @@ static Suite *channels_suite(void)
 	tcase_add_test(tc, summary_without_item_is_the_title);
 	tcase_add_test(tc, classify_takes_the_larger_retry_hint);
 	tcase_add_test(tc, url_checks);
+	tcase_add_test(tc, json_start_refuses_more_headers_than_it_holds);
 	suite_add_tcase(s, tc);
 	return s;
 }
