@@ -20,9 +20,10 @@
 /*
  * What every chat backend's priv starts with (its first member, so the
  * shared send path finds it): the fields of its "url" and "timeout" keys
- * and what chat_open() derives. The url key is a NOTIFY_KEY_STRING checked
- * by chat_open(), so a Slack or Discord URL, which is a credential, is
- * never quoted back in an error.
+ * and what chat_open() derives. chat_open() checks the url as curl parses
+ * it and never quotes it; a Slack or Discord URL, which is a credential, is
+ * a NOTIFY_KEY_URL with NOTIFY_KEY_SECRET, so the settings parser does
+ * not quote it either.
  */
 struct chat {
 	char *url;	/* key: the service's URL (the settings parser owns it) */

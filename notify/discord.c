@@ -32,7 +32,8 @@ struct discord {
 };
 
 static const struct notify_key discord_keys[] = {
-    {"url", NOTIFY_KEY_STRING, offsetof(struct discord, chat.url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_URL, offsetof(struct discord, chat.url), NULL, 0, 0, NULL,
+     NOTIFY_KEY_REQUIRED | NOTIFY_KEY_SECRET,
      "the webhook's URL (https://discord.com/api/webhooks/ID/TOKEN), a credential"},
     {"timeout", NOTIFY_KEY_DURATION, offsetof(struct discord, chat.timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},

@@ -26,14 +26,15 @@ static const enum smtp_tls tls_modes[] = {SMTP_TLS_OPPORTUNISTIC, SMTP_TLS_REQUI
 
 #define M(f) offsetof(struct mail, f)
 const struct notify_key mail_keys[] = {
-    {"smtp_url", NOTIFY_KEY_URL, M(smtp_url), NULL, 0, 0, smtp_schemes, 1,
+    {"smtp_url", NOTIFY_KEY_URL, M(smtp_url), NULL, 0, 0, smtp_schemes, NOTIFY_KEY_REQUIRED,
      "smtp://host:port (STARTTLS per tls) or smtps://host:port (TLS from the first byte)"},
     {"tls", NOTIFY_KEY_ENUM, M(tls_key), "opportunistic", 0, 0, tls_names, 0,
      "STARTTLS on smtp://: used when offered, demanded, or not used"},
-    {"from", NOTIFY_KEY_STRING, M(from), NULL, 0, 0, NULL, 1, "the From address"},
+    {"from", NOTIFY_KEY_STRING, M(from), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED, "the From address"},
     {"envelope_from", NOTIFY_KEY_STRING, M(envelope_from), NULL, 0, 0, NULL, 0,
      "the SMTP envelope sender (bounces); default: from's address"},
-    {"to", NOTIFY_KEY_LIST, M(to), NULL, 0, 0, NULL, 1, "a recipient (repeatable)"},
+    {"to", NOTIFY_KEY_LIST, M(to), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
+     "a recipient (repeatable)"},
     {"cc", NOTIFY_KEY_LIST, M(cc), NULL, 0, 0, NULL, 0, "a copy recipient (repeatable)"},
     {"user", NOTIFY_KEY_STRING, M(user), NULL, 0, 0, NULL, 0, "SMTP login name"},
     {"password_file", NOTIFY_KEY_SECRET_FILE, M(password), NULL, 0, 0, NULL, 0,

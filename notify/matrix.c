@@ -35,13 +35,13 @@ struct matrix {
 
 #define M(f) offsetof(struct matrix, f)
 static const struct notify_key matrix_keys[] = {
-    {"url", NOTIFY_KEY_STRING, M(chat.url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_STRING, M(chat.url), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "the homeserver's client API base URL (https://matrix.example.org)"},
     {"timeout", NOTIFY_KEY_DURATION, M(chat.timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},
-    {"room", NOTIFY_KEY_STRING, M(room), NULL, 0, 0, NULL, 1,
+    {"room", NOTIFY_KEY_STRING, M(room), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "the room id, !opaque:server (Room settings, Advanced), not an #alias"},
-    {"token_file", NOTIFY_KEY_SECRET_FILE, M(token), NULL, 0, 0, NULL, 1,
+    {"token_file", NOTIFY_KEY_SECRET_FILE, M(token), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "a private file (mode 600) holding the sending account's access token"},
     {NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
 };

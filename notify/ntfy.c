@@ -41,7 +41,7 @@ static const int ntfy_priority_values[] = {1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 5};
 
 #define N(f) offsetof(struct ntfy, f)
 static const struct notify_key ntfy_keys[] = {
-    {"url", NOTIFY_KEY_STRING, N(chat.url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_STRING, N(chat.url), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "the topic URL: https://ntfy.sh/TOPIC, or a self-hosted server's"},
     {"timeout", NOTIFY_KEY_DURATION, N(chat.timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},

@@ -173,7 +173,11 @@ static void url_error(struct notify_section *sec, const struct origin *at,
 	buf_init(&b);
 	for (int i = 0; schemes[i]; i++)
 		buf_printf(&b, "%s%s", i ? " or " : "", schemes[i]);
-	error_at(sec, at, "%s: bad URL '%s' (%s, with a host)", k->name, v, buf_str(&b));
+	if (k->flags & NOTIFY_KEY_SECRET)
+		error_at(sec, at, "%s: not an %s URL with a host (not quoted: a credential)",
+			 k->name, buf_str(&b));
+	else
+		error_at(sec, at, "%s: bad URL '%s' (%s, with a host)", k->name, v, buf_str(&b));
 	buf_free(&b);
 }
 
@@ -387,7 +391,7 @@ int notify_settings_parse(struct notify_section *sec, const struct notify_key *k
 	for (size_t i = 0; i < sec->cfg->nlines; i++)
 		apply_line(sec, keys, &sec->cfg->lines[i], set_lines, out);
 	for (int i = 0; keys && keys[i].name && i < KEYS_MAX; i++)
-		if (keys[i].required && set_lines[i] == 0)
+		if ((keys[i].flags & NOTIFY_KEY_REQUIRED) && set_lines[i] == 0)
 			error_at(sec, &hdr, "%s: missing (type %s needs '%s')", keys[i].name,
 				 sec->cfg->type, keys[i].name);
 	return sec->nerrors > before ? -1 : 0;

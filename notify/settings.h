@@ -44,9 +44,17 @@ struct notify_key {
 	const char *def;
 	double min, max;	  /* LONG, DURATION: bounds; TEXT_FILE: max bytes */
 	const char *const *names; /* ENUM: the values; URL: the schemes (NULL-terminated) */
-	int required;		  /* 1: "key: missing (type T needs 'key')" when absent */
+	unsigned flags;		  /* NOTIFY_KEY_REQUIRED, NOTIFY_KEY_SECRET; 0: none */
 	const char *help;
 };
+
+/* flags: absent is an error, "key: missing (type T needs 'key')". */
+#define NOTIFY_KEY_REQUIRED 1u
+/*
+ * flags, URL: the value holds a credential (a chat webhook's token): an
+ * error says what is wrong with it but never quotes it.
+ */
+#define NOTIFY_KEY_SECRET 2u
 
 /*
  * The section being read: the channel's config and the errors so far. A

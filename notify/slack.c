@@ -24,7 +24,8 @@ struct slack {
 };
 
 static const struct notify_key slack_keys[] = {
-    {"url", NOTIFY_KEY_STRING, offsetof(struct slack, chat.url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_URL, offsetof(struct slack, chat.url), NULL, 0, 0, NULL,
+     NOTIFY_KEY_REQUIRED | NOTIFY_KEY_SECRET,
      "the incoming webhook's URL (https://hooks.slack.com/services/...), a credential"},
     {"timeout", NOTIFY_KEY_DURATION, offsetof(struct slack, chat.timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},

@@ -34,9 +34,9 @@ struct webhook {
 
 #define W(f) offsetof(struct webhook, f)
 static const struct notify_key webhook_keys[] = {
-    {"url", NOTIFY_KEY_URL, W(url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_URL, W(url), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "receives an HTTP POST per event; redirects are not followed"},
-    {"secret_file", NOTIFY_KEY_SECRET_FILE, W(secret), NULL, 0, 0, NULL, 1,
+    {"secret_file", NOTIFY_KEY_SECRET_FILE, W(secret), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "a private file (mode 600) holding whsec_<base64>, the Standard Webhooks key"},
     {"timeout", NOTIFY_KEY_DURATION, W(timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},
