@@ -74,14 +74,18 @@ static const struct notify_backend *channel_backend(struct notify_section *sec, 
 	return be; /* the keys are read even so: every error in one go */
 }
 
-/* The keys into ch->priv, then the backend's own checks. */
+/*
+ * The keys into ch->priv, then the backend's own checks, also after a key
+ * failed when every required one has a value: one check shows them all.
+ */
 static int channel_open(struct notify_channel *ch, struct notify_section *sec)
 {
 	const struct notify_backend *be = ch->be;
 
 	if (be->priv_size > 0)
 		ch->priv = xcalloc(1, be->priv_size);
-	if (notify_settings_parse(sec, be->keys, ch->priv) == 0 && be->open)
+	if ((notify_settings_parse(sec, be->keys, ch->priv) == 0 || notify_settings_usable(sec)) &&
+	    be->open)
 		be->open(ch, sec);
 	return sec->nerrors ? -1 : 0;
 }
