@@ -162,12 +162,28 @@ int chat_open_webhook(struct chat *c, struct notify_section *sec, const char *ex
 	return -1;
 }
 
+int chat_bearer(struct chat *c, struct notify_section *sec, const char *key, const char *token)
+{
+	if (!chat_token_ok(sec, key, token))
+		return -1;
+	c->secret = xstrdup(token);
+	c->auth = xasprintf("Authorization: Bearer %s", token);
+	return 0;
+}
+
+/* Wipes and frees *s. */
+static void chat_wipe(char **s)
+{
+	if (*s)
+		OPENSSL_cleanse(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
+}
+
 void chat_close(struct chat *c)
 {
-	if (c->secret)
-		OPENSSL_cleanse(c->secret, strlen(c->secret));
-	free(c->secret);
-	c->secret = NULL;
+	chat_wipe(&c->secret);
+	chat_wipe(&c->auth);
 }
 
 void chat_free(struct notify_channel *ch)
@@ -277,5 +293,25 @@ int chat_start_json(struct notify_channel *ch, struct notify_pending *p, const c
 		snprintf(err, errlen, "channel %s: could not build the message", ch->id);
 	json_decref(payload);
 	free(json);
+	return rc;
+}
+
+int chat_send_json(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
+		   const char *body, size_t len, char *err, size_t errlen)
+{
+	struct chat *c = ch->priv;
+	const char *headers[] = {c->auth, NULL};
+	struct render_events *r = render_parse(body, len, event_id, err, errlen);
+	char *url = NULL;
+	json_t *payload;
+	int rc;
+
+	if (r == NULL)
+		return -1;
+	payload = c->payload(c, r, event_id, &url);
+	rc = chat_start_json(ch, p, c->method ? c->method : "POST", url ? url : c->url, headers,
+			     payload, err, errlen);
+	render_free(r);
+	free(url);
 	return rc;
 }

@@ -30,8 +30,17 @@ struct chat {
 	double timeout; /* key: seconds for one attempt */
 	char *secret;	/* cut out of details; NULL: none; owned, wiped by chat_close() */
 	long timeout_s;
+	char *auth; /* "Authorization: Bearer <token>" or NULL; owned, wiped by chat_close() */
 	/* Seconds the service asks to wait, from a 429 body; 0 if none. NULL: header only. */
 	double (*body_retry_after)(const char *body, size_t len);
+	/*
+	 * For chat_send_json(): the event's JSON message (NULL: could not be
+	 * built), and a URL of its own in *url (allocated) for a service
+	 * that addresses each message; *url NULL: the channel's url.
+	 */
+	json_t *(*payload)(struct chat *c, struct render_events *r, const char *event_id,
+			   char **url);
+	const char *method; /* for chat_send_json(); NULL: POST */
 };
 
 /*
@@ -47,7 +56,14 @@ int chat_open(struct chat *c, struct notify_section *sec);
  */
 int chat_open_webhook(struct chat *c, struct notify_section *sec, const char *example);
 
-/* Wipes and frees the secret. */
+/*
+ * Checks token (key names the key that holds it, as chat_token_ok()) and
+ * makes it the secret and the Authorization: Bearer header. Returns 0, or
+ * -1 with the error added to sec.
+ */
+int chat_bearer(struct chat *c, struct notify_section *sec, const char *key, const char *token);
+
+/* Wipes and frees the secret and the Authorization header. */
 void chat_close(struct chat *c);
 
 /* notify_backend.free for a backend whose priv derives nothing beyond struct chat. */
@@ -110,6 +126,14 @@ int chat_start(struct notify_channel *ch, struct notify_pending *p, const char *
 int chat_start_json(struct notify_channel *ch, struct notify_pending *p, const char *method,
 		    const char *url, const char *const *headers, json_t *payload, char *err,
 		    size_t errlen);
+
+/*
+ * notify_backend.send for a JSON chat service: renders the event, builds
+ * the message with c->payload and sends it (c->method, default POST) with
+ * c->auth when set, by chat_start_json().
+ */
+int chat_send_json(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
+		   const char *body, size_t len, char *err, size_t errlen);
 
 /* Replaces every occurrence of secret in d with "[redacted]". */
 void chat_redact(struct buf *d, const char *secret);

@@ -10,7 +10,6 @@
 #include "notify/chat.h"
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -30,7 +29,6 @@ struct ntfy {
 	int priority_ix;  /* key priority: index into ntfy_priority_names */
 	char *tags;	  /* key tags: "a, b" */
 	/* derived by ntfy_open() */
-	char *auth;	/* "Authorization: Bearer ..." or NULL */
 	char *tag_list; /* the configured tags as "a,b", or NULL */
 	int priority;
 };
@@ -106,10 +104,7 @@ static void ntfy_free(struct notify_channel *ch)
 {
 	struct ntfy *n = ch->priv;
 
-	if (n->auth)
-		OPENSSL_cleanse(n->auth, strlen(n->auth));
 	chat_close(&n->chat);
-	free(n->auth);
 	free(n->tag_list);
 }
 
@@ -125,12 +120,8 @@ static int ntfy_open(struct notify_channel *ch, struct notify_section *sec)
 		bad = -1;
 	}
 	n->priority = ntfy_priority_values[n->priority_ix];
-	if (n->token && !chat_token_ok(sec, "token_file", n->token))
+	if (n->token && chat_bearer(&n->chat, sec, "token_file", n->token) < 0)
 		bad = -1;
-	else if (n->token) {
-		n->chat.secret = xstrdup(n->token);
-		n->auth = xasprintf("Authorization: Bearer %s", n->token);
-	}
 	if (ntfy_tags(n, sec) < 0)
 		bad = -1;
 	return bad;
@@ -242,8 +233,8 @@ static int ntfy_send(struct notify_channel *ch, struct notify_pending *p, const 
 		headers[nh++] = tags;
 	if (click)
 		headers[nh++] = click;
-	if (n->auth)
-		headers[nh++] = n->auth;
+	if (n->chat.auth)
+		headers[nh++] = n->chat.auth;
 	buf_init(&msg);
 	ntfy_body(r, &msg);
 	rc = chat_start(ch, p, "POST", n->chat.url, headers, msg.data, msg.len, err, errlen);
