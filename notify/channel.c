@@ -7,9 +7,11 @@
  */
 #include "notify/notify_int.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/xmalloc.h"
 
@@ -281,4 +283,51 @@ void notify_escape(struct buf *d, const char *s, size_t len, size_t max)
 	}
 	if (len > n)
 		buf_append_str(d, "...");
+}
+
+void notify_transport_detail(struct buf *d, const struct http_response *r)
+{
+	buf_printf(d, "%s: ", http_result_name(r->result));
+	notify_escape(d, r->error ? r->error : "", r->error ? strlen(r->error) : 0,
+		      NOTIFY_DETAIL_BODY);
+}
+
+void notify_http_finish(struct notify_pending *p, const struct http_response *r,
+			notify_classify_fn *classify)
+{
+	struct notify_outcome o = {0};
+	struct buf d;
+
+	p->req = NULL;
+	buf_init(&d);
+	classify(p->ch, r, &o, &d);
+	o.detail = buf_str(&d);
+	notify_finish(p, &o);
+	buf_free(&d);
+}
+
+char *notify_url_part(const char *url, int part)
+{
+	CURLU *u = url ? curl_url() : NULL;
+	char *got = NULL, *out = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, (CURLUPart)part, &got, 0) == CURLUE_OK)
+		out = xstrdup(got);
+	curl_free(got);
+	curl_url_cleanup(u);
+	return out;
+}
+
+int notify_url_web(const char *url)
+{
+	char *scheme = notify_url_part(url, CURLUPART_SCHEME);
+	char *host = notify_url_part(url, CURLUPART_HOST);
+	int ok = scheme && host && host[0] &&
+		 (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) &&
+		 strpbrk(url, "\r\n") == NULL;
+
+	free(scheme);
+	free(host);
+	return ok;
 }

@@ -94,48 +94,24 @@ json_t *chat_json_str(const char *s, size_t max)
 
 /* ---- settings -------------------------------------------------------------- */
 
-int chat_url_ok(const char *url)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL;
-	int ok;
-
-	if (u == NULL || url == NULL) {
-		curl_url_cleanup(u);
-		return 0;
-	}
-	ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	     (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) &&
-	     strpbrk(url, "\r\n") == NULL;
-	curl_free(scheme);
-	curl_url_cleanup(u);
-	return ok;
-}
-
 char *chat_url_secret(const char *url)
 {
-	CURLU *u = curl_url();
-	char *path = NULL, *secret = NULL;
+	char *path = notify_url_part(url, CURLUPART_PATH), *secret = NULL;
 	const char *last;
 
-	if (u == NULL)
-		return NULL;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+	if (path) {
 		last = strrchr(path, '/');
 		last = last ? last + 1 : path;
 		if (last[0] != '\0')
 			secret = xstrdup(last);
 	}
-	curl_free(path);
-	curl_url_cleanup(u);
+	free(path);
 	return secret;
 }
 
 int chat_open(struct chat *c, struct notify_section *sec)
 {
-	if (!chat_url_ok(c->url)) {
+	if (!notify_url_web(c->url)) {
 		notify_section_error(sec, "url", "url: not an http or https URL with a host");
 		return -1;
 	}
@@ -226,20 +202,17 @@ void chat_classify(const struct chat *c, const struct http_response *r, struct n
 	chat_redact(d, c->secret);
 }
 
+/* notify_classify_fn */
+static void chat_verdict(const struct notify_channel *ch, const struct http_response *r,
+			 struct notify_outcome *o, struct buf *d)
+{
+	chat_classify(ch->priv, r, o, d);
+}
+
 /* http_done_fn: one attempt answered (or failed, or cancelled). */
 static void chat_done(const struct http_response *r, void *arg)
 {
-	struct notify_pending *p = arg;
-	const struct chat *c = p->ch->priv;
-	struct notify_outcome o = {0};
-	struct buf d;
-
-	p->req = NULL;
-	buf_init(&d);
-	chat_classify(c, r, &o, &d);
-	o.detail = buf_str(&d);
-	notify_finish(p, &o);
-	buf_free(&d);
+	notify_http_finish(arg, r, chat_verdict);
 }
 
 int chat_start(struct notify_channel *ch, struct notify_pending *p, const char *method,

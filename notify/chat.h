@@ -69,9 +69,6 @@ void chat_close(struct chat *c);
 /* notify_backend.free for a backend whose priv derives nothing beyond struct chat. */
 void chat_free(struct notify_channel *ch);
 
-/* 1 if url is an http or https URL with a host, as curl parses it. */
-int chat_url_ok(const char *url);
-
 /*
  * The secret part of a webhook URL (Slack, Discord): its last path
  * segment, allocated; NULL when the path has none.

@@ -85,17 +85,10 @@ static int ntfy_tags(struct ntfy *n, struct notify_section *sec)
 /* The topic is the URL's path: one segment, which ntfy requires. */
 static int ntfy_topic_ok(const char *url)
 {
-	CURLU *u = curl_url();
-	char *path = NULL;
-	int ok;
+	char *path = notify_url_part(url, CURLUPART_PATH);
+	int ok = path && strlen(path) > 1 && strchr(path + 1, '/') == NULL;
 
-	if (u == NULL)
-		return 0;
-	ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strlen(path) > 1 &&
-	     strchr(path + 1, '/') == NULL;
-	curl_free(path);
-	curl_url_cleanup(u);
+	free(path);
 	return ok;
 }
 

@@ -144,11 +144,11 @@ END_TEST
 
 START_TEST(url_checks)
 {
-	ck_assert(chat_url_ok("https://ntfy.sh/alerts"));
-	ck_assert(chat_url_ok("http://127.0.0.1:8080/x"));
-	ck_assert(!chat_url_ok("ftp://h/x"));
-	ck_assert(!chat_url_ok("not a url"));
-	ck_assert(!chat_url_ok(NULL));
+	ck_assert(notify_url_web("https://ntfy.sh/alerts"));
+	ck_assert(notify_url_web("http://127.0.0.1:8080/x"));
+	ck_assert(!notify_url_web("ftp://h/x"));
+	ck_assert(!notify_url_web("not a url"));
+	ck_assert(!notify_url_web(NULL));
 }
 END_TEST
 
