@@ -50,5 +50,14 @@ size_t cmd_check_channels(const struct config *cfg);
 char *cmd_read_input(const char *path, size_t max, size_t *len);
 /* 1 for http:// and https:// arguments. */
 int cmd_is_url(const char *s);
+/*
+ * The article of the HTML page data[0..len) into *a (content_type may be
+ * NULL; name, when it is a URL, resolves the page's links). Returns 0, or
+ * -1 after printing "speechwatch CMD: NAME: why". The caller frees *a with
+ * article_free() after a success.
+ */
+struct article;
+int cmd_article(const char *cmd, const char *data, size_t len, const char *content_type,
+		const char *name, struct article *a);
 
 #endif
