@@ -44,6 +44,17 @@ struct config *cmd_load_config(const struct cmd_opts *o);
  */
 struct themes;
 struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **themes);
+/*
+ * For a command of one NAME argument: prints usage (one line, without the
+ * newline) when argc is not 1, else cmd_load_config(). NULL on failure.
+ */
+struct config *cmd_load_for_one(const struct cmd_opts *o, int argc, const char *usage);
+/*
+ * Prints "speechwatch CMD: no WHAT 'NAME' in CONFIG" and frees cfg;
+ * returns EXIT_USAGE.
+ */
+int cmd_not_found(const struct cmd_opts *o, struct config *cfg, const char *cmd, const char *what,
+		  const char *name);
 /* Opens each channel without sending; prints FILE:LINE errors; returns how many are bad. */
 size_t cmd_check_channels(const struct config *cfg);
 /* Reads a file ("-" = stdin) of at most max bytes; NULL after printing why. */

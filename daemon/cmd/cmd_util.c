@@ -77,3 +77,20 @@ int cmd_article(const char *cmd, const char *data, size_t len, const char *conte
 		fprintf(stderr, "speechwatch %s: %s: %s\n", cmd, name, err);
 	return rc < 0 ? -1 : 0;
 }
+
+struct config *cmd_load_for_one(const struct cmd_opts *o, int argc, const char *usage)
+{
+	if (argc != 1) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return NULL;
+	}
+	return cmd_load_config(o);
+}
+
+int cmd_not_found(const struct cmd_opts *o, struct config *cfg, const char *cmd, const char *what,
+		  const char *name)
+{
+	fprintf(stderr, "speechwatch %s: no %s '%s' in %s\n", cmd, what, name, o->config_path);
+	config_free(cfg);
+	return EXIT_USAGE;
+}
