@@ -231,6 +231,50 @@ START_TEST(secret_url_is_never_quoted)
 }
 END_TEST
 
+/* Parses kv into d through sec, as a channel does before its backend's checks. */
+static void parse_section(const char *const *kv, struct notify_line *lines,
+			  struct notify_channel_config *c, struct notify_section *sec,
+			  struct demo *d)
+{
+	*c = (struct notify_channel_config){
+	    .id = "ch", .type = "demo", .file = conf, .line = 1, .lines = lines};
+	for (; kv[0] != NULL; kv += 2, c->nlines++)
+		lines[c->nlines] = (struct notify_line){kv[0], kv[1], conf, (int)c->nlines + 2};
+	sec->cfg = c;
+	memset(d, 0, sizeof(*d));
+	ck_assert_int_eq(notify_settings_parse(sec, demo_keys, d), -1);
+}
+
+START_TEST(backend_checks_beside_keys_in_error)
+{
+	static const char *const bad_count[] = {"url", "https://h/x", "count", "99", NULL};
+	static const char *const bad_url[] = {"url", "ftp://h/x", NULL};
+	struct notify_line lines[8];
+	struct notify_channel_config c;
+	struct buf errors;
+	struct notify_section sec = {.errors = &errors};
+	struct demo d;
+
+	buf_init(&errors);
+	parse_section(bad_count, lines, &c, &sec, &d);
+	ck_assert(notify_settings_usable(&sec)); /* url, the required key, has its value */
+	ck_assert_int_eq(d.count, 3);		 /* the bad value left the default */
+	notify_section_error(&sec, "count", "count: judged on a value never read");
+	notify_section_error(&sec, "name", "name: a backend's check");
+	ck_assert_uint_eq(sec.nerrors, 2);
+	ck_assert_ptr_null(strstr(buf_str(&errors), "never read"));
+	ck_assert_msg(has_error(buf_str(&errors), 1, "name: a backend's check"), "%s",
+		      buf_str(&errors));
+	notify_settings_free(demo_keys, &d);
+	buf_reset(&errors);
+	sec.nerrors = 0;
+	parse_section(bad_url, lines, &c, &sec, &d);
+	ck_assert(!notify_settings_usable(&sec));
+	notify_settings_free(demo_keys, &d);
+	buf_free(&errors);
+}
+END_TEST
+
 START_TEST(missing_empty_and_numbers)
 {
 	struct demo d;
@@ -315,6 +359,7 @@ int main(void)
 	tcase_add_test(tc, every_type_and_the_defaults);
 	tcase_add_test(tc, bad_values_at_their_lines);
 	tcase_add_test(tc, secret_url_is_never_quoted);
+	tcase_add_test(tc, backend_checks_beside_keys_in_error);
 	tcase_add_test(tc, missing_empty_and_numbers);
 	tcase_add_test(tc, files_are_checked_at_the_section_header);
 	tcase_add_test(tc, section_errors_name_the_key_line);
