@@ -144,26 +144,32 @@ static void article_finished(struct article_job *job, enum article_verdict v, vo
 	job_finished(arg, job, v);
 }
 
+/*
+ * An item whose article is not fetched this poll: a baseline item is
+ * recorded without text (why), a new one stays unsettled for a later poll.
+ */
+static void job_not_started(struct poll_run *run, const struct list_item *li,
+			    enum article_kind kind, const char *why)
+{
+	if (kind == ARTICLE_KIND_BASELINE)
+		article_record_silently(run->rt, li, why);
+	else if (kind == ARTICLE_KIND_NEW)
+		run->o->unsettled++;
+}
+
 static void start_job(struct poll_run *run, const struct list_item *li, struct store_item *known,
 		      enum article_kind kind)
 {
 	struct article_job *job;
 
 	if (run->started >= MAX_ARTICLES_PER_POLL) {
-		/* Past the cap: a baseline item is recorded without text, others wait a poll. */
-		if (kind == ARTICLE_KIND_BASELINE)
-			article_record_silently(run->rt, li, "over the per-poll article cap");
-		else if (kind == ARTICLE_KIND_NEW)
-			run->o->unsettled++;
+		job_not_started(run, li, kind, "over the per-poll article cap");
 		run->o->skipped++;
 		return;
 	}
 	job = article_fetch_start(run->rt, li, known, kind, article_finished, run);
 	if (job == NULL) {
-		if (kind == ARTICLE_KIND_BASELINE)
-			article_record_silently(run->rt, li, "article fetch could not start");
-		else if (kind == ARTICLE_KIND_NEW)
-			run->o->unsettled++;
+		job_not_started(run, li, kind, "article fetch could not start");
 		run->o->article_errors++;
 		return;
 	}

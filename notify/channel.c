@@ -7,9 +7,11 @@
  */
 #include "notify/notify_int.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/xmalloc.h"
 
@@ -74,14 +76,18 @@ static const struct notify_backend *channel_backend(struct notify_section *sec, 
 	return be; /* the keys are read even so: every error in one go */
 }
 
-/* The keys into ch->priv, then the backend's own checks. */
+/*
+ * The keys into ch->priv, then the backend's own checks, also after a key
+ * failed when every required one has a value: one check shows them all.
+ */
 static int channel_open(struct notify_channel *ch, struct notify_section *sec)
 {
 	const struct notify_backend *be = ch->be;
 
 	if (be->priv_size > 0)
 		ch->priv = xcalloc(1, be->priv_size);
-	if (notify_settings_parse(sec, be->keys, ch->priv) == 0 && be->open)
+	if ((notify_settings_parse(sec, be->keys, ch->priv) == 0 || notify_settings_usable(sec)) &&
+	    be->open)
 		be->open(ch, sec);
 	return sec->nerrors ? -1 : 0;
 }
@@ -277,4 +283,51 @@ void notify_escape(struct buf *d, const char *s, size_t len, size_t max)
 	}
 	if (len > n)
 		buf_append_str(d, "...");
+}
+
+void notify_transport_detail(struct buf *d, const struct http_response *r)
+{
+	buf_printf(d, "%s: ", http_result_name(r->result));
+	notify_escape(d, r->error ? r->error : "", r->error ? strlen(r->error) : 0,
+		      NOTIFY_DETAIL_BODY);
+}
+
+void notify_http_finish(struct notify_pending *p, const struct http_response *r,
+			notify_classify_fn *classify)
+{
+	struct notify_outcome o = {0};
+	struct buf d;
+
+	p->req = NULL;
+	buf_init(&d);
+	classify(p->ch, r, &o, &d);
+	o.detail = buf_str(&d);
+	notify_finish(p, &o);
+	buf_free(&d);
+}
+
+char *notify_url_part(const char *url, int part)
+{
+	CURLU *u = url ? curl_url() : NULL;
+	char *got = NULL, *out = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, (CURLUPart)part, &got, 0) == CURLUE_OK)
+		out = xstrdup(got);
+	curl_free(got);
+	curl_url_cleanup(u);
+	return out;
+}
+
+int notify_url_web(const char *url)
+{
+	char *scheme = notify_url_part(url, CURLUPART_SCHEME);
+	char *host = notify_url_part(url, CURLUPART_HOST);
+	int ok = scheme && host && host[0] &&
+		 (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) &&
+		 strpbrk(url, "\r\n") == NULL;
+
+	free(scheme);
+	free(host);
+	return ok;
 }

@@ -94,48 +94,24 @@ json_t *chat_json_str(const char *s, size_t max)
 
 /* ---- settings -------------------------------------------------------------- */
 
-int chat_url_ok(const char *url)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL;
-	int ok;
-
-	if (u == NULL || url == NULL) {
-		curl_url_cleanup(u);
-		return 0;
-	}
-	ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	     (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) &&
-	     strpbrk(url, "\r\n") == NULL;
-	curl_free(scheme);
-	curl_url_cleanup(u);
-	return ok;
-}
-
 char *chat_url_secret(const char *url)
 {
-	CURLU *u = curl_url();
-	char *path = NULL, *secret = NULL;
+	char *path = notify_url_part(url, CURLUPART_PATH), *secret = NULL;
 	const char *last;
 
-	if (u == NULL)
-		return NULL;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+	if (path) {
 		last = strrchr(path, '/');
 		last = last ? last + 1 : path;
 		if (last[0] != '\0')
 			secret = xstrdup(last);
 	}
-	curl_free(path);
-	curl_url_cleanup(u);
+	free(path);
 	return secret;
 }
 
 int chat_open(struct chat *c, struct notify_section *sec)
 {
-	if (!chat_url_ok(c->url)) {
+	if (!notify_url_web(c->url)) {
 		notify_section_error(sec, "url", "url: not an http or https URL with a host");
 		return -1;
 	}
@@ -162,12 +138,28 @@ int chat_open_webhook(struct chat *c, struct notify_section *sec, const char *ex
 	return -1;
 }
 
+int chat_bearer(struct chat *c, struct notify_section *sec, const char *key, const char *token)
+{
+	if (!chat_token_ok(sec, key, token))
+		return -1;
+	c->secret = xstrdup(token);
+	c->auth = xasprintf("Authorization: Bearer %s", token);
+	return 0;
+}
+
+/* Wipes and frees *s. */
+static void chat_wipe(char **s)
+{
+	if (*s)
+		OPENSSL_cleanse(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
+}
+
 void chat_close(struct chat *c)
 {
-	if (c->secret)
-		OPENSSL_cleanse(c->secret, strlen(c->secret));
-	free(c->secret);
-	c->secret = NULL;
+	chat_wipe(&c->secret);
+	chat_wipe(&c->auth);
 }
 
 void chat_free(struct notify_channel *ch)
@@ -210,20 +202,17 @@ void chat_classify(const struct chat *c, const struct http_response *r, struct n
 	chat_redact(d, c->secret);
 }
 
+/* notify_classify_fn */
+static void chat_verdict(const struct notify_channel *ch, const struct http_response *r,
+			 struct notify_outcome *o, struct buf *d)
+{
+	chat_classify(ch->priv, r, o, d);
+}
+
 /* http_done_fn: one attempt answered (or failed, or cancelled). */
 static void chat_done(const struct http_response *r, void *arg)
 {
-	struct notify_pending *p = arg;
-	const struct chat *c = p->ch->priv;
-	struct notify_outcome o = {0};
-	struct buf d;
-
-	p->req = NULL;
-	buf_init(&d);
-	chat_classify(c, r, &o, &d);
-	o.detail = buf_str(&d);
-	notify_finish(p, &o);
-	buf_free(&d);
+	notify_http_finish(arg, r, chat_verdict);
 }
 
 int chat_start(struct notify_channel *ch, struct notify_pending *p, const char *method,
@@ -260,17 +249,42 @@ int chat_start_json(struct notify_channel *ch, struct notify_pending *p, const c
 		    const char *url, const char *const *headers, json_t *payload, char *err,
 		    size_t errlen)
 {
-	const char *all[6] = {"Content-Type: application/json"};
+	const char *all[CHAT_JSON_HEADERS_MAX + 2] = {"Content-Type: application/json"};
 	char *json = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+	size_t n = 0;
 	int rc = -1;
 
-	for (size_t i = 0; headers && headers[i] && i < 4; i++)
-		all[i + 1] = headers[i];
-	if (json)
+	while (headers && headers[n] && n <= CHAT_JSON_HEADERS_MAX)
+		n++;
+	memcpy(all + 1, headers ? headers : all + 1, n * sizeof(*all));
+	if (n > CHAT_JSON_HEADERS_MAX) /* a programming error: refuse, never drop a header */
+		snprintf(err, errlen, "channel %s: more than %d headers", ch->id,
+			 CHAT_JSON_HEADERS_MAX);
+	else if (json)
 		rc = chat_start(ch, p, method, url, all, json, strlen(json), err, errlen);
 	else
 		snprintf(err, errlen, "channel %s: could not build the message", ch->id);
 	json_decref(payload);
 	free(json);
+	return rc;
+}
+
+int chat_send_json(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
+		   const char *body, size_t len, char *err, size_t errlen)
+{
+	struct chat *c = ch->priv;
+	const char *headers[] = {c->auth, NULL};
+	struct render_events *r = render_parse(body, len, event_id, err, errlen);
+	char *url = NULL;
+	json_t *payload;
+	int rc;
+
+	if (r == NULL)
+		return -1;
+	payload = c->payload(c, r, event_id, &url);
+	rc = chat_start_json(ch, p, c->method ? c->method : "POST", url ? url : c->url, headers,
+			     payload, err, errlen);
+	render_free(r);
+	free(url);
 	return rc;
 }

@@ -20,17 +20,27 @@
 /*
  * What every chat backend's priv starts with (its first member, so the
  * shared send path finds it): the fields of its "url" and "timeout" keys
- * and what chat_open() derives. The url key is a NOTIFY_KEY_STRING checked
- * by chat_open(), so a Slack or Discord URL, which is a credential, is
- * never quoted back in an error.
+ * and what chat_open() derives. chat_open() checks the url as curl parses
+ * it and never quotes it; a Slack or Discord URL, which is a credential, is
+ * a NOTIFY_KEY_URL with NOTIFY_KEY_SECRET, so the settings parser does
+ * not quote it either.
  */
 struct chat {
 	char *url;	/* key: the service's URL (the settings parser owns it) */
 	double timeout; /* key: seconds for one attempt */
 	char *secret;	/* cut out of details; NULL: none; owned, wiped by chat_close() */
 	long timeout_s;
+	char *auth; /* "Authorization: Bearer <token>" or NULL; owned, wiped by chat_close() */
 	/* Seconds the service asks to wait, from a 429 body; 0 if none. NULL: header only. */
 	double (*body_retry_after)(const char *body, size_t len);
+	/*
+	 * For chat_send_json(): the event's JSON message (NULL: could not be
+	 * built), and a URL of its own in *url (allocated) for a service
+	 * that addresses each message; *url NULL: the channel's url.
+	 */
+	json_t *(*payload)(struct chat *c, struct render_events *r, const char *event_id,
+			   char **url);
+	const char *method; /* for chat_send_json(); NULL: POST */
 };
 
 /*
@@ -46,14 +56,18 @@ int chat_open(struct chat *c, struct notify_section *sec);
  */
 int chat_open_webhook(struct chat *c, struct notify_section *sec, const char *example);
 
-/* Wipes and frees the secret. */
+/*
+ * Checks token (key names the key that holds it, as chat_token_ok()) and
+ * makes it the secret and the Authorization: Bearer header. Returns 0, or
+ * -1 with the error added to sec.
+ */
+int chat_bearer(struct chat *c, struct notify_section *sec, const char *key, const char *token);
+
+/* Wipes and frees the secret and the Authorization header. */
 void chat_close(struct chat *c);
 
 /* notify_backend.free for a backend whose priv derives nothing beyond struct chat. */
 void chat_free(struct notify_channel *ch);
-
-/* 1 if url is an http or https URL with a host, as curl parses it. */
-int chat_url_ok(const char *url);
 
 /*
  * The secret part of a webhook URL (Slack, Discord): its last path
@@ -102,11 +116,21 @@ int chat_start(struct notify_channel *ch, struct notify_pending *p, const char *
 /*
  * chat_start() with payload (taken: released here) as compact JSON and
  * "Content-Type: application/json" ahead of headers (NULL-terminated, at
- * most 4, or NULL). A NULL payload is an error ("could not build").
+ * most CHAT_JSON_HEADERS_MAX, or NULL). A NULL payload or more headers is
+ * an error: -1 with err filled, nothing sent.
  */
+#define CHAT_JSON_HEADERS_MAX 4
 int chat_start_json(struct notify_channel *ch, struct notify_pending *p, const char *method,
 		    const char *url, const char *const *headers, json_t *payload, char *err,
 		    size_t errlen);
+
+/*
+ * notify_backend.send for a JSON chat service: renders the event, builds
+ * the message with c->payload and sends it (c->method, default POST) with
+ * c->auth when set, by chat_start_json().
+ */
+int chat_send_json(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
+		   const char *body, size_t len, char *err, size_t errlen);
 
 /* Replaces every occurrence of secret in d with "[redacted]". */
 void chat_redact(struct buf *d, const char *secret);

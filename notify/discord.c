@@ -32,7 +32,8 @@ struct discord {
 };
 
 static const struct notify_key discord_keys[] = {
-    {"url", NOTIFY_KEY_STRING, offsetof(struct discord, chat.url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_URL, offsetof(struct discord, chat.url), NULL, 0, 0, NULL,
+     NOTIFY_KEY_REQUIRED | NOTIFY_KEY_SECRET,
      "the webhook's URL (https://discord.com/api/webhooks/ID/TOKEN), a credential"},
     {"timeout", NOTIFY_KEY_DURATION, offsetof(struct discord, chat.timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},
@@ -49,12 +50,16 @@ static double discord_retry_after(const char *body, size_t len)
 	return s > 0. ? s : 0.;
 }
 
+static json_t *discord_payload(struct chat *c, struct render_events *r, const char *event_id,
+			       char **own_url);
+
 /* notify_backend.open */
 static int discord_open(struct notify_channel *ch, struct notify_section *sec)
 {
 	struct discord *d = ch->priv;
 
 	d->chat.body_retry_after = discord_retry_after;
+	d->chat.payload = discord_payload;
 	return chat_open_webhook(&d->chat, sec, "https://discord.com/api/webhooks/ID/TOKEN");
 }
 
@@ -106,23 +111,16 @@ static json_t *discord_content(struct render_events *r)
 	return j;
 }
 
-/* notify_backend.send */
-static int discord_send(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
-			const char *body, size_t len, char *err, size_t errlen)
+/* chat.payload: content and one embed, mentions off, to the webhook's URL. */
+static json_t *discord_payload(struct chat *c, struct render_events *r, const char *event_id,
+			       char **own_url)
 {
-	struct discord *d = ch->priv;
-	struct render_events *r = render_parse(body, len, event_id, err, errlen);
-	json_t *payload;
-	int rc;
-
-	if (r == NULL)
-		return -1;
+	(void)c;
+	(void)event_id;
+	(void)own_url;
 	/* Mentions off: nothing a page says can ping @everyone or a role. */
-	payload = json_pack("{s:o, s:[o], s:{s:[]}}", "content", discord_content(r), "embeds",
-			    discord_embed(r), "allowed_mentions", "parse");
-	rc = chat_start_json(ch, p, "POST", d->chat.url, NULL, payload, err, errlen);
-	render_free(r);
-	return rc;
+	return json_pack("{s:o, s:[o], s:{s:[]}}", "content", discord_content(r), "embeds",
+			 discord_embed(r), "allowed_mentions", "parse");
 }
 
 const struct notify_backend notify_discord_backend = {
@@ -131,7 +129,7 @@ const struct notify_backend notify_discord_backend = {
     .priv_size = sizeof(struct discord),
     .needs_http = 1,
     .open = discord_open,
-    .send = discord_send,
+    .send = chat_send_json,
     .cancel = notify_cancel_request,
     .free = chat_free,
 };

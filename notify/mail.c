@@ -125,29 +125,26 @@ static void mail_classify(const struct http_response *r, struct notify_outcome *
 		}
 		return;
 	}
-	buf_printf(d, "%s: ", http_result_name(r->result));
-	notify_escape(d, r->error ? r->error : "", r->error ? strlen(r->error) : 0,
-		      NOTIFY_DETAIL_BODY);
+	notify_transport_detail(d, r);
+}
+
+/* notify_classify_fn: mail_classify(), and the recipients the server refused. */
+static void mail_verdict(const struct notify_channel *ch, const struct http_response *r,
+			 struct notify_outcome *o, struct buf *d)
+{
+	(void)ch;
+	mail_classify(r, o, d);
+	/* Delivered to the others, or failed because all were refused: say who. */
+	if (r->protocol_note) {
+		buf_append_str(d, "; refused: ");
+		notify_escape(d, r->protocol_note, strlen(r->protocol_note), NOTIFY_DETAIL_BODY);
+	}
 }
 
 /* http_done_fn: one submission answered (or failed, or cancelled). */
 static void mail_done(const struct http_response *r, void *arg)
 {
-	struct notify_pending *p = arg;
-	struct notify_outcome o = {0};
-	struct buf d;
-
-	p->req = NULL;
-	buf_init(&d);
-	mail_classify(r, &o, &d);
-	/* Delivered to the others, or failed because all were refused: say who. */
-	if (r->protocol_note) {
-		buf_append_str(&d, "; refused: ");
-		notify_escape(&d, r->protocol_note, strlen(r->protocol_note), NOTIFY_DETAIL_BODY);
-	}
-	o.detail = buf_str(&d);
-	notify_finish(p, &o);
-	buf_free(&d);
+	notify_http_finish(arg, r, mail_verdict);
 }
 
 static int mail_send(struct notify_channel *ch, struct notify_pending *p, const char *event_id,

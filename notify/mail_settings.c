@@ -26,14 +26,15 @@ static const enum smtp_tls tls_modes[] = {SMTP_TLS_OPPORTUNISTIC, SMTP_TLS_REQUI
 
 #define M(f) offsetof(struct mail, f)
 const struct notify_key mail_keys[] = {
-    {"smtp_url", NOTIFY_KEY_URL, M(smtp_url), NULL, 0, 0, smtp_schemes, 1,
+    {"smtp_url", NOTIFY_KEY_URL, M(smtp_url), NULL, 0, 0, smtp_schemes, NOTIFY_KEY_REQUIRED,
      "smtp://host:port (STARTTLS per tls) or smtps://host:port (TLS from the first byte)"},
     {"tls", NOTIFY_KEY_ENUM, M(tls_key), "opportunistic", 0, 0, tls_names, 0,
      "STARTTLS on smtp://: used when offered, demanded, or not used"},
-    {"from", NOTIFY_KEY_STRING, M(from), NULL, 0, 0, NULL, 1, "the From address"},
+    {"from", NOTIFY_KEY_STRING, M(from), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED, "the From address"},
     {"envelope_from", NOTIFY_KEY_STRING, M(envelope_from), NULL, 0, 0, NULL, 0,
      "the SMTP envelope sender (bounces); default: from's address"},
-    {"to", NOTIFY_KEY_LIST, M(to), NULL, 0, 0, NULL, 1, "a recipient (repeatable)"},
+    {"to", NOTIFY_KEY_LIST, M(to), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
+     "a recipient (repeatable)"},
     {"cc", NOTIFY_KEY_LIST, M(cc), NULL, 0, 0, NULL, 0, "a copy recipient (repeatable)"},
     {"user", NOTIFY_KEY_STRING, M(user), NULL, 0, 0, NULL, 0, "SMTP login name"},
     {"password_file", NOTIFY_KEY_SECRET_FILE, M(password), NULL, 0, 0, NULL, 0,
@@ -71,38 +72,25 @@ static void strv_free(char **v)
 /* smtp or smtps as curl parses it, with a host; *smtps says which. */
 static int url_check(const char *url, int *smtps)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	int ok;
+	char *scheme = notify_url_part(url, CURLUPART_SCHEME);
+	char *host = notify_url_part(url, CURLUPART_HOST);
+	int ok = scheme && host && host[0] != '\0' &&
+		 (strcasecmp(scheme, "smtp") == 0 || strcasecmp(scheme, "smtps") == 0) &&
+		 strpbrk(url, "\r\n") == NULL;
 
-	if (u == NULL)
-		return -1;
-	ok = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0' &&
-	     (strcasecmp(scheme, "smtp") == 0 || strcasecmp(scheme, "smtps") == 0) &&
-	     strpbrk(url, "\r\n") == NULL;
 	*smtps = ok && strcasecmp(scheme, "smtps") == 0;
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	free(scheme);
+	free(host);
 	return ok ? 0 : -1;
 }
 
 /* 1 if the URL's path already names the EHLO host (curl's convention). */
 static int url_has_path(const char *url)
 {
-	CURLU *u = curl_url();
-	char *path = NULL;
-	int has;
+	char *path = notify_url_part(url, CURLUPART_PATH);
+	int has = path && path[0] != '\0' && strcmp(path, "/") != 0;
 
-	if (u == NULL)
-		return 0;
-	has = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-	      curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path[0] != '\0' &&
-	      strcmp(path, "/") != 0;
-	curl_free(path);
-	curl_url_cleanup(u);
+	free(path);
 	return has;
 }
 

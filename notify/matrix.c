@@ -14,7 +14,6 @@
 #include "notify/chat.h"
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,19 +28,18 @@ struct matrix {
 	char *room;	  /* key room */
 	char *token;	  /* key token_file */
 	/* derived by matrix_open() */
-	char *auth;	 /* "Authorization: Bearer ..." */
 	char *room_path; /* url + "/_matrix/client/v3/rooms/<room>/send/m.room.message/" */
 };
 
 #define M(f) offsetof(struct matrix, f)
 static const struct notify_key matrix_keys[] = {
-    {"url", NOTIFY_KEY_STRING, M(chat.url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_STRING, M(chat.url), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "the homeserver's client API base URL (https://matrix.example.org)"},
     {"timeout", NOTIFY_KEY_DURATION, M(chat.timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},
-    {"room", NOTIFY_KEY_STRING, M(room), NULL, 0, 0, NULL, 1,
+    {"room", NOTIFY_KEY_STRING, M(room), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "the room id, !opaque:server (Room settings, Advanced), not an #alias"},
-    {"token_file", NOTIFY_KEY_SECRET_FILE, M(token), NULL, 0, 0, NULL, 1,
+    {"token_file", NOTIFY_KEY_SECRET_FILE, M(token), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "a private file (mode 600) holding the sending account's access token"},
     {NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
 };
@@ -105,12 +103,12 @@ static void matrix_free(struct notify_channel *ch)
 {
 	struct matrix *m = ch->priv;
 
-	if (m->auth)
-		OPENSSL_cleanse(m->auth, strlen(m->auth));
 	chat_close(&m->chat);
-	free(m->auth);
 	free(m->room_path);
 }
+
+static json_t *matrix_payload(struct chat *c, struct render_events *r, const char *event_id,
+			      char **own_url);
 
 /* notify_backend.open */
 static int matrix_open(struct notify_channel *ch, struct notify_section *sec)
@@ -119,17 +117,17 @@ static int matrix_open(struct notify_channel *ch, struct notify_section *sec)
 	int bad = chat_open(&m->chat, sec);
 
 	m->chat.body_retry_after = matrix_retry_after;
+	m->chat.payload = matrix_payload;
+	m->chat.method = "PUT";
 	if (!matrix_room_ok(m->room)) {
 		notify_section_error(sec, "room",
 				     "room: not a room id (\"!opaque:server\"; not an #alias)");
 		bad = -1;
 	}
-	if (!chat_token_ok(sec, "token_file", m->token))
+	if (chat_bearer(&m->chat, sec, "token_file", m->token) < 0)
 		bad = -1;
 	if (bad < 0)
 		return -1;
-	m->chat.secret = xstrdup(m->token);
-	m->auth = xasprintf("Authorization: Bearer %s", m->token);
 	if (matrix_room_path(m) == 0)
 		return 0;
 	notify_section_error(sec, "room", "room: cannot be encoded");
@@ -161,7 +159,7 @@ static void matrix_text(struct render_events *r, enum render_format fmt, struct 
 	buf_free(&sum);
 }
 
-static json_t *matrix_payload(struct render_events *r)
+static json_t *matrix_message(struct render_events *r)
 {
 	struct buf text, html;
 	json_t *j;
@@ -182,26 +180,18 @@ static json_t *matrix_payload(struct render_events *r)
 	return j;
 }
 
-/* notify_backend.send */
-static int matrix_send(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
-		       const char *body, size_t len, char *err, size_t errlen)
+/* chat.payload: the message, PUT to the room under the event id as txnId. */
+static json_t *matrix_payload(struct chat *c, struct render_events *r, const char *event_id,
+			      char **own_url)
 {
-	struct matrix *m = ch->priv;
-	const char *headers[] = {m->auth, NULL};
-	struct render_events *r = render_parse(body, len, event_id, err, errlen);
-	char *txn, *url;
-	int rc;
+	struct matrix *m = (struct matrix *)c;
+	char *txn = matrix_escape(event_id); /* the same on every retry: the server deduplicates */
 
-	if (r == NULL)
-		return -1;
-	txn = matrix_escape(event_id); /* the same on every retry: the server deduplicates */
-	url = xasprintf("%s%s", m->room_path, txn ? txn : "");
-	rc = chat_start_json(ch, p, "PUT", url, headers, txn ? matrix_payload(r) : NULL, err,
-			     errlen);
-	render_free(r);
+	if (txn == NULL)
+		return NULL;
+	*own_url = xasprintf("%s%s", m->room_path, txn);
 	free(txn);
-	free(url);
-	return rc;
+	return matrix_message(r);
 }
 
 const struct notify_backend notify_matrix_backend = {
@@ -210,7 +200,7 @@ const struct notify_backend notify_matrix_backend = {
     .priv_size = sizeof(struct matrix),
     .needs_http = 1,
     .open = matrix_open,
-    .send = matrix_send,
+    .send = chat_send_json,
     .cancel = notify_cancel_request,
     .free = matrix_free,
 };

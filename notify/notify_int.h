@@ -101,4 +101,28 @@ void webhook_classify(const struct http_response *r, struct notify_outcome *o, s
 /* Appends at most max bytes of s to d, non-printable bytes as \xNN ("..." marks a cut). */
 void notify_escape(struct buf *d, const char *s, size_t len, size_t max);
 
+/* Appends "<result>: <error>", escaped, for a transfer that brought no answer. */
+void notify_transport_detail(struct buf *d, const struct http_response *r);
+
+/* A backend's verdict on one answer, its detail appended to d. */
+typedef void notify_classify_fn(const struct notify_channel *ch, const struct http_response *r,
+				struct notify_outcome *o, struct buf *d);
+
+/*
+ * The end of one request-per-attempt transfer (from a backend's
+ * http_done_fn): forgets the handle, classifies r and finishes p.
+ */
+void notify_http_finish(struct notify_pending *p, const struct http_response *r,
+			notify_classify_fn *classify);
+
+/*
+ * The part of url (a CURLUPART_* value: scheme, host, path) as curl parses
+ * it with any scheme, allocated (free()); NULL when url does not parse or
+ * has no such part.
+ */
+char *notify_url_part(const char *url, int part);
+
+/* 1 if url is an http or https URL with a host, on one line, as curl parses it. */
+int notify_url_web(const char *url);
+
 #endif

@@ -10,7 +10,6 @@
 #include "notify/chat.h"
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -30,7 +29,6 @@ struct ntfy {
 	int priority_ix;  /* key priority: index into ntfy_priority_names */
 	char *tags;	  /* key tags: "a, b" */
 	/* derived by ntfy_open() */
-	char *auth;	/* "Authorization: Bearer ..." or NULL */
 	char *tag_list; /* the configured tags as "a,b", or NULL */
 	int priority;
 };
@@ -41,7 +39,7 @@ static const int ntfy_priority_values[] = {1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 5};
 
 #define N(f) offsetof(struct ntfy, f)
 static const struct notify_key ntfy_keys[] = {
-    {"url", NOTIFY_KEY_STRING, N(chat.url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_STRING, N(chat.url), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "the topic URL: https://ntfy.sh/TOPIC, or a self-hosted server's"},
     {"timeout", NOTIFY_KEY_DURATION, N(chat.timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},
@@ -87,17 +85,10 @@ static int ntfy_tags(struct ntfy *n, struct notify_section *sec)
 /* The topic is the URL's path: one segment, which ntfy requires. */
 static int ntfy_topic_ok(const char *url)
 {
-	CURLU *u = curl_url();
-	char *path = NULL;
-	int ok;
+	char *path = notify_url_part(url, CURLUPART_PATH);
+	int ok = path && strlen(path) > 1 && strchr(path + 1, '/') == NULL;
 
-	if (u == NULL)
-		return 0;
-	ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strlen(path) > 1 &&
-	     strchr(path + 1, '/') == NULL;
-	curl_free(path);
-	curl_url_cleanup(u);
+	free(path);
 	return ok;
 }
 
@@ -106,10 +97,7 @@ static void ntfy_free(struct notify_channel *ch)
 {
 	struct ntfy *n = ch->priv;
 
-	if (n->auth)
-		OPENSSL_cleanse(n->auth, strlen(n->auth));
 	chat_close(&n->chat);
-	free(n->auth);
 	free(n->tag_list);
 }
 
@@ -125,12 +113,8 @@ static int ntfy_open(struct notify_channel *ch, struct notify_section *sec)
 		bad = -1;
 	}
 	n->priority = ntfy_priority_values[n->priority_ix];
-	if (n->token && !chat_token_ok(sec, "token_file", n->token))
+	if (n->token && chat_bearer(&n->chat, sec, "token_file", n->token) < 0)
 		bad = -1;
-	else if (n->token) {
-		n->chat.secret = xstrdup(n->token);
-		n->auth = xasprintf("Authorization: Bearer %s", n->token);
-	}
 	if (ntfy_tags(n, sec) < 0)
 		bad = -1;
 	return bad;
@@ -242,8 +226,8 @@ static int ntfy_send(struct notify_channel *ch, struct notify_pending *p, const 
 		headers[nh++] = tags;
 	if (click)
 		headers[nh++] = click;
-	if (n->auth)
-		headers[nh++] = n->auth;
+	if (n->chat.auth)
+		headers[nh++] = n->chat.auth;
 	buf_init(&msg);
 	ntfy_body(r, &msg);
 	rc = chat_start(ch, p, "POST", n->chat.url, headers, msg.data, msg.len, err, errlen);

@@ -75,12 +75,24 @@ int notify_section_line(const struct notify_section *sec, const char *key)
 	return l ? l->line : sec->cfg->line;
 }
 
+static int key_index(const struct notify_key *keys, const char *name);
+
+/* 1 if the parser reported key: its field holds no value of the config's. */
+static int key_in_error(const struct notify_section *sec, const char *key)
+{
+	int i = key && sec->keys ? key_index(sec->keys, key) : -1;
+
+	return i >= 0 && (sec->bad_keys >> i & 1u);
+}
+
 void notify_section_error(struct notify_section *sec, const char *key, const char *fmt, ...)
 {
 	const struct notify_line *l = last_line(sec, key);
 	struct origin hdr = {sec->cfg->file, sec->cfg->line};
 	va_list ap;
 
+	if (key_in_error(sec, key))
+		return;
 	va_start(ap, fmt);
 	section_verror(sec, &hdr, l && l->line != hdr.line ? l->line : 0, fmt, ap);
 	va_end(ap);
@@ -173,7 +185,11 @@ static void url_error(struct notify_section *sec, const struct origin *at,
 	buf_init(&b);
 	for (int i = 0; schemes[i]; i++)
 		buf_printf(&b, "%s%s", i ? " or " : "", schemes[i]);
-	error_at(sec, at, "%s: bad URL '%s' (%s, with a host)", k->name, v, buf_str(&b));
+	if (k->flags & NOTIFY_KEY_SECRET)
+		error_at(sec, at, "%s: not an %s URL with a host (not quoted: a credential)",
+			 k->name, buf_str(&b));
+	else
+		error_at(sec, at, "%s: bad URL '%s' (%s, with a host)", k->name, v, buf_str(&b));
 	buf_free(&b);
 }
 
@@ -371,7 +387,8 @@ static void apply_line(struct notify_section *sec, const struct notify_key *keys
 	}
 	if (!set_lines[i])
 		set_lines[i] = l->line;
-	apply_value(sec, &at, &keys[i], l->value, out);
+	if (apply_value(sec, &at, &keys[i], l->value, out) < 0)
+		sec->bad_keys |= 1ull << i;
 }
 
 int notify_settings_parse(struct notify_section *sec, const struct notify_key *keys, void *out)
@@ -380,17 +397,33 @@ int notify_settings_parse(struct notify_section *sec, const struct notify_key *k
 	int set_lines[KEYS_MAX] = {0};
 	size_t before = sec->nerrors;
 
+	sec->keys = keys;
+	sec->bad_keys = 0;
 	for (int i = 0; keys && keys[i].name && i < KEYS_MAX; i++)
-		if (keys[i].def && apply_value(sec, &hdr, &keys[i], keys[i].def, out) < 0)
+		if (keys[i].def && apply_value(sec, &hdr, &keys[i], keys[i].def, out) < 0) {
 			error_at(sec, &hdr, "%s: the built-in default does not parse",
 				 keys[i].name);
+			sec->bad_keys |= 1ull << i;
+		}
 	for (size_t i = 0; i < sec->cfg->nlines; i++)
 		apply_line(sec, keys, &sec->cfg->lines[i], set_lines, out);
 	for (int i = 0; keys && keys[i].name && i < KEYS_MAX; i++)
-		if (keys[i].required && set_lines[i] == 0)
+		if ((keys[i].flags & NOTIFY_KEY_REQUIRED) && set_lines[i] == 0) {
 			error_at(sec, &hdr, "%s: missing (type %s needs '%s')", keys[i].name,
 				 sec->cfg->type, keys[i].name);
+			sec->bad_keys |= 1ull << i;
+		}
 	return sec->nerrors > before ? -1 : 0;
+}
+
+int notify_settings_usable(const struct notify_section *sec)
+{
+	const struct notify_key *keys = sec->keys;
+
+	for (int i = 0; keys && keys[i].name && i < KEYS_MAX; i++)
+		if ((keys[i].flags & NOTIFY_KEY_REQUIRED) && (sec->bad_keys >> i & 1u))
+			return 0;
+	return 1;
 }
 
 void notify_settings_free(const struct notify_key *keys, void *out)

@@ -44,9 +44,17 @@ struct notify_key {
 	const char *def;
 	double min, max;	  /* LONG, DURATION: bounds; TEXT_FILE: max bytes */
 	const char *const *names; /* ENUM: the values; URL: the schemes (NULL-terminated) */
-	int required;		  /* 1: "key: missing (type T needs 'key')" when absent */
+	unsigned flags;		  /* NOTIFY_KEY_REQUIRED, NOTIFY_KEY_SECRET; 0: none */
 	const char *help;
 };
+
+/* flags: absent is an error, "key: missing (type T needs 'key')". */
+#define NOTIFY_KEY_REQUIRED 1u
+/*
+ * flags, URL: the value holds a credential (a chat webhook's token): an
+ * error says what is wrong with it but never quotes it.
+ */
+#define NOTIFY_KEY_SECRET 2u
 
 /*
  * The section being read: the channel's config and the errors so far. A
@@ -56,6 +64,9 @@ struct notify_section {
 	const struct notify_channel_config *cfg;
 	struct buf *errors; /* "FILE:LINE: notify 'id': message\n" lines */
 	size_t nerrors;
+	/* Set by notify_settings_parse(): the table, and bit i for each keys[i] in error. */
+	const struct notify_key *keys;
+	unsigned long long bad_keys;
 };
 
 /*
@@ -66,9 +77,17 @@ struct notify_section {
  * unreadable file: each one error at its line (missing keys and file
  * errors at the section's header, as check always reported them). Returns
  * 0, or -1 when any error was added. out must be released with
- * notify_settings_free() either way.
+ * notify_settings_free() either way. A key in error keeps its default (or
+ * NULL), as if it were absent, and is remembered in sec.
  */
 int notify_settings_parse(struct notify_section *sec, const struct notify_key *keys, void *out);
+
+/*
+ * After a failed parse: 1 if the backend's own checks may still run on out,
+ * because every required key has a value; what they say about a key in
+ * error is then dropped (its value was never read). 0 otherwise.
+ */
+int notify_settings_usable(const struct notify_section *sec);
 
 /* Frees what notify_settings_parse() put into out; secrets are wiped first. */
 void notify_settings_free(const struct notify_key *keys, void *out);
@@ -80,7 +99,8 @@ int notify_section_line(const struct notify_section *sec, const char *key);
  * Appends "FILE:LINE: notify 'id': " + the message + " (line N)" with N the
  * line of key (NULL or absent: no suffix). LINE is the section's header:
  * what the backend judges beyond a key's type has always been reported
- * there, and check's output is a contract.
+ * there, and check's output is a contract. Nothing is added for a key the
+ * parser already reported (notify_settings_usable()).
  */
 void notify_section_error(struct notify_section *sec, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

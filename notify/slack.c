@@ -24,18 +24,23 @@ struct slack {
 };
 
 static const struct notify_key slack_keys[] = {
-    {"url", NOTIFY_KEY_STRING, offsetof(struct slack, chat.url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_URL, offsetof(struct slack, chat.url), NULL, 0, 0, NULL,
+     NOTIFY_KEY_REQUIRED | NOTIFY_KEY_SECRET,
      "the incoming webhook's URL (https://hooks.slack.com/services/...), a credential"},
     {"timeout", NOTIFY_KEY_DURATION, offsetof(struct slack, chat.timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},
     {NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
+static json_t *slack_payload(struct chat *c, struct render_events *r, const char *event_id,
+			     char **own_url);
+
 /* notify_backend.open */
 static int slack_open(struct notify_channel *ch, struct notify_section *sec)
 {
 	struct slack *s = ch->priv;
 
+	s->chat.payload = slack_payload;
 	return chat_open_webhook(&s->chat, sec, "https://hooks.slack.com/services/...");
 }
 
@@ -102,13 +107,18 @@ static void slack_context(struct render_events *r, struct buf *out)
 	}
 }
 
-static json_t *slack_payload(struct render_events *r)
+/* chat.payload: the Block Kit message, to the webhook's URL. */
+static json_t *slack_payload(struct chat *c, struct render_events *r, const char *event_id,
+			     char **own_url)
 {
 	const char *title = render_value(r, 0, RENDER_TITLE, RENDER_TEXT);
 	const char *url = render_value(r, 0, RENDER_URL, RENDER_TEXT);
 	struct buf body, ctx, fallback;
 	json_t *blocks, *root;
 
+	(void)c;
+	(void)event_id;
+	(void)own_url;
 	buf_init(&body);
 	buf_init(&ctx);
 	buf_init(&fallback);
@@ -133,28 +143,13 @@ static json_t *slack_payload(struct render_events *r)
 	return root;
 }
 
-/* notify_backend.send */
-static int slack_send(struct notify_channel *ch, struct notify_pending *p, const char *event_id,
-		      const char *body, size_t len, char *err, size_t errlen)
-{
-	struct slack *s = ch->priv;
-	struct render_events *r = render_parse(body, len, event_id, err, errlen);
-	int rc;
-
-	if (r == NULL)
-		return -1;
-	rc = chat_start_json(ch, p, "POST", s->chat.url, NULL, slack_payload(r), err, errlen);
-	render_free(r);
-	return rc;
-}
-
 const struct notify_backend notify_slack_backend = {
     .name = "slack",
     .keys = slack_keys,
     .priv_size = sizeof(struct slack),
     .needs_http = 1,
     .open = slack_open,
-    .send = slack_send,
+    .send = chat_send_json,
     .cancel = notify_cancel_request,
     .free = chat_free,
 };

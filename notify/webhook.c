@@ -34,32 +34,15 @@ struct webhook {
 
 #define W(f) offsetof(struct webhook, f)
 static const struct notify_key webhook_keys[] = {
-    {"url", NOTIFY_KEY_URL, W(url), NULL, 0, 0, NULL, 1,
+    {"url", NOTIFY_KEY_URL, W(url), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "receives an HTTP POST per event; redirects are not followed"},
-    {"secret_file", NOTIFY_KEY_SECRET_FILE, W(secret), NULL, 0, 0, NULL, 1,
+    {"secret_file", NOTIFY_KEY_SECRET_FILE, W(secret), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED,
      "a private file (mode 600) holding whsec_<base64>, the Standard Webhooks key"},
     {"timeout", NOTIFY_KEY_DURATION, W(timeout), "30s", 1, 300, NULL, 0,
      "time allowed for one delivery attempt"},
     {NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 #undef W
-
-/* http or https, as curl parses it: anything else would be refused per attempt. */
-static int webhook_url_ok(const char *url)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL;
-	int ok;
-
-	if (u == NULL)
-		return 0;
-	ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	     (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0);
-	curl_free(scheme);
-	curl_url_cleanup(u);
-	return ok;
-}
 
 static int webhook_secret(struct webhook *w, struct notify_section *sec)
 {
@@ -87,7 +70,7 @@ static int webhook_open(struct notify_channel *ch, struct notify_section *sec)
 	struct webhook *w = ch->priv;
 	int bad = 0;
 
-	if (!webhook_url_ok(w->url)) {
+	if (!notify_url_web(w->url)) { /* else refused on every attempt */
 		notify_section_error(sec, "url", "url: not an http or https URL");
 		bad = -1;
 	}
@@ -157,24 +140,21 @@ void webhook_classify(const struct http_response *r, struct notify_outcome *o, s
 	/* Policy refusals will not change by themselves; everything else may. */
 	o->verdict = r->result == HTTP_RES_BLOCKED ? NOTIFY_PERMANENT : NOTIFY_RETRY;
 	o->cancelled = r->result == HTTP_RES_CANCELLED;
-	buf_printf(d, "%s: ", http_result_name(r->result));
-	notify_escape(d, r->error ? r->error : "", r->error ? strlen(r->error) : 0,
-		      NOTIFY_DETAIL_BODY);
+	notify_transport_detail(d, r);
+}
+
+/* notify_classify_fn */
+static void webhook_verdict(const struct notify_channel *ch, const struct http_response *r,
+			    struct notify_outcome *o, struct buf *d)
+{
+	(void)ch;
+	webhook_classify(r, o, d);
 }
 
 /* http_done_fn: one attempt answered (or failed, or cancelled). */
 static void webhook_done(const struct http_response *r, void *arg)
 {
-	struct notify_pending *p = arg;
-	struct notify_outcome o = {0};
-	struct buf d;
-
-	p->req = NULL;
-	buf_init(&d);
-	webhook_classify(r, &o, &d);
-	o.detail = buf_str(&d);
-	notify_finish(p, &o);
-	buf_free(&d);
+	notify_http_finish(arg, r, webhook_verdict);
 }
 
 static int webhook_send(struct notify_channel *ch, struct notify_pending *p, const char *event_id,

@@ -44,11 +44,31 @@ struct config *cmd_load_config(const struct cmd_opts *o);
  */
 struct themes;
 struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **themes);
+/*
+ * For a command of one NAME argument: prints usage (one line, without the
+ * newline) when argc is not 1, else cmd_load_config(). NULL on failure.
+ */
+struct config *cmd_load_for_one(const struct cmd_opts *o, int argc, const char *usage);
+/*
+ * Prints "speechwatch CMD: no WHAT 'NAME' in CONFIG" and frees cfg;
+ * returns EXIT_USAGE.
+ */
+int cmd_not_found(const struct cmd_opts *o, struct config *cfg, const char *cmd, const char *what,
+		  const char *name);
 /* Opens each channel without sending; prints FILE:LINE errors; returns how many are bad. */
 size_t cmd_check_channels(const struct config *cfg);
 /* Reads a file ("-" = stdin) of at most max bytes; NULL after printing why. */
 char *cmd_read_input(const char *path, size_t max, size_t *len);
 /* 1 for http:// and https:// arguments. */
 int cmd_is_url(const char *s);
+/*
+ * The article of the HTML page data[0..len) into *a (content_type may be
+ * NULL; name, when it is a URL, resolves the page's links). Returns 0, or
+ * -1 after printing "speechwatch CMD: NAME: why". The caller frees *a with
+ * article_free() after a success.
+ */
+struct article;
+int cmd_article(const char *cmd, const char *data, size_t len, const char *content_type,
+		const char *name, struct article *a);
 
 #endif

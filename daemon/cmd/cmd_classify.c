@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "analyze/article/article.h"
-#include "analyze/page/page.h"
 #include "analyze/themes/themes.h"
 #include "common/buf.h"
 #include "common/xmalloc.h"
@@ -79,23 +78,10 @@ static int looks_like_html(const char *s, size_t len)
 /* The main text of an HTML page. Returns 0, or -1 after printing why. */
 static int doc_from_html(const char *data, size_t len, const char *name, struct doc *d)
 {
-	char err[256];
 	struct article a;
-	xmlDocPtr x;
-	int rc;
 
-	page_init();
-	x = page_parse(data, len, NULL, NULL, PAGE_HTML, NULL, NULL, err, sizeof(err));
-	if (x == NULL) {
-		fprintf(stderr, "speechwatch classify: %s: %s\n", name, err);
+	if (cmd_article("classify", data, len, NULL, name, &a) < 0)
 		return -1;
-	}
-	rc = article_extract(x, NULL, NULL, &a, err, sizeof(err));
-	xmlFreeDoc(x);
-	if (rc < 0) {
-		fprintf(stderr, "speechwatch classify: %s: %s\n", name, err);
-		return -1;
-	}
 	d->text = a.text;
 	d->len = strlen(a.text);
 	d->lang = a.language;

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "analyze/article/article.h"
-#include "analyze/page/page.h"
 #include "common/xmalloc.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/oneshot.h"
@@ -36,23 +35,10 @@ static void print_json(const struct article *a, const char *url)
 static int extract_bytes(const char *data, size_t len, const char *content_type, const char *url,
 			 int json)
 {
-	char err[256];
 	struct article a;
-	xmlDocPtr doc;
-	int rc;
 
-	page_init();
-	doc = page_parse(data, len, content_type, NULL, PAGE_HTML, NULL, NULL, err, sizeof(err));
-	if (doc == NULL) {
-		fprintf(stderr, "speechwatch extract: %s: %s\n", url, err);
+	if (cmd_article("extract", data, len, content_type, url, &a) < 0)
 		return EXIT_RUNTIME;
-	}
-	rc = article_extract(doc, cmd_is_url(url) ? url : NULL, NULL, &a, err, sizeof(err));
-	xmlFreeDoc(doc);
-	if (rc < 0) {
-		fprintf(stderr, "speechwatch extract: %s: %s\n", url, err);
-		return EXIT_RUNTIME;
-	}
 	if (json)
 		print_json(&a, cmd_is_url(url) ? url : NULL);
 	else

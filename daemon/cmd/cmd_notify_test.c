@@ -73,20 +73,12 @@ int cmd_notify_test(const struct cmd_opts *o, int argc, char **argv)
 	struct config *cfg;
 	int rc;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: speechwatch notify-test [-c FILE] CHANNEL\n");
-		return EXIT_USAGE;
-	}
-	cfg = cmd_load_config(o);
+	cfg = cmd_load_for_one(o, argc, "speechwatch notify-test [-c FILE] CHANNEL");
 	if (cfg == NULL)
 		return EXIT_USAGE;
 	n = config_notify_find(cfg, argv[0]);
-	if (n == NULL && !(cfg->nnotifies == 0 && strcmp(argv[0], "stdout") == 0)) {
-		fprintf(stderr, "speechwatch notify-test: no channel '%s' in %s\n", argv[0],
-			o->config_path);
-		config_free(cfg);
-		return EXIT_USAGE;
-	}
+	if (n == NULL && !(cfg->nnotifies == 0 && strcmp(argv[0], "stdout") == 0))
+		return cmd_not_found(o, cfg, "notify-test", "channel", argv[0]);
 	rc = send_test(cfg, n, argv[0]);
 	config_free(cfg);
 	return rc;

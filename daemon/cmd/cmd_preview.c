@@ -88,20 +88,12 @@ int cmd_preview(const struct cmd_opts *o, int argc, char **argv)
 	struct config *cfg;
 	int rc;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: speechwatch preview [-c FILE] SOURCE [--json]\n");
-		return EXIT_USAGE;
-	}
-	cfg = cmd_load_config(o);
+	cfg = cmd_load_for_one(o, argc, "speechwatch preview [-c FILE] SOURCE [--json]");
 	if (cfg == NULL)
 		return EXIT_USAGE;
 	s = config_source_find(cfg, argv[0]);
-	if (s == NULL) {
-		fprintf(stderr, "speechwatch preview: no source '%s' in %s\n", argv[0],
-			o->config_path);
-		config_free(cfg);
-		return EXIT_USAGE;
-	}
+	if (s == NULL)
+		return cmd_not_found(o, cfg, "preview", "source", argv[0]);
 	page_init();
 	rc = preview_source(cfg, s, o->json);
 	config_free(cfg);

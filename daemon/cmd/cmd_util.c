@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/article/article.h"
+#include "analyze/page/page.h"
 #include "common/buf.h"
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
@@ -54,4 +56,41 @@ char *cmd_read_input(const char *path, size_t max, size_t *len)
 int cmd_is_url(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+int cmd_article(const char *cmd, const char *data, size_t len, const char *content_type,
+		const char *name, struct article *a)
+{
+	char err[256];
+	xmlDocPtr doc;
+	int rc;
+
+	page_init();
+	doc = page_parse(data, len, content_type, NULL, PAGE_HTML, NULL, NULL, err, sizeof(err));
+	if (doc == NULL) {
+		fprintf(stderr, "speechwatch %s: %s: %s\n", cmd, name, err);
+		return -1;
+	}
+	rc = article_extract(doc, cmd_is_url(name) ? name : NULL, NULL, a, err, sizeof(err));
+	xmlFreeDoc(doc);
+	if (rc < 0)
+		fprintf(stderr, "speechwatch %s: %s: %s\n", cmd, name, err);
+	return rc < 0 ? -1 : 0;
+}
+
+struct config *cmd_load_for_one(const struct cmd_opts *o, int argc, const char *usage)
+{
+	if (argc != 1) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return NULL;
+	}
+	return cmd_load_config(o);
+}
+
+int cmd_not_found(const struct cmd_opts *o, struct config *cfg, const char *cmd, const char *what,
+		  const char *name)
+{
+	fprintf(stderr, "speechwatch %s: no %s '%s' in %s\n", cmd, what, name, o->config_path);
+	config_free(cfg);
+	return EXIT_USAGE;
 }

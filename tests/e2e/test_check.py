@@ -82,6 +82,20 @@ class CheckTest(swtest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertEqual(len([l for l in r.stderr.splitlines() if l.startswith(path + ":")]), 3, r.stderr)
 
+    def test_channel_checks_run_beside_bad_keys(self):
+        # A bad timeout did hide the backend's own check of the url (a
+        # second run showed it); a url in error is judged only once.
+        path = self.write("chan.conf", GOOD_THEME
+                          + '[notify "s"]\ntype = slack\nurl = https://hooks.slack.com/\ntimeout = 1h\n'
+                          + '[notify "d"]\ntype = discord\nurl = discord.com/api/webhooks/1/tok_X\ntimeout = 1h\n')
+        r = self.check(path)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        errs = [l for l in r.stderr.splitlines() if l.startswith(path + ":")]
+        self.assertTrue(any(l.startswith(path + ":6: ") and "timeout: 1h out of range" in l for l in errs), r.stderr)
+        self.assertTrue(any(l.startswith(path + ":3: ") and "url: no webhook path" in l for l in errs), r.stderr)
+        self.assertEqual(len([l for l in errs if "notify 'd'" in l]), 2, r.stderr)
+        self.assertNotIn("tok_X", r.stderr)
+
     def test_include_relative_to_including_file_and_errors_name_the_included_file(self):
         self.write("conf.d/themes.conf", GOOD_THEME)
         self.write("conf.d/bad.conf", "\n[daemon]\nmax_per_host = nine\n")

@@ -144,11 +144,28 @@ END_TEST
 
 START_TEST(url_checks)
 {
-	ck_assert(chat_url_ok("https://ntfy.sh/alerts"));
-	ck_assert(chat_url_ok("http://127.0.0.1:8080/x"));
-	ck_assert(!chat_url_ok("ftp://h/x"));
-	ck_assert(!chat_url_ok("not a url"));
-	ck_assert(!chat_url_ok(NULL));
+	ck_assert(notify_url_web("https://ntfy.sh/alerts"));
+	ck_assert(notify_url_web("http://127.0.0.1:8080/x"));
+	ck_assert(!notify_url_web("ftp://h/x"));
+	ck_assert(!notify_url_web("not a url"));
+	ck_assert(!notify_url_web(NULL));
+}
+END_TEST
+
+START_TEST(json_start_refuses_more_headers_than_it_holds)
+{
+	const char *five[] = {"A: 1", "B: 2", "C: 3", "D: 4", "E: 5", NULL};
+	char url[] = "http://127.0.0.1:9/x", id[] = "c5";
+	struct chat c = {.url = url};
+	struct notify_channel ch = {.id = id, .priv = &c};
+	struct notify_pending p = {.ch = &ch};
+	char err[128] = "";
+
+	/* No http engine: refused before anything would be sent. */
+	ck_assert_int_eq(
+	    chat_start_json(&ch, &p, "POST", c.url, five, json_object(), err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "channel c5: more than 4 headers");
+	ck_assert_ptr_null(p.req);
 }
 END_TEST
 
@@ -165,6 +182,7 @@ static Suite *channels_suite(void)
 	tcase_add_test(tc, summary_without_item_is_the_title);
 	tcase_add_test(tc, classify_takes_the_larger_retry_hint);
 	tcase_add_test(tc, url_checks);
+	tcase_add_test(tc, json_start_refuses_more_headers_than_it_holds);
 	suite_add_tcase(s, tc);
 	return s;
 }

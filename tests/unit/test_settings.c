@@ -19,7 +19,7 @@
 #include "tests/unit/testutil.h"
 
 struct demo {
-	char *name, *url, *hook, *path, *secret, *text;
+	char *name, *url, *hook, *path, *secret, *text, *token_url;
 	int on, mode;
 	long count;
 	double every;
@@ -32,7 +32,7 @@ static const char *const smtp[] = {"smtp", "smtps", NULL};
 #define D(f) offsetof(struct demo, f)
 static const struct notify_key demo_keys[] = {
     {"name", NOTIFY_KEY_STRING, D(name), "anon", 0, 0, NULL, 0, "a name"},
-    {"url", NOTIFY_KEY_URL, D(url), NULL, 0, 0, NULL, 1, "a web URL"},
+    {"url", NOTIFY_KEY_URL, D(url), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED, "a web URL"},
     {"hook", NOTIFY_KEY_URL, D(hook), NULL, 0, 0, smtp, 0, "an smtp URL"},
     {"path", NOTIFY_KEY_PATH, D(path), NULL, 0, 0, NULL, 0, "a path"},
     {"secret_file", NOTIFY_KEY_SECRET_FILE, D(secret), NULL, 0, 0, NULL, 0, "a secret"},
@@ -42,6 +42,8 @@ static const struct notify_key demo_keys[] = {
     {"count", NOTIFY_KEY_LONG, D(count), "3", 1, 10, NULL, 0, "a count"},
     {"every", NOTIFY_KEY_DURATION, D(every), "1m", 60, 3600, NULL, 0, "a period"},
     {"to", NOTIFY_KEY_LIST, D(to), NULL, 0, 0, NULL, 0, "repeatable"},
+    {"token_url", NOTIFY_KEY_URL, D(token_url), NULL, 0, 0, NULL, NOTIFY_KEY_SECRET,
+     "a credential"},
     {NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 #undef D
@@ -204,6 +206,75 @@ START_TEST(bad_values_at_their_lines)
 }
 END_TEST
 
+START_TEST(secret_url_is_never_quoted)
+{
+	static const char *const kv[] = {"url", "https://h.example/x", "token_url",
+					 "hooks.example/T0/tok_SECRET", NULL};
+	struct demo d;
+	int rc;
+	char *errors = parse(kv, &d, &rc);
+
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(has_error(errors, 3, "token_url: not an http or https URL with a host"), "%s",
+		      errors);
+	ck_assert_msg(strstr(errors, "tok_SECRET") == NULL, "%s", errors);
+	ck_assert_ptr_null(d.token_url);
+	notify_settings_free(demo_keys, &d);
+	free(errors);
+	errors =
+	    parse((const char *const[]){"url", "http://h/", "token_url", "https://h/T/tok", NULL},
+		  &d, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(d.token_url, "https://h/T/tok");
+	notify_settings_free(demo_keys, &d);
+	free(errors);
+}
+END_TEST
+
+/* Parses kv into d through sec, as a channel does before its backend's checks. */
+static void parse_section(const char *const *kv, struct notify_line *lines,
+			  struct notify_channel_config *c, struct notify_section *sec,
+			  struct demo *d)
+{
+	*c = (struct notify_channel_config){
+	    .id = "ch", .type = "demo", .file = conf, .line = 1, .lines = lines};
+	for (; kv[0] != NULL; kv += 2, c->nlines++)
+		lines[c->nlines] = (struct notify_line){kv[0], kv[1], conf, (int)c->nlines + 2};
+	sec->cfg = c;
+	memset(d, 0, sizeof(*d));
+	ck_assert_int_eq(notify_settings_parse(sec, demo_keys, d), -1);
+}
+
+START_TEST(backend_checks_beside_keys_in_error)
+{
+	static const char *const bad_count[] = {"url", "https://h/x", "count", "99", NULL};
+	static const char *const bad_url[] = {"url", "ftp://h/x", NULL};
+	struct notify_line lines[8];
+	struct notify_channel_config c;
+	struct buf errors;
+	struct notify_section sec = {.errors = &errors};
+	struct demo d;
+
+	buf_init(&errors);
+	parse_section(bad_count, lines, &c, &sec, &d);
+	ck_assert(notify_settings_usable(&sec)); /* url, the required key, has its value */
+	ck_assert_int_eq(d.count, 3);		 /* the bad value left the default */
+	notify_section_error(&sec, "count", "count: judged on a value never read");
+	notify_section_error(&sec, "name", "name: a backend's check");
+	ck_assert_uint_eq(sec.nerrors, 2);
+	ck_assert_ptr_null(strstr(buf_str(&errors), "never read"));
+	ck_assert_msg(has_error(buf_str(&errors), 1, "name: a backend's check"), "%s",
+		      buf_str(&errors));
+	notify_settings_free(demo_keys, &d);
+	buf_reset(&errors);
+	sec.nerrors = 0;
+	parse_section(bad_url, lines, &c, &sec, &d);
+	ck_assert(!notify_settings_usable(&sec));
+	notify_settings_free(demo_keys, &d);
+	buf_free(&errors);
+}
+END_TEST
+
 START_TEST(missing_empty_and_numbers)
 {
 	struct demo d;
@@ -287,6 +358,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, every_type_and_the_defaults);
 	tcase_add_test(tc, bad_values_at_their_lines);
+	tcase_add_test(tc, secret_url_is_never_quoted);
+	tcase_add_test(tc, backend_checks_beside_keys_in_error);
 	tcase_add_test(tc, missing_empty_and_numbers);
 	tcase_add_test(tc, files_are_checked_at_the_section_header);
 	tcase_add_test(tc, section_errors_name_the_key_line);
