@@ -137,6 +137,24 @@ static void vals_title(struct render_vals *v, json_t *ev)
 	free(s);
 }
 
+/*
+ * The excerpt: the item's; for events without an item, what a person needs
+ * instead (why a source is failing, a test event's message).
+ */
+static void vals_excerpt(struct render_vals *v, json_t *ev)
+{
+	const char *excerpt = jstr(ev, "item", "excerpt");
+	const char *error = jstr(ev, "error", NULL);
+
+	if (excerpt != NULL)
+		val_add(v, RENDER_EXCERPT, excerpt);
+	else if (error != NULL && error[0]) {
+		val_add(v, RENDER_EXCERPT, "Last error: ");
+		val_add(v, RENDER_EXCERPT, error);
+	} else
+		val_add(v, RENDER_EXCERPT, jstr(ev, "message", NULL));
+}
+
 static time_t event_time(json_t *ev)
 {
 	const char *s = jstr(ev, "detected_at", NULL);
@@ -164,7 +182,7 @@ static void vals_fill(struct render_vals *v, json_t *ev, const char *event_id)
 	vals_url(v, url ? url : jstr(ev, "source", "url"));
 	val_add(v, RENDER_PUBLISHED, published ? published : "unknown");
 	val_add(v, RENDER_TYPE, jstr(ev, "type", NULL));
-	val_add(v, RENDER_EXCERPT, jstr(ev, "item", "excerpt"));
+	vals_excerpt(v, ev);
 	if (diff && diff[0]) {
 		val_add(v, RENDER_DIFF, "Changes:\n");
 		val_add(v, RENDER_DIFF, diff);

@@ -105,6 +105,24 @@ START_TEST(events_without_item_and_hostile_links)
 }
 END_TEST
 
+/* A failing source says why; a test event says what it is; markup stays escaped. */
+START_TEST(events_without_item_explain_themselves)
+{
+	struct render_events *r = parse("{\"type\":\"source.failing\",\"source\":{\"id\":\"s\"},"
+					"\"failures\":3,\"error\":\"HTTP 503 <b>\"}");
+
+	ck_assert_str_eq(render_value(r, 0, RENDER_EXCERPT, RENDER_TEXT),
+			 "Last error: HTTP 503 <b>");
+	ck_assert_str_eq(render_value(r, 0, RENDER_EXCERPT, RENDER_HTML),
+			 "Last error: HTTP 503 &lt;b&gt;");
+	render_free(r);
+	r = parse("{\"type\":\"test\",\"source\":{\"id\":\"speechwatch\"},"
+		  "\"message\":\"speechwatch test event\"}");
+	ck_assert_str_eq(render_value(r, 0, RENDER_EXCERPT, RENDER_TEXT), "speechwatch test event");
+	render_free(r);
+}
+END_TEST
+
 START_TEST(subject_single_digest_and_cut)
 {
 	char *digest = xasprintf("[%s,%s]", event_json, bare_json);
@@ -236,6 +254,7 @@ int main(void)
 	tcase_add_test(tc, bodies_that_are_not_events_are_refused);
 	tcase_add_test(tc, fields_in_three_formats);
 	tcase_add_test(tc, events_without_item_and_hostile_links);
+	tcase_add_test(tc, events_without_item_explain_themselves);
 	tcase_add_test(tc, subject_single_digest_and_cut);
 	tcase_add_test(tc, digest_body_separates_events);
 	tcase_add_test(tc, cut_keeps_characters_whole);
