@@ -1062,7 +1062,21 @@ struct seen {
 	int freed, freed_before_done;
 	int classify_calls, classify_had_msg;
 	CURLcode classify_rc;
+	int follow;	    /* CURLOPT_FOLLOWLOCATION for the setup hook */
+	CURLcode setup_rc;  /* what the setup hook returns */
+	int setup_had_easy; /* the setup hook found the transport's easy handle */
 };
+
+/* http_proto.setup: the protocol's own options, when the request starts. */
+static CURLcode seen_setup(struct http_req_handle *r, void *data)
+{
+	struct seen *s = data;
+	CURLcode rc = s->setup_rc;
+
+	s->setup_had_easy = r->easy != NULL;
+	REQ_SET(rc, r->easy, CURLOPT_FOLLOWLOCATION, (long)s->follow);
+	return rc;
+}
 
 /* http_proto.header_line */
 static void seen_line(struct http_req_handle *r, void *data, const char *line, size_t len)
@@ -1103,12 +1117,18 @@ static void seen_free(void *data)
 	((struct seen *)data)->freed++;
 }
 
-static const struct http_proto proto_lines = {
-    .scheme = "http", .tls_scheme = "https", .header_line = seen_line, .free = seen_free};
-static const struct http_proto proto_verdict = {
-    .scheme = "http", .tls_scheme = "https", .classify = seen_classify, .free = seen_free};
+static const struct http_proto proto_lines = {.scheme = "http",
+					      .tls_scheme = "https",
+					      .setup = seen_setup,
+					      .header_line = seen_line,
+					      .free = seen_free};
+static const struct http_proto proto_verdict = {.scheme = "http",
+						.tls_scheme = "https",
+						.setup = seen_setup,
+						.classify = seen_classify,
+						.free = seen_free};
 static const struct http_proto proto_ftp_only = {
-    .scheme = "ftp", .tls_scheme = "ftps", .free = seen_free};
+    .scheme = "ftp", .tls_scheme = "ftps", .setup = seen_setup, .free = seen_free};
 
 static struct seen *seen_now; /* the struct seen of the request in flight */
 
@@ -1124,13 +1144,13 @@ static void proto_fetch(const struct http_proto *p, struct seen *s, const char *
 {
 	struct http_req_base b = {.url = u, .trusted = trusted, .proto = p, .proto_data = s};
 	char err[256] = "";
-	struct http_req_handle *r = http_req_base_new(eng, &b, err, sizeof(err));
-	CURLcode rc = CURLE_OK;
+	struct http_req_handle *r;
 	int before = ndone;
 
+	s->follow = follow;
+	r = http_req_base_new(eng, &b, err, sizeof(err));
 	ck_assert_msg(r != NULL, "http_req_base_new(%s): %s", u, err);
-	REQ_SET(rc, r->easy, CURLOPT_FOLLOWLOCATION, (long)follow);
-	ck_assert_ptr_eq(http_req_setup_end(r, rc, err, sizeof(err)), r);
+	ck_assert_ptr_null(r->easy); /* built when it starts */
 	seen_now = s;
 	g->calls = 0;
 	http_submit(eng, r, on_proto_done, g);
@@ -1236,9 +1256,16 @@ START_TEST(proto_schemes_and_ownership)
 	b.url = u;
 	r = http_req_base_new(eng, &b, err, sizeof(err));
 	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_null(http_req_setup_end(r, CURLE_OUT_OF_MEMORY, err, sizeof(err)));
-	ck_assert(strncmp(err, "curl setup: ", 12) == 0);
+	http_req_free(r);
 	ck_assert_int_eq(s.freed, 3);
+	/* A setup hook that fails when the request starts fails the request, once. */
+	s.setup_rc = CURLE_OUT_OF_MEMORY;
+	proto_fetch(&proto_verdict, &s, url("/index.html"), 1, 0, &g);
+	ck_assert_int_eq(s.setup_had_easy, 1);
+	ck_assert_int_eq(g.res, HTTP_RES_NETWORK);
+	ck_assert(strncmp(g.error, "curl setup: ", 12) == 0);
+	ck_assert_int_eq(s.classify_calls, 0);
+	ck_assert_int_eq(s.freed, 4);
 	ck_assert_uint_eq(http_pending(eng), 0);
 	close(lfd);
 	got_free(&g);
