@@ -291,36 +291,36 @@ static int req_validate(const struct http_req *req, char *err, size_t errlen)
 	return 0;
 }
 
-static int req_add_header(struct req_plain *r, const char *line)
+static int req_add_header(struct req_plain *p, const char *line)
 {
-	struct curl_slist *l = curl_slist_append(r->headers, line);
+	struct curl_slist *l = curl_slist_append(p->headers, line);
 
 	if (l == NULL)
 		return -1;
-	r->headers = l;
+	p->headers = l;
 	return 0;
 }
 
-static int req_build_headers(struct req_plain *r, const struct http_req *req, int post)
+static int req_build_headers(struct req_plain *p, const struct http_req *req, int post)
 {
 	char *line;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && req->headers && req->headers[i]; i++)
-		rc = req_add_header(r, req->headers[i]);
+		rc = req_add_header(p, req->headers[i]);
 	if (rc == 0 && req->if_none_match && req->if_none_match[0]) {
 		line = xasprintf("If-None-Match: %s", req->if_none_match);
-		rc = req_add_header(r, line);
+		rc = req_add_header(p, line);
 		free(line);
 	}
 	if (rc == 0 && req->if_modified_since && req->if_modified_since[0]) {
 		line = xasprintf("If-Modified-Since: %s", req->if_modified_since);
-		rc = req_add_header(r, line);
+		rc = req_add_header(p, line);
 		free(line);
 	}
 	/* No "Expect: 100-continue" round trip for webhook bodies. */
 	if (rc == 0 && post)
-		rc = req_add_header(r, "Expect:");
+		rc = req_add_header(p, "Expect:");
 	return rc;
 }
 

@@ -1501,6 +1501,51 @@ START_TEST(proto_schemes_and_ownership)
 }
 END_TEST
 
+/* A protocol's request waits in the queue like any: set up when it starts, or never. */
+START_TEST(proto_queued_setup_and_cancel)
+{
+	struct http_config c = test_cfg();
+	struct http_req slow = {.url = url("/slow-ok?ms=300"), .trusted = 1};
+	struct seen ran = {0}, gone = {0};
+	struct got first = {0}, g_ran = {0}, g_gone = {0};
+	struct http_req_base b = {.url = url("/index.html"), .trusted = 1, .proto = &proto_verdict};
+	struct http_req_handle *r_ran, *r_gone;
+	char err[128] = "";
+
+	c.max_connections = 1;
+	engine(&c);
+	start(&slow, &first);
+	b.proto_data = &ran;
+	r_ran = http_req_base_new(eng, &b, err, sizeof(err));
+	b.proto_data = &gone;
+	r_gone = http_req_base_new(eng, &b, err, sizeof(err));
+	ck_assert_ptr_nonnull(r_ran);
+	ck_assert_ptr_nonnull(r_gone);
+	http_submit(eng, r_ran, on_done, &g_ran);
+	http_submit(eng, r_gone, on_done, &g_gone);
+	ck_assert_int_eq(r_gone->state, REQ_QUEUED);
+	http_cancel(eng, r_gone);
+	ck_assert_int_eq(g_gone.calls, 1);
+	ck_assert_int_eq(g_gone.res, HTTP_RES_CANCELLED);
+	ck_assert_int_eq(gone.freed, 1);
+	wait_done(3, 20);
+	ck_assert_int_eq(first.res, HTTP_RES_OK);
+	ck_assert_msg(g_ran.res == HTTP_RES_OK, "%s: %s", http_result_name(g_ran.res), g_ran.error);
+	ck_assert_int_eq(ran.setup_had_easy, 1);
+	ck_assert_int_eq(ran.classify_calls, 1);
+	ck_assert_int_eq(ran.freed, 1);
+	/* Never started: never set up, never classified, released once. */
+	ck_assert_int_eq(gone.setup_had_easy, 0);
+	ck_assert_int_eq(gone.classify_calls, 0);
+	ck_assert_int_eq(gone.freed, 1);
+	ck_assert_int_eq(g_gone.calls, 1);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	got_free(&first);
+	got_free(&g_ran);
+	got_free(&g_gone);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http");
@@ -1540,6 +1585,7 @@ int main(void)
 	tcase_add_test(net, proto_header_hook_sees_every_line);
 	tcase_add_test(net, proto_classify_overrides_http);
 	tcase_add_test(net, proto_schemes_and_ownership);
+	tcase_add_test(net, proto_queued_setup_and_cancel);
 	suite_add_tcase(s, net);
 	return testutil_run(s);
 }
