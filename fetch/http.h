@@ -100,7 +100,11 @@ typedef void http_done_fn(const struct http_response *resp, void *arg);
 struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char *err,
 		      size_t errlen);
 
-/* Cancels every pending request (their callbacks run with CANCELLED) and frees. */
+/*
+ * Cancels every pending request, queued ones included (their callbacks run
+ * with CANCELLED and cannot start new ones) and frees. Not from inside a
+ * done callback: the engine hands the freed slot on after it returns.
+ */
 void http_free(struct http *h);
 
 /*
