@@ -2,7 +2,8 @@
  * fetch/http: the engine. Owns the multi handle and the request lists and
  * guarantees the callback contract: every started request's done callback
  * runs exactly once, from the loop (never from inside http_start), and a
- * callback may start or cancel other requests.
+ * callback may start or cancel other requests. Requests wait in
+ * http_queue.c's queue until a connection slot is free.
  */
 #include "fetch/http_int.h"
 
@@ -37,6 +38,16 @@ size_t http_pending(const struct http *h)
 	return h ? h->pending : 0;
 }
 
+void http_stats(const struct http *h, struct http_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (h == NULL)
+		return;
+	st->queued = h->nqueued;
+	st->active = h->nactive;
+	st->pending = h->pending;
+}
+
 /* Takes r out of whatever holds it, so nothing can finish it twice. */
 static void http_detach(struct http_req_handle *r)
 {
@@ -51,9 +62,10 @@ static void http_detach(struct http_req_handle *r)
 	} else if (r->state == REQ_DEFERRED) {
 		TAILQ_REMOVE(&h->deferred, r, entry);
 	}
+	http_queue_leave(r); /* a queued one leaves its queue, an active one frees its slot */
 }
 
-/* The one place a done callback is called. */
+/* The one place a done callback is called. A freed slot goes to the next in the queue. */
 static void http_finish(struct http_req_handle *r, enum http_result res, const char *msg)
 {
 	struct http *h = r->h;
@@ -65,6 +77,7 @@ static void http_finish(struct http_req_handle *r, enum http_result res, const c
 	http_req_response(r, res, msg, &resp);
 	r->done(&resp, r->arg);
 	http_req_free(r);
+	http_queue_pump(h);
 }
 
 void http_transfer_done(struct http_req_handle *r, CURLcode rc)
@@ -91,8 +104,7 @@ static void http_defer_fire(struct ev_loop *loop, struct ev_timer *w, int revent
 		http_finish(r, r->deferred_res, r->deferred_err);
 }
 
-/* Queues r to finish with res from the loop; takes ownership of msg. */
-static void http_defer(struct http_req_handle *r, enum http_result res, char *msg)
+void http_defer(struct http_req_handle *r, enum http_result res, char *msg)
 {
 	struct http *h = r->h;
 
@@ -135,6 +147,14 @@ static int http_config_fill(struct http *h, const struct http_config *in, char *
 	return 0;
 }
 
+/*
+ * curl's own limits stay as a safety net under the queue's. The queue
+ * keeps at most max_connections transfers active and max_per_host per
+ * key, so these never make a transfer wait inside curl (where its timeout
+ * would run) except where the queue cannot see: a redirect to another
+ * host, which curl still holds to max_per_host. They also bound the idle
+ * connections curl keeps open, and so the daemon's file descriptors.
+ */
 static int http_multi_limits(struct http *h, char *err, size_t errlen)
 {
 	CURLMcode mc;
@@ -164,6 +184,7 @@ struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char 
 	h->loop = loop;
 	TAILQ_INIT(&h->active);
 	TAILQ_INIT(&h->deferred);
+	http_queue_init(h);
 	ev_timer_init(&h->defer_timer, http_defer_fire, 0., 0.);
 	h->defer_timer.data = h;
 	if (http_config_fill(h, cfg, err, errlen) < 0)
@@ -195,9 +216,13 @@ void http_free(struct http *h)
 	h->closing = 1; /* callbacks below cannot start new requests */
 	while ((r = TAILQ_FIRST(&h->active)) != NULL)
 		http_finish(r, HTTP_RES_CANCELLED, "cancelled");
+	/* No slot is taken any more: every queued request is next in turn, oldest first. */
+	while ((r = http_queue_next(h)) != NULL)
+		http_finish(r, HTTP_RES_CANCELLED, "cancelled");
 	while ((r = TAILQ_FIRST(&h->deferred)) != NULL)
 		http_finish(r, HTTP_RES_CANCELLED, "cancelled");
 	ev_timer_stop(h->loop, &h->defer_timer);
+	http_queue_close(h);
 	curl_multi_cleanup(h->multi);
 	http_ev_close(h);
 	free(h->user_agent);
@@ -229,25 +254,19 @@ struct http_req_handle *http_submit(struct http *h, struct http_req_handle *r, h
 				    void *arg)
 {
 	enum http_result res;
-	char *msg;
-	CURLMcode mc;
+	char *msg, *key = NULL;
 
 	r->done = done;
 	r->arg = arg;
 	h->pending++;
-	res = http_req_precheck(r, &msg);
+	res = http_req_precheck(r, &msg, &key);
 	if (res != HTTP_RES_OK) {
 		http_defer(r, res, msg);
 		return r;
 	}
-	mc = curl_multi_add_handle(h->multi, r->easy);
-	if (mc != CURLM_OK) {
-		http_defer(r, HTTP_RES_NETWORK,
-			   xasprintf("cannot queue request: %s", curl_multi_strerror(mc)));
-		return r;
-	}
-	r->state = REQ_ACTIVE;
-	TAILQ_INSERT_TAIL(&h->active, r, entry);
+	http_queue_add(r, key);
+	free(key);
+	http_queue_pump(h); /* starts it now if its slot is free; no callback runs */
 	return r;
 }
 
@@ -256,7 +275,7 @@ void http_cancel(struct http *h, struct http_req_handle *r)
 	if (h == NULL || r == NULL || r->h != h)
 		return;
 	/* Cancelling a request from inside its own done callback does nothing. */
-	if (r->state != REQ_ACTIVE && r->state != REQ_DEFERRED)
+	if (r->state != REQ_ACTIVE && r->state != REQ_DEFERRED && r->state != REQ_QUEUED)
 		return;
 	http_finish(r, HTTP_RES_CANCELLED, "cancelled");
 }

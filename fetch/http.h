@@ -28,56 +28,61 @@ enum http_result {
 	HTTP_RES_TOO_BIG,   /* body or headers over the cap (decoded bytes) */
 	HTTP_RES_BLOCKED,   /* address or protocol refused by policy */
 	HTTP_RES_REDIRECTS, /* more than max_redirects */
-	HTTP_RES_TLS,       /* certificate or handshake */
+	HTTP_RES_TLS,	    /* certificate or handshake */
 	HTTP_RES_PROTOCOL,  /* malformed response, bad encoding, a protocol's refusal */
 	HTTP_RES_CANCELLED, /* http_cancel() or http_free() */
 };
 
-/* Daemon-wide settings, given once to http_new(). Zero fields take defaults. */
+/*
+ * Daemon-wide settings, given once to http_new(). Zero fields take defaults.
+ * Requests beyond max_connections (or max_per_host for their host and port,
+ * or their proxy) wait in the engine's queue, oldest first, and their
+ * timeouts start when they do; a host at its limit does not hold up others.
+ */
 struct http_config {
 	const char *user_agent;
-	long max_connections;    /* whole daemon (default 32) */
-	long max_per_host;       /* politeness (default 2) */
-	long connect_timeout_s;  /* default 15 */
-	long timeout_s;          /* whole transfer, default 60 */
-	long low_speed_bytes;    /* abort below this many bytes/s ... (default 100) */
-	long low_speed_time_s;   /* ... for this long (default 20) */
-	size_t max_body;         /* decoded body bytes, default 8 MiB */
-	size_t max_header;       /* all header bytes, default 64 KiB */
-	long max_redirects;      /* default 5 */
-	const char *proxy;       /* NULL: none (environment *_proxy ignored) */
-	int allow_private;       /* 1: private/loopback allowed for every request */
+	long max_connections;	/* transfers at a time, whole daemon (default 32) */
+	long max_per_host;	/* politeness (default 2) */
+	long connect_timeout_s; /* default 15 */
+	long timeout_s;		/* whole transfer, default 60 */
+	long low_speed_bytes;	/* abort below this many bytes/s ... (default 100) */
+	long low_speed_time_s;	/* ... for this long (default 20) */
+	size_t max_body;	/* decoded body bytes, default 8 MiB */
+	size_t max_header;	/* all header bytes, default 64 KiB */
+	long max_redirects;	/* default 5 */
+	const char *proxy;	/* NULL: none (environment *_proxy ignored) */
+	int allow_private;	/* 1: private/loopback allowed for every request */
 };
 
 /* One request. All strings are borrowed and copied by http_start(). */
 struct http_req {
 	const char *url;
-	const char *method;            /* "GET" (default), "POST" or "PUT" */
-	const char *const *headers;    /* NULL-terminated "Name: value" list, or NULL */
-	const void *body;              /* POST or PUT body */
+	const char *method;	    /* "GET" (default), "POST" or "PUT" */
+	const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
+	const void *body;	    /* POST or PUT body */
 	size_t body_len;
 	const char *if_none_match;     /* stored ETag for conditional GET, or NULL */
 	const char *if_modified_since; /* stored Last-Modified, or NULL */
-	int follow_redirects;          /* 1 for pages; 0 for webhooks (3xx is an answer) */
-	int trusted;                   /* 1: the operator wrote this URL's host, so it may be private */
-	int allow_private;             /* 1: any host may be private (per-source allow_private) */
-	const char *proxy;             /* overrides http_config.proxy; "" = none */
-	long timeout_s;                /* 0: the daemon default */
-	size_t max_body;               /* 0: the daemon default */
+	int follow_redirects;	       /* 1 for pages; 0 for webhooks (3xx is an answer) */
+	int trusted;	   /* 1: the operator wrote this URL's host, so it may be private */
+	int allow_private; /* 1: any host may be private (per-source allow_private) */
+	const char *proxy; /* overrides http_config.proxy; "" = none */
+	long timeout_s;	   /* 0: the daemon default */
+	size_t max_body;   /* 0: the daemon default */
 };
 
 /* What came back. Valid only during the done callback. */
 struct http_response {
 	enum http_result result;
-	long status;               /* HTTP status, 0 if none */
-	const char *body;          /* decoded bytes, NUL-terminated for convenience */
+	long status;	  /* HTTP status, 0 if none */
+	const char *body; /* decoded bytes, NUL-terminated for convenience */
 	size_t body_len;
 	const char *content_type;  /* or NULL */
-	const char *etag;          /* or NULL */
+	const char *etag;	   /* or NULL */
 	const char *last_modified; /* or NULL */
-	const char *final_url;     /* after redirects */
-	long retry_after_s;        /* from Retry-After (seconds), 0 if absent */
-	const char *error;         /* human-readable reason when result != OK, else NULL */
+	const char *final_url;	   /* after redirects */
+	long retry_after_s;	   /* from Retry-After (seconds), 0 if absent */
+	const char *error;	   /* human-readable reason when result != OK, else NULL */
 	double elapsed_s;
 	/*
 	 * What a protocol module reports beside the result: a partial failure
@@ -95,22 +100,39 @@ typedef void http_done_fn(const struct http_response *resp, void *arg);
 struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char *err,
 		      size_t errlen);
 
-/* Cancels every pending request (their callbacks run with CANCELLED) and frees. */
+/*
+ * Cancels every pending request, queued ones included (their callbacks run
+ * with CANCELLED and cannot start new ones) and frees. Not from inside a
+ * done callback: the engine hands the freed slot on after it returns.
+ */
 void http_free(struct http *h);
 
 /*
- * Starts a request; done(resp, arg) runs later, never from inside this call.
- * Returns a handle valid until done runs, or NULL if the request could not be
- * set up (done is then not called and err says why).
+ * Starts a request, or queues it until a connection slot is free; done(resp,
+ * arg) runs later, never from inside this call. Returns a handle valid until
+ * done runs, or NULL if the request is malformed (done is then not called
+ * and err says why). A failure to set up curl when the request leaves the
+ * queue comes to done as HTTP_RES_NETWORK.
  */
 struct http_req_handle *http_start(struct http *h, const struct http_req *req, http_done_fn *done,
 				   void *arg, char *err, size_t errlen);
 
-/* Cancels a pending request: its done callback runs with HTTP_RES_CANCELLED. */
+/*
+ * Cancels a pending request, queued or in flight: its done callback runs
+ * with HTTP_RES_CANCELLED inside this call.
+ */
 void http_cancel(struct http *h, struct http_req_handle *r);
 
-/* Number of requests started and not yet completed. */
+/* Number of requests started and not yet completed (queued ones included). */
 size_t http_pending(const struct http *h);
+
+/* Where the pending requests are; the rest have failed and await their callback. */
+struct http_stats {
+	size_t pending; /* as http_pending() */
+	size_t queued;	/* waiting for a connection slot */
+	size_t active;	/* in flight, at most max_connections */
+};
+void http_stats(const struct http *h, struct http_stats *st);
 
 /* Name of a result class, for logs ("timeout", "too-big", ...). */
 const char *http_result_name(enum http_result r);

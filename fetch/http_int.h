@@ -1,8 +1,9 @@
 /*
- * fetch/http internals shared by http.c (engine, completion), http_req.c
- * (one transfer: options, callbacks, policy hooks), http_ev.c (libev glue)
- * and http_addr.c (the pure SSRF address policy), and with the protocol
- * modules of fetch/, which plug in through struct http_proto.
+ * fetch/http internals shared by http.c (engine, completion), http_queue.c
+ * (the queue of requests waiting for a connection slot), http_req.c (one
+ * transfer: options, callbacks, policy hooks), http_ev.c (libev glue) and
+ * http_addr.c (the pure SSRF address policy), and with the protocol modules
+ * of fetch/, which plug in through struct http_proto.
  */
 #ifndef SW_FETCH_HTTP_INT_H
 #define SW_FETCH_HTTP_INT_H
@@ -21,6 +22,7 @@
 /* Where a request is: exactly one of these until it is freed. */
 enum http_req_state {
 	REQ_NEW,       /* set up, not yet queued */
+	REQ_QUEUED,    /* waiting for a slot in its host's queue; no easy handle yet */
 	REQ_ACTIVE,    /* easy handle inside the multi handle */
 	REQ_DEFERRED,  /* failed before curl ran it; done runs from defer_timer */
 	REQ_FINISHING, /* its done callback is running */
@@ -45,6 +47,14 @@ struct http_proto {
 	const char *scheme;	/* the plain-text scheme, e.g. "http" */
 	const char *tls_scheme; /* its TLS form, e.g. "https"; no other is allowed */
 	/*
+	 * Sets the protocol's own options on r->easy, which already carries
+	 * the transport's (limits, timeouts, callbacks, URL, proxy). Runs when
+	 * the request leaves the queue, so whatever it needs must live in the
+	 * protocol's data until then. Returns the first failing option's code,
+	 * which fails the request (HTTP_RES_NETWORK, "curl setup: ..."). NULL: none.
+	 */
+	CURLcode (*setup)(struct http_req_handle *r, void *data);
+	/*
 	 * Every header line curl hands to CURLOPT_HEADERFUNCTION (for a
 	 * line-based protocol: every reply line of the server), after the
 	 * header cap let it through. May replace r->body. NULL: none.
@@ -63,16 +73,24 @@ struct http_proto {
 	void (*free)(void *data);
 };
 
+/*
+ * One request. While it waits in the queue it holds only what building its
+ * easy handle needs (URL, proxy, limits, the protocol's data); the easy
+ * handle and the error buffer exist from its start on.
+ */
 struct http_req_handle {
-	TAILQ_ENTRY(http_req_handle) entry;
+	TAILQ_ENTRY(http_req_handle) entry; /* in h->active, h->deferred or its host's queue */
 	struct http *h;
-	CURL *easy;
-	struct curl_slist *headers;
+	struct http_host *host; /* its slot's owner while QUEUED or ACTIVE, else NULL */
+	uint64_t seq;		/* queueing order */
+	CURL *easy;		/* NULL until the request starts */
 	enum http_req_state state;
 	http_done_fn *done;
 	void *arg;
 	char *url;
 	char *orig_host; /* host of url (lower-cased by curl_url), or NULL */
+	char *proxy;	 /* NULL: none */
+	long timeout_s;	 /* 0: the daemon default */
 	int trusted;
 	int allow_private; /* request or daemon setting */
 	int via_proxy;	   /* address checks see only the proxy: skipped */
@@ -84,10 +102,10 @@ struct http_req_handle {
 	char *deferred_err; /* our reason: policy refusal, cap, or a deferred error */
 	enum http_result deferred_res;
 	unsigned defer_gen;
-	double started; /* monotonic seconds */
+	double started; /* monotonic seconds: queued, then started */
 	/* Copies handed to the done callback. */
 	char *etag, *last_modified, *content_type, *final_url;
-	char errbuf[CURL_ERROR_SIZE];
+	char *errbuf; /* CURL_ERROR_SIZE bytes, with the easy handle */
 	/* The protocol spoken (never NULL) and its data, freed by proto->free. */
 	const struct http_proto *proto;
 	void *proto_data;
@@ -95,6 +113,20 @@ struct http_req_handle {
 
 TAILQ_HEAD(http_req_list, http_req_handle);
 LIST_HEAD(http_sock_list, http_sock);
+
+/*
+ * A connection-limit key: the URL's host and port, or the proxy every
+ * request through it connects to. Exists while it has requests queued or
+ * active (http_queue.c).
+ */
+struct http_host {
+	struct http_host *next; /* hash chain */
+	uint32_t hash;
+	size_t active;		     /* started, not finished */
+	size_t heap_at;		     /* index + 1 in h->ready; 0: not there */
+	struct http_req_list queued; /* FIFO */
+	char key[];
+};
 
 struct http {
 	struct ev_loop *loop;
@@ -110,10 +142,37 @@ struct http {
 	size_t pending;
 	unsigned defer_gen;
 	int closing;
+	/* The queue (http_queue.c). */
+	struct http_host **hosts; /* hash buckets, a power of two */
+	size_t hosts_cap, nhosts;
+	/* Hosts with a queued request and a free slot, a min-heap on their first request's seq. */
+	struct http_host **ready;
+	size_t nready, ready_cap;
+	uint64_t seq;
+	size_t nqueued, nactive;
 };
 
 /* http.c: called by the glue when curl reports a transfer finished. */
 void http_transfer_done(struct http_req_handle *r, CURLcode rc);
+/* http.c: r fails with res from the loop (never from inside the caller); takes msg. */
+void http_defer(struct http_req_handle *r, enum http_result res, char *msg);
+
+/*
+ * http_queue.c: at most max_connections requests active, at most
+ * max_per_host of them per key; the others wait, in FIFO order, except
+ * that a key at its limit does not hold up the keys queued behind it.
+ */
+void http_queue_init(struct http *h);
+/* Frees the table; every request must be gone. */
+void http_queue_close(struct http *h);
+/* Queues r (REQ_NEW) under key (copied). Does not start it: see http_queue_pump. */
+void http_queue_add(struct http_req_handle *r, const char *key);
+/* Takes a QUEUED or ACTIVE r out of the counts and its host's queue. */
+void http_queue_leave(struct http_req_handle *r);
+/* Starts queued requests while there is room; a failed start is deferred. No callbacks run. */
+void http_queue_pump(struct http *h);
+/* The oldest queued request of a host with a free slot, or NULL. */
+struct http_req_handle *http_queue_next(const struct http *h);
 
 /* http_ev.c */
 int http_ev_init(struct http *h, char *err, size_t errlen);
@@ -130,7 +189,7 @@ struct http_req_handle *http_submit(struct http *h, struct http_req_handle *r, h
 			(rc) = curl_easy_setopt((e), (opt), (val));                                \
 	} while (0)
 
-/* What every transfer shares, whatever the protocol. */
+/* What every transfer shares, whatever the protocol. Strings are copied. */
 struct http_req_base {
 	const char *url;
 	int trusted;
@@ -146,22 +205,23 @@ double http_req_now(void);
 /* 1 if s holds a CR or LF. */
 int http_req_has_crlf(const char *s);
 /*
- * A handle with the limits, timeouts, TLS verification, SSRF hooks, capture
- * callbacks and allowed schemes (b->proto's) every transfer gets; the caller
- * adds its protocol's other options. Takes ownership of b->proto_data, also
- * when it fails. NULL with err filled.
+ * A request for http_submit, without an easy handle: http_req_build gives
+ * it the limits, timeouts, TLS verification, SSRF hooks, capture callbacks
+ * and allowed schemes (b->proto's) every transfer gets, then calls the
+ * protocol's setup hook. Takes ownership of b->proto_data, also when it
+ * fails. NULL with err filled.
  */
 struct http_req_handle *http_req_base_new(struct http *h, const struct http_req_base *b, char *err,
 					  size_t errlen);
-/*
- * Ends a caller's option setting: returns r if rc is CURLE_OK, else fills
- * err, frees r and returns NULL.
- */
-struct http_req_handle *http_req_setup_end(struct http_req_handle *r, CURLcode rc, char *err,
-					   size_t errlen);
 struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
 				     size_t errlen);
-enum http_result http_req_precheck(const struct http_req_handle *r, char **msg);
+/* Creates and configures r->easy when r starts. -1 with *msg allocated on failure. */
+int http_req_build(struct http_req_handle *r, char **msg);
+/*
+ * Refuses what needs no network to refuse (see http_req.c). On HTTP_RES_OK
+ * *key is the request's connection-limit key (caller frees).
+ */
+enum http_result http_req_precheck(const struct http_req_handle *r, char **msg, char **key);
 enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const char **msg);
 void http_req_response(struct http_req_handle *r, enum http_result res, const char *msg,
 		       struct http_response *resp);

@@ -1,8 +1,9 @@
 /*
- * fetch/http_req: one transfer. Builds the easy handle with every limit of
- * hardening.md, collects the body under a decoded-size cap, enforces the
- * SSRF address policy before connect (and again before each request on a
- * reused connection), classifies the outcome and assembles the response.
+ * fetch/http_req: one transfer. Keeps what a queued request needs, builds
+ * the easy handle with every limit of hardening.md when it starts, collects
+ * the body under a decoded-size cap, enforces the SSRF address policy
+ * before connect (and again before each request on a reused connection),
+ * classifies the outcome and assembles the response.
  */
 #include "fetch/http_int.h"
 
@@ -16,8 +17,28 @@
 
 #include "common/xmalloc.h"
 
-/* Plain HTTP: the transport's own rules decide, nothing to own. */
-static const struct http_proto req_proto_http = {.scheme = "http", .tls_scheme = "https"};
+/* A protocol module's handle without a protocol of its own: bare HTTP, no hooks. */
+static const struct http_proto req_proto_bare = {.scheme = "http", .tls_scheme = "https"};
+
+/* Plain HTTP's data: what http_start was given, kept until the request starts. */
+struct req_plain {
+	struct curl_slist *headers; /* the caller's, then validators, then "Expect:" */
+	char *body;
+	size_t body_len;
+	int follow_redirects;
+	int post; /* POST or PUT: a body is sent */
+	int put;
+};
+
+static CURLcode req_plain_setup(struct http_req_handle *r, void *data);
+static void req_plain_free(void *data);
+
+static const struct http_proto req_proto_http = {
+    .scheme = "http",
+    .tls_scheme = "https",
+    .setup = req_plain_setup,
+    .free = req_plain_free,
+};
 
 double http_req_now(void)
 {
@@ -27,26 +48,41 @@ double http_req_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Scheme and host of url as curl parses them; NULL parts stay NULL. Caller frees. */
-static CURLUcode req_url_parts(const char *url, char **scheme, char **host)
+/* A part of u, or NULL. Caller frees. */
+static char *req_url_part(CURLU *u, CURLUPart what, unsigned flags)
+{
+	char *part = NULL, *copy = NULL;
+
+	if (curl_url_get(u, what, &part, flags) == CURLUE_OK)
+		copy = xstrdup(part);
+	curl_free(part);
+	return copy;
+}
+
+/*
+ * Scheme, host and port (the scheme's default if absent) of url as curl
+ * parses them; parts not asked for (NULL) are skipped, parts missing stay
+ * NULL. Caller frees.
+ */
+static CURLUcode req_url_parts(const char *url, char **scheme, char **host, char **port)
 {
 	CURLU *u = curl_url();
-	char *part = NULL;
 	CURLUcode uc;
 
 	if (scheme)
 		*scheme = NULL;
+	if (port)
+		*port = NULL;
 	*host = NULL;
 	if (u == NULL)
 		return CURLUE_OUT_OF_MEMORY;
 	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME);
-	if (uc == CURLUE_OK && scheme && curl_url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK)
-		*scheme = xstrdup(part);
-	curl_free(part);
-	part = NULL;
-	if (uc == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK)
-		*host = xstrdup(part);
-	curl_free(part);
+	if (uc == CURLUE_OK && scheme)
+		*scheme = req_url_part(u, CURLUPART_SCHEME, 0);
+	if (uc == CURLUE_OK)
+		*host = req_url_part(u, CURLUPART_HOST, 0);
+	if (uc == CURLUE_OK && port)
+		*port = req_url_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT);
 	curl_url_cleanup(u);
 	return uc;
 }
@@ -55,23 +91,36 @@ static char *req_url_host(const char *url)
 {
 	char *host;
 
-	req_url_parts(url, NULL, &host);
+	req_url_parts(url, NULL, &host, NULL);
 	return host;
+}
+
+/*
+ * The connection-limit key: what curl's own per-host limit counts, the
+ * host and port, or the proxy when every connection goes there.
+ */
+static char *req_queue_key(const struct http_req_handle *r, const char *host, const char *port)
+{
+	if (r->via_proxy)
+		return xasprintf("proxy %s", r->proxy);
+	return xasprintf("%s:%s", host ? host : "", port ? port : "");
 }
 
 /*
  * Refuses what needs no network to refuse: a scheme other than the
  * protocol's two (curl would too, this says why) or a URL curl cannot
- * parse. Returns HTTP_RES_OK or the class, with *msg allocated.
+ * parse. Returns HTTP_RES_OK with *key allocated, or the class, with *msg
+ * allocated.
  */
-enum http_result http_req_precheck(const struct http_req_handle *r, char **msg)
+enum http_result http_req_precheck(const struct http_req_handle *r, char **msg, char **key)
 {
 	const char *a = r->proto->scheme, *b = r->proto->tls_scheme;
-	char *scheme, *host;
-	CURLUcode uc = req_url_parts(r->url, &scheme, &host);
+	char *scheme, *host, *port;
+	CURLUcode uc = req_url_parts(r->url, &scheme, &host, &port);
 	enum http_result res = HTTP_RES_OK;
 
 	*msg = NULL;
+	*key = NULL;
 	if (uc != CURLUE_OK) {
 		*msg = xasprintf("malformed URL: %s", curl_url_strerror(uc));
 		res = HTTP_RES_PROTOCOL;
@@ -79,9 +128,12 @@ enum http_result http_req_precheck(const struct http_req_handle *r, char **msg)
 		*msg = xasprintf("scheme \"%s\" refused: only %s and %s are allowed",
 				 scheme ? scheme : "", a, b);
 		res = HTTP_RES_BLOCKED;
+	} else {
+		*key = req_queue_key(r, host, port);
 	}
 	free(scheme);
 	free(host);
+	free(port);
 	return res;
 }
 
@@ -239,41 +291,41 @@ static int req_validate(const struct http_req *req, char *err, size_t errlen)
 	return 0;
 }
 
-static int req_add_header(struct http_req_handle *r, const char *line)
+static int req_add_header(struct req_plain *p, const char *line)
 {
-	struct curl_slist *l = curl_slist_append(r->headers, line);
+	struct curl_slist *l = curl_slist_append(p->headers, line);
 
 	if (l == NULL)
 		return -1;
-	r->headers = l;
+	p->headers = l;
 	return 0;
 }
 
-static int req_build_headers(struct http_req_handle *r, const struct http_req *req, int post)
+static int req_build_headers(struct req_plain *p, const struct http_req *req, int post)
 {
 	char *line;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && req->headers && req->headers[i]; i++)
-		rc = req_add_header(r, req->headers[i]);
+		rc = req_add_header(p, req->headers[i]);
 	if (rc == 0 && req->if_none_match && req->if_none_match[0]) {
 		line = xasprintf("If-None-Match: %s", req->if_none_match);
-		rc = req_add_header(r, line);
+		rc = req_add_header(p, line);
 		free(line);
 	}
 	if (rc == 0 && req->if_modified_since && req->if_modified_since[0]) {
 		line = xasprintf("If-Modified-Since: %s", req->if_modified_since);
-		rc = req_add_header(r, line);
+		rc = req_add_header(p, line);
 		free(line);
 	}
 	/* No "Expect: 100-continue" round trip for webhook bodies. */
 	if (rc == 0 && post)
-		rc = req_add_header(r, "Expect:");
+		rc = req_add_header(p, "Expect:");
 	return rc;
 }
 
 /* Limits every transfer gets (hardening.md), its protocol's schemes only (redirects too). */
-static CURLcode req_set_limits(struct http_req_handle *r, const struct http_req_base *b)
+static CURLcode req_set_limits(struct http_req_handle *r)
 {
 	const struct http_config *cfg = &r->h->cfg;
 	char *schemes = xasprintf("%s,%s", r->proto->scheme, r->proto->tls_scheme);
@@ -285,7 +337,7 @@ static CURLcode req_set_limits(struct http_req_handle *r, const struct http_req_
 	free(schemes); /* curl keeps copies */
 	REQ_SET(rc, e, CURLOPT_NOSIGNAL, 1L);
 	REQ_SET(rc, e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
-	REQ_SET(rc, e, CURLOPT_TIMEOUT, b->timeout_s > 0 ? b->timeout_s : cfg->timeout_s);
+	REQ_SET(rc, e, CURLOPT_TIMEOUT, r->timeout_s > 0 ? r->timeout_s : cfg->timeout_s);
 	REQ_SET(rc, e, CURLOPT_LOW_SPEED_LIMIT, cfg->low_speed_bytes);
 	REQ_SET(rc, e, CURLOPT_LOW_SPEED_TIME, cfg->low_speed_time_s);
 	REQ_SET(rc, e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -293,12 +345,12 @@ static CURLcode req_set_limits(struct http_req_handle *r, const struct http_req_
 	return rc;
 }
 
-static CURLcode req_set_http_limits(struct http_req_handle *r, const struct http_req *req)
+static CURLcode req_set_http_limits(struct http_req_handle *r, const struct req_plain *p)
 {
 	CURL *e = r->easy;
 	CURLcode rc = CURLE_OK;
 
-	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, req->follow_redirects ? 1L : 0L);
+	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, p->follow_redirects ? 1L : 0L);
 	REQ_SET(rc, e, CURLOPT_MAXREDIRS, r->h->cfg.max_redirects);
 	REQ_SET(rc, e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_body);
 	REQ_SET(rc, e, CURLOPT_ACCEPT_ENCODING, "");
@@ -323,8 +375,7 @@ static CURLcode req_set_callbacks(struct http_req_handle *r)
 	return rc;
 }
 
-static CURLcode req_set_http_request(struct http_req_handle *r, const struct http_req *req,
-				     int post)
+static CURLcode req_set_http_request(struct http_req_handle *r, const struct req_plain *p)
 {
 	const struct http_config *cfg = &r->h->cfg;
 	CURL *e = r->easy;
@@ -332,16 +383,37 @@ static CURLcode req_set_http_request(struct http_req_handle *r, const struct htt
 
 	if (cfg->user_agent)
 		REQ_SET(rc, e, CURLOPT_USERAGENT, cfg->user_agent);
-	if (r->headers)
-		REQ_SET(rc, e, CURLOPT_HTTPHEADER, r->headers);
-	if (post) {
+	if (p->headers)
+		REQ_SET(rc, e, CURLOPT_HTTPHEADER, p->headers);
+	if (p->post) {
+		/* p->body lives as long as the easy handle: curl need not copy it. */
 		REQ_SET(rc, e, CURLOPT_POST, 1L);
-		REQ_SET(rc, e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-		REQ_SET(rc, e, CURLOPT_COPYPOSTFIELDS, req->body ? (const char *)req->body : "");
-		if (strcmp(req->method, "PUT") == 0)
+		REQ_SET(rc, e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)p->body_len);
+		REQ_SET(rc, e, CURLOPT_POSTFIELDS, p->body);
+		if (p->put)
 			REQ_SET(rc, e, CURLOPT_CUSTOMREQUEST, "PUT");
 	}
 	return rc;
+}
+
+/* http_proto.setup for plain HTTP */
+static CURLcode req_plain_setup(struct http_req_handle *r, void *data)
+{
+	CURLcode rc = req_set_http_limits(r, data);
+
+	if (rc == CURLE_OK)
+		rc = req_set_http_request(r, data);
+	return rc;
+}
+
+/* http_proto.free for plain HTTP */
+static void req_plain_free(void *data)
+{
+	struct req_plain *p = data;
+
+	curl_slist_free_all(p->headers);
+	free(p->body);
+	free(p);
 }
 
 static void req_init_fields(struct http_req_handle *r, struct http *h,
@@ -349,7 +421,7 @@ static void req_init_fields(struct http_req_handle *r, struct http *h,
 {
 	r->h = h;
 	r->state = REQ_NEW;
-	r->proto = b->proto ? b->proto : &req_proto_http;
+	r->proto = b->proto ? b->proto : &req_proto_bare;
 	r->proto_data = b->proto_data;
 	buf_init(&r->body);
 	r->url = xstrdup(b->url);
@@ -357,6 +429,8 @@ static void req_init_fields(struct http_req_handle *r, struct http *h,
 	r->trusted = b->trusted != 0;
 	r->allow_private = b->allow_private || h->cfg.allow_private;
 	r->via_proxy = b->proxy != NULL && b->proxy[0] != '\0';
+	r->proxy = r->via_proxy ? xstrdup(b->proxy) : NULL;
+	r->timeout_s = b->timeout_s;
 	r->max_body = b->max_body ? b->max_body : h->cfg.max_body;
 	r->max_header = h->cfg.max_header;
 	r->started = http_req_now();
@@ -366,7 +440,6 @@ struct http_req_handle *http_req_base_new(struct http *h, const struct http_req_
 					  size_t errlen)
 {
 	struct http_req_handle *r;
-	CURLcode rc;
 
 	if (req_validate_base(b, err, errlen) < 0) {
 		if (b->proto && b->proto->free)
@@ -375,28 +448,56 @@ struct http_req_handle *http_req_base_new(struct http *h, const struct http_req_
 	}
 	r = xcalloc(1, sizeof(*r));
 	req_init_fields(r, h, b);
-	r->easy = curl_easy_init();
-	if (r->easy == NULL) {
-		snprintf(err, errlen, "curl_easy_init failed");
-		http_req_free(r);
-		return NULL;
-	}
-	rc = req_set_limits(r, b);
-	if (rc == CURLE_OK)
-		rc = req_set_callbacks(r);
-	REQ_SET(rc, r->easy, CURLOPT_URL, b->url);
-	REQ_SET(rc, r->easy, CURLOPT_PROXY, b->proxy ? b->proxy : "");
-	return http_req_setup_end(r, rc, err, errlen);
+	return r;
 }
 
-struct http_req_handle *http_req_setup_end(struct http_req_handle *r, CURLcode rc, char *err,
-					   size_t errlen)
+int http_req_build(struct http_req_handle *r, char **msg)
 {
+	CURLcode rc;
+
+	r->easy = curl_easy_init();
+	if (r->easy == NULL) {
+		*msg = xstrdup("curl setup: curl_easy_init failed");
+		return -1;
+	}
+	r->errbuf = xcalloc(1, CURL_ERROR_SIZE);
+	rc = req_set_limits(r);
 	if (rc == CURLE_OK)
-		return r;
-	snprintf(err, errlen, "curl setup: %s", curl_easy_strerror(rc));
-	http_req_free(r);
-	return NULL;
+		rc = req_set_callbacks(r);
+	REQ_SET(rc, r->easy, CURLOPT_URL, r->url);
+	REQ_SET(rc, r->easy, CURLOPT_PROXY, r->proxy ? r->proxy : "");
+	if (rc == CURLE_OK && r->proto->setup)
+		rc = r->proto->setup(r, r->proto_data);
+	if (rc != CURLE_OK) {
+		*msg = xasprintf("curl setup: %s", curl_easy_strerror(rc));
+		return -1;
+	}
+	r->started = http_req_now(); /* elapsed_s counts from here, as curl's timeouts do */
+	return 0;
+}
+
+/* What http_start was given, in plain HTTP's data; NULL with err filled. */
+static struct req_plain *req_plain_new(const struct http_req *req, char *err, size_t errlen)
+{
+	struct req_plain *p = xcalloc(1, sizeof(*p));
+
+	/* PUT (Matrix) sends its body exactly like POST; only the verb differs. */
+	p->put = req->method && strcmp(req->method, "PUT") == 0;
+	p->post = p->put || (req->method && strcmp(req->method, "POST") == 0);
+	p->follow_redirects = req->follow_redirects != 0;
+	if (p->post) {
+		p->body_len = req->body ? req->body_len : 0;
+		p->body = xmalloc(p->body_len + 1);
+		if (p->body_len)
+			memcpy(p->body, req->body, p->body_len);
+		p->body[p->body_len] = '\0';
+	}
+	if (req_build_headers(p, req, p->post) < 0) {
+		snprintf(err, errlen, "out of memory building headers");
+		req_plain_free(p);
+		return NULL;
+	}
+	return p;
 }
 
 struct http_req_handle *http_req_new(struct http *h, const struct http_req *req, char *err,
@@ -409,27 +510,15 @@ struct http_req_handle *http_req_new(struct http *h, const struct http_req *req,
 	    .proxy = req->proxy ? req->proxy : h->cfg.proxy,
 	    .timeout_s = req->timeout_s,
 	    .max_body = req->max_body,
+	    .proto = &req_proto_http,
 	};
-	struct http_req_handle *r;
-	/* PUT (Matrix) sends its body exactly like POST; only the verb differs. */
-	int post =
-	    req->method && (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0);
-	CURLcode rc;
 
 	if (req_validate(req, err, errlen) < 0)
 		return NULL;
-	r = http_req_base_new(h, &b, err, errlen);
-	if (r == NULL)
+	b.proto_data = req_plain_new(req, err, errlen);
+	if (b.proto_data == NULL)
 		return NULL;
-	if (req_build_headers(r, req, post) < 0) {
-		snprintf(err, errlen, "out of memory building headers");
-		http_req_free(r);
-		return NULL;
-	}
-	rc = req_set_http_limits(r, req);
-	if (rc == CURLE_OK)
-		rc = req_set_http_request(r, req, post);
-	return http_req_setup_end(r, rc, err, errlen);
+	return http_req_base_new(h, &b, err, errlen); /* frees b.proto_data if it fails */
 }
 
 static enum http_result req_class_of(CURLcode rc)
@@ -511,14 +600,16 @@ void http_req_response(struct http_req_handle *r, enum http_result res, const ch
 	char *ct = NULL, *url = NULL;
 
 	memset(resp, 0, sizeof(*resp));
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &retry);
-	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
-	curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &url);
+	if (r->easy) { /* else it never started: nothing came back */
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &retry);
+		curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
+		curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &url);
+		r->etag = req_header_value(r->easy, "ETag");
+		r->last_modified = req_header_value(r->easy, "Last-Modified");
+	}
 	r->content_type = xstrdup_or_null(ct);
 	r->final_url = xstrdup(url && url[0] ? url : r->url);
-	r->etag = req_header_value(r->easy, "ETag");
-	r->last_modified = req_header_value(r->easy, "Last-Modified");
 	resp->result = res;
 	resp->status = status;
 	resp->body = buf_str(&r->body);
@@ -538,13 +629,14 @@ void http_req_free(struct http_req_handle *r)
 		return;
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
-	curl_slist_free_all(r->headers);
 	/* After curl_easy_cleanup: the protocol's data may back curl's options. */
 	if (r->proto->free)
 		r->proto->free(r->proto_data);
 	buf_free(&r->body);
 	free(r->url);
 	free(r->orig_host);
+	free(r->proxy);
+	free(r->errbuf);
 	free(r->deferred_err);
 	free(r->etag);
 	free(r->last_modified);

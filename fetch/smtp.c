@@ -1,8 +1,10 @@
 /*
  * fetch/smtp: one SMTP submission on the http engine. The handle comes from
  * http_req_base_new() (limits, timeouts, TLS verification, SSRF hooks) with
- * smtp_proto and the submission as its protocol data, and gets the SMTP
- * options here; http.c runs and finishes it like any request. curl hands
+ * smtp_proto and the submission as its protocol data, which keeps copies
+ * of everything the SMTP options need: the engine may queue the handle and
+ * only build its easy handle when it starts, when smtp_setup adds those
+ * options. http.c runs and finishes it like any request. curl hands
  * every server reply line to the header callback, whose hook keeps the last
  * reply so a refusal can be quoted, and a reply of 4xx/5xx decides the
  * outcome through the classify hook.
@@ -43,9 +45,11 @@
 struct smtp_sub {
 	http_done_fn *done; /* the caller's */
 	void *arg;
-	CURL *easy;
-	struct curl_slist *rcpt; /* envelope recipients */
-	char *upload;		 /* the message, read by CURLOPT_READFUNCTION */
+	CURL *easy; /* NULL until the submission starts */
+	enum smtp_tls tls;
+	char *mail_from, *user, *password, *ca_file; /* user and the others: NULL when unset */
+	struct curl_slist *rcpt;		     /* envelope recipients */
+	char *upload;				     /* the message, read by CURLOPT_READFUNCTION */
 	size_t upload_len, upload_off;
 	int reply_open; /* header hook: the server's current reply has more lines to come */
 	const struct curl_slist *next; /* recipient of the next RCPT TO curl sends */
@@ -250,15 +254,22 @@ static void smtp_free(void *data)
 	struct smtp_sub *s = data;
 
 	curl_slist_free_all(s->rcpt);
+	free(s->mail_from);
+	free(s->user);
+	free(s->password);
+	free(s->ca_file);
 	free(s->upload);
 	buf_free(&s->refused);
 	buf_free(&s->logged);
 	free(s);
 }
 
+static CURLcode smtp_setup(struct http_req_handle *r, void *data);
+
 static const struct http_proto smtp_proto = {
     .scheme = "smtp",
     .tls_scheme = "smtps",
+    .setup = smtp_setup,
     .header_line = smtp_reply_line,
     .classify = smtp_classify,
     .free = smtp_free,
@@ -271,7 +282,8 @@ static void smtp_done(const struct http_response *resp, void *arg)
 	struct http_response out = *resp;
 
 	/* The conversation is over: what curl does while closing is not watched. */
-	curl_easy_setopt(s->easy, CURLOPT_VERBOSE, 0L);
+	if (s->easy)
+		curl_easy_setopt(s->easy, CURLOPT_VERBOSE, 0L);
 	if (s->nrefused > 0) {
 		out.protocol_note = buf_str(&s->refused);
 		if (resp->result != HTTP_RES_CANCELLED)
@@ -334,15 +346,14 @@ static CURLcode smtp_set_watch(struct http_req_handle *r, struct smtp_sub *s)
 	return rc;
 }
 
-static CURLcode smtp_set_options(struct http_req_handle *r, struct smtp_sub *s,
-				 const struct smtp_req *req)
+static CURLcode smtp_set_options(struct http_req_handle *r, struct smtp_sub *s)
 {
 	CURL *e = r->easy;
 	CURLcode rc = CURLE_OK;
 
 	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, 0L);
-	REQ_SET(rc, e, CURLOPT_USE_SSL, smtp_use_ssl(req->tls));
-	REQ_SET(rc, e, CURLOPT_MAIL_FROM, req->mail_from);
+	REQ_SET(rc, e, CURLOPT_USE_SSL, smtp_use_ssl(s->tls));
+	REQ_SET(rc, e, CURLOPT_MAIL_FROM, s->mail_from);
 	REQ_SET(rc, e, CURLOPT_MAIL_RCPT, s->rcpt);
 	/* One refused recipient (a typo) must not cost everyone the message. */
 	REQ_SET(rc, e, SMTP_OPT_RCPT_ALLOWFAILS, 1L);
@@ -350,12 +361,24 @@ static CURLcode smtp_set_options(struct http_req_handle *r, struct smtp_sub *s,
 	REQ_SET(rc, e, CURLOPT_READFUNCTION, smtp_read_cb);
 	REQ_SET(rc, e, CURLOPT_READDATA, (void *)s);
 	REQ_SET(rc, e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->upload_len);
-	if (req->user) {
-		REQ_SET(rc, e, CURLOPT_USERNAME, req->user);
-		REQ_SET(rc, e, CURLOPT_PASSWORD, req->password ? req->password : "");
+	if (s->user) {
+		REQ_SET(rc, e, CURLOPT_USERNAME, s->user);
+		REQ_SET(rc, e, CURLOPT_PASSWORD, s->password ? s->password : "");
 	}
-	if (req->ca_file)
-		REQ_SET(rc, e, CURLOPT_CAINFO, req->ca_file);
+	if (s->ca_file)
+		REQ_SET(rc, e, CURLOPT_CAINFO, s->ca_file);
+	return rc;
+}
+
+/* http_proto.setup: the submission starts. */
+static CURLcode smtp_setup(struct http_req_handle *r, void *data)
+{
+	struct smtp_sub *s = data;
+	CURLcode rc = smtp_set_options(r, s);
+
+	s->easy = r->easy;
+	if (rc == CURLE_OK)
+		rc = smtp_set_watch(r, s);
 	return rc;
 }
 
@@ -365,6 +388,11 @@ static struct smtp_sub *smtp_sub_new(const struct smtp_req *req, http_done_fn *d
 
 	s->done = done;
 	s->arg = arg;
+	s->tls = req->tls;
+	s->mail_from = xstrdup(req->mail_from);
+	s->user = xstrdup_or_null(req->user);
+	s->password = xstrdup_or_null(req->password);
+	s->ca_file = xstrdup_or_null(req->ca_file);
 	s->upload = xmalloc(req->message_len);
 	memcpy(s->upload, req->message, req->message_len);
 	s->upload_len = req->message_len;
@@ -380,7 +408,6 @@ struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, h
 	struct http_req_handle *r;
 	struct smtp_sub *s;
 	char *url;
-	CURLcode rc;
 
 	if (h == NULL || req == NULL || done == NULL || req->url == NULL) {
 		snprintf(err, errlen, "missing argument");
@@ -393,6 +420,11 @@ struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, h
 	if (smtp_validate(req, err, errlen) < 0)
 		return NULL;
 	s = smtp_sub_new(req, done, arg);
+	if (smtp_add_rcpts(s, req->rcpt) < 0) {
+		snprintf(err, errlen, "out of memory building recipients");
+		smtp_free(s);
+		return NULL;
+	}
 	url = smtp_url(req->url, req->helo);
 	b = (struct http_req_base){
 	    .url = url,
@@ -405,15 +437,6 @@ struct http_req_handle *smtp_start(struct http *h, const struct smtp_req *req, h
 	};
 	r = http_req_base_new(h, &b, err, errlen);
 	free(url);
-	if (r == NULL)
-		return NULL;
-	s->easy = r->easy;
-	rc = smtp_add_rcpts(s, req->rcpt) < 0 ? CURLE_OUT_OF_MEMORY : CURLE_OK;
-	if (rc == CURLE_OK)
-		rc = smtp_set_options(r, s, req);
-	if (rc == CURLE_OK)
-		rc = smtp_set_watch(r, s);
-	r = http_req_setup_end(r, rc, err, errlen);
 	if (r == NULL)
 		return NULL;
 	/* smtp_done runs exactly once, like done would; s lives until the handle is freed. */

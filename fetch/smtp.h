@@ -43,8 +43,9 @@ struct smtp_req {
  * A reply of 4xx/5xx that ended the conversation gives HTTP_RES_PROTOCOL
  * with that status; TLS and certificate failures HTTP_RES_TLS; a server that
  * cannot be reached HTTP_RES_NETWORK or _TIMEOUT. Returns a handle valid
- * until done runs (http_cancel() works on it), or NULL with err filled when
- * the request is malformed (done is then not called). Recipients refused
+ * until done runs (http_cancel() works on it, also while it waits in the
+ * engine's queue for a connection slot), or NULL with err filled when the
+ * request is malformed (done is then not called). Recipients refused
  * while others were accepted come in resp->protocol_note: "a@x: 550 5.1.1
  * no such user; b@x: 450 ...".
  */

@@ -1052,6 +1052,235 @@ START_TEST(free_cancels_pending)
 }
 END_TEST
 
+/* ---- the queue: slots, per-host fairness, timeouts from the start ------ */
+
+static int finish_order;  /* completions so far, across the requests of a test */
+static size_t max_active; /* most transfers in flight seen by a done callback */
+
+struct ordered {
+	struct got g;
+	int order; /* 1 for the first to complete */
+};
+
+static void on_done_ordered(const struct http_response *r, void *arg)
+{
+	struct ordered *o = arg;
+	struct http_stats st;
+
+	on_done(r, &o->g);
+	o->order = ++finish_order;
+	http_stats(eng, &st);
+	if (st.active > max_active)
+		max_active = st.active;
+}
+
+static struct http_req_handle *start_ordered(const char *u, struct ordered *o)
+{
+	struct http_req req = {.url = u, .trusted = 1};
+	char err[256] = "";
+	struct http_req_handle *h = http_start(eng, &req, on_done_ordered, o, err, sizeof(err));
+
+	ck_assert_msg(h != NULL, "http_start(%s): %s", u, err);
+	return h;
+}
+
+static int server_max_open(void)
+{
+	struct http_req req = {.url = url("/stats"), .trusted = 1};
+	struct got stats = {0};
+	const char *p;
+	int n;
+
+	fetch(&req, &stats, 10);
+	p = strstr(stats.body, "\"max_open\": ");
+	ck_assert_ptr_nonnull(p);
+	n = atoi(p + strlen("\"max_open\": "));
+	got_free(&stats);
+	return n;
+}
+
+START_TEST(queue_holds_max_connections)
+{
+	enum { N = 30 };
+	struct http_config c = test_cfg();
+	struct ordered *o = xcalloc(N, sizeof(*o));
+	struct http_req_handle *h[N];
+	struct http_stats st;
+
+	c.max_connections = 3;
+	c.max_per_host = 8; /* the total is the limit that binds */
+	engine(&c);
+	finish_order = 0;
+	max_active = 0;
+	for (int i = 0; i < N; i++)
+		h[i] = start_ordered(url("/count?ms=40"), &o[i]);
+	http_stats(eng, &st);
+	ck_assert_uint_eq(st.pending, N);
+	ck_assert_uint_eq(st.active, 3);
+	ck_assert_uint_eq(st.queued, N - 3);
+	/* A queued request holds no curl handle: memory follows the transfers in flight. */
+	ck_assert_ptr_nonnull(h[2]->easy);
+	ck_assert_ptr_null(h[3]->easy);
+	ck_assert_ptr_null(h[N - 1]->easy);
+	wait_done(N, 40);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(o[i].g.calls, 1);
+		ck_assert_msg(o[i].g.res == HTTP_RES_OK && o[i].g.status == 200,
+			      "request %d: %s %s", i, http_result_name(o[i].g.res), o[i].g.error);
+		got_free(&o[i].g);
+	}
+	ck_assert_uint_le(max_active, 3);
+	http_stats(eng, &st);
+	ck_assert_uint_eq(st.pending + st.active + st.queued, 0);
+	ck_assert_int_le(server_max_open(), 3);
+	free(o);
+}
+END_TEST
+
+START_TEST(saturated_host_does_not_block_others)
+{
+	struct http_config c = test_cfg();
+	struct ordered slow[3], quick;
+	char other[128];
+	struct http_stats st;
+
+	memset(slow, 0, sizeof(slow));
+	memset(&quick, 0, sizeof(quick));
+	c.max_connections = 4;
+	c.max_per_host = 1;
+	c.low_speed_time_s = 10; /* the slow answers send nothing for a second */
+	engine(&c);
+	finish_order = 0;
+	/* The same server under another name is another host to the queue. */
+	snprintf(other, sizeof(other), "http://localhost:%d/index.html", srv_port);
+	for (int i = 0; i < 3; i++)
+		start_ordered(url("/slow-ok?ms=1000"), &slow[i]);
+	start_ordered(other, &quick); /* queued behind three of a host at its limit */
+	http_stats(eng, &st);
+	ck_assert_uint_eq(st.active, 2);
+	ck_assert_uint_eq(st.queued, 2);
+	wait_done(4, 30);
+	ck_assert_msg(quick.g.res == HTTP_RES_OK, "%s: %s", http_result_name(quick.g.res),
+		      quick.g.error);
+	ck_assert_int_eq(quick.order, 1);
+	/* The saturated host's own requests kept their order. */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(slow[i].g.res, HTTP_RES_OK);
+		ck_assert_int_eq(slow[i].order, i + 2);
+		got_free(&slow[i].g);
+	}
+	got_free(&quick.g);
+}
+END_TEST
+
+START_TEST(timeout_counts_from_start)
+{
+	struct http_config c = test_cfg();
+	struct ordered o[2];
+
+	memset(o, 0, sizeof(o));
+	c.max_connections = 1;
+	c.timeout_s = 2; /* shorter than the two answers back to back (2.4 s) */
+	c.low_speed_time_s = 10;
+	engine(&c);
+	finish_order = 0;
+	start_ordered(url("/slow-ok?ms=1200"), &o[0]);
+	start_ordered(url("/slow-ok?ms=1200"), &o[1]);
+	wait_done(2, 20);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_msg(o[i].g.res == HTTP_RES_OK, "request %d: %s: %s", i,
+			      http_result_name(o[i].g.res), o[i].g.error);
+		ck_assert_int_eq(o[i].order, i + 1);
+		got_free(&o[i].g);
+	}
+}
+END_TEST
+
+static struct http_req_handle *queued_victim;
+
+/* Cancels a queued request from a done callback, before the freed slot is given away. */
+static void on_done_cancel_queued(const struct http_response *r, void *arg)
+{
+	struct http_req_handle *victim = queued_victim;
+
+	on_done_ordered(r, arg);
+	queued_victim = NULL;
+	ck_assert_int_eq(victim->state, REQ_QUEUED);
+	http_cancel(eng, victim);
+}
+
+START_TEST(cancel_queued_request)
+{
+	struct http_config c = test_cfg();
+	struct http_req first = {.url = url("/slow-ok?ms=300"), .trusted = 1};
+	struct ordered o[4];
+	struct http_req_handle *b;
+	struct http_stats st;
+	char err[128];
+
+	memset(o, 0, sizeof(o));
+	c.max_connections = 1;
+	engine(&c);
+	finish_order = 0;
+	ck_assert_ptr_nonnull(
+	    http_start(eng, &first, on_done_cancel_queued, &o[0], err, sizeof(err)));
+	b = start_ordered(url("/index.html"), &o[1]);
+	queued_victim = start_ordered(url("/index.html"), &o[2]);
+	start_ordered(url("/index.html"), &o[3]);
+	ck_assert_int_eq(b->state, REQ_QUEUED);
+	http_cancel(eng, b); /* done runs inside, once */
+	ck_assert_int_eq(o[1].g.calls, 1);
+	ck_assert_int_eq(o[1].g.res, HTTP_RES_CANCELLED);
+	http_stats(eng, &st);
+	ck_assert_uint_eq(st.pending, 3);
+	ck_assert_uint_eq(st.queued, 2);
+	wait_done(4, 20);
+	ck_assert_int_eq(o[0].g.res, HTTP_RES_OK);
+	ck_assert_int_eq(o[2].g.calls, 1);
+	ck_assert_int_eq(o[2].g.res, HTTP_RES_CANCELLED);
+	ck_assert_int_eq(o[3].g.res, HTTP_RES_OK);
+	ck_assert_int_eq(o[3].order, 4); /* it got the slot the first one freed */
+	ev_run(loop, EVRUN_NOWAIT);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(o[i].g.calls, 1);
+		got_free(&o[i].g);
+	}
+	ck_assert_uint_eq(http_pending(eng), 0);
+}
+END_TEST
+
+START_TEST(free_cancels_queued)
+{
+	struct http_config c = test_cfg();
+	struct got g[4] = {{0}};
+	struct http_req slow = {.url = url("/slow-ok?ms=5000"), .trusted = 1};
+	struct http_stats st;
+	char err[128];
+
+	c.max_connections = 1;
+	c.max_per_host = 1;
+	engine(&c);
+	restart_refused = 0;
+	to_cancel = NULL;
+	for (int i = 0; i < 4; i++)
+		ck_assert_ptr_nonnull(
+		    http_start(eng, &slow, on_done_restart, &g[i], err, sizeof(err)));
+	ev_run(loop, EVRUN_NOWAIT);
+	http_stats(eng, &st);
+	ck_assert_uint_eq(st.active, 1);
+	ck_assert_uint_eq(st.queued, 3);
+	http_free(eng);
+	eng = NULL;
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(g[i].calls, 1);
+		ck_assert_int_eq(g[i].res, HTTP_RES_CANCELLED);
+		got_free(&g[i]);
+	}
+	ck_assert_int_eq(restart_refused, 4); /* nothing may start while the engine closes */
+	ck_assert_int_eq(ndone, 4);
+}
+END_TEST
+
 /* ---- protocol hooks: the seam a protocol module (fetch/smtp.c) uses ---- */
 
 /* What a test protocol saw; the test owns it, the free hook only counts. */
@@ -1062,7 +1291,21 @@ struct seen {
 	int freed, freed_before_done;
 	int classify_calls, classify_had_msg;
 	CURLcode classify_rc;
+	int follow;	    /* CURLOPT_FOLLOWLOCATION for the setup hook */
+	CURLcode setup_rc;  /* what the setup hook returns */
+	int setup_had_easy; /* the setup hook found the transport's easy handle */
 };
+
+/* http_proto.setup: the protocol's own options, when the request starts. */
+static CURLcode seen_setup(struct http_req_handle *r, void *data)
+{
+	struct seen *s = data;
+	CURLcode rc = s->setup_rc;
+
+	s->setup_had_easy = r->easy != NULL;
+	REQ_SET(rc, r->easy, CURLOPT_FOLLOWLOCATION, (long)s->follow);
+	return rc;
+}
 
 /* http_proto.header_line */
 static void seen_line(struct http_req_handle *r, void *data, const char *line, size_t len)
@@ -1103,12 +1346,18 @@ static void seen_free(void *data)
 	((struct seen *)data)->freed++;
 }
 
-static const struct http_proto proto_lines = {
-    .scheme = "http", .tls_scheme = "https", .header_line = seen_line, .free = seen_free};
-static const struct http_proto proto_verdict = {
-    .scheme = "http", .tls_scheme = "https", .classify = seen_classify, .free = seen_free};
+static const struct http_proto proto_lines = {.scheme = "http",
+					      .tls_scheme = "https",
+					      .setup = seen_setup,
+					      .header_line = seen_line,
+					      .free = seen_free};
+static const struct http_proto proto_verdict = {.scheme = "http",
+						.tls_scheme = "https",
+						.setup = seen_setup,
+						.classify = seen_classify,
+						.free = seen_free};
 static const struct http_proto proto_ftp_only = {
-    .scheme = "ftp", .tls_scheme = "ftps", .free = seen_free};
+    .scheme = "ftp", .tls_scheme = "ftps", .setup = seen_setup, .free = seen_free};
 
 static struct seen *seen_now; /* the struct seen of the request in flight */
 
@@ -1124,13 +1373,13 @@ static void proto_fetch(const struct http_proto *p, struct seen *s, const char *
 {
 	struct http_req_base b = {.url = u, .trusted = trusted, .proto = p, .proto_data = s};
 	char err[256] = "";
-	struct http_req_handle *r = http_req_base_new(eng, &b, err, sizeof(err));
-	CURLcode rc = CURLE_OK;
+	struct http_req_handle *r;
 	int before = ndone;
 
+	s->follow = follow;
+	r = http_req_base_new(eng, &b, err, sizeof(err));
 	ck_assert_msg(r != NULL, "http_req_base_new(%s): %s", u, err);
-	REQ_SET(rc, r->easy, CURLOPT_FOLLOWLOCATION, (long)follow);
-	ck_assert_ptr_eq(http_req_setup_end(r, rc, err, sizeof(err)), r);
+	ck_assert_ptr_null(r->easy); /* built when it starts */
 	seen_now = s;
 	g->calls = 0;
 	http_submit(eng, r, on_proto_done, g);
@@ -1236,12 +1485,64 @@ START_TEST(proto_schemes_and_ownership)
 	b.url = u;
 	r = http_req_base_new(eng, &b, err, sizeof(err));
 	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_null(http_req_setup_end(r, CURLE_OUT_OF_MEMORY, err, sizeof(err)));
-	ck_assert(strncmp(err, "curl setup: ", 12) == 0);
+	http_req_free(r);
 	ck_assert_int_eq(s.freed, 3);
+	/* A setup hook that fails when the request starts fails the request, once. */
+	s.setup_rc = CURLE_OUT_OF_MEMORY;
+	proto_fetch(&proto_verdict, &s, url("/index.html"), 1, 0, &g);
+	ck_assert_int_eq(s.setup_had_easy, 1);
+	ck_assert_int_eq(g.res, HTTP_RES_NETWORK);
+	ck_assert(strncmp(g.error, "curl setup: ", 12) == 0);
+	ck_assert_int_eq(s.classify_calls, 0);
+	ck_assert_int_eq(s.freed, 4);
 	ck_assert_uint_eq(http_pending(eng), 0);
 	close(lfd);
 	got_free(&g);
+}
+END_TEST
+
+/* A protocol's request waits in the queue like any: set up when it starts, or never. */
+START_TEST(proto_queued_setup_and_cancel)
+{
+	struct http_config c = test_cfg();
+	struct http_req slow = {.url = url("/slow-ok?ms=300"), .trusted = 1};
+	struct seen ran = {0}, gone = {0};
+	struct got first = {0}, g_ran = {0}, g_gone = {0};
+	struct http_req_base b = {.url = url("/index.html"), .trusted = 1, .proto = &proto_verdict};
+	struct http_req_handle *r_ran, *r_gone;
+	char err[128] = "";
+
+	c.max_connections = 1;
+	engine(&c);
+	start(&slow, &first);
+	b.proto_data = &ran;
+	r_ran = http_req_base_new(eng, &b, err, sizeof(err));
+	b.proto_data = &gone;
+	r_gone = http_req_base_new(eng, &b, err, sizeof(err));
+	ck_assert_ptr_nonnull(r_ran);
+	ck_assert_ptr_nonnull(r_gone);
+	http_submit(eng, r_ran, on_done, &g_ran);
+	http_submit(eng, r_gone, on_done, &g_gone);
+	ck_assert_int_eq(r_gone->state, REQ_QUEUED);
+	http_cancel(eng, r_gone);
+	ck_assert_int_eq(g_gone.calls, 1);
+	ck_assert_int_eq(g_gone.res, HTTP_RES_CANCELLED);
+	ck_assert_int_eq(gone.freed, 1);
+	wait_done(3, 20);
+	ck_assert_int_eq(first.res, HTTP_RES_OK);
+	ck_assert_msg(g_ran.res == HTTP_RES_OK, "%s: %s", http_result_name(g_ran.res), g_ran.error);
+	ck_assert_int_eq(ran.setup_had_easy, 1);
+	ck_assert_int_eq(ran.classify_calls, 1);
+	ck_assert_int_eq(ran.freed, 1);
+	/* Never started: never set up, never classified, released once. */
+	ck_assert_int_eq(gone.setup_had_easy, 0);
+	ck_assert_int_eq(gone.classify_calls, 0);
+	ck_assert_int_eq(gone.freed, 1);
+	ck_assert_int_eq(g_gone.calls, 1);
+	ck_assert_uint_eq(http_pending(eng), 0);
+	got_free(&first);
+	got_free(&g_ran);
+	got_free(&g_gone);
 }
 END_TEST
 
@@ -1276,9 +1577,15 @@ int main(void)
 	tcase_add_test(net, callbacks_may_start_and_cancel);
 	tcase_add_test(net, free_cancels_pending);
 	tcase_add_test(net, deferred_chain_from_callbacks);
+	tcase_add_test(net, queue_holds_max_connections);
+	tcase_add_test(net, saturated_host_does_not_block_others);
+	tcase_add_test(net, timeout_counts_from_start);
+	tcase_add_test(net, cancel_queued_request);
+	tcase_add_test(net, free_cancels_queued);
 	tcase_add_test(net, proto_header_hook_sees_every_line);
 	tcase_add_test(net, proto_classify_overrides_http);
 	tcase_add_test(net, proto_schemes_and_ownership);
+	tcase_add_test(net, proto_queued_setup_and_cancel);
 	suite_add_tcase(s, net);
 	return testutil_run(s);
 }
