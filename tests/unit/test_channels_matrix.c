@@ -62,7 +62,8 @@ START_TEST(send_event_as_matrix_takes_it)
 }
 END_TEST
 
-START_TEST(event_without_item_is_its_title_once)
+/* The title once, then why: a failing source says its last error. */
+START_TEST(event_without_item_is_its_title_and_why)
 {
 	const char *ev = "{\"type\":\"source.failing\",\"id\":\"evt_mx5\",\"source\":{\"id\":"
 			 "\"ru-mid\",\"url\":\"\"},\"failures\":5,\"error\":\"HTTP 503\"}";
@@ -75,8 +76,9 @@ START_TEST(event_without_item_is_its_title_once)
 	ck_assert_msg(g.verdict == NOTIFY_DELIVERED, "%s", g.detail);
 	line = rx_last_clean();
 	content = json_object_get(line, "json");
-	ck_assert_str_eq(jget(content, "body"), "source.failing ru-mid");
-	ck_assert_str_eq(jget(content, "formatted_body"), "<b>source.failing ru-mid</b>");
+	ck_assert_str_eq(jget(content, "body"), "source.failing ru-mid\n\nLast error: HTTP 503\n");
+	ck_assert_str_eq(jget(content, "formatted_body"),
+			 "<b>source.failing ru-mid</b><br>Last error: HTTP 503<br>");
 	json_decref(line);
 }
 END_TEST
@@ -167,7 +169,7 @@ static Suite *matrix_suite(void)
 	tcase_add_checked_fixture(tc, loop_setup, loop_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, send_event_as_matrix_takes_it);
-	tcase_add_test(tc, event_without_item_is_its_title_once);
+	tcase_add_test(tc, event_without_item_is_its_title_and_why);
 	tcase_add_test(tc, retry_reuses_the_transaction_id);
 	tcase_add_test(tc, rate_limit_body_retry_after_ms);
 	tcase_add_test(tc, verdicts_and_token_never_shown);
