@@ -129,10 +129,16 @@ def status_text(c):
     return "%s (lists %d, articles %d)" % (s, c["list"], c["article"])
 
 
+def themes_dir(binary):
+    """The theme packs of the tree the binary was built in (BUILD/speechwatch), else this tree's."""
+    d = os.path.join(os.path.dirname(os.path.dirname(binary)), "config", "themes")
+    return d if os.path.isdir(d) else os.path.join(ROOT, "config", "themes")
+
+
 def sw_config(path, state, port, site, args, interval=None):
     lines = ["[daemon]", "state_dir = %s" % state, "recheck_days = %d" % args.recheck_days,
              "max_connections = %d" % args.max_connections, "max_per_host = %d" % args.max_per_host,
-             "include = %s" % os.path.join(ROOT, "config", "themes", "*.conf")]
+             "include = %s" % os.path.join(themes_dir(args.bin), "*.conf")]
     for i in range(site.n):
         lines += ['[source "p%05d"]' % i, "url = http://127.0.0.1:%d%s" % (port, site.list_path(i)),
                   "items = %s" % fleetsite.LIST_XPATH, "date = %s" % fleetsite.DATE_XPATH]
@@ -168,6 +174,15 @@ def sw_polls(stderr_path):
             if m:
                 results[m.group(2)] += 1
     return results
+
+
+def first_failure(stderr_path):
+    with open(stderr_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = POLL_RE.search(line)
+            if m and m.group(2) not in ("ok", "not-modified"):
+                return line.strip()[:300]
+    return "none"
 
 
 def sw_events(stdout_path):
@@ -232,7 +247,10 @@ class Bench:
                                    ev["statement.changed"]))
         alerts = "%d new%s" % (len(new), ", exact" if exact else ", WRONG")
         self.rows.append(dict(cycle=cycle, tool="speechwatch", cpu=cpu, wall=wall, rss_kb=rss,
-                              requests=dict(reqs), failed=failed, alerts=alerts, load=load()))
+                              requests=dict(reqs), failed=failed, alerts=alerts, load=load(),
+                              polls=dict(polls)))
+        if failed:
+            note("first failed poll: " + first_failure(err))
         note("speechwatch %s: cpu %.2fs wall %.1fs rss %.0f MB, %s, failed %d, %s"
              % (cycle, cpu, wall, rss / 1024, status_text(reqs), failed, alerts))
 
@@ -304,15 +322,19 @@ class Bench:
                     continue
                 rss, hwm, fds, cpu = procs.proc_sample(p.pid)
                 failed = sum(v for k, v in polls.items() if k not in ("ok", "not-modified"))
+                if failed > prev_fail and prev_fail == 0:
+                    note("soak: first failed poll: " + first_failure(err))
                 cycle += 1
                 now = time.monotonic()
                 self.soak_rows.append(dict(cycle=cycle, polls=sum(polls.values()), cpu=cpu - prev_cpu,
                                            wall=now - t_prev, rss_kb=rss, hwm_kb=hwm, fds=fds,
-                                           failed=failed - prev_fail, load=load()))
+                                           failed=failed - prev_fail, load=load(), poll_results=dict(polls)))
                 note("soak cycle %d: cpu %.3fs rss %.1f MB peak %.1f MB fds %d failed %d"
                      % (cycle, cpu - prev_cpu, rss / 1024, hwm / 1024, fds, failed - prev_fail))
                 prev_cpu, prev_fail, t_prev = cpu, failed, now
             self.check(cycle == a.soak_cycles, "soak: %d of %d cycles completed in time" % (cycle, a.soak_cycles))
+            bad = {k: v for k, v in sw_polls(err).items() if k not in ("ok", "not-modified")}
+            self.check(not bad, "soak: failed polls %s" % bad)
         finally:
             code = procs.stop(p, grace=15)
         self.check(code == 0, "speechwatch run exit %s after SIGTERM" % code)
@@ -336,6 +358,14 @@ class Bench:
                 self.soak(site)
         finally:
             self.nginx.stop()
+
+
+def failed_text(r):
+    """'0', or the count with its kinds of poll result, e.g. '12 (timeout 12)'."""
+    kinds = {k: v for k, v in r.get("polls", {}).items() if k not in ("ok", "not-modified")}
+    if not r["failed"] or not kinds:
+        return str(r["failed"])
+    return "%d (%s)" % (r["failed"], ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
 
 
 def fmt_mb(kb):
@@ -378,8 +408,8 @@ def soak_summary(soak):
     quiet = soak[1:]
     if not quiet:
         return None
-    cpu = [r["cpu"] for r in quiet]
-    return (sum(cpu) / len(cpu), max(cpu), quiet[0]["rss_kb"] / 1024, quiet[-1]["rss_kb"] / 1024,
+    cpu = sorted(r["cpu"] for r in quiet)
+    return (cpu[len(cpu) // 2], max(cpu), quiet[0]["rss_kb"] / 1024, quiet[-1]["rss_kb"] / 1024,
             quiet[0]["fds"], quiet[-1]["fds"])
 
 
@@ -399,9 +429,9 @@ def report(res, out=sys.stdout):
         p("| cycle | tool | CPU s (user+sys) | wall s | peak RSS MB | requests by status | failed polls | alerts |")
         p("|---|---|---|---|---|---|---|---|")
         for r in rows:
-            p("| %s | %s | %.2f | %.1f | %s | %s | %d | %s |"
+            p("| %s | %s | %.2f | %.1f | %s | %s | %s | %s |"
               % (r["cycle"], r["tool"], r["cpu"], r["wall"], fmt_mb(r["rss_kb"]),
-                 status_text(collections.Counter(r["requests"])), r["failed"], r["alerts"]))
+                 status_text(collections.Counter(r["requests"])), failed_text(r), r["alerts"]))
         by = {(r["cycle"], r["tool"]): r for r in rows}
         pairs = [c for c in CYCLES if (c, "urlwatch") in by and (c, "speechwatch") in by]
         if pairs:
@@ -421,12 +451,12 @@ def report(res, out=sys.stdout):
         p("|---|---|---|---|---|---|---|---|")
         for r in res["soak"]:
             p("| %d | %d | %.3f | %.1f | %.1f | %.1f | %d | %d |"
-              % (r["cycle"], r["polls"], r["cpu"], r["wall"], r["rss_kb"] / 1024, r["hwm_kb"] / 1024,
-                 r["fds"], r["failed"]))
+              % (r["cycle"], r["polls"],
+                 r["cpu"], r["wall"], r["rss_kb"] / 1024, r["hwm_kb"] / 1024, r["fds"], r["failed"]))
         s = soak_summary(res["soak"])
         if s:
             p()
-            p("Quiet `run` cycle CPU: mean %.3f s, max %.3f s over %d cycles; RSS %.1f → %.1f MB; fds %d → %d."
+            p("Quiet `run` cycle CPU: median %.3f s, max %.3f s over %d cycles; RSS %.1f → %.1f MB; fds %d → %d."
               % (s[0], s[1], len(res["soak"]) - 1, s[2], s[3], s[4], s[5]))
     p()
     f = res["failures"]
@@ -459,7 +489,7 @@ def compare(before, after, out=sys.stdout):
              sb["failed"], sa["failed"]))
     sb, sa = soak_summary(before["soak"]), soak_summary(after["soak"])
     if sb and sa:
-        p("| %s | quiet `run` cycle (mean, max) | | %.3f, %.3f | %.3f, %.3f | | | %.1f→%.1f / %.1f→%.1f "
+        p("| %s | quiet `run` cycle (median, max) | | %.3f, %.3f | %.3f, %.3f | | | %.1f→%.1f / %.1f→%.1f "
           "| fds %d→%d / %d→%d |" % (n, sb[0], sb[1], sa[0], sa[1], sb[2], sb[3], sa[2], sa[3],
                                     sb[4], sb[5], sa[4], sa[5]))
     p()
@@ -536,6 +566,9 @@ def main(argv):
         b.main()
     except procs.Timeout as e:
         b.check(False, str(e))
+    except (KeyboardInterrupt, SystemExit) as e:
+        b.check(False, "interrupted (%s)" % (type(e).__name__ if isinstance(e, KeyboardInterrupt)
+                                            else "exit status %s" % e.code))
     finally:
         procs.stop_all()
         res = results(b, args, started_load)
