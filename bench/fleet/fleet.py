@@ -368,6 +368,15 @@ def failed_text(r):
     return "%d (%s)" % (r["failed"], ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
 
 
+def ratio(u, s):
+    r = u["cpu"] / max(s["cpu"], 0.005)
+    return ("%.2f×" if r < 1 else "%.1f×") % r
+
+
+def mark(u, s):
+    return "†" if u["failed"] or s["failed"] else ""
+
+
 def fmt_mb(kb):
     return "%.0f" % (kb / 1024)
 
@@ -394,7 +403,7 @@ def git_head():
 
 
 def results(b, args, started_load):
-    meta = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), revision=git_head(),
+    meta = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), revision=args.label or git_head(),
                 bin=os.path.relpath(args.bin, ROOT) if args.bin.startswith(ROOT) else args.bin,
                 urlwatch_filter=args.urlwatch_filter, nginx_ims=args.nginx_ims,
                 max_connections=args.max_connections, max_per_host=args.max_per_host,
@@ -440,9 +449,12 @@ def report(res, out=sys.stdout):
             p("|---|---|---|---|---|---|---|")
             for c in pairs:
                 u, s = by[(c, "urlwatch")], by[(c, "speechwatch")]
-                p("| %s | %s | %.2f | %.2f | **%.1f×** | %.1f× | %s / %s |"
-                  % (n, c, u["cpu"], s["cpu"], u["cpu"] / max(s["cpu"], 0.005),
+                p("| %s | %s | %.2f | %.2f | **%s**%s | %.1f× | %s / %s |"
+                  % (n, c, u["cpu"], s["cpu"], ratio(u, s), mark(u, s),
                      u["wall"] / max(s["wall"], 0.005), fmt_mb(u["rss_kb"]), fmt_mb(s["rss_kb"])))
+            if any(mark(by[(c, "urlwatch")], by[(c, "speechwatch")]) for c in pairs):
+                p()
+                p("† not comparable: a tool had failed polls, so it did less work than the other.")
     if res["soak"]:
         p()
         p("`speechwatch run` soak, interval %ss (cycle 1 is the baseline):" % m.get("soak_interval", "?"))
@@ -476,6 +488,7 @@ def compare(before, after, out=sys.stdout):
     p("| N | cycle | urlwatch CPU s before / after | speechwatch CPU s before | after | ratio before | after "
       "| sw peak RSS MB before / after | failed polls before / after |")
     p("|---|---|---|---|---|---|---|---|---|")
+    dagger = False
     bb = {(r["cycle"], r["tool"]): r for r in before["rows"]}
     ba = {(r["cycle"], r["tool"]): r for r in after["rows"]}
     for c in CYCLES:
@@ -483,15 +496,19 @@ def compare(before, after, out=sys.stdout):
         if not all(k in bb and k in ba for k in keys):
             continue
         ub, sb, ua, sa = bb[keys[0]], bb[keys[1]], ba[keys[0]], ba[keys[1]]
-        p("| %s | %s | %.2f / %.2f | %.2f | %.2f | %.1f× | **%.1f×** | %s / %s | %d / %d |"
-          % (n, c, ub["cpu"], ua["cpu"], sb["cpu"], sa["cpu"], ub["cpu"] / max(sb["cpu"], 0.005),
-             ua["cpu"] / max(sa["cpu"], 0.005), fmt_mb(sb["rss_kb"]), fmt_mb(sa["rss_kb"]),
-             sb["failed"], sa["failed"]))
+        dagger = dagger or bool(mark(ub, sb) or mark(ua, sa))
+        p("| %s | %s | %.2f / %.2f | %.2f | %.2f | %s%s | **%s**%s | %s / %s | %d / %d |"
+          % (n, c, ub["cpu"], ua["cpu"], sb["cpu"], sa["cpu"], ratio(ub, sb),
+             mark(ub, sb), ratio(ua, sa), mark(ua, sa), fmt_mb(sb["rss_kb"]),
+             fmt_mb(sa["rss_kb"]), sb["failed"], sa["failed"]))
     sb, sa = soak_summary(before["soak"]), soak_summary(after["soak"])
     if sb and sa:
         p("| %s | quiet `run` cycle (median, max) | | %.3f, %.3f | %.3f, %.3f | | | %.1f→%.1f / %.1f→%.1f "
           "| fds %d→%d / %d→%d |" % (n, sb[0], sb[1], sa[0], sa[1], sb[2], sb[3], sa[2], sa[3],
                                     sb[4], sb[5], sa[4], sa[5]))
+    if dagger:
+        p()
+        p("† not comparable: a tool had failed polls, so it did less work than the other.")
     p()
     p("After: " + ("all checks passed." if not after["failures"] else "FAILED: " + "; ".join(after["failures"])))
 
@@ -522,6 +539,7 @@ def parse_args(argv):
     ap.add_argument("--no-speechwatch", action="store_true")
     ap.add_argument("--run-timeout", type=float, default=0,
                     help="bound on one once/urlwatch run and on the soak's first cycle (default 120 + 0.2 s × N)")
+    ap.add_argument("--label", help="what was measured, for the tables (default: this tree's branch@commit)")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--compare", metavar="BEFORE.json",
                     help="also print the before/after table against an earlier --json file "
