@@ -5,6 +5,7 @@ local nginx, through a first, a no-change and a 5 %-changed cycle, plus a
 (progress on stderr); exits 1 when a check fails (wrong alerts, failed
 polls, a tool that exits non-zero)."""
 import argparse
+import base64
 import collections
 import json
 import os
@@ -123,6 +124,60 @@ http {
             self.p = None
 
 
+class Receiver:
+    """tests/servers/webhook_receiver.py on a free 127.0.0.1 port, verifying
+    Standard Webhooks signatures and logging each POST as a JSON line."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.log = os.path.join(tmp, "receiver.jsonl")
+        self.secret_file = os.path.join(tmp, "hook.secret")
+        self.p = None
+        self.url = None
+
+    def start(self):
+        secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secret)
+        port_file = os.path.join(self.tmp, "receiver.port")
+        self.p = procs.start(["/usr/bin/python3", os.path.join(ROOT, "tests", "servers", "webhook_receiver.py"),
+                              "--secret", secret, "--port-file", port_file, "--log", self.log],
+                             "webhook receiver", os.path.join(self.tmp, "receiver.out"),
+                             os.path.join(self.tmp, "receiver.err"))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and self.p.poll() is None:
+            if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
+                with open(port_file) as f:
+                    self.url = "http://127.0.0.1:%d/hook" % int(f.read().strip())
+                note("webhook receiver pid %d at %s" % (self.p.pid, self.url))
+                return
+            time.sleep(0.05)
+        raise RuntimeError("the webhook receiver did not start")
+
+    def offset(self):
+        return os.path.getsize(self.log) if os.path.exists(self.log) else 0
+
+    def events_since(self, offset):
+        """The events POSTed after offset (bodies), and how many were not signed right."""
+        bodies, bad = [], 0
+        if not os.path.exists(self.log):
+            return bodies, bad
+        with open(self.log, "rb") as f:
+            f.seek(offset)
+            for line in f.read().decode("utf-8", "replace").splitlines():
+                if line.strip():
+                    rec = json.loads(line)
+                    bad += not rec.get("signature_ok")
+                    bodies.append(rec.get("body") or {})
+        return bodies, bad
+
+    def stop(self):
+        if self.p is not None:
+            procs.stop(self.p, grace=5)
+            self.p = None
+
+
 def status_text(c):
     codes = sorted(k for k in c if k.isdigit())
     s = " ".join("%s:%d" % (k, c[k]) for k in codes) or "none"
@@ -135,10 +190,14 @@ def themes_dir(binary):
     return d if os.path.isdir(d) else os.path.join(ROOT, "config", "themes")
 
 
-def sw_config(path, state, port, site, args, interval=None):
+def sw_config(path, state, port, site, args, interval=None, hook=None):
+    """speechwatch's config: N sources; events on stdout, or to the webhook
+    hook = (url, secret file) when given."""
     lines = ["[daemon]", "state_dir = %s" % state, "recheck_days = %d" % args.recheck_days,
              "max_connections = %d" % args.max_connections, "max_per_host = %d" % args.max_per_host,
              "include = %s" % os.path.join(themes_dir(args.bin), "*.conf")]
+    if hook:
+        lines += ['[notify "hook"]', "type = webhook", "url = %s" % hook[0], "secret_file = %s" % hook[1]]
     for i in range(site.n):
         lines += ['[source "p%05d"]' % i, "url = http://127.0.0.1:%d%s" % (port, site.list_path(i)),
                   "items = %s" % fleetsite.LIST_XPATH, "date = %s" % fleetsite.DATE_XPATH]
@@ -185,19 +244,15 @@ def first_failure(stderr_path):
     return "none"
 
 
-def sw_events(stdout_path):
-    ev = collections.Counter()
-    new = []
+def stdout_events(stdout_path):
     with open(stdout_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            e = json.loads(line)
-            ev[e.get("type")] += 1
-            if e.get("type") == "statement.new":
-                new.append(e["item"]["url"])
-    return ev, new
+        return [json.loads(line) for line in f if line.strip().startswith("{")]
+
+
+def sw_events(events):
+    """(Counter of event types, URLs of statement.new events)."""
+    ev = collections.Counter(e.get("type") for e in events)
+    return ev, [e["item"]["url"] for e in events if e.get("type") == "statement.new"]
 
 
 def uw_report(stdout_path):
@@ -224,16 +279,25 @@ class Bench:
             note("CHECK FAILED: " + what)
         return ok
 
+    def events(self, stdout_path, receiver_offset):
+        """The events of one speechwatch run, from its stdout or from the receiver's log."""
+        if not self.receiver:
+            return stdout_events(stdout_path)
+        bodies, bad = self.receiver.events_since(receiver_offset)
+        self.check(bad == 0, "webhook: %d deliveries with a bad signature" % bad)
+        return bodies
+
     def run_sw(self, cycle, truth_urls):
         a, t = self.args, self.tmp
         out = os.path.join(t, "sw-%s.out" % cycle.replace(" ", "_").replace("%", "pct"))
         err = out[:-4] + ".err"
         off = self.nginx.offset()
+        roff = self.receiver.offset() if self.receiver else 0
         code, cpu, wall, rss = procs.run([a.bin, "once", "-c", self.sw_conf], "speechwatch once", out, err,
                                          timeout=a.run_timeout)
         reqs = self.nginx.requests_since(off)
         polls = sw_polls(err)
-        ev, new = sw_events(out)
+        ev, new = sw_events(self.events(out, roff))
         failed = sum(v for k, v in polls.items() if k not in ("ok", "not-modified"))
         want = {"http://127.0.0.1:%d%s" % (self.port, p) for p in truth_urls}
         got = set(new)
@@ -284,10 +348,13 @@ class Bench:
         note("urlwatch %s: cpu %.2fs wall %.1fs rss %.0f MB, %s, failed %d, %s"
              % (cycle, cpu, wall, rss / 1024, status_text(reqs), failed, alerts))
 
+    def hook(self):
+        return (self.receiver.url, self.receiver.secret_file) if self.receiver else None
+
     def cycles(self, site):
         a = self.args
         self.sw_conf = os.path.join(self.tmp, "speechwatch.conf")
-        sw_config(self.sw_conf, os.path.join(self.tmp, "sw-state"), self.port, site, a)
+        sw_config(self.sw_conf, os.path.join(self.tmp, "sw-state"), self.port, site, a, hook=self.hook())
         uw_files(os.path.join(self.tmp, "urlwatch"), self.port, site, a)
         for cycle in CYCLES[:a.cycles]:
             pages, new = [], []
@@ -305,7 +372,9 @@ class Bench:
         ends when N more polls have been logged. Samples /proc/PID each cycle."""
         a, t = self.args, self.tmp
         conf = os.path.join(t, "soak.conf")
-        sw_config(conf, os.path.join(t, "soak-state"), self.port, site, a, interval=a.soak_interval)
+        sw_config(conf, os.path.join(t, "soak-state"), self.port, site, a, interval=a.soak_interval,
+                  hook=self.hook())
+        roff = self.receiver.offset() if self.receiver else 0
         out, err = os.path.join(t, "soak.out"), os.path.join(t, "soak.err")
         p = procs.start([a.bin, "run", "-c", conf], "speechwatch run", out, err)
         note("soak: speechwatch run pid %d, %d cycles of %ds" % (p.pid, a.soak_cycles, a.soak_interval))
@@ -338,7 +407,7 @@ class Bench:
         finally:
             code = procs.stop(p, grace=15)
         self.check(code == 0, "speechwatch run exit %s after SIGTERM" % code)
-        ev, _ = sw_events(out)
+        ev, _ = sw_events(self.events(out, roff))
         self.check(sum(ev.values()) == 0, "soak: quiet site but events %s" % dict(ev))
 
     def main(self):
@@ -350,7 +419,10 @@ class Bench:
         site.generate()
         note("site generated")
         self.nginx = Nginx(self.tmp, site_root, a.nginx_ims)
+        self.receiver = Receiver(self.tmp) if a.channel == "webhook" else None
         try:
+            if self.receiver:
+                self.receiver.start()
             self.port = self.nginx.start(a.nginx)
             if a.cycles:
                 self.cycles(site)
@@ -358,6 +430,8 @@ class Bench:
                 self.soak(site)
         finally:
             self.nginx.stop()
+            if self.receiver:
+                self.receiver.stop()
 
 
 def failed_text(r):
@@ -407,7 +481,7 @@ def results(b, args, started_load):
                 bin=os.path.relpath(args.bin, ROOT) if args.bin.startswith(ROOT) else args.bin,
                 urlwatch_filter=args.urlwatch_filter, nginx_ims=args.nginx_ims,
                 max_connections=args.max_connections, max_per_host=args.max_per_host,
-                recheck_days=args.recheck_days, soak_interval=args.soak_interval,
+                recheck_days=args.recheck_days, soak_interval=args.soak_interval, channel=args.channel,
                 cpus=os.cpu_count(), load_start=started_load, load_end=load())
     return dict(n=args.n, meta=meta, rows=b.rows, soak=b.soak_rows, failures=b.failures)
 
@@ -428,9 +502,9 @@ def report(res, out=sys.stdout):
     n = "{:,}".format(res["n"])
     p("## Fleet bench: N = %s list pages (%s, %s)" % (n, m.get("date", "?"), m.get("revision", "?")))
     p()
-    p("speechwatch `%s`, urlwatch 2.25 (filter: %s), nginx on 127.0.0.1 (if_modified_since %s), "
+    p("speechwatch `%s` (events: %s), urlwatch 2.25 (filter: %s), nginx on 127.0.0.1 (if_modified_since %s), "
       "max_connections %s, max_per_host %s, recheck_days %s; %s CPUs, load %s at start, %s at end."
-      % tuple(m.get(k, "?") for k in ("bin", "urlwatch_filter", "nginx_ims", "max_connections",
+      % tuple(m.get(k, "?") for k in ("bin", "channel", "urlwatch_filter", "nginx_ims", "max_connections",
                                       "max_per_host", "recheck_days", "cpus", "load_start", "load_end")))
     rows = res["rows"]
     if rows:
@@ -535,6 +609,9 @@ def parse_args(argv):
     ap.add_argument("--urlwatch-filter", choices=["xpath", "none"], default="xpath",
                     help="xpath: the list element + html2text, as a urlwatch user would (default); "
                     "none: diff the raw page")
+    ap.add_argument("--channel", choices=["stdout", "webhook"], default="stdout",
+                    help="where speechwatch sends events: stdout (default), or a signed webhook to "
+                    "tests/servers/webhook_receiver.py on 127.0.0.1")
     ap.add_argument("--no-urlwatch", action="store_true")
     ap.add_argument("--no-speechwatch", action="store_true")
     ap.add_argument("--run-timeout", type=float, default=0,
