@@ -21,7 +21,9 @@ def free_port():
 
 
 def start(args, name, stdout_path, stderr_path, env=None, cwd=None):
-    full_env = dict(os.environ)
+    # Everything stays on 127.0.0.1: no proxy from the environment (libcurl and
+    # python-requests both read *_proxy).
+    full_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     full_env.update(env or {})
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         p = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
