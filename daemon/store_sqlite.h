@@ -16,6 +16,8 @@ enum store_sqlite_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SYNC_NORMAL,
+	ST_SYNC_FULL,
 	ST_SOURCE_GET,
 	ST_SOURCE_PUT,
 	ST_SOURCE_IDS,
@@ -27,6 +29,7 @@ enum store_sqlite_stmt {
 	ST_ITEM_UPDATE,
 	ST_ITEM_TOUCH,
 	ST_ITEM_RECHECK,
+	ST_ITEM_TEXT_NEWEST,
 	ST_ITEM_THEMES,
 	ST_SEARCH,
 	ST_EVENT_INSERT,
@@ -44,6 +47,7 @@ struct store_sqlite {
 	struct sqlite3 *db;
 	char *path;
 	struct sqlite3_stmt *stmt[ST__COUNT];
+	int relaxed; /* the open transaction commits with synchronous=NORMAL */
 };
 
 static inline struct store_sqlite *store_sqlite_of(struct store *st)
@@ -73,6 +77,7 @@ int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, co
 int store_sqlite_item_put(struct store *st, struct store_item *it);
 int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
 				  size_t max, struct list_items *out);
+int store_sqlite_items_text_newest(struct store *st, const char *source_id, double *when);
 int store_sqlite_item_touch(struct store *st, int64_t id, double now);
 int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes);
 int store_sqlite_search(struct store *st, const char *query, const char *since, const char *theme,

@@ -252,6 +252,24 @@ int store_sqlite_item_touch(struct store *st, int64_t id, double now)
 	return store_sqlite_step_done(sq, s, "touch item");
 }
 
+int store_sqlite_items_text_newest(struct store *st, const char *source_id, double *when)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_TEXT_NEWEST];
+	int rc;
+
+	*when = 0;
+	store_sqlite_bind_text(s, 1, source_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*when = sqlite3_column_double(s, 0); /* NULL (no item) reads as 0 */
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "read newest item with text");
+	return 0;
+}
+
 int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
 				  size_t max, struct list_items *out)
 {
