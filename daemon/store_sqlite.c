@@ -378,6 +378,34 @@ char *store_sqlite_column_strdup(sqlite3_stmt *s, int col)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+void store_sqlite_row_read(sqlite3_stmt *s, const struct store_sqlite_field *f, size_t n, void *obj)
+{
+	for (size_t i = 0; i < n; i++) {
+		void *p = (char *)obj + f[i].offset;
+		int col = (int)i;
+
+		switch (f[i].kind) {
+		case COL_SKIP:
+			break;
+		case COL_TEXT:
+			*(char **)p = store_sqlite_column_strdup(s, col);
+			break;
+		case COL_INT:
+			*(int *)p = sqlite3_column_int(s, col);
+			break;
+		case COL_LONG:
+			*(long *)p = (long)sqlite3_column_int64(s, col);
+			break;
+		case COL_INT64:
+			*(int64_t *)p = sqlite3_column_int64(s, col);
+			break;
+		case COL_DOUBLE:
+			*(double *)p = sqlite3_column_double(s, col);
+			break;
+		}
+	}
+}
+
 void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)

@@ -61,6 +61,30 @@ int store_sqlite_fail(struct store_sqlite *sq, const char *what);
 int store_sqlite_step_done(struct store_sqlite *sq, struct sqlite3_stmt *s, const char *what);
 /* The column as a new string, or NULL for SQL NULL. */
 char *store_sqlite_column_strdup(struct sqlite3_stmt *s, int col);
+/* How a column of a result row lands in a field of a struct. */
+enum store_sqlite_col {
+	COL_SKIP,   /* read by the caller (a blob, an enum) */
+	COL_TEXT,   /* char *, a new string or NULL */
+	COL_INT,    /* int */
+	COL_LONG,   /* long */
+	COL_INT64,  /* int64_t */
+	COL_DOUBLE, /* double */
+};
+struct store_sqlite_field {
+	enum store_sqlite_col kind;
+	size_t offset; /* offsetof the field */
+};
+/* One entry of a field table: {kind, offsetof(type, field)}. */
+#define STORE_SQLITE_FIELD(type, kind, field)                                                      \
+	{                                                                                          \
+		kind, offsetof(type, field)                                                        \
+	}
+/* Reads columns 0..n-1 of the current row of s into obj, field by field. */
+void store_sqlite_row_read(struct sqlite3_stmt *s, const struct store_sqlite_field *f, size_t n,
+			   void *obj);
+#define STORE_SQLITE_ROW_READ(s, fields, obj)                                                      \
+	store_sqlite_row_read(s, fields, sizeof(fields) / sizeof((fields)[0]), obj)
+
 /* Binds v, or NULL when v is NULL. */
 void store_sqlite_bind_text(struct sqlite3_stmt *s, int i, const char *v);
 
