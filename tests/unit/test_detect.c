@@ -262,7 +262,7 @@ static struct store_info counts(void)
 START_TEST(a_baseline_of_twenty_items_is_one_commit)
 {
 	const char *paths[20];
-	char names[20][8];
+	char names[20][16];
 	unsigned long before;
 	int text = 0;
 
@@ -311,7 +311,7 @@ START_TEST(no_recheck_query_when_recheck_days_is_zero)
 	serve("/z1", "After");
 	d.cfg->daemon.recheck_days = 0;
 	before = counts();
-	recheck(rt); /* the list answered 304 */
+	recheck(rt);					     /* the list answered 304 */
 	ck_assert_uint_eq(counts().reads - before.reads, 1); /* the source's row (outcome_for) */
 	ck_assert_uint_eq(counts().commits, before.commits);
 	ck_assert_int_eq(testutil_http_hits(srv, "/z1"), 1);
