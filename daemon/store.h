@@ -2,8 +2,9 @@
  * daemon/store: the durable state — sources, items, and the outbox of
  * events — behind one interface. A backend (a table of operations, see
  * store_int.h) is chosen by the location's scheme: a file path or
- * "sqlite:PATH" is SQLite (WAL, synchronous=FULL, store_sqlite*.c, the
- * only files that include sqlite3.h); any other scheme is refused by name.
+ * "sqlite:PATH" is SQLite (WAL, synchronous=FULL but for
+ * store_begin_relaxed, store_sqlite*.c, the only files that include
+ * sqlite3.h); any other scheme is refused by name.
  * Every failure comes back as -1 with a message naming the location.
  */
 #ifndef SW_STORE_H
