@@ -138,18 +138,115 @@ static void item_base(struct source_rt *rt, const char *url, const char *title, 
 	it->last_seen = now;
 }
 
-void article_record_silently(struct source_rt *rt, const struct list_item *li, const char *why)
+/* A stored text may open a re-check window: detect.c asks the store again. */
+static void note_text(struct source_rt *rt, const struct store_item *it)
+{
+	if (it->text)
+		rt->text_newest_known = 0;
+}
+
+static int pending_new(const struct article_batch *b, const char *url)
+{
+	for (size_t i = 0; i < b->nitems; i++)
+		if (b->items[i].id == 0 && strcmp(b->items[i].url, url) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Takes it over into the poll's batch; a second new item of the same url (a
+ * list naming it twice) is dropped. Without a poll (not a path detect.c
+ * takes) it is written at once.
+ */
+static void batch_add(struct source_rt *rt, struct store_item *it)
+{
+	struct article_batch *b = rt->batch;
+
+	if (b == NULL) {
+		if (store_item_put(rt->d->store, it) < 0)
+			log_err("source=%s cannot record item: %s", rt->id,
+				store_error(rt->d->store));
+		store_item_clear(it);
+		return;
+	}
+	if (it->id == 0 && pending_new(b, it->url)) {
+		store_item_clear(it);
+		return;
+	}
+	note_text(rt, it);
+	b->items = xreallocarray(b->items, b->nitems + 1, sizeof(*b->items));
+	b->items[b->nitems++] = *it;
+	memset(it, 0, sizeof(*it));
+}
+
+void article_batch_seen(struct article_batch *b, int64_t id, double now)
+{
+	b->seen = xreallocarray(b->seen, b->nseen + 1, sizeof(*b->seen));
+	b->seen[b->nseen++] = id;
+	b->seen_at = now;
+}
+
+void article_batch_clear(struct article_batch *b)
+{
+	for (size_t i = 0; i < b->nitems; i++)
+		store_item_clear(&b->items[i]);
+	free(b->items);
+	free(b->seen);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Inside the batch's transaction: the new items that could not be written. */
+static long batch_put(struct source_rt *rt, struct article_batch *b)
 {
 	struct store *st = rt->d->store;
+	long lost = 0;
+
+	for (size_t i = 0; i < b->nseen; i++)
+		if (store_item_touch(st, b->seen[i], b->seen_at) < 0)
+			log_err("source=%s %s", rt->id, store_error(st));
+	for (size_t i = 0; i < b->nitems; i++) {
+		int fresh = b->items[i].id == 0;
+
+		if (store_item_put(st, &b->items[i]) == 0)
+			continue;
+		log_err("source=%s cannot record item: %s", rt->id, store_error(st));
+		lost += fresh;
+	}
+	return lost;
+}
+
+long article_batch_write(struct source_rt *rt, struct article_batch *b)
+{
+	struct store *st = rt->d->store;
+	long lost, fresh = 0;
+	int rc;
+
+	if (b->nitems + b->nseen == 0)
+		return 0;
+	for (size_t i = 0; i < b->nitems; i++)
+		fresh += b->items[i].id == 0;
+	/* Sightings alone are not worth an fsync; an item recorded silently is. */
+	rc = b->nitems ? store_begin(st) : store_begin_relaxed(st);
+	lost = rc < 0 ? fresh : batch_put(rt, b);
+	if (rc < 0 || store_commit(st) < 0) {
+		log_err("source=%s cannot record the poll's %zu item(s): %s", rt->id, b->nitems,
+			store_error(st));
+		store_rollback(st);
+		lost = fresh;
+	}
+	article_batch_clear(b);
+	return lost;
+}
+
+void article_record_silently(struct source_rt *rt, const struct list_item *li, const char *why)
+{
 	struct store_item it;
 
 	item_base(rt, li->url, li->title, li->date, li->guid, &it);
-	if (store_item_put(st, &it) < 0)
-		log_err("source=%s cannot record item: %s", rt->id, store_error(st));
-	else if (why)
+	batch_add(rt, &it);
+	if (why)
 		log_debug("source=%s url=%s recorded silently: %s", rt->id, log_esc(li->url, 200),
 			  why);
-	store_item_clear(&it);
 }
 
 /* Scores the text for this source; NULL when no themes are configured. */
@@ -217,9 +314,11 @@ static int store_with_events(struct source_rt *rt, struct store_item *it, const 
 	if (store_commit(st) < 0)
 		goto fail;
 	theme_result_free(r);
+	note_text(rt, it);
 	log_info("source=%s %s url=%s title=\"%s\" events=%zu", rt->id, type, log_esc(it->url, 200),
 		 log_esc(it->title, 120), queued);
-	outbox_kick(rt->d->outbox);
+	if (queued)
+		outbox_queued(rt->d->outbox, now);
 	return 0;
 fail:
 	log_err("source=%s cannot store %s: %s", rt->id, type, store_error(st));
@@ -301,11 +400,10 @@ static enum article_verdict settle_new(struct article_job *job, struct store_ite
 	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, it->norm_url, it->text_sha256);
 
 	if (job->kind == ARTICLE_KIND_BASELINE || dup == 1) {
-		if (store_item_put(rt->d->store, it) < 0)
-			return ARTICLE_FAILED;
 		if (dup == 1)
 			log_info("source=%s url=%s same text already seen through another source",
 				 rt->id, log_esc(it->url, 200));
+		batch_add(rt, it);
 		return ARTICLE_SILENT;
 	}
 	return store_with_events(rt, it, "statement.new", NULL) < 0 ? ARTICLE_FAILED : ARTICLE_NEW;
@@ -319,14 +417,16 @@ static enum article_verdict settle_recheck(struct article_job *job, struct store
 
 	if (job->known.text_sha256 && strcmp(job->known.text_sha256, it->text_sha256) == 0) {
 		it->first_seen = job->known.first_seen;
-		return store_item_put(rt->d->store, it) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
+		batch_add(rt, it);
+		return ARTICLE_SAME;
 	}
 	/* The same statement listed by two sources: its edit is alerted once. */
 	if (text_key(it) &&
 	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, NULL, text_key(it)) == 1) {
 		log_info("source=%s url=%s change already alerted through another source", rt->id,
 			 log_esc(it->url, 200));
-		return store_item_put(rt->d->store, it) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
+		batch_add(rt, it);
+		return ARTICLE_SAME;
 	}
 	diff = diff_unified(job->known.text ? job->known.text : "", it->text, "before", "after", 2);
 	rc = store_with_events(rt, it, "statement.changed", diff);
@@ -353,7 +453,8 @@ static enum article_verdict not_modified(struct article_job *job)
 {
 	job->known.last_checked = clock_wall();
 	job->known.last_seen = job->known.last_checked;
-	return store_item_put(job->rt->d->store, &job->known) < 0 ? ARTICLE_FAILED : ARTICLE_SAME;
+	batch_add(job->rt, &job->known);
+	return ARTICLE_SAME;
 }
 
 /* http_done_fn for an article page. */

@@ -1,10 +1,13 @@
 /*
  * daemon/article_fetch: one article of a poll — fetch (conditional when
  * known), extract, hash, score, and store it together with its events in
- * one transaction.
+ * one transaction; what has no events waits in the poll's batch.
  */
 #ifndef SW_ARTICLE_FETCH_H
 #define SW_ARTICLE_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 struct article_job;
 struct list_item;
@@ -26,13 +29,45 @@ enum article_verdict {
 	ARTICLE_CANCELLED, /* reload or stop */
 };
 
+/*
+ * The writes of one poll that carry no alert — items recorded silently
+ * (the baseline), re-checked texts that did not change, sightings of known
+ * items — gathered while its articles are fetched and written together in
+ * one transaction when its detection ends (article_batch_write): a baseline
+ * of twenty items is one commit and one full-text index flush, not twenty.
+ * Items with events are not batched: each is stored with its events at once.
+ */
+struct article_batch {
+	struct store_item *items; /* owned */
+	size_t nitems;
+	int64_t *seen; /* ids of known items listed again, at seen_at */
+	size_t nseen;
+	double seen_at;
+};
+
+/* The known item id was listed again at now. */
+void article_batch_seen(struct article_batch *b, int64_t id, double now);
+
+/*
+ * Writes b in one transaction (one that need not reach the disk at once
+ * when it only notes sightings: store_begin_relaxed) and empties it.
+ * Returns how many new items could not be stored: their list's validators
+ * must not be kept.
+ */
+long article_batch_write(struct source_rt *rt, struct article_batch *b);
+
+/* Frees what b holds, unwritten. */
+void article_batch_clear(struct article_batch *b);
+
 /* Called once per started job, from the loop; the job is freed right after. */
 typedef void article_done_fn(struct article_job *job, enum article_verdict v, void *arg);
 
 /*
  * Starts the job for list item li (borrowed; copied). For a re-check, known
  * is the stored item and is taken over (the caller's struct is zeroed).
- * Returns NULL (after logging) when the request cannot start.
+ * What it stores without an alert goes to rt->batch, the poll's (which
+ * outlives the job). Returns NULL (after logging) when the request cannot
+ * start.
  */
 struct article_job *article_fetch_start(struct source_rt *rt, const struct list_item *li,
 					struct store_item *known, enum article_kind kind,
@@ -44,7 +79,7 @@ enum article_kind article_fetch_kind(const struct article_job *job);
 /* Cancels the job: done runs with ARTICLE_CANCELLED before this returns. */
 void article_fetch_cancel(struct article_job *job);
 
-/* Records li as seen without its text and without alerts. */
+/* Records li as seen without its text and without alerts (into rt->batch). */
 void article_record_silently(struct source_rt *rt, const struct list_item *li, const char *why);
 
 /* The key that finds one statement listed by several sources. Caller frees. */

@@ -201,6 +201,9 @@ static void poll_finished(struct source_rt *rt)
 
 	if (rt->cfg == NULL)
 		forget_retired(d, rt);
+	/* once mode: digests wait for the last poll; polls that queued nothing did not kick */
+	if (d->mode == DAEMON_ONCE && polls_done(d))
+		outbox_kick(d->outbox);
 	work_finished(d);
 }
 

@@ -18,6 +18,7 @@
 #include "daemon/outbox.h"
 #include "daemon/store.h"
 
+struct article_batch;
 struct http;
 struct http_req_handle;
 struct outbox;
@@ -45,9 +46,18 @@ struct source_rt {
 	ev_timer timer;
 	struct http_req_handle *inflight; /* the list page request */
 	struct poll_run *run;		  /* articles of the current poll, or NULL */
+	struct article_batch *batch;	  /* the run's writes without alerts (article_fetch.h) */
 	long failures;			  /* consecutive failed polls */
 	double retry_after;		  /* seconds the server asked for, 0 if none */
 	int polled;			  /* at least one poll finished (once mode) */
+	/*
+	 * The newest publication day (else first sighting) of its items with a
+	 * text, from store_items_text_newest: every re-check window ends a fixed
+	 * time after it, so a poll past that asks the store nothing. Valid while
+	 * text_newest_known; storing a text clears that (article_fetch.c).
+	 */
+	double text_newest;
+	int text_newest_known;
 };
 
 struct daemon {

@@ -36,6 +36,7 @@ struct poll_run {
 	size_t started; /* article jobs started this poll */
 	struct article_job **jobs;
 	size_t njobs;
+	struct article_batch batch; /* its writes without alerts, written when it ends */
 };
 
 /* "2019-10-24..." -> unix time of that day (UTC), or 0. */
@@ -101,6 +102,7 @@ static int list_is_suspect(struct source_rt *rt, size_t n, struct poll_outcome *
 
 static void run_free(struct poll_run *run)
 {
+	article_batch_clear(&run->batch);
 	list_items_free(&run->items);
 	free(run->jobs);
 	free(run);
@@ -114,7 +116,9 @@ static void run_maybe_finish(struct poll_run *run)
 
 	if (run->pending > 0)
 		return;
+	o->unsettled += article_batch_write(rt, &run->batch); /* one transaction per poll */
 	rt->run = NULL;
+	rt->batch = NULL;
 	run_free(run);
 	done(rt, o);
 }
@@ -186,9 +190,8 @@ static void consider_known(struct poll_run *run, const struct list_item *li, str
 	double now = clock_wall();
 	int due;
 
-	if (store_item_touch(rt->d->store, it->id, now) < 0)
-		log_err("source=%s %s", rt->id, store_error(rt->d->store));
-	due = in_window(rt, it->published, it->first_seen) &&
+	article_batch_seen(&run->batch, it->id, now);
+	due = recheck_days(rt) > 0 && in_window(rt, it->published, it->first_seen) &&
 	      (rt->d->mode == DAEMON_ONCE || now - it->last_checked >= rt->cfg->interval);
 	if (due && it->text != NULL)
 		start_job(run, li, it, ARTICLE_KIND_RECHECK);
@@ -278,6 +281,7 @@ static struct poll_run *run_new(struct source_rt *rt, struct list_items *items,
 	run->done = done;
 	run->pending = 1; /* so no job finishes the run early */
 	rt->run = run;
+	rt->batch = &run->batch;
 	return run;
 }
 
@@ -310,12 +314,39 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	run_maybe_finish(run);
 }
 
+/*
+ * Can a stored item of rt be inside its re-check window now? From memory,
+ * after one question to the store per source (and one after each stored
+ * text): recheck_days = 0 asks nothing at all.
+ */
+static int recheck_possible(struct source_rt *rt)
+{
+	long days = recheck_days(rt);
+
+	if (days == 0)
+		return 0;
+	if (!rt->text_newest_known) {
+		if (store_items_text_newest(rt->d->store, rt->id, &rt->text_newest) < 0) {
+			log_err("source=%s %s", rt->id, store_error(rt->d->store));
+			return 1; /* the query below decides */
+		}
+		rt->text_newest_known = 1;
+	}
+	/* in_window()'s test, for the newest window of them all */
+	return rt->text_newest > 0 &&
+	       clock_wall() - rt->text_newest <= (double)days * 86400.0 + 86400.0;
+}
+
 void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o, detect_done_fn *done)
 {
 	struct list_items items;
 	struct poll_run *run;
 	double before = clock_wall() - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
 
+	if (!recheck_possible(rt)) {
+		done(rt, o);
+		return;
+	}
 	if (store_items_to_recheck(rt->d->store, rt->id, before, MAX_ARTICLES_PER_POLL, &items) <
 	    0) {
 		log_err("source=%s %s", rt->id, store_error(rt->d->store));

@@ -42,6 +42,13 @@ struct outbox {
 	struct send *in_flight;
 	size_t nflight;
 	ev_timer timer;
+	/*
+	 * Earliest next_attempt of the pending events, 0: none. Read from the
+	 * store when the outbox opens and after each look at the due events;
+	 * between those, events only join the pending set (outbox_queued, a
+	 * retry, a cancelled send), so a minimum keeps it exact.
+	 */
+	double next_due;
 	int stopped;
 	char **tried; /* once mode: ids attempted in this run */
 	size_t ntried;
@@ -93,6 +100,22 @@ static void save_state(struct outbox *ob, const struct store_event *ev)
 			store_event_state_name(ev->state), store_error(st));
 }
 
+/* An event became pending with this next attempt. */
+static void note_due(struct outbox *ob, double when)
+{
+	if (ob->next_due <= 0 || when < ob->next_due)
+		ob->next_due = when;
+}
+
+/* The store's answer, after events left the pending set or moved later. */
+static void reread_due(struct outbox *ob)
+{
+	if (store_events_next_due(ob->env.store, &ob->next_due) < 0) {
+		log_err("outbox: %s", store_error(ob->env.store));
+		ob->next_due = clock_wall(); /* look again soon rather than never */
+	}
+}
+
 static void unlink_send(struct outbox *ob, struct send *s)
 {
 	for (struct send **p = &ob->in_flight; *p; p = &(*p)->next) {
@@ -140,6 +163,8 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 		return -1;
 	}
 	ev->state = to;
+	if (to == EVENT_QUEUED || to == EVENT_RETRY_WAIT)
+		note_due(ob, ev->next_attempt);
 	if (to == EVENT_SENDING)
 		ev->attempts++;
 	if (to == EVENT_DELIVERED)
@@ -247,6 +272,19 @@ static void reap_later(struct outbox *ob)
 	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
+/* The timer for the next due event, from memory. */
+static void arm_next(struct outbox *ob)
+{
+	double delay;
+
+	ev_timer_stop(ob->env.loop, &ob->timer);
+	if (ob->stopped || ob->env.once || ob->next_due <= 0)
+		return;
+	delay = ob->next_due - clock_wall();
+	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
+	ev_timer_start(ob->env.loop, &ob->timer);
+}
+
 /* notify_done_fn */
 static void send_done(const struct notify_outcome *o, void *arg)
 {
@@ -265,11 +303,14 @@ static void send_done(const struct notify_outcome *o, void *arg)
 		return;
 	if (ob->retired_cfg) {
 		/* a retry is the current outbox's to schedule */
+		reread_due(ob->owner);
 		outbox_kick(ob->owner);
 		if (ob->nflight == 0)
 			reap_later(ob);
+	} else if (ob->env.once) {
+		outbox_kick(ob); /* the rest of the run's events, digests once polls are done */
 	} else {
-		outbox_kick(ob);
+		arm_next(ob);
 	}
 	ob->env.work_finished(ob->env.arg);
 }
@@ -333,22 +374,6 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 		send_free(s);
 	}
 	free(body);
-}
-
-static void arm_next(struct outbox *ob)
-{
-	double when, delay;
-
-	ev_timer_stop(ob->env.loop, &ob->timer);
-	if (ob->stopped || ob->env.once)
-		return;
-	if (store_events_next_due(ob->env.store, &when) < 0)
-		return;
-	if (when <= 0)
-		return;
-	delay = when - clock_wall();
-	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
-	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
 /* Moves evs[i] into a fresh one-element array for start_send. */
@@ -427,6 +452,7 @@ static void deliver_due(struct outbox *ob)
 	for (size_t i = 0; i < n; i++)
 		store_event_clear(&evs[i]);
 	free(evs);
+	reread_due(ob); /* events were sent, dead-lettered or held for a digest */
 	arm_next(ob);
 }
 
@@ -448,6 +474,17 @@ void outbox_kick(struct outbox *ob)
 	ev_timer_stop(ob->env.loop, &ob->timer);
 	ev_timer_set(&ob->timer, 0.0, 0.0);
 	ev_timer_start(ob->env.loop, &ob->timer);
+}
+
+void outbox_queued(struct outbox *ob, double when)
+{
+	note_due(ob, when);
+	outbox_kick(ob);
+}
+
+double outbox_next_due(const struct outbox *ob)
+{
+	return ob->next_due;
 }
 
 static int add_channel(struct outbox *ob, const struct config_notify *n, struct buf *errors)
@@ -490,14 +527,16 @@ struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf
 		bad |= add_channel(ob, NULL, errors) < 0;
 	if (bad)
 		goto fail;
-	if (!at_start)
-		return ob;
-	requeued = store_events_requeue_sending(env->store);
-	if (requeued < 0)
-		log_err("outbox: %s", store_error(env->store));
-	else if (requeued > 0)
-		log_info("outbox: %d event(s) interrupted by the last stop will be sent again",
-			 requeued);
+	if (at_start) {
+		requeued = store_events_requeue_sending(env->store);
+		if (requeued < 0)
+			log_err("outbox: %s", store_error(env->store));
+		else if (requeued > 0)
+			log_info("outbox: %d event(s) interrupted by the last stop will be sent "
+				 "again",
+				 requeued);
+	}
+	reread_due(ob);
 	return ob;
 fail:
 	outbox_free(ob);

@@ -77,8 +77,23 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 /* The channel ids events are written for, in config order. */
 size_t outbox_channels(const struct outbox *ob, const char *const **ids);
 
-/* Something was committed: look for due events soon (from the loop, not now). */
+/* Look for due events soon (from the loop, not now): at start, and in tests. */
 void outbox_kick(struct outbox *ob);
+
+/*
+ * Events due at `when` were committed (statement or health events): the
+ * outbox's next due time (kept in memory, no query per poll) moves up to
+ * it, and it looks for due events soon. A poll that queued nothing does
+ * not call it.
+ */
+void outbox_queued(struct outbox *ob, double when);
+
+/*
+ * The earliest next attempt among pending (queued or retry_wait) events, as
+ * the outbox holds it in memory, 0 when none: what store_events_next_due
+ * would answer.
+ */
+double outbox_next_due(const struct outbox *ob);
 
 /* Sends in flight. */
 size_t outbox_in_flight(const struct outbox *ob);

@@ -47,21 +47,24 @@ static int queue_health_event(struct source_rt *rt, const char *type, long failu
 	return 0;
 }
 
+/* Does this poll move the source into or out of failing (events to queue)? */
+static int health_moves(const struct source_rt *rt, const struct store_source *s,
+			const struct poll_outcome *o)
+{
+	return (!o->ok && !s->failing && rt->failures >= rt->d->cfg->daemon.fail_after) ||
+	       (o->ok && s->failing);
+}
+
 /* Health transitions; returns -1 on a store error (the transaction is rolled back). */
 static int update_health(struct source_rt *rt, struct store_source *s, const struct poll_outcome *o,
 			 double now)
 {
-	long fail_after = rt->d->cfg->daemon.fail_after;
-
-	if (!o->ok && !s->failing && rt->failures >= fail_after) {
-		s->failing = 1;
+	if (!health_moves(rt, s, o))
+		return 0;
+	s->failing = !s->failing;
+	if (s->failing)
 		return queue_health_event(rt, "source.failing", rt->failures, o->error, now);
-	}
-	if (o->ok && s->failing) {
-		s->failing = 0;
-		return queue_health_event(rt, "source.recovered", 0, NULL, now);
-	}
-	return 0;
+	return queue_health_event(rt, "source.recovered", 0, NULL, now);
 }
 
 static void fill_source_row(struct store_source *s, const struct poll_outcome *o, long failures,
@@ -94,22 +97,29 @@ static void fill_source_row(struct store_source *s, const struct poll_outcome *o
 	}
 }
 
-/* Writes back the row read when the poll started (only this poll writes it meanwhile). */
+/*
+ * Writes back the row read when the poll started (only this poll writes it
+ * meanwhile). A status row alone is committed relaxed (no fsync: it is not
+ * an alert, and the next poll rewrites it); with health events it is durable.
+ */
 static void record(struct source_rt *rt, struct poll_outcome *o, double next_delay)
 {
 	struct store *st = rt->d->store;
 	struct store_source *s = &o->src;
 	double now = clock_wall();
+	int alerts = o->src_read < 0 || health_moves(rt, s, o);
 
-	if (store_begin(st) < 0)
+	if ((alerts ? store_begin(st) : store_begin_relaxed(st)) < 0)
 		goto fail;
 	if (o->src_read < 0 && store_source_get(st, rt->id, s) < 0)
 		goto fail; /* the first read failed: the row must not be overwritten blindly */
+	alerts = health_moves(rt, s, o);
 	fill_source_row(s, o, rt->failures, now, next_delay);
 	if (update_health(rt, s, o, now) < 0 || store_source_put(st, rt->id, rt->cfg->url, s) < 0 ||
 	    store_commit(st) < 0)
 		goto fail;
-	outbox_kick(rt->d->outbox);
+	if (alerts)
+		outbox_queued(rt->d->outbox, now);
 	return;
 fail:
 	log_err("source=%s cannot record poll: %s", rt->id, store_error(st));

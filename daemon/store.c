@@ -1,6 +1,7 @@
 #include "daemon/store.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,27 +109,76 @@ const char *store_error(const struct store *st)
 	return st->err;
 }
 
+/* A read operation is about to run: counted (store_info). */
+static struct store *rd(struct store *st)
+{
+	st->counts.reads++;
+	return st;
+}
+
+/* A write operation is about to run; outside a transaction it commits on its own. */
+static struct store *wr(struct store *st)
+{
+	st->counts.writes++;
+	if (!st->in_txn)
+		st->counts.commits++;
+	return st;
+}
+
+/* What store_begin* return: the transaction is open on success. */
+static int began(struct store *st, int rc)
+{
+	st->in_txn = rc == 0;
+	return rc;
+}
+
 int store_begin(struct store *st)
 {
-	return st->be->begin(st);
+	return began(st, st->be->begin(st));
+}
+
+int store_begin_relaxed(struct store *st)
+{
+	return began(st, st->be->begin_relaxed(st));
 }
 
 int store_commit(struct store *st)
 {
-	return st->be->commit(st);
+	int rc = st->be->commit(st);
+
+	if (rc == 0) {
+		st->in_txn = 0;
+		st->counts.commits++;
+	}
+	return rc;
 }
 
 void store_rollback(struct store *st)
 {
+	st->in_txn = 0;
 	st->be->rollback(st);
 }
 
 int store_info(struct store *st, struct store_info *out)
 {
-	memset(out, 0, sizeof(*out));
+	*out = st->counts;
 	out->backend = st->be->name;
+	out->schema_version = 0;
 	return st->be->info(st, out);
 }
+
+/*
+ * The one way a store struct is cleared: frees the strings at these offsets
+ * of obj (size bytes), then zeroes it.
+ */
+static void clear_strings(void *obj, size_t size, const size_t *offs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(*(char **)(void *)((char *)obj + offs[i]));
+	memset(obj, 0, size);
+}
+#define CLEAR_STRINGS(obj, offs)                                                                   \
+	clear_strings(obj, sizeof(*(obj)), offs, sizeof(offs) / sizeof(offs[0]))
 
 int store_verify(struct store *st)
 {
@@ -139,34 +189,37 @@ int store_verify(struct store *st)
 
 int store_source_get(struct store *st, const char *id, struct store_source *out)
 {
-	return st->be->source_get(st, id, out);
+	return rd(st)->be->source_get(st, id, out);
 }
 
 int store_source_put(struct store *st, const char *id, const char *url,
 		     const struct store_source *src)
 {
-	return st->be->source_put(st, id, url, src);
+	return wr(st)->be->source_put(st, id, url, src);
 }
 
 int store_source_ids(struct store *st, char ***ids, size_t *n)
 {
-	return st->be->source_ids(st, ids, n);
+	return rd(st)->be->source_ids(st, ids, n);
 }
 
 int store_sources_all(struct store *st, struct store_source **out, size_t *n)
 {
-	return st->be->sources_all(st, out, n);
+	return rd(st)->be->sources_all(st, out, n);
 }
 
 void store_source_clear(struct store_source *src)
 {
-	free(src->id);
-	free(src->url);
-	free(src->etag);
-	free(src->last_modified);
-	free(src->last_result);
-	free(src->last_error);
-	memset(src, 0, sizeof(*src));
+	static const size_t strings[] = {
+	    offsetof(struct store_source, id),
+	    offsetof(struct store_source, url),
+	    offsetof(struct store_source, etag),
+	    offsetof(struct store_source, last_modified),
+	    offsetof(struct store_source, last_result),
+	    offsetof(struct store_source, last_error),
+	};
+
+	CLEAR_STRINGS(src, strings);
 }
 
 /* ---- items ---- */
@@ -174,70 +227,70 @@ void store_source_clear(struct store_source *src)
 int store_item_find(struct store *st, const char *source_id, const char *url, const char *guid,
 		    struct store_item *out)
 {
-	return st->be->item_find(st, source_id, url, guid, out);
+	return rd(st)->be->item_find(st, source_id, url, guid, out);
 }
 
 int store_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 			      const char *norm_url, const char *text_sha256)
 {
-	return st->be->item_seen_elsewhere(st, source_id, url, norm_url, text_sha256);
+	return rd(st)->be->item_seen_elsewhere(st, source_id, url, norm_url, text_sha256);
 }
 
 int store_item_put(struct store *st, struct store_item *it)
 {
-	return st->be->item_put(st, it);
+	return wr(st)->be->item_put(st, it);
 }
 
 int store_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
 			   struct list_items *out)
 {
-	return st->be->items_to_recheck(st, source_id, before, max, out);
+	return rd(st)->be->items_to_recheck(st, source_id, before, max, out);
+}
+
+int store_items_text_newest(struct store *st, const char *source_id, double *when)
+{
+	return rd(st)->be->items_text_newest(st, source_id, when);
 }
 
 int store_item_touch(struct store *st, int64_t id, double now)
 {
-	return st->be->item_touch(st, id, now);
+	return wr(st)->be->item_touch(st, id, now);
 }
 
 int store_item_set_themes(struct store *st, int64_t id, const char *themes)
 {
-	return st->be->item_set_themes(st, id, themes);
+	return wr(st)->be->item_set_themes(st, id, themes);
 }
 
 void store_item_clear(struct store_item *it)
 {
-	free(it->source_id);
-	free(it->url);
-	free(it->norm_url);
-	free(it->guid);
-	free(it->title);
-	free(it->published);
-	free(it->final_url);
-	free(it->etag);
-	free(it->last_modified);
-	free(it->raw_sha256);
-	free(it->text_sha256);
-	free(it->text);
+#define F(f) offsetof(struct store_item, f)
+	static const size_t strings[] = {
+	    F(source_id),   F(url),	  F(norm_url), F(guid),		 F(title),
+	    F(published),   F(final_url), F(etag),     F(last_modified), F(raw_sha256),
+	    F(text_sha256), F(text),	  F(language),
+	};
+#undef F
+
 	free(it->raw_z);
-	free(it->language);
-	memset(it, 0, sizeof(*it));
+	CLEAR_STRINGS(it, strings);
 }
 
 int store_search(struct store *st, const char *query, const char *since, const char *theme,
 		 size_t max, struct store_hit **out, size_t *n)
 {
-	return st->be->search(st, query, since, theme, max, out, n);
+	return rd(st)->be->search(st, query, since, theme, max, out, n);
 }
 
 void store_hit_clear(struct store_hit *h)
 {
-	free(h->source_id);
-	free(h->url);
-	free(h->title);
-	free(h->date);
-	free(h->themes);
-	free(h->snippet);
-	memset(h, 0, sizeof(*h));
+	static const size_t strings[] = {
+	    offsetof(struct store_hit, source_id), offsetof(struct store_hit, url),
+	    offsetof(struct store_hit, title),	   offsetof(struct store_hit, date),
+	    offsetof(struct store_hit, themes),	   offsetof(struct store_hit, snippet),
+	};
+
+	CLEAR_STRINGS(h, strings);
 }
 
 /* ---- events (the outbox) ---- */
@@ -262,41 +315,41 @@ enum store_event_state store_event_state_parse(const char *name)
 
 void store_event_clear(struct store_event *ev)
 {
-	free(ev->id);
-	free(ev->channel);
-	free(ev->type);
-	free(ev->source_id);
-	free(ev->payload);
-	free(ev->last_error);
-	memset(ev, 0, sizeof(*ev));
+	static const size_t strings[] = {
+	    offsetof(struct store_event, id),	   offsetof(struct store_event, channel),
+	    offsetof(struct store_event, type),	   offsetof(struct store_event, source_id),
+	    offsetof(struct store_event, payload), offsetof(struct store_event, last_error),
+	};
+
+	CLEAR_STRINGS(ev, strings);
 }
 
 int store_event_insert(struct store *st, const struct store_event_new *ev)
 {
-	return st->be->event_insert(st, ev);
+	return wr(st)->be->event_insert(st, ev);
 }
 
 int store_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n)
 {
-	return st->be->events_due(st, now, max, out, n);
+	return rd(st)->be->events_due(st, now, max, out, n);
 }
 
 int store_events_next_due(struct store *st, double *when)
 {
-	return st->be->events_next_due(st, when);
+	return rd(st)->be->events_next_due(st, when);
 }
 
 int store_event_update(struct store *st, const struct store_event *ev)
 {
-	return st->be->event_update(st, ev);
+	return wr(st)->be->event_update(st, ev);
 }
 
 int store_events_requeue_sending(struct store *st)
 {
-	return st->be->events_requeue_sending(st);
+	return wr(st)->be->events_requeue_sending(st);
 }
 
 int store_channel_counts(struct store *st, const char *channel, struct store_channel_counts *out)
 {
-	return st->be->channel_counts(st, channel, out);
+	return rd(st)->be->channel_counts(st, channel, out);
 }

@@ -2,8 +2,9 @@
  * daemon/store: the durable state — sources, items, and the outbox of
  * events — behind one interface. A backend (a table of operations, see
  * store_int.h) is chosen by the location's scheme: a file path or
- * "sqlite:PATH" is SQLite (WAL, synchronous=FULL, store_sqlite*.c, the
- * only files that include sqlite3.h); any other scheme is refused by name.
+ * "sqlite:PATH" is SQLite (WAL, synchronous=FULL but for
+ * store_begin_relaxed, store_sqlite*.c, the only files that include
+ * sqlite3.h); any other scheme is refused by name.
  * Every failure comes back as -1 with a message naming the location.
  */
 #ifndef SW_STORE_H
@@ -71,6 +72,14 @@ const char *store_location(const struct store *st);
 const char *store_error(const struct store *st);
 
 int store_begin(struct store *st);
+/*
+ * Like store_begin, for rows the next poll rewrites anyway (a source's
+ * status): its commit survives a crash of the process but not necessarily a
+ * power failure until the next store_begin transaction commits (or the
+ * backend checkpoints). Never for items or events: docs/performance.md,
+ * "Durability of status writes".
+ */
+int store_begin_relaxed(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
@@ -78,6 +87,10 @@ void store_rollback(struct store *st);
 struct store_info {
 	const char *backend; /* "sqlite" */
 	int schema_version;  /* found in the store */
+	/* Since this handle was opened (tests count them instead of timing): */
+	unsigned long commits; /* committed transactions; a write outside one counts as one */
+	unsigned long reads;   /* read operations (each a query) */
+	unsigned long writes;  /* write operations */
 };
 int store_info(struct store *st, struct store_info *out);
 
@@ -141,6 +154,14 @@ int store_item_put(struct store *st, struct store_item *it);
  */
 int store_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
 			   struct list_items *out);
+
+/*
+ * The newest day an item of source_id with a stored text was published
+ * (published is ISO 8601; else the time it was first seen), as unix time in
+ * *when; 0 when it has none. Every re-check window of the source ends a
+ * fixed time after it (detect.c), so nothing is due once that has passed.
+ */
+int store_items_text_newest(struct store *st, const char *source_id, double *when);
 
 /* Marks the item as seen now. */
 int store_item_touch(struct store *st, int64_t id, double now);

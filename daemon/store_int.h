@@ -14,6 +14,8 @@ struct store {
 	const struct store_backend *be;
 	char *location; /* as given to store_open, owned */
 	char err[512];
+	int in_txn;		  /* between store_begin* and store_commit/rollback */
+	struct store_info counts; /* its commits, reads and writes */
 };
 
 struct store_backend {
@@ -23,6 +25,7 @@ struct store_backend {
 	int (*exists)(const char *rest);
 	void (*close)(struct store *st); /* frees the backend's part and st */
 	int (*begin)(struct store *st);
+	int (*begin_relaxed)(struct store *st); /* commit/rollback end it too */
 	int (*commit)(struct store *st);
 	void (*rollback)(struct store *st);
 	int (*info)(struct store *st, struct store_info *out);
@@ -41,6 +44,7 @@ struct store_backend {
 	int (*item_put)(struct store *st, struct store_item *it);
 	int (*items_to_recheck)(struct store *st, const char *source_id, double before, size_t max,
 				struct list_items *out);
+	int (*items_text_newest)(struct store *st, const char *source_id, double *when);
 	int (*item_touch)(struct store *st, int64_t id, double now);
 	int (*item_set_themes)(struct store *st, int64_t id, const char *themes);
 	int (*search)(struct store *st, const char *query, const char *since, const char *theme,

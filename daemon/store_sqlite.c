@@ -28,6 +28,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+    [ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
     [ST_SOURCE_GET] = "SELECT " SOURCE_COLS "FROM sources WHERE id = ?",
     [ST_SOURCE_ALL] = "SELECT " SOURCE_COLS ", id, url, "
 		      "(SELECT count(*) FROM items WHERE items.source_id = sources.id) "
@@ -72,6 +74,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	"ORDER BY d DESC, items.first_seen DESC LIMIT ?4",
     [ST_ITEM_RECHECK] = "SELECT url, title, published, guid FROM items WHERE source_id = ? AND "
 			"text IS NOT NULL AND last_checked <= ? ORDER BY first_seen DESC LIMIT ?",
+    [ST_ITEM_TEXT_NEWEST] =
+	"SELECT max(max(coalesce(CAST(strftime('%s', substr(published, 1, 10)) AS REAL), 0), "
+	"first_seen)) FROM items WHERE source_id = ? AND text IS NOT NULL",
     [ST_EVENT_INSERT] =
 	"INSERT INTO events (id, channel, type, source_id, item_id, payload, state, "
 	"attempts, next_attempt, created) VALUES (?,?,?,?,?,?,'queued',0,?,?)",
@@ -291,11 +296,41 @@ static int store_sqlite_begin(struct store *st)
 	return store_sqlite_step_done(sq, sq->stmt[ST_BEGIN], "begin");
 }
 
-static int store_sqlite_commit(struct store *st)
+/*
+ * WAL with synchronous=NORMAL: the commit appends to the WAL without an
+ * fsync; the next FULL commit's fsync of the same (sequential) WAL, or a
+ * checkpoint, makes it durable. A killed process loses nothing either way.
+ */
+static int store_sqlite_begin_relaxed(struct store *st)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
 
-	return store_sqlite_step_done(sq, sq->stmt[ST_COMMIT], "commit");
+	if (store_sqlite_step_done(sq, sq->stmt[ST_SYNC_NORMAL], "relax synchronous") < 0)
+		return -1;
+	sq->relaxed = 1;
+	if (store_sqlite_begin(st) == 0)
+		return 0;
+	sq->relaxed = 0;
+	store_sqlite_step_done(sq, sq->stmt[ST_SYNC_FULL], "restore synchronous");
+	return -1;
+}
+
+/* After a relaxed transaction: every later one is FULL again. */
+static void end_relaxed(struct store_sqlite *sq)
+{
+	if (!sq->relaxed || !sqlite3_get_autocommit(sq->db))
+		return;
+	sq->relaxed = 0;
+	store_sqlite_step_done(sq, sq->stmt[ST_SYNC_FULL], "restore synchronous");
+}
+
+static int store_sqlite_commit(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	int rc = store_sqlite_step_done(sq, sq->stmt[ST_COMMIT], "commit");
+
+	end_relaxed(sq);
+	return rc;
 }
 
 static void store_sqlite_rollback(struct store *st)
@@ -304,6 +339,7 @@ static void store_sqlite_rollback(struct store *st)
 
 	if (!sqlite3_get_autocommit(sq->db))
 		store_sqlite_step_done(sq, sq->stmt[ST_ROLLBACK], "rollback");
+	end_relaxed(sq);
 }
 
 static int store_sqlite_info(struct store *st, struct store_info *out)
@@ -342,6 +378,34 @@ char *store_sqlite_column_strdup(sqlite3_stmt *s, int col)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+void store_sqlite_row_read(sqlite3_stmt *s, const struct store_sqlite_field *f, size_t n, void *obj)
+{
+	for (size_t i = 0; i < n; i++) {
+		void *p = (char *)obj + f[i].offset;
+		int col = (int)i;
+
+		switch (f[i].kind) {
+		case COL_SKIP:
+			break;
+		case COL_TEXT:
+			*(char **)p = store_sqlite_column_strdup(s, col);
+			break;
+		case COL_INT:
+			*(int *)p = sqlite3_column_int(s, col);
+			break;
+		case COL_LONG:
+			*(long *)p = (long)sqlite3_column_int64(s, col);
+			break;
+		case COL_INT64:
+			*(int64_t *)p = sqlite3_column_int64(s, col);
+			break;
+		case COL_DOUBLE:
+			*(double *)p = sqlite3_column_double(s, col);
+			break;
+		}
+	}
+}
+
 void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
@@ -356,6 +420,7 @@ const struct store_backend store_sqlite_backend = {
     .exists = store_sqlite_exists,
     .close = store_sqlite_close,
     .begin = store_sqlite_begin,
+    .begin_relaxed = store_sqlite_begin_relaxed,
     .commit = store_sqlite_commit,
     .rollback = store_sqlite_rollback,
     .info = store_sqlite_info,
@@ -368,6 +433,7 @@ const struct store_backend store_sqlite_backend = {
     .item_seen_elsewhere = store_sqlite_item_seen_elsewhere,
     .item_put = store_sqlite_item_put,
     .items_to_recheck = store_sqlite_items_to_recheck,
+    .items_text_newest = store_sqlite_items_text_newest,
     .item_touch = store_sqlite_item_touch,
     .item_set_themes = store_sqlite_item_set_themes,
     .search = store_sqlite_search,

@@ -16,6 +16,8 @@ enum store_sqlite_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SYNC_NORMAL,
+	ST_SYNC_FULL,
 	ST_SOURCE_GET,
 	ST_SOURCE_PUT,
 	ST_SOURCE_IDS,
@@ -27,6 +29,7 @@ enum store_sqlite_stmt {
 	ST_ITEM_UPDATE,
 	ST_ITEM_TOUCH,
 	ST_ITEM_RECHECK,
+	ST_ITEM_TEXT_NEWEST,
 	ST_ITEM_THEMES,
 	ST_SEARCH,
 	ST_EVENT_INSERT,
@@ -44,6 +47,7 @@ struct store_sqlite {
 	struct sqlite3 *db;
 	char *path;
 	struct sqlite3_stmt *stmt[ST__COUNT];
+	int relaxed; /* the open transaction commits with synchronous=NORMAL */
 };
 
 static inline struct store_sqlite *store_sqlite_of(struct store *st)
@@ -57,6 +61,30 @@ int store_sqlite_fail(struct store_sqlite *sq, const char *what);
 int store_sqlite_step_done(struct store_sqlite *sq, struct sqlite3_stmt *s, const char *what);
 /* The column as a new string, or NULL for SQL NULL. */
 char *store_sqlite_column_strdup(struct sqlite3_stmt *s, int col);
+/* How a column of a result row lands in a field of a struct. */
+enum store_sqlite_col {
+	COL_SKIP,   /* read by the caller (a blob, an enum) */
+	COL_TEXT,   /* char *, a new string or NULL */
+	COL_INT,    /* int */
+	COL_LONG,   /* long */
+	COL_INT64,  /* int64_t */
+	COL_DOUBLE, /* double */
+};
+struct store_sqlite_field {
+	enum store_sqlite_col kind;
+	size_t offset; /* offsetof the field */
+};
+/* One entry of a field table: {kind, offsetof(type, field)}. */
+#define STORE_SQLITE_FIELD(type, kind, field)                                                      \
+	{                                                                                          \
+		kind, offsetof(type, field)                                                        \
+	}
+/* Reads columns 0..n-1 of the current row of s into obj, field by field. */
+void store_sqlite_row_read(struct sqlite3_stmt *s, const struct store_sqlite_field *f, size_t n,
+			   void *obj);
+#define STORE_SQLITE_ROW_READ(s, fields, obj)                                                      \
+	store_sqlite_row_read(s, fields, sizeof(fields) / sizeof((fields)[0]), obj)
+
 /* Binds v, or NULL when v is NULL. */
 void store_sqlite_bind_text(struct sqlite3_stmt *s, int i, const char *v);
 
@@ -73,6 +101,7 @@ int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, co
 int store_sqlite_item_put(struct store *st, struct store_item *it);
 int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
 				  size_t max, struct list_items *out);
+int store_sqlite_items_text_newest(struct store *st, const char *source_id, double *when);
 int store_sqlite_item_touch(struct store *st, int64_t id, double now);
 int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes);
 int store_sqlite_search(struct store *st, const char *query, const char *since, const char *theme,

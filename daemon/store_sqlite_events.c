@@ -5,6 +5,7 @@
 #include "daemon/store_sqlite.h"
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,20 +30,20 @@ int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev
 	return store_sqlite_step_done(sq, s, "write event");
 }
 
+#define F(kind, field) STORE_SQLITE_FIELD(struct store_event, kind, field)
+static const struct store_sqlite_field event_fields[] = {
+    F(COL_TEXT, id),	    F(COL_TEXT, channel),	 F(COL_TEXT, type),
+    F(COL_TEXT, source_id), F(COL_INT64, item_id),	 F(COL_TEXT, payload),
+    F(COL_SKIP, state),	    F(COL_LONG, attempts),	 F(COL_DOUBLE, next_attempt),
+    F(COL_DOUBLE, created), F(COL_DOUBLE, delivered_at), F(COL_TEXT, last_error),
+};
+#undef F
+#define EVENT_COL_STATE 6
+
 static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
 {
-	ev->id = store_sqlite_column_strdup(s, 0);
-	ev->channel = store_sqlite_column_strdup(s, 1);
-	ev->type = store_sqlite_column_strdup(s, 2);
-	ev->source_id = store_sqlite_column_strdup(s, 3);
-	ev->item_id = sqlite3_column_int64(s, 4);
-	ev->payload = store_sqlite_column_strdup(s, 5);
-	ev->state = store_event_state_parse((const char *)sqlite3_column_text(s, 6));
-	ev->attempts = sqlite3_column_int(s, 7);
-	ev->next_attempt = sqlite3_column_double(s, 8);
-	ev->created = sqlite3_column_double(s, 9);
-	ev->delivered_at = sqlite3_column_double(s, 10);
-	ev->last_error = store_sqlite_column_strdup(s, 11);
+	STORE_SQLITE_ROW_READ(s, event_fields, ev);
+	ev->state = store_event_state_parse((const char *)sqlite3_column_text(s, EVENT_COL_STATE));
 }
 
 int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,

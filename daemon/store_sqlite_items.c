@@ -5,27 +5,25 @@
 #include "daemon/store_sqlite.h"
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xmalloc.h"
 
+#define F(kind, field) STORE_SQLITE_FIELD(struct store_source, kind, field)
+static const struct store_sqlite_field source_fields[] = {
+    F(COL_TEXT, etag),		F(COL_TEXT, last_modified), F(COL_DOUBLE, last_poll),
+    F(COL_LONG, last_status),	F(COL_TEXT, last_result),   F(COL_TEXT, last_error),
+    F(COL_LONG, items),		F(COL_LONG, failures),	    F(COL_DOUBLE, next_due),
+    F(COL_INT, failing),	F(COL_LONG, last_new),	    F(COL_LONG, last_changed),
+    F(COL_LONG, suspect_polls), F(COL_LONG, suspect_items),
+};
+#undef F
+
 static void source_from_row(sqlite3_stmt *s, struct store_source *out)
 {
-	out->etag = store_sqlite_column_strdup(s, 0);
-	out->last_modified = store_sqlite_column_strdup(s, 1);
-	out->last_poll = sqlite3_column_double(s, 2);
-	out->last_status = sqlite3_column_int(s, 3);
-	out->last_result = store_sqlite_column_strdup(s, 4);
-	out->last_error = store_sqlite_column_strdup(s, 5);
-	out->items = sqlite3_column_int(s, 6);
-	out->failures = sqlite3_column_int(s, 7);
-	out->next_due = sqlite3_column_double(s, 8);
-	out->failing = sqlite3_column_int(s, 9);
-	out->last_new = sqlite3_column_int(s, 10);
-	out->last_changed = sqlite3_column_int(s, 11);
-	out->suspect_polls = sqlite3_column_int(s, 12);
-	out->suspect_items = sqlite3_column_int(s, 13);
+	STORE_SQLITE_ROW_READ(s, source_fields, out);
 }
 
 int store_sqlite_source_get(struct store *st, const char *id, struct store_source *out)
@@ -114,38 +112,30 @@ int store_sqlite_source_ids(struct store *st, char ***ids, size_t *n)
 	return 0;
 }
 
+#define F(kind, field) STORE_SQLITE_FIELD(struct store_item, kind, field)
+static const struct store_sqlite_field item_fields[] = {
+    F(COL_INT64, id),	       F(COL_TEXT, source_id),	   F(COL_TEXT, url),
+    F(COL_TEXT, norm_url),     F(COL_TEXT, guid),	   F(COL_TEXT, title),
+    F(COL_TEXT, published),    F(COL_TEXT, final_url),	   F(COL_LONG, http_status),
+    F(COL_TEXT, etag),	       F(COL_TEXT, last_modified), F(COL_TEXT, raw_sha256),
+    F(COL_TEXT, text_sha256),  F(COL_TEXT, text),	   F(COL_SKIP, raw_z),
+    F(COL_TEXT, language),     F(COL_LONG, words),	   F(COL_DOUBLE, fetched_at),
+    F(COL_DOUBLE, first_seen), F(COL_DOUBLE, last_seen),   F(COL_DOUBLE, last_checked),
+};
+#undef F
+#define ITEM_COL_RAW 14
+
 static void item_from_row(sqlite3_stmt *s, struct store_item *it)
 {
-	const void *blob;
-	int n;
+	const void *blob = sqlite3_column_blob(s, ITEM_COL_RAW);
+	int n = sqlite3_column_bytes(s, ITEM_COL_RAW);
 
-	it->id = sqlite3_column_int64(s, 0);
-	it->source_id = store_sqlite_column_strdup(s, 1);
-	it->url = store_sqlite_column_strdup(s, 2);
-	it->norm_url = store_sqlite_column_strdup(s, 3);
-	it->guid = store_sqlite_column_strdup(s, 4);
-	it->title = store_sqlite_column_strdup(s, 5);
-	it->published = store_sqlite_column_strdup(s, 6);
-	it->final_url = store_sqlite_column_strdup(s, 7);
-	it->http_status = sqlite3_column_int(s, 8);
-	it->etag = store_sqlite_column_strdup(s, 9);
-	it->last_modified = store_sqlite_column_strdup(s, 10);
-	it->raw_sha256 = store_sqlite_column_strdup(s, 11);
-	it->text_sha256 = store_sqlite_column_strdup(s, 12);
-	it->text = store_sqlite_column_strdup(s, 13);
-	blob = sqlite3_column_blob(s, 14);
-	n = sqlite3_column_bytes(s, 14);
+	STORE_SQLITE_ROW_READ(s, item_fields, it);
 	if (blob && n > 0) {
 		it->raw_z = xmalloc((size_t)n);
 		memcpy(it->raw_z, blob, (size_t)n);
 		it->raw_z_len = (size_t)n;
 	}
-	it->language = store_sqlite_column_strdup(s, 15);
-	it->words = sqlite3_column_int(s, 16);
-	it->fetched_at = sqlite3_column_double(s, 17);
-	it->first_seen = sqlite3_column_double(s, 18);
-	it->last_seen = sqlite3_column_double(s, 19);
-	it->last_checked = sqlite3_column_double(s, 20);
 }
 
 /* Steps a one-row query into out: 1 found, 0 none, -1 error. */
@@ -250,6 +240,24 @@ int store_sqlite_item_touch(struct store *st, int64_t id, double now)
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_double(s, 2, now);
 	return store_sqlite_step_done(sq, s, "touch item");
+}
+
+int store_sqlite_items_text_newest(struct store *st, const char *source_id, double *when)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_TEXT_NEWEST];
+	int rc;
+
+	*when = 0;
+	store_sqlite_bind_text(s, 1, source_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*when = sqlite3_column_double(s, 0); /* NULL (no item) reads as 0 */
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "read newest item with text");
+	return 0;
 }
 
 int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,

@@ -249,6 +249,114 @@ static int stored(const char *id, const char *path, int *has_text)
 	return rc;
 }
 
+/* --- what it costs the store --- */
+
+static struct store_info counts(void)
+{
+	struct store_info info;
+
+	ck_assert_int_eq(store_info(d.store, &info), 0);
+	return info;
+}
+
+START_TEST(a_baseline_of_twenty_items_is_one_commit)
+{
+	const char *paths[20];
+	char names[20][16];
+	unsigned long before;
+	int text = 0;
+
+	start(NULL, DAEMON_RUN);
+	for (int i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof(names[i]), "/b%d", i);
+		paths[i] = names[i];
+		serve(names[i], names[i] + 1);
+	}
+	before = counts().commits;
+	detect(rt, paths, 20);
+	ck_assert_int_eq(got->unsettled, 0);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 20);
+	ck_assert_uint_eq(counts().commits - before, 1);
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_eq(stored("s", paths[i], &text), 1);
+		ck_assert(text);
+	}
+}
+END_TEST
+
+START_TEST(a_list_of_known_items_is_one_commit)
+{
+	static const char *const paths[] = {"/k1", "/k2", "/k3"};
+	unsigned long before;
+
+	start(NULL, DAEMON_RUN);
+	for (int i = 0; i < 3; i++)
+		serve(paths[i], paths[i] + 1);
+	detect(rt, paths, 3); /* baseline */
+	before = counts().commits;
+	detect(rt, paths, 3); /* every item known, none due: three sightings */
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 3);
+	ck_assert_uint_eq(counts().commits - before, 1);
+}
+END_TEST
+
+START_TEST(no_recheck_query_when_recheck_days_is_zero)
+{
+	struct store_info before;
+
+	start(NULL, DAEMON_ONCE);
+	set_source("s", 1, 0, 0);
+	serve("/z1", "Before");
+	detect(rt, (const char *const[]){"/z1"}, 1); /* new: stored with its text */
+	serve("/z1", "After");
+	d.cfg->daemon.recheck_days = 0;
+	before = counts();
+	recheck(rt);					     /* the list answered 304 */
+	ck_assert_uint_eq(counts().reads - before.reads, 1); /* the source's row (outcome_for) */
+	ck_assert_uint_eq(counts().commits, before.commits);
+	ck_assert_int_eq(testutil_http_hits(srv, "/z1"), 1);
+	ck_assert_int_eq(got->changed, 0);
+}
+END_TEST
+
+/* An item of source s first seen `age` seconds ago, with a text. */
+static void put_old_item(const char *path, double age)
+{
+	struct store_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.source_id = xstrdup("s");
+	it.url = url_of(path);
+	it.norm_url = xstrdup(it.url);
+	it.text = xstrdup("old text");
+	it.first_seen = it.last_seen = it.last_checked = clock_wall() - age;
+	ck_assert_int_eq(store_item_put(d.store, &it), 0);
+	store_item_clear(&it);
+}
+
+START_TEST(no_recheck_query_once_every_window_has_passed)
+{
+	unsigned long reads;
+
+	start(NULL, DAEMON_ONCE);
+	set_source("s", 1, 0, 0);
+	put_old_item("/o1", 10 * 86400.0); /* outside recheck_days = 3 */
+	reads = counts().reads;
+	/* reads: the source's row (outcome_for, as poll_start), then what detection asks */
+	recheck(rt);
+	ck_assert_uint_eq(counts().reads - reads, 2); /* and the source's newest text, once */
+	reads = counts().reads;
+	recheck(rt);
+	ck_assert_uint_eq(counts().reads - reads, 1); /* the rest from memory */
+	serve("/n1", "Before");
+	detect(rt, (const char *const[]){"/n1"}, 1); /* a new text opens a window */
+	serve("/n1", "After");
+	recheck(rt);
+	ck_assert_int_eq(got->changed, 1);
+	ck_assert_int_eq(testutil_http_hits(srv, "/o1"), 0);
+}
+END_TEST
+
 /* --- first poll --- */
 
 START_TEST(a_first_poll_is_a_silent_baseline)
@@ -599,6 +707,10 @@ static Suite *detect_suite(void)
 		suite_add_tcase(s, all[i]);
 	}
 	tcase_add_test(first, a_first_poll_is_a_silent_baseline);
+	tcase_add_test(first, a_baseline_of_twenty_items_is_one_commit);
+	tcase_add_test(first, a_list_of_known_items_is_one_commit);
+	tcase_add_test(changes, no_recheck_query_when_recheck_days_is_zero);
+	tcase_add_test(changes, no_recheck_query_once_every_window_has_passed);
 	tcase_add_test(first, an_old_baseline_item_is_recorded_without_its_text);
 	tcase_add_test(first, first_poll_alert_alerts_from_the_start);
 	tcase_add_test(fresh, new_items_are_fetched_stored_and_alerted_once);

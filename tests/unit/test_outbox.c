@@ -379,6 +379,42 @@ START_TEST(a_due_event_is_delivered_byte_for_byte_with_its_id)
 }
 END_TEST
 
+/* The outbox's next due time, held in memory, is what the store would answer. */
+static void assert_next_due_is_the_stores(void)
+{
+	double want;
+
+	ck_assert_int_eq(store_events_next_due(st, &want), 0);
+	ck_assert_msg(outbox_next_due(ob) == want, "in memory %.3f, in the store %.3f",
+		      outbox_next_due(ob), want);
+}
+
+START_TEST(next_due_in_memory_follows_inserts_retries_and_deliveries)
+{
+	double now = clock_wall();
+
+	insert_event("evt_later", "hook", now + 3600); /* pending before the outbox opens */
+	make_outbox(NULL, 0);
+	assert_next_due_is_the_stores();
+	ck_assert(outbox_next_due(ob) == now + 3600);
+	testutil_http_push(srv, "/hook", 503, NULL, "busy");
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	insert_event("evt_now", "hook", now);
+	outbox_queued(ob, now);
+	assert_next_due_is_the_stores();
+	wait_retry("evt_now"); /* sent, refused: retry_wait a few seconds on */
+	settle(0.1);
+	assert_next_due_is_the_stores();
+	ck_assert(outbox_next_due(ob) > now && outbox_next_due(ob) < now + 3600);
+	make_due_now("evt_now");
+	outbox_kick(ob);
+	wait_delivered(1);
+	settle(0.1);
+	assert_next_due_is_the_stores();
+	ck_assert(outbox_next_due(ob) == now + 3600);
+}
+END_TEST
+
 START_TEST(retries_follow_the_schedule_then_deliver)
 {
 	struct store_event ev;
@@ -695,6 +731,7 @@ static Suite *outbox_suite(void)
 	tcase_add_checked_fixture(send, setup, teardown);
 	tcase_add_test(send, a_due_event_is_delivered_byte_for_byte_with_its_id);
 	tcase_add_test(send, retries_follow_the_schedule_then_deliver);
+	tcase_add_test(send, next_due_in_memory_follows_inserts_retries_and_deliveries);
 	tcase_add_test(send, retry_after_is_honoured);
 	tcase_add_test(send, a_permanent_refusal_dead_letters_at_once);
 	tcase_add_test(send, gone_disables_the_channel_until_reload);

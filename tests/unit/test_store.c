@@ -297,6 +297,117 @@ START_TEST(item_and_its_event_commit_or_roll_back_together)
 }
 END_TEST
 
+static unsigned long commits_of(struct store *st)
+{
+	struct store_info info;
+
+	ck_assert_int_eq(store_info(st, &info), 0);
+	return info.commits;
+}
+
+/* A poll's batch: twenty items and their events are one commit, or nothing at all. */
+START_TEST(a_batch_is_one_commit_and_rolls_back_whole)
+{
+	struct store *st = open_ok();
+	unsigned long before = commits_of(st);
+	struct store_item got;
+	char url[64], id[64];
+
+	ck_assert_int_eq(store_begin(st), 0);
+	for (int i = 0; i < 20; i++) {
+		snprintf(url, sizeof(url), "http://a/%d", i);
+		snprintf(id, sizeof(id), "evt_b%d", i);
+		put_item(st, "src", url, "T", "text", 100);
+		if (i % 5 == 0)
+			put_event(st, id, "hook", 100);
+	}
+	store_rollback(st);
+	ck_assert_uint_eq(commits_of(st), before);
+	for (int i = 0; i < 20; i++) {
+		snprintf(url, sizeof(url), "http://a/%d", i);
+		ck_assert_int_eq(store_item_find(st, "src", url, NULL, &got), 0);
+	}
+	ck_assert_uint_eq(count_due(st, 1e12), 0);
+
+	ck_assert_int_eq(store_begin(st), 0);
+	for (int i = 0; i < 20; i++) {
+		snprintf(url, sizeof(url), "http://a/%d", i);
+		put_item(st, "src", url, "T", "text", 100);
+	}
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_uint_eq(commits_of(st), before + 1);
+	put_item(st, "src", "http://a/alone", "T", NULL, 100); /* its own transaction */
+	ck_assert_uint_eq(commits_of(st), before + 2);
+	store_close(st);
+}
+END_TEST
+
+/* A relaxed transaction commits, rolls back, and leaves the next one as it was. */
+START_TEST(a_relaxed_transaction_is_still_a_transaction)
+{
+	struct store *st = open_ok();
+	struct store_source s, got;
+
+	memset(&s, 0, sizeof(s));
+	s.items = 7;
+	ck_assert_int_eq(store_begin_relaxed(st), 0);
+	ck_assert_int_eq(store_source_put(st, "gone", "http://a/", &s), 0);
+	store_rollback(st);
+	ck_assert_int_eq(store_source_get(st, "gone", &got), 0);
+	ck_assert_int_eq(store_begin_relaxed(st), 0);
+	ck_assert_int_eq(store_source_put(st, "kept", "http://a/", &s), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	put_event(st, "evt_after", "hook", 1);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_close(st);
+
+	st = open_ok();
+	ck_assert_int_eq(store_source_get(st, "kept", &got), 1);
+	ck_assert_int_eq(got.items, 7);
+	store_source_clear(&got);
+	ck_assert_uint_eq(count_due(st, 2), 1);
+	store_close(st);
+}
+END_TEST
+
+/* An item of src with this publication day (or none), first seen at seen, with a text. */
+static void put_dated(struct store *st, const char *url, const char *published, double seen)
+{
+	struct store_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.source_id = xstrdup("src");
+	it.url = xstrdup(url);
+	it.norm_url = xstrdup(url);
+	it.published = published ? xstrdup(published) : NULL;
+	it.text = xstrdup("text");
+	it.first_seen = it.last_seen = seen;
+	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
+	store_item_clear(&it);
+}
+
+START_TEST(text_newest_is_the_latest_publication_or_sighting)
+{
+	struct store *st = open_ok();
+	double when = -1;
+
+	ck_assert_int_eq(store_items_text_newest(st, "src", &when), 0);
+	ck_assert(when == 0);
+	put_dated(st, "http://a/1", "2019-10-24", 100);		  /* 1571875200 */
+	put_dated(st, "http://a/2", "2019-10-20T08:00:00Z", 200); /* older */
+	ck_assert_int_eq(store_items_text_newest(st, "src", &when), 0);
+	ck_assert_msg(when == 1571875200.0, "%f", when);
+	put_dated(st, "http://a/3", NULL, 1600000000.0); /* no date: its first sighting */
+	put_item(st, "src", "http://a/notext", "x", NULL, 1700000000.0);
+	ck_assert_int_eq(store_items_text_newest(st, "src", &when), 0);
+	ck_assert_msg(when == 1600000000.0, "%f", when);
+	ck_assert_int_eq(store_items_text_newest(st, "other", &when), 0);
+	ck_assert(when == 0);
+	store_close(st);
+}
+END_TEST
+
 /* An event id is minted once: a second insert of it fails rather than sending twice. */
 START_TEST(an_event_id_is_stored_once)
 {
@@ -667,6 +778,9 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, item_and_its_event_commit_or_roll_back_together);
 	tcase_add_test(tc, an_event_id_is_stored_once);
+	tcase_add_test(tc, a_batch_is_one_commit_and_rolls_back_whole);
+	tcase_add_test(tc, a_relaxed_transaction_is_still_a_transaction);
+	tcase_add_test(tc, text_newest_is_the_latest_publication_or_sighting);
 	tcase_add_test(tc, events_due_oldest_first_up_to_max);
 	tcase_add_test(tc, next_due_is_the_earliest_undelivered);
 	tcase_add_test(tc, requeue_returns_sending_events_to_the_queue);
