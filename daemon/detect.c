@@ -289,6 +289,7 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 		  detect_done_fn *done)
 {
 	struct poll_run *run;
+	int snapshot;
 
 	if (items->n == 0) {
 		fail_empty_list(o);
@@ -304,9 +305,12 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	}
 	run = run_new(rt, items, o, done);
 	run->baseline = o->rebaseline || is_baseline(rt, o);
+	snapshot = store_read_begin(rt->d->store) == 0; /* nothing below writes */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < run->items.n; i++)
 			consider(run, &run->items.v[i], pass);
+	if (snapshot)
+		store_read_end(rt->d->store);
 	if (run->baseline)
 		log_info("source=%s first poll: %zu item(s) recorded as the baseline, no alerts",
 			 rt->id, run->items.n);

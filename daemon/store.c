@@ -153,6 +153,16 @@ int store_commit(struct store *st)
 	return rc;
 }
 
+int store_read_begin(struct store *st)
+{
+	return st->be->read_begin(st);
+}
+
+void store_read_end(struct store *st)
+{
+	st->be->read_end(st);
+}
+
 void store_rollback(struct store *st)
 {
 	st->in_txn = 0;

@@ -83,6 +83,14 @@ int store_begin_relaxed(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
+/*
+ * A run of lookups (a poll's items) in one consistent snapshot, which also
+ * costs one lock instead of one per lookup. No write may happen before
+ * store_read_end. On failure (-1) the lookups still work, each on its own.
+ */
+int store_read_begin(struct store *st);
+void store_read_end(struct store *st);
+
 /* What the store says about itself. Strings are static. */
 struct store_info {
 	const char *backend; /* "sqlite" */

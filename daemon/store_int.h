@@ -28,6 +28,8 @@ struct store_backend {
 	int (*begin_relaxed)(struct store *st); /* commit/rollback end it too */
 	int (*commit)(struct store *st);
 	void (*rollback)(struct store *st);
+	int (*read_begin)(struct store *st); /* a snapshot for lookups; read_end ends it */
+	void (*read_end)(struct store *st);
 	int (*info)(struct store *st, struct store_info *out);
 	int (*verify)(struct store *st);
 

@@ -26,6 +26,7 @@
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN DEFERRED",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
@@ -296,6 +297,22 @@ static int store_sqlite_begin(struct store *st)
 	return store_sqlite_step_done(sq, sq->stmt[ST_BEGIN], "begin");
 }
 
+/* A deferred transaction only reads: its first SELECT takes the snapshot. */
+static int store_sqlite_read_begin(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+
+	return store_sqlite_step_done(sq, sq->stmt[ST_BEGIN_READ], "begin reading");
+}
+
+static void store_sqlite_read_end(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+
+	if (!sqlite3_get_autocommit(sq->db))
+		store_sqlite_step_done(sq, sq->stmt[ST_COMMIT], "end reading");
+}
+
 /*
  * WAL with synchronous=NORMAL: the commit appends to the WAL without an
  * fsync; the next FULL commit's fsync of the same (sequential) WAL, or a
@@ -423,6 +440,8 @@ const struct store_backend store_sqlite_backend = {
     .begin_relaxed = store_sqlite_begin_relaxed,
     .commit = store_sqlite_commit,
     .rollback = store_sqlite_rollback,
+    .read_begin = store_sqlite_read_begin,
+    .read_end = store_sqlite_read_end,
     .info = store_sqlite_info,
     .verify = store_sqlite_verify,
     .source_get = store_sqlite_source_get,

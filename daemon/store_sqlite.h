@@ -14,6 +14,7 @@ struct sqlite3_stmt;
 
 enum store_sqlite_stmt {
 	ST_BEGIN,
+	ST_BEGIN_READ,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_SYNC_NORMAL,

@@ -609,6 +609,38 @@ START_TEST(items_found_by_guid_or_url_and_seen_elsewhere)
 }
 END_TEST
 
+/*
+ * A poll's lookups share one snapshot: a write committed meanwhile through
+ * another handle is not seen until the snapshot ends, and reading counts
+ * no commit.
+ */
+START_TEST(lookups_in_one_snapshot)
+{
+	struct store *st = open_ok(), *other = open_ok();
+	struct store_item got;
+	unsigned long commits;
+
+	put_item(st, "src", "http://a/1", "one", NULL, 1.0);
+	commits = commits_of(st);
+	ck_assert_int_eq(store_read_begin(st), 0);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/1", NULL, &got), 1);
+	store_item_clear(&got);
+	put_item(other, "src", "http://a/2", "two", NULL, 2.0);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/2", NULL, &got), 0);
+	store_read_end(st);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/2", NULL, &got), 1);
+	store_item_clear(&got);
+	ck_assert_uint_eq(commits_of(st), commits);
+	/* ending twice, or without a lookup, is harmless; writing works after */
+	ck_assert_int_eq(store_read_begin(st), 0);
+	store_read_end(st);
+	store_read_end(st);
+	put_item(st, "src", "http://a/3", "three", NULL, 3.0);
+	store_close(other);
+	store_close(st);
+}
+END_TEST
+
 static size_t search_n(struct store *st, const char *q, const char *since, const char *theme,
 		       struct store_hit **hits)
 {
@@ -787,6 +819,7 @@ int main(void)
 	tcase_add_test(tc, channel_counts_per_state_and_last_error);
 	tcase_add_test(tc, recheck_candidates_have_text_and_are_newest_first);
 	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
+	tcase_add_test(tc, lookups_in_one_snapshot);
 	tcase_add_test(tc, search_finds_text_by_date_and_theme);
 	tcase_add_test(tc, unknown_backend_is_refused_by_name);
 	tcase_add_test(tc, sqlite_scheme_and_plain_path_name_the_same_store);
