@@ -280,6 +280,7 @@ int daemon_run(struct daemon *d)
 		sdnotify_watchdog_start(d->loop, d->cfg->daemon.watchdog_interval);
 	outbox_kick(d->outbox); /* events left pending by an earlier run */
 	ev_run(d->loop, 0);
+	poll_flush(d); /* the quiet polls' status rows, before once mode or a stop returns */
 	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
 		d->exit_status = 1;
 	log_info("stopped");
@@ -306,6 +307,7 @@ void daemon_free(struct daemon *d)
 	d->outbox = NULL;
 	/* Cancelling runs the done callbacks, which still need the sources. */
 	http_free(d->http);
+	poll_flush(d); /* rows of the polls those cancellations ended */
 	themes_free(d->themes);
 	for (size_t i = 0; i < d->nsources; i++)
 		schedule_source_free(d->sources[i]);

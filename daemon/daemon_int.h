@@ -58,6 +58,15 @@ struct source_rt {
 	 */
 	double text_newest;
 	int text_newest_known;
+	/*
+	 * Its store row, read once (schedule_source_new, or the next poll when
+	 * that read failed) and kept here: the daemon is the only writer of
+	 * source rows, so a poll reads none. Valid while src_known. src_dirty:
+	 * a quiet poll updated it and the store is behind until poll_flush.
+	 */
+	struct store_source src;
+	int src_known;
+	int src_dirty;
 };
 
 struct daemon {
@@ -77,7 +86,9 @@ struct daemon {
 	ev_timer stop_timer; /* bounds the graceful stop */
 	int stopping;
 	int exit_status;
-	size_t polls_failed; /* in once mode: decides the exit status */
+	size_t polls_failed;  /* in once mode: decides the exit status */
+	ev_timer flush_timer; /* writes the dirty source rows (poll.c) */
+	size_t ndirty;	      /* sources with src_dirty set */
 };
 
 /* schedule.c */
@@ -94,16 +105,22 @@ void schedule_stop_all(struct daemon *d);
 
 /* poll.c: starts a poll of rt now (no-op if one is in flight); the hooks' `due`. */
 void poll_start(struct source_rt *rt);
+/*
+ * poll.c: writes every dirty source row (quiet polls since the last flush)
+ * in one relaxed transaction. Runs from a short timer after the first dirty
+ * mark; call it before the store is closed or the sources change (once-mode
+ * exit, stop, reload). Rows stay dirty when it fails.
+ */
+void poll_flush(struct daemon *d);
 
 /* Outcome of one poll, written to the store when the poll's work is done. */
 struct poll_outcome {
 	/*
-	 * The source's row, read once when the poll starts (all zero for a new
-	 * source): its validators, last list size and suspect streak feed
-	 * detection, and the row is written back, updated, when the poll ends.
+	 * The source's row (rt->src; all zero for a new source or when it could
+	 * not be read): its validators, last list size and suspect streak feed
+	 * detection; poll.c updates it when the poll ends.
 	 */
-	struct store_source src;
-	int src_read;	      /* store_source_get's answer: 1 found, 0 new, -1 failed */
+	const struct store_source *src;
 	struct source_rt *rt; /* the polled source */
 	int ok;		      /* the poll succeeded (200 with items, or 304) */
 	const char *result;   /* "ok", "not-modified", "http-error", "timeout", ... */

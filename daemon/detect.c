@@ -78,7 +78,7 @@ static int in_window(const struct source_rt *rt, const char *published, double f
  */
 static int list_is_suspect(struct source_rt *rt, size_t n, struct poll_outcome *o)
 {
-	const struct store_source *s = &o->src;
+	const struct store_source *s = o->src;
 	long before = s->items, streak = 1;
 
 	if (s->suspect_polls > 0 && s->suspect_items == (long)n)
@@ -244,7 +244,7 @@ static void consider(struct poll_run *run, const struct list_item *li, int known
 /* A source never polled with items (first_poll = baseline): record, do not alert. */
 static int is_baseline(const struct source_rt *rt, const struct poll_outcome *o)
 {
-	return rt->d->cfg->daemon.first_poll == FIRST_POLL_BASELINE && o->src.items == 0;
+	return rt->d->cfg->daemon.first_poll == FIRST_POLL_BASELINE && o->src->items == 0;
 }
 
 /*
@@ -255,7 +255,7 @@ static int is_baseline(const struct source_rt *rt, const struct poll_outcome *o)
  */
 static void fail_empty_list(struct poll_outcome *o)
 {
-	long before = o->src.items;
+	long before = o->src->items;
 
 	o->ok = 0;
 	o->result = "empty-list";

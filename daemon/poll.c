@@ -97,33 +97,122 @@ static void fill_source_row(struct store_source *s, const struct poll_outcome *o
 	}
 }
 
+/* Seconds between a quiet poll's status update and the flush that writes it. */
+#define FLUSH_DELAY 0.5
+
+/* The row in memory may be ahead of the store after a failed write: read it again. */
+static void forget_row(struct source_rt *rt)
+{
+	if (rt->src_dirty)
+		rt->d->ndirty--;
+	store_source_clear(&rt->src);
+	memset(&rt->src, 0, sizeof(rt->src));
+	rt->src_known = 0;
+	rt->src_dirty = 0;
+}
+
+static void flush_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	poll_flush(w->data);
+}
+
+static void mark_dirty(struct source_rt *rt)
+{
+	struct daemon *d = rt->d;
+
+	if (!rt->src_dirty) {
+		rt->src_dirty = 1;
+		d->ndirty++;
+	}
+	if (!ev_is_active(&d->flush_timer)) {
+		ev_timer_init(&d->flush_timer, flush_cb, FLUSH_DELAY, 0.0);
+		d->flush_timer.data = d;
+		ev_timer_start(d->loop, &d->flush_timer);
+	}
+}
+
+static void clear_dirty(struct source_rt *rt)
+{
+	if (rt->src_dirty)
+		rt->d->ndirty--;
+	rt->src_dirty = 0;
+}
+
+void poll_flush(struct daemon *d)
+{
+	struct store *st = d->store;
+	int rc;
+
+	if (d->loop)
+		ev_timer_stop(d->loop, &d->flush_timer);
+	if (d->ndirty == 0 || st == NULL)
+		return;
+	rc = store_begin_relaxed(st);
+	for (size_t i = 0; rc == 0 && i < d->nsources; i++) {
+		struct source_rt *rt = d->sources[i];
+
+		if (rt->src_dirty && rt->cfg)
+			rc = store_source_put(st, rt->id, rt->cfg->url, &rt->src);
+	}
+	if (rc < 0 || store_commit(st) < 0) {
+		log_err("cannot record %zu quiet poll(s): %s", d->ndirty, store_error(st));
+		store_rollback(st); /* they stay dirty: the next quiet poll arms another flush */
+		return;
+	}
+	for (size_t i = 0; i < d->nsources; i++)
+		clear_dirty(d->sources[i]);
+	d->ndirty = 0;
+}
+
 /*
- * Writes back the row read when the poll started (only this poll writes it
- * meanwhile). A status row alone is committed relaxed (no fsync: it is not
- * an alert, and the next poll rewrites it); with health events it is durable.
+ * A poll that only rewrites the status row: a 304 that alerted nothing and
+ * moves no health state. Its row waits in memory for poll_flush.
+ */
+static int quiet(const struct source_rt *rt, const struct poll_outcome *o)
+{
+	return rt->src_known && o->ok && o->status == 304 && o->fresh == 0 && o->changed == 0 &&
+	       !health_moves(rt, &rt->src, o);
+}
+
+/*
+ * Updates rt->src with the poll's outcome and writes it: a quiet poll's row
+ * later, with others (poll_flush); any other row at once, relaxed (no fsync:
+ * it is not an alert, and the next poll rewrites it), or durable together
+ * with its health events. A row written here is no longer dirty.
  */
 static void record(struct source_rt *rt, struct poll_outcome *o, double next_delay)
 {
 	struct store *st = rt->d->store;
-	struct store_source *s = &o->src;
+	struct store_source *s = &rt->src;
 	double now = clock_wall();
-	int alerts = o->src_read < 0 || health_moves(rt, s, o);
+	int alerts;
 
+	if (quiet(rt, o)) {
+		fill_source_row(s, o, rt->failures, now, next_delay);
+		mark_dirty(rt);
+		return;
+	}
+	alerts = !rt->src_known || health_moves(rt, s, o);
 	if ((alerts ? store_begin(st) : store_begin_relaxed(st)) < 0)
 		goto fail;
-	if (o->src_read < 0 && store_source_get(st, rt->id, s) < 0)
+	if (!rt->src_known && store_source_get(st, rt->id, s) < 0)
 		goto fail; /* the first read failed: the row must not be overwritten blindly */
+	rt->src_known = 1;
 	alerts = health_moves(rt, s, o);
 	fill_source_row(s, o, rt->failures, now, next_delay);
 	if (update_health(rt, s, o, now) < 0 || store_source_put(st, rt->id, rt->cfg->url, s) < 0 ||
 	    store_commit(st) < 0)
 		goto fail;
+	clear_dirty(rt);
 	if (alerts)
 		outbox_queued(rt->d->outbox, now);
 	return;
 fail:
 	log_err("source=%s cannot record poll: %s", rt->id, store_error(st));
 	store_rollback(st);
+	forget_row(rt);
 }
 
 /* "next poll in 4m" for warnings: what happens next. */
@@ -164,7 +253,6 @@ static void log_outcome(struct source_rt *rt, const struct poll_outcome *o, doub
 
 static void outcome_free(struct poll_outcome *o)
 {
-	store_source_clear(&o->src);
 	free(o->etag);
 	free(o->last_modified);
 	free(o);
@@ -256,7 +344,9 @@ void poll_start(struct source_rt *rt)
 		return;
 	o = xcalloc(1, sizeof(*o));
 	o->rt = rt;
-	o->src_read = store_source_get(rt->d->store, rt->id, &o->src);
+	if (!rt->src_known && store_source_get(rt->d->store, rt->id, &rt->src) >= 0)
+		rt->src_known = 1; /* only when the read at start failed */
+	o->src = &rt->src;
 	memset(&req, 0, sizeof(req));
 	req.url = rt->cfg->url;
 	req.follow_redirects = 1;
@@ -264,10 +354,10 @@ void poll_start(struct source_rt *rt)
 	req.allow_private = rt->cfg->allow_private > 0;
 	req.headers = (const char *const *)rt->cfg->headers.v;
 	req.proxy = rt->cfg->proxy;
-	if (o->src_read < 0)
+	if (!rt->src_known)
 		log_err("source=%s %s", rt->id, store_error(rt->d->store));
-	req.if_none_match = o->src.etag;
-	req.if_modified_since = o->src.last_modified;
+	req.if_none_match = rt->src.etag;
+	req.if_modified_since = rt->src.last_modified;
 	log_debug("source=%s poll url=%s", rt->id, log_esc(rt->cfg->url, 200));
 	rt->inflight = http_start(rt->d->http, &req, poll_done, o, err, sizeof(err));
 	if (rt->inflight == NULL) {

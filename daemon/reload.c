@@ -76,6 +76,7 @@ static void swap_config(struct daemon *d, struct config *fresh, struct themes *t
 	struct source_rt **next = NULL;
 	size_t n = 0;
 
+	poll_flush(d); /* sources may leave: their rows go to the store first */
 	for (size_t i = 0; i < fresh->nsources; i++) {
 		const struct config_source *s = &fresh->sources[i];
 		struct source_rt *rt;

@@ -30,7 +30,6 @@ static void source_due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg)
 {
 	struct source_rt *rt = xcalloc(1, sizeof(*rt));
-	struct store_source st;
 
 	rt->d = d;
 	rt->hooks = &d->hooks;
@@ -38,9 +37,11 @@ struct source_rt *schedule_source_new(struct daemon *d, const struct config_sour
 	rt->cfg = cfg;
 	ev_timer_init(&rt->timer, source_due_cb, 0.0, 0.0);
 	rt->timer.data = rt;
-	if (store_source_get(d->store, cfg->id, &st) == 1) {
-		rt->failures = st.failures;
-		store_source_clear(&st);
+	/* The only read of its row: polls keep it in memory (a failed read is retried by the poll).
+	 */
+	if (store_source_get(d->store, cfg->id, &rt->src) >= 0) {
+		rt->src_known = 1;
+		rt->failures = rt->src.failures;
 	}
 	return rt;
 }
@@ -50,6 +51,7 @@ void schedule_source_free(struct source_rt *rt)
 	if (rt == NULL)
 		return;
 	ev_timer_stop(rt->d->loop, &rt->timer);
+	store_source_clear(&rt->src);
 	free(rt->id);
 	free(rt);
 }
@@ -84,16 +86,14 @@ double schedule_next(struct source_rt *rt)
 
 double schedule_first_delay(struct source_rt *rt)
 {
-	struct store_source st;
 	double now = clock_wall(), delay = 0;
 
-	if (store_source_get(rt->d->store, rt->id, &st) == 1) {
-		if (st.next_due > now)
-			delay = st.next_due - now;
+	if (rt->src_known && rt->src.next_due > 0) {
+		if (rt->src.next_due > now)
+			delay = rt->src.next_due - now;
 		if (delay > rt->cfg->interval * BACKOFF_CAP)
 			delay =
 			    rt->cfg->interval; /* the clock moved back, or the interval shrank */
-		store_source_clear(&st);
 	}
 	/* Overdue sources start spread out rather than all in the first second. */
 	return delay + FIRST_POLL_SPREAD * clock_jitter_unit();

@@ -42,7 +42,6 @@ static void outcome_free(struct poll_outcome *o)
 {
 	if (o == NULL)
 		return;
-	store_source_clear(&o->src);
 	free(o->etag);
 	free(o->last_modified);
 	free(o);
@@ -180,8 +179,11 @@ static struct poll_outcome *outcome_for(struct source_rt *r, size_t nitems)
 	struct poll_outcome *o = xcalloc(1, sizeof(*o));
 
 	o->rt = r;
-	o->src_read = store_source_get(d.store, r->id, &o->src);
-	ck_assert_int_ge(o->src_read, 0);
+	/* The source's row as poll_start would hold it (set_source may have changed it). */
+	store_source_clear(&r->src);
+	ck_assert_int_ge(store_source_get(d.store, r->id, &r->src), 0);
+	r->src_known = 1;
+	o->src = &r->src;
 	o->ok = 1;
 	o->result = "ok";
 	o->items = (long)nitems;
