@@ -55,7 +55,7 @@ static char *config_text(const char *daemon_extra)
 /* Every list answers 304. */
 static void serve_304(void)
 {
-	char path[16];
+	char path[24];
 
 	for (int i = 0; i < NSRC; i++) {
 		snprintf(path, sizeof(path), "/l%d", i);
@@ -174,7 +174,7 @@ START_TEST(quiet_polls_ending_together_are_one_commit)
 	ck_assert_msg(testutil_loop_until(loop, flushed, NULL, 5), "no flush");
 	ck_assert_uint_eq(counts().commits - before, 1);
 	for (int i = 0; i < NSRC; i++) {
-		char id[8];
+		char id[16];
 
 		snprintf(id, sizeof(id), "s%d", i);
 		stored_result(d.store, id, result, sizeof(result));
@@ -240,7 +240,7 @@ START_TEST(once_mode_flushes_before_it_returns)
 	ck_assert_int_eq(daemon_run(od), 0);
 	ck_assert_uint_eq(od->ndirty, 0);
 	for (int i = 0; i < NSRC; i++) {
-		char id[8];
+		char id[16];
 
 		snprintf(id, sizeof(id), "s%d", i);
 		stored_result(od->store, id, result, sizeof(result));
