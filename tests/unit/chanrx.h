@@ -35,24 +35,6 @@ static struct ev_loop *loop;
 static struct http *eng;
 static struct notify_channel *chan;
 
-static inline int rx_read_port(void)
-{
-	for (int i = 0; i < 200; i++) {
-		FILE *f = fopen(rx_portfile, "r");
-		int port = 0;
-
-		if (f) {
-			if (fscanf(f, "%d", &port) != 1)
-				port = 0;
-			fclose(f);
-			if (port > 0)
-				return port;
-		}
-		usleep(50000);
-	}
-	return -1;
-}
-
 /* Starts tests/servers/<script> expecting token (NULL: none). */
 static inline void rx_start_script(const char *script, const char *token)
 {
@@ -73,7 +55,7 @@ static inline void rx_start_script(const char *script, const char *token)
 		_exit(127);
 	}
 	free(path);
-	rx_port = rx_read_port();
+	rx_port = testutil_read_port_file(rx_portfile);
 	ck_assert_msg(rx_port > 0, "%s did not start", script);
 }
 

@@ -39,29 +39,6 @@ static int ndone;
 
 /* ---- helper server ---------------------------------------------------- */
 
-/* $SW_ROOT, else the repository above this binary (build/x/tests/test_http). */
-static char *script_path(void)
-{
-	const char *root = getenv("SW_ROOT");
-	char exe[4096];
-	ssize_t n;
-
-	if (root)
-		return xasprintf("%s/tests/servers/hostile_http.py", root);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	for (char *slash = strrchr(exe, '/'); slash; slash = strrchr(exe, '/')) {
-		char *path;
-
-		*slash = '\0';
-		path = xasprintf("%s/tests/servers/hostile_http.py", exe);
-		if (access(path, R_OK) == 0)
-			return path;
-		free(path);
-	}
-	return xstrdup("tests/servers/hostile_http.py");
-}
-
 static void write_file(const char *dir, const char *name, const char *text)
 {
 	char *path = xasprintf("%s/%s", dir, name);
@@ -94,7 +71,7 @@ static int read_port(int fd)
 
 static void server_start(void)
 {
-	char *script = script_path();
+	char *script = testutil_server_script("hostile_http.py");
 	int pfd[2];
 
 	snprintf(srv_dir, sizeof(srv_dir), "/tmp/sw-test-http-XXXXXX");

@@ -60,52 +60,10 @@ struct outcome {
 	char *detail;
 };
 
-/* ---- the server ---------------------------------------------------------- */
-
-static char *script_path(void)
-{
-	const char *root = getenv("SW_ROOT");
-	char exe[4096];
-	ssize_t n;
-
-	if (root)
-		return xasprintf("%s/tests/servers/smtp_server.py", root);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	for (char *slash = strrchr(exe, '/'); slash; slash = strrchr(exe, '/')) {
-		char *path;
-
-		*slash = '\0';
-		path = xasprintf("%s/tests/servers/smtp_server.py", exe);
-		if (access(path, R_OK) == 0)
-			return path;
-		free(path);
-	}
-	return xstrdup("tests/servers/smtp_server.py");
-}
-
-static int read_port(const char *portfile)
-{
-	for (int i = 0; i < 200; i++) {
-		FILE *f = fopen(portfile, "r");
-		int port = 0;
-
-		if (f) {
-			if (fscanf(f, "%d", &port) != 1)
-				port = 0;
-			fclose(f);
-			if (port > 0)
-				return port;
-		}
-		usleep(50000);
-	}
-	return -1;
-}
-
 /* Starts the server with extra arguments (NULL-terminated). */
 static void srv_start(const char *const *extra)
 {
-	char *script = script_path();
+	char *script = testutil_server_script("smtp_server.py");
 	char *portfile = xasprintf("%s/port", dir);
 	const char *argv[24] = {"python3", script, "--log", log_path, "--port-file", portfile};
 	size_t n = 6;
@@ -123,7 +81,7 @@ static void srv_start(const char *const *extra)
 		execv("/usr/bin/python3", (char *const *)(void *)argv);
 		_exit(127);
 	}
-	srv_port = read_port(portfile);
+	srv_port = testutil_read_port_file(portfile);
 	free(script);
 	free(portfile);
 	ck_assert_msg(srv_port > 0, "smtp_server.py did not start");

@@ -46,51 +46,9 @@ static struct notify_channel *chan;
 
 /* ---- the receiver ------------------------------------------------------ */
 
-/* $SW_ROOT, else the repository above this binary (build/x/tests/test_notify). */
-static char *script_path(void)
-{
-	const char *root = getenv("SW_ROOT");
-	char exe[4096];
-	ssize_t n;
-
-	if (root)
-		return xasprintf("%s/tests/servers/webhook_receiver.py", root);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	for (char *slash = strrchr(exe, '/'); slash; slash = strrchr(exe, '/')) {
-		char *path;
-
-		*slash = '\0';
-		path = xasprintf("%s/tests/servers/webhook_receiver.py", exe);
-		if (access(path, R_OK) == 0)
-			return path;
-		free(path);
-	}
-	return xstrdup("tests/servers/webhook_receiver.py");
-}
-
-/* Waits up to 10 s for the receiver's --port-file. */
-static int rx_read_port(void)
-{
-	for (int i = 0; i < 200; i++) {
-		FILE *f = fopen(rx_portfile, "r");
-		int port = 0;
-
-		if (f) {
-			if (fscanf(f, "%d", &port) != 1)
-				port = 0;
-			fclose(f);
-			if (port > 0)
-				return port;
-		}
-		usleep(50000);
-	}
-	return -1;
-}
-
 static void rx_start(void)
 {
-	char *script = script_path();
+	char *script = testutil_server_script("webhook_receiver.py");
 
 	snprintf(rx_dir, sizeof(rx_dir), "/tmp/sw-test-notify-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(rx_dir));
@@ -107,7 +65,7 @@ static void rx_start(void)
 		_exit(127);
 	}
 	free(script);
-	rx_port = rx_read_port();
+	rx_port = testutil_read_port_file(rx_portfile);
 	ck_assert_msg(rx_port > 0, "webhook_receiver.py did not start");
 }
 

@@ -403,3 +403,43 @@ const char *testutil_http_last(const struct testutil_http *s)
 {
 	return buf_str(&s->last);
 }
+
+int testutil_read_port_file(const char *path)
+{
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		int port = 0;
+
+		if (f) {
+			if (fscanf(f, "%d", &port) != 1)
+				port = 0;
+			fclose(f);
+			if (port > 0)
+				return port;
+		}
+		usleep(50000);
+	}
+	return -1;
+}
+
+char *testutil_server_script(const char *name)
+{
+	const char *root = getenv("SW_ROOT");
+	char exe[4096];
+	ssize_t n;
+
+	if (root)
+		return xasprintf("%s/tests/servers/%s", root, name);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	for (char *slash = strrchr(exe, '/'); slash; slash = strrchr(exe, '/')) {
+		char *path;
+
+		*slash = '\0';
+		path = xasprintf("%s/tests/servers/%s", exe, name);
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
+	}
+	return xasprintf("tests/servers/%s", name);
+}

@@ -21,6 +21,18 @@ const char *testutil_root_dir(void);
 /* The whole file, NUL-terminated (*len excludes the NUL); NULL if unreadable. */
 char *testutil_slurp(const char *path, size_t *len);
 
+/*
+ * The path of tests/servers/NAME: under $SW_ROOT, else in the first folder
+ * above the test binary that has it, else relative. Caller frees.
+ */
+char *testutil_server_script(const char *name);
+
+/*
+ * The port a test server wrote to its --port-file, waiting up to 10 s for
+ * the file to appear; -1 when it never did.
+ */
+int testutil_read_port_file(const char *path);
+
 /* Runs every test of s (and frees it): EXIT_SUCCESS when none failed. */
 int testutil_run(Suite *s);
 
