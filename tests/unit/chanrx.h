@@ -44,15 +44,12 @@ static inline void rx_start_script(const char *script, const char *token)
 	ck_assert_ptr_nonnull(mkdtemp(rx_dir));
 	snprintf(rx_log, sizeof(rx_log), "%s/log.jsonl", rx_dir);
 	snprintf(rx_portfile, sizeof(rx_portfile), "%s/port", rx_dir);
-	rx_pid = fork();
-	ck_assert_int_ge(rx_pid, 0);
-	if (rx_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(127);
-		execl("/usr/bin/python3", "python3", path, "--port-file", rx_portfile, "--log",
-		      rx_log, token ? "--token" : (char *)NULL, token, (char *)NULL);
-		_exit(127);
+	{
+		const char *argv[] = {path,    "--port-file", rx_portfile,
+				      "--log", rx_log,	      token ? "--token" : NULL,
+				      token,   NULL};
+
+		rx_pid = testutil_server_spawn(argv, 1);
 	}
 	free(path);
 	rx_port = testutil_read_port_file(rx_portfile);
@@ -62,18 +59,8 @@ static inline void rx_start_script(const char *script, const char *token)
 static inline void rx_stop(void)
 {
 	char token[160];
-	int st;
 
-	if (rx_pid > 0) {
-		kill(rx_pid, SIGTERM);
-		for (int i = 0; i < 50 && waitpid(rx_pid, &st, WNOHANG) == 0; i++)
-			usleep(100000);
-		if (waitpid(rx_pid, &st, WNOHANG) == 0) {
-			kill(rx_pid, SIGKILL);
-			waitpid(rx_pid, &st, 0);
-		}
-		rx_pid = -1;
-	}
+	testutil_server_stop(&rx_pid);
 	snprintf(token, sizeof(token), "%s/token", rx_dir);
 	unlink(token);
 	unlink(rx_log);

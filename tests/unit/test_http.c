@@ -98,18 +98,7 @@ static void server_stop(void)
 {
 	char *path;
 
-	if (srv_pid > 0) {
-		int st;
-
-		kill(srv_pid, SIGTERM);
-		for (int i = 0; i < 50 && waitpid(srv_pid, &st, WNOHANG) == 0; i++)
-			usleep(100000);
-		if (waitpid(srv_pid, &st, WNOHANG) == 0) {
-			kill(srv_pid, SIGKILL);
-			waitpid(srv_pid, &st, 0);
-		}
-		srv_pid = -1;
-	}
+	testutil_server_stop(&srv_pid);
 	path = xasprintf("%s/index.html", srv_dir);
 	unlink(path);
 	free(path);

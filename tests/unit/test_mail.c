@@ -65,22 +65,14 @@ static void srv_start(const char *const *extra)
 {
 	char *script = testutil_server_script("smtp_server.py");
 	char *portfile = xasprintf("%s/port", dir);
-	const char *argv[24] = {"python3", script, "--log", log_path, "--port-file", portfile};
-	size_t n = 6;
+	const char *argv[24] = {script, "--log", log_path, "--port-file", portfile};
+	size_t n = 5;
 
 	for (size_t i = 0; extra && extra[i] && n < 22; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
 	unlink(portfile); /* a server started earlier in this test left its port here */
-	srv_pid = fork();
-	ck_assert_int_ge(srv_pid, 0);
-	if (srv_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (freopen("/dev/null", "w", stdout) == NULL)
-			_exit(127);
-		execv("/usr/bin/python3", (char *const *)(void *)argv);
-		_exit(127);
-	}
+	srv_pid = testutil_server_spawn(argv, 0);
 	srv_port = testutil_read_port_file(portfile);
 	free(script);
 	free(portfile);
@@ -89,18 +81,7 @@ static void srv_start(const char *const *extra)
 
 static void srv_stop(void)
 {
-	int st;
-
-	if (srv_pid <= 0)
-		return;
-	kill(srv_pid, SIGTERM);
-	for (int i = 0; i < 50 && waitpid(srv_pid, &st, WNOHANG) == 0; i++)
-		usleep(50000);
-	if (waitpid(srv_pid, &st, WNOHANG) == 0) {
-		kill(srv_pid, SIGKILL);
-		waitpid(srv_pid, &st, 0);
-	}
-	srv_pid = -1;
+	testutil_server_stop(&srv_pid);
 }
 
 static const char *smtp_url(const char *scheme)

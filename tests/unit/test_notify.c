@@ -54,15 +54,11 @@ static void rx_start(void)
 	ck_assert_ptr_nonnull(mkdtemp(rx_dir));
 	snprintf(rx_log, sizeof(rx_log), "%s/log.jsonl", rx_dir);
 	snprintf(rx_portfile, sizeof(rx_portfile), "%s/port", rx_dir);
-	rx_pid = fork();
-	ck_assert_int_ge(rx_pid, 0);
-	if (rx_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
-		if (freopen("/dev/null", "w", stdout) == NULL)
-			_exit(127);
-		execl("/usr/bin/python3", "python3", script, "--secret", SECRET, "--port-file",
-		      rx_portfile, "--log", rx_log, (char *)NULL);
-		_exit(127);
+	{
+		const char *argv[] = {script,	   "--secret", SECRET, "--port-file",
+				      rx_portfile, "--log",    rx_log, NULL};
+
+		rx_pid = testutil_server_spawn(argv, 0);
 	}
 	free(script);
 	rx_port = testutil_read_port_file(rx_portfile);
@@ -71,18 +67,7 @@ static void rx_start(void)
 
 static void rx_stop(void)
 {
-	int st;
-
-	if (rx_pid > 0) {
-		kill(rx_pid, SIGTERM);
-		for (int i = 0; i < 50 && waitpid(rx_pid, &st, WNOHANG) == 0; i++)
-			usleep(100000);
-		if (waitpid(rx_pid, &st, WNOHANG) == 0) {
-			kill(rx_pid, SIGKILL);
-			waitpid(rx_pid, &st, 0);
-		}
-		rx_pid = -1;
-	}
+	testutil_server_stop(&rx_pid);
 	unlink(rx_log);
 	unlink(rx_portfile);
 	rmdir(rx_dir);

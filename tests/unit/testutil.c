@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <ev.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -442,4 +445,42 @@ char *testutil_server_script(const char *name)
 		free(path);
 	}
 	return xasprintf("tests/servers/%s", name);
+}
+
+pid_t testutil_server_spawn(const char *const *argv, int quiet)
+{
+	const char *full[32] = {"python3"};
+	size_t n = 1;
+	pid_t pid;
+
+	for (size_t i = 0; argv[i] && n < 31; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
+		if (freopen("/dev/null", "w", stdout) == NULL ||
+		    (quiet && freopen("/dev/null", "w", stderr) == NULL))
+			_exit(127);
+		execv("/usr/bin/python3", (char *const *)(void *)full);
+		_exit(127);
+	}
+	return pid;
+}
+
+void testutil_server_stop(pid_t *pid)
+{
+	int st;
+
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	for (int i = 0; i < 50 && waitpid(*pid, &st, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (waitpid(*pid, &st, WNOHANG) == 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, &st, 0);
+	}
+	*pid = -1;
 }

@@ -6,6 +6,7 @@
 #define SW_TESTUTIL_H
 
 #include <check.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 /*
@@ -32,6 +33,16 @@ char *testutil_server_script(const char *name);
  * the file to appear; -1 when it never did.
  */
 int testutil_read_port_file(const char *path);
+
+/*
+ * Starts python3 with argv (argv[0] the script's path, NULL-terminated) as
+ * a test server: stdout (and stderr when quiet) to /dev/null, killed with
+ * SIGTERM if the test dies. Returns its pid (asserts the fork).
+ */
+pid_t testutil_server_spawn(const char *const *argv, int quiet);
+
+/* SIGTERM, up to 5 s to exit, then SIGKILL; reaps it and sets *pid to -1. */
+void testutil_server_stop(pid_t *pid);
 
 /* Runs every test of s (and frees it): EXIT_SUCCESS when none failed. */
 int testutil_run(Suite *s);
