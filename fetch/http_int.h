@@ -88,9 +88,13 @@ struct http_req_handle {
 	http_done_fn *done;
 	void *arg;
 	char *url;
-	char *orig_host; /* host of url (lower-cased by curl_url), or NULL */
-	char *proxy;	 /* NULL: none */
-	long timeout_s;	 /* 0: the daemon default */
+	/* url parsed once (a URL parse is a tenth of a quiet poll): its result, scheme, port */
+	int url_rc;	   /* CURLUcode of the parse */
+	char *orig_scheme; /* NULL if absent or unparsable */
+	char *orig_host;   /* host of url (lower-cased by curl_url), or NULL */
+	char *orig_port;   /* with the scheme's default filled in, or NULL */
+	char *proxy;	   /* NULL: none */
+	long timeout_s;	   /* 0: the daemon default */
 	int trusted;
 	int allow_private; /* request or daemon setting */
 	int via_proxy;	   /* address checks see only the proxy: skipped */

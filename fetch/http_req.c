@@ -115,8 +115,8 @@ static char *req_queue_key(const struct http_req_handle *r, const char *host, co
 enum http_result http_req_precheck(const struct http_req_handle *r, char **msg, char **key)
 {
 	const char *a = r->proto->scheme, *b = r->proto->tls_scheme;
-	char *scheme, *host, *port;
-	CURLUcode uc = req_url_parts(r->url, &scheme, &host, &port);
+	CURLUcode uc = (CURLUcode)r->url_rc;
+	const char *scheme = r->orig_scheme, *host = r->orig_host, *port = r->orig_port;
 	enum http_result res = HTTP_RES_OK;
 
 	*msg = NULL;
@@ -131,9 +131,6 @@ enum http_result http_req_precheck(const struct http_req_handle *r, char **msg, 
 	} else {
 		*key = req_queue_key(r, host, port);
 	}
-	free(scheme);
-	free(host);
-	free(port);
 	return res;
 }
 
@@ -194,6 +191,8 @@ static int req_on_own_host(struct http_req_handle *r)
 	/* During a redirect hop this already is the new URL. */
 	if (curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || url == NULL)
 		return 0;
+	if (strcmp(url, r->url) == 0)
+		return 1; /* not redirected: the same URL, the same host */
 	host = req_url_host(url);
 	same = host != NULL && strcasecmp(host, r->orig_host) == 0;
 	free(host);
@@ -425,7 +424,7 @@ static void req_init_fields(struct http_req_handle *r, struct http *h,
 	r->proto_data = b->proto_data;
 	buf_init(&r->body);
 	r->url = xstrdup(b->url);
-	r->orig_host = req_url_host(b->url);
+	r->url_rc = (int)req_url_parts(b->url, &r->orig_scheme, &r->orig_host, &r->orig_port);
 	r->trusted = b->trusted != 0;
 	r->allow_private = b->allow_private || h->cfg.allow_private;
 	r->via_proxy = b->proxy != NULL && b->proxy[0] != '\0';
@@ -634,7 +633,9 @@ void http_req_free(struct http_req_handle *r)
 		r->proto->free(r->proto_data);
 	buf_free(&r->body);
 	free(r->url);
+	free(r->orig_scheme);
 	free(r->orig_host);
+	free(r->orig_port);
 	free(r->proxy);
 	free(r->errbuf);
 	free(r->deferred_err);
