@@ -94,8 +94,10 @@ struct daemon {
 /* schedule.c */
 struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg);
 void schedule_source_free(struct source_rt *rt);
-/* Arms rt's timer for the next poll: after `delay` seconds (plus jitter). */
+/* Arms rt's timer for the next poll: after `delay` seconds, rounded up to the timer slack. */
 void schedule_at(struct source_rt *rt, double delay);
+/* The delay from `now` to now + delay rounded up to a multiple of `slack`; 0 stays 0. */
+double schedule_align(double now, double delay, double slack);
 /* Arms rt's timer after a poll (interval, or backoff after failures); returns the delay. */
 double schedule_next(struct source_rt *rt);
 /* Delay before the first poll of rt in run mode, from the stored next_due. */

@@ -50,6 +50,23 @@ START_TEST(interval_with_at_most_ten_percent_jitter)
 }
 END_TEST
 
+START_TEST(due_times_round_up_to_the_timer_slack)
+{
+	double a = schedule_align(100.25, 10.1, 1.0), b = schedule_align(100.75, 9.7, 1.0);
+
+	/* due at 110.35 and 110.45: both fire at 111, in one wake-up */
+	ck_assert(a >= 10.1 && a < 10.1 + 1.0);
+	ck_assert(100.25 + a == 111.0 && 100.75 + b == 111.0);
+	ck_assert(schedule_align(100.25, 0, 1.0) == 0); /* "now" is not delayed */
+	ck_assert(schedule_align(100.25, -3, 1.0) == 0);
+	ck_assert(schedule_align(100.25, 5, 0) == 5); /* no slack */
+	/* the armed timer carries the rounding: it ends on a whole second of the loop's clock */
+	schedule_at(&rt, 10.1);
+	a = ev_now(d.loop) + ev_timer_remaining(d.loop, &rt.timer);
+	ck_assert_msg(a - (double)(long)a < 1e-6 || (double)(long)a + 1 - a < 1e-6, "%f", a);
+}
+END_TEST
+
 START_TEST(backoff_doubles_and_stops_at_six_times)
 {
 	static const double mult[] = {1, 2, 4, 6, 6, 6};
@@ -92,6 +109,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, interval_with_at_most_ten_percent_jitter);
+	tcase_add_test(tc, due_times_round_up_to_the_timer_slack);
 	tcase_add_test(tc, backoff_doubles_and_stops_at_six_times);
 	tcase_add_test(tc, retry_after_wins_when_larger);
 	tcase_add_test(tc, nothing_scheduled_when_stopping_or_once);
