@@ -82,6 +82,7 @@ static void begin_stop(struct daemon *d, const char *why)
 	log_info("stopping (%s): %zu transfer(s) in flight", why, http_pending(d->http));
 	sdnotify_stopping();
 	schedule_stop_all(d);
+	index_stop(d);
 	if (d->outbox)
 		outbox_stop(d->outbox);
 	sdnotify_watchdog_stop(d->loop);
@@ -204,6 +205,8 @@ static void poll_finished(struct source_rt *rt)
 	/* once mode: digests wait for the last poll; polls that queued nothing did not kick */
 	if (d->mode == DAEMON_ONCE && polls_done(d))
 		outbox_kick(d->outbox);
+	if (d->mode == DAEMON_RUN && !d->stopping)
+		index_soon(d);
 	work_finished(d);
 }
 
@@ -276,8 +279,10 @@ int daemon_run(struct daemon *d)
 		 d->mode == DAEMON_ONCE ? "once" : "run");
 	sdnotify_ready();
 	sdnotify_status("watching %zu source(s)", d->nsources);
-	if (d->mode == DAEMON_RUN)
+	if (d->mode == DAEMON_RUN) {
 		sdnotify_watchdog_start(d->loop, d->cfg->daemon.watchdog_interval);
+		index_start(d);
+	}
 	outbox_kick(d->outbox); /* events left pending by an earlier run */
 	ev_run(d->loop, 0);
 	poll_flush(d); /* the quiet polls' status rows, before once mode or a stop returns */
@@ -297,6 +302,7 @@ void daemon_free(struct daemon *d)
 		ev_signal_stop(d->loop, &d->sig_hup);
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
+	index_stop(d);
 	schedule_stop_all(d);
 	/* Backwards: a cancelled run may forget a retired source (swap-remove). */
 	for (size_t i = d->nsources; i-- > 0;)

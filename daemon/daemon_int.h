@@ -89,7 +89,14 @@ struct daemon {
 	size_t polls_failed;  /* in once mode: decides the exit status */
 	ev_timer flush_timer; /* writes the dirty source rows (poll.c) */
 	size_t ndirty;	      /* sources with src_dirty set */
+	ev_timer index_timer; /* the search index kept up in run mode (index.c) */
 };
+
+/* index.c: run mode keeps the search index up in the background */
+void index_start(struct daemon *d);
+/* A poll finished and may have stored statements: look within INDEX_SETTLE seconds. */
+void index_soon(struct daemon *d);
+void index_stop(struct daemon *d);
 
 /* schedule.c */
 struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg);

@@ -67,6 +67,7 @@ static struct store *open_at(const char *location, int readonly, char *err, size
 		return NULL;
 	st->be = be;
 	st->location = xstrdup(location);
+	st->readonly = readonly;
 	return st;
 }
 
@@ -286,9 +287,44 @@ void store_item_clear(struct store_item *it)
 	CLEAR_STRINGS(it, strings);
 }
 
+int store_index_pending(struct store *st, int64_t *n)
+{
+	return rd(st)->be->index_pending(st, n);
+}
+
+int store_index_catch_up(struct store *st, size_t max, size_t *done)
+{
+	*done = 0;
+	if (st->in_txn)
+		return wr(st)->be->index_add(st, max, done);
+	if (store_begin(st) < 0)
+		return -1;
+	if (wr(st)->be->index_add(st, max, done) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
+}
+
+/* Brings the search index up to date, in transactions of STORE_INDEX_BATCH items. */
+static int index_all(struct store *st)
+{
+	size_t done;
+
+	do {
+		if (store_index_catch_up(st, STORE_INDEX_BATCH, &done) < 0)
+			return -1;
+	} while (done == STORE_INDEX_BATCH);
+	return 0;
+}
+
 int store_search(struct store *st, const char *query, const char *since, const char *theme,
 		 size_t max, struct store_hit **out, size_t *n)
 {
+	*out = NULL;
+	*n = 0;
+	if (!st->readonly && index_all(st) < 0)
+		return -1;
 	return rd(st)->be->search(st, query, since, theme, max, out, n);
 }
 

@@ -18,7 +18,7 @@
 struct store;
 
 /* The schema version this build writes and expects. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Poll state of one source, as the daemon needs it between runs. */
 struct store_source {
@@ -188,12 +188,28 @@ void store_hit_clear(struct store_hit *h);
 
 /*
  * Full-text search (FTS5 MATCH syntax; trigram index, so terms need three
- * characters) over titles and texts of every statement ever stored, newest
- * first. since ("YYYY-MM-DD") and theme may be NULL. Caller clears each hit
- * and frees the array. -1 with store_error() on a bad query.
+ * characters) over titles and texts of every statement in the search index,
+ * newest first; a store opened read-write first indexes what is pending
+ * (store_index_catch_up), so it searches every statement ever stored.
+ * since ("YYYY-MM-DD") and theme may be NULL. Caller clears each hit and
+ * frees the array. -1 with store_error() on a bad query.
  */
 int store_search(struct store *st, const char *query, const char *since, const char *theme,
 		 size_t max, struct store_hit **out, size_t *n);
+
+/*
+ * The search index is kept up lazily: storing a statement does not index it
+ * (that cost half of a first poll cycle), the daemon indexes in the
+ * background and search catches up before it runs. *n: statements stored
+ * but not yet indexed.
+ */
+int store_index_pending(struct store *st, int64_t *n);
+/*
+ * Indexes up to max pending statements, oldest first, in one transaction
+ * (the caller's, when one is open); *done says how many.
+ */
+int store_index_catch_up(struct store *st, size_t max, size_t *done);
+#define STORE_INDEX_BATCH 2000
 
 enum store_event_state {
 	EVENT_QUEUED,

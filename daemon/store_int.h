@@ -15,6 +15,7 @@ struct store {
 	char *location; /* as given to store_open, owned */
 	char err[512];
 	int in_txn;		  /* between store_begin* and store_commit/rollback */
+	int readonly;		  /* opened with store_open_readonly */
 	struct store_info counts; /* its commits, reads and writes */
 };
 
@@ -51,6 +52,9 @@ struct store_backend {
 	int (*item_set_themes)(struct store *st, int64_t id, const char *themes);
 	int (*search)(struct store *st, const char *query, const char *since, const char *theme,
 		      size_t max, struct store_hit **out, size_t *n);
+	int (*index_pending)(struct store *st, int64_t *n);
+	/* Inside the caller's transaction: adds up to max, sets *done. */
+	int (*index_add)(struct store *st, size_t max, size_t *done);
 
 	int (*event_insert)(struct store *st, const struct store_event_new *ev);
 	int (*events_due)(struct store *st, double now, size_t max, struct store_event **out,

@@ -73,6 +73,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 	"WHERE items_fts MATCH ?1 AND (?2 IS NULL OR d >= ?2) AND "
 	"(?3 IS NULL OR ',' || items.themes || ',' LIKE '%,' || ?3 || ',%') "
 	"ORDER BY d DESC, items.first_seen DESC LIMIT ?4",
+    [ST_INDEX_PENDING] =
+	"SELECT count(*) FROM items WHERE id > (SELECT indexed_upto FROM fts_state)",
+    [ST_INDEX_ADD] = "INSERT INTO items_fts(rowid, title, text) SELECT id, title, text FROM items "
+		     "WHERE id > (SELECT indexed_upto FROM fts_state) ORDER BY id LIMIT ?1",
+    [ST_INDEX_MARK] = "UPDATE fts_state SET indexed_upto = coalesce((SELECT max(id) FROM "
+		      "(SELECT id FROM items WHERE id > indexed_upto ORDER BY id LIMIT ?1)), "
+		      "indexed_upto)",
     [ST_ITEM_RECHECK] = "SELECT url, title, published, guid FROM items WHERE source_id = ? AND "
 			"text IS NOT NULL AND last_checked <= ? ORDER BY first_seen DESC LIMIT ?",
     [ST_ITEM_TEXT_NEWEST] =
@@ -143,6 +150,27 @@ static const char *const migrations[] = {
     /* 3 -> 4: consecutive polls whose list looked suspect, and its size then */
     "ALTER TABLE sources ADD COLUMN suspect_polls INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE sources ADD COLUMN suspect_items INTEGER NOT NULL DEFAULT 0;",
+    /* 4 -> 5: the search index is kept up lazily (store_index_catch_up): items
+       with id <= indexed_upto are in it. Indexing each baseline title as it
+       was stored cost half a first poll cycle (issue 13); the triggers now
+       only keep already-indexed rows in step. An insert at or under the
+       mark (the highest id reused after a delete) is indexed at once. */
+    "CREATE TABLE fts_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " indexed_upto INTEGER NOT NULL);"
+    "INSERT INTO fts_state VALUES (1, (SELECT coalesce(max(id), 0) FROM items));"
+    "DROP TRIGGER items_fts_ai; DROP TRIGGER items_fts_ad; DROP TRIGGER items_fts_au;"
+    "CREATE TRIGGER items_fts_ai AFTER INSERT ON items"
+    " WHEN new.id <= (SELECT indexed_upto FROM fts_state) BEGIN"
+    " INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END;"
+    "CREATE TRIGGER items_fts_ad AFTER DELETE ON items"
+    " WHEN old.id <= (SELECT indexed_upto FROM fts_state) BEGIN"
+    " INSERT INTO items_fts(items_fts, rowid, title, text)"
+    " VALUES ('delete', old.id, old.title, old.text); END;"
+    "CREATE TRIGGER items_fts_au AFTER UPDATE OF title, text ON items"
+    " WHEN old.id <= (SELECT indexed_upto FROM fts_state) BEGIN"
+    " INSERT INTO items_fts(items_fts, rowid, title, text)"
+    " VALUES ('delete', old.id, old.title, old.text);"
+    " INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END;",
 };
 
 int store_sqlite_fail(struct store_sqlite *sq, const char *what)
@@ -456,6 +484,8 @@ const struct store_backend store_sqlite_backend = {
     .item_touch = store_sqlite_item_touch,
     .item_set_themes = store_sqlite_item_set_themes,
     .search = store_sqlite_search,
+    .index_pending = store_sqlite_index_pending,
+    .index_add = store_sqlite_index_add,
     .event_insert = store_sqlite_event_insert,
     .events_due = store_sqlite_events_due,
     .events_next_due = store_sqlite_events_next_due,

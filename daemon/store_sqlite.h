@@ -33,6 +33,9 @@ enum store_sqlite_stmt {
 	ST_ITEM_TEXT_NEWEST,
 	ST_ITEM_THEMES,
 	ST_SEARCH,
+	ST_INDEX_PENDING,
+	ST_INDEX_ADD,
+	ST_INDEX_MARK,
 	ST_EVENT_INSERT,
 	ST_EVENT_DUE,
 	ST_EVENT_NEXT,
@@ -107,6 +110,8 @@ int store_sqlite_item_touch(struct store *st, int64_t id, double now);
 int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes);
 int store_sqlite_search(struct store *st, const char *query, const char *since, const char *theme,
 			size_t max, struct store_hit **out, size_t *n);
+int store_sqlite_index_pending(struct store *st, int64_t *n);
+int store_sqlite_index_add(struct store *st, size_t max, size_t *done);
 
 /* store_sqlite_events.c */
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);

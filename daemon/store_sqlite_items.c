@@ -5,6 +5,7 @@
 #include "daemon/store_sqlite.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,4 +330,32 @@ int store_sqlite_search(struct store *st, const char *query, const char *since, 
 	if (rc != SQLITE_DONE)
 		return store_sqlite_fail(sq, "search");
 	return 0;
+}
+
+int store_sqlite_index_pending(struct store *st, int64_t *n)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_INDEX_PENDING];
+	int rc = sqlite3_step(s);
+
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_sqlite_fail(sq, "count statements to index");
+	return 0;
+}
+
+/* The rows first, then the mark past them: both statements pick the same rows. */
+int store_sqlite_index_add(struct store *st, size_t max, size_t *done)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_int64 lim = max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max;
+
+	*done = 0;
+	sqlite3_bind_int64(sq->stmt[ST_INDEX_ADD], 1, lim);
+	if (store_sqlite_step_done(sq, sq->stmt[ST_INDEX_ADD], "index statements") < 0)
+		return -1;
+	*done = (size_t)sqlite3_changes(sq->db);
+	sqlite3_bind_int64(sq->stmt[ST_INDEX_MARK], 1, lim);
+	return store_sqlite_step_done(sq, sq->stmt[ST_INDEX_MARK], "mark statements indexed");
 }

@@ -1,9 +1,13 @@
 /*
  * speechwatch search [-c FILE] QUERY [--since DATE] [--theme ID] [--json]:
  * full-text search over every statement ever seen, newest first — "when did
- * they first say X?". Read-only; works while the daemon runs.
+ * they first say X?". Works while the daemon runs. Statements are indexed
+ * lazily (store.h): search opens the state read-write so that the search
+ * itself indexes what is pending, and falls back to read-only (saying what
+ * it could not search) for a user who may not write the state.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +82,26 @@ static void print_hits(const struct store_hit *h, size_t n, int json)
 		printf("%zu statement%s\n", n, n == 1 ? "" : "s");
 }
 
+/* Read-write when it may (store_search indexes first), else read-only. */
+static struct store *open_for_search(const char *path, char *err, size_t errlen)
+{
+	struct store *st = store_exists(path) == 1 ? store_open(path, err, errlen) : NULL;
+
+	return st ? st : store_open_readonly(path, err, errlen);
+}
+
+static void note_unindexed(struct store *st)
+{
+	int64_t pending = 0;
+
+	if (store_index_pending(st, &pending) == 0 && pending > 0)
+		fprintf(stderr,
+			"speechwatch search: %lld statement(s) not yet indexed were not searched "
+			"(the daemon indexes them in the background; a search by the owner of "
+			"%s indexes them first)\n",
+			(long long)pending, store_location(st));
+}
+
 static int run_search(struct store *st, const struct search_args *a, int json)
 {
 	struct store_hit *hits;
@@ -95,6 +119,7 @@ static int run_search(struct store *st, const struct search_args *a, int json)
 		return EXIT_RUNTIME;
 	}
 	print_hits(hits, n, json);
+	note_unindexed(st);
 	for (size_t i = 0; i < n; i++)
 		store_hit_clear(&hits[i]);
 	free(hits);
@@ -118,7 +143,7 @@ int cmd_search(const struct cmd_opts *o, int argc, char **argv)
 	if (cfg == NULL)
 		return EXIT_USAGE;
 	path = store_location_for(cfg->daemon.state_dir);
-	st = store_open_readonly(path, err, sizeof(err));
+	st = open_for_search(path, err, sizeof(err));
 	if (st == NULL) {
 		fprintf(stderr, "speechwatch search: %s\n", err);
 		rc = EXIT_RUNTIME;

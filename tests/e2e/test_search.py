@@ -2,6 +2,9 @@
 first, with --since, --theme and --json; and the demo script end to end."""
 import json
 import os
+import signal
+import sqlite3
+import time
 import subprocess
 import urllib.request
 
@@ -74,6 +77,61 @@ class SearchHistoryTest(swtest.TestCase):
         hits = [json.loads(l) for l in r.stdout.splitlines()]
         self.assertEqual([h["title"] for h in hits], ["Address to the regional trade forum"])
         self.assertIn("[unilateral tariffs]", hits[0]["snippet"])
+
+
+def unindexed(db):
+    """Statements stored but not yet in the search index, read without writing."""
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return c.execute("SELECT count(*) FROM items WHERE id > "
+                         "(SELECT indexed_upto FROM fts_state)").fetchone()[0]
+    finally:
+        c.close()
+
+
+def indexed_hits(db, query):
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return c.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH ?",
+                         (query,)).fetchone()[0]
+    finally:
+        c.close()
+
+
+class LazyIndexTest(swtest.TestCase):
+    """Storing a statement does not index it (issue 13: half a first cycle);
+    search indexes what is pending before it searches, `run` in the background."""
+
+    def setUp(self):
+        super().setUp()
+        self.server, self.port = swtest.start_static_server(os.path.join(swtest.FIXTURES, "site"))
+        self.procs.append(self.server)
+        self.state = os.path.join(self.tmp, "state")
+        self.db = os.path.join(self.state, "speechwatch.db")
+        self.conf = self.write("speechwatch.conf", CONF.format(
+            state=self.state, port=self.port, root=swtest.ROOT))
+
+    def test_once_stores_unindexed_and_search_indexes_first(self):
+        self.assertEqual(self.sw("once", "-c", self.conf).returncode, 0)
+        self.assertGreater(unindexed(self.db), 0)
+        r = self.sw("search", "-c", self.conf, "--json", '"United Nations"')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 1)
+        self.assertEqual(unindexed(self.db), 0)
+        self.assertNotIn("not yet indexed", r.stderr)
+
+    def test_run_indexes_in_the_background(self):
+        d = self.spawn([swtest.BIN, "run", "-c", self.conf])
+        deadline, state = time.time() + 30, None
+        while time.time() < deadline and state != (0, 1):
+            time.sleep(0.1)
+            try:
+                state = (unindexed(self.db), indexed_hits(self.db, '"United Nations"'))
+            except sqlite3.OperationalError:
+                pass  # not there or not yet migrated
+        self.assertEqual(state, (0, 1), d.output())  # nothing pending, the speech found
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait(20), 0, d.output())
 
 
 class DemoTest(swtest.TestCase):

@@ -1,5 +1,6 @@
 #include <check.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -696,6 +697,87 @@ START_TEST(search_finds_text_by_date_and_theme)
 }
 END_TEST
 
+/* Runs sql on the file directly; FTS5's integrity-check fails unless the index matches items. */
+static int sql_on_file(const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int64_t pending_of(struct store *st)
+{
+	int64_t n = -1;
+
+	ck_assert_msg(store_index_pending(st, &n) == 0, "%s", store_error(st));
+	return n;
+}
+
+static void retitle(struct store *st, int64_t id, const char *url, const char *title)
+{
+	struct store_item it;
+
+	ck_assert_int_eq(store_item_find(st, "src", url, NULL, &it), 1);
+	ck_assert(it.id == id);
+	free(it.title);
+	it.title = xstrdup(title);
+	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
+	store_item_clear(&it);
+}
+
+START_TEST(search_index_is_lazy_caught_up_and_kept_in_step)
+{
+	const char *check = "INSERT INTO items_fts(items_fts) VALUES ('integrity-check')";
+	struct store *st = open_ok(), *ro;
+	struct store_hit *h;
+	char err[512], *del;
+	int64_t a, b, c, d;
+	size_t n, done;
+
+	a = put_item(st, "src", "http://a/1", "Alpha sanctions", NULL, 100);
+	b = put_item(st, "src", "http://a/2", "Beta sanctions", NULL, 200);
+	c = put_item(st, "src", "http://a/3", "Gamma", NULL, 300);
+	ck_assert_int_eq(pending_of(st), 3); /* storing indexes nothing */
+	ro = store_open_readonly(db_path, err, sizeof(err));
+	ck_assert_msg(ro != NULL, "%s", err);
+	ck_assert_uint_eq(search_n(ro, "sanctions", NULL, NULL, &h), 0); /* cannot index */
+	free(h);
+	ck_assert_int_eq(store_index_catch_up(st, 2, &done), 0);
+	ck_assert_uint_eq(done, 2); /* a and b, the oldest */
+	ck_assert_int_eq(pending_of(ro), 1);
+	ck_assert_uint_eq(search_n(ro, "sanctions", NULL, NULL, &h), 2);
+	free_hits(h, 2);
+	retitle(st, a, "http://a/1", "Alpha embargo");	 /* indexed: the index follows */
+	retitle(st, c, "http://a/3", "Gamma sanctions"); /* not yet: left to the catch-up */
+	del = xasprintf("DELETE FROM items WHERE id = %lld", (long long)b);
+	ck_assert_int_eq(sql_on_file(del), SQLITE_OK);
+	free(del);
+	n = search_n(st, "sanctions", NULL, NULL, &h); /* read-write: catches up first */
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(h[0].url, "http://a/3");
+	free_hits(h, n);
+	ck_assert_int_eq(pending_of(st), 0);
+	ck_assert_int_eq(sql_on_file(check), SQLITE_OK);
+	/* After deleting the highest ids, a new row gets an id under the mark: indexed as stored.
+	 */
+	del = xasprintf("DELETE FROM items WHERE id = %lld", (long long)c);
+	ck_assert_int_eq(sql_on_file(del), SQLITE_OK);
+	free(del);
+	d = put_item(st, "src", "http://a/4", "Delta sanctions", NULL, 400);
+	ck_assert(d <= c); /* max(id) + 1: an id the index has had */
+	ck_assert_int_eq(pending_of(st), 0);
+	ck_assert_uint_eq(search_n(ro, "Delta", NULL, NULL, &h), 1);
+	free_hits(h, 1);
+	ck_assert_int_eq(sql_on_file(check), SQLITE_OK);
+	store_close(ro);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(unknown_backend_is_refused_by_name)
 {
 	char err[512];
@@ -821,6 +903,7 @@ int main(void)
 	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
 	tcase_add_test(tc, lookups_in_one_snapshot);
 	tcase_add_test(tc, search_finds_text_by_date_and_theme);
+	tcase_add_test(tc, search_index_is_lazy_caught_up_and_kept_in_step);
 	tcase_add_test(tc, unknown_backend_is_refused_by_name);
 	tcase_add_test(tc, sqlite_scheme_and_plain_path_name_the_same_store);
 	tcase_add_test(tc, location_for_a_state_dir);
