@@ -35,17 +35,15 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SOURCE_ALL] = "SELECT " SOURCE_COLS ", id, url, "
 		      "(SELECT count(*) FROM items WHERE items.source_id = sources.id) "
 		      "FROM sources ORDER BY id",
+    /* Update first: an upsert tries the insert (and its unique index) every time. */
+    [ST_SOURCE_UPDATE] = "UPDATE sources SET url=?2, etag=?3, last_modified=?4, last_poll=?5, "
+			 "last_status=?6, last_result=?7, last_error=?8, items=?9, failures=?10, "
+			 "next_due=?11, failing=?12, last_new=?13, last_changed=?14, "
+			 "suspect_polls=?15, suspect_items=?16 WHERE id=?1",
     [ST_SOURCE_PUT] = "INSERT INTO sources (id, url, etag, last_modified, last_poll, "
 		      "last_status, last_result, last_error, items, failures, next_due, failing, "
 		      "last_new, last_changed, suspect_polls, suspect_items) "
-		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-		      "url=excluded.url, etag=excluded.etag, last_modified=excluded.last_modified, "
-		      "last_poll=excluded.last_poll, last_status=excluded.last_status, "
-		      "last_result=excluded.last_result, last_error=excluded.last_error, "
-		      "items=excluded.items, failures=excluded.failures, "
-		      "next_due=excluded.next_due, failing=excluded.failing, "
-		      "last_new=excluded.last_new, last_changed=excluded.last_changed, "
-		      "suspect_polls=excluded.suspect_polls, suspect_items=excluded.suspect_items",
+		      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
     [ST_SOURCE_IDS] = "SELECT id FROM sources ORDER BY id",
     [ST_ITEM_FIND_URL] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND url = ?",
     [ST_ITEM_FIND_GUID] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND guid = ? "

@@ -70,12 +70,9 @@ int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t
 	return 0;
 }
 
-int store_sqlite_source_put(struct store *st, const char *id, const char *url,
-			    const struct store_source *src)
+static void bind_source(sqlite3_stmt *s, const char *id, const char *url,
+			const struct store_source *src)
 {
-	struct store_sqlite *sq = store_sqlite_of(st);
-	sqlite3_stmt *s = sq->stmt[ST_SOURCE_PUT];
-
 	store_sqlite_bind_text(s, 1, id);
 	store_sqlite_bind_text(s, 2, url);
 	store_sqlite_bind_text(s, 3, src->etag);
@@ -92,7 +89,21 @@ int store_sqlite_source_put(struct store *st, const char *id, const char *url,
 	sqlite3_bind_int64(s, 14, src->last_changed);
 	sqlite3_bind_int64(s, 15, src->suspect_polls);
 	sqlite3_bind_int64(s, 16, src->suspect_items);
-	return store_sqlite_step_done(sq, s, "write source");
+}
+
+/* Its row is updated, or inserted the first time: the same columns either way. */
+int store_sqlite_source_put(struct store *st, const char *id, const char *url,
+			    const struct store_source *src)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+
+	bind_source(sq->stmt[ST_SOURCE_UPDATE], id, url, src);
+	if (store_sqlite_step_done(sq, sq->stmt[ST_SOURCE_UPDATE], "write source") < 0)
+		return -1;
+	if (sqlite3_changes(sq->db) > 0)
+		return 0;
+	bind_source(sq->stmt[ST_SOURCE_PUT], id, url, src);
+	return store_sqlite_step_done(sq, sq->stmt[ST_SOURCE_PUT], "write source");
 }
 
 int store_sqlite_source_ids(struct store *st, char ***ids, size_t *n)
