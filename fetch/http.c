@@ -223,6 +223,7 @@ void http_free(struct http *h)
 		http_finish(r, HTTP_RES_CANCELLED, "cancelled");
 	ev_timer_stop(h->loop, &h->defer_timer);
 	http_queue_close(h);
+	http_req_pool_free(h);
 	curl_multi_cleanup(h->multi);
 	http_ev_close(h);
 	free(h->user_agent);

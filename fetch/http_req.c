@@ -450,11 +450,34 @@ struct http_req_handle *http_req_base_new(struct http *h, const struct http_req_
 	return r;
 }
 
+/* A reset handle of an earlier request when there is one. */
+static CURL *req_easy_get(struct http *h)
+{
+	return h->neasy > 0 ? h->easy_pool[--h->neasy] : curl_easy_init();
+}
+
+/* Back to the pool with every option reset, so nothing of this request reaches the next. */
+static void req_easy_put(struct http *h, CURL *easy)
+{
+	if (h->closing || h->neasy == HTTP_EASY_POOL) {
+		curl_easy_cleanup(easy);
+		return;
+	}
+	curl_easy_reset(easy);
+	h->easy_pool[h->neasy++] = easy;
+}
+
+void http_req_pool_free(struct http *h)
+{
+	while (h->neasy > 0)
+		curl_easy_cleanup(h->easy_pool[--h->neasy]);
+}
+
 int http_req_build(struct http_req_handle *r, char **msg)
 {
 	CURLcode rc;
 
-	r->easy = curl_easy_init();
+	r->easy = req_easy_get(r->h);
 	if (r->easy == NULL) {
 		*msg = xstrdup("curl setup: curl_easy_init failed");
 		return -1;
@@ -627,8 +650,8 @@ void http_req_free(struct http_req_handle *r)
 	if (r == NULL)
 		return;
 	if (r->easy)
-		curl_easy_cleanup(r->easy);
-	/* After curl_easy_cleanup: the protocol's data may back curl's options. */
+		req_easy_put(r->h, r->easy);
+	/* After the handle is reset: the protocol's data may back curl's options. */
 	if (r->proto->free)
 		r->proto->free(r->proto_data);
 	buf_free(&r->body);

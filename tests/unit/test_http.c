@@ -513,6 +513,17 @@ START_TEST(post_with_body_and_headers)
 	ck_assert_ptr_nonnull(blank);
 	ck_assert_uint_eq(g.body_len - (size_t)(blank + 2 - g.body), sizeof(body) - 1);
 	ck_assert(memcmp(blank + 2, body, sizeof(body) - 1) == 0);
+	/* The next request reuses the handle (the pool): nothing of the POST comes along. */
+	memset(&req, 0, sizeof(req));
+	req.url = url("/echo");
+	req.trusted = 1;
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_msg(strncmp(g.body, "GET /echo\n", 10) == 0, "%s", g.body);
+	ck_assert_ptr_null(strstr(g.body, "webhook-id"));
+	ck_assert_ptr_null(strstr(g.body, "Content-Type"));
+	ck_assert_ptr_null(strstr(g.body, "Content-Length"));
+	ck_assert_ptr_nonnull(strstr(g.body, "User-Agent: speechwatch-test/1\n"));
 	got_free(&g);
 }
 END_TEST
