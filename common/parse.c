@@ -8,28 +8,62 @@
 
 #include "common/xmalloc.h"
 
+/*
+ * The documented number forms only: DIGITS or DIGITS.DIGITS, with a sign
+ * when sign_ok. strtod alone would also take "0x10", "1e1", "inf", " 5"
+ * and "5.", which no config documents. Returns the span's length, 0 when
+ * s does not start with such a number.
+ */
+static size_t decimal_span(const char *s, int sign_ok)
+{
+	size_t i = 0, digits;
+
+	if (sign_ok && (s[i] == '-' || s[i] == '+'))
+		i++;
+	digits = i;
+	while (isdigit((unsigned char)s[i]))
+		i++;
+	if (i == digits)
+		return 0;
+	if (s[i] == '.') {
+		digits = ++i;
+		while (isdigit((unsigned char)s[i]))
+			i++;
+		if (i == digits)
+			return 0;
+	}
+	return i;
+}
+
+int parse_number_prefix(const char *s, int sign_ok, double *out, const char **end)
+{
+	size_t n = decimal_span(s, sign_ok);
+
+	if (n == 0)
+		return -1;
+	/* The span is plain decimal, so strtod reads exactly those bytes. */
+	*out = strtod(s, NULL);
+	*end = s + n;
+	return isfinite(*out) ? 0 : -1;
+}
+
 int parse_duration(const char *s, double *out)
 {
-	char *end;
-	double v, mult = 1;
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = {{"", 1}, {"s", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400}};
+	const char *end;
+	double v;
 
-	if (!isdigit((unsigned char)*s))
+	if (parse_number_prefix(s, 0, &v, &end) != 0)
 		return -1;
-	v = strtod(s, &end);
-	if (strcmp(end, "s") == 0 || *end == '\0')
-		mult = 1;
-	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		mult = 60;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600;
-	else if (strcmp(end, "d") == 0)
-		mult = 86400;
-	else
-		return -1;
-	if (!isfinite(v))
-		return -1;
-	*out = v * mult;
-	return 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			*out = v * units[i].mult;
+			return 0;
+		}
+	return -1;
 }
 
 int parse_bool(const char *s, int *out)
@@ -48,12 +82,9 @@ int parse_bool(const char *s, int *out)
 
 int parse_number(const char *s, double *out)
 {
-	char *end;
+	const char *end;
 
-	if (*s == '\0')
-		return -1;
-	*out = strtod(s, &end);
-	return (*end != '\0' || !isfinite(*out)) ? -1 : 0;
+	return (parse_number_prefix(s, 1, out, &end) != 0 || *end != '\0') ? -1 : 0;
 }
 
 size_t parse_edit_distance(const char *a, const char *b)

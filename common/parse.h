@@ -8,14 +8,24 @@
 
 #include <stddef.h>
 
-/* "90s", "10m" (or "10min"), "2h", "1d", plain seconds. Returns 0 and *out, or -1. */
+/*
+ * "90s", "10m" (or "10min"), "2h", "1d", "1.5h", plain seconds: digits with
+ * an optional fraction, no sign, exponent or hex. Returns 0 and *out, or -1.
+ */
 int parse_duration(const char *s, double *out);
 
 /* yes/no, true/false, on/off, 1/0 (any case). Returns 0 and *out (1 or 0), or -1. */
 int parse_bool(const char *s, int *out);
 
-/* A finite decimal number and nothing after it. Returns 0 and *out, or -1. */
+/* A finite decimal number ("12", "-0.5") and nothing after it. Returns 0 and *out, or -1. */
 int parse_number(const char *s, double *out);
+
+/*
+ * A decimal number at the start of s: DIGITS or DIGITS.DIGITS, signed when
+ * sign_ok; no hex, exponent, "inf"/"nan" or leading blanks. Returns 0 with
+ * *out and *end just after it, or -1.
+ */
+int parse_number_prefix(const char *s, int sign_ok, double *out, const char **end);
 
 /* Levenshtein distance; (size_t)-1 when either is longer than 64 bytes. */
 size_t parse_edit_distance(const char *a, const char *b);

@@ -5,6 +5,7 @@
  * sections itself so that every header gets its own line in messages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <ini.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 #include "common/xmalloc.h"
@@ -20,6 +22,7 @@
 /* libinih's compiled-in line buffer (INI_MAX_LINE in Debian's build). */
 #define LINE_MAX_BYTES 200
 #define FILE_MAX_BYTES (4 * 1024 * 1024)
+#define ERR_NOT_REGULAR (-1) /* read_whole: an include that is not a regular file */
 
 struct line_reader {
 	struct parse_state *ps;
@@ -161,18 +164,52 @@ static int file_checks(struct parse_state *ps, const char *path, const char *dat
 	return 0;
 }
 
-static char *read_whole(const char *path, size_t *len, int *err)
+/*
+ * An included file must be a regular file: a FIFO would block the load (and
+ * a reload, on the daemon's loop) until a writer appears, a device could
+ * stream forever. O_NONBLOCK makes the open itself return at once on a FIFO,
+ * and fstat checks what was opened, not a name that could change meanwhile.
+ * The main file may be anything readable ("-c <(...)" in a shell).
+ */
+static FILE *open_config(const char *path, int regular_only, int *err)
 {
-	FILE *f = fopen(path, "rb");
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
+	FILE *f;
+
+	if (fd < 0) {
+		*err = errno;
+		return NULL;
+	}
+	if (regular_only && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		*err = ERR_NOT_REGULAR;
+		return NULL;
+	}
+	f = fdopen(fd, "rb");
+	if (f == NULL) {
+		*err = errno;
+		close(fd);
+	}
+	return f;
+}
+
+static const char *read_error(int err)
+{
+	return err == ERR_NOT_REGULAR ? "not a regular file" : strerror(err);
+}
+
+static char *read_whole(const char *path, int regular_only, size_t *len, int *err)
+{
+	FILE *f;
 	struct buf b;
 	char chunk[8192];
 	size_t n;
 
 	*err = 0;
-	if (f == NULL) {
-		*err = errno;
+	f = open_config(path, regular_only, err);
+	if (f == NULL)
 		return NULL;
-	}
 	buf_init(&b);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		buf_append(&b, chunk, n);
@@ -233,13 +270,13 @@ void config_parse_file(struct parse_state *ps, const char *path, const char *fro
 				path);
 		return;
 	}
-	data = read_whole(path, &len, &err);
+	data = read_whole(path, from_file != NULL, &len, &err);
 	if (data == NULL) {
 		if (from_file)
 			config_error_at(ps, from_file, from_line, "cannot read '%s': %s", path,
-					strerror(err));
+					read_error(err));
 		else
-			config_error_at(ps, path, 0, "cannot read: %s", strerror(err));
+			config_error_at(ps, path, 0, "cannot read: %s", read_error(err));
 		return;
 	}
 	ps->file = intern_file(ps->cfg, path);

@@ -386,10 +386,10 @@ static void set_string(char **field, const char *v)
 
 static void apply_phrase(struct parse_state *ps, struct config_theme *t, const char *v)
 {
-	char *end;
-	double w = strtod(v, &end);
+	const char *end;
+	double w;
 
-	if (end == v || (*end != ' ' && *end != '\t') || !isfinite(w)) {
+	if (parse_number_prefix(v, 1, &w, &end) != 0 || (*end != ' ' && *end != '\t')) {
 		config_error(ps,
 			     "phrase must be 'WEIGHT words', e.g. 'phrase = 2 cyber sovereignty'");
 		return;

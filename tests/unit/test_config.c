@@ -344,8 +344,9 @@ START_TEST(durations)
 		double seconds;
 	} good[] = {{"90", 90},	  {"90s", 90},	 {"10m", 600},	 {"10min", 600},
 		    {"2h", 7200}, {"1d", 86400}, {"1.5h", 5400}, {"0", 0}};
-	static const char *const bad[] = {"",	"m",	 "-5",	  "10 minutes",
-					  "5w", "1e999", "1.5.3", "h2"};
+	static const char *const bad[] = {
+	    "",	   "m",	  "-5",	  "10 minutes", "5w", "1e999", "1.5.3", "h2",	 "0x10", "1e1m",
+	    "1e1", "inf", "nanm", " 5",		"5.", ".5m",   "+5",	"0x1p4", "5 m"};
 	double d;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -546,15 +547,29 @@ END_TEST
  * NOTED in config/ (keys.c, not changed here): blanks inside the brackets
  * leave the section type empty, so "[ daemon ]" is refused as an unknown
  * section '' rather than read as [daemon] (libinih itself would trim) or
- * named in the message; and numbers go through strtod, so "0x10" is read
- * as 16.
+ * named in the message.
  */
-START_TEST(noted_header_blanks_and_hex_numbers)
+START_TEST(noted_header_blanks)
+{
+	refused("[ daemon ]\n", 1, "unknown section '' (known: daemon, source, theme, notify)");
+}
+END_TEST
+
+/* Numbers take the documented decimal forms only, not whatever strtod reads. */
+START_TEST(numbers_are_plain_decimals)
 {
 	struct config *cfg;
 
-	refused("[ daemon ]\n", 1, "unknown section '' (known: daemon, source, theme, notify)");
-	cfg = load_ok("[daemon]\nmax_per_host = 0x10\n");
+	refused("[daemon]\nmax_per_host = 0x10\n", 2, "max_per_host: '0x10' is not a number");
+	refused("[daemon]\nmax_per_host = 1e1\n", 2, "max_per_host: '1e1' is not a number");
+	refused("[daemon]\nmax_per_host = 0x1p4\n", 2, "max_per_host: '0x1p4' is not a number");
+	refused(SRC "interval = 0x10\n", 3, "interval: bad duration '0x10'");
+	refused(SRC "interval = 1e1m\n", 3, "interval: bad duration '1e1m'");
+	refused(THEME "threshold = 5.\n", 3, "threshold: '5.' is not a number");
+	refused(THEME "phrase = 0x2 cyber\n", 3, "phrase must be 'WEIGHT words'");
+	refused(THEME "phrase = 1e0 cyber\n", 3, "phrase must be 'WEIGHT words'");
+	cfg = load_ok("[daemon]\nmax_per_host = 16\n" THEME "threshold = 0.35\n"
+		      "phrase = -1.5 not this\n");
 	ck_assert_int_eq(cfg->daemon.max_per_host, 16);
 	config_free(cfg);
 }
@@ -606,6 +621,24 @@ START_TEST(errors_inside_an_include_name_that_file)
 	refused("include = nothere.conf\n", 1, "include 'nothere.conf': no such file");
 	/* a pattern matching nothing is fine, one into a missing directory is not */
 	refused("\ninclude = none.d/*.conf\n", 2, "include 'none.d/*.conf': cannot read directory");
+}
+END_TEST
+
+/* A FIFO would block the load until a writer came: includes take regular files only. */
+START_TEST(an_include_that_is_not_a_regular_file_is_refused)
+{
+	char *path = xasprintf("%s/conf.d/pipe.conf", dir);
+	char *want = xasprintf("cannot read '%s': not a regular file", path);
+
+	make_dir("conf.d");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	refused(SRC "include = conf.d/pipe.conf\n", 3, want);
+	/* a glob matching the FIFO is refused the same way, without hanging */
+	refused(SRC "\ninclude = conf.d/*.conf\n", 4, want);
+	refused("include = /dev/zero\n", 1, "cannot read '/dev/zero': not a regular file");
+	unlink(path);
+	free(want);
+	free(path);
 }
 END_TEST
 
@@ -781,12 +814,14 @@ int main(void)
 	tcase_add_test(errors, every_error_is_collected);
 	tcase_add_test(errors, line_longer_than_the_reader_takes);
 	tcase_add_test(errors, source_checks);
-	tcase_add_test(errors, noted_header_blanks_and_hex_numbers);
+	tcase_add_test(errors, noted_header_blanks);
+	tcase_add_test(errors, numbers_are_plain_decimals);
 	suite_add_tcase(s, errors);
 
 	tcase_add_checked_fixture(files, setup, teardown);
 	tcase_add_test(files, includes_are_relative_to_the_including_file);
 	tcase_add_test(files, errors_inside_an_include_name_that_file);
+	tcase_add_test(files, an_include_that_is_not_a_regular_file_is_refused);
 	tcase_add_test(files, a_file_included_twice_is_an_error_naming_it);
 	tcase_add_test(files, includes_nest_eight_deep);
 	tcase_add_test(files, unreadable_and_unsafe_files);
