@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
+#include "common/printable.h"
+
 static int log_debug_on;
 
 void log_init(int debug)
@@ -20,20 +23,30 @@ int log_is_debug(void)
 	return log_debug_on;
 }
 
+/*
+ * Every line is made printable as a whole, whatever its arguments were: a
+ * caller that forgot log_esc() must not let a title's ESC[2J, C1 control or
+ * U+202E reach the journal or a terminal tailing it.
+ */
 static void log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix)
 {
 	char line[2048];
+	struct buf safe;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	/* One line per event: a stray newline in a message must not split it. */
 	for (char *p = line; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	buf_init(&safe);
+	if (!printable_is_clean(line, strlen(line), 0))
+		printable_append(&safe, line, strlen(line), 0);
 	if (suffix)
-		fprintf(stderr, "<%d>%s: %s\n", prio, line, suffix);
+		fprintf(stderr, "<%d>%s: %s\n", prio, safe.len ? buf_str(&safe) : line, suffix);
 	else
-		fprintf(stderr, "<%d>%s\n", prio, line);
+		fprintf(stderr, "<%d>%s\n", prio, safe.len ? buf_str(&safe) : line);
 	fflush(stderr);
+	buf_free(&safe);
 }
 
 #define LOG_BODY(prio, suffix)                                                                     \

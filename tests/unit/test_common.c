@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/hmap.h"
 #include "common/log.h"
+#include "common/printable.h"
 #include "common/xmalloc.h"
 #include "tests/unit/testutil.h"
 
@@ -54,6 +56,76 @@ START_TEST(log_esc_quotes_control_characters)
 	ck_assert_str_eq(log_esc("a\nb\"c", 100), "a\\x0ab\\x22c");
 	ck_assert_str_eq(log_esc("abcdef", 3), "abc...");
 	ck_assert_str_eq(log_esc(NULL, 3), "(null)");
+}
+END_TEST
+
+/* Terminal and log injection: controls, C1, bidi and broken UTF-8 are escaped. */
+START_TEST(printable_escapes_controls_bidi_and_bad_utf8)
+{
+	static const struct {
+		const char *in, *out;
+		int flags;
+	} cases[] = {
+	    {"plain caf\xc3\xa9 \xe2\x80\x94 \xe6\x97\xa5",
+	     "plain caf\xc3\xa9 \xe2\x80\x94 \xe6\x97\xa5", 0},
+	    {"\x1b[2J\x1b[1;31mred", "\\x1b[2J\\x1b[1;31mred", 0},
+	    {"a\x7f\x01z", "a\\x7f\\x01z", 0},
+	    {"c1 \xc2\x9b"
+	     "31m \xc2\x85!",
+	     "c1 \\u{009B}31m \\u{0085}!", 0},
+	    {"evil\xe2\x80\xaegnp.exe", "evil\\u{202E}gnp.exe", 0},
+	    {"\xe2\x81\xa6x\xe2\x81\xa9 \xe2\x80\x8f \xd8\x9c \xe2\x80\xa8",
+	     "\\u{2066}x\\u{2069} \\u{200F} \\u{061C} \\u{2028}", 0},
+	    {"bad \xff \xc3 \xed\xa0\x80 \xc0\xaf", "bad \\xff \\xc3 \\xed\\xa0\\x80 \\xc0\\xaf",
+	     0},
+	    {"cut \xe2\x80", "cut \\xe2\\x80", 0},
+	    {"two\nlines\tand\r", "two\\x0alines\\x09and\\x0d", 0},
+	    {"two\nlines\tand\r", "two\nlines\tand\\x0d", PRINTABLE_LINES},
+	    {"back\\slash \"q\"", "back\\slash \"q\"", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = printable(cases[i].in, cases[i].flags);
+
+		ck_assert_msg(strcmp(got, cases[i].out) == 0, "case %zu: got '%s'", i, got);
+		ck_assert_int_eq(
+		    printable_is_clean(cases[i].in, strlen(cases[i].in), cases[i].flags),
+		    strcmp(cases[i].in, cases[i].out) == 0);
+		free(got);
+	}
+	{
+		char *empty = printable(NULL, 0);
+
+		ck_assert_str_eq(empty, "");
+		free(empty);
+	}
+}
+END_TEST
+
+/* The whole log line is escaped, also text a caller did not pass through log_esc. */
+START_TEST(log_lines_escape_what_callers_did_not)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	char line[512] = "";
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	ck_assert_int_ge(dup2(fileno(tmp), 2), 0);
+	log_warnx("title '%s' from %s",
+		  "\x1b[2J\xc2\x9b"
+		  "1;31mred\xe2\x80\xae"
+		  "fdp.exe\ntail",
+		  log_esc("\xe2\x80\xaex", 20));
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), tmp));
+	ck_assert_str_eq(line, "<4>title '\\x1b[2J\\u{009B}1;31mred\\u{202E}fdp.exe tail' from "
+			       "\\u{202E}x\n");
+	ck_assert_ptr_null(fgets(line, sizeof(line), tmp));
+	fclose(tmp);
 }
 END_TEST
 
@@ -139,6 +211,8 @@ int main(void)
 	tcase_add_test(tc, buf_grows_and_stays_terminated);
 	tcase_add_test(tc, buf_steal_returns_owned_string);
 	tcase_add_test(tc, log_esc_quotes_control_characters);
+	tcase_add_test(tc, printable_escapes_controls_bidi_and_bad_utf8);
+	tcase_add_test(tc, log_lines_escape_what_callers_did_not);
 	tcase_add_test(tc, xasprintf_formats);
 	tcase_add_test(tc, err_set_truncates_and_tolerates_null);
 	tcase_add_test(tc, clock_values_are_in_range);
