@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/printable.h"
 #include "common/xmalloc.h"
 
 #define RENDER_FORMATS 3
@@ -39,10 +40,23 @@ static const char *jstr(json_t *o, const char *a, const char *b)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* Appends s to field f: as it is, HTML-escaped, Markdown-escaped. */
+/*
+ * Plain text is read on terminals and in mail readers: untrusted controls,
+ * C1 and bidi overrides are escaped (common/printable.h); only the fields
+ * that are paragraphs keep their newlines.
+ */
+static void text_add(struct buf *b, enum render_field f, const char *s)
+{
+	int lines = f == RENDER_EXCERPT || f == RENDER_EVIDENCE || f == RENDER_DIFF;
+
+	if (s)
+		printable_append(b, s, strlen(s), lines ? PRINTABLE_LINES : 0);
+}
+
+/* Appends s to field f: as printable plain text, HTML-escaped, Markdown-escaped. */
 static void val_add(struct render_vals *v, enum render_field f, const char *s)
 {
-	buf_append_str(&v->v[RENDER_TEXT][f], s ? s : "");
+	text_add(&v->v[RENDER_TEXT][f], f, s);
 	render_html_escape(&v->v[RENDER_HTML][f], s);
 	render_markdown_escape(&v->v[RENDER_MARKDOWN][f], s);
 }
@@ -107,7 +121,7 @@ static void vals_url(struct render_vals *v, const char *url)
 		return;
 	}
 	v->link = url;
-	buf_append_str(&v->v[RENDER_TEXT][RENDER_URL], url);
+	text_add(&v->v[RENDER_TEXT][RENDER_URL], RENDER_URL, url);
 	buf_append_str(html, "<a href=\"");
 	render_html_escape(html, url);
 	buf_append_str(html, "\">");

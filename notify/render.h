@@ -2,7 +2,8 @@
  * notify/render (internal to notify/): an outbox body (one event as JSON,
  * or a JSON array of events: a digest) as text for people, shared by every
  * text channel. Each event's fields ({title}, {themes}, ... below) come in
- * three formats: plain text, HTML (escaped; evidence in <b>, web links as
+ * three formats: plain text (controls, C1 and bidi controls escaped as in
+ * common/printable.h), HTML (escaped; evidence in <b>, web links as
  * <a>) and Markdown-ish text (escaped; evidence in **bold**, web links as
  * <url>). Templates with {placeholders} put them together. Pure functions,
  * no I/O; untrusted text never becomes markup or a non-web link.

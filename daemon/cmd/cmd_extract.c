@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyze/article/article.h"
+#include "common/printable.h"
 #include "common/xmalloc.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/oneshot.h"
@@ -32,6 +33,17 @@ static void print_json(const struct article *a, const char *url)
 	json_decref(o);
 }
 
+/* The page's words for a terminal: controls and bidi escaped, paragraphs kept. */
+static void print_text(const struct article *a)
+{
+	char *title = printable(a->title, 0);
+	char *text = printable(a->text, PRINTABLE_LINES);
+
+	printf("%s\n\n%s\n", title, text);
+	free(title);
+	free(text);
+}
+
 static int extract_bytes(const char *data, size_t len, const char *content_type, const char *url,
 			 int json)
 {
@@ -42,7 +54,7 @@ static int extract_bytes(const char *data, size_t len, const char *content_type,
 	if (json)
 		print_json(&a, cmd_is_url(url) ? url : NULL);
 	else
-		printf("%s\n\n%s\n", a.title, a.text);
+		print_text(&a);
 	article_free(&a);
 	return EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyze/page/page.h"
+#include "common/printable.h"
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/listing.h"
@@ -35,6 +36,19 @@ static void print_item_json(const struct list_item *it)
 	json_decref(o);
 }
 
+/* A hostile page's title must not drive the terminal: escaped, the JSON form stays exact. */
+static void print_item_text(const struct list_item *it)
+{
+	char *date = printable(it->date ? it->date : "-", 0);
+	char *title = printable(it->title, 0);
+	char *url = printable(it->url ? it->url : "(no link)", 0);
+
+	printf("%-25s  %s\n%27s%s\n", date, title, "", url);
+	free(date);
+	free(title);
+	free(url);
+}
+
 static void print_items(const struct list_items *items, int json)
 {
 	for (size_t i = 0; i < items->n; i++) {
@@ -43,8 +57,7 @@ static void print_items(const struct list_items *items, int json)
 		if (json)
 			print_item_json(it);
 		else
-			printf("%-25s  %s\n%27s%s\n", it->date ? it->date : "-",
-			       it->title ? it->title : "", "", it->url ? it->url : "(no link)");
+			print_item_text(it);
 	}
 	if (!json)
 		fprintf(stderr, "%zu item%s\n", items->n, items->n == 1 ? "" : "s");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/printable.h"
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/store.h"
@@ -53,6 +54,21 @@ static char *as_phrase(const char *q)
 	return buf_steal(&b);
 }
 
+/* Stored titles and snippets come from web pages: escaped for the terminal. */
+static void print_hit_text(const struct store_hit *h)
+{
+	char *v[5];
+
+	v[0] = printable(h->date ? h->date : "-", 0);
+	v[1] = printable(h->source_id, 0);
+	v[2] = printable(h->title, 0);
+	v[3] = printable(h->url, 0);
+	v[4] = printable(h->snippet, 0);
+	printf("%s  %s  %s\n  %s\n  %s\n\n", v[0], v[1], v[2], v[3], v[4]);
+	for (size_t i = 0; i < 5; i++)
+		free(v[i]);
+}
+
 static void print_hits(const struct store_hit *h, size_t n, int json)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -73,9 +89,7 @@ static void print_hits(const struct store_hit *h, size_t n, int json)
 			free(s);
 			json_decref(o);
 		} else {
-			printf("%s  %s  %s\n  %s\n  %s\n\n", h[i].date ? h[i].date : "-",
-			       h[i].source_id, h[i].title ? h[i].title : "", h[i].url,
-			       h[i].snippet ? h[i].snippet : "");
+			print_hit_text(&h[i]);
 		}
 	}
 	if (!json)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/printable.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
@@ -93,6 +94,15 @@ static json_t *channel_json(const char *id, const char *type, const struct store
 	return o;
 }
 
+/* Errors quote servers and pages: escaped for the terminal (--json stays exact). */
+static void print_error_line(const char *label, const char *error)
+{
+	char *safe = printable(error, 0);
+
+	printf("%24s %s: %s\n", "", label, safe);
+	free(safe);
+}
+
 static void print_source(const struct config_source *c, const struct store_source *r)
 {
 	char when[32], next[32], status[16];
@@ -107,7 +117,7 @@ static void print_source(const struct config_source *c, const struct store_sourc
 	       r && r->last_status ? status : "-", r ? r->items : 0L, r ? r->last_new : 0L,
 	       r ? r->last_changed : 0L, r ? r->failures : 0L, next);
 	if (r && r->last_error && r->failures > 0)
-		printf("%24s error: %s\n", "", r->last_error);
+		print_error_line("error", r->last_error);
 }
 
 /* One channel: counts from the store, printed or added to the JSON array. */
@@ -127,7 +137,7 @@ static void channel_status(struct store *st, const char *id, const char *type, j
 	else {
 		printf("%-24s %-8s %8ld %10ld %5ld\n", id, type, c.pending, c.delivered, c.dead);
 		if (c.last_error)
-			printf("%24s last error: %s\n", "", c.last_error);
+			print_error_line("last error", c.last_error);
 	}
 	free(c.last_error);
 }

@@ -89,6 +89,36 @@ START_TEST(fields_in_three_formats)
 }
 END_TEST
 
+/*
+ * Plain text (mail, chat summaries) escapes terminal controls, C1 and bidi
+ * overrides from a hostile page; paragraphs keep their newlines; HTML and
+ * the JSON body itself are not plain text and keep the characters.
+ */
+START_TEST(plain_text_escapes_controls_and_bidi)
+{
+	static const char hostile[] =
+	    "{\"type\":\"statement.new\",\"id\":\"e\",\"source\":{\"id\":\"s\"},"
+	    "\"item\":{\"url\":\"https://x.example/\\u001b[2J\",\"title\":\"\\u001b[2J\\u001b[1;"
+	    "31mAlert\\u009b0m \\u202etxt.exe\\nForged: line\","
+	    "\"excerpt\":\"para one\\n\\u001b]0;title\\u0007para\\u2066two\"}}";
+	struct render_events *r = parse(hostile);
+	struct buf body;
+
+	ck_assert_str_eq(render_value(r, 0, RENDER_TITLE, RENDER_TEXT),
+			 "\\x1b[2J\\x1b[1;31mAlert\\u{009B}0m \\u{202E}txt.exe\\x0aForged: line");
+	ck_assert_str_eq(render_value(r, 0, RENDER_EXCERPT, RENDER_TEXT),
+			 "para one\n\\x1b]0;title\\x07para\\u{2066}two");
+	ck_assert_str_eq(render_value(r, 0, RENDER_URL, RENDER_TEXT), "https://x.example/\\x1b[2J");
+	buf_init(&body);
+	render_body(r, NULL, RENDER_TEXT, &body);
+	ck_assert_ptr_null(strchr(buf_str(&body), 0x1b));
+	ck_assert_ptr_null(strstr(buf_str(&body), "\xe2\x80\xae"));
+	ck_assert_ptr_null(strstr(buf_str(&body), "\xc2\x9b"));
+	buf_free(&body);
+	render_free(r);
+}
+END_TEST
+
 START_TEST(events_without_item_and_hostile_links)
 {
 	struct render_events *r = parse(bare_json);
@@ -253,6 +283,7 @@ int main(void)
 
 	tcase_add_test(tc, bodies_that_are_not_events_are_refused);
 	tcase_add_test(tc, fields_in_three_formats);
+	tcase_add_test(tc, plain_text_escapes_controls_and_bidi);
 	tcase_add_test(tc, events_without_item_and_hostile_links);
 	tcase_add_test(tc, events_without_item_explain_themselves);
 	tcase_add_test(tc, subject_single_digest_and_cut);
