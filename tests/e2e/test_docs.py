@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -59,7 +60,9 @@ def channel_keys():
     return tables
 
 
-class ReceiverTest(swtest.TestCase):
+class ReceiverBase(swtest.TestCase):
+    """docs/examples/receiver.py running on a free port."""
+
     def setUp(self):
         super().setUp()
         port_file = os.path.join(self.tmp, "port")
@@ -92,6 +95,8 @@ class ReceiverTest(swtest.TestCase):
     def headers(self, eid, ts, sig):
         return {"webhook-id": eid, "webhook-timestamp": str(ts), "webhook-signature": sig}
 
+
+class ReceiverTest(ReceiverBase):
     def test_signed_event_is_accepted_and_bad_ones_are_refused(self):
         eid, now, body = "evt_abcdefghijklmnopqrstuvwxyz", int(time.time()), self.event()
         good = sign(KEY, eid, now, body)
@@ -125,6 +130,110 @@ class ReceiverTest(swtest.TestCase):
         while " test" not in self.rx.output() and time.time() < deadline:
             time.sleep(0.05)
         self.assertRegex(self.rx.output(), r"evt_[a-z2-7]{26} test\n")
+
+
+class HostileReceiverTest(ReceiverBase):
+    """The sample users copy, against requests a forger or a broken proxy
+    could send (issue 14, item 5): no crash, exact header grammar, and
+    de-duplication on the webhook-id it verified."""
+
+    def raw_post(self, body, headers):
+        """POST with header values as given (bytes allowed); the status, or
+        None when the connection closed without an answer (a crash)."""
+        port = int(self.url.split(":")[2].split("/")[0])
+        lines = [b"POST /hook HTTP/1.1", b"Host: 127.0.0.1", b"Connection: close",
+                 b"Content-Type: application/json"]
+        if "Content-Length" not in headers:
+            lines.append(b"Content-Length: %d" % len(body))
+        for name, value in headers.items():
+            value = value if isinstance(value, bytes) else value.encode("ascii")
+            lines.append(name.encode("ascii") + b": " + value)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            c.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+            reply = b""
+            while True:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+        m = re.match(rb"HTTP/1\.[01] (\d{3}) ", reply)
+        return int(m.group(1)) if m else None
+
+    def signed(self, eid, body, ts=None):
+        ts = int(time.time()) if ts is None else ts
+        return self.headers(eid, ts, sign(KEY, eid, ts, body))
+
+    def assertAlive(self):
+        eid = "evt_alivealivealivealivealiveal"
+        self.assertEqual(self.raw_post(self.event(eid), self.signed(eid, self.event(eid))), 204)
+
+    def test_signed_bodies_that_are_not_an_event_object(self):
+        for body in (b"[]", b'[{"id":"evt_x","type":"test"}]', b"42", b'"x"', b"null",
+                     b"\xff\xfe{}", b"{not json"):
+            with self.subTest(body=body):
+                self.assertEqual(self.raw_post(body, self.signed("evt_notanobject", body)), 400)
+        self.assertAlive()
+
+    def test_odd_shapes_inside_a_signed_object_are_printed_not_fatal(self):
+        body = json.dumps({"type": "statement.new", "id": "evt_shape", "source": "mfa",
+                           "item": 5, "themes": [1, {"id": ["x"], "score": "high"}]}).encode()
+        self.assertEqual(self.raw_post(body, self.signed("evt_shape", body)), 204)
+        self.assertAlive()
+
+    def test_non_ascii_header_values_are_refused(self):
+        body, now = self.event(), int(time.time())
+        good = sign(KEY, "evt_abcdefghijklmnopqrstuvwxyz", now, body)
+        for sig in (b"v1,\xc3\xa9t\xc3\xa9", b"v1,\xe9", good.encode() + b"\xc3\xa9",
+                    b"v1,\xe2\x9c\x93 " + good.encode()[:-1] + b"A"):
+            with self.subTest(sig=sig):
+                hdr = self.headers("evt_abcdefghijklmnopqrstuvwxyz", now, "")
+                hdr["webhook-signature"] = sig
+                self.assertEqual(self.raw_post(body, hdr), 401)
+        # a non-ASCII webhook-id, even signed over its bytes
+        eid = "evt_\u00e9"
+        hdr = {"webhook-id": eid.encode("latin-1"), "webhook-timestamp": str(now),
+               "webhook-signature": sign(KEY, eid, now, body)}
+        self.assertEqual(self.raw_post(body, hdr), 401)
+        self.assertAlive()
+
+    def test_timestamps_outside_the_header_grammar(self):
+        body, now = self.event(), str(int(time.time()))
+        for ts in (now[:-1] + "_" + now[-1], " " + now, now + " ", "+" + now,
+                   "".join(chr(0x660 + int(d)) for d in now), now + ".0", "-" + now):
+            with self.subTest(ts=ts):
+                eid = "evt_abcdefghijklmnopqrstuvwxyz"
+                mac = hmac.new(KEY, ("%s.%s." % (eid, ts)).encode() + body, hashlib.sha256)
+                hdr = {"webhook-id": eid, "webhook-timestamp": ts.encode("utf-8"),
+                       "webhook-signature": "v1," + base64.b64encode(mac.digest()).decode()}
+                self.assertEqual(self.raw_post(body, hdr), 401)
+        self.assertEqual(self.raw_post(body, {**self.signed("evt_cl", body),
+                                              "Content-Length": b"1_0"}), 400)
+        self.assertAlive()
+        self.assertNotIn("evt_abcdefghijklmnopqrstuvwxyz statement.new", self.rx.output())
+
+    def test_duplicates_are_the_verified_webhook_id(self):
+        body = self.event("evt_same_body_id")
+        # two deliveries with the same body id but different webhook-ids: two events
+        self.assertEqual(self.raw_post(body, self.signed("evt_first", body)), 204)
+        self.assertEqual(self.raw_post(body, self.signed("evt_second", body)), 204)
+        # the same webhook-id with another body id: a retry, handled once
+        other = self.event("evt_other_body_id")
+        self.assertEqual(self.raw_post(other, self.signed("evt_first", other)), 204)
+        self.assertAlive()
+        out = self.rx.output()
+        self.assertEqual(out.count("evt_first statement.new"), 1, out)
+        self.assertEqual(out.count("evt_second statement.new"), 1, out)
+
+    def test_titles_are_printed_escaped(self):
+        body = json.dumps({"type": "statement.new", "id": "evt_t", "source": {"id": "s"},
+                           "item": {"title": "\x1b[2JAlert \u202eexe.txt\u0085"},
+                           "themes": []}).encode()
+        self.assertEqual(self.raw_post(body, self.signed("evt_t", body)), 204)
+        self.assertAlive()
+        out = self.rx.output()
+        self.assertIn("evt_t statement.new s: \\u{001B}[2JAlert \\u{202E}exe.txt\\u{0085} []",
+                      out)
+        self.assertNotIn("\x1b", out)
 
 
 class ManPageTest(swtest.TestCase):
