@@ -8,6 +8,7 @@
 
 #include "common/buf.h"
 #include "common/printable.h"
+#include "common/urlcred.h"
 
 static int log_debug_on;
 
@@ -26,11 +27,14 @@ int log_is_debug(void)
 /*
  * Every line is made printable as a whole, whatever its arguments were: a
  * caller that forgot log_esc() must not let a title's ESC[2J, C1 control or
- * U+202E reach the journal or a terminal tailing it.
+ * U+202E reach the journal or a terminal tailing it. Likewise a URL's
+ * password never reaches the log, whoever formatted the URL.
  */
 static void log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix)
 {
 	char line[2048];
+	char *redacted;
+	const char *text = line;
 	struct buf safe;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -38,15 +42,21 @@ static void log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix
 	for (char *p = line; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	redacted = urlcred_redact(line);
+	if (redacted)
+		text = redacted;
 	buf_init(&safe);
-	if (!printable_is_clean(line, strlen(line), 0))
-		printable_append(&safe, line, strlen(line), 0);
+	if (!printable_is_clean(text, strlen(text), 0)) {
+		printable_append(&safe, text, strlen(text), 0);
+		text = buf_str(&safe);
+	}
 	if (suffix)
-		fprintf(stderr, "<%d>%s: %s\n", prio, safe.len ? buf_str(&safe) : line, suffix);
+		fprintf(stderr, "<%d>%s: %s\n", prio, text, suffix);
 	else
-		fprintf(stderr, "<%d>%s\n", prio, safe.len ? buf_str(&safe) : line);
+		fprintf(stderr, "<%d>%s\n", prio, text);
 	fflush(stderr);
 	buf_free(&safe);
+	free(redacted);
 }
 
 #define LOG_BODY(prio, suffix)                                                                     \

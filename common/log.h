@@ -13,7 +13,8 @@ enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_INFO = 6, LOG_LVL
 /*
  * Each line is written with C0/C1 controls, bidi controls and invalid UTF-8
  * escaped (common/printable.h), newlines as blanks, so an untrusted argument
- * cannot forge lines or drive a terminal even when not passed via log_esc.
+ * cannot forge lines or drive a terminal even when not passed via log_esc;
+ * URL passwords are shown as "user:***@" (common/urlcred.h).
  */
 
 /* debug: emit log_debug lines too. Also enabled by SPEECHWATCH_LOG=debug. */

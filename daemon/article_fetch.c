@@ -15,6 +15,7 @@
 #include "analyze/themes/themes.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
@@ -368,7 +369,7 @@ static void build_version(struct article_job *job, const struct http_response *r
 		it->id = job->known.id;
 		it->first_seen = job->known.first_seen;
 	}
-	it->final_url = xstrdup_or_null(resp->final_url);
+	it->final_url = urlcred_strip(resp->final_url); /* the request's credentials stay there */
 	it->http_status = resp->status;
 	it->etag = xstrdup_or_null(resp->etag);
 	it->last_modified = xstrdup_or_null(resp->last_modified);
@@ -499,6 +500,7 @@ struct article_job *article_fetch_start(struct source_rt *rt, const struct list_
 {
 	struct article_job *job = xcalloc(1, sizeof(*job));
 	struct http_req req;
+	char *authed;
 	char err[256];
 
 	job->rt = rt;
@@ -515,7 +517,9 @@ struct article_job *article_fetch_start(struct source_rt *rt, const struct list_
 		memset(known, 0, sizeof(*known));
 	}
 	memset(&req, 0, sizeof(req));
-	req.url = job->url;
+	/* the source's own "user:password@" for its own origin only (common/urlcred.h) */
+	authed = urlcred_apply(job->url, rt->cfg->url);
+	req.url = authed ? authed : job->url;
 	req.follow_redirects = 1;
 	/* Links come from the page: only the source's own host counts as written by the operator.
 	 */
@@ -528,6 +532,7 @@ struct article_job *article_fetch_start(struct source_rt *rt, const struct list_
 		req.if_modified_since = job->known.last_modified;
 	}
 	job->h = http_start(rt->d->http, &req, article_http_done, job, err, sizeof(err));
+	free(authed);
 	if (job->h == NULL) {
 		log_warnx("source=%s article=%s cannot fetch: %s", rt->id, log_esc(job->url, 200),
 			  log_esc(err, 200));

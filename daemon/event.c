@@ -9,6 +9,7 @@
 
 #include "analyze/themes/themes.h"
 #include "common/log.h"
+#include "common/urlcred.h"
 #include "daemon/store.h"
 
 #define EXCERPT_CHARS 300
@@ -44,6 +45,20 @@ void event_format_time(double t, char *out, size_t outlen)
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+/*
+ * A URL as events show it: without "user:password@". Credentials written
+ * into a source's url are for its requests, not for every receiver of an
+ * alert. NULL gives null.
+ */
+static json_t *url_json(const char *url)
+{
+	char *bare = urlcred_strip(url);
+	json_t *j = str_or_null(bare);
+
+	free(bare);
+	return j;
 }
 
 /* The first EXCERPT_CHARS characters of text, cut at a UTF-8 boundary, paragraphs joined. */
@@ -85,8 +100,8 @@ static json_t *item_json(const struct store_item *it)
 	event_format_time(it->fetched_at, fetched, sizeof(fetched));
 	json_object_set_new(sha, "raw", str_or_null(it->raw_sha256));
 	json_object_set_new(sha, "text", str_or_null(it->text_sha256));
-	json_object_set_new(o, "url", json_string(it->url));
-	json_object_set_new(o, "final_url", str_or_null(it->final_url));
+	json_object_set_new(o, "url", url_json(it->url ? it->url : ""));
+	json_object_set_new(o, "final_url", url_json(it->final_url));
 	json_object_set_new(o, "title", json_string(it->title ? it->title : ""));
 	json_object_set_new(o, "published", str_or_null(it->published));
 	json_object_set_new(o, "language", str_or_null(it->language));
@@ -130,7 +145,7 @@ static json_t *envelope(const char *id, const char *type, double detected_at, co
 
 	event_format_time(detected_at, when, sizeof(when));
 	json_object_set_new(src, "id", json_string(source_id));
-	json_object_set_new(src, "url", json_string(source_url));
+	json_object_set_new(src, "url", url_json(source_url ? source_url : ""));
 	json_object_set_new(o, "type", json_string(type));
 	json_object_set_new(o, "id", json_string(id));
 	json_object_set_new(o, "detected_at", json_string(when));
@@ -166,9 +181,11 @@ char *event_source_json(const char *id, const char *type, double detected_at, co
 			const char *source_url, long failures, const char *error)
 {
 	json_t *o = envelope(id, type, detected_at, source_id, source_url);
+	char *redacted = urlcred_redact(error); /* an error may quote the URL */
 
 	json_object_set_new(o, "failures", json_integer(failures));
-	json_object_set_new(o, "error", str_or_null(error));
+	json_object_set_new(o, "error", str_or_null(redacted ? redacted : error));
+	free(redacted);
 	return dump(o);
 }
 

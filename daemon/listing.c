@@ -1,9 +1,11 @@
 #include "daemon/listing.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/page/page.h"
+#include "common/urlcred.h"
 #include "config/config.h"
 
 static enum page_kind page_kind_of(enum config_kind k)
@@ -70,6 +72,25 @@ static const struct listing_kind *listing_kind_of(enum page_kind k)
 	return NULL;
 }
 
+/*
+ * Links resolved against a source url with "user:password@" inherit it (and
+ * a page may write its own): the items' URLs are stored, shown and sent in
+ * events, so they lose the userinfo here; article_fetch puts the source's
+ * back for requests to the source's own origin.
+ */
+static void strip_credentials(struct list_items *items)
+{
+	for (size_t i = 0; i < items->n; i++) {
+		char *bare;
+
+		if (!urlcred_has(items->v[i].url))
+			continue;
+		bare = urlcred_strip(items->v[i].url);
+		free(items->v[i].url);
+		items->v[i].url = bare;
+	}
+}
+
 int listing_items(const struct config_source *s, const char *url, const char *body, size_t len,
 		  const char *content_type, struct list_items *out, char *err, size_t errlen)
 {
@@ -93,5 +114,7 @@ int listing_items(const struct config_source *s, const char *url, const char *bo
 	else
 		snprintf(err, errlen, "no reader for this kind of page");
 	xmlFreeDoc(doc);
+	if (rc == 0)
+		strip_credentials(out);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "daemon/store_int.h"
 
@@ -203,10 +204,15 @@ int store_source_get(struct store *st, const char *id, struct store_source *out)
 	return rd(st)->be->source_get(st, id, out);
 }
 
+/* The row keeps the URL without "user:password@": credentials stay in the config. */
 int store_source_put(struct store *st, const char *id, const char *url,
 		     const struct store_source *src)
 {
-	return wr(st)->be->source_put(st, id, url, src);
+	char *bare = urlcred_strip(url);
+	int rc = wr(st)->be->source_put(st, id, bare, src);
+
+	free(bare);
+	return rc;
 }
 
 int store_source_ids(struct store *st, char ***ids, size_t *n)

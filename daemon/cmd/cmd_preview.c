@@ -10,6 +10,7 @@
 
 #include "analyze/page/page.h"
 #include "common/printable.h"
+#include "common/urlcred.h"
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/listing.h"
@@ -63,8 +64,22 @@ static void print_items(const struct list_items *items, int json)
 		fprintf(stderr, "%zu item%s\n", items->n, items->n == 1 ? "" : "s");
 }
 
+/* Errors quote servers and pages: escaped for the terminal, no URL password. */
+static void preview_error(const char *url, const char *error)
+{
+	char *redacted = urlcred_redact(error);
+	char *safe = printable(redacted ? redacted : error, 0);
+	char *safe_url = printable(url, 0);
+
+	fprintf(stderr, "speechwatch preview: %s: %s\n", safe_url, safe);
+	free(safe_url);
+	free(safe);
+	free(redacted);
+}
+
 static int preview_source(const struct config *cfg, const struct config_source *s, int json)
 {
+	char *shown = urlcred_strip(s->url); /* errors name the URL without credentials */
 	struct list_items items;
 	struct http_req req;
 	struct oneshot o;
@@ -79,19 +94,20 @@ static int preview_source(const struct config *cfg, const struct config_source *
 	req.headers = (const char *const *)s->headers.v;
 	req.proxy = s->proxy;
 	if (oneshot_fetch(&cfg->daemon, &req, &o) < 0) {
-		fprintf(stderr, "speechwatch preview: %s: %s\n", s->url,
-			o.error ? o.error : "failed");
+		preview_error(shown, o.error ? o.error : "failed");
 	} else if (o.status / 100 != 2) {
-		fprintf(stderr, "speechwatch preview: %s: HTTP %ld\n", s->url, o.status);
+		snprintf(err, sizeof(err), "HTTP %ld", o.status);
+		preview_error(shown, err);
 	} else if (listing_items(s, o.final_url ? o.final_url : s->url, o.body, o.body_len,
 				 o.content_type, &items, err, sizeof(err)) < 0) {
-		fprintf(stderr, "speechwatch preview: %s: %s\n", s->url, err);
+		preview_error(shown, err);
 	} else {
 		print_items(&items, json);
 		list_items_free(&items);
 		rc = EXIT_OK;
 	}
 	oneshot_free(&o);
+	free(shown);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/printable.h"
+#include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
@@ -57,13 +58,23 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* The source's URL without "user:password@": status output is for sharing. */
+static json_t *url_json(const char *url)
+{
+	char *bare = urlcred_strip(url);
+	json_t *j = json_string(bare);
+
+	free(bare);
+	return j;
+}
+
 static json_t *source_json(const struct config_source *c, const struct store_source *r)
 {
 	json_t *o = json_object();
 	char t[32];
 
 	json_object_set_new(o, "id", json_string(c->id));
-	json_object_set_new(o, "url", json_string(c->url));
+	json_object_set_new(o, "url", url_json(c->url));
 	json_object_set_new(o, "enabled", json_boolean(c->enabled));
 	fmt_time(r ? r->last_poll : 0, t, sizeof(t));
 	json_object_set_new(o, "last_poll", r && r->last_poll > 0 ? json_string(t) : json_null());

@@ -11,6 +11,7 @@
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/printable.h"
+#include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "tests/unit/testutil.h"
 
@@ -129,6 +130,66 @@ START_TEST(log_lines_escape_what_callers_did_not)
 }
 END_TEST
 
+/* Credentials in URLs stay in the request: stripped, redacted, re-applied per origin. */
+START_TEST(urlcred_strips_redacts_and_applies_per_origin)
+{
+	static const struct {
+		const char *in, *stripped;
+	} strip[] = {
+	    {"http://user:pw@host.example/list?a=b", "http://host.example/list?a=b"},
+	    {"https://tok@host.example:8443", "https://host.example:8443"},
+	    {"http://u:p%40x@h/a@b", "http://h/a@b"},
+	    {"http://h/path?x=a@b#c", "http://h/path?x=a@b#c"},
+	    {"mailto:a@b", "mailto:a@b"},
+	    {"/relative@x", "/relative@x"},
+	};
+	char *s;
+
+	for (size_t i = 0; i < sizeof(strip) / sizeof(strip[0]); i++) {
+		s = urlcred_strip(strip[i].in);
+		ck_assert_str_eq(s, strip[i].stripped);
+		ck_assert_int_eq(urlcred_has(strip[i].in), strcmp(strip[i].in, s) != 0);
+		free(s);
+	}
+	ck_assert_ptr_null(urlcred_strip(NULL));
+	s = urlcred_redact("poll url=http://alice:s3cret@h.example/x failed; "
+			   "retry https://TOKEN@api.example/?q=a@b and ftp://h/");
+	ck_assert_str_eq(s, "poll url=http://alice:***@h.example/x failed; "
+			    "retry https://***@api.example/?q=a@b and ftp://h/");
+	free(s);
+	ck_assert_ptr_null(urlcred_redact("no credentials http://h/a@b, a@b ://x@y"));
+	s = urlcred_apply("http://H.example/a/1", "http://u:p@h.example/list");
+	ck_assert_str_eq(s, "http://u:p@H.example/a/1");
+	free(s);
+	ck_assert_ptr_null(urlcred_apply("http://other.example/a", "http://u:p@h.example/list"));
+	ck_assert_ptr_null(urlcred_apply("https://h.example/a", "http://u:p@h.example/list"));
+	ck_assert_ptr_null(urlcred_apply("http://h.example:81/a", "http://u:p@h.example/list"));
+	ck_assert_ptr_null(urlcred_apply("http://h.example/a", "http://h.example/list"));
+	ck_assert_ptr_null(urlcred_apply("http://x:y@h.example/a", "http://u:p@h.example/list"));
+}
+END_TEST
+
+/* Whatever a caller formats, a URL's password does not reach the log. */
+START_TEST(log_lines_hide_url_passwords)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	char line[512] = "";
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	ck_assert_int_ge(dup2(fileno(tmp), 2), 0);
+	log_info("source=s url=%s", "http://alice:s3cret@h.example/list");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), tmp));
+	ck_assert_str_eq(line, "<6>source=s url=http://alice:***@h.example/list\n");
+	fclose(tmp);
+}
+END_TEST
+
 START_TEST(xasprintf_formats)
 {
 	char *s = xasprintf("%s-%d", "x", 42);
@@ -213,6 +274,8 @@ int main(void)
 	tcase_add_test(tc, log_esc_quotes_control_characters);
 	tcase_add_test(tc, printable_escapes_controls_bidi_and_bad_utf8);
 	tcase_add_test(tc, log_lines_escape_what_callers_did_not);
+	tcase_add_test(tc, urlcred_strips_redacts_and_applies_per_origin);
+	tcase_add_test(tc, log_lines_hide_url_passwords);
 	tcase_add_test(tc, xasprintf_formats);
 	tcase_add_test(tc, err_set_truncates_and_tolerates_null);
 	tcase_add_test(tc, clock_values_are_in_range);

@@ -335,6 +335,36 @@ START_TEST(source_failing_and_recovered)
 }
 END_TEST
 
+/* "user:password@" in a source's url is for its requests, never in an event. */
+START_TEST(urls_in_events_carry_no_credentials)
+{
+	char secret_url[] = "https://alice:s3cret@a.example/s/1";
+	char secret_final[] = "https://alice:s3cret@a.example/s/1?r=1";
+	struct store_item it = item_of(NULL);
+	char *json;
+	json_t *o;
+
+	it.url = secret_url;
+	it.final_url = secret_final;
+	json = event_statement_json(ID, "statement.new", WHEN, "s",
+				    "https://alice:s3cret@a.example/list", &it, NULL, NULL);
+	ck_assert_ptr_null(strstr(json, "s3cret"));
+	o = parse(json);
+	ck_assert_str_eq(str_at(o, "source.url"), "https://a.example/list");
+	ck_assert_str_eq(str_at(o, "item.url"), "https://a.example/s/1");
+	ck_assert_str_eq(str_at(o, "item.final_url"), "https://a.example/s/1?r=1");
+	json_decref(o);
+	free(json);
+	json = event_source_json(ID, "source.failing", WHEN, "s", "http://tok@a.example/", 1,
+				 "cannot fetch http://alice:s3cret@a.example/list");
+	o = parse(json);
+	ck_assert_str_eq(str_at(o, "source.url"), "http://a.example/");
+	ck_assert_str_eq(str_at(o, "error"), "cannot fetch http://alice:***@a.example/list");
+	json_decref(o);
+	free(json);
+}
+END_TEST
+
 START_TEST(test_event)
 {
 	char *json = event_test_json(ID, WHEN, "analysts");
@@ -368,6 +398,7 @@ int main(void)
 	tcase_add_test(tc, diff_only_for_statement_changed);
 	tcase_add_test(tc, same_inputs_same_bytes);
 	tcase_add_test(tc, source_failing_and_recovered);
+	tcase_add_test(tc, urls_in_events_carry_no_credentials);
 	tcase_add_test(tc, test_event);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
