@@ -107,6 +107,30 @@ char *urlcred_redact(const char *text)
 	return buf_steal(&b);
 }
 
+char *urlcred_with_password(const char *url, const char *password)
+{
+	const char *sep = url ? scheme_sep(url) : NULL;
+	struct authority a;
+	struct buf b;
+
+	if (sep == NULL)
+		return NULL;
+	a = authority_at(sep);
+	if (a.at == NULL || a.at == a.start || memchr(a.start, ':', (size_t)(a.at - a.start)))
+		return NULL;
+	buf_init(&b);
+	buf_append(&b, url, (size_t)(a.at - url));
+	buf_append_char(&b, ':');
+	for (const unsigned char *p = (const unsigned char *)password; *p; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~')
+			buf_append_char(&b, (char)*p);
+		else
+			buf_printf(&b, "%%%02X", *p);
+	}
+	buf_append_str(&b, a.at);
+	return buf_steal(&b);
+}
+
 /* scheme://host[:port] of url, without userinfo, lower-cased; allocated or NULL. */
 static char *origin_of(const char *url)
 {

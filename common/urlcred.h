@@ -30,4 +30,11 @@ char *urlcred_redact(const char *text);
  */
 char *urlcred_apply(const char *url, const char *cred_url);
 
+/*
+ * url ("scheme://user@host/...": a user and no password) with password
+ * added, percent-encoded: "scheme://user:p%40ss@host/...". Allocated, or
+ * NULL when url has no user name or already has a password.
+ */
+char *urlcred_with_password(const char *url, const char *password);
+
 #endif

@@ -65,6 +65,7 @@ static void source_free(struct config_source *s)
 {
 	free(s->id);
 	free(s->url);
+	free(s->password_file);
 	free(s->items);
 	free(s->link);
 	free(s->title);

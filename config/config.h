@@ -54,6 +54,7 @@ struct config_source {
 	char *date_format;
 	char *encoding;
 	char *proxy;
+	char *password_file; /* its first line is put into url as the user's password */
 	char *language;
 	struct strlist themes; /* globs; empty = all */
 	double interval;       /* seconds */

@@ -73,6 +73,7 @@ static const struct key_def source_keys[] = {
     {"date_format", KT_STRING, S(date_format), 0, 0, NULL, 0},
     {"encoding", KT_STRING, S(encoding), 0, 0, NULL, 0},
     {"proxy", KT_URL, S(proxy), 0, 0, NULL, 0},
+    {"password_file", KT_PATH, S(password_file), 0, 0, NULL, 0},
     {"language", KT_STRING, S(language), 0, 0, NULL, 0},
     {"themes", KT_GLOBS, S(themes), 0, 0, NULL, 0},
     {"interval", KT_DURATION, S(interval), 10, 7 * 86400, NULL, 0},

@@ -1,15 +1,22 @@
 /*
  * Checks that need the whole configuration: XPaths compile, referenced
- * themes exist.
+ * themes exist; and a source's password_file, read into its url.
  */
 #include <libxml/xmlerror.h>
 #include <libxml/xpath.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "config/config_int.h"
+
+#define PASSWORD_MAX_BYTES 1024
 
 /* xmlStructuredErrorFunc: keep the first message instead of printing it. */
 static void xpath_error_sink(void *ctx, xmlErrorPtr e)
@@ -65,6 +72,71 @@ static void check_source(struct parse_state *ps, const struct config_source *s)
 	check_theme_refs(ps, &s->at, "source", s->id, &s->themes);
 }
 
+/*
+ * A password file's first line; NULL with *why set. Like a channel's
+ * secret_file it must be private to its owner, and it is read with each
+ * load, so a reload picks up a changed password.
+ */
+static char *read_password(const char *path, char *why, size_t whylen)
+{
+	char line[PASSWORD_MAX_BYTES + 2] = "";
+	struct stat st;
+	char *out = NULL;
+	/* non-blocking: a FIFO named here must not hang the load (see config/file.c) */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	size_t n;
+
+	if (f == NULL && fd >= 0)
+		close(fd);
+	if (f == NULL || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+		snprintf(why, whylen, "%s", f ? "not a regular file" : strerror(errno));
+	else if (st.st_mode & (S_IRWXG | S_IRWXO))
+		snprintf(why, whylen, "readable by group or others (chmod 600)");
+	else if (fgets(line, sizeof(line), f) == NULL)
+		snprintf(why, whylen, "empty");
+	else if ((n = strcspn(line, "\r\n")) > PASSWORD_MAX_BYTES)
+		snprintf(why, whylen, "first line longer than %d bytes", PASSWORD_MAX_BYTES);
+	else if (n == 0)
+		snprintf(why, whylen, "empty");
+	else
+		out = xstrndup(line, n);
+	explicit_bzero(line, sizeof(line));
+	if (f)
+		fclose(f);
+	return out;
+}
+
+/* password_file: the source's url gets "user:PASSWORD@" for its requests only. */
+static void apply_password_file(struct parse_state *ps, struct config_source *s)
+{
+	char why[128] = "";
+	char *pw, *url;
+
+	if (s->password_file == NULL || s->url == NULL)
+		return;
+	url = urlcred_with_password(s->url, "");
+	free(url);
+	if (url == NULL) {
+		config_error_at(ps, s->at.file, s->at.line,
+				"source '%s': password_file needs a user name and no password in "
+				"url (http://USER@host/...)",
+				s->id);
+		return;
+	}
+	pw = read_password(s->password_file, why, sizeof(why));
+	if (pw == NULL) {
+		config_error_at(ps, s->at.file, s->at.line, "source '%s': password_file '%s': %s",
+				s->id, s->password_file, why);
+		return;
+	}
+	url = urlcred_with_password(s->url, pw);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	free(s->url);
+	s->url = url;
+}
+
 /* The channel type's own keys are checked by notify/ (daemon/channels.c). */
 static void check_notify(struct parse_state *ps, struct config_notify *n)
 {
@@ -83,8 +155,10 @@ void config_validate(struct parse_state *ps)
 
 	for (size_t i = 0; i < cfg->nthemes; i++)
 		check_theme(ps, &cfg->themes[i]);
-	for (size_t i = 0; i < cfg->nsources; i++)
+	for (size_t i = 0; i < cfg->nsources; i++) {
 		check_source(ps, &cfg->sources[i]);
+		apply_password_file(ps, &cfg->sources[i]);
+	}
 	for (size_t i = 0; i < cfg->nnotifies; i++)
 		check_notify(ps, &cfg->notifies[i]);
 }

@@ -103,6 +103,19 @@ class UrlCredentialsTest(swtest.TestCase):
             self.assertNotIn(PASSWORD.encode(), data, path)
             self.assertNotIn((USER + "@").encode(), data, path)
 
+    def test_password_file(self):
+        """The password in a private file, the user in the url: the same requests."""
+        pw = self.write("private.pass", PASSWORD + "\n", 0o600)
+        conf = self.write("pw.conf", CONF.format(
+            state=self.state, user=USER, pw="", port=self.httpd.server_address[1])
+            .replace(":@", "@").replace("items = //ul/li\n",
+                                          "items = //ul/li\npassword_file = %s\n" % pw), 0o600)
+        r = self.sw("once", "-c", conf, env={"SPEECHWATCH_LOG": "debug"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNoPassword(r.stdout + r.stderr, "a password_file run")
+        self.assertEqual(len([p for p, auth in AuthSite.seen if auth and p.startswith("/a/")]), 2)
+        self.assertEqual(r.stdout.count('"type":"statement.new"'), 2, r.stdout)
+
     def test_preview_shows_no_credentials(self):
         r = self.sw("preview", "-c", self.conf, "private")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -166,6 +166,12 @@ START_TEST(urlcred_strips_redacts_and_applies_per_origin)
 	ck_assert_ptr_null(urlcred_apply("http://h.example:81/a", "http://u:p@h.example/list"));
 	ck_assert_ptr_null(urlcred_apply("http://h.example/a", "http://h.example/list"));
 	ck_assert_ptr_null(urlcred_apply("http://x:y@h.example/a", "http://u:p@h.example/list"));
+	s = urlcred_with_password("https://alice@h.example/l?x=@", "p@ss:w/rd ~é");
+	ck_assert_str_eq(s, "https://alice:p%40ss%3Aw%2Frd%20~%C3%A9@h.example/l?x=@");
+	free(s);
+	ck_assert_ptr_null(urlcred_with_password("https://h.example/", "pw"));
+	ck_assert_ptr_null(urlcred_with_password("https://a:b@h.example/", "pw"));
+	ck_assert_ptr_null(urlcred_with_password("https://@h.example/", "pw"));
 }
 END_TEST
 

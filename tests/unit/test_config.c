@@ -642,6 +642,35 @@ START_TEST(an_include_that_is_not_a_regular_file_is_refused)
 }
 END_TEST
 
+/* password_file: the user's password for the source's requests, from a private file. */
+START_TEST(password_file_goes_into_the_url)
+{
+	struct config *cfg;
+	char *want;
+
+	free(write_file("pw", "p@ss word\nignored\n"));
+	cfg = load_ok("[source \"s\"]\nurl = https://alice@a.example/list\npassword_file = pw\n");
+	ck_assert_str_eq(config_source_find(cfg, "s")->url,
+			 "https://alice:p%40ss%20word@a.example/list");
+	config_free(cfg);
+	refused("[source \"s\"]\nurl = https://a.example/list\npassword_file = pw\n", 1,
+		"source 's': password_file needs a user name and no password in url");
+	refused("[source \"s\"]\nurl = https://u:p@a.example/list\npassword_file = pw\n", 1,
+		"source 's': password_file needs a user name and no password in url");
+	free(write_mode("open", "pw\n", 0644));
+	want = xasprintf("source 's': password_file '%s/open': readable by group or others", dir);
+	refused("[source \"s\"]\nurl = https://u@a.example/\npassword_file = open\n", 1, want);
+	free(want);
+	free(write_file("empty", "\n"));
+	want = xasprintf("source 's': password_file '%s/empty': empty", dir);
+	refused("[source \"s\"]\nurl = https://u@a.example/\npassword_file = empty\n", 1, want);
+	free(want);
+	want = xasprintf("source 's': password_file '%s/none': No such file", dir);
+	refused("[source \"s\"]\nurl = https://u@a.example/\npassword_file = none\n", 1, want);
+	free(want);
+}
+END_TEST
+
 START_TEST(a_file_included_twice_is_an_error_naming_it)
 {
 	char *again = xasprintf("include of '%s/./a.conf': this file was already read", dir);
@@ -822,6 +851,7 @@ int main(void)
 	tcase_add_test(files, includes_are_relative_to_the_including_file);
 	tcase_add_test(files, errors_inside_an_include_name_that_file);
 	tcase_add_test(files, an_include_that_is_not_a_regular_file_is_refused);
+	tcase_add_test(files, password_file_goes_into_the_url);
 	tcase_add_test(files, a_file_included_twice_is_an_error_naming_it);
 	tcase_add_test(files, includes_nest_eight_deep);
 	tcase_add_test(files, unreadable_and_unsafe_files);
