@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/printable.h"
+#include "common/urlcred.h"
 #include "config/config.h"
 #include "daemon/channels.h"
 #include "daemon/cmd/cmd.h"
@@ -29,11 +31,17 @@ struct answer {
 static void test_done(const struct notify_outcome *o, void *arg)
 {
 	struct answer *a = arg;
+	char *safe, *redacted;
 
 	a->done = 1;
 	a->verdict = o->verdict;
 	a->status = o->status;
-	snprintf(a->detail, sizeof(a->detail), "%s", o->detail);
+	/* the receiver's answer is untrusted text for a terminal: escaped, no URL password */
+	safe = printable(o->detail, 0);
+	redacted = urlcred_redact(safe);
+	snprintf(a->detail, sizeof(a->detail), "%s", redacted ? redacted : safe);
+	free(redacted);
+	free(safe);
 	ev_break(a->loop, EVBREAK_ALL);
 }
 

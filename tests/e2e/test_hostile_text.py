@@ -2,9 +2,12 @@
 text carry ANSI escapes, C1 controls and bidi overrides. Every human-readable
 output (preview, search, status, the log) shows them escaped; the --json
 outputs keep the exact text."""
+import base64
 import json
 import os
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import swtest
 
@@ -88,6 +91,40 @@ class HostileTextTest(swtest.TestCase):
         r = self.sw("status", "-c", self.conf)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertSafe(r.stdout, "status")
+
+
+class HostileReceiver(BaseHTTPRequestHandler):
+    """Answers every POST 400 with a body meant for the operator's terminal."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        data = ("\x1b[2J\u009b1;31mpwned \u202eexe.txt http://u:hunter2@h.example/").encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class NotifyTestAnswerTest(swtest.TestCase):
+    def test_the_receivers_answer_is_escaped(self):
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), HostileReceiver)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        secret = self.write("hook.secret", "whsec_" + base64.b64encode(bytes(32)).decode() + "\n",
+                            0o600)
+        conf = self.write("sw.conf", '[daemon]\nstate_dir = %s/state\n[notify "hook"]\n'
+                          "type = webhook\nurl = http://127.0.0.1:%d/hook\nsecret_file = %s\n"
+                          % (self.tmp, httpd.server_address[1], secret))
+        r = self.sw("notify-test", "-c", conf, "hook")
+        self.assertIn("pwned", r.stdout + r.stderr)
+        bad = UNSAFE.search(r.stdout + r.stderr)
+        self.assertIsNone(bad, r.stdout + r.stderr)
+        self.assertNotIn("hunter2", r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
