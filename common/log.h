@@ -20,6 +20,14 @@ enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_INFO = 6, LOG_LVL
 /* debug: emit log_debug lines too. Also enabled by SPEECHWATCH_LOG=debug. */
 void log_init(int debug);
 int log_is_debug(void);
+/*
+ * on: info and debug lines are held in a buffer until log_flush() (the
+ * daemon's loop calls it before it waits) or a warning or error, which is
+ * written at once after what was held: one write per loop iteration instead
+ * of one per line. off: every line is written at once (flushes first).
+ */
+void log_hold(int on);
+void log_flush(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* adds strerror */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

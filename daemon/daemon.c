@@ -272,8 +272,19 @@ static void start_timers(struct daemon *d)
 	}
 }
 
+/* ev_prepare callback: the loop is about to wait; write this iteration's log lines. */
+static void log_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	log_flush();
+}
+
 int daemon_run(struct daemon *d)
 {
+	ev_prepare flush;
+
 	start_timers(d);
 	log_info("started: %zu source(s), state %s, mode %s", d->nsources, store_location(d->store),
 		 d->mode == DAEMON_ONCE ? "once" : "run");
@@ -284,7 +295,12 @@ int daemon_run(struct daemon *d)
 		index_start(d);
 	}
 	outbox_kick(d->outbox); /* events left pending by an earlier run */
+	ev_prepare_init(&flush, log_flush_cb);
+	ev_prepare_start(d->loop, &flush);
+	log_hold(1);
 	ev_run(d->loop, 0);
+	log_hold(0);
+	ev_prepare_stop(d->loop, &flush);
 	poll_flush(d); /* the quiet polls' status rows, before once mode or a stop returns */
 	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
 		d->exit_status = 1;

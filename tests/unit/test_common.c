@@ -52,6 +52,63 @@ START_TEST(buf_steal_returns_owned_string)
 }
 END_TEST
 
+/* Runs fn with stderr going to a temp file; returns what was written by then (caller frees). */
+static char *stderr_during(void (*fn)(void))
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	char *out = xcalloc(1, 4096);
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	ck_assert_int_ge(dup2(fileno(tmp), 2), 0);
+	fn();
+	ck_assert_int_ge(dup2(saved, 2), 0);
+	close(saved);
+	rewind(tmp);
+	ck_assert(fread(out, 1, 4095, tmp) < 4095);
+	fclose(tmp);
+	return out;
+}
+
+static void held_info_then_nothing(void)
+{
+	log_hold(1);
+	log_info("first %d", 1);
+	log_info("second");
+}
+
+static void held_info_then_warning(void)
+{
+	log_info("third");
+	log_warnx("a warning");
+}
+
+static void flush_then_release(void)
+{
+	log_info("fourth");
+	log_flush();
+	log_info("fifth");
+	log_hold(0);
+	log_info("sixth");
+}
+
+START_TEST(held_lines_wait_for_a_flush_or_a_warning)
+{
+	char *a = stderr_during(held_info_then_nothing);
+	char *b = stderr_during(held_info_then_warning);
+	char *c = stderr_during(flush_then_release);
+
+	ck_assert_str_eq(a, ""); /* held */
+	/* a warning writes what was held first, in order, then itself */
+	ck_assert_str_eq(b, "<6>first 1\n<6>second\n<6>third\n<4>a warning\n");
+	ck_assert_str_eq(c, "<6>fourth\n<6>fifth\n<6>sixth\n");
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
 START_TEST(log_esc_quotes_control_characters)
 {
 	ck_assert_str_eq(log_esc("a\nb\"c", 100), "a\\x0ab\\x22c");
@@ -282,6 +339,7 @@ int main(void)
 	tcase_add_test(tc, log_lines_escape_what_callers_did_not);
 	tcase_add_test(tc, urlcred_strips_redacts_and_applies_per_origin);
 	tcase_add_test(tc, log_lines_hide_url_passwords);
+	tcase_add_test(tc, held_lines_wait_for_a_flush_or_a_warning);
 	tcase_add_test(tc, xasprintf_formats);
 	tcase_add_test(tc, err_set_truncates_and_tolerates_null);
 	tcase_add_test(tc, clock_values_are_in_range);
