@@ -250,6 +250,8 @@ struct http_req_handle *http_req_new(struct http *h, const struct http_req *req,
  * starts. -1 with *msg allocated on failure.
  */
 int http_req_build(struct http_req_handle *r, char **msg);
+/* Gives r's easy handle back to the pool, for a next hop built afresh. */
+void http_req_release_easy(struct http_req_handle *r);
 /* Cleans up the pooled handles (http_free, before the multi handle). */
 void http_req_pool_free(struct http *h);
 /*
@@ -288,8 +290,6 @@ char *http_hop_proxy_target_refused(const struct http_req_handle *r, const char 
  * *msg (allocated) when the hop limit is reached.
  */
 int http_hop_next(struct http_req_handle *r, char **msg);
-/* Gives r's easy handle back to the pool, for a next hop built afresh. */
-void http_req_release_easy(struct http_req_handle *r);
 
 /*
  * http_addr.c: the SSRF policy. "Private" means loopback, private,
