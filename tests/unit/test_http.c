@@ -888,6 +888,29 @@ START_TEST(custom_headers_stay_on_origin)
 }
 END_TEST
 
+/* Hops fetch/ follows share one timeout, as curl's own following does. */
+START_TEST(own_redirects_share_one_timeout)
+{
+	struct got g = {0};
+	struct http_req req = {
+	    .follow_redirects = 1, .trusted = 1, .headers = secret_headers, .timeout_s = 2};
+	struct http_config c = test_cfg();
+
+	c.low_speed_time_s = 10; /* the hops are slow to answer, not slow to send */
+	engine(&c);
+	/* Two hops of 1.2 s each: either fits in 2 s, both do not. */
+	req.url = url("/redirect?ms=1200&to=/redirect%3Fms%3D1200%26to%3D/index.html");
+	fetch(&req, &g, 20);
+	ck_assert_msg(g.res == HTTP_RES_TIMEOUT, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_msg(g.elapsed < 3.0, "elapsed %.1f s", g.elapsed);
+	req.url = url("/redirect?ms=1200&to=/index.html");
+	fetch(&req, &g, 20);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_msg(g.elapsed > 1.1, "elapsed %.1f s counts every hop", g.elapsed);
+	got_free(&g);
+}
+END_TEST
+
 START_TEST(redirect_hops_keep_the_address_policy)
 {
 	int p2;
@@ -1712,6 +1735,7 @@ int main(void)
 	tcase_add_test(net, proxy_only_when_configured);
 	tcase_add_test(net, custom_headers_stay_on_origin);
 	tcase_add_test(net, redirect_hops_keep_the_address_policy);
+	tcase_add_test(net, own_redirects_share_one_timeout);
 	tcase_add_test(net, proxy_refuses_private_targets);
 	tcase_add_test(net, tls_failure_is_classified);
 	tcase_add_test(net, per_host_limit_with_200_requests);
