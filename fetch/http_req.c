@@ -106,8 +106,8 @@ static char *req_queue_key(const struct http_req_handle *r, const char *host, co
 /*
  * Refuses what needs no network to refuse: a scheme other than the
  * protocol's two (curl would too, this says why), a URL curl cannot
- * parse, or a private target behind a proxy (http_hop.c). Returns HTTP_RES_OK with *key allocated,
- * or the class, with *msg allocated.
+ * parse, or a private target behind a proxy (http_hop.c). Returns
+ * HTTP_RES_OK with *key allocated, or the class, with *msg allocated.
  */
 enum http_result http_req_precheck(const struct http_req_handle *r, char **msg, char **key)
 {
