@@ -494,6 +494,42 @@ static int same_host(const char *a, const char *b)
 	return same;
 }
 
+/* Scheme, host and port (the scheme's default filled in) of url, or NULL. */
+static char *origin_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		out = xasprintf("%s://%s:%s", scheme, host, port);
+		for (char *p = out; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/*
+ * A source's headers carry its credentials (X-Api-Key, Authorization,
+ * Cookie): they go only to the source URL's own origin, never to a link on
+ * another (fetch/ drops them on a redirect that leaves the origin).
+ */
+static int same_origin(const char *a, const char *b)
+{
+	char *oa = origin_of(a), *ob = origin_of(b);
+	int same = oa && ob && strcmp(oa, ob) == 0;
+
+	free(oa);
+	free(ob);
+	return same;
+}
+
 struct article_job *article_fetch_start(struct source_rt *rt, const struct list_item *li,
 					struct store_item *known, enum article_kind kind,
 					article_done_fn *done, void *arg)
@@ -525,7 +561,8 @@ struct article_job *article_fetch_start(struct source_rt *rt, const struct list_
 	 */
 	req.trusted = same_host(job->url, rt->cfg->url);
 	req.allow_private = rt->cfg->allow_private > 0;
-	req.headers = (const char *const *)rt->cfg->headers.v;
+	if (same_origin(job->url, rt->cfg->url))
+		req.headers = (const char *const *)rt->cfg->headers.v;
 	req.proxy = rt->cfg->proxy;
 	if (job->has_known) {
 		req.if_none_match = job->known.etag;

@@ -80,12 +80,47 @@ static void http_finish(struct http_req_handle *r, enum http_result res, const c
 	http_queue_pump(h);
 }
 
+/*
+ * A redirect fetch/ follows itself (http_hop.c): the next hop queues like
+ * a new request under its own host's limit. 0 if r's answer is final.
+ */
+static int http_follow(struct http_req_handle *r)
+{
+	struct http *h = r->h;
+	char *msg = NULL, *key = NULL;
+	enum http_result res;
+	int next = http_hop_next(r, &msg);
+
+	if (next == 0)
+		return 0;
+	if (next < 0) {
+		free(r->deferred_err);
+		r->deferred_err = msg; /* lives as long as r */
+		r->deferred_res = HTTP_RES_REDIRECTS;
+		http_finish(r, HTTP_RES_REDIRECTS, msg);
+		return 1;
+	}
+	http_detach(r);
+	http_req_release_easy(r);
+	r->state = REQ_NEW;
+	res = http_req_precheck(r, &msg, &key);
+	if (res == HTTP_RES_OK)
+		http_queue_add(r, key);
+	else
+		http_defer(r, res, msg);
+	free(key);
+	http_queue_pump(h);
+	return 1;
+}
+
 void http_transfer_done(struct http_req_handle *r, CURLcode rc)
 {
 	const char *msg;
 	enum http_result res;
 
 	if (r->state != REQ_ACTIVE)
+		return;
+	if (rc == CURLE_OK && http_follow(r))
 		return;
 	res = http_req_classify(r, rc, &msg);
 	http_finish(r, res, msg);

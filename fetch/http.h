@@ -10,6 +10,8 @@
  * engine, no proxy unless configured. Connections to loopback, private,
  * link-local, multicast or reserved addresses are refused before connect
  * unless the request says the operator wrote that host (see http_req.trusted).
+ * Behind a proxy, which resolves names itself, each target (redirects too)
+ * is refused by name or literal before the proxy is asked.
  */
 #ifndef SW_FETCH_HTTP_H
 #define SW_FETCH_HTTP_H
@@ -57,9 +59,13 @@ struct http_config {
 /* One request. All strings are borrowed and copied by http_start(). */
 struct http_req {
 	const char *url;
-	const char *method;	    /* "GET" (default), "POST" or "PUT" */
-	const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
-	const void *body;	    /* POST or PUT body */
+	const char *method; /* "GET" (default), "POST" or "PUT" */
+	/*
+	 * NULL-terminated "Name: value" list, or NULL. Sent to url's origin
+	 * (scheme, host, port) only: once a redirect leaves it, never again.
+	 */
+	const char *const *headers;
+	const void *body; /* POST or PUT body */
 	size_t body_len;
 	const char *if_none_match;     /* stored ETag for conditional GET, or NULL */
 	const char *if_modified_since; /* stored Last-Modified, or NULL */

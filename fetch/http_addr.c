@@ -58,13 +58,19 @@ static int all_zero(const uint8_t *p, size_t n)
 	return 1;
 }
 
-/* Forms that carry an IPv4 address the packet may end up at. */
+/*
+ * Forms that carry an IPv4 address the packet may end up at: IPv4-mapped,
+ * SIIT's IPv4-translated ::ffff:0:0/96 (RFC 6145), the well-known NAT64
+ * prefix 64:ff9b::/96 (RFC 6052) and 6to4. A public IPv4 address inside
+ * them is as public as the address itself.
+ */
 static int v6_embeds_v4(const uint8_t *a, uint32_t *v4)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t siit[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0};
 	static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
 
-	if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0) {
+	if (memcmp(a, mapped, 12) == 0 || memcmp(a, siit, 12) == 0 || memcmp(a, nat64, 12) == 0) {
 		*v4 = v4_at(a + 12);
 		return 1;
 	}
@@ -75,6 +81,40 @@ static int v6_embeds_v4(const uint8_t *a, uint32_t *v4)
 	return 0;
 }
 
+/*
+ * Ranges inside global unicast 2000::/3 that are no destination on the
+ * public Internet, refused whole: prefix bytes and length.
+ */
+struct v6_range {
+	uint8_t net[6];
+	int bits;
+};
+
+static const struct v6_range v6_refused[] = {
+    {{0x20, 0x01, 0x00, 0x00}, 32},	  /* 2001::/32 Teredo: the client IPv4 is obfuscated */
+    {{0x20, 0x01, 0x00, 0x02, 0, 0}, 48}, /* 2001:2::/48 benchmarking */
+    {{0x20, 0x01, 0x00, 0x10}, 28},	  /* 2001:10::/28 ORCHID */
+    {{0x20, 0x01, 0x00, 0x20}, 28},	  /* 2001:20::/28 ORCHIDv2 */
+    {{0x20, 0x01, 0x0d, 0xb8}, 32},	  /* 2001:db8::/32 documentation */
+    {{0x3f, 0xff, 0x00, 0x00}, 20},	  /* 3fff::/20 documentation (RFC 9637) */
+};
+
+static int v6_in(const uint8_t *a, const struct v6_range *r)
+{
+	int full = r->bits / 8, rest = r->bits % 8;
+
+	if (memcmp(a, r->net, (size_t)full) != 0)
+		return 0;
+	return rest == 0 || ((a[full] ^ r->net[full]) & (0xff << (8 - rest))) == 0;
+}
+
+/*
+ * Outside the embedding forms only global unicast 2000::/3 is public:
+ * this refuses unique local fc00::/7, link-local fe80::/10, site-local,
+ * multicast ff00::/8, discard-only 100::/64 and the rest of 64:ff9b::/32,
+ * whose local-use NAT64 prefixes (64:ff9b:1::/48, RFC 8215) translate
+ * inside the operator's network at an embedding we cannot know.
+ */
 int http_addr_v6_is_private(const uint8_t a[16])
 {
 	uint32_t v4;
@@ -83,14 +123,11 @@ int http_addr_v6_is_private(const uint8_t a[16])
 		return 1;
 	if (v6_embeds_v4(a, &v4))
 		return http_addr_v4_is_private(v4);
-	if ((a[0] & 0xfe) == 0xfc) /* fc00::/7 unique local */
+	if ((a[0] & 0xe0) != 0x20)
 		return 1;
-	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) /* fe80::/10 link-local */
-		return 1;
-	if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) /* fec0::/10 old site-local */
-		return 1;
-	if (a[0] == 0xff) /* ff00::/8 multicast */
-		return 1;
+	for (size_t i = 0; i < sizeof(v6_refused) / sizeof(v6_refused[0]); i++)
+		if (v6_in(a, &v6_refused[i]))
+			return 1;
 	return 0;
 }
 

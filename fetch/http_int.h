@@ -93,11 +93,22 @@ struct http_req_handle {
 	char *orig_scheme; /* NULL if absent or unparsable */
 	char *orig_host;   /* host of url (lower-cased by curl_url), or NULL */
 	char *orig_port;   /* with the scheme's default filled in, or NULL */
+	/*
+	 * The hop in flight when fetch/ follows redirects itself (http_hop.c):
+	 * its URL and parts as above. NULL/unset before the first redirect.
+	 */
+	char *hop_url;
+	int hop_rc;
+	char *hop_scheme, *hop_host, *hop_port;
+	int own_redirects; /* 1: curl does not follow; http_hop_next() does */
+	int hops;	   /* redirects followed so far */
+	int left_origin;   /* a hop left url's origin: custom headers are no longer sent */
+	double spent;	   /* seconds the earlier hops took (the timeout covers all hops) */
 	char *proxy;	   /* NULL: none */
 	long timeout_s;	   /* 0: the daemon default */
 	int trusted;
 	int allow_private; /* request or daemon setting */
-	int via_proxy;	   /* address checks see only the proxy: skipped */
+	int via_proxy;	   /* curl sees only the proxy's address: the target is checked by name */
 	struct buf body;
 	size_t max_body;
 	size_t max_header;
@@ -215,6 +226,12 @@ struct http_req_base {
 };
 
 double http_req_now(void);
+/*
+ * Scheme, host (lower-cased) and port (the scheme's default filled in) of
+ * url as curl parses it; parts not asked for (NULL) are skipped, parts
+ * missing stay NULL. Caller frees.
+ */
+CURLUcode http_req_url_parts(const char *url, char **scheme, char **host, char **port);
 /* 1 if s holds a CR or LF. */
 int http_req_has_crlf(const char *s);
 /*
@@ -233,6 +250,8 @@ struct http_req_handle *http_req_new(struct http *h, const struct http_req *req,
  * starts. -1 with *msg allocated on failure.
  */
 int http_req_build(struct http_req_handle *r, char **msg);
+/* Gives r's easy handle back to the pool, for a next hop built afresh. */
+void http_req_release_easy(struct http_req_handle *r);
 /* Cleans up the pooled handles (http_free, before the multi handle). */
 void http_req_pool_free(struct http *h);
 /*
@@ -244,6 +263,33 @@ enum http_result http_req_classify(struct http_req_handle *r, CURLcode rc, const
 void http_req_response(struct http_req_handle *r, enum http_result res, const char *msg,
 		       struct http_response *resp);
 void http_req_free(struct http_req_handle *r);
+
+/*
+ * http_hop.c: redirects fetch/ follows itself, for requests whose custom
+ * headers must not cross to another origin and for requests through a
+ * proxy, whose every target must pass the address policy before it is
+ * asked for. Same rules as curl's own following: 301, 302, 303, 307 and
+ * 308 with a Location, at most max_redirects hops, the protocol's schemes.
+ */
+/* The URL the next transfer of r asks for, and its parts. */
+const char *http_hop_url(const struct http_req_handle *r);
+/* 1 if the hop in flight is on url's origin (scheme, host and port). */
+int http_hop_same_origin(const struct http_req_handle *r);
+/*
+ * With a proxy the target's addresses are never seen: refuses a target
+ * host that is a private literal or a name that only resolves locally
+ * (localhost, single labels, .local, .internal, ...), unless the request
+ * may reach private hosts or the operator wrote this host. NULL if
+ * allowed, else the reason (caller frees).
+ */
+char *http_hop_proxy_target_refused(const struct http_req_handle *r, const char *host);
+/*
+ * After a transfer of r finished without error: 0 if it is no redirect
+ * to follow (it is the answer), 1 if r now describes the next hop (its
+ * easy handle still held: the caller detaches and releases it), -1 with
+ * *msg (allocated) when the hop limit is reached.
+ */
+int http_hop_next(struct http_req_handle *r, char **msg);
 
 /*
  * http_addr.c: the SSRF policy. "Private" means loopback, private,

@@ -23,6 +23,7 @@ static const struct http_proto req_proto_bare = {.scheme = "http", .tls_scheme =
 /* Plain HTTP's data: what http_start was given, kept until the request starts. */
 struct req_plain {
 	struct curl_slist *headers; /* the caller's, then validators, then "Expect:" */
+	struct curl_slist *bare;    /* without the caller's: for hops on another origin */
 	char *body;
 	size_t body_len;
 	int follow_redirects;
@@ -59,12 +60,8 @@ static char *req_url_part(CURLU *u, CURLUPart what, unsigned flags)
 	return copy;
 }
 
-/*
- * Scheme, host and port (the scheme's default if absent) of url as curl
- * parses them; parts not asked for (NULL) are skipped, parts missing stay
- * NULL. Caller frees.
- */
-static CURLUcode req_url_parts(const char *url, char **scheme, char **host, char **port)
+/* See http_int.h. */
+CURLUcode http_req_url_parts(const char *url, char **scheme, char **host, char **port)
 {
 	CURLU *u = curl_url();
 	CURLUcode uc;
@@ -91,7 +88,7 @@ static char *req_url_host(const char *url)
 {
 	char *host;
 
-	req_url_parts(url, NULL, &host, NULL);
+	http_req_url_parts(url, NULL, &host, NULL);
 	return host;
 }
 
@@ -108,15 +105,18 @@ static char *req_queue_key(const struct http_req_handle *r, const char *host, co
 
 /*
  * Refuses what needs no network to refuse: a scheme other than the
- * protocol's two (curl would too, this says why) or a URL curl cannot
- * parse. Returns HTTP_RES_OK with *key allocated, or the class, with *msg
- * allocated.
+ * protocol's two (curl would too, this says why), a URL curl cannot
+ * parse, or a private target behind a proxy (http_hop.c). Returns
+ * HTTP_RES_OK with *key allocated, or the class, with *msg allocated.
  */
 enum http_result http_req_precheck(const struct http_req_handle *r, char **msg, char **key)
 {
 	const char *a = r->proto->scheme, *b = r->proto->tls_scheme;
-	CURLUcode uc = (CURLUcode)r->url_rc;
-	const char *scheme = r->orig_scheme, *host = r->orig_host, *port = r->orig_port;
+	int hop = r->hop_url != NULL; /* a redirect fetch/ follows: check the hop's URL */
+	CURLUcode uc = (CURLUcode)(hop ? r->hop_rc : r->url_rc);
+	const char *scheme = hop ? r->hop_scheme : r->orig_scheme;
+	const char *host = hop ? r->hop_host : r->orig_host;
+	const char *port = hop ? r->hop_port : r->orig_port;
 	enum http_result res = HTTP_RES_OK;
 
 	*msg = NULL;
@@ -127,6 +127,8 @@ enum http_result http_req_precheck(const struct http_req_handle *r, char **msg, 
 	} else if (scheme == NULL || (strcasecmp(scheme, a) != 0 && strcasecmp(scheme, b) != 0)) {
 		*msg = xasprintf("scheme \"%s\" refused: only %s and %s are allowed",
 				 scheme ? scheme : "", a, b);
+		res = HTTP_RES_BLOCKED;
+	} else if ((*msg = http_hop_proxy_target_refused(r, host)) != NULL) {
 		res = HTTP_RES_BLOCKED;
 	} else {
 		*key = req_queue_key(r, host, port);
@@ -290,37 +292,48 @@ static int req_validate(const struct http_req *req, char *err, size_t errlen)
 	return 0;
 }
 
-static int req_add_header(struct req_plain *p, const char *line)
+static int req_add_header(struct curl_slist **list, const char *line)
 {
-	struct curl_slist *l = curl_slist_append(p->headers, line);
+	struct curl_slist *l = curl_slist_append(*list, line);
 
 	if (l == NULL)
 		return -1;
-	p->headers = l;
+	*list = l;
 	return 0;
 }
 
-static int req_build_headers(struct req_plain *p, const struct http_req *req, int post)
+/* The request's header lines; the caller's own only with custom = 1. */
+static int req_build_headers(struct curl_slist **list, const struct http_req *req, int post,
+			     int custom)
 {
 	char *line;
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && req->headers && req->headers[i]; i++)
-		rc = req_add_header(p, req->headers[i]);
+	for (size_t i = 0; rc == 0 && custom && req->headers && req->headers[i]; i++)
+		rc = req_add_header(list, req->headers[i]);
 	if (rc == 0 && req->if_none_match && req->if_none_match[0]) {
 		line = xasprintf("If-None-Match: %s", req->if_none_match);
-		rc = req_add_header(p, line);
+		rc = req_add_header(list, line);
 		free(line);
 	}
 	if (rc == 0 && req->if_modified_since && req->if_modified_since[0]) {
 		line = xasprintf("If-Modified-Since: %s", req->if_modified_since);
-		rc = req_add_header(p, line);
+		rc = req_add_header(list, line);
 		free(line);
 	}
 	/* No "Expect: 100-continue" round trip for webhook bodies. */
 	if (rc == 0 && post)
-		rc = req_add_header(p, "Expect:");
+		rc = req_add_header(list, "Expect:");
 	return rc;
+}
+
+/* What is left of the whole transfer's time after the earlier hops (at least 1 ms). */
+static long req_timeout_left_ms(const struct http_req_handle *r)
+{
+	long total_s = r->timeout_s > 0 ? r->timeout_s : r->h->cfg.timeout_s;
+	double left = (double)total_s * 1000.0 - r->spent * 1000.0;
+
+	return left < 1.0 ? 1L : (long)left;
 }
 
 /* Limits every transfer gets (hardening.md), its protocol's schemes only (redirects too). */
@@ -336,7 +349,7 @@ static CURLcode req_set_limits(struct http_req_handle *r)
 	free(schemes); /* curl keeps copies */
 	REQ_SET(rc, e, CURLOPT_NOSIGNAL, 1L);
 	REQ_SET(rc, e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
-	REQ_SET(rc, e, CURLOPT_TIMEOUT, r->timeout_s > 0 ? r->timeout_s : cfg->timeout_s);
+	REQ_SET(rc, e, CURLOPT_TIMEOUT_MS, req_timeout_left_ms(r));
 	REQ_SET(rc, e, CURLOPT_LOW_SPEED_LIMIT, cfg->low_speed_bytes);
 	REQ_SET(rc, e, CURLOPT_LOW_SPEED_TIME, cfg->low_speed_time_s);
 	REQ_SET(rc, e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -349,7 +362,7 @@ static CURLcode req_set_http_limits(struct http_req_handle *r, const struct req_
 	CURL *e = r->easy;
 	CURLcode rc = CURLE_OK;
 
-	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, p->follow_redirects ? 1L : 0L);
+	REQ_SET(rc, e, CURLOPT_FOLLOWLOCATION, p->follow_redirects && !r->own_redirects ? 1L : 0L);
 	REQ_SET(rc, e, CURLOPT_MAXREDIRS, r->h->cfg.max_redirects);
 	REQ_SET(rc, e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_body);
 	REQ_SET(rc, e, CURLOPT_ACCEPT_ENCODING, "");
@@ -382,7 +395,9 @@ static CURLcode req_set_http_request(struct http_req_handle *r, const struct req
 
 	if (cfg->user_agent)
 		REQ_SET(rc, e, CURLOPT_USERAGENT, cfg->user_agent);
-	if (p->headers)
+	if (r->left_origin && p->bare)
+		REQ_SET(rc, e, CURLOPT_HTTPHEADER, p->bare);
+	else if (p->headers && !r->left_origin)
 		REQ_SET(rc, e, CURLOPT_HTTPHEADER, p->headers);
 	if (p->post) {
 		/* p->body lives as long as the easy handle: curl need not copy it. */
@@ -411,6 +426,7 @@ static void req_plain_free(void *data)
 	struct req_plain *p = data;
 
 	curl_slist_free_all(p->headers);
+	curl_slist_free_all(p->bare);
 	free(p->body);
 	free(p);
 }
@@ -424,7 +440,7 @@ static void req_init_fields(struct http_req_handle *r, struct http *h,
 	r->proto_data = b->proto_data;
 	buf_init(&r->body);
 	r->url = xstrdup(b->url);
-	r->url_rc = (int)req_url_parts(b->url, &r->orig_scheme, &r->orig_host, &r->orig_port);
+	r->url_rc = (int)http_req_url_parts(b->url, &r->orig_scheme, &r->orig_host, &r->orig_port);
 	r->trusted = b->trusted != 0;
 	r->allow_private = b->allow_private || h->cfg.allow_private;
 	r->via_proxy = b->proxy != NULL && b->proxy[0] != '\0';
@@ -467,6 +483,15 @@ static void req_easy_put(struct http *h, CURL *easy)
 	h->easy_pool[h->neasy++] = easy;
 }
 
+void http_req_release_easy(struct http_req_handle *r)
+{
+	if (r->easy)
+		req_easy_put(r->h, r->easy);
+	r->easy = NULL;
+	free(r->errbuf);
+	r->errbuf = NULL;
+}
+
 void http_req_pool_free(struct http *h)
 {
 	while (h->neasy > 0)
@@ -486,7 +511,7 @@ int http_req_build(struct http_req_handle *r, char **msg)
 	rc = req_set_limits(r);
 	if (rc == CURLE_OK)
 		rc = req_set_callbacks(r);
-	REQ_SET(rc, r->easy, CURLOPT_URL, r->url);
+	REQ_SET(rc, r->easy, CURLOPT_URL, http_hop_url(r));
 	REQ_SET(rc, r->easy, CURLOPT_PROXY, r->proxy ? r->proxy : "");
 	if (rc == CURLE_OK && r->proto->setup)
 		rc = r->proto->setup(r, r->proto_data);
@@ -514,7 +539,8 @@ static struct req_plain *req_plain_new(const struct http_req *req, char *err, si
 			memcpy(p->body, req->body, p->body_len);
 		p->body[p->body_len] = '\0';
 	}
-	if (req_build_headers(p, req, p->post) < 0) {
+	if (req_build_headers(&p->headers, req, p->post, 1) < 0 ||
+	    req_build_headers(&p->bare, req, p->post, 0) < 0) {
 		snprintf(err, errlen, "out of memory building headers");
 		req_plain_free(p);
 		return NULL;
@@ -535,12 +561,24 @@ struct http_req_handle *http_req_new(struct http *h, const struct http_req *req,
 	    .proto = &req_proto_http,
 	};
 
+	struct req_plain *p;
+	struct http_req_handle *r;
+
 	if (req_validate(req, err, errlen) < 0)
 		return NULL;
-	b.proto_data = req_plain_new(req, err, errlen);
-	if (b.proto_data == NULL)
+	p = req_plain_new(req, err, errlen);
+	if (p == NULL)
 		return NULL;
-	return http_req_base_new(h, &b, err, errlen); /* frees b.proto_data if it fails */
+	b.proto_data = p;
+	r = http_req_base_new(h, &b, err, errlen); /* frees p if it fails */
+	/*
+	 * Custom headers must not follow a redirect to another origin, nor a
+	 * proxy be asked for a private target: fetch/ follows those itself.
+	 */
+	if (r && p->follow_redirects && !p->post &&
+	    ((req->headers && req->headers[0]) || (r->via_proxy && !r->allow_private)))
+		r->own_redirects = 1;
+	return r;
 }
 
 static enum http_result req_class_of(CURLcode rc)
@@ -642,7 +680,7 @@ void http_req_response(struct http_req_handle *r, enum http_result res, const ch
 	resp->final_url = r->final_url;
 	resp->retry_after_s = retry < 0 ? 0 : retry > LONG_MAX ? LONG_MAX : (long)retry;
 	resp->error = res == HTTP_RES_OK ? NULL : msg ? msg : http_result_name(res);
-	resp->elapsed_s = http_req_now() - r->started;
+	resp->elapsed_s = r->spent + http_req_now() - r->started;
 }
 
 void http_req_free(struct http_req_handle *r)
@@ -659,6 +697,10 @@ void http_req_free(struct http_req_handle *r)
 	free(r->orig_scheme);
 	free(r->orig_host);
 	free(r->orig_port);
+	free(r->hop_url);
+	free(r->hop_scheme);
+	free(r->hop_host);
+	free(r->hop_port);
 	free(r->proxy);
 	free(r->errbuf);
 	free(r->deferred_err);

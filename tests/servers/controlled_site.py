@@ -10,6 +10,9 @@ GET  /art?n=N      article N: delayed by ms[N], 500 when N is in fail, an empty
 GET  /state        the state as JSON, with per-path hit counts
 POST /state        merges a JSON object into the state, e.g.
                    {"items": [1, 2], "ms": {"2": 5000}, "fail": [2], "empty": []}
+                   "links": {"N": URL} lists item N with that href instead;
+                   "redirect": {"N": URL} makes /art?n=N answer 302 to URL
+Every GET is recorded in the state's "seen" as [path?query, X-Api-Key or null].
 """
 import hashlib
 import http.server
@@ -19,7 +22,8 @@ import threading
 import time
 import urllib.parse
 
-STATE = {"items": [1], "ms": {}, "fail": [], "empty": [], "hits": {}}
+STATE = {"items": [1], "ms": {}, "fail": [], "empty": [], "hits": {}, "links": {},
+         "redirect": {}, "seen": []}
 LOCK = threading.Lock()
 
 
@@ -43,6 +47,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(url.query)
         with LOCK:
             STATE["hits"][url.path] = STATE["hits"].get(url.path, 0) + 1
+            if url.path != "/state":
+                STATE["seen"].append([self.path, self.headers.get("X-Api-Key")])
             state = json.loads(json.dumps(STATE))
         if url.path == "/list":
             return self.list_page(state)
@@ -53,8 +59,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(404)
 
     def list_page(self, state):
-        items = "".join('<li><a href="/art?n=%d">Statement number %d</a> <span>2030-01-01</span></li>\n'
-                        % (n, n) for n in state["items"])
+        items = "".join('<li><a href="%s">Statement number %d</a> <span>2030-01-01</span></li>\n'
+                        % (state["links"].get(str(n), "/art?n=%d" % n), n)
+                        for n in state["items"])
         page = ('<html><body><ul class="news">\n%s</ul></body></html>' % items).encode()
         tag = '"%s"' % hashlib.sha1(page).hexdigest()[:16]
         if self.headers.get("If-None-Match") == tag:
@@ -63,6 +70,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def article(self, state, n):
         time.sleep(state["ms"].get(str(n), 0) / 1000.0)
+        if str(n) in state["redirect"]:
+            return self.send(302, b"", headers=[("Location", state["redirect"][str(n)])])
         if n in state["fail"]:
             return self.send(500, b"server error")
         if n in state["empty"]:

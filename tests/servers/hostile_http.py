@@ -221,6 +221,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_simple(302, b"", extra=[("Location", "/redirect-loop")])
         if path == "/redirect":
             to = self.query().get("to", ["/"])[0]
+            time.sleep(self.qint("ms", 0) / 1000.0)
             return self.send_simple(302, b"", extra=[("Location", to)])
         if path.startswith("/status/"):
             try:

@@ -69,29 +69,36 @@ static int read_port(int fd)
 	return atoi(line);
 }
 
-static void server_start(void)
+/* One hostile_http.py serving srv_dir; returns its port. */
+static int server_spawn(pid_t *pid)
 {
 	char *script = testutil_server_script("hostile_http.py");
-	int pfd[2];
+	int pfd[2], port;
 
-	snprintf(srv_dir, sizeof(srv_dir), "/tmp/sw-test-http-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(srv_dir));
-	write_file(srv_dir, "index.html",
-		   "<html><body><p>Hello from the static dir</p></body></html>\n");
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC), 0);
-	srv_pid = fork();
-	ck_assert_int_ge(srv_pid, 0);
-	if (srv_pid == 0) {
+	*pid = fork();
+	ck_assert_int_ge(*pid, 0);
+	if (*pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
 		dup2(pfd[1], STDOUT_FILENO);
 		execl("/usr/bin/python3", "python3", script, srv_dir, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
-	srv_port = read_port(pfd[0]);
+	port = read_port(pfd[0]);
 	close(pfd[0]);
 	free(script);
-	ck_assert_msg(srv_port > 0, "hostile_http.py did not start");
+	ck_assert_msg(port > 0, "hostile_http.py did not start");
+	return port;
+}
+
+static void server_start(void)
+{
+	snprintf(srv_dir, sizeof(srv_dir), "/tmp/sw-test-http-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(srv_dir));
+	write_file(srv_dir, "index.html",
+		   "<html><body><p>Hello from the static dir</p></body></html>\n");
+	srv_port = server_spawn(&srv_pid);
 }
 
 static void server_stop(void)
@@ -363,6 +370,28 @@ START_TEST(addr_policy_table)
 	    {"::ffff:8.8.8.8", 0},
 	    {"64:ff9b::7f00:1", 1},
 	    {"64:ff9b::808:808", 0},
+	    {"64:ff9b::a00:5", 1},
+	    {"64:ff9b::a9fe:a9fe", 1},
+	    /* local-use NAT64 and the rest of 64:ff9b::/32: translated at an unknown embedding */
+	    {"64:ff9b:1::808:808", 1},
+	    {"64:ff9b:1:7f00:1::", 1},
+	    {"64:ff9b:1:ffff::1", 1},
+	    {"64:ff9b:2::1", 1},
+	    {"64:ff9b:0:0:1::808:808", 1},
+	    /* SIIT IPv4-translated ::ffff:0:0/96 */
+	    {"::ffff:0:7f00:1", 1},
+	    {"::ffff:0:a00:5", 1},
+	    {"::ffff:0:a9fe:a9fe", 1},
+	    {"::ffff:0:808:808", 0},
+	    {"100::1", 1},
+	    {"2001:0:4136:e378:8000:63bf:3fff:fdd2", 1}, /* Teredo */
+	    {"2001:2::1", 1},
+	    {"2001:2:1::1", 0},
+	    {"2001:db8::1", 1},
+	    {"2001:10::1", 1},
+	    {"3fff::1", 1},
+	    {"4000::1", 1},
+	    {"::2:1", 1},
 	    {"2002:7f00:1::1", 1},
 	    {"2002:808:808::1", 0},
 	    {"fc00::1", 1},
@@ -796,6 +825,162 @@ START_TEST(proxy_only_when_configured)
 	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
 	ck_assert_ptr_nonnull(strstr(g.body, "Hello from the static dir"));
 	close(lfd);
+	got_free(&g);
+}
+END_TEST
+
+/* ---- custom headers stay on their origin ------------------------------- */
+
+static const char *const secret_headers[] = {"X-Api-Key: sekrit-key", "Authorization: Bearer tok-9",
+					     "Cookie: session=c00kie", NULL};
+
+/* A GET with the secret headers; returns how many of them the answering /echo saw. */
+static int secrets_seen(const char *u, struct got *g)
+{
+	struct http_req req = {.url = u, .follow_redirects = 1, .headers = secret_headers};
+	int n = 0;
+
+	fetch(&req, g, 20);
+	ck_assert_msg(g->res == HTTP_RES_OK && g->status == 200, "%s: %s %ld %s", u,
+		      http_result_name(g->res), g->status, g->error);
+	ck_assert_msg(strncmp(g->body, "GET /echo", 9) == 0, "%s: not the echo: %s", u, g->body);
+	n += strstr(g->body, "sekrit-key") != NULL;
+	n += strstr(g->body, "tok-9") != NULL;
+	n += strstr(g->body, "c00kie") != NULL;
+	return n;
+}
+
+START_TEST(custom_headers_stay_on_origin)
+{
+	struct http_config c = test_cfg();
+	struct got g = {0};
+	pid_t pid2 = -1;
+	int p2 = server_spawn(&pid2); /* another port: another origin */
+	char path[256], u2[128];
+	struct http_req req = {.follow_redirects = 1, .headers = secret_headers};
+
+	c.allow_private = 1; /* both servers are on loopback; the header rule is what is tested */
+	engine(&c);
+	ck_assert_int_eq(secrets_seen(url("/echo"), &g), 3);
+	ck_assert_int_eq(secrets_seen(url("/redirect?to=/echo"), &g), 3); /* same origin */
+	/* Another port, another host name for the same server: never. */
+	snprintf(path, sizeof(path), "/redirect?to=http://127.0.0.1:%d/echo", p2);
+	ck_assert_int_eq(secrets_seen(url(path), &g), 0);
+	snprintf(u2, sizeof(u2), "http://127.0.0.1:%d/echo", p2);
+	ck_assert_str_eq(g.final_url, u2);
+	snprintf(path, sizeof(path), "/redirect?to=http://localhost:%d/echo", srv_port);
+	ck_assert_int_eq(secrets_seen(url(path), &g), 0);
+	/* Once they left the origin they stay behind, even on a hop back to it. */
+	snprintf(path, sizeof(path),
+		 "/redirect?to=http://127.0.0.1:%d/redirect%%3Fto%%3Dhttp://127.0.0.1:%d/echo", p2,
+		 srv_port);
+	ck_assert_int_eq(secrets_seen(url(path), &g), 0);
+	/* The redirect rules of curl's own following still hold. */
+	req.url = url("/redirect-loop");
+	fetch(&req, &g, 20);
+	ck_assert_msg(g.res == HTTP_RES_REDIRECTS, "%s: %s", http_result_name(g.res), g.error);
+	req.url = url("/redirect?to=file:///etc/passwd");
+	fetch(&req, &g, 20);
+	ck_assert_msg(g.res == HTTP_RES_BLOCKED, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_ptr_null(strstr(g.body, "root:"));
+	testutil_server_stop(&pid2);
+	got_free(&g);
+}
+END_TEST
+
+/* Hops fetch/ follows share one timeout, as curl's own following does. */
+START_TEST(own_redirects_share_one_timeout)
+{
+	struct got g = {0};
+	struct http_req req = {
+	    .follow_redirects = 1, .trusted = 1, .headers = secret_headers, .timeout_s = 2};
+	struct http_config c = test_cfg();
+
+	c.low_speed_time_s = 10; /* the hops are slow to answer, not slow to send */
+	engine(&c);
+	/* Two hops of 1.2 s each: either fits in 2 s, both do not. */
+	req.url = url("/redirect?ms=1200&to=/redirect%3Fms%3D1200%26to%3D/index.html");
+	fetch(&req, &g, 20);
+	ck_assert_msg(g.res == HTTP_RES_TIMEOUT, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_msg(g.elapsed < 3.0, "elapsed %.1f s", g.elapsed);
+	req.url = url("/redirect?ms=1200&to=/index.html");
+	fetch(&req, &g, 20);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_msg(g.elapsed > 1.1, "elapsed %.1f s counts every hop", g.elapsed);
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(redirect_hops_keep_the_address_policy)
+{
+	int p2;
+	int l2 = listener_open("127.0.0.2", &p2);
+	char path[160];
+	struct http_req req = {.follow_redirects = 1, .trusted = 1, .headers = secret_headers};
+
+	engine(NULL);
+	snprintf(path, sizeof(path), "/redirect?to=http://127.0.0.2:%d/", p2);
+	req.url = url(path);
+	expect_blocked(&req, "127.0.0.2");
+	ck_assert_int_eq(listener_accepts(l2), 0);
+	close(l2);
+}
+END_TEST
+
+/* ---- SSRF through a proxy ---------------------------------------------- */
+
+START_TEST(proxy_refuses_private_targets)
+{
+	static const char *const refused[] = {
+	    "http://127.0.0.1:8080/ssrf-a",
+	    "http://169.254.169.254/ssrf-b",
+	    "http://[::1]/ssrf-c",
+	    "http://10.0.0.5/ssrf-d",
+	    "http://localhost/ssrf-e",
+	    "http://LOCALHOST./ssrf-f",
+	    "http://0x7f.1/ssrf-g",
+	    "http://2130706433/ssrf-h",
+	    "http://0177.0.0.1/ssrf-i",
+	    "http://metadata.google.internal/ssrf-j",
+	    "http://intranet/ssrf-k",
+	    "http://[::ffff:a9fe:a9fe]/ssrf-l",
+	    "http://[64:ff9b::a00:5]/ssrf-m",
+	    "https://192.168.1.1/ssrf-n",
+	    "http://speeches.example.invalid/redirect?to=http://10.0.0.5/ssrf-o",
+	    "http://speeches.example.invalid/redirect?to=http://localhost:1/ssrf-p",
+	};
+	char proxy[64];
+	struct http_req req = {.follow_redirects = 1, .proxy = proxy};
+	struct got g = {0};
+
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", srv_port);
+	engine(NULL);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		req.url = refused[i];
+		fetch(&req, &g, 10);
+		ck_assert_msg(g.res == HTTP_RES_BLOCKED, "%s: %s %s", refused[i],
+			      http_result_name(g.res), g.error);
+		ck_assert_ptr_null(strstr(g.body, "Hello"));
+	}
+	get(url("/paths"), &g);
+	ck_assert_msg(strstr(g.body, "ssrf") == NULL, "the proxy was asked: %s", g.body);
+	/* A public name goes through, redirects on it too. */
+	req.url = "http://speeches.example.invalid/redirect?to=/index.html";
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	ck_assert_ptr_nonnull(strstr(g.body, "Hello from the static dir"));
+	/* allow_private keeps its meaning, and the operator's own host is allowed. */
+	req.url = "http://10.0.0.5/index.html";
+	req.allow_private = 1;
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	req.allow_private = 0;
+	req.trusted = 1;
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_OK, "%s: %s", http_result_name(g.res), g.error);
+	req.url = "http://speeches.example.invalid/redirect?to=http://10.0.0.6/index.html";
+	fetch(&req, &g, 10);
+	ck_assert_msg(g.res == HTTP_RES_BLOCKED, "%s: %s", http_result_name(g.res), g.error);
 	got_free(&g);
 }
 END_TEST
@@ -1548,6 +1733,10 @@ int main(void)
 	tcase_add_test(net, ssrf_trusted_host_only);
 	tcase_add_test(net, ssrf_daemon_allow_private);
 	tcase_add_test(net, proxy_only_when_configured);
+	tcase_add_test(net, custom_headers_stay_on_origin);
+	tcase_add_test(net, redirect_hops_keep_the_address_policy);
+	tcase_add_test(net, own_redirects_share_one_timeout);
+	tcase_add_test(net, proxy_refuses_private_targets);
 	tcase_add_test(net, tls_failure_is_classified);
 	tcase_add_test(net, per_host_limit_with_200_requests);
 	tcase_add_test(net, cancel_runs_callback_once);
