@@ -11,6 +11,7 @@
 #include "analyze/themes/themes.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/httpcfg.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
 #include "daemon/themeset.h"
@@ -110,15 +111,92 @@ static void swap_config(struct daemon *d, struct config *fresh, struct themes *t
 	outbox_kick(d->outbox);
 }
 
-/* Daemon-wide settings that only a restart applies. */
-static void warn_restart_only(const struct config *old, const struct config *fresh)
+static int same_str(const char *a, const char *b)
 {
-	if (strcmp(old->daemon.state_dir, fresh->daemon.state_dir) != 0 ||
-	    strcmp(old->daemon.user_agent, fresh->daemon.user_agent) != 0 ||
-	    old->daemon.max_connections != fresh->daemon.max_connections ||
-	    old->daemon.max_per_host != fresh->daemon.max_per_host)
-		log_warnx("reload: changes to state_dir, user_agent, max_connections or "
-			  "max_per_host take effect at the next restart");
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/* Appends to out the names of the [daemon] keys whose value differs; its length. */
+static size_t daemon_changes(const struct config_daemon *a, const struct config_daemon *b,
+			     struct buf *out)
+{
+	const struct {
+		const char *name;
+		int changed;
+	} keys[] = {
+	    {"user_agent", !same_str(a->user_agent, b->user_agent)},
+	    {"max_connections", a->max_connections != b->max_connections},
+	    {"max_per_host", a->max_per_host != b->max_per_host},
+	    {"first_poll", a->first_poll != b->first_poll},
+	    {"allow_private", a->allow_private != b->allow_private},
+	    {"recheck_days", a->recheck_days != b->recheck_days},
+	    {"fail_after", a->fail_after != b->fail_after},
+	    {"proxy", !same_str(a->proxy, b->proxy)},
+	    {"watchdog_interval", a->watchdog_interval != b->watchdog_interval},
+	    {"timeout", a->timeout != b->timeout},
+	    {"connect_timeout", a->connect_timeout != b->connect_timeout},
+	    {"low_speed_time", a->low_speed_time != b->low_speed_time},
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].changed)
+			buf_printf(out, "%s%s", out->len ? ", " : "", keys[i].name);
+	return out->len;
+}
+
+/*
+ * The fetch engine takes fresh's address policy, proxy, timeouts, limits
+ * and user agent for every request started from now on. -1 with the
+ * reason appended (nothing changed then).
+ */
+static int apply_http(struct daemon *d, const struct config *fresh, struct buf *errors)
+{
+	struct http_config hc;
+	char err[256];
+
+	if (d->http == NULL)
+		return 0;
+	httpcfg_from_daemon(&fresh->daemon, &hc);
+	if (http_reconfigure(d->http, &hc, err, sizeof(err)) == 0)
+		return 0;
+	buf_printf(errors, "%s: [daemon]: %s\n", d->config_path, err);
+	return -1;
+}
+
+/* The watchdog's own period, if the config gives one, is re-armed. */
+static void apply_watchdog(struct daemon *d, const struct config *old, const struct config *fresh)
+{
+	if (d->mode != DAEMON_RUN ||
+	    old->daemon.watchdog_interval == fresh->daemon.watchdog_interval)
+		return;
+	sdnotify_watchdog_stop(d->loop);
+	sdnotify_watchdog_start(d->loop, fresh->daemon.watchdog_interval);
+}
+
+/* Reports what of [daemon] the reload applies: nothing changes silently. */
+static void log_daemon_changes(const struct config *old, const struct config *fresh)
+{
+	struct buf names;
+
+	buf_init(&names);
+	if (daemon_changes(&old->daemon, &fresh->daemon, &names) > 0)
+		log_info("reload: [daemon] %s applied", buf_str(&names));
+	buf_free(&names);
+}
+
+/*
+ * state_dir names the store this daemon has open (and holds): it cannot
+ * change under a running daemon, so such a config is refused as a whole.
+ */
+static int check_restart_only(const struct daemon *d, const struct config *fresh,
+			      struct buf *errors)
+{
+	if (same_str(d->cfg->daemon.state_dir, fresh->daemon.state_dir))
+		return 0;
+	buf_printf(errors,
+		   "%s: [daemon] state_dir changed (%s -> %s): only a restart can apply it\n",
+		   d->config_path, d->cfg->daemon.state_dir, fresh->daemon.state_dir);
+	return -1;
 }
 
 /*
@@ -154,7 +232,11 @@ void daemon_reload(struct daemon *d)
 	log_info("reload: reading %s", d->config_path);
 	buf_init(&errors);
 	fresh = config_load(d->config_path, &errors);
-	if (fresh && build(d, fresh, &themes, &outbox, &errors) < 0) {
+	if (fresh &&
+	    (check_restart_only(d, fresh, &errors) < 0 ||
+	     build(d, fresh, &themes, &outbox, &errors) < 0 || apply_http(d, fresh, &errors) < 0)) {
+		themes_free(themes);
+		outbox_free(outbox);
 		config_free(fresh);
 		fresh = NULL;
 	}
@@ -167,7 +249,8 @@ void daemon_reload(struct daemon *d)
 	}
 	buf_free(&errors);
 	sdnotify_reloading();
-	warn_restart_only(d->cfg, fresh);
+	log_daemon_changes(d->cfg, fresh);
+	apply_watchdog(d, d->cfg, fresh);
 	swap_config(d, fresh, themes, outbox);
 	log_info("reload: done from %s: %zu source(s), %zu theme(s), %zu channel(s)",
 		 d->config_path, d->nsources, d->cfg->nthemes,

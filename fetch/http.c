@@ -155,10 +155,10 @@ void http_defer(struct http_req_handle *r, enum http_result res, char *msg)
 	}
 }
 
-static int http_config_fill(struct http *h, const struct http_config *in, char *err, size_t errlen)
+/* *c = in with defaults for zero fields; its strings still point into in. */
+static int http_config_fill(struct http_config *c, const struct http_config *in, char *err,
+			    size_t errlen)
 {
-	struct http_config *c = &h->cfg;
-
 	*c = in ? *in : (struct http_config){0};
 	if (c->max_connections < 0 || c->max_per_host < 0 || c->connect_timeout_s < 0 ||
 	    c->timeout_s < 0 || c->low_speed_bytes < 0 || c->low_speed_time_s < 0 ||
@@ -175,11 +175,17 @@ static int http_config_fill(struct http *h, const struct http_config *in, char *
 	c->max_body = c->max_body ? c->max_body : 8u << 20;
 	c->max_header = c->max_header ? c->max_header : 64u << 10;
 	c->max_redirects = c->max_redirects ? c->max_redirects : 5;
+	return 0;
+}
+
+/* Makes c the engine's settings, with its own copies of the strings. */
+static void http_config_take(struct http *h, const struct http_config *c)
+{
+	h->cfg = *c;
 	h->user_agent = xstrdup_or_null(c->user_agent);
 	h->proxy = xstrdup_or_null(c->proxy);
-	c->user_agent = h->user_agent;
-	c->proxy = h->proxy;
-	return 0;
+	h->cfg.user_agent = h->user_agent;
+	h->cfg.proxy = h->proxy;
 }
 
 /*
@@ -210,6 +216,7 @@ static int http_multi_limits(struct http *h, char *err, size_t errlen)
 struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char *err, size_t errlen)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
+	struct http_config c;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "curl_global_init failed");
@@ -222,8 +229,9 @@ struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char 
 	http_queue_init(h);
 	ev_timer_init(&h->defer_timer, http_defer_fire, 0., 0.);
 	h->defer_timer.data = h;
-	if (http_config_fill(h, cfg, err, errlen) < 0)
+	if (http_config_fill(&c, cfg, err, errlen) < 0)
 		goto fail;
+	http_config_take(h, &c);
 	h->multi = curl_multi_init();
 	if (h->multi == NULL) {
 		snprintf(err, errlen, "curl_multi_init failed");
@@ -240,6 +248,31 @@ fail:
 	free(h);
 	curl_global_cleanup();
 	return NULL;
+}
+
+int http_reconfigure(struct http *h, const struct http_config *cfg, char *err, size_t errlen)
+{
+	char *user_agent = h->user_agent, *proxy = h->proxy;
+	struct http_config c, old = h->cfg;
+	char ignored[8];
+
+	if (http_config_fill(&c, cfg, err, errlen) < 0)
+		return -1;
+	http_config_take(h, &c);
+	if (http_multi_limits(h, err, errlen) < 0) { /* all or nothing */
+		free(h->user_agent);
+		free(h->proxy);
+		h->cfg = old;
+		h->user_agent = user_agent;
+		h->proxy = proxy;
+		(void)http_multi_limits(h, ignored, sizeof(ignored)); /* accepted before */
+		return -1;
+	}
+	free(user_agent);
+	free(proxy);
+	http_queue_relimit(h);
+	http_queue_pump(h); /* higher limits may free slots; no callback runs */
+	return 0;
 }
 
 void http_free(struct http *h)

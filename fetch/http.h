@@ -107,6 +107,16 @@ struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char 
 		      size_t errlen);
 
 /*
+ * Replaces the engine's settings (a reload), as http_new() would take cfg.
+ * Requests started from now on get the new address policy, proxy, timeouts,
+ * limits and user agent; those already started or queued keep what they
+ * were given, and new connection limits apply as slots free. Returns -1
+ * with err filled when cfg is invalid (the settings are then unchanged) or
+ * curl refuses the new connection limits.
+ */
+int http_reconfigure(struct http *h, const struct http_config *cfg, char *err, size_t errlen);
+
+/*
  * Cancels every pending request, queued ones included (their callbacks run
  * with CANCELLED and cannot start new ones) and frees. Not from inside a
  * done callback: the engine hands the freed slot on after it returns.

@@ -197,6 +197,8 @@ void http_queue_leave(struct http_req_handle *r);
 void http_queue_pump(struct http *h);
 /* The oldest queued request of a host with a free slot, or NULL. */
 struct http_req_handle *http_queue_next(const struct http *h);
+/* After h->cfg.max_per_host changed: which hosts have a free slot again. */
+void http_queue_relimit(struct http *h);
 
 /* http_ev.c */
 int http_ev_init(struct http *h, char *err, size_t errlen);

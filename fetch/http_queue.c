@@ -218,6 +218,19 @@ void http_queue_leave(struct http_req_handle *r)
 	host_update(h, host);
 }
 
+void http_queue_relimit(struct http *h)
+{
+	for (size_t i = 0; i < h->hosts_cap; i++) {
+		struct http_host *host, *next;
+
+		/* Every host listed has requests, so host_update frees none. */
+		for (host = h->hosts[i]; host; host = next) {
+			next = host->next;
+			host_update(h, host);
+		}
+	}
+}
+
 struct http_req_handle *http_queue_next(const struct http *h)
 {
 	return h->nready > 0 ? TAILQ_FIRST(&h->ready[0]->queued) : NULL;

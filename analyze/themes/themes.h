@@ -70,6 +70,15 @@ size_t themes_memory(const struct themes *th);
  */
 size_t themes_cache_memory(const struct themes *th);
 
+/*
+ * Bytes of working memory the last themes_score() call on th held at its
+ * peak (the result and the word caches not counted). Whatever the theme
+ * file, phrase matches kept per text are bounded (nested phrases keep one
+ * per theme and word, and a text keeps at most 2^20), so this stays within
+ * about 30 MiB plus 24 bytes per sentence.
+ */
+size_t themes_scratch_memory(const struct themes *th);
+
 struct theme_score {
 	const char *id, *label; /* borrowed from the compiled themes */
 	double score;		/* [0,1] */

@@ -311,6 +311,7 @@ struct themes *themes_compile(const struct theme_def *defs, size_t n, char *err,
 	c.th = th;
 	th->t = xcalloc(n ? n : 1, sizeof(*th->t));
 	th->cache = xcalloc(TEXT_LANG_COUNT, sizeof(*th->cache));
+	th->scratch = xcalloc(1, sizeof(*th->scratch));
 	th->ac = ac_new();
 	hmap_init(&th->syms, 1024);
 	for (int l = 0; l < TEXT_LANG_COUNT; l++) {
@@ -353,6 +354,7 @@ void themes_free(struct themes *th)
 	hmap_free(&th->syms);
 	free(th->pfirst);
 	free(th->entries);
+	free(th->scratch);
 	free(th);
 }
 

@@ -61,6 +61,7 @@ struct themes {
 	struct entry *entries;
 	size_t nentries;
 	struct word_cache *cache; /* TEXT_LANG_COUNT; mutable behind a const themes */
+	size_t *scratch;	  /* themes_scratch_memory(); mutable like cache */
 };
 
 /* One occurrence of a phrase or rule pattern, for one theme. */
@@ -90,6 +91,8 @@ struct scorer {
 	struct buf fold;
 	struct hit *hits;
 	size_t nhits, hcap;
+	uint32_t *phrase_at;  /* per theme: position + 1 of its last phrase hit, 0: none */
+	uint32_t *phrase_hit; /* per theme: that hit's index in hits */
 	struct text_span *sents;
 	size_t nsents, scap;
 	char **rendered; /* evidence text per sentence, rendered once */

@@ -165,7 +165,7 @@ static struct sent_sum *sent_sums(struct scorer *sc, size_t n)
 static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *h, size_t n,
 			struct theme_score *out)
 {
-	struct sent_sum *ss = sent_sums(sc, n);
+	struct sent_sum *ss = sent_sums(sc, n < sc->nsents + 1 ? n : sc->nsents + 1);
 	struct run *runs = rule_runs(ct, h, n);
 	size_t nss = 0;
 	double e = 0;
@@ -199,17 +199,18 @@ struct group {
 };
 
 /*
- * Groups the hits by theme with a counting sort over the themes that have
- * hits, so that the cost of a text depends on what matched, not on the
- * number of themes. Fills sc->groups (in order of first hit) and returns
- * the hits reordered; slot[t] receives the group index + 1 of theme t.
+ * Groups the hits by theme in place, a counting sort over the themes that
+ * have hits (each hit swapped straight into its theme's range), so the cost
+ * of a text depends on what matched, not on the number of themes, and no
+ * second copy of the hits is made. Fills sc->groups (in order of first hit);
+ * slot[t] receives the group index + 1 of theme t.
  */
-static struct hit *group_hits(struct scorer *sc, uint32_t *slot)
+static void group_hits(struct scorer *sc, uint32_t *slot)
 {
-	struct hit *grouped = xreallocarray(NULL, sc->nhits ? sc->nhits : 1, sizeof(*grouped));
-	uint32_t run = 0;
+	size_t ng = sc->nhits < sc->th->n ? sc->nhits : sc->th->n; /* groups are themes with hits */
+	uint32_t run = 0, *next;
 
-	sc->groups = xreallocarray(NULL, sc->nhits ? sc->nhits : 1, sizeof(*sc->groups));
+	sc->groups = xreallocarray(NULL, ng ? ng : 1, sizeof(*sc->groups));
 	sc->ngroups = 0;
 	for (size_t i = 0; i < sc->nhits; i++) {
 		uint32_t t = sc->hits[i].theme;
@@ -219,16 +220,23 @@ static struct hit *group_hits(struct scorer *sc, uint32_t *slot)
 		}
 		sc->groups[slot[t] - 1].n++;
 	}
+	next = xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*next));
 	for (size_t g = 0; g < sc->ngroups; g++) {
-		sc->groups[g].first = run;
+		next[g] = sc->groups[g].first = run;
 		run += sc->groups[g].n;
-		sc->groups[g].n = 0;
 	}
-	for (size_t i = 0; i < sc->nhits; i++) {
-		struct group *g = &sc->groups[slot[sc->hits[i].theme] - 1];
-		grouped[g->first + g->n++] = sc->hits[i];
-	}
-	return grouped;
+	for (uint32_t g = 0; g < sc->ngroups; g++)
+		while (next[g] < sc->groups[g].first + sc->groups[g].n) {
+			struct hit h = sc->hits[next[g]], tmp;
+			uint32_t to;
+			while ((to = slot[h.theme] - 1) != g) { /* follow the cycle back to g */
+				tmp = sc->hits[next[to]];
+				sc->hits[next[to]++] = h;
+				h = tmp;
+			}
+			sc->hits[next[g]++] = h;
+		}
+	free(next);
 }
 
 struct rank_key {
@@ -305,25 +313,44 @@ static void order_results(struct scorer *sc, const struct theme_score *scored, c
 	free(keys);
 }
 
+/* What the scoring of one text holds at once, when it holds the most: now. */
+static size_t scratch_now(const struct scorer *sc)
+{
+	const struct themes *th = sc->th;
+
+	return sc->hcap * sizeof(struct hit) +
+	       sc->ngroups *
+		   (sizeof(struct group) + sizeof(struct theme_score) + sizeof(uint32_t)) +
+	       th->n * 3 * sizeof(uint32_t) /* slot; the scan's phrase_at, phrase_hit */ +
+	       th->max_phrases * sizeof(uint32_t) + sc->sscap * sizeof(struct sent_sum) +
+	       sc->scap * sizeof(struct text_span) + sc->nsents * sizeof(char *) + sc->fold.cap;
+}
+
+size_t themes_scratch_memory(const struct themes *th)
+{
+	return *th->scratch;
+}
+
 void themes_score_all(struct scorer *sc, struct theme_result *r)
 {
 	const struct themes *th = sc->th;
 	uint32_t *slot = xcalloc(th->n ? th->n : 1, sizeof(uint32_t));
-	struct hit *grouped = group_hits(sc, slot);
-	struct theme_score *scored =
-	    xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*scored));
+	struct theme_score *scored;
+
+	group_hits(sc, slot);
+	scored = xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*scored));
 
 	sc->seen = xcalloc(th->max_phrases ? th->max_phrases : 1, sizeof(uint32_t));
 	for (size_t g = 0; g < sc->ngroups; g++) {
 		const struct group *gr = &sc->groups[g];
-		struct hit *h = grouped + gr->first;
+		struct hit *h = sc->hits + gr->first;
 		hits_sort(h, gr->n);
 		scored[g] = blank_score(&th->t[gr->theme]);
 		score_theme(sc, &th->t[gr->theme], h, gr->n, &scored[g]);
 	}
 	order_results(sc, scored, slot, r);
+	*th->scratch = scratch_now(sc);
 	free(sc->seen);
 	free(scored);
-	free(grouped);
 	free(slot);
 }

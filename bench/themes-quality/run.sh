@@ -4,7 +4,7 @@
 set -e
 cd "$(dirname "$0")/../.."
 B=build/bench
-make -s BUILD=$B OPT=-O2 LIB_SRC="$(ls common/*.c config/*.c) analyze/themes/*.c daemon/themeset.c" $B/libspeechwatch.a
+make -s BUILD=$B OPT=-O2 LIB_SRC="$(ls common/*.c config/*.c analyze/themes/*.c) daemon/themeset.c" $B/libspeechwatch.a
 cc -std=c11 -O2 -D_GNU_SOURCE -I. -Ibench/themes-quality bench/themes-quality/quality.c \
 	$B/libspeechwatch.a -o $B/quality \
 	$(pkg-config --libs inih jansson libutf8proc libxml-2.0) -lstemmer -lm

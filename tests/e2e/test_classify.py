@@ -3,6 +3,8 @@ against the diplomacy pack, the --jsonl batch round trip, learning a theme
 file and classifying with it, and the exit codes of the error cases."""
 import json
 import os
+import resource
+import subprocess
 
 import swtest
 
@@ -116,6 +118,28 @@ class ClassifyTest(swtest.TestCase):
         out = {o["id"]: o for o in map(json.loads, r.stdout.splitlines())}
         self.assertEqual(out["f"]["labels"], ["farm"])
         self.assertEqual(out["s"]["labels"], ["space"])
+
+    def test_pathological_phrases_classify_1mb_in_bounded_memory(self):
+        """Issue 14 #19: nested phrases and 60 themes sharing a word made
+        classify of 1 MB hold 300 MB; under a 128 MB address-space limit it
+        now completes (it aborted "out of memory" before)."""
+        if "asan" in os.environ.get("SW_BUILD", ""):
+            self.skipTest("skipped: address-space limit under ASan")
+        conf = ""
+        for t in range(4):
+            conf += '[theme "nest%d"]\nthreshold = 0.5\n' % t
+            conf += "".join("phrase = 1 %s\n" % " ".join(["ab"] * k) for k in range(1, 33))
+        conf += "".join('[theme "word%d"]\nphrase = 1 ab\n' % t for t in range(60))
+        themes = self.write("patho.conf", conf)
+        text = self.write("big.txt", "ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab. "
+                          * ((1 << 20) // 49 + 1))
+        limit = 128 << 20
+        r = subprocess.run([swtest.BIN, "classify", "--themes", themes, "--json", text],
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS,
+                                                                 (limit, limit)))
+        self.assertEqual(r.returncode, 0, r.stderr[-300:])
+        self.assertEqual(len(json.loads(r.stdout)["themes"]), 64)
 
     def test_errors_and_exit_codes(self):
         good = self.write("in.txt", "trade")

@@ -799,6 +799,53 @@ START_TEST(ssrf_daemon_allow_private)
 }
 END_TEST
 
+/*
+ * A reload hands the engine new settings (issue 14 #6): the address policy
+ * holds for the next request, raised connection limits start queued
+ * requests at once, and an invalid config changes nothing.
+ */
+START_TEST(reconfigure_applies_policy_and_limits)
+{
+	struct http_config c = test_cfg();
+	struct http_req req = {.url = url("/index.html")};
+	struct http_req slow = {.url = url("/count?ms=300"), .trusted = 1};
+	struct http_stats st;
+	struct got g = {0}, q[6] = {{0}};
+	char err[128] = "";
+	int before;
+
+	c.allow_private = 1;
+	c.max_per_host = 1;
+	engine(&c);
+	fetch(&req, &g, 10);
+	ck_assert_int_eq(g.res, HTTP_RES_OK);
+	c.allow_private = 0;
+	ck_assert_int_eq(http_reconfigure(eng, &c, err, sizeof(err)), 0);
+	expect_blocked(&req, "127.0.0.1");
+	c.timeout_s = -1;
+	ck_assert_int_eq(http_reconfigure(eng, &c, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "negative"));
+	expect_blocked(&req, "127.0.0.1");
+	c.timeout_s = 20;
+	before = ndone;
+	for (int i = 0; i < 6; i++)
+		start(&slow, &q[i]);
+	http_stats(eng, &st);
+	ck_assert_uint_eq(st.active, 1);
+	c.max_per_host = 4;
+	ck_assert_int_eq(http_reconfigure(eng, &c, err, sizeof(err)), 0);
+	http_stats(eng, &st);
+	ck_assert_uint_eq(st.active, 4);
+	ck_assert_uint_eq(st.queued, 2);
+	wait_done(before + 6, 20);
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(q[i].res, HTTP_RES_OK);
+		got_free(&q[i]);
+	}
+	got_free(&g);
+}
+END_TEST
+
 START_TEST(proxy_only_when_configured)
 {
 	int lport;
@@ -1732,6 +1779,7 @@ int main(void)
 	tcase_add_test(net, ssrf_private_addresses_refused);
 	tcase_add_test(net, ssrf_trusted_host_only);
 	tcase_add_test(net, ssrf_daemon_allow_private);
+	tcase_add_test(net, reconfigure_applies_policy_and_limits);
 	tcase_add_test(net, proxy_only_when_configured);
 	tcase_add_test(net, custom_headers_stay_on_origin);
 	tcase_add_test(net, redirect_hops_keep_the_address_policy);

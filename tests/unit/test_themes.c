@@ -627,6 +627,75 @@ START_TEST(word_cache_is_bounded)
 }
 END_TEST
 
+/* Scores text with th; returns the scratch the call held at its peak. */
+static size_t scratch_of(const struct themes *th, const char *text, double *score)
+{
+	struct theme_result *r;
+
+	themes_score(th, text, strlen(text), NULL, &r);
+	*score = r->themes[0].score;
+	theme_result_free(r);
+	return themes_scratch_memory(th);
+}
+
+/*
+ * Issue 14 #19: nested phrases ("ab", "ab ab", ... 32 words) or many themes
+ * with one common word made 1 MB of text hold 300 MB of phrase matches.
+ * The matcher keeps one nested match per theme and word, and at most 2^20
+ * a text: its working memory stays bounded.
+ */
+START_TEST(pathological_phrases_bound_the_scratch)
+{
+	struct buf ini, text;
+	struct themes *th;
+	char err[256];
+	double score;
+
+	buf_init(&ini);
+	for (int t = 0; t < 4; t++) {
+		buf_printf(&ini, "[theme \"nest%d\"]\nthreshold = 0.5\n", t);
+		for (int k = 1; k <= 32; k++) {
+			buf_append_str(&ini, "phrase = 1");
+			for (int w = 0; w < k; w++)
+				buf_append_str(&ini, " ab");
+			buf_append_char(&ini, '\n');
+		}
+	}
+	for (int t = 0; t < 60; t++)
+		buf_printf(&ini, "[theme \"word%d\"]\nphrase = 1 ab\n", t);
+	th = test_themes_compile(NULL, buf_str(&ini), err, sizeof(err));
+	ck_assert_msg(th != NULL, "%s", err);
+	buf_init(&text);
+	while (text.len < (1u << 20))
+		buf_append_str(&text, "ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab. ");
+	ck_assert_uint_lt(scratch_of(th, buf_str(&text), &score), 40u << 20);
+	ck_assert_double_gt(score, 0);
+	buf_free(&text);
+	buf_free(&ini);
+	themes_free(th);
+}
+END_TEST
+
+/*
+ * A match left out because a longer one of its theme ends at the same word
+ * is one scoring drops anyway; of two phrases with the same words, the
+ * lower index counts, as before the bound: 2/1 + 2/2, not 3/1 + 3/2.
+ */
+START_TEST(contained_matches_left_out_score_the_same)
+{
+	struct themes *th =
+	    one_theme("t", 0.01, "1 security\n2 cyber security\n3 cyber security", NULL, NULL);
+	const char *text = "Cyber security first. Then cyber security again. Security.";
+	struct theme_result *r;
+
+	themes_score(th, text, strlen(text), NULL, &r);
+	ck_assert_double_eq_tol(r->themes[0].evidence_sum, 2.0 + 1.0 + 1.0, 1e-9);
+	ck_assert_uint_eq(r->themes[0].hits, 3);
+	theme_result_free(r);
+	themes_free(th);
+}
+END_TEST
+
 static struct themes *diplomacy_pack(void)
 {
 	char path[4096], err[512];
@@ -782,6 +851,8 @@ int main(void)
 	tcase_add_test(tc, learn_small_data_and_counter_evidence);
 	tcase_add_test(tc, learn_untuned_label_gets_median_threshold);
 	tcase_add_test(tc, word_cache_is_bounded);
+	tcase_add_test(tc, pathological_phrases_bound_the_scratch);
+	tcase_add_test(tc, contained_matches_left_out_score_the_same);
 	tcase_add_test(tc, pack_has_six_languages);
 	tcase_add_test(tc, fixture_articles_themes);
 	tcase_add_test(tc, wang_lei_speech);
