@@ -14,6 +14,7 @@
 #include "daemon/httpcfg.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
+#include "daemon/statelock.h"
 #include "daemon/store.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
@@ -50,6 +51,11 @@ static int open_store(struct daemon *d)
 
 	if (make_state_dir(dir) < 0) {
 		log_warn("state_dir %s", dir);
+		return -1;
+	}
+	d->lock_fd = statelock_take(dir, err, sizeof(err));
+	if (d->lock_fd < 0) {
+		log_err("%s", err);
 		return -1;
 	}
 	path = store_location_for(dir);
@@ -235,6 +241,7 @@ struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char 
 	d->themes = themes;
 	d->config_path = xstrdup(config_path);
 	d->mode = mode;
+	d->lock_fd = -1;
 	d->hooks.due = poll_start;
 	d->hooks.finished = poll_finished;
 	d->loop = ev_default_loop(EVFLAG_AUTO);
@@ -319,6 +326,7 @@ void daemon_free(struct daemon *d)
 		schedule_source_free(d->sources[i]);
 	free(d->sources);
 	store_close(d->store);
+	statelock_release(d->lock_fd);
 	config_free(d->cfg);
 	free(d->config_path);
 	free(d);

@@ -90,6 +90,7 @@ struct daemon {
 	ev_timer flush_timer; /* writes the dirty source rows (poll.c) */
 	size_t ndirty;	      /* sources with src_dirty set */
 	ev_timer index_timer; /* the search index kept up in run mode (index.c) */
+	int lock_fd;	      /* statelock of state_dir, held while the daemon lives */
 };
 
 /* index.c: run mode keeps the search index up in the background */
