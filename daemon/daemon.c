@@ -43,6 +43,46 @@ static struct http *open_http(struct daemon *d)
 	return h;
 }
 
+/* Logs the backend's recovery steps for the damaged store at path, a line each. */
+static void log_recovery(const char *path)
+{
+	char *steps = store_recovery_steps(path);
+	char *save = NULL;
+
+	for (char *l = strtok_r(steps, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		log_err("%s", l);
+	free(steps);
+}
+
+/*
+ * Opens the store and checks it (store_check) before anything runs on it: a
+ * damaged store is refused with the steps to recover it.
+ */
+static struct store *open_checked(const char *path)
+{
+	char err[600];
+	struct store *st = store_open(path, err, sizeof(err));
+
+	if (st == NULL) {
+		int damaged = errno == EBADMSG;
+
+		log_err("cannot open the store: %s", err);
+		if (damaged)
+			log_recovery(path);
+		return NULL;
+	}
+	if (store_check(st) < 0) {
+		int damaged = errno == EBADMSG;
+
+		log_err("cannot use the store: %s", store_error(st));
+		if (damaged)
+			log_recovery(path);
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
 static int open_store(struct daemon *d)
 {
 	const char *dir = d->cfg->daemon.state_dir;
@@ -59,13 +99,9 @@ static int open_store(struct daemon *d)
 		return -1;
 	}
 	path = store_location_for(dir);
-	d->store = store_open(path, err, sizeof(err));
+	d->store = open_checked(path);
 	free(path);
-	if (d->store == NULL) {
-		log_err("cannot open the store: %s", err);
-		return -1;
-	}
-	return 0;
+	return d->store ? 0 : -1;
 }
 
 static void add_sources(struct daemon *d)

@@ -1,6 +1,7 @@
 #include "daemon/store.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +58,11 @@ char *store_location_for(const char *state_dir)
 static struct store *open_at(const char *location, int readonly, char *err, size_t errlen)
 {
 	const char *rest;
-	const struct store_backend *be = backend_for(location, &rest, err, errlen);
+	const struct store_backend *be;
 	struct store *st;
 
+	errno = 0; /* EBADMSG from the backend only */
+	be = backend_for(location, &rest, err, errlen);
 	if (be == NULL)
 		return NULL;
 	st = be->open(rest, readonly, err, errlen);
@@ -194,6 +197,19 @@ static void clear_strings(void *obj, size_t size, const size_t *offs, size_t n)
 int store_verify(struct store *st)
 {
 	return st->be->verify(st);
+}
+
+int store_check(struct store *st)
+{
+	return st->be->check(st);
+}
+
+char *store_recovery_steps(const char *location)
+{
+	const char *rest;
+	const struct store_backend *be = backend_for(location, &rest, NULL, 0);
+
+	return be ? be->recovery_steps(rest, location) : xstrdup("");
 }
 
 /* ---- sources ---- */

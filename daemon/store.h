@@ -50,7 +50,8 @@ char *store_location_for(const char *state_dir);
 
 /*
  * Opens (creating and migrating) the store at location. NULL with err on
- * failure, also for a location whose scheme names no backend.
+ * failure, also for a location whose scheme names no backend; errno is
+ * then EBADMSG when the store is there but damaged (store_recovery_steps).
  */
 struct store *store_open(const char *location, char *err, size_t errlen);
 
@@ -104,6 +105,22 @@ int store_info(struct store *st, struct store_info *out);
 
 /* 0 when the backend's own consistency check passes; -1 with store_error(). */
 int store_verify(struct store *st);
+
+/*
+ * The start-up check of run and once, fast enough for every start: the
+ * backend's quick consistency check (SQLite: PRAGMA quick_check, every
+ * page's structure but not that indexes match their tables; its cost is in
+ * docs/performance.md). 0 when it passes, -1 with store_error() saying what
+ * was found, errno EBADMSG when that is damage. A store too damaged to open at all fails store_open
+ * with errno EBADMSG instead.
+ */
+int store_check(struct store *st);
+
+/*
+ * What an operator does about a damaged store at location, as lines of
+ * text without a final newline (the backend's own steps). Caller frees.
+ */
+char *store_recovery_steps(const char *location);
 
 /* Fills out (caller frees with store_source_clear); 1 found, 0 unknown, -1 error. */
 int store_source_get(struct store *st, const char *id, struct store_source *out);

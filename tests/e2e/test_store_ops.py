@@ -3,6 +3,7 @@ a damaged store refused at start with recovery steps, retention of raw
 pages and texts, `speechwatch vacuum`, and the store's size in `status`."""
 import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
@@ -63,6 +64,48 @@ class StoreOpsTest(swtest.TestCase):
         first.wait(10)
         r = self.sw("once", "-c", conf, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    # ---- item 15: a damaged store is refused at start ----
+
+    def damaged_copy(self, how):
+        """A real store from a poll, copied, then damaged in one of three ways."""
+        r = self.sw("once", "-c", self.conf(), timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        good = os.path.join(self.tmp, "good.db")
+        shutil.copy(self.db, good)
+        self.assertEqual(sqlite3.connect(good).execute("PRAGMA quick_check").fetchone()[0], "ok")
+        shutil.copy(good, self.db)
+        size = os.path.getsize(self.db)
+        page = 4096
+        with open(self.db, "r+b") as f:
+            if how == "truncated":
+                f.truncate(size // page // 2 * page)
+            elif how == "scribbled":
+                f.seek(size // page // 2 * page)
+                f.write(random.Random(14).randbytes(page))
+            elif how == "header":
+                f.seek(0)
+                f.write(b"this is not sqlite" * 4)
+        return good
+
+    def test_a_damaged_store_is_refused_with_recovery_steps(self):
+        for how in ("truncated", "scribbled", "header"):
+            with self.subTest(how=how):
+                shutil.rmtree(self.state, ignore_errors=True)
+                self.damaged_copy(how)
+                r = self.sw("once", "-c", self.conf(), timeout=30)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("damaged", r.stderr)
+                self.assertIn("To recover", r.stderr)
+                self.assertIn("mv %s %s.damaged" % (self.db, self.db), r.stderr)
+                self.assertNotIn("poll=", r.stderr, "nothing ran on the damaged store")
+
+    def test_the_recovery_steps_work(self):
+        self.damaged_copy("scribbled")
+        os.rename(self.db, self.db + ".damaged")
+        r = self.sw("once", "-c", self.conf(), timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("poll=ok", r.stderr)
 
 
 if __name__ == "__main__":
