@@ -125,6 +125,7 @@ static void begin_stop(struct daemon *d, const char *why)
 	sdnotify_stopping();
 	schedule_stop_all(d);
 	index_stop(d);
+	retain_stop(d);
 	if (d->outbox)
 		outbox_stop(d->outbox);
 	sdnotify_watchdog_stop(d->loop);
@@ -325,6 +326,7 @@ int daemon_run(struct daemon *d)
 	if (d->mode == DAEMON_RUN) {
 		sdnotify_watchdog_start(d->loop, d->cfg->daemon.watchdog_interval);
 		index_start(d);
+		retain_start(d);
 	}
 	outbox_kick(d->outbox); /* events left pending by an earlier run */
 	ev_run(d->loop, 0);
@@ -346,6 +348,7 @@ void daemon_free(struct daemon *d)
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
 	index_stop(d);
+	retain_stop(d);
 	schedule_stop_all(d);
 	/* Backwards: a cancelled run may forget a retired source (swap-remove). */
 	for (size_t i = d->nsources; i-- > 0;)

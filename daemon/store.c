@@ -212,6 +212,24 @@ char *store_recovery_steps(const char *location)
 	return be ? be->recovery_steps(rest, location) : xstrdup("");
 }
 
+int store_prune(struct store *st, struct store_prune *p)
+{
+	p->raw_dropped = p->text_dropped = 0;
+	p->finished = 0;
+	return wr(st)->be->prune(st, p);
+}
+
+int store_compact(struct store *st)
+{
+	return wr(st)->be->compact(st);
+}
+
+int store_size(struct store *st, int64_t *bytes, int64_t *free_bytes)
+{
+	*bytes = *free_bytes = 0;
+	return rd(st)->be->size(st, bytes, free_bytes);
+}
+
 /* ---- sources ---- */
 
 int store_source_get(struct store *st, const char *id, struct store_source *out)

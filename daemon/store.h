@@ -122,6 +122,35 @@ int store_check(struct store *st);
  */
 char *store_recovery_steps(const char *location);
 
+/*
+ * Retention (keep_raw_days, keep_text_days): items first seen before
+ * raw_before lose their raw page, before text_before their text (0: keep
+ * them). Titles, hashes, events and the items themselves stay; a dropped
+ * text leaves the search index. Items are visited in id order (the order
+ * they were first seen) from after the id `after`, at most max per call,
+ * in one transaction of the call's own; the visit stops at the first item
+ * newer than both cutoffs (finished = 1). `after` moves on, so calls
+ * resume where the last one stopped.
+ */
+struct store_prune {
+	double raw_before, text_before;	  /* unix time; 0: keep */
+	int64_t after;			  /* in and out: the last id visited */
+	size_t max;			  /* items visited per call */
+	size_t raw_dropped, text_dropped; /* out: this call's */
+	int finished;			  /* out: nothing older is left after `after` */
+};
+int store_prune(struct store *st, struct store_prune *p);
+
+/*
+ * Rewrites the store compactly, giving the space pruning freed back to the
+ * file system (SQLite: VACUUM). Needs room for a copy of the store and no
+ * other writer (the daemon stopped). Not inside a transaction.
+ */
+int store_compact(struct store *st);
+
+/* Bytes the store takes on disk (with its journal) and how many are free inside it. */
+int store_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
+
 /* Fills out (caller frees with store_source_clear); 1 found, 0 unknown, -1 error. */
 int store_source_get(struct store *st, const char *id, struct store_source *out);
 /* Inserts or replaces the poll state of source id. */

@@ -36,6 +36,9 @@ struct store_backend {
 	int (*check)(struct store *st); /* store_check */
 	/* store_recovery_steps for the store at rest, named location in the text */
 	char *(*recovery_steps)(const char *rest, const char *location);
+	int (*prune)(struct store *st, struct store_prune *p); /* opens its own transaction */
+	int (*compact)(struct store *st);
+	int (*size)(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
 	int (*source_get)(struct store *st, const char *id, struct store_source *out);
 	int (*source_put)(struct store *st, const char *id, const char *url,

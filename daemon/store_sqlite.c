@@ -179,6 +179,13 @@ int store_sqlite_fail(struct store_sqlite *sq, const char *what)
 	return -1;
 }
 
+int store_sqlite_damaged(struct store_sqlite *sq)
+{
+	int rc = sq->db ? sqlite3_errcode(sq->db) & 0xff : SQLITE_OK;
+
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
 static int exec(struct store_sqlite *sq, const char *sql, const char *what)
 {
 	char *msg = NULL;
@@ -476,6 +483,9 @@ const struct store_backend store_sqlite_backend = {
     .verify = store_sqlite_verify,
     .check = store_sqlite_check,
     .recovery_steps = store_sqlite_recovery_steps,
+    .prune = store_sqlite_prune,
+    .compact = store_sqlite_compact,
+    .size = store_sqlite_size,
     .source_get = store_sqlite_source_get,
     .source_put = store_sqlite_source_put,
     .source_ids = store_sqlite_source_ids,

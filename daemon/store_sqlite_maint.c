@@ -6,17 +6,12 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/xmalloc.h"
 #include "daemon/store_sqlite.h"
-
-int store_sqlite_damaged(struct store_sqlite *sq)
-{
-	int rc = sq->db ? sqlite3_errcode(sq->db) & 0xff : SQLITE_OK;
-
-	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
-}
 
 /*
  * PRAGMA quick_check: every b-tree page's structure, free list and record
@@ -60,4 +55,139 @@ char *store_sqlite_recovery_steps(const char *path, const char *location)
 	    "  3. to read what the damaged store still holds: sqlite3 %s.damaged .recover\n"
 	    "see speechwatch(8), STORE RECOVERY",
 	    location, path, path, path, path, path, path);
+}
+
+/*
+ * The batch to prune after p->after: up to p->max items first seen before
+ * the newer cutoff, in id order; *last is its last id. A newer item, or the
+ * end of the table, finishes the visit: ids follow first sightings, so
+ * nothing older lies beyond (a clock stepped back only keeps some longer).
+ */
+static int prune_range(struct store_sqlite *sq, struct store_prune *p, int64_t *last)
+{
+	double newest = p->raw_before > p->text_before ? p->raw_before : p->text_before;
+	sqlite3_stmt *s;
+	size_t n = 0;
+	int rc;
+
+	*last = p->after;
+	if (sqlite3_prepare_v2(
+		sq->db, "SELECT id, first_seen FROM items WHERE id > ?1 ORDER BY id LIMIT ?2", -1,
+		&s, NULL) != SQLITE_OK)
+		return store_sqlite_fail(sq, "prune");
+	sqlite3_bind_int64(s, 1, p->after);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)p->max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_double(s, 1) >= newest) {
+			p->finished = 1;
+			break;
+		}
+		*last = sqlite3_column_int64(s, 0);
+		n++;
+	}
+	if (rc == SQLITE_DONE && n < p->max)
+		p->finished = 1;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "prune");
+	return 0;
+}
+
+/*
+ * Sets one column (raw or text) to NULL in ids (after, last] first seen
+ * before `before`. Clearing text goes through the items_fts_au trigger:
+ * an indexed row's old text leaves the search index; a row not yet
+ * indexed will be indexed as it is now.
+ */
+static int prune_column(struct store_sqlite *sq, const char *col, int64_t after, int64_t last,
+			double before, size_t *n)
+{
+	char sql[160];
+	sqlite3_stmt *s;
+	int rc;
+
+	if (before <= 0 || last <= after)
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 "UPDATE items SET %s = NULL WHERE id > ?1 AND id <= ?2 AND first_seen < ?3 "
+		 "AND %s IS NOT NULL",
+		 col, col);
+	if (sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_sqlite_fail(sq, "prune");
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, last);
+	sqlite3_bind_double(s, 3, before);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "prune");
+	*n = (size_t)sqlite3_changes(sq->db);
+	return 0;
+}
+
+int store_sqlite_prune(struct store *st, struct store_prune *p)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	int64_t last;
+
+	if (store_sqlite_step_done(sq, sq->stmt[ST_BEGIN], "begin") < 0)
+		return -1;
+	if (prune_range(sq, p, &last) < 0 ||
+	    prune_column(sq, "raw", p->after, last, p->raw_before, &p->raw_dropped) < 0 ||
+	    prune_column(sq, "text", p->after, last, p->text_before, &p->text_dropped) < 0 ||
+	    store_sqlite_step_done(sq, sq->stmt[ST_COMMIT], "commit") < 0) {
+		store_sqlite_step_done(sq, sq->stmt[ST_ROLLBACK], "rollback");
+		return -1;
+	}
+	p->after = last;
+	return 0;
+}
+
+/*
+ * VACUUM rewrites the database through the WAL (which grows to the size of
+ * the store); the checkpoint that follows writes it back and truncates it.
+ */
+int store_sqlite_compact(struct store *st)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+
+	if (sqlite3_exec(sq->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlite_fail(sq, "vacuum");
+	if (sqlite3_exec(sq->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlite_fail(sq, "checkpoint");
+	return 0;
+}
+
+/* The integer a PRAGMA returns, or -1. */
+static int64_t pragma_int(struct store_sqlite *sq, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The database file and its WAL; free pages are inside the file, reused before it grows. */
+int store_sqlite_size(struct store *st, int64_t *bytes, int64_t *free_bytes)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	char *wal = xasprintf("%s-wal", sq->path);
+	int64_t pages = pragma_int(sq, "PRAGMA freelist_count");
+	int64_t page_size = pragma_int(sq, "PRAGMA page_size");
+	struct stat sb;
+
+	if (stat(sq->path, &sb) == 0)
+		*bytes += sb.st_size;
+	if (stat(wal, &sb) == 0)
+		*bytes += sb.st_size;
+	free(wal);
+	if (pages < 0 || page_size < 0)
+		return store_sqlite_fail(sq, "size");
+	*free_bytes = pages * page_size;
+	return 0;
 }

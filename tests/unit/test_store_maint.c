@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/retain.h"
 #include "daemon/statelock.h"
 #include "daemon/store.h"
 #include "tests/unit/testutil.h"
@@ -143,6 +145,116 @@ START_TEST(a_second_lock_on_the_state_dir_names_the_holder)
 }
 END_TEST
 
+/* Hits of query in the search index. */
+static size_t hits(struct store *st, const char *query)
+{
+	struct store_hit *h;
+	size_t n;
+
+	ck_assert_msg(store_search(st, query, NULL, NULL, 1000, &h, &n) == 0, "%s",
+		      store_error(st));
+	for (size_t i = 0; i < n; i++)
+		store_hit_clear(&h[i]);
+	free(h);
+	return n;
+}
+
+START_TEST(prune_visits_old_items_in_steps_and_search_follows)
+{
+	struct store *st = open_ok();
+	struct store_prune p;
+	double now = (double)time(NULL);
+	size_t raw = 0, text = 0, calls = 0;
+	static char src_b[] = "b", src_c[] = "c";
+
+	put_items(st, src_a, 25, 40); /* 40 days old, indexed below */
+	ck_assert_uint_eq(hits(st, "maritime"), 25);
+	ck_assert_uint_eq(hits(st, "\"statement a \""), 25);
+	put_items(st, src_b, 10, 20); /* 20 days old, not yet indexed */
+	put_items(st, src_c, 5, 0);
+	memset(&p, 0, sizeof(p));
+	p.raw_before = now - 10 * 86400.0;
+	p.text_before = now - 30 * 86400.0;
+	p.max = 4;
+	do {
+		ck_assert_msg(store_prune(st, &p) == 0, "%s", store_error(st));
+		raw += p.raw_dropped;
+		text += p.text_dropped;
+		calls++;
+	} while (!p.finished);
+	ck_assert_uint_eq(raw, 35);
+	ck_assert_uint_eq(text, 25);
+	ck_assert_uint_eq(calls, 9); /* 35 old items, 4 a step: stops at the first newer one */
+	ck_assert_int_eq(p.after, 35);
+	/* a's texts left the index; b's (indexed now) and c's are found */
+	ck_assert_uint_eq(hits(st, "maritime"), 15);
+	ck_assert_uint_eq(hits(st, "\"statement a \""), 0);
+	ck_assert_uint_eq(hits(st, "Title"), 40);
+	ck_assert_int_eq(store_verify(st), 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(nothing_is_pruned_without_cutoffs)
+{
+	struct store *st = open_ok();
+	struct store_prune p;
+
+	put_items(st, src_a, 5, 400);
+	memset(&p, 0, sizeof(p));
+	p.max = 100;
+	ck_assert_int_eq(store_prune(st, &p), 0);
+	ck_assert_int_eq(p.finished, 1);
+	ck_assert_uint_eq(p.raw_dropped + p.text_dropped, 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(compact_gives_freed_space_back_and_size_says_so)
+{
+	struct store *st = open_ok();
+	struct store_prune p;
+	int64_t bytes, free_bytes, after, free_after;
+
+	put_items(st, src_a, 300, 40);
+	memset(&p, 0, sizeof(p));
+	p.raw_before = p.text_before = (double)time(NULL);
+	p.max = 1000;
+	ck_assert_int_eq(store_prune(st, &p), 0);
+	ck_assert_int_eq(store_size(st, &bytes, &free_bytes), 0);
+	ck_assert_int_gt(bytes, 0);
+	ck_assert_msg(store_compact(st) == 0, "%s", store_error(st));
+	ck_assert_int_eq(store_size(st, &after, &free_after), 0);
+	ck_assert_int_eq(free_after, 0);
+	ck_assert_int_lt(after, bytes);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(retention_keys_and_the_recheck_window)
+{
+	double raw, text, now = 1e9;
+	struct config *cfg = testutil_config(dir, "[daemon]\nkeep_raw_days = 7\n"
+						  "keep_text_days = 4\nrecheck_days = 3\n"
+						  "[source \"s\"]\nurl = http://h/\nitems = //li\n"
+						  "recheck_days = 5\n");
+
+	ck_assert_int_eq(cfg->daemon.keep_raw_days, 7);
+	ck_assert_int_eq(cfg->daemon.keep_text_days, 4);
+	retain_cutoffs(cfg, now, &raw, &text);
+	ck_assert_double_eq(raw, now - 7 * 86400.0);
+	/* 4 days would drop texts the source still re-checks: at least 5 + 2 */
+	ck_assert_double_eq(text, now - 7 * 86400.0);
+	config_free(cfg);
+	cfg = testutil_config(dir, "[daemon]\nkeep_text_days = 30\n");
+	ck_assert_int_eq(cfg->daemon.keep_raw_days, 0);
+	retain_cutoffs(cfg, now, &raw, &text);
+	ck_assert_double_eq(raw, 0);
+	ck_assert_double_eq(text, now - 30 * 86400.0);
+	config_free(cfg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store_maint");
@@ -154,6 +266,10 @@ int main(void)
 	tcase_add_test(tc, a_store_that_is_no_database_fails_open_as_damaged);
 	tcase_add_test(tc, an_unwritable_location_is_not_called_damaged);
 	tcase_add_test(tc, a_second_lock_on_the_state_dir_names_the_holder);
+	tcase_add_test(tc, prune_visits_old_items_in_steps_and_search_follows);
+	tcase_add_test(tc, nothing_is_pruned_without_cutoffs);
+	tcase_add_test(tc, compact_gives_freed_space_back_and_size_says_so);
+	tcase_add_test(tc, retention_keys_and_the_recheck_window);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
