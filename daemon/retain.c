@@ -17,6 +17,7 @@
 #define RETAIN_DELAY 5.0	   /* after the start: the first polls go first */
 #define RETAIN_PERIOD (6 * 3600.0) /* between visits */
 #define RETAIN_GAP 0.5		   /* between steps of one visit */
+#define RETAIN_FUTURE 86400.0	   /* first seen over a day ahead: a clock error */
 #define RETAIN_STEP 200		   /* items per step (a few ms each when texts go) */
 
 static double days_before(double now, long days)
@@ -43,6 +44,7 @@ int retain_all(struct store *st, const struct config *cfg, size_t *raw, size_t *
 
 	memset(&p, 0, sizeof(p));
 	retain_cutoffs(cfg, clock_wall(), &p.raw_before, &p.text_before);
+	p.future = clock_wall() + RETAIN_FUTURE;
 	p.max = 1000;
 	*raw = *text = 0;
 	while (!p.finished) {
@@ -59,8 +61,10 @@ static int retain_step(struct daemon *d)
 {
 	struct retain *r = &d->retain;
 
-	if (r->p.after == 0)
+	if (r->p.after == 0) {
 		retain_cutoffs(d->cfg, clock_wall(), &r->p.raw_before, &r->p.text_before);
+		r->p.future = clock_wall() + RETAIN_FUTURE;
+	}
 	r->p.max = RETAIN_STEP;
 	if (store_prune(d->store, &r->p) < 0) {
 		log_warnx("retention: %s (retried in %.0fh)", store_error(d->store),

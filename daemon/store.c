@@ -199,9 +199,9 @@ int store_verify(struct store *st)
 	return st->be->verify(st);
 }
 
-int store_check(struct store *st)
+int store_check(struct store *st, double budget)
 {
-	return st->be->check(st);
+	return st->be->check(st, budget);
 }
 
 char *store_recovery_steps(const char *location)

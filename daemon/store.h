@@ -107,14 +107,17 @@ int store_info(struct store *st, struct store_info *out);
 int store_verify(struct store *st);
 
 /*
- * The start-up check of run and once, fast enough for every start: the
- * backend's quick consistency check (SQLite: PRAGMA quick_check, every
- * page's structure but not that indexes match their tables; its cost is in
- * docs/performance.md). 0 when it passes, -1 with store_error() saying what
- * was found, errno EBADMSG when that is damage. A store too damaged to open at all fails store_open
- * with errno EBADMSG instead.
+ * The start-up check of run and once: the backend's quick consistency check
+ * (SQLite: PRAGMA quick_check, every page's structure but not that indexes
+ * match their tables). Sources and the outbox are checked whole; the rest
+ * (items and the search index: the bulk of a large store) as far as
+ * `budget` seconds go (0: no limit), so that a start stays fast
+ * (docs/performance.md). 0 when all of it passed, 1 when the budget ran out
+ * first with nothing found, -1 with store_error() saying what was found,
+ * errno EBADMSG when that is damage. A store too damaged to open at all
+ * fails store_open with errno EBADMSG instead.
  */
-int store_check(struct store *st);
+int store_check(struct store *st, double budget);
 
 /*
  * What an operator does about a damaged store at location, as lines of
@@ -129,13 +132,14 @@ char *store_recovery_steps(const char *location);
  * text leaves the search index. Items are visited in id order (the order
  * they were first seen) from after the id `after`, at most max per call,
  * in one transaction of the call's own; the visit stops at the first item
- * newer than both cutoffs (finished = 1). `after` moves on, so calls
- * resume where the last one stopped.
+ * newer than both cutoffs (finished = 1) but not after `future` (0: none). `after` moves on, so
+ * calls resume where the last one stopped.
  */
 struct store_prune {
-	double raw_before, text_before;	  /* unix time; 0: keep */
-	int64_t after;			  /* in and out: the last id visited */
-	size_t max;			  /* items visited per call */
+	double raw_before, text_before; /* unix time; 0: keep */
+	double future; /* first seen after this: a clock that was ahead; skipped, not an end */
+	int64_t after; /* in and out: the last id visited */
+	size_t max;    /* items visited per call */
 	size_t raw_dropped, text_dropped; /* out: this call's */
 	int finished;			  /* out: nothing older is left after `after` */
 };

@@ -33,7 +33,7 @@ struct store_backend {
 	void (*read_end)(struct store *st);
 	int (*info)(struct store *st, struct store_info *out);
 	int (*verify)(struct store *st);
-	int (*check)(struct store *st); /* store_check */
+	int (*check)(struct store *st, double budget); /* store_check */
 	/* store_recovery_steps for the store at rest, named location in the text */
 	char *(*recovery_steps)(const char *rest, const char *location);
 	int (*prune)(struct store *st, struct store_prune *p); /* opens its own transaction */

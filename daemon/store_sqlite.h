@@ -118,7 +118,7 @@ int store_sqlite_index_add(struct store *st, size_t max, size_t *done);
 int store_sqlite_damaged(struct store_sqlite *sq);
 
 /* store_sqlite_maint.c */
-int store_sqlite_check(struct store *st);
+int store_sqlite_check(struct store *st, double budget);
 char *store_sqlite_recovery_steps(const char *path, const char *location);
 int store_sqlite_prune(struct store *st, struct store_prune *p);
 int store_sqlite_compact(struct store *st);

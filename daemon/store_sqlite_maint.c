@@ -4,42 +4,135 @@
  * of raw pages and texts, and compaction. None of it runs on the hot path.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/xmalloc.h"
 #include "daemon/store_sqlite.h"
 
-/*
- * PRAGMA quick_check: every b-tree page's structure, free list and record
- * format, without matching index entries to rows (integrity_check's
- * costly part). Reads the whole file once.
- */
-int store_sqlite_check(struct store *st)
-{
-	struct store_sqlite *sq = store_sqlite_of(st);
-	sqlite3_stmt *s = NULL;
-	int ok = 0, damaged;
+/* The tables checked whole before the budget applies: small, and what must not be lost. */
+static const char *const check_first[] = {"sources", "events", "fts_state"};
 
-	if (sqlite3_prepare_v2(sq->db, "PRAGMA quick_check(1)", -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW) {
+/*
+ * Stops a check at its deadline: the integrity check is one long step that
+ * no progress handler can break into, so a thread waits out the budget and
+ * calls sqlite3_interrupt (thread-safe) unless the check ended first.
+ */
+struct check_timer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+	struct timespec until; /* CLOCK_MONOTONIC */
+	sqlite3 *db;
+};
+
+static void *check_timer_main(void *arg)
+{
+	struct check_timer *t = arg;
+	int rc = 0;
+
+	pthread_mutex_lock(&t->mu);
+	while (!t->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&t->cv, &t->mu, &t->until);
+	if (!t->done)
+		sqlite3_interrupt(t->db);
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+/* Starts the timer of budget seconds; 0, or -1 when no thread could start (no limit then). */
+static int check_timer_start(struct check_timer *t, pthread_t *th, sqlite3 *db, double budget)
+{
+	pthread_condattr_t ca;
+
+	memset(t, 0, sizeof(*t));
+	t->db = db;
+	clock_gettime(CLOCK_MONOTONIC, &t->until);
+	t->until.tv_sec += (time_t)budget;
+	t->until.tv_nsec += (long)((budget - (double)(time_t)budget) * 1e9);
+	if (t->until.tv_nsec >= 1000000000L) {
+		t->until.tv_sec++;
+		t->until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return pthread_create(th, NULL, check_timer_main, t) == 0 ? 0 : -1;
+}
+
+static void check_timer_end(struct check_timer *t, pthread_t th, int started)
+{
+	pthread_mutex_lock(&t->mu);
+	t->done = 1;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	if (started)
+		pthread_join(th, NULL);
+	pthread_cond_destroy(&t->cv);
+	pthread_mutex_destroy(&t->mu);
+}
+
+/*
+ * One PRAGMA quick_check: 0 ok, 1 interrupted by the deadline, -1 with
+ * the error set (errno EBADMSG for damage).
+ */
+static int quick_check(struct store_sqlite *sq, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = SQLITE_ERROR, ok = 0, damaged = 0;
+
+	if (sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL) == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
 		const char *r = (const char *)sqlite3_column_text(s, 0);
 
 		ok = r && strcmp(r, "ok") == 0;
+		damaged = !ok;
 		if (!ok)
 			snprintf(sq->base.err, sizeof(sq->base.err), "%s: damaged: %s", sq->path,
 				 r ? r : "?");
-		damaged = !ok;
-	} else {
+	} else if (rc != SQLITE_INTERRUPT) {
 		damaged = store_sqlite_damaged(sq);
 		store_sqlite_fail(sq, damaged ? "damaged" : "quick_check");
 	}
 	sqlite3_finalize(s);
 	errno = damaged ? EBADMSG : 0;
-	return ok ? 0 : -1;
+	return rc == SQLITE_INTERRUPT ? 1 : ok ? 0 : -1;
+}
+
+/*
+ * PRAGMA quick_check: every b-tree page's structure, free list and record
+ * format, without matching index entries to rows (integrity_check's
+ * costly part). It reads the whole file: about 4 s a GiB from the page
+ * cache, many times that from disk (docs/performance.md). So the small
+ * tables go first, whole; the rest of the file as far as the budget goes.
+ */
+int store_sqlite_check(struct store *st, double budget)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	struct check_timer t;
+	pthread_t th;
+	char sql[64];
+	int rc, timed = 0;
+
+	for (size_t i = 0; i < sizeof(check_first) / sizeof(check_first[0]); i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA quick_check(%s)", check_first[i]);
+		if (quick_check(sq, sql) < 0)
+			return -1;
+	}
+	if (budget > 0)
+		timed = check_timer_start(&t, &th, sq->db, budget) == 0;
+	rc = quick_check(sq, "PRAGMA quick_check(1)");
+	if (budget > 0)
+		check_timer_end(&t, th, timed);
+	return rc;
 }
 
 char *store_sqlite_recovery_steps(const char *path, const char *location)
@@ -62,6 +155,7 @@ char *store_sqlite_recovery_steps(const char *path, const char *location)
  * the newer cutoff, in id order; *last is its last id. A newer item, or the
  * end of the table, finishes the visit: ids follow first sightings, so
  * nothing older lies beyond (a clock stepped back only keeps some longer).
+ * An item seen "after" p->future (a clock that was ahead) does not end it.
  */
 static int prune_range(struct store_sqlite *sq, struct store_prune *p, int64_t *last)
 {
@@ -78,7 +172,9 @@ static int prune_range(struct store_sqlite *sq, struct store_prune *p, int64_t *
 	sqlite3_bind_int64(s, 1, p->after);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)p->max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_double(s, 1) >= newest) {
+		double seen = sqlite3_column_double(s, 1);
+
+		if (seen >= newest && (p->future <= 0 || seen <= p->future)) {
 			p->finished = 1;
 			break;
 		}

@@ -43,7 +43,7 @@ static void report(const char *path, const struct vacuum *v, int json)
 /* Retention, then compaction, on the open store; the sizes around them. */
 static int vacuum(struct store *st, const struct config *cfg, struct vacuum *v)
 {
-	if (store_check(st) < 0 || store_size(st, &v->before, &v->free_bytes) < 0 ||
+	if (store_check(st, 0) < 0 || store_size(st, &v->before, &v->free_bytes) < 0 ||
 	    retain_all(st, cfg, &v->raw, &v->text) < 0 || store_compact(st) < 0 ||
 	    store_size(st, &v->after, &v->free_bytes) < 0)
 		return -1;

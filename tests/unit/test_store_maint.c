@@ -87,12 +87,12 @@ START_TEST(check_passes_on_a_sound_store_and_finds_a_scribbled_page)
 	struct store *st = open_ok();
 
 	put_items(st, src_a, 200, 0);
-	ck_assert_int_eq(store_check(st), 0);
+	ck_assert_int_eq(store_check(st, 0), 0);
 	store_close(st);
 	scribble(3);
 	st = open_ok();
 	errno = 0;
-	ck_assert_int_eq(store_check(st), -1);
+	ck_assert_int_eq(store_check(st, 0), -1);
 	ck_assert_int_eq(errno, EBADMSG);
 	ck_assert_msg(strstr(store_error(st), "damaged") != NULL, "%s", store_error(st));
 	store_close(st);
@@ -165,14 +165,18 @@ START_TEST(prune_visits_old_items_in_steps_and_search_follows)
 	struct store_prune p;
 	double now = (double)time(NULL);
 	size_t raw = 0, text = 0, calls = 0;
-	static char src_b[] = "b", src_c[] = "c";
+	static char src_b[] = "b", src_c[] = "c", src_d[] = "d", src_e[] = "e", src_f[] = "f";
 
 	put_items(st, src_a, 25, 40); /* 40 days old, indexed below */
 	ck_assert_uint_eq(hits(st, "maritime"), 25);
 	ck_assert_uint_eq(hits(st, "\"statement a \""), 25);
 	put_items(st, src_b, 10, 20); /* 20 days old, not yet indexed */
 	put_items(st, src_c, 5, 0);
+	put_items(st, src_d, 1, -400); /* a clock a year ahead: does not end a visit */
+	put_items(st, src_e, 2, 40);   /* seen after it, 40 days ago */
+	put_items(st, src_f, 1, 0);
 	memset(&p, 0, sizeof(p));
+	p.future = now + 86400.0;
 	p.raw_before = now - 10 * 86400.0;
 	p.text_before = now - 30 * 86400.0;
 	p.max = 4;
@@ -186,10 +190,17 @@ START_TEST(prune_visits_old_items_in_steps_and_search_follows)
 	ck_assert_uint_eq(text, 25);
 	ck_assert_uint_eq(calls, 9); /* 35 old items, 4 a step: stops at the first newer one */
 	ck_assert_int_eq(p.after, 35);
+	/* a visit from after the recent ones finds e's behind the clock error */
+	p.after = 40;
+	p.finished = 0;
+	ck_assert_int_eq(store_prune(st, &p), 0);
+	ck_assert_uint_eq(p.raw_dropped, 2);
+	ck_assert_uint_eq(p.text_dropped, 2);
+	ck_assert_int_eq(p.finished, 1);
 	/* a's texts left the index; b's (indexed now) and c's are found */
-	ck_assert_uint_eq(hits(st, "maritime"), 15);
+	ck_assert_uint_eq(hits(st, "maritime"), 17);
 	ck_assert_uint_eq(hits(st, "\"statement a \""), 0);
-	ck_assert_uint_eq(hits(st, "Title"), 40);
+	ck_assert_uint_eq(hits(st, "Title"), 44);
 	ck_assert_int_eq(store_verify(st), 0);
 	store_close(st);
 }
@@ -255,6 +266,17 @@ START_TEST(retention_keys_and_the_recheck_window)
 }
 END_TEST
 
+START_TEST(check_within_a_budget_says_when_it_stopped_early)
+{
+	struct store *st = open_ok();
+
+	put_items(st, src_a, 20000, 0); /* a check of ~0.1 s: the timer thread comes first */
+	ck_assert_int_eq(store_check(st, 1e-9), 1);
+	ck_assert_int_eq(store_check(st, 60), 0);
+	store_close(st);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store_maint");
@@ -270,6 +292,7 @@ int main(void)
 	tcase_add_test(tc, nothing_is_pruned_without_cutoffs);
 	tcase_add_test(tc, compact_gives_freed_space_back_and_size_says_so);
 	tcase_add_test(tc, retention_keys_and_the_recheck_window);
+	tcase_add_test(tc, check_within_a_budget_says_when_it_stopped_early);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
