@@ -240,13 +240,19 @@ int store_sqlite_prune(struct store *st, struct store_prune *p)
 }
 
 /*
- * VACUUM rewrites the database through the WAL (which grows to the size of
- * the store); the checkpoint that follows writes it back and truncates it.
+ * A text leaving the search index only adds a delete marker to FTS5's
+ * segments; 'optimize' merges them into one, without what was deleted.
+ * VACUUM then rewrites the database through the WAL (which grows to the
+ * size of the store); the checkpoint that follows writes it back and
+ * truncates it.
  */
 int store_sqlite_compact(struct store *st)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
 
+	if (sqlite3_exec(sq->db, "INSERT INTO items_fts(items_fts) VALUES ('optimize')", NULL, NULL,
+			 NULL) != SQLITE_OK)
+		return store_sqlite_fail(sq, "optimize the search index");
 	if (sqlite3_exec(sq->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
 		return store_sqlite_fail(sq, "vacuum");
 	if (sqlite3_exec(sq->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)

@@ -277,6 +277,31 @@ START_TEST(check_within_a_budget_says_when_it_stopped_early)
 }
 END_TEST
 
+START_TEST(compact_takes_dropped_texts_out_of_the_search_index)
+{
+	struct store *st = open_ok();
+	struct store_prune p;
+	int64_t indexed, after, free_bytes;
+
+	put_items(st, src_a, 1000, 40);
+	ck_assert_uint_eq(hits(st, "maritime"), 1000); /* indexes them */
+	ck_assert_int_eq(store_compact(st), 0);
+	ck_assert_int_eq(store_size(st, &indexed, &free_bytes), 0);
+	memset(&p, 0, sizeof(p));
+	p.text_before = (double)time(NULL);
+	p.max = 5000;
+	ck_assert_int_eq(store_prune(st, &p), 0);
+	ck_assert_uint_eq(p.text_dropped, 1000);
+	ck_assert_int_eq(store_compact(st), 0);
+	ck_assert_int_eq(store_size(st, &after, &free_bytes), 0);
+	/* the texts' trigrams were most of it: without them in the index it shrinks well */
+	ck_assert_msg(after < indexed / 2, "%lld -> %lld bytes", (long long)indexed,
+		      (long long)after);
+	ck_assert_uint_eq(hits(st, "maritime"), 0);
+	store_close(st);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store_maint");
@@ -293,6 +318,7 @@ int main(void)
 	tcase_add_test(tc, compact_gives_freed_space_back_and_size_says_so);
 	tcase_add_test(tc, retention_keys_and_the_recheck_window);
 	tcase_add_test(tc, check_within_a_budget_says_when_it_stopped_early);
+	tcase_add_test(tc, compact_takes_dropped_texts_out_of_the_search_index);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
