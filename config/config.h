@@ -35,6 +35,8 @@ struct config_daemon {
 	enum config_first_poll first_poll;
 	int allow_private;
 	long recheck_days;
+	long keep_raw_days;  /* retention of raw pages; 0: forever */
+	long keep_text_days; /* retention of texts; 0: forever */
 	long fail_after;
 	char *proxy;
 	double watchdog_interval; /* 0: derived from WATCHDOG_USEC */

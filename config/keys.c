@@ -49,6 +49,8 @@ static const struct key_def daemon_keys[] = {
     {"first_poll", KT_ENUM, D(first_poll), 0, 0, first_poll_names, 0},
     {"allow_private", KT_BOOL, D(allow_private), 0, 0, NULL, 0},
     {"recheck_days", KT_LONG, D(recheck_days), 0, 36500, NULL, 0},
+    {"keep_raw_days", KT_LONG, D(keep_raw_days), 0, 36500, NULL, 0},
+    {"keep_text_days", KT_LONG, D(keep_text_days), 0, 36500, NULL, 0},
     {"fail_after", KT_LONG, D(fail_after), 1, 1000, NULL, 0},
     {"proxy", KT_URL, D(proxy), 0, 0, NULL, 0},
     {"watchdog_interval", KT_DURATION, D(watchdog_interval), 1, 3600, NULL, 0},

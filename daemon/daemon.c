@@ -14,11 +14,14 @@
 #include "daemon/httpcfg.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
+#include "daemon/statelock.h"
 #include "daemon/store.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
 
 #define STOP_GRACE_SECONDS 10.0
+/* seconds the start-up check may take on the bulk of a large store */
+#define STORE_CHECK_BUDGET 2.0
 
 static int make_state_dir(const char *dir)
 {
@@ -42,6 +45,52 @@ static struct http *open_http(struct daemon *d)
 	return h;
 }
 
+/* Logs the backend's recovery steps for the damaged store at path, a line each. */
+static void log_recovery(const char *path)
+{
+	char *steps = store_recovery_steps(path);
+	char *save = NULL;
+
+	for (char *l = strtok_r(steps, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		log_err("%s", l);
+	free(steps);
+}
+
+/*
+ * Opens the store and checks it (store_check) before anything runs on it: a
+ * damaged store is refused with the steps to recover it.
+ */
+static struct store *open_checked(const char *path)
+{
+	char err[600];
+	struct store *st = store_open(path, err, sizeof(err));
+	int rc;
+
+	if (st == NULL) {
+		int damaged = errno == EBADMSG;
+
+		log_err("cannot open the store: %s", err);
+		if (damaged)
+			log_recovery(path);
+		return NULL;
+	}
+	rc = store_check(st, STORE_CHECK_BUDGET);
+	if (rc == 1)
+		log_info("store check: sources and events checked whole, the rest for %.0fs "
+			 "without a fault (a large store; speechwatch vacuum checks all of it)",
+			 STORE_CHECK_BUDGET);
+	if (rc < 0) {
+		int damaged = errno == EBADMSG;
+
+		log_err("cannot use the store: %s", store_error(st));
+		if (damaged)
+			log_recovery(path);
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
 static int open_store(struct daemon *d)
 {
 	const char *dir = d->cfg->daemon.state_dir;
@@ -52,14 +101,15 @@ static int open_store(struct daemon *d)
 		log_warn("state_dir %s", dir);
 		return -1;
 	}
-	path = store_location_for(dir);
-	d->store = store_open(path, err, sizeof(err));
-	free(path);
-	if (d->store == NULL) {
-		log_err("cannot open the store: %s", err);
+	d->lock_fd = statelock_take(dir, err, sizeof(err));
+	if (d->lock_fd < 0) {
+		log_err("%s", err);
 		return -1;
 	}
-	return 0;
+	path = store_location_for(dir);
+	d->store = open_checked(path);
+	free(path);
+	return d->store ? 0 : -1;
 }
 
 static void add_sources(struct daemon *d)
@@ -83,6 +133,7 @@ static void begin_stop(struct daemon *d, const char *why)
 	sdnotify_stopping();
 	schedule_stop_all(d);
 	index_stop(d);
+	retain_stop(d);
 	if (d->outbox)
 		outbox_stop(d->outbox);
 	sdnotify_watchdog_stop(d->loop);
@@ -235,6 +286,7 @@ struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char 
 	d->themes = themes;
 	d->config_path = xstrdup(config_path);
 	d->mode = mode;
+	d->lock_fd = -1;
 	d->hooks.due = poll_start;
 	d->hooks.finished = poll_finished;
 	d->loop = ev_default_loop(EVFLAG_AUTO);
@@ -293,6 +345,7 @@ int daemon_run(struct daemon *d)
 	if (d->mode == DAEMON_RUN) {
 		sdnotify_watchdog_start(d->loop, d->cfg->daemon.watchdog_interval);
 		index_start(d);
+		retain_start(d);
 	}
 	outbox_kick(d->outbox); /* events left pending by an earlier run */
 	ev_prepare_init(&flush, log_flush_cb);
@@ -319,6 +372,7 @@ void daemon_free(struct daemon *d)
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
 	index_stop(d);
+	retain_stop(d);
 	schedule_stop_all(d);
 	/* Backwards: a cancelled run may forget a retired source (swap-remove). */
 	for (size_t i = d->nsources; i-- > 0;)
@@ -335,6 +389,7 @@ void daemon_free(struct daemon *d)
 		schedule_source_free(d->sources[i]);
 	free(d->sources);
 	store_close(d->store);
+	statelock_release(d->lock_fd);
 	config_free(d->cfg);
 	free(d->config_path);
 	free(d);

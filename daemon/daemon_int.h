@@ -69,6 +69,13 @@ struct source_rt {
 	int src_dirty;
 };
 
+/* retain.c: a visit of the store applying keep_raw_days / keep_text_days */
+struct retain {
+	ev_timer timer;
+	struct store_prune p; /* the visit under way; p.after == 0: none */
+	size_t raw, text;     /* dropped so far in this visit */
+};
+
 struct daemon {
 	struct ev_loop *loop;
 	struct config *cfg;
@@ -90,6 +97,8 @@ struct daemon {
 	ev_timer flush_timer; /* writes the dirty source rows (poll.c) */
 	size_t ndirty;	      /* sources with src_dirty set */
 	ev_timer index_timer; /* the search index kept up in run mode (index.c) */
+	struct retain retain;
+	int lock_fd; /* statelock of state_dir, held while the daemon lives */
 };
 
 /* index.c: run mode keeps the search index up in the background */
@@ -97,6 +106,10 @@ void index_start(struct daemon *d);
 /* A poll finished and may have stored statements: look within INDEX_SETTLE seconds. */
 void index_soon(struct daemon *d);
 void index_stop(struct daemon *d);
+
+/* retain.c: run mode applies retention RETAIN_DELAY after the start, then every RETAIN_PERIOD */
+void retain_start(struct daemon *d);
+void retain_stop(struct daemon *d);
 
 /* schedule.c */
 struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg);

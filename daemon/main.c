@@ -34,6 +34,8 @@ static const struct command commands[] = {
     {"search", cmd_search, "QUERY [--since DATE] [--theme ID]",
      "full-text search over every statement seen, newest first"},
     {"status", cmd_status, "[-c FILE] [--json]", "sources, last poll, errors, pending/dead alerts"},
+    {"vacuum", cmd_vacuum, "[-c FILE] [--json]",
+     "apply retention now and compact the store (daemon stopped)"},
     {NULL, NULL, NULL, NULL},
 };
 

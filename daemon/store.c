@@ -1,6 +1,7 @@
 #include "daemon/store.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +59,11 @@ char *store_location_for(const char *state_dir)
 static struct store *open_at(const char *location, int readonly, char *err, size_t errlen)
 {
 	const char *rest;
-	const struct store_backend *be = backend_for(location, &rest, err, errlen);
+	const struct store_backend *be;
 	struct store *st;
 
+	errno = 0; /* EBADMSG from the backend only */
+	be = backend_for(location, &rest, err, errlen);
 	if (be == NULL)
 		return NULL;
 	st = be->open(rest, readonly, err, errlen);
@@ -195,6 +198,37 @@ static void clear_strings(void *obj, size_t size, const size_t *offs, size_t n)
 int store_verify(struct store *st)
 {
 	return st->be->verify(st);
+}
+
+int store_check(struct store *st, double budget)
+{
+	return st->be->check(st, budget);
+}
+
+char *store_recovery_steps(const char *location)
+{
+	const char *rest;
+	const struct store_backend *be = backend_for(location, &rest, NULL, 0);
+
+	return be ? be->recovery_steps(rest, location) : xstrdup("");
+}
+
+int store_prune(struct store *st, struct store_prune *p)
+{
+	p->raw_dropped = p->text_dropped = 0;
+	p->finished = 0;
+	return wr(st)->be->prune(st, p);
+}
+
+int store_compact(struct store *st)
+{
+	return wr(st)->be->compact(st);
+}
+
+int store_size(struct store *st, int64_t *bytes, int64_t *free_bytes)
+{
+	*bytes = *free_bytes = 0;
+	return rd(st)->be->size(st, bytes, free_bytes);
 }
 
 /* ---- sources ---- */

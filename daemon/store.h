@@ -50,7 +50,8 @@ char *store_location_for(const char *state_dir);
 
 /*
  * Opens (creating and migrating) the store at location. NULL with err on
- * failure, also for a location whose scheme names no backend.
+ * failure, also for a location whose scheme names no backend; errno is
+ * then EBADMSG when the store is there but damaged (store_recovery_steps).
  */
 struct store *store_open(const char *location, char *err, size_t errlen);
 
@@ -104,6 +105,55 @@ int store_info(struct store *st, struct store_info *out);
 
 /* 0 when the backend's own consistency check passes; -1 with store_error(). */
 int store_verify(struct store *st);
+
+/*
+ * The start-up check of run and once: the backend's quick consistency check
+ * (SQLite: PRAGMA quick_check, every page's structure but not that indexes
+ * match their tables). Sources and the outbox are checked whole; the rest
+ * (items and the search index: the bulk of a large store) as far as
+ * `budget` seconds go (0: no limit), so that a start stays fast
+ * (docs/performance.md). 0 when all of it passed, 1 when the budget ran out
+ * first with nothing found, -1 with store_error() saying what was found,
+ * errno EBADMSG when that is damage. A store too damaged to open at all
+ * fails store_open with errno EBADMSG instead.
+ */
+int store_check(struct store *st, double budget);
+
+/*
+ * What an operator does about a damaged store at location, as lines of
+ * text without a final newline (the backend's own steps). Caller frees.
+ */
+char *store_recovery_steps(const char *location);
+
+/*
+ * Retention (keep_raw_days, keep_text_days): items first seen before
+ * raw_before lose their raw page, before text_before their text (0: keep
+ * them). Titles, hashes, events and the items themselves stay; a dropped
+ * text leaves the search index. Items are visited in id order (the order
+ * they were first seen) from after the id `after`, at most max per call,
+ * in one transaction of the call's own; the visit stops at the first item
+ * newer than both cutoffs (finished = 1) but not after `future` (0: none). `after` moves on, so
+ * calls resume where the last one stopped.
+ */
+struct store_prune {
+	double raw_before, text_before; /* unix time; 0: keep */
+	double future; /* first seen after this: a clock that was ahead; skipped, not an end */
+	int64_t after; /* in and out: the last id visited */
+	size_t max;    /* items visited per call */
+	size_t raw_dropped, text_dropped; /* out: this call's */
+	int finished;			  /* out: nothing older is left after `after` */
+};
+int store_prune(struct store *st, struct store_prune *p);
+
+/*
+ * Rewrites the store compactly, giving the space pruning freed back to the
+ * file system (SQLite: VACUUM). Needs room for a copy of the store and no
+ * other writer (the daemon stopped). Not inside a transaction.
+ */
+int store_compact(struct store *st);
+
+/* Bytes the store takes on disk (with its journal) and how many are free inside it. */
+int store_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
 /* Fills out (caller frees with store_source_clear); 1 found, 0 unknown, -1 error. */
 int store_source_get(struct store *st, const char *id, struct store_source *out);

@@ -21,7 +21,7 @@ struct store {
 
 struct store_backend {
 	const char *name; /* the location scheme ("sqlite:") and store_info's backend */
-	/* rest: the location without "name:"; fills err on failure. */
+	/* rest: the location without "name:"; fills err on failure, errno EBADMSG: damaged. */
 	struct store *(*open)(const char *rest, int readonly, char *err, size_t errlen);
 	int (*exists)(const char *rest);
 	void (*close)(struct store *st); /* frees the backend's part and st */
@@ -33,6 +33,12 @@ struct store_backend {
 	void (*read_end)(struct store *st);
 	int (*info)(struct store *st, struct store_info *out);
 	int (*verify)(struct store *st);
+	int (*check)(struct store *st, double budget); /* store_check */
+	/* store_recovery_steps for the store at rest, named location in the text */
+	char *(*recovery_steps)(const char *rest, const char *location);
+	int (*prune)(struct store *st, struct store_prune *p); /* opens its own transaction */
+	int (*compact)(struct store *st);
+	int (*size)(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
 	int (*source_get)(struct store *st, const char *id, struct store_source *out);
 	int (*source_put)(struct store *st, const char *id, const char *url,

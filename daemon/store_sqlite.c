@@ -6,6 +6,7 @@
  */
 #include "daemon/store_sqlite.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,13 @@ int store_sqlite_fail(struct store_sqlite *sq, const char *what)
 	return -1;
 }
 
+int store_sqlite_damaged(struct store_sqlite *sq)
+{
+	int rc = sq->db ? sqlite3_errcode(sq->db) & 0xff : SQLITE_OK;
+
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
 static int exec(struct store_sqlite *sq, const char *sql, const char *what)
 {
 	char *msg = NULL;
@@ -278,6 +286,7 @@ static struct store *store_sqlite_open(const char *path, int readonly, char *err
 {
 	struct store_sqlite *sq = xcalloc(1, sizeof(*sq));
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int damaged;
 
 	sq->path = xstrdup(path);
 	if (*path == '\0') {
@@ -293,7 +302,9 @@ static struct store *store_sqlite_open(const char *path, int readonly, char *err
 	return &sq->base;
 fail:
 	err_set(err, errlen, "%s", sq->base.err);
+	damaged = store_sqlite_damaged(sq);
 	store_sqlite_close(&sq->base);
+	errno = damaged ? EBADMSG : 0;
 	return NULL;
 }
 
@@ -470,6 +481,11 @@ const struct store_backend store_sqlite_backend = {
     .read_end = store_sqlite_read_end,
     .info = store_sqlite_info,
     .verify = store_sqlite_verify,
+    .check = store_sqlite_check,
+    .recovery_steps = store_sqlite_recovery_steps,
+    .prune = store_sqlite_prune,
+    .compact = store_sqlite_compact,
+    .size = store_sqlite_size,
     .source_get = store_sqlite_source_get,
     .source_put = store_sqlite_source_put,
     .source_ids = store_sqlite_source_ids,

@@ -114,6 +114,16 @@ int store_sqlite_search(struct store *st, const char *query, const char *since, 
 int store_sqlite_index_pending(struct store *st, int64_t *n);
 int store_sqlite_index_add(struct store *st, size_t max, size_t *done);
 
+/* 1 when the last error of sq's connection says the file is damaged (or no database). */
+int store_sqlite_damaged(struct store_sqlite *sq);
+
+/* store_sqlite_maint.c */
+int store_sqlite_check(struct store *st, double budget);
+char *store_sqlite_recovery_steps(const char *path, const char *location);
+int store_sqlite_prune(struct store *st, struct store_prune *p);
+int store_sqlite_compact(struct store *st);
+int store_sqlite_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
+
 /* store_sqlite_events.c */
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);
 int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,

@@ -34,6 +34,7 @@ int cmd_notify_test(const struct cmd_opts *o, int argc, char **argv);
 int cmd_search(const struct cmd_opts *o, int argc, char **argv);
 int cmd_classify(const struct cmd_opts *o, int argc, char **argv);
 int cmd_learn(const struct cmd_opts *o, int argc, char **argv);
+int cmd_vacuum(const struct cmd_opts *o, int argc, char **argv);
 
 /* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
 struct config *cmd_load_config(const struct cmd_opts *o);

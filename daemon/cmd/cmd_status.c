@@ -3,6 +3,7 @@
  * from its store without disturbing it (read-only, works while it runs).
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ struct status {
 	struct store_source *rows;
 	size_t nrows;
 	long pending, delivered, dead, failing;
+	const char *location;	   /* of the store */
+	int64_t bytes, free_bytes; /* store_size; 0 when there is no store */
 };
 
 static const struct store_source *row_of(const struct status *s, const char *id)
@@ -153,6 +156,28 @@ static void channel_status(struct store *st, const char *id, const char *type, j
 	free(c.last_error);
 }
 
+/* Adds totals and the store's size to root, prints it and frees it. */
+static void print_json_totals(const struct config *cfg, const struct status *s, json_t *root)
+{
+	json_t *tot = json_object();
+	char *out;
+
+	json_object_set_new(tot, "sources", json_integer((json_int_t)cfg->nsources));
+	json_object_set_new(tot, "failing", json_integer(s->failing));
+	json_object_set_new(tot, "pending", json_integer(s->pending));
+	json_object_set_new(tot, "delivered", json_integer(s->delivered));
+	json_object_set_new(tot, "dead", json_integer(s->dead));
+	json_object_set_new(root, "totals", tot);
+	json_object_set_new(root, "store",
+			    json_pack("{s:s, s:I, s:I}", "location", s->location, "bytes",
+				      (json_int_t)s->bytes, "free_bytes",
+				      (json_int_t)s->free_bytes));
+	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	puts(out ? out : "{}");
+	free(out);
+	json_decref(root);
+}
+
 static void report(const struct config *cfg, struct store *st, struct status *s, int json)
 {
 	json_t *root = json ? json_object() : NULL;
@@ -179,25 +204,16 @@ static void report(const struct config *cfg, struct store *st, struct status *s,
 	if (cfg->nnotifies == 0)
 		channel_status(st, "stdout", "stdout", channels, s);
 	if (json) {
-		json_t *tot = json_object();
-		char *out;
-
-		json_object_set_new(tot, "sources", json_integer((json_int_t)cfg->nsources));
-		json_object_set_new(tot, "failing", json_integer(s->failing));
-		json_object_set_new(tot, "pending", json_integer(s->pending));
-		json_object_set_new(tot, "delivered", json_integer(s->delivered));
-		json_object_set_new(tot, "dead", json_integer(s->dead));
 		json_object_set_new(root, "sources", sources);
 		json_object_set_new(root, "channels", channels);
-		json_object_set_new(root, "totals", tot);
-		out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		puts(out ? out : "{}");
-		free(out);
-		json_decref(root);
+		print_json_totals(cfg, s, root);
 	} else {
 		printf(
 		    "\n%zu source(s), %ld failing; events: %ld pending, %ld delivered, %ld dead\n",
 		    cfg->nsources, s->failing, s->pending, s->delivered, s->dead);
+		printf("store %s: %.1f MiB, %.1f MiB of it free (speechwatch vacuum returns it)\n",
+		       s->location, (double)s->bytes / 1048576.0,
+		       (double)s->free_bytes / 1048576.0);
 	}
 }
 
@@ -218,9 +234,11 @@ int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 		return EXIT_USAGE;
 	memset(&s, 0, sizeof(s));
 	path = store_location_for(cfg->daemon.state_dir);
+	s.location = path;
 	if (store_exists(path) != 0) {
 		st = store_open_readonly(path, err, sizeof(err));
-		if (st == NULL || store_sources_all(st, &s.rows, &s.nrows) < 0) {
+		if (st == NULL || store_sources_all(st, &s.rows, &s.nrows) < 0 ||
+		    store_size(st, &s.bytes, &s.free_bytes) < 0) {
 			fprintf(stderr, "speechwatch status: %s\n", st ? store_error(st) : err);
 			store_close(st);
 			free(path);

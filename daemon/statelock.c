@@ -1,0 +1,89 @@
+#include "daemon/statelock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/xmalloc.h"
+
+/* The pid written by the holder, or 0 when unreadable (it may be writing it). */
+static long holder_pid(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+static int refuse(int fd, const char *path, char *err, size_t errlen)
+{
+	long pid = holder_pid(fd);
+
+	if (pid > 0)
+		err_set(err, errlen,
+			"%s is locked by another speechwatch (pid %ld) using the same state_dir; "
+			"stop it first",
+			path, pid);
+	else
+		err_set(
+		    err, errlen,
+		    "%s is locked by another speechwatch using the same state_dir; stop it first",
+		    path);
+	close(fd);
+	return -1;
+}
+
+/* Records our pid for the next instance's message. */
+static int write_pid(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		return -1;
+	return 0;
+}
+
+int statelock_take(const char *state_dir, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/speechwatch.lock", state_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			refuse(fd, path, err, errlen);
+		else {
+			err_set(err, errlen, "%s: lock: %s", path, strerror(errno));
+			close(fd);
+		}
+		goto fail;
+	}
+	if (write_pid(fd) < 0) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		goto fail;
+	}
+	free(path);
+	return fd;
+fail:
+	free(path);
+	return -1;
+}
+
+void statelock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
