@@ -10,10 +10,13 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
+#include "daemon/sdnotify.h"
 #include "daemon/store.h"
 #include "notify/notify.h"
 
 #define OUTBOX_BATCH 64
+#define STORE_BACKOFF_MIN 1.0 /* seconds before the first look after a store failure */
+#define STORE_BACKOFF_MAX 60.0
 #define ONCE_HORIZON 1e12 /* once mode: every pending event counts as due */
 
 struct chan {
@@ -56,6 +59,18 @@ struct outbox {
 	struct outbox *owner;	    /* retired: the current outbox, which holds it in... */
 	struct outbox *retired;	    /* ...this list of outboxes finishing their sends */
 	struct outbox *next_retired;
+	/*
+	 * The store refused a write (disk full, locked by another process): an
+	 * episode, logged once, that ends with the next write that succeeds.
+	 * Meanwhile no attempt starts (it could not be recorded first) and the
+	 * outbox looks again after `backoff` seconds, doubling. Outcomes judged
+	 * but not written wait in `unsaved` and are written first.
+	 */
+	int store_failing;
+	int pass_failed; /* a store operation failed in this look at the due events */
+	double backoff;
+	struct store_event *unsaved;
+	size_t nunsaved;
 };
 
 static struct chan *chan_find(struct outbox *ob, const char *id)
@@ -91,13 +106,70 @@ static void mark_tried(struct outbox *ob, const char *id)
 	ob->tried[ob->ntried++] = xstrdup(id);
 }
 
-static void save_state(struct outbox *ob, const struct store_event *ev)
+/* A store operation failed: the first failure of an episode is logged and shown. */
+static void store_trouble(struct outbox *ob, const char *what)
 {
-	struct store *st = ob->env.store;
+	const char *err = store_error(ob->env.store);
 
-	if (store_event_update(st, ev) < 0)
-		log_err("event=%s cannot record state %s: %s", ev->id,
-			store_event_state_name(ev->state), store_error(st));
+	ob->pass_failed = 1;
+	if (ob->store_failing) {
+		log_debug("outbox: %s: %s", what, err);
+		return;
+	}
+	ob->store_failing = 1;
+	ob->backoff = STORE_BACKOFF_MIN;
+	log_err("outbox: %s: %s; deliveries paused until the store accepts writes again", what,
+		err);
+	sdnotify_status("store failing (%s): deliveries paused", err);
+}
+
+static void store_recovered(struct outbox *ob)
+{
+	if (!ob->store_failing)
+		return;
+	ob->store_failing = 0;
+	log_info("outbox: the store accepts writes again; deliveries resume");
+	sdnotify_status("store writable again; deliveries resumed");
+}
+
+static int save_state(struct outbox *ob, const struct store_event *ev)
+{
+	char what[160];
+
+	if (store_event_update(ob->env.store, ev) < 0) {
+		snprintf(what, sizeof(what), "event=%s cannot record state %s", ev->id,
+			 store_event_state_name(ev->state));
+		store_trouble(ob, what);
+		return -1;
+	}
+	store_recovered(ob);
+	return 0;
+}
+
+/* What a write needs of ev, kept to be written again (the store row is behind). */
+static void keep_unsaved(struct outbox *ob, const struct store_event *ev)
+{
+	struct store_event *u;
+
+	ob->unsaved = xreallocarray(ob->unsaved, ob->nunsaved + 1, sizeof(*ob->unsaved));
+	u = &ob->unsaved[ob->nunsaved++];
+	*u = *ev;
+	u->id = xstrdup(ev->id);
+	u->channel = xstrdup(ev->channel);
+	u->type = u->source_id = u->payload = NULL;
+	u->last_error = xstrdup_or_null(ev->last_error);
+}
+
+/* Writes the outcomes the store refused before, oldest first; -1 while it still refuses. */
+static int flush_unsaved(struct outbox *ob)
+{
+	size_t done = 0;
+
+	while (done < ob->nunsaved && save_state(ob, &ob->unsaved[done]) == 0)
+		store_event_clear(&ob->unsaved[done++]);
+	memmove(ob->unsaved, ob->unsaved + done, (ob->nunsaved - done) * sizeof(*ob->unsaved));
+	ob->nunsaved -= done;
+	return ob->nunsaved > 0 ? -1 : 0;
 }
 
 /* An event became pending with this next attempt. */
@@ -111,8 +183,8 @@ static void note_due(struct outbox *ob, double when)
 static void reread_due(struct outbox *ob)
 {
 	if (store_events_next_due(ob->env.store, &ob->next_due) < 0) {
-		log_err("outbox: %s", store_error(ob->env.store));
-		ob->next_due = clock_wall(); /* look again soon rather than never */
+		store_trouble(ob, "cannot read the next due event");
+		ob->next_due = clock_wall(); /* look again (after the back-off) rather than never */
 	}
 }
 
@@ -156,6 +228,7 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 		 const char *why)
 {
 	const char *from = store_event_state_name(ev->state);
+	struct store_event before = *ev;
 
 	if (!outbox_move_legal(ev->state, to)) {
 		log_err("event=%s channel=%s illegal move %s -> %s refused: %s", ev->id,
@@ -169,10 +242,21 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 		ev->attempts++;
 	if (to == EVENT_DELIVERED)
 		ev->delivered_at = clock_wall();
-	move_log[to]("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
-		     store_event_state_name(to));
-	save_state(ob, ev);
-	return 0;
+	if (save_state(ob, ev) == 0) {
+		move_log[to]("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
+			     store_event_state_name(to));
+		return 0;
+	}
+	if (to == EVENT_SENDING) { /* no attempt starts unrecorded */
+		ev->state = before.state;
+		ev->attempts = before.attempts;
+		return -1;
+	}
+	/* The outcome stands (the send happened); the store row, still "sending", catches up. */
+	move_log[to]("event=%s channel=%s %s (%s -> %s, not yet recorded)", ev->id, ev->channel,
+		     why, from, store_event_state_name(to));
+	keep_unsaved(ob, ev);
+	return -1;
 }
 
 static void set_last_error(struct store_event *ev, const char *detail)
@@ -272,17 +356,40 @@ static void reap_later(struct outbox *ob)
 	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
-/* The timer for the next due event, from memory. */
+/* The timer for the next due event, from memory; while the store fails, the back-off. */
 static void arm_next(struct outbox *ob)
 {
 	double delay;
 
 	ev_timer_stop(ob->env.loop, &ob->timer);
-	if (ob->stopped || ob->env.once || ob->next_due <= 0)
+	if (ob->stopped || ob->env.once)
+		return;
+	if (ob->store_failing) {
+		ev_timer_set(&ob->timer, ob->backoff, 0.0);
+		ev_timer_start(ob->env.loop, &ob->timer);
+		ob->backoff =
+		    ob->backoff * 2 > STORE_BACKOFF_MAX ? STORE_BACKOFF_MAX : ob->backoff * 2;
+		return;
+	}
+	if (ob->next_due <= 0)
 		return;
 	delay = ob->next_due - clock_wall();
 	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
 	ev_timer_start(ob->env.loop, &ob->timer);
+}
+
+/* A retired outbox's outcomes the store refused are written by its successor. */
+static void hand_unsaved(struct outbox *from, struct outbox *to)
+{
+	if (from->nunsaved == 0)
+		return;
+	to->unsaved =
+	    xreallocarray(to->unsaved, to->nunsaved + from->nunsaved, sizeof(*to->unsaved));
+	memcpy(to->unsaved + to->nunsaved, from->unsaved, from->nunsaved * sizeof(*from->unsaved));
+	to->nunsaved += from->nunsaved;
+	from->nunsaved = 0;
+	to->store_failing = 1;
+	to->backoff = STORE_BACKOFF_MIN;
 }
 
 /* notify_done_fn */
@@ -302,7 +409,8 @@ static void send_done(const struct notify_outcome *o, void *arg)
 	if (o->cancelled)
 		return;
 	if (ob->retired_cfg) {
-		/* a retry is the current outbox's to schedule */
+		/* a retry is the current outbox's to schedule, and so are unsaved outcomes */
+		hand_unsaved(ob, ob->owner);
 		reread_due(ob->owner);
 		outbox_kick(ob->owner);
 		if (ob->nflight == 0)
@@ -343,8 +451,31 @@ static char *send_body(const struct send *s, const char **id, char *digest_id, s
 	return buf_steal(&b);
 }
 
-/* Takes over evs (n events of channel ch, all due) and sends them as one attempt. */
-static void start_send(struct outbox *ob, struct chan *ch, struct store_event *evs, size_t n)
+/*
+ * Records "sending" for each of evs before anything is sent: an attempt the
+ * store does not know of could be repeated without end. -1 when the store
+ * refused one; those already moved go back to their earlier attempt count.
+ */
+static int record_attempt(struct outbox *ob, struct store_event *evs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (outbox_enter(ob, &evs[i], EVENT_SENDING, "attempt starts") == 0)
+			continue;
+		while (i-- > 0) {
+			evs[i].attempts--;
+			outbox_enter(ob, &evs[i], EVENT_QUEUED,
+				     "attempt not started: store failing");
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Takes over evs (n events of channel ch, all due) and sends them as one
+ * attempt, once the store has recorded it; -1 (evs freed, nothing sent) when not.
+ */
+static int start_send(struct outbox *ob, struct chan *ch, struct store_event *evs, size_t n)
 {
 	struct send *s = xcalloc(1, sizeof(*s));
 	char err[256], digest_id[64];
@@ -356,10 +487,12 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 	s->evs = evs;
 	s->nev = n;
 	s->jitter = clock_jitter_unit();
-	for (size_t i = 0; i < n; i++) {
-		outbox_enter(ob, &s->evs[i], EVENT_SENDING, "attempt starts");
-		mark_tried(ob, s->evs[i].id);
+	if (record_attempt(ob, evs, n) < 0) {
+		send_free(s);
+		return -1;
 	}
+	for (size_t i = 0; i < n; i++)
+		mark_tried(ob, s->evs[i].id);
 	s->next = ob->in_flight;
 	ob->in_flight = s;
 	ob->nflight++;
@@ -374,6 +507,7 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 		send_free(s);
 	}
 	free(body);
+	return 0;
 }
 
 /* Moves evs[i] into a fresh one-element array for start_send. */
@@ -406,17 +540,15 @@ static void flush_digests(struct outbox *ob, struct store_event *evs, size_t n, 
 					 : now < ch->next_digest) {
 				/* wait for the digest: the store remembers when, across restarts */
 				evs[i].next_attempt = ch->next_digest;
-				save_state(ob, &evs[i]);
+				(void)save_state(ob, &evs[i]); /* or held again at the next look */
 				continue;
 			}
 			batch = xreallocarray(batch, nb + 1, sizeof(*batch));
 			batch[nb++] = evs[i];
 			memset(&evs[i], 0, sizeof(evs[i]));
 		}
-		if (nb > 0) {
+		if (nb > 0 && start_send(ob, ch, batch, nb) == 0)
 			ch->next_digest = now + ch->digest;
-			start_send(ob, ch, batch, nb);
-		}
 	}
 }
 
@@ -429,15 +561,23 @@ static void deliver_due(struct outbox *ob)
 
 	if (ob->stopped)
 		return;
+	ob->pass_failed = 0;
+	if (flush_unsaved(ob) < 0) {
+		arm_next(ob); /* the back-off */
+		return;
+	}
 	if (store_events_due(ob->env.store, horizon, OUTBOX_BATCH + ob->nflight + ob->ntried, &evs,
 			     &n) < 0) {
-		log_err("outbox: %s", store_error(ob->env.store));
+		store_trouble(ob, "cannot read the due events");
+		arm_next(ob);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct chan *ch = chan_find(ob, evs[i].channel);
 
-		if (is_in_flight(ob, evs[i].id) || was_tried(ob, evs[i].id)) {
+		if (ob->pass_failed) {
+			break; /* nothing more starts until a write succeeds */
+		} else if (is_in_flight(ob, evs[i].id) || was_tried(ob, evs[i].id)) {
 			store_event_clear(&evs[i]);
 		} else if (ch == NULL || ch->gone) {
 			dead_letter_now(ob, &evs[i],
@@ -448,11 +588,14 @@ static void deliver_due(struct outbox *ob)
 			start_send(ob, ch, take_one(&evs[i]), 1);
 		}
 	}
-	flush_digests(ob, evs, n, now);
+	if (!ob->pass_failed)
+		flush_digests(ob, evs, n, now);
 	for (size_t i = 0; i < n; i++)
 		store_event_clear(&evs[i]);
 	free(evs);
 	reread_due(ob); /* events were sent, dead-lettered or held for a digest */
+	if (!ob->pass_failed)
+		store_recovered(ob); /* every write of this look succeeded, or none was needed */
 	arm_next(ob);
 }
 
@@ -561,6 +704,9 @@ void outbox_free(struct outbox *ob)
 	/* Shutdown: the outboxes taken over cancel their sends too (events stay pending). */
 	while (ob->retired)
 		retired_free(ob->retired);
+	for (size_t i = 0; i < ob->nunsaved; i++)
+		store_event_clear(&ob->unsaved[i]);
+	free(ob->unsaved);
 	for (size_t i = 0; i < ob->ntried; i++)
 		free(ob->tried[i]);
 	free(ob->tried);

@@ -395,6 +395,11 @@ int store_events_requeue_sending(struct store *st)
 	return wr(st)->be->events_requeue_sending(st);
 }
 
+void store_set_busy_wait(struct store *st, int ms)
+{
+	st->be->set_busy_wait(st, ms);
+}
+
 int store_channel_counts(struct store *st, const char *channel, struct store_channel_counts *out)
 {
 	return rd(st)->be->channel_counts(st, channel, out);

@@ -263,6 +263,13 @@ int store_event_update(struct store *st, const struct store_event *ev);
 /* At start: events left 'sending' by a crash go back to 'queued'. Returns the count. */
 int store_events_requeue_sending(struct store *st);
 
+/*
+ * How long an operation waits for a lock another process holds before it
+ * fails (default 5 s). The daemon's loop sets a short wait: nothing on the
+ * loop may block on the store for long; it retries later instead.
+ */
+void store_set_busy_wait(struct store *st, int ms);
+
 /* Per-channel counts for status. */
 struct store_channel_counts {
 	long pending, delivered, dead;

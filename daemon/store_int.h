@@ -62,6 +62,7 @@ struct store_backend {
 	int (*events_next_due)(struct store *st, double *when);
 	int (*event_update)(struct store *st, const struct store_event *ev);
 	int (*events_requeue_sending)(struct store *st);
+	void (*set_busy_wait)(struct store *st, int ms);
 	int (*channel_counts)(struct store *st, const char *channel,
 			      struct store_channel_counts *out);
 };

@@ -489,5 +489,6 @@ const struct store_backend store_sqlite_backend = {
     .events_next_due = store_sqlite_events_next_due,
     .event_update = store_sqlite_event_update,
     .events_requeue_sending = store_sqlite_events_requeue_sending,
+    .set_busy_wait = store_sqlite_set_busy_wait,
     .channel_counts = store_sqlite_channel_counts,
 };

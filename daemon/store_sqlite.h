@@ -121,6 +121,7 @@ int store_sqlite_events_due(struct store *st, double now, size_t max, struct sto
 int store_sqlite_events_next_due(struct store *st, double *when);
 int store_sqlite_event_update(struct store *st, const struct store_event *ev);
 int store_sqlite_events_requeue_sending(struct store *st);
+void store_sqlite_set_busy_wait(struct store *st, int ms);
 int store_sqlite_channel_counts(struct store *st, const char *channel,
 				struct store_channel_counts *out);
 

@@ -109,6 +109,12 @@ int store_sqlite_events_requeue_sending(struct store *st)
 	return sqlite3_changes(sq->db);
 }
 
+/* The connection's busy handler: the daemon's loop waits briefly (store.h). */
+void store_sqlite_set_busy_wait(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(store_sqlite_of(st)->db, ms);
+}
+
 int store_sqlite_channel_counts(struct store *st, const char *channel,
 				struct store_channel_counts *out)
 {

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/xmalloc.h"
@@ -717,11 +720,137 @@ START_TEST(a_bad_channel_is_reported_at_its_line)
 }
 END_TEST
 
+/* --- store faults: a full disk, a lock held by another process --- */
+
+/* Writes beyond `bytes` fail with EFBIG, as a full disk makes them fail (SQLite: an I/O error). */
+static void limit_file_size(rlim_t bytes)
+{
+	struct rlimit rl;
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = bytes == RLIM_INFINITY ? rl.rlim_max : bytes;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+START_TEST(a_full_disk_pauses_deliveries_then_delivers_everything_once)
+{
+	long three = 3;
+
+	make_outbox(NULL, 0);
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	insert_event("evt_full1", "hook", clock_wall());
+	insert_event("evt_full2", "hook", clock_wall());
+	insert_event("evt_full3", "hook", clock_wall());
+	limit_file_size(1);
+	outbox_kick(ob);
+	settle(2.0);
+	/* "sending" could not be recorded: nothing is sent, and no storm of retries */
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0);
+	ck_assert(!outbox_idle(ob)); /* a back-off timer looks again */
+	limit_file_size(RLIM_INFINITY);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &three, 10), "not delivered");
+	settle(0.3);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 3); /* each once */
+	ck_assert_int_eq(counts("hook").pending, 0);
+}
+END_TEST
+
+/*
+ * Another process holds the database (python3's sqlite3, BEGIN EXCLUSIVE)
+ * until the returned pipe is closed (pclose).
+ */
+static FILE *hold_lock(void)
+{
+	char *marker = xasprintf("%s/locked", dir);
+	char *cmd =
+	    xasprintf("python3 -c \"import sqlite3,sys; c=sqlite3.connect('%s/speechwatch.db',"
+		      " isolation_level=None); c.execute('BEGIN EXCLUSIVE');"
+		      " open('%s','w').close(); sys.stdin.read()\"",
+		      dir, marker);
+	FILE *p = popen(cmd, "w");
+	struct stat sb;
+	int tries = 0;
+
+	ck_assert_ptr_nonnull(p);
+	while (stat(marker, &sb) != 0 && tries++ < 500)
+		usleep(10000);
+	ck_assert_msg(tries < 500, "the lock holder did not start");
+	free(cmd);
+	free(marker);
+	return p;
+}
+
+/* ev_timer callback: the longest the loop went without running its timers. */
+static double last_tick, longest_gap;
+static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	double now = clock_wall();
+
+	(void)l;
+	(void)w;
+	(void)revents;
+	if (last_tick > 0 && now - last_tick > longest_gap)
+		longest_gap = now - last_tick;
+	last_tick = now;
+}
+
+START_TEST(a_locked_store_sends_nothing_unrecorded_and_never_freezes_the_loop)
+{
+	ev_timer tick;
+	FILE *holder;
+	long three = 3;
+
+	make_outbox(NULL, 0);
+	store_set_busy_wait(st, 50); /* as the daemon's loop does */
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	insert_event("evt_lock1", "hook", clock_wall());
+	insert_event("evt_lock2", "hook", clock_wall());
+	insert_event("evt_lock3", "hook", clock_wall());
+	holder = hold_lock();
+	last_tick = longest_gap = 0;
+	ev_timer_init(&tick, tick_cb, 0.05, 0.05);
+	ev_timer_start(loop, &tick);
+	outbox_kick(ob);
+	settle(2.0);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0);
+	ck_assert_msg(longest_gap < 0.5, "the loop froze for %.2fs", longest_gap);
+	pclose(holder);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &three, 10), "not delivered");
+	ev_timer_stop(loop, &tick);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 3);
+}
+END_TEST
+
+START_TEST(an_outcome_the_store_refused_is_written_when_it_accepts_again)
+{
+	struct store_event ev;
+	FILE *holder;
+	long one = 1;
+
+	make_outbox(NULL, 0);
+	store_set_busy_wait(st, 50);
+	testutil_http_set(srv, "/hook", 0, NULL, NULL); /* held until released */
+	insert_event("evt_late", "hook", clock_wall());
+	outbox_kick(ob);
+	ck_assert(testutil_loop_until(loop, in_flight_one, NULL, 10));
+	holder = hold_lock();
+	testutil_http_release(srv, 200);
+	settle(1.0);
+	pclose(holder);
+	ck_assert(!find_due("evt_late", &ev)); /* still "sending" in the store: never re-sent */
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &one, 10), "outcome not written");
+	settle(0.3);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1);
+}
+END_TEST
+
 static Suite *outbox_suite(void)
 {
 	Suite *s = suite_create("outbox");
 	TCase *moves = tcase_create("moves"), *send = tcase_create("delivery");
 	TCase *once = tcase_create("once"), *life = tcase_create("lifecycle");
+	TCase *faults = tcase_create("faults");
 
 	tcase_add_checked_fixture(moves, setup, teardown);
 	tcase_add_test(moves, legal_moves_are_exactly_the_designed_ones);
@@ -750,6 +879,12 @@ static Suite *outbox_suite(void)
 	tcase_add_test(life, shutdown_cancels_the_sends_of_retired_outboxes);
 	tcase_add_test(life, a_bad_channel_is_reported_at_its_line);
 	suite_add_tcase(s, life);
+	tcase_add_checked_fixture(faults, setup, teardown);
+	tcase_set_timeout(faults, 60);
+	tcase_add_test(faults, a_full_disk_pauses_deliveries_then_delivers_everything_once);
+	tcase_add_test(faults, a_locked_store_sends_nothing_unrecorded_and_never_freezes_the_loop);
+	tcase_add_test(faults, an_outcome_the_store_refused_is_written_when_it_accepts_again);
+	suite_add_tcase(s, faults);
 	return s;
 }
 
