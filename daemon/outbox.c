@@ -71,6 +71,8 @@ struct outbox {
 	double backoff;
 	struct store_event *unsaved;
 	size_t nunsaved;
+	char **gone_ids; /* channels disabled by 410 Gone: their events wait */
+	size_t ngone;
 };
 
 static struct chan *chan_find(struct outbox *ob, const char *id)
@@ -179,10 +181,20 @@ static void note_due(struct outbox *ob, double when)
 		ob->next_due = when;
 }
 
+/* The channels whose events stay where they are: those a 410 disabled. */
+static struct store_skip gone_skip(const struct outbox *ob)
+{
+	struct store_skip skip = {(const char *const *)ob->gone_ids, ob->ngone};
+
+	return skip;
+}
+
 /* The store's answer, after events left the pending set or moved later. */
 static void reread_due(struct outbox *ob)
 {
-	if (store_events_next_due(ob->env.store, &ob->next_due) < 0) {
+	struct store_skip skip = gone_skip(ob);
+
+	if (store_events_next_due(ob->env.store, &skip, &ob->next_due) < 0) {
 		store_trouble(ob, "cannot read the next due event");
 		ob->next_due = clock_wall(); /* look again (after the back-off) rather than never */
 	}
@@ -283,6 +295,20 @@ static void judge_retry(struct send *s, struct store_event *ev, const struct not
 	outbox_enter(s->ob, ev, EVENT_RETRY_WAIT, why);
 }
 
+/*
+ * A 410 Gone: the receiver asks for no more sends. The channel sends nothing
+ * until a reload builds it again; its events, this one too, stay pending.
+ */
+static void disable_channel(struct outbox *ob, struct chan *ch, const char *id)
+{
+	if (ch->gone)
+		return;
+	ch->gone = 1;
+	ob->gone_ids = xreallocarray(ob->gone_ids, ob->ngone + 1, sizeof(*ob->gone_ids));
+	ob->gone_ids[ob->ngone++] = xstrdup(id);
+	log_err("channel=%s answered 410 Gone: DISABLED until reload; its events stay pending", id);
+}
+
 /* The channel's answer to an attempt moves ev on from sending. */
 static void judge(struct send *s, struct store_event *ev, const struct notify_outcome *o)
 {
@@ -304,10 +330,11 @@ static void judge(struct send *s, struct store_event *ev, const struct notify_ou
 		outbox_enter(s->ob, ev, EVENT_DEAD, why);
 		break;
 	case NOTIFY_GONE:
-		s->ch->gone = 1;
+		disable_channel(s->ob, s->ch, ev->channel);
+		ev->next_attempt = clock_wall(); /* due again as soon as a reload enables it */
 		outbox_enter(
-		    s->ob, ev, EVENT_DEAD,
-		    "answered 410 Gone: channel DISABLED until reload; event dead-lettered");
+		    s->ob, ev, EVENT_RETRY_WAIT,
+		    "answered 410 Gone: channel disabled until reload; event kept pending");
 		break;
 	}
 }
@@ -558,6 +585,7 @@ static void deliver_due(struct outbox *ob)
 	size_t n;
 	double now = clock_wall();
 	double horizon = ob->env.once ? ONCE_HORIZON : now;
+	struct store_skip skip;
 
 	if (ob->stopped)
 		return;
@@ -566,8 +594,9 @@ static void deliver_due(struct outbox *ob)
 		arm_next(ob); /* the back-off */
 		return;
 	}
-	if (store_events_due(ob->env.store, horizon, OUTBOX_BATCH + ob->nflight + ob->ntried, &evs,
-			     &n) < 0) {
+	skip = gone_skip(ob);
+	if (store_events_due(ob->env.store, horizon, &skip, OUTBOX_BATCH + ob->nflight + ob->ntried,
+			     &evs, &n) < 0) {
 		store_trouble(ob, "cannot read the due events");
 		arm_next(ob);
 		return;
@@ -579,11 +608,11 @@ static void deliver_due(struct outbox *ob)
 			break; /* nothing more starts until a write succeeds */
 		} else if (is_in_flight(ob, evs[i].id) || was_tried(ob, evs[i].id)) {
 			store_event_clear(&evs[i]);
-		} else if (ch == NULL || ch->gone) {
-			dead_letter_now(ob, &evs[i],
-					ch ? "channel disabled after 410 Gone"
-					   : "channel no longer configured");
+		} else if (ch == NULL) {
+			dead_letter_now(ob, &evs[i], "channel no longer configured");
 			store_event_clear(&evs[i]);
+		} else if (ch->gone) {
+			store_event_clear(&evs[i]); /* read before the 410: waits for a reload */
 		} else if (ch->digest <= 0) {
 			start_send(ob, ch, take_one(&evs[i]), 1);
 		}
@@ -707,6 +736,9 @@ void outbox_free(struct outbox *ob)
 	for (size_t i = 0; i < ob->nunsaved; i++)
 		store_event_clear(&ob->unsaved[i]);
 	free(ob->unsaved);
+	for (size_t i = 0; i < ob->ngone; i++)
+		free(ob->gone_ids[i]);
+	free(ob->gone_ids);
 	for (size_t i = 0; i < ob->ntried; i++)
 		free(ob->tried[i]);
 	free(ob->tried);

@@ -375,14 +375,15 @@ int store_event_insert(struct store *st, const struct store_event_new *ev)
 	return wr(st)->be->event_insert(st, ev);
 }
 
-int store_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n)
+int store_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
+		     struct store_event **out, size_t *n)
 {
-	return rd(st)->be->events_due(st, now, max, out, n);
+	return rd(st)->be->events_due(st, now, skip, max, out, n);
 }
 
-int store_events_next_due(struct store *st, double *when)
+int store_events_next_due(struct store *st, const struct store_skip *skip, double *when)
 {
-	return rd(st)->be->events_next_due(st, when);
+	return rd(st)->be->events_next_due(st, skip, when);
 }
 
 int store_event_update(struct store *st, const struct store_event *ev)

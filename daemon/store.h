@@ -249,13 +249,24 @@ struct store_event_new {
 int store_event_insert(struct store *st, const struct store_event_new *ev);
 
 /*
- * Events due for delivery (queued or retry_wait with next_attempt <= now),
- * oldest first, at most max. Caller frees each (store_event_clear) and the array.
+ * Channels whose events a look at the due events leaves out, pending as they
+ * are (a channel disabled by 410 Gone until a reload). NULL: none.
  */
-int store_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n);
+struct store_skip {
+	const char *const *channels;
+	size_t n;
+};
 
-/* Earliest next_attempt among undelivered events, or 0 when none. */
-int store_events_next_due(struct store *st, double *when);
+/*
+ * Events due for delivery (queued or retry_wait with next_attempt <= now),
+ * oldest first, at most max, none of skip's channels. Caller frees each
+ * (store_event_clear) and the array.
+ */
+int store_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
+		     struct store_event **out, size_t *n);
+
+/* Earliest next_attempt among pending events not of skip's channels, or 0 when none. */
+int store_events_next_due(struct store *st, const struct store_skip *skip, double *when);
 
 /* Writes state, attempts, next_attempt, delivered_at and last_error of ev. */
 int store_event_update(struct store *st, const struct store_event *ev);

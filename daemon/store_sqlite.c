@@ -88,9 +88,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	"attempts, next_attempt, created) VALUES (?,?,?,?,?,?,'queued',0,?,?)",
     [ST_EVENT_DUE] = "SELECT id, channel, type, source_id, item_id, payload, state, attempts, "
 		     "next_attempt, created, delivered_at, last_error FROM events "
-		     "WHERE state IN ('queued','retry_wait') AND next_attempt <= ? "
-		     "ORDER BY next_attempt, created LIMIT ?",
-    [ST_EVENT_NEXT] = "SELECT min(next_attempt) FROM events WHERE state IN ('queued','retry_wait')",
+		     "WHERE state IN ('queued','retry_wait') AND next_attempt <= ?1 "
+		     "AND channel NOT IN (SELECT value FROM json_each(?3)) "
+		     "ORDER BY next_attempt, created LIMIT ?2",
+    [ST_EVENT_NEXT] = "SELECT min(next_attempt) FROM events WHERE state IN ('queued','retry_wait') "
+		      "AND channel NOT IN (SELECT value FROM json_each(?1))",
     [ST_EVENT_UPDATE] = "UPDATE events SET state=?2, attempts=?3, next_attempt=?4, "
 			"delivered_at=?5, last_error=?6 WHERE id=?1",
     [ST_EVENT_REQUEUE] = "UPDATE events SET state='queued' WHERE state='sending'",

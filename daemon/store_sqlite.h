@@ -116,9 +116,9 @@ int store_sqlite_index_add(struct store *st, size_t max, size_t *done);
 
 /* store_sqlite_events.c */
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);
-int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,
-			    size_t *n);
-int store_sqlite_events_next_due(struct store *st, double *when);
+int store_sqlite_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
+			    struct store_event **out, size_t *n);
+int store_sqlite_events_next_due(struct store *st, const struct store_skip *skip, double *when);
 int store_sqlite_event_update(struct store *st, const struct store_event *ev);
 int store_sqlite_events_requeue_sending(struct store *st);
 void store_sqlite_set_busy_wait(struct store *st, int ms);

@@ -149,7 +149,7 @@ static int find_due(const char *id, struct store_event *out)
 	size_t n;
 	int found = 0;
 
-	ck_assert_int_eq(store_events_due(st, 1e12, 1000, &evs, &n), 0);
+	ck_assert_int_eq(store_events_due(st, 1e12, NULL, 1000, &evs, &n), 0);
 	for (size_t i = 0; i < n; i++) {
 		if (!found && strcmp(evs[i].id, id) == 0) {
 			*out = evs[i];
@@ -387,7 +387,7 @@ static void assert_next_due_is_the_stores(void)
 {
 	double want;
 
-	ck_assert_int_eq(store_events_next_due(st, &want), 0);
+	ck_assert_int_eq(store_events_next_due(st, NULL, &want), 0);
 	ck_assert_msg(outbox_next_due(ob) == want, "in memory %.3f, in the store %.3f",
 		      outbox_next_due(ob), want);
 }
@@ -491,23 +491,49 @@ START_TEST(a_permanent_refusal_dead_letters_at_once)
 }
 END_TEST
 
+static int pending_is(void *arg)
+{
+	return counts("hook").pending == *(long *)arg && outbox_in_flight(ob) == 0;
+}
+
+/* One 410 disables the channel: nothing more is sent, nothing is dead-lettered. */
 START_TEST(gone_disables_the_channel_until_reload)
 {
 	struct store_channel_counts c;
+	struct outbox_env env;
+	struct config *cfg2;
+	struct outbox *next;
+	long two = 2;
 
 	make_outbox(NULL, 0);
 	testutil_http_set(srv, "/hook", 410, NULL, "gone");
 	insert_event("evt_410", "hook", clock_wall());
 	outbox_kick(ob);
-	wait_dead(1);
+	wait_retry("evt_410");
 	insert_event("evt_after", "hook", clock_wall());
-	outbox_kick(ob);
-	wait_dead(2);
+	outbox_queued(ob, clock_wall());
+	settle(1.0);
 	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1); /* the second was never sent */
+	ck_assert(testutil_loop_until(loop, pending_is, &two, 1));
+	ck_assert_int_eq(counts("hook").dead, 0); /* stranded events stay pending */
 	ck_assert_int_eq(store_channel_counts(st, "hook", &c), 0);
 	ck_assert_ptr_nonnull(c.last_error);
 	ck_assert_ptr_nonnull(strstr(c.last_error, "410"));
 	free(c.last_error);
+	ck_assert(outbox_next_due(ob) == 0); /* no timer spins on the waiting events */
+
+	/* a reload builds the channel again: both are delivered */
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	cfg2 = load_config(NULL);
+	env = env_for(cfg2, 0);
+	next = outbox_new(&env, 0, NULL);
+	ck_assert_ptr_nonnull(next);
+	outbox_retire(ob, cfg, next);
+	ob = next;
+	cfg = cfg2;
+	outbox_kick(ob);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &two, 10), "not delivered");
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 3);
 }
 END_TEST
 

@@ -250,7 +250,7 @@ static size_t count_due(struct store *st, double now)
 	struct store_event *v;
 	size_t n;
 
-	ck_assert_int_eq(store_events_due(st, now, 100, &v, &n), 0);
+	ck_assert_int_eq(store_events_due(st, now, NULL, 100, &v, &n), 0);
 	free_events(v, n);
 	return n;
 }
@@ -434,7 +434,7 @@ START_TEST(events_due_oldest_first_up_to_max)
 	put_event(st, "evt_a", "hook", 10);
 	put_event(st, "evt_b", "mail", 20);
 	put_event(st, "evt_future", "hook", 500);
-	ck_assert_int_eq(store_events_due(st, 100, 2, &v, &n), 0);
+	ck_assert_int_eq(store_events_due(st, 100, NULL, 2, &v, &n), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(v[0].id, "evt_a");
 	ck_assert_str_eq(v[1].id, "evt_b");
@@ -446,7 +446,7 @@ START_TEST(events_due_oldest_first_up_to_max)
 
 	/* a retry pushed past evt_c sorts after it */
 	set_state(st, "evt_a", EVENT_RETRY_WAIT, 40, "timeout");
-	ck_assert_int_eq(store_events_due(st, 100, 10, &v, &n), 0);
+	ck_assert_int_eq(store_events_due(st, 100, NULL, 10, &v, &n), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(v[0].id, "evt_b");
 	ck_assert_str_eq(v[1].id, "evt_c");
@@ -458,7 +458,7 @@ START_TEST(events_due_oldest_first_up_to_max)
 	/* delivered and dead are never due */
 	set_state(st, "evt_b", EVENT_DELIVERED, 0, NULL);
 	set_state(st, "evt_c", EVENT_DEAD, 0, "HTTP 410");
-	ck_assert_int_eq(store_events_due(st, 100, 10, &v, &n), 0);
+	ck_assert_int_eq(store_events_due(st, 100, NULL, 10, &v, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].id, "evt_a");
 	free_events(v, n);
@@ -472,11 +472,11 @@ START_TEST(next_due_is_the_earliest_undelivered)
 	struct store *st = open_ok();
 	double when = -1;
 
-	ck_assert_int_eq(store_events_next_due(st, &when), 0);
+	ck_assert_int_eq(store_events_next_due(st, NULL, &when), 0);
 	ck_assert(when == 0);
 	put_event(st, "evt_late", "hook", 70);
 	put_event(st, "evt_early", "hook", 50);
-	ck_assert_int_eq(store_events_next_due(st, &when), 0);
+	ck_assert_int_eq(store_events_next_due(st, NULL, &when), 0);
 	ck_assert(when == 50);
 	store_close(st);
 }
@@ -492,7 +492,7 @@ START_TEST(requeue_returns_sending_events_to_the_queue)
 	put_event(st, "evt_1", "hook", 1);
 	put_event(st, "evt_2", "hook", 2);
 	put_event(st, "evt_3", "hook", 3);
-	ck_assert_int_eq(store_events_due(st, 10, 10, &v, &n), 0);
+	ck_assert_int_eq(store_events_due(st, 10, NULL, 10, &v, &n), 0);
 	ck_assert_uint_eq(n, 3);
 	v[0].state = v[1].state = EVENT_SENDING;
 	v[2].state = EVENT_DELIVERED;
@@ -501,7 +501,7 @@ START_TEST(requeue_returns_sending_events_to_the_queue)
 	free_events(v, n);
 	ck_assert_uint_eq(count_due(st, 10), 0);
 	ck_assert_int_eq(store_events_requeue_sending(st), 2);
-	ck_assert_int_eq(store_events_due(st, 10, 10, &v, &n), 0);
+	ck_assert_int_eq(store_events_due(st, 10, NULL, 10, &v, &n), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(v[0].id, "evt_1");
 	ck_assert_int_eq(v[0].state, EVENT_QUEUED);
