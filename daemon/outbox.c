@@ -1,6 +1,7 @@
 #include "daemon/outbox.h"
 
 #include <ev.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,13 +11,11 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
-#include "daemon/sdnotify.h"
+#include "daemon/outbox_fault.h"
 #include "daemon/store.h"
 #include "notify/notify.h"
 
 #define OUTBOX_BATCH 64
-#define STORE_BACKOFF_MIN 1.0 /* seconds before the first look after a store failure */
-#define STORE_BACKOFF_MAX 60.0
 #define ONCE_HORIZON 1e12 /* once mode: every pending event counts as due */
 
 struct chan {
@@ -33,7 +32,8 @@ struct send {
 	struct store_event *evs;
 	size_t nev;
 	struct chan *ch;
-	double jitter; /* one draw per attempt: a digest retries as one */
+	double jitter;	/* one draw per attempt: a digest retries as one */
+	double started; /* clock_mono() as the attempt started: its share of the age */
 	struct send *next;
 };
 
@@ -59,19 +59,8 @@ struct outbox {
 	struct outbox *owner;	    /* retired: the current outbox, which holds it in... */
 	struct outbox *retired;	    /* ...this list of outboxes finishing their sends */
 	struct outbox *next_retired;
-	/*
-	 * The store refused a write (disk full, locked by another process): an
-	 * episode, logged once, that ends with the next write that succeeds.
-	 * Meanwhile no attempt starts (it could not be recorded first) and the
-	 * outbox looks again after `backoff` seconds, doubling. Outcomes judged
-	 * but not written wait in `unsaved` and are written first.
-	 */
-	int store_failing;
-	int pass_failed; /* a store operation failed in this look at the due events */
-	double backoff;
-	struct store_event *unsaved;
-	size_t nunsaved;
-	char **gone_ids; /* channels disabled by 410 Gone: their events wait */
+	struct outbox_fault fault; /* the store refuses writes: outbox_fault.h */
+	char **gone_ids;	   /* channels disabled by 410 Gone: their events wait */
 	size_t ngone;
 };
 
@@ -108,70 +97,9 @@ static void mark_tried(struct outbox *ob, const char *id)
 	ob->tried[ob->ntried++] = xstrdup(id);
 }
 
-/* A store operation failed: the first failure of an episode is logged and shown. */
-static void store_trouble(struct outbox *ob, const char *what)
-{
-	const char *err = store_error(ob->env.store);
-
-	ob->pass_failed = 1;
-	if (ob->store_failing) {
-		log_debug("outbox: %s: %s", what, err);
-		return;
-	}
-	ob->store_failing = 1;
-	ob->backoff = STORE_BACKOFF_MIN;
-	log_err("outbox: %s: %s; deliveries paused until the store accepts writes again", what,
-		err);
-	sdnotify_status("store failing (%s): deliveries paused", err);
-}
-
-static void store_recovered(struct outbox *ob)
-{
-	if (!ob->store_failing)
-		return;
-	ob->store_failing = 0;
-	log_info("outbox: the store accepts writes again; deliveries resume");
-	sdnotify_status("store writable again; deliveries resumed");
-}
-
 static int save_state(struct outbox *ob, const struct store_event *ev)
 {
-	char what[160];
-
-	if (store_event_update(ob->env.store, ev) < 0) {
-		snprintf(what, sizeof(what), "event=%s cannot record state %s", ev->id,
-			 store_event_state_name(ev->state));
-		store_trouble(ob, what);
-		return -1;
-	}
-	store_recovered(ob);
-	return 0;
-}
-
-/* What a write needs of ev, kept to be written again (the store row is behind). */
-static void keep_unsaved(struct outbox *ob, const struct store_event *ev)
-{
-	struct store_event *u;
-
-	ob->unsaved = xreallocarray(ob->unsaved, ob->nunsaved + 1, sizeof(*ob->unsaved));
-	u = &ob->unsaved[ob->nunsaved++];
-	*u = *ev;
-	u->id = xstrdup(ev->id);
-	u->channel = xstrdup(ev->channel);
-	u->type = u->source_id = u->payload = NULL;
-	u->last_error = xstrdup_or_null(ev->last_error);
-}
-
-/* Writes the outcomes the store refused before, oldest first; -1 while it still refuses. */
-static int flush_unsaved(struct outbox *ob)
-{
-	size_t done = 0;
-
-	while (done < ob->nunsaved && save_state(ob, &ob->unsaved[done]) == 0)
-		store_event_clear(&ob->unsaved[done++]);
-	memmove(ob->unsaved, ob->unsaved + done, (ob->nunsaved - done) * sizeof(*ob->unsaved));
-	ob->nunsaved -= done;
-	return ob->nunsaved > 0 ? -1 : 0;
+	return outbox_fault_save(&ob->fault, ob->env.store, ev);
 }
 
 /* An event became pending with this next attempt. */
@@ -195,8 +123,9 @@ static void reread_due(struct outbox *ob)
 	struct store_skip skip = gone_skip(ob);
 
 	if (store_events_next_due(ob->env.store, &skip, &ob->next_due) < 0) {
-		store_trouble(ob, "cannot read the next due event");
-		ob->next_due = clock_wall(); /* look again (after the back-off) rather than never */
+		outbox_fault_trouble(&ob->fault, ob->env.store, "cannot read the next due event");
+		ob->next_due =
+		    clock_steady(); /* look again (after the back-off) rather than never */
 	}
 }
 
@@ -267,7 +196,7 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 	/* The outcome stands (the send happened); the store row, still "sending", catches up. */
 	move_log[to]("event=%s channel=%s %s (%s -> %s, not yet recorded)", ev->id, ev->channel,
 		     why, from, store_event_state_name(to));
-	keep_unsaved(ob, ev);
+	outbox_fault_keep(&ob->fault, ev);
 	return -1;
 }
 
@@ -277,21 +206,29 @@ static void set_last_error(struct store_event *ev, const char *detail)
 	ev->last_error = xstrdup_or_null(detail);
 }
 
+/*
+ * A failed attempt: retried after the schedule's delay, or dead once the
+ * event's own age (its attempts and the waits between them, on the
+ * monotonic clock) reaches retry_for. No wall clock takes part, so a clock
+ * that was days slow and then corrected does not age an event at once.
+ */
 static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o)
 {
-	double now = clock_wall();
 	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
+	double age = ev->age + (clock_mono() - s->started), delay;
 	char why[400];
 
-	if (now - ev->created >= retry_for) {
+	if (age >= retry_for) {
 		snprintf(why, sizeof(why), "dead-lettered after %ld attempts over %.0fs: %s",
-			 ev->attempts, now - ev->created, log_esc(o->detail, 200));
+			 ev->attempts, age, log_esc(o->detail, 200));
 		outbox_enter(s->ob, ev, EVENT_DEAD, why);
 		return;
 	}
-	ev->next_attempt = now + notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
-	snprintf(why, sizeof(why), "attempt=%ld failed, retry in %.0fs: %s", ev->attempts,
-		 ev->next_attempt - now, log_esc(o->detail, 200));
+	delay = notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
+	ev->next_attempt = clock_steady() + delay;
+	ev->age = age + delay;
+	snprintf(why, sizeof(why), "attempt=%ld failed, retry in %.0fs: %s", ev->attempts, delay,
+		 log_esc(o->detail, 200));
 	outbox_enter(s->ob, ev, EVENT_RETRY_WAIT, why);
 }
 
@@ -331,7 +268,7 @@ static void judge(struct send *s, struct store_event *ev, const struct notify_ou
 		break;
 	case NOTIFY_GONE:
 		disable_channel(s->ob, s->ch, ev->channel);
-		ev->next_attempt = clock_wall(); /* due again as soon as a reload enables it */
+		ev->next_attempt = clock_steady(); /* due again as soon as a reload enables it */
 		outbox_enter(
 		    s->ob, ev, EVENT_RETRY_WAIT,
 		    "answered 410 Gone: channel disabled until reload; event kept pending");
@@ -391,32 +328,16 @@ static void arm_next(struct outbox *ob)
 	ev_timer_stop(ob->env.loop, &ob->timer);
 	if (ob->stopped || ob->env.once)
 		return;
-	if (ob->store_failing) {
-		ev_timer_set(&ob->timer, ob->backoff, 0.0);
+	if (ob->fault.failing) {
+		ev_timer_set(&ob->timer, outbox_fault_next_backoff(&ob->fault), 0.0);
 		ev_timer_start(ob->env.loop, &ob->timer);
-		ob->backoff =
-		    ob->backoff * 2 > STORE_BACKOFF_MAX ? STORE_BACKOFF_MAX : ob->backoff * 2;
 		return;
 	}
 	if (ob->next_due <= 0)
 		return;
-	delay = ob->next_due - clock_wall();
+	delay = ob->next_due - clock_steady();
 	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
 	ev_timer_start(ob->env.loop, &ob->timer);
-}
-
-/* A retired outbox's outcomes the store refused are written by its successor. */
-static void hand_unsaved(struct outbox *from, struct outbox *to)
-{
-	if (from->nunsaved == 0)
-		return;
-	to->unsaved =
-	    xreallocarray(to->unsaved, to->nunsaved + from->nunsaved, sizeof(*to->unsaved));
-	memcpy(to->unsaved + to->nunsaved, from->unsaved, from->nunsaved * sizeof(*from->unsaved));
-	to->nunsaved += from->nunsaved;
-	from->nunsaved = 0;
-	to->store_failing = 1;
-	to->backoff = STORE_BACKOFF_MIN;
 }
 
 /* notify_done_fn */
@@ -437,7 +358,7 @@ static void send_done(const struct notify_outcome *o, void *arg)
 		return;
 	if (ob->retired_cfg) {
 		/* a retry is the current outbox's to schedule, and so are unsaved outcomes */
-		hand_unsaved(ob, ob->owner);
+		outbox_fault_hand_over(&ob->fault, &ob->owner->fault);
 		reread_due(ob->owner);
 		outbox_kick(ob->owner);
 		if (ob->nflight == 0)
@@ -514,6 +435,7 @@ static int start_send(struct outbox *ob, struct chan *ch, struct store_event *ev
 	s->evs = evs;
 	s->nev = n;
 	s->jitter = clock_jitter_unit();
+	s->started = clock_mono();
 	if (record_attempt(ob, evs, n) < 0) {
 		send_free(s);
 		return -1;
@@ -583,28 +505,28 @@ static void deliver_due(struct outbox *ob)
 {
 	struct store_event *evs;
 	size_t n;
-	double now = clock_wall();
+	double now = clock_steady();
 	double horizon = ob->env.once ? ONCE_HORIZON : now;
 	struct store_skip skip;
 
 	if (ob->stopped)
 		return;
-	ob->pass_failed = 0;
-	if (flush_unsaved(ob) < 0) {
+	ob->fault.pass_failed = 0;
+	if (outbox_fault_flush(&ob->fault, ob->env.store) < 0) {
 		arm_next(ob); /* the back-off */
 		return;
 	}
 	skip = gone_skip(ob);
 	if (store_events_due(ob->env.store, horizon, &skip, OUTBOX_BATCH + ob->nflight + ob->ntried,
 			     &evs, &n) < 0) {
-		store_trouble(ob, "cannot read the due events");
+		outbox_fault_trouble(&ob->fault, ob->env.store, "cannot read the due events");
 		arm_next(ob);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct chan *ch = chan_find(ob, evs[i].channel);
 
-		if (ob->pass_failed) {
+		if (ob->fault.pass_failed) {
 			break; /* nothing more starts until a write succeeds */
 		} else if (is_in_flight(ob, evs[i].id) || was_tried(ob, evs[i].id)) {
 			store_event_clear(&evs[i]);
@@ -617,14 +539,15 @@ static void deliver_due(struct outbox *ob)
 			start_send(ob, ch, take_one(&evs[i]), 1);
 		}
 	}
-	if (!ob->pass_failed)
+	if (!ob->fault.pass_failed)
 		flush_digests(ob, evs, n, now);
 	for (size_t i = 0; i < n; i++)
 		store_event_clear(&evs[i]);
 	free(evs);
 	reread_due(ob); /* events were sent, dead-lettered or held for a digest */
-	if (!ob->pass_failed)
-		store_recovered(ob); /* every write of this look succeeded, or none was needed */
+	if (!ob->fault.pass_failed)
+		outbox_fault_recovered(
+		    &ob->fault); /* every write of this look succeeded, or none was needed */
 	arm_next(ob);
 }
 
@@ -650,7 +573,7 @@ void outbox_kick(struct outbox *ob)
 
 void outbox_queued(struct outbox *ob, double when)
 {
-	note_due(ob, when);
+	note_due(ob, fmin(when, clock_steady())); /* due now even if the wall clock ran ahead */
 	outbox_kick(ob);
 }
 
@@ -733,9 +656,7 @@ void outbox_free(struct outbox *ob)
 	/* Shutdown: the outboxes taken over cancel their sends too (events stay pending). */
 	while (ob->retired)
 		retired_free(ob->retired);
-	for (size_t i = 0; i < ob->nunsaved; i++)
-		store_event_clear(&ob->unsaved[i]);
-	free(ob->unsaved);
+	outbox_fault_free(&ob->fault);
 	for (size_t i = 0; i < ob->ngone; i++)
 		free(ob->gone_ids[i]);
 	free(ob->gone_ids);

@@ -18,7 +18,7 @@
 struct store;
 
 /* The schema version this build writes and expects. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Poll state of one source, as the daemon needs it between runs. */
 struct store_source {
@@ -233,11 +233,21 @@ struct store_event {
 	double created;
 	double delivered_at;
 	char *last_error;
+	/*
+	 * Seconds the event will have been retried at its next attempt, on the
+	 * daemon's monotonic clock: the attempts' durations and the waits
+	 * between them. retry_for is measured by it, not by created, so clock
+	 * steps do not shorten or stretch it. 0 for a new event.
+	 */
+	double age;
 };
 
 void store_event_clear(struct store_event *ev);
 
-/* A new event, due at once (state queued). Strings borrowed. */
+/*
+ * A new event, due at once (state queued; next attempt the earlier of
+ * created and clock_steady()). Strings borrowed.
+ */
 struct store_event_new {
 	const char *id, *channel, *type, *source_id;
 	int64_t item_id; /* 0: none */

@@ -5,11 +5,13 @@
 #include "daemon/store_sqlite.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/xmalloc.h"
 
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev)
@@ -26,7 +28,8 @@ int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev
 	else
 		sqlite3_bind_null(s, 5);
 	store_sqlite_bind_text(s, 6, ev->payload);
-	sqlite3_bind_double(s, 7, ev->created); /* next attempt: now */
+	/* due now, whichever of the two clocks is behind (store.h) */
+	sqlite3_bind_double(s, 7, fmin(ev->created, clock_steady()));
 	sqlite3_bind_double(s, 8, ev->created);
 	return store_sqlite_step_done(sq, s, "write event");
 }
@@ -37,6 +40,7 @@ static const struct store_sqlite_field event_fields[] = {
     F(COL_TEXT, source_id), F(COL_INT64, item_id),	 F(COL_TEXT, payload),
     F(COL_SKIP, state),	    F(COL_LONG, attempts),	 F(COL_DOUBLE, next_attempt),
     F(COL_DOUBLE, created), F(COL_DOUBLE, delivered_at), F(COL_TEXT, last_error),
+    F(COL_DOUBLE, age),
 };
 #undef F
 #define EVENT_COL_STATE 6
@@ -117,6 +121,7 @@ int store_sqlite_event_update(struct store *st, const struct store_event *ev)
 	else
 		sqlite3_bind_null(s, 5);
 	store_sqlite_bind_text(s, 6, ev->last_error);
+	sqlite3_bind_double(s, 7, ev->age);
 	return store_sqlite_step_done(sq, s, "update event");
 }
 

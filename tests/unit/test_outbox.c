@@ -82,6 +82,7 @@ static void teardown(void)
 	ev_loop_destroy(loop);
 	testutil_rmtree(dir);
 	free(dir);
+	unsetenv("SPEECHWATCH_TEST_CLOCK_OFFSET_FILE");
 }
 
 /* The config of one webhook channel "hook" at the test server, plus extra keys. */
@@ -233,6 +234,19 @@ static int never(void *arg)
 static void settle(double seconds)
 {
 	testutil_loop_until(loop, never, NULL, seconds);
+}
+
+/* Sets a pending event's next attempt, and its age when age >= 0. */
+static void set_next_attempt(const char *id, double when, double age)
+{
+	struct store_event ev;
+
+	ck_assert(find_due(id, &ev));
+	ev.next_attempt = when;
+	if (age >= 0)
+		ev.age = age;
+	ck_assert_int_eq(store_event_update(st, &ev), 0);
+	store_event_clear(&ev);
 }
 
 /* Makes a waiting event due now, as if its retry time had come. */
@@ -396,7 +410,9 @@ START_TEST(next_due_in_memory_follows_inserts_retries_and_deliveries)
 {
 	double now = clock_wall();
 
-	insert_event("evt_later", "hook", now + 3600); /* pending before the outbox opens */
+	/* pending before the outbox opens (a new event is due at once: then moved on) */
+	insert_event("evt_later", "hook", now);
+	set_next_attempt("evt_later", now + 3600, -1);
 	make_outbox(NULL, 0);
 	assert_next_due_is_the_stores();
 	ck_assert(outbox_next_due(ob) == now + 3600);
@@ -541,7 +557,8 @@ START_TEST(retry_for_ends_in_a_dead_letter)
 {
 	make_outbox("retry_for = 1h\n", 0);
 	testutil_http_set(srv, "/hook", 503, NULL, "busy");
-	insert_event("evt_old", "hook", clock_wall() - 7200);
+	insert_event("evt_old", "hook", clock_wall());
+	set_next_attempt("evt_old", clock_wall(), 7200); /* retried for 2 h already */
 	outbox_kick(ob);
 	wait_dead(1);
 	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1);
@@ -871,12 +888,64 @@ START_TEST(an_outcome_the_store_refused_is_written_when_it_accepts_again)
 }
 END_TEST
 
+/* --- clock steps (SPEECHWATCH_TEST_CLOCK_OFFSET_FILE moves clock_wall) --- */
+
+static void set_clock_offset(double seconds)
+{
+	char *path = xasprintf("%s/clock-offset", dir);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%.3f\n", seconds);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(setenv("SPEECHWATCH_TEST_CLOCK_OFFSET_FILE", path, 1), 0);
+	free(path);
+}
+
+START_TEST(a_wall_clock_stepped_back_an_hour_does_not_delay_a_retry)
+{
+	set_clock_offset(0);
+	make_outbox(NULL, 0);
+	testutil_http_push(srv, "/hook", 503, NULL, "busy");
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	insert_event("evt_step", "hook", clock_wall());
+	outbox_kick(ob);
+	wait_retry("evt_step"); /* the retry is due in 4-6 s */
+	set_clock_offset(-3600);
+	wait_delivered(1);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 2);
+}
+END_TEST
+
+START_TEST(a_clock_days_slow_then_corrected_does_not_dead_letter_early)
+{
+	struct store_event ev;
+	size_t two = 2;
+
+	set_clock_offset(-4 * 86400.0); /* queued while the clock was four days slow */
+	make_outbox("retry_for = 1h\n", 0);
+	testutil_http_set(srv, "/hook", 503, NULL, "busy");
+	insert_event("evt_slow", "hook", clock_wall());
+	outbox_kick(ob);
+	wait_retry("evt_slow");
+	set_clock_offset(0); /* NTP corrects it */
+	ck_assert(testutil_loop_until(loop, hits_reach, &two, 10));
+	wait_retry("evt_slow");
+	ck_assert_int_eq(counts("hook").dead, 0);
+	ck_assert(find_due("evt_slow", &ev));
+	ck_assert_int_eq(ev.attempts, 2);
+	/* its age: two attempts and the 5 s wait, then the next wait (5 min +-20%) */
+	ck_assert_msg(ev.age > 240 && ev.age < 400, "age %.1f", ev.age);
+	store_event_clear(&ev);
+}
+END_TEST
+
 static Suite *outbox_suite(void)
 {
 	Suite *s = suite_create("outbox");
 	TCase *moves = tcase_create("moves"), *send = tcase_create("delivery");
 	TCase *once = tcase_create("once"), *life = tcase_create("lifecycle");
-	TCase *faults = tcase_create("faults");
+	TCase *faults = tcase_create("faults"), *clocks = tcase_create("clocks");
 
 	tcase_add_checked_fixture(moves, setup, teardown);
 	tcase_add_test(moves, legal_moves_are_exactly_the_designed_ones);
@@ -911,6 +980,11 @@ static Suite *outbox_suite(void)
 	tcase_add_test(faults, a_locked_store_sends_nothing_unrecorded_and_never_freezes_the_loop);
 	tcase_add_test(faults, an_outcome_the_store_refused_is_written_when_it_accepts_again);
 	suite_add_tcase(s, faults);
+	tcase_add_checked_fixture(clocks, setup, teardown);
+	tcase_set_timeout(clocks, 30);
+	tcase_add_test(clocks, a_wall_clock_stepped_back_an_hour_does_not_delay_a_retry);
+	tcase_add_test(clocks, a_clock_days_slow_then_corrected_does_not_dead_letter_early);
+	suite_add_tcase(s, clocks);
 	return s;
 }
 
