@@ -68,6 +68,8 @@ int outbox_fault_flush(struct outbox_fault *f, struct store *st)
 {
 	size_t done = 0;
 
+	if (f->nunsaved == 0)
+		return 0;
 	while (done < f->nunsaved && outbox_fault_save(f, st, &f->unsaved[done]) == 0)
 		store_event_clear(&f->unsaved[done++]);
 	memmove(f->unsaved, f->unsaved + done, (f->nunsaved - done) * sizeof(*f->unsaved));
