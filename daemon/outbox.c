@@ -243,7 +243,9 @@ static void disable_channel(struct outbox *ob, struct chan *ch, const char *id)
 	ch->gone = 1;
 	ob->gone_ids = xreallocarray(ob->gone_ids, ob->ngone + 1, sizeof(*ob->gone_ids));
 	ob->gone_ids[ob->ngone++] = xstrdup(id);
-	log_err("channel=%s answered 410 Gone: DISABLED until reload; its events stay pending", id);
+	log_err("channel=%s answered 410 Gone: channel DISABLED until reload; its events stay "
+		"pending",
+		id);
 }
 
 /* The channel's answer to an attempt moves ev on from sending. */
