@@ -88,8 +88,7 @@ START_TEST(insert_at_edges_and_delete)
 	roundtrip("a\nb\nc\nd\n", "b\nc\n");
 	roundtrip("", "new\n");
 	roundtrip("old\n", "");
-	roundtrip("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n",
-		  "a\nB\nc\nd\ne\nf\ng\nh\ni\nJ\nk\nl\nm\n");
+	roundtrip("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n", "a\nB\nc\nd\ne\nf\ng\nh\ni\nJ\nk\nl\nm\n");
 }
 END_TEST
 
