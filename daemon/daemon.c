@@ -59,8 +59,7 @@ static int open_store(struct daemon *d)
 		log_err("cannot open the store: %s", err);
 		return -1;
 	}
-	/* On the loop a lock held by another process fails fast; the outbox backs off and retries.
-	 */
+	/* Another process's lock fails fast on the loop; the outbox backs off and retries. */
 	store_set_busy_wait(d->store, 50);
 	return 0;
 }
