@@ -59,6 +59,7 @@ struct outbox {
 	struct outbox *owner;	    /* retired: the current outbox, which holds it in... */
 	struct outbox *retired;	    /* ...this list of outboxes finishing their sends */
 	struct outbox *next_retired;
+	int requeue_pending; /* the start's requeue of "sending" events is still to be written */
 	struct outbox_fault fault; /* the store refuses writes: outbox_fault.h */
 	char **gone_ids;	   /* channels disabled by 410 Gone: their events wait */
 	size_t ngone;
@@ -503,6 +504,30 @@ static void flush_digests(struct outbox *ob, struct store_event *evs, size_t n, 
 	}
 }
 
+/*
+ * At start, events a stop left "sending" are queued again. Until that is
+ * written (the store may refuse it) no attempt starts: none of this
+ * process's own sends may be mistaken for an interrupted one.
+ */
+static int requeue_interrupted(struct outbox *ob)
+{
+	int requeued;
+
+	if (!ob->requeue_pending)
+		return 0;
+	requeued = store_events_requeue_sending(ob->env.store);
+	if (requeued < 0) {
+		outbox_fault_trouble(&ob->fault, ob->env.store,
+				     "cannot requeue interrupted events");
+		return -1;
+	}
+	ob->requeue_pending = 0;
+	if (requeued > 0)
+		log_info("outbox: %d event(s) interrupted by the last stop will be sent again",
+			 requeued);
+	return 0;
+}
+
 static void deliver_due(struct outbox *ob)
 {
 	struct store_event *evs;
@@ -514,7 +539,7 @@ static void deliver_due(struct outbox *ob)
 	if (ob->stopped)
 		return;
 	ob->fault.pass_failed = 0;
-	if (outbox_fault_flush(&ob->fault, ob->env.store) < 0) {
+	if (requeue_interrupted(ob) < 0 || outbox_fault_flush(&ob->fault, ob->env.store) < 0) {
 		arm_next(ob); /* the back-off */
 		return;
 	}
@@ -612,7 +637,7 @@ struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 	const struct config *cfg = env->cfg;
-	int requeued, bad = 0;
+	int bad = 0;
 
 	ob->env = *env;
 	ev_timer_init(&ob->timer, outbox_timer_cb, 0.0, 0.0);
@@ -624,15 +649,8 @@ struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf
 		bad |= add_channel(ob, NULL, errors) < 0;
 	if (bad)
 		goto fail;
-	if (at_start) {
-		requeued = store_events_requeue_sending(env->store);
-		if (requeued < 0)
-			log_err("outbox: %s", store_error(env->store));
-		else if (requeued > 0)
-			log_info("outbox: %d event(s) interrupted by the last stop will be sent "
-				 "again",
-				 requeued);
-	}
+	ob->requeue_pending = at_start;
+	requeue_interrupted(ob);
 	reread_due(ob);
 	return ob;
 fail:
@@ -682,6 +700,7 @@ void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *success
 {
 	outbox_stop(ob);
 	ob->retired_cfg = cfg;
+	successor->requeue_pending |= ob->requeue_pending; /* ob sent nothing meanwhile */
 	while (ob->retired) {
 		struct outbox *o = ob->retired;
 

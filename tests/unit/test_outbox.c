@@ -888,6 +888,26 @@ START_TEST(an_outcome_the_store_refused_is_written_when_it_accepts_again)
 }
 END_TEST
 
+START_TEST(a_start_on_a_locked_store_requeues_interrupted_events_later)
+{
+	struct store_event ev = stored_in("evt_crash_locked", EVENT_SENDING);
+	FILE *holder;
+	long one = 1;
+
+	store_event_clear(&ev);
+	store_set_busy_wait(st, 50);
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	holder = hold_lock();
+	make_outbox(NULL, 0); /* at start: the requeue is refused */
+	outbox_kick(ob);
+	settle(0.5);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0);
+	pclose(holder);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &one, 10), "never requeued");
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1);
+}
+END_TEST
+
 /* --- clock steps (SPEECHWATCH_TEST_CLOCK_OFFSET_FILE moves clock_wall) --- */
 
 static void set_clock_offset(double seconds)
@@ -979,6 +999,7 @@ static Suite *outbox_suite(void)
 	tcase_add_test(faults, a_full_disk_pauses_deliveries_then_delivers_everything_once);
 	tcase_add_test(faults, a_locked_store_sends_nothing_unrecorded_and_never_freezes_the_loop);
 	tcase_add_test(faults, an_outcome_the_store_refused_is_written_when_it_accepts_again);
+	tcase_add_test(faults, a_start_on_a_locked_store_requeues_interrupted_events_later);
 	suite_add_tcase(s, faults);
 	tcase_add_checked_fixture(clocks, setup, teardown);
 	tcase_set_timeout(clocks, 30);
