@@ -59,8 +59,6 @@ static int open_store(struct daemon *d)
 		log_err("cannot open the store: %s", err);
 		return -1;
 	}
-	/* Another process's lock fails fast on the loop; the outbox backs off and retries. */
-	store_set_busy_wait(d->store, 50);
 	return 0;
 }
 
@@ -247,6 +245,8 @@ struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char 
 	page_init();
 	if (open_store(d) < 0)
 		goto fail;
+	/* Another process's lock fails fast on the loop; the outbox backs off and retries. */
+	store_set_busy_wait(d->store, 50);
 	d->http = open_http(d);
 	if (d->http == NULL)
 		goto fail;
