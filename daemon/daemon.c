@@ -297,6 +297,8 @@ struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char 
 	page_init();
 	if (open_store(d) < 0)
 		goto fail;
+	/* Another process's lock fails fast on the loop; the outbox backs off and retries. */
+	store_set_busy_wait(d->store, 50);
 	d->http = open_http(d);
 	if (d->http == NULL)
 		goto fail;

@@ -1,6 +1,7 @@
 #include "daemon/outbox.h"
 
 #include <ev.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
+#include "daemon/outbox_fault.h"
 #include "daemon/store.h"
 #include "notify/notify.h"
 
@@ -30,7 +32,8 @@ struct send {
 	struct store_event *evs;
 	size_t nev;
 	struct chan *ch;
-	double jitter; /* one draw per attempt: a digest retries as one */
+	double jitter;	/* one draw per attempt: a digest retries as one */
+	double started; /* clock_mono() as the attempt started: its share of the age */
 	struct send *next;
 };
 
@@ -56,6 +59,10 @@ struct outbox {
 	struct outbox *owner;	    /* retired: the current outbox, which holds it in... */
 	struct outbox *retired;	    /* ...this list of outboxes finishing their sends */
 	struct outbox *next_retired;
+	int requeue_pending; /* the start's requeue of "sending" events is still to be written */
+	struct outbox_fault fault; /* the store refuses writes: outbox_fault.h */
+	char **gone_ids;	   /* channels disabled by 410 Gone: their events wait */
+	size_t ngone;
 };
 
 static struct chan *chan_find(struct outbox *ob, const char *id)
@@ -91,13 +98,9 @@ static void mark_tried(struct outbox *ob, const char *id)
 	ob->tried[ob->ntried++] = xstrdup(id);
 }
 
-static void save_state(struct outbox *ob, const struct store_event *ev)
+static int save_state(struct outbox *ob, const struct store_event *ev)
 {
-	struct store *st = ob->env.store;
-
-	if (store_event_update(st, ev) < 0)
-		log_err("event=%s cannot record state %s: %s", ev->id,
-			store_event_state_name(ev->state), store_error(st));
+	return outbox_fault_save(&ob->fault, ob->env.store, ev);
 }
 
 /* An event became pending with this next attempt. */
@@ -107,12 +110,23 @@ static void note_due(struct outbox *ob, double when)
 		ob->next_due = when;
 }
 
+/* The channels whose events stay where they are: those a 410 disabled. */
+static struct store_skip gone_skip(const struct outbox *ob)
+{
+	struct store_skip skip = {(const char *const *)ob->gone_ids, ob->ngone};
+
+	return skip;
+}
+
 /* The store's answer, after events left the pending set or moved later. */
 static void reread_due(struct outbox *ob)
 {
-	if (store_events_next_due(ob->env.store, &ob->next_due) < 0) {
-		log_err("outbox: %s", store_error(ob->env.store));
-		ob->next_due = clock_wall(); /* look again soon rather than never */
+	struct store_skip skip = gone_skip(ob);
+
+	if (store_events_next_due(ob->env.store, &skip, &ob->next_due) < 0) {
+		outbox_fault_trouble(&ob->fault, ob->env.store, "cannot read the next due event");
+		ob->next_due =
+		    clock_steady(); /* look again (after the back-off) rather than never */
 	}
 }
 
@@ -156,6 +170,7 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 		 const char *why)
 {
 	const char *from = store_event_state_name(ev->state);
+	struct store_event before = *ev;
 
 	if (!outbox_move_legal(ev->state, to)) {
 		log_err("event=%s channel=%s illegal move %s -> %s refused: %s", ev->id,
@@ -169,10 +184,21 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 		ev->attempts++;
 	if (to == EVENT_DELIVERED)
 		ev->delivered_at = clock_wall();
-	move_log[to]("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
-		     store_event_state_name(to));
-	save_state(ob, ev);
-	return 0;
+	if (save_state(ob, ev) == 0) {
+		move_log[to]("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
+			     store_event_state_name(to));
+		return 0;
+	}
+	if (to == EVENT_SENDING) { /* no attempt starts unrecorded */
+		ev->state = before.state;
+		ev->attempts = before.attempts;
+		return -1;
+	}
+	/* The outcome stands (the send happened); the store row, still "sending", catches up. */
+	move_log[to]("event=%s channel=%s %s (%s -> %s, not yet recorded)", ev->id, ev->channel,
+		     why, from, store_event_state_name(to));
+	outbox_fault_keep(&ob->fault, ev);
+	return -1;
 }
 
 static void set_last_error(struct store_event *ev, const char *detail)
@@ -181,22 +207,46 @@ static void set_last_error(struct store_event *ev, const char *detail)
 	ev->last_error = xstrdup_or_null(detail);
 }
 
+/*
+ * A failed attempt: retried after the schedule's delay, or dead once the
+ * event's own age (its attempts and the waits between them, on the
+ * monotonic clock) reaches retry_for. No wall clock takes part, so a clock
+ * that was days slow and then corrected does not age an event at once.
+ */
 static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o)
 {
-	double now = clock_wall();
 	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
+	double age = ev->age + (clock_mono() - s->started), delay;
 	char why[400];
 
-	if (now - ev->created >= retry_for) {
+	if (age >= retry_for) {
 		snprintf(why, sizeof(why), "dead-lettered after %ld attempts over %.0fs: %s",
-			 ev->attempts, now - ev->created, log_esc(o->detail, 200));
+			 ev->attempts, age, log_esc(o->detail, 200));
 		outbox_enter(s->ob, ev, EVENT_DEAD, why);
 		return;
 	}
-	ev->next_attempt = now + notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
-	snprintf(why, sizeof(why), "attempt=%ld failed, retry in %.0fs: %s", ev->attempts,
-		 ev->next_attempt - now, log_esc(o->detail, 200));
+	delay = notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
+	ev->next_attempt = clock_steady() + delay;
+	ev->age = age + delay;
+	snprintf(why, sizeof(why), "attempt=%ld failed, retry in %.0fs: %s", ev->attempts, delay,
+		 log_esc(o->detail, 200));
 	outbox_enter(s->ob, ev, EVENT_RETRY_WAIT, why);
+}
+
+/*
+ * A 410 Gone: the receiver asks for no more sends. The channel sends nothing
+ * until a reload builds it again; its events, this one too, stay pending.
+ */
+static void disable_channel(struct outbox *ob, struct chan *ch, const char *id)
+{
+	if (ch->gone)
+		return;
+	ch->gone = 1;
+	ob->gone_ids = xreallocarray(ob->gone_ids, ob->ngone + 1, sizeof(*ob->gone_ids));
+	ob->gone_ids[ob->ngone++] = xstrdup(id);
+	log_err("channel=%s answered 410 Gone: channel DISABLED until reload; its events stay "
+		"pending",
+		id);
 }
 
 /* The channel's answer to an attempt moves ev on from sending. */
@@ -220,10 +270,11 @@ static void judge(struct send *s, struct store_event *ev, const struct notify_ou
 		outbox_enter(s->ob, ev, EVENT_DEAD, why);
 		break;
 	case NOTIFY_GONE:
-		s->ch->gone = 1;
+		disable_channel(s->ob, s->ch, ev->channel);
+		ev->next_attempt = clock_steady(); /* due again as soon as a reload enables it */
 		outbox_enter(
-		    s->ob, ev, EVENT_DEAD,
-		    "answered 410 Gone: channel DISABLED until reload; event dead-lettered");
+		    s->ob, ev, EVENT_RETRY_WAIT,
+		    "answered 410 Gone: channel disabled until reload; event kept pending");
 		break;
 	}
 }
@@ -272,15 +323,22 @@ static void reap_later(struct outbox *ob)
 	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
-/* The timer for the next due event, from memory. */
+/* The timer for the next due event, from memory; while the store fails, the back-off. */
 static void arm_next(struct outbox *ob)
 {
 	double delay;
 
 	ev_timer_stop(ob->env.loop, &ob->timer);
-	if (ob->stopped || ob->env.once || ob->next_due <= 0)
+	if (ob->stopped || ob->env.once)
 		return;
-	delay = ob->next_due - clock_wall();
+	if (ob->fault.failing) {
+		ev_timer_set(&ob->timer, outbox_fault_next_backoff(&ob->fault), 0.0);
+		ev_timer_start(ob->env.loop, &ob->timer);
+		return;
+	}
+	if (ob->next_due <= 0)
+		return;
+	delay = ob->next_due - clock_steady();
 	ev_timer_set(&ob->timer, delay < 0.05 ? 0.05 : delay, 0.0);
 	ev_timer_start(ob->env.loop, &ob->timer);
 }
@@ -302,7 +360,8 @@ static void send_done(const struct notify_outcome *o, void *arg)
 	if (o->cancelled)
 		return;
 	if (ob->retired_cfg) {
-		/* a retry is the current outbox's to schedule */
+		/* a retry is the current outbox's to schedule, and so are unsaved outcomes */
+		outbox_fault_hand_over(&ob->fault, &ob->owner->fault);
 		reread_due(ob->owner);
 		outbox_kick(ob->owner);
 		if (ob->nflight == 0)
@@ -343,8 +402,31 @@ static char *send_body(const struct send *s, const char **id, char *digest_id, s
 	return buf_steal(&b);
 }
 
-/* Takes over evs (n events of channel ch, all due) and sends them as one attempt. */
-static void start_send(struct outbox *ob, struct chan *ch, struct store_event *evs, size_t n)
+/*
+ * Records "sending" for each of evs before anything is sent: an attempt the
+ * store does not know of could be repeated without end. -1 when the store
+ * refused one; those already moved go back to their earlier attempt count.
+ */
+static int record_attempt(struct outbox *ob, struct store_event *evs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (outbox_enter(ob, &evs[i], EVENT_SENDING, "attempt starts") == 0)
+			continue;
+		while (i-- > 0) {
+			evs[i].attempts--;
+			outbox_enter(ob, &evs[i], EVENT_QUEUED,
+				     "attempt not started: store failing");
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Takes over evs (n events of channel ch, all due) and sends them as one
+ * attempt, once the store has recorded it; -1 (evs freed, nothing sent) when not.
+ */
+static int start_send(struct outbox *ob, struct chan *ch, struct store_event *evs, size_t n)
 {
 	struct send *s = xcalloc(1, sizeof(*s));
 	char err[256], digest_id[64];
@@ -356,10 +438,13 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 	s->evs = evs;
 	s->nev = n;
 	s->jitter = clock_jitter_unit();
-	for (size_t i = 0; i < n; i++) {
-		outbox_enter(ob, &s->evs[i], EVENT_SENDING, "attempt starts");
-		mark_tried(ob, s->evs[i].id);
+	s->started = clock_mono();
+	if (record_attempt(ob, evs, n) < 0) {
+		send_free(s);
+		return -1;
 	}
+	for (size_t i = 0; i < n; i++)
+		mark_tried(ob, s->evs[i].id);
 	s->next = ob->in_flight;
 	ob->in_flight = s;
 	ob->nflight++;
@@ -374,6 +459,7 @@ static void start_send(struct outbox *ob, struct chan *ch, struct store_event *e
 		send_free(s);
 	}
 	free(body);
+	return 0;
 }
 
 /* Moves evs[i] into a fresh one-element array for start_send. */
@@ -406,53 +492,89 @@ static void flush_digests(struct outbox *ob, struct store_event *evs, size_t n, 
 					 : now < ch->next_digest) {
 				/* wait for the digest: the store remembers when, across restarts */
 				evs[i].next_attempt = ch->next_digest;
-				save_state(ob, &evs[i]);
+				(void)save_state(ob, &evs[i]); /* or held again at the next look */
 				continue;
 			}
 			batch = xreallocarray(batch, nb + 1, sizeof(*batch));
 			batch[nb++] = evs[i];
 			memset(&evs[i], 0, sizeof(evs[i]));
 		}
-		if (nb > 0) {
+		if (nb > 0 && start_send(ob, ch, batch, nb) == 0)
 			ch->next_digest = now + ch->digest;
-			start_send(ob, ch, batch, nb);
-		}
 	}
+}
+
+/*
+ * At start, events a stop left "sending" are queued again. Until that is
+ * written (the store may refuse it) no attempt starts: none of this
+ * process's own sends may be mistaken for an interrupted one.
+ */
+static int requeue_interrupted(struct outbox *ob)
+{
+	int requeued;
+
+	if (!ob->requeue_pending)
+		return 0;
+	requeued = store_events_requeue_sending(ob->env.store);
+	if (requeued < 0) {
+		outbox_fault_trouble(&ob->fault, ob->env.store,
+				     "cannot requeue interrupted events");
+		return -1;
+	}
+	ob->requeue_pending = 0;
+	if (requeued > 0)
+		log_info("outbox: %d event(s) interrupted by the last stop will be sent again",
+			 requeued);
+	return 0;
 }
 
 static void deliver_due(struct outbox *ob)
 {
 	struct store_event *evs;
 	size_t n;
-	double now = clock_wall();
+	double now = clock_steady();
 	double horizon = ob->env.once ? ONCE_HORIZON : now;
+	struct store_skip skip;
 
 	if (ob->stopped)
 		return;
-	if (store_events_due(ob->env.store, horizon, OUTBOX_BATCH + ob->nflight + ob->ntried, &evs,
-			     &n) < 0) {
-		log_err("outbox: %s", store_error(ob->env.store));
+	ob->fault.pass_failed = 0;
+	if (requeue_interrupted(ob) < 0 || outbox_fault_flush(&ob->fault, ob->env.store) < 0) {
+		arm_next(ob); /* the back-off */
+		return;
+	}
+	skip = gone_skip(ob);
+	if (store_events_due(ob->env.store, horizon, &skip, OUTBOX_BATCH + ob->nflight + ob->ntried,
+			     &evs, &n) < 0) {
+		outbox_fault_trouble(&ob->fault, ob->env.store, "cannot read the due events");
+		arm_next(ob);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct chan *ch = chan_find(ob, evs[i].channel);
 
-		if (is_in_flight(ob, evs[i].id) || was_tried(ob, evs[i].id)) {
+		if (ob->fault.pass_failed) {
+			break; /* nothing more starts until a write succeeds */
+		} else if (is_in_flight(ob, evs[i].id) || was_tried(ob, evs[i].id)) {
 			store_event_clear(&evs[i]);
-		} else if (ch == NULL || ch->gone) {
-			dead_letter_now(ob, &evs[i],
-					ch ? "channel disabled after 410 Gone"
-					   : "channel no longer configured");
+		} else if (ch == NULL) {
+			dead_letter_now(ob, &evs[i], "channel no longer configured");
 			store_event_clear(&evs[i]);
+		} else if (ch->gone) {
+			store_event_clear(&evs[i]); /* read before the 410: waits for a reload */
 		} else if (ch->digest <= 0) {
 			start_send(ob, ch, take_one(&evs[i]), 1);
 		}
 	}
-	flush_digests(ob, evs, n, now);
+	if (!ob->fault.pass_failed)
+		flush_digests(ob, evs, n, now);
 	for (size_t i = 0; i < n; i++)
 		store_event_clear(&evs[i]);
 	free(evs);
 	reread_due(ob); /* events were sent, dead-lettered or held for a digest */
+	if (!ob->fault.pass_failed)
+		outbox_fault_recovered(
+		    &ob->fault); /* every write of this look succeeded, or none was needed */
 	arm_next(ob);
 }
 
@@ -478,7 +600,7 @@ void outbox_kick(struct outbox *ob)
 
 void outbox_queued(struct outbox *ob, double when)
 {
-	note_due(ob, when);
+	note_due(ob, fmin(when, clock_steady())); /* due now even if the wall clock ran ahead */
 	outbox_kick(ob);
 }
 
@@ -515,7 +637,7 @@ struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 	const struct config *cfg = env->cfg;
-	int requeued, bad = 0;
+	int bad = 0;
 
 	ob->env = *env;
 	ev_timer_init(&ob->timer, outbox_timer_cb, 0.0, 0.0);
@@ -527,15 +649,8 @@ struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf
 		bad |= add_channel(ob, NULL, errors) < 0;
 	if (bad)
 		goto fail;
-	if (at_start) {
-		requeued = store_events_requeue_sending(env->store);
-		if (requeued < 0)
-			log_err("outbox: %s", store_error(env->store));
-		else if (requeued > 0)
-			log_info("outbox: %d event(s) interrupted by the last stop will be sent "
-				 "again",
-				 requeued);
-	}
+	ob->requeue_pending = at_start;
+	requeue_interrupted(ob);
 	reread_due(ob);
 	return ob;
 fail:
@@ -561,6 +676,10 @@ void outbox_free(struct outbox *ob)
 	/* Shutdown: the outboxes taken over cancel their sends too (events stay pending). */
 	while (ob->retired)
 		retired_free(ob->retired);
+	outbox_fault_free(&ob->fault);
+	for (size_t i = 0; i < ob->ngone; i++)
+		free(ob->gone_ids[i]);
+	free(ob->gone_ids);
 	for (size_t i = 0; i < ob->ntried; i++)
 		free(ob->tried[i]);
 	free(ob->tried);
@@ -581,6 +700,7 @@ void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *success
 {
 	outbox_stop(ob);
 	ob->retired_cfg = cfg;
+	successor->requeue_pending |= ob->requeue_pending; /* ob sent nothing meanwhile */
 	while (ob->retired) {
 		struct outbox *o = ob->retired;
 

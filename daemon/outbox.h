@@ -2,7 +2,8 @@
  * daemon/outbox: delivery of the events the store holds. Each event is
  * sent through its channel (notify/); the answer moves it along
  * queued -> sending -> delivered | retry_wait -> ... -> dead, and every move
- * is written to the store before the next attempt. Ids never change, so a
+ * is written to the store before the next attempt. A 410 disables a channel
+ * until a reload; its events stay pending meanwhile. Ids never change, so a
  * receiver can de-duplicate the repeats that at-least-once delivery allows.
  */
 #ifndef SW_OUTBOX_H
@@ -69,7 +70,9 @@ int outbox_move_legal(enum store_event_state from, enum store_event_state to);
  * "event=ID channel=C <why> (old -> new)", and writes ev to the store.
  * Entering sending counts an attempt; entering delivered stamps delivered_at.
  * The caller sets next_attempt and last_error first. -1 (logged, ev
- * unchanged) for an illegal move.
+ * unchanged) for an illegal move. -1 too when the store refuses the write
+ * (outbox_fault.h): a move to sending is undone (no attempt starts
+ * unrecorded); any other move stands and is written again later.
  */
 int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
 		 const char *why);

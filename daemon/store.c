@@ -415,14 +415,15 @@ int store_event_insert(struct store *st, const struct store_event_new *ev)
 	return wr(st)->be->event_insert(st, ev);
 }
 
-int store_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n)
+int store_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
+		     struct store_event **out, size_t *n)
 {
-	return rd(st)->be->events_due(st, now, max, out, n);
+	return rd(st)->be->events_due(st, now, skip, max, out, n);
 }
 
-int store_events_next_due(struct store *st, double *when)
+int store_events_next_due(struct store *st, const struct store_skip *skip, double *when)
 {
-	return rd(st)->be->events_next_due(st, when);
+	return rd(st)->be->events_next_due(st, skip, when);
 }
 
 int store_event_update(struct store *st, const struct store_event *ev)
@@ -433,6 +434,11 @@ int store_event_update(struct store *st, const struct store_event *ev)
 int store_events_requeue_sending(struct store *st)
 {
 	return wr(st)->be->events_requeue_sending(st);
+}
+
+void store_set_busy_wait(struct store *st, int ms)
+{
+	st->be->set_busy_wait(st, ms);
 }
 
 int store_channel_counts(struct store *st, const char *channel, struct store_channel_counts *out)

@@ -18,7 +18,7 @@
 struct store;
 
 /* The schema version this build writes and expects. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Poll state of one source, as the daemon needs it between runs. */
 struct store_source {
@@ -283,11 +283,21 @@ struct store_event {
 	double created;
 	double delivered_at;
 	char *last_error;
+	/*
+	 * Seconds the event will have been retried at its next attempt, on the
+	 * daemon's monotonic clock: the attempts' durations and the waits
+	 * between them. retry_for is measured by it, not by created, so clock
+	 * steps do not shorten or stretch it. 0 for a new event.
+	 */
+	double age;
 };
 
 void store_event_clear(struct store_event *ev);
 
-/* A new event, due at once (state queued). Strings borrowed. */
+/*
+ * A new event, due at once (state queued; next attempt the earlier of
+ * created and clock_steady()). Strings borrowed.
+ */
 struct store_event_new {
 	const char *id, *channel, *type, *source_id;
 	int64_t item_id; /* 0: none */
@@ -299,19 +309,37 @@ struct store_event_new {
 int store_event_insert(struct store *st, const struct store_event_new *ev);
 
 /*
- * Events due for delivery (queued or retry_wait with next_attempt <= now),
- * oldest first, at most max. Caller frees each (store_event_clear) and the array.
+ * Channels whose events a look at the due events leaves out, pending as they
+ * are (a channel disabled by 410 Gone until a reload). NULL: none.
  */
-int store_events_due(struct store *st, double now, size_t max, struct store_event **out, size_t *n);
+struct store_skip {
+	const char *const *channels;
+	size_t n;
+};
 
-/* Earliest next_attempt among undelivered events, or 0 when none. */
-int store_events_next_due(struct store *st, double *when);
+/*
+ * Events due for delivery (queued or retry_wait with next_attempt <= now),
+ * oldest first, at most max, none of skip's channels. Caller frees each
+ * (store_event_clear) and the array.
+ */
+int store_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
+		     struct store_event **out, size_t *n);
+
+/* Earliest next_attempt among pending events not of skip's channels, or 0 when none. */
+int store_events_next_due(struct store *st, const struct store_skip *skip, double *when);
 
 /* Writes state, attempts, next_attempt, delivered_at and last_error of ev. */
 int store_event_update(struct store *st, const struct store_event *ev);
 
 /* At start: events left 'sending' by a crash go back to 'queued'. Returns the count. */
 int store_events_requeue_sending(struct store *st);
+
+/*
+ * How long an operation waits for a lock another process holds before it
+ * fails (default 5 s). The daemon's loop sets a short wait: nothing on the
+ * loop may block on the store for long; it retries later instead.
+ */
+void store_set_busy_wait(struct store *st, int ms);
 
 /* Per-channel counts for status. */
 struct store_channel_counts {

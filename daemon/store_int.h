@@ -63,11 +63,12 @@ struct store_backend {
 	int (*index_add)(struct store *st, size_t max, size_t *done);
 
 	int (*event_insert)(struct store *st, const struct store_event_new *ev);
-	int (*events_due)(struct store *st, double now, size_t max, struct store_event **out,
-			  size_t *n);
-	int (*events_next_due)(struct store *st, double *when);
+	int (*events_due)(struct store *st, double now, const struct store_skip *skip, size_t max,
+			  struct store_event **out, size_t *n);
+	int (*events_next_due)(struct store *st, const struct store_skip *skip, double *when);
 	int (*event_update)(struct store *st, const struct store_event *ev);
 	int (*events_requeue_sending)(struct store *st);
+	void (*set_busy_wait)(struct store *st, int ms);
 	int (*channel_counts)(struct store *st, const char *channel,
 			      struct store_channel_counts *out);
 };

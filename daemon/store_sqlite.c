@@ -88,12 +88,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	"INSERT INTO events (id, channel, type, source_id, item_id, payload, state, "
 	"attempts, next_attempt, created) VALUES (?,?,?,?,?,?,'queued',0,?,?)",
     [ST_EVENT_DUE] = "SELECT id, channel, type, source_id, item_id, payload, state, attempts, "
-		     "next_attempt, created, delivered_at, last_error FROM events "
-		     "WHERE state IN ('queued','retry_wait') AND next_attempt <= ? "
-		     "ORDER BY next_attempt, created LIMIT ?",
-    [ST_EVENT_NEXT] = "SELECT min(next_attempt) FROM events WHERE state IN ('queued','retry_wait')",
+		     "next_attempt, created, delivered_at, last_error, age FROM events "
+		     "WHERE state IN ('queued','retry_wait') AND next_attempt <= ?1 "
+		     "AND channel NOT IN (SELECT value FROM json_each(?3)) "
+		     "ORDER BY next_attempt, created LIMIT ?2",
+    [ST_EVENT_NEXT] = "SELECT min(next_attempt) FROM events WHERE state IN ('queued','retry_wait') "
+		      "AND channel NOT IN (SELECT value FROM json_each(?1))",
     [ST_EVENT_UPDATE] = "UPDATE events SET state=?2, attempts=?3, next_attempt=?4, "
-			"delivered_at=?5, last_error=?6 WHERE id=?1",
+			"delivered_at=?5, last_error=?6, age=?7 WHERE id=?1",
     [ST_EVENT_REQUEUE] = "UPDATE events SET state='queued' WHERE state='sending'",
     [ST_CHANNEL_COUNTS] = "SELECT total(state IN ('queued','sending','retry_wait')), "
 			  "total(state = 'delivered'), total(state = 'dead') FROM events "
@@ -170,6 +172,11 @@ static const char *const migrations[] = {
     " INSERT INTO items_fts(items_fts, rowid, title, text)"
     " VALUES ('delete', old.id, old.title, old.text);"
     " INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END;",
+    /* 5 -> 6: retry_for counts an event's own retry time (struct store_event.age),
+       not the wall clock since created; a pending event starts with what it had */
+    "ALTER TABLE events ADD COLUMN age REAL NOT NULL DEFAULT 0;"
+    "UPDATE events SET age = max(0, next_attempt - created)"
+    " WHERE state IN ('queued','sending','retry_wait');",
 };
 
 int store_sqlite_fail(struct store_sqlite *sq, const char *what)
@@ -505,5 +512,6 @@ const struct store_backend store_sqlite_backend = {
     .events_next_due = store_sqlite_events_next_due,
     .event_update = store_sqlite_event_update,
     .events_requeue_sending = store_sqlite_events_requeue_sending,
+    .set_busy_wait = store_sqlite_set_busy_wait,
     .channel_counts = store_sqlite_channel_counts,
 };

@@ -126,11 +126,12 @@ int store_sqlite_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
 /* store_sqlite_events.c */
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);
-int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,
-			    size_t *n);
-int store_sqlite_events_next_due(struct store *st, double *when);
+int store_sqlite_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
+			    struct store_event **out, size_t *n);
+int store_sqlite_events_next_due(struct store *st, const struct store_skip *skip, double *when);
 int store_sqlite_event_update(struct store *st, const struct store_event *ev);
 int store_sqlite_events_requeue_sending(struct store *st);
+void store_sqlite_set_busy_wait(struct store *st, int ms);
 int store_sqlite_channel_counts(struct store *st, const char *channel,
 				struct store_channel_counts *out);
 

@@ -4,11 +4,14 @@
  */
 #include "daemon/store_sqlite.h"
 
+#include <jansson.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/xmalloc.h"
 
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev)
@@ -25,7 +28,8 @@ int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev
 	else
 		sqlite3_bind_null(s, 5);
 	store_sqlite_bind_text(s, 6, ev->payload);
-	sqlite3_bind_double(s, 7, ev->created); /* next attempt: now */
+	/* due now, whichever of the two clocks is behind (store.h) */
+	sqlite3_bind_double(s, 7, fmin(ev->created, clock_steady()));
 	sqlite3_bind_double(s, 8, ev->created);
 	return store_sqlite_step_done(sq, s, "write event");
 }
@@ -36,6 +40,7 @@ static const struct store_sqlite_field event_fields[] = {
     F(COL_TEXT, source_id), F(COL_INT64, item_id),	 F(COL_TEXT, payload),
     F(COL_SKIP, state),	    F(COL_LONG, attempts),	 F(COL_DOUBLE, next_attempt),
     F(COL_DOUBLE, created), F(COL_DOUBLE, delivered_at), F(COL_TEXT, last_error),
+    F(COL_DOUBLE, age),
 };
 #undef F
 #define EVENT_COL_STATE 6
@@ -46,8 +51,22 @@ static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
 	ev->state = store_event_state_parse((const char *)sqlite3_column_text(s, EVENT_COL_STATE));
 }
 
-int store_sqlite_events_due(struct store *st, double now, size_t max, struct store_event **out,
-			    size_t *n)
+/* Binds skip's channels at index i as a JSON array, for json_each(). */
+static void bind_skip(sqlite3_stmt *s, int i, const struct store_skip *skip)
+{
+	json_t *a = json_array();
+	char *text;
+
+	for (size_t k = 0; skip && k < skip->n; k++)
+		json_array_append_new(a, json_string(skip->channels[k]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	sqlite3_bind_text(s, i, text ? text : "[]", -1, SQLITE_TRANSIENT);
+	free(text);
+}
+
+int store_sqlite_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
+			    struct store_event **out, size_t *n)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_EVENT_DUE];
@@ -57,6 +76,7 @@ int store_sqlite_events_due(struct store *st, double now, size_t max, struct sto
 	*n = 0;
 	sqlite3_bind_double(s, 1, now);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	bind_skip(s, 3, skip);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*out = xreallocarray(*out, *n + 1, sizeof(**out));
 		memset(&(*out)[*n], 0, sizeof(**out));
@@ -69,16 +89,19 @@ int store_sqlite_events_due(struct store *st, double now, size_t max, struct sto
 	return 0;
 }
 
-int store_sqlite_events_next_due(struct store *st, double *when)
+int store_sqlite_events_next_due(struct store *st, const struct store_skip *skip, double *when)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_EVENT_NEXT];
-	int rc = sqlite3_step(s);
+	int rc;
 
+	bind_skip(s, 1, skip);
+	rc = sqlite3_step(s);
 	*when = 0;
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
 		*when = sqlite3_column_double(s, 0);
 	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_sqlite_fail(sq, "read next due event");
 	return 0;
@@ -98,6 +121,7 @@ int store_sqlite_event_update(struct store *st, const struct store_event *ev)
 	else
 		sqlite3_bind_null(s, 5);
 	store_sqlite_bind_text(s, 6, ev->last_error);
+	sqlite3_bind_double(s, 7, ev->age);
 	return store_sqlite_step_done(sq, s, "update event");
 }
 
@@ -107,6 +131,12 @@ int store_sqlite_events_requeue_sending(struct store *st)
 	if (store_sqlite_step_done(sq, sq->stmt[ST_EVENT_REQUEUE], "requeue events") < 0)
 		return -1;
 	return sqlite3_changes(sq->db);
+}
+
+/* The connection's busy handler: the daemon's loop waits briefly (store.h). */
+void store_sqlite_set_busy_wait(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(store_sqlite_of(st)->db, ms);
 }
 
 int store_sqlite_channel_counts(struct store *st, const char *channel,

@@ -77,8 +77,18 @@ class RoutingTest(swtest.TestCase):
         self.assertIn("channel=arms answered 410 Gone: channel DISABLED until reload", r.stderr)
         db = sqlite3.connect(os.path.join(self.state, "speechwatch.db"))
         states = dict(db.execute("SELECT channel, state FROM events"))
-        self.assertEqual(states["arms"], "dead")
+        # issue 14: the event stays pending (not dead) for when the channel is back
+        self.assertEqual(states["arms"], "retry_wait")
         self.assertEqual(states["cyber"], "delivered")
+        # a restart (like a reload) builds the channel again and sends it
+        urllib.request.urlopen("http://127.0.0.1:%d/__mode?mode=ok" % self.recv[0][0]).read()
+        r = self.sw("once", "-c", self.conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        states = dict(db.execute("SELECT channel, state FROM events"))
+        self.assertEqual(states["arms"], "delivered")
+        seen = swtest.read_jsonl(self.recv[0][1])  # the attempt answered 410, then the delivery
+        self.assertEqual([e["status_returned"] for e in seen], [410, 200])
+        self.assertEqual(seen[0]["webhook_id"], seen[1]["webhook_id"])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,29 @@ START_TEST(clock_values_are_in_range)
 }
 END_TEST
 
+/* A step of the wall clock moves clock_wall at once and clock_steady not at all. */
+START_TEST(clock_steady_ignores_wall_clock_steps)
+{
+	char path[] = "/tmp/sw-clock-XXXXXX";
+	int fd = mkstemp(path);
+	double w0, s0;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "-3600\n", 6), 6);
+	close(fd);
+	w0 = clock_wall();
+	s0 = clock_steady();
+	ck_assert(fabs(s0 - w0) < 1.0);
+	ck_assert_int_eq(setenv("SPEECHWATCH_TEST_CLOCK_OFFSET_FILE", path, 1), 0);
+	ck_assert(fabs(clock_wall() - (w0 - 3600)) < 1.0); /* stepped back an hour */
+	ck_assert(clock_steady() >= s0 && clock_steady() - s0 < 1.0);
+	ck_assert_int_eq(unsetenv("SPEECHWATCH_TEST_CLOCK_OFFSET_FILE"), 0);
+	ck_assert(fabs(clock_wall() - w0) < 1.0);
+	ck_assert(clock_mono() > 0);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(hmap_maps_bytes_to_values_and_grows)
 {
 	struct hmap m;
@@ -343,6 +367,7 @@ int main(void)
 	tcase_add_test(tc, xasprintf_formats);
 	tcase_add_test(tc, err_set_truncates_and_tolerates_null);
 	tcase_add_test(tc, clock_values_are_in_range);
+	tcase_add_test(tc, clock_steady_ignores_wall_clock_steps);
 	tcase_add_test(tc, hmap_maps_bytes_to_values_and_grows);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);

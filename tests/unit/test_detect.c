@@ -227,7 +227,7 @@ static void newest_event_type(char *out, size_t len)
 	struct store_event *evs;
 	size_t n;
 
-	ck_assert_int_eq(store_events_due(d.store, 1e12, 1000, &evs, &n), 0);
+	ck_assert_int_eq(store_events_due(d.store, 1e12, NULL, 1000, &evs, &n), 0);
 	snprintf(out, len, "%s", n ? evs[n - 1].type : "");
 	for (size_t i = 0; i < n; i++)
 		store_event_clear(&evs[i]);

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/xmalloc.h"
@@ -79,6 +82,7 @@ static void teardown(void)
 	ev_loop_destroy(loop);
 	testutil_rmtree(dir);
 	free(dir);
+	unsetenv("SPEECHWATCH_TEST_CLOCK_OFFSET_FILE");
 }
 
 /* The config of one webhook channel "hook" at the test server, plus extra keys. */
@@ -146,7 +150,7 @@ static int find_due(const char *id, struct store_event *out)
 	size_t n;
 	int found = 0;
 
-	ck_assert_int_eq(store_events_due(st, 1e12, 1000, &evs, &n), 0);
+	ck_assert_int_eq(store_events_due(st, 1e12, NULL, 1000, &evs, &n), 0);
 	for (size_t i = 0; i < n; i++) {
 		if (!found && strcmp(evs[i].id, id) == 0) {
 			*out = evs[i];
@@ -230,6 +234,19 @@ static int never(void *arg)
 static void settle(double seconds)
 {
 	testutil_loop_until(loop, never, NULL, seconds);
+}
+
+/* Sets a pending event's next attempt, and its age when age >= 0. */
+static void set_next_attempt(const char *id, double when, double age)
+{
+	struct store_event ev;
+
+	ck_assert(find_due(id, &ev));
+	ev.next_attempt = when;
+	if (age >= 0)
+		ev.age = age;
+	ck_assert_int_eq(store_event_update(st, &ev), 0);
+	store_event_clear(&ev);
 }
 
 /* Makes a waiting event due now, as if its retry time had come. */
@@ -384,7 +401,7 @@ static void assert_next_due_is_the_stores(void)
 {
 	double want;
 
-	ck_assert_int_eq(store_events_next_due(st, &want), 0);
+	ck_assert_int_eq(store_events_next_due(st, NULL, &want), 0);
 	ck_assert_msg(outbox_next_due(ob) == want, "in memory %.3f, in the store %.3f",
 		      outbox_next_due(ob), want);
 }
@@ -393,7 +410,9 @@ START_TEST(next_due_in_memory_follows_inserts_retries_and_deliveries)
 {
 	double now = clock_wall();
 
-	insert_event("evt_later", "hook", now + 3600); /* pending before the outbox opens */
+	/* pending before the outbox opens (a new event is due at once: then moved on) */
+	insert_event("evt_later", "hook", now);
+	set_next_attempt("evt_later", now + 3600, -1);
 	make_outbox(NULL, 0);
 	assert_next_due_is_the_stores();
 	ck_assert(outbox_next_due(ob) == now + 3600);
@@ -488,23 +507,49 @@ START_TEST(a_permanent_refusal_dead_letters_at_once)
 }
 END_TEST
 
+static int pending_is(void *arg)
+{
+	return counts("hook").pending == *(long *)arg && outbox_in_flight(ob) == 0;
+}
+
+/* One 410 disables the channel: nothing more is sent, nothing is dead-lettered. */
 START_TEST(gone_disables_the_channel_until_reload)
 {
 	struct store_channel_counts c;
+	struct outbox_env env;
+	struct config *cfg2;
+	struct outbox *next;
+	long two = 2;
 
 	make_outbox(NULL, 0);
 	testutil_http_set(srv, "/hook", 410, NULL, "gone");
 	insert_event("evt_410", "hook", clock_wall());
 	outbox_kick(ob);
-	wait_dead(1);
+	wait_retry("evt_410");
 	insert_event("evt_after", "hook", clock_wall());
-	outbox_kick(ob);
-	wait_dead(2);
+	outbox_queued(ob, clock_wall());
+	settle(1.0);
 	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1); /* the second was never sent */
+	ck_assert(testutil_loop_until(loop, pending_is, &two, 1));
+	ck_assert_int_eq(counts("hook").dead, 0); /* stranded events stay pending */
 	ck_assert_int_eq(store_channel_counts(st, "hook", &c), 0);
 	ck_assert_ptr_nonnull(c.last_error);
 	ck_assert_ptr_nonnull(strstr(c.last_error, "410"));
 	free(c.last_error);
+	ck_assert(outbox_next_due(ob) == 0); /* no timer spins on the waiting events */
+
+	/* a reload builds the channel again: both are delivered */
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	cfg2 = load_config(NULL);
+	env = env_for(cfg2, 0);
+	next = outbox_new(&env, 0, NULL);
+	ck_assert_ptr_nonnull(next);
+	outbox_retire(ob, cfg, next);
+	ob = next;
+	cfg = cfg2;
+	outbox_kick(ob);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &two, 10), "not delivered");
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 3);
 }
 END_TEST
 
@@ -512,7 +557,8 @@ START_TEST(retry_for_ends_in_a_dead_letter)
 {
 	make_outbox("retry_for = 1h\n", 0);
 	testutil_http_set(srv, "/hook", 503, NULL, "busy");
-	insert_event("evt_old", "hook", clock_wall() - 7200);
+	insert_event("evt_old", "hook", clock_wall());
+	set_next_attempt("evt_old", clock_wall(), 7200); /* retried for 2 h already */
 	outbox_kick(ob);
 	wait_dead(1);
 	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1);
@@ -717,11 +763,209 @@ START_TEST(a_bad_channel_is_reported_at_its_line)
 }
 END_TEST
 
+/* --- store faults: a full disk, a lock held by another process --- */
+
+/* Writes beyond `bytes` fail with EFBIG, as a full disk makes them fail (SQLite: an I/O error). */
+static void limit_file_size(rlim_t bytes)
+{
+	struct rlimit rl;
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = bytes == RLIM_INFINITY ? rl.rlim_max : bytes;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+START_TEST(a_full_disk_pauses_deliveries_then_delivers_everything_once)
+{
+	long three = 3;
+
+	make_outbox(NULL, 0);
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	insert_event("evt_full1", "hook", clock_wall());
+	insert_event("evt_full2", "hook", clock_wall());
+	insert_event("evt_full3", "hook", clock_wall());
+	limit_file_size(1);
+	outbox_kick(ob);
+	settle(2.0);
+	/* "sending" could not be recorded: nothing is sent, and no storm of retries */
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0);
+	ck_assert(!outbox_idle(ob)); /* a back-off timer looks again */
+	limit_file_size(RLIM_INFINITY);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &three, 10), "not delivered");
+	settle(0.3);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 3); /* each once */
+	ck_assert_int_eq(counts("hook").pending, 0);
+}
+END_TEST
+
+/*
+ * Another process holds the database (python3's sqlite3, BEGIN EXCLUSIVE)
+ * until the returned pipe is closed (pclose).
+ */
+static FILE *hold_lock(void)
+{
+	char *marker = xasprintf("%s/locked", dir);
+	char *cmd =
+	    xasprintf("python3 -c \"import sqlite3,sys; c=sqlite3.connect('%s/speechwatch.db',"
+		      " isolation_level=None); c.execute('BEGIN EXCLUSIVE');"
+		      " open('%s','w').close(); sys.stdin.read()\"",
+		      dir, marker);
+	FILE *p = popen(cmd, "w");
+	struct stat sb;
+	int tries = 0;
+
+	ck_assert_ptr_nonnull(p);
+	while (stat(marker, &sb) != 0 && tries++ < 500)
+		usleep(10000);
+	ck_assert_msg(tries < 500, "the lock holder did not start");
+	free(cmd);
+	free(marker);
+	return p;
+}
+
+/* ev_timer callback: the longest the loop went without running its timers. */
+static double last_tick, longest_gap;
+static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	double now = clock_wall();
+
+	(void)l;
+	(void)w;
+	(void)revents;
+	if (last_tick > 0 && now - last_tick > longest_gap)
+		longest_gap = now - last_tick;
+	last_tick = now;
+}
+
+START_TEST(a_locked_store_sends_nothing_unrecorded_and_never_freezes_the_loop)
+{
+	ev_timer tick;
+	FILE *holder;
+	long three = 3;
+
+	make_outbox(NULL, 0);
+	store_set_busy_wait(st, 50); /* as the daemon's loop does */
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	insert_event("evt_lock1", "hook", clock_wall());
+	insert_event("evt_lock2", "hook", clock_wall());
+	insert_event("evt_lock3", "hook", clock_wall());
+	holder = hold_lock();
+	last_tick = longest_gap = 0;
+	ev_timer_init(&tick, tick_cb, 0.05, 0.05);
+	ev_timer_start(loop, &tick);
+	outbox_kick(ob);
+	settle(2.0);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0);
+	ck_assert_msg(longest_gap < 0.5, "the loop froze for %.2fs", longest_gap);
+	pclose(holder);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &three, 10), "not delivered");
+	ev_timer_stop(loop, &tick);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 3);
+}
+END_TEST
+
+START_TEST(an_outcome_the_store_refused_is_written_when_it_accepts_again)
+{
+	struct store_event ev;
+	FILE *holder;
+	long one = 1;
+
+	make_outbox(NULL, 0);
+	store_set_busy_wait(st, 50);
+	testutil_http_set(srv, "/hook", 0, NULL, NULL); /* held until released */
+	insert_event("evt_late", "hook", clock_wall());
+	outbox_kick(ob);
+	ck_assert(testutil_loop_until(loop, in_flight_one, NULL, 10));
+	holder = hold_lock();
+	testutil_http_release(srv, 200);
+	settle(1.0);
+	pclose(holder);
+	ck_assert(!find_due("evt_late", &ev)); /* still "sending" in the store: never re-sent */
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &one, 10), "outcome not written");
+	settle(0.3);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1);
+}
+END_TEST
+
+START_TEST(a_start_on_a_locked_store_requeues_interrupted_events_later)
+{
+	struct store_event ev = stored_in("evt_crash_locked", EVENT_SENDING);
+	FILE *holder;
+	long one = 1;
+
+	store_event_clear(&ev);
+	store_set_busy_wait(st, 50);
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	holder = hold_lock();
+	make_outbox(NULL, 0); /* at start: the requeue is refused */
+	outbox_kick(ob);
+	settle(0.5);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0);
+	pclose(holder);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &one, 10), "never requeued");
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1);
+}
+END_TEST
+
+/* --- clock steps (SPEECHWATCH_TEST_CLOCK_OFFSET_FILE moves clock_wall) --- */
+
+static void set_clock_offset(double seconds)
+{
+	char *path = xasprintf("%s/clock-offset", dir);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%.3f\n", seconds);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(setenv("SPEECHWATCH_TEST_CLOCK_OFFSET_FILE", path, 1), 0);
+	free(path);
+}
+
+START_TEST(a_wall_clock_stepped_back_an_hour_does_not_delay_a_retry)
+{
+	set_clock_offset(0);
+	make_outbox(NULL, 0);
+	testutil_http_push(srv, "/hook", 503, NULL, "busy");
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	insert_event("evt_step", "hook", clock_wall());
+	outbox_kick(ob);
+	wait_retry("evt_step"); /* the retry is due in 4-6 s */
+	set_clock_offset(-3600);
+	wait_delivered(1);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 2);
+}
+END_TEST
+
+START_TEST(a_clock_days_slow_then_corrected_does_not_dead_letter_early)
+{
+	struct store_event ev;
+	size_t two = 2;
+
+	set_clock_offset(-4 * 86400.0); /* queued while the clock was four days slow */
+	make_outbox("retry_for = 1h\n", 0);
+	testutil_http_set(srv, "/hook", 503, NULL, "busy");
+	insert_event("evt_slow", "hook", clock_wall());
+	outbox_kick(ob);
+	wait_retry("evt_slow");
+	set_clock_offset(0); /* NTP corrects it */
+	ck_assert(testutil_loop_until(loop, hits_reach, &two, 10));
+	wait_retry("evt_slow");
+	ck_assert_int_eq(counts("hook").dead, 0);
+	ck_assert(find_due("evt_slow", &ev));
+	ck_assert_int_eq(ev.attempts, 2);
+	/* its age: two attempts and the 5 s wait, then the next wait (5 min +-20%) */
+	ck_assert_msg(ev.age > 240 && ev.age < 400, "age %.1f", ev.age);
+	store_event_clear(&ev);
+}
+END_TEST
+
 static Suite *outbox_suite(void)
 {
 	Suite *s = suite_create("outbox");
 	TCase *moves = tcase_create("moves"), *send = tcase_create("delivery");
 	TCase *once = tcase_create("once"), *life = tcase_create("lifecycle");
+	TCase *faults = tcase_create("faults"), *clocks = tcase_create("clocks");
 
 	tcase_add_checked_fixture(moves, setup, teardown);
 	tcase_add_test(moves, legal_moves_are_exactly_the_designed_ones);
@@ -750,6 +994,18 @@ static Suite *outbox_suite(void)
 	tcase_add_test(life, shutdown_cancels_the_sends_of_retired_outboxes);
 	tcase_add_test(life, a_bad_channel_is_reported_at_its_line);
 	suite_add_tcase(s, life);
+	tcase_add_checked_fixture(faults, setup, teardown);
+	tcase_set_timeout(faults, 60);
+	tcase_add_test(faults, a_full_disk_pauses_deliveries_then_delivers_everything_once);
+	tcase_add_test(faults, a_locked_store_sends_nothing_unrecorded_and_never_freezes_the_loop);
+	tcase_add_test(faults, an_outcome_the_store_refused_is_written_when_it_accepts_again);
+	tcase_add_test(faults, a_start_on_a_locked_store_requeues_interrupted_events_later);
+	suite_add_tcase(s, faults);
+	tcase_add_checked_fixture(clocks, setup, teardown);
+	tcase_set_timeout(clocks, 30);
+	tcase_add_test(clocks, a_wall_clock_stepped_back_an_hour_does_not_delay_a_retry);
+	tcase_add_test(clocks, a_clock_days_slow_then_corrected_does_not_dead_letter_early);
+	suite_add_tcase(s, clocks);
 	return s;
 }
 
