@@ -108,7 +108,7 @@ demo: $(BIN)
 	@bash tests/demo/run
 
 format:
-	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(wildcard */*.h */*/*.h)
+	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(FUZZ_SRC) $(wildcard */*.h */*/*.h)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
