@@ -6,6 +6,7 @@
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian packages (apt-get, via sudo when not root)
 #   make demo         poll the bundled offline site once
+#   make fuzz         libFuzzer targets (clang) in build/fuzz/bin; tests/fuzz/README.md
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -78,11 +79,36 @@ check-asan:
 deps:
 	@bash .ci/deps
 
+# libFuzzer targets: clang, the parsers' modules only (common, config,
+# analyze) compiled with coverage + ASan + UBSan into their own build dir.
+FUZZ_BUILD ?= build/fuzz
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(filter-out fuzz_util,$(FUZZ_SRC:tests/fuzz/%.c=%))
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+FUZZ_LIB_OBJ := $(addprefix $(BUILD)/,$(COMMON_SRC:.c=.o) $(CONFIG_SRC:.c=.o) \
+	$(ANALYZE_SRC:.c=.o) tests/fuzz/fuzz_util.o)
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 SAN="$(FUZZ_SAN)" \
+		fuzz-bins
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/bin/%)
+
+$(BUILD)/libfuzzparsers.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/bin/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libfuzzparsers.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
 demo: $(BIN)
 	@bash tests/demo/run
 
 format:
-	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(wildcard */*.h */*/*.h)
+	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(FUZZ_SRC) $(wildcard */*.h */*/*.h)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
@@ -105,7 +131,8 @@ install: $(BIN)
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all tests check check-asan deps demo format install clean
+.PHONY: all tests check check-asan deps demo format install clean fuzz fuzz-bins
 .SECONDARY:
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/daemon/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/daemon/main.d \
+	$(FUZZ_SRC:%.c=$(BUILD)/%.d)
