@@ -37,6 +37,8 @@ static void print_item_json(const struct list_item *it)
 
 static void print_items(const struct list_items *items, int json)
 {
+	char note[512];
+
 	for (size_t i = 0; i < items->n; i++) {
 		const struct list_item *it = &items->v[i];
 
@@ -48,6 +50,8 @@ static void print_items(const struct list_items *items, int json)
 	}
 	if (!json)
 		fprintf(stderr, "%zu item%s\n", items->n, items->n == 1 ? "" : "s");
+	if (list_items_note(items, note, sizeof(note)))
+		fprintf(stderr, "note: %s\n", note);
 }
 
 static int preview_source(const struct config *cfg, const struct config_source *s, int json)

@@ -157,7 +157,7 @@ static char *url_of(const char *path)
 /* A list of n items; paths[i] NULL gives an item without a URL. Dates NULL. */
 static struct list_items list_of(const char *const *paths, size_t n)
 {
-	struct list_items items = {xcalloc(n ? n : 1, sizeof(struct list_item)), n};
+	struct list_items items = {.v = xcalloc(n ? n : 1, sizeof(struct list_item)), .n = n};
 
 	for (size_t i = 0; i < n; i++) {
 		items.v[i].url = paths[i] ? url_of(paths[i]) : NULL;
