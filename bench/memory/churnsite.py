@@ -82,9 +82,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(404, "no")
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # the daemon stopping mid-request is not news
+
+
 def main():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     with open(sys.argv[2], "w") as f:
         f.write(str(srv.server_address[1]))
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
