@@ -82,13 +82,35 @@ class ListsTest(swtest.TestCase):
             self.assertEqual(urls, [self.url(newest)], err)
         return conf
 
+    def sliding_page(self, size):
+        """The same with an HTML list page."""
+        conf = self.conf("list.html", "items = //li\nbody = //article")
+        for n in range(1, size + 4):
+            self.put("a/%d.html" % n, article(n))
+
+        def page(newest):
+            return "<html><body><ul>%s</ul></body></html>" % "".join(
+                "<li><a href='/a/%d.html'>Statement %d</a></li>" % (n, n)
+                for n in range(newest, newest - size, -1))
+        newest = size
+        self.put("list.html", page(newest))
+        self.assertEqual(self.once(conf)[0], [])
+        for _ in range(3):
+            newest += 1
+            self.put("list.html", page(newest))
+            urls, err = self.once(conf)
+            self.assertEqual(urls, [self.url(newest)], err)
+
     def test_lists_of_one_two_and_three_items_alert_each_new_statement(self):
         for size in (1, 2, 3):
-            with self.subTest(size=size):
-                self.sliding_feed(size, lambda n: "tag:example.org,2026:%d" % n)
-                self.sw("status", "-c", self.conf("feed.xml"))
-                for name in os.listdir(self.state):
-                    os.unlink(os.path.join(self.state, name))
+            for kind in ("feed", "page"):
+                with self.subTest(size=size, kind=kind):
+                    if kind == "feed":
+                        self.sliding_feed(size, lambda n: "tag:example.org,2026:%d" % n)
+                    else:
+                        self.sliding_page(size)
+                    for name in os.listdir(self.state):
+                        os.unlink(os.path.join(self.state, name))
 
     def test_a_guid_shared_by_every_item_falls_back_to_links(self):
         channel = "http://127.0.0.1:%d/" % self.port
