@@ -397,8 +397,9 @@ static const char *text_key(const struct store_item *it)
 static enum article_verdict settle_new(struct article_job *job, struct store_item *it)
 {
 	struct source_rt *rt = job->rt;
+	/* the URL always; the text only when there is one (an empty text is no identity) */
 	int dup =
-	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, it->norm_url, it->text_sha256);
+	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, it->norm_url, text_key(it));
 
 	if (job->kind == ARTICLE_KIND_BASELINE || dup == 1) {
 		if (dup == 1)

@@ -147,6 +147,7 @@ struct poll_outcome {
 	int ok;		      /* the poll succeeded (200 with items, or 304) */
 	const char *result;   /* "ok", "not-modified", "http-error", "timeout", ... */
 	char error[512];      /* when !ok */
+	char note[512];	      /* when ok: what reading the list skipped or changed (status) */
 	long items;	      /* items found (200 only) */
 	long status;
 	char *etag, *last_modified; /* validators of the list page (200 only) */

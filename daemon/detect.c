@@ -285,12 +285,28 @@ static struct poll_run *run_new(struct source_rt *rt, struct list_items *items,
 	return run;
 }
 
+/*
+ * What reading the list left out or changed (a cut to the hard cap, a feed's
+ * repeated guids) goes to status with the poll, and to the log once: when
+ * it differs from what the last poll recorded.
+ */
+static void note_list(struct source_rt *rt, const struct list_items *items, struct poll_outcome *o)
+{
+	const char *before = o->src->last_error;
+
+	if (!list_items_note(items, o->note, sizeof(o->note)))
+		return;
+	if (before == NULL || strcmp(before, o->note) != 0)
+		log_warnx("source=%s %s", rt->id, log_esc(o->note, 400));
+}
+
 void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o,
 		  detect_done_fn *done)
 {
 	struct poll_run *run;
 	int snapshot;
 
+	note_list(rt, items, o);
 	if (items->n == 0) {
 		fail_empty_list(o);
 		list_items_free(items);

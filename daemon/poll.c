@@ -74,8 +74,11 @@ static void fill_source_row(struct store_source *s, const struct poll_outcome *o
 	s->last_status = o->status;
 	free(s->last_result);
 	s->last_result = xstrdup(o->suspect ? "suspect-list" : o->result);
-	free(s->last_error);
-	s->last_error = o->ok ? NULL : xstrdup(o->error);
+	/* A 304 read no list: the note of the last list read still holds. */
+	if (!(o->ok && o->status == 304 && s->failures == 0)) {
+		free(s->last_error);
+		s->last_error = !o->ok ? xstrdup(o->error) : o->note[0] ? xstrdup(o->note) : NULL;
+	}
 	s->failures = failures;
 	s->last_new = o->fresh;
 	s->last_changed = o->changed;

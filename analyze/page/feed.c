@@ -7,8 +7,9 @@
  * Only children of the root, of <channel> and of each item are read: no
  * recursion on document structure.
  */
-#include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "analyze/page/list.h"
 #include "analyze/page/list_int.h"
 #include "common/buf.h"
+#include "common/hmap.h"
 #include "common/xmalloc.h"
 
 enum feed_ns { NS_RSS, NS_ATOM, NS_RDF, NS_DC, NS_DCTERMS, NS_CONTENT, NS_XHTML, NS_OTHER };
@@ -462,7 +464,42 @@ static void feed_child(struct feed_fields *f, xmlNodePtr c, int atom)
 			  sizeof(feed_atom_rules) / sizeof(feed_atom_rules[0]));
 }
 
-static void feed_item(struct list_acc *acc, xmlNodePtr item, int atom, const char *page_url)
+/*
+ * One walk over a feed's items. With use_guids, items are keyed by guid and
+ * each guid's link is noted: a guid that comes back with another link is no
+ * identifier (a CMS that gives every item the channel URL or a constant),
+ * and the feed is walked again keyed by link, without guids.
+ */
+struct feed_walk {
+	struct list_acc acc;
+	const char *page_url;
+	int use_guids;
+	char *channel_link; /* the channel's own <link>, or NULL */
+	int guid_clash;	    /* a guid came back with another link, or names the feed */
+	struct hmap links;  /* guid -> hash of its first item's link */
+};
+
+/*
+ * Notes guid's link; sets guid_clash when the guid was seen with another
+ * link, or names the feed itself (its URL or its channel's link), which a
+ * one-item feed would otherwise never show.
+ */
+static void feed_note_guid(struct feed_walk *w, const char *guid, const char *url)
+{
+	size_t n = strlen(guid);
+	uint32_t h = hmap_hash(guid, n), lh = url != NULL ? hmap_hash(url, strlen(url)) : 0;
+	const uint32_t *v = hmap_get(&w->links, guid, n, h);
+
+	if ((w->page_url != NULL && strcmp(guid, w->page_url) == 0) ||
+	    (w->channel_link != NULL && strcmp(guid, w->channel_link) == 0))
+		w->guid_clash = 1;
+	if (v == NULL)
+		hmap_put(&w->links, guid, n, h, lh);
+	else if (*v != lh)
+		w->guid_clash = 1;
+}
+
+static void feed_item(struct feed_walk *w, xmlNodePtr item, int atom)
 {
 	struct feed_fields f;
 	struct list_item it;
@@ -476,73 +513,110 @@ static void feed_item(struct list_acc *acc, xmlNodePtr item, int atom, const cha
 		feed_child(&f, c, atom);
 	}
 	if (f.link != NULL)
-		it.url = feed_url(f.link, NULL, page_url);
+		it.url = feed_url(f.link, NULL, w->page_url);
 	if (it.url == NULL && f.atom_link != NULL)
-		it.url = feed_url(f.atom_link, "href", page_url);
+		it.url = feed_url(f.atom_link, "href", w->page_url);
 	if (it.url == NULL)
-		it.url = feed_guid_link(f.guid, page_url);
+		it.url = feed_guid_link(f.guid, w->page_url);
 	it.title = feed_text_of(f.title != NULL ? f.title : f.dc_title, atom, 0);
 	if (it.title == NULL)
 		it.title = xstrdup("");
-	if (f.guid != NULL)
+	if (!w->use_guids)
+		it.guid = NULL;
+	else if (f.guid != NULL)
 		it.guid = feed_plain(f.guid);
 	else
 		it.guid = feed_rdf_about(item);
 	it.date = feed_date(&f);
 	it.summary = feed_text_of(f.summary != NULL ? f.summary : f.content, atom, 1);
-	list_acc_add(acc, &it, it.guid != NULL && it.guid[0] ? it.guid : it.url);
+	if (it.guid != NULL && it.guid[0])
+		feed_note_guid(w, it.guid, it.url);
+	list_acc_add(&w->acc, &it, it.guid != NULL && it.guid[0] ? it.guid : it.url);
 }
 
 /* ---- the feed ---- */
 
 /* Items are children of the root (RDF, Atom feed, odd RSS) or of <channel>. */
-static void feed_items_of(struct list_acc *acc, xmlNodePtr parent, int atom, const char *page_url)
+static void feed_items_of(struct feed_walk *w, xmlNodePtr parent, int atom)
 {
 	xmlNodePtr c;
 
-	for (c = parent->children; c != NULL && !list_acc_full(acc); c = c->next) {
+	for (c = parent->children; c != NULL && !list_acc_full(&w->acc); c = c->next) {
 		if (atom && feed_is(c, NS_ATOM, "entry"))
-			feed_item(acc, c, 1, page_url);
+			feed_item(w, c, 1);
 		else if (!atom && feed_is(c, NS_RSS, "item"))
-			feed_item(acc, c, 0, page_url);
+			feed_item(w, c, 0);
 	}
 }
 
-static int feed_walk(struct list_acc *acc, xmlNodePtr root, const char *page_url)
+/* The first <channel>'s <link>: the site, which no item's guid may name. */
+static void feed_channel_link(struct feed_walk *w, xmlNodePtr channel)
+{
+	for (xmlNodePtr c = channel->children; c != NULL && w->channel_link == NULL; c = c->next)
+		if (feed_is(c, NS_RSS, "link"))
+			w->channel_link = feed_url(c, NULL, w->page_url);
+}
+
+static int feed_walk(struct feed_walk *w, xmlNodePtr root)
 {
 	xmlNodePtr c;
 
 	if (feed_is(root, NS_ATOM, "feed")) {
-		feed_items_of(acc, root, 1, page_url);
+		feed_items_of(w, root, 1);
 		return 0;
 	}
 	if (!feed_is(root, NS_RSS, "rss") && !feed_is(root, NS_RDF, "RDF") &&
 	    !feed_is(root, NS_RSS, "channel"))
 		return -1;
-	feed_items_of(acc, root, 0, page_url);
+	feed_items_of(w, root, 0);
 	for (c = root->children; c != NULL; c = c->next)
-		if (feed_is(c, NS_RSS, "channel"))
-			feed_items_of(acc, c, 0, page_url);
+		if (feed_is(c, NS_RSS, "channel")) {
+			feed_channel_link(w, c);
+			feed_items_of(w, c, 0);
+		}
 	if (feed_is(root, NS_RSS, "channel"))
-		feed_items_of(acc, root, 0, page_url);
+		feed_items_of(w, root, 0);
 	return 0;
+}
+
+/* Walks the feed once, keyed by guid or by link; out is filled (and cut). */
+static int feed_walk_keyed(struct feed_walk *w, xmlNodePtr root, size_t max_items,
+			   struct list_items *out, int use_guids)
+{
+	int rc;
+
+	list_acc_init(&w->acc, out, max_items);
+	hmap_init(&w->links, 64);
+	w->use_guids = use_guids;
+	w->guid_clash = 0;
+	rc = feed_walk(w, root);
+	list_acc_done(&w->acc);
+	hmap_free(&w->links);
+	free(w->channel_link);
+	w->channel_link = NULL;
+	return rc;
 }
 
 int list_extract_feed(xmlDocPtr doc, const char *page_url, size_t max_items, struct list_items *out,
 		      char *err, size_t errlen)
 {
-	struct list_acc acc;
+	struct feed_walk w;
 	xmlNodePtr root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
 	int rc;
 
-	list_acc_init(&acc, out, max_items);
+	memset(&w, 0, sizeof(w));
+	w.page_url = page_url;
 	if (root == NULL) {
+		memset(out, 0, sizeof(*out));
 		snprintf(err, errlen, "empty document");
-		list_acc_done(&acc);
 		return -1;
 	}
-	rc = feed_walk(&acc, root, page_url);
-	list_acc_done(&acc);
+	rc = feed_walk_keyed(&w, root, max_items, out, 1);
+	if (rc == 0 && w.guid_clash) {
+		list_items_free(out);
+		rc = feed_walk_keyed(&w, root, max_items, out, 0);
+		out->guids_ignored = 1;
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "not an RSS, RDF or Atom feed (root element <%.40s>)",
 			 (const char *)root->name);

@@ -1,6 +1,7 @@
 /*
  * analyze/list: items of an HTML list page, chosen by the source's XPaths;
- * plus the helpers feed.c shares (item accumulator, bounded text, URLs).
+ * plus the helpers feed.c shares (bounded text, URLs; the item accumulator
+ * is list_acc.c).
  *
  * Item-relative XPaths (link, title, date) are evaluated with the item as
  * context node, except that a location path beginning with "//" is read as
@@ -23,77 +24,7 @@
 #include "analyze/page/page.h"
 #include "analyze/utf8.h"
 #include "common/buf.h"
-#include "common/hmap.h"
 #include "common/xmalloc.h"
-
-/* ---- items ---- */
-
-void list_item_clear(struct list_item *item)
-{
-	free(item->url);
-	free(item->title);
-	free(item->date);
-	free(item->guid);
-	free(item->summary);
-	memset(item, 0, sizeof(*item));
-}
-
-void list_items_free(struct list_items *items)
-{
-	size_t i;
-
-	if (items == NULL)
-		return;
-	for (i = 0; i < items->n; i++)
-		list_item_clear(&items->v[i]);
-	free(items->v);
-	items->v = NULL;
-	items->n = 0;
-}
-
-void list_acc_init(struct list_acc *acc, struct list_items *out, size_t max_items)
-{
-	acc->out = out;
-	out->v = NULL;
-	out->n = 0;
-	acc->limit = max_items == 0 || max_items > LIST_HARD_CAP ? LIST_HARD_CAP : max_items;
-	hmap_init(&acc->seen, 64);
-}
-
-int list_acc_full(const struct list_acc *acc)
-{
-	return acc->out->n >= acc->limit;
-}
-
-/* 1 if key was already present; otherwise records it. */
-static int acc_seen(struct list_acc *acc, const char *key)
-{
-	size_t n = strlen(key);
-	uint32_t h = hmap_hash(key, n);
-
-	if (hmap_get(&acc->seen, key, n, h) != NULL)
-		return 1;
-	hmap_put(&acc->seen, key, n, h, 0);
-	return 0;
-}
-
-int list_acc_add(struct list_acc *acc, struct list_item *item, const char *key)
-{
-	if (list_acc_full(acc) || (key != NULL && acc_seen(acc, key))) {
-		list_item_clear(item);
-		return 0;
-	}
-	if (acc->out->n % 32 == 0)
-		acc->out->v = xreallocarray(acc->out->v, acc->out->n + 32, sizeof(*acc->out->v));
-	acc->out->v[acc->out->n++] = *item;
-	memset(item, 0, sizeof(*item));
-	return 1;
-}
-
-void list_acc_done(struct list_acc *acc)
-{
-	hmap_free(&acc->seen);
-}
 
 /* ---- text ---- */
 

@@ -17,20 +17,26 @@ struct list_item {
 	char *summary; /* feed summary/description as text, or NULL */
 };
 
+/* How a list over the hard cap of items was cut (list_acc.c). */
+enum list_cut { LIST_CUT_NONE, LIST_CUT_NEWEST_BY_DATE, LIST_CUT_PAGE_ENDS };
+
 struct list_items {
 	struct list_item *v;
 	size_t n;
+	size_t total;	   /* distinct items the page held (more than n when cut) */
+	enum list_cut cut; /* set when the hard cap, not max_items, cut the list */
+	int guids_ignored; /* a feed repeated one guid for different links: items by link */
 };
 
 /* How to read a list page (the source's config). NULL fields take defaults. */
 struct list_spec {
-	const char *items;       /* XPath to each item: a link or a block holding one */
-	const char *link;        /* relative to the item; default: its href or first a/@href */
-	const char *title;       /* relative to the item; default: the link text */
-	const char *date;        /* relative to the item; default: none */
+	const char *items;	 /* XPath to each item: a link or a block holding one */
+	const char *link;	 /* relative to the item; default: its href or first a/@href */
+	const char *title;	 /* relative to the item; default: the link text */
+	const char *date;	 /* relative to the item; default: none */
 	const char *date_format; /* strptime form tried first, or NULL */
-	const char *language;    /* hint for dates, or NULL */
-	size_t max_items;        /* 0: no limit (a hard cap of 10000 still applies) */
+	const char *language;	 /* hint for dates, or NULL */
+	size_t max_items;	 /* 0: no limit (a hard cap of 10000 still applies) */
 };
 
 /*
@@ -42,10 +48,17 @@ int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spe
 		      struct list_items *out, char *err, size_t errlen);
 
 /* Items of an RSS 0.9x/2.0, RSS 1.0 (RDF) or Atom 0.3/1.0 feed. Same contract. */
-int list_extract_feed(xmlDocPtr doc, const char *page_url, size_t max_items,
-		      struct list_items *out, char *err, size_t errlen);
+int list_extract_feed(xmlDocPtr doc, const char *page_url, size_t max_items, struct list_items *out,
+		      char *err, size_t errlen);
 
 void list_items_free(struct list_items *items);
+
+/*
+ * One plain sentence on what reading the list left out or changed (a list
+ * cut to the hard cap, a feed's repeated guids) into out; 0 when there is
+ * nothing to say, 1 otherwise.
+ */
+int list_items_note(const struct list_items *items, char *out, size_t len);
 
 /*
  * Registers speechwatch's XPath extension functions on ctx: has-class("a b")

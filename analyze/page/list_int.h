@@ -24,15 +24,25 @@
 #define LIST_XPATH_OPS 2000000UL     /* libxml2 opLimit for one evaluation */
 #define LIST_XPATH_BUDGET 50000000UL /* operations for a whole page */
 
-/* Item accumulator: de-duplicates by key (URL, or guid for feeds). */
+/*
+ * Item accumulator: de-duplicates by key (URL, or guid for feeds) and keeps
+ * at most `limit` items. A page with more is read to its end (within the
+ * XPath budget) and cut, holding at most 2 * limit items meanwhile: when
+ * every item has a date, the newest by date are kept; otherwise a cut by
+ * max_items keeps the first ones, and a cut by the hard cap keeps the first
+ * and the last half (an archive lists its newest first or last, so a new
+ * item is at one end). The kept items stay in page order.
+ */
 struct list_acc {
 	struct list_items *out;
-	size_t limit;	  /* stop at this many items */
+	size_t limit;	  /* keep this many items */
+	int hard;	  /* limit is the hard cap, not the source's max_items */
+	int all_dated;	  /* every item so far has a date */
 	struct hmap seen; /* keys of the items kept */
 };
 
 void list_acc_init(struct list_acc *acc, struct list_items *out, size_t max_items);
-/* 1 when the accumulator is full. */
+/* 1 when further items cannot change what is kept (the first `limit` of an undated list). */
 int list_acc_full(const struct list_acc *acc);
 /*
  * Appends item (takes ownership of its strings) unless key (borrowed from
@@ -40,6 +50,7 @@ int list_acc_full(const struct list_acc *acc);
  * the item's strings are freed. Returns 1 if appended.
  */
 int list_acc_add(struct list_acc *acc, struct list_item *item, const char *key);
+/* Cuts the list to the limit (out->total, out->cut say what was left out). */
 void list_acc_done(struct list_acc *acc);
 
 /* Frees the strings of one item. */

@@ -66,7 +66,8 @@ size_t themes_patterns(const struct themes *th);
 size_t themes_memory(const struct themes *th);
 /*
  * Bytes held by the per-language word caches that scoring fills (not in
- * themes_memory): at most 20 MiB per language used, whatever the input.
+ * themes_memory): about 8 MiB for every language together and at most
+ * 12 MiB (the total is checked every 1024 new words), whatever the input.
  */
 size_t themes_cache_memory(const struct themes *th);
 

@@ -14,12 +14,17 @@
 
 /*
  * The word -> symbol cache of a language is emptied when it holds CACHE_MAX
- * words or CACHE_KEY_BYTES of word text, so hostile pages full of unique
- * words cannot grow it without bound; words longer than CACHE_WORD_MAX are
- * never real vocabulary and are stemmed each time instead of cached.
+ * words or CACHE_KEY_BYTES of word text, and every language's cache when
+ * together they hold CACHE_TOTAL_BYTES: statements keep bringing names,
+ * numbers and dates never seen before, so a cache bounded only per language
+ * grew a long-running daemon by about 20 MiB per language used. A language's
+ * working vocabulary fits well within the bounds (a text's common words come
+ * back at once after a flush). Words longer than CACHE_WORD_MAX are never
+ * real vocabulary and are stemmed each time instead of cached.
  */
-#define CACHE_MAX (1u << 19)
-#define CACHE_KEY_BYTES (8u << 20)
+#define CACHE_MAX (1u << 16)
+#define CACHE_KEY_BYTES (1u << 20)
+#define CACHE_TOTAL_BYTES (8u << 20)
 #define CACHE_WORD_MAX 64
 
 struct word_cache *themes_cache_get(const struct themes *th, enum text_lang lang)
@@ -32,6 +37,12 @@ struct word_cache *themes_cache_get(const struct themes *th, enum text_lang lang
 		wc->ready = 1;
 	}
 	return wc;
+}
+
+static void cache_empty(struct word_cache *wc)
+{
+	hmap_free(&wc->map);
+	hmap_init(&wc->map, 1024);
 }
 
 uint32_t themes_cache_add(struct scorer *sc, const char *s, size_t n, uint32_t h)
@@ -49,10 +60,12 @@ uint32_t themes_cache_add(struct scorer *sc, const char *s, size_t n, uint32_t h
 		sym = *v;
 	if (n > CACHE_WORD_MAX)
 		return sym;
-	if (sc->wc->map.n >= CACHE_MAX || sc->wc->map.keys.len + n + 1 > CACHE_KEY_BYTES) {
-		hmap_free(&sc->wc->map);
-		hmap_init(&sc->wc->map, 1024);
-	}
+	if (sc->wc->map.n >= CACHE_MAX || sc->wc->map.keys.len + n + 1 > CACHE_KEY_BYTES)
+		cache_empty(sc->wc);
+	else if (sc->wc->map.n % 1024 == 0 && themes_cache_memory(sc->th) > CACHE_TOTAL_BYTES)
+		for (int l = 0; l < TEXT_LANG_COUNT; l++)
+			if (sc->th->cache[l].ready)
+				cache_empty(&sc->th->cache[l]);
 	hmap_put(&sc->wc->map, s, n, h, sym);
 	return sym;
 }

@@ -52,6 +52,8 @@ static void print_item_text(const struct list_item *it)
 
 static void print_items(const struct list_items *items, int json)
 {
+	char note[512];
+
 	for (size_t i = 0; i < items->n; i++) {
 		const struct list_item *it = &items->v[i];
 
@@ -62,6 +64,8 @@ static void print_items(const struct list_items *items, int json)
 	}
 	if (!json)
 		fprintf(stderr, "%zu item%s\n", items->n, items->n == 1 ? "" : "s");
+	if (list_items_note(items, note, sizeof(note)))
+		fprintf(stderr, "note: %s\n", note);
 }
 
 /* Errors quote servers and pages: escaped for the terminal, no URL password. */

@@ -92,6 +92,8 @@ static json_t *source_json(const struct config_source *c, const struct store_sou
 	fmt_time(r ? r->next_due : 0, t, sizeof(t));
 	json_object_set_new(o, "next_poll", r && r->next_due > 0 ? json_string(t) : json_null());
 	json_object_set_new(o, "last_error", jstr(r ? r->last_error : NULL));
+	/* after a good poll the field holds what reading the list skipped or changed */
+	json_object_set_new(o, "note", jstr(r && r->failures == 0 ? r->last_error : NULL));
 	return o;
 }
 
@@ -132,6 +134,8 @@ static void print_source(const struct config_source *c, const struct store_sourc
 	       r ? r->last_changed : 0L, r ? r->failures : 0L, next);
 	if (r && r->last_error && r->failures > 0)
 		print_error_line("error", r->last_error);
+	else if (r && r->last_error)
+		print_error_line("note", r->last_error);
 }
 
 /* One channel: counts from the store, printed or added to the JSON array. */

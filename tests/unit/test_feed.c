@@ -231,6 +231,69 @@ START_TEST(test_max_items)
 }
 END_TEST
 
+/* A CMS that gives every item the channel's URL as guid: the guid is no identifier. */
+START_TEST(test_a_guid_repeated_for_other_links_is_ignored)
+{
+	const char *xml =
+	    "<rss version='2.0'><channel><title>c</title>"
+	    "<item><title>Three</title><link>http://e.org/3</link><guid>http://e.org/</guid></item>"
+	    "<item><title>Two</title><link>http://e.org/2</link><guid>http://e.org/</guid></item>"
+	    "<item><title>One</title><link>http://e.org/1</link><guid>http://e.org/</guid></item>"
+	    "<item><title>One again</title><link>http://e.org/1</link><guid>x</guid></item>"
+	    "</channel></rss>";
+	struct list_items out;
+	char note[256];
+
+	parse_ok(xml, &out);
+	ck_assert_uint_eq(out.n, 3); /* by link: the listed-twice item is one */
+	ck_assert_int_eq(out.guids_ignored, 1);
+	for (size_t i = 0; i < out.n; i++)
+		ck_assert_ptr_null(out.v[i].guid);
+	ck_assert_str_eq(out.v[0].url, "http://e.org/3");
+	ck_assert_str_eq(out.v[2].url, "http://e.org/1");
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 1);
+	ck_assert_ptr_nonnull(strstr(note, "same <guid>"));
+	list_items_free(&out);
+}
+END_TEST
+
+/* A guid naming the channel's own link is no identifier, even for a lone item. */
+START_TEST(test_a_guid_naming_the_channel_is_ignored)
+{
+	const char *xml = "<rss version='2.0'><channel><link>http://ex.org/news/</link>"
+			  "<item><link>http://ex.org/news/1</link><guid>http://ex.org/news/</guid>"
+			  "</item></channel></rss>";
+	struct list_items out;
+
+	parse_ok(xml, &out);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_int_eq(out.guids_ignored, 1);
+	ck_assert_ptr_null(out.v[0].guid);
+	ck_assert_str_eq(out.v[0].url, "http://ex.org/news/1");
+	list_items_free(&out);
+}
+END_TEST
+
+/* An item listed twice under its own guid is one item, and the guids stay. */
+START_TEST(test_an_item_listed_twice_keeps_its_guid)
+{
+	const char *xml = "<rss version='2.0'><channel>"
+			  "<item><link>http://e.org/1</link><guid>a</guid></item>"
+			  "<item><link>http://e.org/2</link><guid>b</guid></item>"
+			  "<item><link>http://e.org/1</link><guid>a</guid></item>"
+			  "</channel></rss>";
+	struct list_items out;
+	char note[64];
+
+	parse_ok(xml, &out);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_int_eq(out.guids_ignored, 0);
+	ck_assert_str_eq(out.v[1].guid, "b");
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 0);
+	list_items_free(&out);
+}
+END_TEST
+
 /* Summaries are parsed as HTML with page_parse's limits (9000 attributes: refused). */
 START_TEST(test_summary_markup_is_bounded)
 {
@@ -1080,6 +1143,9 @@ static Suite *feed_suite(void)
 	tcase_add_test(tc, test_not_a_feed);
 	tcase_add_test(tc, test_max_items);
 	tcase_add_test(tc, test_summary_markup_is_bounded);
+	tcase_add_test(tc, test_a_guid_repeated_for_other_links_is_ignored);
+	tcase_add_test(tc, test_an_item_listed_twice_keeps_its_guid);
+	tcase_add_test(tc, test_a_guid_naming_the_channel_is_ignored);
 	tcase_add_test(tc, test_fixture_atom);
 	tcase_add_test(tc, test_fixture_rss);
 	tcase_add_test(tc, test_fixture_hostile);

@@ -273,6 +273,82 @@ START_TEST(test_hard_cap)
 }
 END_TEST
 
+/* An archive over the hard cap with its newest item appended: the cut keeps both ends. */
+START_TEST(test_hard_cap_keeps_both_ends_of_an_undated_list)
+{
+	size_t n = 10001, i;
+	char *html = malloc(n * 40 + 100), note[512];
+	struct list_spec spec = {.items = "//a"};
+	struct list_items out;
+
+	strcpy(html, "<html><body>");
+	for (i = 0; i < n; i++)
+		sprintf(html + strlen(html), "<a href='/%zu'>%zu</a>", i, i);
+	strcat(html, "</body></html>");
+	ck_assert_int_eq(extract(html, "http://e.org/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 10000);
+	ck_assert_uint_eq(out.total, 10001);
+	ck_assert_int_eq(out.cut, LIST_CUT_PAGE_ENDS);
+	ck_assert_str_eq(out.v[0].url, "http://e.org/0");
+	ck_assert_str_eq(out.v[4999].url, "http://e.org/4999");
+	ck_assert_str_eq(out.v[5000].url, "http://e.org/5001"); /* the middle one is skipped */
+	ck_assert_str_eq(out.v[9999].url, "http://e.org/10000");
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 1);
+	ck_assert_str_eq(note, "the list has 10001 items, over the cap of 10000: kept the 10000 "
+			       "first and last in page order, skipped 1");
+	list_items_free(&out);
+	free(html);
+}
+END_TEST
+
+/* With dates, a cut keeps the newest wherever they are, in page order. */
+START_TEST(test_hard_cap_keeps_the_newest_by_date)
+{
+	size_t n = 25000, i;
+	char *html = malloc(n * 80 + 100), note[512];
+	struct list_spec spec = {.items = "//li", .date = "span"};
+	struct list_items out;
+
+	strcpy(html, "<html><body><ul>");
+	/* 2001 but for item 300 and item 15000 (the middle: no end of the page), the newest */
+	for (i = 0; i < n; i++)
+		sprintf(html + strlen(html), "<li><a href='/%zu'>t</a><span>%s</span></li>", i,
+			i == 300     ? "2020-05-04"
+			: i == 15000 ? "2020-05-05"
+				     : "2001-01-01");
+	strcat(html, "</ul></body></html>");
+	ck_assert_int_eq(extract(html, "http://e.org/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 10000);
+	ck_assert_uint_eq(out.total, n);
+	ck_assert_int_eq(out.cut, LIST_CUT_NEWEST_BY_DATE);
+	/* then equal dates in page order: 0..9998; all in page order */
+	ck_assert_str_eq(out.v[300].url, "http://e.org/300");
+	ck_assert_str_eq(out.v[9998].url, "http://e.org/9998");
+	ck_assert_str_eq(out.v[9999].url, "http://e.org/15000");
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 1);
+	ck_assert_ptr_nonnull(strstr(note, "kept the 10000 newest by date, skipped 15000"));
+	list_items_free(&out);
+	free(html);
+}
+END_TEST
+
+/* max_items is the source's own choice: the first items, and nothing to note. */
+START_TEST(test_max_items_keeps_the_first_and_says_nothing)
+{
+	const char *html = "<html><body><a href='/1'>1</a><a href='/2'>2</a><a href='/3'>3</a>"
+			   "</body></html>";
+	struct list_spec spec = {.items = "//a", .max_items = 2};
+	struct list_items out;
+	char note[64];
+
+	ck_assert_int_eq(extract(html, "http://e.org/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(out.v[1].url, "http://e.org/2");
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 0);
+	list_items_free(&out);
+}
+END_TEST
+
 /* Nested blocks: every level is an item holding the same link (kept once). */
 START_TEST(test_nested_items)
 {
@@ -498,6 +574,9 @@ static Suite *list_suite(void)
 	tcase_add_test(tc, test_html_errors);
 	tcase_add_test(tc, test_xpath_bounded);
 	tcase_add_test(tc, test_hard_cap);
+	tcase_add_test(tc, test_hard_cap_keeps_both_ends_of_an_undated_list);
+	tcase_add_test(tc, test_hard_cap_keeps_the_newest_by_date);
+	tcase_add_test(tc, test_max_items_keeps_the_first_and_says_nothing);
 	tcase_add_test(tc, test_nested_items);
 	tcase_add_test(tc, test_fixture_mfa_en);
 	tcase_add_test(tc, test_fixture_mfa_zh);

@@ -692,6 +692,44 @@ START_TEST(contained_matches_left_out_score_the_same)
 	ck_assert_double_eq_tol(r->themes[0].evidence_sum, 2.0 + 1.0 + 1.0, 1e-9);
 	ck_assert_uint_eq(r->themes[0].hits, 3);
 	theme_result_free(r);
+}
+END_TEST
+
+/*
+ * A daemon's statements keep bringing words never seen before (names,
+ * numbers, dates) in several languages: the caches of every language
+ * together stay within 12 MiB (about 8, checked every 1024 new words).
+ */
+START_TEST(word_caches_are_bounded_across_languages)
+{
+	static const char *const langs[] = {"en", "fr", "de", "es"};
+	char err[256];
+	struct themes *th = test_themes_compile(
+	    NULL, "[theme \"cyber\"]\nphrase = 3 cyber sovereignty\n", err, sizeof(err));
+	struct theme_result *r;
+	struct buf text;
+	size_t word = 0;
+
+	ck_assert_msg(th != NULL, "%s", err);
+	buf_init(&text);
+	for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
+		buf_reset(&text);
+		buf_append_str(&text, "Cyber sovereignty. ");
+		for (int i = 0; i < 150000; i++, word++) {
+			char w[10];
+			size_t x = word;
+
+			for (int k = 0; k < 9; k++, x /= 26)
+				w[k] = (char)('a' + x % 26);
+			w[9] = ' ';
+			buf_append(&text, w, sizeof(w));
+		}
+		ck_assert_int_eq(themes_score(th, text.data, text.len, langs[l], &r), 0);
+		theme_result_free(r);
+		ck_assert_msg(themes_cache_memory(th) <= (12u << 20), "%zu bytes after %s",
+			      themes_cache_memory(th), langs[l]);
+	}
+	buf_free(&text);
 	themes_free(th);
 }
 END_TEST
@@ -853,6 +891,7 @@ int main(void)
 	tcase_add_test(tc, word_cache_is_bounded);
 	tcase_add_test(tc, pathological_phrases_bound_the_scratch);
 	tcase_add_test(tc, contained_matches_left_out_score_the_same);
+	tcase_add_test(tc, word_caches_are_bounded_across_languages);
 	tcase_add_test(tc, pack_has_six_languages);
 	tcase_add_test(tc, fixture_articles_themes);
 	tcase_add_test(tc, wang_lei_speech);
