@@ -74,6 +74,25 @@ class UrlCredentialsTest(swtest.TestCase):
     def assertNoPassword(self, text, what):
         self.assertNotIn(PASSWORD, text, "%s shows the password" % what)
 
+    def test_items_stored_with_credentials_by_older_versions_stay_known(self):
+        """Before issue 14 item URLs kept the source's userinfo: an upgrade
+        must find them under it rather than alert every item again."""
+        import sqlite3
+        r = self.sw("once", "-c", self.conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count('"statement.new"'), 2, r.stdout)
+        db = sqlite3.connect(os.path.join(self.state, "speechwatch.db"))
+        db.execute("UPDATE items SET url = replace(url, 'http://', 'http://%s:%s@'), "
+                   "norm_url = replace(norm_url, 'http://', 'http://%s:%s@')"
+                   % (USER, PASSWORD, USER, PASSWORD))
+        db.commit()
+        self.assertEqual(db.execute("SELECT count(*) FROM items WHERE url LIKE '%%@%%'")
+                         .fetchone()[0], 2)
+        db.close()
+        r = self.sw("once", "-c", self.conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn('"statement.new"', r.stdout)
+
     def test_credentials_only_in_the_requests(self):
         r = self.sw("once", "-c", self.conf, env={"SPEECHWATCH_LOG": "debug"})
         self.assertEqual(r.returncode, 0, r.stderr)
