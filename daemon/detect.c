@@ -17,7 +17,6 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "daemon/article_fetch.h"
 #include "daemon/daemon_int.h"
@@ -218,29 +217,6 @@ static void consider_unknown(struct poll_run *run, const struct list_item *li)
 		start_job(run, li, NULL, run->baseline ? ARTICLE_KIND_BASELINE : ARTICLE_KIND_NEW);
 }
 
-/*
- * The stored item li stands for: by URL, then guid, then — for a source
- * whose url carries credentials — by the URL with them, as versions before
- * issue 14 stored it, so an upgrade does not alert the items again.
- */
-static int find_item(struct poll_run *run, const struct list_item *li, struct store_item *it)
-{
-	struct store *st = run->rt->d->store;
-	const struct config_source *cfg = run->rt->cfg;
-	int rc = store_item_find(st, run->rt->id, li->url, NULL, it);
-	char *old;
-
-	if (rc == 0 && li->guid)
-		rc = store_item_find(st, run->rt->id, NULL, li->guid, it);
-	if (rc != 0 || cfg == NULL || !urlcred_has(cfg->url))
-		return rc;
-	old = urlcred_apply(li->url, cfg->url);
-	if (old)
-		rc = store_item_find(st, run->rt->id, old, NULL, it);
-	free(old);
-	return rc;
-}
-
 /* known_pass 0: only unknown items; 1: only known ones (re-checks come after news). */
 static void consider(struct poll_run *run, const struct list_item *li, int known_pass)
 {
@@ -249,7 +225,9 @@ static void consider(struct poll_run *run, const struct list_item *li, int known
 
 	if (li->url == NULL)
 		return; /* a feed entry with neither link nor permalink: nothing to fetch */
-	rc = find_item(run, li, &it);
+	rc = store_item_find(run->rt->d->store, run->rt->id, li->url, NULL, &it);
+	if (rc == 0 && li->guid)
+		rc = store_item_find(run->rt->d->store, run->rt->id, NULL, li->guid, &it);
 	if (rc < 0) {
 		log_err("source=%s %s", run->rt->id, store_error(run->rt->d->store));
 		run->o->unsettled++;
