@@ -692,6 +692,7 @@ START_TEST(contained_matches_left_out_score_the_same)
 	ck_assert_double_eq_tol(r->themes[0].evidence_sum, 2.0 + 1.0 + 1.0, 1e-9);
 	ck_assert_uint_eq(r->themes[0].hits, 3);
 	theme_result_free(r);
+	themes_free(th);
 }
 END_TEST
 
