@@ -61,8 +61,8 @@ class TimedNotify:
 
 
 class OutboxFaultTest(swtest.TestCase):
-    def setup_daemon(self, state):
-        """A store in state with three events due in 4 s; returns (conf, db, receiver, due)."""
+    def setup_daemon(self, state, lead=4):
+        """A store in state with three events due in lead s; returns (conf, db, receiver, due)."""
         site, port = swtest.start_static_server(os.path.join(swtest.FIXTURES, "site"))
         self.procs.append(site)
         secret = new_secret()
@@ -72,7 +72,7 @@ class OutboxFaultTest(swtest.TestCase):
         r = self.sw("once", "-c", conf)  # creates the store (a baseline poll)
         self.assertEqual(r.returncode, 0, r.stderr)
         db = os.path.join(state, "speechwatch.db")
-        due = time.time() + 4
+        due = time.time() + lead
         with sqlite3.connect(db) as c:
             for i in range(3):
                 c.execute("INSERT INTO events (id, channel, type, source_id, payload, state, "
@@ -91,7 +91,9 @@ class OutboxFaultTest(swtest.TestCase):
                           capture_output=True).returncode != 0:
             self.skipTest("skipped: cannot mount a tmpfs here")
         self.addCleanup(subprocess.run, ["umount", "-l", state], capture_output=True)
-        conf, db, recv, due = self.setup_daemon(state)
+        # The disk must be full before the events fall due: a slow start (ASan, a
+        # loaded machine) took more than 4 s, and the daemon rightly sent them.
+        conf, db, recv, due = self.setup_daemon(state, lead=20)
         d = self.spawn([swtest.BIN, "run", "-c", conf])
         self.assertTrue(wait_for(lambda: "source=news poll=" in d.output(), 15), d.output())
         filler = os.path.join(state, "filler")
@@ -102,6 +104,7 @@ class OutboxFaultTest(swtest.TestCase):
                     f.flush()
             except OSError as e:
                 self.assertEqual(e.errno, errno.ENOSPC)
+        self.assertLess(time.time(), due, "the disk filled only after the events fell due")
         time.sleep(max(0, due - time.time()) + 5)
         ids = lambda: [e["webhook_id"] for e in recv.entries() if e["webhook_id"].startswith("evt_flt")]
         self.assertEqual(ids(), [], "sent while the disk was full")
