@@ -146,7 +146,9 @@ static void result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t 
 
 		if (l->score < DISCOVER_MIN_SCORE || l->tq < DISCOVER_MIN_TQ)
 			continue;
-		if (dsc_xpath_write(pg, l, c) != 0 || candidate_verify(pg, l, c) != 0) {
+		if (dsc_xpath_write(pg, l, c) == 0 && c->date != NULL)
+			c->date_format = dsc_date_format(pg, l);
+		if (c->items == NULL || c->link == NULL || candidate_verify(pg, l, c) != 0) {
 			candidate_clear(c);
 			continue;
 		}

@@ -73,6 +73,7 @@ struct dsc_list {
 	double tq, df, dfp, uh, uq, loc, multi; /* dfp: dates date_parse reads */
 	double ctx, head, pager, chrono, prelim, score;
 	int dropped;
+	int cousins; /* items under several same-signature parents */
 };
 
 /* discover_scan.c */
@@ -118,6 +119,9 @@ void dsc_score_full(const struct dsc_page *pg, struct dsc_list *l);
 double dsc_own_ctx(const xmlNode *n);
 /* The record around a lone item's primary link (one-item lists). */
 xmlNodePtr dsc_record_root(const struct dsc_page *pg, const struct dsc_anchor *primary);
+
+/* discover_date.c: "%m/%d/%y" when the list's numeric dates prove month/day, else NULL. */
+char *dsc_date_format(const struct dsc_page *pg, const struct dsc_list *l);
 
 /* discover_xpath.c: fills items/link/title/date of c for list l. 0, or -1 when no XPath fits. */
 int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
