@@ -109,6 +109,8 @@ static void candidate_why(const struct dsc_list *l, struct discover_candidate *c
 		buf_append_str(&b, ", pagination follows");
 	if (l->chrono > 0)
 		buf_append_str(&b, ", newest first");
+	if (l->early < 0)
+		buf_append_str(&b, ", before the page heading");
 	buf_printf(&b, "; score %.2f", l->score);
 	c->why = buf_steal(&b);
 }

@@ -62,6 +62,7 @@ struct dsc_page {
 	struct hmap classes; /* class token -> elements carrying it */
 	char *title;	     /* " words " of <title> and the first <h1>, lower-cased */
 	uint32_t units;	     /* text units of the whole page */
+	uint32_t h1_pre;     /* pre-order index of the first <h1>, or UINT32_MAX */
 };
 
 /* A run of same-signature siblings (or one record) that holds links. */
@@ -69,10 +70,10 @@ struct dsc_list {
 	xmlNodePtr parent;
 	xmlNodePtr *items;
 	size_t n, cap;
-	uint32_t level;				/* ancestors between the deepest link and an item */
-	uint64_t urlhash;			/* the primary URLs in order */
-	double tq, df, dfp, uh, uq, loc, multi; /* dfp: dates date_parse reads */
-	double ctx, head, pager, chrono, prelim, score;
+	uint32_t level;	  /* ancestors between the deepest link and an item */
+	uint64_t urlhash; /* the primary URLs in order */
+	double tq, df, dfp, uh, uq, loc, multi, idl;	       /* dfp: dates date_parse reads */
+	double ctx, head, pager, chrono, early, prelim, score; /* early: before the <h1> */
 	int dropped;
 	int cousins; /* items under several same-signature parents */
 };
@@ -107,6 +108,8 @@ void dsc_lists_free(struct dsc_lists *ls);
 struct dsc_item {
 	const struct dsc_anchor *primary; /* the link with the most text */
 	uint32_t targets;		  /* distinct URLs in the item */
+	xmlNodePtr title_node;		  /* the primary link, or a heading beside a "more" link */
+	uint32_t title_units;		  /* text units of title_node */
 	xmlNodePtr date_node;		  /* element or text node holding a date, or NULL */
 	char date[40];			  /* its ISO form, or "" when unreadable */
 };

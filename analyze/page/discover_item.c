@@ -168,6 +168,39 @@ static xmlNodePtr item_find_date_after(xmlNodePtr link, char *iso, size_t isolen
 	return NULL;
 }
 
+static int item_is_heading(const xmlNode *n)
+{
+	const char *name = (const char *)n->name;
+
+	return (name[0] == 'h' || name[0] == 'H') && name[1] >= '1' && name[1] <= '6' &&
+	       name[2] == '\0';
+}
+
+/*
+ * A link with little text ("Read more", "Подробнее") beside a heading:
+ * the heading is the title.
+ */
+static void item_title(const struct dsc_page *pg, const struct dsc_node *e, struct dsc_item *out)
+{
+	uint32_t i, stop = e->end < (uint32_t)dsc_pre(e->node) + 200
+			       ? e->end
+			       : (uint32_t)dsc_pre(e->node) + 200;
+
+	out->title_node = out->primary->node;
+	out->title_units = out->primary->units;
+	if (out->primary->units >= 20 || out->primary->node == e->node)
+		return;
+	for (i = (uint32_t)dsc_pre(e->node) + 1; i < stop; i++) {
+		const struct dsc_node *h = &pg->nodes[i];
+
+		if (item_is_heading(h->node) && h->t1 - h->t0 > out->title_units + 5) {
+			out->title_node = h->node;
+			out->title_units = h->t1 - h->t0;
+			return;
+		}
+	}
+}
+
 void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct dsc_item *out)
 {
 	const struct dsc_node *e = dsc_node_of(pg, item);
@@ -176,7 +209,10 @@ void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct
 	if (e == NULL)
 		return;
 	item_primary(pg, e, out);
-	if (out->primary == NULL || !dates)
+	if (out->primary == NULL)
+		return;
+	item_title(pg, e, out);
+	if (!dates)
 		return;
 	if (out->primary->node == item)
 		out->date_node = item_find_date_after(item, out->date, sizeof(out->date));

@@ -278,12 +278,43 @@ static void scan_query_core(const char *q, size_t qlen, struct buf *out)
 	}
 }
 
+/* "/news/" -> "/news/page/2/" (WordPress), "/news/index.html" -> "/news/index_2.html". */
+static int scan_paged_path(const struct scan_url *self, const struct scan_url *u)
+{
+	const char *s = self->path, *p = u->path, *dot;
+	size_t sl = self->plen, i;
+
+	if (u->plen > sl && strncmp(s, p, sl) == 0) {
+		const char *rest = p + sl;
+		size_t rl = u->plen - sl;
+
+		if (sl > 0 && s[sl - 1] != '/' && rl > 0 && rest[0] == '/')
+			rest++, rl--;
+		if (rl > 5 && strncmp(rest, "page/", 5) == 0) {
+			for (i = 5; i < rl && rest[i] >= '0' && rest[i] <= '9'; i++)
+				;
+			return i > 5 && (i == rl || (i + 1 == rl && rest[i] == '/'));
+		}
+	}
+	dot = memchr(s, '.', sl);
+	if (dot == NULL || u->plen <= sl || strncmp(s, p, (size_t)(dot - s)) != 0)
+		return 0;
+	p += dot - s;
+	if (*p != '_' && *p != '-')
+		return 0;
+	for (p++; *p >= '0' && *p <= '9'; p++)
+		;
+	return (size_t)(u->path + u->plen - p) == sl - (size_t)(dot - s) &&
+	       strncmp(p, dot, sl - (size_t)(dot - s)) == 0;
+}
+
 static int scan_is_pager(const struct scan_url *self, const struct scan_url *u)
 {
 	struct buf a, b;
 	int same;
 
-	if (!scan_eq_mod_digits(self->path, self->plen, u->path, u->plen))
+	if (!scan_eq_mod_digits(self->path, self->plen, u->path, u->plen) &&
+	    !scan_paged_path(self, u))
 		return 0;
 	buf_init(&a);
 	buf_init(&b);
@@ -404,6 +435,8 @@ static int scan_enter(struct dsc_page *pg, struct scan_state *st, xmlNodePtr n)
 	n->_private = (void *)(uintptr_t)(pg->nn + 1);
 	pg->nn++;
 	scan_classes(pg, &st->cidx, &st->counts, &st->ncounts, n);
+	if (pg->h1_pre == UINT32_MAX && xmlStrcasecmp(n->name, XC("h1")) == 0)
+		pg->h1_pre = (uint32_t)(pg->nn - 1);
 	if (xmlStrcasecmp(n->name, XC("a")) == 0 && pg->na < DSC_MAX_ANCHORS)
 		scan_add_anchor(pg, n, (uint32_t)(pg->nn - 1));
 	return 1;
@@ -524,6 +557,7 @@ int dsc_page_index(struct dsc_page *pg, xmlDocPtr doc, const char *page_url)
 	memset(pg, 0, sizeof(*pg));
 	memset(&st, 0, sizeof(st));
 	pg->doc = doc;
+	pg->h1_pre = UINT32_MAX;
 	if (root == NULL || page_url == NULL)
 		return -1;
 	pg->self = list_resolve_url(page_url, page_url);

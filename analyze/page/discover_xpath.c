@@ -39,11 +39,13 @@ static int xp_prefix(const char *t, size_t n, const char *p)
 static int xp_layout(const char *t, size_t n)
 {
 	static const char *const pre[] = {
-	    "col",     "row",	"container", "wrap", "inner", "clear", "d-",	"flex",
-	    "vc_",     "wpb_",	"wf-",	     "sc-",  "css-",  "jsx-",  "pull-", "float-",
-	    "text-",   "align", "justify",   "mt-",  "mb-",   "pt-",   "pb-",	"hidden",
-	    "visible", "span",	"grid",	     "fl",   "fr",    "left",  "right", "center",
-	    "round",   "lazy",	"preload",   "is-",  "has-",  "js-",   NULL};
+	    "col",   "row",	"container", "wrap",	"inner",       "clear",	  "d-",
+	    "flex",  "vc_",	"wpb_",	     "wf-",	"sc-",	       "css-",	  "jsx-",
+	    "pull-", "float-",	"text-",     "align",	"justify",     "mt-",	  "mb-",
+	    "pt-",   "pb-",	"hidden",    "visible", "span",	       "grid",	  "fl",
+	    "fr",    "left",	"right",     "center",	"round",       "lazy",	  "preload",
+	    "is-",   "has-",	"js-",	     "format-", "post-format", "status-", "category-",
+	    "tag-",  "author-", "type-",     NULL};
 	const char *const *p;
 
 	for (p = pre; *p; p++)
@@ -352,6 +354,22 @@ static char *xp_link(struct xp *x)
 	return out;
 }
 
+/* The link (takes link), or the heading that titles the items when their link says "more". */
+static char *xp_title(struct xp *x, char *link)
+{
+	struct dsc_item it;
+	struct buf b;
+
+	dsc_item_read(x->pg, x->l->items[0], 0, &it);
+	if (it.primary == NULL || it.title_node == it.primary->node)
+		return link;
+	free(link);
+	buf_init(&b);
+	buf_append_str(&b, ".//");
+	xp_step(x->pg, it.title_node, 0, &b);
+	return buf_steal(&b);
+}
+
 /* Where the first dated item keeps its date, relative to the item; NULL: no dates. */
 static char *xp_date(struct xp *x)
 {
@@ -428,6 +446,8 @@ static void xp_descend(const struct dsc_page *pg, xmlNodePtr *items, size_t n)
 	size_t i;
 	int depth;
 
+	if (!xp_is(items[0], "div") && !xp_is(items[0], "section"))
+		return;
 	buf_init(&tok);
 	for (depth = 0; depth < 3; depth++) {
 		buf_reset(&tok);
@@ -484,7 +504,7 @@ int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l, struct 
 	link = c->items != NULL ? xp_link(&x) : NULL;
 	if (link != NULL) {
 		c->link = strcmp(link, ".") == 0 ? xstrdup("@href") : xasprintf("%s/@href", link);
-		c->title = link;
+		c->title = xp_title(&x, link);
 		c->date = xp_date(&x);
 	}
 	free(named.items);

@@ -443,6 +443,85 @@ START_TEST(test_month_day_order)
 }
 END_TEST
 
+#define MORE(n, t, d)                                                                              \
+	"<div class=\"news-item\"><h4>" t "</h4><p class=\"meta\">" d "</p><p>A summary of the "   \
+	"statement in two short sentences. It says little.</p><a href=\"/news/2024/item-" #n       \
+	".html\">Read more</a></div>"
+
+START_TEST(test_heading_and_more_link)
+{
+	struct discover_result r;
+
+	discover("<html><body>" NAV
+		 "<div class=\"col-main\">" MORE(1,
+						 "Minister meets the foreign "
+						 "minister of a neighbouring state",
+						 "12.05.2024")
+		     MORE(2, "Statement on the situation in the region after the elections",
+			  "10.05.2024")
+			 MORE(3, "Joint press conference after the bilateral consultations",
+			      "03.05.2024") "</div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("more", &r, list3);
+	ck_assert_str_eq(r.v[0].title, ".//h4");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].title,
+			 "Statement on the situation in the region after the elections");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-03");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_wordpress_pager)
+{
+	struct discover_result r;
+
+	discover(
+	    "<html><body><h1>News</h1><div class=\"posts\">" IMG(1,
+								 "Minister meets the foreign "
+								 "minister of a neighbouring state")
+		IMG(2, "Statement on the situation in the region after the elections") IMG(
+		    3,
+		    "Joint press conference after the bilateral consultations") "</div><div "
+										"class=\"nav-"
+										"links\"><a "
+										"href=\"/news/page/"
+										"2/\">2</a> <a "
+										"href=\"/news/page/"
+										"3/\">3</a></"
+										"div><div><a "
+										"href=\"/news/"
+										"index_2.html\">"
+										"Older "
+										"statements and "
+										"speeches of the "
+										"ministry</a></"
+										"div></body></"
+										"html>",
+	    "http://example.org/news/", &r);
+	assert_first("wp-pager", &r, list3);
+	ck_assert_msg(strstr(r.v[0].why, "pagination") != NULL, "%s", r.v[0].why);
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_top_bar_before_h1)
+{
+	struct discover_result r;
+
+	discover("<html><body><div class=\"top\"><ul><li><a href=\"/services/visa.html\">Visa "
+		 "applications and consular services</a></li><li><a href=\"/services/legal.html\">"
+		 "Legalisation of documents for use abroad</a></li><li><a "
+		 "href=\"/services/travel.html\">"
+		 "Travel advice for citizens going abroad</a></li></ul></div>"
+		 "<h1>Contact the ministry</h1><p>Write to us.</p></body></html>",
+		 PAGE, &r);
+	if (r.n > 0)
+		dump("top-bar", &r);
+	ck_assert_uint_eq(r.n, 0);
+	discover_result_free(&r);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -548,6 +627,9 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_french_list);
 	tcase_add_test(tc, test_sections_by_day);
 	tcase_add_test(tc, test_month_day_order);
+	tcase_add_test(tc, test_heading_and_more_link);
+	tcase_add_test(tc, test_wordpress_pager);
+	tcase_add_test(tc, test_top_bar_before_h1);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
