@@ -103,6 +103,8 @@ static void candidate_why(const struct dsc_list *l, struct discover_candidate *c
 		buf_printf(&b, ", context %+.2f", l->ctx);
 	if (l->head > 0)
 		buf_append_str(&b, ", heading matches the page title");
+	else if (l->head < -0.5)
+		buf_append_str(&b, ", heading names a side box");
 	else if (l->head < 0)
 		buf_append_str(&b, ", heading unlike the page title");
 	if (l->pager > 0)

@@ -107,7 +107,7 @@ void dsc_lists_free(struct dsc_lists *ls);
 /* discover_score.c */
 struct dsc_item {
 	const struct dsc_anchor *primary; /* the link with the most text */
-	uint32_t targets;		  /* distinct URLs in the item */
+	uint32_t targets;		  /* distinct URLs in the item with a title-like text */
 	xmlNodePtr title_node;		  /* the primary link, or a heading beside a "more" link */
 	uint32_t title_units;		  /* text units of title_node */
 	xmlNodePtr date_node;		  /* element or text node holding a date, or NULL */

@@ -45,6 +45,10 @@ static void item_primary(const struct dsc_page *pg, const struct dsc_node *e, st
 		if (sum[j] > sum[best])
 			best = j;
 	out->primary = ng > 0 ? first[best] : NULL;
+	/* tags, share icons and "more" links are no further targets; titled links are */
+	out->targets -= (uint32_t)ng;
+	for (j = 0; j < ng; j++)
+		out->targets += j == best || first[j]->units >= 15;
 	if (e->a1 - e->a0 > DSC_ITEM_LINKS)
 		out->targets += e->a1 - e->a0 - DSC_ITEM_LINKS;
 }

@@ -100,8 +100,10 @@ char *dsc_text(xmlNodePtr node, size_t cap)
 static int scan_state_word(const char *t, size_t n)
 {
 	static const char *const words[] = {
-	    "active", "current", "selected",  "first", "last", "odd",	   "even",	"open",
-	    "hover",  "focus",	 "is-active", "in",    "show", "clearfix", "this-ready"};
+	    "active",	  "current",  "selected",  "first",	  "last",      "odd",	 "even",
+	    "open",	  "hover",    "focus",	   "is-active",	  "in",	       "show",	 "clearfix",
+	    "this-ready", "featured", "highlight", "highlighted", "sticky",    "pinned", "lead",
+	    "top",	  "new",      "big",	   "large",	  "important", "hot"};
 	size_t i;
 
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)

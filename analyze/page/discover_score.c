@@ -401,13 +401,29 @@ static xmlNodePtr score_prev_heading(const struct dsc_page *pg, const struct dsc
 	return NULL;
 }
 
-/* +1 when the heading before the list shares half its words with <title>/<h1>, else -0.25. */
+/* Words of headings over boxes beside the main list: "Related", "Most read", "See also". */
+static int score_side_word(const char *w, size_t n)
+{
+	static const char *const side[] = {
+	    "related",	    "popular",	    "similar",	 "recommended", "trending",   "most",
+	    "also",	    "aussi",	    "également", "similaires",	"populaires", "también",
+	    "relacionadas", "relacionados", "también",	 "также",	"похожие",    "популярные",
+	    "читайте",	    "ähnliche",	    "beliebt",	 NULL};
+
+	return score_word_in(w, n, side);
+}
+
+/*
+ * +1 when the heading before the list shares half its words with
+ * <title>/<h1>; -0.75 when it names a side box ("Related news"); else -0.25.
+ */
 static double score_head(const struct dsc_page *pg, const struct dsc_list *l)
 {
 	xmlNodePtr h = score_prev_heading(pg, l);
 	struct buf w, key;
 	const char *p;
 	size_t n = 0, hit = 0;
+	int side = 0;
 	char *t;
 
 	if (h == NULL)
@@ -424,6 +440,7 @@ static double score_head(const struct dsc_page *pg, const struct dsc_list *l)
 			buf_printf(&key, " %.*s ", (int)len, p);
 			n++;
 			hit += strstr(pg->title, buf_str(&key)) != NULL;
+			side |= score_side_word(p, len);
 		}
 		p += len + (p[len] == ' ');
 	}
@@ -432,6 +449,8 @@ static double score_head(const struct dsc_page *pg, const struct dsc_list *l)
 	free(t);
 	if (n == 0)
 		return 0;
+	if (side)
+		return -0.75;
 	return hit * 2 >= n ? 1.0 : -0.25;
 }
 

@@ -522,6 +522,117 @@ START_TEST(test_top_bar_before_h1)
 }
 END_TEST
 
+#define TAGGED(cls, n, t)                                                                          \
+	"<div class=\"item" cls "\"><h2><a href=\"/news/2024/item-" #n ".html\">" t "</a></h2>"    \
+	"<div class=\"meta\"><a href=\"/tag/economy\">economy</a> <a "                             \
+	"href=\"/tag/trade\">trade</a> "                                                           \
+	"<a href=\"/tag/un\">UN</a> <a href=\"/tag/asia\">Asia</a> <a "                            \
+	"href=\"https://twitter.com/share\"><img src=\"t.png\" alt=\"\"></a></div></div>"
+
+START_TEST(test_featured_item_and_tags)
+{
+	struct discover_result r;
+
+	discover(
+	    "<html><body>" NAV "<div class=\"news\">" TAGGED(
+		" featured", 1,
+		"Minister meets "
+		"the foreign minister of a neighbouring state") TAGGED("", 2,
+								       "Statement on the situation "
+								       "in the region after the "
+								       "elections")
+		TAGGED("", 3,
+		       "Joint press conference after the bilateral consultations") "</div><div "
+										   "class=\"box\"><"
+										   "h3>Related "
+										   "news</"
+										   "h3><ul>" REL(1,
+												 "A"
+												 "n"
+												 " "
+												 "o"
+												 "l"
+												 "d"
+												 "e"
+												 "r"
+												 " "
+												 "s"
+												 "t"
+												 "o"
+												 "r"
+												 "y"
+												 " "
+												 "a"
+												 "b"
+												 "o"
+												 "u"
+												 "t"
+												 " "
+												 "t"
+												 "r"
+												 "a"
+												 "d"
+												 "e"
+												 " "
+												 "a"
+												 "n"
+												 "d"
+												 " "
+												 "i"
+												 "n"
+												 "v"
+												 "e"
+												 "s"
+												 "t"
+												 "m"
+												 "e"
+												 "n"
+												 "t")
+										       REL(2, "An "
+											      "olde"
+											      "r "
+											      "stor"
+											      "y "
+											      "abou"
+											      "t "
+											      "trad"
+											      "e "
+											      "and "
+											      "inve"
+											      "stme"
+											      "nt") REL(
+											   3,
+											   "An "
+											   "older "
+											   "story "
+											   "about "
+											   "trade "
+											   "and "
+											   "investm"
+											   "ent")
+											   REL(4,
+											       "An "
+											       "old"
+											       "er "
+											       "sto"
+											       "ry "
+											       "abo"
+											       "ut "
+											       "tra"
+											       "de "
+											       "and"
+											       " in"
+											       "ves"
+											       "tme"
+											       "nt") "</ul></div>" FOOTER
+												     "</body></html>",
+	    PAGE, &r);
+	assert_first("featured", &r, list3);
+	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"item\")]");
+	discover_result_free(&r);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -630,6 +741,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_heading_and_more_link);
 	tcase_add_test(tc, test_wordpress_pager);
 	tcase_add_test(tc, test_top_bar_before_h1);
+	tcase_add_test(tc, test_featured_item_and_tags);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
