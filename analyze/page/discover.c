@@ -138,8 +138,9 @@ static void result_confidence(struct discover_result *r)
 		r->v[0].confidence = DISCOVER_MEDIUM;
 }
 
-static void result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t max,
-			struct discover_result *out)
+/* Writes and checks the XPaths of the best lists; -1 when libxml2 cannot make an XPath context. */
+static int result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t max,
+		       struct discover_result *out)
 {
 	struct dsc_xcache xc;
 	size_t i;
@@ -147,7 +148,7 @@ static void result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t 
 	out->v = xcalloc(max, sizeof(*out->v));
 	if (dsc_xcache_init(&xc, pg->doc) != 0) {
 		dsc_xcache_free(&xc);
-		return;
+		return -1;
 	}
 	for (i = 0; i < ls->n && out->n < max; i++) {
 		const struct dsc_list *l = &ls->v[i];
@@ -167,6 +168,7 @@ static void result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t 
 	}
 	dsc_xcache_free(&xc);
 	result_confidence(out);
+	return 0;
 }
 
 int list_discover(xmlDocPtr doc, const char *page_url, size_t max, struct discover_result *out,
@@ -174,6 +176,7 @@ int list_discover(xmlDocPtr doc, const char *page_url, size_t max, struct discov
 {
 	struct dsc_page pg;
 	struct dsc_lists ls;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (max == 0)
@@ -188,8 +191,12 @@ int list_discover(xmlDocPtr doc, const char *page_url, size_t max, struct discov
 	}
 	memset(&ls, 0, sizeof(ls));
 	dsc_lists_build(&pg, &ls);
-	result_fill(&pg, &ls, max, out);
+	rc = result_fill(&pg, &ls, max, out);
 	dsc_lists_free(&ls);
 	dsc_page_free(&pg);
-	return 0;
+	if (rc != 0) {
+		discover_result_free(out);
+		err_set(err, errlen, "out of memory in libxml2 (XPath context)");
+	}
+	return rc;
 }

@@ -132,6 +132,15 @@ static int item_date_named(xmlNodePtr holder)
 	return ok;
 }
 
+/* a is b or one of its ancestors. */
+static int item_contains(const xmlNode *a, const xmlNode *b)
+{
+	for (; b != NULL; b = b->parent)
+		if (a == b)
+			return 1;
+	return 0;
+}
+
 /*
  * The first date under item outside the link: the text node when it is a
  * child of the item, else its parent element (a dedicated date node).
@@ -153,6 +162,11 @@ static xmlNodePtr item_find_date(xmlNodePtr item, xmlNodePtr link, char *iso, si
 			iso[0] = '\0';
 			return holder;
 		}
+		/* a date split over spans: <div class="d"><span>12</span> <span>May</span>... */
+		holder = holder->parent;
+		if (holder != item && holder != NULL && !item_contains(holder, link) &&
+		    item_date_text(holder, iso, isolen))
+			return holder;
 	}
 	return NULL;
 }
@@ -205,6 +219,22 @@ static void item_title(const struct dsc_page *pg, const struct dsc_node *e, stru
 	}
 }
 
+/* <time datetime="2024-05-12T10:00-05:00">2 days ago</time>: the attribute, its local day. */
+static void item_date_attr(struct dsc_item *out)
+{
+	xmlChar *v;
+
+	if (out->date_node->type != XML_ELEMENT_NODE ||
+	    xmlStrcasecmp(out->date_node->name, XC("time")) != 0)
+		return;
+	v = xmlGetNoNsProp(out->date_node, XC("datetime"));
+	if (v != NULL && date_parse((const char *)v, NULL, NULL, out->date, sizeof(out->date)) == 0)
+		out->date_attr = 1;
+	else
+		out->date[0] = '\0';
+	xmlFree(v);
+}
+
 void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct dsc_item *out)
 {
 	const struct dsc_node *e = dsc_node_of(pg, item);
@@ -225,6 +255,8 @@ void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct
 		    item_find_date(item, out->primary->node, out->date, sizeof(out->date));
 	if (out->date_node == NULL)
 		out->date[0] = '\0';
+	else if (out->date[0] == '\0')
+		item_date_attr(out);
 }
 
 static int item_tag_in(const xmlNode *n, const char *const *tags)

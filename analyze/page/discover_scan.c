@@ -211,16 +211,34 @@ static void scan_url_split(const char *url, struct scan_url *u)
 	u->qlen = strcspn(u->query, "#");
 }
 
+/* Where a host's site begins: its last two labels, three under gov.xx, co.uk and kin. */
+static size_t scan_site(const char *h, size_t n)
+{
+	static const char *const second[] = {"gov", "gob", "gouv", "go", "govt", "com", "org",
+					     "net", "edu", "ac",   "co", "mil",	 "nic", NULL};
+	size_t dots[3] = {0, 0, 0}, nd = 0, i, j;
+
+	for (i = n; i > 0 && nd < 3; i--)
+		if (h[i - 1] == '.')
+			dots[nd++] = i;
+	if (nd < 2 || (h[n - 1] >= '0' && h[n - 1] <= '9'))
+		return 0;
+	for (j = 0; second[j] != NULL; j++)
+		if (dots[0] - dots[1] - 1 == strlen(second[j]) &&
+		    strncasecmp(h + dots[1], second[j], strlen(second[j])) == 0)
+			return nd == 3 ? dots[2] : 0;
+	return dots[1];
+}
+
+/* The same site: equal hosts, or one registrable domain (press.mfa.gov.by, www.mfa.gov.by). */
 static int scan_same_host(const struct scan_url *a, const struct scan_url *b)
 {
-	const char *x = a->host, *y = b->host;
-	size_t xl = a->hlen, yl = b->hlen;
+	size_t sa = scan_site(a->host, a->hlen), sb = scan_site(b->host, b->hlen);
 
-	if (xl > 4 && strncmp(x, "www.", 4) == 0)
-		x += 4, xl -= 4;
-	if (yl > 4 && strncmp(y, "www.", 4) == 0)
-		y += 4, yl -= 4;
-	return xl == yl && strncasecmp(x, y, xl) == 0;
+	if (a->hlen == b->hlen && strncasecmp(a->host, b->host, a->hlen) == 0)
+		return 1;
+	return a->hlen - sa == b->hlen - sb &&
+	       strncasecmp(a->host + sa, b->host + sb, a->hlen - sa) == 0;
 }
 
 /* Equal after every run of digits is taken as one digit. */

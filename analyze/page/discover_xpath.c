@@ -389,7 +389,7 @@ static char *xp_date(struct xp *x)
 				   ? "text()"
 				   : "following-sibling::text()[1]");
 	if (xp_is(it.date_node, "time"))
-		return xstrdup(".//time");
+		return xstrdup(it.date_attr ? ".//time/@datetime" : ".//time");
 	buf_init(&b);
 	buf_append_str(&b, ".//");
 	if (xp_step(x->pg, it.date_node, 0, &b))

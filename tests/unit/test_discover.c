@@ -534,101 +534,136 @@ START_TEST(test_featured_item_and_tags)
 	struct discover_result r;
 
 	discover(
-	    "<html><body>" NAV "<div class=\"news\">" TAGGED(
-		" featured", 1,
-		"Minister meets "
-		"the foreign minister of a neighbouring state") TAGGED("", 2,
-								       "Statement on the situation "
-								       "in the region after the "
-								       "elections")
-		TAGGED("", 3,
-		       "Joint press conference after the bilateral consultations") "</div><div "
-										   "class=\"box\"><"
-										   "h3>Related "
-										   "news</"
-										   "h3><ul>" REL(1,
-												 "A"
-												 "n"
-												 " "
-												 "o"
-												 "l"
-												 "d"
-												 "e"
-												 "r"
-												 " "
-												 "s"
-												 "t"
-												 "o"
-												 "r"
-												 "y"
-												 " "
-												 "a"
-												 "b"
-												 "o"
-												 "u"
-												 "t"
-												 " "
-												 "t"
-												 "r"
-												 "a"
-												 "d"
-												 "e"
-												 " "
-												 "a"
-												 "n"
-												 "d"
-												 " "
-												 "i"
-												 "n"
-												 "v"
-												 "e"
-												 "s"
-												 "t"
-												 "m"
-												 "e"
-												 "n"
-												 "t")
-										       REL(2, "An "
-											      "olde"
-											      "r "
-											      "stor"
-											      "y "
-											      "abou"
-											      "t "
-											      "trad"
-											      "e "
-											      "and "
-											      "inve"
-											      "stme"
-											      "nt") REL(
-											   3,
-											   "An "
-											   "older "
-											   "story "
-											   "about "
-											   "trade "
-											   "and "
-											   "investm"
-											   "ent")
-											   REL(4,
-											       "An "
-											       "old"
-											       "er "
-											       "sto"
-											       "ry "
-											       "abo"
-											       "ut "
-											       "tra"
-											       "de "
-											       "and"
-											       " in"
-											       "ves"
-											       "tme"
-											       "nt") "</ul></div>" FOOTER
-												     "</body></html>",
+	    "<html><body>" NAV
+	    "<div class=\"news\">" TAGGED(" featured", 1,
+					  "Minister meets "
+					  "the foreign minister of a neighbouring state")
+		TAGGED("", 2,
+		       "Statement on the situation "
+		       "in the region after the "
+		       "elections") TAGGED("", 3,
+					   "Joint press conference after the bilateral "
+					   "consultations") "</div><div "
+							    "class=\"box\"><"
+							    "h3>Related "
+							    "news</"
+							    "h3><ul>" REL(1, "A"
+									     "n"
+									     " "
+									     "o"
+									     "l"
+									     "d"
+									     "e"
+									     "r"
+									     " "
+									     "s"
+									     "t"
+									     "o"
+									     "r"
+									     "y"
+									     " "
+									     "a"
+									     "b"
+									     "o"
+									     "u"
+									     "t"
+									     " "
+									     "t"
+									     "r"
+									     "a"
+									     "d"
+									     "e"
+									     " "
+									     "a"
+									     "n"
+									     "d"
+									     " "
+									     "i"
+									     "n"
+									     "v"
+									     "e"
+									     "s"
+									     "t"
+									     "m"
+									     "e"
+									     "n"
+									     "t") REL(2, "An "
+											 "olde"
+											 "r "
+											 "stor"
+											 "y "
+											 "abou"
+											 "t "
+											 "trad"
+											 "e "
+											 "and "
+											 "inve"
+											 "stme"
+											 "nt")
+								REL(3, "An "
+								       "older "
+								       "story "
+								       "about "
+								       "trade "
+								       "and "
+								       "investm"
+								       "ent")
+								    REL(4,
+									"An "
+									"old"
+									"er "
+									"sto"
+									"ry "
+									"abo"
+									"ut "
+									"tra"
+									"de "
+									"and"
+									" in"
+									"ves"
+									"tme"
+									"nt") "</ul></div>" FOOTER
+									      "</body></html>",
 	    PAGE, &r);
 	assert_first("featured", &r, list3);
 	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"item\")]");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define AGO(n, t)                                                                                  \
+	"<li><a href=\"http://press.example.org/2024/item-" #n ".html\">" t "</a> <time "          \
+	"datetime=\"2024-05-0" #n "T23:30:00-05:00\">" #n " days ago</time></li>"
+#define SPLIT(n, t)                                                                                \
+	"<li><div class=\"d\"><span>0" #n "</span> <span>May</span> <span>2024</span></div><a "    \
+	"href=\"/news/2024/item-" #n ".html\">" t "</a></li>"
+
+START_TEST(test_dates_in_attributes_and_spans)
+{
+	static const char *const ago[] = {"http://press.example.org/2024/item-3.html",
+					  "http://press.example.org/2024/item-2.html", NULL};
+	struct discover_result r;
+
+	discover("<html><body><ul class=\"news\">" AGO(
+		     3, "Minister meets the foreign minister of a "
+			"neighbouring state") AGO(2, "Statement on the situation in the region "
+						     "after the elections") "</ul></body></html>",
+		 "http://www.example.org/news/", &r);
+	assert_first("datetime", &r, ago);
+	ck_assert_str_eq(r.v[0].date, ".//time/@datetime");
+	ck_assert(strncmp(r.v[0].items_seen.v[0].date, "2024-05-03", 10) == 0);
+	ck_assert(strstr(r.v[0].why, "on-site 100%") != NULL);
+	discover_result_free(&r);
+
+	discover(
+	    "<html><body><ul class=\"news\">" SPLIT(
+		3, "Joint press conference after the "
+		   "bilateral consultations") SPLIT(2, "Statement on the situation in the region "
+						       "after the elections") "</ul></body></html>",
+	    PAGE, &r);
+	ck_assert_uint_ge(r.n, 1);
+	ck_assert_str_eq(r.v[0].date, "div");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-02");
 	discover_result_free(&r);
 }
 END_TEST
@@ -742,6 +777,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_wordpress_pager);
 	tcase_add_test(tc, test_top_bar_before_h1);
 	tcase_add_test(tc, test_featured_item_and_tags);
+	tcase_add_test(tc, test_dates_in_attributes_and_spans);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
