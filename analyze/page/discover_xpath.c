@@ -296,8 +296,11 @@ static char *xp_items(struct xp *x)
 	return NULL;
 }
 
-/* rel, from each checked item, selects the item's primary link first (90 % of them). */
-static int xp_link_ok(struct xp *x, const char *rel)
+/*
+ * rel, from each checked item, selects the item's primary link first (90 %
+ * of them); strict: and nothing else, so a title read through it is one link.
+ */
+static int xp_link_ok(struct xp *x, const char *rel, int strict)
 {
 	size_t i, n = x->l->n < XP_CHECK ? x->l->n : XP_CHECK, good = 0, seen = 0;
 
@@ -310,47 +313,54 @@ static int xp_link_ok(struct xp *x, const char *rel)
 			continue;
 		seen++;
 		res = xp_eval(x, rel, x->l->items[i]);
-		if (res != NULL && res->nodesetval->nodeNr > 0)
+		if (res != NULL && res->nodesetval->nodeNr > 0 &&
+		    (!strict || res->nodesetval->nodeNr == 1))
 			good += res->nodesetval->nodeTab[0] == it.primary->node;
 		xmlXPathFreeObject(res);
 	}
 	return seen > 0 && good * 10 >= seen * 9;
 }
 
-/* The path from the item to its primary link: short tag path, class, classes, any link. */
+/* Ways from an item down to node: a short tag path, its class, classes on every step, tags. */
+static void xp_ways(const struct dsc_page *pg, xmlNodePtr item, xmlNodePtr node, struct buf way[4])
+{
+	int depth;
+
+	for (depth = 0; depth < 4; depth++)
+		buf_init(&way[depth]);
+	depth = xp_down(pg, item, node, 0, &way[2]);
+	if (depth == 1)
+		buf_append_str(&way[0], way[2].data);
+	buf_append_str(&way[1], ".//");
+	if (!xp_step(pg, node, 0, &way[1]))
+		buf_reset(&way[1]);
+	xp_down(pg, item, node, 1, &way[3]);
+	if (depth < 0)
+		buf_reset(&way[2]), buf_reset(&way[3]);
+}
+
+/* The path from the item to its primary link that selects it (and, first choice, only it). */
 static char *xp_link(struct xp *x)
 {
 	struct dsc_item it;
-	struct buf plain, cls, full;
+	struct buf way[4];
 	char *out = NULL;
-	int depth;
+	int strict, i;
 
 	dsc_item_read(x->pg, x->l->items[0], 0, &it);
 	if (it.primary == NULL)
 		return NULL;
 	if (it.primary->node == x->l->items[0])
 		return xstrdup(".");
-	buf_init(&plain);
-	buf_init(&cls);
-	buf_init(&full);
-	depth = xp_down(x->pg, x->l->items[0], it.primary->node, 0, &plain);
-	xp_down(x->pg, x->l->items[0], it.primary->node, 1, &full);
-	buf_append_str(&cls, ".//");
-	if (!xp_step(x->pg, it.primary->node, 0, &cls))
-		buf_reset(&cls);
-	if (depth == 1 && xp_link_ok(x, plain.data))
-		out = buf_steal(&plain);
-	else if (cls.len > 0 && xp_link_ok(x, cls.data))
-		out = buf_steal(&cls);
-	else if (depth > 0 && xp_link_ok(x, plain.data))
-		out = buf_steal(&plain);
-	else if (depth > 0 && xp_link_ok(x, full.data))
-		out = buf_steal(&full);
-	else if (xp_link_ok(x, ".//a"))
+	xp_ways(x->pg, x->l->items[0], it.primary->node, way);
+	for (strict = 1; strict >= 0 && out == NULL; strict--)
+		for (i = 0; i < 4 && out == NULL; i++)
+			if (way[i].len > 0 && xp_link_ok(x, way[i].data, strict))
+				out = xstrdup(way[i].data);
+	for (i = 0; i < 4; i++)
+		buf_free(&way[i]);
+	if (out == NULL && xp_link_ok(x, ".//a", 0))
 		out = xstrdup(".//a");
-	buf_free(&plain);
-	buf_free(&cls);
-	buf_free(&full);
 	return out;
 }
 
@@ -370,12 +380,34 @@ static char *xp_title(struct xp *x, char *link)
 	return buf_steal(&b);
 }
 
+/* The path from item to its date element that selects it alone. */
+static char *xp_date_way(struct xp *x, xmlNodePtr item, xmlNodePtr node)
+{
+	static const int order[4] = {1, 0, 2, 3}; /* .//span[has-class("date")] first */
+	struct buf way[4];
+	char *out = NULL;
+	int i;
+
+	xp_ways(x->pg, item, node, way);
+	for (i = 0; i < 4 && out == NULL; i++) {
+		const struct buf *w = &way[order[i]];
+		xmlXPathObjectPtr res = w->len > 0 ? xp_eval(x, w->data, item) : NULL;
+
+		if (res != NULL && res->nodesetval->nodeNr == 1 &&
+		    res->nodesetval->nodeTab[0] == node)
+			out = xstrdup(w->data);
+		xmlXPathFreeObject(res);
+	}
+	for (i = 0; i < 4; i++)
+		buf_free(&way[i]);
+	return out;
+}
+
 /* Where the first dated item keeps its date, relative to the item; NULL: no dates. */
 static char *xp_date(struct xp *x)
 {
 	size_t i, n = x->l->n < XP_CHECK ? x->l->n : XP_CHECK;
 	struct dsc_item it;
-	struct buf b;
 
 	for (i = 0; i < n; i++) {
 		dsc_item_read(x->pg, x->l->items[i], 1, &it);
@@ -390,16 +422,7 @@ static char *xp_date(struct xp *x)
 				   : "following-sibling::text()[1]");
 	if (xp_is(it.date_node, "time"))
 		return xstrdup(it.date_attr ? ".//time/@datetime" : ".//time");
-	buf_init(&b);
-	buf_append_str(&b, ".//");
-	if (xp_step(x->pg, it.date_node, 0, &b))
-		return buf_steal(&b);
-	buf_reset(&b);
-	if (xp_down(x->pg, x->l->items[i], it.date_node, 0, &b) < 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_steal(&b);
+	return xp_date_way(x, x->l->items[i], it.date_node);
 }
 
 /* The only element child of n when n holds no text of its own, else NULL. */

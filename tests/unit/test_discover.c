@@ -533,98 +533,96 @@ START_TEST(test_featured_item_and_tags)
 {
 	struct discover_result r;
 
-	discover(
-	    "<html><body>" NAV
-	    "<div class=\"news\">" TAGGED(" featured", 1,
-					  "Minister meets "
-					  "the foreign minister of a neighbouring state")
-		TAGGED("", 2,
-		       "Statement on the situation "
-		       "in the region after the "
-		       "elections") TAGGED("", 3,
-					   "Joint press conference after the bilateral "
-					   "consultations") "</div><div "
-							    "class=\"box\"><"
-							    "h3>Related "
-							    "news</"
-							    "h3><ul>" REL(1, "A"
-									     "n"
-									     " "
-									     "o"
-									     "l"
-									     "d"
-									     "e"
-									     "r"
-									     " "
-									     "s"
-									     "t"
-									     "o"
-									     "r"
-									     "y"
-									     " "
-									     "a"
-									     "b"
-									     "o"
-									     "u"
-									     "t"
-									     " "
-									     "t"
-									     "r"
-									     "a"
-									     "d"
-									     "e"
-									     " "
-									     "a"
-									     "n"
-									     "d"
-									     " "
-									     "i"
-									     "n"
-									     "v"
-									     "e"
-									     "s"
-									     "t"
-									     "m"
-									     "e"
-									     "n"
-									     "t") REL(2, "An "
-											 "olde"
-											 "r "
-											 "stor"
-											 "y "
-											 "abou"
-											 "t "
-											 "trad"
-											 "e "
-											 "and "
-											 "inve"
-											 "stme"
-											 "nt")
-								REL(3, "An "
-								       "older "
-								       "story "
-								       "about "
-								       "trade "
-								       "and "
-								       "investm"
-								       "ent")
-								    REL(4,
-									"An "
-									"old"
-									"er "
-									"sto"
-									"ry "
-									"abo"
-									"ut "
-									"tra"
-									"de "
-									"and"
-									" in"
-									"ves"
-									"tme"
-									"nt") "</ul></div>" FOOTER
-									      "</body></html>",
-	    PAGE, &r);
+	discover("<html><body>" NAV
+		 "<div class=\"news\">" TAGGED(" featured", 1,
+					       "Minister meets "
+					       "the foreign minister of a neighbouring state")
+		     TAGGED("", 2,
+			    "Statement on the situation "
+			    "in the region after the "
+			    "elections")
+			 TAGGED("", 3,
+				"Joint press conference after the bilateral "
+				"consultations") "</div><div "
+						 "class=\"box\"><"
+						 "h3>Related "
+						 "news</"
+						 "h3><ul>" REL(1, "A"
+								  "n"
+								  " "
+								  "o"
+								  "l"
+								  "d"
+								  "e"
+								  "r"
+								  " "
+								  "s"
+								  "t"
+								  "o"
+								  "r"
+								  "y"
+								  " "
+								  "a"
+								  "b"
+								  "o"
+								  "u"
+								  "t"
+								  " "
+								  "t"
+								  "r"
+								  "a"
+								  "d"
+								  "e"
+								  " "
+								  "a"
+								  "n"
+								  "d"
+								  " "
+								  "i"
+								  "n"
+								  "v"
+								  "e"
+								  "s"
+								  "t"
+								  "m"
+								  "e"
+								  "n"
+								  "t") REL(2, "An "
+									      "olde"
+									      "r "
+									      "stor"
+									      "y "
+									      "abou"
+									      "t "
+									      "trad"
+									      "e "
+									      "and "
+									      "inve"
+									      "stme"
+									      "nt") REL(3, "An "
+											   "older "
+											   "story "
+											   "about "
+											   "trade "
+											   "and "
+											   "investm"
+											   "ent")
+						     REL(4, "An "
+							    "old"
+							    "er "
+							    "sto"
+							    "ry "
+							    "abo"
+							    "ut "
+							    "tra"
+							    "de "
+							    "and"
+							    " in"
+							    "ves"
+							    "tme"
+							    "nt") "</ul></div>" FOOTER
+								  "</body></html>",
+		 PAGE, &r);
 	assert_first("featured", &r, list3);
 	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"item\")]");
 	discover_result_free(&r);
@@ -655,15 +653,57 @@ START_TEST(test_dates_in_attributes_and_spans)
 	ck_assert(strstr(r.v[0].why, "on-site 100%") != NULL);
 	discover_result_free(&r);
 
-	discover(
-	    "<html><body><ul class=\"news\">" SPLIT(
-		3, "Joint press conference after the "
-		   "bilateral consultations") SPLIT(2, "Statement on the situation in the region "
-						       "after the elections") "</ul></body></html>",
-	    PAGE, &r);
+	discover("<html><body><ul class=\"news\">" SPLIT(3, "Joint press conference after the "
+							    "bilateral consultations")
+		     SPLIT(2, "Statement on the situation in the region "
+			      "after the elections") "</ul></body></html>",
+		 PAGE, &r);
 	ck_assert_uint_ge(r.n, 1);
 	ck_assert_str_eq(r.v[0].date, "div");
 	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-02");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define DRU(n, t, d)                                                                               \
+	"<div class=\"views-row\"><div class=\"views-field views-field-created\"><span "           \
+	"class=\"field-content\">" d "</span></div><div class=\"views-field views-field-title\">"  \
+	"<span class=\"field-content\"><a href=\"/en/news/" t "-" #n "\">Statement number " #n     \
+	" of the ministry on " t " and regional security</a></span></div></div>"
+#define SIDE(n, d)                                                                                 \
+	"<li><a href=\"/en/news/older-item-" #n "\">An earlier statement of the ministry about "   \
+	"trade</a> <span class=\"date\">" d "</span></li>"
+
+START_TEST(test_drupal_page_with_dated_sidebar)
+{
+	static const char *const want[] = {"http://example.org/en/news/sahel-1",
+					   "http://example.org/en/news/cyber-2", NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><head><title>Press releases | Ministry of Foreign Affairs</title></head>"
+	    "<body><header role=\"banner\"><ul class=\"menu\"><li><a href=\"/en/\">Home</a></li>"
+	    "<li><a href=\"/en/ministry/minister-and-deputy-ministers\">The minister and the "
+	    "deputy ministers</a></li></ul></header><div class=\"layout-container\">"
+	    "<div class=\"breadcrumb\"><a href=\"/en/\">Home</a> » <a href=\"/en/news/\">"
+	    "News</a></div><main class=\"region-content\"><h1>Press releases</h1>"
+	    "<div class=\"view-content\">" DRU(1, "sahel", "05/12/2024")
+		DRU(2, "cyber",
+		    "05/10/2024") "</div><nav class=\"pager\"><ul><li><a "
+				  "href=\"/en/news/press-releases?page=1\">2</a>"
+				  "</li><li><a href=\"/en/news/press-releases?page=1\">next "
+				  "›</a></li></ul></nav></main>"
+				  "<div class=\"region-sidebar-second\"><div "
+				  "class=\"block-views\"><h2>Latest news</h2>"
+				  "<ul>" SIDE(1, "05/09/2024") SIDE(2, "05/08/2024")
+				      SIDE(3, "05/07/2024") SIDE(4, "05/06/2024")
+					  SIDE(5, "05/03/2024")
+					      SIDE(6, "05/02/2024") "</ul></div></div></div>" FOOTER
+								    "</body></html>",
+	    "http://example.org/en/news/press-releases", &r);
+	assert_first("drupal", &r, want);
+	ck_assert_str_eq(r.v[0].date, "div[has-class(\"views-field-created\")]/"
+				      "span[has-class(\"field-content\")]");
 	discover_result_free(&r);
 }
 END_TEST
@@ -778,6 +818,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_top_bar_before_h1);
 	tcase_add_test(tc, test_featured_item_and_tags);
 	tcase_add_test(tc, test_dates_in_attributes_and_spans);
+	tcase_add_test(tc, test_drupal_page_with_dated_sidebar);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
