@@ -152,6 +152,10 @@ static int xp_down(const struct dsc_page *pg, const xmlNode *top, const xmlNode 
 			skip = 1;
 			continue;
 		}
+		/* table//tr whether or not the page writes a tbody */
+		if (xp_is(chain[i], "tr") && chain[i]->parent != NULL &&
+		    xp_is(chain[i]->parent, "table"))
+			skip = 1;
 		if (skip)
 			buf_append_str(out, out->len > start || start > 0 ? "//" : ".//");
 		else if (out->len > 0)
@@ -263,16 +267,21 @@ static int xp_items_try(struct xp *x, const char *expr)
 	return ok;
 }
 
-/* "//item-step" alone, else "//container-step/path/item-step" climbing to a named ancestor. */
-static char *xp_items(struct xp *x)
+/*
+ * "//item-step" alone, else "//container-step/path/item-step" climbing to a
+ * named ancestor; suffix follows the item step ("[.//a]": rows with a link).
+ */
+static char *xp_items_with(struct xp *x, const char *suffix)
 {
 	xmlNodePtr item = x->l->items[0], top;
 	struct buf b;
-	int i, pred;
+	int i, pred, ok;
 
 	buf_init(&b);
 	buf_append_str(&b, "//");
-	if (xp_step(x->pg, item, 0, &b) && xp_items_try(x, b.data) > 0)
+	pred = xp_step(x->pg, item, 0, &b);
+	buf_append_str(&b, suffix);
+	if (pred && xp_items_try(x, b.data) > 0)
 		return buf_steal(&b);
 	for (top = item->parent, i = 0; top != NULL && dsc_pre(top) >= 0 && i < 8;
 	     top = top->parent, i++) {
@@ -283,17 +292,24 @@ static char *xp_items(struct xp *x)
 		pred = xp_step(x->pg, top, 1, &b) || xp_landmark(top);
 		if (xp_down(x->pg, top, item, 0, &b) < 0)
 			break;
-		if (pred || i >= XP_CLIMB) {
-			int ok = xp_items_try(x, b.data);
-
-			if (ok > 0)
-				return buf_steal(&b);
-			if (ok < 0)
-				break;
-		}
+		buf_append_str(&b, suffix);
+		ok = pred || i >= XP_CLIMB ? xp_items_try(x, b.data) : 0;
+		if (ok > 0)
+			return buf_steal(&b);
+		if (ok < 0)
+			break;
 	}
 	buf_free(&b);
 	return NULL;
+}
+
+/* Items XPath; the items' siblings without a link (separators, a header row) left out if need be.
+ */
+static char *xp_items(struct xp *x)
+{
+	char *s = xp_items_with(x, "");
+
+	return s != NULL ? s : xp_items_with(x, "[.//a]");
 }
 
 /*

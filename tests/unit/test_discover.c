@@ -708,6 +708,30 @@ START_TEST(test_drupal_page_with_dated_sidebar)
 }
 END_TEST
 
+START_TEST(test_rows_without_links)
+{
+	static const char *const want[] = {"http://example.org/docs/statement-1.pdf",
+					   "http://example.org/docs/statement-2.pdf", NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><body><table class=\"documents\"><tr><td><b>Title</b></td><td><b>Date</b>"
+	    "</td></tr>" TR(
+		1, "Statement at the General Assembly on sustainable development",
+		"21.09.2023") "<tr><td colspan=\"2\"><hr></td></tr>" TR(2,
+									"Statement at the Security "
+									"Council on peacekeeping "
+									"operations",
+									"14.06.2023") "</table></"
+										      "body></"
+										      "html>",
+	    PAGE, &r);
+	assert_first("rows", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//table[has-class(\"documents\")]//tr[td][.//a]");
+	discover_result_free(&r);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -819,6 +843,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_featured_item_and_tags);
 	tcase_add_test(tc, test_dates_in_attributes_and_spans);
 	tcase_add_test(tc, test_drupal_page_with_dated_sidebar);
+	tcase_add_test(tc, test_rows_without_links);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
