@@ -144,8 +144,8 @@ uint32_t dsc_class_count(const struct dsc_page *pg, const char *tok, size_t len)
 }
 
 /* Counts each class token of n (the hmap value is the count; hmap_put only adds). */
-static void scan_classes(struct dsc_page *pg, struct hmap *counts_idx, uint32_t **counts,
-			 size_t *ncounts, const xmlNode *n)
+static void scan_classes(struct hmap *counts_idx, uint32_t **counts, size_t *ncounts,
+			 const xmlNode *n)
 {
 	xmlChar *cls = xmlGetNoNsProp(n, XC("class"));
 	const char *p;
@@ -172,7 +172,6 @@ static void scan_classes(struct dsc_page *pg, struct hmap *counts_idx, uint32_t 
 		p += strspn(p, " \t\n\r\f");
 	}
 	xmlFree(cls);
-	(void)pg;
 }
 
 /* Rebuilds pg->classes with the counts as values. */
@@ -454,7 +453,7 @@ static int scan_enter(struct dsc_page *pg, struct scan_state *st, xmlNodePtr n)
 	e->t0 = st->units;
 	n->_private = (void *)(uintptr_t)(pg->nn + 1);
 	pg->nn++;
-	scan_classes(pg, &st->cidx, &st->counts, &st->ncounts, n);
+	scan_classes(&st->cidx, &st->counts, &st->ncounts, n);
 	if (pg->h1_pre == UINT32_MAX && xmlStrcasecmp(n->name, XC("h1")) == 0)
 		pg->h1_pre = (uint32_t)(pg->nn - 1);
 	if (xmlStrcasecmp(n->name, XC("a")) == 0 && pg->na < DSC_MAX_ANCHORS)

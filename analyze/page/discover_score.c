@@ -381,6 +381,7 @@ static xmlNodePtr score_heading_in(const struct dsc_page *pg, xmlNodePtr n)
 	return NULL;
 }
 
+/* The nearest heading before the list: up to 4 elements before its first item or 3 ancestors. */
 static xmlNodePtr score_prev_heading(const struct dsc_page *pg, const struct dsc_list *l)
 {
 	xmlNodePtr base = l->items[0], sib, h;
@@ -395,8 +396,6 @@ static xmlNodePtr score_prev_heading(const struct dsc_page *pg, const struct dsc
 			if (h != NULL)
 				return h;
 		}
-		if (up == 0 && base != l->items[0])
-			break;
 	}
 	return NULL;
 }
