@@ -209,6 +209,19 @@ START_TEST(test_flat_run)
 	ck_assert_str_eq(r.v[0].date, "following-sibling::text()[1]");
 	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-03");
 	discover_result_free(&r);
+	/* a page that is nothing but the list, right under <body> */
+	discover("<html><body><h1>Speeches</h1>" FLAT(1,
+						      "Minister meets the foreign minister of "
+						      "a neighbouring state",
+						      "12.05.2024")
+		     FLAT(2, "Statement on the situation in the region after the elections",
+			  "10.05.2024")
+			 FLAT(3, "Joint press conference after the bilateral consultations",
+			      "03.05.2024") "</body></html>",
+		 PAGE, &r);
+	assert_first("flat-body", &r, list3);
+	ck_assert_str_eq(r.v[0].items, "//body/a");
+	discover_result_free(&r);
 }
 END_TEST
 
