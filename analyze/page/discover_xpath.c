@@ -380,12 +380,64 @@ static char *xp_link(struct xp *x)
 	return out;
 }
 
-/* The link (takes link), or the heading that titles the items when their link says "more". */
+/* 2: a's text is cut ("The Minister at the…") and its title attribute whole; 1: it has one. */
+static int xp_cut_title(xmlNodePtr a)
+{
+	xmlChar *t = xmlGetNoNsProp(a, XC("title"));
+	char *text;
+	size_t n;
+	int cut;
+
+	if (t == NULL)
+		return 0;
+	text = dsc_text(a, 1024);
+	n = strlen(text);
+	cut = xmlStrlen(t) < (int)n ? 0 : 1;
+	if (cut && xmlStrlen(t) > (int)n && n > 3 &&
+	    (strcmp(text + n - 3, "...") == 0 || strcmp(text + n - 3, "\xE2\x80\xA6") == 0))
+		cut = 2;
+	free(text);
+	xmlFree(t);
+	return cut;
+}
+
+/* Titles come whole from the links' title attributes: some texts are cut, every link has one. */
+static int xp_title_attr(struct xp *x)
+{
+	size_t i, n = x->l->n < XP_CHECK ? x->l->n : XP_CHECK;
+	int cut = 0;
+
+	for (i = 0; i < n; i++) {
+		struct dsc_item it;
+		int c;
+
+		dsc_item_read(x->pg, x->l->items[i], 0, &it);
+		if (it.primary == NULL || it.title_node != it.primary->node)
+			return 0;
+		c = xp_cut_title(it.primary->node);
+		if (c == 0)
+			return 0;
+		cut |= c == 2;
+	}
+	return cut;
+}
+
+/*
+ * The link (takes link), its title attribute when the link text is cut, or
+ * the heading that titles the items when their link says "more".
+ */
 static char *xp_title(struct xp *x, char *link)
 {
 	struct dsc_item it;
 	struct buf b;
 
+	if (xp_title_attr(x)) {
+		char *attr =
+		    strcmp(link, ".") == 0 ? xstrdup("@title") : xasprintf("%s/@title", link);
+
+		free(link);
+		return attr;
+	}
 	dsc_item_read(x->pg, x->l->items[0], 0, &it);
 	if (it.primary == NULL || it.title_node == it.primary->node)
 		return link;

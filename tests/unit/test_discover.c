@@ -829,6 +829,44 @@ START_TEST(test_same_list_offered_once)
 }
 END_TEST
 
+#define CUT(n, t, full)                                                                            \
+	"<li><a href=\"/news/2024/item-" #n ".html\" title=\"" full "\">" t "</a></li>"
+
+START_TEST(test_cut_titles_read_whole)
+{
+	struct discover_result r;
+
+	discover("<html><body><ul class=\"news\">" CUT(
+		     1, "Minister meets the foreign minister of a...",
+		     "Minister meets the foreign minister of a "
+		     "neighbouring state") CUT(2,
+					       "Statement on the situation in the "
+					       "region after…",
+					       "Statement on the situation in the "
+					       "region after the elections")
+		     CUT(3, "Joint press conference after the bilateral consultations",
+			 "Joint press conference after the bilateral consultations") "</ul></"
+										     "body></html>",
+		 PAGE, &r);
+	assert_first("cut", &r, list3);
+	ck_assert_str_eq(r.v[0].title, "a/@title");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].title,
+			 "Statement on the situation in the region after the elections");
+	discover_result_free(&r);
+	/* one link without a title attribute: the texts stay the titles */
+	discover("<html><body><ul class=\"news\">" CUT(
+		     1, "Minister meets the foreign minister of a...",
+		     "Minister meets the foreign minister of a "
+		     "neighbouring state") LI(2, "Statement on the situation", "1 May 2024")
+		     CUT(3, "Joint press conference after the bilateral consultations",
+			 "Joint press conference after the bilateral consultations") "</ul></"
+										     "body></html>",
+		 PAGE, &r);
+	ck_assert_str_eq(r.v[0].title, "a");
+	discover_result_free(&r);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -942,6 +980,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_drupal_page_with_dated_sidebar);
 	tcase_add_test(tc, test_rows_without_links);
 	tcase_add_test(tc, test_same_list_offered_once);
+	tcase_add_test(tc, test_cut_titles_read_whole);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
