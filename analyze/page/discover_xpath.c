@@ -380,24 +380,31 @@ static char *xp_link(struct xp *x)
 	return out;
 }
 
-/* 2: a's text is cut ("The Minister at the…") and its title attribute whole; 1: it has one. */
+/*
+ * 2: a's text is cut ("The Minister at the…") and its title attribute holds
+ * it whole; 1: the attribute repeats the text; 0: neither.
+ */
 static int xp_cut_title(xmlNodePtr a)
 {
-	xmlChar *t = xmlGetNoNsProp(a, XC("title"));
-	char *text;
+	xmlChar *attr = xmlGetNoNsProp(a, XC("title"));
+	char *t, *text;
 	size_t n;
-	int cut;
+	int cut = 0;
 
-	if (t == NULL)
+	if (attr == NULL)
 		return 0;
+	t = list_collapse((const char *)attr);
+	xmlFree(attr);
 	text = dsc_text(a, 1024);
 	n = strlen(text);
-	cut = xmlStrlen(t) < (int)n ? 0 : 1;
-	if (cut && xmlStrlen(t) > (int)n && n > 3 &&
-	    (strcmp(text + n - 3, "...") == 0 || strcmp(text + n - 3, "\xE2\x80\xA6") == 0))
+	if (strcmp(t, text) == 0)
+		cut = 1;
+	else if (n > 3 && strcmp(text + n - 3, "...") == 0 && strncmp(t, text, n - 3) == 0)
+		cut = 2;
+	else if (n > 3 && strcmp(text + n - 3, "\xE2\x80\xA6") == 0 && strncmp(t, text, n - 3) == 0)
 		cut = 2;
 	free(text);
-	xmlFree(t);
+	free(t);
 	return cut;
 }
 
