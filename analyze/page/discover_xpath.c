@@ -54,7 +54,7 @@ static int xp_layout(const char *t, size_t n)
 	return n < 3;
 }
 
-/* The rarest telling class token of n (of its signature), or 0 when none; in tok. */
+/* The rarest telling class token of n (of its signature; the longer on a tie), or 0; in tok. */
 static int xp_class(const struct dsc_page *pg, const xmlNode *n, struct buf *tok)
 {
 	struct buf sig;
@@ -68,7 +68,8 @@ static int xp_class(const struct dsc_page *pg, const xmlNode *n, struct buf *tok
 		size_t len = strcspn(p, " ");
 		uint32_t c = dsc_class_count(pg, p, len);
 
-		if (len > 0 && !xp_layout(p, len) && c < bcount && memchr(p, '"', len) == NULL) {
+		if (len > 0 && !xp_layout(p, len) && (c < bcount || (c == bcount && len > blen)) &&
+		    memchr(p, '"', len) == NULL) {
 			best = p;
 			blen = len;
 			bcount = c;

@@ -867,6 +867,74 @@ START_TEST(test_cut_titles_read_whole)
 }
 END_TEST
 
+#define RU(n, t, d)                                                                                \
+	"<div class=\"announce__item\"><div class=\"announce__date\">" d "</div><a "               \
+	"class=\"announce__link\" href=\"/ru/press_service/minister_speeches/19501" #n "/\">" t    \
+	"</a></div>"
+#define RUSIDE(n)                                                                                                                 \
+	"<li><a href=\"/ru/press_service/news/18000" #n "/\">Брифинг официального представителя " \
+	"министерства по текущим вопросам</a></li>"
+
+START_TEST(test_russian_announce_list)
+{
+	static const char *const want[] = {
+	    "http://example.org/ru/press_service/minister_speeches/195011/",
+	    "http://example.org/ru/press_service/minister_speeches/195012/", NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Выступления Министра</title>"
+	    "</head><body><div class=\"header\"><ul class=\"lang\"><li><a href=\"/en/\">English</a>"
+	    "</li><li><a href=\"/fr/\">Français</a></li></ul></div><div class=\"page\"><div "
+	    "class=\"page__content\"><h1>Выступления Министра</h1><div class=\"announce\">" RU(
+		1,
+		"Выступление Министра иностранных дел на пресс-конференции по итогам переговоров",
+		"12 мая 2024 г.")
+		RU(2, "Интервью Министра иностранных дел международному информационному агентству",
+		   "8 мая 2024 г.") "</div></div><div "
+				    "class=\"page__sidebar\"><h2>Актуально</h2><ul>" RUSIDE(1)
+					RUSIDE(2) RUSIDE(3)
+					    RUSIDE(4) "</ul></div></div></body></html>",
+	    "http://example.org/ru/press_service/minister_speeches/", &r);
+	assert_first("russian", &r, want);
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-08");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define LR(n, t, d)                                                                                \
+	"<div class=\"asset-abstract\"><h3 class=\"asset-title\"><a "                              \
+	"href=\"https://www.example.gov.my/web/guest/-/press-release-" #n "\">" t "</a></h3><div " \
+	"class=\"asset-metadata\"><span class=\"metadata-entry metadata-publish-date\">" d         \
+	"</span></div><div class=\"asset-summary\">Kuala Lumpur, " d ".</div><div "                \
+	"class=\"asset-more\"><a href=\"https://www.example.gov.my/web/guest/-/press-release-" #n  \
+	"\">Read More »</a></div></div>"
+
+START_TEST(test_portal_asset_list)
+{
+	static const char *const want[] = {"https://www.example.gov.my/web/guest/-/press-release-1",
+					   "https://www.example.gov.my/web/guest/-/press-release-2",
+					   "https://www.example.gov.my/web/guest/-/press-release-3",
+					   NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><body><nav><a href=\"/web/guest/home\">Home</a> <a "
+	    "href=\"/web/guest/ministry\">Ministry</a></nav><div class=\"portlet-body\">" LR(
+		1, "PRESS RELEASE: VISIT OF THE MINISTER OF FOREIGN AFFAIRS TO JAPAN",
+		"10 May 2024")
+		LR(2, "PRESS RELEASE: MALAYSIA WELCOMES THE CEASEFIRE AGREEMENT", "08 May 2024")
+		    LR(3, "JOINT STATEMENT ON THE ANNUAL CONSULTATION BETWEEN THE TWO COUNTRIES",
+		       "02 May 2024") "</div></body></html>",
+	    "https://www.example.gov.my/web/guest/press-release", &r);
+	assert_first("portal", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"asset-abstract\")]");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-02");
+	ck_assert_int_eq(r.v[0].confidence, DISCOVER_HIGH);
+	discover_result_free(&r);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -981,6 +1049,8 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_rows_without_links);
 	tcase_add_test(tc, test_same_list_offered_once);
 	tcase_add_test(tc, test_cut_titles_read_whole);
+	tcase_add_test(tc, test_russian_announce_list);
+	tcase_add_test(tc, test_portal_asset_list);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
