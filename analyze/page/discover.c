@@ -176,13 +176,14 @@ static int result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t m
 	struct hmap seen;
 	size_t i;
 
-	out->v = xcalloc(max, sizeof(*out->v));
+	/* one more than asked: the runner-up sets the best one's confidence */
+	out->v = xcalloc(max + 1, sizeof(*out->v));
 	if (dsc_xcache_init(&xc, pg->doc) != 0) {
 		dsc_xcache_free(&xc);
 		return -1;
 	}
 	hmap_init(&seen, 256);
-	for (i = 0; i < ls->n && out->n < max; i++) {
+	for (i = 0; i < ls->n && out->n <= max; i++) {
 		const struct dsc_list *l = &ls->v[i];
 		struct discover_candidate *c = &out->v[out->n];
 
@@ -202,6 +203,8 @@ static int result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t m
 	dsc_xcache_free(&xc);
 	hmap_free(&seen);
 	result_confidence(out);
+	if (out->n > max)
+		candidate_clear(&out->v[--out->n]);
 	return 0;
 }
 

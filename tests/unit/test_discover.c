@@ -935,6 +935,40 @@ START_TEST(test_portal_asset_list)
 }
 END_TEST
 
+START_TEST(test_confidence_with_max_one)
+{
+	xmlDocPtr doc;
+	struct discover_result all, one;
+	char err[256] = "";
+	const char *html =
+	    "<html><body><div class=\"speeches\">" FLAT(1,
+						 "Minister meets the foreign minister of a "
+						 "neighbouring state",
+						 "12.05.2024")
+		FLAT(2, "Statement on the situation in the region after the elections",
+		     "10.05.2024") "</div><div class=\"statements\">" FLAT(3,
+								  "Joint press conference after "
+								  "the bilateral "
+								  "consultations",
+								  "03.05.2024")
+		    FLAT(4, "Reception on the occasion of the national day of the republic",
+			 "02.05.2024") "</div></body></html>";
+
+	doc = html_doc(html, strlen(html), "text/html; charset=utf-8");
+	ck_assert_int_eq(list_discover(doc, PAGE, 0, &all, err, sizeof(err)), 0);
+	ck_assert_int_eq(list_discover(doc, PAGE, 1, &one, err, sizeof(err)), 0);
+	ck_assert_uint_ge(all.n, 2);
+	ck_assert_uint_eq(one.n, 1);
+	/* two lists alike: neither is sure, however many candidates are asked for */
+	ck_assert_int_eq(all.v[0].confidence, DISCOVER_LOW);
+	ck_assert_int_eq(one.v[0].confidence, all.v[0].confidence);
+	ck_assert_str_eq(one.v[0].items, all.v[0].items);
+	discover_result_free(&all);
+	discover_result_free(&one);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -1051,6 +1085,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_cut_titles_read_whole);
 	tcase_add_test(tc, test_russian_announce_list);
 	tcase_add_test(tc, test_portal_asset_list);
+	tcase_add_test(tc, test_confidence_with_max_one);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
