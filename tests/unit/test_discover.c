@@ -942,15 +942,16 @@ START_TEST(test_confidence_with_max_one)
 	char err[256] = "";
 	const char *html =
 	    "<html><body><div class=\"speeches\">" FLAT(1,
-						 "Minister meets the foreign minister of a "
-						 "neighbouring state",
-						 "12.05.2024")
+							"Minister meets the foreign minister of a "
+							"neighbouring state",
+							"12.05.2024")
 		FLAT(2, "Statement on the situation in the region after the elections",
 		     "10.05.2024") "</div><div class=\"statements\">" FLAT(3,
-								  "Joint press conference after "
-								  "the bilateral "
-								  "consultations",
-								  "03.05.2024")
+									   "Joint press conference "
+									   "after "
+									   "the bilateral "
+									   "consultations",
+									   "03.05.2024")
 		    FLAT(4, "Reception on the occasion of the national day of the republic",
 			 "02.05.2024") "</div></body></html>";
 
@@ -966,6 +967,38 @@ START_TEST(test_confidence_with_max_one)
 	discover_result_free(&all);
 	discover_result_free(&one);
 	xmlFreeDoc(doc);
+}
+END_TEST
+
+START_TEST(test_plain_table_layout)
+{
+	static const char *const want[] = {"http://example.org/press/2024/pr-101.html",
+					   "http://example.org/press/2024/pr-100.html",
+					   "http://example.org/press/2024/pr-099.html", NULL};
+	struct discover_result r;
+
+	/* an old layout: tables without a class or id, the date in the first cell */
+	discover("<html><head><title>Press Releases</title></head><body>"
+		 "<table width=\"100%\"><tr><td><a href=\"/\">Home</a> | <a "
+		 "href=\"/about.html\">About</a> | <a "
+		 "href=\"/contact.html\">Contact</a></td></tr></table>"
+		 "<table width=\"100%\"><tr><td width=\"20%\" valign=\"top\"><a "
+		 "href=\"/ministry.html\">The ministry and its departments</a><br><a "
+		 "href=\"/embassies.html\">Embassies and consulates of the republic</a><br><a "
+		 "href=\"/visa.html\">Visa information for foreign citizens</a></td>"
+		 "<td valign=\"top\"><h2>Press Releases</h2>"
+		 "<table><tr><td>12.05.2024</td><td><a href=\"/press/2024/pr-101.html\">Minister "
+		 "receives the ambassador of a neighbouring country</a></td></tr>"
+		 "<tr><td>10.05.2024</td><td><a href=\"/press/2024/pr-100.html\">Statement on the "
+		 "humanitarian situation in the region</a></td></tr>"
+		 "<tr><td>03.05.2024</td><td><a href=\"/press/2024/pr-099.html\">Joint communique "
+		 "after the bilateral consultations</a></td></tr></table>"
+		 "</td></tr></table></body></html>",
+		 PAGE, &r);
+	assert_first("plain", &r, want);
+	ck_assert_str_eq(r.v[0].date, "td[1]");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-03");
+	discover_result_free(&r);
 }
 END_TEST
 
@@ -1086,6 +1119,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_russian_announce_list);
 	tcase_add_test(tc, test_portal_asset_list);
 	tcase_add_test(tc, test_confidence_with_max_one);
+	tcase_add_test(tc, test_plain_table_layout);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
