@@ -373,16 +373,16 @@ START_TEST(test_bootstrap_cards)
 		     1,
 		     "Minister "
 		     "meets the foreign minister of a neighbouring state",
-		     "12/05/2024")
+		     "28/05/2024")
 		     CARD(2, "Statement on the situation in the region after the elections",
-			  "10/05/2024")
+			  "14/05/2024")
 			 CARD(3, "Joint press conference after the bilateral consultations",
 			      "03/05/2024") "</div></div>" FOOTER "</body></html>",
 		 PAGE, &r);
 	assert_first("cards", &r, list3);
 	ck_assert_str_eq(r.v[0].items_seen.v[1].title,
 			 "Statement on the situation in the region after the elections");
-	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-10");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-14");
 	discover_result_free(&r);
 }
 END_TEST
