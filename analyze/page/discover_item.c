@@ -150,12 +150,17 @@ static xmlNodePtr item_find_date(xmlNodePtr item, xmlNodePtr link, char *iso, si
 	xmlNodePtr n = item->type == XML_ELEMENT_NODE ? item->children : NULL;
 	int steps = 0;
 
-	for (; n != NULL && steps < DSC_WALK; n = item_next(n, item, link), steps++) {
+	for (; n != NULL && steps < DSC_WALK; n = item_next(n, item, NULL), steps++) {
 		xmlNodePtr holder;
 
-		if (n == link || n->type != XML_TEXT_NODE || !item_has_digit(n))
+		if (n->type != XML_TEXT_NODE || !item_has_digit(n))
 			continue;
 		holder = n->parent == item ? n : n->parent;
+		/* inside the link only an element named for a date: the rest is the title */
+		if (item_contains(link, holder)) {
+			if (holder == link || !item_named_date(holder))
+				continue;
+		}
 		if (item_date_text(holder, iso, isolen))
 			return holder;
 		if (item_date_named(holder)) {
@@ -165,7 +170,7 @@ static xmlNodePtr item_find_date(xmlNodePtr item, xmlNodePtr link, char *iso, si
 		/* a date split over spans: <div class="d"><span>12</span> <span>May</span>... */
 		holder = holder->parent;
 		if (holder != item && holder != NULL && !item_contains(holder, link) &&
-		    item_date_text(holder, iso, isolen))
+		    !item_contains(link, holder) && item_date_text(holder, iso, isolen))
 			return holder;
 	}
 	return NULL;
@@ -194,6 +199,45 @@ static int item_is_heading(const xmlNode *n)
 	       name[2] == '\0';
 }
 
+/* A heading or an element whose class says title ("card__title", "headline"). */
+static int item_titled(const xmlNode *n)
+{
+	xmlChar *cls;
+	int yes;
+
+	if (item_is_heading(n))
+		return 1;
+	cls = xmlGetNoNsProp(n, XC("class"));
+	yes = cls != NULL && (strcasestr((const char *)cls, "title") != NULL ||
+			      strcasestr((const char *)cls, "headline") != NULL);
+	xmlFree(cls);
+	return yes;
+}
+
+/*
+ * A link holding more than its title (a card: picture, heading, date): the
+ * heading inside it, when it carries most of the link's text.
+ */
+static int item_card_title(const struct dsc_page *pg, struct dsc_item *out)
+{
+	const struct dsc_node *a = dsc_node_of(pg, out->primary->node);
+	uint32_t i, stop;
+
+	if (a == NULL || a->end - (uint32_t)dsc_pre(a->node) < 3)
+		return 0;
+	stop = a->end < (uint32_t)dsc_pre(a->node) + 50 ? a->end : (uint32_t)dsc_pre(a->node) + 50;
+	for (i = (uint32_t)dsc_pre(a->node) + 1; i < stop; i++) {
+		const struct dsc_node *h = &pg->nodes[i];
+
+		if (item_titled(h->node) && (h->t1 - h->t0) * 2 >= a->t1 - a->t0 && h->t1 > h->t0) {
+			out->title_node = h->node;
+			out->title_units = h->t1 - h->t0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * A link with little text ("Read more", "Подробнее") beside a heading:
  * the heading is the title.
@@ -206,6 +250,8 @@ static void item_title(const struct dsc_page *pg, const struct dsc_node *e, stru
 
 	out->title_node = out->primary->node;
 	out->title_units = out->primary->units;
+	if (item_card_title(pg, out))
+		return;
 	if (out->primary->units >= 20 || out->primary->node == e->node)
 		return;
 	for (i = (uint32_t)dsc_pre(e->node) + 1; i < stop; i++) {
@@ -248,11 +294,9 @@ void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct
 	item_title(pg, e, out);
 	if (!dates)
 		return;
-	if (out->primary->node == item)
+	out->date_node = item_find_date(item, out->primary->node, out->date, sizeof(out->date));
+	if (out->date_node == NULL && out->primary->node == item)
 		out->date_node = item_find_date_after(item, out->date, sizeof(out->date));
-	else
-		out->date_node =
-		    item_find_date(item, out->primary->node, out->date, sizeof(out->date));
 	if (out->date_node == NULL)
 		out->date[0] = '\0';
 	else if (out->date[0] == '\0')

@@ -1002,6 +1002,36 @@ START_TEST(test_plain_table_layout)
 }
 END_TEST
 
+#define CARDA(n, t, d)                                                                             \
+	"<a class=\"news-card\" href=\"/news/2024/item-" #n ".html\"><img src=\"p.jpg\" alt=\"\">" \
+	"<h3 class=\"news-card__title\">" t "</h3><span class=\"news-card__date\">" d              \
+	"</span></a>"
+
+START_TEST(test_card_links)
+{
+	struct discover_result r;
+
+	discover("<html><body>" NAV
+		 "<div class=\"news-grid\">" CARDA(1,
+						   "Minister meets the "
+						   "foreign minister of a neighbouring state",
+						   "28.05.2024")
+		     CARDA(2, "Statement on the situation in the region after the elections",
+			   "14.05.2024")
+			 CARDA(3, "Joint press conference after the bilateral consultations",
+			       "03.05.2024") "</div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("card-links", &r, list3);
+	ck_assert_str_eq(r.v[0].link, "@href");
+	ck_assert_str_eq(r.v[0].title, ".//h3[has-class(\"news-card__title\")]");
+	ck_assert_str_eq(r.v[0].date, ".//span[has-class(\"news-card__date\")]");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].title,
+			 "Statement on the situation in the region after the elections");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-14");
+	discover_result_free(&r);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -1120,6 +1150,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_portal_asset_list);
 	tcase_add_test(tc, test_confidence_with_max_one);
 	tcase_add_test(tc, test_plain_table_layout);
+	tcase_add_test(tc, test_card_links);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
