@@ -113,6 +113,7 @@ struct dsc_item {
 	xmlNodePtr date_node;		  /* element or text node holding a date, or NULL */
 	char date[40];			  /* its ISO form, or "" when unreadable */
 	int date_attr;			  /* date read from <time datetime>, not its text */
+	int date_before; /* 1: the <dt> before the item; 2: the heading before its parent */
 };
 /* The features of one item; its date only when dates is set. */
 void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct dsc_item *out);

@@ -176,6 +176,42 @@ static xmlNodePtr item_find_date(xmlNodePtr item, xmlNodePtr link, char *iso, si
 	return NULL;
 }
 
+static int item_is_heading(const xmlNode *n)
+{
+	const char *name = (const char *)n->name;
+
+	return (name[0] == 'h' || name[0] == 'H') && name[1] >= '1' && name[1] <= '6' &&
+	       name[2] == '\0';
+}
+
+static xmlNodePtr item_prev_element(xmlNodePtr n)
+{
+	for (n = n->prev; n != NULL; n = n->prev)
+		if (n->type == XML_ELEMENT_NODE)
+			return n;
+	return NULL;
+}
+
+/*
+ * A date written before the item: the <dt> before a <dd>, or the heading
+ * over the item's section (<h3>12 May 2024</h3><ul>...). 1 or 2 in *where.
+ */
+static xmlNodePtr item_find_date_before(xmlNodePtr item, char *iso, size_t isolen, int *where)
+{
+	xmlNodePtr p = item_prev_element(item);
+
+	if (p != NULL && xmlStrcasecmp(p->name, XC("dt")) == 0 && item_date_text(p, iso, isolen)) {
+		*where = 1;
+		return p;
+	}
+	p = item->parent != NULL ? item_prev_element(item->parent) : NULL;
+	if (p != NULL && item_is_heading(p) && item_date_text(p, iso, isolen)) {
+		*where = 2;
+		return p;
+	}
+	return NULL;
+}
+
 /* A link that is itself the item: the date is a text sibling before the next link. */
 static xmlNodePtr item_find_date_after(xmlNodePtr link, char *iso, size_t isolen)
 {
@@ -189,14 +225,6 @@ static xmlNodePtr item_find_date_after(xmlNodePtr link, char *iso, size_t isolen
 			return n;
 	}
 	return NULL;
-}
-
-static int item_is_heading(const xmlNode *n)
-{
-	const char *name = (const char *)n->name;
-
-	return (name[0] == 'h' || name[0] == 'H') && name[1] >= '1' && name[1] <= '6' &&
-	       name[2] == '\0';
 }
 
 /* A heading or an element whose class says title ("card__title", "headline"). */
@@ -297,6 +325,9 @@ void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct
 	out->date_node = item_find_date(item, out->primary->node, out->date, sizeof(out->date));
 	if (out->date_node == NULL && out->primary->node == item)
 		out->date_node = item_find_date_after(item, out->date, sizeof(out->date));
+	if (out->date_node == NULL)
+		out->date_node =
+		    item_find_date_before(item, out->date, sizeof(out->date), &out->date_before);
 	if (out->date_node == NULL)
 		out->date[0] = '\0';
 	else if (out->date[0] == '\0')

@@ -496,6 +496,10 @@ static char *xp_date(struct xp *x)
 		return xstrdup(it.date_node->parent == x->l->items[i]
 				   ? "text()"
 				   : "following-sibling::text()[1]");
+	if (it.date_before == 1)
+		return xstrdup("preceding-sibling::dt[1]");
+	if (it.date_before == 2)
+		return xasprintf("../preceding-sibling::%s[1]", (const char *)it.date_node->name);
 	if (xp_is(it.date_node, "time"))
 		return xstrdup(it.date_attr ? ".//time/@datetime" : ".//time");
 	return xp_date_way(x, x->l->items[i], it.date_node);

@@ -414,6 +414,7 @@ END_TEST
 
 #define DAY(h, a, b) "<h3>" h "</h3><ul>" a b "</ul>"
 #define DLI(n, t) "<li><a href=\"/news/2024/item-" #n ".html\">" t "</a></li>"
+#define DD(n, t) "<dd><a href=\"/news/2024/item-" #n ".html\">" t "</a></dd>"
 
 START_TEST(test_sections_by_day)
 {
@@ -437,6 +438,42 @@ START_TEST(test_sections_by_day)
 	    PAGE, &r);
 	assert_first("sections", &r, want);
 	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"archive\")]/ul/li");
+	ck_assert_str_eq(r.v[0].date, "../preceding-sibling::h3[1]");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-12");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-10");
+	discover_result_free(&r);
+	/* a definition list: the date in the <dt> before each <dd> */
+	discover(
+	    "<html><body><dl class=\"chronicle\"><dt>12 May 2024</dt>" DD(1, "Minister meets the "
+									     "foreign minister of "
+									     "a neighbouring state") "<dt>10 May 2024</dt>" DD(
+		2,
+		"Statement on the situation in the region after the elections") "<dt>3 May "
+										"2024</dt>" DD(3,
+											       "Joi"
+											       "nt "
+											       "pre"
+											       "ss "
+											       "con"
+											       "fer"
+											       "enc"
+											       "e "
+											       "aft"
+											       "er "
+											       "the"
+											       " bi"
+											       "lat"
+											       "era"
+											       "l "
+											       "con"
+											       "sul"
+											       "tat"
+											       "ion"
+											       "s") "</dl></body></html>",
+	    PAGE, &r);
+	assert_first("dl", &r, list3);
+	ck_assert_str_eq(r.v[0].date, "preceding-sibling::dt[1]");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-03");
 	discover_result_free(&r);
 }
 END_TEST
