@@ -159,6 +159,7 @@ int main(int argc, char **argv)
 	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow operands */
 	if (parse_opts(argc, argv, &o, c, &status) < 0)
 		return status;
+	o.config_given = o.config_path != NULL;
 	if (o.config_path == NULL)
 		o.config_path = config_default_path();
 	log_init(o.verbose);
