@@ -104,43 +104,51 @@ static void feed_verify_body(struct checked_feed *cf, const char *body, size_t l
 	xmlFreeDoc(doc);
 }
 
-/*
- * Fetches one candidate without following redirects: many sites send an
- * unknown path to their home page, which is not the feed asked for. Only a
- * feed on the page's own origin may be on a private address (the operator
- * typed that host; a page cannot point discover at another one).
- */
-static void feed_check(struct discover_run *r, const struct feed_link *fl, struct checked_feed *cf)
+/* What one candidate's answer makes of it: a verified feed, or why not. */
+static void feed_judge(struct checked_feed *cf, const struct oneshot *o)
 {
-	struct http_req req;
-	struct oneshot o;
-
-	memset(cf, 0, sizeof(*cf));
-	cf->url = xstrdup(fl->url);
-	cf->advertised = xstrdup(fl->type);
-	cf->title = xstrdup_or_null(fl->title);
-	memset(&req, 0, sizeof(req));
-	req.url = fl->url;
-	req.follow_redirects = 0;
-	req.trusted = same_origin(fl->url, r->page_url);
-	if (oneshot_fetch(r->dc, &req, &o) < 0)
-		cf->dropped = xstrdup(o.error ? o.error : "fetch failed");
-	else if (o.status / 100 == 3)
-		cf->dropped = xasprintf("HTTP %ld: a redirect, not followed", o.status);
-	else if (o.status / 100 != 2)
-		cf->dropped = xasprintf("HTTP %ld", o.status);
+	if (o->result != HTTP_RES_OK)
+		cf->dropped = xstrdup(o->error ? o->error : "fetch failed");
+	else if (o->status / 100 == 3)
+		cf->dropped = xasprintf("HTTP %ld: a redirect, not followed", o->status);
+	else if (o->status / 100 != 2)
+		cf->dropped = xasprintf("HTTP %ld", o->status);
 	else
-		feed_verify_body(cf, o.body ? o.body : "", o.body_len);
-	oneshot_free(&o);
+		feed_verify_body(cf, o->body ? o->body : "", o->body_len);
 }
 
+/*
+ * Fetches every candidate at once (the engine's per-host limit keeps it
+ * polite) and without following redirects: many sites send an unknown path
+ * to their home page, which is not the feed asked for. Only a feed on the
+ * page's own origin may be on a private address (the operator typed that
+ * host; a page cannot point discover at another one).
+ */
 static void feeds_check(struct discover_run *r, const struct feed_links *links)
 {
 	struct discover_found *f = &r->found;
+	size_t n = links->n;
+	struct http_req *reqs = xcalloc(n ? n : 1, sizeof(*reqs));
+	struct oneshot *answers = xcalloc(n ? n : 1, sizeof(*answers));
 
-	f->feeds = xreallocarray(NULL, links->n ? links->n : 1, sizeof(*f->feeds));
-	for (size_t i = 0; i < links->n; i++)
-		feed_check(r, &links->v[i], &f->feeds[f->nfeeds++]);
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].url = links->v[i].url;
+		reqs[i].follow_redirects = 0;
+		reqs[i].trusted = same_origin(links->v[i].url, r->page_url);
+	}
+	oneshot_fetch_many(r->dc, reqs, n, answers);
+	f->feeds = xcalloc(n ? n : 1, sizeof(*f->feeds));
+	for (size_t i = 0; i < n; i++) {
+		struct checked_feed *cf = &f->feeds[f->nfeeds++];
+
+		cf->url = xstrdup(links->v[i].url);
+		cf->advertised = xstrdup(links->v[i].type);
+		cf->title = xstrdup_or_null(links->v[i].title);
+		feed_judge(cf, &answers[i]);
+		oneshot_free(&answers[i]);
+	}
+	free(answers);
+	free(reqs);
 }
 
 /* The page itself is a feed: it is the one proposal. */

@@ -204,7 +204,8 @@ class FeedDiscoveryTest(DiscoverCase):
         self.assertNotIn("\x1b", r.stdout)
         self.assertNotIn("\u202e", r.stdout)
         self.assertIn("\\u{202E}", r.stdout)
-        self.assertRegex(r.stdout, r"^1\. \[high\] atom feed, 6 items: " + re.escape(base))
+        self.assertRegex(r.stdout, re.compile(r"^1\. \[high\] atom feed, 6 items: "
+                                              + re.escape(base), re.M))
         section = r.stdout[r.stdout.index("[source \""):]
         conf = self.check_section(section)
         r = self.sw("preview", "-c", conf, "127-0-0-1-atom", "--json")
