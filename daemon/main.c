@@ -26,6 +26,8 @@ static const struct command commands[] = {
     {"check", cmd_check, "[-c FILE]", "validate config and theme files (FILE:LINE: message)"},
     {"preview", cmd_preview, "[-c FILE] SOURCE [--json]",
      "fetch one source now and print its items (store untouched)"},
+    {"discover", cmd_discover, "[-c FILE] URL [--json]",
+     "propose sources for a list page: its lists and verified feeds, best first"},
     {"extract", cmd_extract, "FILE|URL [--json]", "print the main text of one page"},
     {"classify", cmd_classify, "[-c FILE] [--json] FILE|-",
      "theme scores and evidence (--jsonl IN: batch)"},
