@@ -138,15 +138,22 @@ static void print_proposal(size_t rank, const struct proposal *p, const struct d
 	printf("\n");
 }
 
+/* A guessed path that is simply absent says nothing; one line counts them all. */
+static int dropped_quietly(const struct checked_feed *cf)
+{
+	return strcmp(cf->advertised, "guess") == 0 && strcmp(cf->dropped, "HTTP 404") == 0;
+}
+
 static void print_dropped(const struct discover_found *f)
 {
+	size_t absent = 0;
 	int header = 0;
 
 	for (size_t i = 0; i < f->nfeeds; i++) {
 		const struct checked_feed *cf = &f->feeds[i];
 		char *url, *why;
 
-		if (cf->dropped == NULL)
+		if (cf->dropped == NULL || (dropped_quietly(cf) && ++absent))
 			continue;
 		if (!header++)
 			printf("feeds checked and not proposed:\n");
@@ -156,7 +163,11 @@ static void print_dropped(const struct discover_found *f)
 		free(url);
 		free(why);
 	}
-	if (header)
+	if (absent)
+		printf("%s     %zu common feed path%s or link%s answered 404 (--json lists them)\n",
+		       header ? "" : "feeds checked and not proposed:\n", absent,
+		       absent == 1 ? "" : "s", absent == 1 ? "" : "s");
+	if (header || absent)
 		printf("\n");
 }
 
