@@ -33,15 +33,33 @@ static size_t proposal_count(const struct proposal *p)
 	return p->type == PROPOSAL_LIST ? p->list->count : p->feed->items.n;
 }
 
-/* "key = value" with value escaped; nothing when value is NULL. */
+/* The longest line speechwatch.conf reads (config/file.c: libinih's buffer less 2). */
+#define CONF_LINE_MAX 198
+
+/*
+ * "key = value" with value escaped; nothing when value is NULL. Aligned when
+ * that fits in a config line; a line that cannot fit is preceded by a
+ * comment saying so, as check would refuse it.
+ */
 static void section_line(struct buf *b, const char *key, const char *value)
 {
-	char *safe;
+	char *safe, *line;
 
 	if (value == NULL)
 		return;
 	safe = printable(value, 0);
-	buf_printf(b, "%-11s = %s\n", key, safe);
+	line = xasprintf("%-11s = %s", key, safe);
+	if (strlen(line) > CONF_LINE_MAX) {
+		free(line);
+		line = xasprintf("%s = %s", key, safe);
+	}
+	if (strlen(line) > CONF_LINE_MAX)
+		buf_printf(b,
+			   "; the next line is longer than the %d characters of a config "
+			   "line: shorten it\n",
+			   CONF_LINE_MAX);
+	buf_printf(b, "%s\n", line);
+	free(line);
 	free(safe);
 }
 

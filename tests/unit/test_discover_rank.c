@@ -216,6 +216,38 @@ START_TEST(test_source_section_of_a_list_and_a_feed)
 }
 END_TEST
 
+/* speechwatch.conf reads lines of at most 198 characters: the section says when one cannot fit. */
+START_TEST(test_source_section_long_lines)
+{
+	struct discover_found f;
+	char xpath[300];
+	char *s;
+
+	found_make(&f);
+	discover_rank(&f);
+	memset(xpath, 'a', sizeof(xpath));
+	free(f.lists.v[0].items);
+	xpath[0] = '/';
+	xpath[1] = '/';
+	xpath[190] = '\0'; /* aligned 204 characters, unaligned 198: fits unaligned */
+	f.lists.v[0].items = xstrdup(xpath);
+	s = discover_source_section(&f.props[1], f.page_url);
+	ck_assert_ptr_nonnull(strstr(s, "\nitems = //aaa"));
+	ck_assert_ptr_null(strstr(s, "; the next line"));
+	free(s);
+	xpath[190] = 'a';
+	xpath[250] = '\0';
+	free(f.lists.v[0].items);
+	f.lists.v[0].items = xstrdup(xpath);
+	s = discover_source_section(&f.props[1], f.page_url);
+	ck_assert_ptr_nonnull(
+	    strstr(s, "; the next line is longer than the 198 characters of a config "
+		      "line: shorten it\nitems = //aaa"));
+	free(s);
+	found_free(&f);
+}
+END_TEST
+
 START_TEST(test_confidence_names)
 {
 	ck_assert_str_eq(discover_confidence_name(DISCOVER_LOW), "low");
@@ -235,6 +267,7 @@ static Suite *discover_rank_suite(void)
 	tcase_add_test(tc, test_shared_counts_each_list_item_once);
 	tcase_add_test(tc, test_source_ids);
 	tcase_add_test(tc, test_source_section_of_a_list_and_a_feed);
+	tcase_add_test(tc, test_source_section_long_lines);
 	tcase_add_test(tc, test_confidence_names);
 	suite_add_tcase(s, tc);
 	return s;
