@@ -22,6 +22,12 @@
 #include "daemon/oneshot.h"
 
 #define DISCOVER_MAX_LISTS 5
+/*
+ * Seconds one feed candidate may take, at most (the daemon's timeout when
+ * shorter): up to a dozen are asked, two at a time per host, and a guessed
+ * path on a slow site must not hold the command for minutes.
+ */
+#define DISCOVER_FEED_TIMEOUT 20
 
 /* One run: the settings it fetches with and what it found. */
 struct discover_run {
@@ -135,6 +141,8 @@ static void feeds_check(struct discover_run *r, const struct feed_links *links)
 		reqs[i].url = links->v[i].url;
 		reqs[i].follow_redirects = 0;
 		reqs[i].trusted = same_origin(links->v[i].url, r->page_url);
+		reqs[i].timeout_s =
+		    r->dc && r->dc->timeout < DISCOVER_FEED_TIMEOUT ? 0 : DISCOVER_FEED_TIMEOUT;
 	}
 	oneshot_fetch_many(r->dc, reqs, n, answers);
 	f->feeds = xcalloc(n ? n : 1, sizeof(*f->feeds));

@@ -8,7 +8,8 @@ ROUTES.json maps a request target (path plus query, as sent) to an answer:
      "/atom.xml": {"type": "application/atom+xml", "body": "<feed ..."}}
 "status" defaults to 200. Every other target answers 404. The Content-Type
 is sent as given (no charset is added). Each request is counted; GET
-/__hits answers the counts as JSON. Listens on 127.0.0.1 on a free port,
+/__hits answers the counts as JSON, GET /__agents the last User-Agent per
+target. Listens on 127.0.0.1 on a free port,
 written to FILE. Stops on SIGTERM.
 """
 import argparse
@@ -20,6 +21,7 @@ import sys
 import threading
 
 HITS = {}
+AGENTS = {}
 LOCK = threading.Lock()
 
 
@@ -43,8 +45,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 body = json.dumps(HITS).encode()
             return self.answer(200, body, "application/json")
+        if self.path == "/__agents":
+            with LOCK:
+                body = json.dumps(AGENTS).encode()
+            return self.answer(200, body, "application/json")
         with LOCK:
             HITS[self.path] = HITS.get(self.path, 0) + 1
+            AGENTS[self.path] = self.headers.get("User-Agent")
         route = self.server.routes.get(self.path)
         if route is None:
             return self.answer(404, b"not found")
