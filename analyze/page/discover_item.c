@@ -19,7 +19,7 @@
 static void item_primary(const struct dsc_page *pg, const struct dsc_node *e, struct dsc_item *out)
 {
 	uint32_t sum[ITEM_GROUP];
-	const struct dsc_anchor *first[ITEM_GROUP];
+	const struct dsc_anchor *first[ITEM_GROUP]; /* the link of each URL with the most text */
 	size_t ng = 0, i, j, best = 0;
 
 	for (i = e->a0; i < e->a1 && i < e->a0 + DSC_ITEM_LINKS; i++) {
@@ -38,6 +38,8 @@ static void item_primary(const struct dsc_page *pg, const struct dsc_node *e, st
 			out->targets++;
 		}
 		sum[j] += a->units + 1;
+		if (a->units > first[j]->units)
+			first[j] = a;
 	}
 	for (j = 1; j < ng; j++)
 		if (sum[j] > sum[best])

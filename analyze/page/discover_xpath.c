@@ -156,14 +156,29 @@ static int xp_down(const struct dsc_page *pg, const xmlNode *top, const xmlNode 
 		else if (out->len > 0)
 			buf_append_char(out, '/');
 		skip = 0;
-		if (preds || i == 0)
-			xp_step(pg, chain[i], 0, out);
-		else
+		if (preds || i == 0) {
+			if (!xp_step(pg, chain[i], 0, out) && i == 0 && xp_is(chain[i], "tr"))
+				buf_append_str(out, "[td]"); /* not the header row */
+		} else
 			buf_append_str(out, (const char *)chain[i]->name);
 		if (xp_is(chain[i], "td") || xp_is(chain[i], "th"))
 			buf_printf(out, "[%d]", xp_cell_pos(chain[i]));
 	}
 	return depth;
+}
+
+/* Tags that name a part of the page on their own: //main/ul/li, //table//tr. */
+static int xp_landmark(const xmlNode *n)
+{
+	static const char *const tags[] = {"main",   "footer",	"nav",	   "aside",
+					   "header", "article", "section", "table",
+					   "form",   "body",	NULL};
+	const char *const *t;
+
+	for (t = tags; *t; t++)
+		if (xmlStrcasecmp(n->name, XC(*t)) == 0)
+			return 1;
+	return 0;
 }
 
 /* Evaluates expr from node: the node-set, or NULL. */
@@ -233,7 +248,7 @@ static char *xp_items(struct xp *x)
 			continue;
 		buf_reset(&b);
 		buf_append_str(&b, "//");
-		pred = xp_step(x->pg, top, 1, &b);
+		pred = xp_step(x->pg, top, 1, &b) || xp_landmark(top);
 		if (xp_down(x->pg, top, item, 0, &b) < 0)
 			break;
 		if ((pred || i >= XP_CLIMB) && xp_items_try(x, b.data))
@@ -333,19 +348,87 @@ static char *xp_date(struct xp *x)
 	return buf_steal(&b);
 }
 
+/* The only element child of n when n holds no text of its own, else NULL. */
+static xmlNodePtr xp_only_child(xmlNodePtr n)
+{
+	xmlNodePtr c, only = NULL;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (c->type == XML_TEXT_NODE && c->content != NULL &&
+		    c->content[strspn((const char *)c->content, " \t\r\n")] != '\0')
+			return NULL;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (only != NULL)
+			return NULL;
+		only = c;
+	}
+	return only != NULL && dsc_pre(only) >= 0 ? only : NULL;
+}
+
+static int xp_same_sig(const xmlNode *a, const xmlNode *b)
+{
+	struct buf x, y;
+	int same;
+
+	buf_init(&x);
+	buf_init(&y);
+	dsc_sig_classes(a, &x);
+	dsc_sig_classes(b, &y);
+	same = xmlStrcasecmp(a->name, b->name) == 0 && strcmp(buf_str(&x), buf_str(&y)) == 0;
+	buf_free(&x);
+	buf_free(&y);
+	return same;
+}
+
+/*
+ * Items without a telling class that only wrap one element each, which has
+ * one (a grid column around a card), are named by that element: items in
+ * place.
+ */
+static void xp_descend(const struct dsc_page *pg, xmlNodePtr *items, size_t n)
+{
+	struct buf tok;
+	size_t i;
+	int depth;
+
+	buf_init(&tok);
+	for (depth = 0; depth < 3; depth++) {
+		buf_reset(&tok);
+		if (xp_class(pg, items[0], &tok) || xp_only_child(items[0]) == NULL)
+			break;
+		for (i = 1; i < n; i++)
+			if (xp_only_child(items[i]) == NULL ||
+			    !xp_same_sig(xp_only_child(items[i]), xp_only_child(items[0])))
+				break;
+		buf_reset(&tok);
+		if (i < n || !xp_class(pg, xp_only_child(items[0]), &tok))
+			break;
+		for (i = 0; i < n; i++)
+			items[i] = xp_only_child(items[i]);
+	}
+	buf_free(&tok);
+}
+
 int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
 		    struct discover_candidate *c)
 {
+	struct dsc_list named = *l;
 	struct xp x;
 	char *link;
 
+	named.items = xcalloc(l->n, sizeof(*named.items));
+	memcpy(named.items, l->items, l->n * sizeof(*named.items));
+	xp_descend(pg, named.items, named.n);
 	memset(&x, 0, sizeof(x));
 	x.pg = pg;
-	x.l = l;
+	x.l = &named;
 	x.budget = LIST_XPATH_BUDGET;
 	x.ctx = list_xpath_context(pg->doc);
-	if (x.ctx == NULL)
+	if (x.ctx == NULL) {
+		free(named.items);
 		return -1;
+	}
 	c->items = xp_items(&x);
 	link = c->items != NULL ? xp_link(&x) : NULL;
 	if (link != NULL) {
@@ -354,5 +437,6 @@ int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
 		c->date = xp_date(&x);
 	}
 	xmlXPathFreeContext(x.ctx);
+	free(named.items);
 	return c->items != NULL && c->link != NULL ? 0 : -1;
 }

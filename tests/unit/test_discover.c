@@ -10,6 +10,7 @@
 #include "analyze/page/discover.h"
 #include "analyze/page/list.h"
 #include "analyze/page/page.h"
+#include "common/buf.h"
 #include "tests/unit/testutil.h"
 
 #define PAGE "http://example.org/news/index.html"
@@ -26,8 +27,7 @@ static xmlDocPtr html_doc(const char *html, size_t len, const char *ctype)
 }
 
 /* list_discover on html served as UTF-8 from url. */
-__attribute__((unused)) static void discover(const char *html, const char *url,
-					     struct discover_result *r)
+static void discover(const char *html, const char *url, struct discover_result *r)
 {
 	xmlDocPtr doc = html_doc(html, strlen(html), "text/html; charset=utf-8");
 	char err[256] = "";
@@ -47,8 +47,7 @@ static void dump(const char *name, const struct discover_result *r)
 }
 
 /* The first candidate yields exactly these URLs (NULL-terminated), in order. */
-__attribute__((unused)) static void assert_first(const char *name, const struct discover_result *r,
-						 const char *const *urls)
+static void assert_first(const char *name, const struct discover_result *r, const char *const *urls)
 {
 	size_t n = 0;
 
@@ -62,6 +61,333 @@ __attribute__((unused)) static void assert_first(const char *name, const struct 
 	for (size_t i = 0; i < n; i++)
 		ck_assert_str_eq(r->v[0].items_seen.v[i].url, urls[i]);
 }
+
+/* ---- synthetic traps ---- */
+
+#define NAV                                                                                        \
+	"<nav class=\"main-menu\"><ul><li><a href=\"/\">Home</a></li>"                             \
+	"<li><a href=\"/about/ministry.html\">About the ministry and its mission</a></li>"         \
+	"<li><a href=\"/news/\">News</a></li><li><a href=\"/contact.html\">Contact us</a></li>"    \
+	"<li><a href=\"/embassies.html\">Embassies and consulates abroad</a></li></ul></nav>"
+#define FOOTER                                                                                     \
+	"<footer><ul><li><a href=\"/privacy.html\">Privacy policy and the use of cookies</a></li>" \
+	"<li><a href=\"/accessibility.html\">Accessibility statement of this website</a></li>"     \
+	"<li><a href=\"/sitemap.html\">Site map</a></li></ul></footer>"
+#define LI(n, t, d)                                                                                \
+	"<li><a href=\"/news/2024/item-" #n ".html\">" t "</a> <span class=\"date\">" d            \
+	"</span></li>"
+#define LIST3                                                                                      \
+	"<ul class=\"press\">" LI(                                                                 \
+	    1, "Minister meets the foreign minister of a neighbouring state", "12 May 2024")       \
+	    LI(2, "Statement on the situation in the region after the elections", "10 May 2024")   \
+		LI(3, "Joint press conference after the bilateral consultations",                  \
+		   "3 May 2024") "</ul>"
+#define U(n) "http://example.org/news/2024/item-" #n ".html"
+
+static const char *const list3[] = {U(1), U(2), U(3), NULL};
+
+START_TEST(test_menu_footer_lose)
+{
+	struct discover_result r;
+
+	discover("<html><head><title>Press releases</title></head><body>" NAV
+		 "<div id=\"content\"><h1>Press releases</h1>" LIST3 "</div>" FOOTER
+		 "</body></html>",
+		 PAGE, &r);
+	assert_first("menu+footer", &r, list3);
+	ck_assert_str_eq(r.v[0].items, "//ul[has-class(\"press\")]/li");
+	ck_assert_str_eq(r.v[0].date, ".//span[has-class(\"date\")]");
+	ck_assert_str_eq(r.v[0].items_seen.v[0].date, "2024-05-12");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].title,
+			 "Joint press conference after the bilateral consultations");
+	ck_assert_int_ge(r.v[0].confidence, DISCOVER_MEDIUM);
+	ck_assert_ptr_nonnull(r.v[0].why);
+	discover_result_free(&r);
+}
+END_TEST
+
+#define REL(n, t) "<li><a href=\"/news/2023/old-" #n ".html\">" t " number " #n "</a></li>"
+
+START_TEST(test_related_sidebar_loses)
+{
+	static const char *const want[] = {U(1), U(2), NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><head><title>Statements - Ministry of Foreign Affairs</title></head><body>" NAV
+	    "<div class=\"layout\"><div class=\"main\"><h2>Statements</h2>"
+	    "<div class=\"views-row\"><h3><a href=\"/news/2024/item-1.html\">Statement by the "
+	    "minister on the humanitarian situation</a></h3><span class=\"date\">12.05.2024</span>"
+	    "</div><div class=\"views-row\"><h3><a href=\"/news/2024/item-2.html\">Statement on "
+	    "the anniversary of diplomatic relations</a></h3><span class=\"date\">02.05.2024</span>"
+	    "</div></div><aside class=\"sidebar\"><h2>Related news</h2><ul>" REL(
+		1, "An older story about trade and investment")
+		REL(2, "An older story about trade and investment")
+		    REL(3, "An older story about trade and investment") REL(
+			4, "An older story about trade and investment")
+			REL(5, "An older story about trade and investment") REL(
+			    6, "An older story about trade and investment")
+			    REL(7, "An older story about trade and investment") REL(
+				8, "An older story about trade and investment") "</ul></aside></"
+										"div>" FOOTER
+										"</body></html>",
+	    PAGE, &r);
+	assert_first("related", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"views-row\")]");
+	ck_assert_str_eq(r.v[0].link, "h3/a/@href");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_pagination_breadcrumb_tags)
+{
+	struct discover_result r;
+	size_t i;
+
+	discover(
+	    "<html><head><title>News</title></head><body>"
+	    "<div class=\"breadcrumb\"><a href=\"/\">Home</a> &gt; <a href=\"/news/\">News and "
+	    "press releases of the ministry</a> &gt; Archive</div>"
+	    "<div class=\"tags\"><a href=\"/tag/economy\">economy</a> <a href=\"/tag/un\">UN</a> "
+	    "<a href=\"/tag/trade\">trade</a> <a href=\"/tag/climate\">climate</a> "
+	    "<a href=\"/tag/energy\">energy</a> <a href=\"/tag/asia\">Asia</a></div>"
+	    "<h1>News</h1>" LIST3 "<div class=\"pager\"><a href=\"index.html?page=2\">2</a> "
+	    "<a href=\"index.html?page=3\">3</a> <a href=\"index.html?page=2\">Next page »</a>"
+	    "</div></body></html>",
+	    PAGE, &r);
+	assert_first("pager", &r, list3);
+	ck_assert(strstr(r.v[0].why, "pagination") != NULL);
+	for (i = 1; i < r.n; i++)
+		ck_assert_msg(strstr(r.v[i].items_seen.v[0].url, "tag/") == NULL &&
+				  strstr(r.v[i].items_seen.v[0].url, "page=") == NULL,
+			      "offered %s", r.v[i].items);
+	discover_result_free(&r);
+}
+END_TEST
+
+#define TR(n, t, d)                                                                                \
+	"<tr><td><a href=\"/docs/statement-" #n ".pdf\">" t "</a></td><td>" d "</td></tr>"
+
+START_TEST(test_table_list)
+{
+	static const char *const want[] = {"http://example.org/docs/statement-1.pdf",
+					   "http://example.org/docs/statement-2.pdf", NULL};
+	struct discover_result r;
+
+	discover("<html><body>" NAV "<table class=\"documents\"><tbody><tr><th>Title</th><th>Date"
+		 "</th></tr>" TR(1, "Statement at the General Assembly on sustainable development",
+				 "21.09.2023")
+		     TR(2, "Statement at the Security Council on peacekeeping operations",
+			"14.06.2023") "</tbody></table>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("table", &r, want);
+	ck_assert_msg(strstr(r.v[0].items, "tbody") == NULL, "%s", r.v[0].items);
+	ck_assert_str_eq(r.v[0].items, "//table[has-class(\"documents\")]//tr[td]");
+	ck_assert_str_eq(r.v[0].date, "td[2]");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2023-06-14");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define FLAT(n, t, d) "<a href=\"/news/2024/item-" #n ".html\">" t "</a> (" d ")<br>"
+
+START_TEST(test_flat_run)
+{
+	struct discover_result r;
+
+	discover("<html><body>" NAV "<div class=\"text\">" FLAT(1,
+								"Minister meets the foreign "
+								"minister of a neighbouring state",
+								"12.05.2024")
+		     FLAT(2, "Statement on the situation in the region after the elections",
+			  "10.05.2024")
+			 FLAT(3, "Joint press conference after the bilateral consultations",
+			      "03.05.2024") "</div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("flat", &r, list3);
+	ck_assert_str_eq(r.v[0].link, "@href");
+	ck_assert_str_eq(r.v[0].date, "following-sibling::text()[1]");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-03");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define IMG(n, t)                                                                                  \
+	"<div class=\"teaser\"><a href=\"/news/2024/item-" #n ".html\"><img src=\"p.jpg\" "        \
+	"alt=\"Photo\"></a><h3><a href=\"http://example.org/news/2024/item-" #n ".html\">" t       \
+	"</a></h3></div>"
+
+START_TEST(test_image_and_title_link)
+{
+	struct discover_result r;
+
+	discover(
+	    "<html><body>" NAV
+	    "<section class=\"news-list\">" IMG(1, "Minister meets the "
+						   "foreign minister of a neighbouring state")
+		IMG(2, "Statement on the situation in the region after the elections") IMG(
+		    3,
+		    "Joint press conference after the bilateral consultations") "</section>" FOOTER
+										"</body></html>",
+	    PAGE, &r);
+	assert_first("image", &r, list3);
+	ck_assert_str_eq(r.v[0].items_seen.v[0].title,
+			 "Minister meets the foreign minister of a neighbouring state");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_menu_only)
+{
+	struct discover_result r;
+
+	discover(
+	    "<html><head><title>Contact</title></head><body>" NAV
+	    "<div id=\"content\"><h1>Contact</h1><p>Write to us at the address below.</p></div>"
+	    "<div class=\"lang\"><a href=\"/fr/\">Français</a> <a href=\"/es/\">Español</a></div>"
+	    "</body></html>",
+	    PAGE, &r);
+	if (r.n > 0)
+		dump("menu-only", &r);
+	ck_assert_uint_eq(r.n, 0);
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_hostile_many_links)
+{
+	struct discover_result r;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_append_str(&b, "<html><body><ul>");
+	for (i = 0; i < 50000; i++)
+		buf_printf(
+		    &b, "<li><a href=\"/n/%zu\">A headline of forty or so characters %zu</a></li>",
+		    i, i);
+	buf_append_str(&b, "</ul></body></html>");
+	discover(b.data, PAGE, &r);
+	ck_assert_uint_le(r.n, 5);
+	for (i = 0; i < r.n; i++)
+		ck_assert_uint_le(r.v[i].count, 10000);
+	discover_result_free(&r);
+	buf_free(&b);
+}
+END_TEST
+
+#define WP(n, t)                                                                                   \
+	"<article id=\"post-10" #n "\" class=\"post-10" #n " post type-post status-publish "       \
+	"format-standard hentry category-news tag-topic" #n "\"><header class=\"entry-header\">"   \
+	"<h2 class=\"entry-title\"><a href=\"http://example.org/news/2024/item-" #n ".html\" "     \
+	"rel=\"bookmark\">" t "</a></h2><div class=\"entry-meta\"><span class=\"posted-on\"><a "   \
+	"href=\"http://example.org/news/2024/item-" #n ".html\"><time class=\"entry-date "         \
+	"published\" datetime=\"2024-05-0" #n "T23:00:00-05:00\">May " #n ", 2024</time></a>"      \
+	"</span></div></header><div class=\"entry-summary\"><p>The minister said that the talks "  \
+	"were constructive.</p></div></article>"
+#define WPSIDE(n)                                                                                  \
+	"<li><a href=\"http://example.org/news/2024/item-" #n                                      \
+	".html\">Recent post title number " #n " of the site</a></li>"
+
+START_TEST(test_wordpress_articles)
+{
+	struct discover_result r;
+
+	discover("<html><head><title>News – Ministry</title></head><body>" NAV
+		 "<div id=\"primary\" class=\"content-area\"><main id=\"main\" class=\"site-main\">"
+		 "<header class=\"page-header\"><h1 class=\"page-title\">News</h1></header>" WP(
+		     1, "Minister meets the foreign minister of a neighbouring state")
+		     WP(2, "Statement on "
+			   "the situation "
+			   "in the region "
+			   "after the "
+			   "elections") WP(3, "Joint press conference after the bilateral "
+					      "consultations") "</main></"
+							       "div><aside "
+							       "id=\"secondary\" "
+							       "class=\"widget-"
+							       "area\"><section "
+							       "class=\"widget "
+							       "widget_recent_"
+							       "entries\"><h2 "
+							       "class=\"widget-"
+							       "title\">Recent "
+							       "Posts</"
+							       "h2><ul>" WPSIDE(4) WPSIDE(5)
+								   WPSIDE(6) WPSIDE(7)
+								       WPSIDE(8) "</"
+										 "ul><"
+										 "/sec"
+										 "tion"
+										 "></"
+										 "asid"
+										 "e"
+										 ">" FOOTER "</"
+										 "body"
+										 "></"
+										 "html"
+										 ">",
+		 PAGE, &r);
+	assert_first("wordpress", &r, list3);
+	ck_assert_str_eq(r.v[0].date, ".//time");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-02");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define CARD(n, t, d)                                                                              \
+	"<div class=\"col-md-4\"><div class=\"card\"><img src=\"x.jpg\" alt=\"\"><div "            \
+	"class=\"card-body\"><h3 class=\"card-title\"><a href=\"/news/2024/item-" #n ".html\">" t  \
+	"</a></h3><span class=\"date\">" d "</span><p class=\"card-text\">Short summary of the "   \
+	"statement.</p><a href=\"/news/2024/item-" #n ".html\" class=\"btn btn-primary\">Read "    \
+	"more</a></div></div></div>"
+
+START_TEST(test_bootstrap_cards)
+{
+	struct discover_result r;
+
+	discover("<html><body>" NAV "<div class=\"container\"><div class=\"row\">" CARD(
+		     1,
+		     "Minister "
+		     "meets the foreign minister of a neighbouring state",
+		     "12/05/2024")
+		     CARD(2, "Statement on the situation in the region after the elections",
+			  "10/05/2024")
+			 CARD(3, "Joint press conference after the bilateral consultations",
+			      "03/05/2024") "</div></div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("cards", &r, list3);
+	ck_assert_str_eq(r.v[0].items_seen.v[1].title,
+			 "Statement on the situation in the region after the elections");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-10");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define FR(n, s, t, d)                                                                             \
+	"<li><span class=\"date\">" d "</span> <a href=\"/fr/actualites/article/" s "-" #n "\">" t \
+	"</a></li>"
+
+START_TEST(test_french_list)
+{
+	static const char *const want[] = {
+	    "http://example.org/fr/actualites/article/entretien-du-ministre-1",
+	    "http://example.org/fr/actualites/article/communique-sahel-2", NULL};
+	struct discover_result r;
+
+	discover("<html lang=\"en-US\"><head><title>Actualités - Ministère</title></head><body>" NAV
+		 "<div class=\"contenu\"><h1>Actualités</h1><ul class=\"liste-actualites\">" FR(
+		     1, "entretien-du-ministre", "Entretien du ministre avec son homologue",
+		     "12 mai 2024")
+		     FR(2, "communique-sahel", "Communiqué sur la situation au Sahel",
+			"3 mai 2024") "</ul></div>" FOOTER "</body></html>",
+		 "http://example.org/fr/actualites/", &r);
+	assert_first("french", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//ul[has-class(\"liste-actualites\")]/li");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-03");
+	discover_result_free(&r);
+}
+END_TEST
 
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
@@ -155,6 +481,17 @@ static Suite *discover_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_menu_footer_lose);
+	tcase_add_test(tc, test_related_sidebar_loses);
+	tcase_add_test(tc, test_pagination_breadcrumb_tags);
+	tcase_add_test(tc, test_table_list);
+	tcase_add_test(tc, test_flat_run);
+	tcase_add_test(tc, test_image_and_title_link);
+	tcase_add_test(tc, test_menu_only);
+	tcase_add_test(tc, test_hostile_many_links);
+	tcase_add_test(tc, test_wordpress_articles);
+	tcase_add_test(tc, test_bootstrap_cards);
+	tcase_add_test(tc, test_french_list);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
