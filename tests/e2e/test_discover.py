@@ -159,6 +159,21 @@ class FeedDiscoveryTest(DiscoverCase):
         # sniffed, not trusted by Content-Type: a feed served as text/plain is still one
         self.assertEqual(doc["proposals"][0]["url"], base + "/news/atom.xml")
 
+    def test_a_page_cannot_point_discover_at_another_private_host(self):
+        # The operator typed 127.0.0.1; "localhost" is another host that the page names.
+        base = self.start_site({"/news/": {"body": "<html><head>"
+                                           "<link rel=alternate type=application/atom+xml "
+                                           "href=\"http://localhost:@PORT@/private/only.atom\">"
+                                           "</head><body></body></html>"},
+                                "/private/only.atom": {"type": "application/atom+xml",
+                                                       "body": atom_feed()}})
+        port = int(base.rsplit(":", 1)[1])
+        r, doc = self.discover_json(base + "/news/")
+        dropped = {d["url"]: d["reason"] for d in doc["feeds_not_proposed"]}
+        self.assertIn("loopback, private or reserved",
+                      dropped["http://localhost:%d/private/only.atom" % port])
+        self.assertNotIn("/private/only.atom", self.hits(base))
+
     def test_a_page_without_list_or_feed_exits_1_and_says_why(self):
         base = self.start_site({"/empty/": {"body": "<html><body><p>Nothing.</p></body></html>"},
                                 "/feed/": {"body": "<html><body>home</body></html>"}})

@@ -6,7 +6,8 @@ ROUTES.json maps a request target (path plus query, as sent) to an answer:
     {"/news/": {"type": "text/html", "body": "<html>..."},
      "/feed/": {"status": 302, "location": "/"},
      "/atom.xml": {"type": "application/atom+xml", "body": "<feed ..."}}
-"status" defaults to 200. Every other target answers 404. The Content-Type
+"status" defaults to 200; "@PORT@" in a body or location is replaced by
+the server's port (for absolute links to another name of the same server). Every other target answers 404. The Content-Type
 is sent as given (no charset is added). Each request is counted; GET
 /__hits answers the counts as JSON, GET /__agents the last User-Agent per
 target. Listens on 127.0.0.1 on a free port,
@@ -56,8 +57,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if route is None:
             return self.answer(404, b"not found")
         status = route.get("status", 200)
-        headers = [("Location", route["location"])] if "location" in route else []
-        self.answer(status, route.get("body", "").encode("utf-8"),
+        port = str(self.server.server_address[1])
+        headers = ([("Location", route["location"].replace("@PORT@", port))]
+                   if "location" in route else [])
+        self.answer(status, route.get("body", "").replace("@PORT@", port).encode("utf-8"),
                     route.get("type", "text/html"), headers)
 
 
