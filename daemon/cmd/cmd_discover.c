@@ -82,8 +82,8 @@ static int looks_like_json_feed(const char *body, size_t len)
  */
 static void feed_verify_body(struct checked_feed *cf, const char *body, size_t len)
 {
-	enum page_kind kind = PAGE_HTML;
 	char err[256] = "";
+	xmlNodePtr root;
 	xmlDocPtr doc;
 
 	if (looks_like_json_feed(body, len)) {
@@ -94,7 +94,7 @@ static void feed_verify_body(struct checked_feed *cf, const char *body, size_t l
 		cf->dropped = xstrdup("not a feed (no RSS, RDF or Atom document)");
 		return;
 	}
-	doc = page_parse(body, len, NULL, NULL, PAGE_XML, NULL, &kind, err, sizeof(err));
+	doc = page_parse(body, len, NULL, NULL, PAGE_XML, NULL, NULL, err, sizeof(err));
 	if (doc == NULL) {
 		cf->dropped = xasprintf("not a readable feed: %s", err);
 		return;
@@ -103,10 +103,11 @@ static void feed_verify_body(struct checked_feed *cf, const char *body, size_t l
 		cf->dropped = xasprintf("not a readable feed: %s", err);
 	else if (cf->items.n == 0)
 		cf->dropped = xstrdup("a feed without items");
+	else if ((root = xmlDocGetRootElement(doc)) != NULL &&
+		 xmlStrcmp(root->name, (const xmlChar *)"feed") == 0)
+		cf->kind = "atom";
 	else
-		cf->kind = xmlStrcmp(xmlDocGetRootElement(doc)->name, (const xmlChar *)"feed") == 0
-			       ? "atom"
-			       : "rss";
+		cf->kind = "rss"; /* RSS 0.9x/2.0 and RDF: the source kind rss reads both */
 	xmlFreeDoc(doc);
 }
 
@@ -166,10 +167,8 @@ static void page_is_feed(struct discover_run *r, const char *body, size_t len)
 	struct checked_feed *cf = xcalloc(1, sizeof(*cf));
 
 	cf->url = xstrdup(r->page_url);
-	cf->advertised = xstrdup("guess");
 	feed_verify_body(cf, body, len);
-	if (cf->kind)
-		free(cf->advertised), cf->advertised = xstrdup(cf->kind);
+	cf->advertised = xstrdup(cf->kind ? cf->kind : "guess"); /* typed, not found */
 	f->feeds = cf;
 	f->nfeeds = 1;
 }

@@ -148,14 +148,19 @@ class FeedDiscoveryTest(DiscoverCase):
 
     def test_an_advertised_feed_that_404s_is_dropped(self):
         head = ("<link rel=\"alternate\" type=\"application/rss+xml\" href=\"/gone.rss\">"
+                "<link rel=\"alternate\" type=\"application/feed+json\" href=\"/f.json\">"
                 "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/news/atom.xml\">")
+        json_feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t",
+                                "items": [{"id": "1", "url": "/news/1.html"}]})
         base = self.start_site({"/news/": {"body": list_page(head)},
+                                "/f.json": {"type": "application/feed+json", "body": json_feed},
                                 "/news/atom.xml": {"type": "text/plain", "body": atom_feed()}})
         r, doc = self.discover_json(base + "/news/")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn(base + "/gone.rss", [p["url"] for p in doc["proposals"]])
         dropped = {d["url"]: d["reason"] for d in doc["feeds_not_proposed"]}
         self.assertEqual(dropped[base + "/gone.rss"], "HTTP 404")
+        self.assertIn("JSON Feed", dropped[base + "/f.json"])
         # sniffed, not trusted by Content-Type: a feed served as text/plain is still one
         self.assertEqual(doc["proposals"][0]["url"], base + "/news/atom.xml")
 
