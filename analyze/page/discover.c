@@ -137,16 +137,23 @@ static void result_confidence(struct discover_result *r)
 static void result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t max,
 			struct discover_result *out)
 {
+	struct dsc_xcache xc;
 	size_t i;
 
 	out->v = xcalloc(max, sizeof(*out->v));
+	if (dsc_xcache_init(&xc, pg->doc) != 0) {
+		dsc_xcache_free(&xc);
+		return;
+	}
 	for (i = 0; i < ls->n && out->n < max; i++) {
 		const struct dsc_list *l = &ls->v[i];
 		struct discover_candidate *c = &out->v[out->n];
 
 		if (l->score < DISCOVER_MIN_SCORE || l->tq < DISCOVER_MIN_TQ)
 			continue;
-		if (dsc_xpath_write(pg, l, c) != 0 || candidate_verify(pg, l, c) != 0) {
+		if (dsc_xpath_write(pg, l, &xc, c) == 0 && c->date != NULL)
+			c->date_format = dsc_date_format(pg, l);
+		if (c->items == NULL || c->link == NULL || candidate_verify(pg, l, c) != 0) {
 			candidate_clear(c);
 			continue;
 		}
@@ -154,6 +161,7 @@ static void result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t 
 		candidate_why(l, c);
 		out->n++;
 	}
+	dsc_xcache_free(&xc);
 	result_confidence(out);
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <libxml/tree.h>
+#include <libxml/xpath.h>
 
 #include "analyze/page/discover.h"
 #include "common/buf.h"
@@ -73,6 +74,7 @@ struct dsc_list {
 	double tq, df, dfp, uh, uq, loc, multi; /* dfp: dates date_parse reads */
 	double ctx, head, pager, chrono, prelim, score;
 	int dropped;
+	int cousins; /* items under several same-signature parents */
 };
 
 /* discover_scan.c */
@@ -119,8 +121,23 @@ double dsc_own_ctx(const xmlNode *n);
 /* The record around a lone item's primary link (one-item lists). */
 xmlNodePtr dsc_record_root(const struct dsc_page *pg, const struct dsc_anchor *primary);
 
-/* discover_xpath.c: fills items/link/title/date of c for list l. 0, or -1 when no XPath fits. */
-int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
+/* discover_date.c: "%m/%d/%y" when the list's numeric dates prove month/day, else NULL. */
+char *dsc_date_format(const struct dsc_page *pg, const struct dsc_list *l);
+
+/* discover_xpath.c: one XPath context per page, and the node-sets of items XPaths tried. */
+#define DSC_XCACHE 64
+struct dsc_xcache {
+	xmlXPathContextPtr ctx;
+	unsigned long budget; /* libxml2 operations left for the page */
+	char *expr[DSC_XCACHE];
+	xmlXPathObjectPtr res[DSC_XCACHE];
+	size_t n;
+};
+/* 0, or -1 when libxml2 cannot make a context. Free with dsc_xcache_free either way. */
+int dsc_xcache_init(struct dsc_xcache *xc, xmlDocPtr doc);
+void dsc_xcache_free(struct dsc_xcache *xc);
+/* Fills items/link/title/date of c for list l. 0, or -1 when no XPath fits. */
+int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l, struct dsc_xcache *xc,
 		    struct discover_candidate *c);
 
 #endif

@@ -25,8 +25,7 @@
 struct xp {
 	const struct dsc_page *pg;
 	const struct dsc_list *l;
-	xmlXPathContextPtr ctx;
-	unsigned long budget;
+	struct dsc_xcache *xc;
 };
 
 static int xp_prefix(const char *t, size_t n, const char *p)
@@ -189,7 +188,7 @@ static xmlXPathObjectPtr xp_eval(struct xp *x, const char *expr, xmlNodePtr node
 
 	if (comp == NULL)
 		return NULL;
-	res = list_xpath_eval(x->ctx, comp, node, &x->budget);
+	res = list_xpath_eval(x->xc->ctx, comp, node, &x->xc->budget);
 	xmlXPathFreeCompExpr(comp);
 	if (res != NULL && (res->type != XPATH_NODESET || res->nodesetval == NULL)) {
 		xmlXPathFreeObject(res);
@@ -198,7 +197,18 @@ static xmlXPathObjectPtr xp_eval(struct xp *x, const char *expr, xmlNodePtr node
 	return res;
 }
 
-/* The items of l, and at most extra rows that hold no link. */
+/* n is a sibling of one of the items: no step above can leave it out. */
+static int xp_beside_item(const struct dsc_list *l, const xmlNode *n)
+{
+	size_t i;
+
+	for (i = 0; i < l->n && i < 64; i++)
+		if (l->items[i]->parent == n->parent)
+			return 1;
+	return 0;
+}
+
+/* 1: res is the items of l; 0: it is not; -1: nor can any path through an ancestor be. */
 static int xp_items_match(struct xp *x, const xmlXPathObjectPtr res)
 {
 	const struct dsc_list *l = x->l;
@@ -207,7 +217,6 @@ static int xp_items_match(struct xp *x, const xmlXPathObjectPtr res)
 
 	for (i = 0; i < res->nodesetval->nodeNr; i++) {
 		xmlNodePtr n = res->nodesetval->nodeTab[i];
-		const struct dsc_node *e;
 
 		if (j < l->n && n == l->items[j]) {
 			j++;
@@ -215,19 +224,40 @@ static int xp_items_match(struct xp *x, const xmlXPathObjectPtr res)
 		}
 		if (j == DSC_MAX_ITEMS)
 			break;
-		e = dsc_node_of(x->pg, n);
-		if (e == NULL || e->a1 > e->a0)
-			return 0;
+		return xp_beside_item(l, n) ? -1 : 0;
 	}
 	return j == l->n;
 }
 
+/* The node-set of an items XPath, evaluated once per page. Borrowed; *owned when not cached. */
+static xmlXPathObjectPtr xp_items_eval(struct xp *x, const char *expr, int *owned)
+{
+	struct dsc_xcache *xc = x->xc;
+	xmlXPathObjectPtr res;
+	size_t i;
+
+	*owned = 0;
+	for (i = 0; i < xc->n; i++)
+		if (strcmp(xc->expr[i], expr) == 0)
+			return xc->res[i];
+	res = xp_eval(x, expr, (xmlNodePtr)x->pg->doc);
+	if (res == NULL || xc->n == DSC_XCACHE) {
+		*owned = 1;
+		return res;
+	}
+	xc->expr[xc->n] = xstrdup(expr);
+	xc->res[xc->n++] = res;
+	return res;
+}
+
 static int xp_items_try(struct xp *x, const char *expr)
 {
-	xmlXPathObjectPtr res = xp_eval(x, expr, (xmlNodePtr)x->pg->doc);
-	int ok = res != NULL && xp_items_match(x, res);
+	int owned, ok;
+	xmlXPathObjectPtr res = xp_items_eval(x, expr, &owned);
 
-	xmlXPathFreeObject(res);
+	ok = res != NULL ? xp_items_match(x, res) : 0;
+	if (owned)
+		xmlXPathFreeObject(res);
 	return ok;
 }
 
@@ -240,7 +270,7 @@ static char *xp_items(struct xp *x)
 
 	buf_init(&b);
 	buf_append_str(&b, "//");
-	if (xp_step(x->pg, item, 0, &b) && xp_items_try(x, b.data))
+	if (xp_step(x->pg, item, 0, &b) && xp_items_try(x, b.data) > 0)
 		return buf_steal(&b);
 	for (top = item->parent, i = 0; top != NULL && dsc_pre(top) >= 0 && i < 8;
 	     top = top->parent, i++) {
@@ -251,8 +281,14 @@ static char *xp_items(struct xp *x)
 		pred = xp_step(x->pg, top, 1, &b) || xp_landmark(top);
 		if (xp_down(x->pg, top, item, 0, &b) < 0)
 			break;
-		if ((pred || i >= XP_CLIMB) && xp_items_try(x, b.data))
-			return buf_steal(&b);
+		if (pred || i >= XP_CLIMB) {
+			int ok = xp_items_try(x, b.data);
+
+			if (ok > 0)
+				return buf_steal(&b);
+			if (ok < 0)
+				break;
+		}
 	}
 	buf_free(&b);
 	return NULL;
@@ -410,7 +446,28 @@ static void xp_descend(const struct dsc_page *pg, xmlNodePtr *items, size_t n)
 	buf_free(&tok);
 }
 
-int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
+int dsc_xcache_init(struct dsc_xcache *xc, xmlDocPtr doc)
+{
+	memset(xc, 0, sizeof(*xc));
+	xc->budget = LIST_XPATH_BUDGET;
+	xc->ctx = list_xpath_context(doc);
+	return xc->ctx != NULL ? 0 : -1;
+}
+
+void dsc_xcache_free(struct dsc_xcache *xc)
+{
+	size_t i;
+
+	for (i = 0; i < xc->n; i++) {
+		free(xc->expr[i]);
+		xmlXPathFreeObject(xc->res[i]);
+	}
+	if (xc->ctx != NULL)
+		xmlXPathFreeContext(xc->ctx);
+	memset(xc, 0, sizeof(*xc));
+}
+
+int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l, struct dsc_xcache *xc,
 		    struct discover_candidate *c)
 {
 	struct dsc_list named = *l;
@@ -420,15 +477,9 @@ int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
 	named.items = xcalloc(l->n, sizeof(*named.items));
 	memcpy(named.items, l->items, l->n * sizeof(*named.items));
 	xp_descend(pg, named.items, named.n);
-	memset(&x, 0, sizeof(x));
 	x.pg = pg;
 	x.l = &named;
-	x.budget = LIST_XPATH_BUDGET;
-	x.ctx = list_xpath_context(pg->doc);
-	if (x.ctx == NULL) {
-		free(named.items);
-		return -1;
-	}
+	x.xc = xc;
 	c->items = xp_items(&x);
 	link = c->items != NULL ? xp_link(&x) : NULL;
 	if (link != NULL) {
@@ -436,7 +487,6 @@ int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
 		c->title = link;
 		c->date = xp_date(&x);
 	}
-	xmlXPathFreeContext(x.ctx);
 	free(named.items);
 	return c->items != NULL && c->link != NULL ? 0 : -1;
 }

@@ -389,6 +389,60 @@ START_TEST(test_french_list)
 }
 END_TEST
 
+#define DAY(h, a, b) "<h3>" h "</h3><ul>" a b "</ul>"
+#define DLI(n, t) "<li><a href=\"/news/2024/item-" #n ".html\">" t "</a></li>"
+
+START_TEST(test_sections_by_day)
+{
+	static const char *const want[] = {U(1), U(2), U(3), U(4), NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><body>" NAV "<div class=\"archive\">" DAY(
+		"12 May 2024",
+		DLI(1, "Minister meets the foreign minister of a neighbouring state"),
+		DLI(2, "Statement on the situation in the region after the elections"))
+		DAY("10 May 2024",
+		    DLI(3, "Joint press conference after the bilateral consultations"),
+		    DLI(4,
+			"Reception on the occasion of the national day of the republic")) "</"
+											  "div"
+											  ">" FOOTER
+											  "</"
+											  "body></"
+											  "html>",
+	    PAGE, &r);
+	assert_first("sections", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"archive\")]/ul/li");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_month_day_order)
+{
+	struct discover_result r;
+
+	discover("<html><head><title>Press releases</title></head><body>" NAV
+		 "<div id=\"content\"><h1>Press releases</h1><ul class=\"press\">" LI(
+		     1, "Minister meets the foreign minister of a neighbouring state", "2/28/22")
+		     LI(2, "Statement on the situation in the region after the elections", "1/8/22")
+			 LI(3, "Joint press conference after the bilateral consultations",
+			    "1/3/22") "</ul></div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("mdy", &r, list3);
+	ck_assert_pstr_eq(r.v[0].date_format, "%m/%d/%y");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2022-01-08");
+	discover_result_free(&r);
+	/* day/month lists need no format: date_parse reads them so */
+	discover("<html><head><title>Press releases</title></head><body>" NAV
+		 "<div id=\"content\"><h1>Press releases</h1>" LIST3 "</div>" FOOTER
+		 "</body></html>",
+		 PAGE, &r);
+	ck_assert_ptr_null(r.v[0].date_format);
+	discover_result_free(&r);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -492,6 +546,8 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_wordpress_articles);
 	tcase_add_test(tc, test_bootstrap_cards);
 	tcase_add_test(tc, test_french_list);
+	tcase_add_test(tc, test_sections_by_day);
+	tcase_add_test(tc, test_month_day_order);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
