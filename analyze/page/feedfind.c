@@ -20,7 +20,11 @@
 #include "common/xmalloc.h"
 
 #define FEED_MAX_GUESSES 8
-#define FEED_MAX_LINKS 64   /* advertised and linked feeds kept from one page */
+/*
+ * Advertised and linked feeds kept from one page: each is fetched, and a
+ * page of per-topic feeds must not turn discover into a crawl.
+ */
+#define FEED_MAX_LINKS 16
 #define FEED_TITLE_CAP 1024 /* bytes of a link's text kept as its title */
 
 /* What the walk collects before the guesses are appended. */

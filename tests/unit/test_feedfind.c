@@ -249,6 +249,28 @@ START_TEST(test_realpages_commented_rss)
 }
 END_TEST
 
+/* A page of per-topic feeds: advertised ones first, at most 16 kept, then the guesses. */
+START_TEST(test_many_feeds_are_capped)
+{
+	char html[8192];
+	size_t n = 0;
+	struct feed_links f;
+
+	n += (size_t)snprintf(html + n, sizeof(html) - n,
+			      "<html><head><link rel=alternate type=application/rss+xml "
+			      "href=/main.rss></head><body>");
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(html + n, sizeof(html) - n, "<a href=\"/topic/%d.rss\">T</a>",
+				      i);
+	snprintf(html + n, sizeof(html) - n, "</body></html>");
+	feeds_of(html, "http://ex.org/", &f);
+	ck_assert_str_eq(f.v[0].url, "http://ex.org/main.rss");
+	ck_assert_uint_eq(f.n - count_type(&f, "guess"), 16);
+	ck_assert_uint_le(count_type(&f, "guess"), 8);
+	feed_links_free(&f);
+}
+END_TEST
+
 START_TEST(test_null_and_empty)
 {
 	struct feed_links f;
@@ -276,6 +298,7 @@ static Suite *feedfind_suite(void)
 	tcase_add_test(tc, test_cms_paths_only_when_the_generator_names_it);
 	tcase_add_test(tc, test_duplicates_dropped);
 	tcase_add_test(tc, test_realpages_commented_rss);
+	tcase_add_test(tc, test_many_feeds_are_capped);
 	tcase_add_test(tc, test_null_and_empty);
 	suite_add_tcase(s, tc);
 	return s;
