@@ -26,6 +26,8 @@ static const struct command commands[] = {
     {"check", cmd_check, "[-c FILE]", "validate config and theme files (FILE:LINE: message)"},
     {"preview", cmd_preview, "[-c FILE] SOURCE [--json]",
      "fetch one source now and print its items (store untouched)"},
+    {"discover", cmd_discover, "[-c FILE] URL [--json]",
+     "propose sources for a list page: its lists and verified feeds, best first"},
     {"extract", cmd_extract, "FILE|URL [--json]", "print the main text of one page"},
     {"classify", cmd_classify, "[-c FILE] [--json] FILE|-",
      "theme scores and evidence (--jsonl IN: batch)"},
@@ -159,6 +161,7 @@ int main(int argc, char **argv)
 	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow operands */
 	if (parse_opts(argc, argv, &o, c, &status) < 0)
 		return status;
+	o.config_given = o.config_path != NULL;
 	if (o.config_path == NULL)
 		o.config_path = config_default_path();
 	log_init(o.verbose);

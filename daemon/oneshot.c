@@ -11,6 +11,7 @@
 struct oneshot_wait {
 	struct oneshot *out;
 	struct ev_loop *loop;
+	size_t *left; /* requests still running on the loop */
 	int done;
 };
 
@@ -32,32 +33,62 @@ static void oneshot_done(const struct http_response *resp, void *arg)
 	o->final_url = xstrdup_or_null(resp->final_url);
 	o->error = xstrdup_or_null(resp->error);
 	w->done = 1;
-	ev_break(w->loop, EVBREAK_ALL);
+	if (--*w->left == 0)
+		ev_break(w->loop, EVBREAK_ALL);
+}
+
+/* Starts every request on h (NULL: the engine could not be made, engine_err says why). */
+static void oneshot_start_all(struct http *h, const struct http_req *reqs, size_t n,
+			      struct oneshot_wait *w, size_t *left, const char *engine_err)
+{
+	char err[256];
+
+	for (size_t i = 0; i < n; i++) {
+		if (h == NULL)
+			w[i].out->error = xstrdup(engine_err);
+		else if (http_start(h, &reqs[i], oneshot_done, &w[i], err, sizeof(err)))
+			(*left)++;
+		else
+			w[i].out->error = xstrdup(err);
+	}
+}
+
+void oneshot_fetch_many(const struct config_daemon *dc, const struct http_req *reqs, size_t n,
+			struct oneshot *out)
+{
+	struct oneshot_wait *w = xcalloc(n ? n : 1, sizeof(*w));
+	struct http_config hc;
+	char err[256] = "cannot create an event loop";
+	struct ev_loop *loop;
+	struct http *h = NULL;
+	size_t left = 0;
+
+	memset(out, 0, n * sizeof(*out));
+	httpcfg_from_daemon(dc, &hc);
+	loop = ev_loop_new(EVFLAG_AUTO);
+	if (loop)
+		h = http_new(loop, &hc, err, sizeof(err));
+	for (size_t i = 0; i < n; i++)
+		w[i] = (struct oneshot_wait){&out[i], loop, &left, 0};
+	oneshot_start_all(h, reqs, n, w, &left, err);
+	if (left)
+		ev_run(loop, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (!w[i].done) {
+			out[i].result = HTTP_RES_PROTOCOL;
+			if (out[i].error == NULL)
+				out[i].error = xstrdup("no answer");
+		}
+	}
+	http_free(h);
+	if (loop)
+		ev_loop_destroy(loop);
+	free(w);
 }
 
 int oneshot_fetch(const struct config_daemon *dc, const struct http_req *req, struct oneshot *out)
 {
-	struct oneshot_wait w = {out, NULL, 0};
-	struct http_config hc;
-	char err[256];
-	struct http *h;
-
-	memset(out, 0, sizeof(*out));
-	httpcfg_from_daemon(dc, &hc);
-	w.loop = ev_loop_new(EVFLAG_AUTO);
-	if (w.loop == NULL) {
-		out->error = xstrdup("cannot create an event loop");
-		return -1;
-	}
-	h = http_new(w.loop, &hc, err, sizeof(err));
-	if (h && http_start(h, req, oneshot_done, &w, err, sizeof(err)))
-		ev_run(w.loop, 0);
-	if (!w.done) {
-		out->result = HTTP_RES_PROTOCOL;
-		out->error = xstrdup(err);
-	}
-	http_free(h);
-	ev_loop_destroy(w.loop);
+	oneshot_fetch_many(dc, req, 1, out);
 	return out->result == HTTP_RES_OK ? 0 : -1;
 }
 

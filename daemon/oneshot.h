@@ -29,6 +29,14 @@ struct oneshot {
  * filled either way (release with oneshot_free).
  */
 int oneshot_fetch(const struct config_daemon *dc, const struct http_req *req, struct oneshot *out);
+/*
+ * The n requests reqs[] at once on one private loop, through the same
+ * engine (its per-host and total connection limits apply), until all are
+ * answered; out[i] is reqs[i]'s answer, filled either way (result
+ * HTTP_RES_OK when a response arrived). Release each with oneshot_free.
+ */
+void oneshot_fetch_many(const struct config_daemon *dc, const struct http_req *reqs, size_t n,
+			struct oneshot *out);
 void oneshot_free(struct oneshot *o);
 
 #endif

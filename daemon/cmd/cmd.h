@@ -14,6 +14,7 @@ struct config;
 /* Options every command shares. */
 struct cmd_opts {
 	const char *config_path;
+	int config_given; /* -c was on the command line (discover needs no config) */
 	int json;
 	int verbose;
 	const char *since;	  /* search --since YYYY-MM-DD */
@@ -28,6 +29,7 @@ int cmd_once(const struct cmd_opts *o, int argc, char **argv);
 int cmd_check(const struct cmd_opts *o, int argc, char **argv);
 
 int cmd_preview(const struct cmd_opts *o, int argc, char **argv);
+int cmd_discover(const struct cmd_opts *o, int argc, char **argv);
 int cmd_extract(const struct cmd_opts *o, int argc, char **argv);
 int cmd_status(const struct cmd_opts *o, int argc, char **argv);
 int cmd_notify_test(const struct cmd_opts *o, int argc, char **argv);
