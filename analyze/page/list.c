@@ -314,6 +314,7 @@ struct html_ctx {
 	xmlXPathCompExprPtr items, link, title, date, anchor;
 	unsigned long budget;
 	char *base; /* <base href> or the page URL; may be NULL */
+	struct list_site site;
 	struct list_acc acc;
 	char *err;
 	size_t errlen;
@@ -509,6 +510,35 @@ static char *html_date(struct html_ctx *hc, xmlNodePtr item)
 	return iso[0] != '\0' ? xstrdup(iso) : NULL;
 }
 
+/* The item's href as written, or NULL: an empty one is no link (it would be the page itself). */
+static char *html_href(struct html_ctx *hc, xmlNodePtr item, xmlNodePtr *anchor)
+{
+	char *href;
+
+	if (hc->link != NULL)
+		href = html_eval_text(hc, hc->link, item, 1, anchor, "link");
+	else
+		href = html_default_link(hc, item, anchor);
+	if (href != NULL && href[strspn(href, " \t\r\n\f")] == '\0') {
+		free(href);
+		href = NULL;
+	}
+	return href;
+}
+
+/* Keeps the item unless list_site_check rejects it (counted). */
+static void html_keep(struct html_ctx *hc, struct list_item *it)
+{
+	enum list_reject why = list_site_check(&hc->site, it);
+
+	if (why != LIST_ACCEPT) {
+		list_count_reject(hc->acc.out, why);
+		list_item_clear(it);
+		return;
+	}
+	list_acc_add(&hc->acc, it, it->url);
+}
+
 static void html_item(struct html_ctx *hc, xmlNodePtr item)
 {
 	struct list_item it;
@@ -516,16 +546,16 @@ static void html_item(struct html_ctx *hc, xmlNodePtr item)
 	char *href;
 
 	memset(&it, 0, sizeof(it));
-	if (hc->link != NULL)
-		href = html_eval_text(hc, hc->link, item, 1, &anchor, "link");
-	else
-		href = html_default_link(hc, item, &anchor);
-	if (href == NULL)
+	href = html_href(hc, item, &anchor);
+	if (hc->failed)
 		return;
-	it.url = list_resolve_url(hc->base, href);
+	if (href != NULL)
+		it.url = list_resolve_url(hc->base, href);
 	free(href);
-	if (it.url == NULL)
+	if (it.url == NULL) {
+		list_count_reject(hc->acc.out, LIST_REJECT_NOLINK);
 		return;
+	}
 	it.title = html_title(hc, item, anchor);
 	if (it.title != NULL)
 		it.date = html_date(hc, item);
@@ -533,7 +563,7 @@ static void html_item(struct html_ctx *hc, xmlNodePtr item)
 		list_item_clear(&it);
 		return;
 	}
-	list_acc_add(&hc->acc, &it, it.url);
+	html_keep(hc, &it);
 }
 
 /* <base href> resolved against the page URL, else the page URL. */
@@ -604,6 +634,7 @@ static void html_free(struct html_ctx *hc)
 	if (hc->xctx != NULL)
 		xmlXPathFreeContext(hc->xctx);
 	free(hc->base);
+	list_site_free(&hc->site);
 	list_acc_done(&hc->acc);
 }
 
@@ -630,6 +661,7 @@ int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spe
 	if (html_compile_all(&hc) != 0)
 		goto fail;
 	hc.base = html_base(&hc, doc, page_url);
+	list_site_init(&hc.site, page_url, hc.base, spec->offsite);
 	html_run(&hc, doc);
 	if (hc.failed)
 		goto fail;
