@@ -47,6 +47,7 @@ static int items_from_xpath(xmlDocPtr doc, const struct config_source *s, const 
 	spec.date_format = s->date_format;
 	spec.language = s->language;
 	spec.max_items = (size_t)s->max_items;
+	spec.offsite = s->offsite;
 	return list_extract_html(doc, url, &spec, out, err, errlen);
 }
 
