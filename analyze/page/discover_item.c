@@ -1,0 +1,254 @@
+/*
+ * One item of a candidate list: its primary link (the URL with the most
+ * link text, so an image link never supplies the title), how many targets
+ * it holds, and the node holding its date; and the record around a lone
+ * item's link (the smallest node holding the link and its date, grown
+ * through wrappers that add nothing).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/page/date.h"
+#include "analyze/page/discover_int.h"
+#include "analyze/page/list_int.h"
+#include "common/xmalloc.h"
+
+#define ITEM_GROUP 16 /* links grouped by URL per item */
+
+static void item_primary(const struct dsc_page *pg, const struct dsc_node *e, struct dsc_item *out)
+{
+	uint32_t sum[ITEM_GROUP];
+	const struct dsc_anchor *first[ITEM_GROUP];
+	size_t ng = 0, i, j, best = 0;
+
+	for (i = e->a0; i < e->a1 && i < e->a0 + DSC_ITEM_LINKS; i++) {
+		const struct dsc_anchor *a = &pg->a[i];
+
+		for (j = 0; j < ng; j++)
+			if (strcmp(first[j]->url, a->url) == 0)
+				break;
+		if (j == ng && ng == ITEM_GROUP) {
+			out->targets++;
+			continue;
+		}
+		if (j == ng) {
+			first[ng] = a;
+			sum[ng++] = 0;
+			out->targets++;
+		}
+		sum[j] += a->units + 1;
+	}
+	for (j = 1; j < ng; j++)
+		if (sum[j] > sum[best])
+			best = j;
+	out->primary = ng > 0 ? first[best] : NULL;
+	if (e->a1 - e->a0 > DSC_ITEM_LINKS)
+		out->targets += e->a1 - e->a0 - DSC_ITEM_LINKS;
+}
+
+/* 1 when node's text (a text node's own, an element's whole) is a short date; fills iso. */
+static int item_date_text(xmlNodePtr node, char *iso, size_t isolen)
+{
+	char *t;
+	int ok = 0;
+	const char *p;
+
+	if (node->type == XML_TEXT_NODE)
+		t = list_collapse(node->content != NULL ? (const char *)node->content : "");
+	else
+		t = dsc_text(node, DSC_DATE_BYTES * 2);
+	for (p = t; *p && !(*p >= '0' && *p <= '9'); p++)
+		;
+	if (*p && strlen(t) <= DSC_DATE_BYTES && date_parse(t, NULL, NULL, iso, isolen) == 0)
+		ok = 1;
+	free(t);
+	return ok;
+}
+
+static int item_has_digit(const xmlNode *n)
+{
+	const char *p = n->content != NULL ? (const char *)n->content : "";
+
+	for (; *p; p++)
+		if (*p >= '0' && *p <= '9')
+			return 1;
+	return 0;
+}
+
+/* Next node of a pre-order walk inside top, skipping the subtree of skip. */
+static xmlNodePtr item_next(xmlNodePtr n, xmlNodePtr top, xmlNodePtr skip)
+{
+	if (n != skip && n->type == XML_ELEMENT_NODE && n->children != NULL)
+		return n->children;
+	while (n != top && n->next == NULL)
+		n = n->parent;
+	return n == top ? NULL : n->next;
+}
+
+/* An element named for a date ("date", "post-date", "news-meta__date", <time>). */
+static int item_named_date(const xmlNode *n)
+{
+	static const char *const attrs[] = {"class", "id"};
+	size_t i;
+	int yes = 0;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return 0;
+	if (xmlStrcasecmp(n->name, XC("time")) == 0)
+		return 1;
+	for (i = 0; i < 2 && !yes; i++) {
+		xmlChar *v = xmlGetNoNsProp(n, XC(attrs[i]));
+		const char *p = v != NULL ? (const char *)v : "";
+
+		while (!yes && (p = strcasestr(p, "date")) != NULL) {
+			yes = (p == (const char *)v ||
+			       !((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z')) &&
+			      !((p[4] | 0x20) >= 'a' && (p[4] | 0x20) <= 'z');
+			p += 4;
+		}
+		xmlFree(v);
+	}
+	return yes;
+}
+
+/* A short text with a digit in an element named for a date, which date_parse cannot read. */
+static int item_date_named(xmlNodePtr holder)
+{
+	char *t;
+	int ok;
+
+	if (!item_named_date(holder))
+		return 0;
+	t = dsc_text(holder, DSC_DATE_BYTES * 2);
+	ok = strlen(t) <= DSC_DATE_BYTES && strpbrk(t, "0123456789") != NULL;
+	free(t);
+	return ok;
+}
+
+/*
+ * The first date under item outside the link: the text node when it is a
+ * child of the item, else its parent element (a dedicated date node).
+ */
+static xmlNodePtr item_find_date(xmlNodePtr item, xmlNodePtr link, char *iso, size_t isolen)
+{
+	xmlNodePtr n = item->type == XML_ELEMENT_NODE ? item->children : NULL;
+	int steps = 0;
+
+	for (; n != NULL && steps < DSC_WALK; n = item_next(n, item, link), steps++) {
+		xmlNodePtr holder;
+
+		if (n == link || n->type != XML_TEXT_NODE || !item_has_digit(n))
+			continue;
+		holder = n->parent == item ? n : n->parent;
+		if (item_date_text(holder, iso, isolen))
+			return holder;
+		if (item_date_named(holder)) {
+			iso[0] = '\0';
+			return holder;
+		}
+	}
+	return NULL;
+}
+
+/* A link that is itself the item: the date is a text sibling before the next link. */
+static xmlNodePtr item_find_date_after(xmlNodePtr link, char *iso, size_t isolen)
+{
+	xmlNodePtr n;
+	int steps = 0;
+
+	for (n = link->next; n != NULL && steps < 4; n = n->next, steps++) {
+		if (n->type == XML_ELEMENT_NODE && xmlStrcasecmp(n->name, XC("a")) == 0)
+			return NULL;
+		if (n->type == XML_TEXT_NODE && item_has_digit(n) && item_date_text(n, iso, isolen))
+			return n;
+	}
+	return NULL;
+}
+
+void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct dsc_item *out)
+{
+	const struct dsc_node *e = dsc_node_of(pg, item);
+
+	memset(out, 0, sizeof(*out));
+	if (e == NULL)
+		return;
+	item_primary(pg, e, out);
+	if (out->primary == NULL || !dates)
+		return;
+	if (out->primary->node == item)
+		out->date_node = item_find_date_after(item, out->date, sizeof(out->date));
+	else
+		out->date_node =
+		    item_find_date(item, out->primary->node, out->date, sizeof(out->date));
+	if (out->date_node == NULL)
+		out->date[0] = '\0';
+}
+
+static int item_tag_in(const xmlNode *n, const char *const *tags)
+{
+	for (; *tags; tags++)
+		if (xmlStrcasecmp(n->name, XC(*tags)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every link under p with text goes to url. */
+static int item_links_only(const struct dsc_page *pg, xmlNodePtr p, const char *url)
+{
+	const struct dsc_node *pe = dsc_node_of(pg, p);
+	uint32_t i;
+
+	if (pe == NULL)
+		return 0;
+	for (i = pe->a0; i < pe->a1; i++) {
+		const struct dsc_node *ae = dsc_node_of(pg, pg->a[i].node);
+
+		if (strcmp(pg->a[i].url, url) != 0 && ae != NULL && ae->t1 > ae->t0)
+			return 0;
+	}
+	return 1;
+}
+
+/* p only wraps r: little other text, and its other links are the same URL or carry no text. */
+static int item_wraps(const struct dsc_page *pg, xmlNodePtr p, xmlNodePtr r, const char *url)
+{
+	const struct dsc_node *pe = dsc_node_of(pg, p), *re = dsc_node_of(pg, r);
+
+	if (pe == NULL || re == NULL || pe->t1 - pe->t0 > re->t1 - re->t0 + 8)
+		return 0;
+	return item_links_only(pg, p, url);
+}
+
+static int item_indexed_parent(const xmlNode *r)
+{
+	return r->parent != NULL && dsc_pre(r->parent) >= 0;
+}
+
+xmlNodePtr dsc_record_root(const struct dsc_page *pg, const struct dsc_anchor *primary)
+{
+	static const char *const records[] = {"li", "tr", "article", "dd", NULL};
+	static const char *const lists[] = {"ul", "ol",	  "table", "tbody",
+					    "dl", "body", "html",  NULL};
+	xmlNodePtr r, link;
+	char iso[40];
+	int i;
+
+	link = r = primary->node;
+	for (i = 0; i < DSC_LEVELS && item_indexed_parent(r); i++) {
+		if (r != link && item_find_date(r, link, iso, sizeof(iso)) != NULL)
+			break;
+		if (item_tag_in(r->parent, lists) ||
+		    !item_links_only(pg, r->parent, primary->url)) {
+			r = link;
+			break;
+		}
+		r = r->parent;
+	}
+	if (i == DSC_LEVELS || !item_indexed_parent(r))
+		r = link;
+	while (!item_tag_in(r, records) && item_indexed_parent(r) &&
+	       !item_tag_in(r->parent, lists) && item_wraps(pg, r->parent, r, primary->url))
+		r = r->parent;
+	return r;
+}
