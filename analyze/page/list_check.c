@@ -9,8 +9,11 @@
  * list (list_items_verdict) and say why (list_items_note).
  *
  * "The same site" is the list page's host or its <base href>'s host, with
- * or without "www.", and their subdomains (a ministry's news on
- * press.mfa.example listed on www.mfa.example).
+ * or without "www.", their parent domain when that has two labels or more,
+ * and the subdomains of these (a ministry's news on press.mfa.example
+ * listed on en.mfa.example). What the rule is for: share buttons, partner
+ * banners and social networks, which never share a parent domain with the
+ * ministry. A public suffix list would draw the line more exactly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,15 +69,30 @@ static void site_part(CURLU *u, CURLUPart what, unsigned int flags, struct buf *
 	curl_free(v);
 }
 
+/* Drops a last path segment "index.*" or "default.*": the directory's own page. */
+static void drop_index(struct buf *b, size_t path_start)
+{
+	char *slash = strrchr(b->data + path_start, '/');
+
+	if (slash == NULL)
+		return;
+	if (strncmp(slash + 1, "index.", 6) == 0 || strncmp(slash + 1, "default.", 8) == 0) {
+		b->len = (size_t)(slash - b->data);
+		b->data[b->len] = '\0';
+	}
+}
+
 /*
- * "host:port/path?query" of url: the scheme, "www.", the fragment and
- * trailing slashes of the path do not make another page. NULL if invalid.
+ * "host:port/path?query" of url: the scheme, "www.", the fragment, a last
+ * segment index.* or default.* and trailing slashes of the path do not make
+ * another page. NULL if invalid.
  */
 static char *site_page_key(const char *url)
 {
 	CURLU *u = site_parse(url);
 	char *host;
 	struct buf b;
+	size_t path_start;
 
 	if (u == NULL)
 		return NULL;
@@ -83,8 +101,11 @@ static char *site_page_key(const char *url)
 	buf_printf(&b, "%s:", host != NULL ? host : "");
 	free(host);
 	site_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT, &b);
+	path_start = b.len;
 	site_part(u, CURLUPART_PATH, 0, &b);
-	while (b.len > 0 && b.data[b.len - 1] == '/')
+	if (b.len > path_start)
+		drop_index(&b, path_start);
+	while (b.len > path_start && b.data[b.len - 1] == '/')
 		b.data[--b.len] = '\0';
 	buf_append_char(&b, '?');
 	site_part(u, CURLUPART_QUERY, 0, &b);
@@ -104,11 +125,26 @@ static char *site_host_of(const char *url)
 	return host;
 }
 
+/* "a.b.c" -> "b.c"; NULL for an IP address or when fewer than two labels would remain. */
+static char *parent_domain(const char *host)
+{
+	const char *dot;
+
+	if (host == NULL || strchr(host, ':') != NULL || strchr(host, '[') != NULL ||
+	    host[strspn(host, "0123456789.")] == '\0')
+		return NULL;
+	dot = strchr(host, '.');
+	if (dot == NULL || strchr(dot + 1, '.') == NULL)
+		return NULL;
+	return xstrdup(dot + 1);
+}
+
 void list_site_init(struct list_site *site, const char *page_url, const char *base, int offsite)
 {
 	memset(site, 0, sizeof(*site));
 	site->self = site_page_key(page_url);
 	site->host = site_host_of(page_url);
+	site->parent = parent_domain(site->host);
 	site->base_host = site_host_of(base);
 	site->offsite = offsite;
 }
@@ -117,6 +153,7 @@ void list_site_free(struct list_site *site)
 {
 	free(site->self);
 	free(site->host);
+	free(site->parent);
 	free(site->base_host);
 	memset(site, 0, sizeof(*site));
 }
@@ -143,7 +180,8 @@ static int same_site(const struct list_site *site, const char *url)
 	if (site->host == NULL && site->base_host == NULL)
 		return 1; /* a page without a URL: nothing to compare with */
 	host = site_host_of(url);
-	ok = host != NULL && (host_within(host, site->host) || host_within(host, site->base_host));
+	ok = host != NULL && (host_within(host, site->host) || host_within(host, site->parent) ||
+			      host_within(host, site->base_host));
 	free(host);
 	return ok;
 }

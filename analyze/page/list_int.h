@@ -60,6 +60,7 @@ void list_acc_done(struct list_acc *acc);
 struct list_site {
 	char *self;	 /* the page's URL, normalised (list_site_same_page) */
 	char *host;	 /* the page's host without "www.", or NULL */
+	char *parent;	 /* its parent domain (two labels or more), or NULL */
 	char *base_host; /* the <base href>'s host without "www.", or NULL */
 	int offsite;	 /* links to other hosts are accepted */
 };

@@ -673,6 +673,35 @@ START_TEST(test_offsite_links_are_rejected_unless_allowed)
 }
 END_TEST
 
+START_TEST(test_same_site_is_the_host_its_parent_domain_and_their_subdomains)
+{
+	const char *html =
+	    "<html><body>"
+	    "<p><a href='https://www.mfa.example.org/n/1'>The site's www host</a></p>"
+	    "<p><a href='https://press.mfa.example.org/n/2'>A sibling host</a></p>"
+	    "<p><a href='https://example.org/n/3'>Above the parent domain</a></p>"
+	    "<p><a href='https://t.me/mfa'>Telegram</a></p>"
+	    "<p><a href='/news/index.html'>The list page itself</a></p>"
+	    "</body></html>";
+	struct list_spec spec = {.items = "//p"};
+	struct list_items out;
+
+	ck_assert_int_eq(extract(html, "https://en.mfa.example.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(out.v[1].url, "https://press.mfa.example.org/n/2");
+	ck_assert_uint_eq(out.rejected_offsite, 2);
+	ck_assert_uint_eq(out.rejected_self, 1);
+	list_items_free(&out);
+	/* an address has no parent domain */
+	html = "<html><body><p><a href='http://127.0.0.2/n/1'>Another address</a></p>"
+	       "<p><a href='http://127.0.0.1:8080/n/2'>This one</a></p></body></html>";
+	ck_assert_int_eq(extract(html, "http://127.0.0.1:8080/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_uint_eq(out.rejected_offsite, 1);
+	list_items_free(&out);
+}
+END_TEST
+
 START_TEST(test_verdict_of_an_empty_selection)
 {
 	struct list_spec spec = {.items = "//div[@class='gone']"};
@@ -695,6 +724,7 @@ static Suite *list_suite(void)
 	tcase_add_test(tc, test_link_to_the_list_page_is_rejected);
 	tcase_add_test(tc, test_empty_titles_are_rejected);
 	tcase_add_test(tc, test_offsite_links_are_rejected_unless_allowed);
+	tcase_add_test(tc, test_same_site_is_the_host_its_parent_domain_and_their_subdomains);
 	tcase_add_test(tc, test_verdict_of_an_empty_selection);
 	tcase_add_test(tc, test_resolve_url);
 	tcase_add_test(tc, test_html_defaults);
