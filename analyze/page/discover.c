@@ -103,12 +103,16 @@ static void candidate_why(const struct dsc_list *l, struct discover_candidate *c
 		buf_printf(&b, ", context %+.2f", l->ctx);
 	if (l->head > 0)
 		buf_append_str(&b, ", heading matches the page title");
+	else if (l->head < -0.5)
+		buf_append_str(&b, ", heading names a side box");
 	else if (l->head < 0)
 		buf_append_str(&b, ", heading unlike the page title");
 	if (l->pager > 0)
 		buf_append_str(&b, ", pagination follows");
 	if (l->chrono > 0)
 		buf_append_str(&b, ", newest first");
+	if (l->early < 0)
+		buf_append_str(&b, ", before the page heading");
 	buf_printf(&b, "; score %.2f", l->score);
 	c->why = buf_steal(&b);
 }
@@ -134,19 +138,27 @@ static void result_confidence(struct discover_result *r)
 		r->v[0].confidence = DISCOVER_MEDIUM;
 }
 
-static void result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t max,
-			struct discover_result *out)
+/* Writes and checks the XPaths of the best lists; -1 when libxml2 cannot make an XPath context. */
+static int result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t max,
+		       struct discover_result *out)
 {
+	struct dsc_xcache xc;
 	size_t i;
 
 	out->v = xcalloc(max, sizeof(*out->v));
+	if (dsc_xcache_init(&xc, pg->doc) != 0) {
+		dsc_xcache_free(&xc);
+		return -1;
+	}
 	for (i = 0; i < ls->n && out->n < max; i++) {
 		const struct dsc_list *l = &ls->v[i];
 		struct discover_candidate *c = &out->v[out->n];
 
 		if (l->score < DISCOVER_MIN_SCORE || l->tq < DISCOVER_MIN_TQ)
 			continue;
-		if (dsc_xpath_write(pg, l, c) != 0 || candidate_verify(pg, l, c) != 0) {
+		if (dsc_xpath_write(pg, l, &xc, c) == 0 && c->date != NULL)
+			c->date_format = dsc_date_format(pg, l);
+		if (c->items == NULL || c->link == NULL || candidate_verify(pg, l, c) != 0) {
 			candidate_clear(c);
 			continue;
 		}
@@ -154,7 +166,9 @@ static void result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t 
 		candidate_why(l, c);
 		out->n++;
 	}
+	dsc_xcache_free(&xc);
 	result_confidence(out);
+	return 0;
 }
 
 int list_discover(xmlDocPtr doc, const char *page_url, size_t max, struct discover_result *out,
@@ -162,6 +176,7 @@ int list_discover(xmlDocPtr doc, const char *page_url, size_t max, struct discov
 {
 	struct dsc_page pg;
 	struct dsc_lists ls;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (max == 0)
@@ -176,8 +191,12 @@ int list_discover(xmlDocPtr doc, const char *page_url, size_t max, struct discov
 	}
 	memset(&ls, 0, sizeof(ls));
 	dsc_lists_build(&pg, &ls);
-	result_fill(&pg, &ls, max, out);
+	rc = result_fill(&pg, &ls, max, out);
 	dsc_lists_free(&ls);
 	dsc_page_free(&pg);
-	return 0;
+	if (rc != 0) {
+		discover_result_free(out);
+		err_set(err, errlen, "out of memory in libxml2 (XPath context)");
+	}
+	return rc;
 }

@@ -44,6 +44,10 @@ struct discover_result {
  * resolves links (a <base href> wins). Returns 0 and fills out (free with
  * discover_result_free); out->n is 0 when the page holds no list (a menu is
  * never offered as one). -1 with err only on out-of-memory in libxml2.
+ * The document is not changed, except that the _private field of its
+ * elements (NULL as libxml2's parser leaves it) is used while the call runs
+ * and left NULL.
+ * Bounded: at most 200,000 elements and 4,000 links are looked at.
  */
 int list_discover(xmlDocPtr doc, const char *page_url, size_t max, struct discover_result *out,
 		  char *err, size_t errlen);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <libxml/tree.h>
+#include <libxml/xpath.h>
 
 #include "analyze/page/discover.h"
 #include "common/buf.h"
@@ -61,6 +62,7 @@ struct dsc_page {
 	struct hmap classes; /* class token -> elements carrying it */
 	char *title;	     /* " words " of <title> and the first <h1>, lower-cased */
 	uint32_t units;	     /* text units of the whole page */
+	uint32_t h1_pre;     /* pre-order index of the first <h1>, or UINT32_MAX */
 };
 
 /* A run of same-signature siblings (or one record) that holds links. */
@@ -68,11 +70,12 @@ struct dsc_list {
 	xmlNodePtr parent;
 	xmlNodePtr *items;
 	size_t n, cap;
-	uint32_t level;				/* ancestors between the deepest link and an item */
-	uint64_t urlhash;			/* the primary URLs in order */
-	double tq, df, dfp, uh, uq, loc, multi; /* dfp: dates date_parse reads */
-	double ctx, head, pager, chrono, prelim, score;
+	uint32_t level;	  /* ancestors between the deepest link and an item */
+	uint64_t urlhash; /* the primary URLs in order */
+	double tq, df, dfp, uh, uq, loc, multi, idl;	       /* dfp: dates date_parse reads */
+	double ctx, head, pager, chrono, early, prelim, score; /* early: before the <h1> */
 	int dropped;
+	int cousins; /* items under several same-signature parents */
 };
 
 /* discover_scan.c */
@@ -104,9 +107,12 @@ void dsc_lists_free(struct dsc_lists *ls);
 /* discover_score.c */
 struct dsc_item {
 	const struct dsc_anchor *primary; /* the link with the most text */
-	uint32_t targets;		  /* distinct URLs in the item */
+	uint32_t targets;		  /* distinct URLs in the item with a title-like text */
+	xmlNodePtr title_node;		  /* the primary link, or a heading beside a "more" link */
+	uint32_t title_units;		  /* text units of title_node */
 	xmlNodePtr date_node;		  /* element or text node holding a date, or NULL */
 	char date[40];			  /* its ISO form, or "" when unreadable */
+	int date_attr;			  /* date read from <time datetime>, not its text */
 };
 /* The features of one item; its date only when dates is set. */
 void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct dsc_item *out);
@@ -119,8 +125,23 @@ double dsc_own_ctx(const xmlNode *n);
 /* The record around a lone item's primary link (one-item lists). */
 xmlNodePtr dsc_record_root(const struct dsc_page *pg, const struct dsc_anchor *primary);
 
-/* discover_xpath.c: fills items/link/title/date of c for list l. 0, or -1 when no XPath fits. */
-int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
+/* discover_date.c: "%m/%d/%y" when the list's numeric dates prove month/day, else NULL. */
+char *dsc_date_format(const struct dsc_page *pg, const struct dsc_list *l);
+
+/* discover_xpath.c: one XPath context per page, and the node-sets of items XPaths tried. */
+#define DSC_XCACHE 64
+struct dsc_xcache {
+	xmlXPathContextPtr ctx;
+	unsigned long budget; /* libxml2 operations left for the page */
+	char *expr[DSC_XCACHE];
+	xmlXPathObjectPtr res[DSC_XCACHE];
+	size_t n;
+};
+/* 0, or -1 when libxml2 cannot make a context. Free with dsc_xcache_free either way. */
+int dsc_xcache_init(struct dsc_xcache *xc, xmlDocPtr doc);
+void dsc_xcache_free(struct dsc_xcache *xc);
+/* Fills items/link/title/date of c for list l. 0, or -1 when no XPath fits. */
+int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l, struct dsc_xcache *xc,
 		    struct discover_candidate *c);
 
 #endif

@@ -19,7 +19,7 @@
 static void item_primary(const struct dsc_page *pg, const struct dsc_node *e, struct dsc_item *out)
 {
 	uint32_t sum[ITEM_GROUP];
-	const struct dsc_anchor *first[ITEM_GROUP];
+	const struct dsc_anchor *first[ITEM_GROUP]; /* the link of each URL with the most text */
 	size_t ng = 0, i, j, best = 0;
 
 	for (i = e->a0; i < e->a1 && i < e->a0 + DSC_ITEM_LINKS; i++) {
@@ -38,11 +38,17 @@ static void item_primary(const struct dsc_page *pg, const struct dsc_node *e, st
 			out->targets++;
 		}
 		sum[j] += a->units + 1;
+		if (a->units > first[j]->units)
+			first[j] = a;
 	}
 	for (j = 1; j < ng; j++)
 		if (sum[j] > sum[best])
 			best = j;
 	out->primary = ng > 0 ? first[best] : NULL;
+	/* tags, share icons and "more" links are no further targets; titled links are */
+	out->targets -= (uint32_t)ng;
+	for (j = 0; j < ng; j++)
+		out->targets += j == best || first[j]->units >= 15;
 	if (e->a1 - e->a0 > DSC_ITEM_LINKS)
 		out->targets += e->a1 - e->a0 - DSC_ITEM_LINKS;
 }
@@ -126,6 +132,15 @@ static int item_date_named(xmlNodePtr holder)
 	return ok;
 }
 
+/* a is b or one of its ancestors. */
+static int item_contains(const xmlNode *a, const xmlNode *b)
+{
+	for (; b != NULL; b = b->parent)
+		if (a == b)
+			return 1;
+	return 0;
+}
+
 /*
  * The first date under item outside the link: the text node when it is a
  * child of the item, else its parent element (a dedicated date node).
@@ -147,6 +162,11 @@ static xmlNodePtr item_find_date(xmlNodePtr item, xmlNodePtr link, char *iso, si
 			iso[0] = '\0';
 			return holder;
 		}
+		/* a date split over spans: <div class="d"><span>12</span> <span>May</span>... */
+		holder = holder->parent;
+		if (holder != item && holder != NULL && !item_contains(holder, link) &&
+		    item_date_text(holder, iso, isolen))
+			return holder;
 	}
 	return NULL;
 }
@@ -166,6 +186,55 @@ static xmlNodePtr item_find_date_after(xmlNodePtr link, char *iso, size_t isolen
 	return NULL;
 }
 
+static int item_is_heading(const xmlNode *n)
+{
+	const char *name = (const char *)n->name;
+
+	return (name[0] == 'h' || name[0] == 'H') && name[1] >= '1' && name[1] <= '6' &&
+	       name[2] == '\0';
+}
+
+/*
+ * A link with little text ("Read more", "Подробнее") beside a heading:
+ * the heading is the title.
+ */
+static void item_title(const struct dsc_page *pg, const struct dsc_node *e, struct dsc_item *out)
+{
+	uint32_t i, stop = e->end < (uint32_t)dsc_pre(e->node) + 200
+			       ? e->end
+			       : (uint32_t)dsc_pre(e->node) + 200;
+
+	out->title_node = out->primary->node;
+	out->title_units = out->primary->units;
+	if (out->primary->units >= 20 || out->primary->node == e->node)
+		return;
+	for (i = (uint32_t)dsc_pre(e->node) + 1; i < stop; i++) {
+		const struct dsc_node *h = &pg->nodes[i];
+
+		if (item_is_heading(h->node) && h->t1 - h->t0 > out->title_units + 5) {
+			out->title_node = h->node;
+			out->title_units = h->t1 - h->t0;
+			return;
+		}
+	}
+}
+
+/* <time datetime="2024-05-12T10:00-05:00">2 days ago</time>: the attribute, its local day. */
+static void item_date_attr(struct dsc_item *out)
+{
+	xmlChar *v;
+
+	if (out->date_node->type != XML_ELEMENT_NODE ||
+	    xmlStrcasecmp(out->date_node->name, XC("time")) != 0)
+		return;
+	v = xmlGetNoNsProp(out->date_node, XC("datetime"));
+	if (v != NULL && date_parse((const char *)v, NULL, NULL, out->date, sizeof(out->date)) == 0)
+		out->date_attr = 1;
+	else
+		out->date[0] = '\0';
+	xmlFree(v);
+}
+
 void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct dsc_item *out)
 {
 	const struct dsc_node *e = dsc_node_of(pg, item);
@@ -174,7 +243,10 @@ void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct
 	if (e == NULL)
 		return;
 	item_primary(pg, e, out);
-	if (out->primary == NULL || !dates)
+	if (out->primary == NULL)
+		return;
+	item_title(pg, e, out);
+	if (!dates)
 		return;
 	if (out->primary->node == item)
 		out->date_node = item_find_date_after(item, out->date, sizeof(out->date));
@@ -183,6 +255,8 @@ void dsc_item_read(const struct dsc_page *pg, xmlNodePtr item, int dates, struct
 		    item_find_date(item, out->primary->node, out->date, sizeof(out->date));
 	if (out->date_node == NULL)
 		out->date[0] = '\0';
+	else if (out->date[0] == '\0')
+		item_date_attr(out);
 }
 
 static int item_tag_in(const xmlNode *n, const char *const *tags)

@@ -26,6 +26,8 @@ struct build {
 	xmlNodePtr *roots; /* record root per link, computed once */
 };
 
+static int list_is_top(const xmlNode *n);
+
 /* "tag class tokens" of n into out. */
 static void list_sig(const xmlNode *n, struct buf *out)
 {
@@ -34,17 +36,13 @@ static void list_sig(const xmlNode *n, struct buf *out)
 	dsc_sig_classes(n, out);
 }
 
-static struct dsc_list *list_bucket(struct build *b, xmlNodePtr parent, xmlNodePtr r)
+/* The bucket of key b->key (allocated when new, NULL when the cap is hit). */
+static struct dsc_list *list_bucket_get(struct build *b, xmlNodePtr parent)
 {
-	const uint32_t *v;
+	uint32_t h = hmap_hash(b->key.data, b->key.len);
+	const uint32_t *v = hmap_get(&b->keys, b->key.data, b->key.len, h);
 	struct dsc_list *l;
-	uint32_t h;
 
-	buf_reset(&b->key);
-	buf_append(&b->key, &parent, sizeof(parent));
-	list_sig(r, &b->key);
-	h = hmap_hash(b->key.data, b->key.len);
-	v = hmap_get(&b->keys, b->key.data, b->key.len, h);
 	if (v != NULL)
 		return &b->all[*v];
 	if (b->n >= DSC_MAX_BUCKETS)
@@ -57,6 +55,38 @@ static struct dsc_list *list_bucket(struct build *b, xmlNodePtr parent, xmlNodeP
 	l = &b->all[b->n++];
 	memset(l, 0, sizeof(*l));
 	l->parent = parent;
+	return l;
+}
+
+/* Siblings: r's tag and classes under parent. */
+static struct dsc_list *list_bucket(struct build *b, xmlNodePtr parent, xmlNodePtr r)
+{
+	buf_reset(&b->key);
+	buf_append(&b->key, &parent, sizeof(parent));
+	list_sig(r, &b->key);
+	return list_bucket_get(b, parent);
+}
+
+/*
+ * Cousins: r's signature under same-signature parents of one grandparent,
+ * a list split into sections (one <ul> per day under its heading).
+ */
+static struct dsc_list *list_cousins(struct build *b, xmlNodePtr r)
+{
+	xmlNodePtr p = r->parent, gp = p->parent;
+	struct dsc_list *l;
+
+	if (gp == NULL || dsc_pre(gp) < 0 || list_is_top(gp))
+		return NULL;
+	buf_reset(&b->key);
+	buf_append(&b->key, &gp, sizeof(gp));
+	buf_append_char(&b->key, '^');
+	list_sig(p, &b->key);
+	buf_append_char(&b->key, '/');
+	list_sig(r, &b->key);
+	l = list_bucket_get(b, gp);
+	if (l != NULL)
+		l->cousins = 1;
 	return l;
 }
 
@@ -96,6 +126,9 @@ static void list_add_anchor(struct build *b, const struct dsc_anchor *a)
 		if (l->n == 0)
 			l->level = lvl;
 		list_push(l, r);
+		l = list_cousins(b, r);
+		if (l != NULL && (l->n == 0 || l->items[l->n - 1] != r))
+			list_push(l, r);
 	}
 }
 
@@ -158,6 +191,8 @@ static int cmp_prelim(const void *a, const void *b)
 
 	if (x->prelim != y->prelim)
 		return x->prelim < y->prelim ? 1 : -1;
+	if (x->cousins != y->cousins)
+		return x->cousins - y->cousins;
 	return dsc_pre(x->items[0]) < dsc_pre(y->items[0]) ? -1 : 1;
 }
 

@@ -100,8 +100,10 @@ char *dsc_text(xmlNodePtr node, size_t cap)
 static int scan_state_word(const char *t, size_t n)
 {
 	static const char *const words[] = {
-	    "active", "current", "selected",  "first", "last", "odd",	   "even",	"open",
-	    "hover",  "focus",	 "is-active", "in",    "show", "clearfix", "this-ready"};
+	    "active",	  "current",  "selected",  "first",	  "last",      "odd",	 "even",
+	    "open",	  "hover",    "focus",	   "is-active",	  "in",	       "show",	 "clearfix",
+	    "this-ready", "featured", "highlight", "highlighted", "sticky",    "pinned", "lead",
+	    "top",	  "new",      "big",	   "large",	  "important", "hot"};
 	size_t i;
 
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -142,8 +144,8 @@ uint32_t dsc_class_count(const struct dsc_page *pg, const char *tok, size_t len)
 }
 
 /* Counts each class token of n (the hmap value is the count; hmap_put only adds). */
-static void scan_classes(struct dsc_page *pg, struct hmap *counts_idx, uint32_t **counts,
-			 size_t *ncounts, const xmlNode *n)
+static void scan_classes(struct hmap *counts_idx, uint32_t **counts, size_t *ncounts,
+			 const xmlNode *n)
 {
 	xmlChar *cls = xmlGetNoNsProp(n, XC("class"));
 	const char *p;
@@ -170,7 +172,6 @@ static void scan_classes(struct dsc_page *pg, struct hmap *counts_idx, uint32_t 
 		p += strspn(p, " \t\n\r\f");
 	}
 	xmlFree(cls);
-	(void)pg;
 }
 
 /* Rebuilds pg->classes with the counts as values. */
@@ -209,16 +210,34 @@ static void scan_url_split(const char *url, struct scan_url *u)
 	u->qlen = strcspn(u->query, "#");
 }
 
+/* Where a host's site begins: its last two labels, three under gov.xx, co.uk and kin. */
+static size_t scan_site(const char *h, size_t n)
+{
+	static const char *const second[] = {"gov", "gob", "gouv", "go", "govt", "com", "org",
+					     "net", "edu", "ac",   "co", "mil",	 "nic", NULL};
+	size_t dots[3] = {0, 0, 0}, nd = 0, i, j;
+
+	for (i = n; i > 0 && nd < 3; i--)
+		if (h[i - 1] == '.')
+			dots[nd++] = i;
+	if (nd < 2 || (h[n - 1] >= '0' && h[n - 1] <= '9'))
+		return 0;
+	for (j = 0; second[j] != NULL; j++)
+		if (dots[0] - dots[1] - 1 == strlen(second[j]) &&
+		    strncasecmp(h + dots[1], second[j], strlen(second[j])) == 0)
+			return nd == 3 ? dots[2] : 0;
+	return dots[1];
+}
+
+/* The same site: equal hosts, or one registrable domain (press.mfa.gov.by, www.mfa.gov.by). */
 static int scan_same_host(const struct scan_url *a, const struct scan_url *b)
 {
-	const char *x = a->host, *y = b->host;
-	size_t xl = a->hlen, yl = b->hlen;
+	size_t sa = scan_site(a->host, a->hlen), sb = scan_site(b->host, b->hlen);
 
-	if (xl > 4 && strncmp(x, "www.", 4) == 0)
-		x += 4, xl -= 4;
-	if (yl > 4 && strncmp(y, "www.", 4) == 0)
-		y += 4, yl -= 4;
-	return xl == yl && strncasecmp(x, y, xl) == 0;
+	if (a->hlen == b->hlen && strncasecmp(a->host, b->host, a->hlen) == 0)
+		return 1;
+	return a->hlen - sa == b->hlen - sb &&
+	       strncasecmp(a->host + sa, b->host + sb, a->hlen - sa) == 0;
 }
 
 /* Equal after every run of digits is taken as one digit. */
@@ -278,12 +297,43 @@ static void scan_query_core(const char *q, size_t qlen, struct buf *out)
 	}
 }
 
+/* "/news/" -> "/news/page/2/" (WordPress), "/news/index.html" -> "/news/index_2.html". */
+static int scan_paged_path(const struct scan_url *self, const struct scan_url *u)
+{
+	const char *s = self->path, *p = u->path, *dot;
+	size_t sl = self->plen, i;
+
+	if (u->plen > sl && strncmp(s, p, sl) == 0) {
+		const char *rest = p + sl;
+		size_t rl = u->plen - sl;
+
+		if (sl > 0 && s[sl - 1] != '/' && rl > 0 && rest[0] == '/')
+			rest++, rl--;
+		if (rl > 5 && strncmp(rest, "page/", 5) == 0) {
+			for (i = 5; i < rl && rest[i] >= '0' && rest[i] <= '9'; i++)
+				;
+			return i > 5 && (i == rl || (i + 1 == rl && rest[i] == '/'));
+		}
+	}
+	dot = memchr(s, '.', sl);
+	if (dot == NULL || u->plen <= sl || strncmp(s, p, (size_t)(dot - s)) != 0)
+		return 0;
+	p += dot - s;
+	if (*p != '_' && *p != '-')
+		return 0;
+	for (p++; *p >= '0' && *p <= '9'; p++)
+		;
+	return (size_t)(u->path + u->plen - p) == sl - (size_t)(dot - s) &&
+	       strncmp(p, dot, sl - (size_t)(dot - s)) == 0;
+}
+
 static int scan_is_pager(const struct scan_url *self, const struct scan_url *u)
 {
 	struct buf a, b;
 	int same;
 
-	if (!scan_eq_mod_digits(self->path, self->plen, u->path, u->plen))
+	if (!scan_eq_mod_digits(self->path, self->plen, u->path, u->plen) &&
+	    !scan_paged_path(self, u))
 		return 0;
 	buf_init(&a);
 	buf_init(&b);
@@ -403,7 +453,9 @@ static int scan_enter(struct dsc_page *pg, struct scan_state *st, xmlNodePtr n)
 	e->t0 = st->units;
 	n->_private = (void *)(uintptr_t)(pg->nn + 1);
 	pg->nn++;
-	scan_classes(pg, &st->cidx, &st->counts, &st->ncounts, n);
+	scan_classes(&st->cidx, &st->counts, &st->ncounts, n);
+	if (pg->h1_pre == UINT32_MAX && xmlStrcasecmp(n->name, XC("h1")) == 0)
+		pg->h1_pre = (uint32_t)(pg->nn - 1);
 	if (xmlStrcasecmp(n->name, XC("a")) == 0 && pg->na < DSC_MAX_ANCHORS)
 		scan_add_anchor(pg, n, (uint32_t)(pg->nn - 1));
 	return 1;
@@ -524,6 +576,7 @@ int dsc_page_index(struct dsc_page *pg, xmlDocPtr doc, const char *page_url)
 	memset(pg, 0, sizeof(*pg));
 	memset(&st, 0, sizeof(st));
 	pg->doc = doc;
+	pg->h1_pre = UINT32_MAX;
 	if (root == NULL || page_url == NULL)
 		return -1;
 	pg->self = list_resolve_url(page_url, page_url);

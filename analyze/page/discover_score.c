@@ -1,14 +1,16 @@
 /*
  * Scores of candidate lists (research note list-detection.md §5.4):
- *   Q     = TQ * (0.40 + 0.20 DF + 0.15 UH + 0.10 UQ + 0.15 LOC), x0.2 when
- *           most items hold more than 3 targets
+ *   Q     = TQ * (0.35 + 0.20 DF + 0.15 UH + 0.10 UQ + 0.15 LOC + 0.10 ID),
+ *           x0.2 when most items hold more than 3 targets
  *   size  = 1 + log2(max(1, k * UQ))
- *   score = Q * size + CTX + HEAD + PAGER + CHRONO
+ *   score = Q * size + CTX + HEAD + PAGER + CHRONO + EARLY
  * TQ: title quality of the items' primary links; DF: share of items with a
  * date; UH: share of the modal URL template; UQ: distinct URLs per item;
- * LOC: share on the page's site. The context terms read the markup around
- * the list: chrome tokens on its ancestors, the heading before it, a pager
- * after it, dates in falling order.
+ * LOC: share on the page's site; ID: share of URLs that name one document
+ * (a number, a slug, a PDF) rather than a section ("/services/visa.html").
+ * The context terms read the markup around the list: chrome tokens on its
+ * ancestors, the heading before it, a pager after it, dates in falling
+ * order, a place before the page's <h1>.
  */
 #include <math.h>
 #include <stdint.h>
@@ -64,6 +66,35 @@ static uint32_t score_template(const char *url)
 	return h;
 }
 
+/* The URL names one document: 3+ digits, a slug of 3+ words, or an office document. */
+static int score_id_like(const char *url)
+{
+	static const char *const docs[] = {".pdf", ".doc", ".docx", ".odt", ".rtf", NULL};
+	const char *p = strstr(url, "://"), *leaf, *end;
+	size_t digits = 0, seps = 0, i;
+
+	p = p != NULL ? p + 3 : url;
+	for (; *p && *p != '#'; p++) {
+		digits = *p >= '0' && *p <= '9' ? digits + 1 : 0;
+		if (digits >= 3)
+			return 1;
+	}
+	end = url + strcspn(url, "?#");
+	leaf = end;
+	while (leaf > url && leaf[-1] == '/')
+		leaf--;
+	end = leaf;
+	while (leaf > url && leaf[-1] != '/')
+		leaf--;
+	for (p = leaf; p < end; p++)
+		seps += *p == '-' || *p == '_';
+	for (i = 0; docs[i] != NULL; i++)
+		if ((size_t)(end - leaf) > strlen(docs[i]) &&
+		    strncasecmp(end - strlen(docs[i]), docs[i], strlen(docs[i])) == 0)
+			return 1;
+	return seps >= 2;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -88,17 +119,17 @@ static void score_runs(uint32_t *v, size_t n, size_t *distinct, size_t *modal)
 }
 
 struct score_acc {
-	double t, dated, parsed, loc, multi;
+	double t, dated, parsed, loc, multi, idl;
 	uint32_t *urls, *tpls;
 	size_t n, inversions;
 	char last[40];
 };
 
-static double score_title(const struct dsc_anchor *a)
+static double score_title(const struct dsc_item *it)
 {
-	double t = clampd(((double)a->units - 10.0) / 30.0, 0.0, 1.0);
+	double t = clampd(((double)it->title_units - 10.0) / 30.0, 0.0, 1.0);
 
-	return a->kind == DSC_ITEM ? t : 0.0;
+	return it->primary->kind == DSC_ITEM ? t : 0.0;
 }
 
 static void score_item(const struct dsc_page *pg, xmlNodePtr node, int dates, struct score_acc *s,
@@ -112,8 +143,9 @@ static void score_item(const struct dsc_page *pg, xmlNodePtr node, int dates, st
 		s->n++;
 		return;
 	}
-	s->t += score_title(it.primary);
+	s->t += score_title(&it);
 	s->loc += it.primary->onsite;
+	s->idl += score_id_like(it.primary->url);
 	s->multi += it.targets > 3;
 	s->urls[s->n] = hmap_hash(it.primary->url, strlen(it.primary->url));
 	s->tpls[s->n] = score_template(it.primary->url);
@@ -144,6 +176,7 @@ static void score_features(const struct dsc_page *pg, struct dsc_list *l, int da
 		score_item(pg, l->items[i], dates, &s, &urlhash);
 	l->tq = s.t / (double)k;
 	l->loc = s.loc / (double)k;
+	l->idl = s.idl / (double)k;
 	l->multi = s.multi / (double)k;
 	l->df = s.dated / (double)k;
 	l->dfp = s.parsed / (double)k;
@@ -159,7 +192,8 @@ static void score_features(const struct dsc_page *pg, struct dsc_list *l, int da
 
 static double score_q_size(const struct dsc_list *l)
 {
-	double q = l->tq * (0.40 + 0.20 * l->df + 0.15 * l->uh + 0.10 * l->uq + 0.15 * l->loc);
+	double q = l->tq * (0.35 + 0.20 * l->df + 0.15 * l->uh + 0.10 * l->uq + 0.15 * l->loc +
+			    0.10 * l->idl);
 	double ku = (double)l->n * l->uq;
 
 	if (l->multi > 0.5)
@@ -347,6 +381,7 @@ static xmlNodePtr score_heading_in(const struct dsc_page *pg, xmlNodePtr n)
 	return NULL;
 }
 
+/* The nearest heading before the list: up to 4 elements before its first item or 3 ancestors. */
 static xmlNodePtr score_prev_heading(const struct dsc_page *pg, const struct dsc_list *l)
 {
 	xmlNodePtr base = l->items[0], sib, h;
@@ -361,19 +396,33 @@ static xmlNodePtr score_prev_heading(const struct dsc_page *pg, const struct dsc
 			if (h != NULL)
 				return h;
 		}
-		if (up == 0 && base != l->items[0])
-			break;
 	}
 	return NULL;
 }
 
-/* +1 when the heading before the list shares half its words with <title>/<h1>, else -0.25. */
+/* Words of headings over boxes beside the main list: "Related", "Most read", "See also". */
+static int score_side_word(const char *w, size_t n)
+{
+	static const char *const side[] = {
+	    "related",	    "popular",	    "similar",	 "recommended", "trending",   "most",
+	    "also",	    "aussi",	    "également", "similaires",	"populaires", "también",
+	    "relacionadas", "relacionados", "también",	 "также",	"похожие",    "популярные",
+	    "читайте",	    "ähnliche",	    "beliebt",	 NULL};
+
+	return score_word_in(w, n, side);
+}
+
+/*
+ * +1 when the heading before the list shares half its words with
+ * <title>/<h1>; -0.75 when it names a side box ("Related news"); else -0.25.
+ */
 static double score_head(const struct dsc_page *pg, const struct dsc_list *l)
 {
 	xmlNodePtr h = score_prev_heading(pg, l);
 	struct buf w, key;
 	const char *p;
 	size_t n = 0, hit = 0;
+	int side = 0;
 	char *t;
 
 	if (h == NULL)
@@ -390,6 +439,7 @@ static double score_head(const struct dsc_page *pg, const struct dsc_list *l)
 			buf_printf(&key, " %.*s ", (int)len, p);
 			n++;
 			hit += strstr(pg->title, buf_str(&key)) != NULL;
+			side |= score_side_word(p, len);
 		}
 		p += len + (p[len] == ' ');
 	}
@@ -398,6 +448,8 @@ static double score_head(const struct dsc_page *pg, const struct dsc_list *l)
 	free(t);
 	if (n == 0)
 		return 0;
+	if (side)
+		return -0.75;
 	return hit * 2 >= n ? 1.0 : -0.25;
 }
 
@@ -431,11 +483,20 @@ static double score_pager(const struct dsc_page *pg, const struct dsc_list *l)
 	return 0;
 }
 
+/* -0.75 for a list that ends before the page's <h1>: top bars, menus, "highlights". */
+static double score_early(const struct dsc_page *pg, const struct dsc_list *l)
+{
+	const struct dsc_node *e = dsc_node_of(pg, l->items[l->n - 1]);
+
+	return e != NULL && pg->h1_pre != UINT32_MAX && e->end <= pg->h1_pre ? -0.75 : 0.0;
+}
+
 void dsc_score_full(const struct dsc_page *pg, struct dsc_list *l)
 {
 	score_features(pg, l, 1);
 	l->ctx = score_ctx(pg, l);
 	l->head = score_head(pg, l);
 	l->pager = score_pager(pg, l);
-	l->score = score_q_size(l) + l->ctx + l->head + l->pager + l->chrono;
+	l->early = score_early(pg, l);
+	l->score = score_q_size(l) + l->ctx + l->head + l->pager + l->chrono + l->early;
 }

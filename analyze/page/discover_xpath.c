@@ -25,8 +25,7 @@
 struct xp {
 	const struct dsc_page *pg;
 	const struct dsc_list *l;
-	xmlXPathContextPtr ctx;
-	unsigned long budget;
+	struct dsc_xcache *xc;
 };
 
 static int xp_prefix(const char *t, size_t n, const char *p)
@@ -40,11 +39,13 @@ static int xp_prefix(const char *t, size_t n, const char *p)
 static int xp_layout(const char *t, size_t n)
 {
 	static const char *const pre[] = {
-	    "col",     "row",	"container", "wrap", "inner", "clear", "d-",	"flex",
-	    "vc_",     "wpb_",	"wf-",	     "sc-",  "css-",  "jsx-",  "pull-", "float-",
-	    "text-",   "align", "justify",   "mt-",  "mb-",   "pt-",   "pb-",	"hidden",
-	    "visible", "span",	"grid",	     "fl",   "fr",    "left",  "right", "center",
-	    "round",   "lazy",	"preload",   "is-",  "has-",  "js-",   NULL};
+	    "col",   "row",	"container", "wrap",	"inner",       "clear",	  "d-",
+	    "flex",  "vc_",	"wpb_",	     "wf-",	"sc-",	       "css-",	  "jsx-",
+	    "pull-", "float-",	"text-",     "align",	"justify",     "mt-",	  "mb-",
+	    "pt-",   "pb-",	"hidden",    "visible", "span",	       "grid",	  "fl",
+	    "fr",    "left",	"right",     "center",	"round",       "lazy",	  "preload",
+	    "is-",   "has-",	"js-",	     "format-", "post-format", "status-", "category-",
+	    "tag-",  "author-", "type-",     NULL};
 	const char *const *p;
 
 	for (p = pre; *p; p++)
@@ -151,19 +152,38 @@ static int xp_down(const struct dsc_page *pg, const xmlNode *top, const xmlNode 
 			skip = 1;
 			continue;
 		}
+		/* table//tr whether or not the page writes a tbody */
+		if (xp_is(chain[i], "tr") && chain[i]->parent != NULL &&
+		    xp_is(chain[i]->parent, "table"))
+			skip = 1;
 		if (skip)
 			buf_append_str(out, out->len > start || start > 0 ? "//" : ".//");
 		else if (out->len > 0)
 			buf_append_char(out, '/');
 		skip = 0;
-		if (preds || i == 0)
-			xp_step(pg, chain[i], 0, out);
-		else
+		if (preds || i == 0) {
+			if (!xp_step(pg, chain[i], 0, out) && i == 0 && xp_is(chain[i], "tr"))
+				buf_append_str(out, "[td]"); /* not the header row */
+		} else
 			buf_append_str(out, (const char *)chain[i]->name);
 		if (xp_is(chain[i], "td") || xp_is(chain[i], "th"))
 			buf_printf(out, "[%d]", xp_cell_pos(chain[i]));
 	}
 	return depth;
+}
+
+/* Tags that name a part of the page on their own: //main/ul/li, //table//tr. */
+static int xp_landmark(const xmlNode *n)
+{
+	static const char *const tags[] = {"main",   "footer",	"nav",	   "aside",
+					   "header", "article", "section", "table",
+					   "form",   "body",	NULL};
+	const char *const *t;
+
+	for (t = tags; *t; t++)
+		if (xmlStrcasecmp(n->name, XC(*t)) == 0)
+			return 1;
+	return 0;
 }
 
 /* Evaluates expr from node: the node-set, or NULL. */
@@ -174,7 +194,7 @@ static xmlXPathObjectPtr xp_eval(struct xp *x, const char *expr, xmlNodePtr node
 
 	if (comp == NULL)
 		return NULL;
-	res = list_xpath_eval(x->ctx, comp, node, &x->budget);
+	res = list_xpath_eval(x->xc->ctx, comp, node, &x->xc->budget);
 	xmlXPathFreeCompExpr(comp);
 	if (res != NULL && (res->type != XPATH_NODESET || res->nodesetval == NULL)) {
 		xmlXPathFreeObject(res);
@@ -183,7 +203,18 @@ static xmlXPathObjectPtr xp_eval(struct xp *x, const char *expr, xmlNodePtr node
 	return res;
 }
 
-/* The items of l, and at most extra rows that hold no link. */
+/* n is a sibling of one of the items: no step above can leave it out. */
+static int xp_beside_item(const struct dsc_list *l, const xmlNode *n)
+{
+	size_t i;
+
+	for (i = 0; i < l->n && i < 64; i++)
+		if (l->items[i]->parent == n->parent)
+			return 1;
+	return 0;
+}
+
+/* 1: res is the items of l; 0: it is not; -1: nor can any path through an ancestor be. */
 static int xp_items_match(struct xp *x, const xmlXPathObjectPtr res)
 {
 	const struct dsc_list *l = x->l;
@@ -192,7 +223,6 @@ static int xp_items_match(struct xp *x, const xmlXPathObjectPtr res)
 
 	for (i = 0; i < res->nodesetval->nodeNr; i++) {
 		xmlNodePtr n = res->nodesetval->nodeTab[i];
-		const struct dsc_node *e;
 
 		if (j < l->n && n == l->items[j]) {
 			j++;
@@ -200,32 +230,58 @@ static int xp_items_match(struct xp *x, const xmlXPathObjectPtr res)
 		}
 		if (j == DSC_MAX_ITEMS)
 			break;
-		e = dsc_node_of(x->pg, n);
-		if (e == NULL || e->a1 > e->a0)
-			return 0;
+		return xp_beside_item(l, n) ? -1 : 0;
 	}
 	return j == l->n;
 }
 
+/* The node-set of an items XPath, evaluated once per page. Borrowed; *owned when not cached. */
+static xmlXPathObjectPtr xp_items_eval(struct xp *x, const char *expr, int *owned)
+{
+	struct dsc_xcache *xc = x->xc;
+	xmlXPathObjectPtr res;
+	size_t i;
+
+	*owned = 0;
+	for (i = 0; i < xc->n; i++)
+		if (strcmp(xc->expr[i], expr) == 0)
+			return xc->res[i];
+	res = xp_eval(x, expr, (xmlNodePtr)x->pg->doc);
+	if (res == NULL || xc->n == DSC_XCACHE) {
+		*owned = 1;
+		return res;
+	}
+	xc->expr[xc->n] = xstrdup(expr);
+	xc->res[xc->n++] = res;
+	return res;
+}
+
 static int xp_items_try(struct xp *x, const char *expr)
 {
-	xmlXPathObjectPtr res = xp_eval(x, expr, (xmlNodePtr)x->pg->doc);
-	int ok = res != NULL && xp_items_match(x, res);
+	int owned, ok;
+	xmlXPathObjectPtr res = xp_items_eval(x, expr, &owned);
 
-	xmlXPathFreeObject(res);
+	ok = res != NULL ? xp_items_match(x, res) : 0;
+	if (owned)
+		xmlXPathFreeObject(res);
 	return ok;
 }
 
-/* "//item-step" alone, else "//container-step/path/item-step" climbing to a named ancestor. */
-static char *xp_items(struct xp *x)
+/*
+ * "//item-step" alone, else "//container-step/path/item-step" climbing to a
+ * named ancestor; suffix follows the item step ("[.//a]": rows with a link).
+ */
+static char *xp_items_with(struct xp *x, const char *suffix)
 {
 	xmlNodePtr item = x->l->items[0], top;
 	struct buf b;
-	int i, pred;
+	int i, pred, ok;
 
 	buf_init(&b);
 	buf_append_str(&b, "//");
-	if (xp_step(x->pg, item, 0, &b) && xp_items_try(x, b.data))
+	pred = xp_step(x->pg, item, 0, &b);
+	buf_append_str(&b, suffix);
+	if (pred && xp_items_try(x, b.data) > 0)
 		return buf_steal(&b);
 	for (top = item->parent, i = 0; top != NULL && dsc_pre(top) >= 0 && i < 8;
 	     top = top->parent, i++) {
@@ -233,18 +289,34 @@ static char *xp_items(struct xp *x)
 			continue;
 		buf_reset(&b);
 		buf_append_str(&b, "//");
-		pred = xp_step(x->pg, top, 1, &b);
+		pred = xp_step(x->pg, top, 1, &b) || xp_landmark(top);
 		if (xp_down(x->pg, top, item, 0, &b) < 0)
 			break;
-		if ((pred || i >= XP_CLIMB) && xp_items_try(x, b.data))
+		buf_append_str(&b, suffix);
+		ok = pred || i >= XP_CLIMB ? xp_items_try(x, b.data) : 0;
+		if (ok > 0)
 			return buf_steal(&b);
+		if (ok < 0)
+			break;
 	}
 	buf_free(&b);
 	return NULL;
 }
 
-/* rel, from each checked item, selects the item's primary link first (90 % of them). */
-static int xp_link_ok(struct xp *x, const char *rel)
+/* Items XPath; the items' siblings without a link (separators, a header row) left out if need be.
+ */
+static char *xp_items(struct xp *x)
+{
+	char *s = xp_items_with(x, "");
+
+	return s != NULL ? s : xp_items_with(x, "[.//a]");
+}
+
+/*
+ * rel, from each checked item, selects the item's primary link first (90 %
+ * of them); strict: and nothing else, so a title read through it is one link.
+ */
+static int xp_link_ok(struct xp *x, const char *rel, int strict)
 {
 	size_t i, n = x->l->n < XP_CHECK ? x->l->n : XP_CHECK, good = 0, seen = 0;
 
@@ -257,47 +329,93 @@ static int xp_link_ok(struct xp *x, const char *rel)
 			continue;
 		seen++;
 		res = xp_eval(x, rel, x->l->items[i]);
-		if (res != NULL && res->nodesetval->nodeNr > 0)
+		if (res != NULL && res->nodesetval->nodeNr > 0 &&
+		    (!strict || res->nodesetval->nodeNr == 1))
 			good += res->nodesetval->nodeTab[0] == it.primary->node;
 		xmlXPathFreeObject(res);
 	}
 	return seen > 0 && good * 10 >= seen * 9;
 }
 
-/* The path from the item to its primary link: short tag path, class, classes, any link. */
+/* Ways from an item down to node: a short tag path, its class, classes on every step, tags. */
+static void xp_ways(const struct dsc_page *pg, xmlNodePtr item, xmlNodePtr node, struct buf way[4])
+{
+	int depth;
+
+	for (depth = 0; depth < 4; depth++)
+		buf_init(&way[depth]);
+	depth = xp_down(pg, item, node, 0, &way[2]);
+	if (depth == 1)
+		buf_append_str(&way[0], way[2].data);
+	buf_append_str(&way[1], ".//");
+	if (!xp_step(pg, node, 0, &way[1]))
+		buf_reset(&way[1]);
+	xp_down(pg, item, node, 1, &way[3]);
+	if (depth < 0)
+		buf_reset(&way[2]), buf_reset(&way[3]);
+}
+
+/* The path from the item to its primary link that selects it (and, first choice, only it). */
 static char *xp_link(struct xp *x)
 {
 	struct dsc_item it;
-	struct buf plain, cls, full;
+	struct buf way[4];
 	char *out = NULL;
-	int depth;
+	int strict, i;
 
 	dsc_item_read(x->pg, x->l->items[0], 0, &it);
 	if (it.primary == NULL)
 		return NULL;
 	if (it.primary->node == x->l->items[0])
 		return xstrdup(".");
-	buf_init(&plain);
-	buf_init(&cls);
-	buf_init(&full);
-	depth = xp_down(x->pg, x->l->items[0], it.primary->node, 0, &plain);
-	xp_down(x->pg, x->l->items[0], it.primary->node, 1, &full);
-	buf_append_str(&cls, ".//");
-	if (!xp_step(x->pg, it.primary->node, 0, &cls))
-		buf_reset(&cls);
-	if (depth == 1 && xp_link_ok(x, plain.data))
-		out = buf_steal(&plain);
-	else if (cls.len > 0 && xp_link_ok(x, cls.data))
-		out = buf_steal(&cls);
-	else if (depth > 0 && xp_link_ok(x, plain.data))
-		out = buf_steal(&plain);
-	else if (depth > 0 && xp_link_ok(x, full.data))
-		out = buf_steal(&full);
-	else if (xp_link_ok(x, ".//a"))
+	xp_ways(x->pg, x->l->items[0], it.primary->node, way);
+	for (strict = 1; strict >= 0 && out == NULL; strict--)
+		for (i = 0; i < 4 && out == NULL; i++)
+			if (way[i].len > 0 && xp_link_ok(x, way[i].data, strict))
+				out = xstrdup(way[i].data);
+	for (i = 0; i < 4; i++)
+		buf_free(&way[i]);
+	if (out == NULL && xp_link_ok(x, ".//a", 0))
 		out = xstrdup(".//a");
-	buf_free(&plain);
-	buf_free(&cls);
-	buf_free(&full);
+	return out;
+}
+
+/* The link (takes link), or the heading that titles the items when their link says "more". */
+static char *xp_title(struct xp *x, char *link)
+{
+	struct dsc_item it;
+	struct buf b;
+
+	dsc_item_read(x->pg, x->l->items[0], 0, &it);
+	if (it.primary == NULL || it.title_node == it.primary->node)
+		return link;
+	free(link);
+	buf_init(&b);
+	buf_append_str(&b, ".//");
+	xp_step(x->pg, it.title_node, 0, &b);
+	return buf_steal(&b);
+}
+
+/* The path from item to its date element that selects it alone. */
+static char *xp_date_way(struct xp *x, xmlNodePtr item, xmlNodePtr node)
+{
+	static const int order[4] = {1, 0, 2, 3}; /* .//span[has-class("date")] first */
+	struct buf way[4];
+	char *out = NULL;
+	int i;
+
+	xp_ways(x->pg, item, node, way);
+	for (i = 0; i < 4 && out == NULL; i++) {
+		const struct buf *w = &way[order[i]];
+		xmlXPathObjectPtr res = w->len > 0 ? xp_eval(x, w->data, item) : NULL;
+
+		if (res != NULL && res->nodesetval->nodeNr == 1 &&
+		    res->nodesetval->nodeTab[0] == node)
+			out = xstrdup(w->data);
+		xmlXPathFreeObject(res);
+	}
+	for (i = 0; i < 4; i++)
+		buf_free(&way[i]);
 	return out;
 }
 
@@ -306,7 +424,6 @@ static char *xp_date(struct xp *x)
 {
 	size_t i, n = x->l->n < XP_CHECK ? x->l->n : XP_CHECK;
 	struct dsc_item it;
-	struct buf b;
 
 	for (i = 0; i < n; i++) {
 		dsc_item_read(x->pg, x->l->items[i], 1, &it);
@@ -320,39 +437,115 @@ static char *xp_date(struct xp *x)
 				   ? "text()"
 				   : "following-sibling::text()[1]");
 	if (xp_is(it.date_node, "time"))
-		return xstrdup(".//time");
-	buf_init(&b);
-	buf_append_str(&b, ".//");
-	if (xp_step(x->pg, it.date_node, 0, &b))
-		return buf_steal(&b);
-	buf_reset(&b);
-	if (xp_down(x->pg, x->l->items[i], it.date_node, 0, &b) < 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_steal(&b);
+		return xstrdup(it.date_attr ? ".//time/@datetime" : ".//time");
+	return xp_date_way(x, x->l->items[i], it.date_node);
 }
 
-int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l,
+/* The only element child of n when n holds no text of its own, else NULL. */
+static xmlNodePtr xp_only_child(xmlNodePtr n)
+{
+	xmlNodePtr c, only = NULL;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (c->type == XML_TEXT_NODE && c->content != NULL &&
+		    c->content[strspn((const char *)c->content, " \t\r\n")] != '\0')
+			return NULL;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (only != NULL)
+			return NULL;
+		only = c;
+	}
+	return only != NULL && dsc_pre(only) >= 0 ? only : NULL;
+}
+
+static int xp_same_sig(const xmlNode *a, const xmlNode *b)
+{
+	struct buf x, y;
+	int same;
+
+	buf_init(&x);
+	buf_init(&y);
+	dsc_sig_classes(a, &x);
+	dsc_sig_classes(b, &y);
+	same = xmlStrcasecmp(a->name, b->name) == 0 && strcmp(buf_str(&x), buf_str(&y)) == 0;
+	buf_free(&x);
+	buf_free(&y);
+	return same;
+}
+
+/*
+ * Items without a telling class that only wrap one element each, which has
+ * one (a grid column around a card), are named by that element: items in
+ * place.
+ */
+static void xp_descend(const struct dsc_page *pg, xmlNodePtr *items, size_t n)
+{
+	struct buf tok;
+	size_t i;
+	int depth;
+
+	if (!xp_is(items[0], "div") && !xp_is(items[0], "section"))
+		return;
+	buf_init(&tok);
+	for (depth = 0; depth < 3; depth++) {
+		buf_reset(&tok);
+		if (xp_class(pg, items[0], &tok) || xp_only_child(items[0]) == NULL)
+			break;
+		for (i = 1; i < n; i++)
+			if (xp_only_child(items[i]) == NULL ||
+			    !xp_same_sig(xp_only_child(items[i]), xp_only_child(items[0])))
+				break;
+		buf_reset(&tok);
+		if (i < n || !xp_class(pg, xp_only_child(items[0]), &tok))
+			break;
+		for (i = 0; i < n; i++)
+			items[i] = xp_only_child(items[i]);
+	}
+	buf_free(&tok);
+}
+
+int dsc_xcache_init(struct dsc_xcache *xc, xmlDocPtr doc)
+{
+	memset(xc, 0, sizeof(*xc));
+	xc->budget = LIST_XPATH_BUDGET;
+	xc->ctx = list_xpath_context(doc);
+	return xc->ctx != NULL ? 0 : -1;
+}
+
+void dsc_xcache_free(struct dsc_xcache *xc)
+{
+	size_t i;
+
+	for (i = 0; i < xc->n; i++) {
+		free(xc->expr[i]);
+		xmlXPathFreeObject(xc->res[i]);
+	}
+	if (xc->ctx != NULL)
+		xmlXPathFreeContext(xc->ctx);
+	memset(xc, 0, sizeof(*xc));
+}
+
+int dsc_xpath_write(const struct dsc_page *pg, const struct dsc_list *l, struct dsc_xcache *xc,
 		    struct discover_candidate *c)
 {
+	struct dsc_list named = *l;
 	struct xp x;
 	char *link;
 
-	memset(&x, 0, sizeof(x));
+	named.items = xcalloc(l->n, sizeof(*named.items));
+	memcpy(named.items, l->items, l->n * sizeof(*named.items));
+	xp_descend(pg, named.items, named.n);
 	x.pg = pg;
-	x.l = l;
-	x.budget = LIST_XPATH_BUDGET;
-	x.ctx = list_xpath_context(pg->doc);
-	if (x.ctx == NULL)
-		return -1;
+	x.l = &named;
+	x.xc = xc;
 	c->items = xp_items(&x);
 	link = c->items != NULL ? xp_link(&x) : NULL;
 	if (link != NULL) {
 		c->link = strcmp(link, ".") == 0 ? xstrdup("@href") : xasprintf("%s/@href", link);
-		c->title = link;
+		c->title = xp_title(&x, link);
 		c->date = xp_date(&x);
 	}
-	xmlXPathFreeContext(x.ctx);
+	free(named.items);
 	return c->items != NULL && c->link != NULL ? 0 : -1;
 }

@@ -10,6 +10,7 @@
 #include "analyze/page/discover.h"
 #include "analyze/page/list.h"
 #include "analyze/page/page.h"
+#include "common/buf.h"
 #include "tests/unit/testutil.h"
 
 #define PAGE "http://example.org/news/index.html"
@@ -26,8 +27,7 @@ static xmlDocPtr html_doc(const char *html, size_t len, const char *ctype)
 }
 
 /* list_discover on html served as UTF-8 from url. */
-__attribute__((unused)) static void discover(const char *html, const char *url,
-					     struct discover_result *r)
+static void discover(const char *html, const char *url, struct discover_result *r)
 {
 	xmlDocPtr doc = html_doc(html, strlen(html), "text/html; charset=utf-8");
 	char err[256] = "";
@@ -47,8 +47,7 @@ static void dump(const char *name, const struct discover_result *r)
 }
 
 /* The first candidate yields exactly these URLs (NULL-terminated), in order. */
-__attribute__((unused)) static void assert_first(const char *name, const struct discover_result *r,
-						 const char *const *urls)
+static void assert_first(const char *name, const struct discover_result *r, const char *const *urls)
 {
 	size_t n = 0;
 
@@ -62,6 +61,676 @@ __attribute__((unused)) static void assert_first(const char *name, const struct 
 	for (size_t i = 0; i < n; i++)
 		ck_assert_str_eq(r->v[0].items_seen.v[i].url, urls[i]);
 }
+
+/* ---- synthetic traps ---- */
+
+#define NAV                                                                                        \
+	"<nav class=\"main-menu\"><ul><li><a href=\"/\">Home</a></li>"                             \
+	"<li><a href=\"/about/ministry.html\">About the ministry and its mission</a></li>"         \
+	"<li><a href=\"/news/\">News</a></li><li><a href=\"/contact.html\">Contact us</a></li>"    \
+	"<li><a href=\"/embassies.html\">Embassies and consulates abroad</a></li></ul></nav>"
+#define FOOTER                                                                                     \
+	"<footer><ul><li><a href=\"/privacy.html\">Privacy policy and the use of cookies</a></li>" \
+	"<li><a href=\"/accessibility.html\">Accessibility statement of this website</a></li>"     \
+	"<li><a href=\"/sitemap.html\">Site map</a></li></ul></footer>"
+#define LI(n, t, d)                                                                                \
+	"<li><a href=\"/news/2024/item-" #n ".html\">" t "</a> <span class=\"date\">" d            \
+	"</span></li>"
+#define LIST3                                                                                      \
+	"<ul class=\"press\">" LI(                                                                 \
+	    1, "Minister meets the foreign minister of a neighbouring state", "12 May 2024")       \
+	    LI(2, "Statement on the situation in the region after the elections", "10 May 2024")   \
+		LI(3, "Joint press conference after the bilateral consultations",                  \
+		   "3 May 2024") "</ul>"
+#define U(n) "http://example.org/news/2024/item-" #n ".html"
+
+static const char *const list3[] = {U(1), U(2), U(3), NULL};
+
+START_TEST(test_menu_footer_lose)
+{
+	struct discover_result r;
+
+	discover("<html><head><title>Press releases</title></head><body>" NAV
+		 "<div id=\"content\"><h1>Press releases</h1>" LIST3 "</div>" FOOTER
+		 "</body></html>",
+		 PAGE, &r);
+	assert_first("menu+footer", &r, list3);
+	ck_assert_str_eq(r.v[0].items, "//ul[has-class(\"press\")]/li");
+	ck_assert_str_eq(r.v[0].date, ".//span[has-class(\"date\")]");
+	ck_assert_str_eq(r.v[0].items_seen.v[0].date, "2024-05-12");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].title,
+			 "Joint press conference after the bilateral consultations");
+	ck_assert_int_ge(r.v[0].confidence, DISCOVER_MEDIUM);
+	ck_assert_ptr_nonnull(r.v[0].why);
+	discover_result_free(&r);
+}
+END_TEST
+
+#define REL(n, t) "<li><a href=\"/news/2023/old-" #n ".html\">" t " number " #n "</a></li>"
+
+START_TEST(test_related_sidebar_loses)
+{
+	static const char *const want[] = {U(1), U(2), NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><head><title>Statements - Ministry of Foreign Affairs</title></head><body>" NAV
+	    "<div class=\"layout\"><div class=\"main\"><h2>Statements</h2>"
+	    "<div class=\"views-row\"><h3><a href=\"/news/2024/item-1.html\">Statement by the "
+	    "minister on the humanitarian situation</a></h3><span class=\"date\">12.05.2024</span>"
+	    "</div><div class=\"views-row\"><h3><a href=\"/news/2024/item-2.html\">Statement on "
+	    "the anniversary of diplomatic relations</a></h3><span class=\"date\">02.05.2024</span>"
+	    "</div></div><aside class=\"sidebar\"><h2>Related news</h2><ul>" REL(
+		1, "An older story about trade and investment")
+		REL(2, "An older story about trade and investment")
+		    REL(3, "An older story about trade and investment") REL(
+			4, "An older story about trade and investment")
+			REL(5, "An older story about trade and investment") REL(
+			    6, "An older story about trade and investment")
+			    REL(7, "An older story about trade and investment") REL(
+				8, "An older story about trade and investment") "</ul></aside></"
+										"div>" FOOTER
+										"</body></html>",
+	    PAGE, &r);
+	assert_first("related", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"views-row\")]");
+	ck_assert_str_eq(r.v[0].link, "h3/a/@href");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_pagination_breadcrumb_tags)
+{
+	struct discover_result r;
+	size_t i;
+
+	discover(
+	    "<html><head><title>News</title></head><body>"
+	    "<div class=\"breadcrumb\"><a href=\"/\">Home</a> &gt; <a href=\"/news/\">News and "
+	    "press releases of the ministry</a> &gt; Archive</div>"
+	    "<div class=\"tags\"><a href=\"/tag/economy\">economy</a> <a href=\"/tag/un\">UN</a> "
+	    "<a href=\"/tag/trade\">trade</a> <a href=\"/tag/climate\">climate</a> "
+	    "<a href=\"/tag/energy\">energy</a> <a href=\"/tag/asia\">Asia</a></div>"
+	    "<h1>News</h1>" LIST3 "<div class=\"pager\"><a href=\"index.html?page=2\">2</a> "
+	    "<a href=\"index.html?page=3\">3</a> <a href=\"index.html?page=2\">Next page »</a>"
+	    "</div></body></html>",
+	    PAGE, &r);
+	assert_first("pager", &r, list3);
+	ck_assert(strstr(r.v[0].why, "pagination") != NULL);
+	for (i = 1; i < r.n; i++)
+		ck_assert_msg(strstr(r.v[i].items_seen.v[0].url, "tag/") == NULL &&
+				  strstr(r.v[i].items_seen.v[0].url, "page=") == NULL,
+			      "offered %s", r.v[i].items);
+	discover_result_free(&r);
+}
+END_TEST
+
+#define TR(n, t, d)                                                                                \
+	"<tr><td><a href=\"/docs/statement-" #n ".pdf\">" t "</a></td><td>" d "</td></tr>"
+
+START_TEST(test_table_list)
+{
+	static const char *const want[] = {"http://example.org/docs/statement-1.pdf",
+					   "http://example.org/docs/statement-2.pdf", NULL};
+	struct discover_result r;
+
+	discover("<html><body>" NAV "<table class=\"documents\"><tbody><tr><th>Title</th><th>Date"
+		 "</th></tr>" TR(1, "Statement at the General Assembly on sustainable development",
+				 "21.09.2023")
+		     TR(2, "Statement at the Security Council on peacekeeping operations",
+			"14.06.2023") "</tbody></table>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("table", &r, want);
+	ck_assert_msg(strstr(r.v[0].items, "tbody") == NULL, "%s", r.v[0].items);
+	ck_assert_str_eq(r.v[0].items, "//table[has-class(\"documents\")]//tr[td]");
+	ck_assert_str_eq(r.v[0].date, "td[2]");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2023-06-14");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define FLAT(n, t, d) "<a href=\"/news/2024/item-" #n ".html\">" t "</a> (" d ")<br>"
+
+START_TEST(test_flat_run)
+{
+	struct discover_result r;
+
+	discover("<html><body>" NAV "<div class=\"text\">" FLAT(1,
+								"Minister meets the foreign "
+								"minister of a neighbouring state",
+								"12.05.2024")
+		     FLAT(2, "Statement on the situation in the region after the elections",
+			  "10.05.2024")
+			 FLAT(3, "Joint press conference after the bilateral consultations",
+			      "03.05.2024") "</div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("flat", &r, list3);
+	ck_assert_str_eq(r.v[0].link, "@href");
+	ck_assert_str_eq(r.v[0].date, "following-sibling::text()[1]");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-03");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define IMG(n, t)                                                                                  \
+	"<div class=\"teaser\"><a href=\"/news/2024/item-" #n ".html\"><img src=\"p.jpg\" "        \
+	"alt=\"Photo\"></a><h3><a href=\"http://example.org/news/2024/item-" #n ".html\">" t       \
+	"</a></h3></div>"
+
+START_TEST(test_image_and_title_link)
+{
+	struct discover_result r;
+
+	discover(
+	    "<html><body>" NAV
+	    "<section class=\"news-list\">" IMG(1, "Minister meets the "
+						   "foreign minister of a neighbouring state")
+		IMG(2, "Statement on the situation in the region after the elections") IMG(
+		    3,
+		    "Joint press conference after the bilateral consultations") "</section>" FOOTER
+										"</body></html>",
+	    PAGE, &r);
+	assert_first("image", &r, list3);
+	ck_assert_str_eq(r.v[0].items_seen.v[0].title,
+			 "Minister meets the foreign minister of a neighbouring state");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_menu_only)
+{
+	struct discover_result r;
+
+	discover(
+	    "<html><head><title>Contact</title></head><body>" NAV
+	    "<div id=\"content\"><h1>Contact</h1><p>Write to us at the address below.</p></div>"
+	    "<div class=\"lang\"><a href=\"/fr/\">Français</a> <a href=\"/es/\">Español</a></div>"
+	    "</body></html>",
+	    PAGE, &r);
+	if (r.n > 0)
+		dump("menu-only", &r);
+	ck_assert_uint_eq(r.n, 0);
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_hostile_many_links)
+{
+	struct discover_result r;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_append_str(&b, "<html><body><ul>");
+	for (i = 0; i < 50000; i++)
+		buf_printf(
+		    &b, "<li><a href=\"/n/%zu\">A headline of forty or so characters %zu</a></li>",
+		    i, i);
+	buf_append_str(&b, "</ul></body></html>");
+	discover(b.data, PAGE, &r);
+	ck_assert_uint_le(r.n, 5);
+	for (i = 0; i < r.n; i++)
+		ck_assert_uint_le(r.v[i].count, 10000);
+	discover_result_free(&r);
+	buf_free(&b);
+}
+END_TEST
+
+#define WP(n, t)                                                                                   \
+	"<article id=\"post-10" #n "\" class=\"post-10" #n " post type-post status-publish "       \
+	"format-standard hentry category-news tag-topic" #n "\"><header class=\"entry-header\">"   \
+	"<h2 class=\"entry-title\"><a href=\"http://example.org/news/2024/item-" #n ".html\" "     \
+	"rel=\"bookmark\">" t "</a></h2><div class=\"entry-meta\"><span class=\"posted-on\"><a "   \
+	"href=\"http://example.org/news/2024/item-" #n ".html\"><time class=\"entry-date "         \
+	"published\" datetime=\"2024-05-0" #n "T23:00:00-05:00\">May " #n ", 2024</time></a>"      \
+	"</span></div></header><div class=\"entry-summary\"><p>The minister said that the talks "  \
+	"were constructive.</p></div></article>"
+#define WPSIDE(n)                                                                                  \
+	"<li><a href=\"http://example.org/news/2024/item-" #n                                      \
+	".html\">Recent post title number " #n " of the site</a></li>"
+
+START_TEST(test_wordpress_articles)
+{
+	struct discover_result r;
+
+	discover("<html><head><title>News – Ministry</title></head><body>" NAV
+		 "<div id=\"primary\" class=\"content-area\"><main id=\"main\" class=\"site-main\">"
+		 "<header class=\"page-header\"><h1 class=\"page-title\">News</h1></header>" WP(
+		     1, "Minister meets the foreign minister of a neighbouring state")
+		     WP(2, "Statement on "
+			   "the situation "
+			   "in the region "
+			   "after the "
+			   "elections") WP(3, "Joint press conference after the bilateral "
+					      "consultations") "</main></"
+							       "div><aside "
+							       "id=\"secondary\" "
+							       "class=\"widget-"
+							       "area\"><section "
+							       "class=\"widget "
+							       "widget_recent_"
+							       "entries\"><h2 "
+							       "class=\"widget-"
+							       "title\">Recent "
+							       "Posts</"
+							       "h2><ul>" WPSIDE(4) WPSIDE(5)
+								   WPSIDE(6) WPSIDE(7)
+								       WPSIDE(8) "</"
+										 "ul><"
+										 "/sec"
+										 "tion"
+										 "></"
+										 "asid"
+										 "e"
+										 ">" FOOTER "</"
+										 "body"
+										 "></"
+										 "html"
+										 ">",
+		 PAGE, &r);
+	assert_first("wordpress", &r, list3);
+	ck_assert_str_eq(r.v[0].date, ".//time");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-02");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define CARD(n, t, d)                                                                              \
+	"<div class=\"col-md-4\"><div class=\"card\"><img src=\"x.jpg\" alt=\"\"><div "            \
+	"class=\"card-body\"><h3 class=\"card-title\"><a href=\"/news/2024/item-" #n ".html\">" t  \
+	"</a></h3><span class=\"date\">" d "</span><p class=\"card-text\">Short summary of the "   \
+	"statement.</p><a href=\"/news/2024/item-" #n ".html\" class=\"btn btn-primary\">Read "    \
+	"more</a></div></div></div>"
+
+START_TEST(test_bootstrap_cards)
+{
+	struct discover_result r;
+
+	discover("<html><body>" NAV "<div class=\"container\"><div class=\"row\">" CARD(
+		     1,
+		     "Minister "
+		     "meets the foreign minister of a neighbouring state",
+		     "12/05/2024")
+		     CARD(2, "Statement on the situation in the region after the elections",
+			  "10/05/2024")
+			 CARD(3, "Joint press conference after the bilateral consultations",
+			      "03/05/2024") "</div></div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("cards", &r, list3);
+	ck_assert_str_eq(r.v[0].items_seen.v[1].title,
+			 "Statement on the situation in the region after the elections");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-10");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define FR(n, s, t, d)                                                                             \
+	"<li><span class=\"date\">" d "</span> <a href=\"/fr/actualites/article/" s "-" #n "\">" t \
+	"</a></li>"
+
+START_TEST(test_french_list)
+{
+	static const char *const want[] = {
+	    "http://example.org/fr/actualites/article/entretien-du-ministre-1",
+	    "http://example.org/fr/actualites/article/communique-sahel-2", NULL};
+	struct discover_result r;
+
+	discover("<html lang=\"en-US\"><head><title>Actualités - Ministère</title></head><body>" NAV
+		 "<div class=\"contenu\"><h1>Actualités</h1><ul class=\"liste-actualites\">" FR(
+		     1, "entretien-du-ministre", "Entretien du ministre avec son homologue",
+		     "12 mai 2024")
+		     FR(2, "communique-sahel", "Communiqué sur la situation au Sahel",
+			"3 mai 2024") "</ul></div>" FOOTER "</body></html>",
+		 "http://example.org/fr/actualites/", &r);
+	assert_first("french", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//ul[has-class(\"liste-actualites\")]/li");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-03");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define DAY(h, a, b) "<h3>" h "</h3><ul>" a b "</ul>"
+#define DLI(n, t) "<li><a href=\"/news/2024/item-" #n ".html\">" t "</a></li>"
+
+START_TEST(test_sections_by_day)
+{
+	static const char *const want[] = {U(1), U(2), U(3), U(4), NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><body>" NAV "<div class=\"archive\">" DAY(
+		"12 May 2024",
+		DLI(1, "Minister meets the foreign minister of a neighbouring state"),
+		DLI(2, "Statement on the situation in the region after the elections"))
+		DAY("10 May 2024",
+		    DLI(3, "Joint press conference after the bilateral consultations"),
+		    DLI(4,
+			"Reception on the occasion of the national day of the republic")) "</"
+											  "div"
+											  ">" FOOTER
+											  "</"
+											  "body></"
+											  "html>",
+	    PAGE, &r);
+	assert_first("sections", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"archive\")]/ul/li");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_month_day_order)
+{
+	struct discover_result r;
+
+	discover("<html><head><title>Press releases</title></head><body>" NAV
+		 "<div id=\"content\"><h1>Press releases</h1><ul class=\"press\">" LI(
+		     1, "Minister meets the foreign minister of a neighbouring state", "2/28/22")
+		     LI(2, "Statement on the situation in the region after the elections", "1/8/22")
+			 LI(3, "Joint press conference after the bilateral consultations",
+			    "1/3/22") "</ul></div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("mdy", &r, list3);
+	ck_assert_pstr_eq(r.v[0].date_format, "%m/%d/%y");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2022-01-08");
+	discover_result_free(&r);
+	/* day/month lists need no format: date_parse reads them so */
+	discover("<html><head><title>Press releases</title></head><body>" NAV
+		 "<div id=\"content\"><h1>Press releases</h1>" LIST3 "</div>" FOOTER
+		 "</body></html>",
+		 PAGE, &r);
+	ck_assert_ptr_null(r.v[0].date_format);
+	discover_result_free(&r);
+}
+END_TEST
+
+#define MORE(n, t, d)                                                                              \
+	"<div class=\"news-item\"><h4>" t "</h4><p class=\"meta\">" d "</p><p>A summary of the "   \
+	"statement in two short sentences. It says little.</p><a href=\"/news/2024/item-" #n       \
+	".html\">Read more</a></div>"
+
+START_TEST(test_heading_and_more_link)
+{
+	struct discover_result r;
+
+	discover("<html><body>" NAV
+		 "<div class=\"col-main\">" MORE(1,
+						 "Minister meets the foreign "
+						 "minister of a neighbouring state",
+						 "12.05.2024")
+		     MORE(2, "Statement on the situation in the region after the elections",
+			  "10.05.2024")
+			 MORE(3, "Joint press conference after the bilateral consultations",
+			      "03.05.2024") "</div>" FOOTER "</body></html>",
+		 PAGE, &r);
+	assert_first("more", &r, list3);
+	ck_assert_str_eq(r.v[0].title, ".//h4");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].title,
+			 "Statement on the situation in the region after the elections");
+	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-03");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_wordpress_pager)
+{
+	struct discover_result r;
+
+	discover(
+	    "<html><body><h1>News</h1><div class=\"posts\">" IMG(1,
+								 "Minister meets the foreign "
+								 "minister of a neighbouring state")
+		IMG(2, "Statement on the situation in the region after the elections") IMG(
+		    3,
+		    "Joint press conference after the bilateral consultations") "</div><div "
+										"class=\"nav-"
+										"links\"><a "
+										"href=\"/news/page/"
+										"2/\">2</a> <a "
+										"href=\"/news/page/"
+										"3/\">3</a></"
+										"div><div><a "
+										"href=\"/news/"
+										"index_2.html\">"
+										"Older "
+										"statements and "
+										"speeches of the "
+										"ministry</a></"
+										"div></body></"
+										"html>",
+	    "http://example.org/news/", &r);
+	assert_first("wp-pager", &r, list3);
+	ck_assert_msg(strstr(r.v[0].why, "pagination") != NULL, "%s", r.v[0].why);
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_top_bar_before_h1)
+{
+	struct discover_result r;
+
+	discover("<html><body><div class=\"top\"><ul><li><a href=\"/services/visa.html\">Visa "
+		 "applications and consular services</a></li><li><a href=\"/services/legal.html\">"
+		 "Legalisation of documents for use abroad</a></li><li><a "
+		 "href=\"/services/travel.html\">"
+		 "Travel advice for citizens going abroad</a></li></ul></div>"
+		 "<h1>Contact the ministry</h1><p>Write to us.</p></body></html>",
+		 PAGE, &r);
+	if (r.n > 0)
+		dump("top-bar", &r);
+	ck_assert_uint_eq(r.n, 0);
+	discover_result_free(&r);
+}
+END_TEST
+
+#define TAGGED(cls, n, t)                                                                          \
+	"<div class=\"item" cls "\"><h2><a href=\"/news/2024/item-" #n ".html\">" t "</a></h2>"    \
+	"<div class=\"meta\"><a href=\"/tag/economy\">economy</a> <a "                             \
+	"href=\"/tag/trade\">trade</a> "                                                           \
+	"<a href=\"/tag/un\">UN</a> <a href=\"/tag/asia\">Asia</a> <a "                            \
+	"href=\"https://twitter.com/share\"><img src=\"t.png\" alt=\"\"></a></div></div>"
+
+START_TEST(test_featured_item_and_tags)
+{
+	struct discover_result r;
+
+	discover("<html><body>" NAV
+		 "<div class=\"news\">" TAGGED(" featured", 1,
+					       "Minister meets "
+					       "the foreign minister of a neighbouring state")
+		     TAGGED("", 2,
+			    "Statement on the situation "
+			    "in the region after the "
+			    "elections")
+			 TAGGED("", 3,
+				"Joint press conference after the bilateral "
+				"consultations") "</div><div "
+						 "class=\"box\"><"
+						 "h3>Related "
+						 "news</"
+						 "h3><ul>" REL(1, "A"
+								  "n"
+								  " "
+								  "o"
+								  "l"
+								  "d"
+								  "e"
+								  "r"
+								  " "
+								  "s"
+								  "t"
+								  "o"
+								  "r"
+								  "y"
+								  " "
+								  "a"
+								  "b"
+								  "o"
+								  "u"
+								  "t"
+								  " "
+								  "t"
+								  "r"
+								  "a"
+								  "d"
+								  "e"
+								  " "
+								  "a"
+								  "n"
+								  "d"
+								  " "
+								  "i"
+								  "n"
+								  "v"
+								  "e"
+								  "s"
+								  "t"
+								  "m"
+								  "e"
+								  "n"
+								  "t") REL(2, "An "
+									      "olde"
+									      "r "
+									      "stor"
+									      "y "
+									      "abou"
+									      "t "
+									      "trad"
+									      "e "
+									      "and "
+									      "inve"
+									      "stme"
+									      "nt") REL(3, "An "
+											   "older "
+											   "story "
+											   "about "
+											   "trade "
+											   "and "
+											   "investm"
+											   "ent")
+						     REL(4, "An "
+							    "old"
+							    "er "
+							    "sto"
+							    "ry "
+							    "abo"
+							    "ut "
+							    "tra"
+							    "de "
+							    "and"
+							    " in"
+							    "ves"
+							    "tme"
+							    "nt") "</ul></div>" FOOTER
+								  "</body></html>",
+		 PAGE, &r);
+	assert_first("featured", &r, list3);
+	ck_assert_str_eq(r.v[0].items, "//div[has-class(\"item\")]");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define AGO(n, t)                                                                                  \
+	"<li><a href=\"http://press.example.org/2024/item-" #n ".html\">" t "</a> <time "          \
+	"datetime=\"2024-05-0" #n "T23:30:00-05:00\">" #n " days ago</time></li>"
+#define SPLIT(n, t)                                                                                \
+	"<li><div class=\"d\"><span>0" #n "</span> <span>May</span> <span>2024</span></div><a "    \
+	"href=\"/news/2024/item-" #n ".html\">" t "</a></li>"
+
+START_TEST(test_dates_in_attributes_and_spans)
+{
+	static const char *const ago[] = {"http://press.example.org/2024/item-3.html",
+					  "http://press.example.org/2024/item-2.html", NULL};
+	struct discover_result r;
+
+	discover("<html><body><ul class=\"news\">" AGO(
+		     3, "Minister meets the foreign minister of a "
+			"neighbouring state") AGO(2, "Statement on the situation in the region "
+						     "after the elections") "</ul></body></html>",
+		 "http://www.example.org/news/", &r);
+	assert_first("datetime", &r, ago);
+	ck_assert_str_eq(r.v[0].date, ".//time/@datetime");
+	ck_assert(strncmp(r.v[0].items_seen.v[0].date, "2024-05-03", 10) == 0);
+	ck_assert(strstr(r.v[0].why, "on-site 100%") != NULL);
+	discover_result_free(&r);
+
+	discover("<html><body><ul class=\"news\">" SPLIT(3, "Joint press conference after the "
+							    "bilateral consultations")
+		     SPLIT(2, "Statement on the situation in the region "
+			      "after the elections") "</ul></body></html>",
+		 PAGE, &r);
+	ck_assert_uint_ge(r.n, 1);
+	ck_assert_str_eq(r.v[0].date, "div");
+	ck_assert_str_eq(r.v[0].items_seen.v[1].date, "2024-05-02");
+	discover_result_free(&r);
+}
+END_TEST
+
+#define DRU(n, t, d)                                                                               \
+	"<div class=\"views-row\"><div class=\"views-field views-field-created\"><span "           \
+	"class=\"field-content\">" d "</span></div><div class=\"views-field views-field-title\">"  \
+	"<span class=\"field-content\"><a href=\"/en/news/" t "-" #n "\">Statement number " #n     \
+	" of the ministry on " t " and regional security</a></span></div></div>"
+#define SIDE(n, d)                                                                                 \
+	"<li><a href=\"/en/news/older-item-" #n "\">An earlier statement of the ministry about "   \
+	"trade</a> <span class=\"date\">" d "</span></li>"
+
+START_TEST(test_drupal_page_with_dated_sidebar)
+{
+	static const char *const want[] = {"http://example.org/en/news/sahel-1",
+					   "http://example.org/en/news/cyber-2", NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><head><title>Press releases | Ministry of Foreign Affairs</title></head>"
+	    "<body><header role=\"banner\"><ul class=\"menu\"><li><a href=\"/en/\">Home</a></li>"
+	    "<li><a href=\"/en/ministry/minister-and-deputy-ministers\">The minister and the "
+	    "deputy ministers</a></li></ul></header><div class=\"layout-container\">"
+	    "<div class=\"breadcrumb\"><a href=\"/en/\">Home</a> » <a href=\"/en/news/\">"
+	    "News</a></div><main class=\"region-content\"><h1>Press releases</h1>"
+	    "<div class=\"view-content\">" DRU(1, "sahel", "05/12/2024")
+		DRU(2, "cyber",
+		    "05/10/2024") "</div><nav class=\"pager\"><ul><li><a "
+				  "href=\"/en/news/press-releases?page=1\">2</a>"
+				  "</li><li><a href=\"/en/news/press-releases?page=1\">next "
+				  "›</a></li></ul></nav></main>"
+				  "<div class=\"region-sidebar-second\"><div "
+				  "class=\"block-views\"><h2>Latest news</h2>"
+				  "<ul>" SIDE(1, "05/09/2024") SIDE(2, "05/08/2024")
+				      SIDE(3, "05/07/2024") SIDE(4, "05/06/2024")
+					  SIDE(5, "05/03/2024")
+					      SIDE(6, "05/02/2024") "</ul></div></div></div>" FOOTER
+								    "</body></html>",
+	    "http://example.org/en/news/press-releases", &r);
+	assert_first("drupal", &r, want);
+	ck_assert_str_eq(r.v[0].date, "div[has-class(\"views-field-created\")]/"
+				      "span[has-class(\"field-content\")]");
+	discover_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_rows_without_links)
+{
+	static const char *const want[] = {"http://example.org/docs/statement-1.pdf",
+					   "http://example.org/docs/statement-2.pdf", NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><body><table class=\"documents\"><tr><td><b>Title</b></td><td><b>Date</b>"
+	    "</td></tr>" TR(
+		1, "Statement at the General Assembly on sustainable development",
+		"21.09.2023") "<tr><td colspan=\"2\"><hr></td></tr>" TR(2,
+									"Statement at the Security "
+									"Council on peacekeeping "
+									"operations",
+									"14.06.2023") "</table></"
+										      "body></"
+										      "html>",
+	    PAGE, &r);
+	assert_first("rows", &r, want);
+	ck_assert_str_eq(r.v[0].items, "//table[has-class(\"documents\")]//tr[td][.//a]");
+	discover_result_free(&r);
+}
+END_TEST
 
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
@@ -155,6 +824,26 @@ static Suite *discover_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_menu_footer_lose);
+	tcase_add_test(tc, test_related_sidebar_loses);
+	tcase_add_test(tc, test_pagination_breadcrumb_tags);
+	tcase_add_test(tc, test_table_list);
+	tcase_add_test(tc, test_flat_run);
+	tcase_add_test(tc, test_image_and_title_link);
+	tcase_add_test(tc, test_menu_only);
+	tcase_add_test(tc, test_hostile_many_links);
+	tcase_add_test(tc, test_wordpress_articles);
+	tcase_add_test(tc, test_bootstrap_cards);
+	tcase_add_test(tc, test_french_list);
+	tcase_add_test(tc, test_sections_by_day);
+	tcase_add_test(tc, test_month_day_order);
+	tcase_add_test(tc, test_heading_and_more_link);
+	tcase_add_test(tc, test_wordpress_pager);
+	tcase_add_test(tc, test_top_bar_before_h1);
+	tcase_add_test(tc, test_featured_item_and_tags);
+	tcase_add_test(tc, test_dates_in_attributes_and_spans);
+	tcase_add_test(tc, test_drupal_page_with_dated_sidebar);
+	tcase_add_test(tc, test_rows_without_links);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
