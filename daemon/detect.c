@@ -262,6 +262,10 @@ static void fail_empty_list(struct poll_outcome *o)
 	if (before > 0)
 		snprintf(o->error, sizeof(o->error),
 			 "the list yielded no items (the last good poll had %ld)", before);
+	else if (o->rt != NULL && o->rt->cfg != NULL && o->rt->cfg->items_auto)
+		snprintf(o->error, sizeof(o->error),
+			 "the list yielded no items: the list detector (items = auto) found no "
+			 "list on the page");
 	else
 		snprintf(
 		    o->error, sizeof(o->error),

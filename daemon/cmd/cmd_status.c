@@ -105,7 +105,8 @@ static json_t *source_json(const struct config_source *c, const struct store_sou
 	json_object_set_new(o, "note", jstr(r && r->failures == 0 ? r->last_error : NULL));
 	json_object_set_new(o, "reason",
 			    jstr(r && r->failures > 0 ? event_fail_reason(r->last_result) : NULL));
-	json_object_set_new(o, "structure", stored_json(r ? r->structure : NULL));
+	/* a structure stays stored when a source leaves items = auto: not in use then */
+	json_object_set_new(o, "structure", stored_json(r && c->items_auto ? r->structure : NULL));
 	json_object_set_new(o, "suggestion", stored_json(r ? r->suggestion : NULL));
 	return o;
 }
@@ -142,12 +143,12 @@ static void print_error_line(const char *label, const char *error)
 }
 
 /* items = auto: the structure in use and since when; discover's suggestion after a failure. */
-static void print_structures(const struct store_source *r)
+static void print_structures(const struct config_source *c, const struct store_source *r)
 {
 	struct structure st;
 	char *text, when[32];
 
-	text = structure_describe(r->structure);
+	text = c->items_auto ? structure_describe(r->structure) : NULL;
 	if (text != NULL && structure_parse(r->structure, &st) == 0) {
 		fmt_time(st.chosen_at, when, sizeof(when));
 		printf("%24s structure (since %s): ", "", when);
@@ -183,7 +184,7 @@ static void print_source(const struct config_source *c, const struct store_sourc
 		print_error_line("note", r->last_error);
 	}
 	if (r)
-		print_structures(r);
+		print_structures(c, r);
 }
 
 /* One channel: counts from the store, printed or added to the JSON array. */

@@ -157,6 +157,7 @@ class AutoTest(swtest.TestCase):
         st, err = self.assert_failed(conf, "empty-list", "selector-no-match")
         sugg = st["suggestion"]
         self.assertIsNotNone(sugg, "discover's suggestion is kept with the failure")
+        self.assertIsNone(st["structure"], "a source with XPaths of its own has no structure")
         self.assertEqual(sugg["count"], 6)
         self.assertIn("suggestion (speechwatch discover): items=", err)
         self.assertIn("(6 items)", err)
