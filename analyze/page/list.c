@@ -486,12 +486,95 @@ static char *html_untruncate(char *text, xmlNodePtr anchor)
 	return text;
 }
 
+/* Next element of a bounded pre-order walk below top, or NULL. */
+static xmlNodePtr html_next_element(xmlNodePtr cur, xmlNodePtr top)
+{
+	do {
+		if (cur->children != NULL && cur->type == XML_ELEMENT_NODE) {
+			cur = cur->children;
+		} else {
+			while (cur != top && cur->next == NULL)
+				cur = cur->parent;
+			cur = cur == top ? NULL : cur->next;
+		}
+	} while (cur != NULL && cur->type != XML_ELEMENT_NODE);
+	return cur;
+}
+
+/* 1 when node is an <a> other than anchor whose href is href. */
+static int html_same_link(xmlNodePtr node, xmlNodePtr anchor, const xmlChar *href)
+{
+	xmlChar *v;
+	int same;
+
+	if (node == anchor || xmlStrcasecmp(node->name, XC("a")) != 0)
+		return 0;
+	v = xmlGetNoNsProp(node, XC("href"));
+	same = v != NULL && xmlStrEqual(v, href);
+	xmlFree(v);
+	return same;
+}
+
+/*
+ * The first non-empty name below top: the text of another link to href
+ * (href != NULL), or the alt text of an image (href == NULL). New string
+ * or NULL.
+ */
+static char *html_find_name(xmlNodePtr top, xmlNodePtr anchor, const xmlChar *href)
+{
+	xmlNodePtr cur = top;
+	char *name = NULL;
+
+	for (size_t n = 0;
+	     name == NULL && n < LIST_WALK_CAP && (cur = html_next_element(cur, top)) != NULL;
+	     n++) {
+		xmlChar *alt = NULL;
+
+		if (href != NULL && html_same_link(cur, anchor, href))
+			name = html_node_value(cur, LIST_TEXT_CAP);
+		else if (href == NULL && xmlStrcasecmp(cur->name, XC("img")) == 0 &&
+			 (alt = xmlGetNoNsProp(cur, XC("alt"))) != NULL)
+			name = list_collapse((const char *)alt);
+		xmlFree(alt);
+		if (name != NULL && name[0] == '\0') {
+			free(name);
+			name = NULL;
+		}
+	}
+	return name;
+}
+
+/*
+ * An image link has no text: the item's other link to the same URL (a
+ * heading beside the picture), else the alt text of its image, names it.
+ * Returns a new string, "" when neither does.
+ */
+static char *html_title_elsewhere(xmlNodePtr item, xmlNodePtr anchor)
+{
+	xmlChar *href = xmlGetNoNsProp(anchor, XC("href"));
+	char *title = NULL;
+
+	if (href != NULL && item != anchor)
+		title = html_find_name(item, anchor, href);
+	if (title == NULL)
+		title = html_find_name(anchor, anchor, NULL);
+	xmlFree(href);
+	return title != NULL ? title : xstrdup("");
+}
+
 static char *html_title(struct html_ctx *hc, xmlNodePtr item, xmlNodePtr anchor)
 {
+	char *title;
+
 	if (hc->title != NULL)
 		return html_eval_text(hc, hc->title, item, 0, NULL, "title");
-	return html_untruncate(html_node_value(anchor != NULL ? anchor : item, LIST_TEXT_CAP),
-			       anchor);
+	title =
+	    html_untruncate(html_node_value(anchor != NULL ? anchor : item, LIST_TEXT_CAP), anchor);
+	if (title[0] == '\0' && anchor != NULL && anchor->type == XML_ELEMENT_NODE) {
+		free(title);
+		title = html_title_elsewhere(item, anchor);
+	}
+	return title;
 }
 
 static char *html_date(struct html_ctx *hc, xmlNodePtr item)

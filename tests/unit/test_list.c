@@ -702,6 +702,28 @@ START_TEST(test_same_site_is_the_host_its_parent_domain_and_their_subdomains)
 }
 END_TEST
 
+/* Default title of an item whose first link is a picture: not "", so not rejected. */
+START_TEST(test_image_links_take_their_title_from_the_item)
+{
+	const char *html =
+	    "<html><body>"
+	    "<div class='n'><a href='/n/1'><img src='1.jpg' alt='Photo'></a>"
+	    "<h3><a href='/n/1'> Statement on the water agreement </a></h3></div>"
+	    "<div class='n'><a href='/n/2'><img src='2.jpg' alt='Minister at the forum'></a></div>"
+	    "<div class='n'><a href='/n/3'><img src='3.jpg'></a><a href='/n/9'>Other</a></div>"
+	    "</body></html>";
+	struct list_spec spec = {.items = "//div[@class='n']"};
+	struct list_items out;
+
+	ck_assert_int_eq(extract(html, "http://ex.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(out.v[0].title, "Statement on the water agreement");
+	ck_assert_str_eq(out.v[1].title, "Minister at the forum");
+	ck_assert_uint_eq(out.rejected_untitled, 1); /* a link elsewhere does not name it */
+	list_items_free(&out);
+}
+END_TEST
+
 START_TEST(test_verdict_of_an_empty_selection)
 {
 	struct list_spec spec = {.items = "//div[@class='gone']"};
@@ -724,6 +746,7 @@ static Suite *list_suite(void)
 	tcase_add_test(tc, test_link_to_the_list_page_is_rejected);
 	tcase_add_test(tc, test_empty_titles_are_rejected);
 	tcase_add_test(tc, test_offsite_links_are_rejected_unless_allowed);
+	tcase_add_test(tc, test_image_links_take_their_title_from_the_item);
 	tcase_add_test(tc, test_same_site_is_the_host_its_parent_domain_and_their_subdomains);
 	tcase_add_test(tc, test_verdict_of_an_empty_selection);
 	tcase_add_test(tc, test_resolve_url);
