@@ -4,6 +4,7 @@
  * (discover_xpath.c); here each candidate is verified by running
  * list_extract_html with its XPaths, and ranked with a confidence.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "analyze/page/list.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hmap.h"
 #include "common/xmalloc.h"
 
 #define DISCOVER_MAX 5
@@ -139,10 +141,39 @@ static void result_confidence(struct discover_result *r)
 }
 
 /* Writes and checks the XPaths of the best lists; -1 when libxml2 cannot make an XPath context. */
+#define DISCOVER_SAME 0.8 /* share of a candidate's URLs a better one has: the same list */
+
+/*
+ * 1 when most of c's URLs are in seen (the URLs of the better candidates):
+ * the same list read another way (its links alone, or one item's
+ * wrapper). Otherwise adds c's URLs to seen.
+ */
+static int candidate_repeats(struct hmap *seen, const struct discover_candidate *c)
+{
+	size_t i, n = c->count < 500 ? c->count : 500, hit = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *u = c->items_seen.v[i].url;
+
+		hit += hmap_get(seen, u, strlen(u), hmap_hash(u, strlen(u))) != NULL;
+	}
+	if ((double)hit >= DISCOVER_SAME * (double)n)
+		return 1;
+	for (i = 0; i < n; i++) {
+		const char *u = c->items_seen.v[i].url;
+		uint32_t h = hmap_hash(u, strlen(u));
+
+		if (hmap_get(seen, u, strlen(u), h) == NULL)
+			hmap_put(seen, u, strlen(u), h, 1);
+	}
+	return 0;
+}
+
 static int result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t max,
 		       struct discover_result *out)
 {
 	struct dsc_xcache xc;
+	struct hmap seen;
 	size_t i;
 
 	out->v = xcalloc(max, sizeof(*out->v));
@@ -150,6 +181,7 @@ static int result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t m
 		dsc_xcache_free(&xc);
 		return -1;
 	}
+	hmap_init(&seen, 256);
 	for (i = 0; i < ls->n && out->n < max; i++) {
 		const struct dsc_list *l = &ls->v[i];
 		struct discover_candidate *c = &out->v[out->n];
@@ -158,7 +190,8 @@ static int result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t m
 			continue;
 		if (dsc_xpath_write(pg, l, &xc, c) == 0 && c->date != NULL)
 			c->date_format = dsc_date_format(pg, l);
-		if (c->items == NULL || c->link == NULL || candidate_verify(pg, l, c) != 0) {
+		if (c->items == NULL || c->link == NULL || candidate_verify(pg, l, c) != 0 ||
+		    candidate_repeats(&seen, c)) {
 			candidate_clear(c);
 			continue;
 		}
@@ -167,6 +200,7 @@ static int result_fill(const struct dsc_page *pg, struct dsc_lists *ls, size_t m
 		out->n++;
 	}
 	dsc_xcache_free(&xc);
+	hmap_free(&seen);
 	result_confidence(out);
 	return 0;
 }

@@ -90,9 +90,10 @@ static struct dsc_list *list_cousins(struct build *b, xmlNodePtr r)
 	return l;
 }
 
+/* <html> holds the whole page: its children are no list (<body>'s may be: flat pages). */
 static int list_is_top(const xmlNode *n)
 {
-	return xmlStrcasecmp(n->name, XC("body")) == 0 || xmlStrcasecmp(n->name, XC("html")) == 0;
+	return xmlStrcasecmp(n->name, XC("html")) == 0;
 }
 
 static void list_push(struct dsc_list *l, xmlNodePtr r)

@@ -60,6 +60,16 @@ static void assert_first(const char *name, const struct discover_result *r, cons
 		      r->v[0].items);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_str_eq(r->v[0].items_seen.v[i].url, urls[i]);
+	/* a runner-up is another list, not the winner read another way */
+	for (size_t c = 1; c < r->n; c++) {
+		size_t same = 0;
+
+		for (size_t i = 0; i < r->v[c].count; i++)
+			for (size_t j = 0; j < n; j++)
+				same += strcmp(r->v[c].items_seen.v[i].url, urls[j]) == 0;
+		ck_assert_msg(same * 2 < r->v[c].count, "%s: runner-up %s repeats the list", name,
+			      r->v[c].items);
+	}
 }
 
 /* ---- synthetic traps ---- */
@@ -208,6 +218,19 @@ START_TEST(test_flat_run)
 	ck_assert_str_eq(r.v[0].link, "@href");
 	ck_assert_str_eq(r.v[0].date, "following-sibling::text()[1]");
 	ck_assert_str_eq(r.v[0].items_seen.v[2].date, "2024-05-03");
+	discover_result_free(&r);
+	/* a page that is nothing but the list, right under <body> */
+	discover("<html><body><h1>Speeches</h1>" FLAT(1,
+						      "Minister meets the foreign minister of "
+						      "a neighbouring state",
+						      "12.05.2024")
+		     FLAT(2, "Statement on the situation in the region after the elections",
+			  "10.05.2024")
+			 FLAT(3, "Joint press conference after the bilateral consultations",
+			      "03.05.2024") "</body></html>",
+		 PAGE, &r);
+	assert_first("flat-body", &r, list3);
+	ck_assert_str_eq(r.v[0].items, "//body/a");
 	discover_result_free(&r);
 }
 END_TEST
@@ -732,6 +755,80 @@ START_TEST(test_rows_without_links)
 }
 END_TEST
 
+#define TWICE(n, t)                                                                                \
+	"<div class=\"entry\"><h3><a href=\"/news/2024/item-" #n ".html\">" t "</a></h3><ul "      \
+	"class=\"links\"><li><a href=\"/news/2024/item-" #n ".html\">Read the full text of the "   \
+	"statement</a></li></ul></div>"
+
+START_TEST(test_same_list_offered_once)
+{
+	struct discover_result r;
+
+	discover(
+	    "<html><head><title>News</title></head><body><h1>News</h1><div "
+	    "class=\"entries\">" TWICE(
+		1, "Minister meets the foreign minister of a neighbouring state")
+		TWICE(2, "Statement on the situation in the region after the elections") TWICE(
+		    3, "Joint press conference after the bilateral consultations") "</div></body></"
+										   "html>",
+	    PAGE, &r);
+	if (getenv("DISCOVER_DUMP") != NULL)
+		dump("twice", &r);
+	assert_first("twice", &r, list3);
+	ck_assert_uint_eq(r.n, 1);
+	discover_result_free(&r);
+	/* paragraphs of links, one with two: the paragraphs and the links are one list */
+	discover("<html><body><div class=\"text\"><p>" FLAT(
+		     1,
+		     "Minister meets the foreign minister "
+		     "of a neighbouring state",
+		     "12.05.2024") "</p><p>" FLAT(2,
+						  "Statement on the situation in the region after "
+						  "the elections",
+						  "10.05.2024")
+		     FLAT(4, "Statement on the anniversary of diplomatic relations", "10.05.2024") "</p><p>" FLAT(
+			 3,
+			 "Joint press conference after "
+			 "the bilateral consultations",
+			 "03.05.2024") "</p><p>" FLAT(5,
+						      "Reception on the occasion of the national "
+						      "day of the republic",
+						      "02.05.2024") "</p><p>" FLAT(6,
+										   "Talks with the "
+										   "delegation of "
+										   "the parliament",
+										   "01.05.2024") "<"
+												 "/"
+												 "p"
+												 ">"
+												 "<"
+												 "/"
+												 "d"
+												 "i"
+												 "v"
+												 ">"
+												 "<"
+												 "/"
+												 "b"
+												 "o"
+												 "d"
+												 "y"
+												 ">"
+												 "<"
+												 "/"
+												 "h"
+												 "t"
+												 "m"
+												 "l"
+												 ">",
+		 PAGE, &r);
+	if (getenv("DISCOVER_DUMP") != NULL)
+		dump("paragraphs", &r);
+	ck_assert_uint_eq(r.n, 1);
+	discover_result_free(&r);
+}
+END_TEST
+
 /* ---- real pages: ../shared/corpus/realpages-dev ---- */
 
 struct real_score {
@@ -844,6 +941,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_dates_in_attributes_and_spans);
 	tcase_add_test(tc, test_drupal_page_with_dated_sidebar);
 	tcase_add_test(tc, test_rows_without_links);
+	tcase_add_test(tc, test_same_list_offered_once);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
