@@ -63,6 +63,8 @@ struct config_source {
 	long max_items;
 	long recheck_days; /* -1: daemon default */
 	int allow_private; /* -1: daemon default */
+	int offsite;	   /* list items may link to other sites */
+	int items_auto;	   /* items = auto: the detector chooses the XPaths at each poll */
 	int enabled;
 };
 

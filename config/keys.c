@@ -82,6 +82,7 @@ static const struct key_def source_keys[] = {
     {"max_items", KT_LONG, S(max_items), 1, 10000, NULL, 0},
     {"recheck_days", KT_LONG, S(recheck_days), 0, 36500, NULL, 0},
     {"allow_private", KT_BOOL, S(allow_private), 0, 0, NULL, 0},
+    {"offsite", KT_BOOL, S(offsite), 0, 0, NULL, 0},
     {"enabled", KT_BOOL, S(enabled), 0, 0, NULL, 0},
     {NULL, 0, 0, 0, 0, NULL, 0},
 };

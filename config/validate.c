@@ -59,7 +59,21 @@ static void check_theme_refs(struct parse_state *ps, const struct config_origin 
 	}
 }
 
-static void check_source(struct parse_state *ps, const struct config_source *s)
+/*
+ * items = auto: the detector writes link, title and date with the items
+ * XPath it finds; XPaths of the operator's would not fit its items.
+ */
+static void check_items_auto(struct parse_state *ps, struct config_source *s)
+{
+	s->items_auto = s->items != NULL && strcmp(s->items, "auto") == 0;
+	if (s->items_auto && (s->link != NULL || s->title != NULL || s->date != NULL))
+		config_error_at(ps, s->at.file, s->at.line,
+				"source '%s': items = auto chooses link, title and date itself: "
+				"remove them",
+				s->id);
+}
+
+static void check_source(struct parse_state *ps, struct config_source *s)
 {
 	for (size_t i = 0; i < s->headers.n; i++)
 		if (strchr(s->headers.v[i], ':') == NULL || strpbrk(s->headers.v[i], "\r\n"))
@@ -69,6 +83,7 @@ static void check_source(struct parse_state *ps, const struct config_source *s)
 	if (s->kind == SOURCE_KIND_HTML && s->items == NULL)
 		config_error_at(ps, s->at.file, s->at.line,
 				"source '%s': kind = html needs an 'items' XPath", s->id);
+	check_items_auto(ps, s);
 	check_theme_refs(ps, &s->at, "source", s->id, &s->themes);
 }
 

@@ -156,8 +156,10 @@ struct poll_outcome {
 	long suspect_polls; /* this poll's place in a streak of suspect polls */
 	int rebaseline;	    /* a smaller list held steady: accept it silently */
 	long fresh, changed, skipped, article_errors;
-	long unsettled; /* new or baseline items not stored (failed, skipped, cancelled):
-			   the list's validators are not kept, so the next poll sees them again */
+	long unsettled;	  /* new or baseline items not stored (failed, skipped, cancelled):
+			     the list's validators are not kept, so the next poll sees them again */
+	char *structure;  /* items = auto: the structure the list was read with (JSON) */
+	char *suggestion; /* the list failed its check: discover's best list (JSON), or NULL */
 };
 
 /* The poll's detection is over (every article job answered): o goes back to the poller. */

@@ -262,10 +262,32 @@ static void fail_empty_list(struct poll_outcome *o)
 	if (before > 0)
 		snprintf(o->error, sizeof(o->error),
 			 "the list yielded no items (the last good poll had %ld)", before);
+	else if (o->rt != NULL && o->rt->cfg != NULL && o->rt->cfg->items_auto)
+		snprintf(o->error, sizeof(o->error),
+			 "the list yielded no items: the list detector (items = auto) found no "
+			 "list on the page");
 	else
 		snprintf(
 		    o->error, sizeof(o->error),
 		    "the list yielded no items: check the items XPath with speechwatch preview");
+}
+
+/*
+ * A list that rejected more items than it kept (links back to the page,
+ * off-site, no titles) is a broken selector, not a list: like an empty one
+ * it fails the poll and nothing is marked new or gone.
+ */
+static void fail_rejected_list(const struct list_items *items, struct poll_outcome *o)
+{
+	char why[400];
+
+	o->ok = 0;
+	o->result = "items-rejected";
+	list_items_note(items, why, sizeof(why));
+	snprintf(o->error, sizeof(o->error),
+		 "the list's items are not statements: kept %zu, %s; check the XPaths with "
+		 "speechwatch preview",
+		 items->n, why);
 }
 
 /* The run of one poll, holding itself open (pending 1) while the items are walked. */
@@ -304,11 +326,16 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 		  detect_done_fn *done)
 {
 	struct poll_run *run;
+	enum list_verdict verdict;
 	int snapshot;
 
 	note_list(rt, items, o);
-	if (items->n == 0) {
-		fail_empty_list(o);
+	verdict = list_items_verdict(items);
+	if (verdict != LIST_USABLE) {
+		if (verdict == LIST_NO_MATCH)
+			fail_empty_list(o);
+		else
+			fail_rejected_list(items, o);
 		list_items_free(items);
 		done(rt, o);
 		return;

@@ -178,15 +178,25 @@ char *event_statement_json(const char *id, const char *type, double detected_at,
 }
 
 char *event_source_json(const char *id, const char *type, double detected_at, const char *source_id,
-			const char *source_url, long failures, const char *error)
+			const char *source_url, long failures, const char *error,
+			const char *reason)
 {
 	json_t *o = envelope(id, type, detected_at, source_id, source_url);
 	char *redacted = urlcred_redact(error); /* an error may quote the URL */
 
 	json_object_set_new(o, "failures", json_integer(failures));
 	json_object_set_new(o, "error", str_or_null(redacted ? redacted : error));
+	if (reason != NULL)
+		json_object_set_new(o, "reason", json_string(reason));
 	free(redacted);
 	return dump(o);
+}
+
+const char *event_fail_reason(const char *result)
+{
+	if (result != NULL && strcmp(result, "empty-list") == 0)
+		return "selector-no-match";
+	return result;
 }
 
 char *event_test_json(const char *id, double detected_at, const char *channel)

@@ -28,9 +28,21 @@ char *event_statement_json(const char *id, const char *type, double detected_at,
 			   const struct store_item *it, const struct theme_result *themes,
 			   const char *diff);
 
-/* source.failing / source.recovered with the failure count and last error. */
+/*
+ * source.failing / source.recovered with the failure count, last error and
+ * the failure's reason (event_fail_reason; NULL: no "reason" field).
+ */
 char *event_source_json(const char *id, const char *type, double detected_at, const char *source_id,
-			const char *source_url, long failures, const char *error);
+			const char *source_url, long failures, const char *error,
+			const char *reason);
+
+/*
+ * The reason class of a failed poll from its result: "selector-no-match"
+ * for a list page whose XPaths selected nothing ("empty-list"), else the
+ * result itself ("items-rejected", "http-error", "timeout", ...). NULL for
+ * NULL.
+ */
+const char *event_fail_reason(const char *result);
 
 /* The `test` event of notify-test. */
 char *event_test_json(const char *id, double detected_at, const char *channel);

@@ -16,12 +16,13 @@
 #include "daemon/listing.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
+#include "daemon/structure.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
 
 /* source.failing / source.recovered, one per channel that takes this source. */
 static int queue_health_event(struct source_rt *rt, const char *type, long failures,
-			      const char *error, double now)
+			      const struct poll_outcome *o, double now)
 {
 	const struct config *cfg = rt->d->cfg;
 	const char *const *channels;
@@ -35,7 +36,9 @@ static int queue_health_event(struct source_rt *rt, const char *type, long failu
 		if (cn && !config_globs_match(&cn->sources, rt->id))
 			continue;
 		event_new_id(id);
-		payload = event_source_json(id, type, now, rt->id, rt->cfg->url, failures, error);
+		payload =
+		    event_source_json(id, type, now, rt->id, rt->cfg->url, failures,
+				      o ? o->error : NULL, o ? event_fail_reason(o->result) : NULL);
 		rc = store_event_insert(
 		    rt->d->store,
 		    &(struct store_event_new){id, channels[i], type, rt->id, 0, payload, now});
@@ -63,13 +66,33 @@ static int update_health(struct source_rt *rt, struct store_source *s, const str
 		return 0;
 	s->failing = !s->failing;
 	if (s->failing)
-		return queue_health_event(rt, "source.failing", rt->failures, o->error, now);
+		return queue_health_event(rt, "source.failing", rt->failures, o, now);
 	return queue_health_event(rt, "source.recovered", 0, NULL, now);
+}
+
+/* Replaces *slot with a copy of value (NULL clears it). */
+static void set_text(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = xstrdup_or_null(value);
+}
+
+/*
+ * The structure items = auto read a good list with is remembered; the
+ * suggestion lives as long as the failure it came with.
+ */
+static void fill_structure(struct store_source *s, const struct poll_outcome *o)
+{
+	if (o->ok && o->structure != NULL && !o->suspect)
+		set_text(&s->structure, o->structure);
+	if (!(o->ok && o->status == 304))
+		set_text(&s->suggestion, o->ok ? NULL : o->suggestion);
 }
 
 static void fill_source_row(struct store_source *s, const struct poll_outcome *o, long failures,
 			    double now, double next_delay)
 {
+	fill_structure(s, o);
 	s->last_poll = now;
 	s->last_status = o->status;
 	free(s->last_result);
@@ -231,6 +254,17 @@ static void fmt_next(double delay, char *out, size_t len)
 		snprintf(out, len, "next poll in %.1fh", delay / 3600);
 }
 
+/* What discover would watch on the page instead, in the log next to the failure. */
+static void log_suggestion(struct source_rt *rt, const char *suggestion)
+{
+	char *text = structure_describe(suggestion);
+
+	if (text != NULL)
+		log_warnx("source=%s suggestion (speechwatch discover): %s", rt->id,
+			  log_esc(text, 600));
+	free(text);
+}
+
 static void log_outcome(struct source_rt *rt, const struct poll_outcome *o, double delay)
 {
 	char next[64];
@@ -249,13 +283,19 @@ static void log_outcome(struct source_rt *rt, const struct poll_outcome *o, doub
 			 rt->id, o->result, o->status, o->items, o->fresh, o->changed,
 			 o->article_errors, o->elapsed);
 	else
-		log_warnx("source=%s poll=%s status=%ld failures=%ld url=%s error=\"%s\"; %s",
-			  rt->id, o->result, o->status, rt->failures, log_esc(rt->cfg->url, 200),
-			  log_esc(o->error, 200), next);
+		log_warnx(
+		    "source=%s poll=%s status=%ld failures=%ld reason=%s url=%s error=\"%s\"; "
+		    "%s",
+		    rt->id, o->result, o->status, rt->failures, event_fail_reason(o->result),
+		    log_esc(rt->cfg->url, 200), log_esc(o->error, 200), next);
+	if (!o->ok && o->suggestion != NULL)
+		log_suggestion(rt, o->suggestion);
 }
 
 static void outcome_free(struct poll_outcome *o)
 {
+	free(o->structure);
+	free(o->suggestion);
 	free(o->etag);
 	free(o->last_modified);
 	free(o);
@@ -281,24 +321,60 @@ static void poll_complete(struct source_rt *rt, struct poll_outcome *o)
 	rt->hooks->finished(rt);
 }
 
+/* listing_memory.known: an item this source has stored (a structure that finds one is its list). */
+static int known_item(void *arg, const char *url)
+{
+	struct source_rt *rt = arg;
+	struct store_item it;
+	int rc = store_item_find(rt->d->store, rt->id, url, NULL, &it);
+
+	if (rc == 1)
+		store_item_clear(&it);
+	return rc == 1;
+}
+
+/* items = auto: a structure replaced by another is worth a warning; the first one a note. */
+static void log_structure(struct source_rt *rt, const struct listing *l)
+{
+	char *was, *now;
+
+	if (!l->changed)
+		return;
+	now = structure_describe(l->structure);
+	was = l->previous != NULL ? structure_describe(l->previous) : NULL;
+	if (was != NULL)
+		log_warnx("source=%s structure changed: %s -> %s", rt->id, log_esc(was, 400),
+			  log_esc(now ? now : "?", 400));
+	else
+		log_info("source=%s structure chosen: %s", rt->id, log_esc(now ? now : "?", 400));
+	free(was);
+	free(now);
+}
+
 static void judge_page(struct source_rt *rt, const struct http_response *resp,
 		       struct poll_outcome *o)
 {
-	struct list_items items;
+	const struct listing_memory mem = {rt->src.structure, known_item, rt};
+	struct listing l;
 
-	if (listing_items(rt->cfg, resp->final_url ? resp->final_url : rt->cfg->url, resp->body,
-			  resp->body_len, resp->content_type, &items, o->error,
-			  sizeof(o->error)) < 0) {
+	if (listing_read(rt->cfg, resp->final_url ? resp->final_url : rt->cfg->url, resp->body,
+			 resp->body_len, resp->content_type, &mem, &l, o->error,
+			 sizeof(o->error)) < 0) {
 		o->result = "parse-error";
 		poll_complete(rt, o);
 		return;
 	}
+	log_structure(rt, &l);
+	o->structure = l.structure;
+	o->suggestion = l.suggestion;
+	l.structure = l.suggestion = NULL;
 	o->ok = 1;
 	o->result = "ok";
-	o->items = (long)items.n;
+	o->items = (long)l.items.n;
 	o->etag = xstrdup_or_null(resp->etag);
 	o->last_modified = xstrdup_or_null(resp->last_modified);
-	detect_start(rt, &items, o, poll_complete); /* takes items */
+	detect_start(rt, &l.items, o, poll_complete); /* takes the items */
+	listing_free(&l);
 }
 
 /* http_done_fn for a source's list page. */

@@ -268,6 +268,8 @@ void store_source_clear(struct store_source *src)
 	    offsetof(struct store_source, last_modified),
 	    offsetof(struct store_source, last_result),
 	    offsetof(struct store_source, last_error),
+	    offsetof(struct store_source, structure),
+	    offsetof(struct store_source, suggestion),
 	};
 
 	CLEAR_STRINGS(src, strings);

@@ -18,7 +18,7 @@
 struct store;
 
 /* The schema version this build writes and expects. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Poll state of one source, as the daemon needs it between runs. */
 struct store_source {
@@ -36,6 +36,17 @@ struct store_source {
 	long last_changed;  /* edits alerted by the last poll */
 	long suspect_polls; /* consecutive polls whose list looked suspect */
 	long suspect_items; /* the list's size during that streak */
+	/*
+	 * items = auto: the list structure in use, JSON {"items", "link",
+	 * "title", "date", "date_format", "count", "chosen_at"}, or NULL.
+	 */
+	char *structure;
+	/*
+	 * When the last poll failed on its XPaths (selector-no-match,
+	 * items-rejected): discover's best list on that page, JSON {"items",
+	 * "link", "title", "date", "count"}; NULL otherwise.
+	 */
+	char *suggestion;
 	/* filled by store_sources_all only: */
 	char *id;
 	char *url;

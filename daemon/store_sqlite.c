@@ -19,7 +19,7 @@
 #define SOURCE_COLS                                                                                \
 	"etag, last_modified, last_poll, last_status, last_result, last_error, "                   \
 	"items, failures, next_due, failing, last_new, last_changed, suspect_polls, "              \
-	"suspect_items "
+	"suspect_items, structure, suggestion "
 #define ITEM_COLS                                                                                  \
 	"id, source_id, url, norm_url, guid, title, published, final_url, http_status, etag, "     \
 	"last_modified, raw_sha256, text_sha256, text, raw, language, words, fetched_at, "         \
@@ -40,11 +40,13 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SOURCE_UPDATE] = "UPDATE sources SET url=?2, etag=?3, last_modified=?4, last_poll=?5, "
 			 "last_status=?6, last_result=?7, last_error=?8, items=?9, failures=?10, "
 			 "next_due=?11, failing=?12, last_new=?13, last_changed=?14, "
-			 "suspect_polls=?15, suspect_items=?16 WHERE id=?1",
-    [ST_SOURCE_PUT] = "INSERT INTO sources (id, url, etag, last_modified, last_poll, "
-		      "last_status, last_result, last_error, items, failures, next_due, failing, "
-		      "last_new, last_changed, suspect_polls, suspect_items) "
-		      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+			 "suspect_polls=?15, suspect_items=?16, structure=?17, suggestion=?18 "
+			 "WHERE id=?1",
+    [ST_SOURCE_PUT] =
+	"INSERT INTO sources (id, url, etag, last_modified, last_poll, "
+	"last_status, last_result, last_error, items, failures, next_due, failing, "
+	"last_new, last_changed, suspect_polls, suspect_items, structure, suggestion) "
+	"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [ST_SOURCE_IDS] = "SELECT id FROM sources ORDER BY id",
     [ST_ITEM_FIND_URL] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND url = ?",
     [ST_ITEM_FIND_GUID] = "SELECT " ITEM_COLS "FROM items WHERE source_id = ? AND guid = ? "
@@ -177,6 +179,11 @@ static const char *const migrations[] = {
     "ALTER TABLE events ADD COLUMN age REAL NOT NULL DEFAULT 0;"
     "UPDATE events SET age = max(0, next_attempt - created)"
     " WHERE state IN ('queued','sending','retry_wait');",
+    /* 6 -> 7: items = auto remembers the list structure it chose (JSON: XPaths, item
+       count, when chosen); a source whose XPaths stopped matching keeps discover's
+       suggestion (JSON) until a good poll (issue 15) */
+    "ALTER TABLE sources ADD COLUMN structure TEXT;"
+    "ALTER TABLE sources ADD COLUMN suggestion TEXT;",
 };
 
 int store_sqlite_fail(struct store_sqlite *sq, const char *what)

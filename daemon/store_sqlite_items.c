@@ -18,7 +18,8 @@ static const struct store_sqlite_field source_fields[] = {
     F(COL_LONG, last_status),	F(COL_TEXT, last_result),   F(COL_TEXT, last_error),
     F(COL_LONG, items),		F(COL_LONG, failures),	    F(COL_DOUBLE, next_due),
     F(COL_INT, failing),	F(COL_LONG, last_new),	    F(COL_LONG, last_changed),
-    F(COL_LONG, suspect_polls), F(COL_LONG, suspect_items),
+    F(COL_LONG, suspect_polls), F(COL_LONG, suspect_items), F(COL_TEXT, structure),
+    F(COL_TEXT, suggestion),
 };
 #undef F
 
@@ -60,9 +61,9 @@ int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t
 		src = &(*out)[(*n)++];
 		memset(src, 0, sizeof(*src));
 		source_from_row(s, src);
-		src->id = store_sqlite_column_strdup(s, 14);
-		src->url = store_sqlite_column_strdup(s, 15);
-		src->stored_items = sqlite3_column_int(s, 16);
+		src->id = store_sqlite_column_strdup(s, 16);
+		src->url = store_sqlite_column_strdup(s, 17);
+		src->stored_items = sqlite3_column_int(s, 18);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -89,6 +90,8 @@ static void bind_source(sqlite3_stmt *s, const char *id, const char *url,
 	sqlite3_bind_int64(s, 14, src->last_changed);
 	sqlite3_bind_int64(s, 15, src->suspect_polls);
 	sqlite3_bind_int64(s, 16, src->suspect_items);
+	store_sqlite_bind_text(s, 17, src->structure);
+	store_sqlite_bind_text(s, 18, src->suggestion);
 }
 
 /* Its row is updated, or inserted the first time: the same columns either way. */

@@ -314,6 +314,7 @@ struct html_ctx {
 	xmlXPathCompExprPtr items, link, title, date, anchor;
 	unsigned long budget;
 	char *base; /* <base href> or the page URL; may be NULL */
+	struct list_site site;
 	struct list_acc acc;
 	char *err;
 	size_t errlen;
@@ -485,12 +486,95 @@ static char *html_untruncate(char *text, xmlNodePtr anchor)
 	return text;
 }
 
+/* Next element of a bounded pre-order walk below top, or NULL. */
+static xmlNodePtr html_next_element(xmlNodePtr cur, xmlNodePtr top)
+{
+	do {
+		if (cur->children != NULL && cur->type == XML_ELEMENT_NODE) {
+			cur = cur->children;
+		} else {
+			while (cur != top && cur->next == NULL)
+				cur = cur->parent;
+			cur = cur == top ? NULL : cur->next;
+		}
+	} while (cur != NULL && cur->type != XML_ELEMENT_NODE);
+	return cur;
+}
+
+/* 1 when node is an <a> other than anchor whose href is href. */
+static int html_same_link(xmlNodePtr node, xmlNodePtr anchor, const xmlChar *href)
+{
+	xmlChar *v;
+	int same;
+
+	if (node == anchor || xmlStrcasecmp(node->name, XC("a")) != 0)
+		return 0;
+	v = xmlGetNoNsProp(node, XC("href"));
+	same = v != NULL && xmlStrEqual(v, href);
+	xmlFree(v);
+	return same;
+}
+
+/*
+ * The first non-empty name below top: the text of another link to href
+ * (href != NULL), or the alt text of an image (href == NULL). New string
+ * or NULL.
+ */
+static char *html_find_name(xmlNodePtr top, xmlNodePtr anchor, const xmlChar *href)
+{
+	xmlNodePtr cur = top;
+	char *name = NULL;
+
+	for (size_t n = 0;
+	     name == NULL && n < LIST_WALK_CAP && (cur = html_next_element(cur, top)) != NULL;
+	     n++) {
+		xmlChar *alt = NULL;
+
+		if (href != NULL && html_same_link(cur, anchor, href))
+			name = html_node_value(cur, LIST_TEXT_CAP);
+		else if (href == NULL && xmlStrcasecmp(cur->name, XC("img")) == 0 &&
+			 (alt = xmlGetNoNsProp(cur, XC("alt"))) != NULL)
+			name = list_collapse((const char *)alt);
+		xmlFree(alt);
+		if (name != NULL && name[0] == '\0') {
+			free(name);
+			name = NULL;
+		}
+	}
+	return name;
+}
+
+/*
+ * An image link has no text: the item's other link to the same URL (a
+ * heading beside the picture), else the alt text of its image, names it.
+ * Returns a new string, "" when neither does.
+ */
+static char *html_title_elsewhere(xmlNodePtr item, xmlNodePtr anchor)
+{
+	xmlChar *href = xmlGetNoNsProp(anchor, XC("href"));
+	char *title = NULL;
+
+	if (href != NULL && item != anchor)
+		title = html_find_name(item, anchor, href);
+	if (title == NULL)
+		title = html_find_name(anchor, anchor, NULL);
+	xmlFree(href);
+	return title != NULL ? title : xstrdup("");
+}
+
 static char *html_title(struct html_ctx *hc, xmlNodePtr item, xmlNodePtr anchor)
 {
+	char *title;
+
 	if (hc->title != NULL)
 		return html_eval_text(hc, hc->title, item, 0, NULL, "title");
-	return html_untruncate(html_node_value(anchor != NULL ? anchor : item, LIST_TEXT_CAP),
-			       anchor);
+	title =
+	    html_untruncate(html_node_value(anchor != NULL ? anchor : item, LIST_TEXT_CAP), anchor);
+	if (title[0] == '\0' && anchor != NULL && anchor->type == XML_ELEMENT_NODE) {
+		free(title);
+		title = html_title_elsewhere(item, anchor);
+	}
+	return title;
 }
 
 static char *html_date(struct html_ctx *hc, xmlNodePtr item)
@@ -509,6 +593,35 @@ static char *html_date(struct html_ctx *hc, xmlNodePtr item)
 	return iso[0] != '\0' ? xstrdup(iso) : NULL;
 }
 
+/* The item's href as written, or NULL: an empty one is no link (it would be the page itself). */
+static char *html_href(struct html_ctx *hc, xmlNodePtr item, xmlNodePtr *anchor)
+{
+	char *href;
+
+	if (hc->link != NULL)
+		href = html_eval_text(hc, hc->link, item, 1, anchor, "link");
+	else
+		href = html_default_link(hc, item, anchor);
+	if (href != NULL && href[strspn(href, " \t\r\n\f")] == '\0') {
+		free(href);
+		href = NULL;
+	}
+	return href;
+}
+
+/* Keeps the item unless list_site_check rejects it (counted). */
+static void html_keep(struct html_ctx *hc, struct list_item *it)
+{
+	enum list_reject why = list_site_check(&hc->site, it);
+
+	if (why != LIST_ACCEPT) {
+		list_count_reject(hc->acc.out, why);
+		list_item_clear(it);
+		return;
+	}
+	list_acc_add(&hc->acc, it, it->url);
+}
+
 static void html_item(struct html_ctx *hc, xmlNodePtr item)
 {
 	struct list_item it;
@@ -516,16 +629,16 @@ static void html_item(struct html_ctx *hc, xmlNodePtr item)
 	char *href;
 
 	memset(&it, 0, sizeof(it));
-	if (hc->link != NULL)
-		href = html_eval_text(hc, hc->link, item, 1, &anchor, "link");
-	else
-		href = html_default_link(hc, item, &anchor);
-	if (href == NULL)
+	href = html_href(hc, item, &anchor);
+	if (hc->failed)
 		return;
-	it.url = list_resolve_url(hc->base, href);
+	if (href != NULL)
+		it.url = list_resolve_url(hc->base, href);
 	free(href);
-	if (it.url == NULL)
+	if (it.url == NULL) {
+		list_count_reject(hc->acc.out, LIST_REJECT_NOLINK);
 		return;
+	}
 	it.title = html_title(hc, item, anchor);
 	if (it.title != NULL)
 		it.date = html_date(hc, item);
@@ -533,7 +646,7 @@ static void html_item(struct html_ctx *hc, xmlNodePtr item)
 		list_item_clear(&it);
 		return;
 	}
-	list_acc_add(&hc->acc, &it, it.url);
+	html_keep(hc, &it);
 }
 
 /* <base href> resolved against the page URL, else the page URL. */
@@ -604,6 +717,7 @@ static void html_free(struct html_ctx *hc)
 	if (hc->xctx != NULL)
 		xmlXPathFreeContext(hc->xctx);
 	free(hc->base);
+	list_site_free(&hc->site);
 	list_acc_done(&hc->acc);
 }
 
@@ -630,6 +744,7 @@ int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spe
 	if (html_compile_all(&hc) != 0)
 		goto fail;
 	hc.base = html_base(&hc, doc, page_url);
+	list_site_init(&hc.site, page_url, hc.base, spec->offsite);
 	html_run(&hc, doc);
 	if (hc.failed)
 		goto fail;

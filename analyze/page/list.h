@@ -26,6 +26,14 @@ struct list_items {
 	size_t total;	   /* distinct items the page held (more than n when cut) */
 	enum list_cut cut; /* set when the hard cap, not max_items, cut the list */
 	int guids_ignored; /* a feed repeated one guid for different links: items by link */
+	/*
+	 * Items of an HTML list left out as not statements of the list
+	 * (list_check.c): no usable link, a link back to the list page itself
+	 * (what a link XPath that selects nothing resolves to), a link to
+	 * another site, a title empty after trimming. Each selected node
+	 * counts, before duplicates are merged.
+	 */
+	size_t rejected_nolink, rejected_self, rejected_offsite, rejected_untitled;
 };
 
 /* How to read a list page (the source's config). NULL fields take defaults. */
@@ -37,6 +45,7 @@ struct list_spec {
 	const char *date_format; /* strptime form tried first, or NULL */
 	const char *language;	 /* hint for dates, or NULL */
 	size_t max_items;	 /* 0: no limit (a hard cap of 10000 still applies) */
+	int offsite;		 /* accept links to other sites (default: rejected) */
 };
 
 /*
@@ -53,9 +62,26 @@ int list_extract_feed(xmlDocPtr doc, const char *page_url, size_t max_items, str
 
 void list_items_free(struct list_items *items);
 
+/* What a list read from a page is worth (list_items_verdict). */
+enum list_verdict {
+	LIST_USABLE,	      /* items, and at most as many rejected as kept */
+	LIST_NO_MATCH,	      /* the XPaths selected nothing at all */
+	LIST_MOSTLY_REJECTED, /* more items rejected than kept (maybe all) */
+};
+
+/* Sum of the rejected counts of items. */
+size_t list_items_rejected(const struct list_items *items);
+
+/*
+ * Whether items can be trusted as the page's list: a poll of an empty or
+ * mostly rejected list is a failed poll (a broken selector), never an
+ * empty success.
+ */
+enum list_verdict list_items_verdict(const struct list_items *items);
+
 /*
  * One plain sentence on what reading the list left out or changed (a list
- * cut to the hard cap, a feed's repeated guids) into out; 0 when there is
+ * cut to the hard cap, a feed's repeated guids, rejected items) into out; 0 when there is
  * nothing to say, 1 otherwise.
  */
 int list_items_note(const struct list_items *items, char *out, size_t len);

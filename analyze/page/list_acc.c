@@ -148,24 +148,3 @@ void list_acc_done(struct list_acc *acc)
 	acc_cut(acc);
 	hmap_free(&acc->seen);
 }
-
-int list_items_note(const struct list_items *items, char *out, size_t len)
-{
-	size_t skipped = items->total - items->n;
-	int w = 0;
-
-	out[0] = '\0';
-	if (items->guids_ignored)
-		w = snprintf(out, len,
-			     "the feed gives different items the same <guid>: items are "
-			     "identified by their links");
-	if (w < 0 || (size_t)w >= len || items->cut == LIST_CUT_NONE)
-		return out[0] != '\0';
-	snprintf(out + w, len - (size_t)w,
-		 "%sthe list has %zu items, over the cap of %d: kept the %zu %s, skipped %zu",
-		 w ? "; " : "", items->total, LIST_HARD_CAP, items->n,
-		 items->cut == LIST_CUT_NEWEST_BY_DATE ? "newest by date"
-						       : "first and last in page order",
-		 skipped);
-	return 1;
-}

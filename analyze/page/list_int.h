@@ -53,6 +53,34 @@ int list_acc_add(struct list_acc *acc, struct list_item *item, const char *key);
 /* Cuts the list to the limit (out->total, out->cut say what was left out). */
 void list_acc_done(struct list_acc *acc);
 
+/*
+ * The site of an HTML list page, to judge its items by (list_check.c):
+ * the page itself and the hosts its links may point to.
+ */
+struct list_site {
+	char *self;	 /* the page's URL, normalised (list_site_same_page) */
+	char *host;	 /* the page's host without "www.", or NULL */
+	char *parent;	 /* its parent domain (two labels or more), or NULL */
+	char *base_host; /* the <base href>'s host without "www.", or NULL */
+	int offsite;	 /* links to other hosts are accepted */
+};
+
+enum list_reject {
+	LIST_ACCEPT = 0,
+	LIST_REJECT_NOLINK,
+	LIST_REJECT_SELF,
+	LIST_REJECT_OFFSITE,
+	LIST_REJECT_UNTITLED
+};
+
+/* page_url and base (either may be NULL) are borrowed. */
+void list_site_init(struct list_site *site, const char *page_url, const char *base, int offsite);
+void list_site_free(struct list_site *site);
+/* Whether item (url set, title set) is kept, or why not. */
+enum list_reject list_site_check(const struct list_site *site, const struct list_item *item);
+/* Counts one rejection of kind why in items. */
+void list_count_reject(struct list_items *items, enum list_reject why);
+
 /* Frees the strings of one item. */
 void list_item_clear(struct list_item *item);
 

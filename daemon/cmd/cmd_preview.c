@@ -15,6 +15,7 @@
 #include "daemon/cmd/cmd.h"
 #include "daemon/listing.h"
 #include "daemon/oneshot.h"
+#include "daemon/structure.h"
 
 static json_t *json_str_or_null(const char *s)
 {
@@ -68,6 +69,23 @@ static void print_items(const struct list_items *items, int json)
 		fprintf(stderr, "note: %s\n", note);
 }
 
+/*
+ * items = auto: the XPaths the detector chose; a list that failed its
+ * check: the detector's suggestion. On stderr, like the count and the note,
+ * so that --json prints items only.
+ */
+static void print_structure(const char *label, const char *json)
+{
+	char *text = structure_describe(json), *safe;
+
+	if (text == NULL)
+		return;
+	safe = printable(text, 0);
+	fprintf(stderr, "%s: %s\n", label, safe);
+	free(safe);
+	free(text);
+}
+
 /* Errors quote servers and pages: escaped for the terminal, no URL password. */
 static void preview_error(const char *url, const char *error)
 {
@@ -84,7 +102,7 @@ static void preview_error(const char *url, const char *error)
 static int preview_source(const struct config *cfg, const struct config_source *s, int json)
 {
 	char *shown = urlcred_strip(s->url); /* errors name the URL without credentials */
-	struct list_items items;
+	struct listing l;
 	struct http_req req;
 	struct oneshot o;
 	char err[512];
@@ -102,12 +120,14 @@ static int preview_source(const struct config *cfg, const struct config_source *
 	} else if (o.status / 100 != 2) {
 		snprintf(err, sizeof(err), "HTTP %ld", o.status);
 		preview_error(shown, err);
-	} else if (listing_items(s, o.final_url ? o.final_url : s->url, o.body, o.body_len,
-				 o.content_type, &items, err, sizeof(err)) < 0) {
+	} else if (listing_read(s, o.final_url ? o.final_url : s->url, o.body, o.body_len,
+				o.content_type, NULL, &l, err, sizeof(err)) < 0) {
 		preview_error(shown, err);
 	} else {
-		print_items(&items, json);
-		list_items_free(&items);
+		print_items(&l.items, json);
+		print_structure("structure", l.structure);
+		print_structure("suggestion (speechwatch discover)", l.suggestion);
+		listing_free(&l);
 		rc = EXIT_OK;
 	}
 	oneshot_free(&o);

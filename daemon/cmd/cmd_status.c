@@ -17,6 +17,7 @@
 #include "daemon/cmd/cmd.h"
 #include "daemon/event.h"
 #include "daemon/store.h"
+#include "daemon/structure.h"
 
 struct status {
 	struct store_source *rows;
@@ -71,6 +72,14 @@ static json_t *url_json(const char *url)
 	return j;
 }
 
+/* A JSON column of the store as an object; null when absent or not JSON. */
+static json_t *stored_json(const char *text)
+{
+	json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	return j != NULL ? j : json_null();
+}
+
 static json_t *source_json(const struct config_source *c, const struct store_source *r)
 {
 	json_t *o = json_object();
@@ -94,6 +103,11 @@ static json_t *source_json(const struct config_source *c, const struct store_sou
 	json_object_set_new(o, "last_error", jstr(r ? r->last_error : NULL));
 	/* after a good poll the field holds what reading the list skipped or changed */
 	json_object_set_new(o, "note", jstr(r && r->failures == 0 ? r->last_error : NULL));
+	json_object_set_new(o, "reason",
+			    jstr(r && r->failures > 0 ? event_fail_reason(r->last_result) : NULL));
+	/* a structure stays stored when a source leaves items = auto: not in use then */
+	json_object_set_new(o, "structure", stored_json(r && c->items_auto ? r->structure : NULL));
+	json_object_set_new(o, "suggestion", stored_json(r ? r->suggestion : NULL));
 	return o;
 }
 
@@ -110,6 +124,15 @@ static json_t *channel_json(const char *id, const char *type, const struct store
 	return o;
 }
 
+/* XPaths come from pages too (discover): escaped, then a newline. */
+static void print_escaped(const char *text)
+{
+	char *safe = printable(text, 0);
+
+	printf("%s\n", safe);
+	free(safe);
+}
+
 /* Errors quote servers and pages: escaped for the terminal (--json stays exact). */
 static void print_error_line(const char *label, const char *error)
 {
@@ -117,6 +140,28 @@ static void print_error_line(const char *label, const char *error)
 
 	printf("%24s %s: %s\n", "", label, safe);
 	free(safe);
+}
+
+/* items = auto: the structure in use and since when; discover's suggestion after a failure. */
+static void print_structures(const struct config_source *c, const struct store_source *r)
+{
+	struct structure st;
+	char *text, when[32];
+
+	text = c->items_auto ? structure_describe(r->structure) : NULL;
+	if (text != NULL && structure_parse(r->structure, &st) == 0) {
+		fmt_time(st.chosen_at, when, sizeof(when));
+		printf("%24s structure (since %s): ", "", when);
+		print_escaped(text);
+		structure_clear(&st);
+	}
+	free(text);
+	text = r->failures > 0 ? structure_describe(r->suggestion) : NULL;
+	if (text != NULL) {
+		printf("%24s suggestion: ", "");
+		print_escaped(text);
+	}
+	free(text);
 }
 
 static void print_source(const struct config_source *c, const struct store_source *r)
@@ -132,10 +177,14 @@ static void print_source(const struct config_source *c, const struct store_sourc
 				     : "-",
 	       r && r->last_status ? status : "-", r ? r->items : 0L, r ? r->last_new : 0L,
 	       r ? r->last_changed : 0L, r ? r->failures : 0L, next);
-	if (r && r->last_error && r->failures > 0)
+	if (r && r->last_error && r->failures > 0) {
 		print_error_line("error", r->last_error);
-	else if (r && r->last_error)
+		print_error_line("reason", event_fail_reason(r->last_result));
+	} else if (r && r->last_error) {
 		print_error_line("note", r->last_error);
+	}
+	if (r)
+		print_structures(c, r);
 }
 
 /* One channel: counts from the store, printed or added to the JSON array. */

@@ -164,12 +164,12 @@ class HostileTest(swtest.TestCase):
         self.port = start_hostile_server(self, self.site)
         self.state = os.path.join(self.tmp, "state")
 
-    def config(self, sources, interval="10m"):
+    def config(self, sources, interval="10m", extra=""):
         text = ("[daemon]\nstate_dir = %s\nuser_agent = speechwatch-test/1\n"
                 "max_per_host = 16\nmax_connections = 32\nlow_speed_time = 3s\n" % self.state)
         for sid, path in sources.items():
             text += ('[source "%s"]\nurl = http://127.0.0.1:%d%s\nitems = //ul[@class="news"]/li\n'
-                     "interval = %s\n" % (sid, self.port, path, interval))
+                     "interval = %s\n%s" % (sid, self.port, path, interval, extra))
         return self.write("speechwatch.conf", text)
 
     def all_sources(self):
@@ -259,7 +259,9 @@ class HostileTest(swtest.TestCase):
             with open(os.path.join(self.site, "ssrf", name), "w", encoding="utf-8") as f:
                 f.write(page if name == "list.html" else
                         "<html><body><article><p>%s</p></article></body></html>" % name)
-        conf = self.config({"ssrf": "/ssrf/list.html"})
+        # offsite = yes: the links reach the article fetcher, whose address policy is tested
+        # here (with the default, the list check rejects them before any request).
+        conf = self.config({"ssrf": "/ssrf/list.html"}, extra="offsite = yes\n")
         r = self.sw("once", "-c", conf, timeout=50)
         self.assertIn("source=ssrf poll=ok status=200 items=4", r.stderr)
         with urllib.request.urlopen("http://127.0.0.1:%d/paths" % p, timeout=10) as resp:

@@ -17,6 +17,7 @@ first_poll = alert
 url = http://127.0.0.1:{port}/{page}
 items = //ul[@class="news"]/li
 interval = 1h
+offsite = yes
 """
 
 ARTICLE = """<html><head><title>{t}</title></head><body><article><h1>{t}</h1>
@@ -36,7 +37,8 @@ class ReloadTest(swtest.TestCase):
 
     def page(self, name, arts):
         """A list whose links name the host 'localhost': not the source's own
-        host, so reaching it needs allow_private."""
+        host, so reaching it needs allow_private (and offsite = yes lets the
+        list hold such links at all)."""
         items = "".join('<li><a href="http://localhost:%d/%s.html">%s</a></li>' % (self.port, a, a)
                         for a in arts)
         with open(os.path.join(self.site, name), "w") as f:

@@ -150,6 +150,8 @@ START_TEST(source_and_theme_defaults)
 	ck_assert_int_eq(s->max_items, 0);
 	ck_assert_int_eq(s->recheck_days, -1);	/* the daemon's */
 	ck_assert_int_eq(s->allow_private, -1); /* the daemon's */
+	ck_assert_int_eq(s->offsite, 0);
+	ck_assert_int_eq(s->items_auto, 0);
 	ck_assert_int_eq(s->enabled, 1);
 	ck_assert_uint_eq(s->themes.n, 0); /* all themes */
 	ck_assert_str_eq(s->at.file, main_path);
@@ -231,6 +233,7 @@ START_TEST(every_source_key_is_read)
 					   "max_items = 10000\n"
 					   "recheck_days = 36500\n"
 					   "allow_private = off\n"
+					   "offsite = yes\n"
 					   "enabled = False\n");
 	const struct config_source *s = config_source_find(cfg, "s.1_a-b");
 
@@ -259,6 +262,7 @@ START_TEST(every_source_key_is_read)
 	ck_assert_int_eq(s->max_items, 10000);
 	ck_assert_int_eq(s->recheck_days, 36500);
 	ck_assert_int_eq(s->allow_private, 0);
+	ck_assert_int_eq(s->offsite, 1);
 	ck_assert_int_eq(s->enabled, 0);
 	ck_assert(config_theme_find(cfg, "t2")->phrases[0].weight == -1.5);
 	config_free(cfg);
@@ -588,6 +592,20 @@ START_TEST(source_checks)
 }
 END_TEST
 
+START_TEST(items_auto)
+{
+	struct config *cfg = load_ok(SRC "kind = html\nitems = auto\ndate_format = %d.%m.%Y\n");
+
+	ck_assert_int_eq(config_source_find(cfg, "s")->items_auto, 1);
+	config_free(cfg);
+	cfg = load_ok(SRC "items = //auto\n");
+	ck_assert_int_eq(config_source_find(cfg, "s")->items_auto, 0);
+	config_free(cfg);
+	refused(SRC "items = auto\ntitle = h2\n", 1,
+		"source 's': items = auto chooses link, title and date itself: remove them");
+}
+END_TEST
+
 /* ---- files and includes ---- */
 
 START_TEST(includes_are_relative_to_the_including_file)
@@ -843,6 +861,7 @@ int main(void)
 	tcase_add_test(errors, every_error_is_collected);
 	tcase_add_test(errors, line_longer_than_the_reader_takes);
 	tcase_add_test(errors, source_checks);
+	tcase_add_test(errors, items_auto);
 	tcase_add_test(errors, noted_header_blanks);
 	tcase_add_test(errors, numbers_are_plain_decimals);
 	suite_add_tcase(s, errors);

@@ -516,6 +516,31 @@ START_TEST(an_empty_first_list_points_at_the_xpath)
 }
 END_TEST
 
+/* Issue 15: a list that rejected more items than it kept is a broken selector. */
+START_TEST(a_mostly_rejected_list_fails_the_poll)
+{
+	static const char *const paths[] = {"/kept"};
+	struct list_items items = list_of(paths, 1);
+
+	start(NULL, DAEMON_RUN);
+	set_source("s", 5, 0, 0);
+	serve("/kept", "Kept");
+	items.total = 1;
+	items.rejected_self = 4;
+	outcome_free(got);
+	got = NULL;
+	detect_start(rt, &items, outcome_for(rt, 1), detect_done);
+	ck_assert(testutil_loop_until(loop, detect_over, NULL, 15));
+	ck_assert_int_eq(got->ok, 0);
+	ck_assert_str_eq(got->result, "items-rejected");
+	ck_assert_ptr_nonnull(strstr(got->error, "kept 1, rejected 4 items (4 link to the list "
+						 "page itself)"));
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 0);
+	ck_assert_int_eq(stored("s", "/kept", NULL), 0);
+	ck_assert_int_eq(events_pending(), 0);
+}
+END_TEST
+
 START_TEST(a_list_that_lost_most_items_changes_nothing)
 {
 	static const char *const paths[] = {"/x1", "/x2", "/x3"};
@@ -747,6 +772,7 @@ static Suite *detect_suite(void)
 	tcase_add_test(fresh, a_cancelled_poll_leaves_its_new_items_unsettled);
 	tcase_add_test(lists, an_empty_list_fails_the_poll);
 	tcase_add_test(lists, an_empty_first_list_points_at_the_xpath);
+	tcase_add_test(lists, a_mostly_rejected_list_fails_the_poll);
 	tcase_add_test(lists, a_list_that_lost_most_items_changes_nothing);
 	tcase_add_test(lists, a_suspect_streak_counts_only_the_same_size);
 	tcase_add_test(lists, a_smaller_list_that_held_steady_becomes_the_silent_baseline);

@@ -313,7 +313,7 @@ END_TEST
 START_TEST(source_failing_and_recovered)
 {
 	char *json = event_source_json(ID, "source.failing", WHEN, "mid", "https://mid.example/", 5,
-				       "HTTP 503");
+				       "HTTP 503", NULL);
 	json_t *o = parse(json);
 	char keys[256];
 
@@ -325,13 +325,33 @@ START_TEST(source_failing_and_recovered)
 	ck_assert_str_eq(str_at(o, "source.url"), "https://mid.example/");
 	json_decref(o);
 	free(json);
-	json =
-	    event_source_json(ID, "source.recovered", WHEN, "mid", "https://mid.example/", 0, NULL);
+	json = event_source_json(ID, "source.recovered", WHEN, "mid", "https://mid.example/", 0,
+				 NULL, NULL);
 	o = parse(json);
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "failures")), 0);
 	ck_assert(json_is_null(json_object_get(o, "error")));
 	json_decref(o);
 	free(json);
+}
+END_TEST
+
+/* A failing source says why in a word a receiver can switch on (issue 15). */
+START_TEST(source_failing_has_a_reason)
+{
+	char *json =
+	    event_source_json(ID, "source.failing", WHEN, "mid", "https://mid.example/", 5,
+			      "the list yielded no items", event_fail_reason("empty-list"));
+	json_t *o = parse(json);
+	char keys[256];
+
+	keys_of(o, keys, sizeof(keys));
+	ck_assert_str_eq(keys, "type,id,detected_at,source,failures,error,reason");
+	ck_assert_str_eq(str_at(o, "reason"), "selector-no-match");
+	json_decref(o);
+	free(json);
+	ck_assert_str_eq(event_fail_reason("items-rejected"), "items-rejected");
+	ck_assert_str_eq(event_fail_reason("timeout"), "timeout");
+	ck_assert_ptr_null(event_fail_reason(NULL));
 }
 END_TEST
 
@@ -356,7 +376,7 @@ START_TEST(urls_in_events_carry_no_credentials)
 	json_decref(o);
 	free(json);
 	json = event_source_json(ID, "source.failing", WHEN, "s", "http://tok@a.example/", 1,
-				 "cannot fetch http://alice:s3cret@a.example/list");
+				 "cannot fetch http://alice:s3cret@a.example/list", NULL);
 	o = parse(json);
 	ck_assert_str_eq(str_at(o, "source.url"), "http://a.example/");
 	ck_assert_str_eq(str_at(o, "error"), "cannot fetch http://alice:***@a.example/list");
@@ -398,6 +418,7 @@ int main(void)
 	tcase_add_test(tc, diff_only_for_statement_changed);
 	tcase_add_test(tc, same_inputs_same_bytes);
 	tcase_add_test(tc, source_failing_and_recovered);
+	tcase_add_test(tc, source_failing_has_a_reason);
 	tcase_add_test(tc, urls_in_events_carry_no_credentials);
 	tcase_add_test(tc, test_event);
 	suite_add_tcase(s, tc);

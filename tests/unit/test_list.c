@@ -10,6 +10,7 @@
 
 #include "analyze/page/list.h"
 #include "analyze/page/page.h"
+#include "common/buf.h"
 #include "tests/unit/testutil.h"
 
 #define XC(s) ((const xmlChar *)(s))
@@ -562,12 +563,192 @@ START_TEST(test_catalogue_xpaths)
 }
 END_TEST
 
+/* ---- items that are not statements of the list (issue 15, failure 3) ---- */
+
+static const char *const five_items =
+    "<html><body><ul class='news'>"
+    "<li><span class='t'>One</span><a href='/n/1.html'>read</a></li>"
+    "<li><span class='t'>Two</span><a href='/n/2.html'>read</a></li>"
+    "<li><span class='t'>Three</span><a href='/n/3.html'>read</a></li>"
+    "<li><span class='t'>Four</span><a href='/n/4.html'>read</a></li>"
+    "<li><span class='t'>Five</span><a href='/n/5.html'>read</a></li>"
+    "</ul></body></html>";
+
+START_TEST(test_link_selecting_nothing_is_rejected)
+{
+	/* the link XPath names an attribute the page does not have */
+	struct list_spec spec = {
+	    .items = "//ul[@class='news']/li", .link = "a/@data-href", .title = "span"};
+	struct list_items out;
+	char note[512];
+
+	ck_assert_int_eq(extract(five_items, "http://ex.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 0); /* not one item with the page's own URL */
+	ck_assert_uint_eq(out.rejected_nolink, 5);
+	ck_assert_int_eq(list_items_verdict(&out), LIST_MOSTLY_REJECTED);
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 1);
+	ck_assert_str_eq(note, "rejected 5 items (5 have no link)");
+	list_items_free(&out);
+
+	spec.link = "a/@href";
+	ck_assert_int_eq(extract(five_items, "http://ex.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 5);
+	ck_assert_uint_eq(list_items_rejected(&out), 0);
+	ck_assert_int_eq(list_items_verdict(&out), LIST_USABLE);
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 0);
+	list_items_free(&out);
+}
+END_TEST
+
+START_TEST(test_link_to_the_list_page_is_rejected)
+{
+	const char *html = "<html><body>"
+			   "<p><a href='./'>All news</a></p><p><a href='#top'>Top</a></p>"
+			   "<p><a href='HTTP://WWW.EX.ORG/news'>News</a></p>"
+			   "<p><a href='/news/?page=2'>Next</a></p>"
+			   "<p><a href='/news/a.html'>A</a></p></body></html>";
+	struct list_spec spec = {.items = "//p"};
+	struct list_items out;
+	char note[512];
+
+	ck_assert_int_eq(extract(html, "http://ex.org/news/#list", &spec, &out), 0);
+	ck_assert_uint_eq(out.rejected_self, 3);
+	ck_assert_uint_eq(out.n, 2); /* another page of the list is not the list page */
+	ck_assert_str_eq(out.v[1].url, "http://ex.org/news/a.html");
+	ck_assert_int_eq(list_items_verdict(&out), LIST_MOSTLY_REJECTED);
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 1);
+	ck_assert_str_eq(note, "rejected 3 items (3 link to the list page itself)");
+	list_items_free(&out);
+}
+END_TEST
+
+START_TEST(test_empty_titles_are_rejected)
+{
+	struct buf html;
+	struct list_spec spec = {.items = "//li", .title = "h3"};
+	struct list_items out;
+
+	buf_init(&html);
+	buf_append_str(&html, "<html><body><ul>");
+	for (int i = 0; i < 293; i++)
+		buf_printf(&html, "<li><a href='/c/%d'>x</a><h3> \xC2\xA0 </h3></li>", i);
+	buf_append_str(&html, "</ul></body></html>");
+	ck_assert_int_eq(extract(buf_str(&html), "http://ex.org/c/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 0);
+	ck_assert_uint_eq(out.rejected_untitled, 293);
+	ck_assert_int_eq(list_items_verdict(&out), LIST_MOSTLY_REJECTED);
+	list_items_free(&out);
+	buf_free(&html);
+}
+END_TEST
+
+START_TEST(test_offsite_links_are_rejected_unless_allowed)
+{
+	const char *html = "<html><body>"
+			   "<p><a href='https://www.ex.org/n/1'>On the site, with www.</a></p>"
+			   "<p><a href='https://press.ex.org/n/2'>A subdomain of the site</a></p>"
+			   "<p><a href='https://facebook.com/share?u=x'>Share</a></p>"
+			   "<p><a href='//other.org/n/3'>Elsewhere</a></p>"
+			   "<p><a href='http://notex.org/n/4'>A host ending like the site's</a></p>"
+			   "</body></html>";
+	struct list_spec spec = {.items = "//p"};
+	struct list_items out;
+	char note[512];
+
+	ck_assert_int_eq(extract(html, "http://ex.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(out.v[0].url, "https://www.ex.org/n/1");
+	ck_assert_str_eq(out.v[1].url, "https://press.ex.org/n/2");
+	ck_assert_uint_eq(out.rejected_offsite, 3);
+	ck_assert_int_eq(list_items_verdict(&out), LIST_MOSTLY_REJECTED);
+	ck_assert_int_eq(list_items_note(&out, note, sizeof(note)), 1);
+	ck_assert_str_eq(note, "rejected 3 items (3 link to another site)");
+	list_items_free(&out);
+
+	spec.offsite = 1;
+	ck_assert_int_eq(extract(html, "http://ex.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 5);
+	ck_assert_int_eq(list_items_verdict(&out), LIST_USABLE);
+	list_items_free(&out);
+}
+END_TEST
+
+START_TEST(test_same_site_is_the_host_its_parent_domain_and_their_subdomains)
+{
+	const char *html =
+	    "<html><body>"
+	    "<p><a href='https://www.mfa.example.org/n/1'>The site's www host</a></p>"
+	    "<p><a href='https://press.mfa.example.org/n/2'>A sibling host</a></p>"
+	    "<p><a href='https://example.org/n/3'>Above the parent domain</a></p>"
+	    "<p><a href='https://t.me/mfa'>Telegram</a></p>"
+	    "<p><a href='/news/index.html'>The list page itself</a></p>"
+	    "</body></html>";
+	struct list_spec spec = {.items = "//p"};
+	struct list_items out;
+
+	ck_assert_int_eq(extract(html, "https://en.mfa.example.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(out.v[1].url, "https://press.mfa.example.org/n/2");
+	ck_assert_uint_eq(out.rejected_offsite, 2);
+	ck_assert_uint_eq(out.rejected_self, 1);
+	list_items_free(&out);
+	/* an address has no parent domain */
+	html = "<html><body><p><a href='http://127.0.0.2/n/1'>Another address</a></p>"
+	       "<p><a href='http://127.0.0.1:8080/n/2'>This one</a></p></body></html>";
+	ck_assert_int_eq(extract(html, "http://127.0.0.1:8080/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_uint_eq(out.rejected_offsite, 1);
+	list_items_free(&out);
+}
+END_TEST
+
+/* Default title of an item whose first link is a picture: not "", so not rejected. */
+START_TEST(test_image_links_take_their_title_from_the_item)
+{
+	const char *html =
+	    "<html><body>"
+	    "<div class='n'><a href='/n/1'><img src='1.jpg' alt='Photo'></a>"
+	    "<h3><a href='/n/1'> Statement on the water agreement </a></h3></div>"
+	    "<div class='n'><a href='/n/2'><img src='2.jpg' alt='Minister at the forum'></a></div>"
+	    "<div class='n'><a href='/n/3'><img src='3.jpg'></a><a href='/n/9'>Other</a></div>"
+	    "</body></html>";
+	struct list_spec spec = {.items = "//div[@class='n']"};
+	struct list_items out;
+
+	ck_assert_int_eq(extract(html, "http://ex.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(out.v[0].title, "Statement on the water agreement");
+	ck_assert_str_eq(out.v[1].title, "Minister at the forum");
+	ck_assert_uint_eq(out.rejected_untitled, 1); /* a link elsewhere does not name it */
+	list_items_free(&out);
+}
+END_TEST
+
+START_TEST(test_verdict_of_an_empty_selection)
+{
+	struct list_spec spec = {.items = "//div[@class='gone']"};
+	struct list_items out;
+
+	ck_assert_int_eq(extract(five_items, "http://ex.org/news/", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 0);
+	ck_assert_int_eq(list_items_verdict(&out), LIST_NO_MATCH);
+	list_items_free(&out);
+}
+END_TEST
+
 static Suite *list_suite(void)
 {
 	Suite *s = suite_create("list");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_has_class);
+	tcase_add_test(tc, test_link_selecting_nothing_is_rejected);
+	tcase_add_test(tc, test_link_to_the_list_page_is_rejected);
+	tcase_add_test(tc, test_empty_titles_are_rejected);
+	tcase_add_test(tc, test_offsite_links_are_rejected_unless_allowed);
+	tcase_add_test(tc, test_image_links_take_their_title_from_the_item);
+	tcase_add_test(tc, test_same_site_is_the_host_its_parent_domain_and_their_subdomains);
+	tcase_add_test(tc, test_verdict_of_an_empty_selection);
 	tcase_add_test(tc, test_resolve_url);
 	tcase_add_test(tc, test_html_defaults);
 	tcase_add_test(tc, test_html_items_are_links);
