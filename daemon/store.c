@@ -287,6 +287,12 @@ int store_item_seen_elsewhere(struct store *st, const char *source_id, const cha
 	return rd(st)->be->item_seen_elsewhere(st, source_id, url, norm_url, text_sha256);
 }
 
+int store_item_same_text(struct store *st, const char *source_id, const char *url,
+			 const char *text_sha256, char **old_url)
+{
+	return rd(st)->be->item_same_text(st, source_id, url, text_sha256, old_url);
+}
+
 int store_item_put(struct store *st, struct store_item *it)
 {
 	return wr(st)->be->item_put(st, it);

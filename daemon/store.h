@@ -40,6 +40,7 @@ struct store_source {
 	char *id;
 	char *url;
 	long stored_items; /* items recorded for this source */
+	long duplicates;   /* of them, texts it already had under an older URL */
 };
 
 /* Every source row, in id order (status). Caller clears each and frees the array. */
@@ -201,6 +202,20 @@ int store_item_find(struct store *st, const char *source_id, const char *url, co
  */
 int store_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 			      const char *norm_url, const char *text_sha256);
+
+/*
+ * A text identifies a statement only from this many words on: empty or
+ * near-empty extractions (PDF links, script-built pages) all hash alike.
+ */
+#define STORE_TEXT_MATCH_MIN_WORDS 20
+
+/*
+ * The oldest item of source_id itself, under another URL than url, with
+ * this text hash: the same statement listed again under a new address.
+ * *old_url (when not NULL) gets its URL, caller frees. 1/0/-1.
+ */
+int store_item_same_text(struct store *st, const char *source_id, const char *url,
+			 const char *text_sha256, char **old_url);
 
 /* Inserts (it->id == 0) or updates the item; sets it->id. Call inside a transaction. */
 int store_item_put(struct store *st, struct store_item *it);

@@ -25,6 +25,9 @@
 	"last_modified, raw_sha256, text_sha256, text, raw, language, words, fetched_at, "         \
 	"first_seen, last_seen, last_checked "
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_BEGIN_READ] = "BEGIN DEFERRED",
@@ -33,9 +36,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
     [ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
     [ST_SOURCE_GET] = "SELECT " SOURCE_COLS "FROM sources WHERE id = ?",
-    [ST_SOURCE_ALL] = "SELECT " SOURCE_COLS ", id, url, "
-		      "(SELECT count(*) FROM items WHERE items.source_id = sources.id) "
-		      "FROM sources ORDER BY id",
+    [ST_SOURCE_ALL] =
+	"SELECT " SOURCE_COLS ", id, url, "
+	"(SELECT count(*) FROM items WHERE items.source_id = sources.id), "
+	/* store_item_same_text's finds, counted: an index probe per text */
+	"(SELECT count(*) FROM items a WHERE a.source_id = sources.id AND "
+	"a.words >= " STR(STORE_TEXT_MATCH_MIN_WORDS) " AND EXISTS (SELECT 1 FROM "
+						      "items b WHERE b.text_sha256 = a.text_sha256 "
+						      "AND b.source_id = a.source_id "
+						      "AND b.id < a.id)) "
+						      "FROM sources ORDER BY id",
     /* Update first: an upsert tries the insert (and its unique index) every time. */
     [ST_SOURCE_UPDATE] = "UPDATE sources SET url=?2, etag=?3, last_modified=?4, last_poll=?5, "
 			 "last_status=?6, last_result=?7, last_error=?8, items=?9, failures=?10, "
@@ -52,6 +62,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ITEM_ELSEWHERE] = "SELECT 1 FROM items WHERE "
 			  "(norm_url = ?3 AND NOT (source_id = ?1 AND url = ?2)) OR "
 			  "(?4 IS NOT NULL AND text_sha256 = ?4 AND source_id <> ?1) LIMIT 1",
+    [ST_ITEM_SAME_TEXT] = "SELECT url FROM items WHERE text_sha256 = ?3 AND source_id = ?1 "
+			  "AND url <> ?2 ORDER BY id LIMIT 1",
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (source_id, url, norm_url, guid, title, published, "
 	"final_url, http_status, etag, last_modified, raw_sha256, text_sha256, text, "
@@ -499,6 +511,7 @@ const struct store_backend store_sqlite_backend = {
     .sources_all = store_sqlite_sources_all,
     .item_find = store_sqlite_item_find,
     .item_seen_elsewhere = store_sqlite_item_seen_elsewhere,
+    .item_same_text = store_sqlite_item_same_text,
     .item_put = store_sqlite_item_put,
     .items_to_recheck = store_sqlite_items_to_recheck,
     .items_text_newest = store_sqlite_items_text_newest,

@@ -27,6 +27,7 @@ enum store_sqlite_stmt {
 	ST_ITEM_FIND_URL,
 	ST_ITEM_FIND_GUID,
 	ST_ITEM_ELSEWHERE,
+	ST_ITEM_SAME_TEXT,
 	ST_ITEM_INSERT,
 	ST_ITEM_UPDATE,
 	ST_ITEM_TOUCH,
@@ -101,6 +102,8 @@ int store_sqlite_source_ids(struct store *st, char ***ids, size_t *n);
 int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t *n);
 int store_sqlite_item_find(struct store *st, const char *source_id, const char *url,
 			   const char *guid, struct store_item *out);
+int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
+				const char *text_sha256, char **old_url);
 int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 				     const char *norm_url, const char *text_sha256);
 int store_sqlite_item_put(struct store *st, struct store_item *it);

@@ -63,6 +63,7 @@ int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t
 		src->id = store_sqlite_column_strdup(s, 14);
 		src->url = store_sqlite_column_strdup(s, 15);
 		src->stored_items = sqlite3_column_int(s, 16);
+		src->duplicates = sqlite3_column_int(s, 17);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -204,6 +205,28 @@ int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, co
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_sqlite_fail(sq, "look up item");
+	return rc == SQLITE_ROW;
+}
+
+int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
+				const char *text_sha256, char **old_url)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_SAME_TEXT];
+	int rc;
+
+	if (old_url)
+		*old_url = NULL;
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, text_sha256);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && old_url)
+		*old_url = store_sqlite_column_strdup(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "look up item by text");
 	return rc == SQLITE_ROW;
 }
 

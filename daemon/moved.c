@@ -1,0 +1,51 @@
+#include "daemon/moved.h"
+
+#include <stdlib.h>
+
+#include "common/log.h"
+#include "daemon/article_fetch.h"
+#include "daemon/daemon_int.h"
+#include "daemon/event.h"
+#include "daemon/outbox.h"
+#include "daemon/store.h"
+
+int moved_is_migration(const struct article_moved *m)
+{
+	return m->moved >= MOVED_MIN_ITEMS && m->moved * 2 >= m->read;
+}
+
+/* Like source.failing: every channel whose sources globs take the source, whatever its themes. */
+long moved_queue_notice(struct source_rt *rt, const struct article_moved *m, double now)
+{
+	const char *const *channels;
+	size_t n = outbox_channels(rt->d->outbox, &channels);
+	long queued = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct config_notify *cn = config_notify_find(rt->d->cfg, channels[i]);
+		char id[EVENT_ID_LEN + 1], *payload;
+		int rc;
+
+		if (cn && !config_globs_match(&cn->sources, rt->id))
+			continue;
+		event_new_id(id);
+		payload = event_source_changed_json(id, now, rt->id, rt->cfg->url, m->moved,
+						    m->read, m->old_url, m->new_url);
+		rc = store_event_insert(rt->d->store,
+					&(struct store_event_new){id, channels[i], "source.changed",
+								  rt->id, 0, payload, now});
+		free(payload);
+		if (rc < 0)
+			return -1;
+		queued++;
+	}
+	return queued;
+}
+
+void moved_report(const struct source_rt *rt, const struct article_moved *m, long queued)
+{
+	log_warnx("source=%s source.changed: %ld of %ld new items have texts the source already "
+		  "had under other URLs (e.g. %s -> %s): recorded without alerts, events=%ld",
+		  rt->id, m->moved, m->read, log_esc(m->old_url, 200), log_esc(m->new_url, 200),
+		  queued);
+}
