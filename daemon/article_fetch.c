@@ -434,36 +434,41 @@ static const char *text_key(const struct store_item *it)
 }
 
 /*
- * A new URL whose text this source already has under another: the
- * statement moved (or is listed twice). It is recorded in the poll's batch,
- * seen but not alerted; the poll's end (detect.c) counts the moves. 1 when
- * it was, 0 when the text is new here, -1 on a store error.
+ * A new URL whose text (and title, moved_titles_agree) this source already
+ * has under another: the statement moved (or is listed twice). It is
+ * recorded in the poll's batch, seen but not alerted; the poll's end
+ * (detect.c) counts the moves. 1 when it was, 0 when it is new here, -1 on
+ * a store error.
  */
 static int record_moved(struct source_rt *rt, struct store_item *it)
 {
 	struct article_moved *m = rt->batch ? &rt->batch->moved : NULL;
-	char *old = NULL;
-	int rc = text_key(it)
-		     ? store_item_same_text(rt->d->store, rt->id, it->url, text_key(it), &old)
-		     : 0;
+	struct store_item old;
+	int rc = 0;
 
-	if (rc <= 0) {
-		if (rc < 0)
-			log_err("source=%s %s", rt->id, store_error(rt->d->store));
-		return rc;
+	memset(&old, 0, sizeof(old));
+	if (text_key(it))
+		rc = store_item_same_text(rt->d->store, rt->id, it->url, text_key(it), &old);
+	if (rc < 0)
+		log_err("source=%s %s", rt->id, store_error(rt->d->store));
+	if (rc == 1 && !moved_titles_agree(old.title, it->title)) {
+		log_info("source=%s url=%s same text as %s under another title: alerted", rt->id,
+			 log_esc(it->url, 200), log_esc(old.url, 200));
+		rc = 0;
 	}
-	log_info("source=%s url=%s same text as %s: recorded, not alerted", rt->id,
-		 log_esc(it->url, 200), log_esc(old, 200));
-	if (m && m->old_url == NULL) {
-		m->old_url = old;
-		m->new_url = xstrdup(it->url);
-	} else {
-		free(old);
+	if (rc == 1) {
+		log_info("source=%s url=%s same text as %s: recorded, not alerted", rt->id,
+			 log_esc(it->url, 200), log_esc(old.url, 200));
+		if (m && m->old_url == NULL) {
+			m->old_url = xstrdup(old.url);
+			m->new_url = xstrdup(it->url);
+		}
+		batch_add(rt, it, 1);
+		if (m)
+			m->moved = (long)m->nitems;
 	}
-	batch_add(rt, it, 1);
-	if (m)
-		m->moved = (long)m->nitems;
-	return 1;
+	store_item_clear(&old);
+	return rc;
 }
 
 static enum article_verdict settle_new(struct article_job *job, struct store_item *it)

@@ -1,13 +1,43 @@
 #include "daemon/moved.h"
 
+#include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
+#include "common/xmalloc.h"
 #include "daemon/article_fetch.h"
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
+
+/* Letters and digits of s, ASCII lowercased; bytes of multibyte characters kept. */
+static char *title_key(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80 || isalnum(*p))
+			*o++ = (char)tolower(*p);
+	*o = '\0';
+	return out;
+}
+
+int moved_titles_agree(const char *a, const char *b)
+{
+	char *ka, *kb;
+	int agree;
+
+	if (a == NULL || b == NULL)
+		return 1;
+	ka = title_key(a);
+	kb = title_key(b);
+	agree = !*ka || !*kb || strstr(ka, kb) != NULL || strstr(kb, ka) != NULL;
+	free(ka);
+	free(kb);
+	return agree;
+}
 
 int moved_is_migration(const struct article_moved *m)
 {

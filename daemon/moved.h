@@ -13,6 +13,15 @@ struct source_rt;
 /* Moved items a poll needs at least, and at least half of its new items read, to be a move. */
 #define MOVED_MIN_ITEMS 3
 
+/*
+ * Can two titles name the same statement? Equal, or one inside the other,
+ * comparing letters and digits only (ASCII case folded); an empty or
+ * missing title agrees with any. A text shared by statements of different
+ * titles (a sidebar or a boilerplate note extracted from every page) does
+ * not make them one.
+ */
+int moved_titles_agree(const char *a, const char *b);
+
 /* Do the poll's moved items (m, at the poll's end) make a mass move of the site? */
 int moved_is_migration(const struct article_moved *m);
 

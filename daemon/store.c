@@ -288,9 +288,9 @@ int store_item_seen_elsewhere(struct store *st, const char *source_id, const cha
 }
 
 int store_item_same_text(struct store *st, const char *source_id, const char *url,
-			 const char *text_sha256, char **old_url)
+			 const char *text_sha256, struct store_item *old)
 {
-	return rd(st)->be->item_same_text(st, source_id, url, text_sha256, old_url);
+	return rd(st)->be->item_same_text(st, source_id, url, text_sha256, old);
 }
 
 int store_item_put(struct store *st, struct store_item *it)

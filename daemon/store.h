@@ -212,10 +212,10 @@ int store_item_seen_elsewhere(struct store *st, const char *source_id, const cha
 /*
  * The oldest item of source_id itself, under another URL than url, with
  * this text hash: the same statement listed again under a new address.
- * *old_url (when not NULL) gets its URL, caller frees. 1/0/-1.
+ * old (when not NULL) gets its id, url and title (store_item_clear). 1/0/-1.
  */
 int store_item_same_text(struct store *st, const char *source_id, const char *url,
-			 const char *text_sha256, char **old_url);
+			 const char *text_sha256, struct store_item *old);
 
 /* Inserts (it->id == 0) or updates the item; sets it->id. Call inside a transaction. */
 int store_item_put(struct store *st, struct store_item *it);

@@ -51,7 +51,7 @@ struct store_backend {
 	int (*item_seen_elsewhere)(struct store *st, const char *source_id, const char *url,
 				   const char *norm_url, const char *text_sha256);
 	int (*item_same_text)(struct store *st, const char *source_id, const char *url,
-			      const char *text_sha256, char **old_url);
+			      const char *text_sha256, struct store_item *old);
 	int (*item_put)(struct store *st, struct store_item *it);
 	int (*items_to_recheck)(struct store *st, const char *source_id, double before, size_t max,
 				struct list_items *out);

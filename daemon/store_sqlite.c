@@ -62,8 +62,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ITEM_ELSEWHERE] = "SELECT 1 FROM items WHERE "
 			  "(norm_url = ?3 AND NOT (source_id = ?1 AND url = ?2)) OR "
 			  "(?4 IS NOT NULL AND text_sha256 = ?4 AND source_id <> ?1) LIMIT 1",
-    [ST_ITEM_SAME_TEXT] = "SELECT url FROM items WHERE text_sha256 = ?3 AND source_id = ?1 "
-			  "AND url <> ?2 ORDER BY id LIMIT 1",
+    [ST_ITEM_SAME_TEXT] =
+	"SELECT id, url, title FROM items WHERE text_sha256 = ?3 AND source_id = ?1 "
+	"AND url <> ?2 ORDER BY id LIMIT 1",
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (source_id, url, norm_url, guid, title, published, "
 	"final_url, http_status, etag, last_modified, raw_sha256, text_sha256, text, "

@@ -103,7 +103,7 @@ int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t
 int store_sqlite_item_find(struct store *st, const char *source_id, const char *url,
 			   const char *guid, struct store_item *out);
 int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
-				const char *text_sha256, char **old_url);
+				const char *text_sha256, struct store_item *old);
 int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 				     const char *norm_url, const char *text_sha256);
 int store_sqlite_item_put(struct store *st, struct store_item *it);

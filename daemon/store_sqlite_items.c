@@ -209,20 +209,23 @@ int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, co
 }
 
 int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
-				const char *text_sha256, char **old_url)
+				const char *text_sha256, struct store_item *old)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_ITEM_SAME_TEXT];
 	int rc;
 
-	if (old_url)
-		*old_url = NULL;
+	if (old)
+		memset(old, 0, sizeof(*old));
 	store_sqlite_bind_text(s, 1, source_id);
 	store_sqlite_bind_text(s, 2, url);
 	store_sqlite_bind_text(s, 3, text_sha256);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && old_url)
-		*old_url = store_sqlite_column_strdup(s, 0);
+	if (rc == SQLITE_ROW && old) {
+		old->id = sqlite3_column_int64(s, 0);
+		old->url = store_sqlite_column_strdup(s, 1);
+		old->title = store_sqlite_column_strdup(s, 2);
+	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

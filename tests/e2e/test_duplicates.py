@@ -46,7 +46,9 @@ def article(n):
 
 
 def list_page(paths):
-    items = "".join('<li><a href="/%s">Statement %s</a></li>\n' % (p, p) for p in paths)
+    """A list of "a/N.html" paths, each titled "Statement N" (wherever it lives)."""
+    items = "".join('<li><a href="/%s">Statement %s</a></li>\n'
+                    % (p, p.split("/")[-1].split(".")[0]) for p in paths)
     return '<html><body><ul class="news">\n%s</ul></body></html>' % items
 
 

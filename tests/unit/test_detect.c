@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "daemon/article_fetch.h"
 #include "daemon/daemon_int.h"
+#include "daemon/moved.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
 #include "fetch/http.h"
@@ -30,6 +31,8 @@ static struct testutil_http *srv;
 static struct daemon d;
 static struct source_rt *rt, *other;
 static struct poll_outcome *got;
+/* Lists without titles: the article page's title is the item's (a moved item keeps it). */
+static int untitled;
 
 /* detect_done_fn: keeps the outcome for the test to read. */
 static void detect_done(struct source_rt *r, struct poll_outcome *o)
@@ -90,6 +93,7 @@ static void setup(void)
 	srv = testutil_http_new(loop);
 	got = NULL;
 	rt = other = NULL;
+	untitled = 0;
 }
 
 static void teardown(void)
@@ -162,7 +166,7 @@ static struct list_items list_of(const char *const *paths, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		items.v[i].url = paths[i] ? url_of(paths[i]) : NULL;
-		items.v[i].title = xasprintf("Item %zu", i);
+		items.v[i].title = untitled ? NULL : xasprintf("Item %zu", i);
 	}
 	return items;
 }
@@ -747,6 +751,7 @@ static void known_then_moved(size_t n)
 	const char *paths[8];
 
 	ck_assert_uint_le(n, 8);
+	untitled = 1;
 	for (size_t i = 0; i < n; i++) {
 		char lead[16];
 
@@ -842,6 +847,35 @@ static int moved_three(void *arg)
 	return rt->batch && rt->batch->moved.nitems == 3 && testutil_http_hits(srv, "/hang") == 1;
 }
 
+/* A sidebar or boilerplate extracted from every page: different titles keep them apart. */
+START_TEST(the_same_text_under_another_title_still_alerts)
+{
+	struct list_items items;
+
+	start(NULL, DAEMON_RUN);
+	known_then_moved(1);
+	items = list_of((const char *const[]){"/old0", "/new0"}, 2);
+	free(items.v[1].title);
+	items.v[1].title = xstrdup("A different statement");
+	outcome_free(got);
+	got = NULL;
+	detect_start(rt, &items, outcome_for(rt, 2), detect_done);
+	ck_assert(testutil_loop_until(loop, detect_over, NULL, 15));
+	ck_assert_int_eq(got->fresh, 1);
+	ck_assert_int_eq(events_pending(), 1);
+}
+END_TEST
+
+START_TEST(titles_agree_when_equal_contained_or_missing)
+{
+	ck_assert(moved_titles_agree("Remarks at the UN", "remarks at the UN."));
+	ck_assert(moved_titles_agree("Remarks at the UN", "Remarks at the UN - Ministry"));
+	ck_assert(moved_titles_agree(NULL, "Anything"));
+	ck_assert(moved_titles_agree("  ", "Anything"));
+	ck_assert(!moved_titles_agree("Remarks at the UN", "Press release on trade"));
+}
+END_TEST
+
 /* A poll cut short judges no move: its moved items are read again by the next. */
 START_TEST(a_cancelled_poll_leaves_its_moves_to_the_next)
 {
@@ -911,6 +945,8 @@ static Suite *detect_suite(void)
 	tcase_add_test(moved, a_few_moves_among_many_new_items_raise_nothing);
 	tcase_add_test(moved, short_texts_never_count_as_moved);
 	tcase_add_test(moved, a_cancelled_poll_leaves_its_moves_to_the_next);
+	tcase_add_test(moved, the_same_text_under_another_title_still_alerts);
+	tcase_add_test(moved, titles_agree_when_equal_contained_or_missing);
 	return s;
 }
 

@@ -699,7 +699,7 @@ START_TEST(same_text_on_the_same_source_is_found_and_counted)
 	struct store *st = open_ok();
 	struct store_source *all;
 	size_t n;
-	char *old = NULL;
+	struct store_item old;
 	const char *urls[] = {"http://a/1", "http://a/2", "http://a/3", "http://a/short1",
 			      "http://a/short2"};
 
@@ -710,6 +710,7 @@ START_TEST(same_text_on_the_same_source_is_found_and_counted)
 		it.source_id = xstrdup("src");
 		it.url = xstrdup(urls[i]);
 		it.norm_url = xstrdup(urls[i]);
+		it.title = xasprintf("Title %zu", i);
 		it.text_sha256 = xstrdup(i < 3 ? "same" : "short");
 		it.words = i < 3 ? 100 : 2;
 		ck_assert_int_eq(store_item_put(st, &it), 0);
@@ -717,13 +718,15 @@ START_TEST(same_text_on_the_same_source_is_found_and_counted)
 	}
 	ck_assert_int_eq(store_source_put(st, "src", "http://a/", &(struct store_source){0}), 0);
 	ck_assert_int_eq(store_item_same_text(st, "src", "http://a/new", "same", &old), 1);
-	ck_assert_str_eq(old, "http://a/1");
-	free(old);
+	ck_assert_str_eq(old.url, "http://a/1");
+	ck_assert_str_eq(old.title, "Title 0");
+	ck_assert(old.id > 0);
+	store_item_clear(&old);
 	ck_assert_int_eq(store_item_same_text(st, "src", "http://a/1", "same", &old), 1);
-	ck_assert_str_eq(old, "http://a/2"); /* not itself */
-	free(old);
+	ck_assert_str_eq(old.url, "http://a/2"); /* not itself */
+	store_item_clear(&old);
 	ck_assert_int_eq(store_item_same_text(st, "other", "http://a/new", "same", &old), 0);
-	ck_assert_ptr_null(old);
+	ck_assert_ptr_null(old.url);
 	ck_assert_int_eq(store_item_same_text(st, "src", "http://a/new", "nothing", NULL), 0);
 	ck_assert_int_eq(store_sources_all(st, &all, &n), 0);
 	ck_assert_uint_eq(n, 1);
