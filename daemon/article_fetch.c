@@ -434,31 +434,52 @@ static const char *text_key(const struct store_item *it)
 }
 
 /*
- * A new URL whose text (and title, moved_titles_agree) this source already
- * has under another: the statement moved (or is listed twice). It is
- * recorded in the poll's batch, seen but not alerted; the poll's end
- * (detect.c) counts the moves. 1 when it was, 0 when it is new here, -1 on
- * a store error.
+ * The item this source already had for it under another URL, into old: by
+ * its text when the text is an identity and the titles agree; else, for
+ * items recorded without a text (a baseline's older ones), by the same
+ * title and list date. *how says which. 1/0/-1.
+ */
+static int find_moved(struct source_rt *rt, const struct store_item *it, struct store_item *old,
+		      const char **how)
+{
+	struct store *st = rt->d->store;
+	int rc = 0;
+
+	memset(old, 0, sizeof(*old));
+	*how = "same text as";
+	if (text_key(it))
+		rc = store_item_same_text(st, rt->id, it->url, text_key(it), old);
+	if (rc == 1 && !moved_titles_agree(old->title, it->title)) {
+		log_info("source=%s url=%s same text as %s under another title: a statement of "
+			 "its own",
+			 rt->id, log_esc(it->url, 200), log_esc(old->url, 200));
+		store_item_clear(old);
+		rc = 0;
+	}
+	if (rc != 0 || it->title == NULL || it->title[0] == '\0' || it->published == NULL)
+		return rc;
+	*how = "same title and date as";
+	return store_item_same_listing(st, rt->id, it->url, it->title, it->published, old);
+}
+
+/*
+ * A new URL with a statement this source already has under another
+ * (find_moved): it moved, or is listed twice. It is recorded in the poll's
+ * batch, seen but not alerted; the poll's end (detect.c) counts the moves.
+ * 1 when it was, 0 when it is new here, -1 on a store error.
  */
 static int record_moved(struct source_rt *rt, struct store_item *it)
 {
 	struct article_moved *m = rt->batch ? &rt->batch->moved : NULL;
 	struct store_item old;
-	int rc = 0;
+	const char *how;
+	int rc = find_moved(rt, it, &old, &how);
 
-	memset(&old, 0, sizeof(old));
-	if (text_key(it))
-		rc = store_item_same_text(rt->d->store, rt->id, it->url, text_key(it), &old);
 	if (rc < 0)
 		log_err("source=%s %s", rt->id, store_error(rt->d->store));
-	if (rc == 1 && !moved_titles_agree(old.title, it->title)) {
-		log_info("source=%s url=%s same text as %s under another title: alerted", rt->id,
-			 log_esc(it->url, 200), log_esc(old.url, 200));
-		rc = 0;
-	}
 	if (rc == 1) {
-		log_info("source=%s url=%s same text as %s: recorded, not alerted", rt->id,
-			 log_esc(it->url, 200), log_esc(old.url, 200));
+		log_info("source=%s url=%s %s %s: recorded, not alerted", rt->id,
+			 log_esc(it->url, 200), how, log_esc(old.url, 200));
 		if (m && m->old_url == NULL) {
 			m->old_url = xstrdup(old.url);
 			m->new_url = xstrdup(it->url);

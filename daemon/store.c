@@ -293,6 +293,12 @@ int store_item_same_text(struct store *st, const char *source_id, const char *ur
 	return rd(st)->be->item_same_text(st, source_id, url, text_sha256, old);
 }
 
+int store_item_same_listing(struct store *st, const char *source_id, const char *url,
+			    const char *title, const char *published, struct store_item *old)
+{
+	return rd(st)->be->item_same_listing(st, source_id, url, title, published, old);
+}
+
 int store_item_put(struct store *st, struct store_item *it)
 {
 	return wr(st)->be->item_put(st, it);

@@ -217,6 +217,15 @@ int store_item_seen_elsewhere(struct store *st, const char *source_id, const cha
 int store_item_same_text(struct store *st, const char *source_id, const char *url,
 			 const char *text_sha256, struct store_item *old);
 
+/*
+ * The oldest item of source_id under another URL than url that was recorded
+ * without a text (a baseline's older items are never read), with exactly
+ * this title and publication date: the same statement moved, when its text
+ * cannot tell. old as for store_item_same_text. 1/0/-1.
+ */
+int store_item_same_listing(struct store *st, const char *source_id, const char *url,
+			    const char *title, const char *published, struct store_item *old);
+
 /* Inserts (it->id == 0) or updates the item; sets it->id. Call inside a transaction. */
 int store_item_put(struct store *st, struct store_item *it);
 

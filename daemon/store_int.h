@@ -52,6 +52,8 @@ struct store_backend {
 				   const char *norm_url, const char *text_sha256);
 	int (*item_same_text)(struct store *st, const char *source_id, const char *url,
 			      const char *text_sha256, struct store_item *old);
+	int (*item_same_listing)(struct store *st, const char *source_id, const char *url,
+				 const char *title, const char *published, struct store_item *old);
 	int (*item_put)(struct store *st, struct store_item *it);
 	int (*items_to_recheck)(struct store *st, const char *source_id, double before, size_t max,
 				struct list_items *out);

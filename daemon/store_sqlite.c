@@ -65,6 +65,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ITEM_SAME_TEXT] =
 	"SELECT id, url, title FROM items WHERE text_sha256 = ?3 AND source_id = ?1 "
 	"AND url <> ?2 ORDER BY id LIMIT 1",
+    [ST_ITEM_SAME_LISTING] = "SELECT id, url, title FROM items WHERE source_id = ?1 AND "
+			     "url <> ?2 AND text IS NULL AND text_sha256 IS NULL AND title = ?3 "
+			     "AND published = ?4 ORDER BY id LIMIT 1",
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (source_id, url, norm_url, guid, title, published, "
 	"final_url, http_status, etag, last_modified, raw_sha256, text_sha256, text, "
@@ -513,6 +516,7 @@ const struct store_backend store_sqlite_backend = {
     .item_find = store_sqlite_item_find,
     .item_seen_elsewhere = store_sqlite_item_seen_elsewhere,
     .item_same_text = store_sqlite_item_same_text,
+    .item_same_listing = store_sqlite_item_same_listing,
     .item_put = store_sqlite_item_put,
     .items_to_recheck = store_sqlite_items_to_recheck,
     .items_text_newest = store_sqlite_items_text_newest,

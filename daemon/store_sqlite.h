@@ -28,6 +28,7 @@ enum store_sqlite_stmt {
 	ST_ITEM_FIND_GUID,
 	ST_ITEM_ELSEWHERE,
 	ST_ITEM_SAME_TEXT,
+	ST_ITEM_SAME_LISTING,
 	ST_ITEM_INSERT,
 	ST_ITEM_UPDATE,
 	ST_ITEM_TOUCH,
@@ -104,6 +105,9 @@ int store_sqlite_item_find(struct store *st, const char *source_id, const char *
 			   const char *guid, struct store_item *out);
 int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
 				const char *text_sha256, struct store_item *old);
+int store_sqlite_item_same_listing(struct store *st, const char *source_id, const char *url,
+				   const char *title, const char *published,
+				   struct store_item *old);
 int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 				     const char *norm_url, const char *text_sha256);
 int store_sqlite_item_put(struct store *st, struct store_item *it);

@@ -208,18 +208,13 @@ int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, co
 	return rc == SQLITE_ROW;
 }
 
-int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
-				const char *text_sha256, struct store_item *old)
+/* Steps a query of (id, url, title) into old (when not NULL): 1 found, 0 none, -1 error. */
+static int old_item_query(struct store_sqlite *sq, sqlite3_stmt *s, struct store_item *old)
 {
-	struct store_sqlite *sq = store_sqlite_of(st);
-	sqlite3_stmt *s = sq->stmt[ST_ITEM_SAME_TEXT];
 	int rc;
 
 	if (old)
 		memset(old, 0, sizeof(*old));
-	store_sqlite_bind_text(s, 1, source_id);
-	store_sqlite_bind_text(s, 2, url);
-	store_sqlite_bind_text(s, 3, text_sha256);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && old) {
 		old->id = sqlite3_column_int64(s, 0);
@@ -229,8 +224,33 @@ int store_sqlite_item_same_text(struct store *st, const char *source_id, const c
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "look up item by text");
+		return store_sqlite_fail(sq, "look up a moved item");
 	return rc == SQLITE_ROW;
+}
+
+int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
+				const char *text_sha256, struct store_item *old)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_SAME_TEXT];
+
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, text_sha256);
+	return old_item_query(sq, s, old);
+}
+
+int store_sqlite_item_same_listing(struct store *st, const char *source_id, const char *url,
+				   const char *title, const char *published, struct store_item *old)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_SAME_LISTING];
+
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, title);
+	store_sqlite_bind_text(s, 4, published);
+	return old_item_query(sq, s, old);
 }
 
 int store_sqlite_item_put(struct store *st, struct store_item *it)

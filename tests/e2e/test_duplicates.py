@@ -23,6 +23,7 @@ recheck_days = 0
 [source "s"]
 url = http://127.0.0.1:{port}/{page}
 items = //ul[@class="news"]/li
+date = span
 allow_private = yes
 [notify "hook"]
 type = webhook
@@ -45,10 +46,14 @@ def article(n):
             "<h1>Statement %d</h1><p>%s</p></article></body></html>") % (n, n, WORDS * 4 + str(n))
 
 
-def list_page(paths):
-    """A list of "a/N.html" paths, each titled "Statement N" (wherever it lives)."""
-    items = "".join('<li><a href="/%s">Statement %s</a></li>\n'
-                    % (p, p.split("/")[-1].split(".")[0]) for p in paths)
+def list_page(paths, dated=False):
+    """A list of "a/N.html" paths, each titled "Statement N" (wherever it lives),
+    dated 2020-01-N when dated."""
+    def li(p):
+        n = p.split("/")[-1].split(".")[0]
+        date = " <span>2020-01-%02d</span>" % (int(n) % 28 + 1) if dated else ""
+        return '<li><a href="/%s">Statement %s</a>%s</li>\n' % (p, n, date)
+    items = "".join(li(p) for p in paths)
     return '<html><body><ul class="news">\n%s</ul></body></html>' % items
 
 
@@ -143,6 +148,22 @@ class DuplicatesTest(swtest.TestCase):
         self.assertEqual(len(self.stored_urls()), 41, "the moved items are recorded")
         self.once(conf)
         self.assertEqual(len(self.events()), 2, "nothing more on the next poll")
+
+
+    def test_old_statements_recorded_without_their_text_move_silently_too(self):
+        """A first poll records statements older than recheck_days without
+        reading them: a move of those is recognised by title and list date."""
+        port = self.static_site(range(1, 22))
+        conf = self.config(port, "list.html")
+        self.put("list.html", list_page(["a/%d.html" % n for n in range(20, 0, -1)], True))
+        self.once(conf)
+        self.put("list.html", list_page(["a/21.html"] + ["b/%d.html" % n for n in range(20, 0, -1)],
+                                        True))
+        err = self.once(conf)
+        self.assertEqual(sorted(self.types()), ["source.changed", "statement.new"])
+        self.assertIn("same title and date as http://127.0.0.1:%d/a/" % port, err)
+        self.once(conf)
+        self.assertEqual(len(self.events()), 2)
 
 
 class CrashTest(swtest.TestCase):

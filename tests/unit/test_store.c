@@ -739,6 +739,43 @@ START_TEST(same_text_on_the_same_source_is_found_and_counted)
 END_TEST
 
 /*
+ * An item recorded without a text is found by its exact title and date under
+ * another URL of the same source; one with a text, or another date, is not.
+ */
+START_TEST(an_unread_item_is_found_by_title_and_date)
+{
+	struct store *st = open_ok();
+	struct store_item it, old;
+
+	put_item(st, "src", "http://a/unread", "Remarks", NULL, 100);
+	put_item(st, "src", "http://a/read", "Read", "text", 100);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/unread", NULL, &it), 1);
+	it.published = xstrdup("2020-01-02");
+	ck_assert_int_eq(store_item_put(st, &it), 0);
+	store_item_clear(&it);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/read", NULL, &it), 1);
+	it.published = xstrdup("2020-01-02");
+	ck_assert_int_eq(store_item_put(st, &it), 0);
+	store_item_clear(&it);
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "src", "http://b/1", "Remarks", "2020-01-02", &old), 1);
+	ck_assert_str_eq(old.url, "http://a/unread");
+	store_item_clear(&old);
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "src", "http://b/1", "Remarks", "2020-01-03", &old), 0);
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "src", "http://a/unread", "Remarks", "2020-01-02", &old),
+	    0); /* not itself */
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "src", "http://b/2", "Read", "2020-01-02", &old),
+	    0); /* its text decides */
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "other", "http://b/1", "Remarks", "2020-01-02", &old), 0);
+	store_close(st);
+}
+END_TEST
+
+/*
  * A poll's lookups share one snapshot: a write committed meanwhile through
  * another handle is not seen until the snapshot ends, and reading counts
  * no commit.
@@ -1033,6 +1070,7 @@ int main(void)
 	tcase_add_test(tc, recheck_candidates_have_text_and_are_newest_first);
 	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
 	tcase_add_test(tc, same_text_on_the_same_source_is_found_and_counted);
+	tcase_add_test(tc, an_unread_item_is_found_by_title_and_date);
 	tcase_add_test(tc, lookups_in_one_snapshot);
 	tcase_add_test(tc, search_finds_text_by_date_and_theme);
 	tcase_add_test(tc, search_index_is_lazy_caught_up_and_kept_in_step);
