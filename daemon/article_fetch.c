@@ -515,6 +515,27 @@ static enum article_verdict settle_new(struct article_job *job, struct store_ite
 	return store_with_events(rt, it, "statement.new", NULL) < 0 ? ARTICLE_FAILED : ARTICLE_NEW;
 }
 
+/*
+ * A statement this source lists under two URLs changed: the first URL
+ * re-checked has already alerted the edit (its new text is stored) when
+ * another item of the source, of an agreeing title, has the new text.
+ */
+static int edit_alerted_here(struct source_rt *rt, const struct store_item *it)
+{
+	struct store_item old;
+	int same;
+
+	if (text_key(it) == NULL ||
+	    store_item_same_text(rt->d->store, rt->id, it->url, text_key(it), &old) != 1)
+		return 0;
+	same = moved_titles_agree(old.title, it->title);
+	if (same)
+		log_info("source=%s url=%s change already alerted through %s", rt->id,
+			 log_esc(it->url, 200), log_esc(old.url, 200));
+	store_item_clear(&old);
+	return same;
+}
+
 static enum article_verdict settle_recheck(struct article_job *job, struct store_item *it)
 {
 	struct source_rt *rt = job->rt;
@@ -531,6 +552,10 @@ static enum article_verdict settle_recheck(struct article_job *job, struct store
 	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, NULL, text_key(it)) == 1) {
 		log_info("source=%s url=%s change already alerted through another source", rt->id,
 			 log_esc(it->url, 200));
+		batch_add(rt, it, 0);
+		return ARTICLE_SAME;
+	}
+	if (edit_alerted_here(rt, it)) {
 		batch_add(rt, it, 0);
 		return ARTICLE_SAME;
 	}

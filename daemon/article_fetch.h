@@ -31,13 +31,13 @@ enum article_verdict {
 };
 
 /*
- * The new items of a poll whose texts the source already had under other
- * URLs (recorded in the batch without alerts), out of all new items whose
- * text was read: when most of them moved, the poll raises one
+ * The new items of a poll that the source already had under other URLs
+ * (recorded in the batch without alerts), out of all new items whose text
+ * was read: when most of them moved, the poll raises one
  * source.changed (daemon/moved.h) in the batch's transaction.
  */
 struct article_moved {
-	long moved;		  /* new items with a text the source already had */
+	long moved;		  /* new items the source already had under other URLs */
 	long read;		  /* new items whose text was read this poll */
 	char *old_url, *new_url;  /* the first moved item's old and new address, owned */
 	struct store_item *items; /* the moved items, owned: written with the batch */

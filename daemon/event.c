@@ -197,10 +197,11 @@ char *event_source_changed_json(const char *id, double detected_at, const char *
 	json_t *o = envelope(id, "source.changed", detected_at, source_id, source_url);
 	json_t *ex = json_object();
 	char *old_bare = urlcred_strip(old_url), *new_bare = urlcred_strip(new_url);
-	char *msg = xasprintf("%ld of the %ld new items of this poll have texts the source already "
-			      "had under other URLs (e.g. %s -> %s): the site has moved its pages. "
-			      "They were recorded without alerts.",
-			      moved, read, old_bare ? old_bare : "?", new_bare ? new_bare : "?");
+	char *msg =
+	    xasprintf("%ld of the %ld new items of this poll are statements the source "
+		      "already had under other URLs (e.g. %s -> %s): the site has moved its pages. "
+		      "They were recorded without alerts.",
+		      moved, read, old_bare ? old_bare : "?", new_bare ? new_bare : "?");
 
 	json_object_set_new(o, "reason", json_string("urls-moved"));
 	json_object_set_new(o, "moved", json_integer(moved));

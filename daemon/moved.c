@@ -74,8 +74,8 @@ long moved_queue_notice(struct source_rt *rt, const struct article_moved *m, dou
 
 void moved_report(const struct source_rt *rt, const struct article_moved *m, long queued)
 {
-	log_warnx("source=%s source.changed: %ld of %ld new items have texts the source already "
-		  "had under other URLs (e.g. %s -> %s): recorded without alerts, events=%ld",
-		  rt->id, m->moved, m->read, log_esc(m->old_url, 200), log_esc(m->new_url, 200),
-		  queued);
+	log_warnx(
+	    "source=%s source.changed: %ld of %ld new items are statements the source already "
+	    "had under other URLs (e.g. %s -> %s): recorded without alerts, events=%ld",
+	    rt->id, m->moved, m->read, log_esc(m->old_url, 200), log_esc(m->new_url, 200), queued);
 }

@@ -876,6 +876,24 @@ START_TEST(titles_agree_when_equal_contained_or_missing)
 }
 END_TEST
 
+/* A statement listed under two URLs of the source: its edit is alerted once. */
+START_TEST(an_edit_of_a_statement_under_two_urls_alerts_once)
+{
+	char types[256];
+
+	start(NULL, DAEMON_ONCE); /* once: every known item in the window is due */
+	known_then_moved(1);
+	detect(rt, (const char *const[]){"/old0", "/new0"}, 2); /* /new0 recorded as moved */
+	ck_assert_int_eq(events_pending(), 0);
+	serve("/old0", "Edited");
+	serve("/new0", "Edited");
+	detect(rt, (const char *const[]){"/old0", "/new0"}, 2);
+	ck_assert_int_eq(got->changed, 1);
+	event_types(types, sizeof(types));
+	ck_assert_str_eq(types, "statement.changed");
+}
+END_TEST
+
 /* A poll cut short judges no move: its moved items are read again by the next. */
 START_TEST(a_cancelled_poll_leaves_its_moves_to_the_next)
 {
@@ -946,6 +964,7 @@ static Suite *detect_suite(void)
 	tcase_add_test(moved, short_texts_never_count_as_moved);
 	tcase_add_test(moved, a_cancelled_poll_leaves_its_moves_to_the_next);
 	tcase_add_test(moved, the_same_text_under_another_title_still_alerts);
+	tcase_add_test(moved, an_edit_of_a_statement_under_two_urls_alerts_once);
 	tcase_add_test(moved, titles_agree_when_equal_contained_or_missing);
 	return s;
 }
