@@ -36,16 +36,23 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
     [ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
     [ST_SOURCE_GET] = "SELECT " SOURCE_COLS "FROM sources WHERE id = ?",
-    [ST_SOURCE_ALL] =
-	"SELECT " SOURCE_COLS ", id, url, "
-	"(SELECT count(*) FROM items WHERE items.source_id = sources.id), "
-	/* store_item_same_text's finds, counted: an index probe per text */
-	"(SELECT count(*) FROM items a WHERE a.source_id = sources.id AND "
-	"a.words >= " STR(STORE_TEXT_MATCH_MIN_WORDS) " AND EXISTS (SELECT 1 FROM "
-						      "items b WHERE b.text_sha256 = a.text_sha256 "
-						      "AND b.source_id = a.source_id "
-						      "AND b.id < a.id)) "
-						      "FROM sources ORDER BY id",
+    [ST_SOURCE_ALL] = "SELECT " SOURCE_COLS ", id, url, "
+		      "(SELECT count(*) FROM items WHERE items.source_id = sources.id) "
+		      "FROM sources ORDER BY id",
+    /*
+     * store_item_same_text's finds, per source: only texts stored more than
+     * once (a walk of the text_sha256 index) have their rows read, so the
+     * big rows of every other item are left alone.
+     */
+    [ST_SOURCE_DUPLICATES] =
+	"SELECT a.source_id, count(*) FROM items a WHERE a.text_sha256 IN "
+	"(SELECT text_sha256 FROM items WHERE text_sha256 IS NOT NULL GROUP BY text_sha256 "
+	"HAVING count(*) > 1) AND a.words >= " STR(
+	    STORE_TEXT_MATCH_MIN_WORDS) " AND EXISTS "
+					"(SELECT 1 FROM items b WHERE b.text_sha256 = "
+					"a.text_sha256 AND "
+					"b.source_id = a.source_id AND b.id < a.id) GROUP BY "
+					"a.source_id",
     /* Update first: an upsert tries the insert (and its unique index) every time. */
     [ST_SOURCE_UPDATE] = "UPDATE sources SET url=?2, etag=?3, last_modified=?4, last_poll=?5, "
 			 "last_status=?6, last_result=?7, last_error=?8, items=?9, failures=?10, "

@@ -45,6 +45,25 @@ int store_sqlite_source_get(struct store *st, const char *id, struct store_sourc
 	return rc == SQLITE_ROW;
 }
 
+/* Fills each source's duplicates (its rows are in id order, as the query's are not). */
+static int sources_duplicates(struct store_sqlite *sq, struct store_source *src, size_t n)
+{
+	sqlite3_stmt *s = sq->stmt[ST_SOURCE_DUPLICATES];
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+
+		for (size_t i = 0; id && i < n; i++)
+			if (strcmp(src[i].id, id) == 0)
+				src[i].duplicates = sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "count duplicates");
+	return 0;
+}
+
 int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t *n)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
@@ -63,12 +82,11 @@ int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t
 		src->id = store_sqlite_column_strdup(s, 14);
 		src->url = store_sqlite_column_strdup(s, 15);
 		src->stored_items = sqlite3_column_int(s, 16);
-		src->duplicates = sqlite3_column_int(s, 17);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_sqlite_fail(sq, "list sources");
-	return 0;
+	return sources_duplicates(sq, *out, *n);
 }
 
 static void bind_source(sqlite3_stmt *s, const char *id, const char *url,
