@@ -157,9 +157,9 @@ static int pending_new(const struct article_batch *b, const char *url)
 }
 
 /*
- * Takes it over into the poll's batch (its moved items when moved); a second
- * new item of the same url (a list naming it twice) is dropped. Without a poll (not a path detect.c
- * takes) it is written at once.
+ * Takes it over into the poll's batch (its moved items when moved); a
+ * second new item of the same url (a list naming it twice) is dropped.
+ * Without a poll (not a path detect.c takes) it is written at once.
  */
 static void batch_add(struct source_rt *rt, struct store_item *it, int moved)
 {

@@ -132,7 +132,8 @@ class DuplicatesTest(swtest.TestCase):
         self.once(conf)
         self.assertEqual(self.types(), [])
         # All 20 move to b/, and statement 21 is genuinely new.
-        self.put("list.html", list_page(["a/21.html"] + ["b/%d.html" % n for n in range(20, 0, -1)]))
+        moved = ["b/%d.html" % n for n in range(20, 0, -1)]
+        self.put("list.html", list_page(["a/21.html"] + moved))
         err = self.once(conf)
         self.assertEqual(sorted(self.types()), ["source.changed", "statement.new"],
                          "one notice (the channel for other sources gets none), one alert")
