@@ -209,6 +209,12 @@ class CrashTest(swtest.TestCase):
         time.sleep(0.5)  # the five others are read and judged meanwhile
         p.signal(signal.SIGKILL)
         p.wait(10)
+        con = sqlite3.connect(os.path.join(self.state, "speechwatch.db"))
+        try:
+            recorded = con.execute("SELECT count(*) FROM items WHERE url LIKE '%moved=1%'")
+            self.assertEqual(recorded.fetchone()[0], 0, "a poll cut short records no move")
+        finally:
+            con.close()
         self.steer({"ms": {}})
         r = self.sw("once", "-c", self.conf, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
