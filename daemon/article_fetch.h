@@ -43,6 +43,7 @@ struct article_moved {
 	struct store_item *items; /* the moved items, owned: written with the batch */
 	size_t nitems;
 	int notice; /* set at the poll's end: queue source.changed with the batch */
+	int repeat; /* one was queued within MOVED_QUIET: this one only goes to the log */
 };
 
 /*

@@ -45,12 +45,17 @@ int moved_is_migration(const struct article_moved *m)
 }
 
 /* Like source.failing: every channel whose sources globs take the source, whatever its themes. */
-long moved_queue_notice(struct source_rt *rt, const struct article_moved *m, double now)
+long moved_queue_notice(struct source_rt *rt, struct article_moved *m, double now)
 {
 	const char *const *channels;
 	size_t n = outbox_channels(rt->d->outbox, &channels);
 	long queued = 0;
+	int recent = store_event_recent(rt->d->store, rt->id, "source.changed", now - MOVED_QUIET);
 
+	if (recent != 0) {
+		m->repeat = recent == 1;
+		return recent < 0 ? -1 : 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct config_notify *cn = config_notify_find(rt->d->cfg, channels[i]);
 		char id[EVENT_ID_LEN + 1], *payload;
@@ -74,6 +79,14 @@ long moved_queue_notice(struct source_rt *rt, const struct article_moved *m, dou
 
 void moved_report(const struct source_rt *rt, const struct article_moved *m, long queued)
 {
+	if (m->repeat) {
+		log_warnx(
+		    "source=%s %ld of %ld new items are statements the source already had under "
+		    "other URLs: recorded without alerts (source.changed was sent within the "
+		    "last %.0f h)",
+		    rt->id, m->moved, m->read, MOVED_QUIET / 3600);
+		return;
+	}
 	log_warnx(
 	    "source=%s source.changed: %ld of %ld new items are statements the source already "
 	    "had under other URLs (e.g. %s -> %s): recorded without alerts, events=%ld",

@@ -26,12 +26,20 @@ int moved_titles_agree(const char *a, const char *b);
 int moved_is_migration(const struct article_moved *m);
 
 /*
+ * A move of more items than a poll reads (its article cap) spreads over
+ * several polls: a source.changed of the source within this many seconds
+ * keeps the next one to the log.
+ */
+#define MOVED_QUIET 86400.0
+
+/*
  * Inserts one source.changed event per channel that takes rt's source,
  * inside the caller's transaction (the one recording the moved items, so
- * neither exists without the other). Returns how many, or -1 on a store
- * error (the caller rolls back).
+ * neither exists without the other); none, setting m->repeat, when one was
+ * queued within MOVED_QUIET. Returns how many, or -1 on a store error (the
+ * caller rolls back).
  */
-long moved_queue_notice(struct source_rt *rt, const struct article_moved *m, double now);
+long moved_queue_notice(struct source_rt *rt, struct article_moved *m, double now);
 
 /* After the commit: the warning in the log. */
 void moved_report(const struct source_rt *rt, const struct article_moved *m, long queued);

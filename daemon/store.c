@@ -422,6 +422,11 @@ void store_event_clear(struct store_event *ev)
 	CLEAR_STRINGS(ev, strings);
 }
 
+int store_event_recent(struct store *st, const char *source_id, const char *type, double since)
+{
+	return rd(st)->be->event_recent(st, source_id, type, since);
+}
+
 int store_event_insert(struct store *st, const struct store_event_new *ev)
 {
 	return wr(st)->be->event_insert(st, ev);

@@ -332,6 +332,9 @@ struct store_event_new {
 /* Inserts a new event. Call inside the transaction that records its cause. */
 int store_event_insert(struct store *st, const struct store_event_new *ev);
 
+/* 1 when an event of this type for source_id was created at or after since, else 0; -1. */
+int store_event_recent(struct store *st, const char *source_id, const char *type, double since);
+
 /*
  * Channels whose events a look at the due events leaves out, pending as they
  * are (a channel disabled by 410 Gone until a reload). NULL: none.

@@ -894,6 +894,25 @@ START_TEST(an_edit_of_a_statement_under_two_urls_alerts_once)
 }
 END_TEST
 
+/* A move spread over two polls (more than a poll reads): noticed once. */
+START_TEST(a_move_over_two_polls_raises_one_source_changed)
+{
+	char types[256];
+
+	start(NULL, DAEMON_RUN);
+	known_then_moved(8);
+	detect(rt, (const char *const[]){"/new0", "/new1", "/new2", "/new3"}, 4);
+	set_source("s", 4, 0, 0);
+	detect(rt,
+	       (const char *const[]){"/new0", "/new1", "/new2", "/new3", "/new4", "/new5", "/new6",
+				     "/new7"},
+	       8);
+	ck_assert_int_eq(stored("s", "/new7", NULL), 1);
+	event_types(types, sizeof(types));
+	ck_assert_str_eq(types, "source.changed");
+}
+END_TEST
+
 /* A poll cut short judges no move: its moved items are read again by the next. */
 START_TEST(a_cancelled_poll_leaves_its_moves_to_the_next)
 {
@@ -963,6 +982,7 @@ static Suite *detect_suite(void)
 	tcase_add_test(moved, a_few_moves_among_many_new_items_raise_nothing);
 	tcase_add_test(moved, short_texts_never_count_as_moved);
 	tcase_add_test(moved, a_cancelled_poll_leaves_its_moves_to_the_next);
+	tcase_add_test(moved, a_move_over_two_polls_raises_one_source_changed);
 	tcase_add_test(moved, the_same_text_under_another_title_still_alerts);
 	tcase_add_test(moved, an_edit_of_a_statement_under_two_urls_alerts_once);
 	tcase_add_test(moved, titles_agree_when_equal_contained_or_missing);

@@ -775,6 +775,22 @@ START_TEST(an_unread_item_is_found_by_title_and_date)
 }
 END_TEST
 
+/* Recent events of a type for a source: by created time, source and type. */
+START_TEST(recent_events_by_source_and_type)
+{
+	struct store *st = open_ok();
+	struct store_event_new ev = {"evt_c", "hook", "source.changed", "src", 0, "{}", 1000};
+
+	ck_assert_int_eq(store_event_insert(st, &ev), 0);
+	ck_assert_int_eq(store_event_recent(st, "src", "source.changed", 900), 1);
+	ck_assert_int_eq(store_event_recent(st, "src", "source.changed", 1000), 1);
+	ck_assert_int_eq(store_event_recent(st, "src", "source.changed", 1001), 0);
+	ck_assert_int_eq(store_event_recent(st, "src", "source.failing", 900), 0);
+	ck_assert_int_eq(store_event_recent(st, "other", "source.changed", 900), 0);
+	store_close(st);
+}
+END_TEST
+
 /*
  * A poll's lookups share one snapshot: a write committed meanwhile through
  * another handle is not seen until the snapshot ends, and reading counts
@@ -1071,6 +1087,7 @@ int main(void)
 	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
 	tcase_add_test(tc, same_text_on_the_same_source_is_found_and_counted);
 	tcase_add_test(tc, an_unread_item_is_found_by_title_and_date);
+	tcase_add_test(tc, recent_events_by_source_and_type);
 	tcase_add_test(tc, lookups_in_one_snapshot);
 	tcase_add_test(tc, search_finds_text_by_date_and_theme);
 	tcase_add_test(tc, search_index_is_lazy_caught_up_and_kept_in_step);
