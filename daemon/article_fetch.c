@@ -19,12 +19,11 @@
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
+#include "daemon/moved.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
-
-#define MIN_WORDS_FOR_TEXT_MATCH 20
 
 struct article_job {
 	struct source_rt *rt;
@@ -151,17 +150,22 @@ static int pending_new(const struct article_batch *b, const char *url)
 	for (size_t i = 0; i < b->nitems; i++)
 		if (b->items[i].id == 0 && strcmp(b->items[i].url, url) == 0)
 			return 1;
+	for (size_t i = 0; i < b->moved.nitems; i++)
+		if (strcmp(b->moved.items[i].url, url) == 0)
+			return 1;
 	return 0;
 }
 
 /*
- * Takes it over into the poll's batch; a second new item of the same url (a
- * list naming it twice) is dropped. Without a poll (not a path detect.c
- * takes) it is written at once.
+ * Takes it over into the poll's batch (its moved items when moved); a
+ * second new item of the same url (a list naming it twice) is dropped.
+ * Without a poll (not a path detect.c takes) it is written at once.
  */
-static void batch_add(struct source_rt *rt, struct store_item *it)
+static void batch_add(struct source_rt *rt, struct store_item *it, int moved)
 {
 	struct article_batch *b = rt->batch;
+	struct store_item **v = b && moved ? &b->moved.items : b ? &b->items : NULL;
+	size_t *n = b && moved ? &b->moved.nitems : b ? &b->nitems : NULL;
 
 	if (b == NULL) {
 		if (store_item_put(rt->d->store, it) < 0)
@@ -175,8 +179,8 @@ static void batch_add(struct source_rt *rt, struct store_item *it)
 		return;
 	}
 	note_text(rt, it);
-	b->items = xreallocarray(b->items, b->nitems + 1, sizeof(*b->items));
-	b->items[b->nitems++] = *it;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = *it;
 	memset(it, 0, sizeof(*it));
 }
 
@@ -187,12 +191,28 @@ void article_batch_seen(struct article_batch *b, int64_t id, double now)
 	b->seen_at = now;
 }
 
+size_t article_batch_drop_moved(struct article_batch *b)
+{
+	size_t n = b->moved.nitems;
+
+	for (size_t i = 0; i < n; i++)
+		store_item_clear(&b->moved.items[i]);
+	free(b->moved.items);
+	b->moved.items = NULL;
+	b->moved.nitems = 0;
+	b->moved.notice = 0;
+	return n;
+}
+
 void article_batch_clear(struct article_batch *b)
 {
+	article_batch_drop_moved(b);
 	for (size_t i = 0; i < b->nitems; i++)
 		store_item_clear(&b->items[i]);
 	free(b->items);
 	free(b->seen);
+	free(b->moved.old_url);
+	free(b->moved.new_url);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -205,10 +225,12 @@ static long batch_put(struct source_rt *rt, struct article_batch *b)
 	for (size_t i = 0; i < b->nseen; i++)
 		if (store_item_touch(st, b->seen[i], b->seen_at) < 0)
 			log_err("source=%s %s", rt->id, store_error(st));
-	for (size_t i = 0; i < b->nitems; i++) {
-		int fresh = b->items[i].id == 0;
+	for (size_t i = 0; i < b->nitems + b->moved.nitems; i++) {
+		struct store_item *it =
+		    i < b->nitems ? &b->items[i] : &b->moved.items[i - b->nitems];
+		int fresh = it->id == 0;
 
-		if (store_item_put(st, &b->items[i]) == 0)
+		if (store_item_put(st, it) == 0)
 			continue;
 		log_err("source=%s cannot record item: %s", rt->id, store_error(st));
 		lost += fresh;
@@ -216,24 +238,41 @@ static long batch_put(struct source_rt *rt, struct article_batch *b)
 	return lost;
 }
 
+/*
+ * Inside the batch's transaction: the poll's source.changed, when its end
+ * found a mass move; -1 on a store error.
+ */
+static long batch_notice(struct source_rt *rt, struct article_batch *b, double now)
+{
+	return b->moved.notice ? moved_queue_notice(rt, &b->moved, now) : 0;
+}
+
 long article_batch_write(struct source_rt *rt, struct article_batch *b)
 {
 	struct store *st = rt->d->store;
-	long lost, fresh = 0;
+	long lost, fresh = 0, queued = -1;
+	double now = clock_wall();
 	int rc;
 
-	if (b->nitems + b->nseen == 0)
+	if (b->nitems + b->moved.nitems + b->nseen == 0)
 		return 0;
 	for (size_t i = 0; i < b->nitems; i++)
 		fresh += b->items[i].id == 0;
+	fresh += (long)b->moved.nitems;
 	/* Sightings alone are not worth an fsync; an item recorded silently is. */
-	rc = b->nitems ? store_begin(st) : store_begin_relaxed(st);
+	rc = b->nitems + b->moved.nitems ? store_begin(st) : store_begin_relaxed(st);
 	lost = rc < 0 ? fresh : batch_put(rt, b);
-	if (rc < 0 || store_commit(st) < 0) {
-		log_err("source=%s cannot record the poll's %zu item(s): %s", rt->id, b->nitems,
-			store_error(st));
+	if (rc == 0)
+		queued = batch_notice(rt, b, now);
+	if (rc < 0 || queued < 0 || store_commit(st) < 0) {
+		log_err("source=%s cannot record the poll's %zu item(s): %s", rt->id,
+			b->nitems + b->moved.nitems, store_error(st));
 		store_rollback(st);
 		lost = fresh;
+	} else if (b->moved.notice) {
+		moved_report(rt, &b->moved, queued);
+		if (queued)
+			outbox_queued(rt->d->outbox, now);
 	}
 	article_batch_clear(b);
 	return lost;
@@ -244,7 +283,7 @@ void article_record_silently(struct source_rt *rt, const struct list_item *li, c
 	struct store_item it;
 
 	item_base(rt, li->url, li->title, li->date, li->guid, &it);
-	batch_add(rt, &it);
+	batch_add(rt, &it, 0);
 	if (why)
 		log_debug("source=%s url=%s recorded silently: %s", rt->id, log_esc(li->url, 200),
 			  why);
@@ -391,7 +430,66 @@ static void build_version(struct article_job *job, const struct http_response *r
  */
 static const char *text_key(const struct store_item *it)
 {
-	return it->words >= MIN_WORDS_FOR_TEXT_MATCH ? it->text_sha256 : NULL;
+	return it->words >= STORE_TEXT_MATCH_MIN_WORDS ? it->text_sha256 : NULL;
+}
+
+/*
+ * The item this source already had for it under another URL, into old: by
+ * its text when the text is an identity and the titles agree; else, for
+ * items recorded without a text (a baseline's older ones), by the same
+ * title and list date. *how says which. 1/0/-1.
+ */
+static int find_moved(struct source_rt *rt, const struct store_item *it, struct store_item *old,
+		      const char **how)
+{
+	struct store *st = rt->d->store;
+	int rc = 0;
+
+	memset(old, 0, sizeof(*old));
+	*how = "same text as";
+	if (text_key(it))
+		rc = store_item_same_text(st, rt->id, it->url, text_key(it), old);
+	if (rc == 1 && !moved_titles_agree(old->title, it->title)) {
+		log_info("source=%s url=%s same text as %s under another title: a statement of "
+			 "its own",
+			 rt->id, log_esc(it->url, 200), log_esc(old->url, 200));
+		store_item_clear(old);
+		rc = 0;
+	}
+	if (rc != 0 || it->title == NULL || it->title[0] == '\0' || it->published == NULL)
+		return rc;
+	*how = "same title and date as";
+	return store_item_same_listing(st, rt->id, it->url, it->title, it->published, old);
+}
+
+/*
+ * A new URL with a statement this source already has under another
+ * (find_moved): it moved, or is listed twice. It is recorded in the poll's
+ * batch, seen but not alerted; the poll's end (detect.c) counts the moves.
+ * 1 when it was, 0 when it is new here, -1 on a store error.
+ */
+static int record_moved(struct source_rt *rt, struct store_item *it)
+{
+	struct article_moved *m = rt->batch ? &rt->batch->moved : NULL;
+	struct store_item old;
+	const char *how;
+	int rc = find_moved(rt, it, &old, &how);
+
+	if (rc < 0)
+		log_err("source=%s %s", rt->id, store_error(rt->d->store));
+	if (rc == 1) {
+		log_info("source=%s url=%s %s %s: recorded, not alerted", rt->id,
+			 log_esc(it->url, 200), how, log_esc(old.url, 200));
+		if (m && m->old_url == NULL) {
+			m->old_url = xstrdup(old.url);
+			m->new_url = xstrdup(it->url);
+		}
+		batch_add(rt, it, 1);
+		if (m)
+			m->moved = (long)m->nitems;
+	}
+	store_item_clear(&old);
+	return rc;
 }
 
 static enum article_verdict settle_new(struct article_job *job, struct store_item *it)
@@ -400,15 +498,42 @@ static enum article_verdict settle_new(struct article_job *job, struct store_ite
 	/* the URL always; the text only when there is one (an empty text is no identity) */
 	int dup =
 	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, it->norm_url, text_key(it));
+	int moved;
 
+	if (job->kind != ARTICLE_KIND_BASELINE && rt->batch)
+		rt->batch->moved.read++;
 	if (job->kind == ARTICLE_KIND_BASELINE || dup == 1) {
 		if (dup == 1)
 			log_info("source=%s url=%s same text already seen through another source",
 				 rt->id, log_esc(it->url, 200));
-		batch_add(rt, it);
+		batch_add(rt, it, 0);
 		return ARTICLE_SILENT;
 	}
+	moved = record_moved(rt, it);
+	if (moved != 0)
+		return moved > 0 ? ARTICLE_MOVED : ARTICLE_FAILED;
 	return store_with_events(rt, it, "statement.new", NULL) < 0 ? ARTICLE_FAILED : ARTICLE_NEW;
+}
+
+/*
+ * A statement this source lists under two URLs changed: the first URL
+ * re-checked has already alerted the edit (its new text is stored) when
+ * another item of the source, of an agreeing title, has the new text.
+ */
+static int edit_alerted_here(struct source_rt *rt, const struct store_item *it)
+{
+	struct store_item old;
+	int same;
+
+	if (text_key(it) == NULL ||
+	    store_item_same_text(rt->d->store, rt->id, it->url, text_key(it), &old) != 1)
+		return 0;
+	same = moved_titles_agree(old.title, it->title);
+	if (same)
+		log_info("source=%s url=%s change already alerted through %s", rt->id,
+			 log_esc(it->url, 200), log_esc(old.url, 200));
+	store_item_clear(&old);
+	return same;
 }
 
 static enum article_verdict settle_recheck(struct article_job *job, struct store_item *it)
@@ -419,7 +544,7 @@ static enum article_verdict settle_recheck(struct article_job *job, struct store
 
 	if (job->known.text_sha256 && strcmp(job->known.text_sha256, it->text_sha256) == 0) {
 		it->first_seen = job->known.first_seen;
-		batch_add(rt, it);
+		batch_add(rt, it, 0);
 		return ARTICLE_SAME;
 	}
 	/* The same statement listed by two sources: its edit is alerted once. */
@@ -427,7 +552,11 @@ static enum article_verdict settle_recheck(struct article_job *job, struct store
 	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, NULL, text_key(it)) == 1) {
 		log_info("source=%s url=%s change already alerted through another source", rt->id,
 			 log_esc(it->url, 200));
-		batch_add(rt, it);
+		batch_add(rt, it, 0);
+		return ARTICLE_SAME;
+	}
+	if (edit_alerted_here(rt, it)) {
+		batch_add(rt, it, 0);
 		return ARTICLE_SAME;
 	}
 	diff = diff_unified(job->known.text ? job->known.text : "", it->text, "before", "after", 2);
@@ -455,7 +584,7 @@ static enum article_verdict not_modified(struct article_job *job)
 {
 	job->known.last_checked = clock_wall();
 	job->known.last_seen = job->known.last_checked;
-	batch_add(job->rt, &job->known);
+	batch_add(job->rt, &job->known, 0);
 	return ARTICLE_SAME;
 }
 

@@ -25,8 +25,25 @@ enum article_verdict {
 	ARTICLE_CHANGED,   /* stored with statement.changed events */
 	ARTICLE_SAME,	   /* re-checked, text unchanged */
 	ARTICLE_SILENT,	   /* stored without alerts (baseline, duplicate) */
+	ARTICLE_MOVED,	   /* new URL, a text the source already has: in the batch, no alert */
 	ARTICLE_FAILED,	   /* fetch, parse or store failed: tried again next poll */
 	ARTICLE_CANCELLED, /* reload or stop */
+};
+
+/*
+ * The new items of a poll that the source already had under other URLs
+ * (recorded in the batch without alerts), out of all new items whose text
+ * was read: when most of them moved, the poll raises one
+ * source.changed (daemon/moved.h) in the batch's transaction.
+ */
+struct article_moved {
+	long moved;		  /* new items the source already had under other URLs */
+	long read;		  /* new items whose text was read this poll */
+	char *old_url, *new_url;  /* the first moved item's old and new address, owned */
+	struct store_item *items; /* the moved items, owned: written with the batch */
+	size_t nitems;
+	int notice; /* set at the poll's end: queue source.changed with the batch */
+	int repeat; /* one was queued within MOVED_QUIET: this one only goes to the log */
 };
 
 /*
@@ -43,6 +60,7 @@ struct article_batch {
 	int64_t *seen; /* ids of known items listed again, at seen_at */
 	size_t nseen;
 	double seen_at;
+	struct article_moved moved;
 };
 
 /* The known item id was listed again at now. */
@@ -55,6 +73,13 @@ void article_batch_seen(struct article_batch *b, int64_t id, double now);
  * must not be kept.
  */
 long article_batch_write(struct source_rt *rt, struct article_batch *b);
+
+/*
+ * A poll that did not finish (reload, stop) decides nothing about moves:
+ * its moved items are dropped unwritten, so that the next poll reads them
+ * again and judges the move whole. Returns how many were dropped.
+ */
+size_t article_batch_drop_moved(struct article_batch *b);
 
 /* Frees what b holds, unwritten. */
 void article_batch_clear(struct article_batch *b);

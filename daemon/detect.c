@@ -7,7 +7,9 @@
  * whose publication (or first sighting) is recent are re-checked at most
  * once per interval with a conditional GET; a changed text yields
  * statement.changed with a diff. A list that suddenly lost most of its
- * items changes nothing.
+ * items changes nothing. A new URL whose text the source already has is
+ * recorded without an alert; a poll where most new items are such moves
+ * raises one source.changed instead (daemon/moved.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "common/xmalloc.h"
 #include "daemon/article_fetch.h"
 #include "daemon/daemon_int.h"
+#include "daemon/moved.h"
 #include "daemon/store.h"
 
 #define MAX_ARTICLES_PER_POLL 100
@@ -36,6 +39,7 @@ struct poll_run {
 	size_t started; /* article jobs started this poll */
 	struct article_job **jobs;
 	size_t njobs;
+	int cancelled;		    /* a reload or stop ended it early */
 	struct article_batch batch; /* its writes without alerts, written when it ends */
 };
 
@@ -116,6 +120,15 @@ static void run_maybe_finish(struct poll_run *run)
 
 	if (run->pending > 0)
 		return;
+	/*
+	 * Every article has answered: only now is it known whether most new
+	 * items were moves (one source.changed, written with them). A poll cut
+	 * short leaves its moves to the next, which reads them again.
+	 */
+	if (run->cancelled)
+		o->unsettled += (long)article_batch_drop_moved(&run->batch);
+	else
+		run->batch.moved.notice = moved_is_migration(&run->batch.moved);
 	o->unsettled += article_batch_write(rt, &run->batch); /* one transaction per poll */
 	rt->run = NULL;
 	rt->batch = NULL;
@@ -410,6 +423,7 @@ void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o, detect_d
 void detect_cancel(struct poll_run *run)
 {
 	run->pending++; /* the cancelled jobs' callbacks must not free the run under us */
+	run->cancelled = 1;
 	for (size_t i = 0; i < run->njobs; i++)
 		if (run->jobs[i])
 			article_fetch_cancel(run->jobs[i]); /* runs article_finished */

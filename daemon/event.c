@@ -10,6 +10,7 @@
 #include "analyze/themes/themes.h"
 #include "common/log.h"
 #include "common/urlcred.h"
+#include "common/xmalloc.h"
 #include "daemon/store.h"
 
 #define EXCERPT_CHARS 300
@@ -197,6 +198,32 @@ const char *event_fail_reason(const char *result)
 	if (result != NULL && strcmp(result, "empty-list") == 0)
 		return "selector-no-match";
 	return result;
+}
+
+char *event_source_changed_json(const char *id, double detected_at, const char *source_id,
+				const char *source_url, long moved, long read, const char *old_url,
+				const char *new_url)
+{
+	json_t *o = envelope(id, "source.changed", detected_at, source_id, source_url);
+	json_t *ex = json_object();
+	char *old_bare = urlcred_strip(old_url), *new_bare = urlcred_strip(new_url);
+	char *msg =
+	    xasprintf("%ld of the %ld new items of this poll are statements the source "
+		      "already had under other URLs (e.g. %s -> %s): the site has moved its pages. "
+		      "They were recorded without alerts.",
+		      moved, read, old_bare ? old_bare : "?", new_bare ? new_bare : "?");
+
+	json_object_set_new(o, "reason", json_string("urls-moved"));
+	json_object_set_new(o, "moved", json_integer(moved));
+	json_object_set_new(o, "new_items", json_integer(read));
+	json_object_set_new(ex, "old_url", url_json(old_url));
+	json_object_set_new(ex, "new_url", url_json(new_url));
+	json_object_set_new(o, "example", ex);
+	json_object_set_new(o, "message", json_string(msg));
+	free(old_bare);
+	free(new_bare);
+	free(msg);
+	return dump(o);
 }
 
 char *event_test_json(const char *id, double detected_at, const char *channel)

@@ -44,6 +44,15 @@ char *event_source_json(const char *id, const char *type, double detected_at, co
  */
 const char *event_fail_reason(const char *result);
 
+/*
+ * source.changed: `moved` of the poll's `read` new items have texts the
+ * source already had under other URLs (example: old_url -> new_url). Its
+ * "message" says so in words for the text channels. Caller frees.
+ */
+char *event_source_changed_json(const char *id, double detected_at, const char *source_id,
+				const char *source_url, long moved, long read, const char *old_url,
+				const char *new_url);
+
 /* The `test` event of notify-test. */
 char *event_test_json(const char *id, double detected_at, const char *channel);
 

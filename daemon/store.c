@@ -289,6 +289,18 @@ int store_item_seen_elsewhere(struct store *st, const char *source_id, const cha
 	return rd(st)->be->item_seen_elsewhere(st, source_id, url, norm_url, text_sha256);
 }
 
+int store_item_same_text(struct store *st, const char *source_id, const char *url,
+			 const char *text_sha256, struct store_item *old)
+{
+	return rd(st)->be->item_same_text(st, source_id, url, text_sha256, old);
+}
+
+int store_item_same_listing(struct store *st, const char *source_id, const char *url,
+			    const char *title, const char *published, struct store_item *old)
+{
+	return rd(st)->be->item_same_listing(st, source_id, url, title, published, old);
+}
+
 int store_item_put(struct store *st, struct store_item *it)
 {
 	return wr(st)->be->item_put(st, it);
@@ -410,6 +422,11 @@ void store_event_clear(struct store_event *ev)
 	};
 
 	CLEAR_STRINGS(ev, strings);
+}
+
+int store_event_recent(struct store *st, const char *source_id, const char *type, double since)
+{
+	return rd(st)->be->event_recent(st, source_id, type, since);
 }
 
 int store_event_insert(struct store *st, const struct store_event_new *ev)

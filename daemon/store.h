@@ -51,6 +51,7 @@ struct store_source {
 	char *id;
 	char *url;
 	long stored_items; /* items recorded for this source */
+	long duplicates;   /* of them, texts it already had under an older URL */
 };
 
 /* Every source row, in id order (status). Caller clears each and frees the array. */
@@ -213,6 +214,29 @@ int store_item_find(struct store *st, const char *source_id, const char *url, co
 int store_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 			      const char *norm_url, const char *text_sha256);
 
+/*
+ * A text identifies a statement only from this many words on: empty or
+ * near-empty extractions (PDF links, script-built pages) all hash alike.
+ */
+#define STORE_TEXT_MATCH_MIN_WORDS 20
+
+/*
+ * The oldest item of source_id itself, under another URL than url, with
+ * this text hash: the same statement listed again under a new address.
+ * old (when not NULL) gets its id, url and title (store_item_clear). 1/0/-1.
+ */
+int store_item_same_text(struct store *st, const char *source_id, const char *url,
+			 const char *text_sha256, struct store_item *old);
+
+/*
+ * The oldest item of source_id under another URL than url that was recorded
+ * without a text (a baseline's older items are never read), with exactly
+ * this title and publication date: the same statement moved, when its text
+ * cannot tell. old as for store_item_same_text. 1/0/-1.
+ */
+int store_item_same_listing(struct store *st, const char *source_id, const char *url,
+			    const char *title, const char *published, struct store_item *old);
+
 /* Inserts (it->id == 0) or updates the item; sets it->id. Call inside a transaction. */
 int store_item_put(struct store *st, struct store_item *it);
 
@@ -318,6 +342,9 @@ struct store_event_new {
 
 /* Inserts a new event. Call inside the transaction that records its cause. */
 int store_event_insert(struct store *st, const struct store_event_new *ev);
+
+/* 1 when an event of this type for source_id was created at or after since, else 0; -1. */
+int store_event_recent(struct store *st, const char *source_id, const char *type, double since);
 
 /*
  * Channels whose events a look at the due events leaves out, pending as they

@@ -50,6 +50,10 @@ struct store_backend {
 			 struct store_item *out);
 	int (*item_seen_elsewhere)(struct store *st, const char *source_id, const char *url,
 				   const char *norm_url, const char *text_sha256);
+	int (*item_same_text)(struct store *st, const char *source_id, const char *url,
+			      const char *text_sha256, struct store_item *old);
+	int (*item_same_listing)(struct store *st, const char *source_id, const char *url,
+				 const char *title, const char *published, struct store_item *old);
 	int (*item_put)(struct store *st, struct store_item *it);
 	int (*items_to_recheck)(struct store *st, const char *source_id, double before, size_t max,
 				struct list_items *out);
@@ -63,6 +67,8 @@ struct store_backend {
 	int (*index_add)(struct store *st, size_t max, size_t *done);
 
 	int (*event_insert)(struct store *st, const struct store_event_new *ev);
+	int (*event_recent)(struct store *st, const char *source_id, const char *type,
+			    double since);
 	int (*events_due)(struct store *st, double now, const struct store_skip *skip, size_t max,
 			  struct store_event **out, size_t *n);
 	int (*events_next_due)(struct store *st, const struct store_skip *skip, double *when);

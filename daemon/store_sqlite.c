@@ -25,6 +25,9 @@
 	"last_modified, raw_sha256, text_sha256, text, raw, language, words, fetched_at, "         \
 	"first_seen, last_seen, last_checked "
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_BEGIN_READ] = "BEGIN DEFERRED",
@@ -36,6 +39,20 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SOURCE_ALL] = "SELECT " SOURCE_COLS ", id, url, "
 		      "(SELECT count(*) FROM items WHERE items.source_id = sources.id) "
 		      "FROM sources ORDER BY id",
+    /*
+     * store_item_same_text's finds, per source: only texts stored more than
+     * once (a walk of the text_sha256 index) have their rows read, so the
+     * big rows of every other item are left alone.
+     */
+    [ST_SOURCE_DUPLICATES] =
+	"SELECT a.source_id, count(*) FROM items a WHERE a.text_sha256 IN "
+	"(SELECT text_sha256 FROM items WHERE text_sha256 IS NOT NULL GROUP BY text_sha256 "
+	"HAVING count(*) > 1) AND a.words >= " STR(
+	    STORE_TEXT_MATCH_MIN_WORDS) " AND EXISTS "
+					"(SELECT 1 FROM items b WHERE b.text_sha256 = "
+					"a.text_sha256 AND "
+					"b.source_id = a.source_id AND b.id < a.id) GROUP BY "
+					"a.source_id",
     /* Update first: an upsert tries the insert (and its unique index) every time. */
     [ST_SOURCE_UPDATE] = "UPDATE sources SET url=?2, etag=?3, last_modified=?4, last_poll=?5, "
 			 "last_status=?6, last_result=?7, last_error=?8, items=?9, failures=?10, "
@@ -54,6 +71,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ITEM_ELSEWHERE] = "SELECT 1 FROM items WHERE "
 			  "(norm_url = ?3 AND NOT (source_id = ?1 AND url = ?2)) OR "
 			  "(?4 IS NOT NULL AND text_sha256 = ?4 AND source_id <> ?1) LIMIT 1",
+    [ST_ITEM_SAME_TEXT] =
+	"SELECT id, url, title FROM items WHERE text_sha256 = ?3 AND source_id = ?1 "
+	"AND url <> ?2 ORDER BY id LIMIT 1",
+    [ST_ITEM_SAME_LISTING] = "SELECT id, url, title FROM items WHERE source_id = ?1 AND "
+			     "url <> ?2 AND text IS NULL AND text_sha256 IS NULL AND title = ?3 "
+			     "AND published = ?4 ORDER BY id LIMIT 1",
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (source_id, url, norm_url, guid, title, published, "
 	"final_url, http_status, etag, last_modified, raw_sha256, text_sha256, text, "
@@ -89,6 +112,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_EVENT_INSERT] =
 	"INSERT INTO events (id, channel, type, source_id, item_id, payload, state, "
 	"attempts, next_attempt, created) VALUES (?,?,?,?,?,?,'queued',0,?,?)",
+    /* rare (a source's site moved): a walk of the outbox without an index of its own */
+    [ST_EVENT_RECENT] = "SELECT 1 FROM events WHERE source_id = ?1 AND type = ?2 AND "
+			"created >= ?3 LIMIT 1",
     [ST_EVENT_DUE] = "SELECT id, channel, type, source_id, item_id, payload, state, attempts, "
 		     "next_attempt, created, delivered_at, last_error, age FROM events "
 		     "WHERE state IN ('queued','retry_wait') AND next_attempt <= ?1 "
@@ -506,6 +532,8 @@ const struct store_backend store_sqlite_backend = {
     .sources_all = store_sqlite_sources_all,
     .item_find = store_sqlite_item_find,
     .item_seen_elsewhere = store_sqlite_item_seen_elsewhere,
+    .item_same_text = store_sqlite_item_same_text,
+    .item_same_listing = store_sqlite_item_same_listing,
     .item_put = store_sqlite_item_put,
     .items_to_recheck = store_sqlite_items_to_recheck,
     .items_text_newest = store_sqlite_items_text_newest,
@@ -515,6 +543,7 @@ const struct store_backend store_sqlite_backend = {
     .index_pending = store_sqlite_index_pending,
     .index_add = store_sqlite_index_add,
     .event_insert = store_sqlite_event_insert,
+    .event_recent = store_sqlite_event_recent,
     .events_due = store_sqlite_events_due,
     .events_next_due = store_sqlite_events_next_due,
     .event_update = store_sqlite_event_update,

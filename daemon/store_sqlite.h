@@ -24,9 +24,12 @@ enum store_sqlite_stmt {
 	ST_SOURCE_PUT,
 	ST_SOURCE_IDS,
 	ST_SOURCE_ALL,
+	ST_SOURCE_DUPLICATES,
 	ST_ITEM_FIND_URL,
 	ST_ITEM_FIND_GUID,
 	ST_ITEM_ELSEWHERE,
+	ST_ITEM_SAME_TEXT,
+	ST_ITEM_SAME_LISTING,
 	ST_ITEM_INSERT,
 	ST_ITEM_UPDATE,
 	ST_ITEM_TOUCH,
@@ -38,6 +41,7 @@ enum store_sqlite_stmt {
 	ST_INDEX_ADD,
 	ST_INDEX_MARK,
 	ST_EVENT_INSERT,
+	ST_EVENT_RECENT,
 	ST_EVENT_DUE,
 	ST_EVENT_NEXT,
 	ST_EVENT_UPDATE,
@@ -101,6 +105,11 @@ int store_sqlite_source_ids(struct store *st, char ***ids, size_t *n);
 int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t *n);
 int store_sqlite_item_find(struct store *st, const char *source_id, const char *url,
 			   const char *guid, struct store_item *out);
+int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
+				const char *text_sha256, struct store_item *old);
+int store_sqlite_item_same_listing(struct store *st, const char *source_id, const char *url,
+				   const char *title, const char *published,
+				   struct store_item *old);
 int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 				     const char *norm_url, const char *text_sha256);
 int store_sqlite_item_put(struct store *st, struct store_item *it);
@@ -126,6 +135,8 @@ int store_sqlite_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
 /* store_sqlite_events.c */
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);
+int store_sqlite_event_recent(struct store *st, const char *source_id, const char *type,
+			      double since);
 int store_sqlite_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
 			    struct store_event **out, size_t *n);
 int store_sqlite_events_next_due(struct store *st, const struct store_skip *skip, double *when);

@@ -34,6 +34,24 @@ int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev
 	return store_sqlite_step_done(sq, s, "write event");
 }
 
+int store_sqlite_event_recent(struct store *st, const char *source_id, const char *type,
+			      double since)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_EVENT_RECENT];
+	int rc;
+
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, type);
+	sqlite3_bind_double(s, 3, since);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "look up recent events");
+	return rc == SQLITE_ROW;
+}
+
 #define F(kind, field) STORE_SQLITE_FIELD(struct store_event, kind, field)
 static const struct store_sqlite_field event_fields[] = {
     F(COL_TEXT, id),	    F(COL_TEXT, channel),	 F(COL_TEXT, type),

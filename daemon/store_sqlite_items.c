@@ -46,6 +46,25 @@ int store_sqlite_source_get(struct store *st, const char *id, struct store_sourc
 	return rc == SQLITE_ROW;
 }
 
+/* Fills each source's duplicates (its rows are in id order, as the query's are not). */
+static int sources_duplicates(struct store_sqlite *sq, struct store_source *src, size_t n)
+{
+	sqlite3_stmt *s = sq->stmt[ST_SOURCE_DUPLICATES];
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+
+		for (size_t i = 0; id && i < n; i++)
+			if (strcmp(src[i].id, id) == 0)
+				src[i].duplicates = sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "count duplicates");
+	return 0;
+}
+
 int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t *n)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
@@ -68,7 +87,7 @@ int store_sqlite_sources_all(struct store *st, struct store_source **out, size_t
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_sqlite_fail(sq, "list sources");
-	return 0;
+	return sources_duplicates(sq, *out, *n);
 }
 
 static void bind_source(sqlite3_stmt *s, const char *id, const char *url,
@@ -208,6 +227,51 @@ int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, co
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_sqlite_fail(sq, "look up item");
 	return rc == SQLITE_ROW;
+}
+
+/* Steps a query of (id, url, title) into old (when not NULL): 1 found, 0 none, -1 error. */
+static int old_item_query(struct store_sqlite *sq, sqlite3_stmt *s, struct store_item *old)
+{
+	int rc;
+
+	if (old)
+		memset(old, 0, sizeof(*old));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && old) {
+		old->id = sqlite3_column_int64(s, 0);
+		old->url = store_sqlite_column_strdup(s, 1);
+		old->title = store_sqlite_column_strdup(s, 2);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "look up a moved item");
+	return rc == SQLITE_ROW;
+}
+
+int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
+				const char *text_sha256, struct store_item *old)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_SAME_TEXT];
+
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, text_sha256);
+	return old_item_query(sq, s, old);
+}
+
+int store_sqlite_item_same_listing(struct store *st, const char *source_id, const char *url,
+				   const char *title, const char *published, struct store_item *old)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_SAME_LISTING];
+
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, url);
+	store_sqlite_bind_text(s, 3, title);
+	store_sqlite_bind_text(s, 4, published);
+	return old_item_query(sq, s, old);
 }
 
 int store_sqlite_item_put(struct store *st, struct store_item *it)

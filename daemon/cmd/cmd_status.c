@@ -94,6 +94,7 @@ static json_t *source_json(const struct config_source *c, const struct store_sou
 	json_object_set_new(o, "http_status", json_integer(r ? r->last_status : 0));
 	json_object_set_new(o, "items", json_integer(r ? r->items : 0));
 	json_object_set_new(o, "stored_items", json_integer(r ? r->stored_items : 0));
+	json_object_set_new(o, "duplicates", json_integer(r ? r->duplicates : 0));
 	json_object_set_new(o, "new", json_integer(r ? r->last_new : 0));
 	json_object_set_new(o, "changed", json_integer(r ? r->last_changed : 0));
 	json_object_set_new(o, "failures", json_integer(r ? r->failures : 0));
@@ -183,6 +184,8 @@ static void print_source(const struct config_source *c, const struct store_sourc
 	} else if (r && r->last_error) {
 		print_error_line("note", r->last_error);
 	}
+	if (r && r->duplicates > 0)
+		printf("%24s recorded as duplicates: %ld\n", "", r->duplicates);
 	if (r)
 		print_structures(c, r);
 }

@@ -168,6 +168,9 @@ class Receiver(BaseHTTPRequestHandler):
         elif kind in ("source.failing", "source.recovered"):
             line = "%s %s %s: %s" % (msg_id, printable(kind), printable(src),
                                      printable(field(event, "error") or "ok"))
+        elif kind == "source.changed":
+            line = "%s %s %s: %s" % (msg_id, printable(kind), printable(src),
+                                     printable(field(event, "message")))
         else:
             line = "%s %s" % (msg_id, printable(kind))
         print(line, flush=True)

@@ -4,8 +4,9 @@
  * alerted; a known item is re-checked when due and alerts only when its
  * text changed; an empty list fails the poll; a list that lost most of its
  * items changes nothing until it has held steady; the same statement seen
- * through another source alerts once. Driven through detect_start with list
- * items, against a real store, with the articles served by testutil_http.
+ * through another source alerts once, and under a new URL of the same
+ * source not at all (most new items moved: one source.changed). Driven through detect_start with
+ * list items, against a real store, with the articles served by testutil_http.
  */
 #include <check.h>
 #include <ev.h>
@@ -18,6 +19,7 @@
 #include "config/config.h"
 #include "daemon/article_fetch.h"
 #include "daemon/daemon_int.h"
+#include "daemon/moved.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
 #include "fetch/http.h"
@@ -29,6 +31,8 @@ static struct testutil_http *srv;
 static struct daemon d;
 static struct source_rt *rt, *other;
 static struct poll_outcome *got;
+/* Lists without titles: the article page's title is the item's (a moved item keeps it). */
+static int untitled;
 
 /* detect_done_fn: keeps the outcome for the test to read. */
 static void detect_done(struct source_rt *r, struct poll_outcome *o)
@@ -89,6 +93,7 @@ static void setup(void)
 	srv = testutil_http_new(loop);
 	got = NULL;
 	rt = other = NULL;
+	untitled = 0;
 }
 
 static void teardown(void)
@@ -161,7 +166,7 @@ static struct list_items list_of(const char *const *paths, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		items.v[i].url = paths[i] ? url_of(paths[i]) : NULL;
-		items.v[i].title = xasprintf("Item %zu", i);
+		items.v[i].title = untitled ? NULL : xasprintf("Item %zu", i);
 	}
 	return items;
 }
@@ -420,7 +425,7 @@ START_TEST(new_items_are_fetched_stored_and_alerted_once)
 	start(NULL, DAEMON_RUN);
 	set_source("s", 4, 0, 0);
 	for (size_t i = 0; i < 4; i++)
-		serve(paths[i], "News");
+		serve(paths[i], paths[i] + 1); /* texts of their own: one text twice is a move */
 	detect(rt, paths, 2);
 	ck_assert_int_eq(got->fresh, 2);
 	ck_assert_int_eq(events_pending(), 2);
@@ -746,13 +751,226 @@ START_TEST(normalised_urls_ignore_www_case_fragment_and_trailing_slash)
 }
 END_TEST
 
+/* --- moved statements: a known text under a new URL of the same source --- */
+
+/* The types of the pending events, in order, joined by spaces. */
+static void event_types(char *out, size_t len)
+{
+	struct store_event *evs;
+	size_t n, o = 0;
+
+	out[0] = '\0';
+	ck_assert_int_eq(store_events_due(d.store, 1e12, NULL, 1000, &evs, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? " " : "", evs[i].type);
+		ck_assert_uint_lt(o, len);
+		store_event_clear(&evs[i]);
+	}
+	free(evs);
+}
+
+/* Source s knows /old1../oldN (texts "Text1".."TextN"); /newI serves the same texts. */
+static void known_then_moved(size_t n)
+{
+	char old[8][16], moved[8][16];
+	const char *paths[8];
+
+	ck_assert_uint_le(n, 8);
+	untitled = 1;
+	for (size_t i = 0; i < n; i++) {
+		char lead[16];
+
+		snprintf(old[i], sizeof(old[i]), "/old%zu", i);
+		snprintf(moved[i], sizeof(moved[i]), "/new%zu", i);
+		snprintf(lead, sizeof(lead), "Text%zu", i);
+		serve(old[i], lead);
+		serve(moved[i], lead);
+		paths[i] = old[i];
+	}
+	detect(rt, paths, n); /* the baseline, texts stored */
+	ck_assert_int_eq(events_pending(), 0);
+	set_source("s", (long)n, 0, 0);
+}
+
+START_TEST(a_known_text_under_a_new_url_is_recorded_not_alerted)
+{
+	int text = 0;
+
+	start(NULL, DAEMON_RUN);
+	known_then_moved(2);
+	detect(rt, (const char *const[]){"/old0", "/old1", "/new0"}, 3);
+	ck_assert_int_eq(got->fresh, 0);
+	ck_assert_int_eq(got->unsettled, 0);
+	ck_assert_int_eq(stored("s", "/new0", &text), 1);
+	ck_assert(text);
+	ck_assert_int_eq(events_pending(), 0); /* one move is no site move either */
+	/* recorded: the next poll knows it and fetches nothing new */
+	detect(rt, (const char *const[]){"/old0", "/old1", "/new0"}, 3);
+	ck_assert_int_eq(testutil_http_hits(srv, "/new0"), 1);
+	ck_assert_int_eq(events_pending(), 0);
+}
+END_TEST
+
+START_TEST(most_new_items_moved_raise_one_source_changed)
+{
+	char types[256];
+
+	start(NULL, DAEMON_RUN);
+	known_then_moved(4);
+	serve("/fresh", "Fresh");
+	detect(rt, (const char *const[]){"/new0", "/new1", "/new2", "/new3", "/fresh"}, 5);
+	ck_assert_int_eq(got->fresh, 1); /* a genuinely new statement still alerts */
+	ck_assert_int_eq(got->unsettled, 0);
+	event_types(types, sizeof(types));
+	ck_assert_str_eq(types, "statement.new source.changed");
+	for (int i = 0; i < 4; i++) {
+		char path[16];
+
+		snprintf(path, sizeof(path), "/new%d", i);
+		ck_assert_int_eq(stored("s", path, NULL), 1);
+	}
+}
+END_TEST
+
+START_TEST(a_few_moves_among_many_new_items_raise_nothing)
+{
+	static const char *const paths[] = {"/new0", "/new1", "/new2", "/f1", "/f2", "/f3", "/f4"};
+	char types[256];
+
+	start(NULL, DAEMON_RUN);
+	known_then_moved(3);
+	for (size_t i = 3; i < 7; i++)
+		serve(paths[i], paths[i] + 1);
+	detect(rt, paths, 7); /* 3 of 7 new items moved: under half */
+	ck_assert_int_eq(got->fresh, 4);
+	event_types(types, sizeof(types));
+	ck_assert_ptr_null(strstr(types, "source.changed"));
+	ck_assert_int_eq(events_pending(), 4);
+}
+END_TEST
+
+/* A PDF link or an empty shell hashes like every other: never a move. */
+START_TEST(short_texts_never_count_as_moved)
+{
+	static const char *const body = "<html><body><article><p>Read the PDF.</p></article></body>"
+					"</html>";
+
+	start(NULL, DAEMON_RUN);
+	testutil_http_set(srv, "/pdf1", 200, NULL, body);
+	testutil_http_set(srv, "/pdf2", 200, NULL, body);
+	detect(rt, (const char *const[]){"/pdf1"}, 1); /* baseline */
+	set_source("s", 1, 0, 0);
+	detect(rt, (const char *const[]){"/pdf1", "/pdf2"}, 2);
+	ck_assert_int_eq(got->fresh, 1);
+	ck_assert_int_eq(events_pending(), 1);
+}
+END_TEST
+
+static int moved_three(void *arg)
+{
+	(void)arg;
+	return rt->batch && rt->batch->moved.nitems == 3 && testutil_http_hits(srv, "/hang") == 1;
+}
+
+/* A sidebar or boilerplate extracted from every page: different titles keep them apart. */
+START_TEST(the_same_text_under_another_title_still_alerts)
+{
+	struct list_items items;
+
+	start(NULL, DAEMON_RUN);
+	known_then_moved(1);
+	items = list_of((const char *const[]){"/old0", "/new0"}, 2);
+	free(items.v[1].title);
+	items.v[1].title = xstrdup("A different statement");
+	outcome_free(got);
+	got = NULL;
+	detect_start(rt, &items, outcome_for(rt, 2), detect_done);
+	ck_assert(testutil_loop_until(loop, detect_over, NULL, 15));
+	ck_assert_int_eq(got->fresh, 1);
+	ck_assert_int_eq(events_pending(), 1);
+}
+END_TEST
+
+START_TEST(titles_agree_when_equal_contained_or_missing)
+{
+	ck_assert(moved_titles_agree("Remarks at the UN", "remarks at the UN."));
+	ck_assert(moved_titles_agree("Remarks at the UN", "Remarks at the UN - Ministry"));
+	ck_assert(moved_titles_agree(NULL, "Anything"));
+	ck_assert(moved_titles_agree("  ", "Anything"));
+	ck_assert(!moved_titles_agree("Remarks at the UN", "Press release on trade"));
+}
+END_TEST
+
+/* A statement listed under two URLs of the source: its edit is alerted once. */
+START_TEST(an_edit_of_a_statement_under_two_urls_alerts_once)
+{
+	char types[256];
+
+	start(NULL, DAEMON_ONCE); /* once: every known item in the window is due */
+	known_then_moved(1);
+	detect(rt, (const char *const[]){"/old0", "/new0"}, 2); /* /new0 recorded as moved */
+	ck_assert_int_eq(events_pending(), 0);
+	serve("/old0", "Edited");
+	serve("/new0", "Edited");
+	detect(rt, (const char *const[]){"/old0", "/new0"}, 2);
+	ck_assert_int_eq(got->changed, 1);
+	event_types(types, sizeof(types));
+	ck_assert_str_eq(types, "statement.changed");
+}
+END_TEST
+
+/* A move spread over two polls (more than a poll reads): noticed once. */
+START_TEST(a_move_over_two_polls_raises_one_source_changed)
+{
+	char types[256];
+
+	start(NULL, DAEMON_RUN);
+	known_then_moved(8);
+	detect(rt, (const char *const[]){"/new0", "/new1", "/new2", "/new3"}, 4);
+	set_source("s", 4, 0, 0);
+	detect(rt,
+	       (const char *const[]){"/new0", "/new1", "/new2", "/new3", "/new4", "/new5", "/new6",
+				     "/new7"},
+	       8);
+	ck_assert_int_eq(stored("s", "/new7", NULL), 1);
+	event_types(types, sizeof(types));
+	ck_assert_str_eq(types, "source.changed");
+}
+END_TEST
+
+/* A poll cut short judges no move: its moved items are read again by the next. */
+START_TEST(a_cancelled_poll_leaves_its_moves_to_the_next)
+{
+	struct list_items items;
+	char types[256];
+
+	start(NULL, DAEMON_RUN);
+	known_then_moved(3);
+	testutil_http_set(srv, "/hang", 0, NULL, NULL);
+	items = list_of((const char *const[]){"/new0", "/new1", "/new2", "/hang"}, 4);
+	outcome_free(got);
+	got = NULL;
+	detect_start(rt, &items, outcome_for(rt, 4), detect_done);
+	ck_assert(testutil_loop_until(loop, moved_three, NULL, 10));
+	detect_cancel(rt->run);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(got->unsettled, 4);
+	ck_assert_int_eq(stored("s", "/new0", NULL), 0);
+	ck_assert_int_eq(events_pending(), 0);
+	serve("/hang", "Hang");
+	detect(rt, (const char *const[]){"/new0", "/new1", "/new2", "/hang"}, 4);
+	event_types(types, sizeof(types));
+	ck_assert_str_eq(types, "statement.new source.changed");
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
 	Suite *s = suite_create("detect");
 	TCase *first = tcase_create("first"), *fresh = tcase_create("new");
 	TCase *lists = tcase_create("lists"), *changes = tcase_create("changes");
-	TCase *others = tcase_create("others");
-	TCase *all[] = {first, fresh, lists, changes, others};
+	TCase *others = tcase_create("others"), *moved = tcase_create("moved");
+	TCase *all[] = {first, fresh, lists, changes, others, moved};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);
@@ -785,6 +1003,15 @@ static Suite *detect_suite(void)
 	tcase_add_test(others, the_same_text_through_another_source_alerts_once);
 	tcase_add_test(others, normalised_urls_ignore_www_case_fragment_and_trailing_slash);
 	tcase_add_test(others, empty_or_short_texts_never_match_across_sources);
+	tcase_add_test(moved, a_known_text_under_a_new_url_is_recorded_not_alerted);
+	tcase_add_test(moved, most_new_items_moved_raise_one_source_changed);
+	tcase_add_test(moved, a_few_moves_among_many_new_items_raise_nothing);
+	tcase_add_test(moved, short_texts_never_count_as_moved);
+	tcase_add_test(moved, a_cancelled_poll_leaves_its_moves_to_the_next);
+	tcase_add_test(moved, a_move_over_two_polls_raises_one_source_changed);
+	tcase_add_test(moved, the_same_text_under_another_title_still_alerts);
+	tcase_add_test(moved, an_edit_of_a_statement_under_two_urls_alerts_once);
+	tcase_add_test(moved, titles_agree_when_equal_contained_or_missing);
 	return s;
 }
 

@@ -355,6 +355,30 @@ START_TEST(source_failing_has_a_reason)
 }
 END_TEST
 
+/* source.changed: the counts, one example move, and a message the text channels can show. */
+START_TEST(source_changed_counts_and_example)
+{
+	char *json =
+	    event_source_changed_json(ID, WHEN, "mid", "https://mid.example/", 20, 21,
+				      "https://mid.example/a/1", "https://u:p@mid.example/b/1");
+	json_t *o = parse(json);
+	char keys[256];
+
+	keys_of(o, keys, sizeof(keys));
+	ck_assert_str_eq(keys, "type,id,detected_at,source,reason,moved,new_items,example,message");
+	ck_assert_str_eq(str_at(o, "type"), "source.changed");
+	ck_assert_str_eq(str_at(o, "reason"), "urls-moved");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "moved")), 20);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "new_items")), 21);
+	ck_assert_str_eq(str_at(o, "example.old_url"), "https://mid.example/a/1");
+	ck_assert_str_eq(str_at(o, "example.new_url"), "https://mid.example/b/1");
+	ck_assert_ptr_nonnull(strstr(str_at(o, "message"), "20 of the 21 new items"));
+	ck_assert_ptr_null(strstr(json, "u:p@"));
+	json_decref(o);
+	free(json);
+}
+END_TEST
+
 /* "user:password@" in a source's url is for its requests, never in an event. */
 START_TEST(urls_in_events_carry_no_credentials)
 {
@@ -419,6 +443,7 @@ int main(void)
 	tcase_add_test(tc, same_inputs_same_bytes);
 	tcase_add_test(tc, source_failing_and_recovered);
 	tcase_add_test(tc, source_failing_has_a_reason);
+	tcase_add_test(tc, source_changed_counts_and_example);
 	tcase_add_test(tc, urls_in_events_carry_no_credentials);
 	tcase_add_test(tc, test_event);
 	suite_add_tcase(s, tc);

@@ -698,6 +698,108 @@ START_TEST(items_found_by_guid_or_url_and_seen_elsewhere)
 END_TEST
 
 /*
+ * The same text under another URL of the same source is found (the oldest
+ * such item), not the item itself nor another source's; status counts the
+ * later copies of a text of enough words.
+ */
+START_TEST(same_text_on_the_same_source_is_found_and_counted)
+{
+	struct store *st = open_ok();
+	struct store_source *all;
+	size_t n;
+	struct store_item old;
+	const char *urls[] = {"http://a/1", "http://a/2", "http://a/3", "http://a/short1",
+			      "http://a/short2"};
+
+	for (size_t i = 0; i < 5; i++) {
+		struct store_item it;
+
+		memset(&it, 0, sizeof(it));
+		it.source_id = xstrdup("src");
+		it.url = xstrdup(urls[i]);
+		it.norm_url = xstrdup(urls[i]);
+		it.title = xasprintf("Title %zu", i);
+		it.text_sha256 = xstrdup(i < 3 ? "same" : "short");
+		it.words = i < 3 ? 100 : 2;
+		ck_assert_int_eq(store_item_put(st, &it), 0);
+		store_item_clear(&it);
+	}
+	ck_assert_int_eq(store_source_put(st, "src", "http://a/", &(struct store_source){0}), 0);
+	ck_assert_int_eq(store_item_same_text(st, "src", "http://a/new", "same", &old), 1);
+	ck_assert_str_eq(old.url, "http://a/1");
+	ck_assert_str_eq(old.title, "Title 0");
+	ck_assert(old.id > 0);
+	store_item_clear(&old);
+	ck_assert_int_eq(store_item_same_text(st, "src", "http://a/1", "same", &old), 1);
+	ck_assert_str_eq(old.url, "http://a/2"); /* not itself */
+	store_item_clear(&old);
+	ck_assert_int_eq(store_item_same_text(st, "other", "http://a/new", "same", &old), 0);
+	ck_assert_ptr_null(old.url);
+	ck_assert_int_eq(store_item_same_text(st, "src", "http://a/new", "nothing", NULL), 0);
+	ck_assert_int_eq(store_sources_all(st, &all, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(all[0].stored_items, 5);
+	ck_assert_int_eq(all[0].duplicates, 2); /* a/2 and a/3; short texts are no identity */
+	store_source_clear(&all[0]);
+	free(all);
+	store_close(st);
+}
+END_TEST
+
+/*
+ * An item recorded without a text is found by its exact title and date under
+ * another URL of the same source; one with a text, or another date, is not.
+ */
+START_TEST(an_unread_item_is_found_by_title_and_date)
+{
+	struct store *st = open_ok();
+	struct store_item it, old;
+
+	put_item(st, "src", "http://a/unread", "Remarks", NULL, 100);
+	put_item(st, "src", "http://a/read", "Read", "text", 100);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/unread", NULL, &it), 1);
+	it.published = xstrdup("2020-01-02");
+	ck_assert_int_eq(store_item_put(st, &it), 0);
+	store_item_clear(&it);
+	ck_assert_int_eq(store_item_find(st, "src", "http://a/read", NULL, &it), 1);
+	it.published = xstrdup("2020-01-02");
+	ck_assert_int_eq(store_item_put(st, &it), 0);
+	store_item_clear(&it);
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "src", "http://b/1", "Remarks", "2020-01-02", &old), 1);
+	ck_assert_str_eq(old.url, "http://a/unread");
+	store_item_clear(&old);
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "src", "http://b/1", "Remarks", "2020-01-03", &old), 0);
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "src", "http://a/unread", "Remarks", "2020-01-02", &old),
+	    0); /* not itself */
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "src", "http://b/2", "Read", "2020-01-02", &old),
+	    0); /* its text decides */
+	ck_assert_int_eq(
+	    store_item_same_listing(st, "other", "http://b/1", "Remarks", "2020-01-02", &old), 0);
+	store_close(st);
+}
+END_TEST
+
+/* Recent events of a type for a source: by created time, source and type. */
+START_TEST(recent_events_by_source_and_type)
+{
+	struct store *st = open_ok();
+	struct store_event_new ev = {"evt_c", "hook", "source.changed", "src", 0, "{}", 1000};
+
+	ck_assert_int_eq(store_event_insert(st, &ev), 0);
+	ck_assert_int_eq(store_event_recent(st, "src", "source.changed", 900), 1);
+	ck_assert_int_eq(store_event_recent(st, "src", "source.changed", 1000), 1);
+	ck_assert_int_eq(store_event_recent(st, "src", "source.changed", 1001), 0);
+	ck_assert_int_eq(store_event_recent(st, "src", "source.failing", 900), 0);
+	ck_assert_int_eq(store_event_recent(st, "other", "source.changed", 900), 0);
+	store_close(st);
+}
+END_TEST
+
+/*
  * A poll's lookups share one snapshot: a write committed meanwhile through
  * another handle is not seen until the snapshot ends, and reading counts
  * no commit.
@@ -991,6 +1093,9 @@ int main(void)
 	tcase_add_test(tc, channel_counts_per_state_and_last_error);
 	tcase_add_test(tc, recheck_candidates_have_text_and_are_newest_first);
 	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
+	tcase_add_test(tc, same_text_on_the_same_source_is_found_and_counted);
+	tcase_add_test(tc, an_unread_item_is_found_by_title_and_date);
+	tcase_add_test(tc, recent_events_by_source_and_type);
 	tcase_add_test(tc, lookups_in_one_snapshot);
 	tcase_add_test(tc, search_finds_text_by_date_and_theme);
 	tcase_add_test(tc, search_index_is_lazy_caught_up_and_kept_in_step);

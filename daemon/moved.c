@@ -1,0 +1,94 @@
+#include "daemon/moved.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/article_fetch.h"
+#include "daemon/daemon_int.h"
+#include "daemon/event.h"
+#include "daemon/outbox.h"
+#include "daemon/store.h"
+
+/* Letters and digits of s, ASCII lowercased; bytes of multibyte characters kept. */
+static char *title_key(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80 || isalnum(*p))
+			*o++ = (char)tolower(*p);
+	*o = '\0';
+	return out;
+}
+
+int moved_titles_agree(const char *a, const char *b)
+{
+	char *ka, *kb;
+	int agree;
+
+	if (a == NULL || b == NULL)
+		return 1;
+	ka = title_key(a);
+	kb = title_key(b);
+	agree = !*ka || !*kb || strstr(ka, kb) != NULL || strstr(kb, ka) != NULL;
+	free(ka);
+	free(kb);
+	return agree;
+}
+
+int moved_is_migration(const struct article_moved *m)
+{
+	return m->moved >= MOVED_MIN_ITEMS && m->moved * 2 >= m->read;
+}
+
+/* Like source.failing: every channel whose sources globs take the source, whatever its themes. */
+long moved_queue_notice(struct source_rt *rt, struct article_moved *m, double now)
+{
+	const char *const *channels;
+	size_t n = outbox_channels(rt->d->outbox, &channels);
+	long queued = 0;
+	int recent = store_event_recent(rt->d->store, rt->id, "source.changed", now - MOVED_QUIET);
+
+	if (recent != 0) {
+		m->repeat = recent == 1;
+		return recent < 0 ? -1 : 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct config_notify *cn = config_notify_find(rt->d->cfg, channels[i]);
+		char id[EVENT_ID_LEN + 1], *payload;
+		int rc;
+
+		if (cn && !config_globs_match(&cn->sources, rt->id))
+			continue;
+		event_new_id(id);
+		payload = event_source_changed_json(id, now, rt->id, rt->cfg->url, m->moved,
+						    m->read, m->old_url, m->new_url);
+		rc = store_event_insert(rt->d->store,
+					&(struct store_event_new){id, channels[i], "source.changed",
+								  rt->id, 0, payload, now});
+		free(payload);
+		if (rc < 0)
+			return -1;
+		queued++;
+	}
+	return queued;
+}
+
+void moved_report(const struct source_rt *rt, const struct article_moved *m, long queued)
+{
+	if (m->repeat) {
+		log_warnx(
+		    "source=%s %ld of %ld new items are statements the source already had under "
+		    "other URLs: recorded without alerts (source.changed was sent within the "
+		    "last %.0f h)",
+		    rt->id, m->moved, m->read, MOVED_QUIET / 3600);
+		return;
+	}
+	log_warnx(
+	    "source=%s source.changed: %ld of %ld new items are statements the source already "
+	    "had under other URLs (e.g. %s -> %s): recorded without alerts, events=%ld",
+	    rt->id, m->moved, m->read, log_esc(m->old_url, 200), log_esc(m->new_url, 200), queued);
+}
