@@ -315,6 +315,7 @@ struct html_ctx {
 	unsigned long budget;
 	char *base; /* <base href> or the page URL; may be NULL */
 	struct list_acc acc;
+	struct list_dates dates; /* numeric dates, read in one order at the end */
 	char *err;
 	size_t errlen;
 	int failed;
@@ -493,7 +494,7 @@ static char *html_title(struct html_ctx *hc, xmlNodePtr item, xmlNodePtr anchor)
 			       anchor);
 }
 
-static char *html_date(struct html_ctx *hc, xmlNodePtr item)
+static char *html_date(struct html_ctx *hc, xmlNodePtr item, const char *url)
 {
 	char iso[64];
 	char *text;
@@ -503,6 +504,7 @@ static char *html_date(struct html_ctx *hc, xmlNodePtr item)
 	text = html_eval_text(hc, hc->date, item, 0, NULL, "date");
 	if (text == NULL)
 		return NULL;
+	list_dates_note(&hc->dates, url, text);
 	if (date_parse(text, hc->spec->language, hc->spec->date_format, iso, sizeof(iso)) != 0)
 		iso[0] = '\0';
 	free(text);
@@ -528,7 +530,7 @@ static void html_item(struct html_ctx *hc, xmlNodePtr item)
 		return;
 	it.title = html_title(hc, item, anchor);
 	if (it.title != NULL)
-		it.date = html_date(hc, item);
+		it.date = html_date(hc, item, it.url);
 	if (hc->failed || it.title == NULL) {
 		list_item_clear(&it);
 		return;
@@ -605,6 +607,8 @@ static void html_free(struct html_ctx *hc)
 		xmlXPathFreeContext(hc->xctx);
 	free(hc->base);
 	list_acc_done(&hc->acc);
+	list_dates_settle(&hc->dates, hc->acc.out, hc->spec);
+	list_dates_free(&hc->dates);
 }
 
 int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spec *spec,

@@ -9,6 +9,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "analyze/page/date.h"
 #include "analyze/page/list.h"
 #include "common/buf.h"
 #include "common/hmap.h"
@@ -52,6 +53,27 @@ int list_acc_full(const struct list_acc *acc);
 int list_acc_add(struct list_acc *acc, struct list_item *item, const char *key);
 /* Cuts the list to the limit (out->total, out->cut say what was left out). */
 void list_acc_done(struct list_acc *acc);
+
+/*
+ * The numeric dates of an HTML list's items (list_dates.c), by item URL,
+ * so that the list reads them all in one order once it is read.
+ */
+struct list_dates {
+	struct hmap idx; /* item URL -> index in v */
+	struct date_nums *v;
+	size_t n, cap;
+};
+
+/* Records the three numbers of text's date for url, if it is written that way. */
+void list_dates_note(struct list_dates *ld, const char *url, const char *text);
+/*
+ * Rewrites the dates of items recorded in ld to the one order that fits
+ * them all (see list_dates.c); sets items->date_order_ambiguous when it had
+ * to fall back on the language's order. Nothing when spec has a date_format.
+ */
+void list_dates_settle(struct list_dates *ld, struct list_items *items,
+		       const struct list_spec *spec);
+void list_dates_free(struct list_dates *ld);
 
 /* Frees the strings of one item. */
 void list_item_clear(struct list_item *item);
