@@ -670,3 +670,32 @@ int date_numeric(const char *text, struct date_nums *p)
 	free(t.v);
 	return found;
 }
+
+/* Days since 1970-01-01 of the "YYYY-MM-DD" that s starts with; 0 when it does not. */
+static long civil_days(const char *s, int *ok)
+{
+	int y, m, d;
+	long era, yoe, doy;
+
+	*ok = s != NULL && sscanf(s, "%4d-%2d-%2d", &y, &m, &d) == 3 && valid_date(y, m, d);
+	if (!*ok)
+		return 0;
+	/* Howard Hinnant's days_from_civil */
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+const char *date_choose(const char *list_date, const char *page_date)
+{
+	int list_ok, page_ok;
+	long l = civil_days(list_date, &list_ok), p = civil_days(page_date, &page_ok);
+
+	if (!list_ok)
+		return page_ok ? page_date : list_date;
+	if (!page_ok || labs(l - p) > DATE_AGREE_DAYS)
+		return list_date;
+	return page_date;
+}

@@ -41,4 +41,17 @@ struct date_nums {
  */
 int date_numeric(const char *text, struct date_nums *p);
 
+/* Days a list's date and its article's own date may differ and still agree. */
+#define DATE_AGREE_DAYS 3
+
+/*
+ * The publication date of an item that both its list and its article page
+ * date: the page's (it may hold a time and zone) when the two calendar days
+ * are at most DATE_AGREE_DAYS apart, else the list's: a page whose own date
+ * is further off was read from the wrong place (a cited date, a related
+ * item) more often than the list is wrong. Either may be NULL or no ISO
+ * date; returns one of the two (borrowed), or NULL.
+ */
+const char *date_choose(const char *list_date, const char *page_date);
+
 #endif

@@ -134,6 +134,25 @@ START_TEST(format_tried_first)
 }
 END_TEST
 
+/* The list's date wins over a page date more than DATE_AGREE_DAYS (3) calendar days off. */
+START_TEST(list_date_wins_when_far)
+{
+	const char *list = "2021-12-06", *near = "2021-12-08T10:00:00+03:00";
+	const char *edge = "2021-12-09", *far = "2021-12-10", *cited = "2003-11-29";
+	const char *new_year = "2020-12-30T23:00:00Z";
+
+	ck_assert_ptr_eq(date_choose(list, near), near); /* agree: the page's time is kept */
+	ck_assert_ptr_eq(date_choose(list, edge), edge);
+	ck_assert_ptr_eq(date_choose(list, far), list);
+	ck_assert_ptr_eq(date_choose(list, cited), list);
+	ck_assert_ptr_eq(date_choose("2021-01-01", new_year), new_year); /* across a year */
+	ck_assert_ptr_eq(date_choose(NULL, near), near);
+	ck_assert_ptr_eq(date_choose(list, NULL), list);
+	ck_assert_ptr_eq(date_choose("no date", near), near);
+	ck_assert_ptr_null(date_choose(NULL, NULL));
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	char small[8], out[64];
@@ -234,6 +253,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, forms, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, format_tried_first);
+	tcase_add_test(tc, list_date_wins_when_far);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, long_text_is_bounded);
 	tcase_add_test(tc, site_feed_dates);
