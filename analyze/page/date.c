@@ -483,7 +483,7 @@ static int match_day_month(const struct toks *t, size_t i, struct when *w)
 		j++;
 	if (is_sym(t, j, ','))
 		j++;
-	if (is_word(t, j, "de") || is_word(t, j, "del"))
+	if (is_word(t, j, "de") || is_word(t, j, "del") || is_word(t, j, "of"))
 		j++;
 	if ((y = year_after_month(t, j, &end)) < 0)
 		return 0;

@@ -28,6 +28,7 @@ static const struct date_case cases[] = {
     {"MARCH 3, 2020", NULL, "2020-03-03"},
     {"24 Oct 2019", NULL, "2019-10-24"},
     {"24 October 2019", NULL, "2019-10-24"},
+    {"Tuesday, 28 of September of 2021", NULL, "2021-09-28"},
     {"Thursday 24th of October 2019", NULL, "2019-10-24"},
     {"October 24, 2019 at 2:06 p.m. EDT", "en-US", "2019-10-24T14:06:00-04:00"},
     /* numeric, day or month first */
