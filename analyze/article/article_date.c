@@ -13,12 +13,15 @@
  * of the statement. Page furniture never counts either: related-news
  * boxes, headers showing today's date, footers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analyze/article/article_int.h"
 #include "analyze/page/date.h"
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/xmalloc.h"
 
 #define DATE_CANDIDATES 300
@@ -27,6 +30,7 @@
 #define NEAR_BLOCKS 6	   /* text blocks after the headline searched for a dateline */
 #define EDGE_BLOCKS 3	   /* first and last text blocks of the body searched */
 #define ISO_MAX 64
+#define MIN_YEAR 1990 /* no ministry page was published before */
 
 static int furniture_self(const struct art_node *e)
 {
@@ -100,6 +104,34 @@ static int parse_into(const char *s, const char *lang, char **out)
 }
 
 /*
+ * 1 when a date read from the page's text can be its publication date:
+ * from MIN_YEAR up to tomorrow. A headline naming "8 May 1945" or a footer
+ * counting to next year is no publication date.
+ */
+static int plausible(const char *iso)
+{
+	time_t t = (time_t)clock_wall() + 86400;
+	struct tm tm;
+	char tomorrow[16];
+
+	gmtime_r(&t, &tm);
+	strftime(tomorrow, sizeof(tomorrow), "%Y-%m-%d", &tm);
+	return atoi(iso) >= MIN_YEAR && strncmp(iso, tomorrow, 10) <= 0;
+}
+
+/* parse_into for a date read from text: only a plausible one. */
+static int text_into(const char *s, const char *lang, char **out)
+{
+	if (parse_into(s, lang, out) != 0)
+		return -1;
+	if (plausible(*out))
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
+/*
  * The headline: the first <h1> outside the furniture, else the last heading
  * with text before the body, else -1.
  */
@@ -140,7 +172,7 @@ static char *date_by_class(const struct art_doc *d, long anchor, const char *lan
 			continue;
 		tried++;
 		t = art_node_text(e->node, 200);
-		if (parse_into(t, lang, &iso) == 0) {
+		if (text_into(t, lang, &iso) == 0) {
 			free(best);
 			best = iso;
 			best_dist = dist;
@@ -209,7 +241,8 @@ static char *dateline_date(const char *line, const char *lang)
 		return NULL;
 	before = count_words(line, start);
 	after = count_words(line + end, strlen(line + end));
-	if (before + after <= DATELINE_WORDS || (before <= 2 && dash_follows(line + end)))
+	if ((before + after <= DATELINE_WORDS || (before <= 2 && dash_follows(line + end))) &&
+	    plausible(iso))
 		return xstrdup(iso);
 	return NULL;
 }
@@ -328,7 +361,7 @@ static char *text_date(const struct art_doc *d, long i, const char *lang)
 	if (i < 0)
 		return NULL;
 	t = art_node_text(d->v[i].node, 1024);
-	parse_into(t, lang, &iso);
+	text_into(t, lang, &iso);
 	free(t);
 	return iso;
 }
@@ -363,7 +396,7 @@ char *art_pick_date(const struct art_doc *d, const struct art_date_hints *h, con
 	if (d->n > 0)
 		iso = date_in_page(d, roots, nroots, lang);
 	if (iso == NULL)
-		parse_into(h->title, lang, &iso);
+		text_into(h->title, lang, &iso);
 	if (iso == NULL)
 		parse_into(h->mod, lang, &iso);
 	return iso;

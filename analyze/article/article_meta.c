@@ -65,6 +65,11 @@ static const char *const date_names[] = {
     "publication_date",
     "original-publish-date",
     "release_date",
+    "article:published",
+    "og:published_time",
+    "dc.date.published",
+    "citation_online_date",
+    "prism.publicationdate",
 };
 
 static const char *const modified_names[] = {

@@ -58,6 +58,12 @@ START_TEST(body_sentence_date_loses_to_dateline)
 		"<p>December 6, 2021, Minsk</p></div></body></html>",
 		day, sizeof(day));
 	ck_assert_str_eq(day, "2021-12-07");
+	/* so does a Dublin Core or citation date in <meta> */
+	date_of("<html><head><meta name='DC.Date.Published' content='2021-12-08'></head><body>"
+		"<div class=content><h1>Statement</h1><p>" LOREM "</p>"
+		"<p>December 6, 2021, Minsk</p></div></body></html>",
+		day, sizeof(day));
+	ck_assert_str_eq(day, "2021-12-08");
 }
 END_TEST
 
@@ -95,6 +101,12 @@ START_TEST(date_only_in_h2_headline)
 		"</div></div></body></html>",
 		day, sizeof(day));
 	ck_assert_str_eq(day, "2018-06-14");
+	/* a headline naming a day of history is no publication date */
+	date_of("<html><body><div class=content><h2>Statement on the anniversary of 8 May "
+		"1945</h2><div class=text><p>" LOREM "</p><p>" LOREM
+		"</p></div></div></body></html>",
+		day, sizeof(day));
+	ck_assert_str_eq(day, "");
 }
 END_TEST
 
