@@ -131,6 +131,39 @@ static int text_into(const char *s, const char *lang, char **out)
 	return -1;
 }
 
+static int inside(const struct art_doc *d, long i, long root)
+{
+	for (long p = i; p >= 0 && p >= root; p = d->v[p].parent)
+		if (p == root)
+			return 1;
+	return 0;
+}
+
+/*
+ * The element holding both the headline and the body, the article's column
+ * (without a headline, the body's parent); -1 for the whole page.
+ */
+static long article_scope(const struct art_doc *d, long head, const long *roots, size_t nroots)
+{
+	if (nroots == 0)
+		return -1;
+	if (head < 0)
+		return d->v[roots[0]].parent;
+	for (long p = head; p >= 0; p = d->v[p].parent)
+		if (inside(d, roots[0], p))
+			return p;
+	return -1;
+}
+
+/* 1 when element i belongs to a list item holding a link: a related or latest-news entry. */
+static int in_linked_item(const struct art_doc *d, long i)
+{
+	for (int up = 0; i >= 0 && up < 4; up++, i = d->v[i].parent)
+		if (art_name_is(d->v[i].node, "li"))
+			return d->v[i].link > 0;
+	return 0;
+}
+
 /*
  * The headline: the first <h1> outside the furniture, else the last heading
  * with text before the body, else -1.
@@ -154,8 +187,8 @@ static long headline(const struct art_doc *d, const long *roots, size_t nroots)
 	return last;
 }
 
-/* A date in an element whose class or id says so, nearest the anchor. */
-static char *date_by_class(const struct art_doc *d, long anchor, const char *lang)
+/* A date in an element of the article's column whose class or id says so, nearest the anchor. */
+static char *date_by_class(const struct art_doc *d, long anchor, long scope, const char *lang)
 {
 	char *best = NULL;
 	long best_dist = -1;
@@ -167,8 +200,9 @@ static char *date_by_class(const struct art_doc *d, long anchor, const char *lan
 		char *t, *iso = NULL;
 
 		if ((e->flags & AF_JUNK) || e->own + e->text > 400 ||
-		    (best_dist >= 0 && dist >= best_dist) || !dateish_class(e->node) ||
-		    art_in_furniture(d, (long)i))
+		    (best_dist >= 0 && dist >= best_dist) ||
+		    (scope >= 0 && !inside(d, (long)i, scope)) || !dateish_class(e->node) ||
+		    art_in_furniture(d, (long)i) || in_linked_item(d, (long)i))
 			continue;
 		tried++;
 		t = art_node_text(e->node, 200);
@@ -291,14 +325,6 @@ static void block_line(xmlNodePtr root, int last, struct buf *b)
 	}
 }
 
-static int inside(const struct art_doc *d, long i, long root)
-{
-	for (long p = i; p >= 0 && p >= root; p = d->v[p].parent)
-		if (p == root)
-			return 1;
-	return 0;
-}
-
 /* A block of text with no blocks inside it (a paragraph, a heading, a cell), not furniture. */
 static int text_block(const struct art_doc *d, long i)
 {
@@ -372,7 +398,7 @@ static char *date_in_page(const struct art_doc *d, const long *roots, size_t nro
 {
 	long head = headline(d, roots, nroots);
 	long anchor = head >= 0 ? head : nroots > 0 ? roots[0] : 0;
-	char *iso = date_by_class(d, anchor, lang);
+	char *iso = date_by_class(d, anchor, article_scope(d, head, roots, nroots), lang);
 	struct buf b;
 
 	if (iso != NULL)

@@ -123,6 +123,15 @@ START_TEST(related_box_dates_never_count)
 		"<div class=footer>Updated 2020-06-01</div></body></html>",
 		day, sizeof(day));
 	ck_assert_str_eq(day, "");
+	/* latest news that no class calls related, in the same column and out of it */
+	date_of("<html><body><div class=wrap><div class=col-main><h1>Statement</h1>"
+		"<div class=text><p>" LOREM "</p><p>" LOREM "</p><p>December 6, 2021, Minsk</p>"
+		"</div><h3>Latest</h3><ul><li><a href='/e'>Visit to Paris</a> <span "
+		"class=date>10.12.2021</span></li><li><a href='/f'>Talks</a> <span "
+		"class=date>09.12.2021</span></li></ul></div><div class=col-second><p "
+		"class=date>11.12.2021</p></div></div></body></html>",
+		day, sizeof(day));
+	ck_assert_str_eq(day, "2021-12-06");
 }
 END_TEST
 
