@@ -646,6 +646,7 @@ static int numeric_shape(const struct toks *t, size_t i, struct date_nums *p)
 		return 0;
 	if (is_sym(t, i + 5, sep->value) && num(t, i + 6, 1, 9) >= 0 && !at(t, i + 5)->space)
 		return 0;
+	p->sep = (char)sep->value;
 	for (int k = 0; k < 3; k++) {
 		p->n[k] = (int)at(t, i + 2 * (size_t)k)->value;
 		p->digits[k] = at(t, i + 2 * (size_t)k)->digits;

@@ -30,6 +30,7 @@ int date_find(const char *text, const char *lang, char *out, size_t outlen, size
 struct date_nums {
 	int n[3];
 	int digits[3];
+	char sep; /* '/', '-' or '.' */
 };
 
 /*

@@ -4,7 +4,8 @@
  * that also holds "2/28/22" proves month-first for every item. So the
  * three numbers of every item's date are kept while the page is read, and
  * once it is read the orders (D/M/Y, M/D/Y, Y/M/D) that make a real date of
- * every item (year 1990 to next year, not after tomorrow) are compared:
+ * every item (year 1990 to next year, not after tomorrow; never month
+ * first with dots) are compared:
  * one survivor wins; among several, clearly fewer inversions of a newest-
  * first list win, then the newest date nearest today; a tie is reported
  * (date-order-ambiguous) and read in the language's usual order. An
@@ -67,6 +68,8 @@ static long day_key(const struct date_nums *p, enum order o, long max)
 
 	if (o == O_YMD && (p->digits[0] != 2 || p->digits[2] != 2))
 		return 0;
+	if (o == O_MDY && p->sep == '.')
+		return 0; /* "05.12.2021" is 5 December wherever dots are written */
 	y = o == O_YMD ? full_year(p->n[0], 2) : full_year(p->n[2], p->digits[2]);
 	m = o == O_MDY ? p->n[0] : p->n[1];
 	d = o == O_DMY ? p->n[0] : o == O_MDY ? p->n[1] : p->n[2];

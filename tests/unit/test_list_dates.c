@@ -126,6 +126,22 @@ START_TEST(all_small_fields_decided_by_chronology)
 }
 END_TEST
 
+/* Dots are day first even where chronology would prefer month first. */
+START_TEST(dotted_dates_stay_day_first)
+{
+	/* month first would make this list newest-first; it is oldest-first */
+	static const char *const dates[] = {"03.10.2021", "02.11.2021", "01.12.2021"};
+	static const char *const want[] = {"2021-10-03", "2021-11-02", "2021-12-01"};
+	struct list_items items;
+
+	read_list(dates, 3, NULL, NULL, &items);
+	for (int i = 0; i < 3; i++)
+		ck_assert_str_eq(items.v[i].date, want[i]);
+	ck_assert(!ambiguous_noted(&items));
+	list_items_free(&items);
+}
+END_TEST
+
 /* Nothing tells D/M from M/D: reported, and read in the language's order for all. */
 START_TEST(undecidable_list_reported)
 {
@@ -153,6 +169,7 @@ int main(void)
 	tcase_add_test(tc, month_first_list_read_month_first);
 	tcase_add_test(tc, day_first_list_read_day_first);
 	tcase_add_test(tc, all_small_fields_decided_by_chronology);
+	tcase_add_test(tc, dotted_dates_stay_day_first);
 	tcase_add_test(tc, undecidable_list_reported);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
