@@ -48,9 +48,9 @@ static int own_header(const struct art_doc *d, long i)
 	return 0;
 }
 
-static int dateish_class(xmlNodePtr n)
+/* 1 when n's class or id (lower-cased) holds one of words. */
+static int class_has(xmlNodePtr n, const char *const *words, size_t count)
 {
-	static const char *const words[] = {"date", "time", "publish", "posted", "dateline"};
 	char *c = (char *)xmlGetNoNsProp(n, (const xmlChar *)"class");
 	char *id = (char *)xmlGetNoNsProp(n, (const xmlChar *)"id");
 	char buf[256];
@@ -59,19 +59,47 @@ static int dateish_class(xmlNodePtr n)
 	snprintf(buf, sizeof(buf), "%s %s", c ? c : "", id ? id : "");
 	for (size_t i = 0; buf[i]; i++)
 		buf[i] = (char)(buf[i] >= 'A' && buf[i] <= 'Z' ? buf[i] + 32 : buf[i]);
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !r; i++)
+	for (size_t i = 0; i < count && !r; i++)
 		r = strstr(buf, words[i]) != NULL;
 	xmlFree(c);
 	xmlFree(id);
 	return r;
 }
 
+#define CLASS_HAS(n, words) class_has((n), (words), sizeof(words) / sizeof((words)[0]))
+
+static int dateish_class(xmlNodePtr n)
+{
+	static const char *const words[] = {"date", "time", "publish", "posted", "dateline"};
+
+	return CLASS_HAS(n, words);
+}
+
+/* The page's layout around the article, as opposed to the article's own metadata. */
+static int layout_class(xmlNodePtr n)
+{
+	static const char *const words[] = {
+	    "header", "footer", "menu",	  "nav",     "sidebar", "side-bar", "aside", "masthead",
+	    "banner", "rail",	"topbar", "toolbar", "top-bar", "bottom",   "extra", "overlay"};
+
+	return CLASS_HAS(n, words);
+}
+
+/* Metadata of the article: a byline, a meta line, a date. */
+static int meta_class(xmlNodePtr n)
+{
+	static const char *const words[] = {"meta",    "byline", "author", "date",  "time",
+					    "publish", "posted", "info",   "source"};
+
+	return CLASS_HAS(n, words);
+}
+
 /*
- * 1 when element i sits in page furniture: itself chrome, hidden or named
- * boilerplate, or inside an ancestor that is or that a class calls header,
- * footer, sidebar, menu... (a wrapper holding most of the page's text is
- * never furniture on its class alone). Its own class may name a date:
- * class="date" is what a date element is called, not boilerplate.
+ * 1 when element i sits in page furniture: itself or an ancestor chrome,
+ * hidden, named boilerplate, or called header, footer, sidebar, menu... by
+ * its class (a wrapper holding most of the page's text is never furniture
+ * on its class alone). Weak hints that name the article's metadata (byline,
+ * author, meta, date) do not count: that is where its date is written.
  */
 int art_in_furniture(const struct art_doc *d, long i)
 {
@@ -79,7 +107,7 @@ int art_in_furniture(const struct art_doc *d, long i)
 
 	if (furniture_self(self) && !own_header(d, i))
 		return 1;
-	if ((self->flags & AF_NEG) && !(self->flags & AF_POS) && !dateish_class(self->node))
+	if ((self->flags & AF_NEG) && !(self->flags & AF_POS) && layout_class(self->node))
 		return 1;
 	for (long p = d->v[i].parent; p >= 0; p = d->v[p].parent) {
 		const struct art_node *e = &d->v[p];
@@ -87,7 +115,8 @@ int art_in_furniture(const struct art_doc *d, long i)
 
 		if (own_header(d, p) || (big && !(e->flags & AF_HIDDEN)))
 			continue;
-		if (furniture_self(e) || ((e->flags & AF_NEG) && !(e->flags & AF_POS)))
+		if (furniture_self(e) ||
+		    ((e->flags & AF_NEG) && !(e->flags & AF_POS) && layout_class(e->node)))
 			return 1;
 	}
 	return 0;
@@ -139,6 +168,20 @@ static int inside(const struct art_doc *d, long i, long root)
 	return 0;
 }
 
+/* Text counts leave out what the extraction dropped: a dropped element is read. */
+static int has_text(const struct art_node *e)
+{
+	char *t;
+	int r;
+
+	if (e->text > 0 || !(e->flags & AF_DROP))
+		return e->text > 0;
+	t = art_node_text(e->node, 16);
+	r = t[0] != '\0';
+	free(t);
+	return r;
+}
+
 /*
  * The element holding both the headline and the body, the article's column
  * (without a headline, the body's parent); -1 for the whole page.
@@ -175,13 +218,13 @@ static long headline(const struct art_doc *d, const long *roots, size_t nroots)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct art_node *e = &d->v[i];
 
-		if ((e->flags & AF_H1) && e->text > 0 && !art_in_furniture(d, (long)i))
+		if ((e->flags & AF_H1) && has_text(e) && !art_in_furniture(d, (long)i))
 			return (long)i;
 	}
 	for (size_t i = 0; nroots > 0 && i < (size_t)roots[0]; i++) {
 		const struct art_node *e = &d->v[i];
 
-		if ((e->flags & AF_HEADING) && e->text > 0 && !art_in_furniture(d, (long)i))
+		if ((e->flags & AF_HEADING) && has_text(e) && !art_in_furniture(d, (long)i))
 			last = (long)i;
 	}
 	return last;
@@ -330,16 +373,30 @@ static int text_block(const struct art_doc *d, long i)
 {
 	const struct art_node *e = &d->v[i];
 
-	return (e->flags & AF_BLOCK) && !(e->flags & AF_LIST) && e->blocks == 0 &&
-	       (e->text > 0 || (e->flags & AF_DROP)) && !art_in_furniture(d, i);
+	return (e->flags & AF_BLOCK) && !(e->flags & AF_LIST) && e->blocks == 0 && has_text(e) &&
+	       !art_in_furniture(d, i);
+}
+
+/* A block that a class (its own or its parent's) calls the article's metadata. */
+static int meta_block(const struct art_doc *d, long i)
+{
+	for (int up = 0; i >= 0 && up < 2; up++, i = d->v[i].parent)
+		if ((d->v[i].flags & AF_NEG) && meta_class(d->v[i].node))
+			return 1;
+	return 0;
 }
 
 /* The dateline date of block i (its first line, or its last when last), or NULL. */
 static char *block_dateline(const struct art_doc *d, long i, int last, const char *lang,
 			    struct buf *b)
 {
+	char *iso = NULL;
+
 	block_line(d->v[i].node, last, b);
-	return dateline_date(buf_str(b), lang);
+	if (meta_block(d, i))
+		text_into(buf_str(b), lang,
+			  &iso); /* "By A. Writer on Monday, November 18th, 2019" */
+	return iso != NULL ? iso : dateline_date(buf_str(b), lang);
 }
 
 /* A dateline among the first blocks after the headline, or at the body's start. */
