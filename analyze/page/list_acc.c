@@ -149,40 +149,26 @@ void list_acc_done(struct list_acc *acc)
 	hmap_free(&acc->seen);
 }
 
-/* Appends one clause of the note, "; "-separated; returns the new length. */
-static size_t note_add(char *out, size_t len, size_t w, const char *clause)
-{
-	int k;
-
-	if (w >= len)
-		return w;
-	k = snprintf(out + w, len - w, "%s%s", w ? "; " : "", clause);
-	return k < 0 ? len : w + (size_t)k;
-}
-
 int list_items_note(const struct list_items *items, char *out, size_t len)
 {
-	char cut[256];
-	size_t w = 0;
+	size_t skipped = items->total - items->n;
+	int w = 0;
 
 	out[0] = '\0';
 	if (items->guids_ignored)
-		w = note_add(out, len, w,
+		w = snprintf(out, len,
 			     "the feed gives different items the same <guid>: items are "
 			     "identified by their links");
-	if (items->date_order_ambiguous)
-		w = note_add(out, len, w,
-			     "date-order-ambiguous: the numeric dates read as day/month and as "
-			     "month/day alike; read in the language's usual order (set date_format "
-			     "to decide)");
-	if (items->cut != LIST_CUT_NONE) {
-		snprintf(cut, sizeof(cut),
-			 "the list has %zu items, over the cap of %d: kept the %zu %s, skipped %zu",
-			 items->total, LIST_HARD_CAP, items->n,
-			 items->cut == LIST_CUT_NEWEST_BY_DATE ? "newest by date"
-							       : "first and last in page order",
-			 items->total - items->n);
-		w = note_add(out, len, w, cut);
-	}
-	return out[0] != '\0';
+	if (items->date_order_ambiguous && w >= 0 && (size_t)w < len)
+		w += snprintf(out + w, len - (size_t)w, "%s%s", w ? "; " : "",
+			      LIST_DATE_AMBIGUOUS_NOTE);
+	if (w < 0 || (size_t)w >= len || items->cut == LIST_CUT_NONE)
+		return out[0] != '\0';
+	snprintf(out + w, len - (size_t)w,
+		 "%sthe list has %zu items, over the cap of %d: kept the %zu %s, skipped %zu",
+		 w ? "; " : "", items->total, LIST_HARD_CAP, items->n,
+		 items->cut == LIST_CUT_NEWEST_BY_DATE ? "newest by date"
+						       : "first and last in page order",
+		 skipped);
+	return 1;
 }

@@ -75,6 +75,11 @@ void list_dates_settle(struct list_dates *ld, struct list_items *items,
 		       const struct list_spec *spec);
 void list_dates_free(struct list_dates *ld);
 
+/* What list_items_note says of a list whose date order nothing decided. */
+#define LIST_DATE_AMBIGUOUS_NOTE                                                                   \
+	"date-order-ambiguous: the numeric dates read as day/month and as month/day alike; "       \
+	"read in the language's usual order (set date_format to decide)"
+
 /* Frees the strings of one item. */
 void list_item_clear(struct list_item *item);
 
