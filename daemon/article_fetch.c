@@ -10,6 +10,7 @@
 
 #include "analyze/article/article.h"
 #include "analyze/article/diff.h"
+#include "analyze/page/date.h"
 #include "analyze/page/list.h"
 #include "analyze/page/page.h"
 #include "analyze/themes/themes.h"
@@ -403,7 +404,7 @@ static void build_version(struct article_job *job, const struct http_response *r
 	char hex[65];
 
 	item_base(job->rt, job->url, job->title && *job->title ? job->title : a->title,
-		  job->date ? job->date : a->date, job->guid, it);
+		  date_choose(job->date, a->date), job->guid, it);
 	if (job->has_known) {
 		it->id = job->known.id;
 		it->first_seen = job->known.first_seen;

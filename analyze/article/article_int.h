@@ -99,4 +99,16 @@ void art_meta(struct art_doc *d, const char *url, const struct article_opts *opt
 	      const long *roots, size_t nroots, struct article *out, struct art_titles *t);
 void art_title(const struct art_doc *d, struct art_titles *t, struct article *out);
 
+/* article_date.c: the publication date from what article_meta.c read (each may be NULL). */
+struct art_date_hints {
+	const char *ld;	   /* JSON-LD datePublished */
+	const char *meta;  /* <meta> publication date */
+	const char *time;  /* <time datetime> of the article */
+	const char *title; /* <title> */
+	const char *mod;   /* modification date */
+};
+char *art_pick_date(const struct art_doc *d, const struct art_date_hints *h, const long *roots,
+		    size_t nroots, const char *lang);
+int art_in_furniture(const struct art_doc *d, long i);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * Article metadata: title, publication date, language, byline, canonical
- * URL. Sources in order of trust: JSON-LD, <meta> tags, <time> elements,
- * elements whose class names a date or author, then text near the headline.
+ * URL, from JSON-LD, <meta> tags, <time> elements and elements whose class
+ * names an author; article_date.c chooses the date.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -19,8 +19,6 @@
 #define META_TEXT_MAX 1024
 #define JSONLD_MAX (512 * 1024)
 #define JSON_DEPTH_MAX 8
-#define DATE_NEAR_TEXTS 40
-#define DATE_CANDIDATES 300
 
 struct meta {
 	char *og_title, *doc_title, *site_name, *ld_headline;
@@ -67,6 +65,11 @@ static const char *const date_names[] = {
     "publication_date",
     "original-publish-date",
     "release_date",
+    "article:published",
+    "og:published_time",
+    "dc.date.published",
+    "citation_online_date",
+    "prism.publicationdate",
 };
 
 static const char *const modified_names[] = {
@@ -135,14 +138,17 @@ static void scan_link(struct meta *m, xmlNodePtr n)
 	xmlFree(href);
 }
 
-static void scan_time(struct meta *m, xmlNodePtr n)
+/* A <time> marked as the publication date, else the first one outside the page furniture. */
+static void scan_time(const struct art_doc *d, struct meta *m, xmlNodePtr n)
 {
 	char *dt = prop(n, "datetime");
 	char *ip = prop(n, "itemprop");
 	int pub = xmlHasProp(n, (const xmlChar *)"pubdate") ||
 		  (ip && strcasecmp(ip, "datePublished") == 0);
 
-	if (dt && pub) {
+	if (dt && !pub && art_in_furniture(d, art_idx(n))) {
+		/* a related item's or the header's date */
+	} else if (dt && pub) {
 		free(m->date_time);
 		m->date_time = xstrdup(dt);
 	} else if (dt) {
@@ -219,7 +225,7 @@ static void scan_elements(struct art_doc *d, struct meta *m)
 		else if (art_name_is(n, "link"))
 			scan_link(m, n);
 		else if (art_name_is(n, "time"))
-			scan_time(m, n);
+			scan_time(d, m, n);
 		else if (art_name_is(n, "script"))
 			scan_jsonld(m, n);
 		else if (art_name_is(n, "title") && m->doc_title == NULL)
@@ -267,113 +273,6 @@ static char *resolve(const char *base, const char *href)
 	curl_free(s);
 	curl_url_cleanup(u);
 	return r;
-}
-
-static int parse_date(const char *s, const char *lang, char **out)
-{
-	char iso[64];
-
-	if (s == NULL || *out || date_parse(s, lang, NULL, iso, sizeof(iso)) < 0)
-		return -1;
-	*out = xstrdup(iso);
-	return 0;
-}
-
-static int dateish_class(xmlNodePtr n)
-{
-	static const char *const words[] = {"date", "time", "publish", "posted", "dateline"};
-	char *c = prop(n, "class"), *id = prop(n, "id");
-	char buf[256];
-	int r = 0;
-
-	snprintf(buf, sizeof(buf), "%s %s", c ? c : "", id ? id : "");
-	for (size_t i = 0; buf[i]; i++)
-		buf[i] = (char)tolower((unsigned char)buf[i]);
-	for (size_t i = 0; i < NITEMS(words) && !r; i++)
-		r = strstr(buf, words[i]) != NULL;
-	xmlFree(c);
-	xmlFree(id);
-	return r;
-}
-
-/* Index of the headline element, or of the first article root. */
-static long anchor_of(const struct art_doc *d, const long *roots, size_t nroots)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if ((d->v[i].flags & AF_H1) && !(d->v[i].flags & AF_JUNK))
-			return (long)i;
-	return nroots > 0 ? roots[0] : 0;
-}
-
-/* A date in an element whose class or id says so, nearest the anchor. */
-static char *date_by_class(const struct art_doc *d, long anchor, const char *lang)
-{
-	char *best = NULL;
-	long best_dist = -1;
-	int tried = 0;
-
-	for (size_t i = 0; i < d->n && tried < DATE_CANDIDATES; i++) {
-		struct art_node *e = &d->v[i];
-		long dist = (long)i > anchor ? (long)i - anchor : anchor - (long)i;
-		char *t, *iso = NULL;
-
-		if ((e->flags & AF_JUNK) || e->own + e->text > 400 || !dateish_class(e->node))
-			continue;
-		if (best_dist >= 0 && dist >= best_dist)
-			continue;
-		tried++;
-		t = art_node_text(e->node, 200);
-		if (parse_date(t, lang, &iso) == 0) {
-			free(best);
-			best = iso;
-			best_dist = dist;
-		}
-		free(t);
-	}
-	return best;
-}
-
-/* A date in the short texts right after the anchor. */
-static char *date_near(const struct art_doc *d, long anchor, const char *lang)
-{
-	xmlNodePtr n = d->v[anchor].node;
-	char *iso = NULL;
-	int seen = 0;
-
-	while (n && seen < DATE_NEAR_TEXTS && iso == NULL) {
-		if (n->type == XML_TEXT_NODE && n->content && strlen((char *)n->content) < 200) {
-			seen += art_text_len((char *)n->content, NULL) > 0;
-			parse_date((char *)n->content, lang, &iso);
-		}
-		if (n->children && !(n->type == XML_ELEMENT_NODE && art_idx(n) >= 0 &&
-				     (d->v[art_idx(n)].flags & AF_JUNK)))
-			n = n->children;
-		else {
-			while (n && !n->next)
-				n = n->parent;
-			n = n ? n->next : NULL;
-		}
-	}
-	return iso;
-}
-
-static void pick_date(struct art_doc *d, struct meta *m, const long *roots, size_t nroots,
-		      struct article *out)
-{
-	long anchor = anchor_of(d, roots, nroots);
-	const char *lang = out->language;
-
-	if (parse_date(m->date_ld, lang, &out->date) == 0 ||
-	    parse_date(m->date_meta, lang, &out->date) == 0 ||
-	    parse_date(m->date_time, lang, &out->date) == 0)
-		return;
-	if (d->n > 0) {
-		out->date = date_by_class(d, anchor, lang);
-		if (out->date == NULL)
-			out->date = date_near(d, anchor, lang);
-	}
-	if (out->date == NULL)
-		parse_date(m->date_mod, lang, &out->date);
 }
 
 static char *byline_by_class(const struct art_doc *d)
@@ -424,6 +323,7 @@ void art_meta(struct art_doc *d, const char *url, const struct article_opts *opt
 	      const long *roots, size_t nroots, struct article *out, struct art_titles *t)
 {
 	struct meta m;
+	struct art_date_hints hints;
 	const char *lang;
 
 	memset(&m, 0, sizeof(m));
@@ -434,7 +334,9 @@ void art_meta(struct art_doc *d, const char *url, const struct article_opts *opt
 	if (lang == NULL)
 		lang = opts && opts->content_language ? opts->content_language : m.lang_meta;
 	out->language = normalise_lang(lang);
-	pick_date(d, &m, roots, nroots, out);
+	hints =
+	    (struct art_date_hints){m.date_ld, m.date_meta, m.date_time, m.doc_title, m.date_mod};
+	out->date = art_pick_date(d, &hints, roots, nroots, out->language);
 	if (m.author_ld)
 		out->byline = xstrdup(m.author_ld);
 	else if (m.author_meta)

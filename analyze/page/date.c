@@ -16,6 +16,7 @@
 #include <utf8proc.h>
 
 #include "analyze/page/date.h"
+#include "analyze/page/date_int.h"
 #include "analyze/utf8.h"
 #include "common/xmalloc.h"
 
@@ -30,6 +31,7 @@ struct tok {
 	int digits;	     /* T_NUM */
 	long value;	     /* T_NUM value (capped), T_SYM code point */
 	char word[WORD_MAX]; /* T_WORD, folded; "" when too long */
+	size_t off, end;     /* its bytes in the text: [off, end) */
 };
 
 struct toks {
@@ -42,178 +44,7 @@ struct when {
 	int has_time, hh, mi, ss;
 	int has_zone, off; /* minutes east of UTC */
 	int zulu;	   /* written Z, UTC or GMT: printed "Z", else "+00:00" */
-};
-
-struct name_num {
-	const char *name;
-	int num;
-};
-
-/* Folded (lower case, accents stripped) month names and abbreviations. */
-static const struct name_num months[] = {
-    /* en */
-    {"january", 1},
-    {"february", 2},
-    {"march", 3},
-    {"april", 4},
-    {"may", 5},
-    {"june", 6},
-    {"july", 7},
-    {"august", 8},
-    {"september", 9},
-    {"october", 10},
-    {"november", 11},
-    {"december", 12},
-    {"jan", 1},
-    {"feb", 2},
-    {"mar", 3},
-    {"apr", 4},
-    {"jun", 6},
-    {"jul", 7},
-    {"aug", 8},
-    {"sep", 9},
-    {"sept", 9},
-    {"oct", 10},
-    {"nov", 11},
-    {"dec", 12},
-    /* fr */
-    {"janvier", 1},
-    {"fevrier", 2},
-    {"mars", 3},
-    {"avril", 4},
-    {"mai", 5},
-    {"juin", 6},
-    {"juillet", 7},
-    {"aout", 8},
-    {"septembre", 9},
-    {"octobre", 10},
-    {"novembre", 11},
-    {"decembre", 12},
-    {"janv", 1},
-    {"fevr", 2},
-    {"fev", 2},
-    {"avr", 4},
-    {"juil", 7},
-    /* es */
-    {"enero", 1},
-    {"febrero", 2},
-    {"marzo", 3},
-    {"abril", 4},
-    {"mayo", 5},
-    {"junio", 6},
-    {"julio", 7},
-    {"agosto", 8},
-    {"septiembre", 9},
-    {"setiembre", 9},
-    {"octubre", 10},
-    {"noviembre", 11},
-    {"diciembre", 12},
-    {"ene", 1},
-    {"abr", 4},
-    {"ago", 8},
-    {"dic", 12},
-    /* de, nl */
-    {"januar", 1},
-    {"janner", 1},
-    {"februar", 2},
-    {"marz", 3},
-    {"maerz", 3},
-    {"juni", 6},
-    {"juli", 7},
-    {"oktober", 10},
-    {"dezember", 12},
-    {"mrz", 3},
-    {"okt", 10},
-    {"dez", 12},
-    {"januari", 1},
-    {"februari", 2},
-    {"maart", 3},
-    {"mei", 5},
-    {"augustus", 8},
-    {"mrt", 3},
-    /* pt, it */
-    {"janeiro", 1},
-    {"fevereiro", 2},
-    {"marco", 3},
-    {"maio", 5},
-    {"junho", 6},
-    {"julho", 7},
-    {"setembro", 9},
-    {"outubro", 10},
-    {"novembro", 11},
-    {"dezembro", 12},
-    {"out", 10},
-    {"set", 9},
-    {"gennaio", 1},
-    {"febbraio", 2},
-    {"aprile", 4},
-    {"maggio", 5},
-    {"giugno", 6},
-    {"luglio", 7},
-    {"settembre", 9},
-    {"ottobre", 10},
-    {"dicembre", 12},
-    /* ru: genitive, nominative, abbreviations ("май" folds to "маи") */
-    {"января", 1},
-    {"февраля", 2},
-    {"марта", 3},
-    {"апреля", 4},
-    {"мая", 5},
-    {"июня", 6},
-    {"июля", 7},
-    {"августа", 8},
-    {"сентября", 9},
-    {"октября", 10},
-    {"ноября", 11},
-    {"декабря", 12},
-    {"январь", 1},
-    {"февраль", 2},
-    {"март", 3},
-    {"апрель", 4},
-    {"маи", 5},
-    {"июнь", 6},
-    {"июль", 7},
-    {"август", 8},
-    {"сентябрь", 9},
-    {"октябрь", 10},
-    {"ноябрь", 11},
-    {"декабрь", 12},
-    {"янв", 1},
-    {"фев", 2},
-    {"мар", 3},
-    {"апр", 4},
-    {"июн", 6},
-    {"июл", 7},
-    {"авг", 8},
-    {"сен", 9},
-    {"сент", 9},
-    {"окт", 10},
-    {"ноя", 11},
-    {"нояб", 11},
-    {"дек", 12},
-    /* uk genitive */
-    {"сiчня", 1},
-    {"лютого", 2},
-    {"березня", 3},
-    {"квiтня", 4},
-    {"травня", 5},
-    {"червня", 6},
-    {"липня", 7},
-    {"серпня", 8},
-    {"вересня", 9},
-    {"жовтня", 10},
-    {"листопада", 11},
-    {"грудня", 12},
-};
-
-/* Zone abbreviations (RFC 822 and the common ones), minutes east of UTC. */
-static const struct name_num zones[] = {
-    {"z", 0},	   {"ut", 0},	  {"utc", 0},	 {"gmt", 0},	{"wet", 0},    {"est", -300},
-    {"edt", -240}, {"cst", -360}, {"cdt", -300}, {"mst", -420}, {"mdt", -360}, {"pst", -480},
-    {"pdt", -420}, {"bst", 60},	  {"cet", 60},	 {"cest", 120}, {"met", 60},   {"mest", 120},
-    {"west", 60},  {"eet", 120},  {"eest", 180}, {"msk", 180},	{"ist", 330},  {"hkt", 480},
-    {"sgt", 480},  {"jst", 540},  {"kst", 540},	 {"aest", 600}, {"aedt", 660}, {"nzst", 720},
-    {"nzdt", 780},
+	size_t end;	   /* token after the match */
 };
 
 /* Zone names printed as "Z". */
@@ -314,15 +145,18 @@ static void tokenize(const char *s, size_t len, struct toks *t)
 	size_t i = 0, k;
 	int32_t cp;
 	int space = 1;
+	struct tok *tk;
 
 	while (i < len) {
+		size_t start = i;
+
 		k = utf8_next(s + i, len - i, &cp);
 		if (is_space_cp(cp)) {
 			space = 1;
 			i += k;
+			continue;
 		} else if (digit_value(cp) >= 0) {
-			struct tok *tk = tok_push(t, T_NUM, space);
-
+			tk = tok_push(t, T_NUM, space);
 			while (i < len && (k = utf8_next(s + i, len - i, &cp)) &&
 			       digit_value(cp) >= 0) {
 				tk->value = tk->value < 100000000 ? tk->value * 10 + digit_value(cp)
@@ -330,20 +164,20 @@ static void tokenize(const char *s, size_t len, struct toks *t)
 				tk->digits++;
 				i += k;
 			}
-			space = 0;
 		} else if (is_word_cp(cp)) {
-			size_t start = i;
-
 			while (i < len && (k = utf8_next(s + i, len - i, &cp)) && is_word_cp(cp))
 				i += k;
-			fold_word(s + start, i - start, tok_push(t, T_WORD, space)->word);
-			space = 0;
+			tk = tok_push(t, T_WORD, space);
+			fold_word(s + start, i - start, tk->word);
 		} else {
 			/* an invalid byte is a symbol of its own, U+FFFD */
-			tok_push(t, T_SYM, space)->value = cp < 0 ? 0xFFFD : cp;
-			space = 0;
+			tk = tok_push(t, T_SYM, space);
+			tk->value = cp < 0 ? 0xFFFD : cp;
 			i += k;
 		}
+		tk->off = start;
+		tk->end = i;
+		space = 0;
 	}
 }
 
@@ -391,7 +225,7 @@ static int month_at(const struct toks *t, size_t i)
 	const struct tok *k = at(t, i);
 	int m;
 
-	if (k == NULL || k->kind != T_WORD || !lookup(months, COUNT(months), k->word, &m))
+	if (k == NULL || k->kind != T_WORD || !lookup(date_months, date_nmonths, k->word, &m))
 		return 0;
 	return m;
 }
@@ -428,7 +262,7 @@ static size_t parse_zone(const struct toks *t, size_t i, struct when *w)
 	int off = 0, sign;
 	long h, m = 0;
 
-	if (k != NULL && k->kind == T_WORD && lookup(zones, COUNT(zones), k->word, &off)) {
+	if (k != NULL && k->kind == T_WORD && lookup(date_zones, date_nzones, k->word, &off)) {
 		w->zulu = in_list(utc_names, COUNT(utc_names), k->word);
 		j++;
 	}
@@ -513,7 +347,7 @@ static size_t parse_clock(const struct toks *t, size_t i, struct when *w)
 static size_t parse_time(const struct toks *t, size_t i, struct when *w)
 {
 	const struct tok *k = at(t, i);
-	size_t j;
+	size_t j, date_end = i;
 
 	if (sym_in(t, i, ",|-@"))
 		i++;
@@ -521,7 +355,7 @@ static size_t parse_time(const struct toks *t, size_t i, struct when *w)
 		i++;
 	j = parse_clock(t, i, w);
 	if (j == i)
-		return i;
+		return date_end;
 	w->has_time = 1;
 	j = parse_ampm(t, j, w);
 	return parse_zone(t, j, w);
@@ -531,7 +365,7 @@ static int finish(const struct toks *t, size_t end, struct when *w)
 {
 	if (!valid_date(w->y, w->m, w->d))
 		return 0;
-	parse_time(t, end, w);
+	w->end = parse_time(t, end, w);
 	return 1;
 }
 
@@ -649,7 +483,7 @@ static int match_day_month(const struct toks *t, size_t i, struct when *w)
 		j++;
 	if (is_sym(t, j, ','))
 		j++;
-	if (is_word(t, j, "de") || is_word(t, j, "del"))
+	if (is_word(t, j, "de") || is_word(t, j, "del") || is_word(t, j, "of"))
 		j++;
 	if ((y = year_after_month(t, j, &end)) < 0)
 		return 0;
@@ -683,7 +517,7 @@ static int match_month_day(const struct toks *t, size_t i, struct when *w)
 		w->hh = hm.hh;
 		w->mi = hm.mi;
 		w->ss = hm.ss;
-		parse_zone(t, k + 1, w);
+		w->end = parse_zone(t, k + 1, w);
 		return 1;
 	}
 	if ((y = num(t, j, 4, 4)) < 0)
@@ -757,23 +591,112 @@ static int is_us(const char *lang)
 	       (strncasecmp(lang, "en-us", 5) == 0 || strncasecmp(lang, "en_us", 5) == 0);
 }
 
-int date_parse(const char *text, const char *lang, const char *fmt, char *out, size_t outlen)
+/* The leftmost date of text into w: its first token's index, or -1. */
+static long scan(const char *text, const char *lang, struct toks *t, struct when *w)
+{
+	tokenize(text, strnlen(text, SCAN_BYTES), t);
+	for (size_t i = 0; i < t->n; i++)
+		if (match_at(t, i, is_us(lang), w))
+			return (long)i;
+	return -1;
+}
+
+int date_find(const char *text, const char *lang, char *out, size_t outlen, size_t *start,
+	      size_t *end)
 {
 	struct toks t = {0};
 	struct when w;
-	size_t len;
-	int found = 0;
+	long i;
+	int rc = -1;
+
+	if (text == NULL || out == NULL || outlen == 0)
+		return -1;
+	i = scan(text, lang, &t, &w);
+	if (i >= 0 && write_iso(&w, out, outlen) == 0) {
+		*start = t.v[i].off;
+		*end = t.v[w.end - 1].end;
+		rc = 0;
+	}
+	free(t.v);
+	return rc;
+}
+
+int date_parse(const char *text, const char *lang, const char *fmt, char *out, size_t outlen)
+{
+	struct when w;
+	size_t start, end;
 
 	if (text == NULL || out == NULL || outlen == 0)
 		return -1;
 	if (fmt != NULL && parse_with_format(text, fmt, &w))
 		return write_iso(&w, out, outlen);
-	len = strnlen(text, SCAN_BYTES);
-	tokenize(text, len, &t);
-	for (size_t i = 0; i < t.n && !found; i++)
-		found = match_at(&t, i, is_us(lang), &w);
+	return date_find(text, lang, out, outlen, &start, &end);
+}
+
+/* Three numbers a SEP b SEP c at i, as match_numeric reads them, whatever their values. */
+static int numeric_shape(const struct toks *t, size_t i, struct date_nums *p)
+{
+	const struct tok *sep = at(t, i + 1);
+
+	if (num(t, i, 1, 2) < 0 || !sym_in(t, i + 1, "./-") || sep->space ||
+	    num(t, i + 2, 1, 2) < 0 || !is_sym(t, i + 3, sep->value) || num(t, i + 4, 2, 4) < 0 ||
+	    at(t, i + 4)->digits == 3)
+		return 0;
+	if (sep->value != '.' && (at(t, i + 2)->space || at(t, i + 4)->space))
+		return 0;
+	if (is_sym(t, i + 5, sep->value) && num(t, i + 6, 1, 9) >= 0 && !at(t, i + 5)->space)
+		return 0;
+	p->sep = (char)sep->value;
+	for (int k = 0; k < 3; k++) {
+		p->n[k] = (int)at(t, i + 2 * (size_t)k)->value;
+		p->digits[k] = at(t, i + 2 * (size_t)k)->digits;
+	}
+	return 1;
+}
+
+int date_numeric(const char *text, struct date_nums *p)
+{
+	struct toks t = {0};
+	struct when w;
+	int found = 0, other = 0;
+
+	if (text == NULL)
+		return 0;
+	tokenize(text, strnlen(text, SCAN_BYTES), &t);
+	for (size_t i = 0; i < t.n && !found && !other; i++) {
+		other = match_ymd(&t, i, &w) || match_day_month(&t, i, &w) ||
+			match_month_day(&t, i, &w);
+		found = !other && numeric_shape(&t, i, p);
+	}
 	free(t.v);
-	if (!found)
-		return -1;
-	return write_iso(&w, out, outlen);
+	return found;
+}
+
+/* Days since 1970-01-01 of the "YYYY-MM-DD" that s starts with; 0 when it does not. */
+static long civil_days(const char *s, int *ok)
+{
+	int y, m, d;
+	long era, yoe, doy;
+
+	*ok = s != NULL && sscanf(s, "%4d-%2d-%2d", &y, &m, &d) == 3 && valid_date(y, m, d);
+	if (!*ok)
+		return 0;
+	/* Howard Hinnant's days_from_civil */
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+const char *date_choose(const char *list_date, const char *page_date)
+{
+	int list_ok, page_ok;
+	long l = civil_days(list_date, &list_ok), p = civil_days(page_date, &page_ok);
+
+	if (!list_ok)
+		return page_ok ? page_date : list_date;
+	if (!page_ok || labs(l - p) > DATE_AGREE_DAYS)
+		return list_date;
+	return page_date;
 }

@@ -316,6 +316,7 @@ struct html_ctx {
 	char *base; /* <base href> or the page URL; may be NULL */
 	struct list_site site;
 	struct list_acc acc;
+	struct list_dates dates; /* numeric dates, read in one order at the end */
 	char *err;
 	size_t errlen;
 	int failed;
@@ -577,7 +578,7 @@ static char *html_title(struct html_ctx *hc, xmlNodePtr item, xmlNodePtr anchor)
 	return title;
 }
 
-static char *html_date(struct html_ctx *hc, xmlNodePtr item)
+static char *html_date(struct html_ctx *hc, xmlNodePtr item, const char *url)
 {
 	char iso[64];
 	char *text;
@@ -587,6 +588,7 @@ static char *html_date(struct html_ctx *hc, xmlNodePtr item)
 	text = html_eval_text(hc, hc->date, item, 0, NULL, "date");
 	if (text == NULL)
 		return NULL;
+	list_dates_note(&hc->dates, url, text);
 	if (date_parse(text, hc->spec->language, hc->spec->date_format, iso, sizeof(iso)) != 0)
 		iso[0] = '\0';
 	free(text);
@@ -641,7 +643,7 @@ static void html_item(struct html_ctx *hc, xmlNodePtr item)
 	}
 	it.title = html_title(hc, item, anchor);
 	if (it.title != NULL)
-		it.date = html_date(hc, item);
+		it.date = html_date(hc, item, it.url);
 	if (hc->failed || it.title == NULL) {
 		list_item_clear(&it);
 		return;
@@ -719,6 +721,8 @@ static void html_free(struct html_ctx *hc)
 	free(hc->base);
 	list_site_free(&hc->site);
 	list_acc_done(&hc->acc);
+	list_dates_settle(&hc->dates, hc->acc.out, hc->spec);
+	list_dates_free(&hc->dates);
 }
 
 int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spec *spec,

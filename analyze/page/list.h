@@ -23,6 +23,8 @@ enum list_cut { LIST_CUT_NONE, LIST_CUT_NEWEST_BY_DATE, LIST_CUT_PAGE_ENDS };
 struct list_items {
 	struct list_item *v;
 	size_t n;
+	/* the numeric dates fit D/M and M/D alike: read in the language's usual order */
+	int date_order_ambiguous;
 	size_t total;	   /* distinct items the page held (more than n when cut) */
 	enum list_cut cut; /* set when the hard cap, not max_items, cut the list */
 	int guids_ignored; /* a feed repeated one guid for different links: items by link */

@@ -285,6 +285,8 @@ int list_items_note(const struct list_items *items, char *out, size_t len)
 			   items->cut == LIST_CUT_NEWEST_BY_DATE ? "newest by date"
 								 : "first and last in page order",
 			   items->total - items->n);
+	if (items->date_order_ambiguous)
+		buf_printf(&b, "%s%s", b.len ? "; " : "", LIST_DATE_AMBIGUOUS_NOTE);
 	note_rejected(items, &b);
 	snprintf(out, len, "%s", buf_str(&b));
 	buf_free(&b);

@@ -9,6 +9,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "analyze/page/date.h"
 #include "analyze/page/list.h"
 #include "common/buf.h"
 #include "common/hmap.h"
@@ -80,6 +81,32 @@ void list_site_free(struct list_site *site);
 enum list_reject list_site_check(const struct list_site *site, const struct list_item *item);
 /* Counts one rejection of kind why in items. */
 void list_count_reject(struct list_items *items, enum list_reject why);
+
+/*
+ * The numeric dates of an HTML list's items (list_dates.c), by item URL,
+ * so that the list reads them all in one order once it is read.
+ */
+struct list_dates {
+	struct hmap idx; /* item URL -> index in v */
+	struct date_nums *v;
+	size_t n, cap;
+};
+
+/* Records the three numbers of text's date for url, if it is written that way. */
+void list_dates_note(struct list_dates *ld, const char *url, const char *text);
+/*
+ * Rewrites the dates of items recorded in ld to the one order that fits
+ * them all (see list_dates.c); sets items->date_order_ambiguous when it had
+ * to fall back on the language's order. Nothing when spec has a date_format.
+ */
+void list_dates_settle(struct list_dates *ld, struct list_items *items,
+		       const struct list_spec *spec);
+void list_dates_free(struct list_dates *ld);
+
+/* What list_items_note says of a list whose date order nothing decided. */
+#define LIST_DATE_AMBIGUOUS_NOTE                                                                   \
+	"date-order-ambiguous: the numeric dates read as day/month and as month/day alike; "       \
+	"read in the language's usual order (set date_format to decide)"
 
 /* Frees the strings of one item. */
 void list_item_clear(struct list_item *item);

@@ -28,6 +28,7 @@ static const struct date_case cases[] = {
     {"MARCH 3, 2020", NULL, "2020-03-03"},
     {"24 Oct 2019", NULL, "2019-10-24"},
     {"24 October 2019", NULL, "2019-10-24"},
+    {"Tuesday, 28 of September of 2021", NULL, "2021-09-28"},
     {"Thursday 24th of October 2019", NULL, "2019-10-24"},
     {"October 24, 2019 at 2:06 p.m. EDT", "en-US", "2019-10-24T14:06:00-04:00"},
     /* numeric, day or month first */
@@ -134,6 +135,25 @@ START_TEST(format_tried_first)
 }
 END_TEST
 
+/* The list's date wins over a page date more than DATE_AGREE_DAYS (3) calendar days off. */
+START_TEST(list_date_wins_when_far)
+{
+	const char *list = "2021-12-06", *near = "2021-12-08T10:00:00+03:00";
+	const char *edge = "2021-12-09", *far = "2021-12-10", *cited = "2003-11-29";
+	const char *new_year = "2020-12-30T23:00:00Z";
+
+	ck_assert_ptr_eq(date_choose(list, near), near); /* agree: the page's time is kept */
+	ck_assert_ptr_eq(date_choose(list, edge), edge);
+	ck_assert_ptr_eq(date_choose(list, far), list);
+	ck_assert_ptr_eq(date_choose(list, cited), list);
+	ck_assert_ptr_eq(date_choose("2021-01-01", new_year), new_year); /* across a year */
+	ck_assert_ptr_eq(date_choose(NULL, near), near);
+	ck_assert_ptr_eq(date_choose(list, NULL), list);
+	ck_assert_ptr_eq(date_choose("no date", near), near);
+	ck_assert_ptr_null(date_choose(NULL, NULL));
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	char small[8], out[64];
@@ -234,6 +254,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, forms, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, format_tried_first);
+	tcase_add_test(tc, list_date_wins_when_far);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, long_text_is_bounded);
 	tcase_add_test(tc, site_feed_dates);
