@@ -255,7 +255,8 @@ static struct theme_result *score(struct source_rt *rt, const struct store_item 
 {
 	struct theme_result *r = NULL;
 
-	if (rt->d->themes == NULL || it->text == NULL)
+	/* no main text (a PDF, a page with only a title): nothing to score */
+	if (rt->d->themes == NULL || it->text == NULL || it->words == 0)
 		return NULL;
 	if (themes_score(rt->d->themes, it->text, strlen(it->text),
 			 it->language ? it->language : rt->cfg->language, &r) < 0)
@@ -336,6 +337,8 @@ static int extract(struct article_job *job, const struct http_response *resp, st
 	xmlDocPtr doc;
 	int rc;
 
+	if (article_from_document(resp->body, resp->body_len, resp->content_type, a))
+		return 0;
 	doc = page_parse(resp->body, resp->body_len, resp->content_type, s->encoding, PAGE_HTML,
 			 NULL, NULL, err, sizeof(err));
 	if (doc == NULL) {
@@ -444,6 +447,9 @@ static enum article_verdict settle(struct article_job *job, const struct http_re
 
 	if (extract(job, resp, &a) < 0)
 		return ARTICLE_FAILED;
+	if (a.no_text)
+		log_info("source=%s article=%s %s", job->rt->id, log_esc(job->url, 200),
+			 log_esc(a.no_text, 300));
 	build_version(job, resp, &a, &it);
 	article_free(&a);
 	v = job->kind == ARTICLE_KIND_RECHECK ? settle_recheck(job, &it) : settle_new(job, &it);

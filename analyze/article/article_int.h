@@ -89,6 +89,10 @@ char *art_render(const struct art_doc *d, const long *roots, size_t nroots, int 
 		 size_t *words);
 size_t art_count_words(const char *s);
 
+/* article_notext.c */
+int art_text_is_prose(const char *text);
+void art_no_text(const struct art_doc *d, const char *url, struct article *out);
+
 /* article_meta.c, article_title.c */
 struct art_titles {
 	char *og;   /* og:title, twitter:title or JSON-LD headline */

@@ -1,0 +1,191 @@
+/*
+ * analyze/article, the main text in layouts the first rules did not know
+ * (issue 15): pages with no main text (a headline only, a link to a PDF
+ * next to a sidebar of names), documents that are no web page,
+ * standfirsts, bodies built from <br> breaks and the tag, category and
+ * share lines after a body.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+
+#include "analyze/article/article.h"
+#include "analyze/page/page.h"
+#include "common/buf.h"
+#include "common/xmalloc.h"
+#include "tests/unit/testutil.h"
+
+#define LOREM                                                                                      \
+	"The delegation discussed cooperation on trade, climate and security, and agreed "         \
+	"that regular consultations should continue at the working level next year. "
+
+#define MENU                                                                                       \
+	"<div id=top><ul><li><a href=/>Home</a></li><li><a href=/gov>Government</a></li>"          \
+	"<li><a href=/news>News</a></li><li><a href=/speeches>Speeches</a></li></ul></div>"
+
+#define FOOTER                                                                                     \
+	"<div id=bottom><p>Services of the Prime Minister, Yaounde</p>"                            \
+	"<p><a href=/contact>Contact</a> | <a href=/legal>Legal notice</a></p></div>"
+
+/* A sidebar of names and offices, one per line, longer than any statement. */
+#define MEMBER(name, office) "<li>" name ", " office "</li>"
+#define MEMBERS                                                                                    \
+	"<div class=col-right><h3>Members of the Government</h3><ul>" MEMBER(                      \
+	    "Joseph Ngute", "Prime Minister, Head of Government")                                  \
+	    MEMBER("Ferdinand Ngoh", "Minister of State, Secretary General of the Presidency")     \
+		MEMBER("Laurent Esso",                                                             \
+		       "Minister of State, Minister of Justice, Keeper of the Seals")              \
+		    MEMBER("Paul Atanga",                                                          \
+			   "Minister of State, Minister of Territorial Administration")            \
+			MEMBER("Lejeune Mbella", "Minister of External Relations")                 \
+			    MEMBER("Louis Motaze", "Minister of Finance") MEMBER(                  \
+				"Alamine Ousmane",                                                 \
+				"Minister of the Economy, Planning and Regional Development")      \
+				MEMBER("Manaouda Malachie", "Minister of Public Health") MEMBER(   \
+				    "Nalova Lyonga", "Minister of Secondary Education")            \
+				    MEMBER("Jacques Fame",                                         \
+					   "Minister of Scientific Research and Innovation")       \
+					MEMBER("Gabriel Dodo", "Minister of Mines, Industry and "  \
+							       "Technological Development")        \
+					    MEMBER("Jean Ernest Masséna",                          \
+						   "Minister of Public Works") "</ul></div>"
+
+static xmlDocPtr parse(const char *html)
+{
+	char err[256];
+	xmlDocPtr doc = page_parse(html, strlen(html), "text/html; charset=utf-8", NULL, PAGE_HTML,
+				   NULL, NULL, err, sizeof(err));
+
+	ck_assert_msg(doc != NULL, "parse: %s", err);
+	return doc;
+}
+
+static void extract(const char *html, struct article *a)
+{
+	char err[256] = "";
+	xmlDocPtr doc = parse(html);
+	int rc = article_extract(doc, "https://gov.example.org/speeches/pm-2024.html", NULL, a, err,
+				 sizeof(err));
+
+	ck_assert_msg(rc == 0, "extract: %s", err);
+	ck_assert_ptr_nonnull(a->text);
+	ck_assert_ptr_nonnull(a->title);
+	xmlFreeDoc(doc);
+}
+
+#define ck_has(text, s)                                                                            \
+	ck_assert_msg(strstr((text), (s)) != NULL, "missing \"%s\" in:\n%s", s, text)
+#define ck_hasnt(text, s)                                                                          \
+	ck_assert_msg(strstr((text), (s)) == NULL, "unexpected \"%s\" in:\n%s", s, text)
+
+START_TEST(pdf_link_only_page_has_no_main_text)
+{
+	struct article a;
+
+	extract("<html><head><title>Speech of the Prime Minister</title></head><body>" MENU
+		"<div class=wrapper><div class=main>"
+		"<h1>Speech of the Prime Minister at the opening of the session</h1>"
+		"<span>12 March 2024</span><p><a href='../files/discours-pm-2024.pdf'>"
+		"Download the speech (PDF, 230 KB)</a></p></div>" MEMBERS "</div>" FOOTER
+		"</body></html>",
+		&a);
+	ck_assert_msg(strcmp(a.text, "") == 0, "text:\n%s", a.text);
+	ck_assert_uint_eq(a.words, 0);
+	ck_assert_ptr_nonnull(a.no_text);
+	ck_assert_str_eq(a.no_text, "no main text: the page links to a document "
+				    "(https://gov.example.org/files/discours-pm-2024.pdf)");
+	ck_assert_str_eq(a.title, "Speech of the Prime Minister at the opening of the session");
+	article_free(&a);
+}
+END_TEST
+
+START_TEST(title_only_page_has_no_main_text)
+{
+	struct article a;
+
+	extract("<html><head><title>Communiqué</title></head><body>" MENU
+		"<div class=main><h1>Communiqué on the visit of the Foreign Minister</h1>"
+		"<p>Published 12 March 2024</p></div>"
+		"<div class=links><p>Ministry of Foreign Affairs and International Cooperation</p>"
+		"<p>Avenue of Independence, Building C, second floor</p></div>" FOOTER
+		"</body></html>",
+		&a);
+	ck_assert_msg(strcmp(a.text, "") == 0, "text:\n%s", a.text);
+	ck_assert_uint_eq(a.words, 0);
+	ck_assert_ptr_nonnull(a.no_text);
+	ck_assert_str_eq(a.no_text, "no main text: the page has only a title");
+	article_free(&a);
+}
+END_TEST
+
+/* The same sidebar next to a real statement: the statement wins, no_text stays NULL. */
+START_TEST(statement_beside_a_sidebar_of_names_is_kept)
+{
+	struct article a;
+
+	extract("<html><body>" MENU "<div class=wrapper><div class=main>"
+		"<h1>Speech of the Prime Minister</h1><p>Honourable members, " LOREM "</p><p>"
+		"Second paragraph. " LOREM LOREM "</p><p>Third paragraph. " LOREM "</p>"
+		"<p><a href=/files/speech.pdf>Download (PDF)</a></p></div>" MEMBERS "</div>" FOOTER
+		"</body></html>",
+		&a);
+	ck_assert(strncmp(a.text, "Honourable members,", 19) == 0);
+	ck_hasnt(a.text, "Keeper of the Seals");
+	ck_assert_ptr_null(a.no_text);
+	article_free(&a);
+}
+END_TEST
+
+START_TEST(documents_are_not_web_pages)
+{
+	static const char pdf[] = "%PDF-1.5\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n";
+	static const char page[] =
+	    "\xEF\xBB\xBF  <!DOCTYPE html><html><body><p>Hi</p></body></html>";
+	struct article a;
+
+	ck_assert_int_eq(article_from_document(pdf, sizeof(pdf) - 1, "application/pdf", &a), 1);
+	ck_assert_str_eq(a.text, "");
+	ck_assert_str_eq(a.title, "");
+	ck_assert_uint_eq(a.words, 0);
+	ck_assert_str_eq(a.no_text, "no main text: a PDF document");
+	article_free(&a);
+	/* the signature wins over a wrong type, and over no type */
+	ck_assert_int_eq(article_from_document(pdf, sizeof(pdf) - 1, "text/html", &a), 1);
+	article_free(&a);
+	ck_assert_int_eq(article_from_document(pdf, sizeof(pdf) - 1, NULL, &a), 1);
+	article_free(&a);
+	ck_assert_int_eq(article_from_document("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1....", 12,
+					       "application/octet-stream", &a),
+			 1);
+	ck_assert_str_eq(a.no_text, "no main text: an office document");
+	article_free(&a);
+	/* a document type on bytes that are markup: a misconfigured server, read the page */
+	ck_assert_int_eq(article_from_document(page, sizeof(page) - 1, "application/pdf", &a), 0);
+	ck_assert_int_eq(article_from_document(page, sizeof(page) - 1, "text/html", &a), 0);
+	ck_assert_int_eq(article_from_document("garbage", 7, "application/pdf", &a), 1);
+	article_free(&a);
+	ck_assert_int_eq(article_from_document("", 0, NULL, &a), 0);
+}
+END_TEST
+
+static Suite *article_text_suite(void)
+{
+	Suite *s = suite_create("article_text");
+	TCase *none = tcase_create("no_text");
+
+	tcase_add_test(none, pdf_link_only_page_has_no_main_text);
+	tcase_add_test(none, title_only_page_has_no_main_text);
+	tcase_add_test(none, statement_beside_a_sidebar_of_names_is_kept);
+	tcase_add_test(none, documents_are_not_web_pages);
+	suite_add_tcase(s, none);
+	return s;
+}
+
+int main(void)
+{
+	page_init();
+	return testutil_run(article_text_suite());
+}
