@@ -89,8 +89,12 @@ char *art_render(const struct art_doc *d, const long *roots, size_t nroots, int 
 		 size_t *words);
 size_t art_count_words(const char *s);
 
+/* article_lines.c */
+void art_drop_tag_lines(char *text);
+
 /* article_notext.c */
 int art_text_is_prose(const char *text);
+int art_ends_sentence(const char *s, size_t len);
 void art_no_text(const struct art_doc *d, const char *url, struct article *out);
 
 /* article_meta.c, article_title.c */

@@ -21,7 +21,7 @@
 #define LIST_LINES 5   /* this many lines or more can make a list */
 
 /* Ends a sentence: . ! ? … and their CJK forms, before closing quotes or brackets. */
-static int ends_sentence(const char *s, size_t len)
+int art_ends_sentence(const char *s, size_t len)
 {
 	static const char *const closers[] = {"\"", "'", ")", "]", "»", "”", "’", "」", "』", "）"};
 	static const char *const enders[] = {".", "!", "?", ";", "…", "。", "！", "？", "；"};
@@ -88,7 +88,7 @@ int art_text_is_prose(const char *text)
 			lines++;
 			total += len;
 			if (len >= PROSE_LINE ||
-			    (ends_sentence(line, n) && art_count_words(line) >= PROSE_WORDS))
+			    (art_ends_sentence(line, n) && art_count_words(line) >= PROSE_WORDS))
 				prose += len;
 		}
 		free(line);

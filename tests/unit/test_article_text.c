@@ -44,14 +44,15 @@
 			    MEMBER("Louis Motaze", "Minister of Finance") MEMBER(                  \
 				"Alamine Ousmane",                                                 \
 				"Minister of the Economy, Planning and Regional Development")      \
-				MEMBER("Manaouda Malachie", "Minister of Public Health") MEMBER(   \
-				    "Nalova Lyonga", "Minister of Secondary Education")            \
-				    MEMBER("Jacques Fame",                                         \
-					   "Minister of Scientific Research and Innovation")       \
-					MEMBER("Gabriel Dodo", "Minister of Mines, Industry and "  \
-							       "Technological Development")        \
-					    MEMBER("Jean Ernest Masséna",                          \
-						   "Minister of Public Works") "</ul></div>"
+				MEMBER("Manaouda Malachie", "Minister of Public Health")           \
+				    MEMBER("Nalova Lyonga", "Minister of Secondary Education")     \
+					MEMBER("Jacques Fame",                                     \
+					       "Minister of Scientific Research and Innovation")   \
+					    MEMBER("Gabriel Dodo",                                 \
+						   "Minister of Mines, Industry and "              \
+						   "Technological Development")                    \
+						MEMBER("Jean Ernest Masséna",                      \
+						       "Minister of Public Works") "</ul></div>"
 
 static xmlDocPtr parse(const char *html)
 {
@@ -78,6 +79,10 @@ static void extract(const char *html, struct article *a)
 
 #define ck_has(text, s)                                                                            \
 	ck_assert_msg(strstr((text), (s)) != NULL, "missing \"%s\" in:\n%s", s, text)
+#define ck_ends(text, s)                                                                           \
+	ck_assert_msg(strlen(text) >= strlen(s) &&                                                 \
+			  strcmp((text) + strlen(text) - strlen(s), s) == 0,                       \
+		      "does not end with \"%s\":\n%s", s, text)
 #define ck_hasnt(text, s)                                                                          \
 	ck_assert_msg(strstr((text), (s)) == NULL, "unexpected \"%s\" in:\n%s", s, text)
 
@@ -171,16 +176,83 @@ START_TEST(documents_are_not_web_pages)
 }
 END_TEST
 
+#define RU1                                                                                                                                                            \
+	"Министр иностранных дел провёл переговоры с делегацией партнёров, обсудив торговлю, " \
+	"климат и безопасность, и стороны договорились продолжить консультации в следующем году."
+#define RU2                                                                                                                                              \
+	"В ходе встречи было отмечено, что сотрудничество в рамках Всемирной торговой " \
+	"организации остаётся приоритетом для обеих стран и их деловых кругов."
+
+/* A body made of <br> breaks only, with its tag line last (a Russian ministry's layout). */
+START_TEST(br_only_body_split_and_tag_line_dropped)
+{
+	struct article a;
+
+	extract("<html><body>" MENU "<div class=main><h1>О переговорах министра</h1>"
+		"<div class=text>" RU1 "<br>" RU2 "<br>" RU1 " " RU2 "<br><br>" RU2 " " RU1
+		"<br>Темы: <a href=/tags/wto>ВТО</a>, <a href=/tags/trade>Торговля</a></div></div>"
+		"</body></html>",
+		&a);
+	ck_assert_msg(strncmp(a.text, RU1 "\n\n" RU2 "\n\n" RU1, strlen(RU1 RU2 RU1) + 4) == 0,
+		      "paragraphs:\n%s", a.text);
+	ck_has(a.text, RU1 " " RU2 "\n\n" RU2 " " RU1);
+	ck_hasnt(a.text, "Темы");
+	ck_hasnt(a.text, "ВТО,");
+	ck_ends(a.text, RU2 " " RU1);
+	article_free(&a);
+}
+END_TEST
+
+/* Label lines after an English body, in a layout with <p> paragraphs. */
+START_TEST(tags_and_share_lines_after_the_body_dropped)
+{
+	struct article a;
+
+	extract("<html><body><div class=story><h1>Statement on the trade talks</h1>"
+		"<p>First paragraph. " LOREM "</p><p>Second paragraph. " LOREM LOREM "</p>"
+		"<p>Last paragraph of the statement, with thanks to all delegations.</p>"
+		"<p>Tags: <a href=/t/trade>Trade</a>, <a href=/t/wto>WTO</a>, "
+		"<a href=/t/climate>Climate</a></p><p>Share this:</p></div></body></html>",
+		&a);
+	ck_assert(strncmp(a.text, "First paragraph.", 16) == 0);
+	ck_hasnt(a.text, "Tags");
+	ck_hasnt(a.text, "Share");
+	ck_ends(a.text, "with thanks to all delegations.");
+	article_free(&a);
+}
+END_TEST
+
+/* A line that only starts like a label stays: "Topics of the talks were…", "Shareholders…". */
+START_TEST(label_like_sentences_kept)
+{
+	struct article a;
+
+	extract("<html><body><div class=story><h1>Statement</h1><p>First paragraph. " LOREM
+		"</p><p>Second paragraph. " LOREM LOREM "</p>"
+		"<p>Topics of the next round include fisheries and the customs union.</p>"
+		"<p>Shareholders of the development bank will meet in May.</p></div></body></html>",
+		&a);
+	ck_has(a.text, "Topics of the next round");
+	ck_has(a.text, "Shareholders of the development bank will meet in May.");
+	article_free(&a);
+}
+END_TEST
+
 static Suite *article_text_suite(void)
 {
 	Suite *s = suite_create("article_text");
 	TCase *none = tcase_create("no_text");
+	TCase *lines = tcase_create("lines");
 
 	tcase_add_test(none, pdf_link_only_page_has_no_main_text);
 	tcase_add_test(none, title_only_page_has_no_main_text);
 	tcase_add_test(none, statement_beside_a_sidebar_of_names_is_kept);
 	tcase_add_test(none, documents_are_not_web_pages);
+	tcase_add_test(lines, br_only_body_split_and_tag_line_dropped);
+	tcase_add_test(lines, tags_and_share_lines_after_the_body_dropped);
+	tcase_add_test(lines, label_like_sentences_kept);
 	suite_add_tcase(s, none);
+	suite_add_tcase(s, lines);
 	return s;
 }
 
