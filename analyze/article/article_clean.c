@@ -39,6 +39,10 @@ static const char *const pos_words[] = {
 /* Words that mean boilerplate only as a whole word ("b-article__lead", not "leader"). */
 static const char *const whole_neg[] = {"lead", "dek", "deck", "standfirst", "kicker"};
 
+/* The article's tags and categories, at the end of a class token ("post-tags", not "tag-x"). */
+static const char *const tag_words[] = {"tags",	    "tag",	"categories",
+					"category", "keywords", "topics"};
+
 /* Tokens that mean boilerplate only as a whole class name. */
 static const char *const exact_neg[] = {"ad", "ads", "hide", "hidden", "nav", "tool", "tools"};
 
@@ -55,7 +59,7 @@ enum { END_ANY, END_WORD, END_TOKEN };
 struct lex_word {
 	const char *w;
 	size_t len;
-	unsigned flag; /* AF_STRONG, AF_NEG or AF_POS */
+	unsigned flag; /* AF_STRONG, AF_NEG, AF_POS or AF_TAGS */
 	int end;
 };
 
@@ -66,7 +70,7 @@ struct lex_word {
  */
 struct lexicon {
 	struct lex_word v[NITEMS(strong_words) + NITEMS(exact_neg) + NITEMS(whole_neg) +
-			  NITEMS(weak_words) + NITEMS(pos_words)];
+			  NITEMS(weak_words) + NITEMS(pos_words) + NITEMS(tag_words)];
 	size_t start[27]; /* bucket of letter c: v[start[c - 'a']] to v[start[c - 'a' + 1]] */
 };
 
@@ -87,6 +91,7 @@ static void lex_build(struct lexicon *lx)
 	lex_add(tmp, &n, whole_neg, NITEMS(whole_neg), AF_STRONG, END_WORD);
 	lex_add(tmp, &n, weak_words, NITEMS(weak_words), AF_NEG, END_ANY);
 	lex_add(tmp, &n, pos_words, NITEMS(pos_words), AF_POS, END_ANY);
+	lex_add(tmp, &n, tag_words, NITEMS(tag_words), AF_TAGS, END_TOKEN);
 	/* counting sort by first letter; every listed word starts with a-z */
 	for (int c = 0; c < 26; c++) {
 		lx->start[c] = at;

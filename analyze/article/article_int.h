@@ -35,6 +35,7 @@ enum {
 	AF_H1 = 1 << 15,     /* h1: the headline, not body text */
 	AF_TABLE = 1 << 16,  /* table */
 	AF_PRE = 1 << 17,    /* pre, textarea: whitespace kept */
+	AF_TAGS = 1 << 18,   /* class/id says tags, categories, keywords */
 };
 
 struct art_node {

@@ -14,6 +14,8 @@
 #include "analyze/article/article_int.h"
 #include "analyze/utf8.h"
 
+#define TAG_BOX_MAX 300 /* text length of a tags box at most */
+
 enum { P_NONE, P_SPACE, P_LINE, P_PARA };
 
 struct render {
@@ -120,6 +122,9 @@ static int skip_element(const struct art_doc *d, long i, long root, int clean)
 		return 1;
 	if (i == root)
 		return 0;
+	/* a short box of the article's tags or categories, even when it says "post-tags" */
+	if ((e->flags & AF_TAGS) && e->text < TAG_BOX_MAX)
+		return 1;
 	/* the headline's box: kicker, "Speech", share counts around the h1 */
 	if (e->h1 > 0 && e->h1 * 3 >= e->text)
 		return 1;

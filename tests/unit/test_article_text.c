@@ -222,6 +222,24 @@ START_TEST(tags_and_share_lines_after_the_body_dropped)
 }
 END_TEST
 
+/* A tags box without a label, in a class that also says "entry". */
+START_TEST(tags_box_at_the_end_dropped)
+{
+	struct article a;
+
+	extract("<html><body><div class=entry><h1>Statement on the trade talks</h1>"
+		"<div class=entry-content><p>First paragraph. " LOREM
+		"</p><p>Second paragraph. " LOREM
+		"</p><div class=entry-tags>WTO · Trade policy · Customs</div></div></div>"
+		"</body></html>",
+		&a);
+	ck_assert(strncmp(a.text, "First paragraph.", 16) == 0);
+	ck_hasnt(a.text, "Customs");
+	ck_ends(a.text, "working level next year.");
+	article_free(&a);
+}
+END_TEST
+
 /* A line that only starts like a label stays: "Topics of the talks were…", "Shareholders…". */
 START_TEST(label_like_sentences_kept)
 {
@@ -250,6 +268,7 @@ static Suite *article_text_suite(void)
 	tcase_add_test(none, documents_are_not_web_pages);
 	tcase_add_test(lines, br_only_body_split_and_tag_line_dropped);
 	tcase_add_test(lines, tags_and_share_lines_after_the_body_dropped);
+	tcase_add_test(lines, tags_box_at_the_end_dropped);
 	tcase_add_test(lines, label_like_sentences_kept);
 	suite_add_tcase(s, none);
 	suite_add_tcase(s, lines);
