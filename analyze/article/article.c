@@ -95,6 +95,7 @@ static void extract_auto(struct art_doc *d, struct article *out, long *roots, si
 			pick_run(d, 1, best);
 		}
 	}
+	art_lead(d, best->roots, best->n, &best->text, &best->words);
 	out->text = best->text;
 	out->words = best->words;
 	memcpy(roots, best->roots, best->n * sizeof(*roots));

@@ -39,6 +39,17 @@ static const char *const pos_words[] = {
 /* Words that mean boilerplate only as a whole word ("b-article__lead", not "leader"). */
 static const char *const whole_neg[] = {"lead", "dek", "deck", "standfirst", "kicker"};
 
+/*
+ * A standfirst, summary or lead, as a whole word ("b-article__lead", not
+ * "leader"): given back as the first paragraph when it is the chosen
+ * article's own and was left out (article_lead.c).
+ */
+static const char *const lead_words[] = {
+    "lead",	"lede",	      "dek",	 "deck",	 "standfirst", "chapo",	    "chapeau",
+    "summary",	"intro",      "excerpt", "teaser",	 "resume",     "subtitle",  "subheadline",
+    "abstract", "annotation", "anons",	 "introduction", "sous-titre", "soustitre", "descr",
+};
+
 /* The article's tags and categories, at the end of a class token ("post-tags", not "tag-x"). */
 static const char *const tag_words[] = {"tags",	    "tag",	"categories",
 					"category", "keywords", "topics"};
@@ -59,7 +70,7 @@ enum { END_ANY, END_WORD, END_TOKEN };
 struct lex_word {
 	const char *w;
 	size_t len;
-	unsigned flag; /* AF_STRONG, AF_NEG, AF_POS or AF_TAGS */
+	unsigned flag; /* AF_STRONG, AF_NEG, AF_POS, AF_TAGS or AF_LEAD */
 	int end;
 };
 
@@ -70,7 +81,8 @@ struct lex_word {
  */
 struct lexicon {
 	struct lex_word v[NITEMS(strong_words) + NITEMS(exact_neg) + NITEMS(whole_neg) +
-			  NITEMS(weak_words) + NITEMS(pos_words) + NITEMS(tag_words)];
+			  NITEMS(weak_words) + NITEMS(pos_words) + NITEMS(tag_words) +
+			  NITEMS(lead_words)];
 	size_t start[27]; /* bucket of letter c: v[start[c - 'a']] to v[start[c - 'a' + 1]] */
 };
 
@@ -92,6 +104,7 @@ static void lex_build(struct lexicon *lx)
 	lex_add(tmp, &n, weak_words, NITEMS(weak_words), AF_NEG, END_ANY);
 	lex_add(tmp, &n, pos_words, NITEMS(pos_words), AF_POS, END_ANY);
 	lex_add(tmp, &n, tag_words, NITEMS(tag_words), AF_TAGS, END_TOKEN);
+	lex_add(tmp, &n, lead_words, NITEMS(lead_words), AF_LEAD, END_WORD);
 	/* counting sort by first letter; every listed word starts with a-z */
 	for (int c = 0; c < 26; c++) {
 		lx->start[c] = at;

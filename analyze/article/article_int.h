@@ -16,6 +16,8 @@
 #include "analyze/article/article.h"
 #include "common/buf.h"
 
+#define LEAD_MAX 800 /* text length (art_text_len) of a standfirst at most */
+
 enum {
 	AF_BLOCK = 1 << 0,   /* starts a new paragraph */
 	AF_LINK = 1 << 1,    /* <a href> */
@@ -36,6 +38,7 @@ enum {
 	AF_TABLE = 1 << 16,  /* table */
 	AF_PRE = 1 << 17,    /* pre, textarea: whitespace kept */
 	AF_TAGS = 1 << 18,   /* class/id says tags, categories, keywords */
+	AF_LEAD = 1 << 19,   /* class/id says standfirst, summary, lead, chapo */
 };
 
 struct art_node {
@@ -92,6 +95,12 @@ size_t art_count_words(const char *s);
 
 /* article_lines.c */
 void art_drop_tag_lines(char *text);
+void art_dedup_paragraphs(char *text);
+char *art_join_lead(const char *lead, const char *text);
+void art_drop_repeated_lead(char *text);
+
+/* article_lead.c */
+void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, size_t *words);
 
 /* article_notext.c */
 int art_text_is_prose(const char *text);

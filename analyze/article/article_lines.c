@@ -6,15 +6,18 @@
  * list of the usual labels in the languages ministries publish in.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <utf8proc.h>
 
 #include "analyze/article/article_int.h"
 #include "analyze/utf8.h"
+#include "common/xmalloc.h"
 
 #define TAG_LINE_MAX 200 /* text length (art_text_len) of a tag line at most */
 #define TAG_LINES 4	 /* trailing lines looked at */
+#define DUP_MIN 40	 /* bytes of a paragraph whose repeat is dropped */
 
 /*
  * Labels that open a tag line when a colon follows (or nothing does).
@@ -213,4 +216,108 @@ void art_drop_tag_lines(char *text)
 		len = rtrim(text, start);
 	}
 	text[len] = '\0';
+}
+
+/*
+ * Where a standfirst's own words start: past a short label that ends in a
+ * colon ("Résumé :", "Summary:", "摘要："), or at the start.
+ */
+static const char *skip_label(const char *s)
+{
+	size_t n = strcspn(s, ":\n"), words = 1;
+	const char *full = strstr(s, "\xEF\xBC\x9A"); /* U+FF1A */
+
+	if (full && (size_t)(full - s) < n)
+		n = (size_t)(full - s);
+	if (n == 0 || n > 40 || (s[n] != ':' && s + n != full))
+		return s;
+	for (size_t i = 0; i < n; i++)
+		words += s[i] == ' ' && s[i + 1] != ' ' && s[i + 1] != ':';
+	if (words > 3)
+		return s;
+	s += n + (s[n] == ':' ? 1 : 3);
+	while (*s == ' ' || *s == '\n')
+		s++;
+	return s;
+}
+
+/*
+ * A label alone in the standfirst's first paragraph ("Résumé :" in its own
+ * <p>) joined to the words it introduces; NULL when there is none.
+ */
+static char *label_joined(const char *lead)
+{
+	const char *brk = strstr(lead, "\n\n");
+
+	if (brk == NULL || brk == lead || skip_label(lead) != brk + 2)
+		return NULL;
+	return xasprintf("%.*s %s", (int)(brk - lead), lead, brk + 2);
+}
+
+static char *join_once(const char *lead, const char *text)
+{
+	const char *bare = skip_label(lead), *rest;
+	size_t p1;
+
+	if (*bare == '\0' || strstr(text, bare) != NULL)
+		return NULL;
+	rest = strstr(text, "\n\n");
+	p1 = rest ? (size_t)(rest - text) : strlen(text);
+	if (p1 > 0 && strncmp(bare, text, p1) == 0)
+		text = rest ? rest + 2 : "";
+	if (*text == '\0')
+		return xstrdup(lead);
+	return xasprintf("%s\n\n%s", lead, text);
+}
+
+/*
+ * The standfirst lead (label kept) as the first paragraph of text, once:
+ * NULL when text already holds the standfirst's words; when the
+ * standfirst holds the whole first paragraph, that paragraph goes. Returns
+ * an allocated string.
+ */
+char *art_join_lead(const char *lead, const char *text)
+{
+	char *own = label_joined(lead), *r;
+
+	r = join_once(own ? own : lead, text);
+	free(own);
+	return r;
+}
+
+/* Drops a paragraph that repeats the one before it (in place). */
+void art_dedup_paragraphs(char *text)
+{
+	char *prev = text, *cur;
+
+	while ((cur = strstr(prev, "\n\n")) != NULL) {
+		size_t plen = (size_t)(cur - prev), clen;
+		char *next;
+
+		cur += 2;
+		next = strstr(cur, "\n\n");
+		clen = next ? (size_t)(next - cur) : strlen(cur);
+		/* a repeated sentence, not the repeated cells of a data table ("0", "1") */
+		if (plen >= DUP_MIN && plen == clen && memcmp(prev, cur, plen) == 0) {
+			/* remove "\n\n" + cur */
+			memmove(cur - 2, cur + clen, strlen(cur + clen) + 1);
+			continue;
+		}
+		prev = cur;
+	}
+}
+
+/*
+ * Drops the first paragraph of text (in place) when the second one opens
+ * with its words, label aside: a standfirst the body opens with again.
+ */
+void art_drop_repeated_lead(char *text)
+{
+	char *brk = strstr(text, "\n\n");
+	const char *bare = skip_label(text);
+
+	if (brk == NULL || bare >= brk || (size_t)(brk - bare) < DUP_MIN)
+		return;
+	if (strncmp(brk + 2, bare, (size_t)(brk - bare)) == 0)
+		memmove(text, brk + 2, strlen(brk + 2) + 1);
 }

@@ -184,8 +184,10 @@ char *art_render(const struct art_doc *d, const long *roots, size_t nroots, int 
 	for (size_t k = 0; k < nroots; k++)
 		render_root(&r, d, roots[k], clean);
 	s = buf_steal(&r.out);
-	if (clean)
+	if (clean) {
+		art_dedup_paragraphs(s);
 		art_drop_tag_lines(s);
+	}
 	if (words)
 		*words = art_count_words(s);
 	return s;

@@ -256,11 +256,72 @@ START_TEST(label_like_sentences_kept)
 }
 END_TEST
 
+#define FR                                                                                         \
+	"La délégation a discuté de la coopération en matière de commerce, de climat et de "  \
+	"sécurité, et a convenu que les consultations devraient se poursuivre l'année prochaine."
+#define CHAPO "La France salue l'accord conclu hier à Genève entre les parties"
+
+/* A French ministry's standfirst, its label in a <p> of its own: first, in one paragraph. */
+START_TEST(chapo_with_label_is_the_first_paragraph)
+{
+	struct article a;
+
+	extract(
+	    "<html><body>" MENU "<div id=main><h1>Déclaration sur les négociations</h1>"
+	    "<p class=date>Publié le 12 mars 2024</p><div class=chapo><p><strong>Résumé :</strong>"
+	    "</p><p>" CHAPO "</p></div><div class=texte><p>Premier paragraphe. " FR "</p>"
+	    "<p>Deuxième paragraphe. " FR " " FR "</p><p>Dernier paragraphe. " FR "</p></div>"
+	    "</div>" FOOTER "</body></html>",
+	    &a);
+	ck_assert_msg(strncmp(a.text, "Résumé : " CHAPO "\n\nPremier paragraphe.",
+			      strlen("Résumé : " CHAPO "\n\nPremier paragraphe.")) == 0,
+		      "text:\n%s", a.text);
+	ck_assert_msg(strstr(strstr(a.text, CHAPO) + 1, CHAPO) == NULL, "twice:\n%s", a.text);
+	ck_ends(a.text, "Dernier paragraphe. " FR);
+	article_free(&a);
+}
+END_TEST
+
+/* A standfirst that the body repeats word for word is there once, as the body has it. */
+START_TEST(chapo_repeating_the_first_paragraph_is_not_doubled)
+{
+	struct article a;
+
+	extract("<html><body><div id=main><h1>Déclaration</h1><div class=chapo>Résumé : " CHAPO
+		".</div><div class=texte><p>" CHAPO ". " FR "</p><p>Deuxième paragraphe. " FR
+		"</p><p>Troisième paragraphe. " FR "</p></div></div></body></html>",
+		&a);
+	ck_assert_msg(strncmp(a.text, CHAPO ". " FR "\n\nDeuxième",
+			      strlen(CHAPO ". " FR "\n\nDeuxième")) == 0,
+		      "text:\n%s", a.text);
+	ck_hasnt(a.text, "Résumé");
+	article_free(&a);
+}
+END_TEST
+
+/* A lead paragraph inside the body (class "lead", once removed as a dek) opens the text. */
+START_TEST(lead_inside_the_body_kept)
+{
+	struct article a;
+
+	extract("<html><body>" MENU "<div class=article><h1>О переговорах министра</h1>"
+		"<p class=lead>Министр провёл переговоры о торговле и климате.</p><p>" RU1
+		"</p><p>" RU2 " " RU1 "</p><p>" RU2 "</p></div></body></html>",
+		&a);
+	ck_assert_msg(strncmp(a.text, "Министр провёл переговоры о торговле и климате.\n\n" RU1,
+			      strlen("Министр провёл переговоры о торговле и климате.\n\n" RU1)) ==
+			  0,
+		      "text:\n%s", a.text);
+	article_free(&a);
+}
+END_TEST
+
 static Suite *article_text_suite(void)
 {
 	Suite *s = suite_create("article_text");
 	TCase *none = tcase_create("no_text");
 	TCase *lines = tcase_create("lines");
+	TCase *lead = tcase_create("standfirst");
 
 	tcase_add_test(none, pdf_link_only_page_has_no_main_text);
 	tcase_add_test(none, title_only_page_has_no_main_text);
@@ -270,7 +331,11 @@ static Suite *article_text_suite(void)
 	tcase_add_test(lines, tags_and_share_lines_after_the_body_dropped);
 	tcase_add_test(lines, tags_box_at_the_end_dropped);
 	tcase_add_test(lines, label_like_sentences_kept);
+	tcase_add_test(lead, chapo_with_label_is_the_first_paragraph);
+	tcase_add_test(lead, chapo_repeating_the_first_paragraph_is_not_doubled);
+	tcase_add_test(lead, lead_inside_the_body_kept);
 	suite_add_tcase(s, none);
+	suite_add_tcase(s, lead);
 	suite_add_tcase(s, lines);
 	return s;
 }
