@@ -329,6 +329,14 @@ fail:
 	return -1;
 }
 
+/* A page or document without main text is stored with words 0; the log says why. */
+static void log_no_text(const struct article_job *job, const struct article *a)
+{
+	if (a->no_text)
+		log_info("source=%s article=%s %s", job->rt->id, log_esc(job->url, 200),
+			 log_esc(a->no_text, 300));
+}
+
 static int extract(struct article_job *job, const struct http_response *resp, struct article *a)
 {
 	const struct config_source *s = job->rt->cfg;
@@ -337,8 +345,10 @@ static int extract(struct article_job *job, const struct http_response *resp, st
 	xmlDocPtr doc;
 	int rc;
 
-	if (article_from_document(resp->body, resp->body_len, resp->content_type, a))
+	if (article_from_document(resp->body, resp->body_len, resp->content_type, a)) {
+		log_no_text(job, a);
 		return 0;
+	}
 	doc = page_parse(resp->body, resp->body_len, resp->content_type, s->encoding, PAGE_HTML,
 			 NULL, NULL, err, sizeof(err));
 	if (doc == NULL) {
@@ -357,6 +367,8 @@ static int extract(struct article_job *job, const struct http_response *resp, st
 	if (rc < 0)
 		log_warnx("source=%s article=%s extraction failed: %s", job->rt->id,
 			  log_esc(job->url, 200), log_esc(err, 200));
+	else
+		log_no_text(job, a);
 	return rc;
 }
 
@@ -447,9 +459,6 @@ static enum article_verdict settle(struct article_job *job, const struct http_re
 
 	if (extract(job, resp, &a) < 0)
 		return ARTICLE_FAILED;
-	if (a.no_text)
-		log_info("source=%s article=%s %s", job->rt->id, log_esc(job->url, 200),
-			 log_esc(a.no_text, 300));
 	build_version(job, resp, &a, &it);
 	article_free(&a);
 	v = job->kind == ARTICLE_KIND_RECHECK ? settle_recheck(job, &it) : settle_new(job, &it);

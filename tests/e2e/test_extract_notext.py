@@ -2,7 +2,9 @@
 failure 1): the real Timor-Leste PDF of ../shared/corpus/realpages-dev over
 HTTP (served as application/pdf) and from a file answers "no main text: a
 PDF document" instead of its bytes read as HTML, and a page whose statement
-is only a PDF link beside a sidebar of names answers with the link."""
+is only a PDF link beside a sidebar of names answers with the link. The
+daemon stores the PDF item with no text, logs why, and its event has words
+0, an empty excerpt and no themes."""
 import json
 import os
 
@@ -32,6 +34,26 @@ PDF_LINK_PAGE = (
     "<div class=col><h3>Members of the Government</h3><ul>" + MEMBERS + "</ul></div>"
     "</body></html>"
 )
+
+
+DAEMON_CONF = """[daemon]
+state_dir = {state}
+first_poll = alert
+allow_private = yes
+
+[source "tl"]
+url = http://127.0.0.1:{port}/timor-leste.gov.tl/?cat=27&lang=en
+kind = html
+items = //ul[has-class("docs_list")]/li
+link = .//a[has-class("title")]/@href
+title = .//a[has-class("title")]
+language = en
+
+[notify "out"]
+type = stdout
+
+include = {themes}
+"""
 
 
 class ExtractNoTextTest(swtest.TestCase):
@@ -73,6 +95,22 @@ class ExtractNoTextTest(swtest.TestCase):
         doc = json.loads(r.stdout)
         self.assertGreater(doc["words"], 500)
         self.assertIsNone(doc["no_text"])
+
+    def test_daemon_stores_a_pdf_item_without_text_or_themes(self):
+        conf = self.write("sw.conf", DAEMON_CONF.format(
+            state=os.path.join(self.tmp, "state"), port=self.port,
+            themes=os.path.join(swtest.ROOT, "config", "themes", "diplomacy.conf")))
+        r = self.sw("once", "-c", conf, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertIn("%s no main text: a PDF document" % PDF.split("/")[-1], r.stderr)
+        events = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+        self.assertEqual(len(events), 1, r.stdout)
+        ev = events[0]
+        self.assertEqual(ev["type"], "statement.new")
+        self.assertTrue(ev["item"]["url"].endswith(PDF))
+        self.assertEqual(ev["item"]["words"], 0)
+        self.assertEqual(ev["item"]["excerpt"], "")
+        self.assertEqual(ev["themes"], [])
 
 
 if __name__ == "__main__":
