@@ -96,6 +96,9 @@ static void extract_auto(struct art_doc *d, struct article *out, long *roots, si
 		}
 	}
 	art_lead(d, best->roots, best->n, &best->text, &best->words);
+	/* the statement is the document the page links to */
+	if (art_only_document_link(d, best->roots, best->n, best->words))
+		best->n = 0;
 	out->text = best->text;
 	out->words = best->words;
 	memcpy(roots, best->roots, best->n * sizeof(*roots));

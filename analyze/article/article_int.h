@@ -71,6 +71,7 @@ struct art_doc {
 int art_index(struct art_doc *d, xmlDocPtr doc, char *err, size_t errlen);
 void art_release(struct art_doc *d);
 long art_idx(xmlNodePtr n);
+int art_is_ancestor(const struct art_doc *d, long anc, long i);
 void art_totals(struct art_doc *d);
 size_t art_utf8_next(const unsigned char *s, unsigned *cp);
 int art_cp_space(unsigned c);
@@ -106,6 +107,7 @@ void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, 
 int art_text_is_prose(const char *text);
 int art_ends_sentence(const char *s, size_t len);
 void art_no_text(const struct art_doc *d, const char *url, struct article *out);
+int art_only_document_link(const struct art_doc *d, const long *roots, size_t nroots, size_t words);
 
 /* article_meta.c, article_title.c */
 struct art_titles {

@@ -19,14 +19,6 @@
 #define LEAD_WORDS 5  /* words of a standfirst at least */
 #define LEAD_LEVELS 3 /* the body's box and two boxes around it */
 
-static int is_ancestor(const struct art_doc *d, long anc, long i)
-{
-	for (int k = 0; i >= 0 && k < 4096; k++, i = d->v[i].parent)
-		if (i == anc)
-			return 1;
-	return 0;
-}
-
 /*
  * Inside page furniture: a removed box above the standfirst, except the
  * article's own <header> or <hgroup>, where standfirsts often sit with
@@ -104,10 +96,10 @@ static size_t gap_after(const struct art_doc *d, long root, long s)
 {
 	size_t gap = 0;
 
-	for (long i = s + 1; (size_t)i < d->n && is_ancestor(d, root, i); i++) {
+	for (long i = s + 1; (size_t)i < d->n && art_is_ancestor(d, root, i); i++) {
 		const struct art_node *e = &d->v[i];
 
-		if (is_ancestor(d, s, i) || (e->flags & (AF_JUNK | AF_HIDDEN)))
+		if (art_is_ancestor(d, s, i) || (e->flags & (AF_JUNK | AF_HIDDEN)))
 			continue;
 		if (!(e->flags & AF_DROP) && (e->flags & AF_BLOCK) && e->inl >= 25)
 			return gap;
@@ -126,7 +118,7 @@ static long lead_inside(const struct art_doc *d, long root)
 	for (long i = root + 1; (size_t)i < d->n && i - root < LEAD_SCAN; i++) {
 		const struct art_node *e = &d->v[i];
 
-		if (!is_ancestor(d, root, i))
+		if (!art_is_ancestor(d, root, i))
 			return -1;
 		if ((e->flags & AF_LEAD) && (e->flags & AF_DROP))
 			return in_furniture(d, i) || gap_after(d, root, i) > LEAD_GAP ? -1 : i;
@@ -146,7 +138,7 @@ static long lead_inside(const struct art_doc *d, long root)
 static void set_dropped(struct art_doc *d, long s, int drop)
 {
 	d->v[s].flags = drop ? d->v[s].flags | AF_DROP : d->v[s].flags & ~(unsigned)AF_DROP;
-	for (long i = s + 1; (size_t)i < d->n && is_ancestor(d, s, i); i++) {
+	for (long i = s + 1; (size_t)i < d->n && art_is_ancestor(d, s, i); i++) {
 		struct art_node *e = &d->v[i];
 		unsigned f = e->flags;
 		int own = (f & (AF_JUNK | AF_HIDDEN | AF_CHROME)) ||

@@ -174,8 +174,10 @@ static int is_tag_line(const char *s, size_t len)
 			return 1;
 	for (size_t i = 0; i < sizeof(share_labels) / sizeof(share_labels[0]); i++) {
 		k = label_prefix(s, len, share_labels[i]);
-		/* "Share", "Share:", "Share on Facebook", not "Shareholders met…" */
-		if (k > 0 && (label_ends(s + k, len - k) || (s[k] == ' ' && len - k < 40)))
+		/* "Share", "Share:", "Share on Facebook", not "Shareholders met…", "Share prices
+		 * fell." */
+		if (k > 0 && (label_ends(s + k, len - k) ||
+			      (s[k] == ' ' && len - k < 40 && !art_ends_sentence(s, len))))
 			return 1;
 	}
 	return 0;

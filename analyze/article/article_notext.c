@@ -18,7 +18,9 @@
 
 #define PROSE_LINE 100 /* text length (art_text_len) that reads as prose by itself */
 #define PROSE_WORDS 4  /* a sentence shorter than this is a label, not prose */
+#define DOC_WORDS 60   /* a text this short can be a document's link */
 #define LIST_LINES 5   /* this many lines or more can make a list */
+#define LIST_PROSE 200 /* prose (two sentences or so) that keeps a list */
 
 /* Ends a sentence: . ! ? … and their CJK forms, before closing quotes or brackets. */
 int art_ends_sentence(const char *s, size_t len)
@@ -48,6 +50,14 @@ int art_ends_sentence(const char *s, size_t len)
 	return 0;
 }
 
+/* "The Ministry announces the following appointments:" introduces a list. */
+static int ends_colon(const char *s, size_t n)
+{
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	return (n > 0 && s[n - 1] == ':') || (n >= 3 && memcmp(s + n - 3, "\xEF\xBC\x9A", 3) == 0);
+}
+
 /* Any letter: ASCII or any character beyond it that is not a space. */
 static int has_letter(const char *s)
 {
@@ -70,7 +80,8 @@ static int has_letter(const char *s)
 
 /*
  * 1 when text reads as an article: some prose, and not a list of five or
- * more lines of which prose is under a quarter (a sidebar of names).
+ * more lines of which prose is under a quarter and under two sentences
+ * (a sidebar of names).
  * Lines without letters (the numbers of a data table, dates) do not count.
  */
 int art_text_is_prose(const char *text)
@@ -88,7 +99,8 @@ int art_text_is_prose(const char *text)
 			lines++;
 			total += len;
 			if (len >= PROSE_LINE ||
-			    (art_ends_sentence(line, n) && art_count_words(line) >= PROSE_WORDS))
+			    ((art_ends_sentence(line, n) || ends_colon(line, n)) &&
+			     art_count_words(line) >= PROSE_WORDS))
 				prose += len;
 		}
 		free(line);
@@ -96,7 +108,8 @@ int art_text_is_prose(const char *text)
 	}
 	if (prose == 0)
 		return 0;
-	return !(lines >= LIST_LINES && prose * 4 < total);
+	/* two sentences of introduction make a list the statement's */
+	return !(lines >= LIST_LINES && prose * 4 < total && prose < LIST_PROSE);
 }
 
 /* A link to a document rather than a page, by the extension of its path. */
@@ -189,6 +202,35 @@ static char *document_link(const struct art_doc *d, const char *url)
 	r = resolve(url, href);
 	free(href);
 	return r;
+}
+
+/*
+ * 1 when the chosen blocks are little more than a link to a document:
+ * under DOC_WORDS words, mostly link text, and a PDF/office link among
+ * them ("Discours du Premier ministre (PDF, 230 Ko)").
+ */
+int art_only_document_link(const struct art_doc *d, const long *roots, size_t nroots, size_t words)
+{
+	size_t text = 0, link = 0;
+	int doc = 0;
+
+	if (words >= DOC_WORDS)
+		return 0;
+	for (size_t k = 0; k < nroots; k++) {
+		text += d->v[roots[k]].text;
+		link += d->v[roots[k]].link;
+		for (long i = roots[k]; (size_t)i < d->n && art_is_ancestor(d, roots[k], i) && !doc;
+		     i++) {
+			char *href;
+
+			if (!(d->v[i].flags & AF_LINK) || (d->v[i].flags & AF_DROP))
+				continue;
+			href = href_of(d, i);
+			doc = href && document_href(href);
+			free(href);
+		}
+	}
+	return doc && link * 2 > text;
 }
 
 /*

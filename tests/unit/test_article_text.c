@@ -107,6 +107,25 @@ START_TEST(pdf_link_only_page_has_no_main_text)
 }
 END_TEST
 
+/* The statement is a long link to its PDF: the link is no text of the page's own. */
+START_TEST(long_pdf_link_is_no_main_text)
+{
+	struct article a;
+
+	extract(
+	    "<html><body>" MENU "<div class=main><h1>Discours du Premier Ministre</h1>"
+	    "<p>12 mars 2024</p><p><a href='/files/discours-pm.pdf'>Discours de S.E. M. le "
+	    "Premier Ministre, Chef du Gouvernement, à l'occasion de la cérémonie d'ouverture de "
+	    "la session budgétaire de l'Assemblée nationale.</a></p></div>" MEMBERS FOOTER
+	    "</body></html>",
+	    &a);
+	ck_assert_msg(strcmp(a.text, "") == 0, "text:\n%s", a.text);
+	ck_assert_str_eq(a.no_text, "no main text: the page links to a document "
+				    "(https://gov.example.org/files/discours-pm.pdf)");
+	article_free(&a);
+}
+END_TEST
+
 START_TEST(title_only_page_has_no_main_text)
 {
 	struct article a;
@@ -139,6 +158,30 @@ START_TEST(statement_beside_a_sidebar_of_names_is_kept)
 		&a);
 	ck_assert(strncmp(a.text, "Honourable members,", 19) == 0);
 	ck_hasnt(a.text, "Keeper of the Seals");
+	ck_assert_ptr_null(a.no_text);
+	article_free(&a);
+}
+END_TEST
+
+/* Appointments announced in two sentences and a list of names: a statement, not a sidebar. */
+START_TEST(announced_list_is_a_statement)
+{
+	struct article a;
+
+	extract(
+	    "<html><body><div class=main><h1>Appointments</h1><p>By decree of the President "
+	    "of the Republic, the Government has been reorganised as follows.</p><p>The members "
+	    "listed below take office on Monday, after the oath before the Constitutional Court."
+	    "</p><ul>" MEMBER("Joseph Ngute", "Prime Minister, Head of Government")
+		MEMBER("Lejeune Mbella", "Minister of External Relations")
+		    MEMBER("Louis Motaze", "Minister of Finance")
+			MEMBER("Manaouda Malachie", "Minister of Public Health")
+			    MEMBER("Nalova Lyonga", "Minister of Secondary Education") MEMBER(
+				"Jacques Fame",
+				"Minister of Scientific Research") "</ul></div></body></html>",
+	    &a);
+	ck_assert(strncmp(a.text, "By decree of the President", 26) == 0);
+	ck_has(a.text, "Jacques Fame, Minister of Scientific Research");
 	ck_assert_ptr_null(a.no_text);
 	article_free(&a);
 }
@@ -248,10 +291,12 @@ START_TEST(label_like_sentences_kept)
 	extract("<html><body><div class=story><h1>Statement</h1><p>First paragraph. " LOREM
 		"</p><p>Second paragraph. " LOREM LOREM "</p>"
 		"<p>Topics of the next round include fisheries and the customs union.</p>"
-		"<p>Shareholders of the development bank will meet in May.</p></div></body></html>",
+		"<p>Shareholders of the development bank will meet in May.</p>"
+		"<p>Share prices rose.</p></div></body></html>",
 		&a);
 	ck_has(a.text, "Topics of the next round");
 	ck_has(a.text, "Shareholders of the development bank will meet in May.");
+	ck_ends(a.text, "\n\nShare prices rose.");
 	article_free(&a);
 }
 END_TEST
@@ -324,8 +369,10 @@ static Suite *article_text_suite(void)
 	TCase *lead = tcase_create("standfirst");
 
 	tcase_add_test(none, pdf_link_only_page_has_no_main_text);
+	tcase_add_test(none, long_pdf_link_is_no_main_text);
 	tcase_add_test(none, title_only_page_has_no_main_text);
 	tcase_add_test(none, statement_beside_a_sidebar_of_names_is_kept);
+	tcase_add_test(none, announced_list_is_a_statement);
 	tcase_add_test(none, documents_are_not_web_pages);
 	tcase_add_test(lines, br_only_body_split_and_tag_line_dropped);
 	tcase_add_test(lines, tags_and_share_lines_after_the_body_dropped);
