@@ -19,7 +19,8 @@
 
 #define MAX_ROOTS 256
 #define MIN_WORDS 60
-#define MAX_TRIES 3 /* blocks set aside before a page has no main text */
+#define LOOSE_MIN_WORDS 30 /* words the fallback needs when strict rules found none */
+#define MAX_TRIES 3	   /* blocks set aside before a page has no main text */
 
 struct pick {
 	long roots[MAX_ROOTS];
@@ -83,7 +84,9 @@ static void extract_auto(struct art_doc *d, struct article *out, long *roots, si
 	if (best->words < MIN_WORDS) {
 		loose = xcalloc(1, sizeof(*loose));
 		pick_run(d, 0, loose);
-		if (loose->words > best->words * 2) {
+		/* from nothing, the fallback must find an article, not a footer's line */
+		if (loose->words > best->words * 2 &&
+		    (best->n > 0 || loose->words >= LOOSE_MIN_WORDS)) {
 			free(best->text);
 			free(best);
 			best = loose;

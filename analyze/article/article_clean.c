@@ -4,6 +4,8 @@
  * sharing tools, related items, comments, cookie notices and the like.
  * A block holding most of the page's text is never removed on such hints
  * alone: some sites wrap the whole page in a <form> or a "menu-wrapper".
+ * <footer>, <nav> and <aside> go whatever their size, in the fallback too:
+ * on a page with only a headline they are all the text there is.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -280,11 +282,24 @@ void art_classify(struct art_doc *d)
 	}
 }
 
+/* Footers, navigation and sidebars by their tag: never a page's article, however long. */
+static int furniture_tag(xmlNodePtr n)
+{
+	return art_name_is(n, "footer") || art_name_is(n, "nav") || art_name_is(n, "aside");
+}
+
 static int removable(const struct art_doc *d, const struct art_node *e, int strict)
 {
-	int big = e->text * 2 > d->body_text && d->body_text > 0;
+	long b = d->body ? art_idx(d->body) : -1;
+	int headline = b >= 0 && d->v[b].h1 > 0;
+	/* a wrapper holds the headline too; a footer outweighing a headline-only page does not */
+	int big = e->text * 2 > d->body_text && d->body_text > 0 && (!headline || e->h1 > 0);
 
-	if (e->node == d->html || e->node == d->body || big)
+	if (e->node == d->html || e->node == d->body)
+		return 0;
+	if (furniture_tag(e->node))
+		return 1;
+	if (big)
 		return 0;
 	if (e->flags & AF_HIDDEN)
 		return 1;

@@ -145,6 +145,31 @@ START_TEST(title_only_page_has_no_main_text)
 }
 END_TEST
 
+/* A headline-only page whose footer (by tag or by class) says a sentence or two. */
+START_TEST(title_only_page_footer_is_no_text)
+{
+	static const char *const footers[] = {"footer", "div id=footer", "div class=site-footer"};
+	char html[2048];
+	struct article a;
+
+	for (size_t i = 0; i < sizeof(footers) / sizeof(footers[0]); i++) {
+		snprintf(
+		    html, sizeof(html),
+		    "<html><body><header><nav><ul><li><a href=/>Home</a></li>"
+		    "<li><a href=/news>News</a></li></ul></nav></header><main><div class=main>"
+		    "<h1>Communiqué on the visit of the Foreign Minister</h1><p>Published 12 March "
+		    "2024</p></div></main><%s><p>© 2024 Ministry of Foreign Affairs of the "
+		    "Republic. All rights reserved.</p><p>Avenue of Independence 12, Minsk, tel. "
+		    "+375 17 327 29 22</p></%s></body></html>",
+		    footers[i], strchr(footers[i], ' ') ? "div" : footers[i]);
+		extract(html, &a);
+		ck_assert_msg(strcmp(a.text, "") == 0, "%s: text:\n%s", footers[i], a.text);
+		ck_assert_str_eq(a.no_text, "no main text: the page has only a title");
+		article_free(&a);
+	}
+}
+END_TEST
+
 /* The same sidebar next to a real statement: the statement wins, no_text stays NULL. */
 START_TEST(statement_beside_a_sidebar_of_names_is_kept)
 {
@@ -371,6 +396,7 @@ static Suite *article_text_suite(void)
 	tcase_add_test(none, pdf_link_only_page_has_no_main_text);
 	tcase_add_test(none, long_pdf_link_is_no_main_text);
 	tcase_add_test(none, title_only_page_has_no_main_text);
+	tcase_add_test(none, title_only_page_footer_is_no_text);
 	tcase_add_test(none, statement_beside_a_sidebar_of_names_is_kept);
 	tcase_add_test(none, announced_list_is_a_statement);
 	tcase_add_test(none, documents_are_not_web_pages);
