@@ -119,6 +119,16 @@ static const char *const share_labels[] = {
     "bagikan",	 "paylaş",     "udostępnij", "分享",	   "分享到",   "مشاركة",     "シェア",
 };
 
+/* Page tools that close a <br>-built body, as a whole line: "Версия для печати". */
+static const char *const tool_labels[] = {
+    "print",	      "print this page", "printer-friendly version",
+    "back to top",    "imprimer",	 "version imprimable",
+    "retour en haut", "drucken",	 "версия для печати",
+    "распечатать",    "наверх",		 "imprimir",
+    "打印",	      "打印本页",	 "关闭窗口",
+    "返回顶部",	      "cetak",
+};
+
 /*
  * Length of s's prefix that equals label, ignoring case (by code point);
  * 0 when it does not.
@@ -161,16 +171,44 @@ static int label_ends(const char *s, size_t len)
 			    memcmp(s, "\xE2\x80\x93", 3) == 0);	 /* U+2013 en dash */
 }
 
+/* Nothing but brackets, bars and spaces after a label: "【打印本页】", "[ Print ]". */
+static int whole_line(const char *s, size_t len)
+{
+	static const char *const fill[] = {" ", "]", ")", "|", ":", "】", "」", "\xEF\xBC\x89"};
+	size_t k;
+	int more = 1;
+
+	while (len > 0 && more) {
+		more = 0;
+		for (size_t i = 0; i < sizeof(fill) / sizeof(fill[0]) && !more; i++) {
+			k = strlen(fill[i]);
+			if (len >= k && memcmp(s, fill[i], k) == 0) {
+				s += k;
+				len -= k;
+				more = 1;
+			}
+		}
+	}
+	return len == 0;
+}
+
 static int is_tag_line(const char *s, size_t len)
 {
 	size_t k;
 
-	while (len > 0 && (*s == ' ' || *s == '#' || *s == '*')) {
+	while (len > 0 && (*s == ' ' || *s == '#' || *s == '*' || *s == '[' || *s == '(')) {
 		s++;
 		len--;
 	}
+	if (len >= 3 && (memcmp(s, "【", 3) == 0 || memcmp(s, "「", 3) == 0)) {
+		s += 3;
+		len -= 3;
+	}
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
 		if ((k = label_prefix(s, len, labels[i])) > 0 && label_ends(s + k, len - k))
+			return 1;
+	for (size_t i = 0; i < sizeof(tool_labels) / sizeof(tool_labels[0]); i++)
+		if ((k = label_prefix(s, len, tool_labels[i])) > 0 && whole_line(s + k, len - k))
 			return 1;
 	for (size_t i = 0; i < sizeof(share_labels) / sizeof(share_labels[0]); i++) {
 		k = label_prefix(s, len, share_labels[i]);

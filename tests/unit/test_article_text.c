@@ -258,7 +258,8 @@ START_TEST(br_only_body_split_and_tag_line_dropped)
 
 	extract("<html><body>" MENU "<div class=main><h1>О переговорах министра</h1>"
 		"<div class=text>" RU1 "<br>" RU2 "<br>" RU1 " " RU2 "<br><br>" RU2 " " RU1
-		"<br>Темы: <a href=/tags/wto>ВТО</a>, <a href=/tags/trade>Торговля</a></div></div>"
+		"<br>Темы: <a href=/tags/wto>ВТО</a>, <a href=/tags/trade>Торговля</a><br>"
+		"<a href=/print>Версия для печати</a></div></div>"
 		"</body></html>",
 		&a);
 	ck_assert_msg(strncmp(a.text, RU1 "\n\n" RU2 "\n\n" RU1, strlen(RU1 RU2 RU1) + 4) == 0,
