@@ -433,6 +433,16 @@ int art_is_ancestor(const struct art_doc *d, long anc, long i)
 	return 0;
 }
 
+/* One past the last element of k's subtree: elements are in document order. */
+size_t art_subtree_end(const struct art_doc *d, long k)
+{
+	size_t i = (size_t)k + 1;
+
+	while (i < d->n && d->v[i].depth > d->v[k].depth)
+		i++;
+	return i;
+}
+
 /* Resets the _private fields the index used and frees it. */
 void art_release(struct art_doc *d)
 {

@@ -72,6 +72,7 @@ int art_index(struct art_doc *d, xmlDocPtr doc, char *err, size_t errlen);
 void art_release(struct art_doc *d);
 long art_idx(xmlNodePtr n);
 int art_is_ancestor(const struct art_doc *d, long anc, long i);
+size_t art_subtree_end(const struct art_doc *d, long k);
 void art_totals(struct art_doc *d);
 size_t art_utf8_next(const unsigned char *s, unsigned *cp);
 int art_cp_space(unsigned c);

@@ -4,9 +4,10 @@
  * the one just before its first block (past a headline, a date, a byline)
  * or at the very start of it, is the first paragraph, label ("Résumé :")
  * included, unless the body already says the same. Some of these words
- * ("lead", "standfirst") remove the block before scoring; a standfirst in
- * the headline's box (a <header> with the <h1>) belongs to the headline,
- * as news sites lay out their deks, and is not given back.
+ * ("lead", "standfirst") remove the block before scoring, others leave it
+ * to the sibling rule; either way it is found here. A summary that a
+ * metadata box separates from the body (GOV.UK's "From: … Published …")
+ * is the page's description, not the body's opening, and stays out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -94,12 +95,12 @@ static long lead_before(const struct art_doc *d, long root)
 /* Visible text between the standfirst s and the first paragraph after it in root. */
 static size_t gap_after(const struct art_doc *d, long root, long s)
 {
-	size_t gap = 0;
+	size_t gap = 0, end = art_subtree_end(d, root);
 
-	for (long i = s + 1; (size_t)i < d->n && art_is_ancestor(d, root, i); i++) {
+	for (size_t i = art_subtree_end(d, s); i < end; i++) {
 		const struct art_node *e = &d->v[i];
 
-		if (art_is_ancestor(d, s, i) || (e->flags & (AF_JUNK | AF_HIDDEN)))
+		if (e->flags & (AF_JUNK | AF_HIDDEN))
 			continue;
 		if (!(e->flags & AF_DROP) && (e->flags & AF_BLOCK) && e->inl >= 25)
 			return gap;
@@ -113,15 +114,15 @@ static size_t gap_after(const struct art_doc *d, long root, long s)
 /* A standfirst that opens root and was left out of it, or -1. */
 static long lead_inside(const struct art_doc *d, long root)
 {
-	size_t seen = 0;
+	size_t seen = 0, end = art_subtree_end(d, root);
 
-	for (long i = root + 1; (size_t)i < d->n && i - root < LEAD_SCAN; i++) {
+	for (size_t i = (size_t)root + 1; i < end && i - (size_t)root < LEAD_SCAN; i++) {
 		const struct art_node *e = &d->v[i];
 
-		if (!art_is_ancestor(d, root, i))
-			return -1;
 		if ((e->flags & AF_LEAD) && (e->flags & AF_DROP))
-			return in_furniture(d, i) || gap_after(d, root, i) > LEAD_GAP ? -1 : i;
+			return in_furniture(d, (long)i) || gap_after(d, root, (long)i) > LEAD_GAP
+				   ? -1
+				   : (long)i;
 		if (e->flags & (AF_DROP | AF_HEADING))
 			continue;
 		seen += e->own;
@@ -137,8 +138,10 @@ static long lead_inside(const struct art_doc *d, long root)
  */
 static void set_dropped(struct art_doc *d, long s, int drop)
 {
+	size_t end = art_subtree_end(d, s);
+
 	d->v[s].flags = drop ? d->v[s].flags | AF_DROP : d->v[s].flags & ~(unsigned)AF_DROP;
-	for (long i = s + 1; (size_t)i < d->n && art_is_ancestor(d, s, i); i++) {
+	for (size_t i = (size_t)s + 1; i < end; i++) {
 		struct art_node *e = &d->v[i];
 		unsigned f = e->flags;
 		int own = (f & (AF_JUNK | AF_HIDDEN | AF_CHROME)) ||
@@ -160,7 +163,8 @@ void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, 
 {
 	long s;
 	size_t n;
-	char *lead, *joined;
+	int dropped;
+	char *lead, *joined = NULL;
 
 	if (nroots == 0)
 		return;
@@ -169,15 +173,19 @@ void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, 
 	s = lead_inside(d, roots[0]);
 	if (s < 0)
 		s = lead_before(d, roots[0]);
-	if (s < 0 || d->v[s].text >= LEAD_MAX)
+	if (s < 0)
 		return;
-	set_dropped(d, s, 0);
+	dropped = (d->v[s].flags & AF_DROP) != 0;
+	if (dropped)
+		set_dropped(d, s, 0);
 	lead = art_render(d, &s, 1, 1, &n);
-	/* a credit line ("ITV, ASSOCIATED PRESS") is no summary */
-	joined = n >= LEAD_WORDS ? art_join_lead(lead, *text) : NULL;
+	/* a credit line ("ITV, ASSOCIATED PRESS") is no summary, a long box no standfirst */
+	if (n >= LEAD_WORDS && d->v[s].text < LEAD_MAX)
+		joined = art_join_lead(lead, *text);
 	free(lead);
 	if (joined == NULL) {
-		set_dropped(d, s, 1);
+		if (dropped)
+			set_dropped(d, s, 1);
 		return;
 	}
 	free(*text);

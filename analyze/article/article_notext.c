@@ -219,13 +219,13 @@ int art_only_document_link(const struct art_doc *d, const long *roots, size_t nr
 	for (size_t k = 0; k < nroots; k++) {
 		text += d->v[roots[k]].text;
 		link += d->v[roots[k]].link;
-		for (long i = roots[k]; (size_t)i < d->n && art_is_ancestor(d, roots[k], i) && !doc;
-		     i++) {
+		for (size_t i = (size_t)roots[k], end = art_subtree_end(d, roots[k]);
+		     i < end && !doc; i++) {
 			char *href;
 
 			if (!(d->v[i].flags & AF_LINK) || (d->v[i].flags & AF_DROP))
 				continue;
-			href = href_of(d, i);
+			href = href_of(d, (long)i);
 			doc = href && document_href(href);
 			free(href);
 		}
