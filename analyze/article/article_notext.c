@@ -112,22 +112,51 @@ int art_text_is_prose(const char *text)
 	return !(lines >= LIST_LINES && prose * 4 < total && prose < LIST_PROSE);
 }
 
-/* A link to a document rather than a page, by the extension of its path. */
-static int document_href(const char *href)
+static int document_ext(const char *s, size_t n)
 {
 	static const char *const ext[] = {".pdf",  ".doc", ".docx", ".odt", ".rtf", ".ppt",
 					  ".pptx", ".xls", ".xlsx", ".ods", ".odp", ".epub"};
-	size_t n = strcspn(href, "?#");
 
-	while (n > 0 && (href[n - 1] == ' ' || href[n - 1] == '/'))
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '/'))
 		n--;
 	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
 		size_t k = strlen(ext[i]);
 
-		if (n > k && strncasecmp(href + n - k, ext[i], k) == 0)
+		if (n > k && strncasecmp(s + n - k, ext[i], k) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * A link to a document rather than a page: by the extension of its path,
+ * or of its whole query (Drupal's "?q=…/files/speech.pdf").
+ */
+static int document_href(const char *href)
+{
+	return document_ext(href, strcspn(href, "?#")) || document_ext(href, strcspn(href, "#"));
+}
+
+/* <a href type="application/pdf">: the link says what it leads to. */
+static int document_type_attr(xmlNodePtr a)
+{
+	xmlChar *t = xmlGetProp(a, (const xmlChar *)"type");
+	int doc = t && (strstr((const char *)t, "pdf") || strstr((const char *)t, "msword") ||
+			strstr((const char *)t, "officedocument") ||
+			strstr((const char *)t, "opendocument"));
+
+	xmlFree(t);
+	return doc;
+}
+
+/* A link to a document, by its address or its type attribute. */
+static int document_link_at(const struct art_doc *d, long k)
+{
+	xmlChar *h = xmlGetProp(d->v[k].node, (const xmlChar *)"href");
+	int doc = h && (document_href((const char *)h) || document_type_attr(d->v[k].node));
+
+	xmlFree(h);
+	return doc;
 }
 
 /* Page furniture by tag or class/id: its links are no statement's. */
@@ -186,9 +215,7 @@ static char *document_link(const struct art_doc *d, const char *url)
 			after_h1 = 1;
 		if (!(e->flags & AF_LINK))
 			continue;
-		href = href_of(d, (long)i);
-		doc = href && document_href(href) && !in_furniture(d, (long)i);
-		free(href);
+		doc = document_link_at(d, (long)i) && !in_furniture(d, (long)i);
 		if (doc && first < 0)
 			first = (long)i;
 		if (doc && after_h1)
@@ -221,13 +248,8 @@ int art_only_document_link(const struct art_doc *d, const long *roots, size_t nr
 		link += d->v[roots[k]].link;
 		for (size_t i = (size_t)roots[k], end = art_subtree_end(d, roots[k]);
 		     i < end && !doc; i++) {
-			char *href;
-
-			if (!(d->v[i].flags & AF_LINK) || (d->v[i].flags & AF_DROP))
-				continue;
-			href = href_of(d, (long)i);
-			doc = href && document_href(href);
-			free(href);
+			if ((d->v[i].flags & AF_LINK) && !(d->v[i].flags & AF_DROP))
+				doc = document_link_at(d, (long)i);
 		}
 	}
 	return doc && link * 2 > text;

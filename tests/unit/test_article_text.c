@@ -126,6 +126,37 @@ START_TEST(long_pdf_link_is_no_main_text)
 }
 END_TEST
 
+#define ROW(name, office)                                                                          \
+	"<div class=views-row><span>" name "</span>, <span>" office "</span></div>"
+
+/* A Drupal page: the file field's link ("?q=…pdf", type="application/pdf") and a block of names. */
+START_TEST(drupal_file_link_page_has_no_main_text)
+{
+	struct article a;
+
+	extract(
+	    "<html><body><div id=page><div id=main><h1 class=title>Speech of the Prime "
+	    "Minister</h1><div class='field field-name-field-file'><div class=field-items>"
+	    "<div class='field-item even'><span class=file><img class=file-icon alt='PDF icon' "
+	    "src=/pdf.png> <a href='/site/?q=en/system/files/discours_pm.pdf' "
+	    "type='application/pdf; length=230000'>discours_pm.pdf</a></span></div></div></div>"
+	    "</div><div id=block-views-government><h2>Members of the Government</h2>"
+	    "<div class=view-content>" ROW("Joseph Ngute", "Prime Minister, Head of Government")
+		ROW("Laurent Esso", "Minister of State, Minister of Justice, Keeper of the Seals")
+		    ROW("Paul Atanga", "Minister of State, Minister of Territorial Administration")
+			ROW("Lejeune Mbella", "Minister of External Relations")
+			    ROW("Louis Motaze", "Minister of Finance")
+				ROW("Alamine Ousmane", "Minister of the Economy and Planning") ROW(
+				    "Manaouda Malachie",
+				    "Minister of Public Health") "</div></div></div></body></html>",
+	    &a);
+	ck_assert_msg(strcmp(a.text, "") == 0, "text:\n%s", a.text);
+	ck_assert_str_eq(a.no_text, "no main text: the page links to a document (https://"
+				    "gov.example.org/site/?q=en/system/files/discours_pm.pdf)");
+	article_free(&a);
+}
+END_TEST
+
 START_TEST(title_only_page_has_no_main_text)
 {
 	struct article a;
@@ -396,6 +427,7 @@ static Suite *article_text_suite(void)
 
 	tcase_add_test(none, pdf_link_only_page_has_no_main_text);
 	tcase_add_test(none, long_pdf_link_is_no_main_text);
+	tcase_add_test(none, drupal_file_link_page_has_no_main_text);
 	tcase_add_test(none, title_only_page_has_no_main_text);
 	tcase_add_test(none, title_only_page_footer_is_no_text);
 	tcase_add_test(none, statement_beside_a_sidebar_of_names_is_kept);
