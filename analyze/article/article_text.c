@@ -169,8 +169,8 @@ static void render_root(struct render *r, const struct art_doc *d, long root, in
 
 /*
  * Text of the chosen roots (element indexes in document order), paragraphs
- * separated by blank lines; clean also drops link boxes, the headline and
- * trailing tag and share lines.
+ * separated by blank lines, trailing tag and share lines cut; clean also
+ * drops link boxes, the headline and repeated paragraphs.
  * Returns an allocated string; *words its words.
  */
 char *art_render(const struct art_doc *d, const long *roots, size_t nroots, int clean,
@@ -184,10 +184,10 @@ char *art_render(const struct art_doc *d, const long *roots, size_t nroots, int 
 	for (size_t k = 0; k < nroots; k++)
 		render_root(&r, d, roots[k], clean);
 	s = buf_steal(&r.out);
-	if (clean) {
+	if (clean)
 		art_dedup_paragraphs(s);
-		art_drop_tag_lines(s);
-	}
+	/* a body XPath's block ends with its tag line too ("Темы: ВТО" after <br>) */
+	art_drop_tag_lines(s);
 	if (words)
 		*words = art_count_words(s);
 	return s;

@@ -303,6 +303,22 @@ START_TEST(br_only_body_split_and_tag_line_dropped)
 }
 END_TEST
 
+/* The source's body XPath selects the <br> block: its tag line goes all the same. */
+START_TEST(tag_line_cut_under_a_body_xpath)
+{
+	struct article_opts opts = {.body = "//div[@class='text']"};
+	char err[256] = "";
+	struct article a;
+	xmlDocPtr doc = parse("<html><body><div class=text>" RU1 "<br>" RU2
+			      "<br>Теги: <a href=/t/wto>ВТО</a></div></body></html>");
+
+	ck_assert_int_eq(article_extract(doc, NULL, &opts, &a, err, sizeof(err)), 0);
+	ck_assert_str_eq(a.text, RU1 "\n\n" RU2);
+	article_free(&a);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
 /* Label lines after an English body, in a layout with <p> paragraphs. */
 START_TEST(tags_and_share_lines_after_the_body_dropped)
 {
@@ -435,6 +451,7 @@ static Suite *article_text_suite(void)
 	tcase_add_test(none, documents_are_not_web_pages);
 	tcase_add_test(lines, br_only_body_split_and_tag_line_dropped);
 	tcase_add_test(lines, tags_and_share_lines_after_the_body_dropped);
+	tcase_add_test(lines, tag_line_cut_under_a_body_xpath);
 	tcase_add_test(lines, tags_box_at_the_end_dropped);
 	tcase_add_test(lines, label_like_sentences_kept);
 	tcase_add_test(lead, chapo_with_label_is_the_first_paragraph);
