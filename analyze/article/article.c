@@ -210,7 +210,7 @@ int article_extract(xmlDocPtr doc, const char *url, const struct article_opts *o
 	art_meta(&d, url, opts, roots, nroots, out, &titles);
 	art_title(&d, &titles, out);
 	if (nroots == 0 || out->words == 0)
-		art_no_text(&d, url, out);
+		art_no_text(&d, url, opts && opts->body ? opts->body : NULL, out);
 	rc = 0;
 fail:
 	free(roots);

@@ -107,7 +107,8 @@ void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, 
 /* article_notext.c */
 int art_text_is_prose(const char *text);
 int art_ends_sentence(const char *s, size_t len);
-void art_no_text(const struct art_doc *d, const char *url, struct article *out);
+void art_no_text(const struct art_doc *d, const char *url, const char *body_xpath,
+		 struct article *out);
 int art_only_document_link(const struct art_doc *d, const long *roots, size_t nroots, size_t words);
 
 /* article_meta.c, article_title.c */

@@ -257,9 +257,11 @@ int art_only_document_link(const struct art_doc *d, const long *roots, size_t nr
 
 /*
  * Empties out's text and says why: the page's document link, its headline
- * only, or nothing readable. Needs out->title.
+ * only, a body XPath that selects no text, or nothing readable. Needs
+ * out->title.
  */
-void art_no_text(const struct art_doc *d, const char *url, struct article *out)
+void art_no_text(const struct art_doc *d, const char *url, const char *body_xpath,
+		 struct article *out)
 {
 	char *doc = document_link(d, url);
 
@@ -268,6 +270,9 @@ void art_no_text(const struct art_doc *d, const char *url, struct article *out)
 	out->words = 0;
 	if (doc)
 		out->no_text = xasprintf("no main text: the page links to a document (%s)", doc);
+	else if (body_xpath)
+		out->no_text =
+		    xasprintf("no main text: the body XPath %s selects no text", body_xpath);
 	else if (out->title && *out->title)
 		out->no_text = xstrdup("no main text: the page has only a title");
 	else

@@ -314,6 +314,13 @@ START_TEST(tag_line_cut_under_a_body_xpath)
 
 	ck_assert_int_eq(article_extract(doc, NULL, &opts, &a, err, sizeof(err)), 0);
 	ck_assert_str_eq(a.text, RU1 "\n\n" RU2);
+	ck_assert_ptr_null(a.no_text);
+	article_free(&a);
+	opts.body = "//div[@class='body']";
+	ck_assert_int_eq(article_extract(doc, NULL, &opts, &a, err, sizeof(err)), 0);
+	ck_assert_str_eq(a.text, "");
+	ck_assert_str_eq(a.no_text,
+			 "no main text: the body XPath //div[@class='body'] selects no text");
 	article_free(&a);
 	xmlFreeDoc(doc);
 }
