@@ -295,7 +295,8 @@ static struct theme_result *score(struct source_rt *rt, const struct store_item 
 {
 	struct theme_result *r = NULL;
 
-	if (rt->d->themes == NULL || it->text == NULL)
+	/* no main text (a PDF, a page with only a title): nothing to score */
+	if (rt->d->themes == NULL || it->text == NULL || it->words == 0)
 		return NULL;
 	if (themes_score(rt->d->themes, it->text, strlen(it->text),
 			 it->language ? it->language : rt->cfg->language, &r) < 0)
@@ -368,6 +369,14 @@ fail:
 	return -1;
 }
 
+/* A page or document without main text is stored with words 0; the log says why. */
+static void log_no_text(const struct article_job *job, const struct article *a)
+{
+	if (a->no_text)
+		log_info("source=%s article=%s %s", job->rt->id, log_esc(job->url, 200),
+			 log_esc(a->no_text, 300));
+}
+
 static int extract(struct article_job *job, const struct http_response *resp, struct article *a)
 {
 	const struct config_source *s = job->rt->cfg;
@@ -376,6 +385,10 @@ static int extract(struct article_job *job, const struct http_response *resp, st
 	xmlDocPtr doc;
 	int rc;
 
+	if (article_from_document(resp->body, resp->body_len, resp->content_type, a)) {
+		log_no_text(job, a);
+		return 0;
+	}
 	doc = page_parse(resp->body, resp->body_len, resp->content_type, s->encoding, PAGE_HTML,
 			 NULL, NULL, err, sizeof(err));
 	if (doc == NULL) {
@@ -394,6 +407,8 @@ static int extract(struct article_job *job, const struct http_response *resp, st
 	if (rc < 0)
 		log_warnx("source=%s article=%s extraction failed: %s", job->rt->id,
 			  log_esc(job->url, 200), log_esc(err, 200));
+	else
+		log_no_text(job, a);
 	return rc;
 }
 

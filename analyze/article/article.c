@@ -19,6 +19,8 @@
 
 #define MAX_ROOTS 256
 #define MIN_WORDS 60
+#define LOOSE_MIN_WORDS 30 /* words the fallback needs when strict rules found none */
+#define MAX_TRIES 3	   /* blocks set aside before a page has no main text */
 
 struct pick {
 	long roots[MAX_ROOTS];
@@ -27,14 +29,50 @@ struct pick {
 	size_t words;
 };
 
-static void pick_run(struct art_doc *d, int strict, struct pick *p)
+static void drop_fresh(struct art_doc *d, int strict)
 {
 	art_reset(d);
 	art_totals(d);
 	art_drop_chrome(d, strict);
 	art_totals(d);
-	p->n = art_choose(d, p->roots, MAX_ROOTS);
-	p->text = art_render(d, p->roots, p->n, 1, &p->words);
+}
+
+/* Sets the chosen blocks aside and forgets every score, to choose again. */
+static void set_aside(struct art_doc *d, const struct pick *p)
+{
+	for (size_t k = 0; k < p->n; k++)
+		d->v[p->roots[k]].flags |= AF_DROP;
+	art_drop_subtrees(d);
+	for (size_t i = 0; i < d->n; i++) {
+		d->v[i].flags &= ~(unsigned)AF_SCORED;
+		d->v[i].score = 0;
+	}
+	art_totals(d);
+}
+
+/*
+ * The best block that reads as prose: a sidebar of names can outscore a
+ * short statement by its many lines, so a pick that is not prose is set
+ * aside and the next best tried.
+ */
+static void pick_run(struct art_doc *d, int strict, struct pick *p)
+{
+	drop_fresh(d, strict);
+	for (int tries = 0; tries <= MAX_TRIES; tries++) {
+		p->n = art_choose(d, p->roots, MAX_ROOTS);
+		p->text = art_render(d, p->roots, p->n, 1, &p->words);
+		if (art_text_is_prose(p->text))
+			return;
+		free(p->text);
+		if (p->n == 0)
+			break;
+		set_aside(d, p);
+	}
+	/* no article: the page as it was for the metadata, and no text */
+	drop_fresh(d, strict);
+	p->n = 0;
+	p->text = xstrdup("");
+	p->words = 0;
 }
 
 static void extract_auto(struct art_doc *d, struct article *out, long *roots, size_t *nroots)
@@ -46,7 +84,9 @@ static void extract_auto(struct art_doc *d, struct article *out, long *roots, si
 	if (best->words < MIN_WORDS) {
 		loose = xcalloc(1, sizeof(*loose));
 		pick_run(d, 0, loose);
-		if (loose->words > best->words * 2) {
+		/* from nothing, the fallback must find an article, not a footer's line */
+		if (loose->words > best->words * 2 &&
+		    (best->n > 0 || loose->words >= LOOSE_MIN_WORDS)) {
 			free(best->text);
 			free(best);
 			best = loose;
@@ -58,6 +98,10 @@ static void extract_auto(struct art_doc *d, struct article *out, long *roots, si
 			pick_run(d, 1, best);
 		}
 	}
+	art_lead(d, best->roots, best->n, &best->text, &best->words);
+	/* the statement is the document the page links to */
+	if (art_only_document_link(d, best->roots, best->n, best->words))
+		best->n = 0;
 	out->text = best->text;
 	out->words = best->words;
 	memcpy(roots, best->roots, best->n * sizeof(*roots));
@@ -165,6 +209,8 @@ int article_extract(xmlDocPtr doc, const char *url, const struct article_opts *o
 	}
 	art_meta(&d, url, opts, roots, nroots, out, &titles);
 	art_title(&d, &titles, out);
+	if (nroots == 0 || out->words == 0)
+		art_no_text(&d, url, opts && opts->body ? opts->body : NULL, out);
 	rc = 0;
 fail:
 	free(roots);
@@ -184,5 +230,6 @@ void article_free(struct article *a)
 	free(a->language);
 	free(a->byline);
 	free(a->canonical_url);
+	free(a->no_text);
 	memset(a, 0, sizeof(*a));
 }

@@ -34,6 +34,12 @@ struct article {
 	char *byline;	     /* author / speaker, or NULL */
 	char *canonical_url; /* absolute, or NULL */
 	size_t words;	     /* words in text (a CJK character counts as one) */
+	/*
+	 * Why text is "" ("no main text: the page links to a document (URL)",
+	 * "no main text: the page has only a title", ...), for the caller to
+	 * show; NULL when there is a text.
+	 */
+	char *no_text;
 };
 
 /*
@@ -41,10 +47,23 @@ struct article {
  * address (resolves a relative canonical link; may be NULL); opts may be
  * NULL. Returns 0 and fills out (release with article_free), or -1 with err
  * filled (invalid XPath, no <html> element). A page with no recognisable
- * article is not an error: text is then "" and words 0.
+ * article is not an error: text is then "", words 0 and no_text says why.
+ * A block that is mostly short lines without a sentence (a sidebar's list
+ * of links or names) is not an article.
  */
 int article_extract(xmlDocPtr doc, const char *url, const struct article_opts *opts,
 		    struct article *out, char *err, size_t errlen);
+
+/*
+ * When data (as served with content_type, which may be NULL) is a document
+ * that is no web page (a PDF, an office document, an image...), fills out
+ * as an article without text (title "", text "", no_text "no main text: a
+ * PDF document") and returns 1; returns 0 for anything an HTML parser
+ * should read. The bytes win over the Content-Type when they carry a
+ * document's signature.
+ */
+int article_from_document(const char *data, size_t len, const char *content_type,
+			  struct article *out);
 
 /* Frees the strings of a and zeroes it; NULL-safe, idempotent. */
 void article_free(struct article *a);

@@ -4,6 +4,8 @@
  * sharing tools, related items, comments, cookie notices and the like.
  * A block holding most of the page's text is never removed on such hints
  * alone: some sites wrap the whole page in a <form> or a "menu-wrapper".
+ * <footer>, <nav> and <aside> go whatever their size, in the fallback too:
+ * on a page with only a headline they are all the text there is.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -39,6 +41,21 @@ static const char *const pos_words[] = {
 /* Words that mean boilerplate only as a whole word ("b-article__lead", not "leader"). */
 static const char *const whole_neg[] = {"lead", "dek", "deck", "standfirst", "kicker"};
 
+/*
+ * A standfirst, summary or lead, as a whole word ("b-article__lead", not
+ * "leader"): given back as the first paragraph when it is the chosen
+ * article's own and was left out (article_lead.c).
+ */
+static const char *const lead_words[] = {
+    "lead",	"lede",	      "dek",	 "deck",	 "standfirst", "chapo",	    "chapeau",
+    "summary",	"intro",      "excerpt", "teaser",	 "resume",     "subtitle",  "subheadline",
+    "abstract", "annotation", "anons",	 "introduction", "sous-titre", "soustitre", "descr",
+};
+
+/* The article's tags and categories, at the end of a class token ("post-tags", not "tag-x"). */
+static const char *const tag_words[] = {"tags",	    "tag",	"categories",
+					"category", "keywords", "topics"};
+
 /* Tokens that mean boilerplate only as a whole class name. */
 static const char *const exact_neg[] = {"ad", "ads", "hide", "hidden", "nav", "tool", "tools"};
 
@@ -55,7 +72,7 @@ enum { END_ANY, END_WORD, END_TOKEN };
 struct lex_word {
 	const char *w;
 	size_t len;
-	unsigned flag; /* AF_STRONG, AF_NEG or AF_POS */
+	unsigned flag; /* AF_STRONG, AF_NEG, AF_POS, AF_TAGS or AF_LEAD */
 	int end;
 };
 
@@ -66,7 +83,8 @@ struct lex_word {
  */
 struct lexicon {
 	struct lex_word v[NITEMS(strong_words) + NITEMS(exact_neg) + NITEMS(whole_neg) +
-			  NITEMS(weak_words) + NITEMS(pos_words)];
+			  NITEMS(weak_words) + NITEMS(pos_words) + NITEMS(tag_words) +
+			  NITEMS(lead_words)];
 	size_t start[27]; /* bucket of letter c: v[start[c - 'a']] to v[start[c - 'a' + 1]] */
 };
 
@@ -87,6 +105,8 @@ static void lex_build(struct lexicon *lx)
 	lex_add(tmp, &n, whole_neg, NITEMS(whole_neg), AF_STRONG, END_WORD);
 	lex_add(tmp, &n, weak_words, NITEMS(weak_words), AF_NEG, END_ANY);
 	lex_add(tmp, &n, pos_words, NITEMS(pos_words), AF_POS, END_ANY);
+	lex_add(tmp, &n, tag_words, NITEMS(tag_words), AF_TAGS, END_TOKEN);
+	lex_add(tmp, &n, lead_words, NITEMS(lead_words), AF_LEAD, END_WORD);
 	/* counting sort by first letter; every listed word starts with a-z */
 	for (int c = 0; c < 26; c++) {
 		lx->start[c] = at;
@@ -262,11 +282,24 @@ void art_classify(struct art_doc *d)
 	}
 }
 
+/* Footers, navigation and sidebars by their tag: never a page's article, however long. */
+static int furniture_tag(xmlNodePtr n)
+{
+	return art_name_is(n, "footer") || art_name_is(n, "nav") || art_name_is(n, "aside");
+}
+
 static int removable(const struct art_doc *d, const struct art_node *e, int strict)
 {
-	int big = e->text * 2 > d->body_text && d->body_text > 0;
+	long b = d->body ? art_idx(d->body) : -1;
+	int headline = b >= 0 && d->v[b].h1 > 0;
+	/* a wrapper holds the headline too; a footer outweighing a headline-only page does not */
+	int big = e->text * 2 > d->body_text && d->body_text > 0 && (!headline || e->h1 > 0);
 
-	if (e->node == d->html || e->node == d->body || big)
+	if (e->node == d->html || e->node == d->body)
+		return 0;
+	if (furniture_tag(e->node))
+		return 1;
+	if (big)
 		return 0;
 	if (e->flags & AF_HIDDEN)
 		return 1;

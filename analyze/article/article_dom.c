@@ -424,6 +424,25 @@ void art_totals(struct art_doc *d)
 	    d->body && art_idx(d->body) >= 0 ? d->v[art_idx(d->body)].text : d->v[0].text;
 }
 
+/* 1 when anc is i or one of its ancestors. */
+int art_is_ancestor(const struct art_doc *d, long anc, long i)
+{
+	for (int k = 0; i >= 0 && k < ART_MAX_DEPTH + 1; k++, i = d->v[i].parent)
+		if (i == anc)
+			return 1;
+	return 0;
+}
+
+/* One past the last element of k's subtree: elements are in document order. */
+size_t art_subtree_end(const struct art_doc *d, long k)
+{
+	size_t i = (size_t)k + 1;
+
+	while (i < d->n && d->v[i].depth > d->v[k].depth)
+		i++;
+	return i;
+}
+
 /* Resets the _private fields the index used and frees it. */
 void art_release(struct art_doc *d)
 {

@@ -16,6 +16,8 @@
 #include "analyze/article/article.h"
 #include "common/buf.h"
 
+#define LEAD_MAX 800 /* text length (art_text_len) of a standfirst at most */
+
 enum {
 	AF_BLOCK = 1 << 0,   /* starts a new paragraph */
 	AF_LINK = 1 << 1,    /* <a href> */
@@ -35,6 +37,8 @@ enum {
 	AF_H1 = 1 << 15,     /* h1: the headline, not body text */
 	AF_TABLE = 1 << 16,  /* table */
 	AF_PRE = 1 << 17,    /* pre, textarea: whitespace kept */
+	AF_TAGS = 1 << 18,   /* class/id says tags, categories, keywords */
+	AF_LEAD = 1 << 19,   /* class/id says standfirst, summary, lead, chapo */
 };
 
 struct art_node {
@@ -67,6 +71,8 @@ struct art_doc {
 int art_index(struct art_doc *d, xmlDocPtr doc, char *err, size_t errlen);
 void art_release(struct art_doc *d);
 long art_idx(xmlNodePtr n);
+int art_is_ancestor(const struct art_doc *d, long anc, long i);
+size_t art_subtree_end(const struct art_doc *d, long k);
 void art_totals(struct art_doc *d);
 size_t art_utf8_next(const unsigned char *s, unsigned *cp);
 int art_cp_space(unsigned c);
@@ -88,6 +94,22 @@ size_t art_choose(struct art_doc *d, long *out, size_t max);
 char *art_render(const struct art_doc *d, const long *roots, size_t nroots, int clean,
 		 size_t *words);
 size_t art_count_words(const char *s);
+
+/* article_lines.c */
+void art_drop_tag_lines(char *text);
+void art_dedup_paragraphs(char *text);
+char *art_join_lead(const char *lead, const char *text);
+void art_drop_repeated_lead(char *text);
+
+/* article_lead.c */
+void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, size_t *words);
+
+/* article_notext.c */
+int art_text_is_prose(const char *text);
+int art_ends_sentence(const char *s, size_t len);
+void art_no_text(const struct art_doc *d, const char *url, const char *body_xpath,
+		 struct article *out);
+int art_only_document_link(const struct art_doc *d, const long *roots, size_t nroots, size_t words);
 
 /* article_meta.c, article_title.c */
 struct art_titles {

@@ -5,10 +5,16 @@
  * boxes made mostly of links (navigation, related items, tag clouds) and
  * the headline are left out.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "analyze/article/article_int.h"
+#include "analyze/utf8.h"
+
+#define TAG_BOX_MAX 300 /* text length of a tags box at most */
 
 enum { P_NONE, P_SPACE, P_LINE, P_PARA };
 
@@ -17,10 +23,37 @@ struct render {
 	int pending;
 };
 
-static void flush_pending(struct render *r)
+/*
+ * A character that can open a sentence: not a lower-case letter nor
+ * punctuation that continues one (a comma, a closing bracket).
+ */
+static int opens_sentence(const unsigned char *p)
+{
+	int32_t c;
+	utf8proc_category_t cat;
+
+	utf8_next_str((const char *)p, &c);
+	if (c < 0)
+		return 0;
+	cat = utf8proc_category(c);
+	return cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT ||
+	       cat == UTF8PROC_CATEGORY_LO || cat == UTF8PROC_CATEGORY_ND ||
+	       cat == UTF8PROC_CATEGORY_PI || cat == UTF8PROC_CATEGORY_PS ||
+	       cat == UTF8PROC_CATEGORY_PD || c == '"' || c == '\'' || c == '*';
+}
+
+/*
+ * Writes the pending separator before the text at next. A single <br>
+ * between a finished sentence and a new one is a paragraph break: bodies
+ * built from <br> alone separate their paragraphs so.
+ */
+static void flush_pending(struct render *r, const unsigned char *next)
 {
 	static const char *const sep[] = {"", " ", "\n", "\n\n"};
 
+	if (r->pending == P_LINE && art_ends_sentence(r->out.data, r->out.len) &&
+	    opens_sentence(next))
+		r->pending = P_PARA;
 	if (r->out.len > 0 && r->pending != P_NONE)
 		buf_append_str(&r->out, sep[r->pending]);
 	r->pending = P_NONE;
@@ -44,7 +77,7 @@ static void emit_text(struct render *r, const char *s)
 			for (k = 1; p[k] && p[k] < 0x80 && p[k] != ' ' && (p[k] < 9 || p[k] > 13);
 			     k++)
 				;
-			flush_pending(r);
+			flush_pending(r, p);
 			buf_append(&r->out, p, k);
 			p += k;
 			continue;
@@ -53,7 +86,7 @@ static void emit_text(struct render *r, const char *s)
 		if (art_cp_space(c)) {
 			want(r, P_SPACE);
 		} else {
-			flush_pending(r);
+			flush_pending(r, p);
 			buf_append(&r->out, p, k);
 		}
 		p += k;
@@ -89,6 +122,9 @@ static int skip_element(const struct art_doc *d, long i, long root, int clean)
 		return 1;
 	if (i == root)
 		return 0;
+	/* a short box of the article's tags or categories, even when it says "post-tags" */
+	if ((e->flags & AF_TAGS) && e->text < TAG_BOX_MAX)
+		return 1;
 	/* the headline's box: kicker, "Speech", share counts around the h1 */
 	if (e->h1 > 0 && e->h1 * 3 >= e->text)
 		return 1;
@@ -133,7 +169,8 @@ static void render_root(struct render *r, const struct art_doc *d, long root, in
 
 /*
  * Text of the chosen roots (element indexes in document order), paragraphs
- * separated by blank lines; clean also drops link boxes and the headline.
+ * separated by blank lines, trailing tag and share lines cut; clean also
+ * drops link boxes, the headline and repeated paragraphs.
  * Returns an allocated string; *words its words.
  */
 char *art_render(const struct art_doc *d, const long *roots, size_t nroots, int clean,
@@ -147,6 +184,10 @@ char *art_render(const struct art_doc *d, const long *roots, size_t nroots, int 
 	for (size_t k = 0; k < nroots; k++)
 		render_root(&r, d, roots[k], clean);
 	s = buf_steal(&r.out);
+	if (clean)
+		art_dedup_paragraphs(s);
+	/* a body XPath's block ends with its tag line too ("Темы: ВТО" after <br>) */
+	art_drop_tag_lines(s);
 	if (words)
 		*words = art_count_words(s);
 	return s;

@@ -72,8 +72,8 @@ static int myers(const struct lines *a, const struct lines *b, struct script *ou
 	for (d = 0; d <= dmax && found < 0; d++) {
 		for (long k = -d; k <= d; k += 2) {
 			long x = (k == -d || (k != d && v[off + k - 1] < v[off + k + 1]))
-					 ? v[off + k + 1]
-					 : v[off + k - 1] + 1;
+				     ? v[off + k + 1]
+				     : v[off + k - 1] + 1;
 			long y = x - k;
 
 			while (x < n && y < m && line_eq(a, (size_t)x, b, (size_t)y))

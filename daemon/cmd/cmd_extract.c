@@ -26,6 +26,7 @@ static void print_json(const struct article *a, const char *url)
 			    a->canonical_url ? json_string(a->canonical_url) : json_null());
 	json_object_set_new(o, "words", json_integer((json_int_t)a->words));
 	json_object_set_new(o, "text", json_string(a->text));
+	json_object_set_new(o, "no_text", a->no_text ? json_string(a->no_text) : json_null());
 	s = json_dumps(o, JSON_INDENT(2));
 	if (s)
 		puts(s);
@@ -39,7 +40,10 @@ static void print_text(const struct article *a)
 	char *title = printable(a->title, 0);
 	char *text = printable(a->text, PRINTABLE_LINES);
 
-	printf("%s\n\n%s\n", title, text);
+	if (a->no_text)
+		printf("%s\n\n(%s)\n", title, a->no_text); /* the reason, not a blank */
+	else
+		printf("%s\n\n%s\n", title, text);
 	free(title);
 	free(text);
 }

@@ -65,6 +65,9 @@ int cmd_article(const char *cmd, const char *data, size_t len, const char *conte
 	xmlDocPtr doc;
 	int rc;
 
+	/* a PDF is no page: its bytes parsed as HTML would be "text" */
+	if (article_from_document(data, len, content_type, a))
+		return 0;
 	page_init();
 	doc = page_parse(data, len, content_type, NULL, PAGE_HTML, NULL, NULL, err, sizeof(err));
 	if (doc == NULL) {
