@@ -1,7 +1,8 @@
 /*
  * The items of an HTML list page (list_extract_html), with the kinds of
  * source spec the examples use: item XPaths, has-class(), relative and
- * absolute link/title/date paths, a date_format and a language.
+ * absolute link/title/date paths, a date_format and a language, with and
+ * without off-site links allowed (the item check of list_check.c).
  */
 #include "tests/fuzz/fuzz.h"
 
@@ -14,13 +15,13 @@
 #include "analyze/page/page.h"
 
 static const struct list_spec specs[] = {
-    {NULL, NULL, NULL, NULL, NULL, NULL, 0},
-    {"//ul/li", NULL, NULL, NULL, NULL, "en", 0},
+    {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0},
+    {"//ul/li", NULL, NULL, NULL, NULL, "en", 0, 1},
     {"//div[has-class('item')]", ".//a/@href", ".//h3", ".//span[@class='date']", "%d/%m/%Y", "fr",
-     3},
-    {"//a[contains(@href,'/news/')]", NULL, NULL, "..//time/@datetime", NULL, "zh", 0},
-    {"//table//tr", "td[2]/a/@href", "td[2]", "td[1]", NULL, "ru", 0},
-    {"//article", "//a/@href", "h2", "//time", "%Y-%m-%d", NULL, 1},
+     3, 0},
+    {"//a[contains(@href,'/news/')]", NULL, NULL, "..//time/@datetime", NULL, "zh", 0, 1},
+    {"//table//tr", "td[2]/a/@href", "td[2]", "td[1]", NULL, "ru", 0, 0},
+    {"//article", "//a/@href", "h2", "//time", "%Y-%m-%d", NULL, 1, 1},
 };
 static const char *const bases[] = {"https://example.org/news/index.html",
 				    "http://[::1]:8080/a/b/?q=1", "https://例え.jp/新着/"};

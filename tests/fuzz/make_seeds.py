@@ -17,6 +17,18 @@ HTML_LIST = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>News</tit
 <article><h2>Article</h2><a href="../a.html">link</a><time>2024-05-16</time></article>
 <script>var x = "<a href='no'>";</script><style>a{}</style></body></html>
 """
+HTML_DISCOVER = """<!DOCTYPE html><html><head><title>Press releases</title>
+<link rel="alternate" type="application/rss+xml" href="/feed/"><link rel="Alternate nofollow" type="application/atom+xml" href="atom.xml">
+<link rel="alternate stylesheet" href="x.css"><meta name="generator" content="WordPress 6.1"></head><body>
+<nav><ul class="menu"><li><a href="/">Home</a></li><li><a href="/news/">News</a></li></ul></nav>
+<main><h1>Press releases</h1><ul class="news-list">
+<li><a href="/news/2/28/statement-on-the-summit">Statement by the Minister on the summit in Geneva</a> <span class="date">2/28/22</span></li>
+<li><a href="/news/1/8/remarks">Remarks at the Security Council open debate on cyber security</a> <span class="date">1/8/22</span></li>
+<li><a href="/doc/speech.pdf">Speech of the Prime Minister (PDF)</a> <span class="date">1/2/22</span></li>
+</ul><div class="pagination"><a href="?page=2">2</a><a href="?page=3">3</a></div></main>
+<aside class="sidebar related"><h3>Most read</h3><a href="/news/x">Another long title of a related story here</a></aside>
+<footer><a href="/contact">Contact</a><a href="/rss">RSS</a></footer></body></html>
+"""
 HTML_LATIN1 = ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">"
                "</head><body><p>D\xe9claration du minist\xe8re, 1er octobre 2019</p></body></html>").encode("latin-1")
 HTML_SJIS = ("<html><head><meta charset=\"shift_jis\"></head><body><a href=\"/n/1\">外務大臣会見 2019年10月24日</a>"
@@ -133,6 +145,9 @@ def main():
     for i, name in enumerate(["rss.xml", "atom.xml", "rdf.xml", "rss1252.xml", "entities.xml"]):
         for sel in (0, 4 | 8):
             put("feed", "%s.%d" % (name, sel), bytes([sel | i % 4]) + pages[name])
+    for i, name in enumerate(["list.html", "broken.html", "sjis.html"]):
+        put("discover", name, bytes([i]) + pages[name])
+    put("discover", "discover.html", b"\x00" + HTML_DISCOVER.encode())
     put("config", "full.conf", CONFIG)
     put("config", "themes.conf", THEME)
     put("config", "errors.conf", "[source \"x\"]\nurl = ftp://h\ninterval = 0x10\n[bogus]\nk=v\n")
