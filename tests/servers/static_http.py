@@ -85,6 +85,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return "application/atom+xml"
         if path.endswith(".xml"):
             return "application/xml"
+        if path.endswith(".shtml"):  # /etc/mime.types may not say so; no charset, as saved
+            return "text/html"
         return super().guess_type(path)
 
 
