@@ -100,6 +100,9 @@ void art_drop_tag_lines(char *text);
 void art_dedup_paragraphs(char *text);
 char *art_join_lead(const char *lead, const char *text);
 void art_drop_repeated_lead(char *text);
+/* An abstract's label ("Résumé :", "Summary:") opens s; such a block is left out. */
+int art_abstract_label(const char *s);
+void art_drop_abstract(char *text);
 
 /* article_lead.c */
 void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, size_t *words);

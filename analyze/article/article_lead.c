@@ -2,8 +2,10 @@
  * The standfirst: a summary block (class/id chapo, lead, standfirst,
  * summary, intro, excerpt, teaser...) that belongs to the chosen article,
  * the one just before its first block (past a headline, a date, a byline)
- * or at the very start of it, is the first paragraph, label ("Résumé :")
- * included, unless the body already says the same. Some of these words
+ * or at the very start of it, is the first paragraph, unless the body
+ * already says the same. A block labelled as an abstract ("Résumé :",
+ * "Summary:") is a description written about the statement (an archive's
+ * record of a speech), not its opening words: it is left out. Some of these words
  * ("lead", "standfirst") remove the block before scoring, others leave it
  * to the sibling rule; either way it is found here. A summary that a
  * metadata box separates from the body (GOV.UK's "From: … Published …")
@@ -169,6 +171,7 @@ void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, 
 	if (nroots == 0)
 		return;
 	art_drop_repeated_lead(*text);
+	art_drop_abstract(*text);
 	*words = art_count_words(*text);
 	s = lead_inside(d, roots[0]);
 	if (s < 0)
@@ -180,7 +183,7 @@ void art_lead(struct art_doc *d, const long *roots, size_t nroots, char **text, 
 		set_dropped(d, s, 0);
 	lead = art_render(d, &s, 1, 1, &n);
 	/* a credit line ("ITV, ASSOCIATED PRESS") is no summary, a long box no standfirst */
-	if (n >= LEAD_WORDS && d->v[s].text < LEAD_MAX)
+	if (n >= LEAD_WORDS && d->v[s].text < LEAD_MAX && !art_abstract_label(lead))
 		joined = art_join_lead(lead, *text);
 	free(lead);
 	if (joined == NULL) {

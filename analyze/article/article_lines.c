@@ -361,3 +361,46 @@ void art_drop_repeated_lead(char *text)
 	if (strncmp(brk + 2, bare, (size_t)(brk - bare)) == 0)
 		memmove(text, brk + 2, strlen(brk + 2) + 1);
 }
+
+/*
+ * Words that label an abstract written about a document ("Résumé :
+ * Déclaration de M. X sur Y, à Paris le 12 mai 2021."): an archivist's or
+ * editor's description of the statement, not its opening words. Matched
+ * case-insensitively (ASCII letters) at the start, before a colon.
+ */
+static const char *const abstract_labels[] = {"résumé",	   "resume",	      "summary",
+					      "abstract",  "synopsis",	      "resumen",
+					      "sumário",   "resumo",	      "riassunto",
+					      "sommario",  "zusammenfassung", "samenvatting",
+					      "аннотация", "резюме",	      "краткое содержание",
+					      "摘要",	   "内容提要",	      "要旨",
+					      "ملخص",	   "الملخص",	      "요약"};
+
+/* 1 when s opens with an abstract label and a colon ("Résumé :", "摘要："). */
+int art_abstract_label(const char *s)
+{
+	for (size_t i = 0; i < sizeof(abstract_labels) / sizeof(abstract_labels[0]); i++) {
+		size_t n = strlen(abstract_labels[i]);
+		const char *p = s + n;
+
+		if (strncasecmp(s, abstract_labels[i], n) != 0)
+			continue;
+		while (*p == ' ' || strncmp(p, "\xC2\xA0", 2) == 0)
+			p += *p == ' ' ? 1 : 2;
+		if (*p == ':' || strncmp(p, "\xEF\xBC\x9A", 3) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Drops the first paragraph of text (in place) when it is an abstract
+ * (art_abstract_label) and the statement follows it.
+ */
+void art_drop_abstract(char *text)
+{
+	char *brk = strstr(text, "\n\n");
+
+	if (brk != NULL && art_abstract_label(text))
+		memmove(text, brk + 2, strlen(brk + 2) + 1);
+}

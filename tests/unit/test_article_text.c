@@ -386,8 +386,12 @@ END_TEST
 	"sécurité, et a convenu que les consultations devraient se poursuivre l'année prochaine."
 #define CHAPO "La France salue l'accord conclu hier à Genève entre les parties"
 
-/* A French ministry's standfirst, its label in a <p> of its own: first, in one paragraph. */
-START_TEST(chapo_with_label_is_the_first_paragraph)
+/*
+ * A French ministry's page: an abstract labelled "Résumé :" (its label in a
+ * <p> of its own) describes the statement, it is not its opening: the text
+ * starts with the statement's first paragraph (issue 15, failure 6).
+ */
+START_TEST(chapo_labelled_as_abstract_is_left_out)
 {
 	struct article a;
 
@@ -398,11 +402,46 @@ START_TEST(chapo_with_label_is_the_first_paragraph)
 	    "<p>Deuxième paragraphe. " FR " " FR "</p><p>Dernier paragraphe. " FR "</p></div>"
 	    "</div>" FOOTER "</body></html>",
 	    &a);
-	ck_assert_msg(strncmp(a.text, "Résumé : " CHAPO "\n\nPremier paragraphe.",
-			      strlen("Résumé : " CHAPO "\n\nPremier paragraphe.")) == 0,
+	ck_assert_msg(strncmp(a.text, "Premier paragraphe.", strlen("Premier paragraphe.")) == 0,
+		      "text:\n%s", a.text);
+	ck_hasnt(a.text, CHAPO);
+	ck_hasnt(a.text, "Résumé");
+	ck_ends(a.text, "Dernier paragraphe. " FR);
+	article_free(&a);
+}
+END_TEST
+
+/* The same page with the abstract inside the article's box, label and words in one block. */
+START_TEST(abstract_inside_the_article_is_left_out)
+{
+	struct article a;
+
+	extract("<html><body>" MENU "<article><h1>Déclaration sur les négociations</h1>"
+		"<div class=chapo>Résumé : " CHAPO ", à Paris le 12 mars 2024.</div>"
+		"<p>Premier paragraphe. " FR "</p><p>Deuxième paragraphe. " FR " " FR "</p>"
+		"<p>Dernier paragraphe. " FR "</p></article>" FOOTER "</body></html>",
+		&a);
+	ck_assert_msg(strncmp(a.text, "Premier paragraphe.", strlen("Premier paragraphe.")) == 0,
+		      "text:\n%s", a.text);
+	ck_hasnt(a.text, "Résumé");
+	article_free(&a);
+}
+END_TEST
+
+/* An unlabelled standfirst is the article's own summary: first, in one paragraph, once. */
+START_TEST(chapo_is_the_first_paragraph)
+{
+	struct article a;
+
+	extract("<html><body>" MENU "<div id=main><h1>Déclaration sur les négociations</h1>"
+		"<p class=date>Publié le 12 mars 2024</p><div class=chapo><p>" CHAPO "</p></div>"
+		"<div class=texte><p>Premier paragraphe. " FR "</p><p>Deuxième paragraphe. " FR
+		" " FR "</p><p>Dernier paragraphe. " FR "</p></div></div>" FOOTER "</body></html>",
+		&a);
+	ck_assert_msg(strncmp(a.text, CHAPO "\n\nPremier paragraphe.",
+			      strlen(CHAPO "\n\nPremier paragraphe.")) == 0,
 		      "text:\n%s", a.text);
 	ck_assert_msg(strstr(strstr(a.text, CHAPO) + 1, CHAPO) == NULL, "twice:\n%s", a.text);
-	ck_ends(a.text, "Dernier paragraphe. " FR);
 	article_free(&a);
 }
 END_TEST
@@ -461,7 +500,9 @@ static Suite *article_text_suite(void)
 	tcase_add_test(lines, tag_line_cut_under_a_body_xpath);
 	tcase_add_test(lines, tags_box_at_the_end_dropped);
 	tcase_add_test(lines, label_like_sentences_kept);
-	tcase_add_test(lead, chapo_with_label_is_the_first_paragraph);
+	tcase_add_test(lead, chapo_labelled_as_abstract_is_left_out);
+	tcase_add_test(lead, abstract_inside_the_article_is_left_out);
+	tcase_add_test(lead, chapo_is_the_first_paragraph);
 	tcase_add_test(lead, chapo_repeating_the_first_paragraph_is_not_doubled);
 	tcase_add_test(lead, lead_inside_the_body_kept);
 	suite_add_tcase(s, none);
