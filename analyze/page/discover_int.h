@@ -55,6 +55,7 @@ struct dsc_page {
 	xmlDocPtr doc;
 	char *base; /* <base href> resolved, else the page URL */
 	char *self; /* the page URL, normalised */
+	char *decl; /* the address the page declares (page_declared_url), or NULL */
 	struct dsc_node *nodes;
 	size_t nn, ncap;
 	struct dsc_anchor *a;

@@ -12,6 +12,7 @@
 #include <utf8proc.h>
 
 #include "analyze/page/discover_int.h"
+#include "analyze/page/page.h"
 #include "analyze/page/list.h"
 #include "analyze/page/list_int.h"
 #include "analyze/utf8.h"
@@ -404,6 +405,12 @@ static void scan_add_anchor(struct dsc_page *pg, xmlNodePtr n, uint32_t pre)
 	a->url = url;
 	a->pre = pre;
 	a->onsite = (uint8_t)scan_same_host(&self, &u);
+	if (!a->onsite && pg->decl != NULL) {
+		struct scan_url decl;
+
+		scan_url_split(pg->decl, &decl);
+		a->onsite = (uint8_t)scan_same_host(&decl, &u);
+	}
 	if (a->onsite && scan_is_pager(&self, &u))
 		a->kind = DSC_PAGER;
 	else if (a->onsite && scan_is_nav(&self, &u))
@@ -583,6 +590,7 @@ int dsc_page_index(struct dsc_page *pg, xmlDocPtr doc, const char *page_url)
 	if (pg->self == NULL)
 		return -1;
 	scan_head(pg, root, page_url);
+	pg->decl = page_declared_url(doc, page_url);
 	hmap_init(&st.cidx, 256);
 	scan_walk(pg, &st, root);
 	scan_classes_done(pg, &st.cidx, st.counts);
@@ -604,6 +612,7 @@ void dsc_page_free(struct dsc_page *pg)
 	free(pg->nodes);
 	free(pg->a);
 	free(pg->base);
+	free(pg->decl);
 	free(pg->self);
 	free(pg->title);
 	hmap_free(&pg->classes);

@@ -729,6 +729,7 @@ int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spe
 		      struct list_items *out, char *err, size_t errlen)
 {
 	struct html_ctx hc;
+	char *declared;
 
 	memset(&hc, 0, sizeof(hc));
 	hc.spec = spec;
@@ -748,7 +749,9 @@ int list_extract_html(xmlDocPtr doc, const char *page_url, const struct list_spe
 	if (html_compile_all(&hc) != 0)
 		goto fail;
 	hc.base = html_base(&hc, doc, page_url);
-	list_site_init(&hc.site, page_url, hc.base, spec->offsite);
+	declared = page_declared_url(doc, page_url);
+	list_site_init(&hc.site, page_url, hc.base, declared, spec->offsite);
+	free(declared);
 	html_run(&hc, doc);
 	if (hc.failed)
 		goto fail;

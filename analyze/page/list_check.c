@@ -139,13 +139,15 @@ static char *parent_domain(const char *host)
 	return xstrdup(dot + 1);
 }
 
-void list_site_init(struct list_site *site, const char *page_url, const char *base, int offsite)
+void list_site_init(struct list_site *site, const char *page_url, const char *base,
+		    const char *declared, int offsite)
 {
 	memset(site, 0, sizeof(*site));
 	site->self = site_page_key(page_url);
 	site->host = site_host_of(page_url);
 	site->parent = parent_domain(site->host);
 	site->base_host = site_host_of(base);
+	site->decl_host = site_host_of(declared);
 	site->offsite = offsite;
 }
 
@@ -155,6 +157,7 @@ void list_site_free(struct list_site *site)
 	free(site->host);
 	free(site->parent);
 	free(site->base_host);
+	free(site->decl_host);
 	memset(site, 0, sizeof(*site));
 }
 
@@ -180,8 +183,9 @@ static int same_site(const struct list_site *site, const char *url)
 	if (site->host == NULL && site->base_host == NULL)
 		return 1; /* a page without a URL: nothing to compare with */
 	host = site_host_of(url);
-	ok = host != NULL && (host_within(host, site->host) || host_within(host, site->parent) ||
-			      host_within(host, site->base_host));
+	ok = host != NULL &&
+	     (host_within(host, site->host) || host_within(host, site->parent) ||
+	      host_within(host, site->base_host) || host_within(host, site->decl_host));
 	free(host);
 	return ok;
 }

@@ -63,6 +63,7 @@ struct list_site {
 	char *host;	 /* the page's host without "www.", or NULL */
 	char *parent;	 /* its parent domain (two labels or more), or NULL */
 	char *base_host; /* the <base href>'s host without "www.", or NULL */
+	char *decl_host; /* the host of the page's declared address (page_declared_url) */
 	int offsite;	 /* links to other hosts are accepted */
 };
 
@@ -75,7 +76,8 @@ enum list_reject {
 };
 
 /* page_url and base (either may be NULL) are borrowed. */
-void list_site_init(struct list_site *site, const char *page_url, const char *base, int offsite);
+void list_site_init(struct list_site *site, const char *page_url, const char *base,
+		    const char *declared, int offsite);
 void list_site_free(struct list_site *site);
 /* Whether item (url set, title set) is kept, or why not. */
 enum list_reject list_site_check(const struct list_site *site, const struct list_item *item);

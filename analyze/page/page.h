@@ -58,6 +58,14 @@ xmlDocPtr page_parse(const char *data, size_t len, const char *content_type, con
 void page_detect_charset(const char *data, size_t len, const char *content_type, char *out,
 			 size_t outlen);
 
+/*
+ * The absolute http(s) address doc declares for itself in <head> (the
+ * first <link rel="canonical"> or <meta property="og:url">), resolved against
+ * page_url; NULL when none. Caller frees. A saved or mirrored copy of a page
+ * links to its own site by absolute URLs: this names that site.
+ */
+char *page_declared_url(xmlDocPtr doc, const char *page_url);
+
 /* 1 if data looks like an RSS, RDF or Atom feed rather than HTML. */
 int page_looks_like_feed(const char *data, size_t len, const char *content_type);
 

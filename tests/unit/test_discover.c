@@ -10,6 +10,7 @@
 #include "analyze/page/discover.h"
 #include "analyze/page/list.h"
 #include "analyze/page/page.h"
+#include "common/xmalloc.h"
 #include "common/buf.h"
 #include "tests/unit/testutil.h"
 
@@ -412,6 +413,38 @@ START_TEST(test_french_list)
 }
 END_TEST
 
+/*
+ * A saved copy served from another address: its links are absolute, to the
+ * site its canonical link names; the list is still found there (and the
+ * same page without the canonical link has only "off-site" links).
+ */
+START_TEST(test_served_copy_of_another_site)
+{
+	static const char *const want[] = {U(1), U(2), U(3), NULL};
+	struct discover_result r;
+	char *abs = NULL, *page;
+	const char *rel = NAV "<main><h1>Press releases</h1>" LIST3 "</main>" FOOTER;
+
+	/* the copy's links: "/news/..." written out as http://example.org/news/... */
+	abs = xstrdup(rel);
+	for (char *p; (p = strstr(abs, "href=\"/")) != NULL;) {
+		char *next =
+		    xasprintf("%.*shref=\"http://example.org/%s", (int)(p - abs), abs, p + 7);
+
+		free(abs);
+		abs = next;
+	}
+	page = xasprintf("<html><head><title>Press releases</title><link rel=\"canonical\" "
+			 "href=\"http://example.org/news/\"></head><body>%s</body></html>",
+			 abs);
+	discover(page, "http://127.0.0.1:8000/saved/press.html", &r);
+	assert_first("served copy", &r, want);
+	discover_result_free(&r);
+	free(page);
+	free(abs);
+}
+END_TEST
+
 #define DAY(h, a, b) "<h3>" h "</h3><ul>" a b "</ul>"
 #define DLI(n, t) "<li><a href=\"/news/2024/item-" #n ".html\">" t "</a></li>"
 #define DD(n, t) "<dd><a href=\"/news/2024/item-" #n ".html\">" t "</a></dd>"
@@ -444,32 +477,37 @@ START_TEST(test_sections_by_day)
 	discover_result_free(&r);
 	/* a definition list: the date in the <dt> before each <dd> */
 	discover(
-	    "<html><body><dl class=\"chronicle\"><dt>12 May 2024</dt>" DD(1, "Minister meets the "
-									     "foreign minister of "
-									     "a neighbouring state") "<dt>10 May 2024</dt>" DD(
-		2,
-		"Statement on the situation in the region after the elections") "<dt>3 May "
-										"2024</dt>" DD(3,
-											       "Joi"
-											       "nt "
-											       "pre"
-											       "ss "
-											       "con"
-											       "fer"
-											       "enc"
-											       "e "
-											       "aft"
-											       "er "
-											       "the"
-											       " bi"
-											       "lat"
-											       "era"
-											       "l "
-											       "con"
-											       "sul"
-											       "tat"
-											       "ion"
-											       "s") "</dl></body></html>",
+	    "<html><body><dl class=\"chronicle\"><dt>12 May 2024</dt>" DD(
+		1,
+		"Minister meets the "
+		"foreign minister of "
+		"a neighbouring state") "<dt>10 May 2024</dt>" DD(2, "Statement on the situation "
+								     "in the region after the "
+								     "elections") "<dt>3 May "
+										  "2024</dt>" DD(
+										      3,
+										      "Joi"
+										      "nt "
+										      "pre"
+										      "ss "
+										      "con"
+										      "fer"
+										      "enc"
+										      "e "
+										      "aft"
+										      "er "
+										      "the"
+										      " bi"
+										      "lat"
+										      "era"
+										      "l "
+										      "con"
+										      "sul"
+										      "tat"
+										      "ion"
+										      "s") "</dl></"
+											   "body></"
+											   "html>",
 	    PAGE, &r);
 	assert_first("dl", &r, list3);
 	ck_assert_str_eq(r.v[0].date, "preceding-sibling::dt[1]");
@@ -1188,6 +1226,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_confidence_with_max_one);
 	tcase_add_test(tc, test_plain_table_layout);
 	tcase_add_test(tc, test_card_links);
+	tcase_add_test(tc, test_served_copy_of_another_site);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;

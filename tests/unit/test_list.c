@@ -702,6 +702,36 @@ START_TEST(test_same_site_is_the_host_its_parent_domain_and_their_subdomains)
 }
 END_TEST
 
+/*
+ * A copy of a page served from another address (a mirror, an archive, a
+ * saved page) links to its own site by absolute URLs: the site the page
+ * declares (canonical link, og:url; here after markup that moved <head>'s
+ * elements into <body>) is on-site too, other hosts still are not.
+ */
+START_TEST(test_declared_site_of_a_served_copy_is_on_site)
+{
+	const char *html =
+	    "<html><div class='ext'></div><head><title>Press releases</title>"
+	    "<link href='https://www.mfa.example.my/web/press' rel='canonical'></head><body>"
+	    "<p><a href='https://www.mfa.example.my/web/-/statement-1'>Statement one</a></p>"
+	    "<p><a href='https://mfa.example.my/web/-/statement-2'>Statement two</a></p>"
+	    "<p><a href='https://facebook.com/mfa'>Facebook</a></p></body></html>";
+	struct list_spec spec = {.items = "//p"};
+	struct list_items out;
+
+	ck_assert_int_eq(extract(html, "http://127.0.0.1:8000/press-release.html", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_uint_eq(out.rejected_offsite, 1);
+	list_items_free(&out);
+	html = "<html><head><meta property='og:url' content='https://mfa.example.by/en/st/'></head>"
+	       "<body><p><a href='https://mfa.example.by/en/st/1.html'>Statement one</a></p>"
+	       "</body></html>";
+	ck_assert_int_eq(extract(html, "http://127.0.0.1:8000/st.html", &spec, &out), 0);
+	ck_assert_uint_eq(out.n, 1);
+	list_items_free(&out);
+}
+END_TEST
+
 /* Default title of an item whose first link is a picture: not "", so not rejected. */
 START_TEST(test_image_links_take_their_title_from_the_item)
 {
@@ -748,6 +778,7 @@ static Suite *list_suite(void)
 	tcase_add_test(tc, test_offsite_links_are_rejected_unless_allowed);
 	tcase_add_test(tc, test_image_links_take_their_title_from_the_item);
 	tcase_add_test(tc, test_same_site_is_the_host_its_parent_domain_and_their_subdomains);
+	tcase_add_test(tc, test_declared_site_of_a_served_copy_is_on_site);
 	tcase_add_test(tc, test_verdict_of_an_empty_selection);
 	tcase_add_test(tc, test_resolve_url);
 	tcase_add_test(tc, test_html_defaults);
