@@ -369,6 +369,47 @@ static int item_wraps(const struct dsc_page *pg, xmlNodePtr p, xmlNodePtr r, con
 	return item_links_only(pg, p, url);
 }
 
+/* 1 when part t[0..n) of a class token names one record of a list. */
+static int item_record_word(const char *t, size_t n, int compound)
+{
+	static const char *const words[] = {"item",  "post",   "entry",	 "card",    "teaser",
+					    "story", "result", "record", "article", NULL};
+
+	for (const char *const *w = words; *w; w++)
+		if (strlen(*w) == n && strncasecmp(t, *w, n) == 0)
+			return 1;
+	/* "views-row", "news_row": a row of a list; a bare "row" is a layout grid's */
+	return compound && n == 3 && strncasecmp(t, "row", 3) == 0;
+}
+
+/*
+ * The element's class names it as one record ("views-row", "news-item",
+ * "post"): a lone item's record grows no further, so that its XPath names
+ * the record, not the column or the page around it.
+ */
+static int item_named_record(const xmlNode *n)
+{
+	xmlChar *cls = xmlGetNoNsProp(n, XC("class"));
+	const char *v = (const char *)cls;
+	int found = 0;
+
+	while (v != NULL && *v != '\0' && !found) {
+		size_t len = strcspn(v, " \t\n\r\f"), i = 0;
+		int compound = strcspn(v, "-_") < len;
+
+		while (i < len && !found) {
+			size_t m = strcspn(v + i, "-_ \t\n\r\f");
+
+			found = m > 0 && item_record_word(v + i, m, compound);
+			i += m + 1;
+		}
+		v += len;
+		v += strspn(v, " \t\n\r\f");
+	}
+	xmlFree(cls);
+	return found;
+}
+
 static int item_indexed_parent(const xmlNode *r)
 {
 	return r->parent != NULL && dsc_pre(r->parent) >= 0;
@@ -396,8 +437,10 @@ xmlNodePtr dsc_record_root(const struct dsc_page *pg, const struct dsc_anchor *p
 	}
 	if (i == DSC_LEVELS || !item_indexed_parent(r))
 		r = link;
-	while (!item_tag_in(r, records) && item_indexed_parent(r) &&
-	       !item_tag_in(r->parent, lists) && item_wraps(pg, r->parent, r, primary->url))
+	for (i = 0; i < DSC_LEVELS && !item_tag_in(r, records) && !item_named_record(r) &&
+		    item_indexed_parent(r) && !item_tag_in(r->parent, lists) &&
+		    item_wraps(pg, r->parent, r, primary->url);
+	     i++)
 		r = r->parent;
 	return r;
 }

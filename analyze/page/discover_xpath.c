@@ -35,6 +35,28 @@ static int xp_prefix(const char *t, size_t n, const char *p)
 	return n >= m && strncmp(t, p, m) == 0;
 }
 
+/*
+ * A token that marks a state or a position ("views-row-first",
+ * "item_odd", "views-row-3"): it names one item, not the kind.
+ */
+static int xp_state_suffix(const char *t, size_t n)
+{
+	static const char *const states[] = {"first",  "last",	  "odd",      "even",
+					     "active", "current", "selected", NULL};
+	size_t i = n;
+
+	while (i > 0 && t[i - 1] != '-' && t[i - 1] != '_')
+		i--;
+	if (i == 0 || i == n)
+		return 0;
+	if (strspn(t + i, "0123456789") == n - i)
+		return 1;
+	for (const char *const *s = states; *s; s++)
+		if (strlen(*s) == n - i && strncmp(t + i, *s, n - i) == 0)
+			return 1;
+	return 0;
+}
+
 /* Layout and utility classes say nothing about the list. */
 static int xp_layout(const char *t, size_t n)
 {
@@ -51,7 +73,7 @@ static int xp_layout(const char *t, size_t n)
 	for (p = pre; *p; p++)
 		if (xp_prefix(t, n, *p))
 			return 1;
-	return n < 3;
+	return n < 3 || xp_state_suffix(t, n);
 }
 
 /* The rarest telling class token of n (of its signature; the longer on a tie), or 0; in tok. */

@@ -445,6 +445,43 @@ START_TEST(test_served_copy_of_another_site)
 }
 END_TEST
 
+/*
+ * A lone item of a CMS view (Drupal's "views-row views-row-1 views-row-first")
+ * in a layout of plain grid columns beside a sidebar menu: the record is
+ * the item, not the column that also holds the sidebar, and its XPath names
+ * the kind ("views-row"), not the position ("views-row-first").
+ */
+START_TEST(test_lone_item_of_a_view_in_a_grid)
+{
+	static const char *const want[] = {"http://example.org/site/?q=en/content/budget-speech",
+					   NULL};
+	struct discover_result r;
+
+	discover(
+	    "<html><head><title>Speeches | Office of the Prime Minister</title></head><body>" NAV
+	    "<div class=\"row\"><div class=\"col-md-8\"><div class=\"left\">"
+	    "<h2 class=\"main-title\">Speeches</h2><div class=\"view view-taxonomy\">"
+	    "<div class=\"view-content\"><div class=\"views-row views-row-1 "
+	    "views-row-odd views-row-first\"><div class=\"post-style1\">"
+	    "<div class=\"post-thumb1\"><img src=\"pdf.png\"><a class=\"img-link\" "
+	    "href=\"https://www.example.org/site/?q=en/content/budget-speech\"></a></div>"
+	    "<div class=\"date\"><ul><li><a>Signed on : 25/11/2020</a></li></ul></div>"
+	    "<h3><a href=\"/site/?q=en/content/budget-speech\">The Government's economic, "
+	    "financial, social and cultural programme for the financial year</a></h3>"
+	    "</div></div></div></div></div></div><div class=\"col-md-4\"><div "
+	    "class=\"widget\"><div class=\"title\">Documentation</div><ul class=\"menu\">"
+	    "<li><a href=\"/site/?q=en/documentation/laws\">Laws and Regulations</a></li>"
+	    "<li><a href=\"/site/?q=en/documentation/press\">Press Release</a></li>"
+	    "<li><a href=\"/site/?q=en/documentation/speeches\">Speeches</a></li></ul>"
+	    "</div></div></div>" FOOTER "</body></html>",
+	    "http://example.org/site/?q=en/documentation/speeches", &r);
+	assert_first("lone view item", &r, want);
+	ck_assert_msg(strstr(r.v[0].items, "first") == NULL, "%s", r.v[0].items);
+	ck_assert_str_eq(r.v[0].items_seen.v[0].date, "2020-11-25");
+	discover_result_free(&r);
+}
+END_TEST
+
 #define DAY(h, a, b) "<h3>" h "</h3><ul>" a b "</ul>"
 #define DLI(n, t) "<li><a href=\"/news/2024/item-" #n ".html\">" t "</a></li>"
 #define DD(n, t) "<dd><a href=\"/news/2024/item-" #n ".html\">" t "</a></dd>"
@@ -481,12 +518,12 @@ START_TEST(test_sections_by_day)
 		1,
 		"Minister meets the "
 		"foreign minister of "
-		"a neighbouring state") "<dt>10 May 2024</dt>" DD(2, "Statement on the situation "
-								     "in the region after the "
-								     "elections") "<dt>3 May "
-										  "2024</dt>" DD(
-										      3,
-										      "Joi"
+		"a neighbouring state") "<dt>10 May 2024</dt>" DD(2,
+								  "Statement on the situation "
+								  "in the region after the "
+								  "elections") "<dt>3 May "
+									       "2024</dt>" DD(
+										   3, "Joi"
 										      "nt "
 										      "pre"
 										      "ss "
@@ -1227,6 +1264,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_plain_table_layout);
 	tcase_add_test(tc, test_card_links);
 	tcase_add_test(tc, test_served_copy_of_another_site);
+	tcase_add_test(tc, test_lone_item_of_a_view_in_a_grid);
 	tcase_add_test(tc, test_realpages);
 	suite_add_tcase(s, tc);
 	return s;
