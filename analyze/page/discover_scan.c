@@ -86,14 +86,7 @@ void dsc_words(const char *s, struct buf *out)
 
 char *dsc_text(xmlNodePtr node, size_t cap)
 {
-	struct buf b;
-	char *s;
-
-	buf_init(&b);
-	list_node_text(node, 1, &b, cap);
-	s = list_collapse(buf_str(&b));
-	buf_free(&b);
-	return s;
+	return list_node_value(node, cap);
 }
 
 /* ---- classes ---- */

@@ -364,8 +364,7 @@ static xmlNodePtr html_owner(xmlNodePtr node)
 	return NULL;
 }
 
-/* Collapsed string value of one node, capped. */
-static char *html_node_value(xmlNodePtr node, size_t cap)
+char *list_node_value(xmlNodePtr node, size_t cap)
 {
 	struct buf b;
 	char *s;
@@ -393,7 +392,7 @@ static char *html_result_text(xmlXPathObjectPtr res, int first_only, xmlNodePtr 
 	}
 	buf_init(&b);
 	for (i = 0; res->nodesetval != NULL && i < res->nodesetval->nodeNr; i++) {
-		char *v = html_node_value(res->nodesetval->nodeTab[i], LIST_TEXT_CAP);
+		char *v = list_node_value(res->nodesetval->nodeTab[i], LIST_TEXT_CAP);
 
 		if (v[0] != '\0' && first_only && owner != NULL)
 			*owner = html_owner(res->nodesetval->nodeTab[i]);
@@ -532,7 +531,7 @@ static char *html_find_name(xmlNodePtr top, xmlNodePtr anchor, const xmlChar *hr
 		xmlChar *alt = NULL;
 
 		if (href != NULL && html_same_link(cur, anchor, href))
-			name = html_node_value(cur, LIST_TEXT_CAP);
+			name = list_node_value(cur, LIST_TEXT_CAP);
 		else if (href == NULL && xmlStrcasecmp(cur->name, XC("img")) == 0 &&
 			 (alt = xmlGetNoNsProp(cur, XC("alt"))) != NULL)
 			name = list_collapse((const char *)alt);
@@ -570,7 +569,7 @@ static char *html_title(struct html_ctx *hc, xmlNodePtr item, xmlNodePtr anchor)
 	if (hc->title != NULL)
 		return html_eval_text(hc, hc->title, item, 0, NULL, "title");
 	title =
-	    html_untruncate(html_node_value(anchor != NULL ? anchor : item, LIST_TEXT_CAP), anchor);
+	    html_untruncate(list_node_value(anchor != NULL ? anchor : item, LIST_TEXT_CAP), anchor);
 	if (title[0] == '\0' && anchor != NULL && anchor->type == XML_ELEMENT_NODE) {
 		free(title);
 		title = html_title_elsewhere(item, anchor);

@@ -120,6 +120,9 @@ void list_item_clear(struct list_item *item);
  */
 void list_node_text(xmlNodePtr node, int blocks, struct buf *out, size_t cap);
 
+/* The collapsed text of node (list_node_text with blocks, then list_collapse), capped. */
+char *list_node_value(xmlNodePtr node, size_t cap);
+
 /*
  * Trims s and collapses runs of whitespace (ASCII, U+00A0, U+3000 and the
  * other Unicode spaces) to one space. Returns a new string (xmalloc).
