@@ -2,7 +2,8 @@
  * The article's title: the page's own headline (an <h1> that the <title>
  * or og:title repeats), else og:title, else the only <h1>, else <title>
  * with the site name cut off ("Headline - Site", "Headline | Site",
- * "标题_网站").
+ * "标题_网站"), and a section's name before it ("Headline - Press
+ * Releases - Portal").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,34 @@ static const char *last_separator(const char *s, size_t *seplen)
 	return best;
 }
 
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+
+	for (const char *p = s; *p; p++)
+		n += *p != ' ' && (p == s || p[-1] == ' ');
+	return n;
+}
+
+/*
+ * t (allocated) without one more trailing section name: "Headline - Press
+ * Releases" once " - Portal" is gone. Only a tail of three words or fewer
+ * after the last separator, with more text before it, is a section's name.
+ */
+static char *strip_section(char *t)
+{
+	size_t seplen = 0;
+	const char *sep = last_separator(t, &seplen);
+	char *r;
+
+	if (sep == NULL || sep == t || count_words(sep + seplen) > 3 ||
+	    (size_t)(sep - t) < strlen(sep + seplen))
+		return t;
+	r = xstrndup(t, (size_t)(sep - t));
+	free(t);
+	return r;
+}
+
 /* s without a trailing " - Site Name" when the rest is the larger part. */
 static char *strip_site(const char *s, const char *site)
 {
@@ -47,11 +76,11 @@ static char *strip_site(const char *s, const char *site)
 	if (k > 0 && n > k + 3 && strcmp(s + n - k, site) == 0) {
 		sep = last_separator(s, &seplen);
 		if (sep && sep + seplen == s + n - k)
-			return xstrndup(s, (size_t)(sep - s));
+			return strip_section(xstrndup(s, (size_t)(sep - s)));
 	}
 	sep = last_separator(s, &seplen);
 	if (sep && (size_t)(sep - s) >= strlen(sep + seplen) && sep > s)
-		return xstrndup(s, (size_t)(sep - s));
+		return strip_section(xstrndup(s, (size_t)(sep - s)));
 	return xstrdup(s);
 }
 

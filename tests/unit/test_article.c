@@ -271,6 +271,27 @@ START_TEST(title_suffix_and_date_near_headline)
 }
 END_TEST
 
+START_TEST(title_section_and_site_cut)
+{
+	struct article a;
+
+	/* no <h1>: <title> gives "Headline - Section - Site"; both names go */
+	extract("<html><head><title>Minister receives the ambassador of a neighbouring state - "
+		"Press Releases - Portal</title></head><body><div><p>Body. " LOREM
+		"</p><p>More. " LOREM "</p></div></body></html>",
+		&a);
+	ck_assert_str_eq(a.title, "Minister receives the ambassador of a neighbouring state");
+	article_free(&a);
+	/* a headline's own dash stays when what follows it is no short name */
+	extract("<html><head><title>Talks on water - the outcome of three rounds of negotiations - "
+		"Ministry</title></head><body><div><p>Body. " LOREM "</p><p>More. " LOREM
+		"</p></div></body></html>",
+		&a);
+	ck_assert_str_eq(a.title, "Talks on water - the outcome of three rounds of negotiations");
+	article_free(&a);
+}
+END_TEST
+
 START_TEST(body_xpath_wins_and_exclude_applies)
 {
 	struct article_opts o;
@@ -503,6 +524,7 @@ static Suite *article_suite(void)
 	tcase_add_test(rules, deep_nesting_and_document_untouched);
 	tcase_add_test(meta, metadata_from_meta_and_json_ld);
 	tcase_add_test(meta, title_suffix_and_date_near_headline);
+	tcase_add_test(meta, title_section_and_site_cut);
 	tcase_add_test(meta, body_xpath_wins_and_exclude_applies);
 	tcase_add_test(meta, body_and_exclude_accept_has_class);
 	tcase_add_test(meta, invalid_xpath_is_an_error);
