@@ -51,7 +51,8 @@ def parse_args(argv):
 
 
 def classify(binary, pack, path):
-    """(set of above-threshold theme ids, None) or (None, error text)."""
+    """((set of above-threshold theme ids, detected language), None) or
+    (None, error text)."""
     try:
         r = subprocess.run([binary, "classify", "--themes", pack, "--json", path],
                            capture_output=True, timeout=120)
@@ -63,7 +64,7 @@ def classify(binary, pack, path):
         doc = json.loads(r.stdout)
     except ValueError as e:
         return None, "bad JSON: %s" % e
-    return {t["id"] for t in doc.get("themes", []) if t.get("above")}, None
+    return ({t["id"] for t in doc.get("themes", []) if t.get("above")}, doc.get("language")), None
 
 
 def page_path(corpus, url_path):
@@ -136,12 +137,14 @@ def theme_scores(pages, flagged):
     return {"themes": dict(sorted(per.items())), "micro": micro}
 
 
-def agreement(groups, flagged):
+def agreement(groups, flagged, detected=None):
     """Share of groups whose versions all flag the same theme set.
 
-    groups: [{id, source, versions {name: key}}]; flagged: {key: set}. A group
-    with a version that could not be classified is left out."""
-    done, disagree = 0, []
+    groups: [{id, source, versions {name: key}}]; flagged: {key: set};
+    detected: {key: language classify detected}, shown with a disagreement.
+    A group with a version that could not be classified is left out.
+    agree_nonempty counts the agreeing groups whose common set is not empty."""
+    done, disagree, nonempty = 0, [], 0
     for g in groups:
         sets = {name: flagged.get(key) for name, key in g["versions"].items()}
         if len(sets) < 2 or any(s is None for s in sets.values()):
@@ -150,14 +153,18 @@ def agreement(groups, flagged):
         distinct = {frozenset(s) for s in sets.values()}
         if len(distinct) > 1:
             disagree.append({"id": g["id"], "source": g["source"],
-                             "sets": {n: sorted(s) for n, s in sets.items()}})
+                             "sets": {n: sorted(s) for n, s in sets.items()},
+                             "detected": {n: (detected or {}).get(k)
+                                          for n, k in g["versions"].items()}})
+        elif distinct != {frozenset()}:
+            nonempty += 1
     agreed = done - len(disagree)
-    return {"groups": done, "agree": agreed, "share": ratio(agreed, done),
-            "disagreements": disagree}
+    return {"groups": done, "agree": agreed, "agree_nonempty": nonempty,
+            "share": ratio(agreed, done), "disagreements": disagree}
 
 
 def classify_all(args, files):
-    """{file: set} for every file; errors as {file: message}."""
+    """{file: (set, language)} for every file; errors as {file: message}."""
     flagged, errors = {}, {}
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         futs = {f: pool.submit(classify, args.binary, args.pack, f) for f in sorted(files)}
@@ -183,12 +190,15 @@ def print_report(res):
         print("%-22s %4d %4d %4d    %s %s" % (tid, c["tp"], c["fp"], c["fn"],
                                              fmt(c["precision"]), fmt(c["recall"])))
     a = res["agreement"]
-    print("\nagreement: %d of %d parallel statements have the same theme set (%s)" %
-          (a["agree"], a["groups"], "-" if a["share"] is None else "%.1f %%" % (100 * a["share"])))
+    print("\nagreement: %d of %d parallel statements have the same theme set (%s), "
+          "%d of them a non-empty one" %
+          (a["agree"], a["groups"], "-" if a["share"] is None else "%.1f %%" % (100 * a["share"]),
+           a["agree_nonempty"]))
     for d in a["disagreements"]:
         print("  %s [%s]" % (d["id"], d["source"]))
         for name, s in d["sets"].items():
-            print("    %-8s %s" % (name.split(":")[0], ", ".join(s) or "(none)"))
+            print("    %-8s %-24s %s" % (name.split(":")[0], "(detected %s)" % d["detected"][name],
+                                        ", ".join(s) or "(none)"))
     for f, err in sorted(res["errors"].items()):
         print("error: %s: %s" % (f, err), file=sys.stderr)
 
@@ -202,11 +212,13 @@ def run(args):
     files = {p["file"] for p in pages.values()}
     files |= {f for g in par for f in g["versions"].values()}
     by_file, errors = classify_all(args, files)
-    flagged = {k: by_file[p["file"]] for k, p in pages.items() if p["file"] in by_file}
-    flagged.update({f: by_file[f] for g in par for f in g["versions"].values() if f in by_file})
+    keys = {k: p["file"] for k, p in pages.items()}
+    keys.update({f: f for g in par for f in g["versions"].values()})
+    flagged = {k: by_file[f][0] for k, f in keys.items() if f in by_file}
+    detected = {k: by_file[f][1] for k, f in keys.items() if f in by_file}
     return {"pack": args.pack, "pages": len(pages), "skipped": skipped,
             "scores": theme_scores(pages, flagged),
-            "agreement": agreement(groups + par, flagged), "errors": errors}
+            "agreement": agreement(groups + par, flagged, detected), "errors": errors}
 
 
 def main(argv):

@@ -77,9 +77,11 @@ class ThemesRealTest(swtest.TestCase):
         self.assertEqual((micro["precision"], micro["recall"]), (0.5, 0.6667))
         agree = doc["agreement"]
         self.assertEqual((agree["groups"], agree["agree"], agree["share"]), (2, 1, 0.5))
+        self.assertEqual(agree["agree_nonempty"], 1)
         self.assertEqual(len(agree["disagreements"]), 1)
         sets = agree["disagreements"][0]["sets"]
         self.assertEqual(sorted(sets.values()), [["rocket"], ["zebra"]])
+        self.assertEqual(set(agree["disagreements"][0]["detected"].values()), {"en"})
 
     def test_table_output(self):
         pack, corpus, index = self.tiny_corpus()
@@ -114,6 +116,25 @@ class ThemesRealTest(swtest.TestCase):
         self.assertEqual(agree["agree"] + len(agree["disagreements"]), agree["groups"])
         print("realpages: micro P %s R %s, agreement %s of %s" %
               (micro["precision"], micro["recall"], agree["agree"], agree["groups"]))
+
+    def test_shipped_parallel_corpus(self):
+        """Every statement of bench/themes-real/parallel is in the six UN
+        languages, and the bench classifies every version of it."""
+        index = os.path.join(os.path.dirname(SCRIPT), "parallel", "index.json")
+        with open(index, encoding="utf-8") as f:
+            statements = json.load(f)["statements"]
+        self.assertGreaterEqual(len(statements), 10)
+        for st in statements:
+            self.assertEqual(set(st["files"]), {"ar", "en", "es", "fr", "ru", "zh"}, st["id"])
+            for rel in st["files"].values():
+                self.assertGreater(os.path.getsize(os.path.join(os.path.dirname(index), rel)), 50)
+        pack, corpus, _ = self.tiny_corpus()
+        doc = json.loads(self.bench("--pack", PACK, "--corpus", corpus, "--parallel", index,
+                                    "--json").stdout)
+        agree = doc["agreement"]
+        # the tiny corpus adds its one realpages-style pair
+        self.assertEqual(agree["groups"], len(statements) + 1)
+        self.assertEqual(agree["agree"] + len(agree["disagreements"]), agree["groups"])
 
 
 if __name__ == "__main__":
