@@ -115,7 +115,8 @@ def ratio(num, den):
 
 
 def theme_scores(pages, flagged):
-    """Per-theme and micro TP/FP/FN, precision and recall.
+    """Per-theme and micro TP/FP/FN, precision and recall; `tolerated`
+    counts flags on pages that list the theme as acceptable (neither way).
 
     pages: {key: {themes, acceptable}}; flagged: {key: set of flagged ids}
     (pages missing from flagged are left out)."""
@@ -125,12 +126,12 @@ def theme_scores(pages, flagged):
             continue
         got = flagged[key]
         for tid in page["themes"] | got:
-            c = per.setdefault(tid, {"tp": 0, "fp": 0, "fn": 0})
+            c = per.setdefault(tid, {"tp": 0, "fp": 0, "fn": 0, "tolerated": 0})
             if tid in page["themes"]:
                 c["tp" if tid in got else "fn"] += 1
-            elif tid not in page["acceptable"]:
-                c["fp"] += 1
-    micro = {k: sum(c[k] for c in per.values()) for k in ("tp", "fp", "fn")}
+            else:
+                c["tolerated" if tid in page["acceptable"] else "fp"] += 1
+    micro = {k: sum(c[k] for c in per.values()) for k in ("tp", "fp", "fn", "tolerated")}
     for c in list(per.values()) + [micro]:
         c["precision"] = ratio(c["tp"], c["tp"] + c["fp"])
         c["recall"] = ratio(c["tp"], c["tp"] + c["fn"])
@@ -184,11 +185,13 @@ def fmt(v):
 def print_report(res):
     print("realpages: %d statement pages (%d PDF skipped), pack %s" %
           (res["pages"], len(res["skipped"]), res["pack"]))
-    print("%-22s %4s %4s %4s %9s %6s" % ("THEME", "TP", "FP", "FN", "PRECISION", "RECALL"))
+    print("%-22s %4s %4s %4s %9s %6s  %s" %
+          ("THEME", "TP", "FP", "FN", "PRECISION", "RECALL", "TOLERATED"))
     rows = list(res["scores"]["themes"].items()) + [("micro", res["scores"]["micro"])]
     for tid, c in rows:
-        print("%-22s %4d %4d %4d    %s %s" % (tid, c["tp"], c["fp"], c["fn"],
-                                             fmt(c["precision"]), fmt(c["recall"])))
+        print("%-22s %4d %4d %4d    %s %s  %5d" % (tid, c["tp"], c["fp"], c["fn"],
+                                                  fmt(c["precision"]), fmt(c["recall"]),
+                                                  c["tolerated"]))
     a = res["agreement"]
     print("\nagreement: %d of %d parallel statements have the same theme set (%s), "
           "%d of them a non-empty one" %
