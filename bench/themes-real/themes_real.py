@@ -119,12 +119,16 @@ def theme_scores(pages, flagged):
     counts flags on pages that list the theme as acceptable (neither way).
 
     pages: {key: {themes, acceptable}}; flagged: {key: set of flagged ids}
-    (pages missing from flagged are left out)."""
-    per = {}
-    for key, page in pages.items():
+    (pages missing from flagged are left out). `wrong` lists the pages with a
+    missed or a false theme, `right` counts the others."""
+    per, wrong = {}, []
+    for key, page in sorted(pages.items()):
         if key not in flagged:
             continue
         got = flagged[key]
+        missed, false = page["themes"] - got, got - page["themes"] - page["acceptable"]
+        if missed or false:
+            wrong.append({"page": key, "missed": sorted(missed), "false": sorted(false)})
         for tid in page["themes"] | got:
             c = per.setdefault(tid, {"tp": 0, "fp": 0, "fn": 0, "tolerated": 0})
             if tid in page["themes"]:
@@ -135,7 +139,8 @@ def theme_scores(pages, flagged):
     for c in list(per.values()) + [micro]:
         c["precision"] = ratio(c["tp"], c["tp"] + c["fp"])
         c["recall"] = ratio(c["tp"], c["tp"] + c["fn"])
-    return {"themes": dict(sorted(per.items())), "micro": micro}
+    return {"themes": dict(sorted(per.items())), "micro": micro,
+            "right": sum(1 for k in pages if k in flagged) - len(wrong), "wrong": wrong}
 
 
 def agreement(groups, flagged, detected=None):
@@ -192,6 +197,11 @@ def print_report(res):
         print("%-22s %4d %4d %4d    %s %s  %5d" % (tid, c["tp"], c["fp"], c["fn"],
                                                   fmt(c["precision"]), fmt(c["recall"]),
                                                   c["tolerated"]))
+    sc = res["scores"]
+    print("\nthemes right on %d of %d pages" % (sc["right"], sc["right"] + len(sc["wrong"])))
+    for w in sc["wrong"]:
+        print("  %s  missed: %s  false: %s" % (w["page"], ", ".join(w["missed"]) or "-",
+                                              ", ".join(w["false"]) or "-"))
     a = res["agreement"]
     print("\nagreement: %d of %d parallel statements have the same theme set (%s), "
           "%d of them a non-empty one" %

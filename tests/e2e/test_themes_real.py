@@ -75,6 +75,10 @@ class ThemesRealTest(swtest.TestCase):
         micro = doc["scores"]["micro"]
         self.assertEqual((micro["tp"], micro["fp"], micro["fn"]), (2, 2, 1))
         self.assertEqual((per["rocket"]["tolerated"], per["zebra"]["tolerated"]), (1, 0))
+        self.assertEqual(doc["scores"]["right"], 2)
+        self.assertEqual(doc["scores"]["wrong"], [
+            {"page": "/b.txt", "missed": ["zebra"], "false": ["rocket"]},
+            {"page": "/d.txt", "missed": [], "false": ["zebra"]}])
         self.assertEqual((micro["precision"], micro["recall"]), (0.5, 0.6667))
         agree = doc["agreement"]
         self.assertEqual((agree["groups"], agree["agree"], agree["share"]), (2, 1, 0.5))
@@ -90,6 +94,7 @@ class ThemesRealTest(swtest.TestCase):
         self.assertIn("4 statement pages (1 PDF skipped)", out)
         self.assertRegex(out, r"zebra\s+1\s+1\s+1\s+0\.500\s+0\.500")
         self.assertRegex(out, r"micro\s+2\s+2\s+1\s+0\.500\s+0\.667\s+1\n")
+        self.assertIn("themes right on 2 of 4 pages", out)
         self.assertIn("agreement: 0 of 1 parallel statements", out)
 
     def test_realpages(self):
