@@ -113,6 +113,10 @@ START_TEST(countermeasures_are_sanctions_not_trade)
 	    {"sanctions", "trade",
 	     "En réponse aux sanctions unilatérales illégales, le gouvernement a adopté des "
 	     "contre-mesures: une interdiction d'importation et le gel des avoirs."},
+	    {"sanctions", NULL,
+	     "The executive order freezes the government's assets in the United States. "
+	     "Sanctions will never help resolve the issue."},
+	    {NULL, "sanctions", "My plan would freeze all discretionary spending next year."},
 	};
 
 	CHECK(s);
