@@ -117,6 +117,9 @@ START_TEST(countermeasures_are_sanctions_not_trade)
 	     "The executive order freezes the government's assets in the United States. "
 	     "Sanctions will never help resolve the issue."},
 	    {NULL, "sanctions", "My plan would freeze all discretionary spending next year."},
+	    {"sanctions", "multilateralism", "The US unilateral sanctions on Iranian oil."},
+	    {"sanctions", "multilateralism", "Односторонние санкции против Ирана."},
+	    {"sanctions", "multilateralism", "Les sanctions unilatérales contre l'Iran."},
 	};
 
 	CHECK(s);
