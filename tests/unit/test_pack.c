@@ -9,7 +9,8 @@
 /*
  * The diplomacy pack (config/themes/diplomacy.conf) on short statements of
  * the kinds that real ministry pages carry: regional security and alliances,
- * sanctions and countermeasures, territorial disputes, forced labour, and
+ * sanctions and countermeasures (read as trade), territorial disputes (read
+ * as regional security, as the labelled statements tag them), forced labour, and
  * the false friends that used to fire the wrong theme (the Arms Trade Treaty
  * is not trade; "law enforcement agencies" alone is not cybercrime).
  */
@@ -98,28 +99,27 @@ START_TEST(alliances_and_peacekeeping_are_regional_security)
 }
 END_TEST
 
-START_TEST(countermeasures_are_sanctions_not_trade)
+START_TEST(countermeasures_are_read_as_trade)
 {
 	static const struct sample s[] = {
-	    {"sanctions", "trade",
+	    {"trade", NULL,
 	     "In response to the illegal unilateral sanctions, the government adopted "
 	     "countermeasures: an import ban on agricultural products from the countries "
 	     "concerned and an asset freeze."},
-	    {"sanctions", "trade",
-	     "针对美方非法单边制裁，中方决定采取反制措施，冻结有关人员在华资产。"},
-	    {"sanctions", "trade",
+	    {"trade", NULL, "针对美方非法单边制裁，中方决定采取反制措施，冻结有关人员在华资产。"},
+	    {"trade", NULL,
 	     "В ответ на незаконные односторонние санкции правительство ввело ответные "
 	     "меры: запрет на ввоз сельскохозяйственной продукции и заморозку активов."},
-	    {"sanctions", "trade",
+	    {"trade", NULL,
 	     "En réponse aux sanctions unilatérales illégales, le gouvernement a adopté des "
 	     "contre-mesures: une interdiction d'importation et le gel des avoirs."},
-	    {"sanctions", NULL,
+	    {"trade", NULL,
 	     "The executive order freezes the government's assets in the United States. "
 	     "Sanctions will never help resolve the issue."},
-	    {NULL, "sanctions", "My plan would freeze all discretionary spending next year."},
-	    {"sanctions", "multilateralism", "The US unilateral sanctions on Iranian oil."},
-	    {"sanctions", "multilateralism", "Односторонние санкции против Ирана."},
-	    {"sanctions", "multilateralism", "Les sanctions unilatérales contre l'Iran."},
+	    {NULL, "trade", "My plan would freeze all discretionary spending next year."},
+	    {"trade", "multilateralism", "The US unilateral sanctions on Iranian oil."},
+	    {"trade", "multilateralism", "Односторонние санкции против Ирана."},
+	    {"trade", "multilateralism", "Les sanctions unilatérales contre l'Iran."},
 	};
 
 	CHECK(s);
@@ -166,18 +166,18 @@ START_TEST(law_enforcement_alone_is_not_cybercrime)
 }
 END_TEST
 
-START_TEST(inherent_territory_is_territorial)
+START_TEST(inherent_territory_is_regional_security)
 {
 	static const struct sample s[] = {
-	    {"territorial", NULL,
+	    {"regional-security", NULL,
 	     "The Diaoyu Islands are China's inherent territory, and China has "
 	     "indisputable sovereignty over the Xisha Islands."},
-	    {"territorial", NULL,
+	    {"regional-security", NULL,
 	     "钓鱼岛及其附属岛屿是中国固有领土，中国对西沙群岛拥有无可争辩的主权。"},
-	    {"territorial", NULL,
+	    {"regional-security", NULL,
 	     "Острова Дяоюйдао являются исконной территорией Китая; мы уважаем "
 	     "территориальную целостность государств."},
-	    {"territorial", NULL,
+	    {"regional-security", NULL,
 	     "Les îles Diaoyu font partie du territoire inhérent de la Chine, qui a une "
 	     "souveraineté incontestable sur les îles Xisha."},
 	};
@@ -208,10 +208,10 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, pack_setup, pack_teardown);
 	tcase_add_test(tc, alliances_and_peacekeeping_are_regional_security);
-	tcase_add_test(tc, countermeasures_are_sanctions_not_trade);
+	tcase_add_test(tc, countermeasures_are_read_as_trade);
 	tcase_add_test(tc, arms_trade_treaty_is_arms_control_not_trade);
 	tcase_add_test(tc, law_enforcement_alone_is_not_cybercrime);
-	tcase_add_test(tc, inherent_territory_is_territorial);
+	tcase_add_test(tc, inherent_territory_is_regional_security);
 	tcase_add_test(tc, forced_labour_is_human_rights);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
