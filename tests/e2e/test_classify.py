@@ -96,7 +96,7 @@ class ClassifyTest(swtest.TestCase):
         self.assertEqual(by["7"]["labels"], [])
         self.assertIn("climate", by["zh"]["labels"])
         for o in out:
-            self.assertEqual(len(o["scores"]), 14)
+            self.assertEqual(len(o["scores"]), 14)  # every theme of the pack
             for label in o["labels"]:
                 self.assertGreater(o["scores"][label], 0)
 

@@ -1,0 +1,218 @@
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze/themes/themes.h"
+#include "daemon/themeset.h"
+#include "tests/unit/testutil.h"
+
+/*
+ * The diplomacy pack (config/themes/diplomacy.conf) on short statements of
+ * the kinds that real ministry pages carry: regional security and alliances,
+ * sanctions and countermeasures (read as trade), territorial disputes (read
+ * as regional security, as the labelled statements tag them), forced labour, and
+ * the false friends that used to fire the wrong theme (the Arms Trade Treaty
+ * is not trade; "law enforcement agencies" alone is not cybercrime).
+ */
+
+static struct themes *pack;
+
+static void pack_setup(void)
+{
+	char path[4096], err[512];
+
+	snprintf(path, sizeof(path), "%s/config/themes/diplomacy.conf", testutil_root_dir());
+	pack = themeset_load(path, err, sizeof(err));
+	ck_assert_msg(pack != NULL, "%s", err);
+}
+
+static void pack_teardown(void)
+{
+	themes_free(pack);
+	pack = NULL;
+}
+
+/* 1 when theme `id` reaches its threshold on `text`; *score gets its score. */
+static int fires(const char *id, const char *text, double *score)
+{
+	struct theme_result *r;
+	int above = 0;
+
+	ck_assert_int_eq(themes_score(pack, text, strlen(text), NULL, &r), 0);
+	*score = 0;
+	for (size_t i = 0; i < r->nthemes; i++) {
+		if (strcmp(r->themes[i].id, id) != 0)
+			continue;
+		*score = r->themes[i].score;
+		above = r->themes[i].above;
+	}
+	theme_result_free(r);
+	return above;
+}
+
+/* A statement, the theme it must carry and a theme it must not (or NULL). */
+struct sample {
+	const char *want;
+	const char *not_want;
+	const char *text;
+};
+
+static void check_samples(const struct sample *s, size_t n)
+{
+	double score;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].want)
+			ck_assert_msg(fires(s[i].want, s[i].text, &score),
+				      "%s not above (%.3f): %s", s[i].want, score, s[i].text);
+		if (s[i].not_want)
+			ck_assert_msg(!fires(s[i].not_want, s[i].text, &score),
+				      "%s above (%.3f): %s", s[i].not_want, score, s[i].text);
+	}
+}
+
+#define CHECK(arr) check_samples(arr, sizeof(arr) / sizeof(arr[0]))
+
+START_TEST(alliances_and_peacekeeping_are_regional_security)
+{
+	static const struct sample s[] = {
+	    {"regional-security", "cybercrime",
+	     "At the request of the President of Kazakhstan, the CSTO sent collective "
+	     "peacekeeping forces after mass riots and an attempted coup d'etat. The "
+	     "peacekeepers will guard key facilities while the law enforcement agencies "
+	     "restore order."},
+	    {"regional-security", NULL,
+	     "应哈萨克斯坦总统请求，集体安全条约组织派遣维和部队，协助平息骚乱。"},
+	    {"regional-security", "cybercrime",
+	     "По просьбе Президента Казахстана Организация Договора о коллективной "
+	     "безопасности направила миротворческие силы после массовых беспорядков и "
+	     "попытки государственного переворота; правоохранительные органы "
+	     "восстанавливают порядок."},
+	    {"regional-security", NULL,
+	     "Les forces de maintien de la paix de l'OTSC ont été déployées au Kazakhstan "
+	     "après des émeutes et une tentative de coup d'État."},
+	    {"regional-security", NULL,
+	     "La OTAN y el AUKUS alimentan la confrontación; la OCS defiende otro modelo."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+START_TEST(countermeasures_are_read_as_trade)
+{
+	static const struct sample s[] = {
+	    {"trade", NULL,
+	     "In response to the illegal unilateral sanctions, the government adopted "
+	     "countermeasures: an import ban on agricultural products from the countries "
+	     "concerned and an asset freeze."},
+	    {"trade", NULL, "针对美方非法单边制裁，中方决定采取反制措施，冻结有关人员在华资产。"},
+	    {"trade", NULL,
+	     "В ответ на незаконные односторонние санкции правительство ввело ответные "
+	     "меры: запрет на ввоз сельскохозяйственной продукции и заморозку активов."},
+	    {"trade", NULL,
+	     "En réponse aux sanctions unilatérales illégales, le gouvernement a adopté des "
+	     "contre-mesures: une interdiction d'importation et le gel des avoirs."},
+	    {"trade", NULL,
+	     "The executive order freezes the government's assets in the United States. "
+	     "Sanctions will never help resolve the issue."},
+	    {NULL, "trade", "My plan would freeze all discretionary spending next year."},
+	    {"trade", "multilateralism", "The US unilateral sanctions on Iranian oil."},
+	    {"trade", "multilateralism", "Односторонние санкции против Ирана."},
+	    {"trade", "multilateralism", "Les sanctions unilatérales contre l'Iran."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+START_TEST(arms_trade_treaty_is_arms_control_not_trade)
+{
+	static const struct sample s[] = {
+	    {"arms-control", "trade",
+	     "The Arms Trade Treaty regulates the exports and imports of conventional arms. "
+	     "We call on all states to join the ATT."},
+	    {"arms-control", "trade",
+	     "中方正式加入《武器贸易条约》，将严格管控常规武器进出口贸易。"},
+	    {"arms-control", "trade",
+	     "Договор о торговле оружием регулирует экспорт и импорт обычных вооружений."},
+	    {"arms-control", "trade",
+	     "Le Traité sur le commerce des armes encadre les exportations et les "
+	     "importations d'armes classiques."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+START_TEST(law_enforcement_alone_is_not_cybercrime)
+{
+	static const struct sample s[] = {
+	    {NULL, "cybercrime", "The law enforcement agencies of Kazakhstan restored order."},
+	    {NULL, "cybercrime", "Правоохранительные органы восстановили порядок в Алма-Ате."},
+	    {NULL, "cybercrime",
+	     "La directive encadre le traitement des données à caractère personnel par les "
+	     "services répressifs, y compris l'accès aux preuves électroniques, dans le "
+	     "respect de la protection des données."},
+	    {NULL, "cybercrime", "哈萨克斯坦执法部门恢复了秩序。"},
+	    {"cybercrime", NULL,
+	     "Law enforcement agencies cooperate against ransomware and online fraud."},
+	    {"cybercrime", NULL,
+	     "Les services répressifs ont besoin des preuves électroniques pour poursuivre "
+	     "les auteurs de cybercriminalité."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+START_TEST(inherent_territory_is_regional_security)
+{
+	static const struct sample s[] = {
+	    {"regional-security", NULL,
+	     "The Diaoyu Islands are China's inherent territory, and China has "
+	     "indisputable sovereignty over the Xisha Islands."},
+	    {"regional-security", NULL,
+	     "钓鱼岛及其附属岛屿是中国固有领土，中国对西沙群岛拥有无可争辩的主权。"},
+	    {"regional-security", NULL,
+	     "Острова Дяоюйдао являются исконной территорией Китая; мы уважаем "
+	     "территориальную целостность государств."},
+	    {"regional-security", NULL,
+	     "Les îles Diaoyu font partie du territoire inhérent de la Chine, qui a une "
+	     "souveraineté incontestable sur les îles Xisha."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+START_TEST(forced_labour_is_human_rights)
+{
+	static const struct sample s[] = {
+	    {"human-rights", NULL, "The allegations of forced labour are lies."},
+	    {"human-rights", NULL, "They invented forced labor in cotton fields."},
+	    {"human-rights", NULL, "所谓“强迫劳动”完全是谎言。"},
+	    {"human-rights", NULL,
+	     "Обвинения в принудительном труде не соответствуют действительности."},
+	    {"human-rights", NULL, "Les allégations de travail forcé sont sans fondement."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pack");
+	TCase *tc = tcase_create("diplomacy");
+
+	tcase_add_checked_fixture(tc, pack_setup, pack_teardown);
+	tcase_add_test(tc, alliances_and_peacekeeping_are_regional_security);
+	tcase_add_test(tc, countermeasures_are_read_as_trade);
+	tcase_add_test(tc, arms_trade_treaty_is_arms_control_not_trade);
+	tcase_add_test(tc, law_enforcement_alone_is_not_cybercrime);
+	tcase_add_test(tc, inherent_territory_is_regional_security);
+	tcase_add_test(tc, forced_labour_is_human_rights);
+	suite_add_tcase(s, tc);
+	return testutil_run(s);
+}
