@@ -18,6 +18,7 @@
 
 #define THEMES_MAX_EVIDENCE 3
 #define THEMES_EVIDENCE_CHARS 300
+#define THEMES_SEGMENT_CHARS 80
 
 struct theme_phrase {
 	double weight;	  /* > 0 evidence for the theme, < 0 counter-evidence */
@@ -89,6 +90,15 @@ struct theme_score {
 	size_t hits;			     /* phrase occurrences that counted */
 	char *evidence[THEMES_MAX_EVIDENCE]; /* above only: sentences, best first, <= 300 chars */
 	size_t nevidence;
+	/*
+	 * by_segment: one segment of a long text (docs/themes.md, "Segments")
+	 * scored higher than the whole text and gave score and evidence;
+	 * segment is its index (0 first), segment_start (above only, else
+	 * NULL) its first words, <= THEMES_SEGMENT_CHARS characters.
+	 */
+	int by_segment;
+	size_t segment;
+	char *segment_start;
 };
 
 struct theme_result {
@@ -109,7 +119,8 @@ void theme_result_free(struct theme_result *r);
 
 /*
  * {"language","words","themes":[{"id","label","score","threshold","above",
- * "evidence":[...]}]} as a NUL-terminated string the caller frees;
+ * "evidence":[...][,"segment":{"index"[,"start"]}]}]} ("segment" when
+ * by_segment) as a NUL-terminated string the caller frees;
  * pretty != 0 indents.
  */
 char *themes_result_json(const struct theme_result *r, int pretty);
