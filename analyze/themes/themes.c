@@ -49,6 +49,9 @@ int themes_score(const struct themes *th, const char *utf8_text, size_t len, con
 	free(sc.hits);
 	free(sc.sents);
 	free(sc.spos);
+	for (size_t i = 0; i < sc.nsegs; i++)
+		free(sc.seg_rendered[i]);
+	free(sc.seg_rendered);
 	free(sc.segs);
 	free(sc.sent_seg);
 	free(sc.groups);

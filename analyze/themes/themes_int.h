@@ -109,8 +109,9 @@ struct scorer {
 	size_t nsents, scap;
 	struct segment *segs; /* themes_segment_text; none when the text is one window */
 	size_t nsegs;
-	uint32_t *sent_seg; /* segment of each sentence, nsents + 1 entries (the last: trailing) */
-	char **rendered;    /* evidence text per sentence, rendered once */
+	uint32_t *sent_seg;  /* segment of each sentence, nsents + 1 entries (the last: trailing) */
+	char **seg_rendered; /* first words of each segment, rendered once per text */
+	char **rendered;     /* evidence text per sentence, rendered once */
 	size_t tokens, cjk;
 	struct group *groups; /* hits per theme, see group_hits */
 	size_t ngroups;
@@ -147,6 +148,11 @@ void themes_scan_text(struct scorer *sc, const char *text, size_t len);
  * when the text fits one window, so that short texts score as before.
  */
 void themes_segment_text(struct scorer *sc);
+/*
+ * The first THEMES_SEGMENT_CHARS characters of segment seg, rendered as
+ * evidence is (once per text), as a copy the caller frees.
+ */
+char *themes_segment_start(struct scorer *sc, size_t seg);
 
 /*
  * themes_score.c. Scores every theme from sc's hits and fills r->themes

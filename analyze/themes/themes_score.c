@@ -269,11 +269,8 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	if (!out->above)
 		return;
 	if (out->by_segment) {
-		const struct segment *sg = &sc->segs[seg.seg];
 		nss = sums_in_segment(sc, ss, nss, seg.seg);
-		out->segment_start = themes_render(
-		    sc->text + sc->sents[sg->first].start,
-		    sc->sents[sg->last - 1].end - sc->sents[sg->first].start, THEMES_SEGMENT_CHARS);
+		out->segment_start = themes_segment_start(sc, seg.seg);
 	}
 	themes_evidence_pick(sc, ss, nss, out);
 }
@@ -409,9 +406,9 @@ static size_t scratch_now(const struct scorer *sc)
 	       th->n * 3 * sizeof(uint32_t) /* slot; the scan's phrase_at, phrase_hit */ +
 	       th->max_phrases * sizeof(uint32_t) + sc->sscap * sizeof(struct sent_sum) +
 	       sc->scap * (sizeof(struct text_span) + sizeof(struct sent_pos)) +
-	       (sc->nsegs
-		    ? sc->nsents * sizeof(struct segment) + (sc->nsents + 1) * sizeof(uint32_t)
-		    : 0) +
+	       (sc->nsegs ? (sc->nsents + 1) * (sizeof(struct segment) + sizeof(uint32_t)) +
+				sc->nsegs * sizeof(char *)
+			  : 0) +
 	       sc->nsents * sizeof(char *) + sc->fold.cap;
 }
 

@@ -155,6 +155,7 @@ void themes_segment_text(struct scorer *sc)
 
 	sc->segs = NULL;
 	sc->nsegs = 0;
+	sc->seg_rendered = NULL;
 	if (sc->nsents == 0 || span_words(sc, 0, (uint32_t)sc->nsents) <= SEG_WORDS)
 		return;
 	/* each segment holds at least one sentence; one more slot for the open one */
@@ -171,5 +172,18 @@ void themes_segment_text(struct scorer *sc)
 	}
 	sc->segs = b.v;
 	sc->nsegs = b.n;
+	sc->seg_rendered = xcalloc(b.n, sizeof(*sc->seg_rendered));
 	seg_map(sc);
+}
+
+char *themes_segment_start(struct scorer *sc, size_t seg)
+{
+	const struct segment *sg = &sc->segs[seg];
+
+	if (!sc->seg_rendered[seg]) {
+		size_t start = sc->sents[sg->first].start;
+		sc->seg_rendered[seg] = themes_render(
+		    sc->text + start, sc->sents[sg->last - 1].end - start, THEMES_SEGMENT_CHARS);
+	}
+	return xstrdup(sc->seg_rendered[seg]);
 }
