@@ -91,10 +91,11 @@ struct theme_score {
 	char *evidence[THEMES_MAX_EVIDENCE]; /* above only: sentences, best first, <= 300 chars */
 	size_t nevidence;
 	/*
-	 * by_segment: one segment of a long text (docs/themes.md, "Segments")
-	 * scored higher than the whole text and gave score and evidence;
-	 * segment is its index (0 first), segment_start (above only, else
-	 * NULL) its first words, <= THEMES_SEGMENT_CHARS characters.
+	 * by_segment: the whole text left the theme below its threshold and
+	 * one segment of it (docs/themes.md, "Segments") reached it, giving
+	 * score and evidence (so above is set too); segment is its index (0
+	 * first), segment_start its first words, <= THEMES_SEGMENT_CHARS
+	 * characters. Else 0, 0, NULL.
 	 */
 	int by_segment;
 	size_t segment;

@@ -156,6 +156,12 @@ static struct sent_sum *sent_sums(struct scorer *sc, size_t n)
 	return sc->ss;
 }
 
+/* Counted positive hits of a theme and their weight, undamped. */
+struct pos_sum {
+	size_t n;
+	double sum;
+};
+
 /* The best segment of a theme: its index and score. */
 struct seg_pick {
 	size_t seg;
@@ -187,17 +193,16 @@ static double segment_score(struct scorer *sc, const struct hit *h, size_t n, do
 }
 
 /*
- * The segment of a long text that scores highest on its own (hits h[0..n)
- * sorted by hit_cmp, those that do not count marked dropped); score 0
- * when none qualifies. Hits are in text order, so a segment's are a run.
+ * The segment of a long text (sc->nsegs >= 2) that scores highest on its
+ * own (hits h[0..n) sorted by hit_cmp, those that do not count marked
+ * dropped); score 0 when none qualifies. Hits are in text order, so a
+ * segment's are a run.
  */
 static struct seg_pick segment_best(struct scorer *sc, const struct hit *h, size_t n)
 {
 	struct seg_pick best = {0, 0};
 	size_t i = 0;
 
-	if (sc->nsegs < 2)
-		return best;
 	while (i < n && h[i].kind == ENTRY_PHRASE) {
 		uint32_t seg = sc->sent_seg[h[i].sentence];
 		size_t j = i + 1;
@@ -236,7 +241,8 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	struct sent_sum *ss = sent_sums(sc, n < sc->nsents + 1 ? n : sc->nsents + 1);
 	struct run *runs = rule_runs(ct, h, n);
 	size_t nss = 0;
-	struct seg_pick seg;
+	struct seg_pick seg = {0, 0};
+	struct pos_sum pos = {0, 0}; /* counted positive hits, their summed weight */
 	double e = 0;
 
 	drop_contained(h, n);
@@ -249,6 +255,8 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 		c = h[i].weight / (double)++sc->seen[h[i].index];
 		e += c;
 		out->hits++;
+		if (h[i].weight > 0)
+			pos = (struct pos_sum){pos.n + 1, pos.sum + h[i].weight};
 		if (nss && ss[nss - 1].sentence == h[i].sentence)
 			ss[nss - 1].sum += c;
 		else
@@ -259,8 +267,16 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	free(runs);
 	out->evidence_sum = e;
 	out->score = normalise(e, (double)(sc->tokens - sc->cjk) + CJK_WORD * (double)sc->cjk);
-	seg = segment_best(sc, h, n);
-	if (seg.score > out->score) {
+	/*
+	 * Segments only decide whether a theme the whole text leaves below its
+	 * threshold fires. None can when fewer than two positive hits count, or
+	 * when all the positive weight, undamped, would not reach the threshold
+	 * in a 400-word text; most themes of a long text are skipped so.
+	 */
+	if (sc->nsegs >= 2 && out->score < ct->threshold && pos.n >= 2 &&
+	    normalise(pos.sum, LEN_PIVOT) >= ct->threshold)
+		seg = segment_best(sc, h, n);
+	if (seg.score >= ct->threshold && seg.score > out->score) {
 		out->score = seg.score;
 		out->by_segment = 1;
 		out->segment = seg.seg;

@@ -85,7 +85,7 @@ class ClassifyTest(swtest.TestCase):
         conf = self.write("sw.conf", '[theme "trade"]\nthreshold = 0.3\n'
                           'phrase = 3 world trade organization\nphrase = 2 tariffs\n')
         filler = "The spokesperson thanked the journalists for their questions today. " * 7
-        paras = ["Q: Question %d about the weather? A: %s" % (i, filler) for i in range(12)]
+        paras = ["Q: Question %d about the weather? A: %s" % (i, filler) for i in range(24)]
         paras.insert(7, "Q: Will China answer the new tariffs? A: We oppose new tariffs. "
                      "The World Trade Organization must be reformed. " + filler)
         r = self.sw("classify", "-c", conf, "--json", self.write("long.txt", "\n\n".join(paras)))
