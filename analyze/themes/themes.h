@@ -86,6 +86,7 @@ struct theme_score {
 	double score;		/* [0,1] */
 	double threshold;
 	int above;			     /* score >= threshold and score > 0 */
+	int by_segment;			     /* see segment below */
 	double evidence_sum;		     /* summed contributions before normalisation */
 	size_t hits;			     /* phrase occurrences that counted */
 	char *evidence[THEMES_MAX_EVIDENCE]; /* above only: sentences, best first, <= 300 chars */
@@ -97,7 +98,6 @@ struct theme_score {
 	 * first), segment_start its first words, <= THEMES_SEGMENT_CHARS
 	 * characters. Else 0, 0, NULL.
 	 */
-	int by_segment;
 	size_t segment;
 	char *segment_start;
 };
@@ -120,7 +120,7 @@ void theme_result_free(struct theme_result *r);
 
 /*
  * {"language","words","themes":[{"id","label","score","threshold","above",
- * "evidence":[...][,"segment":{"index"[,"start"]}]}]} ("segment" when
+ * "evidence":[...][,"segment":{"index","start"}]}]} ("segment" when
  * by_segment) as a NUL-terminated string the caller frees;
  * pretty != 0 indents.
  */
