@@ -18,6 +18,7 @@
 #define SCORE_SCALE 10.0  /* normalised evidence giving score 1 - 1/e */
 #define CJK_WORD 0.6	  /* a CJK character is this much of a word for length */
 #define SEG_MIN_PHRASES 2 /* distinct phrases a segment needs to count on its own */
+#define SEG_SHARE 0.5	  /* ... and this share of the theme's positive weight in the text */
 
 static int hit_cmp(const void *a, const void *b)
 {
@@ -171,23 +172,27 @@ struct seg_pick {
 /*
  * The score of the segment whose hits are h[0..n) (phrase hits of one
  * segment, in order), or 0 when fewer than SEG_MIN_PHRASES distinct
- * phrases count in it. Leaves sc->seen zero.
+ * phrases count in it or its positive weight is less than SEG_SHARE of
+ * pos_sum, the theme's in the whole text. Leaves sc->seen zero.
  */
-static double segment_score(struct scorer *sc, const struct hit *h, size_t n, double words)
+static double segment_score(struct scorer *sc, const struct hit *h, size_t n, double words,
+			    double pos_sum)
 {
 	size_t distinct = 0;
-	double e = 0;
+	double e = 0, pos = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (h[i].dropped)
 			continue;
 		if (sc->seen[h[i].index]++ == 0 && h[i].weight > 0)
 			distinct++;
+		if (h[i].weight > 0)
+			pos += h[i].weight;
 		e += h[i].weight / (double)sc->seen[h[i].index];
 	}
 	for (size_t i = 0; i < n; i++)
 		sc->seen[h[i].index] = 0;
-	if (distinct < SEG_MIN_PHRASES)
+	if (distinct < SEG_MIN_PHRASES || pos < SEG_SHARE * pos_sum)
 		return 0;
 	return normalise(e, words > LEN_PIVOT ? words : LEN_PIVOT);
 }
@@ -198,7 +203,8 @@ static double segment_score(struct scorer *sc, const struct hit *h, size_t n, do
  * dropped); score 0 when none qualifies. Hits are in text order, so a
  * segment's are a run.
  */
-static struct seg_pick segment_best(struct scorer *sc, const struct hit *h, size_t n)
+static struct seg_pick segment_best(struct scorer *sc, const struct hit *h, size_t n,
+				    double pos_sum)
 {
 	struct seg_pick best = {0, 0};
 	size_t i = 0;
@@ -209,7 +215,7 @@ static struct seg_pick segment_best(struct scorer *sc, const struct hit *h, size
 		double score;
 		while (j < n && h[j].kind == ENTRY_PHRASE && sc->sent_seg[h[j].sentence] == seg)
 			j++;
-		score = segment_score(sc, h + i, j - i, sc->segs[seg].words);
+		score = segment_score(sc, h + i, j - i, sc->segs[seg].words, pos_sum);
 		if (score > best.score)
 			best = (struct seg_pick){seg, score};
 		i = j;
@@ -275,7 +281,7 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	 */
 	if (sc->nsegs >= 2 && out->score < ct->threshold && pos.n >= 2 &&
 	    normalise(pos.sum, LEN_PIVOT) >= ct->threshold)
-		seg = segment_best(sc, h, n);
+		seg = segment_best(sc, h, n, pos.sum);
 	if (seg.score >= ct->threshold && seg.score > out->score) {
 		out->score = seg.score;
 		out->by_segment = 1;

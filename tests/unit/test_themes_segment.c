@@ -116,6 +116,30 @@ START_TEST(scattered_single_mentions_do_not_fire)
 }
 END_TEST
 
+/*
+ * Each of three segments names the theme with two phrases: enough for one
+ * segment alone, but none carries the theme (half its weight), they only
+ * mention it.
+ */
+START_TEST(evidence_spread_over_segments_does_not_fire)
+{
+	struct themes *th = cyber_theme();
+	struct buf b;
+	struct theme_result *r;
+	const struct theme_score *t;
+
+	buf_init(&b);
+	for (int i = 0; i < 30; i++)
+		para(&b, i % 10 == 0 ? "We defend cyber sovereignty in cyberspace. " : "", 7);
+	r = score(th, &b);
+	t = &r->themes[0];
+	ck_assert_msg(!t->above && !t->by_segment, "%.3f", t->score);
+	theme_result_free(r);
+	buf_free(&b);
+	themes_free(th);
+}
+END_TEST
+
 START_TEST(short_text_scores_exactly_as_before)
 {
 	struct themes *th = cyber_theme();
@@ -211,6 +235,7 @@ int main(void)
 
 	tcase_add_test(tc, one_segment_carries_a_theme_the_whole_text_misses);
 	tcase_add_test(tc, scattered_single_mentions_do_not_fire);
+	tcase_add_test(tc, evidence_spread_over_segments_does_not_fire);
 	tcase_add_test(tc, short_text_scores_exactly_as_before);
 	tcase_add_test(tc, question_and_answer_kept_in_one_segment);
 	tcase_add_test(tc, segment_in_json);
