@@ -113,6 +113,16 @@ static json_t *item_json(const struct store_item *it)
 	return o;
 }
 
+/* The segment of a long text that carried theme t: {"index", "start"}. */
+static json_t *segment_json(const struct theme_score *t)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "index", json_integer((json_int_t)t->segment));
+	json_object_set_new(o, "start", json_string(t->segment_start ? t->segment_start : ""));
+	return o;
+}
+
 static json_t *themes_json(const struct theme_result *r)
 {
 	json_t *arr = json_array();
@@ -132,6 +142,8 @@ static json_t *themes_json(const struct theme_result *r)
 		json_object_set_new(o, "score",
 				    json_real((double)(long)(t->score * 1000 + 0.5) / 1000));
 		json_object_set_new(o, "evidence", ev);
+		if (t->by_segment)
+			json_object_set_new(o, "segment", segment_json(t));
 		json_array_append_new(arr, o);
 	}
 	return arr;

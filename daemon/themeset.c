@@ -119,6 +119,7 @@ void themeset_filter_source(struct theme_result *r, const struct config_source *
 		}
 		for (size_t e = 0; e < r->themes[i].nevidence; e++)
 			free(r->themes[i].evidence[e]);
+		free(r->themes[i].segment_start);
 	}
 	r->nthemes = keep;
 }

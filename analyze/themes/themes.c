@@ -32,8 +32,10 @@ int themes_score(const struct themes *th, const char *utf8_text, size_t len, con
 	    len ? text_detect_language(utf8_text, len, lang_hint) : text_lang_from_tag(lang_hint);
 	sc.wc = themes_cache_get(th, sc.lang);
 	buf_init(&sc.fold);
-	if (len)
+	if (len) {
 		themes_scan_text(&sc, utf8_text, len);
+		themes_segment_text(&sc);
+	}
 	sc.rendered = xcalloc(sc.nsents ? sc.nsents : 1, sizeof(char *));
 	snprintf(r->language, sizeof(r->language), "%s", text_lang_code(sc.lang));
 	r->words = sc.tokens;
@@ -46,6 +48,12 @@ int themes_score(const struct themes *th, const char *utf8_text, size_t len, con
 	free(sc.rendered);
 	free(sc.hits);
 	free(sc.sents);
+	free(sc.spos);
+	for (size_t i = 0; i < sc.nsegs; i++)
+		free(sc.seg_rendered[i]);
+	free(sc.seg_rendered);
+	free(sc.segs);
+	free(sc.sent_seg);
 	free(sc.groups);
 	free(sc.ss);
 	*out = r;
@@ -56,14 +64,26 @@ void theme_result_free(struct theme_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nthemes; i++)
+	for (size_t i = 0; i < r->nthemes; i++) {
 		for (size_t k = 0; k < r->themes[i].nevidence; k++)
 			free(r->themes[i].evidence[k]);
+		free(r->themes[i].segment_start);
+	}
 	free(r->themes);
 	free(r);
 }
 
 /* JSON rendering (jansson does the escaping). */
+
+static json_t *segment_json(const struct theme_score *ts)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "index", json_integer((json_int_t)ts->segment));
+	if (ts->segment_start)
+		json_object_set_new(o, "start", json_string(ts->segment_start));
+	return o;
+}
 
 static double round4(double x)
 {
@@ -82,6 +102,8 @@ static json_t *score_json(const struct theme_score *ts)
 	for (size_t k = 0; k < ts->nevidence; k++)
 		json_array_append_new(ev, json_string(ts->evidence[k]));
 	json_object_set_new(o, "evidence", ev);
+	if (ts->by_segment)
+		json_object_set_new(o, "segment", segment_json(ts));
 	return o;
 }
 

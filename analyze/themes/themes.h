@@ -18,6 +18,7 @@
 
 #define THEMES_MAX_EVIDENCE 3
 #define THEMES_EVIDENCE_CHARS 300
+#define THEMES_SEGMENT_CHARS 80
 
 struct theme_phrase {
 	double weight;	  /* > 0 evidence for the theme, < 0 counter-evidence */
@@ -85,10 +86,20 @@ struct theme_score {
 	double score;		/* [0,1] */
 	double threshold;
 	int above;			     /* score >= threshold and score > 0 */
+	int by_segment;			     /* see segment below */
 	double evidence_sum;		     /* summed contributions before normalisation */
 	size_t hits;			     /* phrase occurrences that counted */
 	char *evidence[THEMES_MAX_EVIDENCE]; /* above only: sentences, best first, <= 300 chars */
 	size_t nevidence;
+	/*
+	 * by_segment: the whole text left the theme below its threshold and
+	 * one segment of it (docs/themes.md, "Segments") reached it, giving
+	 * score and evidence (so above is set too); segment is its index (0
+	 * first), segment_start its first words, <= THEMES_SEGMENT_CHARS
+	 * characters. Else 0, 0, NULL.
+	 */
+	size_t segment;
+	char *segment_start;
 };
 
 struct theme_result {
@@ -109,7 +120,8 @@ void theme_result_free(struct theme_result *r);
 
 /*
  * {"language","words","themes":[{"id","label","score","threshold","above",
- * "evidence":[...]}]} as a NUL-terminated string the caller frees;
+ * "evidence":[...][,"segment":{"index","start"}]}]} ("segment" when
+ * by_segment) as a NUL-terminated string the caller frees;
  * pretty != 0 indents.
  */
 char *themes_result_json(const struct theme_result *r, int pretty);

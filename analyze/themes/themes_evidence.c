@@ -20,9 +20,6 @@ static int sent_sum_before(const struct sent_sum *x, const struct sent_sum *y)
 	return x->sentence < y->sentence;
 }
 
-/* Rendered characters that decide whether a sentence is cut. */
-#define EVIDENCE_KEEP (THEMES_EVIDENCE_CHARS + 1)
-
 static int ascii_space(unsigned char c)
 {
 	return c == ' ' || (c >= '\t' && c <= '\r');
@@ -42,12 +39,12 @@ static size_t ascii_run(const char *s, size_t len, size_t max)
 	return j;
 }
 
-/* Cuts the rendering at n characters to THEMES_EVIDENCE_CHARS - 1 and an ellipsis. */
-static void evidence_cut(char *out, char **o)
+/* Cuts the rendering to max - 1 characters and an ellipsis. */
+static void evidence_cut(char *out, char **o, size_t max)
 {
 	char *k = out;
 
-	for (size_t n = 0; k < *o && n < THEMES_EVIDENCE_CHARS - 1; n++) {
+	for (size_t n = 0; k < *o && n < max - 1; n++) {
 		k++;
 		while (k < *o && ((unsigned char)*k & 0xc0) == 0x80)
 			k++;
@@ -57,20 +54,19 @@ static void evidence_cut(char *out, char **o)
 }
 
 /*
- * A sentence for the evidence list: whitespace runs collapsed to one space,
- * invalid UTF-8 replaced, at most THEMES_EVIDENCE_CHARS characters (the
- * last one an ellipsis when cut). Reads only as far as needed to decide
- * the cut, so a huge "sentence" costs no more than a short one.
+ * Reads only as far as needed to decide the cut (max + 1 characters), so
+ * a huge "sentence" costs no more than a short one.
  */
-static char *evidence_render(const char *s, size_t len)
+char *themes_render(const char *s, size_t len, size_t max)
 {
+	const size_t keep = max + 1; /* rendered characters that decide the cut */
 	/* a character takes at most 4 bytes; an invalid byte becomes 3 */
-	size_t cap = (len < EVIDENCE_KEEP ? 3 * len : 4 * EVIDENCE_KEEP) + 4;
+	size_t cap = (len < keep ? 3 * len : 4 * keep) + 4;
 	char *out = xmalloc(cap), *o = out;
 	size_t pos = 0, chars = 0;
 	int space = 0;
 
-	while (pos < len && chars < EVIDENCE_KEEP) {
+	while (pos < len && chars < keep) {
 		unsigned char c = (unsigned char)s[pos];
 		int32_t cp;
 		size_t n = utf8_next(s + pos, len - pos, &cp);
@@ -89,7 +85,7 @@ static char *evidence_render(const char *s, size_t len)
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;
 		} else if (n == 1) {
-			size_t run = ascii_run(s + pos, len - pos, EVIDENCE_KEEP - chars);
+			size_t run = ascii_run(s + pos, len - pos, keep - chars);
 			memcpy(o, s + pos, run);
 			o += run;
 			chars += run - 1;
@@ -101,8 +97,8 @@ static char *evidence_render(const char *s, size_t len)
 		chars++;
 		pos += n;
 	}
-	if (chars > THEMES_EVIDENCE_CHARS)
-		evidence_cut(out, &o);
+	if (chars > max)
+		evidence_cut(out, &o, max);
 	*o = '\0';
 	return out;
 }
@@ -129,7 +125,8 @@ void themes_evidence_pick(struct scorer *sc, struct sent_sum *ss, size_t nss,
 			continue;
 		if (!sc->rendered[k]) {
 			sp = sc->sents[k];
-			sc->rendered[k] = evidence_render(sc->text + sp.start, sp.end - sp.start);
+			sc->rendered[k] = themes_render(sc->text + sp.start, sp.end - sp.start,
+							THEMES_EVIDENCE_CHARS);
 		}
 		out->evidence[out->nevidence++] = xstrdup(sc->rendered[k]);
 	}

@@ -82,6 +82,17 @@ struct sent_sum {
 
 struct group; /* themes_score.c */
 
+/* Tokens and CJK characters read up to the end of a sentence. */
+struct sent_pos {
+	uint32_t tokens, cjk;
+};
+
+/* A segment of a text: sentences [first, last), their effective words. */
+struct segment {
+	uint32_t first, last;
+	double words;
+};
+
 /* The state of one themes_score call. */
 struct scorer {
 	const struct themes *th;
@@ -94,8 +105,13 @@ struct scorer {
 	uint32_t *phrase_at;  /* per theme: position + 1 of its last phrase hit, 0: none */
 	uint32_t *phrase_hit; /* per theme: that hit's index in hits */
 	struct text_span *sents;
+	struct sent_pos *spos; /* per sentence, as sents */
 	size_t nsents, scap;
-	char **rendered; /* evidence text per sentence, rendered once */
+	struct segment *segs; /* themes_segment_text; none when the text is one window */
+	size_t nsegs;
+	uint32_t *sent_seg;  /* segment of each sentence, nsents + 1 entries (the last: trailing) */
+	char **seg_rendered; /* first words of each segment, rendered once per text */
+	char **rendered;     /* evidence text per sentence, rendered once */
 	size_t tokens, cjk;
 	struct group *groups; /* hits per theme, see group_hits */
 	size_t ngroups;
@@ -126,6 +142,19 @@ void themes_cache_free(struct themes *th);
 void themes_scan_text(struct scorer *sc, const char *text, size_t len);
 
 /*
+ * themes_segment.c. Splits the scanned text into segments (paragraphs in
+ * windows of about SEG_WORDS words, a press conference's question kept
+ * with its answer) and fills sc->segs and sc->sent_seg; leaves them empty
+ * when the text fits one window, so that short texts score as before.
+ */
+void themes_segment_text(struct scorer *sc);
+/*
+ * The first THEMES_SEGMENT_CHARS characters of segment seg, rendered as
+ * evidence is (once per text), as a copy the caller frees.
+ */
+char *themes_segment_start(struct scorer *sc, size_t seg);
+
+/*
  * themes_score.c. Scores every theme from sc's hits and fills r->themes
  * (room for th->n), highest score first, the rest in id order.
  */
@@ -138,5 +167,10 @@ void themes_score_all(struct scorer *sc, struct theme_result *r);
  */
 void themes_evidence_pick(struct scorer *sc, struct sent_sum *ss, size_t nss,
 			  struct theme_score *out);
+/*
+ * s[0..len) for people: whitespace collapsed, invalid UTF-8 replaced, at
+ * most max characters (the last an ellipsis when cut). Caller frees.
+ */
+char *themes_render(const char *s, size_t len, size_t max);
 
 #endif

@@ -99,7 +99,9 @@ static void sentence_push(struct scorer *sc, struct text_span sp)
 	if (sc->nsents == sc->scap) {
 		sc->scap = sc->scap ? sc->scap * 2 : 32;
 		sc->sents = xreallocarray(sc->sents, sc->scap, sizeof(*sc->sents));
+		sc->spos = xreallocarray(sc->spos, sc->scap, sizeof(*sc->spos));
 	}
+	sc->spos[sc->nsents] = (struct sent_pos){(uint32_t)sc->tokens, (uint32_t)sc->cjk};
 	sc->sents[sc->nsents++] = sp;
 }
 

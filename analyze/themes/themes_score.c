@@ -13,10 +13,12 @@
 #include "common/xmalloc.h"
 
 /* Scoring constants; docs/themes.md explains each. */
-#define LEN_FLOOR 100.0	 /* words: shorter texts are normalised as if this long */
-#define LEN_PIVOT 400.0	 /* words: length at which evidence is taken at face value */
-#define SCORE_SCALE 10.0 /* normalised evidence giving score 1 - 1/e */
-#define CJK_WORD 0.6	 /* a CJK character is this much of a word for length */
+#define LEN_FLOOR 100.0	  /* words: shorter texts are normalised as if this long */
+#define LEN_PIVOT 400.0	  /* words: length at which evidence is taken at face value */
+#define SCORE_SCALE 10.0  /* normalised evidence giving score 1 - 1/e */
+#define CJK_WORD 0.6	  /* a CJK character is this much of a word for length */
+#define SEG_MIN_PHRASES 2 /* distinct phrases a segment needs to count on its own */
+#define SEG_SHARE 0.5	  /* ... and this share of the theme's positive weight in the text */
 
 static int hit_cmp(const void *a, const void *b)
 {
@@ -155,6 +157,83 @@ static struct sent_sum *sent_sums(struct scorer *sc, size_t n)
 	return sc->ss;
 }
 
+/* Counted positive hits of a theme and their weight, undamped. */
+struct pos_sum {
+	size_t n;
+	double sum;
+};
+
+/* The best segment of a theme: its index and score. */
+struct seg_pick {
+	size_t seg;
+	double score;
+};
+
+/*
+ * The score of the segment whose hits are h[0..n) (phrase hits of one
+ * segment, in order), or 0 when fewer than SEG_MIN_PHRASES distinct
+ * phrases count in it or its positive weight is less than SEG_SHARE of
+ * pos_sum, the theme's in the whole text. Leaves sc->seen zero.
+ */
+static double segment_score(struct scorer *sc, const struct hit *h, size_t n, double words,
+			    double pos_sum)
+{
+	size_t distinct = 0;
+	double e = 0, pos = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].dropped)
+			continue;
+		if (sc->seen[h[i].index]++ == 0 && h[i].weight > 0)
+			distinct++;
+		if (h[i].weight > 0)
+			pos += h[i].weight;
+		e += h[i].weight / (double)sc->seen[h[i].index];
+	}
+	for (size_t i = 0; i < n; i++)
+		sc->seen[h[i].index] = 0;
+	if (distinct < SEG_MIN_PHRASES || pos < SEG_SHARE * pos_sum)
+		return 0;
+	return normalise(e, words > LEN_PIVOT ? words : LEN_PIVOT);
+}
+
+/*
+ * The segment of a long text (sc->nsegs >= 2) that scores highest on its
+ * own (hits h[0..n) sorted by hit_cmp, those that do not count marked
+ * dropped); score 0 when none qualifies. Hits are in text order, so a
+ * segment's are a run.
+ */
+static struct seg_pick segment_best(struct scorer *sc, const struct hit *h, size_t n,
+				    double pos_sum)
+{
+	struct seg_pick best = {0, 0};
+	size_t i = 0;
+
+	while (i < n && h[i].kind == ENTRY_PHRASE) {
+		uint32_t seg = sc->sent_seg[h[i].sentence];
+		size_t j = i + 1;
+		double score;
+		while (j < n && h[j].kind == ENTRY_PHRASE && sc->sent_seg[h[j].sentence] == seg)
+			j++;
+		score = segment_score(sc, h + i, j - i, sc->segs[seg].words, pos_sum);
+		if (score > best.score)
+			best = (struct seg_pick){seg, score};
+		i = j;
+	}
+	return best;
+}
+
+/* Keeps the sums of the sentences of segment seg only. */
+static size_t sums_in_segment(const struct scorer *sc, struct sent_sum *ss, size_t nss, size_t seg)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < nss; i++)
+		if (ss[i].sentence <= sc->nsents && sc->sent_seg[ss[i].sentence] == seg)
+			ss[o++] = ss[i];
+	return o;
+}
+
 /*
  * Scores one theme from its hits h[0..n) (sorted by hit_cmp). The k-th
  * occurrence of a phrase contributes weight / k: repetition is evidence,
@@ -168,16 +247,22 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	struct sent_sum *ss = sent_sums(sc, n < sc->nsents + 1 ? n : sc->nsents + 1);
 	struct run *runs = rule_runs(ct, h, n);
 	size_t nss = 0;
+	struct seg_pick seg = {0, 0};
+	struct pos_sum pos = {0, 0}; /* counted positive hits, their summed weight */
 	double e = 0;
 
 	drop_contained(h, n);
 	for (size_t i = 0; i < n && h[i].kind == ENTRY_PHRASE; i++) {
 		double c;
-		if (h[i].dropped || (h[i].weight > 0 && runs && !rules_allow(ct, &h[i], runs)))
+		if (!h[i].dropped && h[i].weight > 0 && runs && !rules_allow(ct, &h[i], runs))
+			h[i].dropped = 1; /* so that segments do not count it either */
+		if (h[i].dropped)
 			continue;
 		c = h[i].weight / (double)++sc->seen[h[i].index];
 		e += c;
 		out->hits++;
+		if (h[i].weight > 0)
+			pos = (struct pos_sum){pos.n + 1, pos.sum + h[i].weight};
 		if (nss && ss[nss - 1].sentence == h[i].sentence)
 			ss[nss - 1].sum += c;
 		else
@@ -188,9 +273,28 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	free(runs);
 	out->evidence_sum = e;
 	out->score = normalise(e, (double)(sc->tokens - sc->cjk) + CJK_WORD * (double)sc->cjk);
+	/*
+	 * Segments only decide whether a theme the whole text leaves below its
+	 * threshold fires. None can when fewer than two positive hits count, or
+	 * when all the positive weight, undamped, would not reach the threshold
+	 * in a 400-word text; most themes of a long text are skipped so.
+	 */
+	if (sc->nsegs >= 2 && out->score < ct->threshold && pos.n >= 2 &&
+	    normalise(pos.sum, LEN_PIVOT) >= ct->threshold)
+		seg = segment_best(sc, h, n, pos.sum);
+	if (seg.score >= ct->threshold && seg.score > out->score) {
+		out->score = seg.score;
+		out->by_segment = 1;
+		out->segment = seg.seg;
+	}
 	out->above = out->score > 0 && out->score >= ct->threshold;
-	if (out->above)
-		themes_evidence_pick(sc, ss, nss, out);
+	if (!out->above)
+		return;
+	if (out->by_segment) {
+		nss = sums_in_segment(sc, ss, nss, seg.seg);
+		out->segment_start = themes_segment_start(sc, seg.seg);
+	}
+	themes_evidence_pick(sc, ss, nss, out);
 }
 
 /* The hits of one theme, a range of the scorer's grouped hits. */
@@ -323,7 +427,11 @@ static size_t scratch_now(const struct scorer *sc)
 		   (sizeof(struct group) + sizeof(struct theme_score) + sizeof(uint32_t)) +
 	       th->n * 3 * sizeof(uint32_t) /* slot; the scan's phrase_at, phrase_hit */ +
 	       th->max_phrases * sizeof(uint32_t) + sc->sscap * sizeof(struct sent_sum) +
-	       sc->scap * sizeof(struct text_span) + sc->nsents * sizeof(char *) + sc->fold.cap;
+	       sc->scap * (sizeof(struct text_span) + sizeof(struct sent_pos)) +
+	       (sc->nsegs ? (sc->nsents + 1) * (sizeof(struct segment) + sizeof(uint32_t)) +
+				sc->nsegs * sizeof(char *)
+			  : 0) +
+	       sc->nsents * sizeof(char *) + sc->fold.cap;
 }
 
 size_t themes_scratch_memory(const struct themes *th)

@@ -79,6 +79,23 @@ class ClassifyTest(swtest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertGreater(self.scores(r.stdout)["trade"]["score"], 0)
 
+    def test_json_names_the_segment_of_a_long_briefing(self):
+        """A press conference: one question and answer on trade among many
+        paragraphs on other things; the theme fires from that segment."""
+        conf = self.write("sw.conf", '[theme "trade"]\nthreshold = 0.3\n'
+                          'phrase = 3 world trade organization\nphrase = 2 tariffs\n')
+        filler = "The spokesperson thanked the journalists for their questions today. " * 7
+        paras = ["Q: Question %d about the weather? A: %s" % (i, filler) for i in range(24)]
+        paras.insert(7, "Q: Will China answer the new tariffs? A: We oppose new tariffs. "
+                     "The World Trade Organization must be reformed. " + filler)
+        r = self.sw("classify", "-c", conf, "--json", self.write("long.txt", "\n\n".join(paras)))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        t = self.scores(r.stdout)["trade"]
+        self.assertTrue(t["above"], t)
+        self.assertEqual(t["segment"]["index"], 7)
+        self.assertTrue(t["segment"]["start"].startswith("Q: Will China answer the new tariffs?"))
+        self.assertEqual(t["evidence"][0], "The World Trade Organization must be reformed.")
+
     def test_jsonl_round_trip(self):
         lines = [{"id": "a", "text": "Climate change and the Paris Agreement on climate finance."},
                  {"id": "b", "text": "Tariffs, the WTO and free trade agreements."},

@@ -278,6 +278,38 @@ START_TEST(themes_list_those_above_threshold_with_evidence)
 }
 END_TEST
 
+/* A theme that one segment of a long text carried says which; the others say nothing. */
+START_TEST(theme_carried_by_a_segment_names_it)
+{
+	struct theme_score t[2];
+	struct theme_result r;
+	struct store_item it = item_with("text");
+	char start[] = "Q: What is your view of cyber sovereignty?";
+	char *json;
+	json_t *o, *arr, *seg;
+
+	t[0] = score_of("cyber", 0.45, 1);
+	t[0].by_segment = 1;
+	t[0].segment = 3;
+	t[0].segment_start = start;
+	t[1] = score_of("climate", 0.5, 1);
+	memset(&r, 0, sizeof(r));
+	r.themes = t;
+	r.nthemes = 2;
+	json = event_statement_json(ID, "statement.new", WHEN, "s", "u", &it, &r, NULL);
+	o = parse(json);
+	arr = json_object_get(o, "themes");
+	seg = json_object_get(json_array_get(arr, 0), "segment");
+	ck_assert_ptr_nonnull(seg);
+	ck_assert_int_eq(json_integer_value(json_object_get(seg, "index")), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(seg, "start")), start);
+	ck_assert_ptr_null(json_object_get(json_array_get(arr, 1), "segment"));
+	json_decref(o);
+	free(json);
+	free(it.text);
+}
+END_TEST
+
 START_TEST(diff_only_for_statement_changed)
 {
 	struct store_item it = item_with("new text");
@@ -439,6 +471,7 @@ int main(void)
 	tcase_add_test(tc, excerpt_is_300_characters_not_bytes);
 	tcase_add_test(tc, excerpt_joins_paragraphs_with_one_space);
 	tcase_add_test(tc, themes_list_those_above_threshold_with_evidence);
+	tcase_add_test(tc, theme_carried_by_a_segment_names_it);
 	tcase_add_test(tc, diff_only_for_statement_changed);
 	tcase_add_test(tc, same_inputs_same_bytes);
 	tcase_add_test(tc, source_failing_and_recovered);
