@@ -367,6 +367,15 @@ int store_sqlite_step_done(struct store_sqlite *sq, sqlite3_stmt *s, const char 
 	return 0;
 }
 
+int store_sqlite_row_result(struct store_sqlite *sq, sqlite3_stmt *s, int rc, const char *what)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, what);
+	return rc == SQLITE_ROW;
+}
+
 static int store_sqlite_begin(struct store *st)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);

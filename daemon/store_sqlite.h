@@ -66,6 +66,12 @@ static inline struct store_sqlite *store_sqlite_of(struct store *st)
 
 /* Sets the store's error to "PATH: what: sqlite's message"; returns -1. */
 int store_sqlite_fail(struct store_sqlite *sq, const char *what);
+/*
+ * The end of a one-row query whose step returned rc (its row already read):
+ * resets s; 1 when there was a row, 0 when none, -1 on error (what says which).
+ */
+int store_sqlite_row_result(struct store_sqlite *sq, struct sqlite3_stmt *s, int rc,
+			    const char *what);
 /* Steps a statement that returns no rows we need, then resets it. 0 or -1. */
 int store_sqlite_step_done(struct store_sqlite *sq, struct sqlite3_stmt *s, const char *what);
 /* The column as a new string, or NULL for SQL NULL. */

@@ -45,11 +45,7 @@ int store_sqlite_event_recent(struct store *st, const char *source_id, const cha
 	store_sqlite_bind_text(s, 2, type);
 	sqlite3_bind_double(s, 3, since);
 	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "look up recent events");
-	return rc == SQLITE_ROW;
+	return store_sqlite_row_result(sq, s, rc, "look up recent events");
 }
 
 #define F(kind, field) STORE_SQLITE_FIELD(struct store_event, kind, field)

@@ -39,11 +39,7 @@ int store_sqlite_source_get(struct store *st, const char *id, struct store_sourc
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		source_from_row(s, out);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "read source");
-	return rc == SQLITE_ROW;
+	return store_sqlite_row_result(sq, s, rc, "read source");
 }
 
 /* Fills each source's duplicates (its rows are in id order, as the query's are not). */
@@ -179,11 +175,7 @@ static int item_query(struct store_sqlite *sq, sqlite3_stmt *s, struct store_ite
 
 	if (rc == SQLITE_ROW)
 		item_from_row(s, out);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "read item");
-	return rc == SQLITE_ROW;
+	return store_sqlite_row_result(sq, s, rc, "read item");
 }
 
 int store_sqlite_item_find(struct store *st, const char *source_id, const char *url,
@@ -222,11 +214,7 @@ int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, co
 	store_sqlite_bind_text(s, 3, norm_url);
 	store_sqlite_bind_text(s, 4, text_sha256);
 	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "look up item");
-	return rc == SQLITE_ROW;
+	return store_sqlite_row_result(sq, s, rc, "look up item");
 }
 
 /* Steps a query of (id, url, title) into old (when not NULL): 1 found, 0 none, -1 error. */
@@ -242,11 +230,7 @@ static int old_item_query(struct store_sqlite *sq, sqlite3_stmt *s, struct store
 		old->url = store_sqlite_column_strdup(s, 1);
 		old->title = store_sqlite_column_strdup(s, 2);
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "look up a moved item");
-	return rc == SQLITE_ROW;
+	return store_sqlite_row_result(sq, s, rc, "look up a moved item");
 }
 
 int store_sqlite_item_same_text(struct store *st, const char *source_id, const char *url,
