@@ -48,15 +48,9 @@ UNITS = {
     "ep20000119-costa-justice-home-affairs":
         ("ep-00-01-19", 104, 104, "organised crime, the European Judicial Network, Europol: "
                                   "Council Presidency statement (Costa)"),
-    "ep20000119-qt-turkey-nuclear-plant":
-        ("ep-00-01-19", 129, 132, "nuclear plant in Turkey; Council question time "
-                                  "(Seixas da Costa)"),
     "ep20000119-qt-kosovo":
         ("ep-00-01-19", 150, 156, "regional security and human rights: ethnic cleansing in "
                                   "Kosovo, Kouchner, resolution 1244; Council question time"),
-    "ep20000119-qt-development-policy":
-        ("ep-00-01-19", 172, 175, "development policy, Lomé Convention; Council "
-                                  "question time (Seixas da Costa)"),
 }
 SPEAKER = re.compile(r"^<SPEAKER ID=(\d+)\b")
 
