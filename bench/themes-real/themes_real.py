@@ -32,7 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 SHARED = os.environ.get("SW_SHARED") or os.path.join(ROOT, "..", "shared")
 DEFAULT_CORPUS = os.path.join(SHARED, "corpus", "realpages-dev")
-DEFAULT_PARALLEL = os.path.join(HERE, "parallel", "index.json")
+# built by parallel/build.sh from the publishers' texts (not committed)
+DEFAULT_PARALLEL = os.path.join(HERE, "..", "..", "build", "parallel", "index.json")
 
 
 def parse_args(argv):
@@ -43,7 +44,7 @@ def parse_args(argv):
     p.add_argument("--corpus", default=DEFAULT_CORPUS,
                    help="a realpages-style directory: expected.json and site/")
     p.add_argument("--parallel", default=DEFAULT_PARALLEL,
-                   help="index.json of a parallel corpus (default: the one beside this script)")
+                   help="index.json of a parallel corpus (default: build/parallel/index.json, which parallel/build.sh makes)")
     p.add_argument("--no-parallel", action="store_true", help="realpages pairs only")
     p.add_argument("--json", action="store_true", help="one JSON document instead of tables")
     p.add_argument("--jobs", type=int, default=2, help="classify processes at once")
@@ -231,10 +232,12 @@ def print_report(res):
 
 def run(args):
     pages, groups, skipped = load_realpages(args.corpus)
+    par = []
     if not args.no_parallel and os.path.exists(args.parallel):
         par = load_parallel(args.parallel)
-    else:
-        par = []
+    elif not args.no_parallel:
+        print("parallel corpus %s not found: build it with bench/themes-real/parallel/build.sh"
+              % args.parallel, file=sys.stderr)
     files = {p["file"] for p in pages.values()}
     files |= {f for g in par for f in g["versions"].values()}
     by_file, errors = classify_all(args, files)
