@@ -32,7 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 SHARED = os.environ.get("SW_SHARED") or os.path.join(ROOT, "..", "shared")
 DEFAULT_CORPUS = os.path.join(SHARED, "corpus", "realpages-dev")
-DEFAULT_PARALLEL = os.path.join(HERE, "parallel", "index.json")
+# built by parallel/build.sh from the publishers' texts (not committed)
+DEFAULT_PARALLEL = os.path.join(HERE, "..", "..", "build", "parallel", "index.json")
 
 
 def parse_args(argv):
@@ -43,7 +44,7 @@ def parse_args(argv):
     p.add_argument("--corpus", default=DEFAULT_CORPUS,
                    help="a realpages-style directory: expected.json and site/")
     p.add_argument("--parallel", default=DEFAULT_PARALLEL,
-                   help="index.json of a parallel corpus (default: the one beside this script)")
+                   help="index.json of a parallel corpus (default: build/parallel/index.json, which parallel/build.sh makes)")
     p.add_argument("--no-parallel", action="store_true", help="realpages pairs only")
     p.add_argument("--json", action="store_true", help="one JSON document instead of tables")
     p.add_argument("--jobs", type=int, default=2, help="classify processes at once")
@@ -99,14 +100,17 @@ def load_realpages(corpus):
 
 
 def load_parallel(index_path):
-    """Groups of the parallel corpus: {id, source, versions {lang: file}}."""
+    """Groups of the parallel corpus: {id, source, subject, versions {lang:
+    file}}; source is the statement's "source" (udhr, sdg, europarl, ...),
+    "parallel" when the index gives none; subject is optional free text."""
     with open(index_path, encoding="utf-8") as f:
         index = json.load(f)
     base = os.path.dirname(os.path.abspath(index_path))
     groups = []
     for st in index["statements"]:
         versions = {lang: os.path.join(base, rel) for lang, rel in sorted(st["files"].items())}
-        groups.append({"id": st["id"], "source": "parallel", "versions": versions})
+        groups.append({"id": st["id"], "source": st.get("source") or "parallel",
+                       "subject": st.get("subject"), "versions": versions})
     return groups
 
 
@@ -149,24 +153,31 @@ def agreement(groups, flagged, detected=None):
     groups: [{id, source, versions {name: key}}]; flagged: {key: set};
     detected: {key: language classify detected}, shown with a disagreement.
     A group with a version that could not be classified is left out.
-    agree_nonempty counts the agreeing groups whose common set is not empty."""
-    done, disagree, nonempty = 0, [], 0
+    agree_nonempty counts the agreeing groups whose common set is not empty;
+    by_source gives the same three counts per group source."""
+    done, disagree, nonempty, by_source = 0, [], 0, {}
     for g in groups:
         sets = {name: flagged.get(key) for name, key in g["versions"].items()}
         if len(sets) < 2 or any(s is None for s in sets.values()):
             continue
         done += 1
+        src = by_source.setdefault(g["source"], {"groups": 0, "agree": 0, "agree_nonempty": 0})
+        src["groups"] += 1
         distinct = {frozenset(s) for s in sets.values()}
         if len(distinct) > 1:
             disagree.append({"id": g["id"], "source": g["source"],
                              "sets": {n: sorted(s) for n, s in sets.items()},
                              "detected": {n: (detected or {}).get(k)
                                           for n, k in g["versions"].items()}})
-        elif distinct != {frozenset()}:
+            continue
+        src["agree"] += 1
+        if distinct != {frozenset()}:
             nonempty += 1
+            src["agree_nonempty"] += 1
     agreed = done - len(disagree)
     return {"groups": done, "agree": agreed, "agree_nonempty": nonempty,
-            "share": ratio(agreed, done), "disagreements": disagree}
+            "share": ratio(agreed, done), "by_source": dict(sorted(by_source.items())),
+            "disagreements": disagree}
 
 
 def classify_all(args, files):
@@ -207,6 +218,9 @@ def print_report(res):
           "%d of them a non-empty one" %
           (a["agree"], a["groups"], "-" if a["share"] is None else "%.1f %%" % (100 * a["share"]),
            a["agree_nonempty"]))
+    for name, c in a["by_source"].items():
+        print("  %-10s %d of %d agree, %d on a non-empty set" %
+              (name, c["agree"], c["groups"], c["agree_nonempty"]))
     for d in a["disagreements"]:
         print("  %s [%s]" % (d["id"], d["source"]))
         for name, s in d["sets"].items():
@@ -218,10 +232,12 @@ def print_report(res):
 
 def run(args):
     pages, groups, skipped = load_realpages(args.corpus)
+    par = []
     if not args.no_parallel and os.path.exists(args.parallel):
         par = load_parallel(args.parallel)
-    else:
-        par = []
+    elif not args.no_parallel:
+        print("parallel corpus %s not found: build it with bench/themes-real/parallel/build.sh"
+              % args.parallel, file=sys.stderr)
     files = {p["file"] for p in pages.values()}
     files |= {f for g in par for f in g["versions"].values()}
     by_file, errors = classify_all(args, files)
