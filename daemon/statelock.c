@@ -82,6 +82,41 @@ fail:
 	return -1;
 }
 
+/* A shared lock for an instant: it fails only while an owner holds the exclusive one. */
+static int lock_is_held(int fd)
+{
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		flock(fd, LOCK_UN);
+		return 0;
+	}
+	return errno == EWOULDBLOCK ? 1 : -1;
+}
+
+int statelock_holder(const char *state_dir, long *pid, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/speechwatch.lock", state_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), held;
+
+	*pid = 0;
+	if (fd < 0 && errno == ENOENT) {
+		free(path);
+		return 0; /* no daemon ever ran here */
+	}
+	if (fd < 0) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	held = lock_is_held(fd);
+	if (held == 1 && (*pid = holder_pid(fd)) <= 0)
+		held = -1;
+	if (held < 0)
+		err_set(err, errlen, "%s: cannot tell which process holds it", path);
+	close(fd);
+	free(path);
+	return held;
+}
+
 void statelock_release(int fd)
 {
 	if (fd >= 0)
