@@ -196,19 +196,18 @@ static char *cut(const char *s, size_t max)
 	return buf_steal(&b);
 }
 
+/* One line per event: the title, then the last error of one not delivered. */
 static void print_row(const struct store_event *ev)
 {
-	char when[32], *title = event_title(ev), *t = cut(title, 48);
+	char when[32], *title = event_title(ev), *t = cut(title, 48), *e = NULL;
 
+	if (ev->last_error && ev->state != EVENT_DELIVERED)
+		e = cut(ev->last_error, 100);
 	event_format_time(ev->created, when, sizeof(when));
-	printf("%-30s %-12s %-10s %4ld %-20s %-17s %s\n", ev->id, ev->channel,
-	       store_event_state_name(ev->state), ev->attempts, when, ev->type, t);
-	if (ev->last_error && ev->state != EVENT_DELIVERED) {
-		char *e = cut(ev->last_error, 100);
-
-		printf("%30s last error: %s\n", "", e);
-		free(e);
-	}
+	printf("%-30s %-12s %-10s %4ld %-20s %-17s %s%s%s\n", ev->id, ev->channel,
+	       store_event_state_name(ev->state), ev->attempts, when, ev->type, t,
+	       e ? " | last error: " : "", e ? e : "");
+	free(e);
 	free(t);
 	free(title);
 }
@@ -248,8 +247,8 @@ static int events_list(struct events_cmd *c, int argc)
 	size_t n = 0;
 	int rc;
 
-	if (argc > 0)
-		return usage_error("list takes no arguments");
+	if (argc > 0 || c->o->dead)
+		return usage_error("list takes no arguments (and no --dead: --state dead)");
 	if (parse_filter(c) < 0)
 		return EXIT_USAGE;
 	rc = open_store(c, 1);
@@ -260,6 +259,8 @@ static int events_list(struct events_cmd *c, int argc)
 		return EXIT_RUNTIME;
 	}
 	print_list(evs, n, c->o->json);
+	if (!c->o->json && c->f.limit > 0 && n == c->f.limit)
+		printf("(the %zu newest; --limit 0 shows all)\n", n);
 	free_events(evs, n);
 	return EXIT_OK;
 }
@@ -296,8 +297,8 @@ static int events_show(struct events_cmd *c, int argc, char **argv)
 	size_t n = 0;
 	int rc;
 
-	if (argc != 1)
-		return usage_error("show takes one event id");
+	if (argc != 1 || c->o->dead || c->o->state || c->o->channel || c->o->since || c->o->limit)
+		return usage_error("show takes one event id and no filter");
 	c->f.id = argv[0];
 	rc = open_store(c, 1);
 	if (rc < 0)
@@ -402,8 +403,8 @@ static int events_enable_channel(struct events_cmd *c, int argc, char **argv)
 {
 	struct redeliver_sel sel = {NULL, 0, 1u << EVENT_RETRY_WAIT, NULL, 0};
 
-	if (argc != 1)
-		return usage_error("enable-channel takes one channel id");
+	if (argc != 1 || c->o->dead || c->o->state || c->o->channel || c->o->since || c->o->limit)
+		return usage_error("enable-channel takes one channel id and no option");
 	if (!channel_known(c->cfg, argv[0]))
 		return unknown_channel(c, argv[0]);
 	sel.channel = argv[0];

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -258,6 +259,28 @@ START_TEST(the_lock_holder_is_found_and_told)
 }
 END_TEST
 
+START_TEST(a_dead_pid_in_the_lock_file_is_no_daemon)
+{
+	char err[256], *path = xasprintf("%s/speechwatch.lock", dir);
+	long pid = -1;
+	pid_t child = fork();
+	FILE *f;
+
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(child, NULL, 0), child);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%ld\n", (long)child);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(statelock_holder(dir, &pid, err, sizeof(err)), 0);
+	ck_assert_int_eq(pid, 0);
+	ck_assert_int_eq(redeliver_wake(dir, err, sizeof(err)), 0);
+	free(path);
+}
+END_TEST
+
 static Suite *redeliver_suite(void)
 {
 	Suite *s = suite_create("redeliver");
@@ -275,6 +298,7 @@ static Suite *redeliver_suite(void)
 	suite_add_tcase(s, sel);
 	tcase_add_checked_fixture(wake, setup, teardown);
 	tcase_add_test(wake, the_lock_holder_is_found_and_told);
+	tcase_add_test(wake, a_dead_pid_in_the_lock_file_is_no_daemon);
 	suite_add_tcase(s, wake);
 	return s;
 }
