@@ -119,7 +119,7 @@ static int open_store(struct events_cmd *c, int readonly)
 	char err[600];
 
 	c->location = store_location_for(c->cfg->daemon.state_dir);
-	if (readonly && store_exists(c->location) == 0)
+	if (store_exists(c->location) == 0)
 		return 0;
 	c->st = readonly ? store_open_readonly(c->location, err, sizeof(err))
 			 : store_open(c->location, err, sizeof(err));
@@ -258,6 +258,8 @@ static int events_list(struct events_cmd *c, int argc)
 		fprintf(stderr, "speechwatch events: %s\n", store_error(c->st));
 		return EXIT_RUNTIME;
 	}
+	if (rc == 0 && !c->o->json)
+		printf("(no events yet: %s does not exist; the daemon has not run)\n", c->location);
 	print_list(evs, n, c->o->json);
 	if (!c->o->json && c->f.limit > 0 && n == c->f.limit)
 		printf("(the %zu newest; --limit 0 shows all)\n", n);
@@ -366,9 +368,19 @@ static int run_redeliver(struct events_cmd *c, const struct redeliver_sel *sel, 
 {
 	char err[600];
 	long moved;
+	int rc = open_store(c, 0);
 
-	if (open_store(c, 0) < 0)
+	if (rc < 0)
 		return EXIT_RUNTIME;
+	if (rc == 0 && sel->nids > 0) {
+		fprintf(stderr, "speechwatch events: no event '%s': %s does not exist\n",
+			sel->ids[0], c->location);
+		return EXIT_RUNTIME;
+	}
+	if (rc == 0) {
+		printf("0 event(s) %s: %s does not exist\n", what, c->location);
+		return EXIT_OK;
+	}
 	moved = redeliver_events(c->st, sel, err, sizeof(err));
 	if (moved < 0) {
 		fprintf(stderr, "speechwatch events: %s: nothing was changed\n", err);
