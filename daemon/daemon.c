@@ -174,16 +174,31 @@ static void hup_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		daemon_reload(d);
 }
 
+/* ev_signal callback: SIGUSR1, sent by `events redeliver` and `events enable-channel`. */
+static void usr1_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (d->stopping)
+		return;
+	log_info("SIGUSR1: the outbox was changed by the operator; looking at it again");
+	outbox_rescan(d->outbox);
+}
+
 static void watch_signals(struct daemon *d)
 {
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal_init(&d->sig_term, stop_signal_cb, SIGTERM);
 	ev_signal_init(&d->sig_int, stop_signal_cb, SIGINT);
 	ev_signal_init(&d->sig_hup, hup_signal_cb, SIGHUP);
-	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
+	ev_signal_init(&d->sig_usr1, usr1_signal_cb, SIGUSR1);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d->sig_usr1.data = d;
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_int);
 	ev_signal_start(d->loop, &d->sig_hup);
+	ev_signal_start(d->loop, &d->sig_usr1);
 	ev_timer_init(&d->stop_timer, stop_timeout_cb, STOP_GRACE_SECONDS, 0.0);
 	d->stop_timer.data = d;
 }
@@ -371,6 +386,8 @@ void daemon_free(struct daemon *d)
 		ev_signal_stop(d->loop, &d->sig_term);
 		ev_signal_stop(d->loop, &d->sig_int);
 		ev_signal_stop(d->loop, &d->sig_hup);
+		ev_signal_stop(d->loop, &d->sig_usr1);
+		signal(SIGUSR1, SIG_IGN); /* the lock is still held: a late request must not kill */
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
 	index_stop(d);

@@ -89,7 +89,7 @@ struct daemon {
 	struct outbox_env outbox_env; /* with d->cfg; a reload copies it for the new config */
 	struct source_rt **sources;
 	size_t nsources;
-	ev_signal sig_term, sig_int, sig_hup;
+	ev_signal sig_term, sig_int, sig_hup, sig_usr1;
 	ev_timer stop_timer; /* bounds the graceful stop */
 	int stopping;
 	int exit_status;

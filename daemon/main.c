@@ -3,6 +3,7 @@
  * options, find the command, run it.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ static const struct command commands[] = {
     {"search", cmd_search, "QUERY [--since DATE] [--theme ID]",
      "full-text search over every statement seen, newest first"},
     {"status", cmd_status, "[-c FILE] [--json]", "sources, last poll, errors, pending/dead alerts"},
+    {"events", cmd_events, "[-c FILE] [list|show|redeliver]",
+     "the outbox: list and show events, send dead ones again (same ids)"},
     {"vacuum", cmd_vacuum, "[-c FILE] [--json]",
      "apply retention now and compact the store (daemon stopped)"},
     {NULL, NULL, NULL, NULL},
@@ -73,6 +76,10 @@ static const struct option longopts[] = {
     {"jsonl", required_argument, NULL, 'L'},
     {"themes", required_argument, NULL, 'F'},
     {"ignore-label", required_argument, NULL, 'I'},
+    {"state", required_argument, NULL, 'E'},
+    {"channel", required_argument, NULL, 'N'},
+    {"limit", required_argument, NULL, 'M'},
+    {"dead", no_argument, NULL, 'D'},
     {NULL, 0, NULL, 0},
 };
 
@@ -110,6 +117,18 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 		case 'I':
 			o->ignore_label = optarg;
 			break;
+		case 'E':
+			o->state = optarg;
+			break;
+		case 'N':
+			o->channel = optarg;
+			break;
+		case 'M':
+			o->limit = optarg;
+			break;
+		case 'D':
+			o->dead = 1;
+			break;
 		case 'h':
 			if (c)
 				command_usage(c);
@@ -143,6 +162,8 @@ int main(int argc, char **argv)
 	int status;
 
 	memset(&o, 0, sizeof(o));
+	/* until run or once watch it: `events redeliver` signals the lock's holder */
+	signal(SIGUSR1, SIG_IGN);
 	srandom((unsigned)time(NULL) ^ ((unsigned)getpid() << 16));
 	if (parse_opts(argc, argv, &o, NULL, &status) < 0)
 		return status;

@@ -604,6 +604,22 @@ void outbox_queued(struct outbox *ob, double when)
 	outbox_kick(ob);
 }
 
+void outbox_rescan(struct outbox *ob)
+{
+	for (size_t i = 0; i < ob->ngone; i++) {
+		struct chan *ch = chan_find(ob, ob->gone_ids[i]);
+
+		if (ch)
+			ch->gone = 0;
+		log_info("channel=%s enabled again by the operator (it was disabled by 410 Gone)",
+			 ob->gone_ids[i]);
+		free(ob->gone_ids[i]);
+	}
+	ob->ngone = 0;
+	reread_due(ob);
+	outbox_kick(ob);
+}
+
 double outbox_next_due(const struct outbox *ob)
 {
 	return ob->next_due;

@@ -92,6 +92,15 @@ void outbox_kick(struct outbox *ob);
 void outbox_queued(struct outbox *ob, double when);
 
 /*
+ * The operator changed the outbox behind the daemon's back (events
+ * redeliver / enable-channel, which send SIGUSR1): channels disabled by 410
+ * Gone are enabled again, as a reload would, and the next due time is read
+ * from the store again; then it looks for due events soon. A channel whose
+ * receiver still answers 410 is disabled again by its next attempt.
+ */
+void outbox_rescan(struct outbox *ob);
+
+/*
  * The earliest next attempt among pending (queued or retry_wait) events, as
  * the outbox holds it in memory, 0 when none: what store_events_next_due
  * would answer.

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,57 @@ int statelock_take(const char *state_dir, char *err, size_t errlen)
 fail:
 	free(path);
 	return -1;
+}
+
+/* A shared lock for an instant: it fails only while an owner holds the exclusive one. */
+static int lock_is_held(int fd)
+{
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		flock(fd, LOCK_UN);
+		return 0;
+	}
+	return errno == EWOULDBLOCK ? 1 : -1;
+}
+
+/*
+ * The lock file's pid when it is alive and holds the lock. A dead pid needs
+ * no flock (which could, for an instant, make a daemon starting just then
+ * refuse): a daemon that has not written its pid yet reads the outbox as it
+ * starts anyway.
+ */
+static int holder_check(int fd, long *pid)
+{
+	*pid = holder_pid(fd);
+	if (*pid > 0 && kill((pid_t)*pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	if (lock_is_held(fd) == 0)
+		return 0;
+	return *pid > 0 ? 1 : -1;
+}
+
+int statelock_holder(const char *state_dir, long *pid, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/speechwatch.lock", state_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), held;
+
+	*pid = 0;
+	if (fd < 0 && errno == ENOENT) {
+		free(path);
+		return 0; /* no daemon ever ran here */
+	}
+	if (fd < 0) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	held = holder_check(fd, pid);
+	if (held < 0)
+		err_set(err, errlen, "%s: cannot tell which process holds it", path);
+	if (held <= 0)
+		*pid = 0;
+	close(fd);
+	free(path);
+	return held;
 }
 
 void statelock_release(int fd)

@@ -17,6 +17,13 @@
  */
 int statelock_take(const char *state_dir, char *err, size_t errlen);
 
+/*
+ * Who holds state_dir's lock, without disturbing it: 1 with *pid (a run or
+ * once), 0 when nobody does, -1 with err when the lock file cannot be read
+ * (another user's) or names no pid.
+ */
+int statelock_holder(const char *state_dir, long *pid, char *err, size_t errlen);
+
 /* Releases a lock statelock_take returned; -1 is ignored. */
 void statelock_release(int fd);
 

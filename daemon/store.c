@@ -455,6 +455,17 @@ int store_events_requeue_sending(struct store *st)
 	return wr(st)->be->events_requeue_sending(st);
 }
 
+int store_events_list(struct store *st, const struct store_event_filter *f,
+		      struct store_event **out, size_t *n)
+{
+	return rd(st)->be->events_list(st, f, out, n);
+}
+
+int store_event_redeliver(struct store *st, const char *id, double when)
+{
+	return wr(st)->be->event_redeliver(st, id, when);
+}
+
 void store_set_busy_wait(struct store *st, int ms)
 {
 	st->be->set_busy_wait(st, ms);

@@ -373,6 +373,33 @@ int store_event_update(struct store *st, const struct store_event *ev);
 int store_events_requeue_sending(struct store *st);
 
 /*
+ * What `events list` and `events show` select, newest first. states is a
+ * mask of (1 << enum store_event_state), 0: any; id, channel NULL: any;
+ * since: created at or after (unix time), 0: any; limit 0: no limit.
+ */
+struct store_event_filter {
+	const char *id;
+	const char *channel;
+	unsigned states;
+	double since;
+	size_t limit;
+};
+
+/* The events filter selects. Caller frees each (store_event_clear) and the array. */
+int store_events_list(struct store *st, const struct store_event_filter *f,
+		      struct store_event **out, size_t *n);
+
+/*
+ * The operator's redelivery of event id (events redeliver): a dead,
+ * delivered or retry_wait event becomes queued and due at `when`, its age
+ * (retry_for) starting again from 0; its id, payload, attempts and last
+ * error stay. Not part of the outbox's own moves (outbox_move_legal): the
+ * outbox never makes it. 1 moved, 0 when the event is not in one of those
+ * states (or unknown), -1 on error. Call inside a transaction.
+ */
+int store_event_redeliver(struct store *st, const char *id, double when);
+
+/*
  * How long an operation waits for a lock another process holds before it
  * fails (default 5 s). The daemon's loop sets a short wait: nothing on the
  * loop may block on the store for long; it retries later instead.

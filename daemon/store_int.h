@@ -74,6 +74,9 @@ struct store_backend {
 	int (*events_next_due)(struct store *st, const struct store_skip *skip, double *when);
 	int (*event_update)(struct store *st, const struct store_event *ev);
 	int (*events_requeue_sending)(struct store *st);
+	int (*events_list)(struct store *st, const struct store_event_filter *f,
+			   struct store_event **out, size_t *n);
+	int (*event_redeliver)(struct store *st, const char *id, double when);
 	void (*set_busy_wait)(struct store *st, int ms);
 	int (*channel_counts)(struct store *st, const char *channel,
 			      struct store_channel_counts *out);

@@ -125,6 +125,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_EVENT_UPDATE] = "UPDATE events SET state=?2, attempts=?3, next_attempt=?4, "
 			"delivered_at=?5, last_error=?6, age=?7 WHERE id=?1",
     [ST_EVENT_REQUEUE] = "UPDATE events SET state='queued' WHERE state='sending'",
+    /* events list: the operator's view; a walk of the outbox, newest first */
+    [ST_EVENT_LIST] = "SELECT id, channel, type, source_id, item_id, payload, state, attempts, "
+		      "next_attempt, created, delivered_at, last_error, age FROM events "
+		      "WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR channel = ?2) "
+		      "AND (?3 = 0 OR (?3 >> (CASE state WHEN 'queued' THEN 0 "
+		      "WHEN 'sending' THEN 1 WHEN 'delivered' THEN 2 WHEN 'retry_wait' THEN 3 "
+		      "ELSE 4 END)) & 1) AND created >= ?4 "
+		      "ORDER BY created DESC, id DESC LIMIT ?5",
+    [ST_EVENT_REDELIVER] = "UPDATE events SET state='queued', next_attempt=?2, age=0 "
+			   "WHERE id=?1 AND state IN ('dead','delivered','retry_wait')",
     [ST_CHANNEL_COUNTS] = "SELECT total(state IN ('queued','sending','retry_wait')), "
 			  "total(state = 'delivered'), total(state = 'dead') FROM events "
 			  "WHERE channel = ?",
@@ -557,6 +567,8 @@ const struct store_backend store_sqlite_backend = {
     .events_next_due = store_sqlite_events_next_due,
     .event_update = store_sqlite_event_update,
     .events_requeue_sending = store_sqlite_events_requeue_sending,
+    .events_list = store_sqlite_events_list,
+    .event_redeliver = store_sqlite_event_redeliver,
     .set_busy_wait = store_sqlite_set_busy_wait,
     .channel_counts = store_sqlite_channel_counts,
 };

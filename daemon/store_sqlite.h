@@ -46,6 +46,8 @@ enum store_sqlite_stmt {
 	ST_EVENT_NEXT,
 	ST_EVENT_UPDATE,
 	ST_EVENT_REQUEUE,
+	ST_EVENT_LIST,
+	ST_EVENT_REDELIVER,
 	ST_CHANNEL_COUNTS,
 	ST_CHANNEL_LAST_ERROR,
 	ST__COUNT,
@@ -148,6 +150,9 @@ int store_sqlite_events_due(struct store *st, double now, const struct store_ski
 int store_sqlite_events_next_due(struct store *st, const struct store_skip *skip, double *when);
 int store_sqlite_event_update(struct store *st, const struct store_event *ev);
 int store_sqlite_events_requeue_sending(struct store *st);
+int store_sqlite_events_list(struct store *st, const struct store_event_filter *f,
+			     struct store_event **out, size_t *n);
+int store_sqlite_event_redeliver(struct store *st, const char *id, double when);
 void store_sqlite_set_busy_wait(struct store *st, int ms);
 int store_sqlite_channel_counts(struct store *st, const char *channel,
 				struct store_channel_counts *out);

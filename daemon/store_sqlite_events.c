@@ -147,6 +147,44 @@ int store_sqlite_events_requeue_sending(struct store *st)
 	return sqlite3_changes(sq->db);
 }
 
+int store_sqlite_events_list(struct store *st, const struct store_event_filter *f,
+			     struct store_event **out, size_t *n)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_EVENT_LIST];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	store_sqlite_bind_text(s, 1, f->id);
+	store_sqlite_bind_text(s, 2, f->channel);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)f->states);
+	sqlite3_bind_double(s, 4, f->since);
+	sqlite3_bind_int64(s, 5, f->limit ? (sqlite3_int64)f->limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		memset(&(*out)[*n], 0, sizeof(**out));
+		event_from_row(s, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "list events");
+	return 0;
+}
+
+int store_sqlite_event_redeliver(struct store *st, const char *id, double when)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_EVENT_REDELIVER];
+
+	store_sqlite_bind_text(s, 1, id);
+	sqlite3_bind_double(s, 2, when);
+	if (store_sqlite_step_done(sq, s, "redeliver event") < 0)
+		return -1;
+	return sqlite3_changes(sq->db) > 0;
+}
+
 /* The connection's busy handler: the daemon's loop waits briefly (store.h). */
 void store_sqlite_set_busy_wait(struct store *st, int ms)
 {

@@ -22,6 +22,10 @@ struct cmd_opts {
 	const char *jsonl;	  /* classify --jsonl IN */
 	const char *themes_file;  /* classify --themes FILE */
 	const char *ignore_label; /* learn --ignore-label L[,L...] */
+	const char *state;	  /* events --state S */
+	const char *channel;	  /* events --channel C */
+	const char *limit;	  /* events --limit N */
+	int dead;		  /* events redeliver --dead */
 };
 
 int cmd_run(const struct cmd_opts *o, int argc, char **argv);
@@ -37,6 +41,7 @@ int cmd_search(const struct cmd_opts *o, int argc, char **argv);
 int cmd_classify(const struct cmd_opts *o, int argc, char **argv);
 int cmd_learn(const struct cmd_opts *o, int argc, char **argv);
 int cmd_vacuum(const struct cmd_opts *o, int argc, char **argv);
+int cmd_events(const struct cmd_opts *o, int argc, char **argv);
 
 /* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
 struct config *cmd_load_config(const struct cmd_opts *o);

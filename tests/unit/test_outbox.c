@@ -19,6 +19,7 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/outbox.h"
+#include "daemon/redeliver.h"
 #include "daemon/store.h"
 #include "fetch/http.h"
 #include "tests/unit/testutil.h"
@@ -960,12 +961,85 @@ START_TEST(a_clock_days_slow_then_corrected_does_not_dead_letter_early)
 }
 END_TEST
 
+/* --- the operator's redelivery (events redeliver / enable-channel) --- */
+
+static long redeliver(unsigned states)
+{
+	struct redeliver_sel sel = {NULL, 0, states, "hook", 0};
+	char err[256];
+	long moved = redeliver_events(st, &sel, err, sizeof(err));
+
+	ck_assert_msg(moved >= 0, "%s", err);
+	return moved;
+}
+
+START_TEST(a_redelivered_dead_event_is_sent_again_once_the_outbox_rescans)
+{
+	struct store_event_filter f = {"evt_again", NULL, 0, 0, 0};
+	struct store_event *evs;
+	size_t n;
+
+	make_outbox(NULL, 0);
+	testutil_http_set(srv, "/hook", 400, NULL, "bad");
+	insert_event("evt_again", "hook", clock_wall());
+	outbox_kick(ob);
+	wait_dead(1);
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	ck_assert_int_eq(redeliver(1u << EVENT_DEAD), 1);
+	settle(0.5);
+	/* the outbox keeps its due time in memory: a change behind its back waits... */
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1);
+	ck_assert(outbox_next_due(ob) == 0);
+	outbox_rescan(ob); /* ...until it is told (SIGUSR1 in the daemon) */
+	wait_delivered(1);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 2);
+	ck_assert_ptr_nonnull(strstr(testutil_http_last(srv), "webhook-id: evt_again\r\n"));
+	ck_assert_ptr_nonnull(strstr(testutil_http_last(srv), "\"id\":\"evt_again\""));
+	ck_assert_int_eq(store_events_list(st, &f, &evs, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(evs[0].attempts, 2); /* a new attempt of the same event */
+	store_event_clear(&evs[0]);
+	free(evs);
+}
+END_TEST
+
+START_TEST(a_rescan_enables_a_channel_410_disabled)
+{
+	long two = 2;
+
+	make_outbox(NULL, 0);
+	testutil_http_set(srv, "/hook", 410, NULL, "gone");
+	insert_event("evt_gone1", "hook", clock_wall());
+	outbox_kick(ob);
+	wait_retry("evt_gone1");
+	insert_event("evt_gone2", "hook", clock_wall());
+	outbox_queued(ob, clock_wall());
+	settle(0.5);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 1);
+	testutil_http_set(srv, "/hook", 200, NULL, "ok");
+	ck_assert_int_eq(redeliver(1u << EVENT_RETRY_WAIT), 1); /* enable-channel hook */
+	outbox_rescan(ob);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &two, 10), "not delivered");
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 3);
+	/* still gone after a rescan: disabled again by its next attempt */
+	testutil_http_set(srv, "/hook", 410, NULL, "gone");
+	insert_event("evt_gone3", "hook", clock_wall());
+	outbox_queued(ob, clock_wall());
+	wait_retry("evt_gone3");
+	insert_event("evt_gone4", "hook", clock_wall());
+	outbox_queued(ob, clock_wall());
+	settle(0.5);
+	ck_assert_int_eq(testutil_http_hits(srv, "/hook"), 4);
+}
+END_TEST
+
 static Suite *outbox_suite(void)
 {
 	Suite *s = suite_create("outbox");
 	TCase *moves = tcase_create("moves"), *send = tcase_create("delivery");
 	TCase *once = tcase_create("once"), *life = tcase_create("lifecycle");
 	TCase *faults = tcase_create("faults"), *clocks = tcase_create("clocks");
+	TCase *again = tcase_create("redelivery");
 
 	tcase_add_checked_fixture(moves, setup, teardown);
 	tcase_add_test(moves, legal_moves_are_exactly_the_designed_ones);
@@ -1006,6 +1080,10 @@ static Suite *outbox_suite(void)
 	tcase_add_test(clocks, a_wall_clock_stepped_back_an_hour_does_not_delay_a_retry);
 	tcase_add_test(clocks, a_clock_days_slow_then_corrected_does_not_dead_letter_early);
 	suite_add_tcase(s, clocks);
+	tcase_add_checked_fixture(again, setup, teardown);
+	tcase_add_test(again, a_redelivered_dead_event_is_sent_again_once_the_outbox_rescans);
+	tcase_add_test(again, a_rescan_enables_a_channel_410_disabled);
+	suite_add_tcase(s, again);
 	return s;
 }
 
