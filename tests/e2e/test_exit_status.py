@@ -81,5 +81,54 @@ class OnceExitTest(ExitStatusBase):
         self.assertNotIn("once: channel=", r.stderr)
 
 
+class StatusExitTest(ExitStatusBase):
+    def status(self, *extra):
+        """(text exit status, --json exit status, parsed JSON or None)."""
+        text = self.sw("status", "-c", self.conf, *extra)
+        js = self.sw("status", "-c", self.conf, "--json", *extra)
+        return text.returncode, js.returncode, json.loads(js.stdout) if js.stdout else None
+
+    def test_healthy_is_0(self):
+        self.assertEqual(self.status()[:2], (0, 0), "before any run")
+        self.assertEqual(self.sw("once", "-c", self.conf).returncode, 0)
+        text, js, j = self.status()
+        self.assertEqual((text, js), (0, 0))
+        self.assertEqual(j["totals"]["delivered"], 3)
+
+    def test_dead_events_are_a_warning(self):
+        self.mode("bad")
+        self.sw("once", "-c", self.conf)
+        text, js, j = self.status()
+        self.assertEqual((text, js), (1, 1))
+        self.assertEqual(j["totals"]["dead"], 3, "--json output as before")
+        self.assertEqual(sorted(j), ["channels", "sources", "store", "totals"])
+
+    def test_a_failing_source_is_a_warning(self):
+        with open(self.conf, encoding="utf-8") as f:
+            text = f.read()
+        text = text.replace("first_poll = alert", "first_poll = alert\nfail_after = 1")
+        self.write("speechwatch.conf", text.replace("/news/index.html", "/no-such-page.html"))
+        self.mode("bad")  # the source.failing event dies too: only the source must warn
+        self.sw("once", "-c", self.conf)
+        self.db("DELETE FROM events")
+        text, js, j = self.status()
+        self.assertEqual(j["totals"]["failing"], 1)
+        self.assertEqual(j["totals"]["dead"], 0)
+        self.assertEqual((text, js), (1, 1))
+
+    def test_a_store_that_cannot_be_read_is_critical(self):
+        os.makedirs(self.state)
+        with open(os.path.join(self.state, "speechwatch.db"), "wb") as f:
+            f.write(b"this is not sqlite" * 512)
+        text, js, _ = self.status()
+        self.assertEqual((text, js), (2, 2))
+
+    def test_a_broken_config_is_critical(self):
+        self.write("speechwatch.conf", "[daemon]\nno_such_key = 1\n")
+        text, js, _ = self.status()
+        self.assertEqual((text, js), (2, 2))
+        self.assertEqual(self.sw("status", "-c", self.conf, "extra").returncode, 2)
+
+
 if __name__ == "__main__":
     swtest.main()
