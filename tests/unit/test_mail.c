@@ -818,6 +818,8 @@ START_TEST(a_password_never_goes_in_clear)
 	log = srv_log();
 	ck_assert_int_eq(json_array_size(log), 0);
 	json_decref(log);
+	notify_channel_free(chan);
+	chan = NULL;
 	c = mail_cfg("smtp://mail.example.org:587", "none");
 	c.user = "sw";
 	c.password = "s3cret pass";
