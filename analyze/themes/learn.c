@@ -9,8 +9,8 @@
  * examples, which shrinks rare features and needs no stop-word list. The
  * top features become phrases weighted by their log-odds ratio, the
  * bottom ones (the other labels' words) counter-evidence with a negative
- * weight. Thresholds, and the two settings that depend on the data
- * (min_count, min_phrases), come from the inner cross-validation of
+ * weight. Thresholds, and min_phrases when it is left to the data, come
+ * from the inner cross-validation of
  * learn_cv.c. This file reads the examples, extracts and selects the
  * features and writes the theme file. See docs/themes.md.
  */
@@ -33,7 +33,7 @@ void learn_opts_default(struct learn_opts *o)
 	o->folds = 5;
 	o->max_phrases = 40;
 	o->min_z = 2.5;
-	o->min_count = 0;
+	o->min_count = 2;
 	o->min_phrases = 0;
 	o->max_negative = 40;
 	o->neg_z = 0.25;
@@ -213,7 +213,7 @@ static int occ_cmp(const void *a, const void *b)
 	return x->ex < y->ex ? -1 : x->ex > y->ex;
 }
 
-/* Groups occurrences into features (seen in at least the smallest min_count to try). */
+/* Groups occurrences into features seen in at least min_count examples. */
 static void build_features(struct learner *L)
 {
 	struct occ_list occ = {NULL, 0, 0};
@@ -233,7 +233,7 @@ static void build_features(struct learner *L)
 			if (nex == 0 || f.ex[nex - 1] != occ.v[k].ex)
 				f.ex[nex++] = occ.v[k].ex;
 		f.nex = nex;
-		if (nex >= (size_t)(L->o->min_count > 0 ? L->o->min_count : 1)) {
+		if (nex >= (size_t)L->o->min_count) {
 			f.key = occ.v[i].key;
 			f.surface = occ.v[i].surface;
 			occ.v[i].key = occ.v[i].surface = NULL;
@@ -317,8 +317,6 @@ static void score_feature(const struct learner *L, size_t f, int fold, const siz
 {
 	size_t yw;
 
-	if (L->feats[f].nex < (size_t)L->min_count)
-		return;
 	memset(yk, 0, L->nlabels * sizeof(size_t));
 	yw = feature_counts(L, f, fold, yk);
 	for (size_t l = 0; l < L->nlabels; l++) {
@@ -559,10 +557,10 @@ int learn_from_jsonl(const char *data, size_t len, const struct learn_opts *opts
 	learn_opts_default(&defaults);
 	memset(&L, 0, sizeof(L));
 	L.o = opts ? opts : &defaults;
-	if (L.o->folds < 2 || L.o->folds > 20 || L.o->max_phrases < 1 || L.o->min_count < 0 ||
+	if (L.o->folds < 2 || L.o->folds > 20 || L.o->max_phrases < 1 || L.o->min_count < 1 ||
 	    L.o->min_phrases < 0) {
 		err_set(err, errlen,
-			"folds must be 2..20, max_phrases >= 1, min_count and min_phrases >= 0");
+			"folds must be 2..20, max_phrases and min_count >= 1, min_phrases >= 0");
 		return -1;
 	}
 	if (read_examples(&L, data, len, err, errlen) < 0)

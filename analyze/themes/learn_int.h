@@ -1,7 +1,7 @@
 /*
  * analyze/themes/learn_int.h: the learner's state, shared by learn.c
  * (examples, features, phrase selection, the theme file) and learn_cv.c
- * (the inner cross-validation: thresholds and the choice of min_count).
+ * (the inner cross-validation: thresholds and the choice of min_phrases).
  * Not part of the module's interface.
  */
 #ifndef SW_ANALYZE_THEMES_LEARN_INT_H
@@ -16,7 +16,7 @@
 #define WEIGHT_MAX 4.0
 #define FALLBACK_PHRASES 5
 #define FILL_Z 1.5   /* the z-score floor of phrases added up to min_phrases */
-#define LEARN_GRID 4 /* settings tried by the inner cross-validation, at most */
+#define LEARN_GRID 2 /* settings tried by the inner cross-validation, at most */
 
 struct example {
 	char *text;
@@ -76,8 +76,8 @@ struct themes *learn_selection_compile(const struct learner *L, const struct sel
 int learn_has_label(const struct example *e, size_t l);
 
 /*
- * Runs the inner cross-validation: for each setting to try (min_count 2
- * or 1 and min_phrases 10 or 5, unless o fixes them), learns each fold's
+ * Runs the inner cross-validation: for each setting to try (min_phrases
+ * 10 or 5, unless o fixes it), learns each fold's
  * themes from the other folds and scores the fold with the engine; keeps
  * the setting whose decisions, at the thresholds chosen on the same
  * held-out scores, have the best mean of micro- and macro-F1 (the first

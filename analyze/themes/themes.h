@@ -137,8 +137,7 @@ struct learn_opts {
 	int folds;	  /* cross-validation folds for thresholds; default 5 */
 	int max_phrases;  /* per label; default 40 */
 	double min_z;	  /* keep phrases whose log-odds z-score is at least this; default 2.5 */
-	int min_count;	  /* a phrase must occur in this many examples of the label; default 0:
-			     1 or 2, whichever the inner cross-validation finds better */
+	int min_count;	  /* a phrase must occur in this many examples of the label; default 2 */
 	int min_phrases;  /* per label, with z >= 1.5 when fewer reach min_z; default 0:
 			     5 or 10, whichever the inner cross-validation finds better */
 	int max_negative; /* counter-evidence phrases per label, lowest z first; default 40 */

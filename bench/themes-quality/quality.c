@@ -7,7 +7,7 @@
  * above threshold) and for "top-1" (the best theme above threshold).
  *
  * usage: quality CORPUS.jsonl [--folds K] [--ignore LABEL]... [--save DIR]
- *                             [--per-label] [--dump FILE]
+ *                             [--per-label] [--dump FILE] [--seed N]
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -147,6 +147,24 @@ static void dump_example(FILE *out, int fold, const struct theme_result *r, json
 	fputc('\n', out);
 }
 
+/*
+ * --seed N: the examples in another order (Fisher-Yates with a fixed LCG),
+ * so that folds (example i in fold i mod K) and learn's inner folds differ:
+ * an independent estimate of the noise. 0 keeps the file's order.
+ */
+static void shuffle(char **v, size_t n, unsigned seed)
+{
+	unsigned long long x = seed;
+
+	for (size_t i = n; i > 1; i--) {
+		size_t j;
+		char *t;
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (size_t)((x >> 33) % i);
+		t = v[i - 1], v[i - 1] = v[j], v[j] = t;
+	}
+}
+
 static double f1(struct counts c)
 {
 	return c.tp ? 2.0 * (double)c.tp / (double)(2 * c.tp + c.fp + c.fn) : 0.0;
@@ -184,6 +202,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *save = NULL;
 	FILE *dump = NULL;
+	unsigned seed = 0;
 	char *ignore[16];
 	int nignore = 0, folds = 5, per_label = 0;
 	struct eval ev = {0};
@@ -201,6 +220,8 @@ int main(int argc, char **argv)
 			per_label = 1;
 		else if (strcmp(argv[i], "--save") == 0 && i + 1 < argc)
 			save = argv[++i];
+		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			seed = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
 			dump = fopen(argv[++i], "w");
 		else
@@ -208,7 +229,7 @@ int main(int argc, char **argv)
 	}
 	if (!path || folds < 2 || !(data = bench_slurp(path, &len))) {
 		fprintf(stderr, "usage: quality CORPUS.jsonl [--folds K] [--ignore LABEL]... "
-				"[--save DIR] [--per-label] [--dump FILE]\n");
+				"[--save DIR] [--per-label] [--dump FILE] [--seed N]\n");
 		return 2;
 	}
 	for (p = data; p && *p; p = nl ? nl + 1 : NULL) {
@@ -220,6 +241,8 @@ int main(int argc, char **argv)
 			lines[nlines++] = p;
 		}
 	}
+	if (seed)
+		shuffle(lines, nlines, seed);
 	for (int f = 0; f < folds; f++) {
 		struct buf train, file;
 		struct learn_opts o;
