@@ -81,7 +81,7 @@ int article_read(const struct config_source *s, const char *url, const char *bod
 	int rc;
 
 	if (article_from_document(body, len, content_type, a))
-		return 0;
+		return 1;
 	doc = page_parse(body, len, content_type, s->encoding, PAGE_HTML, NULL, NULL, why,
 			 sizeof(why));
 	if (doc == NULL) {

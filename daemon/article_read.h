@@ -29,8 +29,9 @@ char *article_read_request(const struct config_source *s, const char *url, struc
  * The article of a response to url (its final address after redirects):
  * a document that is no web page (PDF, office file) is an article without
  * text; anything else is parsed in the source's encoding and extracted
- * with its options. Returns 0 and fills a (release with article_free), or
- * -1 with err ("parse failed: ...", "extraction failed: ...").
+ * with its options. Returns 0 (a web page: the source's XPaths applied)
+ * or 1 (a document: none applied) and fills a (release with article_free),
+ * or -1 with err ("parse failed: ...", "extraction failed: ...").
  */
 int article_read(const struct config_source *s, const char *url, const char *body, size_t len,
 		 const char *content_type, struct article *a, char *err, size_t errlen);

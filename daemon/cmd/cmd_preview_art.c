@@ -132,11 +132,14 @@ static void describe(json_t *art, const struct list_item *li, const struct artic
 	json_object_set_new(art, "themes", themes_above(r));
 }
 
-/* What an operator must fix: a body XPath that selects nothing, or a text too short. */
+/*
+ * What an operator must fix: a body XPath that selects nothing on a web
+ * page (a document has none to select), or a text too short.
+ */
 static void check_text(json_t *art, const struct config_source *s, const char *url,
-		       const struct article *a)
+		       const struct article *a, int document)
 {
-	if (s->body && a->body_nodes == 0)
+	if (s->body && a->body_nodes == 0 && !document)
 		warn(art, "body XPath '%s' matched nothing on %s", s->body, url);
 	else if (a->words < PREVIEW_MIN_WORDS)
 		warn(art, "only %zu word%s on %s%s%s%s", a->words, a->words == 1 ? "" : "s", url,
@@ -175,19 +178,21 @@ static int read_one(const struct config *cfg, const struct config_source *s,
 	struct article a;
 	struct theme_result *r;
 	const char *at;
+	int document;
 
 	if (fetch(cfg, s, li->url, &o, err, errlen) < 0) {
 		oneshot_free(&o);
 		return -1;
 	}
 	at = o.final_url ? o.final_url : li->url;
-	if (article_read(s, at, o.body, o.body_len, o.content_type, &a, err, errlen) < 0) {
+	document = article_read(s, at, o.body, o.body_len, o.content_type, &a, err, errlen);
+	if (document < 0) {
 		oneshot_free(&o);
 		return -1;
 	}
 	r = article_read_score(th, s, a.text, (long)a.words, a.language);
 	describe(art, li, &a, r);
-	check_text(art, s, li->url, &a);
+	check_text(art, s, li->url, &a, document);
 	theme_result_free(r);
 	article_free(&a);
 	oneshot_free(&o);

@@ -56,6 +56,12 @@ url = http://127.0.0.1:{port}/many.html
 items = //ul/li
 enabled = no
 
+[source "pdf"]
+url = http://127.0.0.1:{port}/pdfs.html
+items = //ul/li
+body = //div[@id="speech"]
+enabled = no
+
 [notify "out"]
 type = stdout
 
@@ -83,6 +89,10 @@ class PreviewArticlesTest(swtest.TestCase):
         self.write("site/many.html", "<html><body><ul>%s</ul></body></html>" % "".join(
             "<li><a href=news/third.html?n=%d>Statement number %d</a></li>" % (i, i)
             for i in range(14)))
+        self.write("site/pdfs.html",
+                   "<html><body><ul><li><a href=news/speech.pdf>Speech (PDF)</a></li>"
+                   "</ul></body></html>")
+        self.write("site/news/speech.pdf", "%PDF-1.4\n% not a web page\n")
         self.server, self.port = swtest.start_static_server(site)
         self.procs.append(self.server)
         self.conf = self.write("sw.conf", CONF.format(
@@ -131,6 +141,13 @@ class PreviewArticlesTest(swtest.TestCase):
         self.assertEqual(short["warnings"], ["only 6 words on %s" % self.url("short")])
         self.assertIn("warning: only 6 words on %s" % self.url("short"), err)
         self.assertEqual(doc["articles"][0]["warnings"], [])
+
+    def test_document_is_no_wrong_xpath(self):
+        doc, err = self.preview_json("pdf", "--articles")
+        url = "http://127.0.0.1:%d/news/speech.pdf" % self.port
+        self.assertEqual(doc["articles"][0]["warnings"], [
+            "only 0 words on %s (no main text: a PDF document)" % url])
+        self.assertNotIn("matched nothing", err)
 
     def test_json_shape(self):
         doc, _ = self.preview_json("good", "--articles")
