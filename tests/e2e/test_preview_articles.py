@@ -5,6 +5,7 @@ first and last sentence, themes above threshold); a body XPath that matches
 nothing and a text under 20 words are warned about on stderr and in
 --json; N is bounded. And the daemon warns, once per item, about a
 statement it stored without text."""
+import datetime
 import json
 import os
 import re
@@ -186,21 +187,37 @@ class PreviewArticlesTest(swtest.TestCase):
         self.assertIn("%s: HTTP 404" % self.url("short"), err)
         self.assertEqual(doc["articles"][2]["words"], doc["articles"][0]["words"])
 
+    def index(self, names, date):
+        self.write("site/index.html", "<html><body><ul class=news>%s</ul></body></html>" % "".join(
+            "<li><a href=news/%s.html>Statement %s</a><span>%s</span></li>" % (n, n, date)
+            for n in names))
+
+    def warned(self, stderr):
+        return sorted(re.findall(r"^<4>source=wrong-body article=(\S+) no main text: "
+                                 r"the body XPath .* selects no text$", stderr, re.M))
+
     def test_daemon_warns_once_per_statement_without_text(self):
         with open(self.conf, encoding="utf-8") as f:
             text = f.read()
         conf = self.write("daemon.conf",
                           text.replace('[source "good"]', '[source "good"]\nenabled = no'))
+        today = datetime.date.today().isoformat()  # inside the re-check window
+        self.index(["climate", "short", "third"], today)
         r = self.sw("once", "-c", conf, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
-        warned = re.findall(r"^<4>source=wrong-body article=(\S+) no main text: "
-                            r"the body XPath .* selects no text$", r.stderr, re.M)
-        self.assertEqual(sorted(warned), sorted(self.url(n) for n in ("climate", "short", "third")),
-                         r.stderr)
-        r = self.sw("once", "-c", conf, timeout=120)
+        self.assertEqual(self.warned(r.stderr),
+                         sorted(self.url(n) for n in ("climate", "short", "third")), r.stderr)
+        # The next poll re-reads the known items (changed pages: no 304) and
+        # reads a new one: only the new one is warned about.
+        self.index(["fourth", "climate", "short", "third"], today)
+        self.write("site/news/fourth.html", page("Fourth", CLIMATE))
+        for n in ("climate", "short"):
+            self.write("site/news/%s.html" % n, page("Edited " + n, CLIMATE + "<p>Edited.</p>"))
+        r = self.sw("-v", "once", "-c", conf, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
-        self.assertNotIn("no main text", r.stderr)
-
+        self.assertEqual(self.warned(r.stderr), [self.url("fourth")], r.stderr)
+        self.assertRegex(r.stderr, r"<6>source=wrong-body article=%s no main text"
+                         % re.escape(self.url("climate")))
 
 if __name__ == "__main__":
     swtest.main()
