@@ -22,21 +22,30 @@ static size_t skip_space(const char *s, size_t i, size_t n)
 }
 
 /*
- * "Mr." "Dr." "Mrs." "J." before a full stop: a title or an initial (one
- * capital, up to two lower-case letters after it), not a sentence's end.
+ * "Mr." "Dr." "Mme" "J." before a full stop: a title or an initial, not a
+ * sentence's end. A short name is no title: "President Xi. Does ..." ends
+ * a sentence.
  */
 static int abbreviation(const char *s, size_t start, size_t dot)
 {
+	static const char *const titles[] = {"Mr",   "Mrs", "Ms",  "Dr", "St",	"Jr",  "Sr",
+					     "Prof", "Gen", "Col", "Lt", "Rev", "Hon", "Mme",
+					     "Mlle", "Sra", "Art", "Nr", "Vol"};
 	size_t b = dot;
 
 	if (s[dot] != '.')
 		return 0;
-	while (b > start && s[b - 1] >= 'a' && s[b - 1] <= 'z')
+	while (b > start &&
+	       ((s[b - 1] >= 'a' && s[b - 1] <= 'z') || (s[b - 1] >= 'A' && s[b - 1] <= 'Z')))
 		b--;
-	if (b == start || s[b - 1] < 'A' || s[b - 1] > 'Z' || dot - b > 2)
+	if (b > start && !is_space(s[b - 1]) && s[b - 1] != '.') /* "U.S." */
 		return 0;
-	b--;
-	return b == start || is_space(s[b - 1]);
+	if (dot - b == 1)
+		return s[b] >= 'A' && s[b] <= 'Z'; /* an initial */
+	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+		if (strlen(titles[i]) == dot - b && memcmp(s + b, titles[i], dot - b) == 0)
+			return 1;
+	return 0;
 }
 
 /* "Il a dit : « Oui. » Puis…": a spaced closing quote still belongs to its sentence. */

@@ -13,6 +13,7 @@ import re
 import swtest
 
 THEMES = os.path.join(swtest.ROOT, "config", "themes", "diplomacy.conf")
+REALPAGES = swtest.shared_path("corpus", "realpages-dev")
 
 CLIMATE = (
     "<p>The Minister of Foreign Affairs addressed the conference on climate change "
@@ -218,6 +219,47 @@ class PreviewArticlesTest(swtest.TestCase):
         self.assertEqual(self.warned(r.stderr), [self.url("fourth")], r.stderr)
         self.assertRegex(r.stderr, r"<6>source=wrong-body article=%s no main text"
                          % re.escape(self.url("climate")))
+
+
+class RealPagesTest(swtest.TestCase):
+    """The 28 real statements of ../shared/corpus/realpages-dev, automatic
+    extraction: preview's first and last sentence are expected.json's."""
+
+    def setUp(self):
+        super().setUp()
+        if REALPAGES is None:
+            self.skipTest("skipped: ../shared not found")
+        with open(os.path.join(REALPAGES, "expected.json"), encoding="utf-8") as f:
+            self.articles = {k: v for k, v in json.load(f)["articles"].items()
+                             if v.get("first_sentence")}
+        self.site, self.site_port = swtest.start_static_server(os.path.join(REALPAGES, "site"))
+        self.procs.append(self.site)
+
+    def test_first_and_last_sentences(self):
+        paths = sorted(self.articles)
+        conf = "[daemon]\nstate_dir = %s/state\nallow_private = yes\n" % self.tmp
+        for i in range(0, len(paths), 10):
+            self.write("lists/%d.html" % i, "<html><body><ul>%s</ul></body></html>" % "".join(
+                '<li><a href="http://127.0.0.1:%d%s">Statement %d</a></li>'
+                % (self.site_port, p, k) for k, p in enumerate(paths[i:i + 10])))
+        lists, port = swtest.start_static_server(os.path.join(self.tmp, "lists"))
+        self.procs.append(lists)
+        for i in range(0, len(paths), 10):
+            conf += ('[source "s%d"]\nurl = http://127.0.0.1:%d/%d.html\nitems = //ul/li\n'
+                     'offsite = yes\n' % (i, port, i))
+        conf = self.write("real.conf", conf)
+        seen = 0
+        for i in range(0, len(paths), 10):
+            r = self.sw("preview", "-c", conf, "s%d" % i, "--articles", "10", "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            for art in json.loads(r.stdout)["articles"]:
+                want = self.articles["/" + art["url"].split("/", 3)[3]]
+                with self.subTest(url=art["url"]):
+                    self.assertEqual(art["first_sentence"], want["first_sentence"])
+                    self.assertEqual(art["last_sentence"], want["last_sentence"])
+                seen += 1
+        self.assertEqual(seen, len(paths))
+
 
 if __name__ == "__main__":
     swtest.main()

@@ -523,6 +523,10 @@ START_TEST(first_and_last_sentence)
 	check_sentences("  Mr. Li met Dr. Smith in Geneva. They talked, e.g. about trade!\n\n"
 			"The talks will go on. \"We agree,\" said J. Doe. Next year? Yes. ",
 			"Mr. Li met Dr. Smith in Geneva.", "Yes.");
+	check_sentences("Q: President Xi said so. Does the Chinese side have any comment? A: No. "
+			"St. Petersburg, U.S. envoys and Mme. Dupont agree.",
+			"Q: President Xi said so.",
+			"St. Petersburg, U.S. envoys and Mme. Dupont agree.");
 	check_sentences("One paragraph without a stop", "One paragraph without a stop",
 			"One paragraph without a stop");
 	check_sentences("Heading\n\nThe text at the UN. It ends here (really).", "Heading",
