@@ -72,7 +72,7 @@ static void print_with_articles(const struct list_items *items, json_t *articles
 		json_array_append_new(a, item_json(&items->v[i]));
 	json_object_set_new(o, "items", a);
 	json_object_set(o, "articles", articles);
-	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
 	if (s)
 		puts(s);
 	free(s);
