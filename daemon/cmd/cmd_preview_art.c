@@ -44,6 +44,11 @@ static int parse_count(const char *s, size_t *n)
 	return 0;
 }
 
+static int digits(const char *s)
+{
+	return *s && s[strspn(s, "0123456789")] == '\0';
+}
+
 int preview_articles_arg(const char *arg, int *argc, char **argv, size_t *n)
 {
 	if (*arg)
@@ -53,6 +58,12 @@ int preview_articles_arg(const char *arg, int *argc, char **argv, size_t *n)
 		return 0;
 	}
 	(*argc)--;
+	if (digits(argv[0]) && !digits(argv[1])) { /* --articles N SOURCE */
+		char *t = argv[0];
+
+		argv[0] = argv[1];
+		argv[1] = t;
+	}
 	return parse_count(argv[1], n);
 }
 

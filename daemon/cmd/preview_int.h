@@ -22,8 +22,9 @@ struct list_items;
 
 /*
  * The N of --articles: arg is --articles=N's value, "" when none was
- * given, and then the operand after SOURCE, when there is one, is N
- * (*argc loses it). Above PREVIEW_ARTICLES_MAX it is cut with a note.
+ * given, and then the operand after SOURCE (or before it, when only that
+ * one is a number), when there is one, is N: argv[0] is left the source
+ * and *argc loses N. Above PREVIEW_ARTICLES_MAX it is cut with a note.
  * Returns 0 with *n, or -1 after printing why (a usage error).
  */
 int preview_articles_arg(const char *arg, int *argc, char **argv, size_t *n);

@@ -176,6 +176,9 @@ class PreviewArticlesTest(swtest.TestCase):
         self.assertEqual(len(doc["items"]), 14)
         self.assertEqual(len(doc["articles"]), 10)
         self.assertIn("at most 10 articles", err)
+        r = self.sw("preview", "-c", self.conf, "--articles", "2", "many", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(json.loads(r.stdout)["articles"]), 2)
         for bad in ("0", "-1", "x"):
             r = self.sw("preview", "-c", self.conf, "many", "--articles=" + bad)
             self.assertEqual(r.returncode, 2, r.stderr)
