@@ -109,6 +109,13 @@ struct segment {
 	double words;
 };
 
+/* A normalised score computed once per text and evidence sum (themes_score.c). */
+#define SCORE_MEMO_BITS 4
+struct score_memo {
+	uint64_t e; /* the bits of the evidence sum */
+	double score;
+};
+
 /* The state of one themes_score call. */
 struct scorer {
 	const struct themes *th;
@@ -134,6 +141,8 @@ struct scorer {
 	uint32_t *seen;	     /* per phrase of the theme being scored: occurrences so far */
 	struct sent_sum *ss; /* scratch for score_theme */
 	size_t sscap;
+	double words;					 /* effective words of the whole text */
+	struct score_memo memo[2][1 << SCORE_MEMO_BITS]; /* text length, LEN_PIVOT */
 };
 
 /*

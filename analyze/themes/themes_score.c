@@ -146,6 +146,24 @@ static double normalise(double e, double eff_words)
 	return d > 0 ? 1.0 - exp(-d / SCORE_SCALE) : 0.0;
 }
 
+/*
+ * normalise(e, the text's length) (pivot 0) or normalise(e, LEN_PIVOT)
+ * (pivot 1), remembered for the text: most themes of a text have the same
+ * few sums (one phrase of weight 1, 2 or 3), and exp is a visible share of
+ * scoring. The memo starts zeroed, which is right for e = +0.
+ */
+static double memo_normalise(struct scorer *sc, int pivot, double e)
+{
+	uint64_t bits;
+	struct score_memo *m;
+
+	memcpy(&bits, &e, sizeof(bits));
+	m = &sc->memo[pivot][(bits * 0x9e3779b97f4a7c15ULL) >> (64 - SCORE_MEMO_BITS)];
+	if (m->e != bits)
+		*m = (struct score_memo){bits, normalise(e, pivot ? LEN_PIVOT : sc->words)};
+	return m->score;
+}
+
 /* Room for n sentence sums in the scorer's scratch. */
 static struct sent_sum *sent_sums(struct scorer *sc, size_t n)
 {
@@ -272,7 +290,7 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 		sc->seen[h[i].index] = 0; /* the scratch is all zero between themes */
 	free(runs);
 	out->evidence_sum = e;
-	out->score = normalise(e, (double)(sc->tokens - sc->cjk) + CJK_WORD * (double)sc->cjk);
+	out->score = memo_normalise(sc, 0, e);
 	/*
 	 * Segments only decide whether a theme the whole text leaves below its
 	 * threshold fires. None can when fewer than two positive hits count, or
@@ -280,7 +298,7 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	 * in a 400-word text; most themes of a long text are skipped so.
 	 */
 	if (sc->nsegs >= 2 && out->score < ct->threshold && pos.n >= 2 &&
-	    normalise(pos.sum, LEN_PIVOT) >= ct->threshold)
+	    memo_normalise(sc, 1, pos.sum) >= ct->threshold)
 		seg = segment_best(sc, h, n, pos.sum);
 	if (seg.score >= ct->threshold && seg.score > out->score) {
 		out->score = seg.score;
@@ -343,38 +361,75 @@ static void group_hits(struct scorer *sc, uint32_t *slot)
 	free(next);
 }
 
+/*
+ * The order of a scored theme as two integers: hi the bits of its score
+ * (> 0, and positive doubles order as their bits do), lo its id rank
+ * inverted (id order breaks ties) above its group index. Larger first.
+ */
 struct rank_key {
-	double score;
-	uint32_t rank; /* id order breaks ties */
-	uint32_t group;
+	uint64_t hi, lo;
 };
+
+static struct rank_key rank_key(double score, uint32_t rank, uint32_t group)
+{
+	struct rank_key k;
+
+	memcpy(&k.hi, &score, sizeof(k.hi));
+	k.lo = (uint64_t)(UINT32_MAX - rank) << 32 | group;
+	return k;
+}
 
 static int rank_before(const struct rank_key *x, const struct rank_key *y)
 {
-	if (x->score != y->score)
-		return x->score > y->score;
-	return x->rank < y->rank;
+	return x->hi > y->hi || (x->hi == y->hi && x->lo > y->lo);
+}
+
+#define RANK_RUN 16 /* runs sorted by insertion before merging */
+
+static void rank_insertion(struct rank_key *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct rank_key x = v[i];
+		size_t j = i;
+		for (; j > 0 && rank_before(&x, &v[j - 1]); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Merges the sorted a[lo..mid) and a[mid..hi) into b[lo..hi). */
+static void rank_merge(const struct rank_key *a, struct rank_key *b, size_t lo, size_t mid,
+		       size_t hi)
+{
+	size_t i = lo, j = mid, o = lo;
+
+	while (i < mid && j < hi)
+		b[o++] = rank_before(&a[j], &a[i]) ? a[j++] : a[i++];
+	while (i < mid)
+		b[o++] = a[i++];
+	while (j < hi)
+		b[o++] = a[j++];
 }
 
 /*
- * Sorts v[0..n) by rank_before: a bottom-up merge sort with the compare
- * inlined (qsort's indirect calls were a visible share of a text's cost).
+ * Sorts v[0..n) by rank_before (keys are distinct): runs of RANK_RUN by
+ * insertion, then bottom-up merges, with integer compares inlined
+ * (qsort's indirect calls were a visible share of a text's cost).
  */
 static void rank_sort(struct rank_key *v, size_t n)
 {
-	struct rank_key *tmp = xreallocarray(NULL, n ? n : 1, sizeof(*tmp)), *a = v, *b = tmp;
+	struct rank_key *tmp, *a = v, *b;
 
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, o = lo;
-			while (i < mid && j < hi)
-				b[o++] = rank_before(&a[j], &a[i]) ? a[j++] : a[i++];
-			while (i < mid)
-				b[o++] = a[i++];
-			while (j < hi)
-				b[o++] = a[j++];
-		}
+	for (size_t lo = 0; lo < n; lo += RANK_RUN)
+		rank_insertion(v + lo, n - lo < RANK_RUN ? n - lo : RANK_RUN);
+	if (n <= RANK_RUN)
+		return;
+	tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	b = tmp;
+	for (size_t w = RANK_RUN; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w)
+			rank_merge(a, b, lo, lo + w < n ? lo + w : n,
+				   lo + 2 * w < n ? lo + 2 * w : n);
 		a = b;
 		b = a == v ? tmp : v;
 	}
@@ -402,11 +457,11 @@ static void order_results(struct scorer *sc, const struct theme_score *scored, c
 
 	for (size_t g = 0; g < sc->ngroups; g++)
 		if (scored[g].score > 0)
-			keys[nk++] = (struct rank_key){
-			    scored[g].score, th->id_rank[sc->groups[g].theme], (uint32_t)g};
+			keys[nk++] = rank_key(scored[g].score, th->id_rank[sc->groups[g].theme],
+					      (uint32_t)g);
 	rank_sort(keys, nk);
 	for (size_t k = 0; k < nk; k++)
-		r->themes[o++] = scored[keys[k].group];
+		r->themes[o++] = scored[(uint32_t)keys[k].lo];
 	for (size_t i = 0; i < th->n; i++) {
 		uint32_t t = th->by_id[i];
 		if (!slot[t])
@@ -445,6 +500,8 @@ void themes_score_all(struct scorer *sc, struct theme_result *r)
 	uint32_t *slot = xcalloc(th->n ? th->n : 1, sizeof(uint32_t));
 	struct theme_score *scored;
 
+	sc->words = (double)(sc->tokens - sc->cjk) + CJK_WORD * (double)sc->cjk;
+	memset(sc->memo, 0, sizeof(sc->memo));
 	group_hits(sc, slot);
 	scored = xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*scored));
 
