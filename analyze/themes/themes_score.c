@@ -444,8 +444,94 @@ static struct theme_score blank_score(const struct ctheme *ct)
 }
 
 /*
+ * The scored themes of a text share few distinct scores (one phrase of
+ * weight 1, 2 or 3 in a text of a given length), so they are ordered by
+ * bucketing: taken in id order and placed, stably, after every theme with
+ * a higher score. More than SCORE_BUCKETS distinct scores: rank_sort.
+ */
+#define SCORE_BUCKETS 256
+#define BUCKET_SLOTS 512 /* open addressing over the distinct scores */
+
+struct buckets {
+	uint64_t bits[SCORE_BUCKETS]; /* a distinct score's bits */
+	uint32_t at[SCORE_BUCKETS];   /* theme count, then where the next one goes */
+	uint16_t slot[BUCKET_SLOTS];  /* bucket + 1; 0: free */
+	size_t n;
+};
+
+/* The bucket of score bits, added when new; -1 when there are too many. */
+static int bucket_of(struct buckets *b, uint64_t bits)
+{
+	size_t i = (size_t)((bits * 0x9e3779b97f4a7c15ULL) >> 55);
+
+	for (; b->slot[i]; i = (i + 1) % BUCKET_SLOTS)
+		if (b->bits[b->slot[i] - 1] == bits)
+			return b->slot[i] - 1;
+	if (b->n == SCORE_BUCKETS)
+		return -1;
+	b->bits[b->n] = bits;
+	b->at[b->n] = 0;
+	b->slot[i] = (uint16_t)++b->n;
+	return (int)b->n - 1;
+}
+
+/* Turns the buckets' counts into first positions, higher scores first. */
+static void buckets_place(struct buckets *b)
+{
+	struct rank_key order[SCORE_BUCKETS];
+	uint32_t pos = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		order[i] = (struct rank_key){b->bits[i], i};
+	rank_sort(order, b->n);
+	for (size_t i = 0; i < b->n; i++) {
+		uint32_t count = b->at[order[i].lo];
+		b->at[order[i].lo] = pos;
+		pos += count;
+	}
+}
+
+/*
+ * Writes the scored themes (score > 0) to out, highest score first, ties
+ * in id order; returns their count. keys: room for every group.
+ */
+static size_t order_scored(struct scorer *sc, const struct theme_score *scored,
+			   const uint32_t *slot, struct rank_key *keys, struct theme_score *out)
+{
+	const struct themes *th = sc->th;
+	struct buckets b;
+	size_t nk = 0;
+	int fits = 1;
+
+	b.n = 0;
+	memset(b.slot, 0, sizeof(b.slot));
+	for (size_t i = 0; i < th->n; i++) {
+		uint32_t t = th->by_id[i];
+		int k;
+		if (!slot[t] || !(scored[slot[t] - 1].score > 0))
+			continue;
+		keys[nk] = rank_key(scored[slot[t] - 1].score, (uint32_t)i, slot[t] - 1);
+		if (fits && (k = bucket_of(&b, keys[nk].hi)) >= 0)
+			b.at[k]++;
+		else
+			fits = 0;
+		nk++;
+	}
+	if (!fits) {
+		rank_sort(keys, nk);
+		for (size_t k = 0; k < nk; k++)
+			out[k] = scored[(uint32_t)keys[k].lo];
+		return nk;
+	}
+	buckets_place(&b);
+	for (size_t k = 0; k < nk; k++)
+		out[b.at[bucket_of(&b, keys[k].hi)]++] = scored[(uint32_t)keys[k].lo];
+	return nk;
+}
+
+/*
  * Fills r->themes, highest score first, ties and zero scores in id order:
- * the scored themes are sorted among themselves, the others are appended
+ * the scored themes are ordered among themselves, the others are appended
  * in the id order computed at compile time.
  */
 static void order_results(struct scorer *sc, const struct theme_score *scored, const uint32_t *slot,
@@ -453,15 +539,8 @@ static void order_results(struct scorer *sc, const struct theme_score *scored, c
 {
 	const struct themes *th = sc->th;
 	struct rank_key *keys = xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*keys));
-	size_t nk = 0, o = 0;
+	size_t o = order_scored(sc, scored, slot, keys, r->themes);
 
-	for (size_t g = 0; g < sc->ngroups; g++)
-		if (scored[g].score > 0)
-			keys[nk++] = rank_key(scored[g].score, th->id_rank[sc->groups[g].theme],
-					      (uint32_t)g);
-	rank_sort(keys, nk);
-	for (size_t k = 0; k < nk; k++)
-		r->themes[o++] = scored[(uint32_t)keys[k].lo];
 	for (size_t i = 0; i < th->n; i++) {
 		uint32_t t = th->by_id[i];
 		if (!slot[t])
