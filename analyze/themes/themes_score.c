@@ -315,6 +315,29 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	themes_evidence_pick(sc, ss, nss, out);
 }
 
+/*
+ * score_theme for a theme whose only hit is one phrase occurrence and that
+ * has no rules, most themes of a text under a large pack: the same
+ * arithmetic without the passes (the k-th occurrence divides by k = 1; no
+ * segment can count with fewer than two positive hits).
+ */
+static void score_single(struct scorer *sc, const struct ctheme *ct, const struct hit *h,
+			 struct theme_score *out)
+{
+	struct sent_sum *ss = sent_sums(sc, 1);
+	double c = h->weight / 1.0, e = 0;
+
+	e += c;
+	out->hits = 1;
+	out->evidence_sum = e;
+	out->score = memo_normalise(sc, 0, e);
+	out->above = out->score > 0 && out->score >= ct->threshold;
+	if (!out->above)
+		return;
+	ss[0] = (struct sent_sum){h->sentence, c};
+	themes_evidence_pick(sc, ss, 1, out);
+}
+
 /* The hits of one theme, a range of the scorer's grouped hits. */
 struct group {
 	uint32_t theme, first, n;
@@ -587,10 +610,15 @@ void themes_score_all(struct scorer *sc, struct theme_result *r)
 	sc->seen = xcalloc(th->max_phrases ? th->max_phrases : 1, sizeof(uint32_t));
 	for (size_t g = 0; g < sc->ngroups; g++) {
 		const struct group *gr = &sc->groups[g];
+		const struct ctheme *ct = &th->t[gr->theme];
 		struct hit *h = sc->hits + gr->first;
+		scored[g] = blank_score(ct);
+		if (gr->n == 1 && h->kind == ENTRY_PHRASE && ct->nreq + ct->nexc == 0) {
+			score_single(sc, ct, h, &scored[g]);
+			continue;
+		}
 		hits_sort(h, gr->n);
-		scored[g] = blank_score(&th->t[gr->theme]);
-		score_theme(sc, &th->t[gr->theme], h, gr->n, &scored[g]);
+		score_theme(sc, ct, h, gr->n, &scored[g]);
 	}
 	order_results(sc, scored, slot, r);
 	*th->scratch = scratch_now(sc);
