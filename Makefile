@@ -120,11 +120,14 @@ install: $(BIN)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/speechwatch.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
-	install -m 0644 config/speechwatch.conf.example \
-		$(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf.example
+	# the example's theme include names this PREFIX: docs/systemd.md copies it as it is
+	sed 's|/usr/local/share/speechwatch|$(PREFIX)/share/speechwatch|' \
+		config/speechwatch.conf.example \
+		> $(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf.example
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf || \
-		sed 's|/usr/local/share/speechwatch|$(PREFIX)/share/speechwatch|' \
-		config/speechwatch.conf.example > $(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf
+		install -m 0644 $(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/speechwatch/speechwatch.conf
 	$(if $(wildcard config/themes/*.conf),install -m 0644 $(wildcard config/themes/*.conf) \
 		$(DESTDIR)$(PREFIX)/share/speechwatch/themes/)
 

@@ -50,10 +50,16 @@ const char *config_default_path(void)
 
 struct config *config_load(const char *path, struct buf *errors)
 {
+	return config_load_with(path, CONFIG_LOAD_SECRETS, errors);
+}
+
+struct config *config_load_with(const char *path, unsigned flags, struct buf *errors)
+{
 	struct parse_state ps;
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
 
 	memset(&ps, 0, sizeof(ps));
+	ps.flags = flags;
 	cfg->path = xstrdup(path);
 	config_daemon_defaults(&cfg->daemon);
 	ps.cfg = cfg;

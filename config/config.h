@@ -126,12 +126,33 @@ struct config {
 	struct strlist files; /* every file read, main first; config_origin.file points here */
 };
 
+/* What a load reads besides the configuration files. */
+enum config_load_flags {
+	/*
+	 * Each source's password_file, put into its url. Only commands that
+	 * fetch sources with it (run, once, check) ask for it: the others work
+	 * for any user who can read the configuration, whoever may read the
+	 * secrets (channels' secret files are read when a channel is opened).
+	 */
+	CONFIG_LOAD_SECRETS = 1u << 0,
+};
+
 /*
  * Reads and validates path and everything it includes. Returns the config,
  * or NULL with every problem appended to errors as "FILE:LINE: message\n"
- * lines (all errors of the run, not just the first).
+ * lines (all errors of the run, not just the first). flags: enum
+ * config_load_flags.
  */
+struct config *config_load_with(const char *path, unsigned flags, struct buf *errors);
+/* config_load_with(path, CONFIG_LOAD_SECRETS, errors): what the daemon runs on. */
 struct config *config_load(const char *path, struct buf *errors);
+
+/*
+ * s's url with the password of its password_file ("user:PASSWORD@"), or a
+ * copy of the url when it has none; for a config loaded without secrets.
+ * NULL with err set ("source 'ID': password_file 'PATH': why"). Caller frees.
+ */
+char *config_source_secret_url(const struct config_source *s, char *err, size_t errlen);
 
 void config_free(struct config *cfg);
 

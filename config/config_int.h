@@ -27,6 +27,7 @@ struct parse_state {
 	struct strlist read; /* canonical paths of the files read so far */
 	int daemon_seen_at;  /* line of the first [daemon], for messages */
 	struct hmap ids[3];  /* source, theme, notify id -> index: duplicates in O(1) */
+	unsigned flags;	     /* enum config_load_flags */
 };
 
 /* Appends "FILE:LINE: message" for the current position. */

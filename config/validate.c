@@ -1,6 +1,7 @@
 /*
  * Checks that need the whole configuration: XPaths compile, referenced
- * themes exist; and a source's password_file, read into its url.
+ * themes exist; and a source's password_file, read into its url when the
+ * load asks for secrets.
  */
 #include <libxml/xmlerror.h>
 #include <libxml/xpath.h>
@@ -122,11 +123,36 @@ static char *read_password(const char *path, char *why, size_t whylen)
 	return out;
 }
 
-/* password_file: the source's url gets "user:PASSWORD@" for its requests only. */
-static void apply_password_file(struct parse_state *ps, struct config_source *s)
+char *config_source_secret_url(const struct config_source *s, char *err, size_t errlen)
 {
 	char why[128] = "";
 	char *pw, *url;
+
+	if (s->password_file == NULL)
+		return xstrdup(s->url);
+	pw = read_password(s->password_file, why, sizeof(why));
+	if (pw == NULL) {
+		snprintf(err, errlen, "source '%s': password_file '%s': %s", s->id,
+			 s->password_file, why);
+		return NULL;
+	}
+	url = urlcred_with_password(s->url, pw);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	if (url == NULL)
+		snprintf(err, errlen, "source '%s': url takes no password", s->id);
+	return url;
+}
+
+/*
+ * password_file: the source's url gets "user:PASSWORD@" for its requests
+ * only. The url's form is always checked; the file is read only when the
+ * load asks for secrets (CONFIG_LOAD_SECRETS): the url keeps "user@" else.
+ */
+static void apply_password_file(struct parse_state *ps, struct config_source *s)
+{
+	char why[512] = "";
+	char *url;
 
 	if (s->password_file == NULL || s->url == NULL)
 		return;
@@ -139,15 +165,13 @@ static void apply_password_file(struct parse_state *ps, struct config_source *s)
 				s->id);
 		return;
 	}
-	pw = read_password(s->password_file, why, sizeof(why));
-	if (pw == NULL) {
-		config_error_at(ps, s->at.file, s->at.line, "source '%s': password_file '%s': %s",
-				s->id, s->password_file, why);
+	if (!(ps->flags & CONFIG_LOAD_SECRETS))
+		return;
+	url = config_source_secret_url(s, why, sizeof(why));
+	if (url == NULL) {
+		config_error_at(ps, s->at.file, s->at.line, "%s", why);
 		return;
 	}
-	url = urlcred_with_password(s->url, pw);
-	explicit_bzero(pw, strlen(pw));
-	free(pw);
 	free(s->url);
 	s->url = url;
 }

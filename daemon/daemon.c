@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/deliveries.h"
 #include "daemon/httpcfg.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
@@ -352,8 +353,11 @@ static void log_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 int daemon_run(struct daemon *d)
 {
+	struct deliveries *before = NULL;
 	ev_prepare flush;
 
+	if (d->mode == DAEMON_ONCE)
+		before = deliveries_begin(d->cfg, d->store);
 	start_timers(d);
 	log_info("started: %zu source(s), state %s, mode %s", d->nsources, store_location(d->store),
 		 d->mode == DAEMON_ONCE ? "once" : "run");
@@ -373,6 +377,9 @@ int daemon_run(struct daemon *d)
 	ev_prepare_stop(d->loop, &flush);
 	poll_flush(d); /* the quiet polls' status rows, before once mode or a stop returns */
 	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
+		d->exit_status = 1;
+	/* once promises that every event was delivered (speechwatch(8) EXIT STATUS) */
+	if (before != NULL && deliveries_report(before, d->cfg, d->store) > 0)
 		d->exit_status = 1;
 	log_info("stopped");
 	return d->exit_status;

@@ -57,7 +57,7 @@ struct themes *themeset_load(const char *path, char *err, size_t errlen)
 	struct buf errors;
 
 	buf_init(&errors);
-	cfg = config_load(path, &errors);
+	cfg = config_load_with(path, 0, &errors); /* themes only: no secrets */
 	if (cfg == NULL)
 		snprintf(err, errlen, "%s", buf_str(&errors));
 	else

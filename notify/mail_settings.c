@@ -29,7 +29,8 @@ const struct notify_key mail_keys[] = {
     {"smtp_url", NOTIFY_KEY_URL, M(smtp_url), NULL, 0, 0, smtp_schemes, NOTIFY_KEY_REQUIRED,
      "smtp://host:port (STARTTLS per tls) or smtps://host:port (TLS from the first byte)"},
     {"tls", NOTIFY_KEY_ENUM, M(tls_key), "opportunistic", 0, 0, tls_names, 0,
-     "STARTTLS on smtp://: used when offered, demanded, or not used"},
+     "STARTTLS on smtp://: used when offered (demanded with a password), demanded, or not "
+     "used (with a password: towards a local relay only)"},
     {"from", NOTIFY_KEY_STRING, M(from), NULL, 0, 0, NULL, NOTIFY_KEY_REQUIRED, "the From address"},
     {"envelope_from", NOTIFY_KEY_STRING, M(envelope_from), NULL, 0, 0, NULL, 0,
      "the SMTP envelope sender (bounces); default: from's address"},
@@ -195,6 +196,38 @@ static int check_auth(const struct mail *m, struct notify_section *sec)
 	return 0;
 }
 
+/* 127.0.0.0/8, ::1 or localhost: a relay on this machine. */
+static int host_is_loopback(const char *url)
+{
+	char *host = notify_url_part(url, CURLUPART_HOST);
+	int local = host && (strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0 ||
+			     strcasecmp(host, "localhost") == 0);
+
+	free(host);
+	return local;
+}
+
+/*
+ * A password never travels in clear text: with one, opportunistic demands
+ * STARTTLS (the attempt fails, and is retried, when the server offers none),
+ * and tls = none is allowed only towards a relay on this machine.
+ */
+static int check_tls_auth(struct mail *m, struct notify_section *sec)
+{
+	if (m->password == NULL)
+		return 0;
+	if (m->tls == SMTP_TLS_OPPORTUNISTIC)
+		m->tls = SMTP_TLS_REQUIRED;
+	if (m->tls == SMTP_TLS_NONE && !host_is_loopback(m->smtp_url)) {
+		notify_section_error(
+		    sec, "tls",
+		    "tls: none would send the password in clear text; allowed only "
+		    "towards a relay on this machine (localhost, 127.0.0.1, ::1)");
+		return -1;
+	}
+	return 0;
+}
+
 static int check_templates(struct mail *m, struct notify_section *sec)
 {
 	char msg[400];
@@ -221,6 +254,7 @@ int mail_open(struct notify_channel *ch, struct notify_section *sec)
 	bad |= check_server(m, sec);
 	bad |= check_addresses(m, sec);
 	bad |= check_auth(m, sec);
+	bad |= bad ? 0 : check_tls_auth(m, sec);
 	bad |= check_templates(m, sec);
 	return bad ? -1 : 0;
 }

@@ -9,11 +9,10 @@
  * examples, which shrinks rare features and needs no stop-word list. The
  * top features become phrases weighted by their log-odds ratio, the
  * bottom ones (the other labels' words) counter-evidence with a negative
- * weight. The threshold of each theme maximises F1 over the held-out
- * scores of a k-fold cross-validation that runs the real engine
- * (themes_score) on theme files learned from the other folds; for
- * single-label data, F1 of "the best theme if above its threshold". See
- * docs/themes.md.
+ * weight. Thresholds, and min_phrases when it is left to the data, come
+ * from the inner cross-validation of
+ * learn_cv.c. This file reads the examples, extracts and selects the
+ * features and writes the theme file. See docs/themes.md.
  */
 #include <jansson.h>
 #include <math.h>
@@ -22,43 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/themes/learn_int.h"
 #include "analyze/themes/text.h"
 #include "analyze/themes/themes.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
-
-#define WEIGHT_MIN 0.2
-#define WEIGHT_MAX 4.0
-#define FALLBACK_PHRASES 5
-
-struct example {
-	char *text;
-	uint32_t *labels; /* indices into labels */
-	size_t nlabels;
-	int fold;
-};
-
-struct feat {
-	char *key;     /* stems joined by ' ' */
-	char *surface; /* folded words as first seen, for the theme file */
-	uint32_t *ex;  /* examples containing it, ascending, unique */
-	size_t nex;
-};
-
-struct occ {
-	char *key, *surface;
-	uint32_t ex;
-};
-
-struct learner {
-	const struct learn_opts *o;
-	struct example *ex;
-	size_t nex;
-	char **labels;
-	size_t nlabels;
-	struct feat *feats;
-	size_t nfeats;
-};
 
 void learn_opts_default(struct learn_opts *o)
 {
@@ -67,6 +34,7 @@ void learn_opts_default(struct learn_opts *o)
 	o->max_phrases = 40;
 	o->min_z = 2.5;
 	o->min_count = 2;
+	o->min_phrases = 0;
 	o->max_negative = 40;
 	o->neg_z = 0.25;
 	o->prior = 0.1;
@@ -166,6 +134,11 @@ static int read_examples(struct learner *L, const char *data, size_t len, char *
 }
 
 /* Feature extraction. */
+
+struct occ {
+	char *key, *surface;
+	uint32_t ex;
+};
 
 struct occ_list {
 	struct occ *v;
@@ -283,16 +256,6 @@ static void build_features(struct learner *L)
 
 /* Selection: log-odds with an informative Dirichlet prior. */
 
-struct cand {
-	double z, delta;
-	size_t feat;
-};
-
-struct selection {
-	struct cand **c; /* per label */
-	size_t *n, *cap;
-};
-
 static int cand_cmp(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
@@ -302,7 +265,7 @@ static int cand_cmp(const void *a, const void *b)
 	return x->feat < y->feat ? -1 : x->feat > y->feat;
 }
 
-static int has_label(const struct example *e, size_t l)
+int learn_has_label(const struct example *e, size_t l)
 {
 	for (size_t i = 0; i < e->nlabels; i++)
 		if (e->labels[i] == l)
@@ -365,17 +328,20 @@ static void score_feature(const struct learner *L, size_t f, int fold, const siz
 		d = log((yi + a) / (ni + a0 - yi - a)) - log((yj + a) / (nj + a0 - yj - a));
 		var = 1.0 / (yi + a) + 1.0 / (yj + a);
 		z = d / sqrt(var);
-		if ((yk[l] >= (size_t)L->o->min_count && z > 0) ||
+		if ((yk[l] >= (size_t)L->min_count && z > 0) ||
 		    (L->o->max_negative > 0 && z <= -L->o->neg_z))
 			cand_push(s, l, (struct cand){z, d, f});
 	}
 }
 
 /*
- * Keeps the max_phrases candidates with the highest z (at least min_z, or
- * the FALLBACK_PHRASES best when none is: a label with few examples still
- * gets a theme) and the max_negative with the lowest (counter-evidence:
- * words of the other labels).
+ * Keeps the max_phrases candidates with the highest z (at least min_z;
+ * when fewer reach it, up to min_phrases with z >= FILL_Z; when none does,
+ * the FALLBACK_PHRASES best: a label with few examples still gets a
+ * theme) and the max_negative with the lowest (counter-evidence: words of
+ * the other labels). z grows with the square root of a feature's count, so
+ * a label of 20 examples rarely has more than a handful of words at 2.5
+ * while its next words are still its own.
  */
 static void keep_best(const struct learner *L, struct selection *s, size_t l)
 {
@@ -389,6 +355,8 @@ static void keep_best(const struct learner *L, struct selection *s, size_t l)
 	nneg = n - npos;
 	while (nstrong < npos && c[nstrong].z >= L->o->min_z)
 		nstrong++;
+	while (nstrong < (size_t)L->min_phrases && nstrong < npos && c[nstrong].z >= FILL_Z)
+		nstrong++;
 	npos = nstrong ? nstrong : npos < FALLBACK_PHRASES ? npos : FALLBACK_PHRASES;
 	if (nneg > (size_t)L->o->max_negative)
 		nneg = (size_t)L->o->max_negative;
@@ -399,7 +367,7 @@ static void keep_best(const struct learner *L, struct selection *s, size_t l)
 	s->n[l] = npos + nneg;
 }
 
-static void select_features(const struct learner *L, int fold, struct selection *s)
+void learn_select(const struct learner *L, int fold, struct selection *s)
 {
 	size_t *nk = xcalloc(L->nlabels, sizeof(size_t));
 	size_t *yk = xcalloc(L->nlabels, sizeof(size_t));
@@ -416,7 +384,7 @@ static void select_features(const struct learner *L, int fold, struct selection 
 	free(yk);
 }
 
-static void selection_free(const struct learner *L, struct selection *s)
+void learn_selection_free(const struct learner *L, struct selection *s)
 {
 	for (size_t l = 0; l < L->nlabels; l++)
 		free(s->c[l]);
@@ -439,8 +407,7 @@ static double cand_weight(const struct selection *s, size_t l, size_t i)
 	return weight_of(s->c[l][i].delta);
 }
 
-/* Compiles a selection into themes with threshold 0 (scores only). */
-static struct themes *selection_compile(const struct learner *L, const struct selection *s)
+struct themes *learn_selection_compile(const struct learner *L, const struct selection *s)
 {
 	struct theme_def *defs = xcalloc(L->nlabels, sizeof(*defs));
 	struct theme_phrase **ph = xcalloc(L->nlabels, sizeof(*ph));
@@ -463,78 +430,6 @@ static struct themes *selection_compile(const struct learner *L, const struct se
 	free(ph);
 	free(defs);
 	return th;
-}
-
-/* Thresholds by cross-validation. */
-
-struct pair {
-	double score;
-	int pos; /* the example has this label */
-	int top; /* this label's theme scored highest on the example */
-};
-
-static int pair_cmp(const void *a, const void *b)
-{
-	const struct pair *x = a, *y = b;
-
-	return x->score > y->score ? -1 : x->score < y->score;
-}
-
-static void score_fold(const struct learner *L, int fold, struct pair **pairs)
-{
-	struct selection s;
-	struct themes *th;
-
-	select_features(L, fold, &s);
-	th = selection_compile(L, &s);
-	selection_free(L, &s);
-	if (!th)
-		return;
-	for (size_t e = 0; e < L->nex; e++) {
-		struct theme_result *r;
-		if (L->ex[e].fold != fold)
-			continue;
-		themes_score(th, L->ex[e].text, strlen(L->ex[e].text), L->o->lang, &r);
-		for (size_t t = 0; t < r->nthemes; t++)
-			for (size_t l = 0; l < L->nlabels; l++)
-				if (strcmp(r->themes[t].id, L->labels[l]) == 0)
-					pairs[l][e] = (struct pair){
-					    r->themes[t].score, has_label(&L->ex[e], l),
-					    t == 0 && r->themes[t].score > 0};
-		theme_result_free(r);
-	}
-	themes_free(th);
-}
-
-/*
- * The threshold with the best F1 over p (sorted in place); *f1 receives it.
- * missed: positives that cannot be predicted whatever the threshold.
- */
-static double best_threshold(struct pair *p, size_t n, size_t missed, double *f1)
-{
-	size_t pos = missed, tp = 0, fp = 0;
-	double best = 0, thr = 1.0;
-
-	for (size_t i = 0; i < n; i++)
-		pos += p[i].pos != 0;
-	qsort(p, n, sizeof(*p), pair_cmp);
-	for (size_t i = 0; i < n && p[i].score > 0; i++) {
-		double f, next;
-		tp += p[i].pos != 0;
-		fp += p[i].pos == 0;
-		next = i + 1 < n ? p[i + 1].score : 0;
-		if (next == p[i].score)
-			continue;
-		f = 2.0 * (double)tp / (double)(2 * tp + fp + (pos - tp));
-		if (f > best) {
-			best = f;
-			thr = floor((p[i].score + next) / 2 * 10000.0) / 10000.0;
-			if (thr <= next)
-				thr = p[i].score;
-		}
-	}
-	*f1 = best;
-	return thr > 0 ? thr : 0.0001;
 }
 
 static void slug(const char *label, size_t l, struct buf *out)
@@ -616,71 +511,24 @@ static void learner_free(struct learner *L)
 	free(L->feats);
 }
 
-/*
- * For single-label data, where the decision is the best theme if it
- * reaches its threshold: the threshold with the best F1 of that rule, over
- * the examples on which the label's theme scored highest (p is reordered).
- */
-static double top_threshold(struct pair *p, size_t n, double *f1)
+/* The settings the cross-validation compared, when there was a choice. */
+static void write_choice(const struct learn_cv *cv, struct buf *out)
 {
-	size_t k = 0, missed = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].top) {
-			struct pair t = p[k];
-			p[k++] = p[i];
-			p[i] = t;
-		} else if (p[i].pos) {
-			missed++;
-		}
-	}
-	return best_threshold(p, k, missed, f1);
+	if (cv->ntried < 2)
+		return;
+	buf_append_str(out, "; Settings compared by the cross-validation (F1 micro, macro):\n");
+	for (size_t i = 0; i < cv->ntried; i++)
+		buf_printf(out,
+			   ";   phrases seen in >= %d example(s), >= %d per label: %.3f, %.3f%s\n",
+			   cv->tried[i].min_count, cv->tried[i].min_phrases, cv->tried[i].micro,
+			   cv->tried[i].macro, i == cv->chosen ? " (chosen)" : "");
 }
 
-static int double_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * A label whose held-out examples were never found at any threshold (a
- * handful of examples, none sharing a word) has no F1 to choose by. It
- * takes the median threshold of the labels that had one, rather than 1.0,
- * which would learn a theme that can never fire from data that has it.
- */
-static void fill_untuned_thresholds(double *thr, const double *f1, size_t n)
-{
-	double *tuned = xcalloc(n ? n : 1, sizeof(*tuned));
-	size_t k = 0;
-
-	for (size_t l = 0; l < n; l++)
-		if (f1[l] > 0)
-			tuned[k++] = thr[l];
-	if (k > 0) {
-		qsort(tuned, k, sizeof(*tuned), double_cmp);
-		for (size_t l = 0; l < n; l++)
-			if (f1[l] <= 0)
-				thr[l] = tuned[k / 2];
-	}
-	free(tuned);
-}
-
-static int single_label(const struct learner *L)
-{
-	for (size_t e = 0; e < L->nex; e++)
-		if (L->ex[e].nlabels > 1)
-			return 0;
-	return 1;
-}
-
-static void write_file(const struct learner *L, struct pair **pairs, struct buf *out)
+static void write_file(const struct learner *L, const struct learn_cv *cv, struct buf *out)
 {
 	struct selection s;
-	int single = single_label(L);
 
-	select_features(L, -1, &s);
+	learn_select(L, -1, &s);
 	buf_printf(out,
 		   "; Learned by speechwatch learn from %zu examples and %zu labels.\n"
 		   "; Phrases: unigrams and bigrams ranked by the z-score of their log-odds\n"
@@ -688,20 +536,14 @@ static void write_file(const struct learner *L, struct pair **pairs, struct buf 
 		   "; negative weights: words of the other labels (counter-evidence).\n"
 		   "; Threshold: best F1 over %d-fold cross-validation. Edit freely.\n",
 		   L->nex, L->nlabels, L->o->folds);
-	if (single)
+	if (cv->single)
 		buf_append_str(
 		    out, "; Single-label data: thresholds are tuned for taking only the best\n"
 			 "; theme (the first of classify's labels) when above its threshold.\n");
-	double *thr = xcalloc(L->nlabels, sizeof(*thr)), *f1 = xcalloc(L->nlabels, sizeof(*f1));
+	write_choice(cv, out);
 	for (size_t l = 0; l < L->nlabels; l++)
-		thr[l] = single ? top_threshold(pairs[l], L->nex, &f1[l])
-				: best_threshold(pairs[l], L->nex, 0, &f1[l]);
-	fill_untuned_thresholds(thr, f1, L->nlabels);
-	for (size_t l = 0; l < L->nlabels; l++)
-		write_theme(L, &s, l, thr[l], f1[l], out);
-	free(thr);
-	free(f1);
-	selection_free(L, &s);
+		write_theme(L, &s, l, cv->thr[l], cv->f1[l], out);
+	learn_selection_free(L, &s);
 }
 
 int learn_from_jsonl(const char *data, size_t len, const struct learn_opts *opts, struct buf *out,
@@ -709,30 +551,26 @@ int learn_from_jsonl(const char *data, size_t len, const struct learn_opts *opts
 {
 	struct learn_opts defaults;
 	struct learner L;
-	struct pair **pairs = NULL;
+	struct learn_cv cv;
 	int rc = -1;
 
 	learn_opts_default(&defaults);
 	memset(&L, 0, sizeof(L));
 	L.o = opts ? opts : &defaults;
-	if (L.o->folds < 2 || L.o->folds > 20 || L.o->max_phrases < 1 || L.o->min_count < 1) {
-		err_set(err, errlen, "folds must be 2..20, max_phrases and min_count >= 1");
+	if (L.o->folds < 2 || L.o->folds > 20 || L.o->max_phrases < 1 || L.o->min_count < 1 ||
+	    L.o->min_phrases < 0) {
+		err_set(err, errlen,
+			"folds must be 2..20, max_phrases and min_count >= 1, min_phrases >= 0");
 		return -1;
 	}
 	if (read_examples(&L, data, len, err, errlen) < 0)
 		goto done;
 	build_features(&L);
-	pairs = xcalloc(L.nlabels, sizeof(*pairs));
-	for (size_t l = 0; l < L.nlabels; l++)
-		pairs[l] = xcalloc(L.nex, sizeof(**pairs));
-	for (int f = 0; f < L.o->folds; f++)
-		score_fold(&L, f, pairs);
-	write_file(&L, pairs, out);
+	learn_cv_run(&L, &cv);
+	write_file(&L, &cv, out);
+	learn_cv_free(&cv);
 	rc = 0;
 done:
-	for (size_t l = 0; pairs && l < L.nlabels; l++)
-		free(pairs[l]);
-	free(pairs);
 	learner_free(&L);
 	return rc;
 }

@@ -138,6 +138,8 @@ struct learn_opts {
 	int max_phrases;  /* per label; default 40 */
 	double min_z;	  /* keep phrases whose log-odds z-score is at least this; default 2.5 */
 	int min_count;	  /* a phrase must occur in this many examples of the label; default 2 */
+	int min_phrases;  /* per label, with z >= 1.5 when fewer reach min_z; default 0:
+			     5 or 10, whichever the inner cross-validation finds better */
 	int max_negative; /* counter-evidence phrases per label, lowest z first; default 40 */
 	double neg_z;	  /* ... among those with a z-score of at most -neg_z; default 0.25 */
 	double prior;	  /* prior pseudo-counts as a share of the feature's count; default 0.1 */

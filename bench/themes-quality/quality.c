@@ -7,7 +7,7 @@
  * above threshold) and for "top-1" (the best theme above threshold).
  *
  * usage: quality CORPUS.jsonl [--folds K] [--ignore LABEL]... [--save DIR]
- *                             [--per-label]
+ *                             [--per-label] [--dump FILE] [--seed N]
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -128,6 +128,43 @@ static void count_example(struct eval *ev, const struct theme_result *r, json_t 
 	}
 }
 
+/* One line per held-out example: fold, gold labels, then id=score per theme. */
+static void dump_example(FILE *out, int fold, const struct theme_result *r, json_t *labels)
+{
+	size_t i;
+	json_t *v;
+	char s[256];
+
+	fprintf(out, "%d\t", fold);
+	json_array_foreach(labels, i, v)
+	{
+		slugify(json_is_string(v) ? json_string_value(v) : "", s, sizeof(s));
+		fprintf(out, "%s%s", i ? "," : "", s);
+	}
+	for (size_t t = 0; t < r->nthemes; t++)
+		fprintf(out, "\t%s=%.6f=%.6f", r->themes[t].id, r->themes[t].score,
+			r->themes[t].threshold);
+	fputc('\n', out);
+}
+
+/*
+ * --seed N: the examples in another order (Fisher-Yates with a fixed LCG),
+ * so that folds (example i in fold i mod K) and learn's inner folds differ:
+ * an independent estimate of the noise. 0 keeps the file's order.
+ */
+static void shuffle(char **v, size_t n, unsigned seed)
+{
+	unsigned long long x = seed;
+
+	for (size_t i = n; i > 1; i--) {
+		size_t j;
+		char *t;
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (size_t)((x >> 33) % i);
+		t = v[i - 1], v[i - 1] = v[j], v[j] = t;
+	}
+}
+
 static double f1(struct counts c)
 {
 	return c.tp ? 2.0 * (double)c.tp / (double)(2 * c.tp + c.fp + c.fn) : 0.0;
@@ -164,6 +201,8 @@ static void report(const char *name, const struct eval *ev, const struct counts 
 int main(int argc, char **argv)
 {
 	const char *path = NULL, *save = NULL;
+	FILE *dump = NULL;
+	unsigned seed = 0;
 	char *ignore[16];
 	int nignore = 0, folds = 5, per_label = 0;
 	struct eval ev = {0};
@@ -181,12 +220,16 @@ int main(int argc, char **argv)
 			per_label = 1;
 		else if (strcmp(argv[i], "--save") == 0 && i + 1 < argc)
 			save = argv[++i];
+		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			seed = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+			dump = fopen(argv[++i], "w");
 		else
 			path = argv[i];
 	}
 	if (!path || folds < 2 || !(data = bench_slurp(path, &len))) {
 		fprintf(stderr, "usage: quality CORPUS.jsonl [--folds K] [--ignore LABEL]... "
-				"[--save DIR] [--per-label]\n");
+				"[--save DIR] [--per-label] [--dump FILE] [--seed N]\n");
 		return 2;
 	}
 	for (p = data; p && *p; p = nl ? nl + 1 : NULL) {
@@ -198,6 +241,8 @@ int main(int argc, char **argv)
 			lines[nlines++] = p;
 		}
 	}
+	if (seed)
+		shuffle(lines, nlines, seed);
 	for (int f = 0; f < folds; f++) {
 		struct buf train, file;
 		struct learn_opts o;
@@ -218,6 +263,8 @@ int main(int argc, char **argv)
 			o.min_z = atof(getenv("MINZ"));
 		if (getenv("MINC"))
 			o.min_count = atoi(getenv("MINC"));
+		if (getenv("MINP"))
+			o.min_phrases = atoi(getenv("MINP"));
 		if (getenv("MAXN"))
 			o.max_negative = atoi(getenv("MAXN"));
 		if (getenv("NEGZ"))
@@ -258,6 +305,8 @@ int main(int argc, char **argv)
 			themes_score(th, json_string_value(text), json_string_length(text), NULL,
 				     &r);
 			count_example(&ev, r, json_object_get(root, "labels"), ignore, nignore);
+			if (dump)
+				dump_example(dump, f, r, json_object_get(root, "labels"));
 			theme_result_free(r);
 			json_decref(root);
 		}
@@ -279,5 +328,7 @@ int main(int argc, char **argv)
 	free(ev.top1);
 	free(lines);
 	free(data);
+	if (dump)
+		fclose(dump);
 	return 0;
 }

@@ -43,11 +43,19 @@ int cmd_learn(const struct cmd_opts *o, int argc, char **argv);
 int cmd_vacuum(const struct cmd_opts *o, int argc, char **argv);
 int cmd_events(const struct cmd_opts *o, int argc, char **argv);
 
-/* Loads the config at o->config_path; prints every error to stderr. NULL on failure. */
-struct config *cmd_load_config(const struct cmd_opts *o);
 /*
- * cmd_load_config, then the themes compiled once and every channel opened once
- * (check, run); every error printed. The compiled themes go to *themes (NULL
+ * Loads the config at o->config_path without secrets (no password_file is
+ * read: the read-only commands work for any user who can read the config);
+ * prints every error to stderr. NULL on failure.
+ */
+struct config *cmd_load_config(const struct cmd_opts *o);
+/* The same with config_load_flags (CONFIG_LOAD_SECRETS). */
+struct config *cmd_load_config_with(const struct cmd_opts *o, unsigned flags);
+/*
+ * cmd_load_config with secrets, then the themes compiled once and every
+ * channel opened once, which reads the channels' secret files (check, run,
+ * once: every secret is validated as the daemon will use it); every error
+ * printed. The compiled themes go to *themes (NULL
  * when none; the caller frees) or, when themes is NULL, are freed.
  */
 struct themes;

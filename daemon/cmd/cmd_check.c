@@ -65,7 +65,7 @@ size_t cmd_check_channels(const struct config *cfg)
 
 struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **themes)
 {
-	struct config *cfg = cmd_load_config(o);
+	struct config *cfg = cmd_load_config_with(o, CONFIG_LOAD_SECRETS);
 	struct themes *th = NULL;
 	int bad;
 

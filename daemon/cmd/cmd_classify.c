@@ -45,7 +45,7 @@ static struct themes *load_themes(const struct cmd_opts *o)
 	char err[512];
 
 	buf_init(&errors);
-	cfg = config_load(path, &errors);
+	cfg = config_load_with(path, 0, &errors); /* themes only: no secrets */
 	if (cfg == NULL) {
 		fputs(buf_str(&errors), stderr);
 		buf_free(&errors);

@@ -99,9 +99,11 @@ static void preview_error(const char *url, const char *error)
 	free(redacted);
 }
 
-static int preview_source(const struct config *cfg, const struct config_source *s, int json)
+/* url: s's, with the password of its password_file. */
+static int preview_source(const struct config *cfg, const struct config_source *s, const char *url,
+			  int json)
 {
-	char *shown = urlcred_strip(s->url); /* errors name the URL without credentials */
+	char *shown = urlcred_strip(url); /* errors name the URL without credentials */
 	struct listing l;
 	struct http_req req;
 	struct oneshot o;
@@ -109,7 +111,7 @@ static int preview_source(const struct config *cfg, const struct config_source *
 	int rc = EXIT_RUNTIME;
 
 	memset(&req, 0, sizeof(req));
-	req.url = s->url;
+	req.url = url;
 	req.follow_redirects = 1;
 	req.trusted = 1;
 	req.allow_private = s->allow_private > 0;
@@ -120,7 +122,7 @@ static int preview_source(const struct config *cfg, const struct config_source *
 	} else if (o.status / 100 != 2) {
 		snprintf(err, sizeof(err), "HTTP %ld", o.status);
 		preview_error(shown, err);
-	} else if (listing_read(s, o.final_url ? o.final_url : s->url, o.body, o.body_len,
+	} else if (listing_read(s, o.final_url ? o.final_url : url, o.body, o.body_len,
 				o.content_type, NULL, &l, err, sizeof(err)) < 0) {
 		preview_error(shown, err);
 	} else {
@@ -139,6 +141,7 @@ int cmd_preview(const struct cmd_opts *o, int argc, char **argv)
 {
 	const struct config_source *s;
 	struct config *cfg;
+	char *url, err[600];
 	int rc;
 
 	cfg = cmd_load_for_one(o, argc, "speechwatch preview [-c FILE] SOURCE [--json]");
@@ -147,8 +150,17 @@ int cmd_preview(const struct cmd_opts *o, int argc, char **argv)
 	s = config_source_find(cfg, argv[0]);
 	if (s == NULL)
 		return cmd_not_found(o, cfg, "preview", "source", argv[0]);
+	/* the one secret preview reads: the password of the source it fetches */
+	url = config_source_secret_url(s, err, sizeof(err));
+	if (url == NULL) {
+		fprintf(stderr, "speechwatch preview: %s\n", err);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
 	page_init();
-	rc = preview_source(cfg, s, o->json);
+	rc = preview_source(cfg, s, url, o->json);
+	explicit_bzero(url, strlen(url));
+	free(url);
 	config_free(cfg);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * speechwatch status [-c FILE] [--json]: what the daemon has been doing, read
  * from its store without disturbing it (read-only, works while it runs).
+ * The exit status is a monitoring plugin's (Nagios: OK, WARNING, CRITICAL).
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -18,6 +19,12 @@
 #include "daemon/event.h"
 #include "daemon/store.h"
 #include "daemon/structure.h"
+
+enum status_verdict {
+	STATUS_OK = 0,	     /* healthy */
+	STATUS_WARNING = 1,  /* a failing source, a dead event */
+	STATUS_CRITICAL = 2, /* no config, no store: nothing to judge */
+};
 
 struct status {
 	struct store_source *rows;
@@ -275,6 +282,7 @@ static void report(const struct config *cfg, struct store *st, struct status *s,
 
 int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 {
+	enum status_verdict verdict;
 	struct status s;
 	struct store *st = NULL;
 	struct config *cfg;
@@ -283,11 +291,11 @@ int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 	(void)argv;
 	if (argc > 0) {
 		fprintf(stderr, "usage: speechwatch status [-c FILE] [--json]\n");
-		return EXIT_USAGE;
+		return STATUS_CRITICAL;
 	}
 	cfg = cmd_load_config(o);
 	if (cfg == NULL)
-		return EXIT_USAGE;
+		return STATUS_CRITICAL;
 	memset(&s, 0, sizeof(s));
 	path = store_location_for(cfg->daemon.state_dir);
 	s.location = path;
@@ -299,17 +307,18 @@ int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 			store_close(st);
 			free(path);
 			config_free(cfg);
-			return EXIT_RUNTIME;
+			return STATUS_CRITICAL;
 		}
 	} else if (!o->json) {
 		printf("(no state yet: %s does not exist; the daemon has not run)\n\n", path);
 	}
 	report(cfg, st, &s, o->json);
+	verdict = s.failing > 0 || s.dead > 0 ? STATUS_WARNING : STATUS_OK;
 	for (size_t i = 0; i < s.nrows; i++)
 		store_source_clear(&s.rows[i]);
 	free(s.rows);
 	store_close(st);
 	free(path);
 	config_free(cfg);
-	return EXIT_OK;
+	return (int)verdict;
 }

@@ -10,17 +10,22 @@
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
 
-struct config *cmd_load_config(const struct cmd_opts *o)
+struct config *cmd_load_config_with(const struct cmd_opts *o, unsigned flags)
 {
 	struct buf errors;
 	struct config *cfg;
 
 	buf_init(&errors);
-	cfg = config_load(o->config_path, &errors);
+	cfg = config_load_with(o->config_path, flags, &errors);
 	if (cfg == NULL)
 		fputs(buf_str(&errors), stderr);
 	buf_free(&errors);
 	return cfg;
+}
+
+struct config *cmd_load_config(const struct cmd_opts *o)
+{
+	return cmd_load_config_with(o, 0);
 }
 
 char *cmd_read_input(const char *path, size_t max, size_t *len)

@@ -51,6 +51,25 @@ class InstallTest(swtest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("ok: 1 source (0 enabled)", r.stdout)
 
+    def test_the_copied_example_includes_the_packs_of_any_prefix(self):
+        """docs/systemd.md: install, then cp the example to speechwatch.conf."""
+        for prefix in ("/usr", "/opt/sw"):
+            with self.subTest(prefix=prefix):
+                dest = self.install(prefix)
+                etc = os.path.join(dest, "etc/speechwatch")
+                shutil.copy(os.path.join(etc, "speechwatch.conf.example"),
+                            os.path.join(etc, "speechwatch.conf"))
+                with open(os.path.join(etc, "speechwatch.conf")) as f:
+                    text = f.read()
+                self.assertIn("\ninclude = %s/share/speechwatch/themes/*.conf\n" % prefix, text)
+                self.assertNotIn("/usr/local", text)
+                # the installed tree lives under DESTDIR: the include is moved there to resolve
+                self.write("copied.conf", text.replace(prefix + "/share", dest + prefix + "/share"))
+                r = self.sw("check", "-c", os.path.join(self.tmp, "copied.conf"))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertRegex(r.stdout, r"^ok: 1 source \(0 enabled\), [1-9]\d* themes")
+                shutil.rmtree(dest)
+
     def test_unit_prefix_follows_install_prefix(self):
         dest = self.install("/opt/sw")
         with open(os.path.join(dest, "opt/sw/lib/systemd/system/speechwatch.service")) as f:

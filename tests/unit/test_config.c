@@ -689,6 +689,37 @@ START_TEST(password_file_goes_into_the_url)
 }
 END_TEST
 
+/* Without CONFIG_LOAD_SECRETS no password_file is read; the url's form is still checked. */
+START_TEST(a_load_without_secrets_reads_no_password_file)
+{
+	const char *text = "[source \"s\"]\nurl = https://alice@a.example/list\npassword_file = "
+			   "none\n";
+	const struct config_source *s;
+	struct config *cfg;
+	char err[256] = "", *url;
+
+	free(write_file("main.conf", text));
+	buf_reset(&errs);
+	cfg = config_load_with(main_path, 0, &errs);
+	ck_assert_msg(cfg != NULL, "refused:\n%s", buf_str(&errs));
+	s = config_source_find(cfg, "s");
+	ck_assert_str_eq(s->url, "https://alice@a.example/list");
+	ck_assert_ptr_null(config_source_secret_url(s, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "source 's': password_file '") && strstr(err, "No such file"),
+		      "%s", err);
+	free(write_file("none", "p@ss\n"));
+	url = config_source_secret_url(s, err, sizeof(err));
+	ck_assert_str_eq(url, "https://alice:p%40ss@a.example/list");
+	free(url);
+	config_free(cfg);
+	free(write_file("main.conf", "[source \"s\"]\nurl = https://a.example/\npassword_file = "
+				     "none\n"));
+	buf_reset(&errs);
+	ck_assert_ptr_null(config_load_with(main_path, 0, &errs));
+	ck_assert_ptr_nonnull(strstr(buf_str(&errs), "password_file needs a user name"));
+}
+END_TEST
+
 START_TEST(a_file_included_twice_is_an_error_naming_it)
 {
 	char *again = xasprintf("include of '%s/./a.conf': this file was already read", dir);
@@ -909,6 +940,7 @@ int main(void)
 	tcase_add_test(files, errors_inside_an_include_name_that_file);
 	tcase_add_test(files, an_include_that_is_not_a_regular_file_is_refused);
 	tcase_add_test(files, password_file_goes_into_the_url);
+	tcase_add_test(files, a_load_without_secrets_reads_no_password_file);
 	tcase_add_test(files, a_file_included_twice_is_an_error_naming_it);
 	tcase_add_test(files, includes_nest_eight_deep);
 	tcase_add_test(files, unreadable_and_unsafe_files);

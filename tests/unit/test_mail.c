@@ -794,6 +794,41 @@ START_TEST(config_errors)
 }
 END_TEST
 
+/*
+ * The default tls (opportunistic) with a password and a server without
+ * STARTTLS: nothing is sent, the password least of all; the attempt is
+ * retried. tls = none with a password is refused unless the relay is local.
+ */
+START_TEST(a_password_never_goes_in_clear)
+{
+	const char *const args[] = {"--auth", "sw:s3cret pass", NULL};
+	struct mail_opts c;
+	struct outcome o = {0};
+	json_t *log;
+
+	srv_start(args);
+	c = mail_cfg(smtp_url("smtp"), NULL); /* the config default */
+	c.user = "sw";
+	c.password = "s3cret pass";
+	open_channel(&c);
+	send_wait("evt_clear", event_json, &o);
+	ck_assert_int_eq(o.verdict, NOTIFY_RETRY);
+	ck_assert_msg(strstr(o.detail, "STARTTLS") != NULL, "%s", o.detail);
+	free(o.detail);
+	log = srv_log();
+	ck_assert_int_eq(json_array_size(log), 0);
+	json_decref(log);
+	notify_channel_free(chan);
+	chan = NULL;
+	c = mail_cfg("smtp://mail.example.org:587", "none");
+	c.user = "sw";
+	c.password = "s3cret pass";
+	config_refused(&c, "tls: none would send the password in clear text");
+	c.smtp_url = "smtp://localhost:25";
+	open_channel(&c); /* a relay on this machine */
+}
+END_TEST
+
 START_TEST(bad_event_and_cancel)
 {
 	char err[256] = "";
@@ -854,6 +889,7 @@ int main(void)
 	tcase_add_test(tc, tls_required_but_not_offered);
 	tcase_add_test(tc, auth_plain_and_login);
 	tcase_add_test(tc, wrong_password_is_permanent);
+	tcase_add_test(tc, a_password_never_goes_in_clear);
 	tcase_add_test(tc, reply_450_retries);
 	tcase_add_test(tc, reply_550_is_permanent);
 	tcase_add_test(tc, refused_rcpt_spares_the_others);
