@@ -5,10 +5,13 @@
  * this file only splits them into fields and finds the key each one names.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/printable.h"
 #include "common/xmalloc.h"
@@ -38,18 +41,29 @@ static json_t *jtext(const char *s, size_t len)
 	return j;
 }
 
-/* The whole file at path (at most max bytes), or NULL: a missing file has no keys. */
+/*
+ * The whole regular file at path (at most max bytes), or NULL: a file that
+ * cannot be read, or is no regular file ("-c <(...)", a FIFO that would
+ * block), has no keys to name.
+ */
 static char *read_quiet(const char *path, size_t max, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *data;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char *data = NULL;
+	ssize_t n;
 
-	if (f == NULL)
+	if (fd < 0)
 		return NULL;
-	data = xmalloc(max + 1);
-	*len = fread(data, 1, max, f);
-	data[*len] = '\0';
-	fclose(f);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		size_t want = (size_t)st.st_size < max ? (size_t)st.st_size : max;
+
+		data = xmalloc(want + 1);
+		n = read(fd, data, want);
+		*len = n > 0 ? (size_t)n : 0;
+		data[*len] = '\0';
+	}
+	close(fd);
 	return data;
 }
 
@@ -76,7 +90,7 @@ static void cache_fill(struct line_cache *c, const char *path)
 
 /*
  * The key written on line lineno of path ("items" of "items = //li"), or
- * NULL for a section header, a comment, or a line that cannot be read.
+ * JSON null for a section header, a comment, or a line that cannot be read.
  */
 static json_t *key_at(struct line_cache *c, const char *path, long lineno)
 {
