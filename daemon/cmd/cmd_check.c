@@ -4,6 +4,7 @@
 
 #include "analyze/themes/themes.h"
 #include "common/buf.h"
+#include "common/log.h"
 #include "config/config.h"
 #include "daemon/channels.h"
 #include "daemon/cmd/cmd.h"
@@ -63,9 +64,35 @@ size_t cmd_check_channels(const struct config *cfg)
 	return bad;
 }
 
+/*
+ * The config with secrets, for run and once: errors printed; on success each
+ * notice (a theme that replaces an included one) logged, so the log says
+ * which definition of a theme the daemon runs with.
+ */
+static struct config *load_logging_notices(const struct cmd_opts *o)
+{
+	struct config *cfg;
+	struct buf found;
+
+	buf_init(&found);
+	cfg = config_load(o->config_path, &found);
+	if (cfg == NULL) {
+		fputs(buf_str(&found), stderr);
+	} else {
+		for (const char *p = buf_str(&found); *p;) {
+			size_t n = strcspn(p, "\n");
+
+			log_info("config: %.*s", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	buf_free(&found);
+	return cfg;
+}
+
 struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **themes)
 {
-	struct config *cfg = cmd_load_config_with(o, CONFIG_LOAD_SECRETS);
+	struct config *cfg = load_logging_notices(o);
 	struct themes *th = NULL;
 	int bad;
 

@@ -1,10 +1,13 @@
 """Theme override by id (issue 17, deliver 7): a later [theme "x"] (in the
 main file after the include of the shipped pack) replaces the pack's theme
 x as a whole, `check` says so in a notice naming both places, and the
-override is what `classify` (--themes and -c) and the daemon score with.
-A theme defined twice in one file stays an error."""
+override is what `classify` (--themes and -c) and the daemon score with;
+the daemon logs the notice at start and on a reload. A theme defined twice
+in one file stays an error."""
 import json
 import os
+import signal
+import time
 
 import swtest
 
@@ -83,9 +86,31 @@ class ThemeOverrideTest(swtest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         events = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
         self.assertEqual(len(events), 1, r.stdout)
+        self.assertIn("config: %s:3: notice: theme 'climate' at %s:3 replaces the one from %s:%d"
+                      % (conf, conf, PACK, pack_line("climate")), r.stderr)
         ids = [t["id"] for t in events[0]["themes"]]
         self.assertEqual(ids, ["climate"], events[0]["themes"])
         self.assertEqual(events[0]["themes"][0]["label"], "Zebra crossings")
+
+    def test_a_reload_logs_the_override(self):
+        daemon = "[daemon]\nstate_dir = %s\n[notify \"out\"]\ntype = stdout\n" % (
+            os.path.join(self.tmp, "state"))
+        conf = self.write("main.conf", "include = %s\n" % PACK + daemon)
+        d = self.spawn([swtest.BIN, "run", "-c", conf])
+        self.wait_for(d, "started")
+        self.assertNotIn("notice", d.output())
+        self.write("main.conf", "include = %s\n" % PACK + OVERRIDE + daemon)
+        d.signal(signal.SIGHUP)
+        self.wait_for(d, "reload: %s:2: notice: theme 'climate' at %s:2 replaces the one from %s:%d"
+                      % (conf, conf, PACK, pack_line("climate")))
+        self.wait_for(d, "reload: done")
+        d.signal(signal.SIGTERM)
+
+    def wait_for(self, proc, text, timeout=20):
+        deadline = time.time() + timeout
+        while text not in proc.output() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertIn(text, proc.output())
 
     def test_twice_in_one_file_is_still_an_error(self):
         conf = self.main_conf(OVERRIDE)
