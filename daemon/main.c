@@ -24,7 +24,8 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "[-c FILE]", "run the daemon in the foreground (what systemd starts)"},
     {"once", cmd_once, "[-c FILE]", "poll every source once, deliver, exit (0 = ok)"},
-    {"check", cmd_check, "[-c FILE]", "validate config and theme files (FILE:LINE: message)"},
+    {"check", cmd_check, "[-c FILE] [--json]",
+     "validate config and theme files (FILE:LINE: message)"},
     {"preview", cmd_preview, "[-c FILE] SOURCE [--json] [--articles [N]]",
      "fetch one source now and print its items (and first N articles; store untouched)"},
     {"discover", cmd_discover, "[-c FILE] URL [--json]",

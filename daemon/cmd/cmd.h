@@ -88,4 +88,11 @@ struct article;
 int cmd_article(const char *cmd, const char *data, size_t len, const char *content_type,
 		const char *name, struct article *a);
 
+/*
+ * check --json: prints the findings (check's text lines, found) as one JSON
+ * document {ok, errors, warnings, notices, sources, ...} on stdout. cfg is
+ * NULL when the config did not load (its counts are then null).
+ */
+void cmd_check_print_json(const struct config *cfg, const char *found, int bad);
+
 #endif
