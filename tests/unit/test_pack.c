@@ -201,6 +201,91 @@ START_TEST(forced_labour_is_human_rights)
 }
 END_TEST
 
+/*
+ * A statement on one right often never says "human rights": torture, a fair
+ * trial, freedom of religion or assembly are the subject in every language.
+ */
+START_TEST(named_rights_are_human_rights)
+{
+	static const struct sample s[] = {
+	    {"human-rights", NULL,
+	     "China opposes torture and guarantees the right to a fair trial and freedom of "
+	     "religion."},
+	    {"human-rights", NULL,
+	     "La France condamne la torture et défend la liberté de réunion et le droit à un "
+	     "procès équitable."},
+	    {"human-rights", NULL,
+	     "España condena la tortura y defiende la libertad de reunión y el derecho a un "
+	     "juicio justo."},
+	    {"human-rights", NULL,
+	     "Россия осуждает пытки и защищает свободу собраний и право на справедливое "
+	     "судебное разбирательство."},
+	    {"human-rights", NULL, "中方反对酷刑，保障宗教自由和公正审判的权利。"},
+	    {"human-rights", NULL, "تدين الدولة التعذيب وتكفل حرية الرأي والحق في محاكمة عادلة."},
+	    {"human-rights", "trade",
+	     "The transatlantic slave trade was a crime against humanity."},
+	    {"human-rights", "trade", "Торговля людьми и рабство недопустимы."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/*
+ * False friends of trade: Spanish "protección" stems like "proteccionismo";
+ * Arabic العقوبات is also "penalties", الواردات stems like الواردة ("contained
+ * in").
+ */
+START_TEST(protection_and_penalties_are_not_trade)
+{
+	static const struct sample s[] = {
+	    {NULL, "trade",
+	     "El Estado garantiza la protección de la ley y la protección de la familia."},
+	    {"trade", NULL,
+	     "España rechaza el proteccionismo comercial y las medidas proteccionistas."},
+	    {NULL, "trade", "يحظر القانون العقوبات القاسية والمعاملة المهينة."},
+	    {NULL, "trade", "نحترم الحقوق الواردة في الدستور والالتزامات الواردة في المعاهدات."},
+	    {"trade", NULL, "نرفض فرض العقوبات الأحادية على الدول النامية."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/* A criminal charge or a penal offence is criminal justice, not cybercrime. */
+START_TEST(criminal_justice_is_not_cybercrime)
+{
+	static const struct sample s[] = {
+	    {NULL, "cybercrime",
+	     "The court dismissed the criminal charge: no one may be convicted of a penal "
+	     "offence without trial by the criminal courts."},
+	    {"cybercrime", NULL,
+	     "Criminal groups use ransomware; cybercrime is a criminal offence under the "
+	     "penal code."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/* "Maintien de la paix" is also the maintenance of peace in general. */
+START_TEST(maintenance_of_peace_alone_is_not_peacekeeping)
+{
+	static const struct sample s[] = {
+	    {NULL, "regional-security",
+	     "Les Nations Unies œuvrent au maintien de la paix et au développement de "
+	     "l'éducation."},
+	    {NULL, "regional-security",
+	     "Las Naciones Unidas trabajan por el mantenimiento de la paz y la educación."},
+	    {"regional-security", NULL,
+	     "Les casques bleus des opérations de maintien de la paix au Mali doivent être "
+	     "protégés."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pack");
@@ -213,6 +298,10 @@ int main(void)
 	tcase_add_test(tc, law_enforcement_alone_is_not_cybercrime);
 	tcase_add_test(tc, inherent_territory_is_regional_security);
 	tcase_add_test(tc, forced_labour_is_human_rights);
+	tcase_add_test(tc, named_rights_are_human_rights);
+	tcase_add_test(tc, protection_and_penalties_are_not_trade);
+	tcase_add_test(tc, criminal_justice_is_not_cybercrime);
+	tcase_add_test(tc, maintenance_of_peace_alone_is_not_peacekeeping);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
