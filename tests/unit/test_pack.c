@@ -286,6 +286,61 @@ START_TEST(maintenance_of_peace_alone_is_not_peacekeeping)
 }
 END_TEST
 
+/*
+ * Words that share a stem or a name with a theme's term: "unilaterally"
+ * (unilateralism), "annexed" (annexation), riot control agents (riots),
+ * innovation alone (digital economy), checks and countermeasures (sanctions).
+ */
+START_TEST(general_words_are_not_themes)
+{
+	static const struct sample s[] = {
+	    {NULL, "multilateralism",
+	     "The United States withdrew from the treaty to seek military superiority "
+	     "unilaterally."},
+	    {"multilateralism", NULL, "China opposes unilateralism and protectionism."},
+	    {NULL, "regional-security",
+	     "The regulations annexed to this Act, and the list in its annex, apply to riot "
+	     "control agents."},
+	    {"regional-security", NULL,
+	     "The illegal annexation of Crimea violates the territorial integrity of Ukraine."},
+	    {NULL, "digital-economy",
+	     "Innovation drives agricultural productivity in small farms."},
+	    {NULL, "trade",
+	     "The system of checks and countermeasures ensures that operators respect food law."},
+	    {"trade", NULL, "China will take countermeasures against the sanctions."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/*
+ * Subjects named in laws, resolutions and development targets rather than
+ * in a ministry's usual words.
+ */
+START_TEST(named_instruments_carry_their_theme)
+{
+	static const struct sample s[] = {
+	    {"arms-control", NULL,
+	     "No person shall produce chemical weapons or use riot control agents as a method "
+	     "of warfare."},
+	    {"arms-control", NULL, "任何人不得生产化学武器。"},
+	    {"terrorism", NULL,
+	     "The regulations implement Security Council resolution 1373 (2001)."},
+	    {"human-rights", NULL,
+	     "Le Canada condamne les violations graves et systématiques des droits de la "
+	     "personne."},
+	    {"human-rights", NULL, "Eliminate violence against women and child marriage."},
+	    {"human-rights", NULL,
+	     "Eliminar la violencia contra la mujer y el matrimonio infantil."},
+	    {"trade", NULL,
+	     "Eliminar las subvenciones a la exportación conforme a la Ronda de Doha."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pack");
@@ -302,6 +357,8 @@ int main(void)
 	tcase_add_test(tc, protection_and_penalties_are_not_trade);
 	tcase_add_test(tc, criminal_justice_is_not_cybercrime);
 	tcase_add_test(tc, maintenance_of_peace_alone_is_not_peacekeeping);
+	tcase_add_test(tc, general_words_are_not_themes);
+	tcase_add_test(tc, named_instruments_carry_their_theme);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
