@@ -17,13 +17,23 @@
 
 static struct themes *pack;
 
-static void pack_setup(void)
+static void load_pack(const char *name)
 {
 	char path[4096], err[512];
 
-	snprintf(path, sizeof(path), "%s/config/themes/diplomacy.conf", testutil_root_dir());
+	snprintf(path, sizeof(path), "%s/config/themes/%s", testutil_root_dir(), name);
 	pack = themeset_load(path, err, sizeof(err));
 	ck_assert_msg(pack != NULL, "%s", err);
+}
+
+static void pack_setup(void)
+{
+	load_pack("diplomacy.conf");
+}
+
+static void consular_setup(void)
+{
+	load_pack("consular.conf");
 }
 
 static void pack_teardown(void)
@@ -341,6 +351,37 @@ START_TEST(named_instruments_carry_their_theme)
 }
 END_TEST
 
+/*
+ * The consular pack (config/themes/consular.conf): travel advice and
+ * consular assistance in the six languages; an embassy and a visa in a
+ * report on something else are not consular affairs.
+ */
+START_TEST(consular_notices_are_consular)
+{
+	static const struct sample s[] = {
+	    {"consular", NULL,
+	     "The ministry advises citizens to avoid non-essential travel to the region; the "
+	     "embassy provides consular assistance."},
+	    {"consular", NULL,
+	     "外交部提醒中国公民暂勿前往该国，如遇紧急情况请联系使馆寻求领事协助。"},
+	    {"consular", NULL,
+	     "Le ministère invite les Français de l'étranger à suivre les conseils aux "
+	     "voyageurs."},
+	    {"consular", NULL,
+	     "МИД рекомендует гражданам воздержаться от поездок; посольство оказывает "
+	     "консульскую помощь."},
+	    {"consular", NULL,
+	     "La embajada presta asistencia consular a los ciudadanos en el exterior."},
+	    {"consular", NULL, "تقدم السفارة المساعدة القنصلية للمواطنين في الخارج."},
+	    {NULL, "consular",
+	     "The minister met the ambassador at the embassy to discuss trade; the visa of "
+	     "the delegation was issued."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pack");
@@ -359,6 +400,10 @@ int main(void)
 	tcase_add_test(tc, maintenance_of_peace_alone_is_not_peacekeeping);
 	tcase_add_test(tc, general_words_are_not_themes);
 	tcase_add_test(tc, named_instruments_carry_their_theme);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("consular");
+	tcase_add_checked_fixture(tc, consular_setup, pack_teardown);
+	tcase_add_test(tc, consular_notices_are_consular);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
