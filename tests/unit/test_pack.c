@@ -351,6 +351,21 @@ START_TEST(named_instruments_carry_their_theme)
 }
 END_TEST
 
+/* Arabic terms that the other five languages already had. */
+START_TEST(arabic_has_the_terms_of_the_other_languages)
+{
+	static const struct sample s[] = {
+	    {"arms-control", NULL,
+	     "أجرت الولايات المتحدة تجربة صاروخية بعد انسحابها من معاهدة القوى النووية متوسطة "
+	     "المدى."},
+	    {"regional-security", NULL,
+	     "إن مبيعات الأسلحة إلى تايوان تهدد السلام والاستقرار في المنطقة."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 /*
  * The consular pack (config/themes/consular.conf): travel advice and
  * consular assistance in the six languages; an embassy and a visa in a
@@ -400,6 +415,7 @@ int main(void)
 	tcase_add_test(tc, maintenance_of_peace_alone_is_not_peacekeeping);
 	tcase_add_test(tc, general_words_are_not_themes);
 	tcase_add_test(tc, named_instruments_carry_their_theme);
+	tcase_add_test(tc, arabic_has_the_terms_of_the_other_languages);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("consular");
 	tcase_add_checked_fixture(tc, consular_setup, pack_teardown);
