@@ -351,6 +351,33 @@ START_TEST(named_instruments_carry_their_theme)
 }
 END_TEST
 
+/*
+ * Stem twins: "imports" stems like "important" and "importance" (en, fr, es),
+ * "accountability" like "accounts", "adaptation" like "adapt", "extremism"
+ * like "extreme" (en, es). Only forms the twin cannot take count.
+ */
+START_TEST(stem_twins_are_not_themes)
+{
+	static const struct sample s[] = {
+	    {NULL, "trade", "It is important to stress the importance of this important meeting."},
+	    {NULL, "trade", "Es importante subrayar la importancia de esta reunión."},
+	    {"trade", NULL, "Imports and exports fell after the new import tariffs."},
+	    {NULL, "human-rights",
+	     "Twitter closed the accounts; the accounts were fake, and the company gave an "
+	     "account of its reasons."},
+	    {NULL, "climate", "The army must adapt, and the adaptation of training is needed."},
+	    {"climate", NULL, "Adaptation to climate change needs finance."},
+	    {NULL, "terrorism",
+	     "Extreme weather and extreme poverty hit the poorest countries hardest."},
+	    {NULL, "terrorism",
+	     "La pobreza extrema y los fenómenos meteorológicos extremos afectan a los países "
+	     "pobres."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 /* Arabic terms that the other five languages already had. */
 START_TEST(arabic_has_the_terms_of_the_other_languages)
 {
@@ -416,6 +443,7 @@ int main(void)
 	tcase_add_test(tc, general_words_are_not_themes);
 	tcase_add_test(tc, named_instruments_carry_their_theme);
 	tcase_add_test(tc, arabic_has_the_terms_of_the_other_languages);
+	tcase_add_test(tc, stem_twins_are_not_themes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("consular");
 	tcase_add_checked_fixture(tc, consular_setup, pack_teardown);
