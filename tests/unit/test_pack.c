@@ -378,6 +378,26 @@ START_TEST(stem_twins_are_not_themes)
 }
 END_TEST
 
+/*
+ * Phrases that share a stem share a weight: "multilateral" is
+ * "multilateralism" in four stemmers (the theme keeps the first phrase's
+ * weight), so the multilateral trading system reads alike in every language;
+ * Spanish and French TICE (the CTBT) stems like TIC (ICT).
+ */
+START_TEST(one_stem_one_weight)
+{
+	static const struct sample s[] = {
+	    {NULL, "multilateralism", "We support the multilateral trading system."},
+	    {NULL, "multilateralism", "Nous soutenons le système commercial multilatéral."},
+	    {"multilateralism", NULL, "China firmly upholds multilateralism."},
+	    {"multilateralism", NULL, "中国坚定维护多边主义。"},
+	    {NULL, "arms-control", "Las TIC transforman la educación y la salud."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 /* Arabic terms that the other five languages already had. */
 START_TEST(arabic_has_the_terms_of_the_other_languages)
 {
@@ -444,6 +464,7 @@ int main(void)
 	tcase_add_test(tc, named_instruments_carry_their_theme);
 	tcase_add_test(tc, arabic_has_the_terms_of_the_other_languages);
 	tcase_add_test(tc, stem_twins_are_not_themes);
+	tcase_add_test(tc, one_stem_one_weight);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("consular");
 	tcase_add_checked_fixture(tc, consular_setup, pack_teardown);
