@@ -398,6 +398,18 @@ START_TEST(one_stem_one_weight)
 }
 END_TEST
 
+/* Arabic stem twins: الرق (slavery) and الرقي (advancement), السل and السلة. */
+START_TEST(arabic_stem_twins_are_not_themes)
+{
+	static const struct sample s[] = {
+	    {NULL, "human-rights", "نعمل على الرقي بالعلاقات الثنائية إلى مستوى جديد."},
+	    {"human-rights", NULL, "يحظر الاسترقاق والاستعباد بجميع صورهما."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 /* Arabic terms that the other five languages already had. */
 START_TEST(arabic_has_the_terms_of_the_other_languages)
 {
@@ -465,6 +477,7 @@ int main(void)
 	tcase_add_test(tc, arabic_has_the_terms_of_the_other_languages);
 	tcase_add_test(tc, stem_twins_are_not_themes);
 	tcase_add_test(tc, one_stem_one_weight);
+	tcase_add_test(tc, arabic_stem_twins_are_not_themes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("consular");
 	tcase_add_checked_fixture(tc, consular_setup, pack_teardown);
