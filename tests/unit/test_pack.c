@@ -410,6 +410,23 @@ START_TEST(arabic_stem_twins_are_not_themes)
 }
 END_TEST
 
+/* Crime in cyberspace and money laundering in the words each language uses. */
+START_TEST(cybercrime_in_every_language)
+{
+	static const struct sample s[] = {
+	    {"cybercrime", NULL,
+	     "La lutte contre la criminalité dans le cyberespace et le blanchiment de capitaux "
+	     "exige une coopération."},
+	    {"cybercrime", NULL,
+	     "La lucha contra los delitos informáticos y el lavado de activos exige cooperación."},
+	    {"cybercrime", NULL,
+	     "Combating crime in cyberspace and money laundering needs cooperation."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 /* Arabic terms that the other five languages already had. */
 START_TEST(arabic_has_the_terms_of_the_other_languages)
 {
@@ -478,6 +495,7 @@ int main(void)
 	tcase_add_test(tc, stem_twins_are_not_themes);
 	tcase_add_test(tc, one_stem_one_weight);
 	tcase_add_test(tc, arabic_stem_twins_are_not_themes);
+	tcase_add_test(tc, cybercrime_in_every_language);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("consular");
 	tcase_add_checked_fixture(tc, consular_setup, pack_teardown);
