@@ -109,6 +109,36 @@ START_TEST(alliances_and_peacekeeping_are_regional_security)
 }
 END_TEST
 
+START_TEST(peace_processes_are_regional_security)
+{
+	static const struct sample s[] = {
+	    {"regional-security", NULL,
+	     "The Union supports the Middle East peace process: the parties should resume "
+	     "peace negotiations towards a two-state solution and end the hostilities."},
+	    {"regional-security", NULL,
+	     "L'Union soutient le processus de paix au Moyen-Orient : les parties doivent "
+	     "reprendre les négociations de paix en vue d'une solution à deux États."},
+	    {"regional-security", NULL,
+	     "La Unión apoya el proceso de paz en Oriente Próximo: las partes deben reanudar "
+	     "las negociaciones de paz hacia una solución de dos Estados."},
+	    {"regional-security", NULL,
+	     "Союз поддерживает мирный процесс на Ближнем Востоке: стороны должны возобновить "
+	     "мирные переговоры и прекратить боевые действия."},
+	    {"regional-security", NULL,
+	     "中方支持中东和平进程，呼吁各方恢复和平谈判，落实两国方案。"},
+	    {"regional-security", NULL,
+	     "يدعم الاتحاد عملية السلام في الشرق الأوسط ويدعو الأطراف إلى استئناف مفاوضات السلام "
+	     "من أجل حل الدولتين."},
+	    /* a region named without a conflict is not a security statement */
+	    {NULL, "regional-security",
+	     "The Middle East and North Africa office will host a trade fair on tourism and "
+	     "culture next spring."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 START_TEST(countermeasures_are_read_as_trade)
 {
 	static const struct sample s[] = {
@@ -496,6 +526,7 @@ int main(void)
 	tcase_add_test(tc, one_stem_one_weight);
 	tcase_add_test(tc, arabic_stem_twins_are_not_themes);
 	tcase_add_test(tc, cybercrime_in_every_language);
+	tcase_add_test(tc, peace_processes_are_regional_security);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("consular");
 	tcase_add_checked_fixture(tc, consular_setup, pack_teardown);
