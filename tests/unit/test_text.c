@@ -113,6 +113,22 @@ START_TEST(stemming_per_language)
 }
 END_TEST
 
+/* "and the torture" meets "the torture"; a short word beginning so keeps its letters */
+START_TEST(arabic_conjunction_before_the_article)
+{
+	char *and_the = tokens("والتعذيب فالتعذيب", TEXT_LANG_AR);
+	char *the = tokens("التعذيب التعذيب", TEXT_LANG_AR);
+	char *father = tokens("والد", TEXT_LANG_AR);
+
+	ck_assert_str_eq(and_the, the);
+	ck_assert_str_ne(father, "د#");
+	ck_assert_int_ge((int)strlen(father), 5);
+	free(and_the);
+	free(the);
+	free(father);
+}
+END_TEST
+
 static size_t sentences(const char *s, struct text_span **v)
 {
 	return text_sentences(s, strlen(s), v);
@@ -224,6 +240,7 @@ int main(void)
 	tcase_add_test(tc, tokenize_latin_words);
 	tcase_add_test(tc, tokenize_cjk_and_cyrillic);
 	tcase_add_test(tc, stemming_per_language);
+	tcase_add_test(tc, arabic_conjunction_before_the_article);
 	tcase_add_test(tc, sentence_split);
 	tcase_add_test(tc, language_identification);
 	tcase_add_test(tc, language_identification_short_latin);
