@@ -186,6 +186,23 @@ class SourcesTest(swtest.TestCase):
         self.assertIn("fsync(", calls[rename_at:])  # the directory
         self.assertNotRegex(calls, r'openat\([^)]*"[^"]*sources\.state", O_WRONLY')
 
+    def test_one_catalogue_source_enabled_without_editing_the_catalogue(self):
+        catalogue = os.path.join(swtest.ROOT, "examples", "un-member-states.conf")
+        with open(catalogue, "rb") as f:
+            before = f.read()
+        conf = self.write("un.conf", "[daemon]\nstate_dir = %s\ninclude = %s\n"
+                          % (self.state, catalogue), 0o600)
+        self.assertIn("ok: 223 sources (0 enabled)", self.sw("check", "-c", conf).stdout)
+        r = self.sw("sources", "enable", "belgium-2", "-c", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ok: 223 sources (1 enabled)", self.sw("check", "-c", conf).stdout)
+        got = self.lines(self.sw("sources", "-c", conf).stdout)
+        self.assertEqual(len(got), 223)
+        self.assertEqual(got["belgium-2"][1:4], ["list", "10m", "enabled*"])
+        self.assertEqual(got["belgium-1"][3], "disabled")
+        with open(catalogue, "rb") as f:
+            self.assertEqual(f.read(), before)
+
     def test_unknown_ids_and_bad_state_files_are_errors(self):
         r = self.sw("sources", "enable", "nope", "-c", self.conf)
         self.assertEqual(r.returncode, 2)
