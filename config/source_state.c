@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 
 #define STATE_MAX_BYTES (1 << 20)
 #define STATE_MAX_LINE 256
+#define STATE_MAX_ENTRIES 100000
 
 struct state_entry {
 	char *id;
@@ -32,9 +34,11 @@ struct state_entry {
 	int line;
 };
 
+/* Entries in file order; ids -> index, so a long file is read and applied in linear time. */
 struct state_file {
 	struct state_entry *v;
 	size_t n;
+	struct hmap ids;
 };
 
 char *config_source_state_path(const char *state_dir)
@@ -42,22 +46,42 @@ char *config_source_state_path(const char *state_dir)
 	return xasprintf("%s/%s", state_dir, CONFIG_SOURCE_STATE_FILE);
 }
 
+static void state_init(struct state_file *sf)
+{
+	sf->v = NULL;
+	sf->n = 0;
+	hmap_init(&sf->ids, 64);
+}
+
 static void state_free(struct state_file *sf)
 {
 	for (size_t i = 0; i < sf->n; i++)
 		free(sf->v[i].id);
 	free(sf->v);
-	sf->v = NULL;
-	sf->n = 0;
+	hmap_free(&sf->ids);
 }
 
+static struct state_entry *state_get(const struct state_file *sf, const char *id)
+{
+	size_t len = strlen(id);
+	const uint32_t *i = hmap_get(&sf->ids, id, len, hmap_hash(id, len));
+
+	return i ? &sf->v[*i] : NULL;
+}
+
+/* Sets id's state; a new id goes at the end (the file keeps its order). */
 static void state_put(struct state_file *sf, const char *id, int enabled, int line)
 {
-	for (size_t i = 0; i < sf->n; i++)
-		if (strcmp(sf->v[i].id, id) == 0) {
-			sf->v[i].enabled = enabled;
-			return;
-		}
+	struct state_entry *e = state_get(sf, id);
+	size_t len = strlen(id);
+
+	if (e != NULL) {
+		e->enabled = enabled;
+		return;
+	}
+	if (sf->n >= STATE_MAX_ENTRIES)
+		return; /* state_read refuses such a file before */
+	hmap_put(&sf->ids, id, len, hmap_hash(id, len), (uint32_t)sf->n);
 	sf->v = xreallocarray(sf->v, sf->n + 1, sizeof(*sf->v));
 	sf->v[sf->n++] = (struct state_entry){xstrdup(id), enabled, line};
 }
@@ -74,6 +98,10 @@ static int state_line(struct state_file *sf, char *text, int line, char *err, si
 		return 0;
 	if (n != 2 || (strcmp(word, "enabled") != 0 && strcmp(word, "disabled") != 0)) {
 		err_set(err, errlen, "expected 'ID enabled' or 'ID disabled'");
+		return -1;
+	}
+	if (sf->n >= STATE_MAX_ENTRIES && state_get(sf, id) == NULL) {
+		err_set(err, errlen, "more than %d sources", STATE_MAX_ENTRIES);
 		return -1;
 	}
 	state_put(sf, id, strcmp(word, "enabled") == 0, line);
@@ -123,11 +151,12 @@ static int state_read(const char *path, struct state_file *sf, char *err, size_t
 void config_apply_source_state(struct parse_state *ps)
 {
 	struct config *cfg = ps->cfg;
-	struct state_file sf = {NULL, 0};
+	struct state_file sf;
 	char *path = config_source_state_path(cfg->daemon.state_dir);
 	char err[600];
 	int rc;
 
+	state_init(&sf);
 	/*
 	 * A user who may not read the state_dir cannot read the store either;
 	 * the read-only commands (loads without secrets) then go on without it.
@@ -137,12 +166,14 @@ void config_apply_source_state(struct parse_state *ps)
 		buf_printf(ps->errors, "%s\n", err);
 		ps->nerrors++;
 	}
-	for (size_t i = 0; i < sf.n; i++)
-		for (size_t j = 0; j < cfg->nsources; j++)
-			if (strcmp(cfg->sources[j].id, sf.v[i].id) == 0) {
-				cfg->sources[j].enabled = sf.v[i].enabled;
-				cfg->sources[j].enabled_by_state = 1;
-			}
+	for (size_t j = 0; j < cfg->nsources; j++) {
+		const struct state_entry *e = state_get(&sf, cfg->sources[j].id);
+
+		if (e != NULL) {
+			cfg->sources[j].enabled = e->enabled;
+			cfg->sources[j].enabled_by_state = 1;
+		}
+	}
 	state_free(&sf);
 	free(path);
 }
@@ -214,7 +245,7 @@ done:
 int config_source_state_set(const char *state_dir, const char *id, int enabled, char *err,
 			    size_t errlen)
 {
-	struct state_file sf = {NULL, 0};
+	struct state_file sf;
 	char *path = config_source_state_path(state_dir);
 	int dirfd, rc = -1;
 
@@ -223,6 +254,7 @@ int config_source_state_set(const char *state_dir, const char *id, int enabled, 
 		free(path);
 		return -1;
 	}
+	state_init(&sf);
 	dirfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0 || flock(dirfd, LOCK_EX) < 0) {
 		err_set(err, errlen, "%s: %s", state_dir, strerror(errno));
