@@ -209,7 +209,8 @@ static int key_line(struct yreader *r, char *p)
 
 		if (scalar(r, colon + 1, value, sizeof(value)) < 0)
 			return -1;
-		if (value[0])
+		/* "xpath://div,html2text": only a region selector is worth a note */
+		if (strstr(value, "xpath") || strstr(value, "css") || strstr(value, "element-by"))
 			snprintf(j->filter, sizeof(j->filter), "%s", value);
 	}
 	return 0;

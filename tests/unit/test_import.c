@@ -27,22 +27,24 @@ START_TEST(urlwatch_subset)
 	struct import_list l;
 	char err[300] = "";
 
-	ck_assert_int_eq(yaml("\xef\xbb\xbfname: 'A ''quoted'' name'\r\n"
-			      "url: \"https://a.example/x\\/y\\tz\"\r\n"
-			      "filter:\n  - xpath:\n      path: //main\n"
-			      "...\n---\n# only a comment\n---\n"
-			      "url: https://b.example/ # trailing\nunknown: [1, 2]\n"
-			      "---\nurl: \"https://c.example/\\\"\"\n",
-			      &l, err, sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+	    yaml("\xef\xbb\xbfname: 'A ''quoted'' name'\r\n"
+		 "url: \"https://a.example/x\\/y\\tz\"\r\n"
+		 "filter:\n  - xpath:\n      path: //main\n"
+		 "...\n---\n# only a comment\n---\n"
+		 "url: https://b.example/ # trailing\nunknown: [1, 2]\nfilter: html2text\n"
+		 "---\nurl: \"https://c.example/\\\"\"\n",
+		 &l, err, sizeof(err)),
+	    0);
 	ck_assert_msg(l.n == 1, "%zu sources, %s", l.n, err);
 	ck_assert_str_eq(l.v[0].url, "https://b.example/");
 	ck_assert_int_eq(l.v[0].line, 10);
+	ck_assert_ptr_null(l.v[0].note); /* no region selector: nothing to note */
 	/* the tab and the double quote are no URL bytes: skipped, each said at its line */
 	ck_assert_uint_eq(l.skipped.n, 2);
 	ck_assert_str_eq(l.skipped.v[0], "u.yaml:1: skipped: URL with a space, control or "
 					 "forbidden character");
-	ck_assert_ptr_nonnull(strstr(l.skipped.v[1], "u.yaml:13: skipped"));
+	ck_assert_ptr_nonnull(strstr(l.skipped.v[1], "u.yaml:14: skipped"));
 	import_list_free(&l);
 	ck_assert_int_eq(yaml("name: 'A ''quoted'' name'\nurl: \"https://a.example/x\\/y\"\n"
 			      "filter:\n  - xpath:\n      path: //main\n",
