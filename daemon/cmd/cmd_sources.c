@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/event.h"
+#include "daemon/statelock.h"
 #include "daemon/store.h"
 
 struct sources_view {
@@ -204,6 +205,20 @@ static int sources_list(const struct cmd_opts *o)
 	return rc;
 }
 
+/* Who takes the new state when: a running daemon on reload, else the next start. */
+static void print_when_applied(const char *state_dir)
+{
+	char err[300];
+	long pid = 0;
+
+	if (statelock_holder(state_dir, &pid, err, sizeof(err)) == 1)
+		printf("the daemon (pid %ld) applies it on reload: systemctl reload speechwatch, "
+		       "or kill -HUP %ld\n",
+		       pid, pid);
+	else
+		printf("the daemon applies it when it starts (or on reload, when it runs)\n");
+}
+
 /* sources enable|disable ID */
 static int sources_set(const struct cmd_opts *o, const char *id, int enabled)
 {
@@ -224,9 +239,9 @@ static int sources_set(const struct cmd_opts *o, const char *id, int enabled)
 		return EXIT_RUNTIME;
 	}
 	path = config_source_state_path(cfg->daemon.state_dir);
-	printf("source '%s' %s%s (%s); a running daemon applies it on reload "
-	       "(systemctl reload speechwatch, or kill -HUP its pid)\n",
-	       id, s->enabled == enabled ? "stays " : "", enabled ? "enabled" : "disabled", path);
+	printf("source '%s' %s%s (%s)\n", id, s->enabled == enabled ? "stays " : "",
+	       enabled ? "enabled" : "disabled", path);
+	print_when_applied(cfg->daemon.state_dir);
 	free(path);
 	config_free(cfg);
 	return EXIT_OK;

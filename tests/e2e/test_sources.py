@@ -132,7 +132,8 @@ class SourcesTest(swtest.TestCase):
 
         mark = len(d.output())
         self.assertIn("stays enabled", self.set_state("enable", "news"))
-        self.set_state("enable", "spare")  # its catalogue says enabled = no
+        out = self.set_state("enable", "spare")  # its catalogue says enabled = no
+        self.assertIn("the daemon (pid %d) applies it on reload" % d.pid, out)
         self.set_state("enable", "feed")
         d.signal(signal.SIGHUP)
         self.wait_for(d, "reload: done", mark)
