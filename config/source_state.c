@@ -108,6 +108,30 @@ static int state_line(struct state_file *sf, char *text, int line, char *err, si
 	return 0;
 }
 
+/* path opened for reading: a regular file (never a FIFO that would block a load). */
+static FILE *state_open(const char *path, char *err, size_t errlen, int *rc)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = errno;
+	FILE *f;
+
+	*rc = 0;
+	if (fd < 0) {
+		if (e == ENOENT || e == ENOTDIR)
+			return NULL;
+		err_set(err, errlen, "%s: %s", path, strerror(e));
+		*rc = e == EACCES ? -2 : -1;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL) {
+		err_set(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		*rc = -1;
+		return NULL;
+	}
+	return f;
+}
+
 /*
  * Reads path into sf. 0 (also when it does not exist: nothing set), or -1
  * with err "PATH[:LINE]: why"; -2 when it may not be opened (EACCES).
@@ -117,16 +141,10 @@ static int state_read(const char *path, struct state_file *sf, char *err, size_t
 	char text[STATE_MAX_LINE + 2], why[128];
 	size_t total = 0;
 	int line = 0, rc = 0;
-	FILE *f = fopen(path, "re");
+	FILE *f = state_open(path, err, errlen, &rc);
 
-	if (f == NULL) {
-		int e = errno;
-
-		if (e == ENOENT || e == ENOTDIR)
-			return 0;
-		err_set(err, errlen, "%s: %s", path, strerror(e));
-		return e == EACCES ? -2 : -1;
-	}
+	if (f == NULL)
+		return rc;
 	while (rc == 0 && fgets(text, sizeof(text), f) != NULL) {
 		size_t len = strlen(text);
 

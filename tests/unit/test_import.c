@@ -184,6 +184,14 @@ START_TEST(state_file_applied_over_the_catalogue)
 	ck_assert_ptr_null(cfg);
 	ck_assert_ptr_nonnull(strstr(buf_str(&errs), "sources.state:2: expected"));
 	buf_free(&errs);
+	/* a FIFO in its place would block every load: refused at once */
+	char *fifo = xasprintf("%s/sources.state", st);
+	ck_assert_int_eq(unlink(fifo), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	ck_assert_ptr_null(load(NULL, &errs));
+	ck_assert_ptr_nonnull(strstr(buf_str(&errs), "sources.state: not a regular file"));
+	buf_free(&errs);
+	free(fifo);
 	free(st);
 	st = xasprintf("rm -rf '%s'", dir);
 	ck_assert_int_eq(system(st), 0);
