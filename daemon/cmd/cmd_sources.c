@@ -90,11 +90,15 @@ static const char *state_name(const struct config_source *s)
 
 static void print_line(const struct config_source *s, const struct store_source *r, double since)
 {
-	char interval[24], when[32];
+	char interval[24], when[48];
 	char *url = urlcred_strip(s->url);
 
 	fmt_interval(s->interval, interval, sizeof(interval));
 	fmt_when(since, when, sizeof(when));
+	/* failing, or failed polls, without a source.failing event (no channel takes it) */
+	if (since <= 0 && r && r->failures > 0)
+		snprintf(when, sizeof(when), "(%ld failed poll%s)", r->failures,
+			 r->failures == 1 ? "" : "s");
 	printf("%-24s %-4s %8s %-9s %-14s %6ld  %-20s %s\n", s->id, kind_name(s), interval,
 	       state_name(s),
 	       r && r->last_result ? r->last_result

@@ -109,6 +109,17 @@ class SourcesTest(swtest.TestCase):
         self.assertIsNone(js["news"]["failing_since"])
         self.assertIsNotNone(js["news"]["last_poll"])
 
+        # failed polls below fail_after: no source.failing yet, their count instead
+        conf = self.write("late.conf", CONF.format(state=self.state + "2", port=self.port,
+                                                    tmp=self.tmp).replace("fail_after = 1",
+                                                                           "fail_after = 3"),
+                          0o600)
+        self.sw("once", "-c", conf)
+        r = self.sw("sources", "-c", conf)
+        self.assertIn(" (1 failed poll) ", r.stdout)
+        self.assertIsNone(json.loads(self.sw("sources", "-c", conf, "--json").stdout)
+                          ["sources"][2]["failing_since"])
+
     def wait_for(self, proc, text, start=0, timeout=25):
         deadline = time.time() + timeout
         while text not in proc.output()[start:] and time.time() < deadline:
