@@ -102,6 +102,11 @@ class ImportTest(swtest.TestCase):
         ])
         self.assertIn("%s:12: skipped: not an http:// or https:// URL" % path, r.stderr)
         self.passes_check(r.stdout, 3)
+        # then one is turned on without editing what was imported
+        conf = os.path.join(self.tmp, "speechwatch.conf")
+        on = self.sw("sources", "enable", "press-room", "-c", conf)
+        self.assertEqual(on.returncode, 0, on.stderr)
+        self.assertIn("ok: 3 sources (1 enabled)", self.sw("check", "-c", conf).stdout)
 
     def test_yaml_it_does_not_read_is_an_error_at_its_line(self):
         cases = [
