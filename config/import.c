@@ -81,15 +81,27 @@ static uint32_t *stem_next(struct import_list *l, const char *stem)
 	return &l->next[l->nnext++];
 }
 
+static void maps_init(struct import_list *l)
+{
+	if (l->taken.cap == 0) {
+		hmap_init(&l->taken, 64);
+		hmap_init(&l->stems, 64);
+	}
+}
+
+void import_reserve(struct import_list *l, const char *id)
+{
+	maps_init(l);
+	if (!id_taken(l, id))
+		hmap_put(&l->taken, id, strlen(id), hmap_hash(id, strlen(id)), 0);
+}
+
 static char *make_id(struct import_list *l, const char *title, const char *url)
 {
 	char stem[ID_STEM_MAX + 1], id[ID_MAX + 1];
 	uint32_t *k;
 
-	if (l->taken.cap == 0) {
-		hmap_init(&l->taken, 64);
-		hmap_init(&l->stems, 64);
-	}
+	maps_init(l);
 	id_stem(title ? title : "", stem, sizeof(stem));
 	if (stem[0] == '\0') /* no ASCII letter in the title (Cyrillic, Arabic, ...) */
 		id_from_url(url, stem, sizeof(stem));

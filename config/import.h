@@ -63,6 +63,9 @@ int import_opml(const char *data, size_t len, const char *file, struct import_li
 int import_add(struct import_list *l, const char *file, int line, const char *url,
 	       const char *title, int feed, const char *note);
 
+/* Keeps id from being given to an imported source (an id the configuration has). */
+void import_reserve(struct import_list *l, const char *id);
+
 void import_list_free(struct import_list *l);
 
 #endif

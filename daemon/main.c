@@ -41,7 +41,7 @@ static const struct command commands[] = {
      "the outbox: list and show events, send dead ones again (same ids)"},
     {"sources", cmd_sources, "[-c FILE] [--json] [enable|disable ID]",
      "the sources, one line each; enable or disable one without editing the config"},
-    {"import", cmd_import, "urlwatch|opml FILE",
+    {"import", cmd_import, "[-c FILE] urlwatch|opml FILE",
      "print [source] sections for a urlwatch urls.yaml or an OPML list"},
     {"vacuum", cmd_vacuum, "[-c FILE] [--json]",
      "apply retention now and compact the store (daemon stopped)"},

@@ -41,17 +41,40 @@ static void print_source(const struct import_source *s, const char *file)
 	       s->feed ? "kind = rss" : "items = auto");
 }
 
-static int import_run(const char *format, const char *path)
+/* With -c: the configuration's source ids are not given again. 0, or -1 (printed). */
+static int reserve_config_ids(const struct cmd_opts *o, struct import_list *l)
+{
+	struct config *cfg;
+
+	if (!o->config_given)
+		return 0;
+	cfg = cmd_load_config(o);
+	if (cfg == NULL)
+		return -1;
+	for (size_t i = 0; i < cfg->nsources; i++)
+		import_reserve(l, cfg->sources[i].id);
+	config_free(cfg);
+	return 0;
+}
+
+static int import_run(const struct cmd_opts *o, const char *format, const char *path)
 {
 	struct import_list l;
 	char err[700];
 	size_t len = 0;
-	char *data = cmd_read_input(path, IMPORT_MAX_BYTES, &len);
+	char *data;
 	int rc;
 
-	if (data == NULL)
-		return EXIT_RUNTIME;
 	memset(&l, 0, sizeof(l));
+	if (reserve_config_ids(o, &l) < 0) {
+		import_list_free(&l);
+		return EXIT_USAGE;
+	}
+	data = cmd_read_input(path, IMPORT_MAX_BYTES, &len);
+	if (data == NULL) {
+		import_list_free(&l);
+		return EXIT_RUNTIME;
+	}
 	rc = strcmp(format, "opml") == 0 ? import_opml(data, len, path, &l, err, sizeof(err))
 					 : import_urlwatch(data, len, path, &l, err, sizeof(err));
 	free(data);
@@ -75,10 +98,9 @@ static int import_run(const char *format, const char *path)
 
 int cmd_import(const struct cmd_opts *o, int argc, char **argv)
 {
-	(void)o;
 	if (argc != 2 || (strcmp(argv[0], "urlwatch") != 0 && strcmp(argv[0], "opml") != 0)) {
-		fprintf(stderr, "usage: speechwatch import urlwatch|opml FILE\n");
+		fprintf(stderr, "usage: speechwatch import [-c FILE] urlwatch|opml FILE\n");
 		return EXIT_USAGE;
 	}
-	return import_run(argv[0], argv[1]);
+	return import_run(o, argv[0], argv[1]);
 }

@@ -155,10 +155,22 @@ class ImportTest(swtest.TestCase):
                 self.assertEqual(r.stdout, "")
                 self.assertNotIn("root:", r.stderr)
 
+    def test_ids_of_the_configuration_are_not_given_again(self):
+        conf = self.write("speechwatch.conf", DAEMON.format(state=self.tmp + "/st") +
+                          '[source "mfa"]\nurl = https://x.example/\nkind = rss\n', 0o600)
+        path = self.write("subs.opml", OPML)
+        r = self.sw("import", "-c", conf, "opml", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([s[0] for s in self.sections(r.stdout)],
+                         ["mfa-news-statements", "press-room", "mfa-2"])
+        with open(conf, "a") as f:
+            f.write(r.stdout)
+        self.assertIn("ok: 4 sources (1 enabled)", self.sw("check", "-c", conf).stdout)
+
     def test_usage(self):
         r = self.sw("import", "netscape", "x")
         self.assertEqual(r.returncode, 2)
-        self.assertIn("usage: speechwatch import urlwatch|opml FILE", r.stderr)
+        self.assertIn("usage: speechwatch import [-c FILE] urlwatch|opml FILE", r.stderr)
         r = self.sw("import", "opml", os.path.join(self.tmp, "absent.opml"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("absent.opml", r.stderr)
