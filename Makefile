@@ -134,6 +134,18 @@ install: $(BIN)
 clean:
 	rm -rf $(BUILD)
 
+# Shell completion (config/completion/), into the directories bash-completion
+# and zsh search under PREFIX; a package may set them (Debian's zsh reads
+# $(PREFIX)/share/zsh/vendor-completions).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+install: install-completion
+install-completion:
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0644 config/completion/speechwatch.bash $(DESTDIR)$(BASHCOMPDIR)/speechwatch
+	install -m 0644 config/completion/_speechwatch $(DESTDIR)$(ZSHCOMPDIR)/_speechwatch
+.PHONY: install-completion
+
 .PHONY: all tests check check-asan deps demo format install clean fuzz fuzz-bins
 .SECONDARY:
 

@@ -18,6 +18,17 @@ void config_error_at(struct parse_state *ps, const char *file, int line, const c
 	ps->nerrors++;
 }
 
+void config_notice(struct parse_state *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_printf(ps->errors, "%s:%d: notice: ", ps->file ? ps->file : "(config)", ps->line);
+	va_start(ap, fmt);
+	buf_vprintf(ps->errors, fmt, ap);
+	va_end(ap);
+	buf_append_char(ps->errors, '\n');
+}
+
 void config_error(struct parse_state *ps, const char *fmt, ...)
 {
 	va_list ap;
@@ -87,7 +98,7 @@ static void source_free(struct config_source *s)
 	strlist_free(&s->themes);
 }
 
-static void theme_free(struct config_theme *t)
+void config_theme_clear(struct config_theme *t)
 {
 	free(t->id);
 	free(t->label);
@@ -96,6 +107,7 @@ static void theme_free(struct config_theme *t)
 	free(t->phrases);
 	strlist_free(&t->requires);
 	strlist_free(&t->excludes);
+	memset(t, 0, sizeof(*t));
 }
 
 static void notify_free(struct config_notify *n)
@@ -123,7 +135,7 @@ void config_free(struct config *cfg)
 		source_free(&cfg->sources[i]);
 	free(cfg->sources);
 	for (size_t i = 0; i < cfg->nthemes; i++)
-		theme_free(&cfg->themes[i]);
+		config_theme_clear(&cfg->themes[i]);
 	free(cfg->themes);
 	for (size_t i = 0; i < cfg->nnotifies; i++)
 		notify_free(&cfg->notifies[i]);

@@ -37,6 +37,16 @@ void config_error(struct parse_state *ps, const char *fmt, ...)
 void config_error_at(struct parse_state *ps, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/*
+ * Appends "FILE:LINE: notice: message" for the current position: something
+ * check reports that is no error (it does not count in nerrors, and a load
+ * with only notices succeeds).
+ */
+void config_notice(struct parse_state *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* config.c: frees what a theme owns and zeroes it. */
+void config_theme_clear(struct config_theme *t);
+
 /* keys.c: opens a section ("source \"id\"" without brackets) at the current line. */
 void config_open_section(struct parse_state *ps, const char *header);
 /* keys.c: applies one key = value to the current section. */

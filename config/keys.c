@@ -302,6 +302,29 @@ static enum section_type section_type_of(struct parse_state *ps, const char *typ
 	return SEC_NONE;
 }
 
+/*
+ * A theme defined again in a later file replaces the earlier definition as a
+ * whole: one shipped theme is overridden from the main file (after the
+ * pack's include) without copying the pack. It keeps its place in the list,
+ * and the notice names both places. Returns 0: the section is open.
+ */
+static int theme_replace(struct parse_state *ps, const char *id)
+{
+	size_t n = strlen(id);
+	const uint32_t *i = hmap_get(id_map(ps, SEC_THEME), id, n, hmap_hash(id, n));
+	struct config_theme *t = &ps->cfg->themes[*i];
+
+	config_notice(ps, "theme '%s' at %s:%d replaces the one from %s:%d", id, ps->file, ps->line,
+		      t->at.file, t->at.line);
+	config_theme_clear(t);
+	theme_defaults(t);
+	t->id = xstrdup(id);
+	t->at.file = ps->file;
+	t->at.line = ps->line;
+	ps->sec_index = *i;
+	return 0;
+}
+
 static int open_named(struct parse_state *ps, enum section_type sec, const char *type,
 		      const char *id)
 {
@@ -328,6 +351,8 @@ static int open_named(struct parse_state *ps, enum section_type sec, const char 
 			     first->line);
 		return -1;
 	}
+	if (first != NULL && sec == SEC_THEME)
+		return theme_replace(ps, id);
 	if (first != NULL) {
 		config_error(ps, "duplicate %s '%s' (first defined at %s:%d)", type, id,
 			     first->file, first->line);

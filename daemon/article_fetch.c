@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/urlcred.h"
 #include "common/xmalloc.h"
+#include "daemon/article_read.h"
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
 #include "daemon/moved.h"
@@ -293,16 +294,7 @@ void article_record_silently(struct source_rt *rt, const struct list_item *li, c
 /* Scores the text for this source; NULL when no themes are configured. */
 static struct theme_result *score(struct source_rt *rt, const struct store_item *it)
 {
-	struct theme_result *r = NULL;
-
-	/* no main text (a PDF, a page with only a title): nothing to score */
-	if (rt->d->themes == NULL || it->text == NULL || it->words == 0)
-		return NULL;
-	if (themes_score(rt->d->themes, it->text, strlen(it->text),
-			 it->language ? it->language : rt->cfg->language, &r) < 0)
-		return NULL;
-	themeset_filter_source(r, rt->cfg);
-	return r;
+	return article_read_score(rt->d->themes, rt->cfg, it->text, it->words, it->language);
 }
 
 /* The ids of the themes above threshold, for search --theme. */
@@ -369,47 +361,36 @@ fail:
 	return -1;
 }
 
-/* A page or document without main text is stored with words 0; the log says why. */
+/*
+ * A page or document without main text is stored with words 0, scores no
+ * theme and so reaches no channel with a min_score: the operator is warned
+ * (a wrong body XPath shows here), once per item — a re-check of a known
+ * item only notes it.
+ */
 static void log_no_text(const struct article_job *job, const struct article *a)
 {
-	if (a->no_text)
+	if (a->no_text == NULL)
+		return;
+	if (job->kind == ARTICLE_KIND_RECHECK)
 		log_info("source=%s article=%s %s", job->rt->id, log_esc(job->url, 200),
 			 log_esc(a->no_text, 300));
+	else
+		log_warnx("source=%s article=%s %s", job->rt->id, log_esc(job->url, 200),
+			  log_esc(a->no_text, 300));
 }
 
 static int extract(struct article_job *job, const struct http_response *resp, struct article *a)
 {
-	const struct config_source *s = job->rt->cfg;
-	struct article_opts opts;
-	char err[256];
-	xmlDocPtr doc;
-	int rc;
+	char err[512];
 
-	if (article_from_document(resp->body, resp->body_len, resp->content_type, a)) {
-		log_no_text(job, a);
-		return 0;
-	}
-	doc = page_parse(resp->body, resp->body_len, resp->content_type, s->encoding, PAGE_HTML,
-			 NULL, NULL, err, sizeof(err));
-	if (doc == NULL) {
-		log_warnx("source=%s article=%s parse failed: %s", job->rt->id,
-			  log_esc(job->url, 200), log_esc(err, 200));
+	if (article_read(job->rt->cfg, resp->final_url ? resp->final_url : job->url, resp->body,
+			 resp->body_len, resp->content_type, a, err, sizeof(err)) < 0) {
+		log_warnx("source=%s article=%s %s", job->rt->id, log_esc(job->url, 200),
+			  log_esc(err, 300));
 		return -1;
 	}
-	memset(&opts, 0, sizeof(opts));
-	opts.body = s->body;
-	for (size_t i = 0; i < s->exclude.n && i + 1 < ARTICLE_MAX_EXCLUDE; i++)
-		opts.exclude[i] = s->exclude.v[i];
-	opts.language = s->language;
-	rc = article_extract(doc, resp->final_url ? resp->final_url : job->url, &opts, a, err,
-			     sizeof(err));
-	xmlFreeDoc(doc);
-	if (rc < 0)
-		log_warnx("source=%s article=%s extraction failed: %s", job->rt->id,
-			  log_esc(job->url, 200), log_esc(err, 200));
-	else
-		log_no_text(job, a);
-	return rc;
+	log_no_text(job, a);
+	return 0;
 }
 
 /* The version just fetched, as a store item. */
@@ -630,52 +611,6 @@ static void article_http_done(const struct http_response *resp, void *arg)
 		job_end(job, settle(job, resp));
 }
 
-static int same_host(const char *a, const char *b)
-{
-	char *ha = host_of(a), *hb = host_of(b);
-	int same = ha && hb && strcmp(ha, hb) == 0;
-
-	free(ha);
-	free(hb);
-	return same;
-}
-
-/* Scheme, host and port (the scheme's default filled in) of url, or NULL. */
-static char *origin_of(const char *url)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
-
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-		out = xasprintf("%s://%s:%s", scheme, host, port);
-		for (char *p = out; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	return out;
-}
-
-/*
- * A source's headers carry its credentials (X-Api-Key, Authorization,
- * Cookie): they go only to the source URL's own origin, never to a link on
- * another (fetch/ drops them on a redirect that leaves the origin).
- */
-static int same_origin(const char *a, const char *b)
-{
-	char *oa = origin_of(a), *ob = origin_of(b);
-	int same = oa && ob && strcmp(oa, ob) == 0;
-
-	free(oa);
-	free(ob);
-	return same;
-}
-
 struct article_job *article_fetch_start(struct source_rt *rt, const struct list_item *li,
 					struct store_item *known, enum article_kind kind,
 					article_done_fn *done, void *arg)
@@ -698,18 +633,7 @@ struct article_job *article_fetch_start(struct source_rt *rt, const struct list_
 		job->has_known = 1;
 		memset(known, 0, sizeof(*known));
 	}
-	memset(&req, 0, sizeof(req));
-	/* the source's own "user:password@" for its own origin only (common/urlcred.h) */
-	authed = urlcred_apply(job->url, rt->cfg->url);
-	req.url = authed ? authed : job->url;
-	req.follow_redirects = 1;
-	/* Links come from the page: only the source's own host counts as written by the operator.
-	 */
-	req.trusted = same_host(job->url, rt->cfg->url);
-	req.allow_private = rt->cfg->allow_private > 0;
-	if (same_origin(job->url, rt->cfg->url))
-		req.headers = (const char *const *)rt->cfg->headers.v;
-	req.proxy = rt->cfg->proxy;
+	authed = article_read_request(rt->cfg, job->url, &req);
 	if (job->has_known) {
 		req.if_none_match = job->known.etag;
 		req.if_modified_since = job->known.last_modified;

@@ -24,9 +24,10 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "[-c FILE]", "run the daemon in the foreground (what systemd starts)"},
     {"once", cmd_once, "[-c FILE]", "poll every source once, deliver, exit (0 = ok)"},
-    {"check", cmd_check, "[-c FILE]", "validate config and theme files (FILE:LINE: message)"},
-    {"preview", cmd_preview, "[-c FILE] SOURCE [--json]",
-     "fetch one source now and print its items (store untouched)"},
+    {"check", cmd_check, "[-c FILE] [--json]",
+     "validate config and theme files (FILE:LINE: message)"},
+    {"preview", cmd_preview, "[-c FILE] SOURCE [--json] [--articles [N]]",
+     "fetch one source now and print its items (and first N articles; store untouched)"},
     {"discover", cmd_discover, "[-c FILE] URL [--json]",
      "propose sources for a list page: its lists and verified feeds, best first"},
     {"extract", cmd_extract, "FILE|URL [--json]", "print the main text of one page"},
@@ -67,6 +68,17 @@ static void command_usage(const struct command *c)
 	printf("usage: speechwatch %s %s\n%s\n", c->name, c->args, c->summary);
 }
 
+/* -h (of the command c, or of all when NULL) or -V. */
+static void help_or_version(int ch, const struct command *c)
+{
+	if (ch == 'V')
+		printf("speechwatch %s\n", SW_VERSION);
+	else if (c)
+		command_usage(c);
+	else
+		usage(stdout);
+}
+
 /* Long options of every command; each command checks the ones it received. */
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -84,6 +96,7 @@ static const struct option longopts[] = {
     {"channel", required_argument, NULL, 'N'},
     {"limit", required_argument, NULL, 'M'},
     {"dead", no_argument, NULL, 'D'},
+    {"articles", optional_argument, NULL, 'A'},
     {NULL, 0, NULL, 0},
 };
 
@@ -133,14 +146,12 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 		case 'D':
 			o->dead = 1;
 			break;
+		case 'A':
+			o->articles = optarg ? optarg : "";
+			break;
 		case 'h':
-			if (c)
-				command_usage(c);
-			else
-				usage(stdout);
-			return *status = EXIT_OK, -1;
 		case 'V':
-			printf("speechwatch %s\n", SW_VERSION);
+			help_or_version(ch, c);
 			return *status = EXIT_OK, -1;
 		default:
 			if (!c)

@@ -17,14 +17,18 @@
 #include "daemon/themeset.h"
 #include "fetch/http.h"
 
-static void log_errors(const char *text)
+/* Logs each line of text; is_error: as errors, else as information (notices). */
+static void log_lines(const char *text, int is_error)
 {
 	const char *p = text;
 
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 
-		log_err("reload: %.*s", (int)n, p);
+		if (is_error)
+			log_err("reload: %.*s", (int)n, p);
+		else
+			log_info("reload: %.*s", (int)n, p);
 		p += n;
 		if (*p == '\n')
 			p++;
@@ -241,12 +245,13 @@ void daemon_reload(struct daemon *d)
 		fresh = NULL;
 	}
 	if (fresh == NULL) {
-		log_errors(buf_str(&errors));
+		log_lines(buf_str(&errors), 1);
 		log_err("reload: %s is invalid; still running on the previous configuration",
 			d->config_path);
 		buf_free(&errors);
 		return;
 	}
+	log_lines(buf_str(&errors), 0); /* after a success: notices only */
 	buf_free(&errors);
 	sdnotify_reloading();
 	log_daemon_changes(d->cfg, fresh);

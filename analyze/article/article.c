@@ -178,6 +178,7 @@ static int extract_xpath(struct art_doc *d, const struct article_opts *opts, str
 	}
 	xmlXPathFreeObject(obj);
 	out->text = art_render(d, roots, n, 0, &out->words);
+	out->body_nodes = n;
 	*nroots = n;
 	return 0;
 }

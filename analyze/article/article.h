@@ -40,6 +40,12 @@ struct article {
 	 * show; NULL when there is a text.
 	 */
 	char *no_text;
+	/*
+	 * The elements a source's body XPath selected (outermost only, after
+	 * its excludes); 0 without a body XPath. 0 with one: it matched
+	 * nothing on this page.
+	 */
+	size_t body_nodes;
 };
 
 /*
@@ -64,6 +70,19 @@ int article_extract(xmlDocPtr doc, const char *url, const struct article_opts *o
  */
 int article_from_document(const char *data, size_t len, const char *content_type,
 			  struct article *out);
+
+/*
+ * The first and the last sentence of text (an article's, paragraphs
+ * separated by "\n\n"): a sentence ends at . ! ? ; … or their CJK forms
+ * (before closing quotes or brackets) followed by a space, a line break,
+ * the end or — after a CJK form — anything, and at each paragraph's end;
+ * not before a lower-case letter ("e.g. this") nor after a title or an
+ * initial ("Mr. Li", "J. Doe"). Points first and last into text (borrowed)
+ * and gives their byte lengths; both are the same span when there is one
+ * sentence. Returns 0, or -1 when text has no sentence (only spaces).
+ */
+int article_sentences(const char *text, const char **first, size_t *first_len, const char **last,
+		      size_t *last_len);
 
 /* Frees the strings of a and zeroes it; NULL-safe, idempotent. */
 void article_free(struct article *a);

@@ -547,26 +547,37 @@ static enum script script_of_lang(enum text_lang l)
 	}
 }
 
-/* The most frequent function words; overlaps between languages are fine. */
-static const char *const stopwords[][26] = {
+/*
+ * The most frequent function words. A word frequent in several languages
+ * (la, de, en) is listed for each of them: it then adds to all and decides
+ * nothing, while leaving it out of one (Spanish "la", "de", "en") made short
+ * Spanish text read as French ("a la vida, a la libertad"). Words that are
+ * also English words ("a", "no", "o") are left out, or an English headline
+ * would read as Spanish or Portuguese.
+ */
+#define STOPWORDS 32
+static const char *const stopwords[][STOPWORDS] = {
     [TEXT_LANG_EN] = {"the",  "and",  "of",  "to",  "is",    "that", "for", "it",   "with",
 		      "as",   "on",   "be",  "by",  "this",  "are",  "we",  "have", "our",
 		      "will", "from", "not", "has", "which", "at",   "was", "their"},
-    [TEXT_LANG_FR] = {"le",   "la",   "les", "des",  "et",   "est", "du",   "un",   "une",
-		      "pour", "que",  "qui", "dans", "sur",  "pas", "nous", "au",   "aux",
-		      "par",  "avec", "ce",  "sont", "plus", "d",   "l",    "cette"},
-    [TEXT_LANG_ES] = {"el",  "los",	"las",	"del",	"y",	   "que",   "es",  "por",  "para",
-		      "con", "una",	"se",	"al",	"lo",	   "como",  "más", "su",   "sus",
-		      "ha",  "nuestro", "este", "esta", "también", "entre", "han", "hemos"},
+    [TEXT_LANG_FR] = {"le",  "la",    "les", "des",  "et",   "est",  "du",   "un",
+		      "une", "pour",  "que", "qui",  "dans", "sur",  "pas",  "nous",
+		      "au",  "aux",   "par", "avec", "ce",   "sont", "plus", "d",
+		      "l",   "cette", "de",  "en",   "à",    "ne",   "sa",   "ou"},
+    [TEXT_LANG_ES] = {"el",   "los",   "las", "del",	 "y",	 "que",	 "es",	    "por",
+		      "para", "con",   "una", "se",	 "al",	 "lo",	 "como",    "más",
+		      "su",   "sus",   "ha",  "nuestro", "este", "esta", "también", "entre",
+		      "han",  "hemos", "la",  "de",	 "en",	 "ni",	 "un",	    "está"},
     [TEXT_LANG_DE] = {"der",  "die", "das",    "und",  "ist",  "nicht", "den",	 "dem",	 "ein",
 		      "eine", "zu",  "mit",    "von",  "für",  "auf",	"wir",	 "sich", "auch",
 		      "im",   "des", "werden", "wird", "sind", "dass",	"einer", "haben"},
-    [TEXT_LANG_IT] = {"il",    "della", "di",  "che",	"è",	 "per",	 "non", "sono",	 "gli",
-		      "delle", "nel",	"con", "anche", "dei",	 "alla", "più", "degli", "questo",
-		      "una",   "le",	"del", "siamo", "nella", "ed",	 "ha",	"essere"},
-    [TEXT_LANG_PT] = {"o",   "os",  "da",  "do",     "das", "dos", "que",  "em",  "para",
-		      "com", "não", "uma", "um",     "é",   "por", "mais", "na",  "no",
-		      "ao",  "seu", "sua", "também", "são", "foi", "pelo", "pela"},
+    [TEXT_LANG_IT] = {"il",    "della",	 "di",	"che", "è",	"per",	 "non",	  "sono",
+		      "gli",   "delle",	 "nel", "con", "anche", "dei",	 "alla",  "più",
+		      "degli", "questo", "una", "le",  "del",	"siamo", "nella", "ed",
+		      "ha",    "essere", "la",	"un",  "in"},
+    [TEXT_LANG_PT] = {"o",   "os",  "da",  "do",     "das", "dos", "que",  "em",   "para",
+		      "com", "não", "uma", "um",     "é",   "por", "mais", "na",   "no",
+		      "ao",  "seu", "sua", "também", "são", "foi", "pelo", "pela", "de"},
     [TEXT_LANG_NL] = {"de",	"het",	 "een",	 "en",	 "van", "te",	"dat", "die",  "in",
 		      "is",	"niet",	 "op",	 "zijn", "met", "voor", "wij", "ook",  "aan",
 		      "worden", "wordt", "deze", "naar", "bij", "onze", "om",  "heeft"},
@@ -577,7 +588,7 @@ static int stopword_lang(const char *w, size_t n, int counts[TEXT_LANG_COUNT])
 	int hit = 0;
 
 	for (int l = TEXT_LANG_EN; l <= TEXT_LANG_NL; l++)
-		for (int i = 0; i < 26 && stopwords[l][i]; i++)
+		for (int i = 0; i < STOPWORDS && stopwords[l][i]; i++)
 			if (strlen(stopwords[l][i]) == n && memcmp(stopwords[l][i], w, n) == 0) {
 				counts[l]++;
 				hit = 1;

@@ -11,6 +11,7 @@
 #include "analyze/themes/themes_int.h"
 #include "common/buf.h"
 #include "common/hmap.h"
+#include "common/xmalloc.h"
 
 /*
  * The word -> symbol cache of a language is emptied when it holds CACHE_MAX
@@ -34,6 +35,7 @@ struct word_cache *themes_cache_get(const struct themes *th, enum text_lang lang
 	if (!wc->ready) {
 		wc->st = stem_new(lang);
 		hmap_init(&wc->map, 1024);
+		wc->front = xcalloc((size_t)1 << WORD_FRONT_BITS, sizeof(*wc->front));
 		wc->ready = 1;
 	}
 	return wc;
@@ -76,6 +78,7 @@ void themes_cache_free(struct themes *th)
 		if (th->cache[l].ready) {
 			stem_free(th->cache[l].st);
 			hmap_free(&th->cache[l].map);
+			free(th->cache[l].front);
 		}
 	free(th->cache);
 }
@@ -86,6 +89,7 @@ size_t themes_cache_memory(const struct themes *th)
 
 	for (int l = 0; th->cache && l < TEXT_LANG_COUNT; l++)
 		if (th->cache[l].ready)
-			m += hmap_memory(&th->cache[l].map);
+			m += hmap_memory(&th->cache[l].map) +
+			     ((size_t)1 << WORD_FRONT_BITS) * sizeof(struct word_front);
 	return m;
 }

@@ -25,18 +25,10 @@ static int ascii_space(unsigned char c)
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-/*
- * The length of the run of visible ASCII at s (len >= 1, s[0] visible),
- * at most max (>= 1) bytes; control characters end it too (the caller
- * copies them one by one).
- */
-static size_t ascii_run(const char *s, size_t len, size_t max)
+/* 1 if c is visible ASCII: '!' to DEL. */
+static int ascii_visible(unsigned char c)
 {
-	size_t j = 1, end = len < max ? len : max;
-
-	while (j < end && (unsigned char)s[j] > ' ' && (unsigned char)s[j] < 0x80)
-		j++;
-	return j;
+	return (unsigned char)(c - 0x21) < 0x5f;
 }
 
 /* Cuts the rendering to max - 1 characters and an ellipsis. */
@@ -53,53 +45,117 @@ static void evidence_cut(char *out, char **o, size_t max)
 	*o = k + 3;
 }
 
+/* The rendering being written: output position, characters, a space pending. */
+struct render {
+	char *o;
+	size_t chars;
+	int space;
+};
+
+/*
+ * Renders the character at s (len >= 1 bytes, not visible ASCII) and
+ * returns its length: whitespace becomes a pending space, invalid UTF-8
+ * U+FFFD, anything else is copied.
+ */
+static size_t render_char(struct render *r, const char *out, const char *s, size_t len)
+{
+	int32_t cp;
+	size_t n = utf8_next(s, len, &cp);
+
+	if (ascii_space((unsigned char)*s) ||
+	    (cp >= 0x80 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
+		r->space = r->o > out;
+		return n;
+	}
+	if (r->space) {
+		*r->o++ = ' ';
+		r->chars++;
+		r->space = 0;
+	}
+	if (cp < 0) {
+		memcpy(r->o, "\xef\xbf\xbd", 3);
+		r->o += 3;
+	} else {
+		memcpy(r->o, s, n);
+		r->o += n;
+	}
+	r->chars++;
+	return n;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGH (0x80 * ONES)
+
+/*
+ * Copies s[pos..stop) to *o eight bytes at a time while each block is
+ * visible ASCII and single spaces, the bytes a rendering keeps as they
+ * are; returns where it stopped. s[pos - 1], or s[pos] when starting, is
+ * visible, and a block never ends copied on a space, so no space is
+ * doubled, leads or trails. Byte lanes need a little-endian machine;
+ * elsewhere it copies nothing.
+ */
+static size_t ascii_blocks(const char *s, size_t pos, size_t stop, char **o)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (stop - pos >= 8) {
+		uint64_t w, y, sp;
+		size_t n = 8;
+		memcpy(&w, s + pos, 8);
+		if ((w & HIGH) || ((w - 0x20 * ONES) & ~w & HIGH))
+			break; /* a byte >= 0x80 or < 0x20 */
+		y = w ^ (0x20 * ONES);
+		sp = ~(((y & ~HIGH) + ~HIGH) | y | ~HIGH); /* 0x80 in each space byte */
+		if (sp & (sp << 8))
+			break; /* two spaces in a row */
+		if (sp >> 63)
+			n = 7; /* a space last: left for the caller to decide */
+		memcpy(*o, &w, 8);
+		*o += n;
+		pos += n;
+	}
+#else
+	(void)s;
+	(void)stop;
+	(void)o;
+#endif
+	return pos;
+}
+
 /*
  * Reads only as far as needed to decide the cut (max + 1 characters), so
- * a huge "sentence" costs no more than a short one.
+ * a huge "sentence" costs no more than a short one. Runs of visible ASCII
+ * and single spaces, most of any text, are copied in blocks.
  */
 char *themes_render(const char *s, size_t len, size_t max)
 {
 	const size_t keep = max + 1; /* rendered characters that decide the cut */
 	/* a character takes at most 4 bytes; an invalid byte becomes 3 */
-	size_t cap = (len < keep ? 3 * len : 4 * keep) + 4;
-	char *out = xmalloc(cap), *o = out;
-	size_t pos = 0, chars = 0;
-	int space = 0;
+	size_t cap = (len < keep ? 3 * len : 4 * keep) + 4, pos = 0;
+	char *out = xmalloc(cap);
+	struct render r = {out, 0, 0};
 
-	while (pos < len && chars < keep) {
-		unsigned char c = (unsigned char)s[pos];
-		int32_t cp;
-		size_t n = utf8_next(s + pos, len - pos, &cp);
-		if (ascii_space(c) ||
-		    (cp >= 0x80 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
-			space = o > out;
-			pos += n;
+	while (pos < len && r.chars < keep) {
+		size_t stop, from;
+		if (!ascii_visible((unsigned char)s[pos])) {
+			pos += render_char(&r, out, s + pos, len - pos);
 			continue;
 		}
-		if (space) {
-			*o++ = ' ';
-			chars++;
-			space = 0;
+		if (r.space) {
+			*r.o++ = ' ';
+			r.space = 0;
+			if (++r.chars == keep)
+				break;
 		}
-		if (cp < 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-		} else if (n == 1) {
-			size_t run = ascii_run(s + pos, len - pos, keep - chars);
-			memcpy(o, s + pos, run);
-			o += run;
-			chars += run - 1;
-			pos += run - 1;
-		} else {
-			memcpy(o, s + pos, n);
-			o += n;
-		}
-		chars++;
-		pos += n;
+		stop = len - pos < keep - r.chars ? len : pos + (keep - r.chars);
+		from = pos;
+		pos = ascii_blocks(s, pos, stop, &r.o);
+		while (pos < stop && ascii_visible((unsigned char)s[pos]))
+			*r.o++ = s[pos++];
+		r.chars += pos - from;
 	}
-	if (chars > max)
-		evidence_cut(out, &o, max);
-	*o = '\0';
+	if (r.chars > max)
+		evidence_cut(out, &r.o, max);
+	*r.o = '\0';
 	return out;
 }
 

@@ -39,12 +39,28 @@ struct ctheme {
 };
 
 /*
+ * A slot of a word cache's front: a token of at most WORD_FRONT_KEY bytes,
+ * zero-padded, and its symbol.
+ */
+#define WORD_FRONT_KEY 16
+#define WORD_FRONT_BITS 12 /* 4096 slots, 96 KiB a language */
+struct word_front {
+	uint64_t k0, k1; /* the token's bytes */
+	uint32_t len;	 /* 0: empty */
+	uint32_t sym;
+};
+
+/*
  * Per language: the stemmer and a cache from raw token bytes to symbol, kept
- * across scoring calls because stemming dominates the cost of a text.
+ * across scoring calls because stemming dominates the cost of a text. The
+ * front is a direct-mapped copy of recent short tokens, looked up first: a
+ * word's symbol never changes for a compiled struct themes, so any slot can
+ * be overwritten at any time without changing a result.
  */
 struct word_cache {
 	struct stemmer *st;
 	struct hmap map;
+	struct word_front *front; /* 1 << WORD_FRONT_BITS */
 	int ready;
 };
 
@@ -93,10 +109,17 @@ struct segment {
 	double words;
 };
 
+/* A normalised score computed once per text and evidence sum (themes_score.c). */
+#define SCORE_MEMO_BITS 4
+struct score_memo {
+	uint64_t e; /* the bits of the evidence sum */
+	double score;
+};
+
 /* The state of one themes_score call. */
 struct scorer {
 	const struct themes *th;
-	const char *text;
+	const char *text, *end; /* end: of the text being scanned */
 	enum text_lang lang;
 	struct word_cache *wc;
 	struct buf fold;
@@ -118,6 +141,8 @@ struct scorer {
 	uint32_t *seen;	     /* per phrase of the theme being scored: occurrences so far */
 	struct sent_sum *ss; /* scratch for score_theme */
 	size_t sscap;
+	double words;					 /* effective words of the whole text */
+	struct score_memo memo[2][1 << SCORE_MEMO_BITS]; /* text length, LEN_PIVOT */
 };
 
 /*

@@ -146,6 +146,24 @@ static double normalise(double e, double eff_words)
 	return d > 0 ? 1.0 - exp(-d / SCORE_SCALE) : 0.0;
 }
 
+/*
+ * normalise(e, the text's length) (pivot 0) or normalise(e, LEN_PIVOT)
+ * (pivot 1), remembered for the text: most themes of a text have the same
+ * few sums (one phrase of weight 1, 2 or 3), and exp is a visible share of
+ * scoring. The memo starts zeroed, which is right for e = +0.
+ */
+static double memo_normalise(struct scorer *sc, int pivot, double e)
+{
+	uint64_t bits;
+	struct score_memo *m;
+
+	memcpy(&bits, &e, sizeof(bits));
+	m = &sc->memo[pivot][(bits * 0x9e3779b97f4a7c15ULL) >> (64 - SCORE_MEMO_BITS)];
+	if (m->e != bits)
+		*m = (struct score_memo){bits, normalise(e, pivot ? LEN_PIVOT : sc->words)};
+	return m->score;
+}
+
 /* Room for n sentence sums in the scorer's scratch. */
 static struct sent_sum *sent_sums(struct scorer *sc, size_t n)
 {
@@ -272,7 +290,7 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 		sc->seen[h[i].index] = 0; /* the scratch is all zero between themes */
 	free(runs);
 	out->evidence_sum = e;
-	out->score = normalise(e, (double)(sc->tokens - sc->cjk) + CJK_WORD * (double)sc->cjk);
+	out->score = memo_normalise(sc, 0, e);
 	/*
 	 * Segments only decide whether a theme the whole text leaves below its
 	 * threshold fires. None can when fewer than two positive hits count, or
@@ -280,7 +298,7 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 	 * in a 400-word text; most themes of a long text are skipped so.
 	 */
 	if (sc->nsegs >= 2 && out->score < ct->threshold && pos.n >= 2 &&
-	    normalise(pos.sum, LEN_PIVOT) >= ct->threshold)
+	    memo_normalise(sc, 1, pos.sum) >= ct->threshold)
 		seg = segment_best(sc, h, n, pos.sum);
 	if (seg.score >= ct->threshold && seg.score > out->score) {
 		out->score = seg.score;
@@ -295,6 +313,29 @@ static void score_theme(struct scorer *sc, const struct ctheme *ct, struct hit *
 		out->segment_start = themes_segment_start(sc, seg.seg);
 	}
 	themes_evidence_pick(sc, ss, nss, out);
+}
+
+/*
+ * score_theme for a theme whose only hit is one phrase occurrence and that
+ * has no rules, most themes of a text under a large pack: the same
+ * arithmetic without the passes (the k-th occurrence divides by k = 1; no
+ * segment can count with fewer than two positive hits).
+ */
+static void score_single(struct scorer *sc, const struct ctheme *ct, const struct hit *h,
+			 struct theme_score *out)
+{
+	struct sent_sum *ss = sent_sums(sc, 1);
+	double c = h->weight / 1.0, e = 0;
+
+	e += c;
+	out->hits = 1;
+	out->evidence_sum = e;
+	out->score = memo_normalise(sc, 0, e);
+	out->above = out->score > 0 && out->score >= ct->threshold;
+	if (!out->above)
+		return;
+	ss[0] = (struct sent_sum){h->sentence, c};
+	themes_evidence_pick(sc, ss, 1, out);
 }
 
 /* The hits of one theme, a range of the scorer's grouped hits. */
@@ -343,38 +384,75 @@ static void group_hits(struct scorer *sc, uint32_t *slot)
 	free(next);
 }
 
+/*
+ * The order of a scored theme as two integers: hi the bits of its score
+ * (> 0, and positive doubles order as their bits do), lo its id rank
+ * inverted (id order breaks ties) above its group index. Larger first.
+ */
 struct rank_key {
-	double score;
-	uint32_t rank; /* id order breaks ties */
-	uint32_t group;
+	uint64_t hi, lo;
 };
+
+static struct rank_key rank_key(double score, uint32_t rank, uint32_t group)
+{
+	struct rank_key k;
+
+	memcpy(&k.hi, &score, sizeof(k.hi));
+	k.lo = (uint64_t)(UINT32_MAX - rank) << 32 | group;
+	return k;
+}
 
 static int rank_before(const struct rank_key *x, const struct rank_key *y)
 {
-	if (x->score != y->score)
-		return x->score > y->score;
-	return x->rank < y->rank;
+	return x->hi > y->hi || (x->hi == y->hi && x->lo > y->lo);
+}
+
+#define RANK_RUN 16 /* runs sorted by insertion before merging */
+
+static void rank_insertion(struct rank_key *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct rank_key x = v[i];
+		size_t j = i;
+		for (; j > 0 && rank_before(&x, &v[j - 1]); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Merges the sorted a[lo..mid) and a[mid..hi) into b[lo..hi). */
+static void rank_merge(const struct rank_key *a, struct rank_key *b, size_t lo, size_t mid,
+		       size_t hi)
+{
+	size_t i = lo, j = mid, o = lo;
+
+	while (i < mid && j < hi)
+		b[o++] = rank_before(&a[j], &a[i]) ? a[j++] : a[i++];
+	while (i < mid)
+		b[o++] = a[i++];
+	while (j < hi)
+		b[o++] = a[j++];
 }
 
 /*
- * Sorts v[0..n) by rank_before: a bottom-up merge sort with the compare
- * inlined (qsort's indirect calls were a visible share of a text's cost).
+ * Sorts v[0..n) by rank_before (keys are distinct): runs of RANK_RUN by
+ * insertion, then bottom-up merges, with integer compares inlined
+ * (qsort's indirect calls were a visible share of a text's cost).
  */
 static void rank_sort(struct rank_key *v, size_t n)
 {
-	struct rank_key *tmp = xreallocarray(NULL, n ? n : 1, sizeof(*tmp)), *a = v, *b = tmp;
+	struct rank_key *tmp, *a = v, *b;
 
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, o = lo;
-			while (i < mid && j < hi)
-				b[o++] = rank_before(&a[j], &a[i]) ? a[j++] : a[i++];
-			while (i < mid)
-				b[o++] = a[i++];
-			while (j < hi)
-				b[o++] = a[j++];
-		}
+	for (size_t lo = 0; lo < n; lo += RANK_RUN)
+		rank_insertion(v + lo, n - lo < RANK_RUN ? n - lo : RANK_RUN);
+	if (n <= RANK_RUN)
+		return;
+	tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	b = tmp;
+	for (size_t w = RANK_RUN; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w)
+			rank_merge(a, b, lo, lo + w < n ? lo + w : n,
+				   lo + 2 * w < n ? lo + 2 * w : n);
 		a = b;
 		b = a == v ? tmp : v;
 	}
@@ -389,8 +467,94 @@ static struct theme_score blank_score(const struct ctheme *ct)
 }
 
 /*
+ * The scored themes of a text share few distinct scores (one phrase of
+ * weight 1, 2 or 3 in a text of a given length), so they are ordered by
+ * bucketing: taken in id order and placed, stably, after every theme with
+ * a higher score. More than SCORE_BUCKETS distinct scores: rank_sort.
+ */
+#define SCORE_BUCKETS 256
+#define BUCKET_SLOTS 512 /* open addressing over the distinct scores */
+
+struct buckets {
+	uint64_t bits[SCORE_BUCKETS]; /* a distinct score's bits */
+	uint32_t at[SCORE_BUCKETS];   /* theme count, then where the next one goes */
+	uint16_t slot[BUCKET_SLOTS];  /* bucket + 1; 0: free */
+	size_t n;
+};
+
+/* The bucket of score bits, added when new; -1 when there are too many. */
+static int bucket_of(struct buckets *b, uint64_t bits)
+{
+	size_t i = (size_t)((bits * 0x9e3779b97f4a7c15ULL) >> 55);
+
+	for (; b->slot[i]; i = (i + 1) % BUCKET_SLOTS)
+		if (b->bits[b->slot[i] - 1] == bits)
+			return b->slot[i] - 1;
+	if (b->n == SCORE_BUCKETS)
+		return -1;
+	b->bits[b->n] = bits;
+	b->at[b->n] = 0;
+	b->slot[i] = (uint16_t)++b->n;
+	return (int)b->n - 1;
+}
+
+/* Turns the buckets' counts into first positions, higher scores first. */
+static void buckets_place(struct buckets *b)
+{
+	struct rank_key order[SCORE_BUCKETS];
+	uint32_t pos = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		order[i] = (struct rank_key){b->bits[i], i};
+	rank_sort(order, b->n);
+	for (size_t i = 0; i < b->n; i++) {
+		uint32_t count = b->at[order[i].lo];
+		b->at[order[i].lo] = pos;
+		pos += count;
+	}
+}
+
+/*
+ * Writes the scored themes (score > 0) to out, highest score first, ties
+ * in id order; returns their count. keys: room for every group.
+ */
+static size_t order_scored(struct scorer *sc, const struct theme_score *scored,
+			   const uint32_t *slot, struct rank_key *keys, struct theme_score *out)
+{
+	const struct themes *th = sc->th;
+	struct buckets b;
+	size_t nk = 0;
+	int fits = 1;
+
+	b.n = 0;
+	memset(b.slot, 0, sizeof(b.slot));
+	for (size_t i = 0; i < th->n; i++) {
+		uint32_t t = th->by_id[i];
+		int k;
+		if (!slot[t] || !(scored[slot[t] - 1].score > 0))
+			continue;
+		keys[nk] = rank_key(scored[slot[t] - 1].score, (uint32_t)i, slot[t] - 1);
+		if (fits && (k = bucket_of(&b, keys[nk].hi)) >= 0)
+			b.at[k]++;
+		else
+			fits = 0;
+		nk++;
+	}
+	if (!fits) {
+		rank_sort(keys, nk);
+		for (size_t k = 0; k < nk; k++)
+			out[k] = scored[(uint32_t)keys[k].lo];
+		return nk;
+	}
+	buckets_place(&b);
+	for (size_t k = 0; k < nk; k++)
+		out[b.at[bucket_of(&b, keys[k].hi)]++] = scored[(uint32_t)keys[k].lo];
+	return nk;
+}
+
+/*
  * Fills r->themes, highest score first, ties and zero scores in id order:
- * the scored themes are sorted among themselves, the others are appended
+ * the scored themes are ordered among themselves, the others are appended
  * in the id order computed at compile time.
  */
 static void order_results(struct scorer *sc, const struct theme_score *scored, const uint32_t *slot,
@@ -398,15 +562,8 @@ static void order_results(struct scorer *sc, const struct theme_score *scored, c
 {
 	const struct themes *th = sc->th;
 	struct rank_key *keys = xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*keys));
-	size_t nk = 0, o = 0;
+	size_t o = order_scored(sc, scored, slot, keys, r->themes);
 
-	for (size_t g = 0; g < sc->ngroups; g++)
-		if (scored[g].score > 0)
-			keys[nk++] = (struct rank_key){
-			    scored[g].score, th->id_rank[sc->groups[g].theme], (uint32_t)g};
-	rank_sort(keys, nk);
-	for (size_t k = 0; k < nk; k++)
-		r->themes[o++] = scored[keys[k].group];
 	for (size_t i = 0; i < th->n; i++) {
 		uint32_t t = th->by_id[i];
 		if (!slot[t])
@@ -445,16 +602,23 @@ void themes_score_all(struct scorer *sc, struct theme_result *r)
 	uint32_t *slot = xcalloc(th->n ? th->n : 1, sizeof(uint32_t));
 	struct theme_score *scored;
 
+	sc->words = (double)(sc->tokens - sc->cjk) + CJK_WORD * (double)sc->cjk;
+	memset(sc->memo, 0, sizeof(sc->memo));
 	group_hits(sc, slot);
 	scored = xreallocarray(NULL, sc->ngroups ? sc->ngroups : 1, sizeof(*scored));
 
 	sc->seen = xcalloc(th->max_phrases ? th->max_phrases : 1, sizeof(uint32_t));
 	for (size_t g = 0; g < sc->ngroups; g++) {
 		const struct group *gr = &sc->groups[g];
+		const struct ctheme *ct = &th->t[gr->theme];
 		struct hit *h = sc->hits + gr->first;
+		scored[g] = blank_score(ct);
+		if (gr->n == 1 && h->kind == ENTRY_PHRASE && ct->nreq + ct->nexc == 0) {
+			score_single(sc, ct, h, &scored[g]);
+			continue;
+		}
 		hits_sort(h, gr->n);
-		scored[g] = blank_score(&th->t[gr->theme]);
-		score_theme(sc, &th->t[gr->theme], h, gr->n, &scored[g]);
+		score_theme(sc, ct, h, gr->n, &scored[g]);
 	}
 	order_results(sc, scored, slot, r);
 	*th->scratch = scratch_now(sc);

@@ -5,10 +5,12 @@
  * text and phrases. Also prints compile time and automaton memory.
  *
  * usage: classify_bench [--pack FILE] [--text FILE] [--mb N] [--chunk BYTES]
- *                       [--only pack|gen]
+ *                       [--only pack|gen] [--dump FILE]
  * The default text is the sentences of the themes-dev corpus repeated to N MiB
  * (default 32), scored in chunks of ~8 KiB (a typical statement). Rates are
- * MB per CPU second (this process, or grep's), not wall clock.
+ * MB per CPU second (this process, or grep's), not wall clock. --dump
+ * writes every chunk's result as JSON, one line each (the timing then
+ * includes the rendering), so that two builds can be compared byte for byte.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -195,6 +197,8 @@ static struct themes *generated_pack(const char *text, size_t len, const char *p
 	return th;
 }
 
+static FILE *dump_to; /* --dump */
+
 /* Scores text in chunks ending at a newline; returns MB/s. */
 static double throughput(const struct themes *th, const char *text, size_t len, size_t chunk,
 			 size_t *above)
@@ -211,6 +215,11 @@ static double throughput(const struct themes *th, const char *text, size_t len, 
 		themes_score(th, text + pos, end - pos, "en", &r);
 		for (size_t i = 0; i < r->nthemes; i++)
 			*above += r->themes[i].above != 0;
+		if (dump_to) {
+			char *js = themes_result_json(r, 0);
+			fprintf(dump_to, "%s\n", js);
+			free(js);
+		}
 		theme_result_free(r);
 		pos = end + 1;
 	}
@@ -296,6 +305,10 @@ int main(int argc, char **argv)
 			chunk = (size_t)atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--only") == 0)
 			only = argv[i + 1];
+		else if (strcmp(argv[i], "--dump") == 0 && !(dump_to = fopen(argv[i + 1], "w"))) {
+			perror(argv[i + 1]);
+			return 2;
+		}
 	}
 	if (!(base = corpus_text(src, &len)) || len == 0) {
 		fprintf(stderr, "cannot read %s\n", src);
@@ -324,6 +337,8 @@ int main(int argc, char **argv)
 		run("850x35", th, ngen, now() - t0, text, tlen, chunk, gf, textfile);
 	themes_free(th);
 	unlink(textfile);
+	if (dump_to)
+		fclose(dump_to);
 	free(text);
 	free(base);
 	return 0;

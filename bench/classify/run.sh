@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the library (in build/bench) and this bench, then runs it.
-# usage: bench/classify/run.sh [--pack FILE] [--text FILE] [--mb N] [--chunk BYTES] [--only pack|gen]
+# usage: bench/classify/run.sh [--pack FILE] [--text FILE] [--mb N] [--chunk BYTES] [--only pack|gen] [--dump FILE]
 set -e
 cd "$(dirname "$0")/../.."
 B=build/bench

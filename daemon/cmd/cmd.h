@@ -26,6 +26,7 @@ struct cmd_opts {
 	const char *channel;	  /* events --channel C */
 	const char *limit;	  /* events --limit N */
 	int dead;		  /* events redeliver --dead */
+	const char *articles;	  /* preview --articles[=N]: "" without N, NULL when absent */
 };
 
 int cmd_run(const struct cmd_opts *o, int argc, char **argv);
@@ -88,5 +89,12 @@ int cmd_is_url(const char *s);
 struct article;
 int cmd_article(const char *cmd, const char *data, size_t len, const char *content_type,
 		const char *name, struct article *a);
+
+/*
+ * check --json: prints the findings (check's text lines, found) as one JSON
+ * document {ok, errors, warnings, notices, sources, ...} on stdout. cfg is
+ * NULL when the config did not load (its counts are then null).
+ */
+void cmd_check_print_json(const struct config *cfg, const char *found, int bad);
 
 #endif

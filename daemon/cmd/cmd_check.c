@@ -4,6 +4,7 @@
 
 #include "analyze/themes/themes.h"
 #include "common/buf.h"
+#include "common/log.h"
 #include "config/config.h"
 #include "daemon/channels.h"
 #include "daemon/cmd/cmd.h"
@@ -27,36 +28,71 @@ static int build_themes(const struct config *cfg, struct themes **out)
 /*
  * Opens every channel once without sending anything, so that what only the
  * channel can judge (mail templates, addresses, secrets' encoding) is
- * reported at the [notify] section's FILE:LINE.
+ * reported at the [notify] section's FILE:LINE. Appends to errors; returns
+ * how many channels are bad.
  */
-size_t cmd_check_channels(const struct config *cfg)
+static size_t check_channels_into(const struct config *cfg, struct buf *errors)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct http_config hc;
 	struct http *h;
-	struct buf errors;
 	char err[512];
 	size_t bad = 0;
 
 	httpcfg_from_daemon(&cfg->daemon, &hc);
-	buf_init(&errors);
 	h = loop ? http_new(loop, &hc, err, sizeof(err)) : NULL;
 	if (h)
-		bad = channels_check(cfg, loop, h, &errors);
+		bad = channels_check(cfg, loop, h, errors);
 	else
-		fprintf(stderr, "speechwatch: cannot check channels: %s\n",
-			loop ? err : "no event loop");
-	fputs(buf_str(&errors), stderr);
-	buf_free(&errors);
+		buf_printf(errors, "speechwatch: cannot check channels: %s\n",
+			   loop ? err : "no event loop");
 	http_free(h);
 	if (loop)
 		ev_loop_destroy(loop);
 	return h ? bad : 1;
 }
 
+size_t cmd_check_channels(const struct config *cfg)
+{
+	struct buf errors;
+	size_t bad;
+
+	buf_init(&errors);
+	bad = check_channels_into(cfg, &errors);
+	fputs(buf_str(&errors), stderr);
+	buf_free(&errors);
+	return bad;
+}
+
+/*
+ * The config with secrets, for run and once: errors printed; on success each
+ * notice (a theme that replaces an included one) logged, so the log says
+ * which definition of a theme the daemon runs with.
+ */
+static struct config *load_logging_notices(const struct cmd_opts *o)
+{
+	struct config *cfg;
+	struct buf found;
+
+	buf_init(&found);
+	cfg = config_load(o->config_path, &found);
+	if (cfg == NULL) {
+		fputs(buf_str(&found), stderr);
+	} else {
+		for (const char *p = buf_str(&found); *p;) {
+			size_t n = strcspn(p, "\n");
+
+			log_info("config: %.*s", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	buf_free(&found);
+	return cfg;
+}
+
 struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **themes)
 {
-	struct config *cfg = cmd_load_config_with(o, CONFIG_LOAD_SECRETS);
+	struct config *cfg = load_logging_notices(o);
 	struct themes *th = NULL;
 	int bad;
 
@@ -76,19 +112,56 @@ struct config *cmd_load_config_fully(const struct cmd_opts *o, struct themes **t
 	return cfg;
 }
 
-int cmd_check(const struct cmd_opts *o, int argc, char **argv)
+/*
+ * A channel's sources = glob that matches no source is a warning, not an
+ * error: the sources may come from a conf.d/ include that is empty today.
+ */
+static void warn_unrouted(const struct config *cfg, struct buf *out)
 {
-	struct config *cfg;
+	for (size_t i = 0; i < cfg->nnotifies; i++) {
+		const struct config_notify *n = &cfg->notifies[i];
+
+		for (size_t g = 0; g < n->sources.n; g++) {
+			struct strlist one = {&n->sources.v[g], 1, 0};
+			size_t s = 0;
+
+			while (s < cfg->nsources && !config_globs_match(&one, cfg->sources[s].id))
+				s++;
+			if (s == cfg->nsources)
+				buf_printf(
+				    out,
+				    "%s:%d: warning: notify '%s': sources '%s' matches no source\n",
+				    n->at.file, n->sources.line ? n->sources.line : n->at.line,
+				    n->id, n->sources.v[g]);
+		}
+	}
+}
+
+/*
+ * Everything check finds, in order, into out as "FILE:LINE: message" lines
+ * (notices and warnings marked so): the config (with secrets), the themes
+ * compiled once, every channel opened once. Returns the config (NULL when it
+ * did not load); *bad is 1 when anything is an error.
+ */
+static struct config *check_collect(const struct cmd_opts *o, struct buf *out, int *bad)
+{
+	struct config *cfg = config_load(o->config_path, out);
+	struct themes *th = NULL;
+
+	*bad = cfg == NULL;
+	if (cfg == NULL)
+		return NULL;
+	*bad = themeset_build(cfg, &th, out) < 0;
+	themes_free(th);
+	*bad |= check_channels_into(cfg, out) > 0;
+	warn_unrouted(cfg, out);
+	return cfg;
+}
+
+static void print_ok(const struct config *cfg)
+{
 	size_t enabled = 0;
 
-	(void)argv;
-	if (argc > 0) {
-		fprintf(stderr, "speechwatch check: unexpected argument '%s'\n", argv[0]);
-		return EXIT_USAGE;
-	}
-	cfg = cmd_load_config_fully(o, NULL);
-	if (cfg == NULL)
-		return EXIT_USAGE;
 	for (size_t i = 0; i < cfg->nsources; i++)
 		enabled += cfg->sources[i].enabled != 0;
 	printf("ok: %zu source%s", cfg->nsources, cfg->nsources == 1 ? "" : "s");
@@ -96,6 +169,28 @@ int cmd_check(const struct cmd_opts *o, int argc, char **argv)
 		printf(" (%zu enabled)", enabled);
 	printf(", %zu theme%s, %zu channel%s\n", cfg->nthemes, cfg->nthemes == 1 ? "" : "s",
 	       cfg->nnotifies, cfg->nnotifies == 1 ? "" : "s");
+}
+
+int cmd_check(const struct cmd_opts *o, int argc, char **argv)
+{
+	struct config *cfg;
+	struct buf found;
+	int bad;
+
+	if (argc > 0) {
+		fprintf(stderr, "speechwatch check: unexpected argument '%s'\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	buf_init(&found);
+	cfg = check_collect(o, &found, &bad);
+	if (o->json) {
+		cmd_check_print_json(cfg, buf_str(&found), bad);
+	} else {
+		fputs(buf_str(&found), stderr);
+		if (!bad)
+			print_ok(cfg);
+	}
+	buf_free(&found);
 	config_free(cfg);
-	return EXIT_OK;
+	return bad ? EXIT_USAGE : EXIT_OK;
 }

@@ -1,7 +1,8 @@
 /*
- * speechwatch preview [-c FILE] SOURCE [--json]: fetch one configured source
- * now and print the items it yields, without touching the store — how a
- * user checks a new source's XPaths.
+ * speechwatch preview [-c FILE] SOURCE [--json] [--articles [N]]: fetch one
+ * configured source now and print the items it yields (and, with
+ * --articles, its first N articles: cmd_preview_art.c), without touching
+ * the store — how a user checks a new source's XPaths.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "common/urlcred.h"
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
+#include "daemon/cmd/preview_int.h"
 #include "daemon/listing.h"
 #include "daemon/oneshot.h"
 #include "daemon/structure.h"
@@ -22,16 +24,22 @@ static json_t *json_str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static void print_item_json(const struct list_item *it)
+static json_t *item_json(const struct list_item *it)
 {
 	json_t *o = json_object();
-	char *s;
 
 	json_object_set_new(o, "url", json_str_or_null(it->url));
 	json_object_set_new(o, "title", json_str_or_null(it->title));
 	json_object_set_new(o, "date", json_str_or_null(it->date));
 	json_object_set_new(o, "guid", json_str_or_null(it->guid));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	return o;
+}
+
+static void print_item_json(const struct list_item *it)
+{
+	json_t *o = item_json(it);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
 	if (s)
 		puts(s);
 	free(s);
@@ -51,10 +59,28 @@ static void print_item_text(const struct list_item *it)
 	free(url);
 }
 
+/*
+ * With --articles --json: one object, {"items": [...], "articles": [...]}
+ * (without --articles, one item per line as before).
+ */
+static void print_with_articles(const struct list_items *items, json_t *articles)
+{
+	json_t *o = json_object(), *a = json_array();
+	char *s;
+
+	for (size_t i = 0; i < items->n; i++)
+		json_array_append_new(a, item_json(&items->v[i]));
+	json_object_set_new(o, "items", a);
+	json_object_set(o, "articles", articles);
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(o);
+}
+
 static void print_items(const struct list_items *items, int json)
 {
-	char note[512];
-
 	for (size_t i = 0; i < items->n; i++) {
 		const struct list_item *it = &items->v[i];
 
@@ -63,6 +89,13 @@ static void print_items(const struct list_items *items, int json)
 		else
 			print_item_text(it);
 	}
+}
+
+/* On stderr, so that --json prints items only. */
+static void print_list_notes(const struct list_items *items, int json)
+{
+	char note[512];
+
 	if (!json)
 		fprintf(stderr, "%zu item%s\n", items->n, items->n == 1 ? "" : "s");
 	if (list_items_note(items, note, sizeof(note)))
@@ -99,9 +132,27 @@ static void preview_error(const char *url, const char *error)
 	free(redacted);
 }
 
+/* The list, then its first n articles (none when n is 0). */
+static void show(const struct config *cfg, const struct config_source *s, const struct listing *l,
+		 int json, size_t n)
+{
+	json_t *arts = NULL;
+
+	if (!json || n == 0)
+		print_items(&l->items, json);
+	print_list_notes(&l->items, json);
+	print_structure("structure", l->structure);
+	print_structure("suggestion (speechwatch discover)", l->suggestion);
+	if (n)
+		arts = preview_articles(cfg, s, &l->items, n, json);
+	if (json && n)
+		print_with_articles(&l->items, arts);
+	json_decref(arts);
+}
+
 /* url: s's, with the password of its password_file. */
 static int preview_source(const struct config *cfg, const struct config_source *s, const char *url,
-			  int json)
+			  int json, size_t articles)
 {
 	char *shown = urlcred_strip(url); /* errors name the URL without credentials */
 	struct listing l;
@@ -126,9 +177,7 @@ static int preview_source(const struct config *cfg, const struct config_source *
 				o.content_type, NULL, &l, err, sizeof(err)) < 0) {
 		preview_error(shown, err);
 	} else {
-		print_items(&l.items, json);
-		print_structure("structure", l.structure);
-		print_structure("suggestion (speechwatch discover)", l.suggestion);
+		show(cfg, s, &l, json, articles);
 		listing_free(&l);
 		rc = EXIT_OK;
 	}
@@ -141,10 +190,15 @@ int cmd_preview(const struct cmd_opts *o, int argc, char **argv)
 {
 	const struct config_source *s;
 	struct config *cfg;
+	struct config_source authed;
 	char *url, err[600];
+	size_t articles = 0;
 	int rc;
 
-	cfg = cmd_load_for_one(o, argc, "speechwatch preview [-c FILE] SOURCE [--json]");
+	if (o->articles && preview_articles_arg(o->articles, &argc, argv, &articles) < 0)
+		return EXIT_USAGE;
+	cfg = cmd_load_for_one(o, argc,
+			       "speechwatch preview [-c FILE] SOURCE [--json] [--articles [N]]");
 	if (cfg == NULL)
 		return EXIT_USAGE;
 	s = config_source_find(cfg, argv[0]);
@@ -158,7 +212,10 @@ int cmd_preview(const struct cmd_opts *o, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	page_init();
-	rc = preview_source(cfg, s, url, o->json);
+	/* the articles are read with the same credentials (article_read_request) */
+	authed = *s;
+	authed.url = url;
+	rc = preview_source(cfg, &authed, url, o->json, articles);
 	explicit_bzero(url, strlen(url));
 	free(url);
 	config_free(cfg);

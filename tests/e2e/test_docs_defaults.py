@@ -95,6 +95,8 @@ class ManExampleTest(swtest.TestCase):
         r = self.sw("check", "-c", conf)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"^ok: 2 sources")
+        # it overrides one of the pack's themes: allowed, and said (issue 17)
+        self.assertIn(": notice: theme 'cyber-sovereignty' at %s:" % conf, r.stderr)
 
 
 if __name__ == "__main__":

@@ -480,6 +480,66 @@ START_TEST(lead_inside_the_body_kept)
 }
 END_TEST
 
+/* What preview tells an operator: the body XPath matched nothing, or matched and held no text. */
+START_TEST(body_nodes_tell_a_wrong_xpath_from_an_empty_body)
+{
+	static const char *const html =
+	    "<html><body><div id=speech><p>" LOREM "</p></div><div id=empty> </div></body></html>";
+	static const char *const xpaths[] = {"//div[@id='nope']", "//div[@id='empty']",
+					     "//div[@id='speech']", "//div"};
+	static const size_t want[] = {0, 1, 1, 2};
+	char err[256] = "";
+
+	for (size_t i = 0; i < 4; i++) {
+		struct article_opts o = {.body = xpaths[i]};
+		struct article a;
+		xmlDocPtr doc = parse(html);
+
+		ck_assert_int_eq(article_extract(doc, NULL, &o, &a, err, sizeof(err)), 0);
+		ck_assert_msg(a.body_nodes == want[i], "%s: %zu", xpaths[i], a.body_nodes);
+		ck_assert_int_eq(a.words == 0, i < 2);
+		article_free(&a);
+		xmlFreeDoc(doc);
+	}
+}
+END_TEST
+
+static void check_sentences(const char *text, const char *first, const char *last)
+{
+	const char *f = NULL, *l = NULL;
+	size_t fl = 0, ll = 0;
+
+	ck_assert_int_eq(article_sentences(text, &f, &fl, &l, &ll), 0);
+	ck_assert_msg(fl == strlen(first) && memcmp(f, first, fl) == 0, "first: '%.*s'", (int)fl,
+		      f);
+	ck_assert_msg(ll == strlen(last) && memcmp(l, last, ll) == 0, "last: '%.*s'", (int)ll, l);
+}
+
+START_TEST(first_and_last_sentence)
+{
+	const char *f, *l;
+	size_t fl, ll;
+
+	check_sentences("  Mr. Li met Dr. Smith in Geneva. They talked, e.g. about trade!\n\n"
+			"The talks will go on. \"We agree,\" said J. Doe. Next year? Yes. ",
+			"Mr. Li met Dr. Smith in Geneva.", "Yes.");
+	check_sentences("Q: President Xi said so. Does the Chinese side have any comment? A: No. "
+			"St. Petersburg, U.S. envoys and Mme. Dupont agree.",
+			"Q: President Xi said so.",
+			"St. Petersburg, U.S. envoys and Mme. Dupont agree.");
+	check_sentences("One paragraph without a stop", "One paragraph without a stop",
+			"One paragraph without a stop");
+	check_sentences("Heading\n\nThe text at the UN. It ends here (really).", "Heading",
+			"It ends here (really).");
+	check_sentences("外交部发言人表示。中方对此高度关注！会议将于明天举行。",
+			"外交部发言人表示。", "会议将于明天举行。");
+	check_sentences("Le ministre l'a dit… « Nous saluons l'accord. »", "Le ministre l'a dit…",
+			"« Nous saluons l'accord. »");
+	ck_assert_int_eq(article_sentences(" \n\n ", &f, &fl, &l, &ll), -1);
+	ck_assert_int_eq(article_sentences("", &f, &fl, &l, &ll), -1);
+}
+END_TEST
+
 static Suite *article_text_suite(void)
 {
 	Suite *s = suite_create("article_text");
@@ -488,6 +548,8 @@ static Suite *article_text_suite(void)
 	TCase *lead = tcase_create("standfirst");
 
 	tcase_add_test(none, pdf_link_only_page_has_no_main_text);
+	tcase_add_test(none, body_nodes_tell_a_wrong_xpath_from_an_empty_body);
+	tcase_add_test(lines, first_and_last_sentence);
 	tcase_add_test(none, long_pdf_link_is_no_main_text);
 	tcase_add_test(none, drupal_file_link_page_has_no_main_text);
 	tcase_add_test(none, title_only_page_has_no_main_text);

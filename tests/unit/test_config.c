@@ -793,12 +793,50 @@ END_TEST
 /* A duplicate id in another file names that file, not only its line. */
 START_TEST(duplicate_across_files_names_the_file)
 {
-	char *a = write_file("a.conf", THEME);
-	char *want = xasprintf("duplicate theme 't' (first defined at %s:1)", a);
+	char *a = write_file("a.conf", SRC);
+	char *want = xasprintf("duplicate source 's' (first defined at %s:1)", a);
 
-	refused("include = a.conf\n\n\n" THEME, 4, want);
+	refused("include = a.conf\n\n\n" SRC, 4, want);
 	free(want);
 	free(a);
+}
+END_TEST
+
+/*
+ * A theme of a later file replaces the included one as a whole (label,
+ * threshold, phrases), keeps its place, and leaves a notice naming both
+ * places; the load succeeds.
+ */
+START_TEST(a_later_theme_replaces_an_included_one)
+{
+	char *a = write_file("pack.conf", "[theme \"u\"]\nphrase = 1 u\n" THEME
+					  "label = Old\nthreshold = 0.9\nphrase = 3 old words\n");
+	char *want = xasprintf("%s:2: notice: theme 't' at %s:2 replaces the one from %s:3\n",
+			       main_path, main_path, a);
+	struct config *cfg = load_ok("include = pack.conf\n" THEME);
+	const struct config_theme *t = config_theme_find(cfg, "t");
+
+	ck_assert_str_eq(buf_str(&errs), want);
+	ck_assert_uint_eq(cfg->nthemes, 2);
+	ck_assert_ptr_eq(t, &cfg->themes[1]);
+	ck_assert_str_eq(t->at.file, main_path);
+	ck_assert_int_eq(t->at.line, 2);
+	ck_assert_ptr_null(t->label);
+	ck_assert_double_eq(t->threshold, 0.35);
+	ck_assert_uint_eq(t->nphrases, 1);
+	ck_assert_str_eq(t->phrases[0].text, "cyber sovereignty");
+	config_free(cfg);
+	free(want);
+	free(a);
+}
+END_TEST
+
+/* Twice in one file is still an error, also after an override. */
+START_TEST(a_theme_twice_in_one_file_is_still_refused)
+{
+	free(write_file("pack.conf", THEME));
+	refused("include = pack.conf\n" THEME THEME, 4,
+		"duplicate theme 't' (first defined at line 2)");
 }
 END_TEST
 
@@ -908,6 +946,8 @@ int main(void)
 	tcase_add_test(files, unreadable_and_unsafe_files);
 	tcase_add_test(files, required_key_after_an_include_names_the_section_line);
 	tcase_add_test(files, duplicate_across_files_names_the_file);
+	tcase_add_test(files, a_later_theme_replaces_an_included_one);
+	tcase_add_test(files, a_theme_twice_in_one_file_is_still_refused);
 	tcase_add_test(files, many_sections_and_a_late_duplicate);
 	suite_add_tcase(s, files);
 	return testutil_run(s);

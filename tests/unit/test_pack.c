@@ -17,13 +17,23 @@
 
 static struct themes *pack;
 
-static void pack_setup(void)
+static void load_pack(const char *name)
 {
 	char path[4096], err[512];
 
-	snprintf(path, sizeof(path), "%s/config/themes/diplomacy.conf", testutil_root_dir());
+	snprintf(path, sizeof(path), "%s/config/themes/%s", testutil_root_dir(), name);
 	pack = themeset_load(path, err, sizeof(err));
 	ck_assert_msg(pack != NULL, "%s", err);
+}
+
+static void pack_setup(void)
+{
+	load_pack("diplomacy.conf");
+}
+
+static void consular_setup(void)
+{
+	load_pack("consular.conf");
 }
 
 static void pack_teardown(void)
@@ -201,6 +211,268 @@ START_TEST(forced_labour_is_human_rights)
 }
 END_TEST
 
+/*
+ * A statement on one right often never says "human rights": torture, a fair
+ * trial, freedom of religion or assembly are the subject in every language.
+ */
+START_TEST(named_rights_are_human_rights)
+{
+	static const struct sample s[] = {
+	    {"human-rights", NULL,
+	     "China opposes torture and guarantees the right to a fair trial and freedom of "
+	     "religion."},
+	    {"human-rights", NULL,
+	     "La France condamne la torture et défend la liberté de réunion et le droit à un "
+	     "procès équitable."},
+	    {"human-rights", NULL,
+	     "España condena la tortura y defiende la libertad de reunión y el derecho a un "
+	     "juicio justo."},
+	    {"human-rights", NULL,
+	     "Россия осуждает пытки и защищает свободу собраний и право на справедливое "
+	     "судебное разбирательство."},
+	    {"human-rights", NULL, "中方反对酷刑，保障宗教自由和公正审判的权利。"},
+	    {"human-rights", NULL, "تدين الدولة التعذيب وتكفل حرية الرأي والحق في محاكمة عادلة."},
+	    {"human-rights", "trade",
+	     "The transatlantic slave trade was a crime against humanity."},
+	    {"human-rights", "trade", "Торговля людьми и рабство недопустимы."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/*
+ * False friends of trade: Spanish "protección" stems like "proteccionismo";
+ * Arabic العقوبات is also "penalties", الواردات stems like الواردة ("contained
+ * in").
+ */
+START_TEST(protection_and_penalties_are_not_trade)
+{
+	static const struct sample s[] = {
+	    {NULL, "trade",
+	     "El Estado garantiza la protección de la ley y la protección de la familia."},
+	    {"trade", NULL,
+	     "España rechaza el proteccionismo comercial y las medidas proteccionistas."},
+	    {NULL, "trade", "يحظر القانون العقوبات القاسية والمعاملة المهينة."},
+	    {NULL, "trade", "نحترم الحقوق الواردة في الدستور والالتزامات الواردة في المعاهدات."},
+	    {"trade", NULL, "نرفض فرض العقوبات الأحادية على الدول النامية."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/* A criminal charge or a penal offence is criminal justice, not cybercrime. */
+START_TEST(criminal_justice_is_not_cybercrime)
+{
+	static const struct sample s[] = {
+	    {NULL, "cybercrime",
+	     "The court dismissed the criminal charge: no one may be convicted of a penal "
+	     "offence without trial by the criminal courts."},
+	    {"cybercrime", NULL,
+	     "Criminal groups use ransomware; cybercrime is a criminal offence under the "
+	     "penal code."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/* "Maintien de la paix" is also the maintenance of peace in general. */
+START_TEST(maintenance_of_peace_alone_is_not_peacekeeping)
+{
+	static const struct sample s[] = {
+	    {NULL, "regional-security",
+	     "Les Nations Unies œuvrent au maintien de la paix et au développement de "
+	     "l'éducation."},
+	    {NULL, "regional-security",
+	     "Las Naciones Unidas trabajan por el mantenimiento de la paz y la educación."},
+	    {"regional-security", NULL,
+	     "Les casques bleus des opérations de maintien de la paix au Mali doivent être "
+	     "protégés."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/*
+ * Words that share a stem or a name with a theme's term: "unilaterally"
+ * (unilateralism), "annexed" (annexation), riot control agents (riots),
+ * innovation alone (digital economy), checks and countermeasures (sanctions).
+ */
+START_TEST(general_words_are_not_themes)
+{
+	static const struct sample s[] = {
+	    {NULL, "multilateralism",
+	     "The United States withdrew from the treaty to seek military superiority "
+	     "unilaterally."},
+	    {"multilateralism", NULL, "China opposes unilateralism and protectionism."},
+	    {NULL, "regional-security",
+	     "The regulations annexed to this Act, and the list in its annex, apply to riot "
+	     "control agents."},
+	    {"regional-security", NULL,
+	     "The illegal annexation of Crimea violates the territorial integrity of Ukraine."},
+	    {NULL, "digital-economy",
+	     "Innovation drives agricultural productivity in small farms."},
+	    {NULL, "trade",
+	     "The system of checks and countermeasures ensures that operators respect food law."},
+	    {"trade", NULL, "China will take countermeasures against the sanctions."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/*
+ * Subjects named in laws, resolutions and development targets rather than
+ * in a ministry's usual words.
+ */
+START_TEST(named_instruments_carry_their_theme)
+{
+	static const struct sample s[] = {
+	    {"arms-control", NULL,
+	     "No person shall produce chemical weapons or use riot control agents as a method "
+	     "of warfare."},
+	    {"arms-control", NULL, "任何人不得生产化学武器。"},
+	    {"terrorism", NULL,
+	     "The regulations implement Security Council resolution 1373 (2001)."},
+	    {"human-rights", NULL,
+	     "Le Canada condamne les violations graves et systématiques des droits de la "
+	     "personne."},
+	    {"human-rights", NULL, "Eliminate violence against women and child marriage."},
+	    {"human-rights", NULL,
+	     "Eliminar la violencia contra la mujer y el matrimonio infantil."},
+	    {"trade", NULL,
+	     "Eliminar las subvenciones a la exportación conforme a la Ronda de Doha."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/*
+ * Stem twins: "imports" stems like "important" and "importance" (en, fr, es),
+ * "accountability" like "accounts", "adaptation" like "adapt", "extremism"
+ * like "extreme" (en, es). Only forms the twin cannot take count.
+ */
+START_TEST(stem_twins_are_not_themes)
+{
+	static const struct sample s[] = {
+	    {NULL, "trade", "It is important to stress the importance of this important meeting."},
+	    {NULL, "trade", "Es importante subrayar la importancia de esta reunión."},
+	    {"trade", NULL, "Imports and exports fell after the new import tariffs."},
+	    {NULL, "human-rights",
+	     "Twitter closed the accounts; the accounts were fake, and the company gave an "
+	     "account of its reasons."},
+	    {NULL, "climate", "The army must adapt, and the adaptation of training is needed."},
+	    {"climate", NULL, "Adaptation to climate change needs finance."},
+	    {NULL, "terrorism",
+	     "Extreme weather and extreme poverty hit the poorest countries hardest."},
+	    {NULL, "terrorism",
+	     "La pobreza extrema y los fenómenos meteorológicos extremos afectan a los países "
+	     "pobres."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/*
+ * Phrases that share a stem share a weight: "multilateral" is
+ * "multilateralism" in four stemmers (the theme keeps the first phrase's
+ * weight), so the multilateral trading system reads alike in every language;
+ * Spanish and French TICE (the CTBT) stems like TIC (ICT).
+ */
+START_TEST(one_stem_one_weight)
+{
+	static const struct sample s[] = {
+	    {NULL, "multilateralism", "We support the multilateral trading system."},
+	    {NULL, "multilateralism", "Nous soutenons le système commercial multilatéral."},
+	    {"multilateralism", NULL, "China firmly upholds multilateralism."},
+	    {"multilateralism", NULL, "中国坚定维护多边主义。"},
+	    {NULL, "arms-control", "Las TIC transforman la educación y la salud."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/* Arabic stem twins: الرق (slavery) and الرقي (advancement), السل and السلة. */
+START_TEST(arabic_stem_twins_are_not_themes)
+{
+	static const struct sample s[] = {
+	    {NULL, "human-rights", "نعمل على الرقي بالعلاقات الثنائية إلى مستوى جديد."},
+	    {"human-rights", NULL, "يحظر الاسترقاق والاستعباد بجميع صورهما."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/* Crime in cyberspace and money laundering in the words each language uses. */
+START_TEST(cybercrime_in_every_language)
+{
+	static const struct sample s[] = {
+	    {"cybercrime", NULL,
+	     "La lutte contre la criminalité dans le cyberespace et le blanchiment de capitaux "
+	     "exige une coopération."},
+	    {"cybercrime", NULL,
+	     "La lucha contra los delitos informáticos y el lavado de activos exige cooperación."},
+	    {"cybercrime", NULL,
+	     "Combating crime in cyberspace and money laundering needs cooperation."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/* Arabic terms that the other five languages already had. */
+START_TEST(arabic_has_the_terms_of_the_other_languages)
+{
+	static const struct sample s[] = {
+	    {"arms-control", NULL,
+	     "أجرت الولايات المتحدة تجربة صاروخية بعد انسحابها من معاهدة القوى النووية متوسطة "
+	     "المدى."},
+	    {"regional-security", NULL,
+	     "إن مبيعات الأسلحة إلى تايوان تهدد السلام والاستقرار في المنطقة."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
+/*
+ * The consular pack (config/themes/consular.conf): travel advice and
+ * consular assistance in the six languages; an embassy and a visa in a
+ * report on something else are not consular affairs.
+ */
+START_TEST(consular_notices_are_consular)
+{
+	static const struct sample s[] = {
+	    {"consular", NULL,
+	     "The ministry advises citizens to avoid non-essential travel to the region; the "
+	     "embassy provides consular assistance."},
+	    {"consular", NULL,
+	     "外交部提醒中国公民暂勿前往该国，如遇紧急情况请联系使馆寻求领事协助。"},
+	    {"consular", NULL,
+	     "Le ministère invite les Français de l'étranger à suivre les conseils aux "
+	     "voyageurs."},
+	    {"consular", NULL,
+	     "МИД рекомендует гражданам воздержаться от поездок; посольство оказывает "
+	     "консульскую помощь."},
+	    {"consular", NULL,
+	     "La embajada presta asistencia consular a los ciudadanos en el exterior."},
+	    {"consular", NULL, "تقدم السفارة المساعدة القنصلية للمواطنين في الخارج."},
+	    {NULL, "consular",
+	     "The minister met the ambassador at the embassy to discuss trade; the visa of "
+	     "the delegation was issued."},
+	};
+
+	CHECK(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pack");
@@ -213,6 +485,21 @@ int main(void)
 	tcase_add_test(tc, law_enforcement_alone_is_not_cybercrime);
 	tcase_add_test(tc, inherent_territory_is_regional_security);
 	tcase_add_test(tc, forced_labour_is_human_rights);
+	tcase_add_test(tc, named_rights_are_human_rights);
+	tcase_add_test(tc, protection_and_penalties_are_not_trade);
+	tcase_add_test(tc, criminal_justice_is_not_cybercrime);
+	tcase_add_test(tc, maintenance_of_peace_alone_is_not_peacekeeping);
+	tcase_add_test(tc, general_words_are_not_themes);
+	tcase_add_test(tc, named_instruments_carry_their_theme);
+	tcase_add_test(tc, arabic_has_the_terms_of_the_other_languages);
+	tcase_add_test(tc, stem_twins_are_not_themes);
+	tcase_add_test(tc, one_stem_one_weight);
+	tcase_add_test(tc, arabic_stem_twins_are_not_themes);
+	tcase_add_test(tc, cybercrime_in_every_language);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("consular");
+	tcase_add_checked_fixture(tc, consular_setup, pack_teardown);
+	tcase_add_test(tc, consular_notices_are_consular);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

@@ -188,6 +188,33 @@ START_TEST(language_identification)
 }
 END_TEST
 
+/*
+ * Short Latin-script paragraphs: Spanish used to read as French because
+ * its most frequent words (la, de, en) were only on the French list.
+ */
+START_TEST(language_identification_short_latin)
+{
+	static const char *const cases[][2] = {
+	    {"es", "Todo individuo tiene derecho a la vida, a la libertad y a la seguridad de su "
+		   "persona. Nadie será sometido a torturas ni a penas o tratos crueles."},
+	    {"es", "La delegación de Cuba rechaza la injerencia en los asuntos internos."},
+	    {"fr", "Tout individu a droit à la vie, à la liberté et à la sûreté de sa personne."},
+	    {"fr", "La France condamne la violation de la souveraineté de l'Ukraine."},
+	    {"pt", "A delegação do Brasil defende a reforma do Conselho de Segurança."},
+	    {"it", "La posizione dell'Italia sulla riforma del Consiglio di Sicurezza."},
+	    {"en", "No deal on trade at the summit"},
+	    {"en", "A new era for the region"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got =
+		    text_lang_code(text_detect_language(cases[i][1], strlen(cases[i][1]), NULL));
+		ck_assert_msg(strcmp(got, cases[i][0]) == 0, "%s detected as %s: %s", cases[i][0],
+			      got, cases[i][1]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("text");
@@ -199,6 +226,7 @@ int main(void)
 	tcase_add_test(tc, stemming_per_language);
 	tcase_add_test(tc, sentence_split);
 	tcase_add_test(tc, language_identification);
+	tcase_add_test(tc, language_identification_short_latin);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
