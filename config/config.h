@@ -66,7 +66,7 @@ struct config_source {
 	int offsite;	   /* list items may link to other sites */
 	int items_auto;	   /* items = auto: the detector chooses the XPaths at each poll */
 	int enabled;
-	int enabled_by_state; /* enabled was set by STATE_DIR/sources.state */
+	int enabled_by_state; /* >0: enabled was set by STATE_DIR/sources.state, at this line */
 };
 
 struct config_phrase {

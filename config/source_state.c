@@ -75,8 +75,9 @@ static void state_put(struct state_file *sf, const char *id, int enabled, int li
 	struct state_entry *e = state_get(sf, id);
 	size_t len = strlen(id);
 
-	if (e != NULL) {
+	if (e != NULL) { /* the last line of an id decides */
 		e->enabled = enabled;
+		e->line = line;
 		return;
 	}
 	if (sf->n >= STATE_MAX_ENTRIES)
@@ -189,7 +190,7 @@ void config_apply_source_state(struct parse_state *ps)
 
 		if (e != NULL) {
 			cfg->sources[j].enabled = e->enabled;
-			cfg->sources[j].enabled_by_state = 1;
+			cfg->sources[j].enabled_by_state = e->line > 0 ? e->line : 1;
 		}
 	}
 	state_free(&sf);

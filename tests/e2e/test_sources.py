@@ -209,7 +209,17 @@ class SourcesTest(swtest.TestCase):
         self.assertIn("ok: 223 sources (0 enabled)", self.sw("check", "-c", conf).stdout)
         r = self.sw("sources", "enable", "belgium-2", "-c", conf)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("ok: 223 sources (1 enabled)", self.sw("check", "-c", conf).stdout)
+        r = self.sw("check", "-c", conf)
+        self.assertIn("ok: 223 sources (1 enabled)", r.stdout)
+        # check names the override at its line of the state file, and the section it overrides
+        self.assertRegex(r.stderr, r"sources\.state:\d+: notice: source 'belgium-2' enabled here "
+                         r"\(speechwatch sources enable\|disable\), whatever "
+                         r".*un-member-states\.conf:\d+ says")
+        js = json.loads(self.sw("check", "-c", conf, "--json").stdout)
+        self.assertEqual(js["enabled_sources"], 1)
+        self.assertEqual([(n["file"], n["line"]) for n in js["notices"]
+                          if "'belgium-2' enabled here" in n["message"]],
+                         [(os.path.join(self.state, "sources.state"), 3)], js["notices"])
         got = self.lines(self.sw("sources", "-c", conf).stdout)
         self.assertEqual(len(got), 223)
         self.assertEqual(got["belgium-2"][1:4], ["list", "10m", "enabled*"])

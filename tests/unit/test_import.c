@@ -177,7 +177,7 @@ START_TEST(state_file_applied_over_the_catalogue)
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_int_eq(cfg->sources[0].enabled, 0);
 	ck_assert_int_eq(cfg->sources[1].enabled, 1);
-	ck_assert_int_eq(cfg->sources[1].enabled_by_state, 1);
+	ck_assert_int_eq(cfg->sources[1].enabled_by_state, 3); /* its line, after two comments */
 	config_free(cfg);
 	buf_free(&errs);
 	cfg = load("a enabled\nb on\n", &errs);
