@@ -70,6 +70,7 @@ struct config *config_load_with(const char *path, unsigned flags, struct buf *er
 	strlist_free(&ps.read);
 	for (size_t i = 0; i < 3; i++)
 		hmap_free(&ps.ids[i]);
+	config_apply_source_state(&ps);
 	config_validate(&ps);
 	if (ps.nerrors > 0) {
 		config_free(cfg);

@@ -66,6 +66,7 @@ struct config_source {
 	int offsite;	   /* list items may link to other sites */
 	int items_auto;	   /* items = auto: the detector chooses the XPaths at each poll */
 	int enabled;
+	int enabled_by_state; /* >0: enabled was set by STATE_DIR/sources.state, at this line */
 };
 
 struct config_phrase {
@@ -155,6 +156,23 @@ struct config *config_load(const char *path, struct buf *errors);
 char *config_source_secret_url(const struct config_source *s, char *err, size_t errlen);
 
 void config_free(struct config *cfg);
+
+/*
+ * The operator's enable/disable of sources, kept apart from the catalogue
+ * (config/source_state.c): every load applies STATE_DIR/sources.state over
+ * the files' `enabled` keys (a bad line is a load error at its PATH:LINE).
+ */
+#define CONFIG_SOURCE_STATE_FILE "sources.state"
+/* STATE_DIR/sources.state. Caller frees. */
+char *config_source_state_path(const char *state_dir);
+/*
+ * Records source id as enabled (1) or disabled (0) in state_dir's state
+ * file, replacing the file atomically (temporary file, fsync, rename, fsync
+ * of the directory) under an flock of the directory; creates state_dir when
+ * missing. 0, or -1 with err set.
+ */
+int config_source_state_set(const char *state_dir, const char *id, int enabled, char *err,
+			    size_t errlen);
 
 /* Lookups by id; NULL if absent. */
 const struct config_source *config_source_find(const struct config *cfg, const char *id);

@@ -65,6 +65,9 @@ int config_check_xpath(struct parse_state *ps, const char *key, const char *expr
 /* validate.c: cross-section checks once everything is read. */
 void config_validate(struct parse_state *ps);
 
+/* source_state.c: applies STATE_DIR/sources.state to the sources read. */
+void config_apply_source_state(struct parse_state *ps);
+
 /* util.c */
 /* Slots to allocate for n elements of a list that grows by doubling (at least 8). */
 size_t config_grow_slots(size_t n);

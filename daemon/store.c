@@ -429,6 +429,11 @@ int store_event_recent(struct store *st, const char *source_id, const char *type
 	return rd(st)->be->event_recent(st, source_id, type, since);
 }
 
+int store_event_last_of(struct store *st, const char *source_id, const char *type, double *when)
+{
+	return rd(st)->be->event_last_of(st, source_id, type, when);
+}
+
 int store_event_insert(struct store *st, const struct store_event_new *ev)
 {
 	return wr(st)->be->event_insert(st, ev);

@@ -347,6 +347,12 @@ int store_event_insert(struct store *st, const struct store_event_new *ev);
 int store_event_recent(struct store *st, const char *source_id, const char *type, double since);
 
 /*
+ * When the newest event of this type for source_id was created (any
+ * channel) into *when; 0 when there is none. 0, or -1 on error.
+ */
+int store_event_last_of(struct store *st, const char *source_id, const char *type, double *when);
+
+/*
  * Channels whose events a look at the due events leaves out, pending as they
  * are (a channel disabled by 410 Gone until a reload). NULL: none.
  */

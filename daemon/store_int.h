@@ -69,6 +69,8 @@ struct store_backend {
 	int (*event_insert)(struct store *st, const struct store_event_new *ev);
 	int (*event_recent)(struct store *st, const char *source_id, const char *type,
 			    double since);
+	int (*event_last_of)(struct store *st, const char *source_id, const char *type,
+			     double *when);
 	int (*events_due)(struct store *st, double now, const struct store_skip *skip, size_t max,
 			  struct store_event **out, size_t *n);
 	int (*events_next_due)(struct store *st, const struct store_skip *skip, double *when);

@@ -115,6 +115,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* rare (a source's site moved): a walk of the outbox without an index of its own */
     [ST_EVENT_RECENT] = "SELECT 1 FROM events WHERE source_id = ?1 AND type = ?2 AND "
 			"created >= ?3 LIMIT 1",
+    /* `sources` only, once per source: the same walk */
+    [ST_EVENT_LAST_OF] = "SELECT max(created) FROM events WHERE source_id = ?1 AND type = ?2",
     [ST_EVENT_DUE] = "SELECT id, channel, type, source_id, item_id, payload, state, attempts, "
 		     "next_attempt, created, delivered_at, last_error, age FROM events "
 		     "WHERE state IN ('queued','retry_wait') AND next_attempt <= ?1 "
@@ -563,6 +565,7 @@ const struct store_backend store_sqlite_backend = {
     .index_add = store_sqlite_index_add,
     .event_insert = store_sqlite_event_insert,
     .event_recent = store_sqlite_event_recent,
+    .event_last_of = store_sqlite_event_last_of,
     .events_due = store_sqlite_events_due,
     .events_next_due = store_sqlite_events_next_due,
     .event_update = store_sqlite_event_update,

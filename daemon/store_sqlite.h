@@ -42,6 +42,7 @@ enum store_sqlite_stmt {
 	ST_INDEX_MARK,
 	ST_EVENT_INSERT,
 	ST_EVENT_RECENT,
+	ST_EVENT_LAST_OF,
 	ST_EVENT_DUE,
 	ST_EVENT_NEXT,
 	ST_EVENT_UPDATE,
@@ -145,6 +146,8 @@ int store_sqlite_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);
 int store_sqlite_event_recent(struct store *st, const char *source_id, const char *type,
 			      double since);
+int store_sqlite_event_last_of(struct store *st, const char *source_id, const char *type,
+			       double *when);
 int store_sqlite_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
 			    struct store_event **out, size_t *n);
 int store_sqlite_events_next_due(struct store *st, const struct store_skip *skip, double *when);

@@ -48,6 +48,26 @@ int store_sqlite_event_recent(struct store *st, const char *source_id, const cha
 	return store_sqlite_row_result(sq, s, rc, "look up recent events");
 }
 
+int store_sqlite_event_last_of(struct store *st, const char *source_id, const char *type,
+			       double *when)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_EVENT_LAST_OF];
+	int rc;
+
+	*when = 0;
+	store_sqlite_bind_text(s, 1, source_id);
+	store_sqlite_bind_text(s, 2, type);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*when = sqlite3_column_double(s, 0); /* NULL (none) reads as 0 */
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, "read the last event of a source");
+	return 0;
+}
+
 #define F(kind, field) STORE_SQLITE_FIELD(struct store_event, kind, field)
 static const struct store_sqlite_field event_fields[] = {
     F(COL_TEXT, id),	    F(COL_TEXT, channel),	 F(COL_TEXT, type),

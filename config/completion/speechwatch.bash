@@ -1,5 +1,6 @@
 # bash completion for speechwatch(8): commands, each command's options, the
-# events subcommands and --state values, file names where a file is wanted.
+# events, sources and import subcommands and --state values, file names
+# where a file is wanted.
 # Plain bash (complete -F); the bash-completion package is not needed.
 # `make install` puts it into $(PREFIX)/share/bash-completion/completions/.
 # Keep in step with daemon/main.c (tests/e2e/test_completion.py checks).
@@ -11,7 +12,8 @@ _speechwatch_options()
 {
 	case $1 in
 	run | once | notify-test) echo '-c --config' ;;
-	check | discover | status | vacuum) echo '-c --config --json' ;;
+	check | discover | status | vacuum | sources) echo '-c --config --json' ;;
+	import) echo '-c --config' ;;
 	preview) echo '-c --config --json --articles' ;;
 	extract) echo '--json' ;;
 	classify) echo '-c --config --json --jsonl --themes' ;;
@@ -58,7 +60,7 @@ _speechwatch()
 			COMPREPLY=($(compgen -W '-c --config -v --verbose -h --help -V --version' -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W 'run once check preview discover extract classify learn
-				notify-test search status events vacuum' -- "$cur"))
+				notify-test search status events sources import vacuum' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -73,6 +75,17 @@ _speechwatch()
 		;;
 	events)
 		[[ -z $sub ]] && COMPREPLY=($(compgen -W 'list show redeliver enable-channel' -- "$cur"))
+		;;
+	sources)
+		[[ -z $sub ]] && COMPREPLY=($(compgen -W 'enable disable' -- "$cur"))
+		;;
+	import)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W 'urlwatch opml' -- "$cur"))
+		else
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
 		;;
 	esac
 	return 0

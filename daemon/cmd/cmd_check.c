@@ -1,5 +1,6 @@
 #include <ev.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/themes/themes.h"
@@ -137,6 +138,24 @@ static void warn_unrouted(const struct config *cfg, struct buf *out)
 	}
 }
 
+/* The effective state of a source that sources enable|disable set, at its line there. */
+static void notice_source_state(const struct config *cfg, struct buf *out)
+{
+	char *path = config_source_state_path(cfg->daemon.state_dir);
+
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		const struct config_source *s = &cfg->sources[i];
+
+		if (s->enabled_by_state > 0)
+			buf_printf(out,
+				   "%s:%d: notice: source '%s' %s here (speechwatch sources "
+				   "enable|disable), whatever %s:%d says\n",
+				   path, s->enabled_by_state, s->id,
+				   s->enabled ? "enabled" : "disabled", s->at.file, s->at.line);
+	}
+	free(path);
+}
+
 /*
  * Everything check finds, in order, into out as "FILE:LINE: message" lines
  * (notices and warnings marked so): the config (with secrets), the themes
@@ -155,6 +174,7 @@ static struct config *check_collect(const struct cmd_opts *o, struct buf *out, i
 	themes_free(th);
 	*bad |= check_channels_into(cfg, out) > 0;
 	warn_unrouted(cfg, out);
+	notice_source_state(cfg, out);
 	return cfg;
 }
 

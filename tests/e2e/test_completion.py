@@ -30,6 +30,10 @@ CASES = [
     (["search", "--"], ["--config", "--help", "--json", "--since", "--theme", "--verbose"]),
     (["once", "--j"], []),
     (["-c", "my."], ["my.conf"]),
+    (["sources", ""], ["disable", "enable"]),
+    (["sources", "--j"], ["--json"]),
+    (["import", ""], ["opml", "urlwatch"]),
+    (["import", "opml", "my."], ["my.conf"]),
 ]
 
 

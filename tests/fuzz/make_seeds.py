@@ -151,6 +151,11 @@ def main():
     put("config", "full.conf", CONFIG)
     put("config", "themes.conf", THEME)
     put("config", "errors.conf", "[source \"x\"]\nurl = ftp://h\ninterval = 0x10\n[bogus]\nk=v\n")
+    put("import", "urls.yaml", b"\x00name: 'A ''b'''\nurl: \"https://a.example/x\"\n"
+        b"filter:\n  - xpath: //main  # c\n---\ncommand: ls\n---\nurl: https://b.example/\n")
+    put("import", "subs.opml", b"\x01<?xml version='1.0'?><opml><body><outline text='F'>"
+        b"<outline title='T' xmlUrl='https://a.example/rss'/>"
+        b"<outline text='P' htmlUrl='https://b.example/?a=1&amp;b=2'/></outline></body></opml>")
     put("theme", "pack.conf", THEME)
     put("theme", "one.conf", "[theme \"t\"]\nphrase = 1 a\n")
     for i, (sel, text) in enumerate(DATES):
