@@ -128,6 +128,7 @@ static size_t daemon_changes(const struct config_daemon *a, const struct config_
 	    {"max_connections", a->max_connections != b->max_connections},
 	    {"max_per_host", a->max_per_host != b->max_per_host},
 	    {"first_poll", a->first_poll != b->first_poll},
+	    {"archive_max", a->archive_max != b->archive_max},
 	    {"allow_private", a->allow_private != b->allow_private},
 	    {"recheck_days", a->recheck_days != b->recheck_days},
 	    {"fail_after", a->fail_after != b->fail_after},

@@ -312,6 +312,12 @@ int store_items_to_recheck(struct store *st, const char *source_id, double befor
 	return rd(st)->be->items_to_recheck(st, source_id, before, max, out);
 }
 
+int store_items_unread(struct store *st, const char *source_id, size_t newest, size_t max,
+		       struct list_items *out)
+{
+	return rd(st)->be->items_unread(st, source_id, newest, max, out);
+}
+
 int store_items_text_newest(struct store *st, const char *source_id, double *when)
 {
 	return rd(st)->be->items_text_newest(st, source_id, when);

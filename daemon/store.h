@@ -249,6 +249,16 @@ int store_items_to_recheck(struct store *st, const char *source_id, double befor
 			   struct list_items *out);
 
 /*
+ * The archive still to read (first_poll = archive): among the `newest`
+ * newest items of source_id (by list date, else in the order first seen),
+ * those recorded without a text that no fetch has tried (fetched_at unset),
+ * at most max, newest first, as list items. A text dropped by retention was
+ * fetched once: it is not listed again.
+ */
+int store_items_unread(struct store *st, const char *source_id, size_t newest, size_t max,
+		       struct list_items *out);
+
+/*
  * The newest day an item of source_id with a stored text was published
  * (published is ISO 8601; else the time it was first seen), as unix time in
  * *when; 0 when it has none. Every re-check window of the source ends a

@@ -57,6 +57,8 @@ struct store_backend {
 	int (*item_put)(struct store *st, struct store_item *it);
 	int (*items_to_recheck)(struct store *st, const char *source_id, double before, size_t max,
 				struct list_items *out);
+	int (*items_unread)(struct store *st, const char *source_id, size_t newest, size_t max,
+			    struct list_items *out);
 	int (*items_text_newest)(struct store *st, const char *source_id, double *when);
 	int (*item_touch)(struct store *st, int64_t id, double now);
 	int (*item_set_themes)(struct store *st, int64_t id, const char *themes);

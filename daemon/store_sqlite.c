@@ -106,6 +106,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 		      "indexed_upto)",
     [ST_ITEM_RECHECK] = "SELECT url, title, published, guid FROM items WHERE source_id = ? AND "
 			"text IS NOT NULL AND last_checked <= ? ORDER BY first_seen DESC LIMIT ?",
+    /* newest: by list date, else in the order first seen (a list's own order) */
+    [ST_ITEM_UNREAD] =
+	"SELECT url, title, published, guid FROM (SELECT id, url, title, published, guid, text, "
+	"fetched_at FROM items WHERE source_id = ? ORDER BY published IS NULL, published DESC, id "
+	"LIMIT ?) WHERE text IS NULL AND coalesce(fetched_at, 0) = 0 "
+	"ORDER BY published IS NULL, published DESC, id LIMIT ?",
     [ST_ITEM_TEXT_NEWEST] =
 	"SELECT max(max(coalesce(CAST(strftime('%s', substr(published, 1, 10)) AS REAL), 0), "
 	"first_seen)) FROM items WHERE source_id = ? AND text IS NOT NULL",
@@ -555,6 +561,7 @@ const struct store_backend store_sqlite_backend = {
     .item_same_listing = store_sqlite_item_same_listing,
     .item_put = store_sqlite_item_put,
     .items_to_recheck = store_sqlite_items_to_recheck,
+    .items_unread = store_sqlite_items_unread,
     .items_text_newest = store_sqlite_items_text_newest,
     .item_touch = store_sqlite_item_touch,
     .item_set_themes = store_sqlite_item_set_themes,

@@ -660,6 +660,53 @@ START_TEST(recheck_candidates_have_text_and_are_newest_first)
 }
 END_TEST
 
+/* An item of src recorded by a poll: dated or not, with or without a text, fetched or not. */
+static void put_listed(struct store *st, const char *url, const char *published, int text,
+		       double fetched)
+{
+	struct store_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.source_id = xstrdup("src");
+	it.url = xstrdup(url);
+	it.norm_url = xstrdup(url);
+	it.published = published ? xstrdup(published) : NULL;
+	it.text = text ? xstrdup("text") : NULL;
+	it.fetched_at = fetched;
+	it.first_seen = it.last_seen = 100;
+	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
+	store_item_clear(&it);
+}
+
+START_TEST(unread_archive_is_the_newest_never_fetched)
+{
+	struct store *st = open_ok();
+	struct list_items li;
+
+	put_listed(st, "http://a/undated1", NULL, 0, 0);
+	put_listed(st, "http://a/old", "2020-01-01", 0, 0);
+	put_listed(st, "http://a/read", "2024-03-01", 1, 50);
+	put_listed(st, "http://a/pruned", "2024-02-01", 0, 50); /* retention dropped its text */
+	put_listed(st, "http://a/new", "2024-01-01", 0, 0);
+	put_listed(st, "http://a/undated2", NULL, 0, 0);
+	put_item(st, "other", "http://b/1", "Other", NULL, 100);
+	/* the four newest: read, pruned, new, old; of them, two were never fetched */
+	ck_assert_int_eq(store_items_unread(st, "src", 4, 10, &li), 0);
+	ck_assert_uint_eq(li.n, 2);
+	ck_assert_str_eq(li.v[0].url, "http://a/new");
+	ck_assert_str_eq(li.v[1].url, "http://a/old");
+	list_items_free(&li);
+	/* undated items come after dated ones, in the order first stored */
+	ck_assert_int_eq(store_items_unread(st, "src", 100, 3, &li), 0);
+	ck_assert_uint_eq(li.n, 3);
+	ck_assert_str_eq(li.v[2].url, "http://a/undated1");
+	list_items_free(&li);
+	ck_assert_int_eq(store_items_unread(st, "nobody", 100, 3, &li), 0);
+	ck_assert_uint_eq(li.n, 0);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(items_found_by_guid_or_url_and_seen_elsewhere)
 {
 	struct store *st = open_ok();
@@ -1092,6 +1139,7 @@ int main(void)
 	tcase_add_test(tc, requeue_returns_sending_events_to_the_queue);
 	tcase_add_test(tc, channel_counts_per_state_and_last_error);
 	tcase_add_test(tc, recheck_candidates_have_text_and_are_newest_first);
+	tcase_add_test(tc, unread_archive_is_the_newest_never_fetched);
 	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
 	tcase_add_test(tc, same_text_on_the_same_source_is_found_and_counted);
 	tcase_add_test(tc, an_unread_item_is_found_by_title_and_date);
