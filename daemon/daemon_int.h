@@ -83,6 +83,7 @@ struct daemon {
 	struct config *cfg;
 	char *config_path;
 	enum daemon_mode mode;
+	int dry_run; /* once --dry-run: a store copy in memory, the outbox stopped (dryrun.h) */
 	struct store *store;
 	struct http *http;
 	struct outbox *outbox;

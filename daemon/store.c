@@ -85,6 +85,19 @@ struct store *store_open_readonly(const char *location, char *err, size_t errlen
 	return open_at(location, 1, err, errlen);
 }
 
+struct store *store_open_copy(const char *location, char *err, size_t errlen)
+{
+	const char *rest;
+	const struct store_backend *be = backend_for(location, &rest, err, errlen);
+	struct store *st = be ? be->open_copy(rest, err, errlen) : NULL;
+
+	if (st == NULL)
+		return NULL;
+	st->be = be;
+	st->location = xstrdup(location);
+	return st;
+}
+
 int store_exists(const char *location)
 {
 	const char *rest;

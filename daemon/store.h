@@ -71,6 +71,15 @@ struct store *store_open(const char *location, char *err, size_t errlen);
 struct store *store_open_readonly(const char *location, char *err, size_t errlen);
 
 /*
+ * A private copy in memory of the store at location (SQLite: its backup
+ * API, from a read-only connection), migrated to this build's schema;
+ * empty when nothing is stored there yet. Writes go to the copy only: the
+ * store at location is neither written nor created (once --dry-run). NULL
+ * with err on failure.
+ */
+struct store *store_open_copy(const char *location, char *err, size_t errlen);
+
+/*
  * 0 when nothing has been stored at location yet (the daemon never ran),
  * 1 when something is there, -1 when no backend understands the location
  * (store_open then says why).

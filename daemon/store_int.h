@@ -23,6 +23,8 @@ struct store_backend {
 	const char *name; /* the location scheme ("sqlite:") and store_info's backend */
 	/* rest: the location without "name:"; fills err on failure, errno EBADMSG: damaged. */
 	struct store *(*open)(const char *rest, int readonly, char *err, size_t errlen);
+	/* store_open_copy; rest as for open */
+	struct store *(*open_copy)(const char *rest, char *err, size_t errlen);
 	int (*exists)(const char *rest);
 	void (*close)(struct store *st); /* frees the backend's part and st */
 	int (*begin)(struct store *st);

@@ -26,6 +26,7 @@ struct cmd_opts {
 	const char *channel;	  /* events --channel C */
 	const char *limit;	  /* events --limit N */
 	int dead;		  /* events redeliver --dead */
+	int dry_run;		  /* once --dry-run */
 };
 
 int cmd_run(const struct cmd_opts *o, int argc, char **argv);

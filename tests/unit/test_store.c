@@ -1082,6 +1082,70 @@ START_TEST(location_for_a_state_dir)
 }
 END_TEST
 
+/* The bytes of the file at path (caller frees), or NULL when it is not there. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+
+	*len = 0;
+	if (f == NULL)
+		return NULL;
+	data = xmalloc(1 << 20);
+	*len = fread(data, 1, 1 << 20, f);
+	fclose(f);
+	return data;
+}
+
+START_TEST(a_copy_is_written_in_memory_only)
+{
+	struct store *st = open_ok();
+	struct store_source src, got;
+	char err[512], *before, *after;
+	size_t nbefore, nafter;
+
+	memset(&src, 0, sizeof(src));
+	src.items = 3;
+	ck_assert_int_eq(store_source_put(st, "s", "http://a/", &src), 0);
+	store_close(st);
+	before = slurp(db_path, &nbefore);
+	ck_assert_ptr_nonnull(before);
+	st = store_open_copy(db_path, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_source_get(st, "s", &got), 1);
+	ck_assert_int_eq(got.items, 3);
+	store_source_clear(&got);
+	put_item(st, "s", "http://a/1", "One", "text", 100);
+	src.items = 4;
+	ck_assert_int_eq(store_source_put(st, "s", "http://a/", &src), 0);
+	store_close(st);
+	after = slurp(db_path, &nafter);
+	ck_assert_uint_eq(nafter, nbefore);
+	ck_assert(memcmp(before, after, nbefore) == 0);
+	st = open_ok();
+	ck_assert_int_eq(store_source_get(st, "s", &got), 1);
+	ck_assert_int_eq(got.items, 3);
+	store_source_clear(&got);
+	store_close(st);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(a_copy_of_nothing_is_an_empty_store_and_creates_no_file)
+{
+	char err[512];
+	struct store *st = store_open_copy(db_path, err, sizeof(err));
+
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(schema_version(st), STORE_SCHEMA_VERSION);
+	put_item(st, "s", "http://a/1", "One", "text", 100);
+	store_close(st);
+	ck_assert_int_eq(store_exists(db_path), 0);
+	ck_assert_int_eq(access(db_path, F_OK), -1);
+}
+END_TEST
+
 START_TEST(readonly_open_needs_an_existing_store)
 {
 	char err[512];
@@ -1140,6 +1204,8 @@ int main(void)
 	tcase_add_test(tc, channel_counts_per_state_and_last_error);
 	tcase_add_test(tc, recheck_candidates_have_text_and_are_newest_first);
 	tcase_add_test(tc, unread_archive_is_the_newest_never_fetched);
+	tcase_add_test(tc, a_copy_is_written_in_memory_only);
+	tcase_add_test(tc, a_copy_of_nothing_is_an_empty_store_and_creates_no_file);
 	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
 	tcase_add_test(tc, same_text_on_the_same_source_is_found_and_counted);
 	tcase_add_test(tc, an_unread_item_is_found_by_title_and_date);
