@@ -148,5 +148,39 @@ class ArchiveTest(swtest.TestCase):
         self.assertEqual(self.texts(), 2)
 
 
+class BackfillTest(swtest.TestCase):
+    """Switching an existing source to first_poll = archive back-fills it."""
+
+    def test_switching_to_archive_reads_what_the_baseline_left(self):
+        if time.time() < 1795305600:  # 2026-11-22: the demo list's dates must be past the window
+            self.skipTest("skipped: the clock is before the demo site's dates")
+        server, port = swtest.start_static_server(os.path.join(swtest.FIXTURES, "site"))
+        self.procs.append(server)
+        state = os.path.join(self.tmp, "state")
+        conf = """[daemon]
+state_dir = %s
+first_poll = %%s
+recheck_days = 0
+[source "news"]
+url = http://127.0.0.1:%d/news/index.html
+items = //ul[@class="news-list"]/li
+date = span[@class="date"]
+""" % (state, port)
+        path = self.write("speechwatch.conf", conf % "baseline")
+        # the list's dates are older than the re-check window: titles only
+        r = self.sw("once", "-c", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.sw("search", "-c", path, "--json", "Paris Agreement")
+        self.assertEqual(r.stdout, "", r.stderr)
+        self.write("speechwatch.conf", conf % "archive")
+        r = self.sw("once", "-c", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "")  # no event
+        self.assertIn("archive: reading 3 text(s)", r.stderr)
+        r = self.sw("search", "-c", path, "--json", "Paris Agreement")
+        self.assertEqual([json.loads(l)["title"] for l in r.stdout.splitlines()],
+                         ["Statement on the ratification of the ocean treaty"])
+
+
 if __name__ == "__main__":
     swtest.main()
