@@ -94,6 +94,7 @@ static void swap_config(struct daemon *d, struct config *fresh, struct themes *t
 			schedule_at(rt, 0);
 		}
 		rt->cfg = s;
+		rt->archive_done = 0; /* first_poll or archive_max may have changed: look again */
 		next = xreallocarray(next, n + 1, sizeof(*next));
 		next[n++] = rt;
 	}
