@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import signal
+import sqlite3
 import time
 import urllib.request
 
@@ -51,6 +52,18 @@ class DryRunTest(swtest.TestCase):
 
     def state_files(self):
         return sorted(os.listdir(self.state)) if os.path.isdir(self.state) else []
+
+    def recorded_items(self):
+        if not os.path.exists(self.db):
+            return None
+        db = sqlite3.connect(self.db, timeout=5)
+        try:
+            row = db.execute("SELECT items FROM sources WHERE id = 'site'").fetchone()
+        except sqlite3.OperationalError:
+            return None
+        finally:
+            db.close()
+        return row[0] if row else None
 
     @staticmethod
     def events(out):
@@ -107,7 +120,7 @@ class DryRunTest(swtest.TestCase):
         self.steer(items=[1])
         d = self.spawn([swtest.BIN, "run", "-c", conf])
         deadline = time.time() + 20
-        while "first poll:" not in d.output():
+        while self.recorded_items() != 1:  # the baseline and the source's row are written
             self.assertLess(time.time(), deadline, d.output())
             time.sleep(0.05)
         self.assertTrue(os.path.exists(self.db + "-wal"))  # the daemon's log: no immutable copy
