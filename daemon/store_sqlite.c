@@ -400,7 +400,6 @@ static int copy_in(struct store_sqlite *sq, const char *path)
 	int rc = sqlite3_open_v2(uri, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 
 	free(uri);
-
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(src, 5000);
 		b = sqlite3_backup_init(sq->db, "main", src, "main");
