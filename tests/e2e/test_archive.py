@@ -88,6 +88,18 @@ class ArchiveTest(swtest.TestCase):
         r = self.sw("once", "-c", conf)
         self.assertEqual(self.alerts(r.stdout), ["Statement number 9"])
 
+    def test_a_large_archive_is_read_over_several_polls(self):
+        conf = self.conf(extra="archive_max = 150")
+        self.steer(items=list(range(1, 161)))
+        r = self.sw("once", "-c", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.article_fetches()), 100)  # the per-poll article cap
+        r = self.sw("once", "-c", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(self.article_fetches(), {n: 1 for n in range(1, 151)})
+        self.assertEqual(self.texts(), 150)
+
     def test_per_source_first_poll_overrides_the_daemon(self):
         conf = self.conf(first="alert", extra="first_poll = archive\narchive_max = 2")
         self.steer(items=[1, 2, 3])
