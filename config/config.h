@@ -11,7 +11,8 @@
 
 #include "common/buf.h"
 
-enum config_first_poll { FIRST_POLL_BASELINE, FIRST_POLL_ALERT };
+/* What a source's first poll does with the items it finds (speechwatch.conf(5) first_poll). */
+enum config_first_poll { FIRST_POLL_BASELINE, FIRST_POLL_ALERT, FIRST_POLL_ARCHIVE };
 enum config_kind { SOURCE_KIND_AUTO, SOURCE_KIND_HTML, SOURCE_KIND_RSS, SOURCE_KIND_ATOM };
 
 /* A NULL-terminated list of owned strings. */
@@ -33,6 +34,7 @@ struct config_daemon {
 	long max_connections;
 	long max_per_host;
 	enum config_first_poll first_poll;
+	long archive_max; /* first_poll = archive: texts read of the newest items */
 	int allow_private;
 	long recheck_days;
 	long keep_raw_days;  /* retention of raw pages; 0: forever */
@@ -63,6 +65,8 @@ struct config_source {
 	long max_items;
 	long recheck_days; /* -1: daemon default */
 	int allow_private; /* -1: daemon default */
+	int first_poll;	   /* enum config_first_poll; -1: daemon default */
+	long archive_max;  /* -1: daemon default */
 	int offsite;	   /* list items may link to other sites */
 	int items_auto;	   /* items = auto: the detector chooses the XPaths at each poll */
 	int enabled;

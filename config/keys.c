@@ -38,7 +38,7 @@ struct key_def {
 };
 
 static const char *const kind_names[] = {"auto", "html", "rss", "atom", NULL};
-static const char *const first_poll_names[] = {"baseline", "alert", NULL};
+static const char *const first_poll_names[] = {"baseline", "alert", "archive", NULL};
 
 #define D(f) offsetof(struct config_daemon, f)
 static const struct key_def daemon_keys[] = {
@@ -47,6 +47,7 @@ static const struct key_def daemon_keys[] = {
     {"max_connections", KT_LONG, D(max_connections), 1, 1024, NULL, 0},
     {"max_per_host", KT_LONG, D(max_per_host), 1, 64, NULL, 0},
     {"first_poll", KT_ENUM, D(first_poll), 0, 0, first_poll_names, 0},
+    {"archive_max", KT_LONG, D(archive_max), 1, 1000, NULL, 0},
     {"allow_private", KT_BOOL, D(allow_private), 0, 0, NULL, 0},
     {"recheck_days", KT_LONG, D(recheck_days), 0, 36500, NULL, 0},
     {"keep_raw_days", KT_LONG, D(keep_raw_days), 0, 36500, NULL, 0},
@@ -81,6 +82,8 @@ static const struct key_def source_keys[] = {
     {"interval", KT_DURATION, S(interval), 10, 7 * 86400, NULL, 0},
     {"max_items", KT_LONG, S(max_items), 1, 10000, NULL, 0},
     {"recheck_days", KT_LONG, S(recheck_days), 0, 36500, NULL, 0},
+    {"first_poll", KT_ENUM, S(first_poll), 0, 0, first_poll_names, 0},
+    {"archive_max", KT_LONG, S(archive_max), 1, 1000, NULL, 0},
     {"allow_private", KT_BOOL, S(allow_private), 0, 0, NULL, 0},
     {"offsite", KT_BOOL, S(offsite), 0, 0, NULL, 0},
     {"enabled", KT_BOOL, S(enabled), 0, 0, NULL, 0},
@@ -141,6 +144,7 @@ void config_daemon_defaults(struct config_daemon *d)
 	d->max_connections = 32;
 	d->max_per_host = 2;
 	d->first_poll = FIRST_POLL_BASELINE;
+	d->archive_max = 50;
 	d->allow_private = 0;
 	d->recheck_days = 3;
 	d->fail_after = 5;
@@ -154,6 +158,8 @@ static void source_defaults(struct config_source *s)
 	s->interval = 600;
 	s->recheck_days = -1;
 	s->allow_private = -1;
+	s->first_poll = -1;
+	s->archive_max = -1;
 	s->enabled = 1;
 }
 

@@ -19,6 +19,7 @@
 #include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "daemon/article_read.h"
+#include "daemon/archive.h"
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
 #include "daemon/moved.h"
@@ -33,6 +34,7 @@ struct article_job {
 	struct store_item known;
 	int has_known;
 	enum article_kind kind;
+	int give_up; /* an archived page answered but cannot be read: do not try it again */
 	struct http_req_handle *h;
 	article_done_fn *done;
 	void *arg;
@@ -119,6 +121,8 @@ static void job_end(struct article_job *job, enum article_verdict v)
 
 		article_record_silently(job->rt, &li, "baseline article could not be read");
 	}
+	if (v == ARTICLE_FAILED && job->kind == ARTICLE_KIND_ARCHIVE && job->give_up)
+		archive_give_up(job->rt, &job->known);
 	job->done(job, v, job->arg);
 	job_free(job);
 }
@@ -568,11 +572,19 @@ static enum article_verdict settle(struct article_job *job, const struct http_re
 	struct store_item it;
 	enum article_verdict v;
 
-	if (extract(job, resp, &a) < 0)
+	if (extract(job, resp, &a) < 0) {
+		job->give_up = 1;
 		return ARTICLE_FAILED;
+	}
 	build_version(job, resp, &a, &it);
 	article_free(&a);
-	v = job->kind == ARTICLE_KIND_RECHECK ? settle_recheck(job, &it) : settle_new(job, &it);
+	if (job->kind == ARTICLE_KIND_ARCHIVE) {
+		it.last_seen = job->known.last_seen;
+		v = archive_store(job->rt, &it) < 0 ? ARTICLE_FAILED : ARTICLE_SILENT;
+	} else {
+		v = job->kind == ARTICLE_KIND_RECHECK ? settle_recheck(job, &it)
+						      : settle_new(job, &it);
+	}
 	store_item_clear(&it);
 	return v;
 }
@@ -602,6 +614,9 @@ static void article_http_done(const struct http_response *resp, void *arg)
 		if (resp->result == HTTP_RES_OK)
 			log_warnx("source=%s article=%s status=%ld", job->rt->id,
 				  log_esc(job->url, 200), resp->status);
+		/* a page that is not there; a timeout, 429 or 5xx may pass */
+		job->give_up =
+		    resp->result == HTTP_RES_OK && resp->status / 100 == 4 && resp->status != 429;
 		job_end(job, ARTICLE_FAILED);
 		return;
 	}

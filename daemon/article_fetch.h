@@ -18,6 +18,7 @@ enum article_kind {
 	ARTICLE_KIND_NEW,      /* unknown item: alert */
 	ARTICLE_KIND_BASELINE, /* first poll of a source: record its text silently */
 	ARTICLE_KIND_RECHECK,  /* known item inside the re-check window */
+	ARTICLE_KIND_ARCHIVE,  /* known item without a text (daemon/archive.h): store it silently */
 };
 
 enum article_verdict {
@@ -88,8 +89,8 @@ void article_batch_clear(struct article_batch *b);
 typedef void article_done_fn(struct article_job *job, enum article_verdict v, void *arg);
 
 /*
- * Starts the job for list item li (borrowed; copied). For a re-check, known
- * is the stored item and is taken over (the caller's struct is zeroed).
+ * Starts the job for list item li (borrowed; copied). For a re-check or an
+ * archived item, known is the stored item and is taken over (the caller's struct is zeroed).
  * What it stores without an alert goes to rt->batch, the poll's (which
  * outlives the job). Returns NULL (after logging) when the request cannot
  * start.

@@ -8,10 +8,12 @@
 
 #include "analyze/page/page.h"
 #include "analyze/themes/themes.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "daemon/deliveries.h"
+#include "daemon/dryrun.h"
 #include "daemon/httpcfg.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
@@ -98,6 +100,10 @@ static int open_store(struct daemon *d)
 	char *path;
 	char err[600];
 
+	if (d->dry_run) {
+		d->store = dryrun_open_store(dir); /* nothing created, no lock taken */
+		return d->store ? 0 : -1;
+	}
 	if (make_state_dir(dir) < 0) {
 		log_warn("state_dir %s", dir);
 		return -1;
@@ -293,11 +299,12 @@ static void set_outbox_env(struct daemon *d)
 	env->arg = d;
 }
 
-struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char *config_path,
-			  enum daemon_mode mode)
+static struct daemon *daemon_make(struct config *cfg, struct themes *themes,
+				  const char *config_path, enum daemon_mode mode, int dry_run)
 {
 	struct daemon *d = xcalloc(1, sizeof(*d));
 
+	d->dry_run = dry_run;
 	d->cfg = cfg;
 	d->themes = themes;
 	d->config_path = xstrdup(config_path);
@@ -322,12 +329,26 @@ struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char 
 	d->outbox = outbox_new(&d->outbox_env, 1, NULL);
 	if (d->outbox == NULL)
 		goto fail;
+	if (dry_run)
+		outbox_stop(d->outbox); /* events are written to the copy, never sent */
 	watch_signals(d);
 	add_sources(d);
 	return d;
 fail:
 	daemon_free(d);
 	return NULL;
+}
+
+struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char *config_path,
+			  enum daemon_mode mode)
+{
+	return daemon_make(cfg, themes, config_path, mode, 0);
+}
+
+struct daemon *daemon_new_dry_run(struct config *cfg, struct themes *themes,
+				  const char *config_path)
+{
+	return daemon_make(cfg, themes, config_path, DAEMON_ONCE, 1);
 }
 
 static void start_timers(struct daemon *d)
@@ -354,9 +375,10 @@ static void log_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 int daemon_run(struct daemon *d)
 {
 	struct deliveries *before = NULL;
+	double started = clock_wall();
 	ev_prepare flush;
 
-	if (d->mode == DAEMON_ONCE)
+	if (d->mode == DAEMON_ONCE && !d->dry_run)
 		before = deliveries_begin(d->cfg, d->store);
 	start_timers(d);
 	log_info("started: %zu source(s), state %s, mode %s", d->nsources, store_location(d->store),
@@ -380,6 +402,8 @@ int daemon_run(struct daemon *d)
 		d->exit_status = 1;
 	/* once promises that every event was delivered (speechwatch(8) EXIT STATUS) */
 	if (before != NULL && deliveries_report(before, d->cfg, d->store) > 0)
+		d->exit_status = 1;
+	if (d->dry_run && dryrun_print(d->store, started) < 0)
 		d->exit_status = 1;
 	log_info("stopped");
 	return d->exit_status;

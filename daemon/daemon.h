@@ -23,6 +23,14 @@ enum daemon_mode {
 struct daemon *daemon_new(struct config *cfg, struct themes *themes, const char *config_path,
 			  enum daemon_mode mode);
 
+/*
+ * daemon_new in DAEMON_ONCE mode for once --dry-run (daemon/dryrun.h): the
+ * store is a copy in memory and nothing is delivered; daemon_run prints the
+ * events it would have sent and returns as once does without deliveries.
+ */
+struct daemon *daemon_new_dry_run(struct config *cfg, struct themes *themes,
+				  const char *config_path);
+
 /* Runs the loop. Returns the exit status (0 ok, 1 runtime failure). */
 int daemon_run(struct daemon *d);
 

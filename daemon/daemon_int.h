@@ -58,6 +58,8 @@ struct source_rt {
 	 */
 	double text_newest;
 	int text_newest_known;
+	/* first_poll = archive: nothing was left to read at the last look (daemon/archive.h) */
+	int archive_done;
 	/*
 	 * Its store row, read once (schedule_source_new, or the next poll when
 	 * that read failed) and kept here: the daemon is the only writer of
@@ -81,6 +83,7 @@ struct daemon {
 	struct config *cfg;
 	char *config_path;
 	enum daemon_mode mode;
+	int dry_run; /* once --dry-run: a store copy in memory, the outbox stopped (dryrun.h) */
 	struct store *store;
 	struct http *http;
 	struct outbox *outbox;

@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "daemon/archive.h"
 #include "daemon/article_fetch.h"
 #include "daemon/daemon_int.h"
 #include "daemon/moved.h"
@@ -35,6 +36,7 @@ struct poll_run {
 	struct poll_outcome *o;
 	detect_done_fn *done;
 	int baseline;
+	int archiving;	/* a first poll of first_poll = archive: every item recorded silently */
 	size_t pending; /* article jobs in flight */
 	size_t started; /* article jobs started this poll */
 	struct article_job **jobs;
@@ -224,7 +226,7 @@ static void consider_unknown(struct poll_run *run, const struct list_item *li)
 			  log_esc(li->url, 200));
 		return;
 	}
-	if (run->baseline && !in_window(rt, li->date, 0))
+	if (run->baseline && (run->archiving || !in_window(rt, li->date, 0)))
 		article_record_silently(rt, li, NULL);
 	else
 		start_job(run, li, NULL, run->baseline ? ARTICLE_KIND_BASELINE : ARTICLE_KIND_NEW);
@@ -254,10 +256,56 @@ static void consider(struct poll_run *run, const struct list_item *li, int known
 		store_item_clear(&it);
 }
 
-/* A source never polled with items (first_poll = baseline): record, do not alert. */
+/* A source never polled with items (first_poll = baseline or archive): record, do not alert. */
 static int is_baseline(const struct source_rt *rt, const struct poll_outcome *o)
 {
-	return rt->d->cfg->daemon.first_poll == FIRST_POLL_BASELINE && o->src->items == 0;
+	return archive_first_poll(rt) != FIRST_POLL_ALERT && o->src->items == 0;
+}
+
+/* Is there perhaps an archive to read (first_poll = archive, not found done this run)? */
+static int archive_wanted(const struct source_rt *rt)
+{
+	return !rt->archive_done && archive_first_poll(rt) == FIRST_POLL_ARCHIVE;
+}
+
+/* A stored item without its text, to read for the archive. */
+static void start_archived(struct poll_run *run, const struct list_item *li)
+{
+	struct store_item it;
+	int rc = store_item_find(run->rt->d->store, run->rt->id, li->url, NULL, &it);
+
+	if (rc < 0)
+		log_err("source=%s %s", run->rt->id, store_error(run->rt->d->store));
+	if (rc != 1)
+		return;
+	start_job(run, li, &it, ARTICLE_KIND_ARCHIVE); /* takes it when it starts */
+	if (it.id != 0)
+		store_item_clear(&it);
+}
+
+/*
+ * first_poll = archive: the texts still to read, after the poll's own
+ * articles (the fetch queue serves those first), within its article cap.
+ * A first poll writes its items now: from here on the store knows what is
+ * left to read, and a crash or a stop resumes there (daemon/archive.h).
+ */
+static void start_archive(struct poll_run *run)
+{
+	struct source_rt *rt = run->rt;
+	struct list_items unread;
+
+	if (!archive_wanted(rt) || run->started >= MAX_ARTICLES_PER_POLL)
+		return;
+	if (run->archiving)
+		run->o->unsettled += article_batch_write(rt, &run->batch);
+	if (archive_unread(rt, MAX_ARTICLES_PER_POLL - run->started, &unread) < 0)
+		return;
+	rt->archive_done = unread.n == 0;
+	for (size_t i = 0; i < unread.n; i++)
+		start_archived(run, &unread.v[i]);
+	if (unread.n > 0)
+		log_info("source=%s archive: reading %zu text(s), no alerts", rt->id, unread.n);
+	list_items_free(&unread);
 }
 
 /*
@@ -361,6 +409,7 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	}
 	run = run_new(rt, items, o, done);
 	run->baseline = o->rebaseline || is_baseline(rt, o);
+	run->archiving = run->baseline && archive_first_poll(rt) == FIRST_POLL_ARCHIVE;
 	snapshot = store_read_begin(rt->d->store) == 0; /* nothing below writes */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < run->items.n; i++)
@@ -370,6 +419,7 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	if (run->baseline)
 		log_info("source=%s first poll: %zu item(s) recorded as the baseline, no alerts",
 			 rt->id, run->items.n);
+	start_archive(run);
 	run->pending--;
 	run_maybe_finish(run);
 }
@@ -403,19 +453,23 @@ void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o, detect_d
 	struct poll_run *run;
 	double before = clock_wall() - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
 
+	memset(&items, 0, sizeof(items));
 	if (!recheck_possible(rt)) {
-		done(rt, o);
-		return;
-	}
-	if (store_items_to_recheck(rt->d->store, rt->id, before, MAX_ARTICLES_PER_POLL, &items) <
-	    0) {
+		if (!archive_wanted(rt)) {
+			done(rt, o);
+			return;
+		}
+	} else if (store_items_to_recheck(rt->d->store, rt->id, before, MAX_ARTICLES_PER_POLL,
+					  &items) < 0) {
 		log_err("source=%s %s", rt->id, store_error(rt->d->store));
+		list_items_free(&items);
 		done(rt, o);
 		return;
 	}
 	run = run_new(rt, &items, o, done);
 	for (size_t i = 0; i < run->items.n; i++)
 		consider(run, &run->items.v[i], 1);
+	start_archive(run); /* a stop or a restart left some of it */
 	run->pending--;
 	run_maybe_finish(run);
 }

@@ -23,7 +23,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "[-c FILE]", "run the daemon in the foreground (what systemd starts)"},
-    {"once", cmd_once, "[-c FILE]", "poll every source once, deliver, exit (0 = ok)"},
+    {"once", cmd_once, "[-c FILE] [--dry-run]", "poll every source once, deliver, exit (0 = ok)"},
     {"check", cmd_check, "[-c FILE] [--json]",
      "validate config and theme files (FILE:LINE: message)"},
     {"preview", cmd_preview, "[-c FILE] SOURCE [--json] [--articles [N]]",
@@ -97,8 +97,52 @@ static const struct option longopts[] = {
     {"limit", required_argument, NULL, 'M'},
     {"dead", no_argument, NULL, 'D'},
     {"articles", optional_argument, NULL, 'A'},
+    {"dry-run", no_argument, NULL, 'R'},
     {NULL, 0, NULL, 0},
 };
+
+/* A command-specific option into o; 0 when ch is not one. */
+static int command_opt(int ch, struct cmd_opts *o)
+{
+	switch (ch) {
+	case 'S':
+		o->since = optarg;
+		break;
+	case 'T':
+		o->theme = optarg;
+		break;
+	case 'L':
+		o->jsonl = optarg;
+		break;
+	case 'F':
+		o->themes_file = optarg;
+		break;
+	case 'I':
+		o->ignore_label = optarg;
+		break;
+	case 'E':
+		o->state = optarg;
+		break;
+	case 'N':
+		o->channel = optarg;
+		break;
+	case 'M':
+		o->limit = optarg;
+		break;
+	case 'D':
+		o->dead = 1;
+		break;
+	case 'R':
+		o->dry_run = 1;
+		break;
+	case 'A':
+		o->articles = optarg ? optarg : "";
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
 
 /* Parses shared options; leaves optind at the first operand. -1: exit with *status. */
 static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct command *c,
@@ -119,41 +163,13 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 		case 'v':
 			o->verbose = 1;
 			break;
-		case 'S':
-			o->since = optarg;
-			break;
-		case 'T':
-			o->theme = optarg;
-			break;
-		case 'L':
-			o->jsonl = optarg;
-			break;
-		case 'F':
-			o->themes_file = optarg;
-			break;
-		case 'I':
-			o->ignore_label = optarg;
-			break;
-		case 'E':
-			o->state = optarg;
-			break;
-		case 'N':
-			o->channel = optarg;
-			break;
-		case 'M':
-			o->limit = optarg;
-			break;
-		case 'D':
-			o->dead = 1;
-			break;
-		case 'A':
-			o->articles = optarg ? optarg : "";
-			break;
 		case 'h':
 		case 'V':
 			help_or_version(ch, c);
 			return *status = EXIT_OK, -1;
 		default:
+			if (command_opt(ch, o))
+				break;
 			if (!c)
 				usage(stderr);
 			return *status = EXIT_USAGE, -1;

@@ -98,6 +98,7 @@ static void swap_config(struct daemon *d, struct config *fresh, struct themes *t
 			schedule_at(rt, 0);
 		}
 		rt->cfg = s;
+		rt->archive_done = 0; /* first_poll or archive_max may have changed: look again */
 		next = xreallocarray(next, n + 1, sizeof(*next));
 		next[n++] = rt;
 	}
@@ -132,6 +133,7 @@ static size_t daemon_changes(const struct config_daemon *a, const struct config_
 	    {"max_connections", a->max_connections != b->max_connections},
 	    {"max_per_host", a->max_per_host != b->max_per_host},
 	    {"first_poll", a->first_poll != b->first_poll},
+	    {"archive_max", a->archive_max != b->archive_max},
 	    {"allow_private", a->allow_private != b->allow_private},
 	    {"recheck_days", a->recheck_days != b->recheck_days},
 	    {"fail_after", a->fail_after != b->fail_after},

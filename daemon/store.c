@@ -85,6 +85,19 @@ struct store *store_open_readonly(const char *location, char *err, size_t errlen
 	return open_at(location, 1, err, errlen);
 }
 
+struct store *store_open_copy(const char *location, char *err, size_t errlen)
+{
+	const char *rest;
+	const struct store_backend *be = backend_for(location, &rest, err, errlen);
+	struct store *st = be ? be->open_copy(rest, err, errlen) : NULL;
+
+	if (st == NULL)
+		return NULL;
+	st->be = be;
+	st->location = xstrdup(location);
+	return st;
+}
+
 int store_exists(const char *location)
 {
 	const char *rest;
@@ -310,6 +323,12 @@ int store_items_to_recheck(struct store *st, const char *source_id, double befor
 			   struct list_items *out)
 {
 	return rd(st)->be->items_to_recheck(st, source_id, before, max, out);
+}
+
+int store_items_unread(struct store *st, const char *source_id, size_t newest, size_t max,
+		       struct list_items *out)
+{
+	return rd(st)->be->items_unread(st, source_id, newest, max, out);
 }
 
 int store_items_text_newest(struct store *st, const char *source_id, double *when)

@@ -71,6 +71,15 @@ struct store *store_open(const char *location, char *err, size_t errlen);
 struct store *store_open_readonly(const char *location, char *err, size_t errlen);
 
 /*
+ * A private copy in memory of the store at location (SQLite: its backup
+ * API, from a read-only connection), migrated to this build's schema;
+ * empty when nothing is stored there yet. Writes go to the copy only: the
+ * store at location is neither written nor created (once --dry-run). NULL
+ * with err on failure.
+ */
+struct store *store_open_copy(const char *location, char *err, size_t errlen);
+
+/*
  * 0 when nothing has been stored at location yet (the daemon never ran),
  * 1 when something is there, -1 when no backend understands the location
  * (store_open then says why).
@@ -247,6 +256,16 @@ int store_item_put(struct store *st, struct store_item *it);
  */
 int store_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
 			   struct list_items *out);
+
+/*
+ * The archive still to read (first_poll = archive): among the `newest`
+ * newest items of source_id (by list date, else in the order first seen),
+ * those recorded without a text that no fetch has tried (fetched_at unset),
+ * at most max, newest first, as list items. A text dropped by retention was
+ * fetched once: it is not listed again.
+ */
+int store_items_unread(struct store *st, const char *source_id, size_t newest, size_t max,
+		       struct list_items *out);
 
 /*
  * The newest day an item of source_id with a stored text was published

@@ -23,6 +23,8 @@ struct store_backend {
 	const char *name; /* the location scheme ("sqlite:") and store_info's backend */
 	/* rest: the location without "name:"; fills err on failure, errno EBADMSG: damaged. */
 	struct store *(*open)(const char *rest, int readonly, char *err, size_t errlen);
+	/* store_open_copy; rest as for open */
+	struct store *(*open_copy)(const char *rest, char *err, size_t errlen);
 	int (*exists)(const char *rest);
 	void (*close)(struct store *st); /* frees the backend's part and st */
 	int (*begin)(struct store *st);
@@ -57,6 +59,8 @@ struct store_backend {
 	int (*item_put)(struct store *st, struct store_item *it);
 	int (*items_to_recheck)(struct store *st, const char *source_id, double before, size_t max,
 				struct list_items *out);
+	int (*items_unread)(struct store *st, const char *source_id, size_t newest, size_t max,
+			    struct list_items *out);
 	int (*items_text_newest)(struct store *st, const char *source_id, double *when);
 	int (*item_touch)(struct store *st, int64_t id, double now);
 	int (*item_set_themes)(struct store *st, int64_t id, const char *themes);

@@ -6,6 +6,7 @@
  */
 #include "daemon/store_sqlite.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
 
@@ -106,6 +108,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 		      "indexed_upto)",
     [ST_ITEM_RECHECK] = "SELECT url, title, published, guid FROM items WHERE source_id = ? AND "
 			"text IS NOT NULL AND last_checked <= ? ORDER BY first_seen DESC LIMIT ?",
+    /* newest: by list date, else in the order first seen (a list's own order) */
+    [ST_ITEM_UNREAD] =
+	"SELECT url, title, published, guid FROM (SELECT id, url, title, published, guid, text, "
+	"fetched_at FROM items WHERE source_id = ? ORDER BY published IS NULL, published DESC, id "
+	"LIMIT ?) WHERE text IS NULL AND coalesce(fetched_at, 0) = 0 "
+	"ORDER BY published IS NULL, published DESC, id LIMIT ?",
     [ST_ITEM_TEXT_NEWEST] =
 	"SELECT max(max(coalesce(CAST(strftime('%s', substr(published, 1, 10)) AS REAL), 0), "
 	"first_seen)) FROM items WHERE source_id = ? AND text IS NOT NULL",
@@ -360,6 +368,74 @@ fail:
 	return NULL;
 }
 
+/*
+ * A read-only URI for path. Without a write-ahead log beside it no process
+ * is writing the store (the daemon keeps one while it has the store open):
+ * it is then opened immutable, which creates no -wal or -shm file either.
+ */
+static char *readonly_uri(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path);
+	struct stat sb;
+	int quiet = stat(wal, &sb) != 0;
+	struct buf uri;
+
+	free(wal);
+	buf_init(&uri);
+	buf_append_str(&uri, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (isalnum(*p) || strchr("/-._~", *p))
+			buf_append_char(&uri, (char)*p);
+		else
+			buf_printf(&uri, "%%%02X", *p);
+	}
+	buf_append_str(&uri, quiet ? "?mode=ro&immutable=1" : "?mode=ro");
+	return buf_steal(&uri);
+}
+
+/* Copies the database at path, opened read-only, into sq's (empty) connection. */
+static int copy_in(struct store_sqlite *sq, const char *path)
+{
+	sqlite3 *src = NULL;
+	sqlite3_backup *b = NULL;
+	char *uri = readonly_uri(path);
+	int rc = sqlite3_open_v2(uri, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+
+	free(uri);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(src, 5000);
+		b = sqlite3_backup_init(sq->db, "main", src, "main");
+		rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(sq->db);
+		sqlite3_backup_finish(b);
+	}
+	if (rc != SQLITE_DONE)
+		snprintf(sq->base.err, sizeof(sq->base.err), "%s: cannot copy: %s", path,
+			 sqlite3_errstr(rc));
+	sqlite3_close(src);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static struct store *store_sqlite_open_copy(const char *path, char *err, size_t errlen)
+{
+	struct store_sqlite *sq = xcalloc(1, sizeof(*sq));
+	struct stat sb;
+
+	sq->path = xstrdup(path);
+	if (sqlite3_open_v2(":memory:", &sq->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		store_sqlite_fail(sq, "open a copy in memory");
+		goto fail;
+	}
+	if (strcmp(path, ":memory:") != 0 && stat(path, &sb) == 0 && copy_in(sq, path) < 0)
+		goto fail;
+	if (store_sqlite_setup(sq, 0) < 0)
+		goto fail;
+	return &sq->base;
+fail:
+	err_set(err, errlen, "%s", sq->base.err);
+	store_sqlite_close(&sq->base);
+	return NULL;
+}
+
 /* ":memory:" is never there before it is opened, like a file not yet created. */
 static int store_sqlite_exists(const char *path)
 {
@@ -532,6 +608,7 @@ void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = store_sqlite_open,
+    .open_copy = store_sqlite_open_copy,
     .exists = store_sqlite_exists,
     .close = store_sqlite_close,
     .begin = store_sqlite_begin,
@@ -557,6 +634,7 @@ const struct store_backend store_sqlite_backend = {
     .item_same_listing = store_sqlite_item_same_listing,
     .item_put = store_sqlite_item_put,
     .items_to_recheck = store_sqlite_items_to_recheck,
+    .items_unread = store_sqlite_items_unread,
     .items_text_newest = store_sqlite_items_text_newest,
     .item_touch = store_sqlite_item_touch,
     .item_set_themes = store_sqlite_item_set_themes,

@@ -34,6 +34,7 @@ enum store_sqlite_stmt {
 	ST_ITEM_UPDATE,
 	ST_ITEM_TOUCH,
 	ST_ITEM_RECHECK,
+	ST_ITEM_UNREAD,
 	ST_ITEM_TEXT_NEWEST,
 	ST_ITEM_THEMES,
 	ST_SEARCH,
@@ -122,6 +123,8 @@ int store_sqlite_item_same_listing(struct store *st, const char *source_id, cons
 int store_sqlite_item_seen_elsewhere(struct store *st, const char *source_id, const char *url,
 				     const char *norm_url, const char *text_sha256);
 int store_sqlite_item_put(struct store *st, struct store_item *it);
+int store_sqlite_items_unread(struct store *st, const char *source_id, size_t newest, size_t max,
+			      struct list_items *out);
 int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
 				  size_t max, struct list_items *out);
 int store_sqlite_items_text_newest(struct store *st, const char *source_id, double *when);

@@ -323,17 +323,13 @@ int store_sqlite_items_text_newest(struct store *st, const char *source_id, doub
 	return 0;
 }
 
-int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
-				  size_t max, struct list_items *out)
+/* Steps s (bound) to its end, each row (url, title, published, guid) a list item of out. */
+static int read_list_items(struct store_sqlite *sq, sqlite3_stmt *s, struct list_items *out,
+			   const char *what)
 {
-	struct store_sqlite *sq = store_sqlite_of(st);
-	sqlite3_stmt *s = sq->stmt[ST_ITEM_RECHECK];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	store_sqlite_bind_text(s, 1, source_id);
-	sqlite3_bind_double(s, 2, before);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct list_item *li;
 
@@ -348,8 +344,32 @@ int store_sqlite_items_to_recheck(struct store *st, const char *source_id, doubl
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "read items to re-check");
+		return store_sqlite_fail(sq, what);
 	return 0;
+}
+
+int store_sqlite_items_to_recheck(struct store *st, const char *source_id, double before,
+				  size_t max, struct list_items *out)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_RECHECK];
+
+	store_sqlite_bind_text(s, 1, source_id);
+	sqlite3_bind_double(s, 2, before);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	return read_list_items(sq, s, out, "read items to re-check");
+}
+
+int store_sqlite_items_unread(struct store *st, const char *source_id, size_t newest, size_t max,
+			      struct list_items *out)
+{
+	struct store_sqlite *sq = store_sqlite_of(st);
+	sqlite3_stmt *s = sq->stmt[ST_ITEM_UNREAD];
+
+	store_sqlite_bind_text(s, 1, source_id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)newest);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	return read_list_items(sq, s, out, "read the archive still to fetch");
 }
 
 int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes)

@@ -11,7 +11,8 @@ _speechwatch_valued='-c --config --themes --jsonl --since --theme --ignore-label
 _speechwatch_options()
 {
 	case $1 in
-	run | once | notify-test) echo '-c --config' ;;
+	run | notify-test) echo '-c --config' ;;
+	once) echo '-c --config --dry-run' ;;
 	check | discover | status | vacuum | sources) echo '-c --config --json' ;;
 	import) echo '-c --config' ;;
 	preview) echo '-c --config --json --articles' ;;

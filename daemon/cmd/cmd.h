@@ -27,6 +27,7 @@ struct cmd_opts {
 	const char *limit;	  /* events --limit N */
 	int dead;		  /* events redeliver --dead */
 	const char *articles;	  /* preview --articles[=N]: "" without N, NULL when absent */
+	int dry_run;		  /* once --dry-run */
 };
 
 int cmd_run(const struct cmd_opts *o, int argc, char **argv);

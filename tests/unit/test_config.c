@@ -172,6 +172,30 @@ END_TEST
 
 /* ---- every key of the tables, set ---- */
 
+/* first_poll = archive, from [daemon] or per source, with its archive_max (issue 17). */
+START_TEST(first_poll_archive_and_archive_max)
+{
+	struct config *cfg = load_ok("[daemon]\nfirst_poll = archive\narchive_max = 7\n"
+				     "[source \"a\"]\nurl = http://a/\n"
+				     "[source \"b\"]\nurl = http://b/\nfirst_poll = alert\n"
+				     "archive_max = 1000\n");
+
+	ck_assert_int_eq(cfg->daemon.first_poll, FIRST_POLL_ARCHIVE);
+	ck_assert_int_eq(cfg->daemon.archive_max, 7);
+	ck_assert_int_eq(cfg->sources[0].first_poll, -1); /* the daemon's */
+	ck_assert_int_eq(cfg->sources[0].archive_max, -1);
+	ck_assert_int_eq(cfg->sources[1].first_poll, FIRST_POLL_ALERT);
+	ck_assert_int_eq(cfg->sources[1].archive_max, 1000);
+	config_free(cfg);
+	cfg = load_ok("");
+	ck_assert_int_eq(cfg->daemon.archive_max, 50);
+	config_free(cfg);
+	refused("[daemon]\narchive_max = 0\n", 2, "archive_max");
+	refused("[source \"a\"]\nurl = http://a/\nfirst_poll = later\n", 3,
+		"first_poll: 'later' is not one of: baseline, alert, archive");
+}
+END_TEST
+
 START_TEST(every_daemon_key_is_read)
 {
 	struct config *cfg = load_ok("[daemon]\n"
@@ -907,6 +931,7 @@ int main(void)
 	tcase_add_test(tables, daemon_defaults);
 	tcase_add_test(tables, source_and_theme_defaults);
 	tcase_add_test(tables, every_daemon_key_is_read);
+	tcase_add_test(tables, first_poll_archive_and_archive_max);
 	tcase_add_test(tables, every_source_key_is_read);
 	tcase_add_test(tables, every_theme_key_is_read);
 	tcase_add_loop_test(tables, bounds_of_every_numeric_key, 0,

@@ -404,6 +404,46 @@ START_TEST(an_old_baseline_item_is_recorded_without_its_text)
 }
 END_TEST
 
+/*
+ * first_poll = archive: the baseline, then the texts of the newest
+ * archive_max items, silently; a 5xx is read again at the next poll (here
+ * a 304's), a 404 is not.
+ */
+START_TEST(first_poll_archive_reads_the_newest_texts_and_resumes)
+{
+	static const char *const paths[] = {"/a1", "/a2", "/a3", "/a4"};
+	int text = 0;
+
+	start("first_poll = archive\narchive_max = 3\n", DAEMON_RUN);
+	serve("/a1", "First");
+	testutil_http_set(srv, "/a2", 503, NULL, "busy");
+	testutil_http_set(srv, "/a3", 404, NULL, "gone");
+	serve("/a4", "Fourth");
+	detect(rt, paths, 4);
+	ck_assert_int_eq(got->fresh, 0);
+	ck_assert_int_eq(got->unsettled, 0);		    /* the list is recorded whole */
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 3); /* a4 is past archive_max */
+	ck_assert_int_eq(stored("s", "/a1", &text), 1);
+	ck_assert(text);
+	ck_assert_int_eq(stored("s", "/a4", &text), 1);
+	ck_assert(!text);
+	serve("/a2", "Second");
+	serve("/a3", "Third");
+	set_source("s", 4, 0, 0);
+	recheck(rt); /* the list did not change: the archive goes on */
+	ck_assert_int_eq(testutil_http_hits(srv, "/a2"), 2);
+	ck_assert_int_eq(testutil_http_hits(srv, "/a3"), 1);
+	ck_assert_int_eq(testutil_http_hits(srv, "/a1"), 1);
+	ck_assert_int_eq(stored("s", "/a2", &text), 1);
+	ck_assert(text);
+	ck_assert_int_eq(stored("s", "/a3", &text), 1);
+	ck_assert(!text);
+	ck_assert_int_eq(events_pending(), 0);
+	recheck(rt);
+	ck_assert_int_eq(testutil_http_hits(srv, NULL), 4); /* nothing left to read */
+}
+END_TEST
+
 START_TEST(first_poll_alert_alerts_from_the_start)
 {
 	start("first_poll = alert\n", DAEMON_RUN);
@@ -984,6 +1024,7 @@ static Suite *detect_suite(void)
 	tcase_add_test(changes, no_recheck_query_once_every_window_has_passed);
 	tcase_add_test(first, an_old_baseline_item_is_recorded_without_its_text);
 	tcase_add_test(first, first_poll_alert_alerts_from_the_start);
+	tcase_add_test(first, first_poll_archive_reads_the_newest_texts_and_resumes);
 	tcase_add_test(fresh, new_items_are_fetched_stored_and_alerted_once);
 	tcase_add_test(fresh, a_failed_article_is_left_for_the_next_poll);
 	tcase_add_test(fresh, an_item_without_a_url_is_skipped);

@@ -660,6 +660,53 @@ START_TEST(recheck_candidates_have_text_and_are_newest_first)
 }
 END_TEST
 
+/* An item of src recorded by a poll: dated or not, with or without a text, fetched or not. */
+static void put_listed(struct store *st, const char *url, const char *published, int text,
+		       double fetched)
+{
+	struct store_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.source_id = xstrdup("src");
+	it.url = xstrdup(url);
+	it.norm_url = xstrdup(url);
+	it.published = published ? xstrdup(published) : NULL;
+	it.text = text ? xstrdup("text") : NULL;
+	it.fetched_at = fetched;
+	it.first_seen = it.last_seen = 100;
+	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
+	store_item_clear(&it);
+}
+
+START_TEST(unread_archive_is_the_newest_never_fetched)
+{
+	struct store *st = open_ok();
+	struct list_items li;
+
+	put_listed(st, "http://a/undated1", NULL, 0, 0);
+	put_listed(st, "http://a/old", "2020-01-01", 0, 0);
+	put_listed(st, "http://a/read", "2024-03-01", 1, 50);
+	put_listed(st, "http://a/pruned", "2024-02-01", 0, 50); /* retention dropped its text */
+	put_listed(st, "http://a/new", "2024-01-01", 0, 0);
+	put_listed(st, "http://a/undated2", NULL, 0, 0);
+	put_item(st, "other", "http://b/1", "Other", NULL, 100);
+	/* the four newest: read, pruned, new, old; of them, two were never fetched */
+	ck_assert_int_eq(store_items_unread(st, "src", 4, 10, &li), 0);
+	ck_assert_uint_eq(li.n, 2);
+	ck_assert_str_eq(li.v[0].url, "http://a/new");
+	ck_assert_str_eq(li.v[1].url, "http://a/old");
+	list_items_free(&li);
+	/* undated items come after dated ones, in the order first stored */
+	ck_assert_int_eq(store_items_unread(st, "src", 100, 3, &li), 0);
+	ck_assert_uint_eq(li.n, 3);
+	ck_assert_str_eq(li.v[2].url, "http://a/undated1");
+	list_items_free(&li);
+	ck_assert_int_eq(store_items_unread(st, "nobody", 100, 3, &li), 0);
+	ck_assert_uint_eq(li.n, 0);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(items_found_by_guid_or_url_and_seen_elsewhere)
 {
 	struct store *st = open_ok();
@@ -1035,6 +1082,70 @@ START_TEST(location_for_a_state_dir)
 }
 END_TEST
 
+/* The bytes of the file at path (caller frees), or NULL when it is not there. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+
+	*len = 0;
+	if (f == NULL)
+		return NULL;
+	data = xmalloc(1 << 20);
+	*len = fread(data, 1, 1 << 20, f);
+	fclose(f);
+	return data;
+}
+
+START_TEST(a_copy_is_written_in_memory_only)
+{
+	struct store *st = open_ok();
+	struct store_source src, got;
+	char err[512], *before, *after;
+	size_t nbefore, nafter;
+
+	memset(&src, 0, sizeof(src));
+	src.items = 3;
+	ck_assert_int_eq(store_source_put(st, "s", "http://a/", &src), 0);
+	store_close(st);
+	before = slurp(db_path, &nbefore);
+	ck_assert_ptr_nonnull(before);
+	st = store_open_copy(db_path, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_source_get(st, "s", &got), 1);
+	ck_assert_int_eq(got.items, 3);
+	store_source_clear(&got);
+	put_item(st, "s", "http://a/1", "One", "text", 100);
+	src.items = 4;
+	ck_assert_int_eq(store_source_put(st, "s", "http://a/", &src), 0);
+	store_close(st);
+	after = slurp(db_path, &nafter);
+	ck_assert_uint_eq(nafter, nbefore);
+	ck_assert(memcmp(before, after, nbefore) == 0);
+	st = open_ok();
+	ck_assert_int_eq(store_source_get(st, "s", &got), 1);
+	ck_assert_int_eq(got.items, 3);
+	store_source_clear(&got);
+	store_close(st);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(a_copy_of_nothing_is_an_empty_store_and_creates_no_file)
+{
+	char err[512];
+	struct store *st = store_open_copy(db_path, err, sizeof(err));
+
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(schema_version(st), STORE_SCHEMA_VERSION);
+	put_item(st, "s", "http://a/1", "One", "text", 100);
+	store_close(st);
+	ck_assert_int_eq(store_exists(db_path), 0);
+	ck_assert_int_eq(access(db_path, F_OK), -1);
+}
+END_TEST
+
 START_TEST(readonly_open_needs_an_existing_store)
 {
 	char err[512];
@@ -1092,6 +1203,9 @@ int main(void)
 	tcase_add_test(tc, requeue_returns_sending_events_to_the_queue);
 	tcase_add_test(tc, channel_counts_per_state_and_last_error);
 	tcase_add_test(tc, recheck_candidates_have_text_and_are_newest_first);
+	tcase_add_test(tc, unread_archive_is_the_newest_never_fetched);
+	tcase_add_test(tc, a_copy_is_written_in_memory_only);
+	tcase_add_test(tc, a_copy_of_nothing_is_an_empty_store_and_creates_no_file);
 	tcase_add_test(tc, items_found_by_guid_or_url_and_seen_elsewhere);
 	tcase_add_test(tc, same_text_on_the_same_source_is_found_and_counted);
 	tcase_add_test(tc, an_unread_item_is_found_by_title_and_date);
