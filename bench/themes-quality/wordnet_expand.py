@@ -239,7 +239,7 @@ def show(wn, exs, rel, beta, filt, wmin="1"):
 
 def main(argv):
     if len(argv) < 3:
-        sys.exit(__doc__.strip().splitlines()[-5])
+        sys.exit("\n".join(l for l in __doc__.splitlines() if "wordnet_expand.py CORPUS" in l))
     wn = WordNet()
     exs0 = [lr.json.loads(line) for line in open(argv[1])]
     for e in exs0:
