@@ -149,10 +149,7 @@ class Receiver:
         self.url = "http://127.0.0.1:%d/hook" % self.port
 
     def entries(self):
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+        return swtest.read_jsonl(self.log)
 
     def set_mode(self, query):
         with urllib.request.urlopen("http://127.0.0.1:%d/__mode?%s" % (self.port, query), timeout=10) as r:

@@ -165,8 +165,10 @@ def start_webhook_receiver(tmp, secret, port=None):
 
 
 def read_jsonl(path):
+    """The complete lines of a JSON Lines file a server may still be writing:
+    a last line without its newline is not written yet and is left out."""
     import json
     if not os.path.exists(path):
         return []
     with open(path, encoding="utf-8") as f:
-        return [json.loads(l) for l in f if l.strip()]
+        return [json.loads(l) for l in f if l.endswith("\n") and l.strip()]
