@@ -11,6 +11,8 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SYSCONFDIR ?= /etc
+# Debian 12 packages put units in /lib/systemd/system (debian/rules sets it).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD    ?= build
 CC       ?= gcc
 VERSION  := 0.1.0
@@ -111,15 +113,15 @@ format:
 	clang-format -i $(LIB_SRC) daemon/main.c $(TEST_SRC) $(FUZZ_SRC) $(wildcard */*.h */*/*.h)
 
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(PREFIX)/share/speechwatch/themes $(DESTDIR)$(SYSCONFDIR)/speechwatch
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/speechwatch
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 docs/speechwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/speechwatch.8
 	install -m 0644 docs/speechwatch.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/speechwatch.conf.5
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/speechwatch.service.in \
-		> $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
-	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/speechwatch.service
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/speechwatch.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/speechwatch.service
 	# the example's theme include names this PREFIX: docs/systemd.md copies it as it is
 	sed 's|/usr/local/share/speechwatch|$(PREFIX)/share/speechwatch|' \
 		config/speechwatch.conf.example \

@@ -108,6 +108,9 @@ static int open_store(struct daemon *d)
 		log_warn("state_dir %s", dir);
 		return -1;
 	}
+	/* Once the lock names us, `speechwatch reload` may send SIGHUP: until
+	 * watch_signals handles it, it must not end the daemon (it is lost). */
+	signal(SIGHUP, SIG_IGN);
 	d->lock_fd = statelock_take(dir, err, sizeof(err));
 	if (d->lock_fd < 0) {
 		log_err("%s", err);
@@ -418,7 +421,9 @@ void daemon_free(struct daemon *d)
 		ev_signal_stop(d->loop, &d->sig_int);
 		ev_signal_stop(d->loop, &d->sig_hup);
 		ev_signal_stop(d->loop, &d->sig_usr1);
-		signal(SIGUSR1, SIG_IGN); /* the lock is still held: a late request must not kill */
+		/* the lock is still held: a late request (redeliver, reload) must not kill */
+		signal(SIGUSR1, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
 	index_stop(d);

@@ -101,7 +101,8 @@ struct daemon {
 	size_t ndirty;	      /* sources with src_dirty set */
 	ev_timer index_timer; /* the search index kept up in run mode (index.c) */
 	struct retain retain;
-	int lock_fd; /* statelock of state_dir, held while the daemon lives */
+	int lock_fd;	       /* statelock of state_dir, held while the daemon lives */
+	unsigned long reloads; /* SIGHUPs handled: reload.status's SEQ (reloadstatus.h) */
 };
 
 /* index.c: run mode keeps the search index up in the background */

@@ -23,6 +23,8 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "[-c FILE]", "run the daemon in the foreground (what systemd starts)"},
+    {"reload", cmd_reload, "[-c FILE]",
+     "make the running daemon read its config again; fails when it refuses it"},
     {"once", cmd_once, "[-c FILE] [--dry-run]", "poll every source once, deliver, exit (0 = ok)"},
     {"check", cmd_check, "[-c FILE] [--json]",
      "validate config and theme files (FILE:LINE: message)"},

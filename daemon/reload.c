@@ -13,6 +13,7 @@
 #include "daemon/daemon_int.h"
 #include "daemon/httpcfg.h"
 #include "daemon/outbox.h"
+#include "daemon/reloadstatus.h"
 #include "daemon/sdnotify.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
@@ -228,6 +229,16 @@ static int build(struct daemon *d, const struct config *fresh, struct themes **t
 	return -1;
 }
 
+/* Leaves the outcome where `speechwatch reload` waits for it (not in a dry run). */
+static void record_outcome(struct daemon *d, int ok, const char *errors)
+{
+	d->reloads++;
+	if (d->dry_run || d->cfg->daemon.state_dir == NULL)
+		return;
+	if (reloadstatus_write(d->cfg->daemon.state_dir, d->reloads, ok, errors) < 0)
+		log_warn("reload: cannot record the outcome in %s", d->cfg->daemon.state_dir);
+}
+
 void daemon_reload(struct daemon *d)
 {
 	struct themes *themes = NULL;
@@ -250,6 +261,7 @@ void daemon_reload(struct daemon *d)
 		log_lines(buf_str(&errors), 1);
 		log_err("reload: %s is invalid; still running on the previous configuration",
 			d->config_path);
+		record_outcome(d, 0, buf_str(&errors));
 		buf_free(&errors);
 		return;
 	}
@@ -264,4 +276,5 @@ void daemon_reload(struct daemon *d)
 		 d->cfg->nnotifies ? d->cfg->nnotifies : 1);
 	sdnotify_status("watching %zu source(s)", d->nsources);
 	sdnotify_ready();
+	record_outcome(d, 1, NULL);
 }

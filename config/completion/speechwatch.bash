@@ -11,7 +11,7 @@ _speechwatch_valued='-c --config --themes --jsonl --since --theme --ignore-label
 _speechwatch_options()
 {
 	case $1 in
-	run | notify-test) echo '-c --config' ;;
+	run | notify-test | reload) echo '-c --config' ;;
 	once) echo '-c --config --dry-run' ;;
 	check | discover | status | vacuum | sources) echo '-c --config --json' ;;
 	import) echo '-c --config' ;;
@@ -60,7 +60,7 @@ _speechwatch()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-c --config -v --verbose -h --help -V --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'run once check preview discover extract classify learn
+			COMPREPLY=($(compgen -W 'run reload once check preview discover extract classify learn
 				notify-test search status events sources import vacuum' -- "$cur"))
 		fi
 		return 0

@@ -46,6 +46,7 @@ int cmd_vacuum(const struct cmd_opts *o, int argc, char **argv);
 int cmd_events(const struct cmd_opts *o, int argc, char **argv);
 int cmd_sources(const struct cmd_opts *o, int argc, char **argv);
 int cmd_import(const struct cmd_opts *o, int argc, char **argv);
+int cmd_reload(const struct cmd_opts *o, int argc, char **argv);
 
 /*
  * Loads the config at o->config_path without secrets (no password_file is
