@@ -88,7 +88,8 @@ class InstallTest(swtest.TestCase):
         score = float(line[0].split(":")[1].split()[0])
         self.assertLessEqual(score, 2.0)
         for key in ("Type=notify", "WatchdogSec=", "DynamicUser=yes", "StateDirectory=speechwatch",
-                    "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure"):
+                    "ExecReload=/usr/local/bin/speechwatch reload -c /etc/speechwatch/speechwatch.conf",
+                    "Restart=on-failure"):
             with open(unit) as f:
                 self.assertIn(key, f.read())
 
