@@ -85,6 +85,24 @@ static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
 	ev->state = store_event_state_parse((const char *)sqlite3_column_text(s, EVENT_COL_STATE));
 }
 
+/* The rows of the bound statement s as events (*out, *n); resets s. what names a failure. */
+static int events_collect(struct store_sqlite *sq, sqlite3_stmt *s, struct store_event **out,
+			  size_t *n, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		memset(&(*out)[*n], 0, sizeof(**out));
+		event_from_row(s, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(sq, what);
+	return 0;
+}
+
 /* Binds skip's channels at index i as a JSON array, for json_each(). */
 static void bind_skip(sqlite3_stmt *s, int i, const struct store_skip *skip)
 {
@@ -104,23 +122,13 @@ int store_sqlite_events_due(struct store *st, double now, const struct store_ski
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_EVENT_DUE];
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	sqlite3_bind_double(s, 1, now);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	bind_skip(s, 3, skip);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*out = xreallocarray(*out, *n + 1, sizeof(**out));
-		memset(&(*out)[*n], 0, sizeof(**out));
-		event_from_row(s, &(*out)[(*n)++]);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "read due events");
-	return 0;
+	return events_collect(sq, s, out, n, "read due events");
 }
 
 int store_sqlite_events_next_due(struct store *st, const struct store_skip *skip, double *when)
@@ -172,7 +180,6 @@ int store_sqlite_events_list(struct store *st, const struct store_event_filter *
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_EVENT_LIST];
-	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -181,16 +188,7 @@ int store_sqlite_events_list(struct store *st, const struct store_event_filter *
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)f->states);
 	sqlite3_bind_double(s, 4, f->since);
 	sqlite3_bind_int64(s, 5, f->limit ? (sqlite3_int64)f->limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*out = xreallocarray(*out, *n + 1, sizeof(**out));
-		memset(&(*out)[*n], 0, sizeof(**out));
-		event_from_row(s, &(*out)[(*n)++]);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_fail(sq, "list events");
-	return 0;
+	return events_collect(sq, s, out, n, "list events");
 }
 
 int store_sqlite_event_redeliver(struct store *st, const char *id, double when)
