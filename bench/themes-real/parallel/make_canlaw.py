@@ -21,10 +21,11 @@ usage: make_canlaw.py REPO_DIR [OUT_DIR]
   directory. Rewrites canlaw/ and the statements of index.json whose source
   is "canlaw", keeping the others.
 """
-import json
 import os
 import sys
 import xml.etree.ElementTree as ET
+
+from parallel_index import update_index
 
 # id -> (English file, French file, recitals?, (first, last section) or None,
 #        subject)
@@ -152,13 +153,6 @@ def unit_text(path, with_recitals, span):
     return "\n".join(lines) + "\n"
 
 
-def load_index(path):
-    if not os.path.exists(path):
-        return {"schema": "speechwatch-parallel/1", "statements": []}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
@@ -175,13 +169,7 @@ def main(argv):
                 f.write(unit_text(os.path.join(src, path), rec, span))
             st["files"][lang] = rel
         statements.append(st)
-    index_path = os.path.join(out, "index.json")
-    index = load_index(index_path)
-    index["statements"] = [s for s in index["statements"] if s.get("source") != "canlaw"]
-    index["statements"] += statements
-    with open(index_path, "w", encoding="utf-8") as f:
-        json.dump(index, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    update_index(out, "canlaw", statements)
     return 0
 
 

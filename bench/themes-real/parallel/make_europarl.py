@@ -20,10 +20,11 @@ usage: make_europarl.py SAMPLE_DIR [OUT_DIR]
   directory. Rewrites europarl/ and the statements of index.json whose
   source is "europarl", keeping the others.
 """
-import json
 import os
 import re
 import sys
+
+from parallel_index import update_index
 
 LANGS = ("en", "fr")
 # id -> (day file, first speaker ID, last speaker ID, subject)
@@ -87,13 +88,6 @@ def unit_text(day, first, last):
     return "\n\n".join(chunks) + "\n"
 
 
-def load_index(path):
-    if not os.path.exists(path):
-        return {"schema": "speechwatch-parallel/1", "statements": []}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
@@ -114,13 +108,7 @@ def main(argv):
                 f.write(unit_text(days[key], first, last))
             st["files"][lang] = rel
         statements.append(st)
-    index_path = os.path.join(out, "index.json")
-    index = load_index(index_path)
-    index["statements"] = [s for s in index["statements"] if s.get("source") != "europarl"]
-    index["statements"] += statements
-    with open(index_path, "w", encoding="utf-8") as f:
-        json.dump(index, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    update_index(out, "europarl", statements)
     return 0
 
 

@@ -20,11 +20,12 @@ usage: make_sdg.py TRANSLATIONS_DIR [OUT_DIR]
   directory. Rewrites sdg/ and the statements of index.json whose source is
   "sdg", keeping the others.
 """
-import json
 import os
 import sys
 
 import yaml
+
+from parallel_index import update_index
 
 # language code of the repository -> language code of the corpus
 LANGS = {"en": "en", "es": "es", "fr": "fr", "ru": "ru", "zh-Hans": "zh", "ar": "ar"}
@@ -67,13 +68,6 @@ def goal_text(targets, goal):
     return "\n".join(lines) + "\n"
 
 
-def load_index(path):
-    if not os.path.exists(path):
-        return {"schema": "speechwatch-parallel/1", "statements": []}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
@@ -93,13 +87,7 @@ def main(argv):
             with open(os.path.join(out, rel), "w", encoding="utf-8") as f:
                 f.write("".join(goal_text(targets, g) for g in unit))
             st["files"][lang] = rel
-    index_path = os.path.join(out, "index.json")
-    index = load_index(index_path)
-    index["statements"] = [s for s in index["statements"] if s.get("source") != "sdg"]
-    index["statements"] += [statements[u] for u in sorted(statements)]
-    with open(index_path, "w", encoding="utf-8") as f:
-        json.dump(index, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    update_index(out, "sdg", [statements[u] for u in sorted(statements)])
     return 0
 
 

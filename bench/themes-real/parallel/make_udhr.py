@@ -9,10 +9,11 @@ theme to fire in any language, so they would only "agree" on nothing.
 usage: make_udhr.py XML_DIR [OUT_DIR]   (OUT_DIR defaults to this directory;
        rewrites udhr/ and the statements of index.json whose source is "udhr")
 """
-import json
 import os
 import sys
 import xml.etree.ElementTree as ET
+
+from parallel_index import update_index
 
 NS = "{http://efele.net/udhr}"
 # file code of the XML -> language code of the texts (the six UN languages)
@@ -61,17 +62,7 @@ def main(argv):
             with open(os.path.join(out, rel), "w", encoding="utf-8") as f:
                 f.write(unit_text(root, *unit))
             st["files"][lang] = rel
-    index_path = os.path.join(out, "index.json")
-    index = {"schema": "speechwatch-parallel/1", "statements": []}
-    if os.path.exists(index_path):
-        with open(index_path, encoding="utf-8") as f:
-            index = json.load(f)
-    # the other sources' statements (make_sdg.py, make_europarl.py) stay
-    index["statements"] = statements + [s for s in index["statements"]
-                                        if s.get("source") != "udhr"]
-    with open(index_path, "w", encoding="utf-8") as f:
-        json.dump(index, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    update_index(out, "udhr", statements, first=True)
     return 0
 
 
