@@ -1,0 +1,49 @@
+/*
+ * The read side (issue 18): the pages, feeds, JSON API and metrics that the
+ * daemon's optional HTTP listener answers. A page reads the store and fills a
+ * reply; it never writes, never blocks on the network and knows nothing of
+ * the HTTP library (the listener, fetch/serve.c, turns requests into a
+ * struct web_request and sends the struct web_reply back).
+ */
+#ifndef SW_WEB_H
+#define SW_WEB_H
+
+#include "common/buf.h"
+
+struct config;
+struct metrics;
+struct store;
+
+/* What every page may read. The store is the daemon's own handle, used for
+   reads only, on the loop's thread. */
+struct web_ctx {
+	struct store *store;
+	const struct config *cfg;
+	struct metrics *metrics; /* counters of the running daemon */
+	double now;		 /* wall clock of the request */
+};
+
+struct web_request {
+	const char *method; /* "GET" or "HEAD"; other methods never reach a page */
+	const char *path;   /* percent-decoded path without the query, starts with '/' */
+	/* The decoded value of query argument NAME, or NULL when it is absent. */
+	const char *(*arg)(const struct web_request *req, const char *name);
+	void *impl; /* the listener's own */
+};
+
+struct web_reply {
+	int status;		  /* HTTP status code */
+	const char *content_type; /* a static string */
+	struct buf body;
+};
+
+/* A page: answers REQ into OUT (OUT->body starts empty, status 200). A bad
+   query value is a 400 with a plain-text body that names the argument. */
+typedef void (*web_page_fn)(const struct web_ctx *ctx, const struct web_request *req,
+			    struct web_reply *out);
+
+/* Picks the page for REQ->path (daemon/web/router.c) and fills OUT; 404
+   for a path no page answers. */
+void web_answer(const struct web_ctx *ctx, const struct web_request *req, struct web_reply *out);
+
+#endif
