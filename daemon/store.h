@@ -484,6 +484,7 @@ struct store_statement {
 	long words;
 	double date; /* published as unix time, else first seen: the list's order */
 	double first_seen, last_seen;
+	double updated; /* its current text first fetched (the latest edit), else first seen */
 	/*
 	 * The themes of its current text: themes_json is the JSON array a
 	 * statement event sends ("themes", best first, "[]" when none reached

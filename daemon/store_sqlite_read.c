@@ -23,7 +23,8 @@
 	"i.id, i.source_id, i.url, i.title, i.published, i.language, coalesce(i.words, "           \
 	"0), " DATE_KEY ", i.first_seen, i.last_seen, i.theme_scores, "                            \
 	"(i.text_sha256 IS NOT NULL) + (SELECT count(*) FROM item_versions v "                     \
-	"WHERE v.item_id = i.id) "
+	"WHERE v.item_id = i.id), coalesce((SELECT max(v.replaced) FROM item_versions v "          \
+	"WHERE v.item_id = i.id), i.first_seen) "
 
 #define F(kind, field) STORE_SQLITE_FIELD(struct store_statement, kind, field)
 static const struct store_sqlite_field list_fields[] = {
@@ -31,6 +32,7 @@ static const struct store_sqlite_field list_fields[] = {
     F(COL_TEXT, title),	      F(COL_TEXT, published),	F(COL_TEXT, language),
     F(COL_LONG, words),	      F(COL_DOUBLE, date),	F(COL_DOUBLE, first_seen),
     F(COL_DOUBLE, last_seen), F(COL_TEXT, themes_json), F(COL_INT, versions),
+    F(COL_DOUBLE, updated),
 };
 #undef F
 #define NLIST (sizeof(list_fields) / sizeof(list_fields[0]))

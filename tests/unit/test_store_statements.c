@@ -252,7 +252,9 @@ START_TEST(an_edit_is_a_version_with_its_diff)
 	ck_assert_str_eq(v[1].diff,
 			 "--- before\n+++ after\n@@ -2,2 +2,3 @@\n TWO\n three\n+four\n");
 	ck_assert_ptr_null(v[1].text); /* a list carries no texts */
+	ck_assert(v[1].updated == 300);
 	ck_assert_int_eq(v[0].versions, 1);
+	ck_assert(v[0].updated == 101);
 	ck_assert_ptr_null(v[0].diff);
 	free_list(v, n);
 
