@@ -171,6 +171,10 @@ START_TEST(a_bad_query_is_einval)
 	struct store_statement *v;
 	size_t n;
 
+	errno = 0; /* also when nothing is stored to test it on */
+	ck_assert_int_eq(
+	    store_statements(st, &(struct store_statement_filter){.query = "AND"}, &v, &n), -1);
+	ck_assert_int_eq(errno, EINVAL);
 	four(st);
 	errno = 0;
 	ck_assert_int_eq(
