@@ -343,6 +343,13 @@ START_TEST(themes_come_with_scores_and_evidence)
 	ck_assert_ptr_null(v[1].themes_json); /* never scored */
 	ck_assert_uint_eq(v[1].nthemes, 0);
 	free_list(v, n);
+	/* an edit that reached no theme: scored, with none */
+	ck_assert_int_eq(store_item_set_themes(st, 1, NULL, "[]"), 0);
+	assert_ids(st, &(struct store_statement_filter){.theme = "cyber"}, "");
+	n = list(st, &(struct store_statement_filter){0}, &v);
+	ck_assert_str_eq(v[0].themes_json, "[]");
+	ck_assert_uint_eq(v[0].nthemes, 0);
+	free_list(v, n);
 	store_close(st);
 }
 END_TEST
