@@ -149,12 +149,13 @@ char *store_recovery_steps(const char *location);
 /*
  * Retention (keep_raw_days, keep_text_days): items first seen before
  * raw_before lose their raw page, before text_before their text and the
- * texts of their past versions (0: keep them). Titles, hashes, events and the items themselves stay; a dropped
- * text leaves the search index. Items are visited in id order (the order
- * they were first seen) from after the id `after`, at most max per call,
- * in one transaction of the call's own; the visit stops at the first item
- * newer than both cutoffs (finished = 1) but not after `future` (0: none). `after` moves on, so
- * calls resume where the last one stopped.
+ * texts of their past versions (0: keep them). Titles, hashes, events and
+ * the items themselves stay; a dropped text leaves the search index. Items
+ * are visited in id order (the order they were first seen) from after the
+ * id `after`, at most max per call, in one transaction of the call's own;
+ * the visit stops at the first item newer than both cutoffs (finished = 1)
+ * but not after `future` (0: none). `after` moves on, so calls resume where
+ * the last one stopped.
  */
 struct store_prune {
 	double raw_before, text_before; /* unix time; 0: keep */
