@@ -1,0 +1,279 @@
+/*
+ * daemon/web/html: the escapes (text, attributes, links: only http/https),
+ * the diff and paragraph layout, the style sheet, and the pages called
+ * directly with a tiny request whose arg() reads an array: bad query values
+ * are 400 pages naming the argument, a hostile configured label stays text.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "config/config.h"
+#include "daemon/web/html.h"
+#include "tests/unit/testutil.h"
+
+static char *dir;
+static struct config *cfg;
+
+static void setup(void)
+{
+	dir = testutil_tmpdir();
+	cfg = testutil_config(dir, "[daemon]\nstate_dir = /tmp/unused\n"
+				   "[source \"mfa-en\"]\nurl = http://127.0.0.1:1/l\nitems = //li\n"
+				   "[theme \"cyber\"]\nlabel = Cyber <b>sovereignty</b>\n"
+				   "phrase = 1 cyber sovereignty\n");
+}
+
+static void teardown(void)
+{
+	config_free(cfg);
+	testutil_rmtree(dir);
+}
+
+/* A request whose arguments are name, value pairs in an array ending with NULL. */
+struct fake_req {
+	struct web_request req;
+	const char *const *args;
+};
+
+static const char *fake_arg(const struct web_request *req, const char *name)
+{
+	const struct fake_req *f = (const struct fake_req *)req;
+
+	for (size_t i = 0; f->args[i]; i += 2)
+		if (strcmp(f->args[i], name) == 0)
+			return f->args[i + 1];
+	return NULL;
+}
+
+/* Calls page with path and args into out (caller frees out->body). */
+static void call(web_page_fn page, const char *path, const char *const *args, struct web_reply *out)
+{
+	static const char *const none[] = {NULL};
+	struct fake_req f = {{"GET", path, fake_arg, NULL}, args ? args : none};
+	struct web_ctx ctx = {NULL, cfg, NULL, 0};
+
+	memset(out, 0, sizeof(*out));
+	out->status = 200;
+	buf_init(&out->body);
+	page(&ctx, &f.req, out);
+}
+
+static char *escaped(void (*fn)(struct buf *, const char *), const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	fn(&b, s);
+	return buf_steal(&b);
+}
+
+START_TEST(text_and_attributes_never_become_markup)
+{
+	char *t = escaped(html_text, "<script>alert(1)</script> & \"q\" 'a'");
+	char *a = escaped(html_attr, "\" onmouseover=\"x");
+	char *c = escaped(html_text, "a\x01z\x7f");
+	char *n = escaped(html_text, NULL);
+
+	ck_assert_str_eq(t,
+			 "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot; &#39;a&#39;");
+	ck_assert_str_eq(a, "&quot; onmouseover=&quot;x");
+	ck_assert_str_eq(c, "a\xef\xbf\xbdz\xef\xbf\xbd");
+	ck_assert_str_eq(n, "");
+	free(t);
+	free(a);
+	free(c);
+	free(n);
+}
+END_TEST
+
+START_TEST(only_http_and_https_become_links)
+{
+	struct buf b;
+
+	ck_assert_int_eq(html_url_ok("https://www.mfa.gov.cn/a?b=1&c=2"), 1);
+	ck_assert_int_eq(html_url_ok("HTTP://example.org/"), 1);
+	ck_assert_int_eq(html_url_ok("javascript:alert(1)"), 0);
+	ck_assert_int_eq(html_url_ok("data:text/html,<script>"), 0);
+	ck_assert_int_eq(html_url_ok("/relative"), 0);
+	ck_assert_int_eq(html_url_ok("http://"), 0);
+	ck_assert_int_eq(html_url_ok("http:///path"), 0);
+	ck_assert_int_eq(html_url_ok("http://a b/"), 0);
+	ck_assert_int_eq(html_url_ok("http://a\n/"), 0);
+	ck_assert_int_eq(html_url_ok(NULL), 0);
+	buf_init(&b);
+	html_link(&b, "https://ex.org/?a=1&b=\"2\"", "<T>");
+	ck_assert_str_eq(buf_str(&b), "<a href=\"https://ex.org/?a=1&amp;b=&quot;2&quot;\" "
+				      "rel=\"noreferrer noopener\">&lt;T&gt;</a>");
+	buf_reset(&b);
+	html_link(&b, "javascript:alert(1)", "<T>");
+	ck_assert_str_eq(buf_str(&b), "&lt;T&gt;");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(query_values_are_percent_encoded)
+{
+	char *q = escaped(html_query_value, "a b&c=d/é~");
+
+	ck_assert_str_eq(q, "a%20b%26c%3Dd%2F%C3%A9~");
+	free(q);
+}
+END_TEST
+
+START_TEST(a_diff_shows_added_and_removed_lines_escaped)
+{
+	struct buf b;
+
+	buf_init(&b);
+	html_diff(&b, "--- a\n+++ b\n@@ -1,2 +1,2 @@\n same\n-old <i>\n+new & better\n"
+		      "--- not a header\n");
+	ck_assert_str_eq(buf_str(&b), "<pre class=\"diff\"><span class=\"hunk\">@@ -1,2 +1,2 @@"
+				      "</span>\n same\n<del>-old &lt;i&gt;</del>\n"
+				      "<ins>+new &amp; better</ins>\n<del>--- not a header</del>\n"
+				      "</pre>\n");
+	buf_reset(&b);
+	html_diff(&b, NULL);
+	html_diff(&b, "");
+	ck_assert_str_eq(buf_str(&b), "");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(paragraphs_split_on_blank_lines)
+{
+	struct buf b;
+
+	buf_init(&b);
+	html_paragraphs(&b, "\nOne <a>\nstill one\n \t\nTwo\n\n\n");
+	ck_assert_str_eq(buf_str(&b), "<p>One &lt;a&gt;\nstill one</p>\n<p>Two</p>\n");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(a_badge_escapes_its_label)
+{
+	struct buf b;
+
+	buf_init(&b);
+	html_badge(&b, "x\"", "<L>", 0.826);
+	ck_assert_str_eq(buf_str(&b),
+			 "<span class=\"badge\" title=\"x&quot;\">&lt;L&gt; <b>0.83</b></span>");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(the_style_sheet_is_compiled_in_and_versioned)
+{
+	struct web_reply r;
+
+	call(html_page_style, "/static/style.css", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.content_type, "text/css; charset=utf-8");
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "pre.diff ins"));
+	ck_assert_int_eq(strncmp(html_style_path(), "/static/style.css?v=", 20), 0);
+	ck_assert_uint_eq(strlen(html_style_path()), 28);
+	buf_free(&r.body);
+}
+END_TEST
+
+START_TEST(an_error_page_names_the_argument_and_escapes)
+{
+	struct web_reply r;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.body);
+	buf_append_str(&r.body, "half a page");
+	html_error(&r, 400, "argument 'q': <bad>");
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_null(strstr(buf_str(&r.body), "half a page"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "<title>400 Bad request"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "argument &#39;q&#39;: &lt;bad&gt;"));
+	buf_free(&r.body);
+}
+END_TEST
+
+/* The index answers 400 naming arg for each bad value. */
+static void bad_arg(const char *arg, const char *value)
+{
+	const char *args[] = {arg, value, NULL};
+	struct web_reply r;
+	char want[64];
+
+	call(html_page_index, "/", args, &r);
+	ck_assert_msg(r.status == 400, "%s=%s: status %d", arg, value, r.status);
+	snprintf(want, sizeof(want), "argument &#39;%s&#39;", arg);
+	ck_assert_msg(strstr(buf_str(&r.body), want), "%s=%s: %s", arg, value, buf_str(&r.body));
+	buf_free(&r.body);
+}
+
+START_TEST(bad_query_values_are_400_pages_naming_the_argument)
+{
+	char longq[300];
+
+	memset(longq, 'x', sizeof(longq) - 1);
+	longq[sizeof(longq) - 1] = '\0';
+	bad_arg("theme", "nope");
+	bad_arg("theme", "<script>");
+	bad_arg("source", "other");
+	bad_arg("lang", "e");
+	bad_arg("lang", "en_US");
+	bad_arg("lang", "<x>");
+	bad_arg("lang", "1x");
+	bad_arg("q", longq);
+	bad_arg("page", "0");
+	bad_arg("page", "-1");
+	bad_arg("page", "2x");
+	bad_arg("page", "99999999999999999999");
+	bad_arg("page", " 1");
+}
+END_TEST
+
+START_TEST(the_form_offers_the_configured_themes_and_sources)
+{
+	const char *args[] = {"theme", "cyber", "source", "", "lang", "zh-CN", "q", "\"><i>", NULL};
+	struct web_reply r;
+	const char *page;
+
+	call(html_page_index, "/", args, &r);
+	ck_assert_int_eq(r.status, 200);
+	page = buf_str(&r.body);
+	ck_assert_ptr_nonnull(strstr(page, "<html lang=\"en\">"));
+	ck_assert_ptr_nonnull(strstr(page, "name=\"viewport\""));
+	ck_assert_ptr_nonnull(
+	    strstr(page, "<option value=\"cyber\" selected>Cyber &lt;b&gt;sovereignty&lt;/b&gt;"));
+	ck_assert_ptr_nonnull(strstr(page, "<option value=\"mfa-en\">mfa-en</option>"));
+	ck_assert_ptr_nonnull(strstr(page, "<label class=\"lang\" for=\"f-lang\">"));
+	ck_assert_ptr_nonnull(strstr(page, "value=\"zh-CN\""));
+	ck_assert_ptr_nonnull(strstr(page, "value=\"&quot;&gt;&lt;i&gt;\""));
+	ck_assert_ptr_null(strstr(page, "<i>"));
+	buf_free(&r.body);
+}
+END_TEST
+
+static Suite *html_suite(void)
+{
+	Suite *s = suite_create("html");
+	TCase *tc = tcase_create("html");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, text_and_attributes_never_become_markup);
+	tcase_add_test(tc, only_http_and_https_become_links);
+	tcase_add_test(tc, query_values_are_percent_encoded);
+	tcase_add_test(tc, a_diff_shows_added_and_removed_lines_escaped);
+	tcase_add_test(tc, paragraphs_split_on_blank_lines);
+	tcase_add_test(tc, a_badge_escapes_its_label);
+	tcase_add_test(tc, the_style_sheet_is_compiled_in_and_versioned);
+	tcase_add_test(tc, an_error_page_names_the_argument_and_escapes);
+	tcase_add_test(tc, bad_query_values_are_400_pages_naming_the_argument);
+	tcase_add_test(tc, the_form_offers_the_configured_themes_and_sources);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return testutil_run(html_suite());
+}
