@@ -5,6 +5,7 @@
  */
 #include "daemon/web/html.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +74,32 @@ int html_url_ok(const char *url)
 	return 1;
 }
 
+int html_lang_ok(const char *s)
+{
+	size_t n = 0, part = 0;
+
+	for (; s && s[n]; n++) {
+		if (s[n] == '-' && part > 0) {
+			part = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[n]) || ++part > 8 || n >= 16)
+			return 0;
+		if (n < 2 && !isalpha((unsigned char)s[n]))
+			return 0;
+	}
+	return n >= 2 && part > 0;
+}
+
+void html_lang_attr(struct buf *out, const char *lang)
+{
+	if (!html_lang_ok(lang))
+		return;
+	buf_append_str(out, " lang=\"");
+	html_attr(out, lang);
+	buf_append_char(out, '"');
+}
+
 void html_link(struct buf *out, const char *url, const char *text)
 {
 	if (!html_url_ok(url)) {
@@ -109,6 +136,10 @@ void html_begin(struct buf *out, const char *title)
 		       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		       "<meta name=\"viewport\" content=\"width=device-width, "
 		       "initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
+		       /* no script may run even if an escape were missed */
+		       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		       "style-src 'self'; img-src data:; form-action 'self'; base-uri 'none'\">\n"
+		       "<link rel=\"icon\" href=\"data:,\">\n"
 		       "<title>");
 	html_text(out, title);
 	buf_append_str(out, " · speechwatch</title>\n<link rel=\"stylesheet\" href=\"");

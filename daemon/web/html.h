@@ -32,6 +32,14 @@ void html_attr(struct buf *out, const char *s);
  */
 int html_url_ok(const char *url);
 
+/*
+ * 1 when s is a language tag ("en", "zh-CN", "sr-Latn": letters first,
+ * then letters, digits and hyphen-separated parts of up to 8, at most 16
+ * bytes); html_lang_attr appends ` lang="S"` for one, nothing otherwise.
+ */
+int html_lang_ok(const char *s);
+void html_lang_attr(struct buf *out, const char *lang);
+
 /* <a href="URL">TEXT</a> when html_url_ok(url), else TEXT alone. Both escaped. */
 void html_link(struct buf *out, const char *url, const char *text);
 
@@ -63,6 +71,22 @@ void html_paragraphs(struct buf *out, const char *text);
 
 /* A theme badge: label (or id) and the score with two decimals. */
 void html_badge(struct buf *out, const char *id, const char *label, double score);
+
+/*
+ * <time datetime=..>YYYY-MM-DD</time>: the day of iso (ISO 8601, as a page
+ * published it) when it has one, else of unix time t (UTC); nothing when
+ * neither.
+ */
+void html_time(struct buf *out, const char *iso, double t);
+
+/*
+ * The parts of a statement both pages show: its metadata line (source,
+ * date, language, words, edits, link to its page) and its theme badges
+ * with their evidence sentences.
+ */
+struct store_statement;
+void html_statement_meta(struct buf *out, const struct store_statement *s);
+void html_statement_themes(struct buf *out, const struct store_statement *s);
 
 /* The path of the style sheet with its version (changes when the sheet does). */
 const char *html_style_path(void);

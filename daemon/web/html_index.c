@@ -8,20 +8,21 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
+#include "daemon/store.h"
 
 #define HTML_PAGE_SIZE 20
-#define HTML_PAGE_MAX 10000 /* pages beyond are refused, not searched */
-#define HTML_Q_MAX 256	    /* bytes of a search query */
+#define HTML_Q_MAX 256 /* bytes of a search query */
 
 /* The filters of one request: borrowed from it. NULL: no filter. */
 struct html_filter {
 	const char *theme, *source, *lang, *q;
-	long page; /* from 1 */
+	int64_t before; /* the page after this statement id; 0: the newest */
 };
 
 /* The argument's value, NULL when absent or empty (an untouched form field). */
@@ -31,40 +32,22 @@ static const char *html_arg(const struct web_request *req, const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* A language tag as the store keeps it: "en", "zh-CN", "sr-Latn". */
-static int html_lang_ok(const char *s)
-{
-	size_t n = 0, part = 0;
-
-	for (; s[n]; n++) {
-		if (s[n] == '-' && part > 0) {
-			part = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)s[n]) || ++part > 8 || n >= 16)
-			return 0;
-		if (n < 2 && !isalpha((unsigned char)s[n]))
-			return 0;
-	}
-	return n >= 2 && part > 0;
-}
-
-static int html_page_number(const char *s, long *out)
+/* A statement id: digits only, from 1. */
+static int html_id_arg(const char *s, int64_t *out)
 {
 	char *end;
-	long v;
+	long long v;
 
-	if (!s) {
-		*out = 1;
+	*out = 0;
+	if (!s)
 		return 0;
-	}
 	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > HTML_PAGE_MAX)
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 1)
 		return -1;
-	*out = v;
+	*out = (int64_t)v;
 	return 0;
 }
 
@@ -88,8 +71,8 @@ static int html_filter_parse(const struct web_ctx *ctx, const struct web_request
 		snprintf(err, errlen, "argument 'lang': not a language tag (e.g. en, zh-CN)");
 	else if (f->q && strlen(f->q) > HTML_Q_MAX)
 		snprintf(err, errlen, "argument 'q': longer than %d bytes", HTML_Q_MAX);
-	else if (html_page_number(html_arg(req, "page"), &f->page) < 0)
-		snprintf(err, errlen, "argument 'page': not a number from 1 to %d", HTML_PAGE_MAX);
+	else if (html_id_arg(html_arg(req, "before"), &f->before) < 0)
+		snprintf(err, errlen, "argument 'before': not a statement number");
 	else
 		return 0;
 	return -1;
@@ -136,8 +119,8 @@ static void html_filter_form(struct buf *out, const struct config *cfg, const st
 	buf_append_str(out, "<button type=\"submit\">Show</button>\n</form>\n");
 }
 
-/* "/?q=..&theme=..&page=N": the link to page n of these filters. */
-static void html_page_link(struct buf *out, const struct html_filter *f, long n)
+/* "/?q=..&theme=..&before=ID": these filters, from after statement before (0: the newest). */
+static void html_page_link(struct buf *out, const struct html_filter *f, int64_t before)
 {
 	const char *names[] = {"q", "theme", "source", "lang"};
 	const char *values[] = {f->q, f->theme, f->source, f->lang};
@@ -151,30 +134,30 @@ static void html_page_link(struct buf *out, const struct html_filter *f, long n)
 		html_query_value(out, values[i]);
 		sep = '&';
 	}
-	if (n > 1)
-		buf_printf(out, "%cpage=%ld", sep, n);
+	if (before > 0)
+		buf_printf(out, "%cbefore=%" PRId64, sep, before);
 }
 
-/* Newer/older links; more: a next page exists. */
-static void html_pager(struct buf *out, const struct html_filter *f, int more)
+/* Links to the newest page and to the older one after statement last (0: none). */
+static void html_pager(struct buf *out, const struct html_filter *f, int64_t last)
 {
 	struct buf link;
 
-	if (f->page <= 1 && !more)
+	if (f->before == 0 && last == 0)
 		return;
 	buf_init(&link);
 	buf_append_str(out, "<nav class=\"pages\" aria-label=\"Pages\">");
-	if (f->page > 1) {
-		html_page_link(&link, f, f->page - 1);
-		buf_append_str(out, "<a rel=\"prev\" href=\"");
+	if (f->before > 0) {
+		html_page_link(&link, f, 0);
+		buf_append_str(out, "<a href=\"");
 		html_attr(out, buf_str(&link));
-		buf_append_str(out, "\">Newer</a>");
+		buf_append_str(out, "\">Newest</a>");
 		buf_reset(&link);
 	} else {
 		buf_append_str(out, "<span></span>");
 	}
-	if (more) {
-		html_page_link(&link, f, f->page + 1);
+	if (last > 0) {
+		html_page_link(&link, f, last);
 		buf_append_str(out, "<a rel=\"next\" href=\"");
 		html_attr(out, buf_str(&link));
 		buf_append_str(out, "\">Older</a>");
@@ -183,14 +166,75 @@ static void html_pager(struct buf *out, const struct html_filter *f, int more)
 	buf_free(&link);
 }
 
+/* One statement of the list. */
+static void html_list_item(struct buf *out, const struct store_statement *s)
+{
+	buf_append_str(out, "<article class=\"st\">\n<h2");
+	html_lang_attr(out, s->language);
+	buf_append_char(out, '>');
+	html_link(out, s->url, s->title && *s->title ? s->title : "(untitled)");
+	buf_append_str(out, "</h2>\n");
+	html_statement_meta(out, s);
+	html_statement_themes(out, s);
+	if (s->diff) {
+		buf_append_str(out, "<p class=\"changed\">What changed in the latest edit:</p>\n");
+		html_diff(out, s->diff);
+	}
+	buf_append_str(out, "</article>\n");
+}
+
+/*
+ * The statements f selects into out, one page of them; *last: the id to
+ * continue from when there are more, else 0. 0, or -1 with out->status and
+ * the error page set.
+ */
+static int html_list(const struct web_ctx *ctx, const struct html_filter *f, struct buf *out,
+		     int64_t *last, struct web_reply *reply)
+{
+	struct store_statement_filter sf = {f->theme, f->source, f->lang,	    f->q,
+					    0,	      f->before, HTML_PAGE_SIZE + 1};
+	struct store_statement *list = NULL;
+	size_t n = 0;
+
+	*last = 0;
+	if (store_statements(ctx->store, &sf, &list, &n) < 0) {
+		if (errno == EINVAL && f->q)
+			html_error(reply, 400,
+				   "argument 'q': not a valid search (words of three "
+				   "characters or more, \"a phrase\", AND, OR, NOT)");
+		else
+			html_error(reply, 500,
+				   "The store could not be read; the daemon's log "
+				   "says why.");
+		return -1;
+	}
+	if (n == 0)
+		buf_append_str(out, "<p>No statement matches.</p>\n");
+	for (size_t i = 0; i < n && i < HTML_PAGE_SIZE; i++)
+		html_list_item(out, &list[i]);
+	if (n > HTML_PAGE_SIZE)
+		*last = list[HTML_PAGE_SIZE - 1].id;
+	for (size_t i = 0; i < n; i++)
+		store_statement_clear(&list[i]);
+	free(list);
+	return 0;
+}
+
 void html_page_index(const struct web_ctx *ctx, const struct web_request *req,
 		     struct web_reply *out)
 {
 	struct html_filter f;
+	struct buf list;
+	int64_t last;
 	char err[160];
 
 	if (html_filter_parse(ctx, req, &f, err, sizeof(err)) < 0) {
 		html_error(out, 400, err);
+		return;
+	}
+	buf_init(&list);
+	if (html_list(ctx, &f, &list, &last, out) < 0) {
+		buf_free(&list);
 		return;
 	}
 	out->status = 200;
@@ -198,6 +242,8 @@ void html_page_index(const struct web_ctx *ctx, const struct web_request *req,
 	html_begin(&out->body, "Statements");
 	buf_append_str(&out->body, "<h1>Statements</h1>\n");
 	html_filter_form(&out->body, ctx->cfg, &f);
-	html_pager(&out->body, &f, 0);
+	buf_append(&out->body, buf_str(&list), list.len);
+	html_pager(&out->body, &f, last);
 	html_end(&out->body);
+	buf_free(&list);
 }

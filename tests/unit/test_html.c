@@ -10,26 +10,93 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/xmalloc.h"
 #include "config/config.h"
+#include "daemon/store.h"
 #include "daemon/web/html.h"
 #include "tests/unit/testutil.h"
 
 static char *dir;
 static struct config *cfg;
+static struct store *st;
+
+#define HOSTILE "<script>alert(1)</script>"
+#define THEMES_JSON                                                                                \
+	"[{\"id\":\"cyber\",\"label\":\"Cyber sovereignty\",\"score\":0.826,"                      \
+	"\"evidence\":[\"We respect <img src=x onerror=alert(2)> cyber sovereignty.\"]}]"
 
 static void setup(void)
 {
+	char err[512], *path;
+
 	dir = testutil_tmpdir();
 	cfg = testutil_config(dir, "[daemon]\nstate_dir = /tmp/unused\n"
 				   "[source \"mfa-en\"]\nurl = http://127.0.0.1:1/l\nitems = //li\n"
 				   "[theme \"cyber\"]\nlabel = Cyber <b>sovereignty</b>\n"
 				   "phrase = 1 cyber sovereignty\n");
+	path = xasprintf("%s/speechwatch.db", dir);
+	st = store_open(path, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	free(path);
 }
 
 static void teardown(void)
 {
+	store_close(st);
 	config_free(cfg);
 	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* Stores an item of mfa-en (text: NULL for none) first seen at seen; its id. */
+static int64_t put(const char *url, const char *title, const char *text, double seen)
+{
+	struct store_item it;
+	int64_t id;
+
+	memset(&it, 0, sizeof(it));
+	it.source_id = xstrdup("mfa-en");
+	it.url = xstrdup(url);
+	it.norm_url = xstrdup(url);
+	it.title = xstrdup(title);
+	it.language = xstrdup("en");
+	it.text = text ? xstrdup(text) : NULL;
+	it.text_sha256 = text ? xasprintf("%064zx", strlen(text)) : NULL;
+	it.raw_sha256 = xstrdup("ab12");
+	it.words = 7;
+	it.first_seen = it.last_seen = it.last_checked = it.fetched_at = seen;
+	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
+	id = it.id;
+	store_item_clear(&it);
+	return id;
+}
+
+/* A re-check that found a new text. */
+static void edit(const char *url, const char *text, double when)
+{
+	struct store_item it;
+
+	ck_assert_int_eq(store_item_find(st, "mfa-en", url, NULL, &it), 1);
+	free(it.text);
+	free(it.text_sha256);
+	it.text = xstrdup(text);
+	it.text_sha256 = xasprintf("%064zx", strlen(text));
+	it.fetched_at = it.last_checked = it.last_seen = when;
+	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
+	store_item_clear(&it);
+}
+
+/*
+ * Two statements: an edited one (id 1, older) and a newer one titled
+ * HOSTILE with a theme whose evidence holds markup (id 2).
+ */
+static void two(void)
+{
+	put("https://mfa.example/edited", "Remarks on trade", "Trade <em>matters</em>.\n\nA lot.",
+	    1790000000);
+	edit("https://mfa.example/edited", "Trade <em>matters</em>.\n\nA lot more.", 1790000500);
+	put("javascript:alert(3)", HOSTILE, "First <p>paragraph</p>.\n\nSecond one.", 1790001000);
+	ck_assert_int_eq(store_item_set_themes(st, 2, "cyber", THEMES_JSON), 0);
 }
 
 /* A request whose arguments are name, value pairs in an array ending with NULL. */
@@ -53,7 +120,7 @@ static void call(web_page_fn page, const char *path, const char *const *args, st
 {
 	static const char *const none[] = {NULL};
 	struct fake_req f = {{"GET", path, fake_arg, NULL}, args ? args : none};
-	struct web_ctx ctx = {NULL, cfg, NULL, 0};
+	struct web_ctx ctx = {st, cfg, NULL, 0};
 
 	memset(out, 0, sizeof(*out));
 	out->status = 200;
@@ -223,17 +290,19 @@ START_TEST(bad_query_values_are_400_pages_naming_the_argument)
 	bad_arg("lang", "<x>");
 	bad_arg("lang", "1x");
 	bad_arg("q", longq);
-	bad_arg("page", "0");
-	bad_arg("page", "-1");
-	bad_arg("page", "2x");
-	bad_arg("page", "99999999999999999999");
-	bad_arg("page", " 1");
+	bad_arg("q", "\"unbalanced");
+	bad_arg("before", "0");
+	bad_arg("before", "-1");
+	bad_arg("before", "2x");
+	bad_arg("before", "99999999999999999999");
+	bad_arg("before", " 1");
 }
 END_TEST
 
 START_TEST(the_form_offers_the_configured_themes_and_sources)
 {
-	const char *args[] = {"theme", "cyber", "source", "", "lang", "zh-CN", "q", "\"><i>", NULL};
+	const char *args[] = {"theme", "cyber", "source",   "",	 "lang",
+			      "zh-CN", "q",	"\"><i>\"", NULL};
 	struct web_reply r;
 	const char *page;
 
@@ -247,9 +316,131 @@ START_TEST(the_form_offers_the_configured_themes_and_sources)
 	ck_assert_ptr_nonnull(strstr(page, "<option value=\"mfa-en\">mfa-en</option>"));
 	ck_assert_ptr_nonnull(strstr(page, "<label class=\"lang\" for=\"f-lang\">"));
 	ck_assert_ptr_nonnull(strstr(page, "value=\"zh-CN\""));
-	ck_assert_ptr_nonnull(strstr(page, "value=\"&quot;&gt;&lt;i&gt;\""));
+	ck_assert_ptr_nonnull(strstr(page, "value=\"&quot;&gt;&lt;i&gt;&quot;\""));
 	ck_assert_ptr_null(strstr(page, "<i>"));
 	buf_free(&r.body);
+}
+END_TEST
+
+/* The body of path's page with args, asserting its status. Caller frees. */
+static char *page_of(web_page_fn page, const char *path, const char *const *args, int status)
+{
+	struct web_reply r;
+
+	call(page, path, args, &r);
+	ck_assert_msg(r.status == status, "%s: %d: %s", path, r.status, buf_str(&r.body));
+	ck_assert_str_eq(r.content_type, "text/html; charset=utf-8");
+	return buf_steal(&r.body);
+}
+
+START_TEST(the_index_lists_statements_newest_first_escaped)
+{
+	char *p;
+	const char *hostile, *edited;
+
+	two();
+	p = page_of(html_page_index, "/", NULL, 200);
+	ck_assert_ptr_null(strstr(p, HOSTILE));
+	ck_assert_ptr_null(strstr(p, "<img"));
+	ck_assert_ptr_null(strstr(p, "javascript:"));
+	hostile = strstr(p, "<h2 lang=\"en\">&lt;script&gt;alert(1)&lt;/script&gt;</h2>");
+	edited = strstr(p, "<h2 lang=\"en\"><a href=\"https://mfa.example/edited\"");
+	ck_assert_ptr_nonnull(hostile);
+	ck_assert_ptr_nonnull(edited);
+	ck_assert(hostile < edited); /* newest first */
+	ck_assert_ptr_nonnull(strstr(p, "<span class=\"badge\" title=\"cyber\">Cyber "
+					"sovereignty <b>0.83</b></span>"));
+	ck_assert_ptr_nonnull(strstr(p, "We respect &lt;img src=x onerror=alert(2)&gt; cyber"));
+	ck_assert_ptr_nonnull(strstr(p, "<del>-A lot.</del>\n<ins>+A lot more.</ins>"));
+	ck_assert_ptr_nonnull(strstr(p, "<strong>edited</strong> (2 versions)"));
+	ck_assert_ptr_nonnull(strstr(p, "<a href=\"/statement/2\">details</a>"));
+	ck_assert_ptr_null(strstr(p, "rel=\"next\"")); /* one page only */
+	free(p);
+}
+END_TEST
+
+START_TEST(filters_and_search_select_statements)
+{
+	const char *theme[] = {"theme", "cyber", NULL};
+	const char *q[] = {"q", "matters", "source", "mfa-en", NULL};
+	const char *none[] = {"lang", "fr", NULL};
+	char *p;
+
+	two();
+	p = page_of(html_page_index, "/", theme, 200);
+	ck_assert_ptr_nonnull(strstr(p, "alert(1)"));
+	ck_assert_ptr_null(strstr(p, "Remarks on trade"));
+	free(p);
+	p = page_of(html_page_index, "/", q, 200);
+	ck_assert_ptr_null(strstr(p, "alert(1)"));
+	ck_assert_ptr_nonnull(strstr(p, "Remarks on trade"));
+	free(p);
+	p = page_of(html_page_index, "/", none, 200);
+	ck_assert_ptr_nonnull(strstr(p, "No statement matches."));
+	free(p);
+}
+END_TEST
+
+START_TEST(pages_go_on_after_the_last_statement_shown)
+{
+	const char *next[] = {"q", "item", "before", "3", NULL};
+	char url[64], *p;
+
+	for (int i = 1; i <= 22; i++) {
+		snprintf(url, sizeof(url), "https://mfa.example/%d", i);
+		put(url, "item", "item text", 1790000000 + i);
+	}
+	p = page_of(html_page_index, "/", NULL, 200);
+	ck_assert_ptr_nonnull(strstr(p, "/statement/22\""));
+	ck_assert_ptr_null(strstr(p, "/statement/2\""));
+	ck_assert_ptr_nonnull(strstr(p, "<a rel=\"next\" href=\"/?before=3\">Older</a>"));
+	ck_assert_ptr_null(strstr(p, "Newest</a>"));
+	free(p);
+	p = page_of(html_page_index, "/", next, 200);
+	ck_assert_ptr_nonnull(strstr(p, "/statement/2\""));
+	ck_assert_ptr_nonnull(strstr(p, "/statement/1\""));
+	ck_assert_ptr_null(strstr(p, "/statement/3\""));
+	ck_assert_ptr_nonnull(strstr(p, "<a href=\"/?q=item\">Newest</a>"));
+	ck_assert_ptr_null(strstr(p, "Older</a>"));
+	free(p);
+}
+END_TEST
+
+START_TEST(a_statement_page_has_text_provenance_and_versions)
+{
+	char *p;
+
+	two();
+	p = page_of(html_page_statement, "/statement/2", NULL, 200);
+	ck_assert_ptr_null(strstr(p, HOSTILE));
+	ck_assert_ptr_nonnull(strstr(p, "<title>&lt;script&gt;alert(1)&lt;/script&gt; · "));
+	ck_assert_ptr_nonnull(strstr(p, "<p>First &lt;p&gt;paragraph&lt;/p&gt;.</p>\n"
+					"<p>Second one.</p>"));
+	ck_assert_ptr_nonnull(strstr(p, "<dt>Ministry page</dt><dd>javascript:alert(3)</dd>"));
+	ck_assert_ptr_nonnull(strstr(p, "<dt>SHA-256 of the raw page</dt><dd>ab12</dd>"));
+	free(p);
+	p = page_of(html_page_statement, "/statement/1", NULL, 200);
+	ck_assert_ptr_nonnull(strstr(p, "<h3>Version 2, since 2026-09-21</h3>"));
+	ck_assert_ptr_nonnull(strstr(p, "<h3>Version 1, since 2026-09-21</h3>"));
+	ck_assert_ptr_nonnull(strstr(p, "<ins>+A lot more.</ins>"));
+	ck_assert_ptr_nonnull(strstr(p, "<p>Trade &lt;em&gt;matters&lt;/em&gt;.</p>"));
+	ck_assert(strstr(p, "Version 2") < strstr(p, "Version 1"));
+	free(p);
+}
+END_TEST
+
+START_TEST(an_unknown_statement_is_a_404_page)
+{
+	const char *paths[] = {"/statement/99", "/statement/0",	 "/statement/abc",
+			       "/statement/",	"/statement/1x", "/statement/99999999999999999999"};
+	char *p;
+
+	two();
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		p = page_of(html_page_statement, paths[i], NULL, 404);
+		ck_assert_ptr_nonnull(strstr(p, "<h1>404 Not found</h1>"));
+		free(p);
+	}
 }
 END_TEST
 
@@ -269,6 +460,11 @@ static Suite *html_suite(void)
 	tcase_add_test(tc, an_error_page_names_the_argument_and_escapes);
 	tcase_add_test(tc, bad_query_values_are_400_pages_naming_the_argument);
 	tcase_add_test(tc, the_form_offers_the_configured_themes_and_sources);
+	tcase_add_test(tc, the_index_lists_statements_newest_first_escaped);
+	tcase_add_test(tc, filters_and_search_select_statements);
+	tcase_add_test(tc, pages_go_on_after_the_last_statement_shown);
+	tcase_add_test(tc, a_statement_page_has_text_provenance_and_versions);
+	tcase_add_test(tc, an_unknown_statement_is_a_404_page);
 	suite_add_tcase(s, tc);
 	return s;
 }
