@@ -22,7 +22,8 @@
 /* The filters of one request: borrowed from it. NULL: no filter. */
 struct html_filter {
 	const char *theme, *source, *lang, *q;
-	int64_t before; /* the page after this statement id; 0: the newest */
+	int64_t before;	  /* the page after this statement id; 0: the newest */
+	char lang_key[9]; /* lang's primary subtag in lower case: what the store keeps */
 };
 
 /* The argument's value, NULL when absent or empty (an untouched form field). */
@@ -51,6 +52,17 @@ static int html_id_arg(const char *s, int64_t *out)
 	return 0;
 }
 
+/* "zh-CN" -> "zh" in f->lang_key (f->lang is a valid tag). 0. */
+static int html_lang_key(struct html_filter *f)
+{
+	size_t i;
+
+	for (i = 0; f->lang && f->lang[i] && f->lang[i] != '-' && i + 1 < sizeof(f->lang_key); i++)
+		f->lang_key[i] = (char)tolower((unsigned char)f->lang[i]);
+	f->lang_key[i] = '\0';
+	return 0;
+}
+
 /*
  * Reads the filters of req into f; 0, or -1 with why (naming the argument)
  * in err.
@@ -74,7 +86,7 @@ static int html_filter_parse(const struct web_ctx *ctx, const struct web_request
 	else if (html_id_arg(html_arg(req, "before"), &f->before) < 0)
 		snprintf(err, errlen, "argument 'before': not a statement number");
 	else
-		return 0;
+		return html_lang_key(f);
 	return -1;
 }
 
@@ -191,8 +203,12 @@ static void html_list_item(struct buf *out, const struct store_statement *s)
 static int html_list(const struct web_ctx *ctx, const struct html_filter *f, struct buf *out,
 		     int64_t *last, struct web_reply *reply)
 {
-	struct store_statement_filter sf = {f->theme, f->source, f->lang,	    f->q,
-					    0,	      f->before, HTML_PAGE_SIZE + 1};
+	struct store_statement_filter sf = {.theme = f->theme,
+					    .source = f->source,
+					    .language = f->lang ? f->lang_key : NULL,
+					    .query = f->q,
+					    .before = f->before,
+					    .limit = HTML_PAGE_SIZE + 1};
 	struct store_statement *list = NULL;
 	size_t n = 0;
 

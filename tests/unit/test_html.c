@@ -120,7 +120,7 @@ static void call(web_page_fn page, const char *path, const char *const *args, st
 {
 	static const char *const none[] = {NULL};
 	struct fake_req f = {{"GET", path, fake_arg, NULL}, args ? args : none};
-	struct web_ctx ctx = {st, cfg, NULL, 0};
+	struct web_ctx ctx = {.store = st, .cfg = cfg};
 
 	memset(out, 0, sizeof(*out));
 	out->status = 200;
@@ -363,6 +363,7 @@ START_TEST(filters_and_search_select_statements)
 {
 	const char *theme[] = {"theme", "cyber", NULL};
 	const char *q[] = {"q", "matters", "source", "mfa-en", NULL};
+	const char *en[] = {"lang", "EN-gb", NULL};
 	const char *none[] = {"lang", "fr", NULL};
 	char *p;
 
@@ -374,6 +375,11 @@ START_TEST(filters_and_search_select_statements)
 	p = page_of(html_page_index, "/", q, 200);
 	ck_assert_ptr_null(strstr(p, "alert(1)"));
 	ck_assert_ptr_nonnull(strstr(p, "Remarks on trade"));
+	free(p);
+	p = page_of(html_page_index, "/", en, 200);
+	ck_assert_ptr_nonnull(strstr(p, "alert(1)"));
+	ck_assert_ptr_nonnull(strstr(p, "Remarks on trade"));
+	ck_assert_ptr_nonnull(strstr(p, "value=\"EN-gb\""));
 	free(p);
 	p = page_of(html_page_index, "/", none, 200);
 	ck_assert_ptr_nonnull(strstr(p, "No statement matches."));
