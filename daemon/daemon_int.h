@@ -102,6 +102,7 @@ struct daemon {
 	ev_timer index_timer; /* the search index kept up in run mode (index.c) */
 	struct retain retain;
 	int lock_fd;	       /* statelock of state_dir, held while the daemon lives */
+	struct webserve *web;  /* the [http] listener (run mode with listen set), or NULL */
 	unsigned long reloads; /* SIGHUPs handled: reload.status's SEQ (reloadstatus.h) */
 };
 
