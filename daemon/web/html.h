@@ -81,11 +81,11 @@ void html_time(struct buf *out, const char *iso, double t);
 
 /*
  * The parts of a statement both pages show: its metadata line (source,
- * date, language, words, edits, link to its page) and its theme badges
- * with their evidence sentences.
+ * date, language, words, edits and, when link, a link to its page) and its
+ * theme badges with their evidence sentences (each sentence once).
  */
 struct store_statement;
-void html_statement_meta(struct buf *out, const struct store_statement *s);
+void html_statement_meta(struct buf *out, const struct store_statement *s, int link);
 void html_statement_themes(struct buf *out, const struct store_statement *s);
 
 /* The path of the style sheet with its version (changes when the sheet does). */

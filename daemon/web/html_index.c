@@ -186,7 +186,7 @@ static void html_list_item(struct buf *out, const struct store_statement *s)
 	buf_append_char(out, '>');
 	html_link(out, s->url, s->title && *s->title ? s->title : "(untitled)");
 	buf_append_str(out, "</h2>\n");
-	html_statement_meta(out, s);
+	html_statement_meta(out, s, 1);
 	html_statement_themes(out, s);
 	if (s->diff) {
 		buf_append_str(out, "<p class=\"changed\">What changed in the latest edit:</p>\n");

@@ -51,7 +51,7 @@ void html_time(struct buf *out, const char *iso, double t)
 	buf_printf(out, "<time datetime=\"%s\">%s</time>", stamp, day);
 }
 
-void html_statement_meta(struct buf *out, const struct store_statement *s)
+void html_statement_meta(struct buf *out, const struct store_statement *s, int link)
 {
 	buf_append_str(out, "<p class=\"meta\"><span class=\"source\">");
 	html_text(out, s->source_id);
@@ -65,7 +65,19 @@ void html_statement_meta(struct buf *out, const struct store_statement *s)
 		buf_printf(out, " · %ld words", s->words);
 	if (s->versions > 1)
 		buf_printf(out, " · <strong>edited</strong> (%d versions)", s->versions);
-	buf_printf(out, " · <a href=\"/statement/%" PRId64 "\">details</a></p>\n", s->id);
+	if (link)
+		buf_printf(out, " · <a href=\"/statement/%" PRId64 "\">details</a>", s->id);
+	buf_append_str(out, "</p>\n");
+}
+
+/* 1 when sentence is evidence of a theme before theme number upto (shown already). */
+static int html_evidence_shown(const struct store_statement *s, size_t upto, const char *sentence)
+{
+	for (size_t i = 0; i < upto; i++)
+		for (size_t j = 0; j < s->themes[i].nevidence; j++)
+			if (strcmp(s->themes[i].evidence[j], sentence) == 0)
+				return 1;
+	return 0;
 }
 
 void html_statement_themes(struct buf *out, const struct store_statement *s)
@@ -79,6 +91,8 @@ void html_statement_themes(struct buf *out, const struct store_statement *s)
 	for (size_t i = 0; i < s->nthemes; i++) {
 		const struct store_theme *t = &s->themes[i];
 		for (size_t j = 0; j < t->nevidence; j++) {
+			if (html_evidence_shown(s, i, t->evidence[j]))
+				continue;
 			buf_append_str(out, "<blockquote class=\"evidence\"");
 			html_lang_attr(out, s->language);
 			buf_append_str(out, " title=\"");
@@ -178,7 +192,7 @@ static void html_statement_body(struct buf *out, const struct store_statement *s
 	buf_append_char(out, '>');
 	html_link(out, s->url, s->title && *s->title ? s->title : "(untitled)");
 	buf_append_str(out, "</h1>\n");
-	html_statement_meta(out, s);
+	html_statement_meta(out, s, 0);
 	html_statement_themes(out, s);
 	buf_append_str(out, "<section class=\"text\"><h2>Text</h2>\n");
 	if (s->text) {

@@ -23,7 +23,9 @@ static struct store *st;
 #define HOSTILE "<script>alert(1)</script>"
 #define THEMES_JSON                                                                                \
 	"[{\"id\":\"cyber\",\"label\":\"Cyber sovereignty\",\"score\":0.826,"                      \
-	"\"evidence\":[\"We respect <img src=x onerror=alert(2)> cyber sovereignty.\"]}]"
+	"\"evidence\":[\"We respect <img src=x onerror=alert(2)> cyber sovereignty.\"]},"          \
+	"{\"id\":\"norms\",\"label\":\"Norms\",\"score\":0.5,\"evidence\":[\"Norms matter.\","     \
+	"\"We respect <img src=x onerror=alert(2)> cyber sovereignty.\"]}]"
 
 static void setup(void)
 {
@@ -350,7 +352,10 @@ START_TEST(the_index_lists_statements_newest_first_escaped)
 	ck_assert(hostile < edited); /* newest first */
 	ck_assert_ptr_nonnull(strstr(p, "<span class=\"badge\" title=\"cyber\">Cyber "
 					"sovereignty <b>0.83</b></span>"));
-	ck_assert_ptr_nonnull(strstr(p, "We respect &lt;img src=x onerror=alert(2)&gt; cyber"));
+	hostile = strstr(p, "We respect &lt;img src=x onerror=alert(2)&gt; cyber");
+	ck_assert_ptr_nonnull(hostile);
+	ck_assert_ptr_null(strstr(hostile + 1, "We respect")); /* shared evidence shown once */
+	ck_assert_ptr_nonnull(strstr(p, "title=\"norms\">Norms matter.</blockquote>"));
 	ck_assert_ptr_nonnull(strstr(p, "<del>-A lot.</del>\n<ins>+A lot more.</ins>"));
 	ck_assert_ptr_nonnull(strstr(p, "<strong>edited</strong> (2 versions)"));
 	ck_assert_ptr_nonnull(strstr(p, "<a href=\"/statement/2\">details</a>"));
@@ -424,6 +429,7 @@ START_TEST(a_statement_page_has_text_provenance_and_versions)
 					"<p>Second one.</p>"));
 	ck_assert_ptr_nonnull(strstr(p, "<dt>Ministry page</dt><dd>javascript:alert(3)</dd>"));
 	ck_assert_ptr_nonnull(strstr(p, "<dt>SHA-256 of the raw page</dt><dd>ab12</dd>"));
+	ck_assert_ptr_null(strstr(p, "details</a>"));
 	free(p);
 	p = page_of(html_page_statement, "/statement/1", NULL, 200);
 	ck_assert_ptr_nonnull(strstr(p, "<h3>Version 2, since 2026-09-21</h3>"));
