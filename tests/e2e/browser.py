@@ -117,6 +117,11 @@ class Browser:
                                  session=False)["sessionId"]
         for domain in ("Runtime", "Log", "Page", "Network"):
             self.call(domain + ".enable")
+        # A page's policy does not bind this script: it records what the policy refused.
+        self.call("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "window.__refused = [];"
+            "document.addEventListener('securitypolicyviolation', e => window.__refused.push("
+            "e.violatedDirective + ' ' + e.blockedURI));")})
         self.call("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
         self.events = []
@@ -126,7 +131,8 @@ class Browser:
         self.wait_event("Page.loadEventFired")
 
     def errors(self):
-        """Console errors, uncaught exceptions and failed loads seen since open()."""
+        """Console errors, uncaught exceptions, failed loads and what the page's
+        content security policy refused, since open()."""
         out = []
         for e in self.events:
             m, p = e.get("method"), e.get("params", {})
@@ -139,6 +145,8 @@ class Browser:
                 out.append("log: %s %s" % (p["entry"].get("text"), p["entry"].get("url", "")))
             elif m == "Network.loadingFailed":
                 out.append("load failed: %s" % p.get("errorText"))
+        for refused in self.evaluate("window.__refused || []"):
+            out.append("content security policy refused: %s" % refused)
         return out
 
     def evaluate(self, expression):
