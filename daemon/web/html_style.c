@@ -55,6 +55,7 @@ void html_page_style(const struct web_ctx *ctx, const struct web_request *req,
 	(void)req;
 	out->status = 200;
 	out->content_type = "text/css; charset=utf-8";
+	out->cache_control = "public, max-age=31536000, immutable"; /* its URL has its hash */
 	buf_append(&out->body, html_style_css, sizeof(html_style_css) - 1);
 }
 

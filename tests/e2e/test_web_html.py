@@ -182,10 +182,18 @@ class WebHtmlTest(swtest.TestCase):
             status, page = curl("%s/?%s=%s" % (self.base, arg, value))
             self.assertEqual(status, 400, "%s=%s: %s" % (arg, value, page))
             self.assertIn("argument &#39;%s&#39;" % arg, page)
-        status, css = curl(self.base + "/static/style.css", "-D", "/dev/stdout")
+        status, page = curl(self.base + "/", "-D", "/dev/stdout")
+        self.assertRegex(page, r"(?i)cache-control: no-cache")
+        sheet = re.search(r'<link rel="stylesheet" href="(/static/style\.css\?v=[0-9a-f]{8})">',
+                          page).group(1)
+        status, css = curl(self.base + sheet, "-D", "/dev/stdout")
         self.assertEqual(status, 200, css)
         self.assertRegex(css, r"(?i)content-type: text/css")
+        self.assertRegex(css, r"(?i)cache-control: public, max-age=31536000, immutable")
         self.assertIn("pre.diff", css)
+        for path in ("/static/", "/static/style.css/x", "/static/../style.css"):
+            status, _ = curl(self.base + path, "--path-as-is")
+            self.assertEqual(status, 404, path)
 
     def check_in_browser(self):
         shot = os.path.join(self.tmp, "web_html.png")

@@ -241,6 +241,7 @@ START_TEST(the_style_sheet_is_compiled_in_and_versioned)
 	call(html_page_style, "/static/style.css", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.content_type, "text/css; charset=utf-8");
+	ck_assert_str_eq(r.cache_control, "public, max-age=31536000, immutable");
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "pre.diff ins"));
 	ck_assert_int_eq(strncmp(html_style_path(), "/static/style.css?v=", 20), 0);
 	ck_assert_uint_eq(strlen(html_style_path()), 28);
