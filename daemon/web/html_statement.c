@@ -30,13 +30,24 @@ static void html_day(char *out, size_t len, double t)
 		strftime(out, len, "%Y-%m-%d", &tm);
 }
 
+/* 1 when s starts with a day "YYYY-MM-DD" (digits and hyphens only). */
+static int html_iso_day(const char *s)
+{
+	static const char shape[] = "dddd-dd-dd";
+
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != '-')
+			return 0;
+	return 1;
+}
+
 void html_time(struct buf *out, const char *iso, double t)
 {
 	char day[16], stamp[32];
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (iso && strlen(iso) >= 10 && isdigit((unsigned char)iso[0]) && iso[4] == '-') {
+	if (iso && html_iso_day(iso)) {
 		buf_append_str(out, "<time datetime=\"");
 		html_attr(out, iso);
 		buf_append_str(out, "\">");

@@ -222,6 +222,25 @@ START_TEST(paragraphs_split_on_blank_lines)
 }
 END_TEST
 
+START_TEST(a_time_shows_a_day_and_nothing_else)
+{
+	struct buf b;
+
+	buf_init(&b);
+	html_time(&b, "2026-11-26T10:00:00+01:00", 1);
+	ck_assert_str_eq(buf_str(&b),
+			 "<time datetime=\"2026-11-26T10:00:00+01:00\">2026-11-26</time>");
+	buf_reset(&b);
+	html_time(&b, "2026-<b>x\"y", 1790000000);
+	ck_assert_str_eq(buf_str(&b), "<time datetime=\"2026-09-21T14:13:20Z\">2026-09-21</time>");
+	buf_reset(&b);
+	html_time(&b, "2026-1", 0);
+	html_time(&b, NULL, 0);
+	ck_assert_str_eq(buf_str(&b), "");
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(a_badge_escapes_its_label)
 {
 	struct buf b;
@@ -468,6 +487,7 @@ static Suite *html_suite(void)
 	tcase_add_test(tc, query_values_are_percent_encoded);
 	tcase_add_test(tc, a_diff_shows_added_and_removed_lines_escaped);
 	tcase_add_test(tc, paragraphs_split_on_blank_lines);
+	tcase_add_test(tc, a_time_shows_a_day_and_nothing_else);
 	tcase_add_test(tc, a_badge_escapes_its_label);
 	tcase_add_test(tc, the_style_sheet_is_compiled_in_and_versioned);
 	tcase_add_test(tc, an_error_page_names_the_argument_and_escapes);
