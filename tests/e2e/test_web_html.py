@@ -223,6 +223,17 @@ class WebHtmlTest(swtest.TestCase):
             self.assertLessEqual(b.evaluate("document.documentElement.scrollWidth"), 390)
             self.assertIn(HOSTILE, b.dom().replace("&lt;", "<").replace("&gt;", ">"))
             b.screenshot(shot)
+            hostile = b.evaluate("[...document.querySelectorAll('article.st')].find(a => "
+                                 "a.querySelector('h2').textContent == %r)"
+                                 ".querySelector('a[href^=\"/statement/\"]').href" % HOSTILE)
+            b.open(hostile)
+            self.assertEqual(b.errors(), [])
+            self.assertEqual(b.evaluate("document.querySelector('h1').textContent"), HOSTILE)
+            self.assertEqual(b.evaluate("document.title"), HOSTILE + " · speechwatch")
+            self.assertEqual(b.evaluate("document.querySelectorAll('script, img').length"), 0)
+            self.assertIn("<img src=x onerror=alert(2)>",
+                          b.evaluate("document.querySelector('.text').textContent"))
+            self.assertLessEqual(b.evaluate("document.documentElement.scrollWidth"), 390)
         finally:
             b.close()
         with open(shot, "rb") as f:
