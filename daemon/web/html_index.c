@@ -13,11 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "config/config.h"
 #include "daemon/store.h"
 
 #define HTML_PAGE_SIZE 20
 #define HTML_Q_MAX 256 /* bytes of a search query */
+#define HTML_Q_HELP                                                                                \
+	"argument &#39;q&#39;: not a valid search: words of three characters or more, "            \
+	"&quot;a phrase&quot;, AND, OR, NOT"
 
 /* The filters of one request: borrowed from it. NULL: no filter. */
 struct html_filter {
@@ -197,11 +201,11 @@ static void html_list_item(struct buf *out, const struct store_statement *s)
 
 /*
  * The statements f selects into out, one page of them; *last: the id to
- * continue from when there are more, else 0. 0, or -1 with out->status and
- * the error page set.
+ * continue from when there are more, else 0. 0; -1 when the store failed
+ * (logged); -2 when f->q is no valid search.
  */
 static int html_list(const struct web_ctx *ctx, const struct html_filter *f, struct buf *out,
-		     int64_t *last, struct web_reply *reply)
+		     int64_t *last)
 {
 	struct store_statement_filter sf = {.theme = f->theme,
 					    .source = f->source,
@@ -215,13 +219,8 @@ static int html_list(const struct web_ctx *ctx, const struct html_filter *f, str
 	*last = 0;
 	if (store_statements(ctx->store, &sf, &list, &n) < 0) {
 		if (errno == EINVAL && f->q)
-			html_error(reply, 400,
-				   "argument 'q': not a valid search (words of three "
-				   "characters or more, \"a phrase\", AND, OR, NOT)");
-		else
-			html_error(reply, 500,
-				   "The store could not be read; the daemon's log "
-				   "says why.");
+			return -2;
+		log_warnx("http: GET /: %s", store_error(ctx->store));
 		return -1;
 	}
 	if (n == 0)
@@ -236,6 +235,10 @@ static int html_list(const struct web_ctx *ctx, const struct html_filter *f, str
 	return 0;
 }
 
+/*
+ * A query the index cannot search is a 400 that names the argument; the
+ * page keeps the form with it, so that it can be corrected there.
+ */
 void html_page_index(const struct web_ctx *ctx, const struct web_request *req,
 		     struct web_reply *out)
 {
@@ -243,23 +246,27 @@ void html_page_index(const struct web_ctx *ctx, const struct web_request *req,
 	struct buf list;
 	int64_t last;
 	char err[160];
+	int rc;
 
 	if (html_filter_parse(ctx, req, &f, err, sizeof(err)) < 0) {
 		html_error(out, 400, err);
 		return;
 	}
 	buf_init(&list);
-	if (html_list(ctx, &f, &list, &last, out) < 0) {
-		buf_free(&list);
-		return;
+	rc = html_list(ctx, &f, &list, &last);
+	if (rc == -1) {
+		html_error(out, 500, "The store could not be read; the daemon's log says why.");
+	} else {
+		out->status = rc == -2 ? 400 : 200;
+		out->content_type = "text/html; charset=utf-8";
+		html_begin(&out->body, rc == -2 ? "400 Bad request" : "Statements");
+		buf_append_str(&out->body, "<h1>Statements</h1>\n");
+		html_filter_form(&out->body, ctx->cfg, &f);
+		if (rc == -2)
+			buf_append_str(&out->body, "<p class=\"error\">" HTML_Q_HELP "</p>\n");
+		buf_append(&out->body, buf_str(&list), list.len);
+		html_pager(&out->body, &f, last);
+		html_end(&out->body);
 	}
-	out->status = 200;
-	out->content_type = "text/html; charset=utf-8";
-	html_begin(&out->body, "Statements");
-	buf_append_str(&out->body, "<h1>Statements</h1>\n");
-	html_filter_form(&out->body, ctx->cfg, &f);
-	buf_append(&out->body, buf_str(&list), list.len);
-	html_pager(&out->body, &f, last);
-	html_end(&out->body);
 	buf_free(&list);
 }

@@ -437,6 +437,20 @@ START_TEST(pages_go_on_after_the_last_statement_shown)
 }
 END_TEST
 
+START_TEST(a_search_that_fails_keeps_the_form_to_correct_it)
+{
+	const char *args[] = {"q", "non-proliferation", NULL};
+	char *p;
+
+	two();
+	p = page_of(html_page_index, "/", args, 400);
+	ck_assert_ptr_nonnull(strstr(p, "<p class=\"error\">argument &#39;q&#39;: not a valid"));
+	ck_assert_ptr_nonnull(strstr(p, "name=\"q\" value=\"non-proliferation\""));
+	ck_assert_ptr_null(strstr(p, "<article"));
+	free(p);
+}
+END_TEST
+
 START_TEST(a_statement_page_has_text_provenance_and_versions)
 {
 	char *p;
@@ -493,6 +507,7 @@ static Suite *html_suite(void)
 	tcase_add_test(tc, an_error_page_names_the_argument_and_escapes);
 	tcase_add_test(tc, bad_query_values_are_400_pages_naming_the_argument);
 	tcase_add_test(tc, the_form_offers_the_configured_themes_and_sources);
+	tcase_add_test(tc, a_search_that_fails_keeps_the_form_to_correct_it);
 	tcase_add_test(tc, the_index_lists_statements_newest_first_escaped);
 	tcase_add_test(tc, filters_and_search_select_statements);
 	tcase_add_test(tc, pages_go_on_after_the_last_statement_shown);
