@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/store.h"
 
@@ -200,6 +201,28 @@ static void html_list_item(struct buf *out, const struct store_statement *s)
 }
 
 /*
+ * store_statements for a search box: a query FTS5 cannot read (a word with
+ * a hyphen or a dot, say) is looked for again as one phrase, when it has no
+ * quote of its own. errno EINVAL when neither can be read.
+ */
+static int html_select(struct store *st, struct store_statement_filter *sf,
+		       struct store_statement **list, size_t *n)
+{
+	char *phrase;
+	int rc;
+
+	if (store_statements(st, sf, list, n) == 0)
+		return 0;
+	if (errno != EINVAL || !sf->query || strchr(sf->query, '"'))
+		return -1;
+	phrase = xasprintf("\"%s\"", sf->query);
+	sf->query = phrase;
+	rc = store_statements(st, sf, list, n);
+	free(phrase);
+	return rc;
+}
+
+/*
  * The statements f selects into out, one page of them; *last: the id to
  * continue from when there are more, else 0. 0; -1 when the store failed
  * (logged); -2 when f->q is no valid search.
@@ -217,7 +240,7 @@ static int html_list(const struct web_ctx *ctx, const struct html_filter *f, str
 	size_t n = 0;
 
 	*last = 0;
-	if (store_statements(ctx->store, &sf, &list, &n) < 0) {
+	if (html_select(ctx->store, &sf, &list, &n) < 0) {
 		if (errno == EINVAL && f->q)
 			return -2;
 		log_warnx("http: GET /: %s", store_error(ctx->store));

@@ -388,6 +388,7 @@ START_TEST(filters_and_search_select_statements)
 {
 	const char *theme[] = {"theme", "cyber", NULL};
 	const char *q[] = {"q", "matters", "source", "mfa-en", NULL};
+	const char *hyphen[] = {"q", "lot more.", NULL}; /* no FTS5 syntax: a phrase */
 	const char *en[] = {"lang", "EN-gb", NULL};
 	const char *none[] = {"lang", "fr", NULL};
 	char *p;
@@ -398,6 +399,10 @@ START_TEST(filters_and_search_select_statements)
 	ck_assert_ptr_null(strstr(p, "Remarks on trade"));
 	free(p);
 	p = page_of(html_page_index, "/", q, 200);
+	ck_assert_ptr_null(strstr(p, "alert(1)"));
+	ck_assert_ptr_nonnull(strstr(p, "Remarks on trade"));
+	free(p);
+	p = page_of(html_page_index, "/", hyphen, 200);
 	ck_assert_ptr_null(strstr(p, "alert(1)"));
 	ck_assert_ptr_nonnull(strstr(p, "Remarks on trade"));
 	free(p);
@@ -439,13 +444,13 @@ END_TEST
 
 START_TEST(a_search_that_fails_keeps_the_form_to_correct_it)
 {
-	const char *args[] = {"q", "non-proliferation", NULL};
+	const char *args[] = {"q", "non-proliferation\"", NULL};
 	char *p;
 
 	two();
 	p = page_of(html_page_index, "/", args, 400);
 	ck_assert_ptr_nonnull(strstr(p, "<p class=\"error\">argument &#39;q&#39;: not a valid"));
-	ck_assert_ptr_nonnull(strstr(p, "name=\"q\" value=\"non-proliferation\""));
+	ck_assert_ptr_nonnull(strstr(p, "name=\"q\" value=\"non-proliferation&quot;\""));
 	ck_assert_ptr_null(strstr(p, "<article"));
 	free(p);
 }
