@@ -173,7 +173,7 @@ class WebHtmlTest(swtest.TestCase):
         self.assertEqual(status, 200, page)
         self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", page)
         self.assertNotIn("nuclear non-proliferation treaty</a>", page)
-        status, page = curl(self.base + "/?source=demo-news&q=proliferation")
+        status, page = curl(self.base + "/?source=demo-news&q=non-proliferation")
         self.assertEqual(status, 200, page)
         self.assertIn("nuclear non-proliferation treaty", page)
         self.assertNotIn("alert(1)", page)
