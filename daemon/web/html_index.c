@@ -105,13 +105,17 @@ static void html_option(struct buf *out, const char *value, const char *label, c
 	buf_append_str(out, "</option>");
 }
 
-static void html_input(struct buf *out, const char *cls, const char *name, const char *label,
-		       const char *type, const char *value)
+/*
+ * A labelled text field holding value (escaped); name, label and type are
+ * this file's literals, written as they are.
+ */
+static void html_input(struct buf *out, const char *name, const char *label, const char *type,
+		       int maxlength, const char *value)
 {
 	buf_printf(out,
 		   "<label class=\"%s\" for=\"f-%s\">%s<input type=\"%s\" id=\"f-%s\" "
-		   "name=\"%s\" value=\"",
-		   cls, name, label, type, name, name);
+		   "name=\"%s\" maxlength=\"%d\" value=\"",
+		   name, name, label, type, name, name, maxlength);
 	html_attr(out, value ? value : "");
 	buf_append_str(out, "\"></label>\n");
 }
@@ -121,7 +125,7 @@ static void html_filter_form(struct buf *out, const struct config *cfg, const st
 {
 	buf_append_str(out,
 		       "<form class=\"filters\" method=\"get\" action=\"/\" role=\"search\">\n");
-	html_input(out, "q", "q", "Search", "search", f->q);
+	html_input(out, "q", "Search", "search", HTML_Q_MAX, f->q);
 	buf_append_str(out, "<label for=\"f-theme\">Theme<select id=\"f-theme\" name=\"theme\">"
 			    "<option value=\"\">all themes</option>");
 	for (size_t i = 0; i < cfg->nthemes; i++)
@@ -132,7 +136,7 @@ static void html_filter_form(struct buf *out, const struct config *cfg, const st
 	for (size_t i = 0; i < cfg->nsources; i++)
 		html_option(out, cfg->sources[i].id, NULL, f->source);
 	buf_append_str(out, "</select></label>\n");
-	html_input(out, "lang", "lang", "Language", "text", f->lang);
+	html_input(out, "lang", "Language", "text", 16, f->lang);
 	buf_append_str(out, "<button type=\"submit\">Show</button>\n</form>\n");
 }
 

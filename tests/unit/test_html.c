@@ -450,7 +450,8 @@ START_TEST(a_search_that_fails_keeps_the_form_to_correct_it)
 	two();
 	p = page_of(html_page_index, "/", args, 400);
 	ck_assert_ptr_nonnull(strstr(p, "<p class=\"error\">argument &#39;q&#39;: not a valid"));
-	ck_assert_ptr_nonnull(strstr(p, "name=\"q\" value=\"non-proliferation&quot;\""));
+	ck_assert_ptr_nonnull(
+	    strstr(p, "name=\"q\" maxlength=\"256\" value=\"non-proliferation&quot;\""));
 	ck_assert_ptr_null(strstr(p, "<article"));
 	free(p);
 }
