@@ -210,23 +210,35 @@ class WebHtmlTest(swtest.TestCase):
             self.assertIn("Remarks at the open-ended working group on ICT security", titles)
             self.assertEqual(b.evaluate("document.querySelectorAll('script').length"), 0)
             self.assertEqual(b.evaluate("document.querySelectorAll('img').length"), 0)
-            badges = b.evaluate("[...document.querySelectorAll('.badge')]"
-                                ".map(e => e.textContent)")
-            self.assertTrue(any("Cyber sovereignty" in t for t in badges), badges)
-            self.assertTrue(any("arms" in t.lower() or "nuclear" in t.lower() for t in badges),
-                            badges)
-            self.assertGreater(b.evaluate("document.querySelectorAll('pre.diff del').length"), 0)
-            self.assertGreater(b.evaluate("document.querySelectorAll('pre.diff ins').length"), 0)
+            shown = {a["title"]: a for a in b.evaluate(
+                "[...document.querySelectorAll('article.st')].map(a => ({"
+                "title: a.querySelector('h2').textContent,"
+                "badges: [...a.querySelectorAll('.badge')].map(e => e.textContent),"
+                "evidence: a.querySelectorAll('blockquote.evidence').length,"
+                "del: [...a.querySelectorAll('pre.diff del')].map(e => e.textContent),"
+                "ins: [...a.querySelectorAll('pre.diff ins')].map(e => e.textContent)}))")}
+            new = shown["Statement on the review conference of the nuclear non-proliferation "
+                        "treaty"]
+            self.assertTrue(any(t.startswith("Arms control") for t in new["badges"]), new)
+            self.assertGreater(new["evidence"], 0)
+            self.assertEqual(new["del"] + new["ins"], [])  # new: nothing changed
+            edited = shown["Remarks at the open-ended working group on ICT security"]
+            self.assertTrue(any(t.startswith("Cyber norms") for t in edited["badges"]), edited)
+            self.assertGreater(edited["evidence"], 0)
+            self.assertTrue(any("permanent mechanism" in d for d in edited["del"]), edited)
+            self.assertTrue(any("programme of action" in d for d in edited["ins"]), edited)
+            hostile = shown[HOSTILE]
+            self.assertTrue(any(t.startswith("Cyber sovereignty") for t in hostile["badges"]))
             # The style sheet applied (a badge is an inline-block) and the page fits a phone.
             self.assertEqual(b.evaluate("getComputedStyle(document.querySelector('.badge'))"
                                         ".display"), "inline-block")
             self.assertLessEqual(b.evaluate("document.documentElement.scrollWidth"), 390)
             self.assertIn(HOSTILE, b.dom().replace("&lt;", "<").replace("&gt;", ">"))
             b.screenshot(shot)
-            hostile = b.evaluate("[...document.querySelectorAll('article.st')].find(a => "
-                                 "a.querySelector('h2').textContent == %r)"
-                                 ".querySelector('a[href^=\"/statement/\"]').href" % HOSTILE)
-            b.open(hostile)
+            hostile_page = b.evaluate("[...document.querySelectorAll('article.st')].find(a => "
+                                      "a.querySelector('h2').textContent == %r)"
+                                      ".querySelector('a[href^=\"/statement/\"]').href" % HOSTILE)
+            b.open(hostile_page)
             self.assertEqual(b.errors(), [])
             self.assertEqual(b.evaluate("document.querySelector('h1').textContent"), HOSTILE)
             self.assertEqual(b.evaluate("document.title"), HOSTILE + " · speechwatch")
