@@ -8,6 +8,7 @@
 #include "daemon/store.h"
 #include "daemon/web/api.h"
 #include "daemon/web/feeds.h"
+#include "daemon/web/html.h"
 #include "daemon/web/web.h"
 
 /* Seconds the loop may have been busy before a request for /healthz: a loop held longer is sick. */
@@ -30,6 +31,9 @@ static const struct route routes[] = {
     {"/feeds/all.atom", 0, web_page_feed_all},
     {"/feeds/theme/", 1, web_page_feed_theme},
     {"/feeds/source/", 1, web_page_feed_source},
+    {"/", 0, html_page_index},
+    {"/statement/", 1, html_page_statement},
+    {"/static/style.css", 0, html_page_style},
 };
 
 /* OUT as a plain-text reply with STATUS and an empty body. */
