@@ -321,6 +321,7 @@ int store_index_pending(struct store *st, int64_t *n);
  */
 int store_index_catch_up(struct store *st, size_t max, size_t *done);
 #define STORE_INDEX_BATCH 2000
+#define STORE_INDEX_READ_STEP 500
 
 enum store_event_state {
 	EVENT_QUEUED,
@@ -512,8 +513,11 @@ void store_statement_clear(struct store_statement *s);
  * Statements f selects, newest first (by date, then id): the read side's
  * list. Paging by f->before is stable: a page starts after the statement
  * with that id whatever was stored since (an unknown id gives no rows).
- * With a query, a store opened read-write first indexes what is pending
- * (store_index_catch_up), as store_search does. Caller clears each and
+ * With a query, a store opened read-write first indexes at most
+ * STORE_INDEX_READ_STEP pending statements (about 40 ms): the daemon's page
+ * must not hold the loop for a whole catch-up after a large first poll,
+ * which daemon/index.c finishes in the background within seconds; until
+ * then the newest statements may be missing from a search. Caller clears each and
  * frees the array. -1 with store_error(); errno EINVAL when f->query is
  * not a valid query.
  */

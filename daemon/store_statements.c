@@ -148,6 +148,7 @@ int store_statements(struct store *st, const struct store_statement_filter *f,
 		     struct store_statement **out, size_t *n)
 {
 	struct store_statement_filter g = *f;
+	size_t indexed;
 	int rc;
 
 	*out = NULL;
@@ -156,7 +157,8 @@ int store_statements(struct store *st, const struct store_statement_filter *f,
 		g.limit = STORE_STATEMENTS_DEFAULT;
 	if (g.limit > STORE_STATEMENTS_MAX)
 		g.limit = STORE_STATEMENTS_MAX;
-	if (g.query && !st->readonly && store_index_all(st) < 0) {
+	if (g.query && !st->readonly &&
+	    store_index_catch_up(st, STORE_INDEX_READ_STEP, &indexed) < 0) {
 		errno = EIO;
 		return -1;
 	}
