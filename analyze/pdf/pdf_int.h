@@ -9,14 +9,16 @@
 #define SW_ANALYZE_PDF_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf;
 
 struct pdf_line {
 	double x0, y0, x1, y1;
-	char *text; /* UTF-8, no newline; owned by the page */
-	int column; /* set by pdf_page_order: 0.. in reading order, -1 spans columns */
-	int drop;   /* set by pdf_drop_repeats: a running header, footer or page number */
+	char *text;	/* UTF-8, no newline; owned by the page */
+	double first_w; /* width of the first word when known, else 0 */
+	int column;	/* set by pdf_page_order: 0.. in reading order, -1 spans columns */
+	int drop;	/* set by pdf_drop_repeats: a running header, footer or page number */
 };
 
 struct pdf_page {
@@ -33,6 +35,9 @@ struct pdf_page {
  */
 char *pdf_line_clean(const char *s, size_t len);
 
+/* CJK ideographs, kana, Hangul and their punctuation: written without spaces. */
+int pdf_cp_cjk(int32_t c);
+
 /* Appends text[0..len) (cleaned by pdf_line_clean) with its box to p. */
 void pdf_page_add(struct pdf_page *p, const char *text, size_t len, double x0, double y0, double x1,
 		  double y1);
@@ -46,8 +51,10 @@ int pdf_rtl(const struct pdf_page *pages, size_t n);
  * Marks drop on the lines of the top and bottom bands of each page whose
  * text, with every run of digits counted as one digit, is on most pages
  * (more than half, and at least two): running headers, footers, "Page 3
- * of 10". With three pages or more, a band line that is only a page number
- * ("7", "- 7 -", "vii") goes too.
+ * of 10". A band line that reads as a page number ("7", "- 7 -", "vii",
+ * "Стр. 7", "第 7 页") goes even when it is on fewer pages. The bands are
+ * the blocks of at most three rows at the top and at the bottom of a page,
+ * inside its outer 15 %, parted from the body by a vertical gap.
  */
 void pdf_drop_repeats(struct pdf_page *pages, size_t n);
 

@@ -26,12 +26,20 @@ int pdf_sniff(const char *data, size_t len)
 	return data != NULL && memmem(data, n, "%PDF-", 5) != NULL;
 }
 
-/* Adds the line text[start..end) with the union of its characters' boxes. */
+/*
+ * Adds the line text[start..end) with the union of its characters' boxes
+ * and the width of its first word's (not on a right-to-left line: Poppler
+ * gives those boxes in visual order, which the text is not).
+ */
 static void add_line(struct pdf_page *p, const char *text, size_t start, size_t end,
-		     const PopplerRectangle *box, int have_box)
+		     const PopplerRectangle *box, const PopplerRectangle *word, int have_box,
+		     int have_word)
 {
-	if (end > start && have_box)
+	if (end > start && have_box) {
 		pdf_page_add(p, text + start, end - start, box->x1, box->y1, box->x2, box->y2);
+		if (have_word)
+			p->lines[p->n - 1].first_w = word->x2 - word->x1;
+	}
 }
 
 static void grow(PopplerRectangle *box, const PopplerRectangle *r, int *have)
@@ -48,52 +56,140 @@ static void grow(PopplerRectangle *box, const PopplerRectangle *r, int *have)
 }
 
 /*
+ * 1 when the character box r does not continue the line box: its middle
+ * is outside the line's height, or a gap wider than a line's height (a
+ * gutter, not a word space) separates them. Poppler joins lines of two
+ * columns now and then; they are cut apart here.
+ */
+static int breaks_line(const PopplerRectangle *box, const PopplerRectangle *r, int rtl)
+{
+	double mid = (r->y1 + r->y2) / 2, h = box->y2 - box->y1;
+	double gap = r->x1 > box->x2 ? r->x1 - box->x2 : box->x1 - r->x2;
+
+	if (r->y2 - r->y1 > h)
+		h = r->y2 - r->y1;
+	/* right-to-left words come with their boxes in visual order: no gap test */
+	return mid < box->y1 || mid > box->y2 || (!rtl && gap > h);
+}
+
+/* Right-to-left letters, and the bidi marks Poppler writes around their words (no box). */
+static int is_rtl(gunichar c)
+{
+	return (c >= 0x0590 && c <= 0x08FF) || (c >= 0xFB1D && c <= 0xFDFF) ||
+	       (c >= 0xFE70 && c <= 0xFEFF);
+}
+
+static int is_mark(gunichar c)
+{
+	return c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}
+
+/*
  * The lines of text, whose k-th character has the box rects[k] (the
  * layout's documented correspondence; characters past nrects have none).
  */
 static void split_lines(struct pdf_page *p, const char *text, const PopplerRectangle *rects,
 			guint nrects)
 {
-	PopplerRectangle box;
+	PopplerRectangle box, word;
 	size_t start = 0, i = 0, k = 0;
-	int have = 0;
+	int have = 0, have_word = 0, in_first = 1, rtl = 0;
 
 	memset(&box, 0, sizeof(box));
+	memset(&word, 0, sizeof(word));
 	while (text[i]) {
 		size_t clen = (size_t)g_utf8_skip[(unsigned char)text[i]];
+		gunichar c = g_utf8_get_char(text + i);
+		int boxed = c != '\n' && c != ' ' && k < nrects;
 
-		if (text[i] == '\n') {
-			add_line(p, text, start, i, &box, have);
-			start = i + 1;
-			have = 0;
-		} else if (k < nrects && text[i] != ' ') {
-			grow(&box, &rects[k], &have);
+		if (is_mark(c)) {
+			i += clen;
+			continue;
 		}
+		if (c == '\n' || (boxed && have && breaks_line(&box, &rects[k], is_rtl(c)))) {
+			add_line(p, text, start, i, &box, &word, have, have_word && !rtl);
+			start = c == '\n' ? i + 1 : i;
+			have = have_word = rtl = 0;
+			in_first = 1;
+		}
+		rtl |= is_rtl(c);
+		if (boxed)
+			grow(&box, &rects[k], &have);
+		if (boxed && in_first)
+			grow(&word, &rects[k], &have_word);
+		if ((c == ' ' && have_word) || pdf_cp_cjk((int32_t)c))
+			in_first = 0; /* a CJK character is a word */
 		i += clen;
 		k++;
 	}
-	add_line(p, text, start, i, &box, have);
+	add_line(p, text, start, i, &box, &word, have, have_word && !rtl);
 }
 
-static void read_page(PopplerPage *pg, struct pdf_page *out)
+/* The lines of the selection area of pg into out. */
+static void read_area(PopplerPage *pg, PopplerRectangle *area, struct pdf_page *out)
 {
 	PopplerRectangle *rects = NULL;
 	guint nrects = 0;
-	char *text;
+	char *text = poppler_page_get_text_for_area(pg, area);
 
-	poppler_page_get_size(pg, &out->width, &out->height);
-	text = poppler_page_get_text(pg);
 	if (text == NULL)
 		return;
-	if (!g_utf8_validate(text, -1, NULL)) {
-		g_free(text);
-		return;
+	if (g_utf8_validate(text, -1, NULL)) {
+		if (!poppler_page_get_text_layout_for_area(pg, area, &rects, &nrects))
+			nrects = 0;
+		split_lines(out, text, rects, nrects);
 	}
-	if (!poppler_page_get_text_layout(pg, &rects, &nrects))
-		nrects = 0;
-	split_lines(out, text, rects, nrects);
 	g_free(rects);
 	g_free(text);
+}
+
+/* 1 when the box of l overlaps that of a line of p. */
+static int overlaps(const struct pdf_page *p, const struct pdf_line *l)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct pdf_line *o = &p->lines[i];
+
+		if (l->x0 < o->x1 && o->x0 < l->x1 && l->y0 < o->y1 && o->y0 < l->y1)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The page's lines. Poppler reads a selection from its first corner to
+ * the opposite one; on a right-to-left page a selection from the top left
+ * loses whole blocks (the right column, the title), and one from the top
+ * right may lose others (a centred footer): such a page is read both ways,
+ * the second reading completed by the lines of the first it lacks.
+ */
+static void read_page(PopplerPage *pg, struct pdf_page *out)
+{
+	PopplerRectangle area;
+	struct pdf_page rev;
+
+	poppler_page_get_size(pg, &out->width, &out->height);
+	area.x1 = 0;
+	area.y1 = 0;
+	area.x2 = out->width;
+	area.y2 = out->height;
+	read_area(pg, &area, out);
+	if (!pdf_rtl(out, 1))
+		return;
+	memset(&rev, 0, sizeof(rev));
+	rev.width = out->width;
+	rev.height = out->height;
+	area.x1 = out->width;
+	area.x2 = 0;
+	read_area(pg, &area, &rev);
+	for (size_t i = 0; i < out->n; i++) {
+		const struct pdf_line *l = &out->lines[i];
+
+		if (!overlaps(&rev, l))
+			pdf_page_add(&rev, l->text, strlen(l->text), l->x0, l->y0, l->x1, l->y1);
+	}
+	pdf_page_free(out);
+	*out = rev;
 }
 
 /* "2024-03-12T10:00:00+08:00" from the metadata date, or NULL. */

@@ -14,11 +14,9 @@
 
 #define GAP_FACTOR 1.3	  /* a gap over this many line spacings opens a paragraph */
 #define INDENT_FACTOR 0.8 /* an indent over this many line heights opens one */
-#define SHORT_LINE 0.85	  /* a line ending before this share of the column is short */
-#define HEADING_LINE 0.6  /* ... and before this share ends its paragraph anyway */
+#define FIT_SLACK 0.6	  /* a space and some justification, in line heights */
 
-/* CJK ideographs, kana, Hangul and their punctuation: written without spaces. */
-static int cp_cjk(int32_t c)
+int pdf_cp_cjk(int32_t c)
 {
 	return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
 	       (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFF60) ||
@@ -68,7 +66,7 @@ void pdf_join_line(struct buf *out, const char *line)
 		out->data[at] = '\0';
 	} else if ((last == '-' || last == 0x2010) && cp_letter(prev)) {
 		/* "Franco-" + "German": a compound's own hyphen, kept */
-	} else if (!(cp_cjk(last) && cp_cjk(first))) {
+	} else if (!(pdf_cp_cjk(last) && pdf_cp_cjk(first))) {
 		buf_append_char(out, ' ');
 	}
 	buf_append_str(out, line);
@@ -80,6 +78,13 @@ static int cp_space(int32_t c)
 
 	return c < 0x20 || c == 0x7F || k == UTF8PROC_CATEGORY_ZS || k == UTF8PROC_CATEGORY_ZL ||
 	       k == UTF8PROC_CATEGORY_ZP || (c >= 0x80 && c < 0xA0);
+}
+
+/* Bidi marks and embeddings Poppler puts around right-to-left runs. */
+static int cp_bidi(int32_t c)
+{
+	return c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0x061C;
 }
 
 static int cp_hyphen(int32_t c)
@@ -118,6 +123,17 @@ char *pdf_line_clean(const char *s, size_t len)
 	buf_init(&b);
 	while (i < len) {
 		k = utf8_next(s + i, len - i, &c);
+		if (cp_bidi(c)) {
+			int32_t next = -1;
+
+			/* Poppler closes and opens an embedding between two words */
+			if (c == 0x202C && i + k < len)
+				utf8_next(s + i + k, len - i - k, &next);
+			if (next >= 0x202A && next <= 0x202E)
+				space = b.len > 0;
+			i += k;
+			continue;
+		}
 		if (cp_space(c)) {
 			space = b.len > 0;
 			i += k;
@@ -143,31 +159,13 @@ char *pdf_line_clean(const char *s, size_t len)
 	return buf_steal(&b);
 }
 
-/* 1 when s ends a sentence (. ! ? : and their CJK and Arabic forms, before quotes). */
-static int ends_sentence(const char *s)
+/* 1 when s ends with a letter and a hyphen ("state-", "Franco-"). */
+static int ends_hyphen(const char *s)
 {
-	static const char *const marks[] = {".",
-					    "!",
-					    "?",
-					    ":",
-					    "\xe3\x80\x82",
-					    "\xef\xbc\x81",
-					    "\xef\xbc\x9f",
-					    "\xef\xbc\x9a",
-					    "\xd8\x9f",
-					    "\xe2\x80\xa6",
-					    NULL};
-	size_t n = strlen(s);
+	size_t n = strlen(s), at, before;
+	int32_t last = last_char(s, n, &at), prev = at > 0 ? last_char(s, at, &before) : -1;
 
-	while (n > 0 && strchr(" \"')]", s[n - 1]))
-		n--;
-	for (const char *const *m = marks; *m; m++) {
-		size_t k = strlen(*m);
-
-		if (n >= k && memcmp(s + n - k, *m, k) == 0)
-			return 1;
-	}
-	return 0;
+	return (last == '-' || last == 0xAD) && cp_letter(prev);
 }
 
 /* The line spacing of the document: the median step between lines of a column. */
@@ -242,6 +240,8 @@ static int opens_paragraph(const struct pdf_page *p, const struct pdf_line *a,
 {
 	double ind_a, room_a, w_a, ind_b, room_b, w_b, h = b->y1 - b->y0;
 
+	if (a && a->column == b->column && b->y0 < a->y1 && a->y0 < b->y1)
+		return 0; /* two pieces of one line */
 	if (b->column < 0 || (a && a->column < 0))
 		return 1;
 	edges(p, b, rtl, &ind_b, &room_b, &w_b);
@@ -250,9 +250,12 @@ static int opens_paragraph(const struct pdf_page *p, const struct pdf_line *a,
 	if (a == NULL)
 		return 0;
 	edges(p, a, rtl, &ind_a, &room_a, &w_a);
-	if (w_a > 0 && room_a > (1 - HEADING_LINE) * w_a)
-		return 1;
-	if (w_a > 0 && room_a > (1 - SHORT_LINE) * w_a && ends_sentence(a->text))
+	/*
+	 * the next line's first word would have fit: the writer ended the
+	 * line, unless it ends with a hyphen (a word or a compound goes on);
+	 * only with the word's width measured
+	 */
+	if (b->first_w > 0 && room_a > b->first_w + FIT_SLACK * h && !ends_hyphen(a->text))
 		return 1;
 	return a->column == b->column && spacing > 0 && b->y0 - a->y0 > GAP_FACTOR * spacing;
 }
@@ -311,7 +314,7 @@ size_t pdf_count_words(const char *text)
 
 		i += utf8_next(text + i, len - i, &c);
 		k = c < 0 ? UTF8PROC_CATEGORY_CN : utf8proc_category(c);
-		if (c >= 0 && cp_cjk(c) && k == UTF8PROC_CATEGORY_LO) {
+		if (c >= 0 && pdf_cp_cjk(c) && k == UTF8PROC_CATEGORY_LO) {
 			words++;
 			in_word = 0;
 		} else if ((k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_ND) ||
