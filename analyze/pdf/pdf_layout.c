@@ -179,7 +179,8 @@ static size_t page_cuts(const struct pdf_page *p, double *cut)
 		     b++)
 			cover[b]++;
 	}
-	ncut = find_cuts(cover, nb, lo, bw, (unsigned)(kept / 10), cut);
+	/* a title or a section heading or two may cross a gutter */
+	ncut = find_cuts(cover, nb, lo, bw, kept < 20 ? 2u : (unsigned)(kept / 10), cut);
 	free(cover);
 	while (ncut > 0 && (weak = weak_column(p, cut, ncut, hi - lo)) >= 0) {
 		size_t drop = weak == (int)ncut ? ncut - 1 : (size_t)weak; /* the cut beside it */

@@ -1,0 +1,132 @@
+/*
+ * daemon/pdf_child: the runner on the default loop. The child is this test
+ * program itself (/proc/self/exe), whose main() answers the hidden command
+ * `pdf-child` as speechwatch does.
+ */
+#include <check.h>
+#include <errno.h>
+#include <ev.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "daemon/pdf_child.h"
+#include "tests/unit/testutil.h"
+
+struct answer {
+	int calls;
+	char *text, *title, *date, *error;
+	size_t pages;
+};
+
+/* pdf_child_done_fn: keeps copies (the result is borrowed) */
+static void done(void *arg, const struct pdf_result *r, const char *error)
+{
+	struct answer *a = arg;
+
+	a->calls++;
+	if (error) {
+		a->error = strdup(error);
+		return;
+	}
+	a->text = strdup(r->text);
+	a->title = r->title ? strdup(r->title) : NULL;
+	a->date = r->date ? strdup(r->date) : NULL;
+	a->pages = r->pages;
+}
+
+static int answered(void *arg)
+{
+	return ((struct answer *)arg)->calls > 0;
+}
+
+static void answer_free(struct answer *a)
+{
+	free(a->text);
+	free(a->title);
+	free(a->date);
+	free(a->error);
+}
+
+/* Runs one job on the default loop until its callback. */
+static void run(const char *data, size_t len, struct answer *a)
+{
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	char err[128];
+
+	memset(a, 0, sizeof(*a));
+	ck_assert_ptr_nonnull(pdf_child_start(loop, data, len, done, a, err, sizeof(err)));
+	ck_assert(testutil_loop_until(loop, answered, a, 30));
+	ck_assert_int_eq(a->calls, 1);
+}
+
+START_TEST(reads_a_pdf_in_a_child)
+{
+	struct answer a;
+	size_t len;
+	char *pdf = testutil_tiny_pdf(&len);
+
+	run(pdf, len, &a);
+	ck_assert_ptr_null(a.error);
+	ck_assert_str_eq(a.text, "Hello world.");
+	ck_assert_str_eq(a.title, "Joint statement");
+	ck_assert_str_eq(a.date, "2024-03-12T10:00:00+08:00");
+	ck_assert_uint_eq(a.pages, 1);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1); /* reaped */
+	answer_free(&a);
+	free(pdf);
+}
+END_TEST
+
+START_TEST(a_refusal_is_a_clear_error)
+{
+	struct answer a;
+
+	run("<html>no</html>", 15, &a);
+	ck_assert_str_eq(a.error, "pdf: not a PDF: no %PDF- signature");
+	ck_assert_ptr_null(a.text);
+	answer_free(&a);
+	run("%PDF-1.4\nbroken", 15, &a);
+	ck_assert_msg(strncmp(a.error, "pdf: damaged: ", 14) == 0, "%s", a.error);
+	answer_free(&a);
+}
+END_TEST
+
+START_TEST(cancel_kills_and_reaps_without_a_callback)
+{
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	struct answer a;
+	struct pdf_child *c;
+	char err[128];
+	size_t len;
+	char *pdf = testutil_tiny_pdf(&len);
+
+	memset(&a, 0, sizeof(a));
+	c = pdf_child_start(loop, pdf, len, done, &a, err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	pdf_child_cancel(c);
+	ev_run(loop, EVRUN_NOWAIT);
+	ck_assert_int_eq(a.calls, 0);
+	errno = 0;
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	free(pdf);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	Suite *s;
+	TCase *tc;
+
+	if (argc > 1 && strcmp(argv[1], "pdf-child") == 0)
+		return pdf_child_main(); /* the child's side, as speechwatch's main() runs it */
+	s = suite_create("pdf_child");
+	tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, reads_a_pdf_in_a_child);
+	tcase_add_test(tc, a_refusal_is_a_clear_error);
+	tcase_add_test(tc, cancel_kills_and_reaps_without_a_callback);
+	suite_add_tcase(s, tc);
+	return testutil_run(s);
+}
