@@ -215,6 +215,24 @@ def bomb(gigabytes):
     return raw_pdf(objs)
 
 
+def string_bomb(gigabytes):
+    """One page whose content stream inflates to one string of `gigabytes`
+    GiB: the parser must hold it whole, so memory, not time, runs out."""
+    mb = b"A" * (1 << 20)
+    z = zlib.compressobj(9)
+    head = z.compress(b"BT /F1 12 Tf 72 720 Td (" + mb) + z.flush(zlib.Z_FULL_FLUSH)
+    block = z.compress(mb) + z.flush(zlib.Z_FULL_FLUSH)
+    data = head + block * (gigabytes * 1024 - 1) + z.compress(b") Tj ET") + \
+        z.flush(zlib.Z_FINISH)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
+            stream(data, b"/Filter /FlateDecode "),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 5 0 R >> >> /Contents 3 0 R >>",
+            FONT]
+    return raw_pdf(objs)
+
+
 def self_object_stream():
     """PDF 1.5 whose page tree sits in an object stream that the cross-reference
     stream says is stored inside itself (and whose /Extends names itself)."""

@@ -267,8 +267,17 @@ class PdfTest(swtest.TestCase):
         self.assertEqual(doc["words"], 200 * 7)
 
     def test_compression_bomb(self):
+        # 4 GiB of spaces: Poppler streams through them until the CPU limit
         r, took = self.hostile("bomb.pdf", pdfgen.bomb(4))
-        self.assert_failed(r, r"(killed after 20 s|CPU limit|memory limit)")
+        self.assert_failed(r, r"(killed after 20 s|CPU limit \(15 s\) reached)")
+
+    def test_string_bomb_hits_the_memory_limit(self):
+        with open(swtest.BIN, "rb") as f:
+            if b"__asan_init" in f.read():
+                self.skipTest("skipped: no RLIMIT_AS under AddressSanitizer")
+        # one 2 GiB string the parser must hold: the child's RLIMIT_AS stops it
+        r, took = self.hostile("strbomb.pdf", pdfgen.string_bomb(2))
+        self.assert_failed(r, r"memory limit \(512 MiB\) reached")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "daemon/pdf_child.h"
 #include "tests/unit/testutil.h"
@@ -114,19 +116,96 @@ START_TEST(cancel_kills_and_reaps_without_a_callback)
 }
 END_TEST
 
+/* Runs a job whose child misbehaves as PDF_CHILD_TEST says; returns its error. */
+static char *misbehave(const char *how)
+{
+	struct answer a;
+	size_t len;
+	char *pdf = testutil_tiny_pdf(&len);
+
+	setenv("PDF_CHILD_TEST", how, 1);
+	run(pdf, len, &a);
+	unsetenv("PDF_CHILD_TEST");
+	free(pdf);
+	ck_assert_ptr_null(a.text);
+	ck_assert_ptr_nonnull(a.error);
+	free(a.title);
+	free(a.date);
+	return a.error; /* the caller frees */
+}
+
+START_TEST(failures_become_clear_messages)
+{
+	static const char *const cases[][2] = {
+	    {"crash", "pdf: parser crashed (Aborted)"},
+	    {"oom", "pdf: memory limit (512 MiB) reached"},
+	    {"flood", "pdf: answer larger than 12582912 bytes"},
+	    {"garbage", "pdf: the parser's answer is unreadable"},
+	    {"exit", "pdf: parser failed (exit status 9)"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *e = misbehave(cases[i][0]);
+
+		ck_assert_str_eq(e, cases[i][1]);
+		free(e);
+	}
+}
+END_TEST
+
+START_TEST(a_hung_child_is_killed_at_the_deadline)
+{
+	char *e = misbehave("hang");
+
+	ck_assert_str_eq(e, "pdf: killed after 20 s");
+	free(e);
+}
+END_TEST
+
+/* The child's side as speechwatch's main() runs it, or a misbehaving one. */
+static int child(void)
+{
+	const char *how = getenv("PDF_CHILD_TEST");
+	static char flood[1 << 16];
+
+	if (how == NULL)
+		return pdf_child_main();
+	if (strcmp(how, "crash") == 0)
+		abort();
+	if (strcmp(how, "oom") == 0) {
+		fputs("terminate called after throwing an instance of 'std::bad_alloc'\n", stderr);
+		abort();
+	}
+	if (strcmp(how, "flood") == 0) {
+		memset(flood, 'x', sizeof(flood));
+		for (int i = 0; i < 256; i++)
+			if (fwrite(flood, 1, sizeof(flood), stdout) != sizeof(flood))
+				return 1;
+		return 0;
+	}
+	if (strcmp(how, "garbage") == 0)
+		return puts("{\"text\": ") < 0;
+	if (strcmp(how, "exit") == 0)
+		return 9;
+	for (;;)
+		pause(); /* hang */
+}
+
 int main(int argc, char **argv)
 {
 	Suite *s;
 	TCase *tc;
 
 	if (argc > 1 && strcmp(argv[1], "pdf-child") == 0)
-		return pdf_child_main(); /* the child's side, as speechwatch's main() runs it */
+		return child();
 	s = suite_create("pdf_child");
 	tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, reads_a_pdf_in_a_child);
 	tcase_add_test(tc, a_refusal_is_a_clear_error);
 	tcase_add_test(tc, cancel_kills_and_reaps_without_a_callback);
+	tcase_add_test(tc, failures_become_clear_messages);
+	tcase_add_test(tc, a_hung_child_is_killed_at_the_deadline);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
