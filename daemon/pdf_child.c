@@ -103,13 +103,21 @@ static void limit(int resource, rlim_t soft, rlim_t hard)
 	(void)setrlimit(resource, &r);
 }
 
-/* In the forked child: only async-signal-safe calls until execv. */
+/*
+ * In the forked child: only async-signal-safe calls until execv. The
+ * descriptors are first moved above 2, so that none of them is overwritten
+ * by another's dup2 when the daemon was started with stdio closed.
+ */
 static void exec_child(int in, int out, int errfd)
 {
 	static char name[] = "speechwatch", cmd[] = "pdf-child";
 	char *const argv[] = {name, cmd, NULL};
 
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+	in = fcntl(in, F_DUPFD, 3);
+	out = fcntl(out, F_DUPFD, 3);
+	errfd = fcntl(errfd, F_DUPFD, 3);
+	if (in < 0 || out < 0 || errfd < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+	    dup2(errfd, 2) < 0)
 		_exit(127);
 	close_range(3, ~0U, 0);
 #ifndef __SANITIZE_ADDRESS__

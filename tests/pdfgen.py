@@ -233,6 +233,18 @@ def string_bomb(gigabytes):
     return raw_pdf(objs)
 
 
+def encrypted():
+    """A document under the Standard security handler whose user password
+    is not empty (its /U matches no empty password): unreadable without it."""
+    h = b"00112233445566778899aabbccddeeff"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            stream(b"garbled"),
+            b"<< /Filter /Standard /V 1 /R 2 /O <" + h * 2 + b"> /U <" + h * 2 + b"> /P -4 >>"]
+    return raw_pdf(objs, trailer_extra=b"/Encrypt 5 0 R /ID [<" + h + b"> <" + h + b">] ")
+
+
 def self_object_stream():
     """PDF 1.5 whose page tree sits in an object stream that the cross-reference
     stream says is stored inside itself (and whose /Extends names itself)."""

@@ -8,10 +8,10 @@ ends: the text read back is the source text (same words in the same order,
 the same paragraphs), without the header, the footer or a page number, with
 every hyphenated word joined and every compound's own hyphen kept. A groff
 -ms document (another producer: Type 1 fonts, its own hyphenation) is read
-too. Hostile documents made here (truncated, a self-referencing object
-stream, 10,000 pages, a compression bomb) each end alone, within the
-child's time cap, with a clear error or a bounded reading, and memory
-bounded by the child's rlimit.
+too. Hostile documents made here (truncated, junk, encrypted, a
+self-referencing object stream, 10,000 pages, a 4 GiB compression bomb, a
+2 GiB string) each end alone, within the child's time cap, with a clear
+error or a bounded reading, and memory bounded by the child's rlimit.
 
 Run with /usr/bin/python3 (python3-cairo is Debian's).
 """
@@ -251,6 +251,10 @@ class PdfTest(swtest.TestCase):
     def test_not_a_pdf_nor_encrypted_is_a_crash(self):
         r, _ = self.hostile("junk.pdf", b"%PDF-1.4\n" + os.urandom(4096))
         self.assert_failed(r, r"damaged: ")
+
+    def test_encrypted(self):
+        r, _ = self.hostile("encrypted.pdf", pdfgen.encrypted())
+        self.assert_failed(r, r"encrypted: a password is needed$")
 
     def test_self_referencing_object_stream(self):
         r, _ = self.hostile("selfref.pdf", pdfgen.self_object_stream())
