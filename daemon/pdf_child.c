@@ -147,29 +147,36 @@ static pid_t spawn(int in, int out, int errfd)
 	return pid;
 }
 
-/* The message for a child that ended without an answer; NULL when it answered. */
+/*
+ * The message for a child that ended without an answer; NULL when it
+ * answered (exit 0, or EXIT_REFUSED with its reason on stdout). Its
+ * stderr is read only then: Poppler's complaints on a good file may say
+ * anything.
+ */
 static const char *failure(const struct pdf_child *c, char *msg, size_t len)
 {
 	const char *tail = buf_str(&c->err.b);
+	int sig = WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0;
+	int code = WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
 
 	if (c->timed_out)
 		err_set(msg, len, "pdf: killed after %.0f s", PDF_CHILD_TIMEOUT);
 	else if (c->too_big)
 		err_set(msg, len, "pdf: answer larger than %u bytes", PDF_CHILD_OUTPUT);
+	else if (code == 0 || code == EXIT_REFUSED)
+		return NULL;
 	else if (strstr(tail, "alloc") || strstr(tail, "out of memory"))
 		err_set(msg, len, "pdf: memory limit (%u MiB) reached", PDF_CHILD_MEMORY >> 20);
-	else if (WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGXCPU)
+	else if (sig == SIGXCPU)
 		err_set(msg, len, "pdf: CPU limit (%d s) reached", PDF_CHILD_CPU);
-	else if (WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGKILL)
+	else if (sig == SIGKILL)
 		err_set(msg, len, "pdf: parser killed (CPU or memory limit)");
-	else if (WIFSIGNALED(c->status))
-		err_set(msg, len, "pdf: parser crashed (%s)", strsignal(WTERMSIG(c->status)));
-	else if (WEXITSTATUS(c->status) == 127)
+	else if (sig)
+		err_set(msg, len, "pdf: parser crashed (%s)", strsignal(sig));
+	else if (code == 127)
 		err_set(msg, len, "pdf: cannot run the parser (/proc/self/exe)");
-	else if (WEXITSTATUS(c->status) != 0 && WEXITSTATUS(c->status) != EXIT_REFUSED)
-		err_set(msg, len, "pdf: parser failed (exit status %d)", WEXITSTATUS(c->status));
 	else
-		return NULL;
+		err_set(msg, len, "pdf: parser failed (exit status %d)", code);
 	return msg;
 }
 

@@ -35,6 +35,9 @@ struct pdf_page {
  */
 char *pdf_line_clean(const char *s, size_t len);
 
+/* Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation forms. */
+int pdf_cp_rtl(int32_t c);
+
 /* CJK ideographs, kana, Hangul and their punctuation: written without spaces. */
 int pdf_cp_cjk(int32_t c);
 

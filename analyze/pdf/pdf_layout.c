@@ -47,8 +47,7 @@ void pdf_page_free(struct pdf_page *p)
 		memset(p, 0, sizeof(*p));
 }
 
-/* Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation forms. */
-static int cp_rtl(int32_t c)
+int pdf_cp_rtl(int32_t c)
 {
 	return (c >= 0x0590 && c <= 0x08FF) || (c >= 0xFB1D && c <= 0xFDFF) ||
 	       (c >= 0xFE70 && c <= 0xFEFF);
@@ -70,7 +69,7 @@ int pdf_rtl(const struct pdf_page *pages, size_t n)
 				    utf8proc_category(c) > UTF8PROC_CATEGORY_LO)
 					continue;
 				letters++;
-				rtl += cp_rtl(c);
+				rtl += pdf_cp_rtl(c);
 			}
 		}
 	}

@@ -1,13 +1,13 @@
 /*
- * A PDF through Poppler's GLib API: each page's text in Poppler's order
- * with one box per character (poppler_page_get_text_layout), cut into
- * lines at its newlines; the lines then go through the layout logic of
- * pdf_int.h. Poppler's own reading order is not trusted for columns: it
- * is right for most pages, but the gutter test here is the one the tests
- * hold.
+ * A PDF through Poppler's GLib API, the only file of analyze/pdf that
+ * speaks to Poppler: each page's text with one box per character
+ * (poppler_page_get_text_for_area, poppler_page_get_text_layout_for_area),
+ * cut into lines; the lines then go through the layout logic of pdf_int.h.
+ * Poppler's own reading order is not trusted for columns: it is right for
+ * most pages, but it joins lines of two columns now and then, and its
+ * selection loses blocks of right-to-left pages.
  */
 #include <string.h>
-#include <time.h>
 
 #include <poppler.h>
 
@@ -72,13 +72,7 @@ static int breaks_line(const PopplerRectangle *box, const PopplerRectangle *r, i
 	return mid < box->y1 || mid > box->y2 || (!rtl && gap > h);
 }
 
-/* Right-to-left letters, and the bidi marks Poppler writes around their words (no box). */
-static int is_rtl(gunichar c)
-{
-	return (c >= 0x0590 && c <= 0x08FF) || (c >= 0xFB1D && c <= 0xFDFF) ||
-	       (c >= 0xFE70 && c <= 0xFEFF);
-}
-
+/* The bidi marks Poppler writes around right-to-left words: they have no box. */
 static int is_mark(gunichar c)
 {
 	return c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
@@ -107,13 +101,14 @@ static void split_lines(struct pdf_page *p, const char *text, const PopplerRecta
 			i += clen;
 			continue;
 		}
-		if (c == '\n' || (boxed && have && breaks_line(&box, &rects[k], is_rtl(c)))) {
+		if (c == '\n' ||
+		    (boxed && have && breaks_line(&box, &rects[k], pdf_cp_rtl((int32_t)c)))) {
 			add_line(p, text, start, i, &box, &word, have, have_word && !rtl);
 			start = c == '\n' ? i + 1 : i;
 			have = have_word = rtl = 0;
 			in_first = 1;
 		}
-		rtl |= is_rtl(c);
+		rtl |= pdf_cp_rtl((int32_t)c);
 		if (boxed)
 			grow(&box, &rects[k], &have);
 		if (boxed && in_first)
