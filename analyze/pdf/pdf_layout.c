@@ -5,6 +5,7 @@
  * column must hold at least COL_MIN_LINES lines of a real text width, so a
  * date set at the right of a title, or a two-cell table row, is no column.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,7 @@ static int extent(const struct pdf_page *p, double *lo, double *hi)
  * The gutters' middles into cut[] (ascending): runs of bins covered by at
  * most `allowed` lines, between bins covered by more. Returns their number.
  */
-static size_t find_cuts(const unsigned *cover, size_t nb, double lo, double bw, unsigned allowed,
+static size_t find_cuts(const long *cover, size_t nb, double lo, double bw, long allowed,
 			double *cut)
 {
 	size_t ncut = 0, i = 0;
@@ -160,26 +161,29 @@ static size_t page_cuts(const struct pdf_page *p, double *cut)
 {
 	double lo = 0, hi = 0, bw;
 	size_t nb, ncut, kept = 0;
-	unsigned *cover;
+	long *cover;
 	int weak;
 
 	if (!extent(p, &lo, &hi))
 		return 0;
 	bw = (hi - lo) / MAX_BINS > 1.0 ? (hi - lo) / MAX_BINS : 1.0;
 	nb = (size_t)((hi - lo) / bw) + 1;
-	cover = xcalloc(nb, sizeof(*cover));
+	cover = xcalloc(nb + 1, sizeof(*cover));
+	/* as differences first (+1 where a line starts, -1 after it ends): linear */
 	for (size_t i = 0; i < p->n; i++) {
 		const struct pdf_line *l = &p->lines[i];
+		size_t b0 = (size_t)((l->x0 - lo) / bw), b1 = (size_t)ceil((l->x1 - lo) / bw);
 
 		if (l->drop)
 			continue;
 		kept++;
-		for (size_t b = (size_t)((l->x0 - lo) / bw); b < nb && lo + (double)b * bw < l->x1;
-		     b++)
-			cover[b]++;
+		cover[b0 < nb ? b0 : nb]++;
+		cover[b1 < nb ? b1 : nb]--;
 	}
+	for (size_t b = 1; b < nb; b++)
+		cover[b] += cover[b - 1];
 	/* a title or a section heading or two may cross a gutter */
-	ncut = find_cuts(cover, nb, lo, bw, kept < 20 ? 2u : (unsigned)(kept / 10), cut);
+	ncut = find_cuts(cover, nb, lo, bw, kept < 20 ? 2 : (long)(kept / 10), cut);
 	free(cover);
 	while (ncut > 0 && (weak = weak_column(p, cut, ncut, hi - lo)) >= 0) {
 		size_t drop = weak == (int)ncut ? ncut - 1 : (size_t)weak; /* the cut beside it */

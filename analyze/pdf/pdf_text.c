@@ -11,6 +11,7 @@
 #include "analyze/pdf/pdf_int.h"
 #include "analyze/utf8.h"
 #include "common/buf.h"
+#include "common/xmalloc.h"
 
 #define GAP_FACTOR 1.3	  /* a gap over this many line spacings opens a paragraph */
 #define INDENT_FACTOR 0.8 /* an indent over this many line heights opens one */
@@ -168,6 +169,13 @@ static int ends_hyphen(const char *s)
 	return (last == '-' || last == 0xAD) && cp_letter(prev);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The line spacing of the document: the median step between lines of a column. */
 static double line_spacing(const struct pdf_page *pages, size_t n)
 {
@@ -183,20 +191,13 @@ static double line_spacing(const struct pdf_page *pages, size_t n)
 				continue;
 			if (ns == cap) {
 				cap = cap ? cap * 2 : 256;
-				steps = realloc(steps, cap * sizeof(*steps));
-				if (steps == NULL)
-					return 0;
+				steps = xreallocarray(steps, cap, sizeof(*steps));
 			}
 			steps[ns++] = b->y0 - a->y0;
 		}
 	}
-	for (size_t i = 1; i < ns; i++) /* insertion sort: a few thousand steps */
-		for (size_t j = i; j > 0 && steps[j - 1] > steps[j]; j--) {
-			double t = steps[j];
-
-			steps[j] = steps[j - 1];
-			steps[j - 1] = t;
-		}
+	if (ns > 0)
+		qsort(steps, ns, sizeof(*steps), cmp_double);
 	if (ns > 0)
 		med = steps[ns / 2];
 	free(steps);
