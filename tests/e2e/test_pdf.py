@@ -7,8 +7,8 @@ number footer and, for the alphabetic scripts, words hyphenated at line
 ends: the text read back is the source text (same words in the same order,
 the same paragraphs), without the header, the footer or a page number, with
 every hyphenated word joined and every compound's own hyphen kept. A groff
--ms document (another producer: Type 1 fonts, its own hyphenation) is read
-too. Hostile documents made here (truncated, junk, encrypted, a
+-ms document in two columns (another producer: Type 1 fonts, its own
+hyphenation, a "- N -" footer) is read to its source paragraphs too. Hostile documents made here (truncated, junk, encrypted, a
 self-referencing object stream, 10,000 pages, a 4 GiB compression bomb, a
 2 GiB string) each end alone, within the child's time cap, with a clear
 error or a bounded reading, and memory bounded by the child's rlimit.
@@ -196,16 +196,20 @@ class PdfTest(swtest.TestCase):
     def test_arabic_two_columns_right_to_left(self):
         self.check_statement("ar")
 
-    def test_groff_ms_document(self):
+    def test_groff_ms_two_columns(self):
         if shutil.which("groff") is None:
             self.skipTest("skipped: groff not installed")
+        # groff hyphenates on its own (.hy), in Type 1 fonts, two columns (.2C)
+        sentence = ("The intergovernmental conference adopted a comprehensive declaration "
+                    "on the responsibilities of states regarding international cooperation. ")
+        paras = ["The minister opened the conference. " + sentence * 5] + \
+            [("(%d) " % i) + sentence * 6 for i in range(2, 12)] + \
+            [sentence * 3 + "The conference closed in the evening."]
         src = os.path.join(self.tmp, "speech.ms")
-        words = "The conference adopted an international declaration on cooperation " * 30
         with open(src, "w") as f:
-            f.write(".ds CH Ministry of Foreign Affairs\n.ds CF - \\\\n(PN -\n.TL\nAddress to the conference\n"
-                    ".PP\nThe minister opened the conference. %s\n" % words * 1 +
-                    "".join(".PP\n%s\n" % words for _ in range(6)) +
-                    ".PP\nThe conference closed in the evening.\n")
+            f.write(".ds CH Ministry of Foreign Affairs\n.ds CF - \\\\n(PN -\n"
+                    ".TL\nAddress to the conference\n.2C\n" +
+                    "".join(".PP\n%s\n" % p for p in paras))
         pdf = os.path.join(self.tmp, "speech.pdf")
         with open(pdf, "wb") as out:
             r = subprocess.run(["groff", "-Tpdf", "-ms", src], stdout=out,
@@ -214,12 +218,9 @@ class PdfTest(swtest.TestCase):
         r, _ = self.extract(pdf)
         self.assertEqual(r.returncode, 0, r.stderr)
         text = json.loads(r.stdout)["text"]
-        self.assertTrue(text.startswith("Address to the conference\n\nThe minister opened"),
-                        text[:200])
-        self.assertTrue(text.endswith("The conference closed in the evening."), text[-200:])
+        got = [squash(p, False) for p in text.split("\n\n")]
+        self.assertEqual(got, ["Address to the conference"] + [squash(p, False) for p in paras])
         self.assertNotIn("Ministry of Foreign Affairs", text)
-        self.assertEqual(re.findall(r"\d", text), [])
-        self.assertEqual(squash(text, False).count("international declaration"), 7 * 30)
 
     # hostile documents: each ends alone, in time, with a clear message
 
