@@ -169,12 +169,53 @@ START_TEST(stderr_noise_of_an_answer_is_no_failure)
 }
 END_TEST
 
+static int ticks;
+
+static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	ticks++;
+}
+
 START_TEST(a_hung_child_is_killed_at_the_deadline)
 {
-	char *e = misbehave("hang");
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	ev_timer tick;
+	char *e;
 
+	/* the loop goes on serving others while the child hangs */
+	ev_timer_init(&tick, tick_cb, 0.5, 0.5);
+	ev_timer_start(loop, &tick);
+	ticks = 0;
+	e = misbehave("hang");
+	ev_timer_stop(loop, &tick);
 	ck_assert_str_eq(e, "pdf: killed after 20 s");
+	ck_assert_int_ge(ticks, 36);
 	free(e);
+}
+END_TEST
+
+START_TEST(two_jobs_at_once)
+{
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	struct answer a, b;
+	char err[128];
+	size_t len;
+	char *pdf = testutil_tiny_pdf(&len);
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	ck_assert_ptr_nonnull(pdf_child_start(loop, pdf, len, done, &a, err, sizeof(err)));
+	ck_assert_ptr_nonnull(pdf_child_start(loop, "nothing", 7, done, &b, err, sizeof(err)));
+	ck_assert(testutil_loop_until(loop, answered, &a, 30));
+	ck_assert(testutil_loop_until(loop, answered, &b, 30));
+	ck_assert_str_eq(a.text, "Hello world.");
+	ck_assert_str_eq(b.error, "pdf: not a PDF: no %PDF- signature");
+	answer_free(&a);
+	answer_free(&b);
+	free(pdf);
 }
 END_TEST
 
@@ -227,6 +268,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, failures_become_clear_messages);
 	tcase_add_test(tc, stderr_noise_of_an_answer_is_no_failure);
 	tcase_add_test(tc, a_hung_child_is_killed_at_the_deadline);
+	tcase_add_test(tc, two_jobs_at_once);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
