@@ -259,10 +259,24 @@ static PopplerDocument *open_doc(const char *data, size_t len, char *err, size_t
 	return NULL;
 }
 
-/* The text of pages [0, n) of doc into out->text. */
+/* The bytes of text on p. */
+static size_t page_bytes(const struct pdf_page *p)
+{
+	size_t b = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		b += strlen(p->lines[i].text) + 1;
+	return b;
+}
+
+/*
+ * The text of pages [0, n) of doc into out->text. Pages stop being read
+ * once they hold twice the text that is kept (the rest could only be cut).
+ */
 static void read_pages(PopplerDocument *doc, size_t n, struct pdf_doc *out)
 {
 	struct pdf_page *pages = xcalloc(n ? n : 1, sizeof(*pages));
+	size_t bytes = 0;
 	struct buf text;
 	int rtl;
 
@@ -273,6 +287,11 @@ static void read_pages(PopplerDocument *doc, size_t n, struct pdf_doc *out)
 			continue;
 		read_page(pg, &pages[i]);
 		g_object_unref(pg);
+		bytes += page_bytes(&pages[i]);
+		if (bytes > 2 * (size_t)PDF_MAX_TEXT) {
+			n = out->pages_read = i + 1;
+			break;
+		}
 	}
 	rtl = pdf_rtl(pages, n);
 	pdf_drop_repeats(pages, n);
