@@ -19,13 +19,19 @@
 
 #define EXTRACT_MAX_FILE (64u * 1024 * 1024)
 
-static void print_json(const struct article *a, const char *url, const char *format)
+/* The article as JSON; pdf adds the document's page counts (NULL for a page). */
+static void print_json(const struct article *a, const char *url, const struct pdf_result *pdf)
 {
 	json_t *o = json_object();
 	char *s;
 
 	json_object_set_new(o, "url", url ? json_string(url) : json_null());
-	json_object_set_new(o, "format", json_string(format));
+	json_object_set_new(o, "format", json_string(pdf ? "pdf" : "html"));
+	if (pdf) {
+		json_object_set_new(o, "pages", json_integer((json_int_t)pdf->pages));
+		json_object_set_new(o, "pages_read", json_integer((json_int_t)pdf->pages_read));
+		json_object_set_new(o, "truncated", json_boolean(pdf->truncated));
+	}
 	json_object_set_new(o, "title", json_string(a->title));
 	json_object_set_new(o, "date", a->date ? json_string(a->date) : json_null());
 	json_object_set_new(o, "language", a->language ? json_string(a->language) : json_null());
@@ -83,7 +89,7 @@ static void pdf_done(void *arg, const struct pdf_result *r, const char *error)
 	if (a.words == 0)
 		a.no_text = xstrdup("no main text: a PDF without text (scanned pages?)");
 	if (w->json)
-		print_json(&a, cmd_is_url(w->name) ? w->name : NULL, "pdf");
+		print_json(&a, cmd_is_url(w->name) ? w->name : NULL, r);
 	else
 		print_text(&a);
 	article_free(&a);
@@ -115,7 +121,7 @@ static int extract_bytes(const char *data, size_t len, const char *content_type,
 	if (cmd_article("extract", data, len, content_type, url, &a) < 0)
 		return EXIT_RUNTIME;
 	if (json)
-		print_json(&a, cmd_is_url(url) ? url : NULL, "html");
+		print_json(&a, cmd_is_url(url) ? url : NULL, NULL);
 	else
 		print_text(&a);
 	article_free(&a);

@@ -269,6 +269,7 @@ class PdfTest(swtest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         doc = json.loads(r.stdout)
         # the first 200 pages are read, the rest ignored (analyze/pdf PDF_MAX_PAGES)
+        self.assertEqual((doc["pages"], doc["pages_read"]), (10000, 200))
         self.assertEqual(doc["words"], 200 * 7)
 
     def test_compression_bomb(self):
