@@ -31,7 +31,9 @@ struct pdf_page {
  * The text of a line as the rest works on it: spaces, tabs, controls and
  * no-break spaces collapsed to one space and trimmed; a run of hyphens
  * (soft ones included, as a bad ToUnicode map writes "-\u00AD\u2010")
- * made one '-'; a soft hyphen dropped but at the end. Returns a new string.
+ * made one '-'; a soft hyphen dropped but at the end; bidi marks dropped
+ * (one between two right-to-left words is a space); Latin ligatures and
+ * Arabic presentation forms as their letters. Returns a new string.
  */
 char *pdf_line_clean(const char *s, size_t len);
 

@@ -114,6 +114,40 @@ static size_t hyphen_run(const char *s, size_t len, int *visible)
 	return i;
 }
 
+/*
+ * Appends the character c (the k bytes at s): Latin ligatures (U+FB00..06)
+ * and Arabic presentation forms, which a PDF's ToUnicode map often gives,
+ * as the letters they stand for (NFKC of the character), so that
+ * "\uFB01nancial" is "financial" to the themes.
+ */
+static void append_char(struct buf *b, int32_t c, const char *s, size_t k)
+{
+	utf8proc_uint8_t one[8], *nfkc = NULL;
+
+	if (k < sizeof(one) && ((c >= 0xFB00 && c <= 0xFB06) || (c >= 0xFB50 && c <= 0xFDFF) ||
+				(c >= 0xFE70 && c <= 0xFEFC))) {
+		memcpy(one, s, k);
+		one[k] = '\0';
+		nfkc = utf8proc_NFKC(one); /* composed again: U+FE83 is U+0623, not alef + hamza */
+	}
+	if (nfkc)
+		buf_append_str(b, (const char *)nfkc);
+	else
+		buf_append(b, s, k);
+	free(nfkc);
+}
+
+/* 1 when the bidi mark c at s[i] (k bytes) parts two words: Poppler closes and opens an embedding.
+ */
+static int bidi_space(int32_t c, const char *s, size_t i, size_t k, size_t len)
+{
+	int32_t next = -1;
+
+	if (c == 0x202C && i + k < len)
+		utf8_next(s + i + k, len - i - k, &next);
+	return next >= 0x202A && next <= 0x202E;
+}
+
 char *pdf_line_clean(const char *s, size_t len)
 {
 	struct buf b;
@@ -124,19 +158,9 @@ char *pdf_line_clean(const char *s, size_t len)
 	buf_init(&b);
 	while (i < len) {
 		k = utf8_next(s + i, len - i, &c);
-		if (cp_bidi(c)) {
-			int32_t next = -1;
-
-			/* Poppler closes and opens an embedding between two words */
-			if (c == 0x202C && i + k < len)
-				utf8_next(s + i + k, len - i - k, &next);
-			if (next >= 0x202A && next <= 0x202E)
+		if (cp_bidi(c) || cp_space(c)) {
+			if (cp_space(c) || bidi_space(c, s, i, k, len))
 				space = b.len > 0;
-			i += k;
-			continue;
-		}
-		if (cp_space(c)) {
-			space = b.len > 0;
 			i += k;
 			continue;
 		}
@@ -153,7 +177,7 @@ char *pdf_line_clean(const char *s, size_t len)
 			else if (i + k == len)
 				buf_append_str(&b, "\xc2\xad");
 		} else if (c >= 0) {
-			buf_append(&b, s + i, k);
+			append_char(&b, c, s + i, k);
 		}
 		i += k;
 	}
