@@ -46,9 +46,10 @@
 #include "common/xmalloc.h"
 #include "daemon/pdf_child.h"
 
-#define STDERR_TAIL 4096 /* bytes of the child's stderr kept */
-#define CHILD_NOFILE 16	 /* descriptors the child may hold */
-#define EXIT_REFUSED 3	 /* the child read the input and refused it */
+#define STDERR_TAIL 4096   /* bytes of the child's stderr kept */
+#define CHILD_NOFILE 16	   /* descriptors the child may hold */
+#define EXIT_REFUSED 3	   /* the child read the input and refused it */
+#define EXIT_NO_LIMITS 126 /* the child could not set its rlimits: it did not run */
 
 struct pipe_in {
 	ev_io w;
@@ -96,11 +97,34 @@ static int input_fd(const char *data, size_t len)
 	return fd;
 }
 
-static void limit(int resource, rlim_t soft, rlim_t hard)
+/*
+ * Sets a limit, never above the one the process already has (raising a
+ * hard limit is refused). -1 when the kernel refuses (a seccomp filter).
+ */
+static int limit(int resource, rlim_t soft, rlim_t hard)
 {
-	struct rlimit r = {soft, hard};
+	struct rlimit cur, r;
 
-	(void)setrlimit(resource, &r);
+	if (getrlimit(resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < hard)
+		hard = cur.rlim_max;
+	r.rlim_cur = soft < hard ? soft : hard;
+	r.rlim_max = hard;
+	return setrlimit(resource, &r);
+}
+
+/* The child's limits; -1 when one could not be set. */
+static int limit_all(void)
+{
+#ifndef __SANITIZE_ADDRESS__
+	/* AddressSanitizer reserves terabytes of address space: no RLIMIT_AS under it */
+	if (limit(RLIMIT_AS, PDF_CHILD_MEMORY, PDF_CHILD_MEMORY) < 0)
+		return -1;
+#endif
+	if (limit(RLIMIT_CPU, PDF_CHILD_CPU, PDF_CHILD_CPU + 1) < 0 ||
+	    limit(RLIMIT_FSIZE, 0, 0) < 0 || limit(RLIMIT_NOFILE, CHILD_NOFILE, CHILD_NOFILE) < 0 ||
+	    limit(RLIMIT_CORE, 0, 0) < 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -120,14 +144,8 @@ static void exec_child(int in, int out, int errfd)
 	    dup2(errfd, 2) < 0)
 		_exit(127);
 	close_range(3, ~0U, 0);
-#ifndef __SANITIZE_ADDRESS__
-	/* AddressSanitizer reserves terabytes of address space: no RLIMIT_AS under it */
-	limit(RLIMIT_AS, PDF_CHILD_MEMORY, PDF_CHILD_MEMORY);
-#endif
-	limit(RLIMIT_CPU, PDF_CHILD_CPU, PDF_CHILD_CPU + 1);
-	limit(RLIMIT_FSIZE, 0, 0);
-	limit(RLIMIT_NOFILE, CHILD_NOFILE, CHILD_NOFILE);
-	limit(RLIMIT_CORE, 0, 0);
+	if (limit_all() < 0)
+		_exit(EXIT_NO_LIMITS); /* Poppler never runs without its bounds */
 	execv("/proc/self/exe", argv);
 	_exit(127);
 }
@@ -175,6 +193,8 @@ static const char *failure(const struct pdf_child *c, char *msg, size_t len)
 		err_set(msg, len, "pdf: parser crashed (%s)", strsignal(sig));
 	else if (code == 127)
 		err_set(msg, len, "pdf: cannot run the parser (/proc/self/exe)");
+	else if (code == EXIT_NO_LIMITS)
+		err_set(msg, len, "pdf: cannot limit the parser (setrlimit refused)");
 	else
 		err_set(msg, len, "pdf: parser failed (exit status %d)", code);
 	return msg;

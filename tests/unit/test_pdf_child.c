@@ -8,6 +8,7 @@
 #include <ev.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -75,6 +76,25 @@ START_TEST(reads_a_pdf_in_a_child)
 	ck_assert_str_eq(a.date, "2024-03-12T10:00:00+08:00");
 	ck_assert_uint_eq(a.pages, 1);
 	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1); /* reaped */
+	answer_free(&a);
+	free(pdf);
+}
+END_TEST
+
+START_TEST(lower_limits_of_the_parent_are_kept)
+{
+	struct rlimit cpu = {10, 10}, got;
+	struct answer a;
+	size_t len;
+	char *pdf = testutil_tiny_pdf(&len);
+
+	/* this test's own process (Check forks one per test): the child may not raise it */
+	ck_assert_int_eq(setrlimit(RLIMIT_CPU, &cpu), 0);
+	run(pdf, len, &a);
+	ck_assert_ptr_null(a.error);
+	ck_assert_str_eq(a.text, "Hello world.");
+	ck_assert_int_eq(getrlimit(RLIMIT_CPU, &got), 0);
+	ck_assert_uint_eq(got.rlim_max, 10);
 	answer_free(&a);
 	free(pdf);
 }
@@ -264,6 +284,7 @@ int main(int argc, char **argv)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, reads_a_pdf_in_a_child);
 	tcase_add_test(tc, a_refusal_is_a_clear_error);
+	tcase_add_test(tc, lower_limits_of_the_parent_are_kept);
 	tcase_add_test(tc, cancel_kills_and_reaps_without_a_callback);
 	tcase_add_test(tc, failures_become_clear_messages);
 	tcase_add_test(tc, stderr_noise_of_an_answer_is_no_failure);
