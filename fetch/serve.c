@@ -57,13 +57,29 @@ struct request_impl {
 	char remote[INET6_ADDRSTRLEN + 1];
 };
 
-/* Re-arms the timer by what MHD wants next; MHD_NO: no deadline pending. */
-static void arm_timer(struct serve *sv)
+static unsigned connections(struct serve *sv)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(sv->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return info ? info->num_connections : 0;
+}
+
+/*
+ * Re-arms the timer by what MHD wants next (MHD_NO: no deadline pending).
+ * at_once: run again at the next turn whatever MHD says. MHD takes its
+ * listening socket out of its epoll set at the connection limit and puts it
+ * back only at the start of a run: when a run closed connections, the next
+ * run must come at once, or a listener that was full would wait for an
+ * event that cannot come (no connection left, no deadline) and never accept
+ * again.
+ */
+static void arm_timer(struct serve *sv, int at_once)
+{
+	MHD_UNSIGNED_LONG_LONG ms = 0;
 
 	ev_timer_stop(sv->loop, &sv->timer);
-	if (MHD_get_timeout(sv->mhd, &ms) != MHD_YES)
+	if (!at_once && MHD_get_timeout(sv->mhd, &ms) != MHD_YES)
 		return;
 	/* fractional seconds: 999 ms must not become 0; 0 runs MHD at the next turn */
 	ev_timer_set(&sv->timer, (double)ms / 1000.0, 0.0);
@@ -72,9 +88,11 @@ static void arm_timer(struct serve *sv)
 
 static void run_mhd(struct serve *sv)
 {
+	unsigned before = connections(sv);
+
 	if (MHD_run(sv->mhd) != MHD_YES)
 		log_warnx("http listener: MHD_run failed");
-	arm_timer(sv);
+	arm_timer(sv, connections(sv) < before);
 }
 
 /* ev_io callback: MHD's epoll descriptor is readable. */
@@ -431,7 +449,7 @@ struct serve *serve_new(struct ev_loop *loop, const struct sockaddr *addr, sockl
 	ev_io_start(loop, &sv->io);
 	ev_init(&sv->timer, timer_cb);
 	sv->timer.data = sv;
-	arm_timer(sv);
+	arm_timer(sv, 0);
 	return sv;
 }
 

@@ -1,15 +1,20 @@
 """The read side's HTTP listener (issue 18) with a real client, curl: /healthz,
 404, 405, the bearer token, the refusal of a non-loopback listen without
-one, and a bind failure named at start-up."""
+one, a bind failure named at start-up; and hostile clients (slowloris,
+10,000 connections, oversize headers, path traversal, bad query values),
+each while the daemon polls the demo site: its polls stay on time and
+another client is answered."""
 import os
 import re
 import shutil
 import subprocess
 import sqlite3
+import threading
 import time
 import unittest
 
 import swtest
+import web_hostile
 
 CURL = shutil.which("curl")
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -125,6 +130,159 @@ class ListenTest(ListenBase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("cannot listen on 127.0.0.1:%d: Address already in use" % self.port,
                       r.stderr)
+
+
+POLL_LINE = re.compile(r"source=demo-news poll=(\S+) status=(\d+).*? time=([\d.]+)s")
+INTERVAL = 10.0
+# the schedule's own spread: 10 % jitter and a 1 s timer slack
+LATEST_GAP = INTERVAL * 1.1 + 1.0 + 1.5
+
+
+class PollClock(threading.Thread):
+    """Notes when each poll line of the daemon appears (the log has no clock)."""
+
+    def __init__(self, proc):
+        super().__init__(daemon=True)
+        self.proc = proc
+        self.polls = []  # (arrival, result, status, seconds the poll took)
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            found = POLL_LINE.findall(self.proc.output())
+            now = time.time()
+            for result, status, took in found[len(self.polls):]:
+                self.polls.append((now, result, int(status), float(took)))
+            self.halt.wait(0.05)
+
+    def wait_polls(self, n, timeout):
+        deadline = time.time() + timeout
+        while len(self.polls) < n and time.time() < deadline:
+            time.sleep(0.05)
+        return len(self.polls) >= n
+
+
+PATHS_404 = ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+             "/healthz%00", "/healthz%00.txt", "/%00", "/..%2f..%2fetc/passwd",
+             "/static/../../../etc/passwd", "/./healthz", "//etc/passwd", "/etc/passwd"]
+QUERIES_400 = ["/healthz?q=%ff", "/healthz?q=%C0%AF", "/healthz?%fe=1",
+               "/healthz?" + "&".join("a%d=1" % i for i in range(40)),
+               "/healthz?q=" + "v" * 2000]
+
+
+def raw_get(target, extra=b""):
+    return b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\n" + extra + \
+        b"Connection: close\r\n\r\n"
+
+
+@unittest.skipIf(CURL is None, "skipped: curl not installed")
+class HostileTest(ListenBase):
+    """Each attack runs until at least one poll has happened under it."""
+
+    def other_client(self, source="127.0.0.200"):
+        """(status, seconds) of /healthz asked by curl from another loopback address."""
+        t = time.time()
+        status = curl(self.base + "/healthz", "--interface", source)[0]
+        return status, time.time() - t
+
+    def under_attack(self, attack, clock, others_served=True):
+        """Runs attack until a poll starts and ends under it; checks another client
+        meanwhile. Returns the other client's answers."""
+        n0 = len(clock.polls)
+        attack.start()
+        answers = []
+        deadline = time.time() + LATEST_GAP + 3
+        while len(clock.polls) == n0 and time.time() < deadline:
+            answers.append(self.other_client())
+            time.sleep(0.5)
+        attack.stop()
+        self.assertIsNone(attack.error)
+        self.assertGreater(len(clock.polls), n0, "no poll while %s ran:\n%s" % (
+            type(attack).__name__, self.daemon.output()[-3000:]))
+        self.other_took += [took for status, took in answers if status == 200]
+        if others_served:
+            self.assertTrue(answers, "no other client asked")
+            for status, took in answers:
+                self.assertEqual(status, 200, answers)
+                self.assertLess(took, 2.0, answers)
+        return answers
+
+    def assert_healthy_after(self):
+        deadline = time.time() + 10
+        while time.time() < deadline and curl(self.base + "/healthz")[0] != 200:
+            time.sleep(0.2)
+        self.assertEqual(curl(self.base + "/healthz")[0], 200)
+        self.assertIsNone(self.daemon.p.poll(), self.daemon.output())
+
+    def test_hostile_inputs_leave_polls_on_time(self):
+        self.other_took = []
+        self.start()
+        clock = PollClock(self.daemon)
+        clock.start()
+        self.addCleanup(clock.halt.set)
+        self.assertTrue(clock.wait_polls(1, 30), self.daemon.output())
+        host, port = "127.0.0.1", self.port
+
+        with self.subTest("slowloris: headers dribbled on every connection one address may have"):
+            slow = web_hostile.Slowloris(host, port, n=16, pace=1.0)
+            self.under_attack(slow, clock)
+            # the dribblers were held, not served: the listener waits for whole headers
+            self.assertEqual(slow.closed_by_server, 0)
+            self.assert_healthy_after()
+
+        with self.subTest("a silent connection is closed after the idle timeout"):
+            s = web_hostile.connect_from("127.0.0.1", host, port, timeout=30)
+            t = time.time()
+            self.assertEqual(s.recv(1), b"")
+            s.close()
+            self.assertLess(time.time() - t, 10 + 5)
+
+        with self.subTest("10,000 connections attempted and held"):
+            flood = web_hostile.Flood(host, port, total=10000)
+            # other clients may be refused while the flood holds every slot
+            self.under_attack(flood, clock, others_served=False)
+            self.assertEqual(flood.attempted, 10000)
+            self.assert_healthy_after()  # answered again once they closed
+
+        with self.subTest("oversize headers"):
+            big = web_hostile.Repeat(host, port, {
+                "one 64 KiB header": raw_get("/healthz", b"X-Big: " + b"h" * 65536 + b"\r\n"),
+                "2000 headers": raw_get("/healthz", b"".join(
+                    b"X-H%d: v\r\n" % i for i in range(2000))),
+                "64 KiB path": raw_get("/" + "p" * 65536)})
+            self.under_attack(big, clock)
+            for name, lines in big.answers.items():
+                for line in lines:
+                    self.assertRegex(line, r"^(HTTP/1.1 (431|414|413) |$)", name)
+            self.assert_healthy_after()
+
+        with self.subTest("path traversal and encoded NULs"):
+            walk = web_hostile.Repeat(host, port, {p: raw_get(p) for p in PATHS_404})
+            self.under_attack(walk, clock)
+            for path, lines in walk.answers.items():
+                self.assertEqual(lines, {"HTTP/1.1 404 Not Found"}, path)
+            for path in PATHS_404:
+                self.assertEqual(curl(self.base + path, "--path-as-is")[0], 404, path)
+
+        with self.subTest("bad query values"):
+            bad = web_hostile.Repeat(host, port, {q: raw_get(q) for q in QUERIES_400})
+            self.under_attack(bad, clock)
+            for q, lines in bad.answers.items():
+                self.assertEqual(lines, {"HTTP/1.1 400 Bad Request"}, q[:80])
+            self.assert_healthy_after()
+
+        clock.halt.set()
+        clock.join()
+        polls = clock.polls
+        print("polls: gaps %s, took %s; other client: slowest %.2fs" % (
+            ["%.1f" % (b[0] - a[0]) for a, b in zip(polls, polls[1:])],
+            ["%.2f" % p[3] for p in polls], max(self.other_took)))
+        self.assertGreaterEqual(len(polls), 6, polls)
+        for (t0, *_), (t1, *_) in zip(polls, polls[1:]):
+            self.assertLessEqual(t1 - t0, LATEST_GAP, "a poll came late: %r" % polls)
+        for _, result, status, took in polls:
+            self.assertIn(result, ("ok", "not-modified"), polls)
+            self.assertLess(took, 2.0, polls)
 
 
 class CheckTest(swtest.TestCase):
