@@ -7,6 +7,8 @@ another client is answered."""
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sqlite3
 import threading
@@ -58,6 +60,7 @@ class ListenBase(swtest.TestCase):
         self.daemon = self.spawn([swtest.BIN, "run", "-c", self.conf])
         self.wait_log("http: listening on")
         self.base = "http://127.0.0.1:%d" % self.port
+        return self.daemon
 
     def wait_log(self, text, timeout=20):
         deadline = time.time() + timeout
@@ -119,6 +122,49 @@ class ListenTest(ListenBase):
         self.assertEqual(curl(self.base + "/x", "--oauth2-bearer", TOKEN)[0], 404)
         # a supervisor's probe carries no token
         self.assertEqual(curl(self.base + "/healthz")[0], 200)
+
+    def test_reload_takes_a_new_token_and_keeps_the_listener(self):
+        token_file = self.write("token", TOKEN + "\n", mode=0o600)
+        self.start(extra="token_file = %s" % token_file)
+        new = "fedcba9876543210fedcba9876543210"
+        self.write("token", new + "\n", mode=0o600)
+        self.daemon.signal(signal.SIGHUP)
+        self.wait_log("reload: done")
+        self.assertEqual(curl(self.base + "/x", "--oauth2-bearer", new)[0], 404)
+        self.assertEqual(curl(self.base + "/x", "--oauth2-bearer", TOKEN)[0], 401)
+        # a new address needs a restart: the listener stays where it is, with its token
+        other = swtest.free_port()
+        with open(self.conf) as f:
+            text = f.read()
+        self.write("speechwatch.conf", text.replace(
+            "listen = 127.0.0.1:%d" % self.port, "listen = 127.0.0.1:%d" % other))
+        self.daemon.signal(signal.SIGHUP)
+        self.wait_log("[http] listen changed (127.0.0.1:%d -> 127.0.0.1:%d): it takes effect "
+                      "at the next restart" % (self.port, other))
+        self.assertEqual(curl(self.base + "/x", "--oauth2-bearer", new)[0], 404)
+        self.assertEqual(curl(self.base + "/x")[0], 401)
+        self.assertEqual(curl("http://127.0.0.1:%d/healthz" % other)[0], 0)
+
+    def test_ipv6_loopback(self):
+        with socket.socket(socket.AF_INET6) as s:
+            try:
+                s.bind(("::1", 0))
+            except OSError:
+                self.skipTest("skipped: no IPv6 loopback here")
+        port = swtest.free_port()
+        self.start(listen="[::1]:%d" % port)
+        self.assertIn("http: listening on http://[::1]:%d/" % port, self.daemon.output())
+        status, _, body = curl("http://[::1]:%d/healthz" % port, "-g")
+        self.assertEqual((status, body), (200, "ok\n"))
+
+    def test_once_never_listens(self):
+        self.start()
+        self.daemon.signal(signal.SIGTERM)
+        self.daemon.wait(20)
+        r = self.sw("once", "-c", self.conf, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("mode once", r.stderr)
+        self.assertNotIn("http: listening", r.stderr)
 
     def test_port_taken_is_a_startup_error_naming_the_address(self):
         self.start()
