@@ -314,11 +314,12 @@ static void answer_request(struct serve *sv, struct MHD_Connection *conn, const 
 			   const char *url, struct serve_reply *out)
 {
 	struct request_impl ri = {conn, ""};
-	struct serve_request req = {method, url, request_arg, ri.remote, NULL, &ri};
+	struct serve_request req = {method, url, request_arg, ri.remote, NULL, NULL, &ri};
 
 	client_address(conn, ri.remote, sizeof(ri.remote));
 	req.authorization =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	req.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	sv->answer(sv->arg, &req, out);
 }
 

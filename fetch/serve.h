@@ -40,6 +40,7 @@ struct serve_request {
 	const char *(*arg)(const struct serve_request *req, const char *name);
 	const char *remote;	   /* the client's numeric address */
 	const char *authorization; /* the Authorization header, or NULL */
+	const char *host;	   /* the Host header, or NULL */
 	void *impl;		   /* serve.c's own */
 };
 

@@ -106,6 +106,17 @@ class ListenTest(ListenBase):
         self.assertIn("store not writable", body)
         self.assertEqual(curl(self.base + "/healthz")[0], 200)
 
+    def test_loopback_without_token_answers_only_loopback_host_names(self):
+        """DNS rebinding: a page elsewhere points its own name at 127.0.0.1 and
+        the browser sends that name as Host."""
+        self.start()
+        status, _, body = curl(self.base + "/healthz", "-H", "Host: evil.example:%d" % self.port)
+        self.assertEqual(status, 403, body)
+        self.assertEqual(curl(self.base + "/x", "-H", "Host: 127.0.0.1.evil.example")[0], 403)
+        for host in ("localhost:%d" % self.port, "LOCALHOST", "127.0.0.1", "127.1.2.3:80",
+                     "[::1]:%d" % self.port):
+            self.assertEqual(curl(self.base + "/healthz", "-H", "Host: " + host)[0], 200, host)
+
     def test_token_required_accepted_refused(self):
         token_file = self.write("token", TOKEN + "\n", mode=0o600)
         self.start(extra="token_file = %s" % token_file)
@@ -122,6 +133,9 @@ class ListenTest(ListenBase):
         self.assertEqual(curl(self.base + "/x", "--oauth2-bearer", TOKEN)[0], 404)
         # a supervisor's probe carries no token
         self.assertEqual(curl(self.base + "/healthz")[0], 200)
+        # the token guards whatever name the client used
+        self.assertEqual(curl(self.base + "/x", "--oauth2-bearer", TOKEN,
+                              "-H", "Host: speechwatch.example")[0], 404)
 
     def test_reload_takes_a_new_token_and_keeps_the_listener(self):
         token_file = self.write("token", TOKEN + "\n", mode=0o600)
@@ -217,7 +231,7 @@ QUERIES_400 = ["/healthz?q=%ff", "/healthz?q=%C0%AF", "/healthz?%fe=1",
 
 
 def raw_get(target, extra=b""):
-    return b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\n" + extra + \
+    return b"GET " + target.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + \
         b"Connection: close\r\n\r\n"
 
 
