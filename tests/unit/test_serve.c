@@ -397,6 +397,66 @@ START_TEST(a_full_listener_accepts_again_once_clients_close)
 }
 END_TEST
 
+/* Sends text on fd (a blocking socket) whole. */
+static void send_all(int fd, const char *text)
+{
+	ck_assert_int_eq(send(fd, text, strlen(text), 0), (ssize_t)strlen(text));
+}
+
+/* Reads what fd has now (it is non-blocking); -1 once the peer has closed. */
+static ssize_t peek_closed(int fd)
+{
+	char chunk[4096];
+	ssize_t n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return n <= 0 ? -1 : n;
+}
+
+/*
+ * A client that dribbles its headers (a byte every 0.2 s, so that the idle
+ * timeout never fires) is cut off at the request deadline.
+ */
+START_TEST(dribbled_headers_are_cut_off_at_the_deadline)
+{
+	int fd = dial();
+	double start = clock_mono(), cut = 0;
+
+	serve_set_deadline(sv, 1.0);
+	send_all(fd, "GET /slow HTTP/1.1\r\nHost: t\r\n");
+	while (clock_mono() - start < 4 && cut == 0) {
+		spin(0.2);
+		if (peek_closed(fd) < 0 || send(fd, "X", 1, MSG_NOSIGNAL) < 0)
+			cut = clock_mono() - start;
+	}
+	close(fd);
+	ck_assert_msg(cut >= 1.0 && cut < 2.5, "cut after %.2fs", cut);
+	ck_assert_int_eq(seen.calls, 0);
+}
+END_TEST
+
+/* The deadline counts from the previous answer: a keep-alive client that asks in time is served. */
+START_TEST(the_deadline_restarts_with_each_request)
+{
+	int fd = dial();
+	char *r;
+
+	serve_set_deadline(sv, 1.0);
+	send_all(fd, "GET /1 HTTP/1.1\r\nHost: t\r\n\r\n");
+	spin(0.7);
+	send_all(fd, "GET /2 HTTP/1.1\r\nHost: t\r\n\r\n");
+	spin(0.7);
+	send_all(fd, "GET /3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	r = drain(fd);
+	close(fd);
+	ck_assert_int_eq(seen.calls, 3);
+	ck_assert_str_eq(seen.path, "/3");
+	ck_assert_ptr_nonnull(strstr(r, "<p>page /3</p>"));
+	free(r);
+}
+END_TEST
+
 START_TEST(a_taken_port_is_an_error_naming_the_address)
 {
 	struct sockaddr_in in = loopback(serve_port(sv));
@@ -458,6 +518,8 @@ int main(void)
 	tcase_add_test(tc, keep_alive_answers_requests_in_turn);
 	tcase_add_test(tc, connections_per_address_are_bounded);
 	tcase_add_test(tc, a_full_listener_accepts_again_once_clients_close);
+	tcase_add_test(tc, dribbled_headers_are_cut_off_at_the_deadline);
+	tcase_add_test(tc, the_deadline_restarts_with_each_request);
 	tcase_add_test(tc, a_taken_port_is_an_error_naming_the_address);
 	tcase_add_test(tc, ipv6_loopback);
 	suite_add_tcase(s, tc);
