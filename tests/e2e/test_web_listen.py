@@ -171,10 +171,13 @@ class ListenTest(ListenBase):
         status, _, body = curl("http://[::1]:%d/healthz" % port, "-g")
         self.assertEqual((status, body), (200, "ok\n"))
 
-    def test_once_never_listens(self):
+    def test_stops_cleanly_and_once_never_listens(self):
         self.start()
         self.daemon.signal(signal.SIGTERM)
-        self.daemon.wait(20)
+        self.assertEqual(self.daemon.wait(20), 0, self.daemon.output())
+        self.assertIn("stopped", self.daemon.output())
+        with socket.socket() as s:  # the listening socket went with it
+            s.bind(("127.0.0.1", self.port))
         r = self.sw("once", "-c", self.conf, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("mode once", r.stderr)
