@@ -341,9 +341,9 @@ int store_item_touch(struct store *st, int64_t id, double now)
 	return wr(st)->be->item_touch(st, id, now);
 }
 
-int store_item_set_themes(struct store *st, int64_t id, const char *themes)
+int store_item_set_themes(struct store *st, int64_t id, const char *themes, const char *detail_json)
 {
-	return wr(st)->be->item_set_themes(st, id, themes);
+	return wr(st)->be->item_set_themes(st, id, themes, detail_json);
 }
 
 void store_item_clear(struct store_item *it)

@@ -108,7 +108,7 @@ static void answer_cb(void *arg, const struct serve_request *sr, struct serve_re
 {
 	struct webserve *ws = arg;
 	struct web_request req = {sr->method, sr->path, web_arg, (void *)(uintptr_t)sr};
-	struct web_reply reply = {200, "text/plain; charset=utf-8", {NULL, 0, 0}};
+	struct web_reply reply = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
 	struct web_ctx ctx = {ws->d->store, ws->d->cfg, NULL, clock_wall(), 0};
 
 	if (ws->loopback && !ws->token_set && !host_is_loopback(sr->host)) {
@@ -132,6 +132,7 @@ static void answer_cb(void *arg, const struct serve_request *sr, struct serve_re
 	web_answer(&ctx, &req, &reply);
 	out->status = reply.status;
 	out->content_type = reply.content_type;
+	out->cache_control = reply.cache_control;
 	buf_free(&out->body);
 	out->body = reply.body;
 }

@@ -329,7 +329,8 @@ static int add_headers(struct MHD_Response *r, const struct serve_reply *out)
 	int ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, out->content_type) &&
 		 MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") &&
 		 MHD_add_response_header(r, "Content-Security-Policy", CSP) &&
-		 MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") &&
+		 MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+					 out->cache_control ? out->cache_control : "no-cache") &&
 		 MHD_add_response_header(r, "Referrer-Policy", "no-referrer") &&
 		 MHD_add_response_header(r, "X-Frame-Options", "DENY");
 
@@ -429,7 +430,7 @@ static enum MHD_Result request_cb(void *cls, struct MHD_Connection *conn, const 
 {
 	static char replied; /* *con_cls once a reply is queued */
 	struct serve *sv = cls;
-	struct serve_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}};
+	struct serve_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
 	enum MHD_Result rc;
 
 	(void)version;

@@ -50,14 +50,15 @@ struct serve_request {
 /*
  * What to send. A 401 carries WWW-Authenticate: Bearer; every reply carries
  * X-Content-Type-Options: nosniff, a Content-Security-Policy that allows no
- * script (styles and images from the listener only), Cache-Control:
- * no-cache, Referrer-Policy: no-referrer and X-Frame-Options: DENY. For
- * HEAD, the body only gives the Content-Length.
+ * script (styles and images from the listener only), Cache-Control
+ * (cache_control, else no-cache), Referrer-Policy: no-referrer and
+ * X-Frame-Options: DENY. For HEAD, the body only gives the Content-Length.
  */
 struct serve_reply {
 	int status;
-	const char *content_type; /* a static string */
-	struct buf body;	  /* taken by the listener */
+	const char *content_type;  /* a static string */
+	struct buf body;	   /* taken by the listener */
+	const char *cache_control; /* a static string; NULL: "no-cache" */
 };
 
 /*

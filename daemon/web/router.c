@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon/store.h"
+#include "daemon/web/html.h"
 #include "daemon/web/web.h"
 
 /* Seconds the loop may have been busy before a request for /healthz: a loop held longer is sick. */
@@ -22,6 +23,9 @@ struct route {
 
 static const struct route routes[] = {
     {"/healthz", 0, page_healthz},
+    {"/", 0, html_page_index},
+    {"/statement/", 1, html_page_statement},
+    {"/static/style.css", 0, html_page_style},
 };
 
 /* OUT as a plain-text reply with STATUS and an empty body. */

@@ -46,7 +46,7 @@ static int ask(const char *path, double lag, char **body)
 {
 	struct web_ctx ctx = {st, NULL, NULL, 1e9, lag};
 	struct web_request req = {"GET", path, no_args, NULL};
-	struct web_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}};
+	struct web_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
 
 	web_answer(&ctx, &req, &out);
 	ck_assert_ptr_nonnull(out.content_type);
