@@ -227,7 +227,9 @@ class PollClock(threading.Thread):
 
 PATHS_404 = ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
              "/healthz%00", "/healthz%00.txt", "/%00", "/..%2f..%2fetc/passwd",
-             "/static/../../../etc/passwd", "/./healthz", "//etc/passwd", "/etc/passwd"]
+             "/static/../../../etc/passwd", "/./healthz", "//etc/passwd", "/etc/passwd",
+             "/statement/..", "/statement/%2e%2e/%2e%2e/etc/passwd", "/statement/./1",
+             "/statement/1%00", "/static/style.css/../../etc/passwd", "/static/"]
 QUERIES_400 = ["/healthz?q=%ff", "/healthz?q=%C0%AF", "/healthz?%fe=1",
                "/healthz?" + "&".join("a%d=1" % i for i in range(40)),
                "/healthz?q=" + "v" * 2000]

@@ -110,6 +110,10 @@ START_TEST(unknown_and_suspect_paths_are_404)
 	    "/HEALTHZ",
 	    "/static/../healthz",
 	    "http://x/healthz",
+	    "/statement/..",
+	    "/statement/../../etc/passwd",
+	    "/statement/./1",
+	    "/static/style.css/..",
 	};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
