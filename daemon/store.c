@@ -379,8 +379,7 @@ int store_index_catch_up(struct store *st, size_t max, size_t *done)
 	return store_commit(st);
 }
 
-/* Brings the search index up to date, in transactions of STORE_INDEX_BATCH items. */
-static int index_all(struct store *st)
+int store_index_all(struct store *st)
 {
 	size_t done;
 
@@ -396,7 +395,7 @@ int store_search(struct store *st, const char *query, const char *since, const c
 {
 	*out = NULL;
 	*n = 0;
-	if (!st->readonly && index_all(st) < 0)
+	if (!st->readonly && store_index_all(st) < 0)
 		return -1;
 	return rd(st)->be->search(st, query, since, theme, max, out, n);
 }

@@ -149,12 +149,13 @@ char *store_recovery_steps(const char *location);
 /*
  * Retention (keep_raw_days, keep_text_days): items first seen before
  * raw_before lose their raw page, before text_before their text and the
- * texts of their past versions (0: keep them). Titles, hashes, events and the items themselves stay; a dropped
- * text leaves the search index. Items are visited in id order (the order
- * they were first seen) from after the id `after`, at most max per call,
- * in one transaction of the call's own; the visit stops at the first item
- * newer than both cutoffs (finished = 1) but not after `future` (0: none). `after` moves on, so
- * calls resume where the last one stopped.
+ * texts of their past versions (0: keep them). Titles, hashes, events and
+ * the items themselves stay; a dropped text leaves the search index. Items
+ * are visited in id order (the order they were first seen) from after the
+ * id `after`, at most max per call, in one transaction of the call's own;
+ * the visit stops at the first item newer than both cutoffs (finished = 1)
+ * but not after `future` (0: none). `after` moves on, so calls resume where
+ * the last one stopped.
  */
 struct store_prune {
 	double raw_before, text_before; /* unix time; 0: keep */
@@ -320,6 +321,7 @@ int store_index_pending(struct store *st, int64_t *n);
  */
 int store_index_catch_up(struct store *st, size_t max, size_t *done);
 #define STORE_INDEX_BATCH 2000
+#define STORE_INDEX_READ_STEP 500
 
 enum store_event_state {
 	EVENT_QUEUED,
@@ -484,6 +486,7 @@ struct store_statement {
 	long words;
 	double date; /* published as unix time, else first seen: the list's order */
 	double first_seen, last_seen;
+	double updated; /* its current text first fetched (the latest edit), else first seen */
 	/*
 	 * The themes of its current text: themes_json is the JSON array a
 	 * statement event sends ("themes", best first, "[]" when none reached
@@ -510,8 +513,11 @@ void store_statement_clear(struct store_statement *s);
  * Statements f selects, newest first (by date, then id): the read side's
  * list. Paging by f->before is stable: a page starts after the statement
  * with that id whatever was stored since (an unknown id gives no rows).
- * With a query, a store opened read-write first indexes what is pending
- * (store_index_catch_up), as store_search does. Caller clears each and
+ * With a query, a store opened read-write first indexes at most
+ * STORE_INDEX_READ_STEP pending statements (about 40 ms): the daemon's page
+ * must not hold the loop for a whole catch-up after a large first poll,
+ * which daemon/index.c finishes in the background within seconds; until
+ * then the newest statements may be missing from a search. Caller clears each and
  * frees the array. -1 with store_error(); errno EINVAL when f->query is
  * not a valid query.
  */

@@ -102,6 +102,12 @@ struct store_backend {
 
 extern const struct store_backend store_sqlite_backend;
 
+/*
+ * Brings the search index up to date, in transactions of STORE_INDEX_BATCH
+ * items (store.c): what a search on a writable store does first.
+ */
+int store_index_all(struct store *st);
+
 /* The state named by store_event_state_name(), or EVENT_QUEUED for an unknown name. */
 enum store_event_state store_event_state_parse(const char *name);
 

@@ -236,7 +236,9 @@ static const char *const migrations[] = {
        before its current one, written by the trigger in the transaction that replaces
        it, whichever path stores the new text; items edited before have no past
        versions (their old texts were not kept). items_newest: the read side's order
-       (store_sqlite_read.c, DATE_KEY). */
+       (store_sqlite_read.c, DATE_KEY) with the columns its filters test, so that a
+       page reads the rows it shows and not those it passes over (a row's late
+       columns sit behind its text and raw page). */
     "ALTER TABLE items ADD COLUMN theme_scores TEXT;"
     "UPDATE items SET theme_scores = e.t FROM (SELECT item_id, max(created),"
     " json_extract(payload, '$.themes') AS t FROM events"
@@ -255,8 +257,8 @@ static const char *const migrations[] = {
     " old.title, old.text_sha256, old.text,"
     " coalesce((SELECT max(replaced) FROM item_versions WHERE item_id = old.id),"
     " old.first_seen), coalesce(new.fetched_at, new.last_seen)); END;"
-    "CREATE INDEX items_newest ON items"
-    " (coalesce(CAST(strftime('%s', published) AS REAL), first_seen), id);",
+    "CREATE INDEX items_newest ON items (coalesce(CAST(strftime('%s', published) AS REAL),"
+    " first_seen), id, source_id, language, themes);",
 };
 
 int store_sqlite_fail(struct store_sqlite *sq, const char *what)

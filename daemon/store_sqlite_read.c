@@ -23,7 +23,8 @@
 	"i.id, i.source_id, i.url, i.title, i.published, i.language, coalesce(i.words, "           \
 	"0), " DATE_KEY ", i.first_seen, i.last_seen, i.theme_scores, "                            \
 	"(i.text_sha256 IS NOT NULL) + (SELECT count(*) FROM item_versions v "                     \
-	"WHERE v.item_id = i.id) "
+	"WHERE v.item_id = i.id), coalesce((SELECT max(v.replaced) FROM item_versions v "          \
+	"WHERE v.item_id = i.id), i.first_seen) "
 
 #define F(kind, field) STORE_SQLITE_FIELD(struct store_statement, kind, field)
 static const struct store_sqlite_field list_fields[] = {
@@ -31,24 +32,30 @@ static const struct store_sqlite_field list_fields[] = {
     F(COL_TEXT, title),	      F(COL_TEXT, published),	F(COL_TEXT, language),
     F(COL_LONG, words),	      F(COL_DOUBLE, date),	F(COL_DOUBLE, first_seen),
     F(COL_DOUBLE, last_seen), F(COL_TEXT, themes_json), F(COL_INT, versions),
+    F(COL_DOUBLE, updated),
 };
 #undef F
 #define NLIST (sizeof(list_fields) / sizeof(list_fields[0]))
 
 /*
  * The list's query for f: fixed fragments only, each filter set adding one
- * condition whose value is bound in the same order (bind_filter).
+ * condition whose value is bound in the same order (bind_filter). Always a
+ * walk of items_newest in order: every filter is tested on the index's
+ * columns (rowid included, for q), so only the rows of the page are read,
+ * whatever the planner would guess of a source's or a query's size.
  */
 static char *list_sql(const struct store_statement_filter *f)
 {
 	struct buf sql;
 
 	buf_init(&sql);
-	buf_append_str(&sql, "SELECT " LIST_COLS ", "
-			     "CASE WHEN EXISTS (SELECT 1 FROM item_versions v WHERE v.item_id = "
-			     "i.id) THEN i.text END, "
-			     "(SELECT v.text FROM item_versions v WHERE v.item_id = i.id "
-			     "ORDER BY v.version DESC LIMIT 1) FROM items i WHERE 1");
+	buf_append_str(&sql,
+		       "SELECT " LIST_COLS ", "
+		       "CASE WHEN EXISTS (SELECT 1 FROM item_versions v WHERE v.item_id = "
+		       "i.id) THEN i.text END, "
+		       "(SELECT v.text FROM item_versions v WHERE v.item_id = i.id "
+		       "ORDER BY v.version DESC LIMIT 1) FROM items i INDEXED BY items_newest "
+		       "WHERE 1");
 	if (f->source)
 		buf_append_str(&sql, " AND i.source_id = ?");
 	if (f->theme)
@@ -108,14 +115,36 @@ static int list_fail(struct store_sqlite *sq, const struct store_statement_filte
 	return -1;
 }
 
+/*
+ * The list tests q only on the rows it walks (none in an empty store): the
+ * query is parsed here first, so that a bad one fails whatever is stored.
+ */
+static int query_check(struct store_sqlite *sq, const struct store_statement_filter *f)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(
+	    sq->db, "SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT 1", -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		store_sqlite_bind_text(s, 1, f->query);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : list_fail(sq, f, rc);
+}
+
 int store_sqlite_statements(struct store *st, const struct store_statement_filter *f,
 			    struct store_statement **out, size_t *n)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
-	char *sql = list_sql(f);
+	char *sql;
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL);
+	int rc;
 
+	if (f->query && query_check(sq, f) < 0)
+		return -1;
+	sql = list_sql(f);
+	rc = sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL);
 	free(sql);
 	if (rc != SQLITE_OK)
 		return list_fail(sq, f, rc);

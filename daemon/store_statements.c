@@ -144,24 +144,11 @@ static void get_finish(struct store_statement *s)
 	themes_parse(s);
 }
 
-/* The search index brought up to date, as store_search does. */
-static int index_all(struct store *st)
-{
-	size_t done;
-
-	if (st->readonly)
-		return 0;
-	do {
-		if (store_index_catch_up(st, STORE_INDEX_BATCH, &done) < 0)
-			return -1;
-	} while (done == STORE_INDEX_BATCH);
-	return 0;
-}
-
 int store_statements(struct store *st, const struct store_statement_filter *f,
 		     struct store_statement **out, size_t *n)
 {
 	struct store_statement_filter g = *f;
+	size_t indexed;
 	int rc;
 
 	*out = NULL;
@@ -170,7 +157,8 @@ int store_statements(struct store *st, const struct store_statement_filter *f,
 		g.limit = STORE_STATEMENTS_DEFAULT;
 	if (g.limit > STORE_STATEMENTS_MAX)
 		g.limit = STORE_STATEMENTS_MAX;
-	if (g.query && index_all(st) < 0) {
+	if (g.query && !st->readonly &&
+	    store_index_catch_up(st, STORE_INDEX_READ_STEP, &indexed) < 0) {
 		errno = EIO;
 		return -1;
 	}

@@ -78,14 +78,14 @@ static int html_filter_parse(const struct web_ctx *ctx, const struct web_request
 	memset(f, 0, sizeof(*f));
 	f->theme = html_arg(req, "theme");
 	f->source = html_arg(req, "source");
-	f->lang = html_arg(req, "lang");
+	f->lang = html_arg(req, "language");
 	f->q = html_arg(req, "q");
 	if (f->theme && !config_theme_find(ctx->cfg, f->theme))
 		snprintf(err, errlen, "argument 'theme': no such theme in the configuration");
 	else if (f->source && !config_source_find(ctx->cfg, f->source))
 		snprintf(err, errlen, "argument 'source': no such source in the configuration");
 	else if (f->lang && !html_lang_ok(f->lang))
-		snprintf(err, errlen, "argument 'lang': not a language tag (e.g. en, zh-CN)");
+		snprintf(err, errlen, "argument 'language': not a language tag (e.g. en, zh-CN)");
 	else if (f->q && strlen(f->q) > HTML_Q_MAX)
 		snprintf(err, errlen, "argument 'q': longer than %d bytes", HTML_Q_MAX);
 	else if (html_id_arg(html_arg(req, "before"), &f->before) < 0)
@@ -136,14 +136,14 @@ static void html_filter_form(struct buf *out, const struct config *cfg, const st
 	for (size_t i = 0; i < cfg->nsources; i++)
 		html_option(out, cfg->sources[i].id, NULL, f->source);
 	buf_append_str(out, "</select></label>\n");
-	html_input(out, "lang", "Language", "text", 16, f->lang);
+	html_input(out, "language", "Language", "text", 16, f->lang);
 	buf_append_str(out, "<button type=\"submit\">Show</button>\n</form>\n");
 }
 
 /* "/?q=..&theme=..&before=ID": these filters, from after statement before (0: the newest). */
 static void html_page_link(struct buf *out, const struct html_filter *f, int64_t before)
 {
-	const char *names[] = {"q", "theme", "source", "lang"};
+	const char *names[] = {"q", "theme", "source", "language"};
 	const char *values[] = {f->q, f->theme, f->source, f->lang};
 	char sep = '?';
 

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "daemon/store.h"
+#include "daemon/web/api.h"
+#include "daemon/web/feeds.h"
 #include "daemon/web/html.h"
 #include "daemon/web/web.h"
 
@@ -23,6 +25,12 @@ struct route {
 
 static const struct route routes[] = {
     {"/healthz", 0, page_healthz},
+    {"/api/v1/statements", 0, web_page_api_statements},
+    {"/api/v1/statements/", 1, web_page_api_statement},
+    {"/api/v1/status", 0, web_page_api_status},
+    {"/feeds/all.atom", 0, web_page_feed_all},
+    {"/feeds/theme/", 1, web_page_feed_theme},
+    {"/feeds/source/", 1, web_page_feed_source},
     {"/", 0, html_page_index},
     {"/statement/", 1, html_page_statement},
     {"/static/style.css", 0, html_page_style},

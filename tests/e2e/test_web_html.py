@@ -177,7 +177,7 @@ class WebHtmlTest(swtest.TestCase):
         self.assertEqual(status, 200, page)
         self.assertIn("nuclear non-proliferation treaty", page)
         self.assertNotIn("alert(1)", page)
-        for arg, value in (("theme", "nope"), ("source", "%3Cx%3E"), ("lang", "e"),
+        for arg, value in (("theme", "nope"), ("source", "%3Cx%3E"), ("language", "e"),
                            ("before", "x"), ("q", "%22unbalanced")):
             status, page = curl("%s/?%s=%s" % (self.base, arg, value))
             self.assertEqual(status, 400, "%s=%s: %s" % (arg, value, page))

@@ -307,10 +307,10 @@ START_TEST(bad_query_values_are_400_pages_naming_the_argument)
 	bad_arg("theme", "nope");
 	bad_arg("theme", "<script>");
 	bad_arg("source", "other");
-	bad_arg("lang", "e");
-	bad_arg("lang", "en_US");
-	bad_arg("lang", "<x>");
-	bad_arg("lang", "1x");
+	bad_arg("language", "e");
+	bad_arg("language", "en_US");
+	bad_arg("language", "<x>");
+	bad_arg("language", "1x");
 	bad_arg("q", longq);
 	bad_arg("q", "\"unbalanced");
 	bad_arg("before", "0");
@@ -323,7 +323,7 @@ END_TEST
 
 START_TEST(the_form_offers_the_configured_themes_and_sources)
 {
-	const char *args[] = {"theme", "cyber", "source",   "",	 "lang",
+	const char *args[] = {"theme", "cyber", "source",   "",	 "language",
 			      "zh-CN", "q",	"\"><i>\"", NULL};
 	struct web_reply r;
 	const char *page;
@@ -336,7 +336,7 @@ START_TEST(the_form_offers_the_configured_themes_and_sources)
 	ck_assert_ptr_nonnull(
 	    strstr(page, "<option value=\"cyber\" selected>Cyber &lt;b&gt;sovereignty&lt;/b&gt;"));
 	ck_assert_ptr_nonnull(strstr(page, "<option value=\"mfa-en\">mfa-en</option>"));
-	ck_assert_ptr_nonnull(strstr(page, "<label class=\"lang\" for=\"f-lang\">"));
+	ck_assert_ptr_nonnull(strstr(page, "<label class=\"language\" for=\"f-language\">"));
 	ck_assert_ptr_nonnull(strstr(page, "value=\"zh-CN\""));
 	ck_assert_ptr_nonnull(strstr(page, "value=\"&quot;&gt;&lt;i&gt;&quot;\""));
 	ck_assert_ptr_null(strstr(page, "<i>"));
@@ -389,8 +389,8 @@ START_TEST(filters_and_search_select_statements)
 	const char *theme[] = {"theme", "cyber", NULL};
 	const char *q[] = {"q", "matters", "source", "mfa-en", NULL};
 	const char *hyphen[] = {"q", "lot more.", NULL}; /* no FTS5 syntax: a phrase */
-	const char *en[] = {"lang", "EN-gb", NULL};
-	const char *none[] = {"lang", "fr", NULL};
+	const char *en[] = {"language", "EN-gb", NULL};
+	const char *none[] = {"language", "fr", NULL};
 	char *p;
 
 	two();

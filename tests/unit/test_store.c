@@ -527,7 +527,8 @@ END_TEST
  */
 /* What migration 8 added, taken away again (a store of an older version). */
 #define UNDO_MIGRATION_8                                                                           \
-	"DROP INDEX items_newest; DROP TRIGGER items_versions_au; DROP TABLE item_versions; "      \
+	"DROP INDEX items_newest; DROP TRIGGER "                                                   \
+	"items_versions_au; DROP TABLE item_versions; "                                            \
 	"ALTER TABLE items DROP COLUMN theme_scores; "
 
 START_TEST(migration_6_gives_pending_events_an_age)

@@ -171,6 +171,10 @@ START_TEST(a_bad_query_is_einval)
 	struct store_statement *v;
 	size_t n;
 
+	errno = 0; /* also when nothing is stored to test it on */
+	ck_assert_int_eq(
+	    store_statements(st, &(struct store_statement_filter){.query = "AND"}, &v, &n), -1);
+	ck_assert_int_eq(errno, EINVAL);
 	four(st);
 	errno = 0;
 	ck_assert_int_eq(
@@ -252,7 +256,9 @@ START_TEST(an_edit_is_a_version_with_its_diff)
 	ck_assert_str_eq(v[1].diff,
 			 "--- before\n+++ after\n@@ -2,2 +2,3 @@\n TWO\n three\n+four\n");
 	ck_assert_ptr_null(v[1].text); /* a list carries no texts */
+	ck_assert(v[1].updated == 300);
 	ck_assert_int_eq(v[0].versions, 1);
+	ck_assert(v[0].updated == 101);
 	ck_assert_ptr_null(v[0].diff);
 	free_list(v, n);
 
@@ -336,6 +342,13 @@ START_TEST(themes_come_with_scores_and_evidence)
 	ck_assert_uint_eq(v[0].themes[1].nevidence, 0);
 	ck_assert_ptr_null(v[1].themes_json); /* never scored */
 	ck_assert_uint_eq(v[1].nthemes, 0);
+	free_list(v, n);
+	/* an edit that reached no theme: scored, with none */
+	ck_assert_int_eq(store_item_set_themes(st, 1, NULL, "[]"), 0);
+	assert_ids(st, &(struct store_statement_filter){.theme = "cyber"}, "");
+	n = list(st, &(struct store_statement_filter){0}, &v);
+	ck_assert_str_eq(v[0].themes_json, "[]");
+	ck_assert_uint_eq(v[0].nthemes, 0);
 	free_list(v, n);
 	store_close(st);
 }
