@@ -5,7 +5,7 @@
 #   make check-asan   the same, built with AddressSanitizer + UBSan (in build/asan/)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian packages (apt-get, via sudo when not root)
-#   make demo         poll the bundled offline site once
+#   make demo         run the daemon on the bundled offline site; ends with the page's URL
 #   make fuzz         libFuzzer targets (clang) in build/fuzz/bin; tests/fuzz/README.md
 
 PREFIX   ?= /usr/local

@@ -45,6 +45,18 @@ static void reply_plain(struct web_reply *out, int status)
 }
 
 /*
+ * The store's last error without its location: /healthz answers without a
+ * token, and the path of the database is none of a stranger's business.
+ */
+static const char *store_reason(const struct store *st)
+{
+	const char *e = store_error(st), *where = store_location(st);
+	size_t n = strlen(where);
+
+	return strncmp(e, where, n) == 0 && strncmp(e + n, ": ", 2) == 0 ? e + n + 2 : e;
+}
+
+/*
  * The loop is turning (the request did not wait long behind other work)
  * and the store takes a write transaction (begun and rolled back: nothing
  * is written).
@@ -62,7 +74,7 @@ static void page_healthz(const struct web_ctx *ctx, const struct web_request *re
 	if (ctx->store == NULL || store_begin(ctx->store) < 0) {
 		reply_plain(out, 503);
 		buf_printf(&out->body, "store not writable: %s\n",
-			   ctx->store ? store_error(ctx->store) : "no store");
+			   ctx->store ? store_reason(ctx->store) : "no store");
 		return;
 	}
 	store_rollback(ctx->store);
