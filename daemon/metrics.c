@@ -1,0 +1,429 @@
+#include "daemon/metrics.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+
+enum metric_type { COUNTER, GAUGE, HISTOGRAM };
+
+/* Label values of one series, joined by NULs, at most this long: longer ones are dropped. */
+#define KEY_MAX 512
+
+struct family_def {
+	const char *name, *help;
+	enum metric_type type;
+	const char *labels[2]; /* NULL-padded */
+	const double *bounds;  /* histograms: upper bounds of the buckets, +Inf implied */
+	size_t nbounds;
+};
+
+static const double bytes_bounds[] = {1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216};
+static const double seconds_bounds[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+#define BOUNDS(a) a, sizeof(a) / sizeof(a[0])
+
+static const struct family_def defs[METRIC_COUNT] = {
+    [METRIC_POLLS] = {"speechwatch_polls_total",
+		      "Polls of a source's list page that ended, by result (ok, not-modified, "
+		      "http-error, timeout, suspect-list, ...).",
+		      COUNTER,
+		      {"source", "result"},
+		      NULL,
+		      0},
+    [METRIC_LAST_POLL_OK] = {"speechwatch_last_successful_poll_timestamp_seconds",
+			     "Wall time (Unix seconds) of the source's last successful poll.",
+			     GAUGE,
+			     {"source", NULL},
+			     NULL,
+			     0},
+    [METRIC_ITEMS_SEEN] = {"speechwatch_items_seen_total",
+			   "Items listed by the list pages read (200 answers).",
+			   COUNTER,
+			   {"source", NULL},
+			   NULL,
+			   0},
+    [METRIC_STATEMENTS] = {"speechwatch_statements_total",
+			   "Statements stored with their alerts, new or changed.",
+			   COUNTER,
+			   {"source", "change"},
+			   NULL,
+			   0},
+    [METRIC_FETCHES] = {"speechwatch_fetches_total",
+			"Transfers that ended, by kind (list, article) and fetch result "
+			"(ok, timeout, network, too-big, ...).",
+			COUNTER,
+			{"kind", "result"},
+			NULL,
+			0},
+    [METRIC_HTTP_STATUS] = {"speechwatch_http_responses_total",
+			    "HTTP responses received, by kind and status code.",
+			    COUNTER,
+			    {"kind", "status"},
+			    NULL,
+			    0},
+    [METRIC_FETCH_BYTES] = {"speechwatch_fetch_response_bytes",
+			    "Decoded body bytes of the responses received.",
+			    HISTOGRAM,
+			    {"kind", NULL},
+			    BOUNDS(bytes_bounds)},
+    [METRIC_FETCH_SECONDS] = {"speechwatch_fetch_duration_seconds",
+			      "Time a transfer took, queue excluded, redirects included.",
+			      HISTOGRAM,
+			      {"kind", NULL},
+			      BOUNDS(seconds_bounds)},
+    [METRIC_DELIVERIES] = {"speechwatch_deliveries_total",
+			   "Delivery attempts judged, by channel and the state the event "
+			   "entered (delivered, retry_wait, dead).",
+			   COUNTER,
+			   {"channel", "outcome"},
+			   NULL,
+			   0},
+    [METRIC_DROPPED] = {"speechwatch_metrics_dropped_total",
+			"Metric updates refused: a family's series limit reached or its "
+			"label values too long.",
+			COUNTER,
+			{NULL, NULL},
+			NULL,
+			0},
+};
+
+struct series {
+	char *key;	   /* label values joined by NULs */
+	size_t keylen;	   /* bytes of key, the last NUL included */
+	double value;	   /* counter or gauge; a histogram's sum */
+	uint64_t count;	   /* histogram: observations */
+	uint64_t *buckets; /* histogram: observations per bucket, not cumulative */
+};
+
+struct family {
+	struct hmap index; /* key -> series index */
+	struct series *series;
+	size_t n, cap;
+};
+
+struct metrics {
+	struct family fam[METRIC_COUNT];
+	int warned; /* the first drop is logged */
+};
+
+struct metrics *metrics_new(void)
+{
+	struct metrics *m = xcalloc(1, sizeof(*m));
+
+	for (size_t i = 0; i < METRIC_COUNT; i++)
+		hmap_init(&m->fam[i].index, 16);
+	metrics_add(m, METRIC_DROPPED, NULL, NULL, 0); /* shown as 0 from the start */
+	return m;
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < METRIC_COUNT; i++) {
+		struct family *f = &m->fam[i];
+
+		for (size_t j = 0; j < f->n; j++) {
+			free(f->series[j].key);
+			free(f->series[j].buckets);
+		}
+		free(f->series);
+		hmap_free(&f->index);
+	}
+	free(m);
+}
+
+/* Joins the label values a family takes into key; its length, or 0 when too long. */
+static size_t make_key(const struct family_def *def, const char *a, const char *b,
+		       char key[KEY_MAX])
+{
+	const char *v[2] = {a ? a : "", b ? b : ""};
+	size_t len = 0;
+
+	for (size_t i = 0; i < 2 && def->labels[i]; i++) {
+		size_t n = strlen(v[i]) + 1;
+
+		if (len + n > KEY_MAX)
+			return 0;
+		memcpy(key + len, v[i], n);
+		len += n;
+	}
+	return len;
+}
+
+static struct series *add_series(struct family *f, const struct family_def *def, const char *key,
+				 size_t len, uint32_t h)
+{
+	struct series *s;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 8;
+		f->series = xreallocarray(f->series, f->cap, sizeof(*f->series));
+	}
+	s = &f->series[f->n];
+	memset(s, 0, sizeof(*s));
+	s->key = xmalloc(len ? len : 1);
+	memcpy(s->key, key, len);
+	s->keylen = len;
+	if (def->type == HISTOGRAM)
+		s->buckets = xcalloc(def->nbounds + 1, sizeof(*s->buckets));
+	hmap_put(&f->index, key, len, h, (uint32_t)f->n);
+	f->n++;
+	return s;
+}
+
+static struct series *series_of(struct metrics *m, enum metric_id id, const char *a, const char *b);
+
+/* An update refused: counted in its own family, logged the first time. */
+static void drop(struct metrics *m, const char *name)
+{
+	struct series *s = series_of(m, METRIC_DROPPED, NULL, NULL);
+
+	if (!m->warned)
+		log_warnx("metrics: %s: too many series or label values too long; dropping "
+			  "updates (speechwatch_metrics_dropped_total counts them)",
+			  name);
+	m->warned = 1;
+	if (s != NULL)
+		s->value++;
+}
+
+/* The series of family id for a, b: found, else made; NULL when refused. */
+static struct series *series_of(struct metrics *m, enum metric_id id, const char *a, const char *b)
+{
+	const struct family_def *def = &defs[id];
+	struct family *f = &m->fam[id];
+	char key[KEY_MAX];
+	size_t len = make_key(def, a, b, key);
+	uint32_t h = hmap_hash(key, len);
+	const uint32_t *at;
+
+	if (len == 0 && def->labels[0] != NULL) {
+		drop(m, def->name);
+		return NULL;
+	}
+	at = hmap_get(&f->index, key, len, h);
+	if (at != NULL)
+		return &f->series[*at];
+	if (f->n >= METRICS_MAX_SERIES) {
+		drop(m, def->name);
+		return NULL;
+	}
+	return add_series(f, def, key, len, h);
+}
+
+void metrics_add(struct metrics *m, enum metric_id id, const char *a, const char *b, double v)
+{
+	struct series *s;
+
+	if (m == NULL || defs[id].type == HISTOGRAM || (defs[id].type == COUNTER && !(v >= 0)))
+		return;
+	s = series_of(m, id, a, b);
+	if (s != NULL)
+		s->value += v;
+}
+
+void metrics_set(struct metrics *m, enum metric_id id, const char *a, const char *b, double v)
+{
+	struct series *s;
+
+	if (m == NULL || defs[id].type != GAUGE)
+		return;
+	s = series_of(m, id, a, b);
+	if (s != NULL)
+		s->value = v;
+}
+
+void metrics_observe(struct metrics *m, enum metric_id id, const char *a, const char *b, double v)
+{
+	const struct family_def *def = &defs[id];
+	struct series *s;
+	size_t i = 0;
+
+	if (m == NULL || def->type != HISTOGRAM || isnan(v))
+		return;
+	s = series_of(m, id, a, b);
+	if (s == NULL)
+		return;
+	while (i < def->nbounds && v > def->bounds[i])
+		i++;
+	s->buckets[i]++; /* i == nbounds: the +Inf bucket only */
+	s->count++;
+	s->value += v;
+}
+
+double metrics_value(const struct metrics *m, enum metric_id id, const char *a, const char *b)
+{
+	const struct family *f;
+	char key[KEY_MAX];
+	size_t len;
+	const uint32_t *at;
+
+	if (m == NULL)
+		return 0;
+	f = &m->fam[id];
+	len = make_key(&defs[id], a, b, key);
+	at = hmap_get(&f->index, key, len, hmap_hash(key, len));
+	if (at == NULL)
+		return 0;
+	return defs[id].type == HISTOGRAM ? (double)f->series[*at].count : f->series[*at].value;
+}
+
+void metrics_poll(struct metrics *m, const char *source, const char *result, int ok, long items,
+		  double now)
+{
+	metrics_add(m, METRIC_POLLS, source, result, 1);
+	if (ok)
+		metrics_set(m, METRIC_LAST_POLL_OK, source, NULL, now);
+	if (items >= 0)
+		metrics_add(m, METRIC_ITEMS_SEEN, source, NULL, (double)items);
+}
+
+void metrics_fetch(struct metrics *m, const char *kind, const char *result, long status,
+		   size_t bytes, double seconds)
+{
+	char code[24];
+
+	if (m == NULL)
+		return;
+	metrics_add(m, METRIC_FETCHES, kind, result, 1);
+	if (status > 0) {
+		snprintf(code, sizeof(code), "%ld", status);
+		metrics_add(m, METRIC_HTTP_STATUS, kind, code, 1);
+		metrics_observe(m, METRIC_FETCH_BYTES, kind, NULL, (double)bytes);
+	}
+	metrics_observe(m, METRIC_FETCH_SECONDS, kind, NULL, seconds);
+}
+
+/*
+ * A sample value as the format writes floats: integers without exponent or
+ * fraction (counters read naturally), others with all their digits.
+ */
+static void put_value(struct buf *out, double v)
+{
+	if (isnan(v))
+		buf_append_str(out, "NaN");
+	else if (isinf(v))
+		buf_append_str(out, v > 0 ? "+Inf" : "-Inf");
+	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		buf_printf(out, "%.0f", v);
+	else
+		buf_printf(out, "%.17g", v);
+}
+
+/* Label values escape backslash, double quote and line feed (format 0.0.4). */
+static void put_label_value(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			buf_append_str(out, "\\\\");
+		else if (*s == '"')
+			buf_append_str(out, "\\\"");
+		else if (*s == '\n')
+			buf_append_str(out, "\\n");
+		else
+			buf_append_char(out, *s);
+	}
+}
+
+/* HELP text escapes backslash and line feed. */
+static void put_help(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			buf_append_str(out, "\\\\");
+		else if (*s == '\n')
+			buf_append_str(out, "\\n");
+		else
+			buf_append_char(out, *s);
+	}
+}
+
+void metrics_write_head(struct buf *out, const char *name, const char *type, const char *help)
+{
+	buf_printf(out, "# HELP %s ", name);
+	put_help(out, help);
+	buf_printf(out, "\n# TYPE %s %s\n", name, type);
+}
+
+void metrics_write_sample(struct buf *out, const char *name, const char *label, const char *value,
+			  double v)
+{
+	buf_append_str(out, name);
+	if (label != NULL) {
+		buf_printf(out, "{%s=\"", label);
+		put_label_value(out, value);
+		buf_append_str(out, "\"}");
+	}
+	buf_append_char(out, ' ');
+	put_value(out, v);
+	buf_append_char(out, '\n');
+}
+
+/*
+ * NAME SUFFIX{labels of s[,le="LE"]} V: the series' own labels from its key,
+ * then a histogram bucket's bound when le is given.
+ */
+static void put_sample(struct buf *out, const struct family_def *def, const char *suffix,
+		       const struct series *s, const double *le, double v)
+{
+	const char *val = s->key;
+	int any = 0;
+
+	buf_printf(out, "%s%s", def->name, suffix);
+	for (size_t i = 0; i < 2 && def->labels[i]; i++) {
+		buf_printf(out, "%s%s=\"", any++ ? "," : "{", def->labels[i]);
+		put_label_value(out, val);
+		buf_append_char(out, '"');
+		val += strlen(val) + 1;
+	}
+	if (le != NULL) {
+		buf_printf(out, "%sle=\"", any++ ? "," : "{");
+		put_value(out, *le);
+		buf_append_char(out, '"');
+	}
+	buf_append_str(out, any ? "} " : " ");
+	put_value(out, v);
+	buf_append_char(out, '\n');
+}
+
+static void put_histogram(struct buf *out, const struct family_def *def, const struct series *s)
+{
+	uint64_t cum = 0;
+	const double inf = INFINITY;
+
+	for (size_t i = 0; i < def->nbounds; i++) {
+		cum += s->buckets[i];
+		put_sample(out, def, "_bucket", s, &def->bounds[i], (double)cum);
+	}
+	put_sample(out, def, "_bucket", s, &inf, (double)s->count);
+	put_sample(out, def, "_sum", s, NULL, s->value);
+	put_sample(out, def, "_count", s, NULL, (double)s->count);
+}
+
+static const char *const type_names[] = {
+    [COUNTER] = "counter", [GAUGE] = "gauge", [HISTOGRAM] = "histogram"};
+
+void metrics_render(const struct metrics *m, struct buf *out)
+{
+	for (size_t i = 0; i < METRIC_COUNT; i++) {
+		const struct family_def *def = &defs[i];
+		const struct family *f = m ? &m->fam[i] : NULL;
+		size_t n = f ? f->n : 0;
+
+		metrics_write_head(out, def->name, type_names[def->type], def->help);
+		for (size_t j = 0; j < n; j++) {
+			if (def->type == HISTOGRAM)
+				put_histogram(out, def, &f->series[j]);
+			else
+				put_sample(out, def, "", &f->series[j], NULL, f->series[j].value);
+		}
+	}
+}
