@@ -95,8 +95,9 @@ static const struct family_def defs[METRIC_COUNT] = {
 };
 
 struct series {
-	char *key;	   /* label values joined by NULs */
-	size_t keylen;	   /* bytes of key, the last NUL included */
+	/* its labels as rendered, escaped, without braces: made once, copied at each scrape */
+	char *labels;
+	size_t labels_len;
 	double value;	   /* counter or gauge; a histogram's sum */
 	uint64_t count;	   /* histogram: observations */
 	uint64_t *buckets; /* histogram: observations per bucket, not cumulative */
@@ -131,7 +132,7 @@ void metrics_free(struct metrics *m)
 		struct family *f = &m->fam[i];
 
 		for (size_t j = 0; j < f->n; j++) {
-			free(f->series[j].key);
+			free(f->series[j].labels);
 			free(f->series[j].buckets);
 		}
 		free(f->series);
@@ -158,6 +159,37 @@ static size_t make_key(const struct family_def *def, const char *a, const char *
 	return len;
 }
 
+/* Label values escape backslash, double quote and line feed (format 0.0.4). */
+static void put_label_value(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			buf_append_str(out, "\\\\");
+		else if (*s == '"')
+			buf_append_str(out, "\\\"");
+		else if (*s == '\n')
+			buf_append_str(out, "\\n");
+		else
+			buf_append_char(out, *s);
+	}
+}
+
+/* NAME="VALUE"[,NAME2="VALUE2"] of a family's labels and a key's values. */
+static void render_labels(const struct family_def *def, const char *key, struct series *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < 2 && def->labels[i]; i++) {
+		buf_printf(&b, "%s%s=\"", i ? "," : "", def->labels[i]);
+		put_label_value(&b, key);
+		buf_append_char(&b, '"');
+		key += strlen(key) + 1;
+	}
+	s->labels_len = b.len;
+	s->labels = buf_steal(&b);
+}
+
 static struct series *add_series(struct family *f, const struct family_def *def, const char *key,
 				 size_t len, uint32_t h)
 {
@@ -169,9 +201,7 @@ static struct series *add_series(struct family *f, const struct family_def *def,
 	}
 	s = &f->series[f->n];
 	memset(s, 0, sizeof(*s));
-	s->key = xmalloc(len ? len : 1);
-	memcpy(s->key, key, len);
-	s->keylen = len;
+	render_labels(def, key, s);
 	if (def->type == HISTOGRAM)
 		s->buckets = xcalloc(def->nbounds + 1, sizeof(*s->buckets));
 	hmap_put(&f->index, key, len, h, (uint32_t)f->n);
@@ -280,8 +310,8 @@ void metrics_poll(struct metrics *m, const char *source, const char *result, int
 		  double now)
 {
 	metrics_add(m, METRIC_POLLS, source, result, 1);
-	if (ok)
-		metrics_set(m, METRIC_LAST_POLL_OK, source, NULL, now);
+	if (ok) /* to the millisecond: rendered without printf (put_value) */
+		metrics_set(m, METRIC_LAST_POLL_OK, source, NULL, floor(now * 1000 + 0.5) / 1000);
 	if (items >= 0)
 		metrics_add(m, METRIC_ITEMS_SEEN, source, NULL, (double)items);
 }
@@ -302,35 +332,63 @@ void metrics_fetch(struct metrics *m, const char *kind, const char *result, long
 	metrics_observe(m, METRIC_FETCH_SECONDS, kind, NULL, seconds);
 }
 
+/* Writes Q thousandths as a decimal ("12", "0.25", "-3.5") into s; returns its length. */
+static size_t fmt_millis(char *s, long long q)
+{
+	char digits[24];
+	unsigned long long u = q < 0 ? 0ULL - (unsigned long long)q : (unsigned long long)q;
+	unsigned frac = (unsigned)(u % 1000);
+	size_t n = 0, len = 0;
+
+	u /= 1000;
+	do
+		digits[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (q < 0)
+		s[len++] = '-';
+	while (n > 0)
+		s[len++] = digits[--n];
+	if (frac != 0) {
+		s[len++] = '.';
+		s[len++] = (char)('0' + frac / 100);
+		s[len++] = (char)('0' + frac / 10 % 10);
+		s[len++] = (char)('0' + frac % 10);
+		while (s[len - 1] == '0')
+			len--;
+	}
+	return len;
+}
+
+/* The shorter of %.15g and %.17g that reads back as v. */
+static size_t fmt_shortest(char *s, size_t len, double v)
+{
+	int n = snprintf(s, len, "%.15g", v);
+
+	if (strtod(s, NULL) != v)
+		n = snprintf(s, len, "%.17g", v);
+	return (size_t)n;
+}
+
 /*
- * A sample value as the format writes floats: integers without exponent or
- * fraction (counters read naturally), others with all their digits.
+ * A sample value as the format writes floats. Values of whole thousandths
+ * (counts, sizes, timestamps rounded to the millisecond) are written as
+ * plain decimals without printf, which a scrape of a thousand sources
+ * would otherwise call thousands of times; others with the digits that
+ * read back as the same double.
  */
 static void put_value(struct buf *out, double v)
 {
+	char s[48];
+	double ms = v * 1000;
+
 	if (isnan(v))
 		buf_append_str(out, "NaN");
 	else if (isinf(v))
 		buf_append_str(out, v > 0 ? "+Inf" : "-Inf");
-	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		buf_printf(out, "%.0f", v);
+	else if (fabs(v) < 1e12 && (double)llrint(ms) / 1000 == v) /* reads back as v */
+		buf_append(out, s, fmt_millis(s, llrint(ms)));
 	else
-		buf_printf(out, "%.17g", v);
-}
-
-/* Label values escape backslash, double quote and line feed (format 0.0.4). */
-static void put_label_value(struct buf *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\')
-			buf_append_str(out, "\\\\");
-		else if (*s == '"')
-			buf_append_str(out, "\\\"");
-		else if (*s == '\n')
-			buf_append_str(out, "\\n");
-		else
-			buf_append_char(out, *s);
-	}
+		buf_append(out, s, fmt_shortest(s, sizeof(s), v));
 }
 
 /* HELP text escapes backslash and line feed. */
@@ -367,29 +425,23 @@ void metrics_write_sample(struct buf *out, const char *name, const char *label, 
 	buf_append_char(out, '\n');
 }
 
-/*
- * NAME SUFFIX{labels of s[,le="LE"]} V: the series' own labels from its key,
- * then a histogram bucket's bound when le is given.
- */
-static void put_sample(struct buf *out, const struct family_def *def, const char *suffix,
-		       const struct series *s, const double *le, double v)
+/* NAME SUFFIX{labels of s[,le="LE"]} V, with the labels s rendered when it was made. */
+static void put_sample(struct buf *out, const char *name, const char *suffix,
+		       const struct series *s, const char *le, double v)
 {
-	const char *val = s->key;
-	int any = 0;
-
-	buf_printf(out, "%s%s", def->name, suffix);
-	for (size_t i = 0; i < 2 && def->labels[i]; i++) {
-		buf_printf(out, "%s%s=\"", any++ ? "," : "{", def->labels[i]);
-		put_label_value(out, val);
-		buf_append_char(out, '"');
-		val += strlen(val) + 1;
+	buf_append_str(out, name);
+	buf_append_str(out, suffix);
+	if (s->labels_len || le) {
+		buf_append_char(out, '{');
+		buf_append(out, s->labels, s->labels_len);
+		if (le) {
+			buf_append_str(out, s->labels_len ? ",le=\"" : "le=\"");
+			buf_append_str(out, le);
+			buf_append_char(out, '"');
+		}
+		buf_append_char(out, '}');
 	}
-	if (le != NULL) {
-		buf_printf(out, "%sle=\"", any++ ? "," : "{");
-		put_value(out, *le);
-		buf_append_char(out, '"');
-	}
-	buf_append_str(out, any ? "} " : " ");
+	buf_append_char(out, ' ');
 	put_value(out, v);
 	buf_append_char(out, '\n');
 }
@@ -397,15 +449,19 @@ static void put_sample(struct buf *out, const struct family_def *def, const char
 static void put_histogram(struct buf *out, const struct family_def *def, const struct series *s)
 {
 	uint64_t cum = 0;
-	const double inf = INFINITY;
+	struct buf le;
 
+	buf_init(&le);
 	for (size_t i = 0; i < def->nbounds; i++) {
 		cum += s->buckets[i];
-		put_sample(out, def, "_bucket", s, &def->bounds[i], (double)cum);
+		buf_reset(&le);
+		put_value(&le, def->bounds[i]);
+		put_sample(out, def->name, "_bucket", s, buf_str(&le), (double)cum);
 	}
-	put_sample(out, def, "_bucket", s, &inf, (double)s->count);
-	put_sample(out, def, "_sum", s, NULL, s->value);
-	put_sample(out, def, "_count", s, NULL, (double)s->count);
+	put_sample(out, def->name, "_bucket", s, "+Inf", (double)s->count);
+	put_sample(out, def->name, "_sum", s, NULL, s->value);
+	put_sample(out, def->name, "_count", s, NULL, (double)s->count);
+	buf_free(&le);
 }
 
 static const char *const type_names[] = {
@@ -423,7 +479,8 @@ void metrics_render(const struct metrics *m, struct buf *out)
 			if (def->type == HISTOGRAM)
 				put_histogram(out, def, &f->series[j]);
 			else
-				put_sample(out, def, "", &f->series[j], NULL, f->series[j].value);
+				put_sample(out, def->name, "", &f->series[j], NULL,
+					   f->series[j].value);
 		}
 	}
 }

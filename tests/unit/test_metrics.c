@@ -7,6 +7,7 @@
  * with prometheus_client; here the exact lines are asserted.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,37 @@ START_TEST(histograms_have_cumulative_buckets_inf_sum_and_count)
 	metrics_observe(m, METRIC_FETCH_BYTES, "list", NULL, 16777216);
 	has_line(render(),
 		 "speechwatch_fetch_response_bytes_bucket{kind=\"list\",le=\"16777216\"} 1");
+}
+END_TEST
+
+/* Whole thousandths are written without printf; the rest must not lose digits. */
+START_TEST(values_are_written_as_the_format_reads_them)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {
+	    {0, "x 0"},
+	    {12, "x 12"},
+	    {0.25, "x 0.25"},
+	    {-3.5, "x -3.5"},
+	    {100.315, "x 100.315"},
+	    {1700000000.123, "x 1700000000.123"},
+	    {16777216, "x 16777216"},
+	    {1e-7, "x 1e-07"},
+	    {0.1 + 0.2, "x 0.30000000000000004"},
+	    {0.0001234, "x 0.0001234"},
+	    {1e13, "x 10000000000000"},
+	    {NAN, "x NaN"},
+	    {INFINITY, "x +Inf"},
+	    {-INFINITY, "x -Inf"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&out);
+		metrics_write_sample(&out, "x", NULL, NULL, cases[i].v);
+		has_line(buf_str(&out), cases[i].text);
+	}
 }
 END_TEST
 
@@ -287,6 +319,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, a_null_registry_takes_updates_and_renders_the_families);
 	tcase_add_test(tc, render_writes_help_type_and_samples);
 	tcase_add_test(tc, histograms_have_cumulative_buckets_inf_sum_and_count);
+	tcase_add_test(tc, values_are_written_as_the_format_reads_them);
 	tcase_add_test(tc, label_values_are_escaped);
 	tcase_add_test(tc, series_are_bounded_and_drops_counted);
 	tcase_add_test(tc, the_page_adds_outbox_and_store_gauges);
