@@ -131,6 +131,11 @@ void config_free(struct config *cfg)
 	free(cfg->daemon.state_dir);
 	free(cfg->daemon.user_agent);
 	free(cfg->daemon.proxy);
+	free(cfg->http.listen);
+	free(cfg->http.token_file);
+	if (cfg->http.token)
+		explicit_bzero(cfg->http.token, strlen(cfg->http.token));
+	free(cfg->http.token);
 	for (size_t i = 0; i < cfg->nsources; i++)
 		source_free(&cfg->sources[i]);
 	free(cfg->sources);

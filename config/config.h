@@ -8,6 +8,7 @@
 #define SW_CONFIG_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "common/buf.h"
 
@@ -119,9 +120,27 @@ struct config_notify {
 	size_t nlines;
 };
 
+/*
+ * [http]: the read side's listener (speechwatch.conf(5)), off unless listen
+ * is set. A listen address other than loopback needs token_file or
+ * allow_anonymous = yes.
+ */
+struct config_http {
+	char *listen;		      /* as written, "ADDRESS:PORT"; NULL: no listener */
+	struct config_origin at;      /* where listen was set */
+	struct sockaddr_storage addr; /* listen, parsed (port 0: a free one) */
+	socklen_t addrlen;
+	int loopback; /* addr is a loopback address */
+	char *token_file;
+	struct config_origin token_at;
+	char *token; /* token_file's first line: loads with CONFIG_LOAD_SECRETS only */
+	int allow_anonymous;
+};
+
 struct config {
 	char *path; /* the main file as given */
 	struct config_daemon daemon;
+	struct config_http http;
 	struct config_source *sources;
 	size_t nsources;
 	struct config_theme *themes;
@@ -134,7 +153,8 @@ struct config {
 /* What a load reads besides the configuration files. */
 enum config_load_flags {
 	/*
-	 * Each source's password_file, put into its url. Only commands that
+	 * Each source's password_file, put into its url, and [http]
+	 * token_file. Only commands that
 	 * fetch sources with it (run, once, check) ask for it: the others work
 	 * for any user who can read the configuration, whoever may read the
 	 * secrets (channels' secret files are read when a channel is opened).

@@ -7,7 +7,7 @@
 #include "common/hmap.h"
 #include "config/config.h"
 
-enum section_type { SEC_NONE, SEC_DAEMON, SEC_SOURCE, SEC_THEME, SEC_NOTIFY };
+enum section_type { SEC_NONE, SEC_DAEMON, SEC_SOURCE, SEC_THEME, SEC_NOTIFY, SEC_HTTP };
 
 #define CONFIG_MAX_KEYS 48
 #define CONFIG_MAX_INCLUDE_DEPTH 8
@@ -64,6 +64,16 @@ void config_parse_file(struct parse_state *ps, const char *path, const char *fro
 int config_check_xpath(struct parse_state *ps, const char *key, const char *expr);
 /* validate.c: cross-section checks once everything is read. */
 void config_validate(struct parse_state *ps);
+
+/*
+ * validate.c: the first line of the secret file at path (private to its
+ * owner, a regular file, at most max bytes); NULL with why set. Caller
+ * frees (and clears).
+ */
+char *config_read_secret(const char *path, size_t max, char *why, size_t whylen);
+
+/* http.c: checks [http] (listen, access) and reads its token_file. */
+void config_check_http(struct parse_state *ps);
 
 /* source_state.c: applies STATE_DIR/sources.state to the sources read. */
 void config_apply_source_state(struct parse_state *ps);

@@ -119,7 +119,17 @@ static const struct key_def notify_keys[] = {
 };
 #undef N
 
-static const char *const section_names[] = {"", "daemon", "source", "theme", "notify", NULL};
+#define H(f) offsetof(struct config_http, f)
+static const struct key_def http_keys[] = {
+    {"listen", KT_STRING, H(listen), 0, 0, NULL, 0},
+    {"token_file", KT_PATH, H(token_file), 0, 0, NULL, 0},
+    {"allow_anonymous", KT_BOOL, H(allow_anonymous), 0, 0, NULL, 0},
+    {NULL, 0, 0, 0, 0, NULL, 0},
+};
+#undef H
+
+static const char *const section_names[] = {"",	      "daemon", "source", "theme",
+					    "notify", "http",	NULL};
 
 static const struct key_def *section_keys(enum section_type sec)
 {
@@ -132,6 +142,8 @@ static const struct key_def *section_keys(enum section_type sec)
 		return theme_keys;
 	case SEC_NOTIFY:
 		return notify_keys;
+	case SEC_HTTP:
+		return http_keys;
 	default:
 		return NULL;
 	}
@@ -187,6 +199,8 @@ static void *section_object(struct parse_state *ps)
 		return &cfg->themes[ps->sec_index];
 	case SEC_NOTIFY:
 		return &cfg->notifies[ps->sec_index];
+	case SEC_HTTP:
+		return &cfg->http;
 	default:
 		return NULL;
 	}
@@ -302,7 +316,8 @@ static enum section_type section_type_of(struct parse_state *ps, const char *typ
 			config_error(ps, "unknown section '%s' (did you mean '%s'?)", type, hint);
 		else
 			config_error(ps,
-				     "unknown section '%s' (known: daemon, source, theme, notify)",
+				     "unknown section '%s' (known: daemon, source, theme, notify, "
+				     "http)",
 				     type);
 	}
 	return SEC_NONE;
@@ -337,9 +352,9 @@ static int open_named(struct parse_state *ps, enum section_type sec, const char 
 	const struct config_origin *first;
 	size_t n;
 
-	if (sec == SEC_DAEMON) {
+	if (sec == SEC_DAEMON || sec == SEC_HTTP) {
 		if (id)
-			config_error(ps, "[daemon] takes no name");
+			config_error(ps, "[%s] takes no name", type);
 		return id ? -1 : 0;
 	}
 	if (id == NULL) {
@@ -589,6 +604,17 @@ static void unknown_key(struct parse_state *ps, const struct key_def *keys, cons
 		config_error(ps, "unknown key '%s' in [%s]", name, section_names[ps->sec]);
 }
 
+/* Where [http]'s listen and token_file were set: config_check_http reports there. */
+static void note_http_origin(struct parse_state *ps, const char *name)
+{
+	struct config_origin at = {ps->file, ps->line};
+
+	if (strcmp(name, "listen") == 0)
+		ps->cfg->http.at = at;
+	else if (strcmp(name, "token_file") == 0)
+		ps->cfg->http.token_at = at;
+}
+
 void config_apply_key(struct parse_state *ps, const char *name, const char *value)
 {
 	const struct key_def *keys = section_keys(ps->sec);
@@ -625,4 +651,6 @@ void config_apply_key(struct parse_state *ps, const char *name, const char *valu
 	apply_value(ps, &keys[i], section_object(ps), value);
 	if (ps->sec == SEC_NOTIFY && strcmp(name, "type") == 0)
 		ps->cfg->notifies[ps->sec_index].type_line = ps->line;
+	if (ps->sec == SEC_HTTP)
+		note_http_origin(ps, name);
 }

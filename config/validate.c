@@ -89,11 +89,11 @@ static void check_source(struct parse_state *ps, struct config_source *s)
 }
 
 /*
- * A password file's first line; NULL with *why set. Like a channel's
- * secret_file it must be private to its owner, and it is read with each
- * load, so a reload picks up a changed password.
+ * A password or token file's first line. Like a channel's secret_file it
+ * must be private to its owner, and it is read with each load, so a reload
+ * picks up a changed password.
  */
-static char *read_password(const char *path, char *why, size_t whylen)
+char *config_read_secret(const char *path, size_t max, char *why, size_t whylen)
 {
 	char line[PASSWORD_MAX_BYTES + 2] = "";
 	struct stat st;
@@ -111,8 +111,9 @@ static char *read_password(const char *path, char *why, size_t whylen)
 		snprintf(why, whylen, "readable by group or others (chmod 600)");
 	else if (fgets(line, sizeof(line), f) == NULL)
 		snprintf(why, whylen, "empty");
-	else if ((n = strcspn(line, "\r\n")) > PASSWORD_MAX_BYTES)
-		snprintf(why, whylen, "first line longer than %d bytes", PASSWORD_MAX_BYTES);
+	else if ((n = strcspn(line, "\r\n")) > max || n > PASSWORD_MAX_BYTES)
+		snprintf(why, whylen, "first line longer than %zu bytes",
+			 max < PASSWORD_MAX_BYTES ? max : (size_t)PASSWORD_MAX_BYTES);
 	else if (n == 0)
 		snprintf(why, whylen, "empty");
 	else
@@ -130,7 +131,7 @@ char *config_source_secret_url(const struct config_source *s, char *err, size_t 
 
 	if (s->password_file == NULL)
 		return xstrdup(s->url);
-	pw = read_password(s->password_file, why, sizeof(why));
+	pw = config_read_secret(s->password_file, PASSWORD_MAX_BYTES, why, sizeof(why));
 	if (pw == NULL) {
 		snprintf(err, errlen, "source '%s': password_file '%s': %s", s->id,
 			 s->password_file, why);
@@ -200,4 +201,5 @@ void config_validate(struct parse_state *ps)
 	}
 	for (size_t i = 0; i < cfg->nnotifies; i++)
 		check_notify(ps, &cfg->notifies[i]);
+	config_check_http(ps);
 }

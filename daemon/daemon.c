@@ -21,6 +21,7 @@
 #include "daemon/statelock.h"
 #include "daemon/store.h"
 #include "daemon/themeset.h"
+#include "daemon/webserve.h"
 #include "fetch/http.h"
 
 #define STOP_GRACE_SECONDS 10.0
@@ -142,6 +143,8 @@ static void begin_stop(struct daemon *d, const char *why)
 	d->stopping = 1;
 	log_info("stopping (%s): %zu transfer(s) in flight", why, http_pending(d->http));
 	sdnotify_stopping();
+	webserve_free(d->web); /* no page is answered while the daemon winds down */
+	d->web = NULL;
 	schedule_stop_all(d);
 	index_stop(d);
 	retain_stop(d);
@@ -339,6 +342,10 @@ static struct daemon *daemon_make(struct config *cfg, struct themes *themes,
 	if (dry_run)
 		outbox_stop(d->outbox); /* events are written to the copy, never sent */
 	watch_signals(d);
+	/* only `run` serves pages: once, check and preview never listen */
+	if (mode == DAEMON_RUN && !dry_run && cfg->http.listen &&
+	    (d->web = webserve_start(d)) == NULL)
+		goto fail;
 	add_sources(d);
 	return d;
 fail:
@@ -430,6 +437,8 @@ void daemon_free(struct daemon *d)
 		signal(SIGHUP, SIG_IGN);
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
+	webserve_free(d->web);
+	d->web = NULL;
 	index_stop(d);
 	retain_stop(d);
 	schedule_stop_all(d);

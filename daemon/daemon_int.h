@@ -103,8 +103,9 @@ struct daemon {
 	ev_timer index_timer; /* the search index kept up in run mode (index.c) */
 	struct retain retain;
 	int lock_fd;		 /* statelock of state_dir, held while the daemon lives */
+	struct webserve *web;	 /* the [http] listener (run mode with listen set), or NULL */
 	unsigned long reloads;	 /* SIGHUPs handled: reload.status's SEQ (reloadstatus.h) */
-	struct metrics *metrics; /* run mode: what /metrics shows (metrics.h); else NULL */
+	struct metrics *metrics; /* what /metrics shows, with the listener only (metrics.h) */
 };
 
 /* index.c: run mode keeps the search index up in the background */

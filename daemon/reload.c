@@ -12,6 +12,7 @@
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "daemon/httpcfg.h"
+#include "daemon/webserve.h"
 #include "daemon/outbox.h"
 #include "daemon/reloadstatus.h"
 #include "daemon/sdnotify.h"
@@ -270,6 +271,7 @@ void daemon_reload(struct daemon *d)
 	sdnotify_reloading();
 	log_daemon_changes(d->cfg, fresh);
 	apply_watchdog(d, d->cfg, fresh);
+	webserve_reload(d->web, d->cfg, fresh);
 	swap_config(d, fresh, themes, outbox);
 	log_info("reload: done from %s: %zu source(s), %zu theme(s), %zu channel(s)",
 		 d->config_path, d->nsources, d->cfg->nthemes,

@@ -21,6 +21,12 @@ struct web_ctx {
 	const struct config *cfg;
 	struct metrics *metrics; /* counters of the running daemon */
 	double now;		 /* wall clock of the request */
+	/*
+	 * Seconds the loop had been busy since it last woke when the request
+	 * came (added by the listener for /healthz; 0 when not known): a large
+	 * value means something holds the loop.
+	 */
+	double loop_lag;
 };
 
 struct web_request {

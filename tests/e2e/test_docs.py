@@ -264,7 +264,7 @@ class ManPageTest(swtest.TestCase):
 
     def test_every_config_key_is_documented(self):
         tables = config_keys()
-        self.assertEqual(sorted(tables), ["daemon", "notify", "source", "theme"])
+        self.assertEqual(sorted(tables), ["daemon", "http", "notify", "source", "theme"])
         self.assertGreater(sum(len(v) for v in tables.values()), 40)
         page = self.conf_page()
         for section, keys in tables.items():

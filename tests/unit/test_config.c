@@ -482,7 +482,7 @@ START_TEST(section_headers)
 		"unknown section 'sourc' (did you mean 'source'?)");
 	refused("[Daemon]\n", 1, "unknown section 'Daemon' (did you mean 'daemon'?)");
 	refused("[channels]\n", 1,
-		"unknown section 'channels' (known: daemon, source, theme, notify)");
+		"unknown section 'channels' (known: daemon, source, theme, notify, http)");
 	refused("[daemon \"main\"]\n", 1, "[daemon] takes no name");
 	refused("[source]\nurl = http://a.example/\n", 1, "[source] needs a name: [source \"id\"]");
 	refused("[theme]\n", 1, "[theme] needs a name: [theme \"id\"]");
@@ -579,7 +579,8 @@ END_TEST
  */
 START_TEST(noted_header_blanks)
 {
-	refused("[ daemon ]\n", 1, "unknown section '' (known: daemon, source, theme, notify)");
+	refused("[ daemon ]\n", 1,
+		"unknown section '' (known: daemon, source, theme, notify, http)");
 }
 END_TEST
 

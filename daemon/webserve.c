@@ -1,0 +1,171 @@
+#include "daemon/webserve.h"
+
+#include <ev.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/daemon_int.h"
+#include "daemon/web/web.h"
+#include "fetch/serve.h"
+
+/* The one page a token never guards: a supervisor's probe carries none. */
+#define HEALTH_PATH "/healthz"
+
+struct webserve {
+	struct daemon *d;
+	struct serve *sv;
+	ev_check woke_watch; /* notes when the loop wakes, for web_ctx.loop_lag */
+	double woke;	     /* clock_mono() at the last wake-up */
+	/*
+	 * The token's SHA-256: a request's token is hashed too and the digests
+	 * compared in constant time, which hides the token's length as well.
+	 */
+	unsigned char token_hash[SHA256_DIGEST_LENGTH];
+	int token_set;
+};
+
+/* ev_check callback: the loop woke from its wait and runs this turn's callbacks. */
+static void woke_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+	struct webserve *ws = w->data;
+
+	(void)loop;
+	(void)revents;
+	ws->woke = clock_mono();
+}
+
+static void take_access(struct webserve *ws, const struct config_http *h)
+{
+	ws->token_set = h->token != NULL;
+	memset(ws->token_hash, 0, sizeof(ws->token_hash));
+	if (h->token)
+		SHA256((const unsigned char *)h->token, strlen(h->token), ws->token_hash);
+}
+
+/* 1 if the Authorization header carries the token (or none is needed). */
+static int authorized(const struct webserve *ws, const char *header)
+{
+	unsigned char got[SHA256_DIGEST_LENGTH];
+	const char *t;
+
+	if (!ws->token_set)
+		return 1;
+	if (header == NULL || strncasecmp(header, "Bearer ", 7) != 0)
+		return 0;
+	for (t = header + 7; *t == ' '; t++)
+		;
+	SHA256((const unsigned char *)t, strlen(t), got);
+	return CRYPTO_memcmp(got, ws->token_hash, sizeof(got)) == 0;
+}
+
+/* web_request.arg: the listener's lookup. */
+static const char *web_arg(const struct web_request *req, const char *name)
+{
+	const struct serve_request *sr = req->impl;
+
+	return sr->arg(sr, name);
+}
+
+/* serve_answer_fn: access, then the router. */
+static void answer_cb(void *arg, const struct serve_request *sr, struct serve_reply *out)
+{
+	struct webserve *ws = arg;
+	struct web_request req = {sr->method, sr->path, web_arg, (void *)(uintptr_t)sr};
+	struct web_reply reply = {200, "text/plain; charset=utf-8", {NULL, 0, 0}};
+	struct web_ctx ctx = {ws->d->store, ws->d->cfg, NULL, clock_wall(), 0};
+
+	if (strcmp(sr->path, HEALTH_PATH) != 0 && !authorized(ws, sr->authorization)) {
+		log_debug("http: %s %s from %s: no valid bearer token", sr->method,
+			  log_esc(sr->path, 80), sr->remote);
+		out->status = 401;
+		buf_append_str(&out->body,
+			       "a bearer token is required: Authorization: Bearer TOKEN\n");
+		return;
+	}
+	if (ws->woke > 0)
+		ctx.loop_lag = clock_mono() - ws->woke;
+	web_answer(&ctx, &req, &reply);
+	out->status = reply.status;
+	out->content_type = reply.content_type;
+	buf_free(&out->body);
+	out->body = reply.body;
+}
+
+/* "http://HOST:PORT/" of the listener, with the port it got. Caller frees. */
+static char *listen_url(const char *listen, int port)
+{
+	const char *colon = strrchr(listen, ':');
+
+	return xasprintf("http://%.*s:%d/", (int)(colon - listen), listen, port);
+}
+
+struct webserve *webserve_start(struct daemon *d)
+{
+	const struct config_http *h = &d->cfg->http;
+	struct webserve *ws = xcalloc(1, sizeof(*ws));
+	char err[256];
+	char *url;
+
+	ws->d = d;
+	take_access(ws, h);
+	ws->sv = serve_new(d->loop, (const struct sockaddr *)&h->addr, h->addrlen, answer_cb, ws,
+			   err, sizeof(err));
+	if (ws->sv == NULL) {
+		log_err("[http] listen = %s: cannot listen on %s", h->listen, err);
+		webserve_free(ws);
+		return NULL;
+	}
+	ev_check_init(&ws->woke_watch, woke_cb);
+	ws->woke_watch.data = ws;
+	ev_check_start(d->loop, &ws->woke_watch);
+	url = listen_url(h->listen, serve_port(ws->sv));
+	log_info("http: listening on %s (%s)", url,
+		 ws->token_set	      ? "bearer token required"
+		 : h->allow_anonymous ? "anonymous access allowed"
+				      : "loopback, no token");
+	free(url);
+	return ws;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+void webserve_reload(struct webserve *ws, const struct config *old, const struct config *fresh)
+{
+	const char *was = old->http.listen, *now = fresh->http.listen;
+
+	if (!same_str(was, now)) {
+		log_info("reload: notice: [http] listen changed (%s -> %s): it takes effect at the "
+			 "next restart; until then the listener %s",
+			 was ? was : "none", now ? now : "none",
+			 ws ? "keeps its address and access settings" : "stays off");
+		return;
+	}
+	if (ws == NULL)
+		return;
+	if (!same_str(old->http.token_file, fresh->http.token_file) ||
+	    old->http.allow_anonymous != fresh->http.allow_anonymous)
+		log_info("reload: [http] access settings changed");
+	take_access(ws, &fresh->http);
+}
+
+void webserve_free(struct webserve *ws)
+{
+	if (ws == NULL)
+		return;
+	if (ws->sv)
+		ev_check_stop(ws->d->loop, &ws->woke_watch);
+	serve_free(ws->sv);
+	explicit_bzero(ws->token_hash, sizeof(ws->token_hash));
+	free(ws);
+}

@@ -1,0 +1,454 @@
+/*
+ * The HTTP listener on libev, through libmicrohttpd's external-event API.
+ *
+ * Why epoll and not MHD_get_fdset: MHD_USE_EPOLL without an internal thread
+ * keeps every connection in one epoll set of MHD's own, whose descriptor
+ * turns readable when any of them (or the listening socket) has work. One
+ * ev_io on that descriptor and one ev_timer from MHD_get_timeout are all
+ * the loop needs, and they never change while connections come and go.
+ * MHD_get_fdset would have us rebuild an ev_io per socket at every turn,
+ * and an fd_set cannot hold a descriptor above FD_SETSIZE (1024): a flood of
+ * connections would push the daemon's own sockets past it. In this mode MHD
+ * makes every socket non-blocking and calls back only from MHD_run, which
+ * the loop calls; nothing here waits.
+ *
+ * The listening socket is made here (so that a bind failure says why, and
+ * port 0 can be read back) and handed to MHD, which closes it.
+ */
+#include "fetch/serve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+
+#define LISTEN_BACKLOG 64
+
+/* No script at all; the page's one stylesheet and images come from here. */
+#define CSP                                                                                        \
+	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "         \
+	"base-uri 'none'; frame-ancestors 'none'"
+
+struct serve {
+	struct ev_loop *loop;
+	struct MHD_Daemon *mhd;
+	ev_io io;	/* MHD's epoll descriptor */
+	ev_timer timer; /* MHD_get_timeout */
+	serve_answer_fn *answer;
+	void *arg;
+	int port;
+};
+
+/* What serve_request.impl points to. */
+struct request_impl {
+	struct MHD_Connection *conn;
+	char remote[INET6_ADDRSTRLEN + 1];
+};
+
+/* Re-arms the timer by what MHD wants next; MHD_NO: no deadline pending. */
+static void arm_timer(struct serve *sv)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	ev_timer_stop(sv->loop, &sv->timer);
+	if (MHD_get_timeout(sv->mhd, &ms) != MHD_YES)
+		return;
+	/* fractional seconds: 999 ms must not become 0; 0 runs MHD at the next turn */
+	ev_timer_set(&sv->timer, (double)ms / 1000.0, 0.0);
+	ev_timer_start(sv->loop, &sv->timer);
+}
+
+static void run_mhd(struct serve *sv)
+{
+	if (MHD_run(sv->mhd) != MHD_YES)
+		log_warnx("http listener: MHD_run failed");
+	arm_timer(sv);
+}
+
+/* ev_io callback: MHD's epoll descriptor is readable. */
+static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	run_mhd(w->data);
+}
+
+/* ev_timer callback: a deadline of MHD's (idle connections, pending data). */
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	run_mhd(w->data);
+}
+
+/* MHD_OPTION_EXTERNAL_LOGGER: MHD's notes (a flood would log one per refused connection). */
+static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("http listener: %s", msg);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * MHD_OPTION_UNESCAPE_CALLBACK: "%HH" decoding for the path and the query,
+ * except "%00", which stays as it is: a NUL would cut a C string short and
+ * make "/healthz%00.txt" the path "/healthz".
+ */
+static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+	const char *r = s;
+
+	(void)cls;
+	(void)c;
+	while (*r) {
+		int hi = r[0] == '%' ? hexval(r[1]) : -1;
+		int lo = hi >= 0 ? hexval(r[2]) : -1;
+
+		if (lo >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or NULs). */
+static int utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : 3;
+		unsigned cp = n == 0 ? c : n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+
+		if (c == 0 || (c >= 0x80 && c < 0xc2) || c > 0xf4 || (n > 0 && i + n >= len))
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* What the query check found wrong; why[0] == '\0': nothing. */
+struct query_check {
+	unsigned count;
+	char why[160];
+};
+
+/* MHD_KeyValueIteratorN: one query argument against the limits. */
+static enum MHD_Result query_arg_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				    size_t key_size, const char *value, size_t value_size)
+{
+	struct query_check *q = cls;
+
+	(void)kind;
+	if (++q->count > SERVE_QUERY_MAX_ARGS)
+		err_set(q->why, sizeof(q->why), "more than %d query arguments",
+			SERVE_QUERY_MAX_ARGS);
+	else if (key_size + value_size > SERVE_QUERY_MAX_BYTES)
+		err_set(q->why, sizeof(q->why), "a query argument longer than %d bytes",
+			SERVE_QUERY_MAX_BYTES);
+	else if (!utf8_valid((const unsigned char *)key, key_size) ||
+		 (value && !utf8_valid((const unsigned char *)value, value_size)))
+		err_set(q->why, sizeof(q->why), "a query argument that is not UTF-8 text");
+	return q->why[0] ? MHD_NO : MHD_YES;
+}
+
+/* serve_request.arg */
+static const char *request_arg(const struct serve_request *req, const char *name)
+{
+	const struct request_impl *ri = req->impl;
+
+	return MHD_lookup_connection_value(ri->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	socklen_t len = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							: sizeof(struct sockaddr_in);
+
+	if (sa == NULL || getnameinfo(sa, len, out, (socklen_t)outlen, NULL, 0, NI_NUMERICHOST))
+		snprintf(out, outlen, "?");
+}
+
+static int add_headers(struct MHD_Response *r, const struct serve_reply *out)
+{
+	int ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, out->content_type) &&
+		 MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") &&
+		 MHD_add_response_header(r, "Content-Security-Policy", CSP) &&
+		 MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") &&
+		 MHD_add_response_header(r, "Referrer-Policy", "no-referrer") &&
+		 MHD_add_response_header(r, "X-Frame-Options", "DENY");
+
+	if (ok && out->status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (ok && out->status == MHD_HTTP_UNAUTHORIZED)
+		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					     "Bearer realm=\"speechwatch\"");
+	return ok;
+}
+
+/* Queues OUT on conn, taking its body. */
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct serve_reply *out)
+{
+	size_t len = out->body.len;
+	char *body = buf_steal(&out->body);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	enum MHD_Result rc;
+
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	rc = add_headers(r, out) ? MHD_queue_response(conn, (unsigned)out->status, r) : MHD_NO;
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static void reply_text(struct serve_reply *out, int status, const char *text)
+{
+	out->status = status;
+	out->content_type = "text/plain; charset=utf-8";
+	buf_reset(&out->body);
+	buf_printf(&out->body, "%s\n", text);
+}
+
+/* The request announces a body (a GET or HEAD has none to give). */
+static int has_body(struct MHD_Connection *conn)
+{
+	const char *len =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (len != NULL && strcmp(len, "0") != 0) ||
+	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
+/* The listener's own refusals, before any page: method, path, query. 0: none. */
+static int refuse(struct MHD_Connection *conn, const char *method, const char *url,
+		  struct serve_reply *out)
+{
+	struct query_check q = {0, ""};
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		reply_text(out, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: GET or HEAD");
+		return 1;
+	}
+	if (strlen(url) > SERVE_PATH_MAX) {
+		reply_text(out, MHD_HTTP_URI_TOO_LONG, "path too long");
+		return 1;
+	}
+	if (has_body(conn)) {
+		reply_text(out, MHD_HTTP_CONTENT_TOO_LARGE, "a request body is not accepted");
+		return 1;
+	}
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, query_arg_cb, &q);
+	if (q.why[0]) {
+		reply_text(out, MHD_HTTP_BAD_REQUEST, q.why);
+		return 1;
+	}
+	return 0;
+}
+
+static void answer_request(struct serve *sv, struct MHD_Connection *conn, const char *method,
+			   const char *url, struct serve_reply *out)
+{
+	struct request_impl ri = {conn, ""};
+	struct serve_request req = {method, url, request_arg, ri.remote, NULL, &ri};
+
+	client_address(conn, ri.remote, sizeof(ri.remote));
+	req.authorization =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	sv->answer(sv->arg, &req, out);
+}
+
+/*
+ * MHD_AccessHandlerCallback. The first call (the headers are in) only
+ * refuses what the listener refuses; a byte of a body is refused at once
+ * (413); the last call (the request is complete) answers. A reply queued
+ * before the request is complete would cost the connection's keep-alive.
+ */
+static enum MHD_Result request_cb(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	static char replied; /* *con_cls once a reply is queued */
+	struct serve *sv = cls;
+	struct serve_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}};
+	enum MHD_Result rc;
+
+	(void)version;
+	(void)upload_data;
+	if (*con_cls == &replied) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*con_cls == NULL) {
+		*con_cls = sv;
+		if (!refuse(conn, method, url, &out))
+			return MHD_YES;
+	} else if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		reply_text(&out, MHD_HTTP_CONTENT_TOO_LARGE, "a request body is not accepted");
+	} else {
+		answer_request(sv, conn, method, url, &out);
+	}
+	*con_cls = &replied;
+	rc = send_reply(conn, &out);
+	buf_free(&out.body);
+	return rc;
+}
+
+static void addr_text(const struct sockaddr *addr, socklen_t len, char *out, size_t outlen)
+{
+	char host[INET6_ADDRSTRLEN + 1], port[16];
+
+	if (getnameinfo(addr, len, host, sizeof(host), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(out, outlen, "(address)");
+	else
+		snprintf(out, outlen, addr->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host,
+			 port);
+}
+
+/* A non-blocking listening socket on addr; -1 with err set. */
+static int listen_socket(const struct sockaddr *addr, socklen_t len, char *err, size_t errlen)
+{
+	char where[INET6_ADDRSTRLEN + 24];
+	int one = 1;
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	addr_text(addr, len, where, sizeof(where));
+	if (fd < 0) {
+		err_set(err, errlen, "%s: socket: %s", where, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, addr, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+		err_set(err, errlen, "%s: %s", where, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static struct MHD_Daemon *start_mhd(struct serve *sv, int fd, int family)
+{
+	unsigned flags =
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
+
+	return MHD_start_daemon(flags, 0, NULL, NULL, request_cb, sv, MHD_OPTION_EXTERNAL_LOGGER,
+				mhd_log_cb, sv, MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CLIENTS,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_MAX_PER_ADDRESS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_REQUEST_MEMORY,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, sv, MHD_OPTION_END);
+}
+
+struct serve *serve_new(struct ev_loop *loop, const struct sockaddr *addr, socklen_t addrlen,
+			serve_answer_fn *answer, void *arg, char *err, size_t errlen)
+{
+	struct serve *sv;
+	const union MHD_DaemonInfo *info;
+	int fd = listen_socket(addr, addrlen, err, errlen);
+
+	if (fd < 0)
+		return NULL;
+	sv = xcalloc(1, sizeof(*sv));
+	sv->loop = loop;
+	sv->answer = answer;
+	sv->arg = arg;
+	sv->port = bound_port(fd);
+	sv->mhd = start_mhd(sv, fd, addr->sa_family);
+	info = sv->mhd ? MHD_get_daemon_info(sv->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (info == NULL) {
+		err_set(err, errlen, "cannot start the HTTP library on port %d", sv->port);
+		if (sv->mhd == NULL)
+			close(
+			    fd); /* EBADF at worst when MHD closed it: no descriptor opened since */
+		serve_free(sv);
+		return NULL;
+	}
+	ev_io_init(&sv->io, io_cb, info->epoll_fd, EV_READ);
+	sv->io.data = sv;
+	ev_io_start(loop, &sv->io);
+	ev_init(&sv->timer, timer_cb);
+	sv->timer.data = sv;
+	arm_timer(sv);
+	return sv;
+}
+
+int serve_port(const struct serve *sv)
+{
+	return sv->port;
+}
+
+void serve_free(struct serve *sv)
+{
+	if (sv == NULL)
+		return;
+	if (sv->loop) {
+		ev_io_stop(sv->loop, &sv->io);
+		ev_timer_stop(sv->loop, &sv->timer);
+	}
+	if (sv->mhd)
+		MHD_stop_daemon(sv->mhd);
+	free(sv);
+}
