@@ -326,7 +326,8 @@ static struct daemon *daemon_make(struct config *cfg, struct themes *themes,
 		goto fail;
 	}
 	page_init();
-	if (mode == DAEMON_RUN && !dry_run)
+	/* kept for the listener's /metrics only: without it nobody reads them */
+	if (mode == DAEMON_RUN && !dry_run && cfg->http.listen)
 		d->metrics = metrics_new();
 	if (open_store(d) < 0)
 		goto fail;

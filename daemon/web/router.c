@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "daemon/metrics.h"
 #include "daemon/store.h"
 #include "daemon/web/web.h"
 
@@ -22,6 +23,7 @@ struct route {
 
 static const struct route routes[] = {
     {"/healthz", 0, page_healthz},
+    {"/metrics", 0, web_page_metrics},
 };
 
 /* OUT as a plain-text reply with STATUS and an empty body. */

@@ -269,7 +269,7 @@ START_TEST(the_page_adds_outbox_and_store_gauges)
 	char *dir = testutil_tmpdir(), *path = xasprintf("%s/speechwatch.db", dir), err[512];
 	struct config *cfg = page_config(dir);
 	struct store *st = store_open(path, err, sizeof(err));
-	struct web_ctx ctx = {st, cfg, m, 1700000000};
+	struct web_ctx ctx = {.store = st, .cfg = cfg, .metrics = m, .now = 1700000000};
 	struct web_reply rep;
 	const char *t;
 
