@@ -95,9 +95,13 @@ static const struct family_def defs[METRIC_COUNT] = {
 };
 
 struct series {
-	/* its labels as rendered, escaped, without braces: made once, copied at each scrape */
-	char *labels;
-	size_t labels_len;
+	/*
+	 * Made once, copied at each scrape: a counter's or gauge's sample line
+	 * up to its value ("name{labels} "); a histogram's labels, escaped,
+	 * without braces.
+	 */
+	char *text;
+	size_t text_len;
 	double value;	   /* counter or gauge; a histogram's sum */
 	uint64_t count;	   /* histogram: observations */
 	uint64_t *buckets; /* histogram: observations per bucket, not cumulative */
@@ -132,7 +136,7 @@ void metrics_free(struct metrics *m)
 		struct family *f = &m->fam[i];
 
 		for (size_t j = 0; j < f->n; j++) {
-			free(f->series[j].labels);
+			free(f->series[j].text);
 			free(f->series[j].buckets);
 		}
 		free(f->series);
@@ -174,20 +178,24 @@ static void put_label_value(struct buf *out, const char *s)
 	}
 }
 
-/* NAME="VALUE"[,NAME2="VALUE2"] of a family's labels and a key's values. */
-static void render_labels(const struct family_def *def, const char *key, struct series *s)
+/* s->text from a family's labels and a key's values: NAME="VALUE"[,NAME2="VALUE2"]. */
+static void render_text(const struct family_def *def, const char *key, struct series *s)
 {
 	struct buf b;
 
 	buf_init(&b);
+	if (def->type != HISTOGRAM)
+		buf_printf(&b, "%s%s", def->name, def->labels[0] ? "{" : " ");
 	for (size_t i = 0; i < 2 && def->labels[i]; i++) {
 		buf_printf(&b, "%s%s=\"", i ? "," : "", def->labels[i]);
 		put_label_value(&b, key);
 		buf_append_char(&b, '"');
 		key += strlen(key) + 1;
 	}
-	s->labels_len = b.len;
-	s->labels = buf_steal(&b);
+	if (def->type != HISTOGRAM && def->labels[0])
+		buf_append_str(&b, "} ");
+	s->text_len = b.len;
+	s->text = buf_steal(&b);
 }
 
 static struct series *add_series(struct family *f, const struct family_def *def, const char *key,
@@ -201,7 +209,7 @@ static struct series *add_series(struct family *f, const struct family_def *def,
 	}
 	s = &f->series[f->n];
 	memset(s, 0, sizeof(*s));
-	render_labels(def, key, s);
+	render_text(def, key, s);
 	if (def->type == HISTOGRAM)
 		s->buckets = xcalloc(def->nbounds + 1, sizeof(*s->buckets));
 	hmap_put(&f->index, key, len, h, (uint32_t)f->n);
@@ -332,6 +340,9 @@ void metrics_fetch(struct metrics *m, const char *kind, const char *result, long
 	metrics_observe(m, METRIC_FETCH_SECONDS, kind, NULL, seconds);
 }
 
+/* Room for a value as fmt_value writes it. */
+#define VALUE_MAX 48
+
 /* Writes Q thousandths as a decimal ("12", "0.25", "-3.5") into s; returns its length. */
 static size_t fmt_millis(char *s, long long q)
 {
@@ -376,19 +387,24 @@ static size_t fmt_shortest(char *s, size_t len, double v)
  * would otherwise call thousands of times; others with the digits that
  * read back as the same double.
  */
-static void put_value(struct buf *out, double v)
+static size_t fmt_value(char s[VALUE_MAX], double v)
 {
-	char s[48];
 	double ms = v * 1000;
 
 	if (isnan(v))
-		buf_append_str(out, "NaN");
-	else if (isinf(v))
-		buf_append_str(out, v > 0 ? "+Inf" : "-Inf");
-	else if (fabs(v) < 1e12 && (double)llrint(ms) / 1000 == v) /* reads back as v */
-		buf_append(out, s, fmt_millis(s, llrint(ms)));
-	else
-		buf_append(out, s, fmt_shortest(s, sizeof(s), v));
+		return (size_t)snprintf(s, VALUE_MAX, "NaN");
+	if (isinf(v))
+		return (size_t)snprintf(s, VALUE_MAX, "%s", v > 0 ? "+Inf" : "-Inf");
+	if (fabs(v) < 1e12 && (double)llrint(ms) / 1000 == v) /* reads back as v */
+		return fmt_millis(s, llrint(ms));
+	return fmt_shortest(s, VALUE_MAX, v);
+}
+
+static void put_value(struct buf *out, double v)
+{
+	char s[VALUE_MAX];
+
+	buf_append(out, s, fmt_value(s, v));
 }
 
 /* HELP text escapes backslash and line feed. */
@@ -425,17 +441,17 @@ void metrics_write_sample(struct buf *out, const char *name, const char *label, 
 	buf_append_char(out, '\n');
 }
 
-/* NAME SUFFIX{labels of s[,le="LE"]} V, with the labels s rendered when it was made. */
+/* A histogram's NAME SUFFIX{labels of s[,le="LE"]} V. */
 static void put_sample(struct buf *out, const char *name, const char *suffix,
 		       const struct series *s, const char *le, double v)
 {
 	buf_append_str(out, name);
 	buf_append_str(out, suffix);
-	if (s->labels_len || le) {
+	if (s->text_len || le) {
 		buf_append_char(out, '{');
-		buf_append(out, s->labels, s->labels_len);
+		buf_append(out, s->text, s->text_len);
 		if (le) {
-			buf_append_str(out, s->labels_len ? ",le=\"" : "le=\"");
+			buf_append_str(out, s->text_len ? ",le=\"" : "le=\"");
 			buf_append_str(out, le);
 			buf_append_char(out, '"');
 		}
@@ -444,6 +460,27 @@ static void put_sample(struct buf *out, const char *name, const char *suffix,
 	buf_append_char(out, ' ');
 	put_value(out, v);
 	buf_append_char(out, '\n');
+}
+
+/*
+ * A counter's or gauge's sample: its line made with the series and the
+ * value, appended at once (a scrape of a thousand sources writes thousands).
+ */
+static void put_plain(struct buf *out, const struct series *s)
+{
+	char line[256];
+	size_t n = s->text_len;
+
+	if (n + VALUE_MAX + 1 > sizeof(line)) {
+		buf_append(out, s->text, n);
+		put_value(out, s->value);
+		buf_append_char(out, '\n');
+		return;
+	}
+	memcpy(line, s->text, n);
+	n += fmt_value(line + n, s->value);
+	line[n++] = '\n';
+	buf_append(out, line, n);
 }
 
 static void put_histogram(struct buf *out, const struct family_def *def, const struct series *s)
@@ -479,8 +516,7 @@ void metrics_render(const struct metrics *m, struct buf *out)
 			if (def->type == HISTOGRAM)
 				put_histogram(out, def, &f->series[j]);
 			else
-				put_sample(out, def->name, "", &f->series[j], NULL,
-					   f->series[j].value);
+				put_plain(out, &f->series[j]);
 		}
 	}
 }
