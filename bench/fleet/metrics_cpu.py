@@ -133,7 +133,7 @@ class Bench:
         write_config(conf, state, self.port, site, a, http_port)
         err = os.path.join(t, "run.err")
         p = procs.start([a.bin, "run", "-c", conf], "speechwatch run", os.path.join(t, "run.out"), err)
-        scraper = Scraper(http_port, a.scrape_period) if http_port else None
+        scraper = Scraper(http_port, a.scrape_period) if http_port and a.scrape_period > 0 else None
         if scraper:
             scraper.start()
         return dict(run=i, mode=mode, p=p, err=err, scraper=scraper, state=state,
@@ -267,7 +267,9 @@ def parse_args(argv):
     ap.add_argument("--interval", type=int, default=10, help="source interval, s (>= 10)")
     ap.add_argument("--window", type=int, default=12, help="quiet cycles measured a run (default 12)")
     ap.add_argument("--pairs", type=int, default=3, help="pairs of runs side by side (default 3)")
-    ap.add_argument("--scrape-period", type=float, default=1.0, help="seconds between scrapes (1)")
+    ap.add_argument("--scrape-period", type=float, default=1.0,
+                    help="seconds between scrapes (1); 0: the listener on, never scraped (what the "
+                    "registry's updates and an idle listener cost)")
     ap.add_argument("--bin", default=os.path.join(fleet.ROOT, "build", "speechwatch"))
     ap.add_argument("--nginx", default="/usr/sbin/nginx")
     ap.add_argument("--json", help="save the run here")
