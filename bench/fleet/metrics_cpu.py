@@ -46,9 +46,9 @@ except ImportError:
 class Scraper(threading.Thread):
     """GET /metrics every `period` seconds (on a fixed schedule) until stopped."""
 
-    def __init__(self, port, period):
+    def __init__(self, port, period, path):
         super().__init__(daemon=True)
-        self.url = "http://127.0.0.1:%d/metrics" % port
+        self.url = "http://127.0.0.1:%d%s" % (port, path)
         self.period = period
         self.stop_flag = threading.Event()
         self.ok = self.failed = 0
@@ -133,7 +133,7 @@ class Bench:
         write_config(conf, state, self.port, site, a, http_port)
         err = os.path.join(t, "run.err")
         p = procs.start([a.bin, "run", "-c", conf], "speechwatch run", os.path.join(t, "run.out"), err)
-        scraper = Scraper(http_port, a.scrape_period) if http_port and a.scrape_period > 0 else None
+        scraper = Scraper(http_port, a.scrape_period, a.path) if http_port and a.scrape_period > 0 else None
         if scraper:
             scraper.start()
         return dict(run=i, mode=mode, p=p, err=err, scraper=scraper, state=state,
@@ -194,7 +194,7 @@ class Bench:
         if scraper.last is None:
             return
         row["scrape_bytes"] = len(scraper.last)
-        if text_string_to_metric_families is None:
+        if text_string_to_metric_families is None or self.args.path != "/metrics":
             return
         polls = 0
         for fam in text_string_to_metric_families(scraper.last.decode("utf-8")):
@@ -236,9 +236,10 @@ def summary(rows):
 def report(res, out=sys.stdout):
     a = res["meta"]
     p = lambda s="": out.write(s + "\n")  # noqa: E731
-    p("/metrics CPU cost: N=%d, interval %ds, %d quiet cycles measured a run, /metrics every %gs "
+    p("%s CPU cost: N=%d, interval %ds, %d quiet cycles measured a run, fetched every %gs "
       "in mode on, pairs side by side (%s; load %s at start)"
-      % (a["n"], a["interval"], a["window"], a["scrape_period"], a["label"], a["load"]))
+      % (a.get("path", "/metrics"), a["n"], a["interval"], a["window"], a["scrape_period"],
+         a["label"], a["load"]))
     p()
     p("| run | mode | polls | CPU s | ms / cycle | scrapes | scrape median / max ms | scrape KB | load |")
     p("|---|---|---|---|---|---|---|---|---|")
@@ -270,6 +271,8 @@ def parse_args(argv):
     ap.add_argument("--scrape-period", type=float, default=1.0,
                     help="seconds between scrapes (1); 0: the listener on, never scraped (what the "
                     "registry's updates and an idle listener cost)")
+    ap.add_argument("--path", default="/metrics",
+                    help="what the client fetches (/healthz: the listener's own cost)")
     ap.add_argument("--bin", default=os.path.join(fleet.ROOT, "build", "speechwatch"))
     ap.add_argument("--nginx", default="/usr/sbin/nginx")
     ap.add_argument("--json", help="save the run here")
@@ -293,7 +296,7 @@ def main(argv):
         if not os.access(path, os.X_OK):
             sys.exit("metrics_cpu: %s is missing (make; bench/fleet/run.sh installs nginx)" % path)
     procs.install_signal_handlers()
-    meta = dict(n=args.n, interval=args.interval, window=args.window, scrape_period=args.scrape_period,
+    meta = dict(path=args.path, n=args.n, interval=args.interval, window=args.window, scrape_period=args.scrape_period,
                 label=args.label or fleet.git_head(), load=fleet.load())
     tmp = tempfile.mkdtemp(prefix="sw-metrics-cpu-")
     b = Bench(args, tmp)
