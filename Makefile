@@ -5,7 +5,7 @@
 #   make check-asan   the same, built with AddressSanitizer + UBSan (in build/asan/)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian packages (apt-get, via sudo when not root)
-#   make demo         poll the bundled offline site once
+#   make demo         run the daemon on the bundled offline site; ends with the page's URL
 #   make fuzz         libFuzzer targets (clang) in build/fuzz/bin; tests/fuzz/README.md
 
 PREFIX   ?= /usr/local
@@ -19,7 +19,7 @@ VERSION  := 0.1.0
 
 # Debian 12 ships no .pc file for libev or libstemmer; fall back to -l.
 PKGS := libcurl libxml-2.0 sqlite3 jansson inih libutf8proc libsystemd libcrypto zlib \
-	libmicrohttpd
+	libmicrohttpd poppler-glib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) \
 	$(shell pkg-config --libs libev 2>/dev/null || echo -lev) \

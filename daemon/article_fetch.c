@@ -302,11 +302,16 @@ static struct theme_result *score(struct source_rt *rt, const struct store_item 
 	return article_read_score(rt->d->themes, rt->cfg, it->text, it->words, it->language);
 }
 
-/* The ids of the themes above threshold, for search --theme. */
+/*
+ * The themes above threshold of the text just stored: their ids for search
+ * --theme, and with scores and evidence (as the events send them) for the
+ * read side. A changed text that lost its themes loses them here too.
+ */
 static int record_themes(struct store *st, const struct store_item *it,
 			 const struct theme_result *r)
 {
 	struct buf ids;
+	char *detail;
 	int rc;
 
 	if (r == NULL)
@@ -315,7 +320,9 @@ static int record_themes(struct store *st, const struct store_item *it,
 	for (size_t i = 0; i < r->nthemes; i++)
 		if (r->themes[i].above)
 			buf_printf(&ids, "%s%s", ids.len ? "," : "", r->themes[i].id);
-	rc = ids.len ? store_item_set_themes(st, it->id, ids.data) : 0;
+	detail = event_themes_json(r);
+	rc = store_item_set_themes(st, it->id, ids.len ? ids.data : NULL, detail);
+	free(detail);
 	buf_free(&ids);
 	return rc;
 }

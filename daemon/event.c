@@ -149,6 +149,17 @@ static json_t *themes_json(const struct theme_result *r)
 	return arr;
 }
 
+char *event_themes_json(const struct theme_result *r)
+{
+	json_t *arr = themes_json(r);
+	char *s = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_decref(arr);
+	if (s == NULL)
+		fatalx("cannot serialise themes (out of memory?)");
+	return s;
+}
+
 static json_t *envelope(const char *id, const char *type, double detected_at, const char *source_id,
 			const char *source_url)
 {

@@ -29,6 +29,12 @@ char *event_statement_json(const char *id, const char *type, double detected_at,
 			   const char *diff);
 
 /*
+ * The "themes" array of a statement event for r (NULL: "[]"), compact JSON:
+ * what the store keeps for the read side. Caller frees.
+ */
+char *event_themes_json(const struct theme_result *r);
+
+/*
  * source.failing / source.recovered with the failure count, last error and
  * the failure's reason (event_fail_reason; NULL: no "reason" field).
  */

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "daemon/cmd/cmd.h"
+#include "daemon/pdf_child.h"
 
 struct command {
 	const char *name;
@@ -180,11 +181,24 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o, const struct co
 	return 0;
 }
 
+static int cmd_pdf_child(const struct cmd_opts *o, int argc, char **argv)
+{
+	(void)o;
+	(void)argc;
+	(void)argv;
+	return pdf_child_main();
+}
+
+/* Not in the usage: the PDF parser's side of daemon/pdf_child.c. */
+static const struct command internal_pdf = {"pdf-child", cmd_pdf_child, "", "internal"};
+
 static const struct command *find_command(const char *name)
 {
 	for (const struct command *c = commands; c->name; c++)
 		if (strcmp(c->name, name) == 0)
 			return c;
+	if (strcmp(name, internal_pdf.name) == 0)
+		return &internal_pdf;
 	return NULL;
 }
 

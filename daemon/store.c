@@ -341,9 +341,9 @@ int store_item_touch(struct store *st, int64_t id, double now)
 	return wr(st)->be->item_touch(st, id, now);
 }
 
-int store_item_set_themes(struct store *st, int64_t id, const char *themes)
+int store_item_set_themes(struct store *st, int64_t id, const char *themes, const char *detail_json)
 {
-	return wr(st)->be->item_set_themes(st, id, themes);
+	return wr(st)->be->item_set_themes(st, id, themes, detail_json);
 }
 
 void store_item_clear(struct store_item *it)
@@ -379,8 +379,7 @@ int store_index_catch_up(struct store *st, size_t max, size_t *done)
 	return store_commit(st);
 }
 
-/* Brings the search index up to date, in transactions of STORE_INDEX_BATCH items. */
-static int index_all(struct store *st)
+int store_index_all(struct store *st)
 {
 	size_t done;
 
@@ -396,7 +395,7 @@ int store_search(struct store *st, const char *query, const char *since, const c
 {
 	*out = NULL;
 	*n = 0;
-	if (!st->readonly && index_all(st) < 0)
+	if (!st->readonly && store_index_all(st) < 0)
 		return -1;
 	return rd(st)->be->search(st, query, since, theme, max, out, n);
 }

@@ -18,7 +18,7 @@
 struct store;
 
 /* The schema version this build writes and expects. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Poll state of one source, as the daemon needs it between runs. */
 struct store_source {
@@ -148,13 +148,14 @@ char *store_recovery_steps(const char *location);
 
 /*
  * Retention (keep_raw_days, keep_text_days): items first seen before
- * raw_before lose their raw page, before text_before their text (0: keep
- * them). Titles, hashes, events and the items themselves stay; a dropped
- * text leaves the search index. Items are visited in id order (the order
- * they were first seen) from after the id `after`, at most max per call,
- * in one transaction of the call's own; the visit stops at the first item
- * newer than both cutoffs (finished = 1) but not after `future` (0: none). `after` moves on, so
- * calls resume where the last one stopped.
+ * raw_before lose their raw page, before text_before their text and the
+ * texts of their past versions (0: keep them). Titles, hashes, events and
+ * the items themselves stay; a dropped text leaves the search index. Items
+ * are visited in id order (the order they were first seen) from after the
+ * id `after`, at most max per call, in one transaction of the call's own;
+ * the visit stops at the first item newer than both cutoffs (finished = 1)
+ * but not after `future` (0: none). `after` moves on, so calls resume where
+ * the last one stopped.
  */
 struct store_prune {
 	double raw_before, text_before; /* unix time; 0: keep */
@@ -278,8 +279,14 @@ int store_items_text_newest(struct store *st, const char *source_id, double *whe
 /* Marks the item as seen now. */
 int store_item_touch(struct store *st, int64_t id, double now);
 
-/* Records the ids of the themes an item was alerted with ("a,b"), for search --theme. */
-int store_item_set_themes(struct store *st, int64_t id, const char *themes);
+/*
+ * Records how an item scored: the ids of the themes at or above their
+ * threshold ("a,b", NULL: none), for search --theme and the read side's
+ * filter, and the same themes with scores and evidence as the events send
+ * them (a JSON array, "[]" when none), for the read side.
+ */
+int store_item_set_themes(struct store *st, int64_t id, const char *themes,
+			  const char *detail_json);
 
 /* One search result. */
 struct store_hit {
@@ -314,6 +321,7 @@ int store_index_pending(struct store *st, int64_t *n);
  */
 int store_index_catch_up(struct store *st, size_t max, size_t *done);
 #define STORE_INDEX_BATCH 2000
+#define STORE_INDEX_READ_STEP 500
 
 enum store_event_state {
 	EVENT_QUEUED,
@@ -430,6 +438,94 @@ int store_event_redeliver(struct store *st, const char *id, double when);
  * loop may block on the store for long; it retries later instead.
  */
 void store_set_busy_wait(struct store *st, int ms);
+
+/* ---- statements as the read side shows them (issue 18) ---- */
+
+#define STORE_STATEMENTS_DEFAULT 50
+#define STORE_STATEMENTS_MAX 500
+
+/* What store_statements selects; a NULL or 0 field selects everything. */
+struct store_statement_filter {
+	const char *theme;    /* a theme id the statement scored at or above threshold */
+	const char *source;   /* a source id */
+	const char *language; /* a language as stored (primary subtag, "en") */
+	const char *query;    /* FTS5 MATCH syntax over title and text (as store_search) */
+	double since;	      /* dated (store_statement.date) at or after, unix time */
+	int64_t before;	      /* the page after statement id `before` (the last one shown) */
+	size_t limit; /* 0: STORE_STATEMENTS_DEFAULT; more than STORE_STATEMENTS_MAX: that */
+};
+
+/* A theme a statement scored at or above threshold, as statement events send it. */
+struct store_theme {
+	char *id, *label;
+	double score;
+	char **evidence; /* up to three sentences */
+	size_t nevidence;
+};
+
+/* One text a statement had. */
+struct store_version {
+	int number;	   /* 1 for the first text */
+	char *title;	   /* the title it had then */
+	char *text_sha256; /* hex SHA-256 of the text */
+	char *text;	   /* NULL when retention (keep_text_days) dropped it */
+	double since;	   /* fetched first with this text (version 1: first seen) */
+	/*
+	 * Unified diff from the version before (as statement.changed sends it);
+	 * NULL for version 1 or when either text was dropped.
+	 */
+	char *diff;
+};
+
+/* One statement (an item of a source). Strings owned (store_statement_clear). */
+struct store_statement {
+	int64_t id;
+	char *source_id;
+	char *url; /* as found in the list, without credentials (common/urlcred.h) */
+	char *title, *published, *language; /* published: ISO 8601 or NULL */
+	long words;
+	double date; /* published as unix time, else first seen: the list's order */
+	double first_seen, last_seen;
+	double updated; /* its current text first fetched (the latest edit), else first seen */
+	/*
+	 * The themes of its current text: themes_json is the JSON array a
+	 * statement event sends ("themes", best first, "[]" when none reached
+	 * its threshold) and themes the same parsed; NULL and 0 when the text
+	 * was never scored (recorded silently: a baseline, an archive read).
+	 */
+	char *themes_json;
+	struct store_theme *themes;
+	size_t nthemes;
+	int versions; /* texts recorded: 1 + edits seen; 0 when never read */
+	char *diff;   /* the latest edit's diff; NULL when never edited or a text was dropped */
+	/* store_statement_get only (NULL/0 in a list): */
+	char *final_url; /* after redirects, without credentials */
+	char *text;	 /* the current text; NULL when dropped or never read */
+	char *raw_sha256, *text_sha256;
+	double fetched_at;
+	struct store_version *version; /* every version, oldest first; the last is the current */
+	size_t nversions;
+};
+
+void store_statement_clear(struct store_statement *s);
+
+/*
+ * Statements f selects, newest first (by date, then id): the read side's
+ * list. Paging by f->before is stable: a page starts after the statement
+ * with that id whatever was stored since (an unknown id gives no rows).
+ * With a query, a store opened read-write first indexes at most
+ * STORE_INDEX_READ_STEP pending statements (about 40 ms): the daemon's page
+ * must not hold the loop for a whole catch-up after a large first poll,
+ * which daemon/index.c finishes in the background within seconds; until
+ * then the newest statements may be missing from a search. Caller clears each and
+ * frees the array. -1 with store_error(); errno EINVAL when f->query is
+ * not a valid query.
+ */
+int store_statements(struct store *st, const struct store_statement_filter *f,
+		     struct store_statement **out, size_t *n);
+
+/* Statement id whole, with every version and its diff: 1 found, 0 unknown, -1 error. */
+int store_statement_get(struct store *st, int64_t id, struct store_statement *out);
 
 /* Per-channel counts for status. */
 struct store_channel_counts {

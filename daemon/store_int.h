@@ -63,12 +63,24 @@ struct store_backend {
 			    struct list_items *out);
 	int (*items_text_newest)(struct store *st, const char *source_id, double *when);
 	int (*item_touch)(struct store *st, int64_t id, double now);
-	int (*item_set_themes)(struct store *st, int64_t id, const char *themes);
+	int (*item_set_themes)(struct store *st, int64_t id, const char *themes,
+			       const char *detail_json);
 	int (*search)(struct store *st, const char *query, const char *since, const char *theme,
 		      size_t max, struct store_hit **out, size_t *n);
 	int (*index_pending)(struct store *st, int64_t *n);
 	/* Inside the caller's transaction: adds up to max, sets *done. */
 	int (*index_add)(struct store *st, size_t max, size_t *done);
+
+	/*
+	 * Rows as store.h describes them but for diffs and parsed themes
+	 * (store.c's): a list row of an edited statement has its current text
+	 * and, as its one version, the version before with its text;
+	 * statement_get gives every version with its text. On -1 what *out
+	 * holds is store.c's to clear.
+	 */
+	int (*statements)(struct store *st, const struct store_statement_filter *f,
+			  struct store_statement **out, size_t *n);
+	int (*statement_get)(struct store *st, int64_t id, struct store_statement *out);
 
 	int (*event_insert)(struct store *st, const struct store_event_new *ev);
 	int (*event_recent)(struct store *st, const char *source_id, const char *type,
@@ -89,6 +101,12 @@ struct store_backend {
 };
 
 extern const struct store_backend store_sqlite_backend;
+
+/*
+ * Brings the search index up to date, in transactions of STORE_INDEX_BATCH
+ * items (store.c): what a search on a writable store does first.
+ */
+int store_index_all(struct store *st);
 
 /* The state named by store_event_state_name(), or EVENT_QUEUED for an unknown name. */
 enum store_event_state store_event_state_parse(const char *name);

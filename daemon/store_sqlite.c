@@ -90,7 +90,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	"raw_sha256=?12, text_sha256=?13, text=?14, raw=?15, language=?16, words=?17, "
 	"fetched_at=?18, first_seen=?19, last_seen=?20, last_checked=?21 WHERE id=?1",
     [ST_ITEM_TOUCH] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
-    [ST_ITEM_THEMES] = "UPDATE items SET themes = ?2 WHERE id = ?1",
+    [ST_ITEM_THEMES] = "UPDATE items SET themes = ?2, theme_scores = ?3 WHERE id = ?1",
     [ST_SEARCH] =
 	"SELECT items.source_id, items.url, items.title, "
 	"coalesce(items.published, strftime('%Y-%m-%d', items.first_seen, 'unixepoch')) AS d, "
@@ -232,6 +232,35 @@ static const char *const migrations[] = {
        suggestion (JSON) until a good poll (issue 15) */
     "ALTER TABLE sources ADD COLUMN structure TEXT;"
     "ALTER TABLE sources ADD COLUMN suggestion TEXT;",
+    /* 7 -> 8: the read side (issue 18). theme_scores: the themes of the current text
+       with scores and evidence (JSON, as events send them); for items alerted before,
+       taken from their latest statement event. item_versions: every text an item had
+       before its current one, written by the trigger in the transaction that replaces
+       it, whichever path stores the new text; items edited before have no past
+       versions (their old texts were not kept). items_newest: the read side's order
+       (store_sqlite_read.c, DATE_KEY) with the columns its filters test, so that a
+       page reads the rows it shows and not those it passes over (a row's late
+       columns sit behind its text and raw page). */
+    "ALTER TABLE items ADD COLUMN theme_scores TEXT;"
+    "UPDATE items SET theme_scores = e.t FROM (SELECT item_id, max(created),"
+    " json_extract(payload, '$.themes') AS t FROM events"
+    " WHERE type IN ('statement.new', 'statement.changed') AND item_id IS NOT NULL"
+    " AND json_valid(payload) GROUP BY item_id) AS e"
+    " WHERE items.id = e.item_id AND json_type(e.t) = 'array';"
+    "CREATE TABLE item_versions ("
+    " item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+    " version INTEGER NOT NULL, title TEXT, text_sha256 TEXT NOT NULL, text TEXT,"
+    " since REAL NOT NULL, replaced REAL NOT NULL, PRIMARY KEY (item_id, version));"
+    "CREATE TRIGGER items_versions_au AFTER UPDATE OF text_sha256 ON items"
+    " WHEN old.text_sha256 IS NOT NULL AND new.text_sha256 IS NOT NULL"
+    " AND new.text_sha256 <> old.text_sha256 BEGIN"
+    " INSERT INTO item_versions (item_id, version, title, text_sha256, text, since, replaced)"
+    " VALUES (old.id, (SELECT count(*) + 1 FROM item_versions WHERE item_id = old.id),"
+    " old.title, old.text_sha256, old.text,"
+    " coalesce((SELECT max(replaced) FROM item_versions WHERE item_id = old.id),"
+    " old.first_seen), coalesce(new.fetched_at, new.last_seen)); END;"
+    "CREATE INDEX items_newest ON items (coalesce(CAST(strftime('%s', published) AS REAL),"
+    " first_seen), id, source_id, language, themes);",
 };
 
 int store_sqlite_fail(struct store_sqlite *sq, const char *what)
@@ -643,6 +672,8 @@ const struct store_backend store_sqlite_backend = {
     .search = store_sqlite_search,
     .index_pending = store_sqlite_index_pending,
     .index_add = store_sqlite_index_add,
+    .statements = store_sqlite_statements,
+    .statement_get = store_sqlite_statement_get,
     .event_insert = store_sqlite_event_insert,
     .event_recent = store_sqlite_event_recent,
     .event_last_of = store_sqlite_event_last_of,

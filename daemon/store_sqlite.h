@@ -1,7 +1,8 @@
 /*
  * daemon/store_sqlite: the SQLite backend of the store, shared between its
  * files (store_sqlite.c: open, schema, transactions; store_sqlite_items.c:
- * sources, items, search; store_sqlite_events.c: the outbox). Only those
+ * sources, items, search; store_sqlite_events.c: the outbox;
+ * store_sqlite_read.c: statements for the read side). Only those
  * files include sqlite3.h; this header names its types without it.
  */
 #ifndef SW_STORE_SQLITE_H
@@ -129,11 +130,17 @@ int store_sqlite_items_to_recheck(struct store *st, const char *source_id, doubl
 				  size_t max, struct list_items *out);
 int store_sqlite_items_text_newest(struct store *st, const char *source_id, double *when);
 int store_sqlite_item_touch(struct store *st, int64_t id, double now);
-int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes);
+int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes,
+				 const char *detail_json);
 int store_sqlite_search(struct store *st, const char *query, const char *since, const char *theme,
 			size_t max, struct store_hit **out, size_t *n);
 int store_sqlite_index_pending(struct store *st, int64_t *n);
 int store_sqlite_index_add(struct store *st, size_t max, size_t *done);
+
+/* store_sqlite_read.c */
+int store_sqlite_statements(struct store *st, const struct store_statement_filter *f,
+			    struct store_statement **out, size_t *n);
+int store_sqlite_statement_get(struct store *st, int64_t id, struct store_statement *out);
 
 /* 1 when the last error of sq's connection says the file is damaged (or no database). */
 int store_sqlite_damaged(struct store_sqlite *sq);

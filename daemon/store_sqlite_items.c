@@ -372,13 +372,15 @@ int store_sqlite_items_unread(struct store *st, const char *source_id, size_t ne
 	return read_list_items(sq, s, out, "read the archive still to fetch");
 }
 
-int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes)
+int store_sqlite_item_set_themes(struct store *st, int64_t id, const char *themes,
+				 const char *detail_json)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
 	sqlite3_stmt *s = sq->stmt[ST_ITEM_THEMES];
 
 	sqlite3_bind_int64(s, 1, id);
 	store_sqlite_bind_text(s, 2, themes);
+	store_sqlite_bind_text(s, 3, detail_json);
 	return store_sqlite_step_done(sq, s, "write item themes");
 }
 

@@ -221,6 +221,28 @@ static int prune_column(struct store_sqlite *sq, const char *col, int64_t after,
 	return 0;
 }
 
+/* The past texts of the items whose text goes (keep_text_days): retention covers every version. */
+static int prune_versions(struct store_sqlite *sq, int64_t after, int64_t last, double before)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (before <= 0 || last <= after)
+		return 0;
+	if (sqlite3_prepare_v2(sq->db,
+			       "UPDATE item_versions SET text = NULL WHERE item_id > ?1 AND "
+			       "item_id <= ?2 AND text IS NOT NULL AND item_id IN (SELECT id FROM "
+			       "items WHERE id > ?1 AND id <= ?2 AND first_seen < ?3)",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_sqlite_fail(sq, "prune");
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, last);
+	sqlite3_bind_double(s, 3, before);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlite_fail(sq, "prune");
+}
+
 int store_sqlite_prune(struct store *st, struct store_prune *p)
 {
 	struct store_sqlite *sq = store_sqlite_of(st);
@@ -231,6 +253,7 @@ int store_sqlite_prune(struct store *st, struct store_prune *p)
 	if (prune_range(sq, p, &last) < 0 ||
 	    prune_column(sq, "raw", p->after, last, p->raw_before, &p->raw_dropped) < 0 ||
 	    prune_column(sq, "text", p->after, last, p->text_before, &p->text_dropped) < 0 ||
+	    prune_versions(sq, p->after, last, p->text_before) < 0 ||
 	    store_sqlite_step_done(sq, sq->stmt[ST_COMMIT], "commit") < 0) {
 		store_sqlite_step_done(sq, sq->stmt[ST_ROLLBACK], "rollback");
 		return -1;

@@ -1,5 +1,6 @@
 #include "daemon/webserve.h"
 
+#include <arpa/inet.h>
 #include <ev.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -30,6 +31,7 @@ struct webserve {
 	 */
 	unsigned char token_hash[SHA256_DIGEST_LENGTH];
 	int token_set;
+	int loopback; /* listening on a loopback address */
 };
 
 /* ev_check callback: the loop woke from its wait and runs this turn's callbacks. */
@@ -44,6 +46,7 @@ static void woke_cb(struct ev_loop *loop, ev_check *w, int revents)
 
 static void take_access(struct webserve *ws, const struct config_http *h)
 {
+	ws->loopback = h->loopback;
 	ws->token_set = h->token != NULL;
 	memset(ws->token_hash, 0, sizeof(ws->token_hash));
 	if (h->token)
@@ -66,6 +69,32 @@ static int authorized(const struct webserve *ws, const char *header)
 	return CRYPTO_memcmp(got, ws->token_hash, sizeof(got)) == 0;
 }
 
+/*
+ * A Host header that names the loopback (localhost, 127.x.y.z, [::1]; any
+ * port), or none. A web page elsewhere can point a name of its own at
+ * 127.0.0.1 (DNS rebinding) and have the browser read a loopback listener
+ * that takes no token; the browser then sends that name as Host.
+ */
+static int host_is_loopback(const char *host)
+{
+	char name[64];
+	struct in_addr a;
+	size_t n;
+
+	if (host == NULL)
+		return 1;
+	if (host[0] == '[')
+		return strncmp(host, "[::1]", 5) == 0 && (host[5] == '\0' || host[5] == ':');
+	n = strcspn(host, ":");
+	if (n >= sizeof(name))
+		return 0;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	if (strcasecmp(name, "localhost") == 0)
+		return 1;
+	return inet_pton(AF_INET, name, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 /* web_request.arg: the listener's lookup. */
 static const char *web_arg(const struct web_request *req, const char *name)
 {
@@ -79,9 +108,17 @@ static void answer_cb(void *arg, const struct serve_request *sr, struct serve_re
 {
 	struct webserve *ws = arg;
 	struct web_request req = {sr->method, sr->path, web_arg, (void *)(uintptr_t)sr};
-	struct web_reply reply = {200, "text/plain; charset=utf-8", {NULL, 0, 0}};
+	struct web_reply reply = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
 	struct web_ctx ctx = {ws->d->store, ws->d->cfg, ws->d->metrics, clock_wall(), 0};
 
+	if (ws->loopback && !ws->token_set && !host_is_loopback(sr->host)) {
+		log_debug("http: %s %s from %s: Host %s is not a loopback name", sr->method,
+			  log_esc(sr->path, 80), sr->remote, log_esc(sr->host, 80));
+		out->status = 403;
+		buf_append_str(&out->body, "a loopback listener answers only requests for "
+					   "localhost, 127.0.0.1 or [::1]\n");
+		return;
+	}
 	if (strcmp(sr->path, HEALTH_PATH) != 0 && !authorized(ws, sr->authorization)) {
 		log_debug("http: %s %s from %s: no valid bearer token", sr->method,
 			  log_esc(sr->path, 80), sr->remote);
@@ -95,6 +132,7 @@ static void answer_cb(void *arg, const struct serve_request *sr, struct serve_re
 	web_answer(&ctx, &req, &reply);
 	out->status = reply.status;
 	out->content_type = reply.content_type;
+	out->cache_control = reply.cache_control;
 	buf_free(&out->body);
 	out->body = reply.body;
 }

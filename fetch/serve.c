@@ -41,11 +41,25 @@
 	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "         \
 	"base-uri 'none'; frame-ancestors 'none'"
 
+/*
+ * One connection's clock (its MHD socket context): when its current request
+ * began (the connection's start or the end of its previous request).
+ */
+struct conn_clock {
+	struct conn_clock *prev, *next;
+	int fd;
+	double since;
+	int cut; /* shut down for its deadline; MHD closes it at its next run */
+};
+
 struct serve {
 	struct ev_loop *loop;
 	struct MHD_Daemon *mhd;
 	ev_io io;	/* MHD's epoll descriptor */
 	ev_timer timer; /* MHD_get_timeout */
+	ev_timer sweep; /* the deadline's check, while there are connections */
+	struct conn_clock *clocks;
+	double deadline;
 	serve_answer_fn *answer;
 	void *arg;
 	int port;
@@ -57,13 +71,29 @@ struct request_impl {
 	char remote[INET6_ADDRSTRLEN + 1];
 };
 
-/* Re-arms the timer by what MHD wants next; MHD_NO: no deadline pending. */
-static void arm_timer(struct serve *sv)
+static unsigned connections(struct serve *sv)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(sv->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return info ? info->num_connections : 0;
+}
+
+/*
+ * Re-arms the timer by what MHD wants next (MHD_NO: no deadline pending).
+ * at_once: run again at the next turn whatever MHD says. MHD takes its
+ * listening socket out of its epoll set at the connection limit and puts it
+ * back only at the start of a run: when a run closed connections, the next
+ * run must come at once, or a listener that was full would wait for an
+ * event that cannot come (no connection left, no deadline) and never accept
+ * again.
+ */
+static void arm_timer(struct serve *sv, int at_once)
+{
+	MHD_UNSIGNED_LONG_LONG ms = 0;
 
 	ev_timer_stop(sv->loop, &sv->timer);
-	if (MHD_get_timeout(sv->mhd, &ms) != MHD_YES)
+	if (!at_once && MHD_get_timeout(sv->mhd, &ms) != MHD_YES)
 		return;
 	/* fractional seconds: 999 ms must not become 0; 0 runs MHD at the next turn */
 	ev_timer_set(&sv->timer, (double)ms / 1000.0, 0.0);
@@ -72,9 +102,11 @@ static void arm_timer(struct serve *sv)
 
 static void run_mhd(struct serve *sv)
 {
+	unsigned before = connections(sv);
+
 	if (MHD_run(sv->mhd) != MHD_YES)
 		log_warnx("http listener: MHD_run failed");
-	arm_timer(sv);
+	arm_timer(sv, connections(sv) < before);
 }
 
 /* ev_io callback: MHD's epoll descriptor is readable. */
@@ -91,6 +123,86 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	run_mhd(w->data);
+}
+
+/*
+ * ev_timer callback: shuts down the sockets of the requests past their
+ * deadline. MHD's idle timeout does not catch a client that sends a byte
+ * now and then; the shutdown makes MHD see the end of the connection (an
+ * event on its epoll set) and close it as any other.
+ */
+static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct serve *sv = w->data;
+	double now = ev_now(loop);
+
+	(void)revents;
+	for (struct conn_clock *c = sv->clocks; c; c = c->next) {
+		if (c->cut || now - c->since <= sv->deadline)
+			continue;
+		log_debug("http listener: a request took more than %.0fs: connection closed",
+			  sv->deadline);
+		shutdown(c->fd, SHUT_RDWR);
+		c->cut = 1;
+	}
+}
+
+static void sweep_arm(struct serve *sv)
+{
+	double period = sv->deadline / 4 < 5 ? sv->deadline / 4 : 5;
+
+	ev_timer_set(&sv->sweep, period, period);
+	if (sv->clocks != NULL && !ev_is_active(&sv->sweep))
+		ev_timer_start(sv->loop, &sv->sweep);
+	else if (sv->clocks == NULL)
+		ev_timer_stop(sv->loop, &sv->sweep);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection's clock, from its start to its close. */
+static void conn_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+		    enum MHD_ConnectionNotificationCode toe)
+{
+	struct serve *sv = cls;
+	struct conn_clock *c = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		c = xcalloc(1, sizeof(*c));
+		c->fd = ci ? ci->connect_fd : -1;
+		c->cut = c->fd < 0;
+		c->since = ev_now(sv->loop);
+		c->next = sv->clocks;
+		if (sv->clocks)
+			sv->clocks->prev = c;
+		sv->clocks = c;
+		*socket_context = c;
+	} else if (c != NULL) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			sv->clocks = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		free(c);
+		*socket_context = NULL;
+	}
+	sweep_arm(sv);
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: the connection's next request starts its clock now. */
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct serve *sv = cls;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_clock *c = ci ? ci->socket_context : NULL;
+
+	(void)con_cls;
+	(void)toe;
+	if (c != NULL)
+		c->since = ev_now(sv->loop);
 }
 
 /* MHD_OPTION_EXTERNAL_LOGGER: MHD's notes (a flood would log one per refused connection). */
@@ -217,7 +329,8 @@ static int add_headers(struct MHD_Response *r, const struct serve_reply *out)
 	int ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, out->content_type) &&
 		 MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") &&
 		 MHD_add_response_header(r, "Content-Security-Policy", CSP) &&
-		 MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") &&
+		 MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+					 out->cache_control ? out->cache_control : "no-cache") &&
 		 MHD_add_response_header(r, "Referrer-Policy", "no-referrer") &&
 		 MHD_add_response_header(r, "X-Frame-Options", "DENY");
 
@@ -296,11 +409,12 @@ static void answer_request(struct serve *sv, struct MHD_Connection *conn, const 
 			   const char *url, struct serve_reply *out)
 {
 	struct request_impl ri = {conn, ""};
-	struct serve_request req = {method, url, request_arg, ri.remote, NULL, &ri};
+	struct serve_request req = {method, url, request_arg, ri.remote, NULL, NULL, &ri};
 
 	client_address(conn, ri.remote, sizeof(ri.remote));
 	req.authorization =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	req.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	sv->answer(sv->arg, &req, out);
 }
 
@@ -316,7 +430,7 @@ static enum MHD_Result request_cb(void *cls, struct MHD_Connection *conn, const 
 {
 	static char replied; /* *con_cls once a reply is queued */
 	struct serve *sv = cls;
-	struct serve_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}};
+	struct serve_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
 	enum MHD_Result rc;
 
 	(void)version;
@@ -393,13 +507,14 @@ static struct MHD_Daemon *start_mhd(struct serve *sv, int fd, int family)
 	unsigned flags =
 	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
 
-	return MHD_start_daemon(flags, 0, NULL, NULL, request_cb, sv, MHD_OPTION_EXTERNAL_LOGGER,
-				mhd_log_cb, sv, MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CLIENTS,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_MAX_PER_ADDRESS,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_REQUEST_MEMORY,
-				MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, sv, MHD_OPTION_END);
+	return MHD_start_daemon(
+	    flags, 0, NULL, NULL, request_cb, sv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log_cb, sv,
+	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CLIENTS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_MAX_PER_ADDRESS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_REQUEST_MEMORY,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, sv, MHD_OPTION_NOTIFY_CONNECTION, conn_cb,
+	    sv, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, sv, MHD_OPTION_END);
 }
 
 struct serve *serve_new(struct ev_loop *loop, const struct sockaddr *addr, socklen_t addrlen,
@@ -415,6 +530,9 @@ struct serve *serve_new(struct ev_loop *loop, const struct sockaddr *addr, sockl
 	sv->loop = loop;
 	sv->answer = answer;
 	sv->arg = arg;
+	sv->deadline = SERVE_REQUEST_DEADLINE;
+	ev_init(&sv->sweep, sweep_cb);
+	sv->sweep.data = sv;
 	sv->port = bound_port(fd);
 	sv->mhd = start_mhd(sv, fd, addr->sa_family);
 	info = sv->mhd ? MHD_get_daemon_info(sv->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
@@ -431,8 +549,14 @@ struct serve *serve_new(struct ev_loop *loop, const struct sockaddr *addr, sockl
 	ev_io_start(loop, &sv->io);
 	ev_init(&sv->timer, timer_cb);
 	sv->timer.data = sv;
-	arm_timer(sv);
+	arm_timer(sv, 0);
 	return sv;
+}
+
+void serve_set_deadline(struct serve *sv, double seconds)
+{
+	sv->deadline = seconds;
+	sweep_arm(sv);
 }
 
 int serve_port(const struct serve *sv)
@@ -449,6 +573,8 @@ void serve_free(struct serve *sv)
 		ev_timer_stop(sv->loop, &sv->timer);
 	}
 	if (sv->mhd)
-		MHD_stop_daemon(sv->mhd);
+		MHD_stop_daemon(sv->mhd); /* closes every connection: their clocks go */
+	if (sv->loop)
+		ev_timer_stop(sv->loop, &sv->sweep);
 	free(sv);
 }

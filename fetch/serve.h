@@ -6,7 +6,9 @@
  * (request line and headers: 431 or 414 beyond it), the idle time of a
  * connection, the length of the path and of the query. What a request gets
  * is the caller's answer function's, called on the loop; this module knows
- * no page.
+ * no page. A client that keeps a connection alive by dribbling bytes is cut
+ * off by a deadline: each request must be received and answered within
+ * SERVE_REQUEST_DEADLINE of the connection's start or its previous request.
  */
 #ifndef SW_SERVE_H
 #define SW_SERVE_H
@@ -20,13 +22,14 @@ struct ev_loop;
 struct serve;
 
 /* Limits a client cannot pass (speechwatch.conf(5), [http]). */
-#define SERVE_MAX_CLIENTS 64	   /* connections at once */
-#define SERVE_MAX_PER_ADDRESS 16   /* connections at once from one address */
-#define SERVE_IDLE_TIMEOUT 10	   /* seconds a connection may stay silent */
-#define SERVE_REQUEST_MEMORY 16384 /* bytes for request line and headers */
-#define SERVE_PATH_MAX 1024	   /* bytes of the decoded path: 414 beyond */
-#define SERVE_QUERY_MAX_ARGS 32	   /* query arguments: 400 beyond */
-#define SERVE_QUERY_MAX_BYTES 1024 /* bytes of one argument's name and value: 400 */
+#define SERVE_MAX_CLIENTS 64	    /* connections at once */
+#define SERVE_MAX_PER_ADDRESS 16    /* connections at once from one address */
+#define SERVE_IDLE_TIMEOUT 10	    /* seconds a connection may stay silent */
+#define SERVE_REQUEST_DEADLINE 30.0 /* seconds for a whole request (serve_set_deadline) */
+#define SERVE_REQUEST_MEMORY 16384  /* bytes for request line and headers */
+#define SERVE_PATH_MAX 1024	    /* bytes of the decoded path: 414 beyond */
+#define SERVE_QUERY_MAX_ARGS 32	    /* query arguments: 400 beyond */
+#define SERVE_QUERY_MAX_BYTES 1024  /* bytes of one argument's name and value: 400 */
 
 /*
  * One request as the answer function sees it. Strings are borrowed for the
@@ -40,20 +43,22 @@ struct serve_request {
 	const char *(*arg)(const struct serve_request *req, const char *name);
 	const char *remote;	   /* the client's numeric address */
 	const char *authorization; /* the Authorization header, or NULL */
+	const char *host;	   /* the Host header, or NULL */
 	void *impl;		   /* serve.c's own */
 };
 
 /*
  * What to send. A 401 carries WWW-Authenticate: Bearer; every reply carries
  * X-Content-Type-Options: nosniff, a Content-Security-Policy that allows no
- * script (styles and images from the listener only), Cache-Control:
- * no-cache, Referrer-Policy: no-referrer and X-Frame-Options: DENY. For
- * HEAD, the body only gives the Content-Length.
+ * script (styles and images from the listener only), Cache-Control
+ * (cache_control, else no-cache), Referrer-Policy: no-referrer and
+ * X-Frame-Options: DENY. For HEAD, the body only gives the Content-Length.
  */
 struct serve_reply {
 	int status;
-	const char *content_type; /* a static string */
-	struct buf body;	  /* taken by the listener */
+	const char *content_type;  /* a static string */
+	struct buf body;	   /* taken by the listener */
+	const char *cache_control; /* a static string; NULL: "no-cache" */
 };
 
 /*
@@ -69,6 +74,8 @@ typedef void serve_answer_fn(void *arg, const struct serve_request *req, struct 
  */
 struct serve *serve_new(struct ev_loop *loop, const struct sockaddr *addr, socklen_t addrlen,
 			serve_answer_fn *answer, void *arg, char *err, size_t errlen);
+/* The deadline of a request, in seconds (SERVE_REQUEST_DEADLINE unless set). */
+void serve_set_deadline(struct serve *sv, double seconds);
 /* The port it listens on (the one chosen for port 0). */
 int serve_port(const struct serve *sv);
 /* Stops the watchers, closes every connection and the listening socket. NULL is a no-op. */

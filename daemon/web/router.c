@@ -7,6 +7,9 @@
 
 #include "daemon/metrics.h"
 #include "daemon/store.h"
+#include "daemon/web/api.h"
+#include "daemon/web/feeds.h"
+#include "daemon/web/html.h"
 #include "daemon/web/web.h"
 
 /* Seconds the loop may have been busy before a request for /healthz: a loop held longer is sick. */
@@ -24,6 +27,15 @@ struct route {
 static const struct route routes[] = {
     {"/healthz", 0, page_healthz},
     {"/metrics", 0, web_page_metrics},
+    {"/api/v1/statements", 0, web_page_api_statements},
+    {"/api/v1/statements/", 1, web_page_api_statement},
+    {"/api/v1/status", 0, web_page_api_status},
+    {"/feeds/all.atom", 0, web_page_feed_all},
+    {"/feeds/theme/", 1, web_page_feed_theme},
+    {"/feeds/source/", 1, web_page_feed_source},
+    {"/", 0, html_page_index},
+    {"/statement/", 1, html_page_statement},
+    {"/static/style.css", 0, html_page_style},
 };
 
 /* OUT as a plain-text reply with STATUS and an empty body. */
@@ -32,6 +44,18 @@ static void reply_plain(struct web_reply *out, int status)
 	out->status = status;
 	out->content_type = "text/plain; charset=utf-8";
 	buf_reset(&out->body);
+}
+
+/*
+ * The store's last error without its location: /healthz answers without a
+ * token, and the path of the database is none of a stranger's business.
+ */
+static const char *store_reason(const struct store *st)
+{
+	const char *e = store_error(st), *where = store_location(st);
+	size_t n = strlen(where);
+
+	return strncmp(e, where, n) == 0 && strncmp(e + n, ": ", 2) == 0 ? e + n + 2 : e;
 }
 
 /*
@@ -52,7 +76,7 @@ static void page_healthz(const struct web_ctx *ctx, const struct web_request *re
 	if (ctx->store == NULL || store_begin(ctx->store) < 0) {
 		reply_plain(out, 503);
 		buf_printf(&out->body, "store not writable: %s\n",
-			   ctx->store ? store_error(ctx->store) : "no store");
+			   ctx->store ? store_reason(ctx->store) : "no store");
 		return;
 	}
 	store_rollback(ctx->store);

@@ -41,6 +41,11 @@ struct web_reply {
 	int status;		  /* HTTP status code */
 	const char *content_type; /* a static string */
 	struct buf body;
+	/*
+	 * Cache-Control, a static string; NULL: "no-cache". Only for a body
+	 * whose URL changes with it (the style sheet's ?v=).
+	 */
+	const char *cache_control;
 };
 
 /* A page: answers REQ into OUT (OUT->body starts empty, status 200). A bad

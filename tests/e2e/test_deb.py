@@ -39,7 +39,7 @@ WANTED = [
 # Shared libraries the binary links: each must be a declared dependency.
 LIBS = ["libcurl4", "libxml2", "libsqlite3-0", "libev4", "libjansson4", "libinih1",
         "libutf8proc2", "libstemmer0d", "libssl3", "libsystemd0", "zlib1g",
-        "libmicrohttpd12"]
+        "libmicrohttpd12", "libpoppler-glib8"]
 
 
 def run(args, cwd=None, timeout=120, env=None):
@@ -184,6 +184,9 @@ date     = span[@class="date"]
 interval = 10s
 
 include = /usr/share/speechwatch/themes/diplomacy.conf
+
+[http]
+listen = 127.0.0.1:8428
 """
 # Short enough to see the watchdog act within the test.
 DROP_IN = "[Service]\nWatchdogSec=3s\nRestartSec=1s\nTimeoutAbortSec=5s\n"
@@ -291,6 +294,10 @@ class BootedContainerTest(swtest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         # the stdout channel's event line, in the journal
         self.wait_for("the new statement's alert", lambda: self.alerts() == 1, 40)
+        # the [http] listener works inside the unit's sandbox (issue 18)
+        r = self.ct.run_in_netns(["curl", "-s", "-i", "http://127.0.0.1:8428/healthz"])
+        self.assertRegex(r.stdout, r"^HTTP/1.1 200 OK", r.stdout + r.stderr + self.journal())
+        self.assertTrue(r.stdout.endswith("\n\nok\n"), r.stdout)  # text mode: CRLF read as LF
 
     def alerts(self):
         return sum(1 for l in self.journal().splitlines()

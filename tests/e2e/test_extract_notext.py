@@ -1,7 +1,7 @@
 """`speechwatch extract` on pages and documents with no main text (issue 15,
 failure 1): the real Timor-Leste PDF of ../shared/corpus/realpages-dev over
-HTTP (served as application/pdf) and from a file answers "no main text: a
-PDF document" instead of its bytes read as HTML, and a page whose statement
+HTTP (served as application/pdf) and from a file is read as a PDF (issue 19)
+instead of its bytes read as HTML, and a page whose statement
 is only a PDF link beside a sidebar of names answers with the link. The
 daemon stores the PDF item with no text, logs why, and its event has words
 0, an empty excerpt and no themes."""
@@ -66,17 +66,27 @@ class ExtractNoTextTest(swtest.TestCase):
         self.procs.append(self.server)
 
     def test_pdf_over_http_and_from_file(self):
+        # issue 19 reads PDFs: the speech's text in place of issue 15's
+        # "no main text: a PDF document" (which the daemon still stores until
+        # the PDF reader is wired into its article path)
         url = "http://127.0.0.1:%d/%s" % (self.port, PDF)
         for arg in (url, os.path.join(self.site, PDF)):
             r = self.sw("extract", "--json", arg)
             self.assertEqual(r.returncode, 0, r.stderr)
             doc = json.loads(r.stdout)
-            self.assertEqual(doc["words"], 0)
-            self.assertEqual(doc["text"], "")
-            self.assertEqual(doc["no_text"], "no main text: a PDF document")
+            self.assertEqual(doc["format"], "pdf")
+            self.assertGreater(doc["words"], 1500)
+            self.assertIsNone(doc["no_text"])
+            self.assertEqual(doc["title"], "")  # "Microsoft Word - ....docx" is no title
+            self.assertEqual(doc["date"], "2021-09-28T01:41:06+00:00")
+            self.assertIn("Vice-Presidentes, Secretária e Vice-Secretários", doc["text"])
+            self.assertTrue(doc["text"].rstrip().endswith("Que Deus nos abençoe a todos!"),
+                            doc["text"][-200:])
+            self.assertNotIn("\t", doc["text"])
+            self.assertNotIn("\r", doc["text"])
             r = self.sw("extract", arg)
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertEqual(r.stdout.strip(), "(no main text: a PDF document)")
+            self.assertIn("Povo de Timor-Leste.", r.stdout)
 
     def test_page_with_only_a_pdf_link(self):
         path = self.write("speech.html", PDF_LINK_PAGE)

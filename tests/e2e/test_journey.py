@@ -8,6 +8,8 @@ delivers them under their own ids, and everything is healthy again."""
 import base64
 import json
 import os
+import re
+import socket
 import subprocess
 import urllib.request
 
@@ -46,6 +48,14 @@ class JourneyTest(swtest.TestCase):
         self.assertIn("statement.new", r.stdout)
         self.assertIn("statement.changed", r.stdout)
         self.assertIn("theme ", r.stdout)
+        # it ends with the page's URL (issue 18), served while it ran, and nothing is left
+        self.assertIn("/healthz: ok", r.stdout)
+        last = r.stdout.strip().splitlines()[-1]
+        m = re.match(r"open (http://127\.0\.0\.1:(\d+)/)", last)
+        self.assertTrue(m, last)
+        with socket.socket() as s:
+            self.assertNotEqual(s.connect_ex(("127.0.0.1", int(m.group(2)))), 0,
+                                "the demo left its daemon listening")
 
     def start(self):
         site, self.site = swtest.start_server(

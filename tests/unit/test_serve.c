@@ -79,15 +79,30 @@ static void teardown(void)
 	ev_loop_destroy(loop);
 }
 
-/* A connected socket to the listener (non-blocking once connected). */
-static int dial(void)
+/* A connected socket to the listener from local address 127.0.0.SOURCE. */
+static int dial_from(int source)
 {
 	struct sockaddr_in in = loopback(serve_port(sv));
+	struct sockaddr_in from = loopback(0);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
+	from.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)source);
 	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&in, sizeof(in)), 0);
 	return fd;
+}
+
+static int dial(void)
+{
+	return dial_from(1);
+}
+
+/* Runs the loop for a while without waiting for anything in particular. */
+static void spin(double seconds)
+{
+	for (double until = clock_mono() + seconds; clock_mono() < until;)
+		ev_run(loop, EVRUN_NOWAIT);
 }
 
 /* Runs the loop until fd's peer closes (or 5 s pass); returns what came. Caller frees. */
@@ -339,23 +354,105 @@ END_TEST
 START_TEST(connections_per_address_are_bounded)
 {
 	int fds[SERVE_MAX_PER_ADDRESS];
-	double until;
 	char *r;
 
 	for (int i = 0; i < SERVE_MAX_PER_ADDRESS; i++)
 		fds[i] = dial();
-	for (until = clock_mono() + 0.3; clock_mono() < until;)
-		ev_run(loop, EVRUN_NOWAIT); /* let the listener accept them */
+	spin(0.3); /* let the listener accept them */
 	r = get("/over", "");
 	ck_assert_msg(r[0] == '\0', "answered past the limit: %s", r);
 	free(r);
 	for (int i = 0; i < SERVE_MAX_PER_ADDRESS; i++)
 		close(fds[i]);
-	for (until = clock_mono() + 0.3; clock_mono() < until;)
-		ev_run(loop, EVRUN_NOWAIT);
+	spin(0.3);
 	r = get("/again", "");
 	ck_assert_int_eq(status_of(r), 200);
 	ck_assert_int_eq(seen.calls, 1);
+	free(r);
+}
+END_TEST
+
+/*
+ * At the overall limit the listener stops accepting; once the clients close,
+ * it accepts again by itself (libmicrohttpd puts its listening socket back
+ * only when it runs: serve.c runs it again after a run that closed some).
+ */
+START_TEST(a_full_listener_accepts_again_once_clients_close)
+{
+	enum { N = SERVE_MAX_CLIENTS + 8 };
+	int fds[N];
+	char *r;
+
+	for (int i = 0; i < N; i++) {
+		fds[i] = dial_from(2 + i / SERVE_MAX_PER_ADDRESS);
+		spin(0.01);
+	}
+	spin(0.3);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	spin(0.3);
+	r = get("/after-the-flood", "");
+	ck_assert_msg(status_of(r) == 200, "not answered after the clients closed: '%s'", r);
+	free(r);
+}
+END_TEST
+
+/* Sends text on fd (a blocking socket) whole. */
+static void send_all(int fd, const char *text)
+{
+	ck_assert_int_eq(send(fd, text, strlen(text), 0), (ssize_t)strlen(text));
+}
+
+/* Reads what fd has now (it is non-blocking); -1 once the peer has closed. */
+static ssize_t peek_closed(int fd)
+{
+	char chunk[4096];
+	ssize_t n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return n <= 0 ? -1 : n;
+}
+
+/*
+ * A client that dribbles its headers (a byte every 0.2 s, so that the idle
+ * timeout never fires) is cut off at the request deadline.
+ */
+START_TEST(dribbled_headers_are_cut_off_at_the_deadline)
+{
+	int fd = dial();
+	double start = clock_mono(), cut = 0;
+
+	serve_set_deadline(sv, 1.0);
+	send_all(fd, "GET /slow HTTP/1.1\r\nHost: t\r\n");
+	while (clock_mono() - start < 4 && cut == 0) {
+		spin(0.2);
+		if (peek_closed(fd) < 0 || send(fd, "X", 1, MSG_NOSIGNAL) < 0)
+			cut = clock_mono() - start;
+	}
+	close(fd);
+	ck_assert_msg(cut >= 1.0 && cut < 2.5, "cut after %.2fs", cut);
+	ck_assert_int_eq(seen.calls, 0);
+}
+END_TEST
+
+/* The deadline counts from the previous answer: a keep-alive client that asks in time is served. */
+START_TEST(the_deadline_restarts_with_each_request)
+{
+	int fd = dial();
+	char *r;
+
+	serve_set_deadline(sv, 1.0);
+	send_all(fd, "GET /1 HTTP/1.1\r\nHost: t\r\n\r\n");
+	spin(0.7);
+	send_all(fd, "GET /2 HTTP/1.1\r\nHost: t\r\n\r\n");
+	spin(0.7);
+	send_all(fd, "GET /3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	r = drain(fd);
+	close(fd);
+	ck_assert_int_eq(seen.calls, 3);
+	ck_assert_str_eq(seen.path, "/3");
+	ck_assert_ptr_nonnull(strstr(r, "<p>page /3</p>"));
 	free(r);
 }
 END_TEST
@@ -420,6 +517,9 @@ int main(void)
 	tcase_add_test(tc, unauthorized_carries_the_bearer_challenge);
 	tcase_add_test(tc, keep_alive_answers_requests_in_turn);
 	tcase_add_test(tc, connections_per_address_are_bounded);
+	tcase_add_test(tc, a_full_listener_accepts_again_once_clients_close);
+	tcase_add_test(tc, dribbled_headers_are_cut_off_at_the_deadline);
+	tcase_add_test(tc, the_deadline_restarts_with_each_request);
 	tcase_add_test(tc, a_taken_port_is_an_error_naming_the_address);
 	tcase_add_test(tc, ipv6_loopback);
 	suite_add_tcase(s, tc);

@@ -46,7 +46,7 @@ static int ask(const char *path, double lag, char **body)
 {
 	struct web_ctx ctx = {st, NULL, NULL, 1e9, lag};
 	struct web_request req = {"GET", path, no_args, NULL};
-	struct web_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}};
+	struct web_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
 
 	web_answer(&ctx, &req, &out);
 	ck_assert_ptr_nonnull(out.content_type);
@@ -84,6 +84,8 @@ START_TEST(healthz_503_when_another_writer_holds_the_store)
 	ck_assert_int_eq(store_begin(other), 0);
 	ck_assert_int_eq(ask("/healthz", 0, &body), 503);
 	ck_assert_msg(strncmp(body, "store not writable: ", 20) == 0, "%s", body);
+	ck_assert_msg(strstr(body, "locked") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, dir) == NULL, "the store's path is shown: %s", body);
 	free(body);
 	store_rollback(other);
 	store_close(other);
@@ -110,6 +112,10 @@ START_TEST(unknown_and_suspect_paths_are_404)
 	    "/HEALTHZ",
 	    "/static/../healthz",
 	    "http://x/healthz",
+	    "/statement/..",
+	    "/statement/../../etc/passwd",
+	    "/statement/./1",
+	    "/static/style.css/..",
 	};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {

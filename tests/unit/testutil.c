@@ -484,3 +484,34 @@ void testutil_server_stop(pid_t *pid)
 	}
 	*pid = -1;
 }
+
+/* A one-page PDF with a Title and a CreationDate, xref offsets computed. */
+char *testutil_tiny_pdf(size_t *len)
+{
+	static const char *const objs[] = {
+	    "<< /Type /Catalog /Pages 2 0 R >>",
+	    "<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+	    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 "
+	    "5 0 R >> >> /Contents 4 0 R >>",
+	    "<< /Length 43 >>\nstream\nBT /F1 12 Tf 72 720 Td (Hello world.) Tj ET\nendstream",
+	    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	    "<< /Title (Joint statement) /CreationDate (D:20240312100000+08'00') >>",
+	};
+	size_t off[6], xref;
+	struct buf b;
+
+	buf_init(&b);
+	buf_append_str(&b, "%PDF-1.4\n");
+	for (int i = 0; i < 6; i++) {
+		off[i] = b.len;
+		buf_printf(&b, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+	}
+	xref = b.len;
+	buf_printf(&b, "xref\n0 7\n0000000000 65535 f \n");
+	for (int i = 0; i < 6; i++)
+		buf_printf(&b, "%010zu 00000 n \n", off[i]);
+	buf_printf(&b, "trailer\n<< /Size 7 /Root 1 0 R /Info 6 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+		   xref);
+	*len = b.len;
+	return buf_steal(&b);
+}

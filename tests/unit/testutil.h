@@ -46,6 +46,8 @@ void testutil_server_stop(pid_t *pid);
 
 /* Runs every test of s (and frees it): EXIT_SUCCESS when none failed. */
 int testutil_run(Suite *s);
+/* A one-page PDF ("Hello world.", Title "Joint statement", a CreationDate); caller frees. */
+char *testutil_tiny_pdf(size_t *len);
 
 /* A fresh directory under /tmp (caller frees the name); testutil_rmtree removes it. */
 char *testutil_tmpdir(void);
