@@ -120,7 +120,9 @@ struct family {
 
 struct metrics {
 	struct family fam[METRIC_COUNT];
-	int warned; /* the first drop is logged */
+	int warned;	/* the first drop is logged */
+	char *kept;	/* metrics_keep's block, or NULL */
+	double kept_at; /* its clock_mono() */
 };
 
 struct metrics *metrics_new(void)
@@ -147,6 +149,7 @@ void metrics_free(struct metrics *m)
 		buf_free(&f->texts);
 		hmap_free(&f->index);
 	}
+	free(m->kept);
 	free(m);
 }
 
@@ -318,6 +321,22 @@ double metrics_value(const struct metrics *m, enum metric_id id, const char *a, 
 	if (at == NULL)
 		return 0;
 	return defs[id].type == HISTOGRAM ? (double)f->series[*at].count : f->series[*at].value;
+}
+
+const char *metrics_kept(const struct metrics *m, double now, double max_age)
+{
+	if (m == NULL || m->kept == NULL || now - m->kept_at >= max_age || now < m->kept_at)
+		return NULL;
+	return m->kept;
+}
+
+void metrics_keep(struct metrics *m, const char *text, double now)
+{
+	if (m == NULL)
+		return;
+	free(m->kept);
+	m->kept = xstrdup(text);
+	m->kept_at = now;
 }
 
 void metrics_poll(struct metrics *m, const char *source, const char *result, int ok, long items,

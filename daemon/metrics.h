@@ -84,6 +84,17 @@ void metrics_write_head(struct buf *out, const char *name, const char *type, con
 void metrics_write_sample(struct buf *out, const char *name, const char *label, const char *value,
 			  double v);
 
+/*
+ * A block of text the /metrics page made at NOW (clock_mono) and may show
+ * again: the store's gauges, read at most every METRICS_STORE_EVERY seconds
+ * (each read costs a scrape of an idle daemon a quarter of its CPU).
+ * metrics_kept: the block while it is younger than MAX_AGE, else NULL
+ * (always NULL for a NULL registry); metrics_keep replaces it (copied).
+ */
+#define METRICS_STORE_EVERY 5.0
+const char *metrics_kept(const struct metrics *m, double now, double max_age);
+void metrics_keep(struct metrics *m, const char *text, double now);
+
 /* The content type of the text exposition format 0.0.4. */
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

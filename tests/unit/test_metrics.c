@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/metrics.h"
@@ -223,6 +224,20 @@ START_TEST(series_are_bounded_and_drops_counted)
 }
 END_TEST
 
+START_TEST(a_kept_block_lives_for_its_age_only)
+{
+	ck_assert_ptr_null(metrics_kept(m, 100, 5));
+	metrics_keep(m, "gauges\n", 100);
+	ck_assert_str_eq(metrics_kept(m, 104.9, 5), "gauges\n");
+	ck_assert_ptr_null(metrics_kept(m, 105, 5));
+	ck_assert_ptr_null(metrics_kept(m, 99, 5)); /* a clock before it: not trusted */
+	metrics_keep(m, "newer\n", 200);
+	ck_assert_str_eq(metrics_kept(m, 200, 5), "newer\n");
+	metrics_keep(NULL, "x", 1);
+	ck_assert_ptr_null(metrics_kept(NULL, 1, 5));
+}
+END_TEST
+
 /* The page against a store in a temp dir with two channels and a few events. */
 static struct config *page_config(const char *dir)
 {
@@ -294,7 +309,21 @@ START_TEST(the_page_adds_outbox_and_store_gauges)
 	has_line(t, "speechwatch_store_read_ok 1");
 	buf_free(&rep.body);
 
+	/* read at most every METRICS_STORE_EVERY seconds; the counters are always new */
+	add_event(st, "evt_5", "out", EVENT_QUEUED);
+	metrics_poll(m, "mfa", "ok", 1, 3, 1700000000);
+	page(&ctx, &rep);
+	has_line(buf_str(&rep.body), "speechwatch_outbox_pending_events{channel=\"out\"} 2");
+	has_line(buf_str(&rep.body), "speechwatch_polls_total{source=\"mfa\",result=\"ok\"} 2");
+	buf_free(&rep.body);
+	metrics_keep(m, "old\n", clock_mono() - METRICS_STORE_EVERY);
+	page(&ctx, &rep);
+	has_line(buf_str(&rep.body), "speechwatch_outbox_pending_events{channel=\"out\"} 3");
+	ck_assert_ptr_null(strstr(buf_str(&rep.body), "old\n"));
+	buf_free(&rep.body);
+
 	ctx.store = NULL; /* no store: its gauges are left out, and that is said */
+	ctx.metrics = NULL;
 	page(&ctx, &rep);
 	t = buf_str(&rep.body);
 	ck_assert_ptr_null(strstr(t, "speechwatch_outbox_pending_events"));
@@ -322,6 +351,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, values_are_written_as_the_format_reads_them);
 	tcase_add_test(tc, label_values_are_escaped);
 	tcase_add_test(tc, series_are_bounded_and_drops_counted);
+	tcase_add_test(tc, a_kept_block_lives_for_its_age_only);
 	tcase_add_test(tc, the_page_adds_outbox_and_store_gauges);
 	suite_add_tcase(s, tc);
 	return s;
