@@ -26,7 +26,7 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-static void buf_reserve(struct buf *b, size_t extra)
+void buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 	size_t cap = b->cap ? b->cap : 64;

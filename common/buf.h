@@ -14,6 +14,8 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
+/* Makes room for extra more bytes (and the NUL), so that appending them moves nothing. */
+void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_append_str(struct buf *b, const char *s);
 void buf_append_char(struct buf *b, char c);

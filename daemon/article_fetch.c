@@ -22,6 +22,7 @@
 #include "daemon/archive.h"
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
+#include "daemon/metrics.h"
 #include "daemon/moved.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
@@ -358,6 +359,8 @@ static int store_with_events(struct source_rt *rt, struct store_item *it, const 
 	}
 	if (store_commit(st) < 0)
 		goto fail;
+	metrics_add(rt->d->metrics, METRIC_STATEMENTS, rt->id,
+		    strcmp(type, "statement.new") == 0 ? "new" : "changed", 1);
 	theme_result_free(r);
 	note_text(rt, it);
 	log_info("source=%s %s url=%s title=\"%s\" events=%zu", rt->id, type, log_esc(it->url, 200),
@@ -614,6 +617,8 @@ static void article_http_done(const struct http_response *resp, void *arg)
 		job_end(job, ARTICLE_CANCELLED);
 		return;
 	}
+	metrics_fetch(job->rt->d->metrics, "article", http_result_name(resp->result), resp->status,
+		      resp->body_len, resp->elapsed_s);
 	if (resp->result != HTTP_RES_OK || (resp->status / 100 != 2 && resp->status != 304)) {
 		log_warnx("source=%s article=%s fetch failed: %s", job->rt->id,
 			  log_esc(job->url, 200),

@@ -15,6 +15,7 @@
 #include "daemon/deliveries.h"
 #include "daemon/dryrun.h"
 #include "daemon/httpcfg.h"
+#include "daemon/metrics.h"
 #include "daemon/outbox.h"
 #include "daemon/sdnotify.h"
 #include "daemon/statelock.h"
@@ -303,6 +304,7 @@ static void set_outbox_env(struct daemon *d)
 	env->polls_done = outbox_polls_done;
 	env->work_finished = outbox_work_finished;
 	env->arg = d;
+	env->metrics = d->metrics;
 }
 
 static struct daemon *daemon_make(struct config *cfg, struct themes *themes,
@@ -324,6 +326,9 @@ static struct daemon *daemon_make(struct config *cfg, struct themes *themes,
 		goto fail;
 	}
 	page_init();
+	/* kept for the listener's /metrics only: without it nobody reads them */
+	if (mode == DAEMON_RUN && !dry_run && cfg->http.listen)
+		d->metrics = metrics_new();
 	if (open_store(d) < 0)
 		goto fail;
 	/* Another process's lock fails fast on the loop; the outbox backs off and retries. */
@@ -455,6 +460,7 @@ void daemon_free(struct daemon *d)
 	store_close(d->store);
 	statelock_release(d->lock_fd);
 	config_free(d->cfg);
+	metrics_free(d->metrics);
 	free(d->config_path);
 	free(d);
 }

@@ -21,6 +21,7 @@
 struct article_batch;
 struct http;
 struct http_req_handle;
+struct metrics;
 struct outbox;
 struct poll_run;
 struct store;
@@ -101,9 +102,10 @@ struct daemon {
 	size_t ndirty;	      /* sources with src_dirty set */
 	ev_timer index_timer; /* the search index kept up in run mode (index.c) */
 	struct retain retain;
-	int lock_fd;	       /* statelock of state_dir, held while the daemon lives */
-	struct webserve *web;  /* the [http] listener (run mode with listen set), or NULL */
-	unsigned long reloads; /* SIGHUPs handled: reload.status's SEQ (reloadstatus.h) */
+	int lock_fd;		 /* statelock of state_dir, held while the daemon lives */
+	struct webserve *web;	 /* the [http] listener (run mode with listen set), or NULL */
+	unsigned long reloads;	 /* SIGHUPs handled: reload.status's SEQ (reloadstatus.h) */
+	struct metrics *metrics; /* what /metrics shows, with the listener only (metrics.h) */
 };
 
 /* index.c: run mode keeps the search index up in the background */

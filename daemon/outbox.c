@@ -11,6 +11,7 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
+#include "daemon/metrics.h"
 #include "daemon/outbox_fault.h"
 #include "daemon/store.h"
 #include "notify/notify.h"
@@ -184,6 +185,9 @@ int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_sta
 		ev->attempts++;
 	if (to == EVENT_DELIVERED)
 		ev->delivered_at = clock_wall();
+	if (to == EVENT_DELIVERED || to == EVENT_RETRY_WAIT || to == EVENT_DEAD)
+		metrics_add(ob->env.metrics, METRIC_DELIVERIES, ev->channel,
+			    store_event_state_name(to), 1);
 	if (save_state(ob, ev) == 0) {
 		move_log[to]("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
 			     store_event_state_name(to));

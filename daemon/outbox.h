@@ -17,6 +17,7 @@ struct buf;
 struct config;
 struct ev_loop;
 struct http;
+struct metrics;
 struct outbox;
 struct store;
 
@@ -34,6 +35,7 @@ struct outbox_env {
 	int (*polls_done)(void *arg);	  /* once mode: every source polled, none running */
 	void (*work_finished)(void *arg); /* an attempt or a look at the due events ended */
 	void *arg;
+	struct metrics *metrics; /* deliveries by channel and outcome; NULL: none kept */
 };
 
 /*
@@ -69,6 +71,8 @@ int outbox_move_legal(enum store_event_state from, enum store_event_state to);
  * The one place an event changes state: checks the move is legal, logs
  * "event=ID channel=C <why> (old -> new)", and writes ev to the store.
  * Entering sending counts an attempt; entering delivered stamps delivered_at.
+ * Entering delivered, retry_wait or dead counts a judged attempt in the
+ * metrics (speechwatch_deliveries_total), recorded in the store or not.
  * The caller sets next_attempt and last_error first. -1 (logged, ev
  * unchanged) for an illegal move. -1 too when the store refuses the write
  * (outbox_fault.h): a move to sending is undone (no attempt starts

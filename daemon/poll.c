@@ -14,6 +14,7 @@
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
 #include "daemon/listing.h"
+#include "daemon/metrics.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
 #include "daemon/structure.h"
@@ -315,6 +316,8 @@ static void poll_complete(struct source_rt *rt, struct poll_outcome *o)
 		if (!d->stopping && d->mode == DAEMON_RUN)
 			delay = schedule_next(rt);
 		log_outcome(rt, o, delay);
+		metrics_poll(d->metrics, rt->id, o->suspect ? "suspect-list" : o->result, o->ok,
+			     o->ok && o->status / 100 == 2 ? o->items : -1, clock_wall());
 		record(rt, o, delay);
 	}
 	outcome_free(o);
@@ -392,6 +395,8 @@ static void poll_done(const struct http_response *resp, void *arg)
 		rt->hooks->finished(rt);
 		return;
 	}
+	metrics_fetch(rt->d->metrics, "list", http_result_name(resp->result), resp->status,
+		      resp->body_len, resp->elapsed_s);
 	rt->retry_after =
 	    (resp->status == 429 || resp->status == 503) ? (double)resp->retry_after_s : 0;
 	if (resp->result != HTTP_RES_OK) {

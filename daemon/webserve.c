@@ -109,7 +109,7 @@ static void answer_cb(void *arg, const struct serve_request *sr, struct serve_re
 	struct webserve *ws = arg;
 	struct web_request req = {sr->method, sr->path, web_arg, (void *)(uintptr_t)sr};
 	struct web_reply reply = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
-	struct web_ctx ctx = {ws->d->store, ws->d->cfg, NULL, clock_wall(), 0};
+	struct web_ctx ctx = {ws->d->store, ws->d->cfg, ws->d->metrics, clock_wall(), 0};
 
 	if (ws->loopback && !ws->token_set && !host_is_loopback(sr->host)) {
 		log_debug("http: %s %s from %s: Host %s is not a loopback name", sr->method,

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "daemon/metrics.h"
 #include "daemon/store.h"
 #include "daemon/web/api.h"
 #include "daemon/web/feeds.h"
@@ -25,6 +26,7 @@ struct route {
 
 static const struct route routes[] = {
     {"/healthz", 0, page_healthz},
+    {"/metrics", 0, web_page_metrics},
     {"/api/v1/statements", 0, web_page_api_statements},
     {"/api/v1/statements/", 1, web_page_api_statement},
     {"/api/v1/status", 0, web_page_api_status},

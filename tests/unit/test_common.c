@@ -35,6 +35,26 @@ START_TEST(buf_grows_and_stays_terminated)
 }
 END_TEST
 
+/* Room reserved is room kept: the appends that fit it move nothing. */
+START_TEST(buf_reserve_makes_room_for_appends)
+{
+	struct buf b;
+	const char *at;
+
+	buf_init(&b);
+	buf_append_str(&b, "ab");
+	buf_reserve(&b, 1000);
+	ck_assert_uint_ge(b.cap, 1003);
+	ck_assert_str_eq(buf_str(&b), "ab");
+	at = b.data;
+	for (int i = 0; i < 100; i++)
+		buf_append_str(&b, "0123456789");
+	ck_assert_ptr_eq(b.data, at);
+	ck_assert_uint_eq(b.len, 1002);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(buf_steal_returns_owned_string)
 {
 	struct buf b;
@@ -345,6 +365,7 @@ int main(void)
 
 	tcase_add_test(tc, buf_grows_and_stays_terminated);
 	tcase_add_test(tc, buf_steal_returns_owned_string);
+	tcase_add_test(tc, buf_reserve_makes_room_for_appends);
 	tcase_add_test(tc, log_esc_quotes_control_characters);
 	tcase_add_test(tc, printable_escapes_controls_bidi_and_bad_utf8);
 	tcase_add_test(tc, log_lines_escape_what_callers_did_not);

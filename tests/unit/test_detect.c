@@ -77,7 +77,7 @@ static void start(const char *daemon_extra, enum daemon_mode mode)
 	hc.allow_private = 1;
 	d.http = http_new(loop, &hc, err, sizeof(err));
 	ck_assert_msg(d.http != NULL, "%s", err);
-	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL};
+	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
 	d.outbox = outbox_new(&d.outbox_env, 1, NULL); /* the default stdout channel */
 	ck_assert_ptr_nonnull(d.outbox);
 	outbox_stop(d.outbox);

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "daemon/metrics.h"
 #include "daemon/outbox.h"
 #include "daemon/redeliver.h"
 #include "daemon/store.h"
@@ -33,6 +34,8 @@ static struct http *engine;
 static struct store *st;
 static struct config *cfg;
 static struct outbox *ob;
+/* env.metrics of make_outbox's outbox, NULL unless a test sets it */
+static struct metrics *metrics;
 static int polls_done_answer = 1;
 static int work_calls;
 
@@ -75,6 +78,8 @@ static void teardown(void)
 {
 	outbox_free(ob);
 	ob = NULL;
+	metrics_free(metrics);
+	metrics = NULL;
 	config_free(cfg);
 	cfg = NULL;
 	http_free(engine);
@@ -115,7 +120,14 @@ static struct config *load_config(const char *extra)
 
 static struct outbox_env env_for(const struct config *c, int once)
 {
-	struct outbox_env env = {loop, st, engine, c, once, fake_polls_done, count_work, NULL};
+	struct outbox_env env = {.loop = loop,
+				 .store = st,
+				 .http = engine,
+				 .cfg = c,
+				 .once = once,
+				 .polls_done = fake_polls_done,
+				 .work_finished = count_work,
+				 .metrics = metrics};
 
 	return env;
 }
@@ -374,6 +386,34 @@ START_TEST(enter_saves_every_legal_move)
 	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_DEAD, "test"), 0);
 	store_event_clear(&ev);
 	ck_assert_int_eq(counts("hook").dead, 3);
+}
+END_TEST
+
+/* Judged attempts reach the metrics by channel and the state entered; other moves do not. */
+START_TEST(judged_attempts_are_counted_by_channel_and_outcome)
+{
+	struct store_event ev;
+
+	metrics = metrics_new();
+	make_outbox(NULL, 0);
+	outbox_stop(ob);
+	ev = stored_in("evt_count", EVENT_QUEUED);
+	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_SENDING, "test"), 0);
+	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_RETRY_WAIT, "test"), 0);
+	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_SENDING, "test"), 0);
+	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_QUEUED, "cancelled"), 0);
+	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_DELIVERED, "illegal"), -1);
+	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_SENDING, "test"), 0);
+	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_DELIVERED, "test"), 0);
+	store_event_clear(&ev);
+	ev = stored_in("evt_count_dead", EVENT_QUEUED);
+	ck_assert_int_eq(outbox_enter(ob, &ev, EVENT_DEAD, "test"), 0);
+	store_event_clear(&ev);
+	ck_assert_double_eq(metrics_value(metrics, METRIC_DELIVERIES, "hook", "delivered"), 1);
+	ck_assert_double_eq(metrics_value(metrics, METRIC_DELIVERIES, "hook", "retry_wait"), 1);
+	ck_assert_double_eq(metrics_value(metrics, METRIC_DELIVERIES, "hook", "dead"), 1);
+	ck_assert_double_eq(metrics_value(metrics, METRIC_DELIVERIES, "hook", "sending"), 0);
+	ck_assert_double_eq(metrics_value(metrics, METRIC_DELIVERIES, "hook", "queued"), 0);
 }
 END_TEST
 
@@ -1044,6 +1084,7 @@ static Suite *outbox_suite(void)
 	tcase_add_checked_fixture(moves, setup, teardown);
 	tcase_add_test(moves, legal_moves_are_exactly_the_designed_ones);
 	tcase_add_test(moves, enter_refuses_every_illegal_move_and_changes_nothing);
+	tcase_add_test(moves, judged_attempts_are_counted_by_channel_and_outcome);
 	tcase_add_test(moves, enter_saves_every_legal_move);
 	suite_add_tcase(s, moves);
 	tcase_add_checked_fixture(send, setup, teardown);

@@ -16,6 +16,7 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/daemon_int.h"
+#include "daemon/metrics.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
 #include "fetch/http.h"
@@ -84,7 +85,7 @@ static void start(const char *daemon_extra)
 	hc.allow_private = 1;
 	d.http = http_new(loop, &hc, err, sizeof(err));
 	ck_assert_msg(d.http != NULL, "%s", err);
-	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL};
+	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
 	d.outbox = outbox_new(&d.outbox_env, 1, NULL);
 	ck_assert_ptr_nonnull(d.outbox);
 	outbox_stop(d.outbox);
@@ -112,6 +113,7 @@ static void teardown(void)
 	free(d.sources);
 	outbox_free(d.outbox);
 	http_free(d.http);
+	metrics_free(d.metrics);
 	store_close(d.store);
 	config_free(d.cfg);
 	testutil_http_free(srv);
@@ -223,6 +225,66 @@ START_TEST(a_failing_write_leaves_no_dirty_row)
 }
 END_TEST
 
+/* A list page of source s0 linking to the articles named in paths ("/a1", ...). */
+static void serve_list(const char *const *paths)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_append_str(&b, "<html><body><ul>");
+	for (; *paths; paths++)
+		buf_printf(&b, "<li><a href=\"http://127.0.0.1:%d%s\">Statement %s</a></li>",
+			   testutil_http_port(srv), *paths, *paths + 1);
+	buf_append_str(&b, "</ul></body></html>");
+	testutil_http_set(srv, "/l0", 200, "Content-Type: text/html\r\n", buf_str(&b));
+	buf_free(&b);
+}
+
+/* The facts a poll knows reach the metrics: result, items, fetches, statements. */
+START_TEST(a_poll_is_counted_in_the_metrics)
+{
+	static const char *const first[] = {"/a1", "/a2", NULL};
+	static const char *const second[] = {"/a3", "/a1", "/a2", NULL};
+	double ok_at;
+
+	start(NULL);
+	d.metrics = metrics_new();
+	serve_list(first);
+	poll_all(1); /* the baseline: its articles answer 404, not retried */
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_POLLS, "s0", "ok"), 1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_HTTP_STATUS, "article", "404"), 2);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_ITEMS_SEEN, "s0", NULL), 2);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_FETCHES, "list", "ok"), 1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_HTTP_STATUS, "list", "200"), 1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_FETCH_BYTES, "list", NULL), 1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_FETCH_SECONDS, "list", NULL), 1);
+	ok_at = metrics_value(d.metrics, METRIC_LAST_POLL_OK, "s0", NULL);
+	ck_assert(ok_at > 1.7e9);
+
+	serve_list(second);
+	testutil_http_set(srv, "/a3", 200, "Content-Type: text/html\r\n",
+			  "<html><head><title>Three</title></head><body><article><h1>Three</h1>"
+			  "<p>The minister met the delegation and discussed the treaty at "
+			  "length with the visitors from abroad.</p></article></body></html>");
+	poll_all(1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_POLLS, "s0", "ok"), 2);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_ITEMS_SEEN, "s0", NULL), 5);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_FETCHES, "article", "ok"), 3);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_HTTP_STATUS, "article", "200"), 1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_STATEMENTS, "s0", "new"), 1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_STATEMENTS, "s0", "changed"), 0);
+	ck_assert(metrics_value(d.metrics, METRIC_LAST_POLL_OK, "s0", NULL) >= ok_at);
+	ok_at = metrics_value(d.metrics, METRIC_LAST_POLL_OK, "s0", NULL);
+
+	testutil_http_set(srv, "/l0", 500, NULL, "down");
+	poll_all(1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_POLLS, "s0", "http-error"), 1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_HTTP_STATUS, "list", "500"), 1);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_ITEMS_SEEN, "s0", NULL), 5);
+	ck_assert_double_eq(metrics_value(d.metrics, METRIC_LAST_POLL_OK, "s0", NULL), ok_at);
+}
+END_TEST
+
 /* once mode through the whole daemon: its rows are in the store when daemon_run returns. */
 START_TEST(once_mode_flushes_before_it_returns)
 {
@@ -275,6 +337,7 @@ static Suite *poll_suite(void)
 	tcase_add_test(quiet, quiet_polls_ending_together_are_one_commit);
 	tcase_add_test(quiet, a_poll_reads_no_source_row);
 	tcase_add_test(quiet, a_failing_write_leaves_no_dirty_row);
+	tcase_add_test(quiet, a_poll_is_counted_in_the_metrics);
 	tcase_add_test(once, once_mode_flushes_before_it_returns);
 	return s;
 }
