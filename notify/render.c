@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/htmlesc.h"
 #include "common/printable.h"
 #include "common/xmalloc.h"
 
@@ -57,7 +58,7 @@ static void text_add(struct buf *b, enum render_field f, const char *s)
 static void val_add(struct render_vals *v, enum render_field f, const char *s)
 {
 	text_add(&v->v[RENDER_TEXT][f], f, s);
-	render_html_escape(&v->v[RENDER_HTML][f], s);
+	html_escape(&v->v[RENDER_HTML][f], s);
 	render_markdown_escape(&v->v[RENDER_MARKDOWN][f], s);
 }
 
@@ -123,9 +124,9 @@ static void vals_url(struct render_vals *v, const char *url)
 	v->link = url;
 	text_add(&v->v[RENDER_TEXT][RENDER_URL], RENDER_URL, url);
 	buf_append_str(html, "<a href=\"");
-	render_html_escape(html, url);
+	html_escape(html, url);
 	buf_append_str(html, "\">");
-	render_html_escape(html, url);
+	html_escape(html, url);
 	buf_append_str(html, "</a>");
 	/* An autolink ends at '>' or a blank; neither is left in a URL we keep. */
 	if (strpbrk(url, "<> \t") == NULL)

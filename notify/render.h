@@ -107,9 +107,6 @@ void render_body(struct render_events *r, const struct render_tmpl *t, enum rend
 /* Cuts s to at most max bytes on a UTF-8 character boundary, then appends "…" when cut. */
 void render_cut(struct buf *s, size_t max);
 
-/* Appends s with &, <, >, " and ' escaped for HTML text and attributes. */
-void render_html_escape(struct buf *out, const char *s);
-
 /* Appends s with Markdown's punctuation (\ ` * _ [ ] < > # | ~) backslash-escaped. */
 void render_markdown_escape(struct buf *out, const char *s);
 

@@ -8,34 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/htmlesc.h"
 #include "common/xmalloc.h"
 
 #define PLACEHOLDER_MAX 32
-
-void render_html_escape(struct buf *out, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			buf_append_str(out, "&amp;");
-			break;
-		case '<':
-			buf_append_str(out, "&lt;");
-			break;
-		case '>':
-			buf_append_str(out, "&gt;");
-			break;
-		case '"':
-			buf_append_str(out, "&quot;");
-			break;
-		case '\'':
-			buf_append_str(out, "&#39;");
-			break;
-		default:
-			buf_append_char(out, *s);
-		}
-	}
-}
 
 void render_markdown_escape(struct buf *out, const char *s)
 {
@@ -167,7 +143,7 @@ void render_tmpl_apply(const struct render_tmpl *t, const char *const values[REN
 		if (s->field >= 0)
 			buf_append_str(out, values[s->field] ? values[s->field] : "");
 		else if (fmt == RENDER_HTML)
-			render_html_escape(out, s->text);
+			html_escape(out, s->text);
 		else
 			buf_append_str(out, s->text);
 	}

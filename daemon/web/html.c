@@ -11,47 +11,16 @@
 #include <string.h>
 #include <strings.h>
 
-/*
- * The one escape both contexts use (text and double-quoted attribute
- * values), for at most len bytes of s (SIZE_MAX: up to its NUL).
- */
-static void html_escape(struct buf *out, const char *s, size_t len)
-{
-	for (; s && len && *s; s++, len--) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&':
-			buf_append_str(out, "&amp;");
-			break;
-		case '<':
-			buf_append_str(out, "&lt;");
-			break;
-		case '>':
-			buf_append_str(out, "&gt;");
-			break;
-		case '"':
-			buf_append_str(out, "&quot;");
-			break;
-		case '\'':
-			buf_append_str(out, "&#39;");
-			break;
-		default:
-			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
-				buf_append_str(out, "\xef\xbf\xbd"); /* U+FFFD */
-			else
-				buf_append_char(out, (char)c);
-		}
-	}
-}
+#include "common/htmlesc.h"
 
 void html_text(struct buf *out, const char *s)
 {
-	html_escape(out, s, SIZE_MAX);
+	html_escape(out, s);
 }
 
 void html_attr(struct buf *out, const char *s)
 {
-	html_escape(out, s, SIZE_MAX);
+	html_escape(out, s);
 }
 
 int html_url_ok(const char *url)
@@ -187,7 +156,7 @@ static void html_diff_line(struct buf *out, const char *line, size_t len)
 		close = "</span>";
 	}
 	buf_append_str(out, open);
-	html_escape(out, line, len);
+	html_escape_n(out, line, len);
 	buf_append_str(out, close);
 	buf_append_char(out, '\n');
 }
@@ -236,7 +205,7 @@ void html_paragraphs(struct buf *out, const char *text)
 			open = 0;
 		} else {
 			buf_append_str(out, open ? "\n" : "<p>");
-			html_escape(out, p, len);
+			html_escape_n(out, p, len);
 			open = 1;
 		}
 		p += len + (nl != NULL);

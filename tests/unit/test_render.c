@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/htmlesc.h"
 #include "common/xmalloc.h"
 #include "notify/render.h"
 #include "tests/unit/testutil.h"
@@ -231,8 +232,8 @@ START_TEST(cut_keeps_characters_whole)
 	render_markdown_escape(&b, "a_b [c](d) `e` #f |g ~h \\");
 	ck_assert_str_eq(buf_str(&b), "a\\_b \\[c\\](d) \\`e\\` \\#f \\|g \\~h \\\\");
 	buf_reset(&b);
-	render_html_escape(&b, "<a href='x'>&\"");
-	ck_assert_str_eq(buf_str(&b), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+	html_escape(&b, "<a href='x'>&\"\x01");
+	ck_assert_str_eq(buf_str(&b), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;\xef\xbf\xbd");
 	buf_free(&b);
 }
 END_TEST
