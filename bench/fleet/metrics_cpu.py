@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import tempfile
+import http.client
 import threading
 import time
 import urllib.request
@@ -46,15 +47,39 @@ except ImportError:
 class Scraper(threading.Thread):
     """GET /metrics every `period` seconds (on a fixed schedule) until stopped."""
 
-    def __init__(self, port, period, path):
+    def __init__(self, port, period, path, keep_alive):
         super().__init__(daemon=True)
+        self.port = port
+        self.path = path
         self.url = "http://127.0.0.1:%d%s" % (port, path)
         self.period = period
+        self.keep_alive = keep_alive
+        self.conn = None
         self.stop_flag = threading.Event()
         self.ok = self.failed = 0
         self.latency = []
         self.last = None
         self.error = None
+
+    def fetch(self, opener):
+        """One GET: on a kept connection (as Prometheus' scraper does) or a new one."""
+        if not self.keep_alive:
+            with opener.open(self.url, timeout=5) as r:
+                return r.read()
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            self.conn.request("GET", self.path)
+            r = self.conn.getresponse()
+            body = r.read()
+            if r.status != 200:
+                raise OSError("status %d" % r.status)
+            return body
+        except (OSError, http.client.HTTPException):
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+            raise OSError("scrape failed")
 
     def run(self):
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -62,8 +87,7 @@ class Scraper(threading.Thread):
         while not self.stop_flag.is_set():
             t0 = time.monotonic()
             try:
-                with opener.open(self.url, timeout=5) as r:
-                    body = r.read()
+                body = self.fetch(opener)
                 self.ok += 1
                 self.latency.append(time.monotonic() - t0)
                 self.last = body
@@ -133,7 +157,7 @@ class Bench:
         write_config(conf, state, self.port, site, a, http_port)
         err = os.path.join(t, "run.err")
         p = procs.start([a.bin, "run", "-c", conf], "speechwatch run", os.path.join(t, "run.out"), err)
-        scraper = Scraper(http_port, a.scrape_period, a.path) if http_port and a.scrape_period > 0 else None
+        scraper = Scraper(http_port, a.scrape_period, a.path, not a.close) if http_port and a.scrape_period > 0 else None
         if scraper:
             scraper.start()
         return dict(run=i, mode=mode, p=p, err=err, scraper=scraper, state=state,
@@ -273,6 +297,9 @@ def parse_args(argv):
                     "registry's updates and an idle listener cost)")
     ap.add_argument("--path", default="/metrics",
                     help="what the client fetches (/healthz: the listener's own cost)")
+    ap.add_argument("--close", action="store_true",
+                    help="a new connection for every scrape (default: one kept open, as "
+                    "Prometheus keeps its connections to a target)")
     ap.add_argument("--bin", default=os.path.join(fleet.ROOT, "build", "speechwatch"))
     ap.add_argument("--nginx", default="/usr/sbin/nginx")
     ap.add_argument("--json", help="save the run here")
@@ -296,7 +323,7 @@ def main(argv):
         if not os.access(path, os.X_OK):
             sys.exit("metrics_cpu: %s is missing (make; bench/fleet/run.sh installs nginx)" % path)
     procs.install_signal_handlers()
-    meta = dict(path=args.path, n=args.n, interval=args.interval, window=args.window, scrape_period=args.scrape_period,
+    meta = dict(path=args.path, keep_alive=not args.close, n=args.n, interval=args.interval, window=args.window, scrape_period=args.scrape_period,
                 label=args.label or fleet.git_head(), load=fleet.load())
     tmp = tempfile.mkdtemp(prefix="sw-metrics-cpu-")
     b = Bench(args, tmp)
