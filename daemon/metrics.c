@@ -104,6 +104,7 @@ struct series {
 	double value;	   /* counter or gauge; a histogram's sum */
 	uint64_t count;	   /* histogram: observations */
 	uint64_t *buckets; /* histogram: observations per bucket, not cumulative */
+	int changed;	   /* on its family's changed list since the last render */
 };
 
 struct family {
@@ -116,6 +117,18 @@ struct family {
 	struct buf texts;
 	struct series *series;
 	size_t n, cap;
+	/*
+	 * The family's samples as the last render wrote them, and the series
+	 * changed since (indices, each once). A scrape renders only those again
+	 * and copies the rest as they were: once a second, an update touches a
+	 * tenth of a thousand sources, and formatting every value again from
+	 * the cold series was the larger part of a scrape's CPU.
+	 */
+	struct buf lines, spare; /* spare: the next render's, kept to reuse its memory */
+	uint32_t *ends;		 /* ends[j]: where series j's lines end in lines */
+	size_t nrendered;	 /* series 0..nrendered-1 have lines */
+	uint32_t *changed;
+	size_t nchanged;
 };
 
 struct metrics {
@@ -146,7 +159,11 @@ void metrics_free(struct metrics *m)
 			free(f->series[j].buckets);
 		}
 		free(f->series);
+		free(f->ends);
+		free(f->changed);
 		buf_free(&f->texts);
+		buf_free(&f->lines);
+		buf_free(&f->spare);
 		hmap_free(&f->index);
 	}
 	free(m->kept);
@@ -207,6 +224,15 @@ static void render_text(struct family *f, const struct family_def *def, const ch
 	s->text_len = (uint32_t)(b->len - off);
 }
 
+/* s (of f) is rendered again at the next scrape. */
+static void touch(struct family *f, struct series *s)
+{
+	if (s->changed)
+		return;
+	s->changed = 1;
+	f->changed[f->nchanged++] = (uint32_t)(s - f->series);
+}
+
 static struct series *add_series(struct family *f, const struct family_def *def, const char *key,
 				 size_t len, uint32_t h)
 {
@@ -215,6 +241,8 @@ static struct series *add_series(struct family *f, const struct family_def *def,
 	if (f->n == f->cap) {
 		f->cap = f->cap ? 2 * f->cap : 8;
 		f->series = xreallocarray(f->series, f->cap, sizeof(*f->series));
+		f->ends = xreallocarray(f->ends, f->cap, sizeof(*f->ends));
+		f->changed = xreallocarray(f->changed, f->cap, sizeof(*f->changed));
 	}
 	s = &f->series[f->n];
 	memset(s, 0, sizeof(*s));
@@ -223,6 +251,7 @@ static struct series *add_series(struct family *f, const struct family_def *def,
 		s->buckets = xcalloc(def->nbounds + 1, sizeof(*s->buckets));
 	hmap_put(&f->index, key, len, h, (uint32_t)f->n);
 	f->n++;
+	touch(f, s);
 	return s;
 }
 
@@ -238,8 +267,10 @@ static void drop(struct metrics *m, const char *name)
 			  "updates (speechwatch_metrics_dropped_total counts them)",
 			  name);
 	m->warned = 1;
-	if (s != NULL)
+	if (s != NULL) {
 		s->value++;
+		touch(&m->fam[METRIC_DROPPED], s);
+	}
 }
 
 /* The series of family id for a, b: found, else made; NULL when refused. */
@@ -273,8 +304,10 @@ void metrics_add(struct metrics *m, enum metric_id id, const char *a, const char
 	if (m == NULL || defs[id].type == HISTOGRAM || (defs[id].type == COUNTER && !(v >= 0)))
 		return;
 	s = series_of(m, id, a, b);
-	if (s != NULL)
+	if (s != NULL && v != 0) {
 		s->value += v;
+		touch(&m->fam[id], s);
+	}
 }
 
 void metrics_set(struct metrics *m, enum metric_id id, const char *a, const char *b, double v)
@@ -284,8 +317,10 @@ void metrics_set(struct metrics *m, enum metric_id id, const char *a, const char
 	if (m == NULL || defs[id].type != GAUGE)
 		return;
 	s = series_of(m, id, a, b);
-	if (s != NULL)
+	if (s != NULL && s->value != v) {
 		s->value = v;
+		touch(&m->fam[id], s);
+	}
 }
 
 void metrics_observe(struct metrics *m, enum metric_id id, const char *a, const char *b, double v)
@@ -304,6 +339,7 @@ void metrics_observe(struct metrics *m, enum metric_id id, const char *a, const 
 	s->buckets[i]++; /* i == nbounds: the +Inf bucket only */
 	s->count++;
 	s->value += v;
+	touch(&m->fam[id], s);
 }
 
 double metrics_value(const struct metrics *m, enum metric_id id, const char *a, const char *b)
@@ -525,42 +561,89 @@ static void put_histogram(struct buf *out, const struct family_def *def, const s
 	put_sample(out, def->name, "_count", labels, s->text_len, NULL, (double)s->count);
 }
 
-/* Bytes a render of m takes, about: enough that the output is not moved as it grows. */
-static size_t render_size(const struct metrics *m)
+/* A series' lines: a counter's or gauge's sample, or a histogram's buckets, sum and count. */
+static void put_series(struct buf *out, const struct family_def *def, const struct family *f,
+		       const struct series *s)
 {
-	size_t size = METRIC_COUNT * 256;
+	if (def->type == HISTOGRAM)
+		put_histogram(out, def, f, s);
+	else
+		put_plain(out, f->texts.data + s->text_off, s->text_len, s->value);
+}
 
-	for (size_t i = 0; m && i < METRIC_COUNT; i++) {
-		const struct family *f = &m->fam[i];
-		size_t lines = defs[i].nbounds + 3; /* a histogram's, each with its name and le */
+static int cmp_index(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-		if (defs[i].type != HISTOGRAM)
-			size += f->texts.len + f->n * (VALUE_MAX + 1);
-		else
-			size += lines * (f->texts.len + f->n * (VALUE_MAX * 2 + 64));
+	return (x > y) - (x < y);
+}
+
+/*
+ * Copies the lines of series from..to-1 that were rendered before, from
+ * f->lines at *old to nl, and moves their ends to where they are in nl.
+ */
+static void copy_run(struct family *f, struct buf *nl, size_t *old, size_t from, size_t to)
+{
+	size_t base = nl->len, end;
+
+	if (to > f->nrendered)
+		to = f->nrendered;
+	if (from >= to)
+		return;
+	end = f->ends[to - 1];
+	buf_append(nl, f->lines.data + *old, end - *old);
+	for (size_t j = from; j < to; j++) /* unsigned: a shift down wraps back exactly */
+		f->ends[j] = (uint32_t)(f->ends[j] - *old + base);
+	*old = end;
+}
+
+/* Brings f->lines up to date: the changed series rendered again, the others copied. */
+static void refresh_lines(const struct family_def *def, struct family *f)
+{
+	struct buf *nl = &f->spare, swap;
+	size_t old = 0, next = 0; /* in f->lines, the next line to copy; its series */
+
+	if (f->nchanged == 0)
+		return;
+	qsort(f->changed, f->nchanged, sizeof(*f->changed), cmp_index);
+	buf_reset(nl);
+	buf_reserve(nl, f->lines.len + f->nchanged * (VALUE_MAX + 1) + 256);
+	for (size_t k = 0; k < f->nchanged; k++) {
+		uint32_t j = f->changed[k];
+
+		copy_run(f, nl, &old, next, j);
+		if (j < f->nrendered)
+			old = f->ends[j];
+		put_series(nl, def, f, &f->series[j]);
+		f->ends[j] = (uint32_t)nl->len;
+		f->series[j].changed = 0;
+		next = j + 1;
 	}
-	return size;
+	copy_run(f, nl, &old, next, f->nrendered);
+	swap = f->lines;
+	f->lines = *nl;
+	*nl = swap;
+	f->nrendered = f->n;
+	f->nchanged = 0;
 }
 
 static const char *const type_names[] = {
     [COUNTER] = "counter", [GAUGE] = "gauge", [HISTOGRAM] = "histogram"};
 
-void metrics_render(const struct metrics *m, struct buf *out)
+void metrics_render(struct metrics *m, struct buf *out)
 {
-	buf_reserve(out, render_size(m));
+	size_t size = METRIC_COUNT * 512;
+
+	for (size_t i = 0; m && i < METRIC_COUNT; i++) {
+		refresh_lines(&defs[i], &m->fam[i]);
+		size += m->fam[i].lines.len;
+	}
+	buf_reserve(out, size);
 	for (size_t i = 0; i < METRIC_COUNT; i++) {
 		const struct family_def *def = &defs[i];
-		const struct family *f = m ? &m->fam[i] : NULL;
-		size_t n = f ? f->n : 0;
 
 		metrics_write_head(out, def->name, type_names[def->type], def->help);
-		for (size_t j = 0; j < n; j++) {
-			const struct series *s = &f->series[j];
-
-			if (def->type == HISTOGRAM)
-				put_histogram(out, def, f, s);
-			else
-				put_plain(out, f->texts.data + s->text_off, s->text_len, s->value);
-		}
+		if (m != NULL)
+			buf_append(out, m->fam[i].lines.data, m->fam[i].lines.len);
 	}
 }

@@ -72,8 +72,12 @@ void metrics_poll(struct metrics *m, const char *source, const char *result, int
 void metrics_fetch(struct metrics *m, const char *kind, const char *result, long status,
 		   size_t bytes, double seconds);
 
-/* Appends every family of M in the exposition format (HELP, TYPE, samples). */
-void metrics_render(const struct metrics *m, struct buf *out);
+/*
+ * Appends every family of M in the exposition format (HELP, TYPE, samples).
+ * M keeps the samples it rendered: the next render formats only the series
+ * updated since and copies the others.
+ */
+void metrics_render(struct metrics *m, struct buf *out);
 
 /*
  * Pieces of the format for values read at render time (metrics_page.c):

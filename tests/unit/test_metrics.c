@@ -337,6 +337,40 @@ START_TEST(the_page_adds_outbox_and_store_gauges)
 }
 END_TEST
 
+/* Updates of every kind between two renders: a registry's second render equals a first one. */
+static void update_round(struct metrics *r, int round)
+{
+	char src[16];
+
+	for (int i = round; i < 40; i += 3) {
+		snprintf(src, sizeof(src), "s%02d", i);
+		metrics_poll(r, src, i % 2 ? "ok" : "not-modified", 1, 9 * i * round,
+			     1700000000.5 + round);
+	}
+	metrics_poll(r, "s07", "timeout", 0, -1, 0); /* a new series in the middle */
+	metrics_fetch(r, "list", "ok", 200 + round, 5000u * (unsigned)round, 0.02 * round);
+	metrics_set(r, METRIC_LAST_POLL_OK, "s03", NULL, 1e15 + round); /* longer values */
+}
+
+START_TEST(a_render_after_updates_equals_a_fresh_one)
+{
+	struct metrics *fresh = metrics_new();
+	struct buf want;
+
+	buf_init(&want);
+	for (int round = 0; round < 3; round++) {
+		update_round(m, round);
+		update_round(fresh, round);
+		render(); /* m renders at every round, fresh only at the end */
+	}
+	metrics_render(fresh, &want);
+	ck_assert_str_eq(render(), buf_str(&want));
+	ck_assert_str_eq(render(), buf_str(&want)); /* nothing changed: the same again */
+	metrics_free(fresh);
+	buf_free(&want);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -353,6 +387,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, series_are_bounded_and_drops_counted);
 	tcase_add_test(tc, a_kept_block_lives_for_its_age_only);
 	tcase_add_test(tc, the_page_adds_outbox_and_store_gauges);
+	tcase_add_test(tc, a_render_after_updates_equals_a_fresh_one);
 	suite_add_tcase(s, tc);
 	return s;
 }
