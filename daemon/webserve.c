@@ -129,11 +129,12 @@ static void answer_cb(void *arg, const struct serve_request *sr, struct serve_re
 	}
 	if (ws->woke > 0)
 		ctx.loop_lag = clock_mono() - ws->woke;
+	reply.body = out->body; /* the listener's memory, kept from earlier replies */
+	buf_init(&out->body);
 	web_answer(&ctx, &req, &reply);
 	out->status = reply.status;
 	out->content_type = reply.content_type;
 	out->cache_control = reply.cache_control;
-	buf_free(&out->body);
 	out->body = reply.body;
 }
 

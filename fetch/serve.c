@@ -36,6 +36,9 @@
 
 #define LISTEN_BACKLOG 64
 
+/* A sent body's memory is kept for the next reply up to this size. */
+#define SPARE_MAX (2u << 20)
+
 /* No script at all; the page's one stylesheet and images come from here. */
 #define CSP                                                                                        \
 	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "         \
@@ -63,6 +66,19 @@ struct serve {
 	serve_answer_fn *answer;
 	void *arg;
 	int port;
+	/*
+	 * The memory of the last body MHD is done with, for the next page to
+	 * write into: a /metrics body of 150 KB, malloc'd and freed at every
+	 * scrape, came back from the heap as fresh pages (page faults at each
+	 * scrape, once a second).
+	 */
+	struct buf spare;
+};
+
+/* A body on its way out: its memory goes back to the listener once sent. */
+struct sent_body {
+	struct serve *sv;
+	struct buf body;
 };
 
 /* What serve_request.impl points to. */
@@ -342,17 +358,38 @@ static int add_headers(struct MHD_Response *r, const struct serve_reply *out)
 	return ok;
 }
 
-/* Queues OUT on conn, taking its body. */
-static enum MHD_Result send_reply(struct MHD_Connection *conn, struct serve_reply *out)
+/* MHD_ContentReaderFreeCallback: the body is sent (or dropped); its memory is the spare. */
+static void body_done(void *cls)
 {
-	size_t len = out->body.len;
-	char *body = buf_steal(&out->body);
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	struct sent_body *sb = cls;
+	struct serve *sv = sb->sv;
+
+	if (sv->spare.data == NULL && sb->body.cap <= SPARE_MAX) {
+		sv->spare = sb->body;
+		buf_reset(&sv->spare);
+	} else {
+		buf_free(&sb->body);
+	}
+	free(sb);
+}
+
+/* Queues OUT on conn, taking its body. */
+static enum MHD_Result send_reply(struct serve *sv, struct MHD_Connection *conn,
+				  struct serve_reply *out)
+{
+	struct sent_body *sb = xmalloc(sizeof(*sb));
+	struct MHD_Response *r;
 	enum MHD_Result rc;
 
+	sb->sv = sv;
+	sb->body = out->body;
+	buf_init(&out->body);
+	if (sb->body.data == NULL)
+		buf_reserve(&sb->body, 0);
+	r = MHD_create_response_from_buffer_with_free_callback_cls(sb->body.len, sb->body.data,
+								   body_done, sb);
 	if (r == NULL) {
-		free(body);
+		body_done(sb);
 		return MHD_NO;
 	}
 	rc = add_headers(r, out) ? MHD_queue_response(conn, (unsigned)out->status, r) : MHD_NO;
@@ -447,10 +484,12 @@ static enum MHD_Result request_cb(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		reply_text(&out, MHD_HTTP_CONTENT_TOO_LARGE, "a request body is not accepted");
 	} else {
+		out.body = sv->spare; /* empty: the page appends to it */
+		buf_init(&sv->spare);
 		answer_request(sv, conn, method, url, &out);
 	}
 	*con_cls = &replied;
-	rc = send_reply(conn, &out);
+	rc = send_reply(sv, conn, &out);
 	buf_free(&out.body);
 	return rc;
 }
@@ -576,5 +615,6 @@ void serve_free(struct serve *sv)
 		MHD_stop_daemon(sv->mhd); /* closes every connection: their clocks go */
 	if (sv->loop)
 		ev_timer_stop(sv->loop, &sv->sweep);
+	buf_free(&sv->spare); /* after MHD: its last responses gave their bodies back */
 	free(sv);
 }
