@@ -104,7 +104,6 @@ struct series {
 	double value;	   /* counter or gauge; a histogram's sum */
 	uint64_t count;	   /* histogram: observations */
 	uint64_t *buckets; /* histogram: observations per bucket, not cumulative */
-	int changed;	   /* on its family's changed list since the last render */
 };
 
 struct family {
@@ -119,7 +118,7 @@ struct family {
 	size_t n, cap;
 	/*
 	 * The family's samples as the last render wrote them, and the series
-	 * changed since (indices, each once). A scrape renders only those again
+	 * changed since (a bit per series). A scrape renders only those again
 	 * and copies the rest as they were: once a second, an update touches a
 	 * tenth of a thousand sources, and formatting every value again from
 	 * the cold series was the larger part of a scrape's CPU.
@@ -127,7 +126,7 @@ struct family {
 	struct buf lines, spare; /* spare: the next render's, kept to reuse its memory */
 	uint32_t *ends;		 /* ends[j]: where series j's lines end in lines */
 	size_t nrendered;	 /* series 0..nrendered-1 have lines */
-	uint32_t *changed;
+	uint64_t *changed;	 /* series j: bit j % 64 of word j / 64; read in order, no sort */
 	size_t nchanged;
 };
 
@@ -227,10 +226,13 @@ static void render_text(struct family *f, const struct family_def *def, const ch
 /* s (of f) is rendered again at the next scrape. */
 static void touch(struct family *f, struct series *s)
 {
-	if (s->changed)
+	size_t j = (size_t)(s - f->series);
+	uint64_t bit = (uint64_t)1 << (j % 64);
+
+	if (f->changed[j / 64] & bit)
 		return;
-	s->changed = 1;
-	f->changed[f->nchanged++] = (uint32_t)(s - f->series);
+	f->changed[j / 64] |= bit;
+	f->nchanged++;
 }
 
 static struct series *add_series(struct family *f, const struct family_def *def, const char *key,
@@ -239,10 +241,13 @@ static struct series *add_series(struct family *f, const struct family_def *def,
 	struct series *s;
 
 	if (f->n == f->cap) {
+		size_t words = f->cap ? f->cap / 64 + 1 : 0; /* of changed now */
+
 		f->cap = f->cap ? 2 * f->cap : 8;
 		f->series = xreallocarray(f->series, f->cap, sizeof(*f->series));
 		f->ends = xreallocarray(f->ends, f->cap, sizeof(*f->ends));
-		f->changed = xreallocarray(f->changed, f->cap, sizeof(*f->changed));
+		f->changed = xreallocarray(f->changed, f->cap / 64 + 1, sizeof(*f->changed));
+		memset(f->changed + words, 0, (f->cap / 64 + 1 - words) * sizeof(*f->changed));
 	}
 	s = &f->series[f->n];
 	memset(s, 0, sizeof(*s));
@@ -571,13 +576,6 @@ static void put_series(struct buf *out, const struct family_def *def, const stru
 		put_plain(out, f->texts.data + s->text_off, s->text_len, s->value);
 }
 
-static int cmp_index(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Copies the lines of series from..to-1 that were rendered before, from
  * f->lines at *old to nl, and moves their ends to where they are in nl.
@@ -597,6 +595,18 @@ static void copy_run(struct family *f, struct buf *nl, size_t *old, size_t from,
 	*old = end;
 }
 
+/* Series j's lines, rendered again into nl after the unchanged ones before it. */
+static void redo_series(const struct family_def *def, struct family *f, struct buf *nl, size_t *old,
+			size_t *next, size_t j)
+{
+	copy_run(f, nl, old, *next, j);
+	if (j < f->nrendered)
+		*old = f->ends[j];
+	put_series(nl, def, f, &f->series[j]);
+	f->ends[j] = (uint32_t)nl->len;
+	*next = j + 1;
+}
+
 /* Brings f->lines up to date: the changed series rendered again, the others copied. */
 static void refresh_lines(const struct family_def *def, struct family *f)
 {
@@ -605,19 +615,15 @@ static void refresh_lines(const struct family_def *def, struct family *f)
 
 	if (f->nchanged == 0)
 		return;
-	qsort(f->changed, f->nchanged, sizeof(*f->changed), cmp_index);
 	buf_reset(nl);
 	buf_reserve(nl, f->lines.len + f->nchanged * (VALUE_MAX + 1) + 256);
-	for (size_t k = 0; k < f->nchanged; k++) {
-		uint32_t j = f->changed[k];
+	for (size_t w = 0; w <= (f->n - 1) / 64; w++) {
+		uint64_t bits = f->changed[w];
 
-		copy_run(f, nl, &old, next, j);
-		if (j < f->nrendered)
-			old = f->ends[j];
-		put_series(nl, def, f, &f->series[j]);
-		f->ends[j] = (uint32_t)nl->len;
-		f->series[j].changed = 0;
-		next = j + 1;
+		f->changed[w] = 0;
+		for (; bits != 0; bits &= bits - 1)
+			redo_series(def, f, nl, &old, &next,
+				    w * 64 + (size_t)__builtin_ctzll(bits));
 	}
 	copy_run(f, nl, &old, next, f->nrendered);
 	swap = f->lines;

@@ -342,14 +342,14 @@ static void update_round(struct metrics *r, int round)
 {
 	char src[16];
 
-	for (int i = round; i < 40; i += 3) {
-		snprintf(src, sizeof(src), "s%02d", i);
+	for (int i = round; i < 150; i += 3) {
+		snprintf(src, sizeof(src), "s%03d", i);
 		metrics_poll(r, src, i % 2 ? "ok" : "not-modified", 1, 9 * i * round,
 			     1700000000.5 + round);
 	}
-	metrics_poll(r, "s07", "timeout", 0, -1, 0); /* a new series in the middle */
+	metrics_poll(r, "s070", "timeout", 0, -1, 0); /* a new series in the middle */
 	metrics_fetch(r, "list", "ok", 200 + round, 5000u * (unsigned)round, 0.02 * round);
-	metrics_set(r, METRIC_LAST_POLL_OK, "s03", NULL, 1e15 + round); /* longer values */
+	metrics_set(r, METRIC_LAST_POLL_OK, "s003", NULL, 1e15 + round); /* longer values */
 }
 
 START_TEST(a_render_after_updates_equals_a_fresh_one)
