@@ -94,6 +94,9 @@ static const struct family_def defs[METRIC_COUNT] = {
 			0},
 };
 
+static const char *const type_names[] = {
+    [COUNTER] = "counter", [GAUGE] = "gauge", [HISTOGRAM] = "histogram"};
+
 struct series {
 	/*
 	 * In the family's texts, made once and copied at each scrape: a
@@ -132,8 +135,11 @@ struct family {
 
 struct metrics {
 	struct family fam[METRIC_COUNT];
-	int warned;	/* the first drop is logged */
-	char *kept;	/* metrics_keep's block, or NULL */
+	int warned; /* the first drop is logged */
+	char *kept; /* metrics_keep's block, or NULL */
+	/* Each family's HELP and TYPE lines, made once: family i's end at head_end[i]. */
+	struct buf heads;
+	size_t head_end[METRIC_COUNT];
 	double kept_at; /* its clock_mono() */
 };
 
@@ -141,8 +147,11 @@ struct metrics *metrics_new(void)
 {
 	struct metrics *m = xcalloc(1, sizeof(*m));
 
-	for (size_t i = 0; i < METRIC_COUNT; i++)
+	for (size_t i = 0; i < METRIC_COUNT; i++) {
 		hmap_init(&m->fam[i].index, 16);
+		metrics_write_head(&m->heads, defs[i].name, type_names[defs[i].type], defs[i].help);
+		m->head_end[i] = m->heads.len;
+	}
 	metrics_add(m, METRIC_DROPPED, NULL, NULL, 0); /* shown as 0 from the start */
 	return m;
 }
@@ -166,6 +175,7 @@ void metrics_free(struct metrics *m)
 		hmap_free(&f->index);
 	}
 	free(m->kept);
+	buf_free(&m->heads);
 	free(m);
 }
 
@@ -633,9 +643,6 @@ static void refresh_lines(const struct family_def *def, struct family *f)
 	f->nchanged = 0;
 }
 
-static const char *const type_names[] = {
-    [COUNTER] = "counter", [GAUGE] = "gauge", [HISTOGRAM] = "histogram"};
-
 void metrics_render(struct metrics *m, struct buf *out)
 {
 	size_t size = METRIC_COUNT * 512;
@@ -647,9 +654,14 @@ void metrics_render(struct metrics *m, struct buf *out)
 	buf_reserve(out, size);
 	for (size_t i = 0; i < METRIC_COUNT; i++) {
 		const struct family_def *def = &defs[i];
+		size_t head;
 
-		metrics_write_head(out, def->name, type_names[def->type], def->help);
-		if (m != NULL)
-			buf_append(out, m->fam[i].lines.data, m->fam[i].lines.len);
+		if (m == NULL) {
+			metrics_write_head(out, def->name, type_names[def->type], def->help);
+			continue;
+		}
+		head = i ? m->head_end[i - 1] : 0;
+		buf_append(out, m->heads.data + head, m->head_end[i] - head);
+		buf_append(out, m->fam[i].lines.data, m->fam[i].lines.len);
 	}
 }
