@@ -31,6 +31,15 @@ struct check_timer {
 	sqlite3 *db;
 };
 
+static void timespec_add_ms(struct timespec *ts, long ms)
+{
+	ts->tv_nsec += ms * 1000000L;
+	while (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 static void *check_timer_main(void *arg)
 {
 	struct check_timer *t = arg;
@@ -39,8 +48,16 @@ static void *check_timer_main(void *arg)
 	pthread_mutex_lock(&t->mu);
 	while (!t->done && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&t->cv, &t->mu, &t->until);
-	if (!t->done)
+	/*
+	 * SQLite clears an interrupt that comes before the statement's first
+	 * step (no statement active then), so a deadline that passes before
+	 * the check has started is repeated every 10 ms until the check ends.
+	 */
+	while (!t->done) {
 		sqlite3_interrupt(t->db);
+		timespec_add_ms(&t->until, 10);
+		pthread_cond_timedwait(&t->cv, &t->mu, &t->until);
+	}
 	pthread_mutex_unlock(&t->mu);
 	return NULL;
 }
