@@ -1,7 +1,5 @@
 #include "daemon/article_fetch.h"
 
-#include <ctype.h>
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 #include "common/log.h"
 #include "common/urlcred.h"
 #include "common/xmalloc.h"
+#include "daemon/article_doc.h"
 #include "daemon/article_read.h"
 #include "daemon/archive.h"
 #include "daemon/daemon_int.h"
@@ -25,6 +24,7 @@
 #include "daemon/metrics.h"
 #include "daemon/moved.h"
 #include "daemon/outbox.h"
+#include "daemon/pdf_queue.h"
 #include "daemon/store.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
@@ -39,46 +39,11 @@ struct article_job {
 	struct http_req_handle *h;
 	article_done_fn *done;
 	void *arg;
+	/* a PDF being read (article_doc.h): the response it came in, its reading */
+	struct article_resp *saved;
+	struct pdf_task *pdf;
+	struct article *page; /* the page that linked the PDF: kept if the PDF is no PDF */
 };
-
-static char *host_of(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL, *out = NULL;
-
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		out = xstrdup(host);
-		for (char *p = out; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return out;
-}
-
-char *article_normalise_url(const char *url)
-{
-	char *host = host_of(url);
-	const char *rest = strstr(url, "://");
-	const char *h;
-	char *out;
-	size_t len;
-
-	if (host == NULL || rest == NULL) {
-		free(host);
-		return xstrdup(url);
-	}
-	rest += 3;
-	rest += strcspn(rest, "/?#"); /* path and query after the authority */
-	len = strcspn(rest, "#");
-	h = strncmp(host, "www.", 4) == 0 ? host + 4 : host;
-	while (len > 1 && rest[len - 1] == '/')
-		len--;
-	out = xasprintf("%s%.*s", h, (int)len, rest);
-	free(host);
-	return out;
-}
 
 static void sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -111,6 +76,10 @@ static void job_free(struct article_job *job)
 	free(job->date);
 	free(job->guid);
 	store_item_clear(&job->known);
+	article_resp_free(job->saved);
+	if (job->page)
+		article_free(job->page);
+	free(job->page);
 	free(job);
 }
 
@@ -403,7 +372,6 @@ static int extract(struct article_job *job, const struct http_response *resp, st
 			  log_esc(err, 300));
 		return -1;
 	}
-	log_no_text(job, a);
 	return 0;
 }
 
@@ -576,18 +544,17 @@ static enum article_verdict settle_recheck(struct article_job *job, struct store
 	return rc < 0 ? ARTICLE_FAILED : ARTICLE_CHANGED;
 }
 
-static enum article_verdict settle(struct article_job *job, const struct http_response *resp)
+/* Stores a, read from resp (format "pdf", or NULL for a web page), as the job's kind asks. */
+static enum article_verdict settle(struct article_job *job, const struct http_response *resp,
+				   struct article *a, const char *format)
 {
-	struct article a;
 	struct store_item it;
 	enum article_verdict v;
 
-	if (extract(job, resp, &a) < 0) {
-		job->give_up = 1;
-		return ARTICLE_FAILED;
-	}
-	build_version(job, resp, &a, &it);
-	article_free(&a);
+	log_no_text(job, a);
+	build_version(job, resp, a, &it);
+	it.format = format;
+	article_free(a);
 	if (job->kind == ARTICLE_KIND_ARCHIVE) {
 		it.last_seen = job->known.last_seen;
 		v = archive_store(job->rt, &it) < 0 ? ARTICLE_FAILED : ARTICLE_SILENT;
@@ -605,6 +572,115 @@ static enum article_verdict not_modified(struct article_job *job)
 	job->known.last_seen = job->known.last_checked;
 	batch_add(job->rt, &job->known, 0);
 	return ARTICLE_SAME;
+}
+
+/* pdf_child_done_fn: the job's PDF was read, or could not be (an article error). */
+static void pdf_done(void *arg, const struct pdf_result *res, const char *error)
+{
+	struct article_job *job = arg;
+	struct http_response view;
+	struct article a;
+
+	job->pdf = NULL;
+	if (job->rt->cfg == NULL) {
+		job_end(job, ARTICLE_CANCELLED);
+		return;
+	}
+	if (error) {
+		log_warnx("source=%s article=%s %s", job->rt->id, log_esc(job->url, 200),
+			  log_esc(error, 300));
+		job->give_up = 1;
+		job_end(job, ARTICLE_FAILED);
+		return;
+	}
+	article_doc_from_pdf(res, &a);
+	article_resp_view(job->saved, &view);
+	job_end(job, settle(job, &view, &a, "pdf"));
+}
+
+/* Reads the PDF in job->saved in a child, when one is free (pdf_queue.h). */
+static void read_pdf(struct article_job *job)
+{
+	job->pdf = pdf_queue_start(job->rt->d->pdfs, job->saved->body, job->saved->body_len,
+				   pdf_done, job);
+}
+
+/* http_done_fn for the document a page without text linked to: its PDF, else the page. */
+static void doc_http_done(const struct http_response *resp, void *arg)
+{
+	struct article_job *job = arg;
+	struct http_response view;
+	struct article *page = job->page;
+
+	job->h = NULL;
+	if (resp->result == HTTP_RES_CANCELLED || job->rt->cfg == NULL) {
+		job_end(job, ARTICLE_CANCELLED);
+		return;
+	}
+	metrics_fetch(job->rt->d->metrics, "article", http_result_name(resp->result), resp->status,
+		      resp->body_len, resp->elapsed_s);
+	if (resp->result == HTTP_RES_OK && resp->status / 100 == 2 && article_doc_is_pdf(resp)) {
+		article_resp_take_body(job->saved, resp);
+		read_pdf(job);
+		return;
+	}
+	log_info("source=%s article=%s the linked document is no PDF to read (%s, HTTP %ld)",
+		 job->rt->id, log_esc(job->url, 200),
+		 resp->result == HTTP_RES_OK ? "fetched" : log_esc(resp->error, 200), resp->status);
+	job->page = NULL;
+	article_resp_view(job->saved, &view);
+	job_end(job, settle(job, &view, page, NULL));
+	free(page);
+}
+
+/*
+ * A page without text whose statement is the PDF it links to: fetch that
+ * (the page's response and article kept for when it is no PDF). 1 when
+ * the fetch started, 0 when the page is all there is.
+ */
+static int follow_document(struct article_job *job, const struct http_response *resp,
+			   struct article *a)
+{
+	struct http_req req;
+	char *authed, err[256];
+
+	if (a->document_url == NULL || job->rt->d->pdfs == NULL ||
+	    strcasestr(a->document_url, "pdf") == NULL)
+		return 0;
+	job->saved = article_resp_copy(resp);
+	job->page = xmalloc(sizeof(*job->page));
+	*job->page = *a;
+	authed = article_read_request(job->rt->cfg, a->document_url, &req);
+	job->h = http_start(job->rt->d->http, &req, doc_http_done, job, err, sizeof(err));
+	free(authed);
+	if (job->h)
+		return 1;
+	log_warnx("source=%s article=%s cannot fetch its document: %s", job->rt->id,
+		  log_esc(job->url, 200), log_esc(err, 200));
+	free(job->page);
+	job->page = NULL;
+	article_resp_free(job->saved);
+	job->saved = NULL;
+	return 0;
+}
+
+/* A response to the article's URL: a PDF read in a child, else a page extracted here. */
+static void read_response(struct article_job *job, const struct http_response *resp)
+{
+	struct article a;
+
+	if (job->rt->d->pdfs && article_doc_is_pdf(resp)) {
+		job->saved = article_resp_copy(resp);
+		read_pdf(job);
+		return;
+	}
+	if (extract(job, resp, &a) < 0) {
+		job->give_up = 1;
+		job_end(job, ARTICLE_FAILED);
+		return;
+	}
+	if (!follow_document(job, resp, &a))
+		job_end(job, settle(job, resp, &a, NULL));
 }
 
 /* http_done_fn for an article page. */
@@ -635,7 +711,7 @@ static void article_http_done(const struct http_response *resp, void *arg)
 	if (resp->status == 304 && job->has_known)
 		job_end(job, not_modified(job));
 	else
-		job_end(job, settle(job, resp));
+		read_response(job, resp);
 }
 
 struct article_job *article_fetch_start(struct source_rt *rt, const struct list_item *li,
@@ -683,6 +759,11 @@ enum article_kind article_fetch_kind(const struct article_job *job)
 
 void article_fetch_cancel(struct article_job *job)
 {
-	if (job->h)
-		http_cancel(job->rt->d->http, job->h); /* runs article_http_done synchronously */
+	if (job->h) {
+		http_cancel(job->rt->d->http, job->h); /* runs its done callback synchronously */
+	} else if (job->pdf) {
+		pdf_queue_cancel(job->pdf);
+		job->pdf = NULL;
+		job_end(job, ARTICLE_CANCELLED);
+	}
 }

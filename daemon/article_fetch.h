@@ -108,7 +108,4 @@ void article_fetch_cancel(struct article_job *job);
 /* Records li as seen without its text and without alerts (into rt->batch). */
 void article_record_silently(struct source_rt *rt, const struct list_item *li, const char *why);
 
-/* The key that finds one statement listed by several sources. Caller frees. */
-char *article_normalise_url(const char *url);
-
 #endif

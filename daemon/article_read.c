@@ -49,6 +49,29 @@ static int same_key(const char *a, const char *b, int host_only)
 	return same;
 }
 
+char *article_normalise_url(const char *url)
+{
+	char *host = url_key(url, 1);
+	const char *rest = strstr(url, "://");
+	const char *h;
+	char *out;
+	size_t len;
+
+	if (host == NULL || rest == NULL) {
+		free(host);
+		return xstrdup(url);
+	}
+	rest += 3;
+	rest += strcspn(rest, "/?#"); /* path and query after the authority */
+	len = strcspn(rest, "#");
+	h = strncmp(host, "www.", 4) == 0 ? host + 4 : host;
+	while (len > 1 && rest[len - 1] == '/')
+		len--;
+	out = xasprintf("%s%.*s", h, (int)len, rest);
+	free(host);
+	return out;
+}
+
 char *article_read_request(const struct config_source *s, const char *url, struct http_req *req)
 {
 	/* the source's own "user:password@" for its own origin only (common/urlcred.h) */

@@ -16,6 +16,9 @@ struct http_req;
 struct theme_result;
 struct themes;
 
+/* The key that finds one statement listed by several sources. Caller frees. */
+char *article_normalise_url(const char *url);
+
 /*
  * Fills req (zeroed first) for the article at url, linked from source s:
  * the source's "user:password@", headers and proxy go only to its own

@@ -17,6 +17,7 @@
 #include "daemon/httpcfg.h"
 #include "daemon/metrics.h"
 #include "daemon/outbox.h"
+#include "daemon/pdf_queue.h"
 #include "daemon/sdnotify.h"
 #include "daemon/statelock.h"
 #include "daemon/store.h"
@@ -326,6 +327,7 @@ static struct daemon *daemon_make(struct config *cfg, struct themes *themes,
 		goto fail;
 	}
 	page_init();
+	d->pdfs = pdf_queue_new(d->loop);
 	/* kept for the listener's /metrics only: without it nobody reads them */
 	if (mode == DAEMON_RUN && !dry_run && cfg->http.listen)
 		d->metrics = metrics_new();
@@ -452,7 +454,8 @@ void daemon_free(struct daemon *d)
 	d->outbox = NULL;
 	/* Cancelling runs the done callbacks, which still need the sources. */
 	http_free(d->http);
-	poll_flush(d); /* rows of the polls those cancellations ended */
+	pdf_queue_free(d->pdfs); /* the article jobs that read PDFs are cancelled by now */
+	poll_flush(d);		 /* rows of the polls those cancellations ended */
 	themes_free(d->themes);
 	for (size_t i = 0; i < d->nsources; i++)
 		schedule_source_free(d->sources[i]);

@@ -23,6 +23,7 @@ struct http;
 struct http_req_handle;
 struct metrics;
 struct outbox;
+struct pdf_queue;
 struct poll_run;
 struct store;
 struct source_rt;
@@ -106,6 +107,7 @@ struct daemon {
 	struct webserve *web;	 /* the [http] listener (run mode with listen set), or NULL */
 	unsigned long reloads;	 /* SIGHUPs handled: reload.status's SEQ (reloadstatus.h) */
 	struct metrics *metrics; /* what /metrics shows, with the listener only (metrics.h) */
+	struct pdf_queue *pdfs;	 /* PDF statements read in child processes (pdf_queue.h) */
 };
 
 /* index.c: run mode keeps the search index up in the background */

@@ -22,6 +22,7 @@
 #include "common/xmalloc.h"
 #include "daemon/archive.h"
 #include "daemon/article_fetch.h"
+#include "daemon/article_read.h"
 #include "daemon/daemon_int.h"
 #include "daemon/moved.h"
 #include "daemon/store.h"

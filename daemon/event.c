@@ -107,6 +107,7 @@ static json_t *item_json(const struct store_item *it)
 	json_object_set_new(o, "published", str_or_null(it->published));
 	json_object_set_new(o, "language", str_or_null(it->language));
 	json_object_set_new(o, "words", json_integer(it->words));
+	json_object_set_new(o, "format", json_string(it->format ? it->format : "html"));
 	json_object_set_new(o, "excerpt", excerpt(it->text));
 	json_object_set_new(o, "sha256", sha);
 	json_object_set_new(o, "fetched_at", json_string(fetched));

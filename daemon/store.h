@@ -208,6 +208,7 @@ struct store_item {
 	char *language;
 	long words;
 	double fetched_at, first_seen, last_seen, last_checked;
+	const char *format; /* "pdf", or NULL for a web page: told in its events, not stored */
 };
 
 void store_item_clear(struct store_item *it);

@@ -232,5 +232,6 @@ void article_free(struct article *a)
 	free(a->byline);
 	free(a->canonical_url);
 	free(a->no_text);
+	free(a->document_url);
 	memset(a, 0, sizeof(*a));
 }

@@ -41,6 +41,12 @@ struct article {
 	 */
 	char *no_text;
 	/*
+	 * With no_text: the document (PDF, office file) the page links to
+	 * instead of a text, absolute — the statement itself, for a reader
+	 * that can read it; NULL otherwise.
+	 */
+	char *document_url;
+	/*
 	 * The elements a source's body XPath selected (outermost only, after
 	 * its excludes); 0 without a body XPath. 0 with one: it matched
 	 * nothing on this page.

@@ -263,13 +263,14 @@ int art_only_document_link(const struct art_doc *d, const long *roots, size_t nr
 void art_no_text(const struct art_doc *d, const char *url, const char *body_xpath,
 		 struct article *out)
 {
-	char *doc = document_link(d, url);
-
 	free(out->text);
 	out->text = xstrdup("");
 	out->words = 0;
-	if (doc)
-		out->no_text = xasprintf("no main text: the page links to a document (%s)", doc);
+	free(out->document_url);
+	out->document_url = document_link(d, url);
+	if (out->document_url)
+		out->no_text =
+		    xasprintf("no main text: the page links to a document (%s)", out->document_url);
 	else if (body_xpath)
 		out->no_text =
 		    xasprintf("no main text: the body XPath %s selects no text", body_xpath);
@@ -277,7 +278,6 @@ void art_no_text(const struct art_doc *d, const char *url, const char *body_xpat
 		out->no_text = xstrdup("no main text: the page has only a title");
 	else
 		out->no_text = xstrdup("no main text: no paragraph of prose on the page");
-	free(doc);
 }
 
 /* Document signatures: PDF, OLE2 (doc, xls, ppt), RTF, zip (docx, odt, xlsx). */

@@ -3,8 +3,7 @@ failure 1): the real Timor-Leste PDF of ../shared/corpus/realpages-dev over
 HTTP (served as application/pdf) and from a file is read as a PDF (issue 19)
 instead of its bytes read as HTML, and a page whose statement
 is only a PDF link beside a sidebar of names answers with the link. The
-daemon stores the PDF item with no text, logs why, and its event has words
-0, an empty excerpt and no themes."""
+daemon reads the PDF item's text (issue 19) and says "format": "pdf"."""
 import json
 import os
 
@@ -106,21 +105,26 @@ class ExtractNoTextTest(swtest.TestCase):
         self.assertGreater(doc["words"], 500)
         self.assertIsNone(doc["no_text"])
 
-    def test_daemon_stores_a_pdf_item_without_text_or_themes(self):
+    def test_daemon_reads_the_pdf_item(self):
+        # issue 15 stored this item without text ("no main text: a PDF
+        # document"); issue 19 reads it in the PDF child: the event carries
+        # the speech's text, the list's title and "format": "pdf"
         conf = self.write("sw.conf", DAEMON_CONF.format(
             state=os.path.join(self.tmp, "state"), port=self.port,
             themes=os.path.join(swtest.ROOT, "config", "themes", "diplomacy.conf")))
         r = self.sw("once", "-c", conf, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
-        self.assertIn("%s no main text: a PDF document" % PDF.split("/")[-1], r.stderr)
+        self.assertNotIn("no main text", r.stderr)
         events = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
         self.assertEqual(len(events), 1, r.stdout)
         ev = events[0]
         self.assertEqual(ev["type"], "statement.new")
         self.assertTrue(ev["item"]["url"].endswith(PDF))
-        self.assertEqual(ev["item"]["words"], 0)
-        self.assertEqual(ev["item"]["excerpt"], "")
-        self.assertEqual(ev["themes"], [])
+        self.assertEqual(ev["item"]["format"], "pdf")
+        self.assertGreater(ev["item"]["words"], 1500)
+        self.assertTrue(ev["item"]["title"].startswith("Brief words on the Debate"),
+                        ev["item"]["title"])
+        self.assertIn("DISCURSO DO PRIMEIRO-MINISTRO", ev["item"]["excerpt"])
 
 
 if __name__ == "__main__":

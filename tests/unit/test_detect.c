@@ -18,6 +18,7 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/article_fetch.h"
+#include "daemon/article_read.h"
 #include "daemon/daemon_int.h"
 #include "daemon/moved.h"
 #include "daemon/outbox.h"
