@@ -190,6 +190,15 @@ static int same_site(const struct list_site *site, const char *url)
 	return ok;
 }
 
+/* url's path (or its query, as Drupal's "?q=.../speech.pdf") ends in ".pdf". */
+static int links_pdf(const char *url)
+{
+	size_t path = strcspn(url, "?#"), all = strcspn(url, "#");
+
+	return (path >= 4 && strncasecmp(url + path - 4, ".pdf", 4) == 0) ||
+	       (all >= 4 && strncasecmp(url + all - 4, ".pdf", 4) == 0);
+}
+
 enum list_reject list_site_check(const struct list_site *site, const struct list_item *item)
 {
 	char *key;
@@ -204,7 +213,8 @@ enum list_reject list_site_check(const struct list_site *site, const struct list
 		return LIST_REJECT_SELF;
 	if (!site->offsite && !same_site(site, item->url))
 		return LIST_REJECT_OFFSITE;
-	if (item->title == NULL || item->title[0] == '\0')
+	/* a link to a PDF without words (an icon) is titled by the document's metadata */
+	if ((item->title == NULL || item->title[0] == '\0') && !links_pdf(item->url))
 		return LIST_REJECT_UNTITLED;
 	return LIST_ACCEPT;
 }

@@ -174,14 +174,25 @@ class DebTest(swtest.TestCase):
 # container's own loopback. NEW is the statement that v2 of the site adds.
 SITE = os.path.join(swtest.FIXTURES, "site")
 NEW = "Statement on the review conference of the nuclear non-proliferation treaty"
+# A statement published as a PDF, added to the site's copy: read under the
+# unit's sandbox by the PDF child, which must be allowed to set its rlimits.
+PDF_FIRST = "The delegation presented the joint communique on maritime cooperation."
+PDF_LIST = ('<!DOCTYPE html><html><body><ul><li><a href="communique.pdf">Joint communique'
+            '</a></li></ul></body></html>')
 CONF = """[daemon]
 state_dir = /var/lib/speechwatch
 
 [source "demo-news"]
-url      = http://127.0.0.1:%d/news/index.html
+url      = http://127.0.0.1:%(port)d/news/index.html
 items    = //ul[@class="news-list"]/li
 date     = span[@class="date"]
 interval = 10s
+
+[source "demo-pdf"]
+url        = http://127.0.0.1:%(port)d/docs/index.html
+items      = //ul/li
+first_poll = alert
+interval   = 1h
 
 include = /usr/share/speechwatch/themes/diplomacy.conf
 
@@ -263,18 +274,34 @@ class BootedContainerTest(swtest.TestCase):
                          "the root should lack /bin/kill, as a minimal Debian does")
         port_file = os.path.join(self.top, "port")
         self.ct.serve_in_netns(["/usr/bin/python3", os.path.join(swtest.ROOT, "tests", "servers",
-                               "static_http.py"), SITE, "--port-file", port_file],
+                               "static_http.py"), self.site_with_a_pdf(), "--port-file",
+                               port_file],
                                os.path.join(self.top, "server.log"))
         self.wait_for("the site's port", lambda: os.path.exists(port_file)
                       and os.path.getsize(port_file) > 0, 15)
         with open(port_file) as f:
             type(self).port = int(f.read())
-        self.write_conf(CONF % self.port)
+        self.write_conf(CONF % {"port": self.port})
         drop = self.ct.host_path("/etc/systemd/system/speechwatch.service.d/test.conf")
         os.makedirs(os.path.dirname(drop))
         with open(drop, "w") as f:
             f.write(DROP_IN)
         self.ok("systemctl", "daemon-reload")
+
+    def site_with_a_pdf(self):
+        """The demo site's copy with a list of one PDF statement under docs/."""
+        site = os.path.join(self.top, "site")
+        shutil.copytree(SITE, site)
+        os.makedirs(os.path.join(site, "docs"))
+        with open(os.path.join(site, "docs", "index.html"), "w") as f:
+            f.write(PDF_LIST)
+        sys.path.insert(0, os.path.join(swtest.ROOT, "tests"))
+        import pdfgen  # python3-cairo: test_deb runs under /usr/bin/python3
+        paras = [PDF_FIRST + " " + "Both sides agreed to meet again next year. " * 12] * 3
+        pdfgen.statement(os.path.join(site, "docs", "communique.pdf"), "DejaVu Sans", paras,
+                         header="MINISTRY OF FOREIGN AFFAIRS", footer="Page %d",
+                         title="Joint communique", meta_title="Joint communique")
+        return site
 
     def write_conf(self, text):
         with open(self.ct.host_path("/etc/speechwatch/speechwatch.conf"), "w") as f:
@@ -294,6 +321,10 @@ class BootedContainerTest(swtest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         # the stdout channel's event line, in the journal
         self.wait_for("the new statement's alert", lambda: self.alerts() == 1, 40)
+        # the PDF statement was read by the PDF child inside the sandbox
+        self.wait_for("the PDF statement's alert", lambda: any(
+            l.startswith("{") and '"format":"pdf"' in l.replace(" ", "") and PDF_FIRST in l
+            for l in self.journal().splitlines()), 40)
         # the [http] listener works inside the unit's sandbox (issue 18)
         r = self.ct.run_in_netns(["curl", "-s", "-i", "http://127.0.0.1:8428/healthz"])
         self.assertRegex(r.stdout, r"^HTTP/1.1 200 OK", r.stdout + r.stderr + self.journal())
@@ -310,13 +341,13 @@ class BootedContainerTest(swtest.TestCase):
 
     def test_4_broken_config_is_refused_on_reload(self):
         path = "/etc/speechwatch/speechwatch.conf"
-        self.write_conf(CONF % self.port + "\n[source \"broken\"]\ninterval = often\n")
+        self.write_conf(CONF % {"port": self.port} + "\n[source \"broken\"]\ninterval = often\n")
         r = self.sh("systemctl", "reload", "speechwatch", timeout=60)
         self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
         u = self.unit()
         self.assertEqual((u["ActiveState"], u["MainPID"]), ("active", self.main_pid), u)
         self.assertIn(path + ":", self.journal())  # the error names the file and line
-        self.write_conf(CONF % self.port)
+        self.write_conf(CONF % {"port": self.port})
         self.ok("systemctl", "reload", "speechwatch", timeout=60)
 
     def test_5_watchdog_restarts_a_hung_daemon(self):

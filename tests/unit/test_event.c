@@ -148,8 +148,9 @@ START_TEST(statement_new_has_the_documented_fields_in_order)
 	ck_assert_str_eq(str_at(o, "source.id"), "mfa");
 	ck_assert_str_eq(str_at(o, "source.url"), "https://a.example/");
 	keys_of(json_object_get(o, "item"), keys, sizeof(keys));
-	ck_assert_str_eq(keys, "url,final_url,title,published,language,words,excerpt,sha256,"
-			       "fetched_at");
+	ck_assert_str_eq(keys, "url,final_url,title,published,language,words,format,excerpt,"
+			       "sha256,fetched_at");
+	ck_assert_str_eq(str_at(o, "item.format"), "html");
 	ck_assert_str_eq(str_at(o, "item.url"), "https://a.example/s/1");
 	ck_assert_str_eq(str_at(o, "item.final_url"), "https://a.example/s/1?r=1");
 	ck_assert_str_eq(str_at(o, "item.title"), "Remarks \"on\" cyberspace");
