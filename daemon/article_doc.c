@@ -1,9 +1,12 @@
 #include "daemon/article_doc.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <ev.h>
 
 #include "analyze/article/article.h"
 #include "analyze/pdf/pdf.h"
@@ -25,17 +28,17 @@ static int media_type_is(const char *ct, const char *type)
 	       (ct[n] == '\0' || ct[n] == ';' || isspace((unsigned char)ct[n]));
 }
 
-int article_doc_is_pdf(const struct http_response *resp)
+int article_doc_is_pdf(const char *body, size_t len, const char *content_type)
 {
-	const char *p = resp->body;
-	size_t n = resp->body_len;
+	const char *p = body;
+	size_t n = len;
 
 	if (p == NULL || n == 0)
 		return 0;
 	if (pdf_sniff(p, n))
 		return 1;
-	if (!media_type_is(resp->content_type, "application/pdf") &&
-	    !media_type_is(resp->content_type, "application/x-pdf"))
+	if (!media_type_is(content_type, "application/pdf") &&
+	    !media_type_is(content_type, "application/x-pdf"))
 		return 0;
 	/* a page served as a PDF (an error page) is still read as a page */
 	while (n > 0 && isspace((unsigned char)*p))
@@ -153,4 +156,41 @@ void article_doc_from_pdf(const struct pdf_result *r, struct article *a)
 		a->title = first_line(a->text);
 	if (a->words == 0)
 		a->no_text = xstrdup("no main text: a PDF without text (scanned pages?)");
+}
+
+/* A reading waited for by article_doc_read_pdf. */
+struct pdf_wait {
+	struct article *a;
+	char *err;
+	size_t errlen;
+	int done, rc;
+};
+
+static void pdf_waited(void *arg, const struct pdf_result *r, const char *error)
+{
+	struct pdf_wait *w = arg;
+
+	w->done = 1;
+	if (error) {
+		snprintf(w->err, w->errlen, "%s", error);
+		return;
+	}
+	article_doc_from_pdf(r, w->a);
+	w->rc = 0;
+}
+
+int article_doc_read_pdf(const char *data, size_t len, struct article *a, char *err, size_t errlen)
+{
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	struct pdf_wait w = {a, err, errlen, 0, -1};
+
+	if (loop == NULL) {
+		snprintf(err, errlen, "pdf: cannot start the event loop");
+		return -1;
+	}
+	if (pdf_child_start(loop, data, len, pdf_waited, &w, err, errlen) == NULL)
+		return -1;
+	while (!w.done)
+		ev_run(loop, EVRUN_ONCE);
+	return w.rc;
 }

@@ -13,8 +13,8 @@ struct article;
 struct http_response;
 struct pdf_result;
 
-/* 1 when resp's body is a PDF: its signature, or its type without a web page's markup. */
-int article_doc_is_pdf(const struct http_response *resp);
+/* 1 when body is a PDF: its signature, or its content type without a web page's markup. */
+int article_doc_is_pdf(const char *body, size_t len, const char *content_type);
 
 /* A response kept beyond its callback: every field owned. */
 struct article_resp {
@@ -46,5 +46,12 @@ void article_resp_free(struct article_resp *r);
  * Fills a (article_free).
  */
 void article_doc_from_pdf(const struct pdf_result *r, struct article *a);
+
+/*
+ * The article of the PDF data[0..len), read in the child while this waits
+ * on the default loop: for the commands (preview), never the daemon. 0 and
+ * a filled (article_free), or -1 with err ("pdf: damaged: ...").
+ */
+int article_doc_read_pdf(const char *data, size_t len, struct article *a, char *err, size_t errlen);
 
 #endif

@@ -619,7 +619,8 @@ static void doc_http_done(const struct http_response *resp, void *arg)
 	}
 	metrics_fetch(job->rt->d->metrics, "article", http_result_name(resp->result), resp->status,
 		      resp->body_len, resp->elapsed_s);
-	if (resp->result == HTTP_RES_OK && resp->status / 100 == 2 && article_doc_is_pdf(resp)) {
+	if (resp->result == HTTP_RES_OK && resp->status / 100 == 2 &&
+	    article_doc_is_pdf(resp->body, resp->body_len, resp->content_type)) {
 		article_resp_take_body(job->saved, resp);
 		read_pdf(job);
 		return;
@@ -669,7 +670,8 @@ static void read_response(struct article_job *job, const struct http_response *r
 {
 	struct article a;
 
-	if (job->rt->d->pdfs && article_doc_is_pdf(resp)) {
+	if (job->rt->d->pdfs &&
+	    article_doc_is_pdf(resp->body, resp->body_len, resp->content_type)) {
 		job->saved = article_resp_copy(resp);
 		read_pdf(job);
 		return;

@@ -18,6 +18,7 @@
 #include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "daemon/article_doc.h"
 #include "daemon/article_read.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/cmd/preview_int.h"
@@ -180,6 +181,57 @@ static int fetch(const struct config *cfg, const struct config_source *s, const 
 	return 0;
 }
 
+/*
+ * A page without text that links its statement's PDF: that PDF's article
+ * in place of the page's, as the daemon reads it (article_fetch.c). 1 when
+ * a became the PDF's, 0 when the page stays (the link is no PDF), -1 with
+ * err when the PDF could not be read.
+ */
+static int follow_pdf(const struct config *cfg, const struct config_source *s, struct article *a,
+		      char *err, size_t errlen)
+{
+	struct oneshot o;
+	struct article doc;
+	int rc = 0;
+
+	if (a->document_url == NULL || strcasestr(a->document_url, "pdf") == NULL)
+		return 0;
+	if (fetch(cfg, s, a->document_url, &o, err, errlen) == 0 &&
+	    article_doc_is_pdf(o.body, o.body_len, o.content_type)) {
+		rc = article_doc_read_pdf(o.body, o.body_len, &doc, err, errlen) < 0 ? -1 : 1;
+		if (rc == 1) {
+			article_free(a);
+			*a = doc;
+		}
+	}
+	oneshot_free(&o);
+	return rc;
+}
+
+/*
+ * The article at o, as the daemon reads it: a PDF in the child, a page
+ * here (and the PDF it links to when it has no text of its own). Returns
+ * 1 for a document, 0 for a web page (the source's XPaths applied), -1.
+ */
+static int read_article(const struct config *cfg, const struct config_source *s,
+			const struct oneshot *o, const char *at, struct article *a,
+			const char **format, char *err, size_t errlen)
+{
+	int document, pdf;
+
+	*format = "pdf";
+	if (article_doc_is_pdf(o->body, o->body_len, o->content_type))
+		return article_doc_read_pdf(o->body, o->body_len, a, err, errlen) < 0 ? -1 : 1;
+	document = article_read(s, at, o->body, o->body_len, o->content_type, a, err, errlen);
+	if (document < 0)
+		return -1;
+	pdf = follow_pdf(cfg, s, a, err, errlen);
+	if (pdf < 0)
+		article_free(a);
+	*format = pdf == 1 ? "pdf" : "html";
+	return pdf < 0 ? -1 : pdf == 1 ? 1 : document;
+}
+
 /* One article read, described and checked into art; -1 with err when it could not be read. */
 static int read_one(const struct config *cfg, const struct config_source *s,
 		    const struct themes *th, const struct list_item *li, json_t *art, char *err,
@@ -188,7 +240,7 @@ static int read_one(const struct config *cfg, const struct config_source *s,
 	struct oneshot o;
 	struct article a;
 	struct theme_result *r;
-	const char *at;
+	const char *at, *format;
 	int document;
 
 	if (fetch(cfg, s, li->url, &o, err, errlen) < 0) {
@@ -196,11 +248,12 @@ static int read_one(const struct config *cfg, const struct config_source *s,
 		return -1;
 	}
 	at = o.final_url ? o.final_url : li->url;
-	document = article_read(s, at, o.body, o.body_len, o.content_type, &a, err, errlen);
+	document = read_article(cfg, s, &o, at, &a, &format, err, errlen);
 	if (document < 0) {
 		oneshot_free(&o);
 		return -1;
 	}
+	json_object_set_new(art, "format", json_string(format));
 	r = article_read_score(th, s, a.text, (long)a.words, a.language);
 	describe(art, li, &a, r);
 	check_text(art, s, li->url, &a, document);
@@ -255,7 +308,7 @@ static void print_article(size_t k, const json_t *art, int have_themes)
 	const char *from = json_string_value(json_object_get(art, "date_from"));
 	const char *v;
 	char *url = printable(json_string_value(json_object_get(art, "url")), 0);
-	char words[32], date[128];
+	char words[64], date[128];
 
 	printf("\narticle %zu: %s\n", k + 1, url);
 	free(url);
@@ -264,8 +317,10 @@ static void print_article(size_t k, const json_t *art, int have_themes)
 		return;
 	}
 	print_field("title:", json_string_value(json_object_get(art, "title")), SENTENCE_SHOWN);
-	snprintf(words, sizeof(words), "%lld",
-		 (long long)json_integer_value(json_object_get(art, "words")));
+	v = json_string_value(json_object_get(art, "format"));
+	snprintf(words, sizeof(words), "%lld%s",
+		 (long long)json_integer_value(json_object_get(art, "words")),
+		 v && strcmp(v, "pdf") == 0 ? " (read from a PDF)" : "");
 	print_field("words:", words, sizeof(words));
 	v = json_string_value(json_object_get(art, "date"));
 	snprintf(date, sizeof(date), "%s%s%s%s", v ? v : "-", from ? " (from the " : "",

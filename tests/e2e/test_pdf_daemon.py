@@ -203,6 +203,23 @@ class PdfDaemonTest(swtest.TestCase):
         if not self.asan():
             self.assertLess(hwm, RSS_LIMIT_KIB)
 
+    def test_preview_reads_the_pdfs_as_the_daemon_does(self):
+        r = self.sw("preview", "-c", self.conf, "docs", "--articles", "4", "--json",
+                    timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        arts = {a["url"].rsplit("/", 1)[-1]: a for a in json.loads(r.stdout)["articles"]}
+        self.assertEqual(sorted(arts), ["ar.pdf", "en.pdf", "ru.html", "zh.pdf"])
+        for name, art in arts.items():
+            with self.subTest(name=name):
+                self.assertEqual(art["format"], "pdf")
+                self.assertGreater(art["words"], 1000)
+                self.assertEqual(art["warnings"], [])
+        self.assertEqual(arts["en.pdf"]["title"], test_pdf.LANGS["en"]["title"])
+        self.assertTrue(arts["ru.html"]["first_sentence"].startswith("Совместное заявление"),
+                        arts["ru.html"]["first_sentence"])
+        r = self.sw("preview", "-c", self.conf, "docs", "--articles", "1")
+        self.assertIn("(read from a PDF)", r.stdout)
+
     def asan(self):
         with open(swtest.BIN, "rb") as f:
             return b"__asan_init" in f.read()
