@@ -48,12 +48,17 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/*
- * A URL as events show it: without "user:password@". Credentials written
- * into a source's url are for its requests, not for every receiver of an
- * alert. NULL gives null.
- */
-static json_t *url_json(const char *url)
+json_t *event_time_json(double t)
+{
+	char when[32];
+
+	if (t <= 0)
+		return json_null();
+	event_format_time(t, when, sizeof(when));
+	return json_string(when);
+}
+
+json_t *event_url_json(const char *url)
 {
 	char *bare = urlcred_strip(url);
 	json_t *j = str_or_null(bare);
@@ -101,8 +106,8 @@ static json_t *item_json(const struct store_item *it)
 	event_format_time(it->fetched_at, fetched, sizeof(fetched));
 	json_object_set_new(sha, "raw", str_or_null(it->raw_sha256));
 	json_object_set_new(sha, "text", str_or_null(it->text_sha256));
-	json_object_set_new(o, "url", url_json(it->url ? it->url : ""));
-	json_object_set_new(o, "final_url", url_json(it->final_url));
+	json_object_set_new(o, "url", event_url_json(it->url ? it->url : ""));
+	json_object_set_new(o, "final_url", event_url_json(it->final_url));
 	json_object_set_new(o, "title", json_string(it->title ? it->title : ""));
 	json_object_set_new(o, "published", str_or_null(it->published));
 	json_object_set_new(o, "language", str_or_null(it->language));
@@ -170,7 +175,7 @@ static json_t *envelope(const char *id, const char *type, double detected_at, co
 
 	event_format_time(detected_at, when, sizeof(when));
 	json_object_set_new(src, "id", json_string(source_id));
-	json_object_set_new(src, "url", url_json(source_url ? source_url : ""));
+	json_object_set_new(src, "url", event_url_json(source_url ? source_url : ""));
 	json_object_set_new(o, "type", json_string(type));
 	json_object_set_new(o, "id", json_string(id));
 	json_object_set_new(o, "detected_at", json_string(when));
@@ -240,8 +245,8 @@ char *event_source_changed_json(const char *id, double detected_at, const char *
 	json_object_set_new(o, "reason", json_string("urls-moved"));
 	json_object_set_new(o, "moved", json_integer(moved));
 	json_object_set_new(o, "new_items", json_integer(read));
-	json_object_set_new(ex, "old_url", url_json(old_url));
-	json_object_set_new(ex, "new_url", url_json(new_url));
+	json_object_set_new(ex, "old_url", event_url_json(old_url));
+	json_object_set_new(ex, "new_url", event_url_json(new_url));
 	json_object_set_new(o, "example", ex);
 	json_object_set_new(o, "message", json_string(msg));
 	free(old_bare);

@@ -18,6 +18,16 @@ void event_new_id(char *out);
 /* "2026-11-30T05:31:41Z" for a unix time, into out (at least 32 bytes). */
 void event_format_time(double t, char *out, size_t outlen);
 
+/* A time as events write it, for every JSON the daemon shows; null for never (t <= 0). */
+struct json_t *event_time_json(double t);
+
+/*
+ * A URL as events show it: without "user:password@". Credentials written
+ * into a source's url are for its requests, not for every receiver of an
+ * alert or reader of a status. NULL gives null.
+ */
+struct json_t *event_url_json(const char *url);
+
 /*
  * statement.new / statement.changed. themes may be NULL (no themes
  * configured); only themes at or above their threshold are listed, highest

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/channels.h"
@@ -74,27 +73,6 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/* A time as events write it; null for never (0). */
-static json_t *time_json(double t)
-{
-	char when[32];
-
-	if (t <= 0)
-		return json_null();
-	event_format_time(t, when, sizeof(when));
-	return json_string(when);
-}
-
-/* The source's URL without "user:password@": status output is for sharing. */
-static json_t *url_json(const char *url)
-{
-	char *bare = urlcred_strip(url);
-	json_t *j = json_string(bare);
-
-	free(bare);
-	return j;
-}
-
 /* A JSON column of the store as an object; null when absent or not JSON. */
 static json_t *stored_json(const char *text)
 {
@@ -108,9 +86,9 @@ static json_t *source_json(const struct config_source *c, const struct store_sou
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_string(c->id));
-	json_object_set_new(o, "url", url_json(c->url));
+	json_object_set_new(o, "url", event_url_json(c->url));
 	json_object_set_new(o, "enabled", json_boolean(c->enabled));
-	json_object_set_new(o, "last_poll", time_json(r ? r->last_poll : 0));
+	json_object_set_new(o, "last_poll", event_time_json(r ? r->last_poll : 0));
 	json_object_set_new(o, "result", jstr(r ? r->last_result : NULL));
 	json_object_set_new(o, "http_status", json_integer(r ? r->last_status : 0));
 	json_object_set_new(o, "items", json_integer(r ? r->items : 0));
@@ -120,7 +98,7 @@ static json_t *source_json(const struct config_source *c, const struct store_sou
 	json_object_set_new(o, "changed", json_integer(r ? r->last_changed : 0));
 	json_object_set_new(o, "failures", json_integer(r ? r->failures : 0));
 	json_object_set_new(o, "failing", json_boolean(r && r->failing));
-	json_object_set_new(o, "next_poll", time_json(r ? r->next_due : 0));
+	json_object_set_new(o, "next_poll", event_time_json(r ? r->next_due : 0));
 	json_object_set_new(o, "last_error", jstr(r ? r->last_error : NULL));
 	/* after a good poll the field holds what reading the list skipped or changed */
 	json_object_set_new(o, "note", jstr(r && r->failures == 0 ? r->last_error : NULL));

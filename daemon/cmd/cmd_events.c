@@ -135,16 +135,6 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *jtime(double t)
-{
-	char when[32];
-
-	if (t <= 0)
-		return json_null();
-	event_format_time(t, when, sizeof(when));
-	return json_string(when);
-}
-
 /* What the event is about, from its payload: the item's title, else the source's id. */
 static char *event_title(const struct store_event *ev)
 {
@@ -163,13 +153,13 @@ static char *event_title(const struct store_event *ev)
 static json_t *event_json(const struct store_event *ev)
 {
 	char *title = event_title(ev);
-	json_t *j =
-	    json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:s, s:o, s:s}", "id", ev->id,
-		      "channel", ev->channel, "state", store_event_state_name(ev->state),
-		      "attempts", (json_int_t)ev->attempts, "created", jtime(ev->created),
-		      "delivered_at", jtime(ev->delivered_at), "last_error", jstr(ev->last_error),
-		      "source", jstr(ev->source_id), "type", ev->type, "item_id",
-		      ev->item_id ? json_integer(ev->item_id) : json_null(), "title", title);
+	json_t *j = json_pack(
+	    "{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:s, s:o, s:s}", "id", ev->id, "channel",
+	    ev->channel, "state", store_event_state_name(ev->state), "attempts",
+	    (json_int_t)ev->attempts, "created", event_time_json(ev->created), "delivered_at",
+	    event_time_json(ev->delivered_at), "last_error", jstr(ev->last_error), "source",
+	    jstr(ev->source_id), "type", ev->type, "item_id",
+	    ev->item_id ? json_integer(ev->item_id) : json_null(), "title", title);
 
 	free(title);
 	return j;

@@ -75,17 +75,6 @@ static json_t *jtext(const char *s)
 	return j ? j : json_string("");
 }
 
-/* A time as events write it ("2026-11-30T05:31:41Z"); null for none. */
-static json_t *jtime(double t)
-{
-	char when[32];
-
-	if (t <= 0)
-		return json_null();
-	event_format_time(t, when, sizeof(when));
-	return json_string(when);
-}
-
 /* The event's "source": {"id", "url"}; url null when the source is no longer configured. */
 static json_t *source_json(const struct web_ctx *ctx, const char *id)
 {
@@ -120,7 +109,7 @@ static json_t *item_json(const struct store_statement *s, int whole)
 	json_object_set_new(sha, "raw", jtext(s->raw_sha256));
 	json_object_set_new(sha, "text", jtext(s->text_sha256));
 	json_object_set_new(o, "sha256", sha);
-	json_object_set_new(o, "fetched_at", jtime(s->fetched_at));
+	json_object_set_new(o, "fetched_at", event_time_json(s->fetched_at));
 	return o;
 }
 
@@ -138,7 +127,7 @@ static json_t *history_json(const struct store_statement *s)
 		json_object_set_new(o, "title", jtext(v->title ? v->title : ""));
 		json_object_set_new(sha, "text", jtext(v->text_sha256));
 		json_object_set_new(o, "sha256", sha);
-		json_object_set_new(o, "since", jtime(v->since));
+		json_object_set_new(o, "since", event_time_json(v->since));
 		json_object_set_new(o, "text", jtext(v->text));
 		json_object_set_new(o, "diff", jtext(v->diff));
 		json_array_append_new(arr, o);
@@ -155,8 +144,8 @@ static json_t *statement_json(const struct web_ctx *ctx, const struct store_stat
 	json_object_set_new(o, "source", source_json(ctx, s->source_id));
 	json_object_set_new(o, "item", item_json(s, whole));
 	json_object_set_new(o, "themes", themes ? themes : json_null());
-	json_object_set_new(o, "first_seen", jtime(s->first_seen));
-	json_object_set_new(o, "last_seen", jtime(s->last_seen));
+	json_object_set_new(o, "first_seen", event_time_json(s->first_seen));
+	json_object_set_new(o, "last_seen", event_time_json(s->last_seen));
 	json_object_set_new(o, "versions", json_integer(s->versions));
 	json_object_set_new(o, "edited", json_boolean(s->versions > 1));
 	json_object_set_new(o, "diff", jtext(s->diff));
