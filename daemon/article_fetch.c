@@ -574,6 +574,22 @@ static enum article_verdict not_modified(struct article_job *job)
 	return ARTICLE_SAME;
 }
 
+/*
+ * A response (or its failure) for the job's request: counted, 1; or the
+ * request was cancelled (reload, stop) and the job has ended, 0.
+ */
+static int response_arrived(struct article_job *job, const struct http_response *resp)
+{
+	job->h = NULL;
+	if (resp->result == HTTP_RES_CANCELLED || job->rt->cfg == NULL) {
+		job_end(job, ARTICLE_CANCELLED);
+		return 0;
+	}
+	metrics_fetch(job->rt->d->metrics, "article", http_result_name(resp->result), resp->status,
+		      resp->body_len, resp->elapsed_s);
+	return 1;
+}
+
 /* pdf_child_done_fn: the job's PDF was read, or could not be (an article error). */
 static void pdf_done(void *arg, const struct pdf_result *res, const char *error)
 {
@@ -612,13 +628,8 @@ static void doc_http_done(const struct http_response *resp, void *arg)
 	struct http_response view;
 	struct article *page = job->page;
 
-	job->h = NULL;
-	if (resp->result == HTTP_RES_CANCELLED || job->rt->cfg == NULL) {
-		job_end(job, ARTICLE_CANCELLED);
+	if (!response_arrived(job, resp))
 		return;
-	}
-	metrics_fetch(job->rt->d->metrics, "article", http_result_name(resp->result), resp->status,
-		      resp->body_len, resp->elapsed_s);
 	if (resp->result == HTTP_RES_OK && resp->status / 100 == 2 &&
 	    article_doc_is_pdf(resp->body, resp->body_len, resp->content_type)) {
 		article_resp_take_body(job->saved, resp);
@@ -690,13 +701,8 @@ static void article_http_done(const struct http_response *resp, void *arg)
 {
 	struct article_job *job = arg;
 
-	job->h = NULL;
-	if (resp->result == HTTP_RES_CANCELLED || job->rt->cfg == NULL) {
-		job_end(job, ARTICLE_CANCELLED);
+	if (!response_arrived(job, resp))
 		return;
-	}
-	metrics_fetch(job->rt->d->metrics, "article", http_result_name(resp->result), resp->status,
-		      resp->body_len, resp->elapsed_s);
 	if (resp->result != HTTP_RES_OK || (resp->status / 100 != 2 && resp->status != 304)) {
 		log_warnx("source=%s article=%s fetch failed: %s", job->rt->id,
 			  log_esc(job->url, 200),
