@@ -318,9 +318,15 @@ static void job_check(struct render_job *j)
 	job_free(j);
 }
 
-/* SIGKILL to the browser and every process it forked. */
+/*
+ * SIGKILL to the browser and every process it forked. The child itself too:
+ * until it has run setsid() its group does not exist yet (and it forks
+ * nothing before that).
+ */
 static void kill_group(struct render_job *j)
 {
+	if (!j->exited)
+		kill(j->pid, SIGKILL);
 	kill(-j->pid, SIGKILL);
 }
 
