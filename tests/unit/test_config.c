@@ -456,6 +456,11 @@ START_TEST(render_keys)
 	refused(SRC "render_articles = maybe\n", 3, "render_articles: 'maybe' is not yes or no");
 	refused("[daemon]\nmax_renders = many\n", 2, "max_renders: 'many' is not a number");
 	refused("[daemon]\nrender = browser\n", 2, "unknown key 'render'");
+	refused(SRC "kind = rss\nrender = browser\n", 1,
+		"source 's': render = browser reads HTML pages, not a feed");
+	refused(SRC "render_articles = yes\nencoding = windows-1251\n", 1,
+		"source 's': encoding does not apply to a page the browser renders");
+	config_free(load_ok(SRC "kind = rss\nrender_articles = yes\n")); /* a feed's articles */
 	free(browser);
 }
 END_TEST
