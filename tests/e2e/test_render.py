@@ -88,9 +88,10 @@ class Site:
                 if body is None:
                     self.send_error(404)
                 else:
-                    data = body.encode("utf-8")
+                    data, ctype = body if isinstance(body, tuple) else (
+                        body.encode("utf-8"), "text/html; charset=utf-8")
                     self.send_response(200)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Type", ctype)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
@@ -167,6 +168,20 @@ class RenderTest(swtest.TestCase):
         self.assertEqual(self.new_urls(events, "press"), ["8.html"], err)
         titles = {e["item"]["title"]: e["item"]["words"] for e in events}
         self.assertGreater(titles.get("Statement number 9 of the minister", 0), 50, events)
+
+    def test_a_windows_1251_page_is_read_from_the_utf8_dom(self):
+        """The DOM comes back in UTF-8 while the page still says windows-1251
+        in its <meta>: the titles must not be read twice over."""
+        self.need_chromium()
+        page = ('<html><head><meta charset="windows-1251"><title>Новости</title></head><body>'
+                '<ul id="news"></ul><script>var t = "Заявление министра о консультациях";'
+                'document.getElementById("news").innerHTML = '
+                '\'<li><a href="/articles/1.html">\' + t + \'</a></li>\';</script></body></html>')
+        self.site.pages["/ru/"] = (page.encode("cp1251"), "text/html")
+        keys = "render = browser\nitems = //ul[@id='news']/li\nfirst_poll = alert"
+        events, err, _ = self.once(self.conf([("ru", "/ru/", keys)]))
+        self.assertEqual([e["item"]["title"] for e in events if e["type"] == "statement.new"],
+                         ["Заявление министра о консультациях"], err)
 
     def test_without_render_the_same_source_finds_no_items(self):
         self.site.pages["/news/"] = AFTER_LOAD % "[1, 2, 3]"
