@@ -218,6 +218,13 @@ void http_queue_relimit(struct http *h);
  * (fetch/render.h), at most cfg.max_renders at a time, the others waiting
  * in FIFO order.
  */
+/*
+ * Whether a request asking for a browser gets one: its host is one the
+ * address policy may skip (trusted or allow_private: the browser resolves
+ * names itself), and its path does not name a PDF (read as a document, not
+ * shown in a viewer). Others are ordinary transfers.
+ */
+int http_render_wanted(const struct http_req_handle *r);
 /* Queues r (past its precheck), or defers its failure (no browser, credentials). */
 void http_render_add(struct http_req_handle *r);
 /* Starts waiting renders while a browser slot is free. No callbacks run. */

@@ -39,6 +39,25 @@ static char *render_refused(const struct http_req_handle *r, char **browser)
 	return why;
 }
 
+int http_render_wanted(const struct http_req_handle *r)
+{
+	CURLU *u = curl_url();
+	char *path = NULL;
+	size_t n;
+	int pdf = 0;
+
+	if (!r->trusted && !r->allow_private)
+		return 0;
+	if (u && curl_url_set(u, CURLUPART_URL, r->url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path != NULL) {
+		n = strlen(path);
+		pdf = n >= 4 && strcasecmp(path + n - 4, ".pdf") == 0;
+	}
+	curl_free(path);
+	curl_url_cleanup(u);
+	return !pdf;
+}
+
 /* render_done_fn: the browser's answer becomes the request's. */
 static void render_done(void *arg, enum http_result res, const char *dom, size_t len,
 			const char *error)

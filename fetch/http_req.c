@@ -575,8 +575,8 @@ struct http_req_handle *http_req_new(struct http *h, const struct http_req *req,
 	 * Custom headers must not follow a redirect to another origin, nor a
 	 * proxy be asked for a private target: fetch/ follows those itself.
 	 */
-	if (r) /* the browser resolves names itself: only hosts the address policy may skip */
-		r->render = req->render && (r->trusted || r->allow_private);
+	if (r)
+		r->render = req->render && http_render_wanted(r);
 	if (r && p->follow_redirects && !p->post &&
 	    ((req->headers && req->headers[0]) || (r->via_proxy && !r->allow_private)))
 		r->own_redirects = 1;

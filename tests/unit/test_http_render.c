@@ -336,6 +336,26 @@ START_TEST(an_untrusted_host_is_not_rendered)
 }
 END_TEST
 
+/* A link to a PDF is read as a document (curl), never shown in the browser's viewer. */
+START_TEST(a_pdf_link_is_not_rendered)
+{
+	char *b = script("browser", "echo '<html>rendered</html>'");
+	struct http *h = engine(b, 0, 5);
+	struct http_req req = {
+	    .url = "http://127.0.0.1:9/doc/Statement.PDF", .render = 1, .trusted = 1};
+	struct answer a = {0};
+	char err[256];
+
+	ck_assert_ptr_nonnull(http_start(h, &req, done, &a, err, sizeof(err)));
+	wait_for(&a, 1);
+	ck_assert_int_eq(a.res, HTTP_RES_NETWORK); /* curl found nothing on port 9 */
+	ck_assert_ptr_null(strstr(a.body, "rendered"));
+	answer_free(&a);
+	http_free(h);
+	free(b);
+}
+END_TEST
+
 START_TEST(the_browser_is_found_in_path)
 {
 	char *b = script("chromium-browser", "exit 0");
@@ -374,6 +394,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, cancel_and_free_end_running_and_waiting_renders);
 	tcase_add_test(tc, a_missing_browser_or_credentials_fail_clearly);
 	tcase_add_test(tc, an_untrusted_host_is_not_rendered);
+	tcase_add_test(tc, a_pdf_link_is_not_rendered);
 	tcase_add_test(tc, the_browser_is_found_in_path);
 	suite_add_tcase(s, tc);
 	return s;
