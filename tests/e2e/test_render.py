@@ -250,7 +250,7 @@ class RenderTest(swtest.TestCase):
         self.site.spans.clear()
         for p in ("/a/", "/b/"):
             self.site.pages[p] = AFTER_LOAD % "[1, 2]"
-            self.site.delays[p] = 1.5  # each list page takes 1.5 s to answer
+            self.site.delays[p] = 2.5  # each list page takes 2.5 s to answer
         conf = self.conf([(s, "/%s/" % s, "render = browser\nitems = //ul[@id='news']/li")
                           for s in ("a", "b")], daemon="max_renders = %d" % max_renders)
         self.once(conf)
