@@ -8,7 +8,7 @@ killed at the daemon's timeout without delaying the other sources;
 max_renders = 1 runs one browser at a time. Real `speechwatch once` runs
 against an HTTP server on 127.0.0.1; events come from the stdout channel.
 Skipped ("skipped: chromium not installed") without chromium, except the
-missing-browser test, which needs none."""
+missing-browser tests, which need none."""
 import http.server
 import json
 import os
@@ -228,6 +228,19 @@ class RenderTest(swtest.TestCase):
         self.assertIn("/nonexistent/chromium is not installed", json.dumps(failing[0]))
         self.assertRegex(err, r"source=js poll=\S+ .*error=\"render = browser: the browser "
                          r"/nonexistent/chromium is not installed\"")
+
+    def test_no_browser_in_path_is_named_chromium_not_installed(self):
+        self.site.pages["/news/"] = AFTER_LOAD % "[1, 2]"
+        conf = self.conf([("js", "/news/", "render = browser\nitems = //ul[@id='news']/li")])
+        nopath = {"PATH": os.path.join(self.tmp, "empty")}
+        r = self.sw("check", "-c", conf, env=nopath)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r"warning: source 'js': render = browser but chromium is not "
+                         r"installed")
+        r = self.sw("once", "-c", conf, env=dict(nopath, TMPDIR=self.profiles))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r'source=js poll=\S+ .*error="render = browser: chromium is '
+                         r'not installed \(no chromium, chromium-browser or google-chrome in PATH\)"')
 
     def test_a_page_that_never_finishes_is_killed_at_the_timeout(self):
         self.need_chromium()
