@@ -88,7 +88,9 @@ struct http_req {
 	 * ran, is the body (status 200, text/html in UTF-8; no conditional GET,
 	 * no custom headers). Only for a host the operator wrote (trusted) or
 	 * allow_private: the browser resolves names itself, so the address
-	 * policy cannot follow it; any other request is an ordinary transfer.
+	 * policy cannot follow it; a link whose path ends in .pdf neither. Any
+	 * other request is an ordinary transfer. The engine's loop must be
+	 * the default loop (the browser is watched with ev_child).
 	 */
 	int render;
 };
