@@ -41,13 +41,14 @@ static char *render_refused(const struct http_req_handle *r, char **browser)
 
 int http_render_wanted(const struct http_req_handle *r)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *path = NULL;
 	size_t n;
 	int pdf = 0;
 
 	if (!r->trusted && !r->allow_private)
 		return 0;
+	u = curl_url();
 	if (u && curl_url_set(u, CURLUPART_URL, r->url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path != NULL) {
 		n = strlen(path);
