@@ -14,6 +14,8 @@
 
 /* What a source's first poll does with the items it finds (speechwatch.conf(5) first_poll). */
 enum config_first_poll { FIRST_POLL_BASELINE, FIRST_POLL_ALERT, FIRST_POLL_ARCHIVE };
+/* How a source's pages are read (speechwatch.conf(5) render). */
+enum config_render { RENDER_NO, RENDER_BROWSER };
 enum config_kind { SOURCE_KIND_AUTO, SOURCE_KIND_HTML, SOURCE_KIND_RSS, SOURCE_KIND_ATOM };
 
 /* A NULL-terminated list of owned strings. */
@@ -46,6 +48,8 @@ struct config_daemon {
 	double timeout;		  /* whole transfer, seconds */
 	double connect_timeout;
 	double low_speed_time; /* abort below 100 bytes/s for this long */
+	char *browser;	       /* render = browser's executable; NULL: looked up in PATH */
+	long max_renders;      /* browsers running at a time */
 };
 
 struct config_source {
@@ -64,12 +68,14 @@ struct config_source {
 	struct strlist themes; /* globs; empty = all */
 	double interval;       /* seconds */
 	long max_items;
-	long recheck_days; /* -1: daemon default */
-	int allow_private; /* -1: daemon default */
-	int first_poll;	   /* enum config_first_poll; -1: daemon default */
-	long archive_max;  /* -1: daemon default */
-	int offsite;	   /* list items may link to other sites */
-	int items_auto;	   /* items = auto: the detector chooses the XPaths at each poll */
+	long recheck_days;   /* -1: daemon default */
+	int allow_private;   /* -1: daemon default */
+	int first_poll;	     /* enum config_first_poll; -1: daemon default */
+	long archive_max;    /* -1: daemon default */
+	int offsite;	     /* list items may link to other sites */
+	int items_auto;	     /* items = auto: the detector chooses the XPaths at each poll */
+	int render;	     /* enum config_render: render = browser loads the list in a browser */
+	int render_articles; /* render = browser: its article pages too */
 	int enabled;
 	int enabled_by_state; /* >0: enabled was set by STATE_DIR/sources.state, at this line */
 };

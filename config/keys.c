@@ -39,6 +39,7 @@ struct key_def {
 
 static const char *const kind_names[] = {"auto", "html", "rss", "atom", NULL};
 static const char *const first_poll_names[] = {"baseline", "alert", "archive", NULL};
+static const char *const render_names[] = {"no", "browser", NULL}; /* enum config_render */
 
 #define D(f) offsetof(struct config_daemon, f)
 static const struct key_def daemon_keys[] = {
@@ -58,6 +59,8 @@ static const struct key_def daemon_keys[] = {
     {"timeout", KT_DURATION, D(timeout), 1, 3600, NULL, 0},
     {"connect_timeout", KT_DURATION, D(connect_timeout), 1, 300, NULL, 0},
     {"low_speed_time", KT_DURATION, D(low_speed_time), 1, 600, NULL, 0},
+    {"browser", KT_PATH, D(browser), 0, 0, NULL, 0},
+    {"max_renders", KT_LONG, D(max_renders), 1, 16, NULL, 0},
     {NULL, 0, 0, 0, 0, NULL, 0},
 };
 #undef D
@@ -87,6 +90,8 @@ static const struct key_def source_keys[] = {
     {"allow_private", KT_BOOL, S(allow_private), 0, 0, NULL, 0},
     {"offsite", KT_BOOL, S(offsite), 0, 0, NULL, 0},
     {"enabled", KT_BOOL, S(enabled), 0, 0, NULL, 0},
+    {"render", KT_ENUM, S(render), 0, 0, render_names, 0},
+    {"render_articles", KT_BOOL, S(render_articles), 0, 0, NULL, 0},
     {NULL, 0, 0, 0, 0, NULL, 0},
 };
 #undef S
@@ -163,6 +168,7 @@ void config_daemon_defaults(struct config_daemon *d)
 	d->timeout = 60;
 	d->connect_timeout = 15;
 	d->low_speed_time = 20;
+	d->max_renders = 1;
 }
 
 static void source_defaults(struct config_source *s)

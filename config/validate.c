@@ -74,6 +74,27 @@ static void check_items_auto(struct parse_state *ps, struct config_source *s)
 				s->id);
 }
 
+/*
+ * render = browser reads HTML as the browser built it, serialised in UTF-8:
+ * a feed needs no browser, and a charset override would misread the DOM.
+ */
+static void check_render(struct parse_state *ps, struct config_source *s)
+{
+	int rendered = s->render == RENDER_BROWSER || s->render_articles;
+
+	if (s->render == RENDER_BROWSER &&
+	    (s->kind == SOURCE_KIND_RSS || s->kind == SOURCE_KIND_ATOM))
+		config_error_at(ps, s->at.file, s->at.line,
+				"source '%s': render = browser reads HTML pages, not a feed",
+				s->id);
+	if (rendered && s->encoding != NULL)
+		config_error_at(
+		    ps, s->at.file, s->at.line,
+		    "source '%s': encoding does not apply to a page the browser renders "
+		    "(its DOM is UTF-8): remove it",
+		    s->id);
+}
+
 static void check_source(struct parse_state *ps, struct config_source *s)
 {
 	for (size_t i = 0; i < s->headers.n; i++)
@@ -85,6 +106,7 @@ static void check_source(struct parse_state *ps, struct config_source *s)
 		config_error_at(ps, s->at.file, s->at.line,
 				"source '%s': kind = html needs an 'items' XPath", s->id);
 	check_items_auto(ps, s);
+	check_render(ps, s);
 	check_theme_refs(ps, &s->at, "source", s->id, &s->themes);
 }
 

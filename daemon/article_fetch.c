@@ -745,7 +745,8 @@ struct article_job *article_fetch_start(struct source_rt *rt, const struct list_
 		memset(known, 0, sizeof(*known));
 	}
 	authed = article_read_request(rt->cfg, job->url, &req);
-	if (job->has_known) {
+	req.render = rt->cfg->render_articles; /* fetch/ renders the source's own host only */
+	if (job->has_known && !req.render) {
 		req.if_none_match = job->known.etag;
 		req.if_modified_since = job->known.last_modified;
 	}

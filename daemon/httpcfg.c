@@ -18,4 +18,6 @@ void httpcfg_from_daemon(const struct config_daemon *dc, struct http_config *out
 	out->timeout_s = (long)dc->timeout;
 	out->connect_timeout_s = (long)dc->connect_timeout;
 	out->low_speed_time_s = (long)dc->low_speed_time;
+	out->browser = dc->browser;
+	out->max_renders = dc->max_renders;
 }

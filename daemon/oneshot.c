@@ -65,7 +65,11 @@ void oneshot_fetch_many(const struct config_daemon *dc, const struct http_req *r
 
 	memset(out, 0, n * sizeof(*out));
 	httpcfg_from_daemon(dc, &hc);
-	loop = ev_loop_new(EVFLAG_AUTO);
+	/*
+	 * The default loop: a render's browser is watched with ev_child, which
+	 * only the default loop has. It outlives the call (a command's loop).
+	 */
+	loop = ev_default_loop(EVFLAG_AUTO);
 	if (loop)
 		h = http_new(loop, &hc, err, sizeof(err));
 	for (size_t i = 0; i < n; i++)
@@ -81,8 +85,6 @@ void oneshot_fetch_many(const struct config_daemon *dc, const struct http_req *r
 		}
 	}
 	http_free(h);
-	if (loop)
-		ev_loop_destroy(loop);
 	free(w);
 }
 

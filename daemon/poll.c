@@ -440,8 +440,10 @@ void poll_start(struct source_rt *rt)
 	req.proxy = rt->cfg->proxy;
 	if (!rt->src_known)
 		log_err("source=%s %s", rt->id, store_error(rt->d->store));
-	req.if_none_match = rt->src.etag;
-	req.if_modified_since = rt->src.last_modified;
+	/* A list a script builds changes without its HTML changing: no conditional GET. */
+	req.render = rt->cfg->render == RENDER_BROWSER;
+	req.if_none_match = req.render ? NULL : rt->src.etag;
+	req.if_modified_since = req.render ? NULL : rt->src.last_modified;
 	log_debug("source=%s poll url=%s", rt->id, log_esc(rt->cfg->url, 200));
 	rt->inflight = http_start(rt->d->http, &req, poll_done, o, err, sizeof(err));
 	if (rt->inflight == NULL) {

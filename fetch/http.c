@@ -61,12 +61,15 @@ static void http_detach(struct http_req_handle *r)
 			log_warnx("http: curl_multi_remove_handle: %s", curl_multi_strerror(mc));
 	} else if (r->state == REQ_DEFERRED) {
 		TAILQ_REMOVE(&h->deferred, r, entry);
+	} else if (r->state == REQ_RENDER_QUEUED || r->state == REQ_RENDERING) {
+		http_render_leave(r);
+		return;
 	}
 	http_queue_leave(r); /* a queued one leaves its queue, an active one frees its slot */
 }
 
 /* The one place a done callback is called. A freed slot goes to the next in the queue. */
-static void http_finish(struct http_req_handle *r, enum http_result res, const char *msg)
+void http_finish(struct http_req_handle *r, enum http_result res, const char *msg)
 {
 	struct http *h = r->h;
 	struct http_response resp;
@@ -78,6 +81,7 @@ static void http_finish(struct http_req_handle *r, enum http_result res, const c
 	r->done(&resp, r->arg);
 	http_req_free(r);
 	http_queue_pump(h);
+	http_render_pump(h);
 }
 
 /*
@@ -175,6 +179,7 @@ static int http_config_fill(struct http_config *c, const struct http_config *in,
 	c->max_body = c->max_body ? c->max_body : 8u << 20;
 	c->max_header = c->max_header ? c->max_header : 64u << 10;
 	c->max_redirects = c->max_redirects ? c->max_redirects : 5;
+	c->max_renders = c->max_renders > 0 ? c->max_renders : 1;
 	return 0;
 }
 
@@ -184,8 +189,10 @@ static void http_config_take(struct http *h, const struct http_config *c)
 	h->cfg = *c;
 	h->user_agent = xstrdup_or_null(c->user_agent);
 	h->proxy = xstrdup_or_null(c->proxy);
+	h->browser = xstrdup_or_null(c->browser);
 	h->cfg.user_agent = h->user_agent;
 	h->cfg.proxy = h->proxy;
+	h->cfg.browser = h->browser;
 }
 
 /*
@@ -226,6 +233,8 @@ struct http *http_new(struct ev_loop *loop, const struct http_config *cfg, char 
 	h->loop = loop;
 	TAILQ_INIT(&h->active);
 	TAILQ_INIT(&h->deferred);
+	TAILQ_INIT(&h->render_queue);
+	TAILQ_INIT(&h->rendering);
 	http_queue_init(h);
 	ev_timer_init(&h->defer_timer, http_defer_fire, 0., 0.);
 	h->defer_timer.data = h;
@@ -245,6 +254,7 @@ fail:
 		curl_multi_cleanup(h->multi);
 	free(h->user_agent);
 	free(h->proxy);
+	free(h->browser);
 	free(h);
 	curl_global_cleanup();
 	return NULL;
@@ -252,7 +262,7 @@ fail:
 
 int http_reconfigure(struct http *h, const struct http_config *cfg, char *err, size_t errlen)
 {
-	char *user_agent = h->user_agent, *proxy = h->proxy;
+	char *user_agent = h->user_agent, *proxy = h->proxy, *browser = h->browser;
 	struct http_config c, old = h->cfg;
 	char ignored[8];
 
@@ -262,16 +272,20 @@ int http_reconfigure(struct http *h, const struct http_config *cfg, char *err, s
 	if (http_multi_limits(h, err, errlen) < 0) { /* all or nothing */
 		free(h->user_agent);
 		free(h->proxy);
+		free(h->browser);
 		h->cfg = old;
 		h->user_agent = user_agent;
 		h->proxy = proxy;
+		h->browser = browser;
 		(void)http_multi_limits(h, ignored, sizeof(ignored)); /* accepted before */
 		return -1;
 	}
 	free(user_agent);
 	free(proxy);
+	free(browser);
 	http_queue_relimit(h);
 	http_queue_pump(h); /* higher limits may free slots; no callback runs */
+	http_render_pump(h);
 	return 0;
 }
 
@@ -289,6 +303,7 @@ void http_free(struct http *h)
 		http_finish(r, HTTP_RES_CANCELLED, "cancelled");
 	while ((r = TAILQ_FIRST(&h->deferred)) != NULL)
 		http_finish(r, HTTP_RES_CANCELLED, "cancelled");
+	http_render_cancel_all(h);
 	ev_timer_stop(h->loop, &h->defer_timer);
 	http_queue_close(h);
 	http_req_pool_free(h);
@@ -296,6 +311,7 @@ void http_free(struct http *h)
 	http_ev_close(h);
 	free(h->user_agent);
 	free(h->proxy);
+	free(h->browser);
 	free(h);
 	curl_global_cleanup();
 }
@@ -333,6 +349,11 @@ struct http_req_handle *http_submit(struct http *h, struct http_req_handle *r, h
 		http_defer(r, res, msg);
 		return r;
 	}
+	if (r->render) {
+		free(key);
+		http_render_add(r);
+		return r;
+	}
 	http_queue_add(r, key);
 	free(key);
 	http_queue_pump(h); /* starts it now if its slot is free; no callback runs */
@@ -344,7 +365,8 @@ void http_cancel(struct http *h, struct http_req_handle *r)
 	if (h == NULL || r == NULL || r->h != h)
 		return;
 	/* Cancelling a request from inside its own done callback does nothing. */
-	if (r->state != REQ_ACTIVE && r->state != REQ_DEFERRED && r->state != REQ_QUEUED)
+	if (r->state != REQ_ACTIVE && r->state != REQ_DEFERRED && r->state != REQ_QUEUED &&
+	    r->state != REQ_RENDER_QUEUED && r->state != REQ_RENDERING)
 		return;
 	http_finish(r, HTTP_RES_CANCELLED, "cancelled");
 }

@@ -54,6 +54,14 @@ struct http_config {
 	long max_redirects;	/* default 5 */
 	const char *proxy;	/* NULL: none (environment *_proxy ignored) */
 	int allow_private;	/* 1: private/loopback allowed for every request */
+	/*
+	 * Requests with .render set (fetch/render.h): the browser's path (NULL:
+	 * the first of chromium, chromium-browser, google-chrome in PATH) and
+	 * how many browsers run at a time (default 1; the others wait, oldest
+	 * first). Their deadline is timeout_s, their largest page max_body.
+	 */
+	const char *browser;
+	long max_renders;
 };
 
 /* One request. All strings are borrowed and copied by http_start(). */
@@ -75,6 +83,16 @@ struct http_req {
 	const char *proxy; /* overrides http_config.proxy; "" = none */
 	long timeout_s;	   /* 0: the daemon default */
 	size_t max_body;   /* 0: the daemon default */
+	/*
+	 * 1: a headless browser loads url and its DOM, after the page's scripts
+	 * ran, is the body (status 200, text/html in UTF-8; no conditional GET,
+	 * no custom headers). Only for a host the operator wrote (trusted) or
+	 * allow_private: the browser resolves names itself, so the address
+	 * policy cannot follow it; a link whose path ends in .pdf neither. Any
+	 * other request is an ordinary transfer. The engine's loop must be
+	 * the default loop (the browser is watched with ev_child).
+	 */
+	int render;
 };
 
 /* What came back. Valid only during the done callback. */

@@ -21,11 +21,13 @@
 
 /* Where a request is: exactly one of these until it is freed. */
 enum http_req_state {
-	REQ_NEW,       /* set up, not yet queued */
-	REQ_QUEUED,    /* waiting for a slot in its host's queue; no easy handle yet */
-	REQ_ACTIVE,    /* easy handle inside the multi handle */
-	REQ_DEFERRED,  /* failed before curl ran it; done runs from defer_timer */
-	REQ_FINISHING, /* its done callback is running */
+	REQ_NEW,	   /* set up, not yet queued */
+	REQ_QUEUED,	   /* waiting for a slot in its host's queue; no easy handle yet */
+	REQ_ACTIVE,	   /* easy handle inside the multi handle */
+	REQ_DEFERRED,	   /* failed before curl ran it; done runs from defer_timer */
+	REQ_FINISHING,	   /* its done callback is running */
+	REQ_RENDER_QUEUED, /* a render waiting for a browser slot (http_render.c) */
+	REQ_RENDERING,	   /* its browser runs */
 };
 
 /* One socket curl asked us to watch (CURLMOPT_SOCKETFUNCTION). */
@@ -36,6 +38,7 @@ struct http_sock {
 };
 
 struct http_req_handle;
+struct render_job;
 
 /*
  * What a protocol adds to the transport: the URL schemes it may use and
@@ -124,6 +127,9 @@ struct http_req_handle {
 	/* The protocol spoken (never NULL) and its data, freed by proto->free. */
 	const struct http_proto *proto;
 	void *proto_data;
+	int render;		       /* a browser loads it (http_req.render) */
+	int rendered;		       /* the browser's DOM is the body */
+	struct render_job *render_job; /* while REQ_RENDERING */
 };
 
 TAILQ_HEAD(http_req_list, http_req_handle);
@@ -174,10 +180,17 @@ struct http {
 	 */
 	CURL *easy_pool[HTTP_EASY_POOL];
 	size_t neasy;
+	/* Renders (http_render.c): waiting for a browser, FIFO, and running. */
+	struct http_req_list render_queue;
+	struct http_req_list rendering;
+	size_t nrendering;
+	char *browser; /* h->cfg.browser's copy */
 };
 
 /* http.c: called by the glue when curl reports a transfer finished. */
 void http_transfer_done(struct http_req_handle *r, CURLcode rc);
+/* http.c: the one place a done callback is called; frees r and hands its slot on. */
+void http_finish(struct http_req_handle *r, enum http_result res, const char *msg);
 /* http.c: r fails with res from the loop (never from inside the caller); takes msg. */
 void http_defer(struct http_req_handle *r, enum http_result res, char *msg);
 
@@ -199,6 +212,27 @@ void http_queue_pump(struct http *h);
 struct http_req_handle *http_queue_next(const struct http *h);
 /* After h->cfg.max_per_host changed: which hosts have a free slot again. */
 void http_queue_relimit(struct http *h);
+
+/*
+ * http_render.c: requests with render set run in a headless browser
+ * (fetch/render.h), at most cfg.max_renders at a time, the others waiting
+ * in FIFO order.
+ */
+/*
+ * Whether a request asking for a browser gets one: its host is one the
+ * address policy may skip (trusted or allow_private: the browser resolves
+ * names itself), and its path does not name a PDF (read as a document, not
+ * shown in a viewer). Others are ordinary transfers.
+ */
+int http_render_wanted(const struct http_req_handle *r);
+/* Queues r (past its precheck), or defers its failure (no browser, credentials). */
+void http_render_add(struct http_req_handle *r);
+/* Starts waiting renders while a browser slot is free. No callbacks run. */
+void http_render_pump(struct http *h);
+/* Takes r out of the render lists, killing its browser; for http_detach. */
+void http_render_leave(struct http_req_handle *r);
+/* Fails every render, running and waiting, as cancelled (http_free). */
+void http_render_cancel_all(struct http *h);
 
 /* http_ev.c */
 int http_ev_init(struct http *h, char *err, size_t errlen);

@@ -575,6 +575,8 @@ struct http_req_handle *http_req_new(struct http *h, const struct http_req *req,
 	 * Custom headers must not follow a redirect to another origin, nor a
 	 * proxy be asked for a private target: fetch/ follows those itself.
 	 */
+	if (r)
+		r->render = req->render && http_render_wanted(r);
 	if (r && p->follow_redirects && !p->post &&
 	    ((req->headers && req->headers[0]) || (r->via_proxy && !r->allow_private)))
 		r->own_redirects = 1;
@@ -651,6 +653,9 @@ static char *req_header_value(CURL *e, const char *name)
 	return xstrdup(hdr->value);
 }
 
+/* What a browser's DOM is (fetch/render.c): chromium serialises it as UTF-8. */
+static char rendered_type[] = "text/html; charset=utf-8";
+
 /* Fills resp from r; strings point into r, valid until http_req_free(r). */
 void http_req_response(struct http_req_handle *r, enum http_result res, const char *msg,
 		       struct http_response *resp)
@@ -667,6 +672,9 @@ void http_req_response(struct http_req_handle *r, enum http_result res, const ch
 		curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &url);
 		r->etag = req_header_value(r->easy, "ETag");
 		r->last_modified = req_header_value(r->easy, "Last-Modified");
+	} else if (r->rendered) { /* the browser's DOM: its HTTP status is not known */
+		status = 200;
+		ct = rendered_type;
 	}
 	r->content_type = xstrdup_or_null(ct);
 	r->final_url = xstrdup(url && url[0] ? url : r->url);

@@ -11,6 +11,7 @@
 #include "daemon/cmd/cmd.h"
 #include "daemon/httpcfg.h"
 #include "fetch/http.h"
+#include "fetch/render.h"
 #include "daemon/themeset.h"
 
 /* Compiles the themes once; prints FILE:LINE errors. -1 when they do not compile. */
@@ -157,6 +158,37 @@ static void notice_source_state(const struct config *cfg, struct buf *out)
 }
 
 /*
+ * Which browser each enabled source with render = browser (or
+ * render_articles) will run: a notice naming it, or a warning that none is
+ * installed (its polls will fail; the others run). Disabled sources are
+ * not polled, so a catalogue of them stays quiet.
+ */
+static void note_render(const struct config *cfg, struct buf *out)
+{
+	char *browser = NULL;
+	int looked = 0;
+
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		const struct config_source *s = &cfg->sources[i];
+
+		if (!s->enabled || (s->render != RENDER_BROWSER && !s->render_articles))
+			continue;
+		if (!looked++)
+			browser = render_find_browser(cfg->daemon.browser);
+		if (browser)
+			buf_printf(out, "%s:%d: notice: source '%s' renders with the browser %s\n",
+				   s->at.file, s->at.line, s->id, browser);
+		else
+			buf_printf(out,
+				   "%s:%d: warning: source '%s': render = browser but %s is not "
+				   "installed; its polls will fail\n",
+				   s->at.file, s->at.line, s->id,
+				   cfg->daemon.browser ? cfg->daemon.browser : "chromium");
+	}
+	free(browser);
+}
+
+/*
  * Everything check finds, in order, into out as "FILE:LINE: message" lines
  * (notices and warnings marked so): the config (with secrets), the themes
  * compiled once, every channel opened once. Returns the config (NULL when it
@@ -175,6 +207,7 @@ static struct config *check_collect(const struct cmd_opts *o, struct buf *out, i
 	*bad |= check_channels_into(cfg, out) > 0;
 	warn_unrouted(cfg, out);
 	notice_source_state(cfg, out);
+	note_render(cfg, out);
 	return cfg;
 }
 

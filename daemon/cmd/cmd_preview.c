@@ -168,6 +168,7 @@ static int preview_source(const struct config *cfg, const struct config_source *
 	req.allow_private = s->allow_private > 0;
 	req.headers = (const char *const *)s->headers.v;
 	req.proxy = s->proxy;
+	req.render = s->render == RENDER_BROWSER; /* the list as the daemon reads it */
 	if (oneshot_fetch(&cfg->daemon, &req, &o) < 0) {
 		preview_error(shown, o.error ? o.error : "failed");
 	} else if (o.status / 100 != 2) {

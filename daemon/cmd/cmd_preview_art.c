@@ -164,7 +164,10 @@ static int fetch(const struct config *cfg, const struct config_source *s, const 
 {
 	struct http_req req;
 	char *authed = article_read_request(s, url, &req);
-	int rc = oneshot_fetch(&cfg->daemon, &req, o);
+	int rc;
+
+	req.render = s->render_articles;
+	rc = oneshot_fetch(&cfg->daemon, &req, o);
 
 	free(authed);
 	if (rc < 0) {

@@ -112,7 +112,7 @@ class ExamplesTest(swtest.TestCase):
             dict(good, **{"title": "html.h2.a"}),                   # BeautifulSoup path
             dict(good, **{"global": "//div[@id='" + "x" * 200 + "']"}),  # too long
             dict(good, **{"url": "https://a.example/a b"}),         # refused by the config
-            dict(good, content_type="javascript"),                  # not static: left out
+            dict(good, content_type="video"),                       # no kind it knows: left out
         ]
         with open(os.path.join(cat, "urlconfig.json"), "w", encoding="utf-8") as f:
             for i, row in enumerate(rows):
@@ -138,6 +138,75 @@ class ExamplesTest(swtest.TestCase):
         self.assertIn("converted 1 covering 1 of 1 countries", text)
         r = self.sw("check", "-c", out)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_converter_turns_script_built_and_pdf_entries_into_disabled_sources(self):
+        """javascript entries become render = browser sources, pdf and
+        static_pdf ones sources marked as publishing PDF files, all disabled,
+        numbered after the static ones and counted in the header; selectors
+        that are BeautifulSoup make them items = auto instead of skipping."""
+        cat = os.path.join(self.tmp, "cat")
+        os.makedirs(cat)
+        base = {"name": "Ruritania", "url": "https://mfa.example/news", "global": "//li",
+                "link": "a/@href", "title": "a", "posted_date": "nill", "statement": None}
+        rows = [
+            dict(base, content_type="javascript"),
+            dict(base, content_type="static", url="https://mfa.example/static"),
+            dict(base, content_type="javascript", url="https://mfa.example/bs",
+                 **{"global": "div,news-item", "title": "html.a"}),
+            dict(base, content_type="pdf", url="https://mfa.example/pdf"),
+            dict(base, content_type="static_pdf", url="https://mfa.example/spdf",
+                 **{"global": "li,doc"}),
+        ]
+        with open(os.path.join(cat, "urlconfig.json"), "w", encoding="utf-8") as f:
+            for i, row in enumerate(rows):
+                f.write(json.dumps({"index": {"_id": str(i)}}) + "\n" + json.dumps(row) + "\n")
+        with open(os.path.join(cat, "countries.json"), "w", encoding="utf-8") as f:
+            f.write('{"index": {"_id": "c"}}\n{"name": "Ruritania"}\n')
+        out = os.path.join(self.tmp, "out.conf")
+        r = subprocess.run([sys.executable, TOOL, "--catalogue", cat, "-o", out],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("; catalogue: 5 sources, 1 static HTML, 2 script-built, 2 PDF; "
+                      "converted 5 covering 1 of 1 countries", text)
+        self.assertIn("; converted 1 static HTML, 2 script-built (render = browser), 2 PDF "
+                      "(all disabled)", text)
+        got = {sid: (comments, keys) for sid, comments, keys in sections(out)}
+        self.assertEqual(list(got), ["ruritania-%d" % n for n in range(1, 6)])
+        static, js, js_bs, pdf, spdf = (got["ruritania-%d" % n] for n in range(1, 6))
+        self.assertEqual(static[1]["url"], ["https://mfa.example/static"])  # static first
+        self.assertNotIn("render", static[1])
+        self.assertEqual(js[1]["render"], ["browser"])
+        self.assertEqual(js[1]["items"], ["//li"])
+        self.assertEqual(js_bs[1]["render"], ["browser"])
+        self.assertEqual(js_bs[1]["items"], ["auto"])
+        for comments, keys in (pdf, spdf):
+            self.assertNotIn("render", keys)
+            self.assertTrue(any("statements are PDF files" in c for c in comments), comments)
+        self.assertEqual(spdf[1]["items"], ["auto"])
+        for comments, keys in got.values():
+            self.assertEqual(keys["enabled"], ["no"])
+        r = self.sw("check", "-c", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")  # disabled render sources: nothing to warn about
+
+    def test_generated_file_counts_and_renders_the_script_built_sources(self):
+        path = os.path.join(EXAMPLES, GENERATED)
+        with open(path, encoding="utf-8") as f:
+            head = f.read(4096)
+        m = re.search(r"; converted (\d+) static HTML, (\d+) script-built \(render = browser\), "
+                      r"(\d+) PDF \(all disabled\)", head)
+        self.assertIsNotNone(m, head)
+        srcs = sections(path)
+        rendered = [sid for sid, _, keys in srcs if keys.get("render") == ["browser"]]
+        pdf = [sid for sid, comments, _ in srcs
+               if any("statements are PDF files" in c for c in comments)]
+        self.assertEqual(len(rendered), int(m.group(2)))
+        self.assertEqual(len(pdf), int(m.group(3)))
+        self.assertEqual(len(srcs), sum(int(g) for g in m.groups()))
+        self.assertGreater(len(rendered), 20)
+        self.assertGreater(len(pdf), 10)
 
     def preview_on_fixture(self, path, sid, docroot_path):
         """Items the source's selectors find on a page of the offline ministry site."""

@@ -206,11 +206,11 @@ class SourcesTest(swtest.TestCase):
             before = f.read()
         conf = self.write("un.conf", "[daemon]\nstate_dir = %s\ninclude = %s\n"
                           % (self.state, catalogue), 0o600)
-        self.assertIn("ok: 223 sources (0 enabled)", self.sw("check", "-c", conf).stdout)
+        self.assertIn("ok: 263 sources (0 enabled)", self.sw("check", "-c", conf).stdout)
         r = self.sw("sources", "enable", "belgium-2", "-c", conf)
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.sw("check", "-c", conf)
-        self.assertIn("ok: 223 sources (1 enabled)", r.stdout)
+        self.assertIn("ok: 263 sources (1 enabled)", r.stdout)
         # check names the override at its line of the state file, and the section it overrides
         self.assertRegex(r.stderr, r"sources\.state:\d+: notice: source 'belgium-2' enabled here "
                          r"\(speechwatch sources enable\|disable\), whatever "
@@ -221,7 +221,7 @@ class SourcesTest(swtest.TestCase):
                           if "'belgium-2' enabled here" in n["message"]],
                          [(os.path.join(self.state, "sources.state"), 3)], js["notices"])
         got = self.lines(self.sw("sources", "-c", conf).stdout)
-        self.assertEqual(len(got), 223)
+        self.assertEqual(len(got), 263)
         self.assertEqual(got["belgium-2"][1:4], ["list", "10m", "enabled*"])
         self.assertEqual(got["belgium-1"][3], "disabled")
         with open(catalogue, "rb") as f:

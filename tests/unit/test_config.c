@@ -340,6 +340,7 @@ static const struct bound bounds[] = {
     {"[daemon]\n", 2, "timeout", "1", "60m", "0s", "3601s", "(1..3600 seconds)"},
     {"[daemon]\n", 2, "connect_timeout", "1", "5m", "0", "301", "(1..300 seconds)"},
     {"[daemon]\n", 2, "low_speed_time", "1", "10m", "0", "601", "(1..600 seconds)"},
+    {"[daemon]\n", 2, "max_renders", "1", "16", "0", "17", "(1..16)"},
     {SRC, 3, "interval", "10s", "7d", "9s", "604801", "(10..604800 seconds)"},
     {SRC, 3, "max_items", "1", "10000", "0", "10001", "(1..10000)"},
     {SRC, 3, "recheck_days", "0", "36500", "-1", "36501", "(0..36500)"},
@@ -426,6 +427,41 @@ START_TEST(bools_and_enums)
 	cfg = load_ok(SRC "kind = atom\n");
 	ck_assert_int_eq(cfg->sources[0].kind, SOURCE_KIND_ATOM);
 	config_free(cfg);
+}
+END_TEST
+
+/* render = browser (issue 19): the keys, their defaults and their errors at FILE:LINE. */
+START_TEST(render_keys)
+{
+	struct config *cfg = load_ok("[daemon]\n" SRC);
+	char *browser = xasprintf("%s/bin/chromium", dir);
+
+	ck_assert_int_eq(cfg->daemon.max_renders, 1);
+	ck_assert_ptr_null(cfg->daemon.browser); /* looked up in PATH when used */
+	ck_assert_int_eq(cfg->sources[0].render, RENDER_NO);
+	ck_assert_int_eq(cfg->sources[0].render_articles, 0);
+	config_free(cfg);
+	cfg = load_ok("[daemon]\nmax_renders = 3\nbrowser = bin/chromium\n" SRC
+		      "render = browser\nrender_articles = yes\n");
+	ck_assert_int_eq(cfg->daemon.max_renders, 3);
+	ck_assert_str_eq(cfg->daemon.browser, browser); /* relative to the config file */
+	ck_assert_int_eq(cfg->sources[0].render, RENDER_BROWSER);
+	ck_assert_int_eq(cfg->sources[0].render_articles, 1);
+	config_free(cfg);
+	cfg = load_ok(SRC "render = no\n");
+	ck_assert_int_eq(cfg->sources[0].render, RENDER_NO);
+	config_free(cfg);
+	refused(SRC "render = chrome\n", 3, "render: 'chrome' is not one of: no, browser");
+	refused(SRC "render = Browser\n", 3, "render: 'Browser' is not one of"); /* exact */
+	refused(SRC "render_articles = maybe\n", 3, "render_articles: 'maybe' is not yes or no");
+	refused("[daemon]\nmax_renders = many\n", 2, "max_renders: 'many' is not a number");
+	refused("[daemon]\nrender = browser\n", 2, "unknown key 'render'");
+	refused(SRC "kind = rss\nrender = browser\n", 1,
+		"source 's': render = browser reads HTML pages, not a feed");
+	refused(SRC "render_articles = yes\nencoding = windows-1251\n", 1,
+		"source 's': encoding does not apply to a page the browser renders");
+	config_free(load_ok(SRC "kind = rss\nrender_articles = yes\n")); /* a feed's articles */
+	free(browser);
 }
 END_TEST
 
@@ -946,6 +982,7 @@ int main(void)
 	tcase_add_test(errors, numbers_that_are_not_numbers);
 	tcase_add_test(errors, bools_and_enums);
 	tcase_add_test(errors, urls);
+	tcase_add_test(errors, render_keys);
 	tcase_add_test(errors, xpaths_are_compiled_when_read);
 	tcase_add_test(errors, phrases);
 	tcase_add_test(errors, section_headers);
