@@ -119,6 +119,30 @@ size_t pg_conn_pending(const struct pg_conn *c);
 double pg_conn_retry_delay(const struct pg_conn *c);
 
 /*
+ * Start-up only: blocks (call it before ev_run, or from a migrate command).
+ * Brings the database's schema to the newest of steps (ascending versions
+ * > 0; each sql may hold several statements) in one transaction:
+ * SET LOCAL lock_timeout (seconds, 0: no limit), then
+ * pg_advisory_xact_lock(PG_CONN_SCHEMA_LOCK) so that instances starting
+ * together migrate one after the other (that wait counts against
+ * lock_timeout too), schema_version(version, applied_at) created when
+ * absent and read, each missing step run and recorded, commit. All or
+ * nothing: a failing step leaves the database as it was. Refuses a database
+ * whose version is newer than the newest step (an older binary must not
+ * write a schema it does not know). Returns the version in place afterwards
+ * and sets *applied (may be NULL) to the number of steps run; -1 with err
+ * filled (one line, no password) on failure.
+ */
+/* "swschema" as a big-endian 64-bit number; written in SQL as it stands */
+#define PG_CONN_SCHEMA_LOCK 8320245707380714849
+struct pg_conn_step {
+	int version;
+	const char *sql;
+};
+int pg_conn_migrate(const char *conninfo, const struct pg_conn_step *steps, size_t nsteps,
+		    double lock_timeout, int *applied, char *err, size_t errlen);
+
+/*
  * Pure parts, exported for tests. The backoff before attempt number
  * attempt (0 after a success): unit * min(cap, min * 2^attempt), unit in
  * [0, 1) (full jitter).

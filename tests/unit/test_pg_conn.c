@@ -3,7 +3,8 @@
  * tests/e2e/test_pg_conn.py (or `python3 tests/pgcluster.py run --
  * build/tests/test_pg_conn`), which starts a throw-away server and sets
  * PGHOST & co. Without PGHOST it skips (exit 77). The pure parts are in
- * test_pg_conn_text.c.
+ * test_pg_conn_text.c. Also pg_conn_migrate (schema versions), each case on
+ * a database of its own.
  */
 #include <check.h>
 #include <ev.h>
@@ -12,12 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/xmalloc.h"
 #include "daemon/pg_conn.h"
 #include "tests/unit/testutil.h"
 
 #define MAXR 128
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define PG_LOCK_TEXT STR(PG_CONN_SCHEMA_LOCK)
 
 static struct ev_loop *loop;
 static struct pg_conn *conn;
@@ -500,6 +506,166 @@ START_TEST(free_cancels_pending_queries)
 }
 END_TEST
 
+/* A new, empty database for one schema test; its conninfo (static). */
+static const char *fresh_db(const char *name)
+{
+	static char info[128];
+	char sql[128];
+	PGconn *k = PQconnectdb("");
+	PGresult *r;
+
+	ck_assert_msg(PQstatus(k) == CONNECTION_OK, "%s", PQerrorMessage(k));
+	PQclear(PQexec(k, "SET client_min_messages = warning"));
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
+	PQclear(PQexec(k, sql));
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	r = PQexec(k, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(k);
+	snprintf(info, sizeof(info), "dbname=%s", name);
+	return info;
+}
+
+/* The first cell of sql's answer on conninfo, or the error text. */
+static char *ask(const char *conninfo, const char *sql)
+{
+	PGconn *k = PQconnectdb(conninfo);
+	PGresult *r = PQexec(k, sql);
+	char *out = xstrdup(PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0)
+								 : PQresultErrorMessage(r));
+
+	PQclear(r);
+	PQfinish(k);
+	return out;
+}
+
+static void assert_answer(const char *conninfo, const char *sql, const char *want)
+{
+	char *got_s = ask(conninfo, sql);
+
+	ck_assert_str_eq(got_s, want);
+	free(got_s);
+}
+
+static const struct pg_conn_step steps[] = {
+    {1, "CREATE TABLE t (id integer PRIMARY KEY)"},
+    {2, "ALTER TABLE t ADD COLUMN name text; CREATE INDEX t_name ON t (name)"},
+};
+
+START_TEST(migrate_applies_missing_steps_once)
+{
+	const char *db = fresh_db("sw_schema_once");
+	char err[512] = "";
+	int n = -1;
+
+	ck_assert_int_eq(pg_conn_migrate(db, steps, 1, 5, &n, err, sizeof(err)), 1);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(pg_conn_migrate(db, steps, 2, 5, &n, err, sizeof(err)), 2);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(pg_conn_migrate(db, steps, 2, 5, &n, err, sizeof(err)), 2);
+	ck_assert_int_eq(n, 0);
+	assert_answer(db,
+		      "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version",
+		      "1,2");
+	assert_answer(db, "SELECT count(*) FROM pg_indexes WHERE indexname = 't_name'", "1");
+}
+END_TEST
+
+START_TEST(migrate_is_all_or_nothing)
+{
+	const char *db = fresh_db("sw_schema_atomic");
+	const struct pg_conn_step bad[] = {
+	    steps[0], steps[1], {3, "CREATE TABLE t3 (x integer); SELEC 1"}};
+	char err[512] = "";
+	int n = -1;
+
+	ck_assert_int_eq(pg_conn_migrate(db, bad, 3, 5, &n, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "postgresql: schema step 3: ERROR:  syntax error") != NULL, "%s",
+		      err);
+	ck_assert_int_eq(n, 0);
+	assert_answer(db, "SELECT count(*) FROM pg_tables WHERE tablename IN ('t', 't3')", "0");
+	assert_answer(db, "SELECT to_regclass('schema_version') IS NULL", "t");
+}
+END_TEST
+
+START_TEST(migrate_refuses_a_newer_database)
+{
+	const char *db = fresh_db("sw_schema_newer");
+	const struct pg_conn_step future[] = {steps[0], steps[1], {9, "SELECT 1"}};
+	char err[512] = "";
+
+	ck_assert_int_eq(pg_conn_migrate(db, future, 3, 5, NULL, err, sizeof(err)), 9);
+	ck_assert_int_eq(pg_conn_migrate(db, steps, 2, 5, NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "schema version 9 is newer than this program's 2") != NULL, "%s",
+		      err);
+	assert_answer(db, "SELECT max(version) FROM schema_version", "9");
+}
+END_TEST
+
+START_TEST(concurrent_migrations_take_turns)
+{
+	const char *db = fresh_db("sw_schema_race");
+	const struct pg_conn_step slow[] = {
+	    {1, "CREATE TABLE c (x integer); SELECT pg_sleep(0.5)"}};
+	pid_t pid[2];
+	int i, status, applied = 0;
+
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i] == 0) {
+			char err[512];
+			int n = -1;
+
+			if (pg_conn_migrate(db, slow, 1, 10, &n, err, sizeof(err)) != 1) {
+				fprintf(stderr, "%s\n", err);
+				_exit(9);
+			}
+			_exit(n);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+		ck_assert(WIFEXITED(status));
+		ck_assert_int_le(WEXITSTATUS(status), 1);
+		applied += WEXITSTATUS(status);
+	}
+	ck_assert_int_eq(applied, 1);
+}
+END_TEST
+
+START_TEST(migrate_gives_up_at_lock_timeout)
+{
+	const char *db = fresh_db("sw_schema_locked");
+	PGconn *holder = PQconnectdb(db);
+	char err[512] = "";
+	double t0;
+
+	PQclear(PQexec(holder, "BEGIN"));
+	PQclear(PQexec(holder, "SELECT pg_advisory_xact_lock(" PG_LOCK_TEXT ")"));
+	t0 = ev_time();
+	ck_assert_int_eq(pg_conn_migrate(db, steps, 2, 0.3, NULL, err, sizeof(err)), -1);
+	ck_assert_msg(ev_time() - t0 < 3, "waited %.1f s", ev_time() - t0);
+	ck_assert_msg(strstr(err, "waiting for the schema lock") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "lock timeout") != NULL, "%s", err);
+	PQfinish(holder);
+	ck_assert_int_eq(pg_conn_migrate(db, steps, 2, 0.3, NULL, err, sizeof(err)), 2);
+}
+END_TEST
+
+START_TEST(migrate_error_has_no_password)
+{
+	char err[512] = "";
+
+	ck_assert_int_eq(
+	    pg_conn_migrate("postgresql://u:secret@[::1/db", steps, 2, 1, NULL, err, sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, "postgresql: connecting to ") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "secret") == NULL, "%s", err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("pg_conn");
@@ -521,6 +687,15 @@ static Suite *suite(void)
 	tcase_add_test(tc, no_server_delays_stay_within_bounds);
 	tcase_add_test(tc, backoff_resets_after_a_stable_connection);
 	tcase_add_test(tc, free_cancels_pending_queries);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("schema");
+	tcase_set_timeout(tc, 40);
+	tcase_add_test(tc, migrate_applies_missing_steps_once);
+	tcase_add_test(tc, migrate_is_all_or_nothing);
+	tcase_add_test(tc, migrate_refuses_a_newer_database);
+	tcase_add_test(tc, concurrent_migrations_take_turns);
+	tcase_add_test(tc, migrate_gives_up_at_lock_timeout);
+	tcase_add_test(tc, migrate_error_has_no_password);
 	suite_add_tcase(s, tc);
 	return s;
 }
