@@ -37,8 +37,8 @@ class PgConnUnitTest(swtest.TestCase):
                            env=dict(os.environ, CK_DEFAULT_TIMEOUT="60"))
         out = r.stdout + r.stderr
         self.assertEqual(r.returncode, 0, out[-6000:])
-        # 14 connection cases and 6 of pg_conn_migrate: none may skip quietly
-        self.assertIn("100%: Checks: 20, Failures: 0, Errors: 0", out)
+        # 15 connection cases and 6 of pg_conn_migrate: none may skip quietly
+        self.assertIn("100%: Checks: 21, Failures: 0, Errors: 0", out)
         self.assertNotIn("skipped", r.stdout)
         print("test_pg_conn under pgcluster: %.1f s" % (time.time() - start))
 

@@ -6,13 +6,16 @@
  * test_pg_conn_text.c. Also pg_conn_migrate (schema versions), each case on
  * a database of its own.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <ev.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -397,6 +400,48 @@ START_TEST(password_never_in_messages)
 }
 END_TEST
 
+/* A TCP port that takes connections into its backlog and never answers. */
+static int silent_listener(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+START_TEST(connect_deadline_on_a_silent_server)
+{
+	char info[96];
+	struct pg_conn_settings s;
+	ev_timer t;
+	double t0;
+	int port, fd = silent_listener(&port);
+
+	snprintf(info, sizeof(info), "hostaddr=127.0.0.1 port=%d", port);
+	s = settings(info);
+	s.connect_timeout = 0.4;
+	s.backoff_min = 5; /* one attempt in this test */
+	ticks = 0;
+	ev_timer_init(&t, tick_cb, 0.05, 0.05);
+	ev_timer_start(loop, &t);
+	t0 = ev_time();
+	conn = pg_conn_new(loop, &s);
+	wait_downs(1, 10);
+	ev_timer_stop(loop, &t);
+	ck_assert_msg(ev_time() - t0 >= 0.35 && ev_time() - t0 < 2, "failed after %.2f s",
+		      ev_time() - t0);
+	ck_assert_msg(strstr(st.last, "no connection within 0.4 s") != NULL, "%s", st.last);
+	ck_assert_msg(ticks >= 5, "only %d ticks of 50 ms while connecting", ticks);
+	close(fd);
+}
+END_TEST
+
 static char *empty_socket_dir(void)
 {
 	char *dir = testutil_tmpdir();
@@ -683,6 +728,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, server_restart_is_survived);
 	tcase_add_test(tc, client_deadline_closes_and_reconnects);
 	tcase_add_test(tc, password_never_in_messages);
+	tcase_add_test(tc, connect_deadline_on_a_silent_server);
 	tcase_add_test(tc, no_server_retries_with_growing_delays);
 	tcase_add_test(tc, no_server_delays_stay_within_bounds);
 	tcase_add_test(tc, backoff_resets_after_a_stable_connection);
