@@ -105,7 +105,7 @@ static void notice_cb(void *arg, const char *message)
 
 static void start_connect(struct pg_conn *c)
 {
-	char opts[256];
+	char opts[256] = "";
 	const char *keys[] = {"fallback_application_name",
 			      "options",
 			      "keepalives_idle",
