@@ -19,7 +19,7 @@ VERSION  := 0.1.0
 
 # Debian 12 ships no .pc file for libev or libstemmer; fall back to -l.
 PKGS := libcurl libxml-2.0 sqlite3 jansson inih libutf8proc libsystemd libcrypto zlib \
-	libmicrohttpd poppler-glib
+	libmicrohttpd poppler-glib libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) \
 	$(shell pkg-config --libs libev 2>/dev/null || echo -lev) \
