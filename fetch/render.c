@@ -246,6 +246,28 @@ static int load_error(const struct render_job *j, char *msg, size_t len)
 	return 1;
 }
 
+/*
+ * The last non-empty line of the browser's stderr tail, at most 200 bytes
+ * and printable (the daemon's log escapes it again): what it said last is
+ * most often why it stopped. A static buffer: read before the next call.
+ */
+static const char *last_line(const char *tail)
+{
+	static char line[201];
+	const char *end = tail + strlen(tail), *start;
+	size_t n, i;
+
+	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	for (start = end; start > tail && start[-1] != '\n';)
+		start--;
+	n = (size_t)(end - start) < sizeof(line) - 1 ? (size_t)(end - start) : sizeof(line) - 1;
+	for (i = 0; i < n; i++)
+		line[i] = (unsigned char)start[i] < 0x20 ? ' ' : start[i];
+	line[n] = '\0';
+	return n ? line : "(nothing on stderr)";
+}
+
 /* The failure class and message of a finished job; HTTP_RES_OK when it rendered. */
 static enum http_result failure(const struct render_job *j, char *msg, size_t len)
 {
@@ -274,9 +296,11 @@ static enum http_result failure(const struct render_job *j, char *msg, size_t le
 	else if (code == 126)
 		err_set(msg, len, "render: cannot limit the browser (setrlimit refused)");
 	else if (sig)
-		err_set(msg, len, "render: browser crashed (%s)", strsignal(sig));
+		err_set(msg, len, "render: browser crashed (%s): %s", strsignal(sig),
+			last_line(tail));
 	else if (code != 0)
-		err_set(msg, len, "render: browser failed (exit status %d)", code);
+		err_set(msg, len, "render: browser failed (exit status %d): %s", code,
+			last_line(tail));
 	else
 		err_set(msg, len, "render: the browser returned no page");
 	return HTTP_RES_PROTOCOL;
@@ -506,14 +530,45 @@ static char *executable(const char *path)
 	return path && path[0] == '/' && access(path, X_OK) == 0 ? xstrdup(path) : NULL;
 }
 
+/*
+ * The browser binary behind a distribution's shell wrapper: Debian's
+ * /usr/bin/chromium is a script that greps /proc/cpuinfo, which the unit
+ * hides (ProcSubset=pid), and exits 1 there; the binary it runs is
+ * /usr/lib/NAME/NAME. path itself when it is no script or has no such
+ * binary. Takes path over.
+ */
+static char *unwrap(char *path)
+{
+	char head[2] = {0}, *bin;
+	const char *name = strrchr(path, '/') + 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return path;
+	if (read(fd, head, sizeof(head)) != (ssize_t)sizeof(head) || memcmp(head, "#!", 2) != 0) {
+		close(fd);
+		return path;
+	}
+	close(fd);
+	bin = xasprintf("/usr/lib/%s/%s", name, name);
+	if (access(bin, X_OK) != 0) {
+		free(bin);
+		return path;
+	}
+	free(path);
+	return bin;
+}
+
 char *render_find_browser(const char *configured)
 {
 	static const char *const names[] = {"chromium", "chromium-browser", "google-chrome"};
 	const char *path = getenv("PATH");
 	char *found = NULL;
 
-	if (configured)
-		return executable(configured);
+	if (configured) {
+		found = executable(configured);
+		return found ? unwrap(found) : NULL;
+	}
 	if (path == NULL || path[0] == '\0')
 		path = "/usr/local/bin:/usr/bin:/bin";
 	for (size_t i = 0; found == NULL && i < sizeof(names) / sizeof(names[0]); i++) {
@@ -526,5 +581,5 @@ char *render_find_browser(const char *configured)
 			p += n + (p[n] == ':');
 		}
 	}
-	return found;
+	return found ? unwrap(found) : NULL;
 }

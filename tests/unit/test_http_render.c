@@ -379,6 +379,32 @@ START_TEST(the_browser_is_found_in_path)
 }
 END_TEST
 
+/*
+ * A distribution's wrapper script named chromium stands for the binary it
+ * runs, /usr/lib/chromium/chromium, when that is installed (Debian): the
+ * wrapper fails under the unit. A script with no such binary is itself.
+ */
+START_TEST(a_wrapper_script_gives_way_to_its_binary)
+{
+	char *w = script("chromium", "exec /usr/lib/chromium/chromium \"$@\"");
+	char *old = xstrdup(getenv("PATH") ? getenv("PATH") : "");
+	int debian = access("/usr/lib/chromium/chromium", X_OK) == 0;
+	char *found;
+
+	setenv("PATH", dir, 1);
+	found = render_find_browser(NULL);
+	ck_assert_str_eq(found, debian ? "/usr/lib/chromium/chromium" : w);
+	free(found);
+	found = render_find_browser(w);
+	ck_assert_str_eq(found, debian ? "/usr/lib/chromium/chromium" : w);
+	free(found);
+	unlink(w);
+	setenv("PATH", old, 1);
+	free(old);
+	free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("http_render");
@@ -396,6 +422,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, an_untrusted_host_is_not_rendered);
 	tcase_add_test(tc, a_pdf_link_is_not_rendered);
 	tcase_add_test(tc, the_browser_is_found_in_path);
+	tcase_add_test(tc, a_wrapper_script_gives_way_to_its_binary);
 	suite_add_tcase(s, tc);
 	return s;
 }
