@@ -48,7 +48,13 @@
  * read-only system, no home, private /tmp and devices, the system-call
  * filter of @system-service, and no W+X memory (MemoryDenyWriteExecute,
  * hence --js-flags=--jitless: V8 interprets). A page that escaped the
- * renderer would hold what the daemon holds and no more. Measured on
+ * renderer would hold what the daemon holds and no more. --no-zygote as
+ * well: even without its sandbox, chromium's zygote changes its
+ * credentials before forking a renderer, which the unit refuses (EPERM,
+ * "sandbox/linux/services/credentials.cc: Check failed"), and every
+ * renderer and GPU process then fails to start; without the zygote each
+ * is an ordinary fork + exec (seen under the real unit in a booted Debian
+ * 12 with bench/unit-render/run.py, which renders there). Measured on
  * chromium 156 under prctl(PR_SET_MDWE) and no_new_privs, the kernel's
  * form of MemoryDenyWriteExecute: with --jitless the page renders; without
  * it the renderer dies and the browser hangs until killed.
@@ -118,6 +124,7 @@ static void plan_build(struct exec_plan *p, const struct render_args *a, const c
 	static const char *const fixed[] = {
 	    "--headless",
 	    "--no-sandbox",
+	    "--no-zygote", /* the zygote drops credentials: EPERM under the unit, header */
 	    "--dump-dom",
 	    "--no-first-run",
 	    "--disable-gpu",

@@ -145,6 +145,8 @@ START_TEST(the_dom_is_a_200_html_answer_and_the_browser_gets_its_limits)
 	ck_assert_ptr_nonnull(strstr(a.body, "<p>--headless</p>"));
 	ck_assert_ptr_nonnull(strstr(a.body, "<p>--dump-dom</p>"));
 	ck_assert_ptr_nonnull(strstr(a.body, "<p>--no-sandbox</p>"));
+	ck_assert_ptr_nonnull(
+	    strstr(a.body, "<p>--no-zygote</p>")); /* the unit refuses the zygote */
 	ck_assert_ptr_nonnull(strstr(a.body, "<p>--js-flags=--jitless"));
 	ck_assert_ptr_nonnull(strstr(a.body, "<p>--virtual-time-budget="));
 	ck_assert_ptr_nonnull(
