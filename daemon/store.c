@@ -14,6 +14,7 @@
 /* Every backend, by scheme. A later backend is one more row and its files. */
 static const struct store_backend *const backends[] = {
     &store_sqlite_backend,
+    &store_pg_backend,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
@@ -45,7 +46,8 @@ static const struct store_backend *backend_for(const char *loc, const char **res
 	for (size_t i = 0; i < NBACKENDS; i++)
 		if (strlen(backends[i]->name) == n && strncmp(loc, backends[i]->name, n) == 0)
 			return backends[i];
-	err_set(err, errlen, "%s: no store backend for \"%.*s:\" (known: a file path, sqlite:PATH)",
+	err_set(err, errlen, "%s: no store backend for \"%.*s:\" (known: a file path, sqlite:PATH, "
+		"postgresql://... or postgresql:KEY=VALUE ...)",
 		loc, (int)n, loc);
 	return NULL;
 }

@@ -4,7 +4,9 @@
  * store_int.h) is chosen by the location's scheme: a file path or
  * "sqlite:PATH" is SQLite (WAL, synchronous=FULL but for
  * store_begin_relaxed, store_sqlite*.c, the only files that include
- * sqlite3.h); any other scheme is refused by name.
+ * sqlite3.h); "postgresql://..." or "postgresql:KEY=VALUE ..." is
+ * PostgreSQL (store_pg*.c, blocking: never on the daemon's loop); any
+ * other scheme is refused by name.
  * Every failure comes back as -1 with a message naming the location.
  */
 #ifndef SW_STORE_H
@@ -121,6 +123,7 @@ struct store_info {
 	unsigned long commits; /* committed transactions; a write outside one counts as one */
 	unsigned long reads;   /* read operations (each a query) */
 	unsigned long writes;  /* write operations */
+	unsigned long round_trips; /* statements sent to a database server (0: SQLite) */
 };
 int store_info(struct store *st, struct store_info *out);
 

@@ -101,6 +101,7 @@ struct store_backend {
 };
 
 extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;
 
 /*
  * Brings the search index up to date, in transactions of STORE_INDEX_BATCH

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ev.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -514,4 +515,51 @@ char *testutil_tiny_pdf(size_t *len)
 		   xref);
 	*len = b.len;
 	return buf_steal(&b);
+}
+
+int testutil_store_is_pg(void)
+{
+	const char *v = getenv("SW_TEST_PG");
+
+	return v != NULL && *v != '\0';
+}
+
+/* Drops everything a test before left in the cluster's database. */
+static void store_pg_empty(void)
+{
+	PGconn *c = PQconnectdb("");
+	PGresult *r;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "PostgreSQL: %s", PQerrorMessage(c));
+	r = PQexec(c, "SET client_min_messages = warning;"
+		      "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "emptying: %s",
+		      PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+}
+
+char *testutil_store_fresh(void)
+{
+	char dir[] = "/tmp/sw-store-XXXXXX";
+
+	if (testutil_store_is_pg()) {
+		store_pg_empty();
+		return xstrdup("postgresql:");
+	}
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return xasprintf("%s/speechwatch.db", dir);
+}
+
+void testutil_store_done(char *location)
+{
+	char *slash = location ? strrchr(location, '/') : NULL;
+
+	if (slash != NULL && strncmp(location, "/tmp/sw-store-", 14) == 0) {
+		char *cmd = xasprintf("rm -rf '%.*s'", (int)(slash - location), location);
+
+		ck_assert_int_eq(system(cmd), 0);
+		free(cmd);
+	}
+	free(location);
 }

@@ -44,6 +44,19 @@ pid_t testutil_server_spawn(const char *const *argv, int quiet);
 /* SIGTERM, up to 5 s to exit, then SIGKILL; reaps it and sets *pid to -1. */
 void testutil_server_stop(pid_t *pid);
 
+/*
+ * A new, empty store location for one test. Under $SW_TEST_PG (set by
+ * tests/e2e/test_store_pg.py, which runs the program under
+ * tests/pgcluster.py) it is the cluster the PG* variables name,
+ * "postgresql:", emptied first (its public schema dropped and made again);
+ * otherwise a SQLite file in a new temporary directory. Caller frees it
+ * with testutil_store_done, which removes that directory.
+ */
+char *testutil_store_fresh(void);
+void testutil_store_done(char *location);
+/* 1 when testutil_store_fresh gives PostgreSQL locations. */
+int testutil_store_is_pg(void);
+
 /* Runs every test of s (and frees it): EXIT_SUCCESS when none failed. */
 int testutil_run(Suite *s);
 /* A one-page PDF ("Hello world.", Title "Joint statement", a CreationDate); caller frees. */

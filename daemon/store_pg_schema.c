@@ -1,0 +1,81 @@
+/*
+ * daemon/store_pg_schema: the store's tables on PostgreSQL, by version
+ * (pg_conn_migrate runs them under its advisory lock). Version 8 is the
+ * whole of SQLite's version 8 at once, with the same meaning column by
+ * column (store_sqlite.c's migrations say why each exists): a store
+ * copied by `speechwatch migrate` reads the same on either backend. Each
+ * area keeps its part in its own constant so that the files reading it
+ * (store_pg_items.c, store_pg_events.c, store_pg_read.c,
+ * store_pg_search.c) can be read beside it.
+ */
+#include "daemon/store_pg.h"
+
+/* Poll state of each source (struct store_source). */
+#define SCHEMA_SOURCES                                                                             \
+	"CREATE TABLE sources ("                                                                   \
+	" id text PRIMARY KEY, url text NOT NULL, etag text, last_modified text,"                  \
+	" last_poll double precision NOT NULL DEFAULT 0,"                                          \
+	" last_status bigint NOT NULL DEFAULT 0, last_result text, last_error text,"               \
+	" items bigint NOT NULL DEFAULT 0, failures bigint NOT NULL DEFAULT 0,"                    \
+	" next_due double precision NOT NULL DEFAULT 0, failing integer NOT NULL DEFAULT 0,"       \
+	" last_new bigint NOT NULL DEFAULT 0, last_changed bigint NOT NULL DEFAULT 0,"             \
+	" suspect_polls bigint NOT NULL DEFAULT 0, suspect_items bigint NOT NULL DEFAULT 0,"       \
+	" structure text, suggestion text);"
+
+/*
+ * Items (struct store_item) and the texts they had before their current
+ * one, kept by a trigger in the transaction that replaces a text, as
+ * SQLite's items_versions_au does.
+ */
+#define SCHEMA_ITEMS                                                                               \
+	"CREATE TABLE items ("                                                                     \
+	" id bigserial PRIMARY KEY, source_id text NOT NULL, url text NOT NULL,"                   \
+	" norm_url text NOT NULL, guid text, title text, published text,"                          \
+	" final_url text, http_status bigint, etag text, last_modified text,"                      \
+	" raw_sha256 text, text_sha256 text, text text, raw bytea, language text,"                 \
+	" words bigint, fetched_at double precision, first_seen double precision NOT NULL,"        \
+	" last_seen double precision NOT NULL, last_checked double precision,"                     \
+	" themes text, theme_scores text, UNIQUE (source_id, url));"                               \
+	"CREATE INDEX items_norm_url ON items (norm_url);"                                         \
+	"CREATE INDEX items_text_sha256 ON items (text_sha256);"                                   \
+	"CREATE INDEX items_source_guid ON items (source_id, guid);"                               \
+	"CREATE TABLE item_versions ("                                                             \
+	" item_id bigint NOT NULL REFERENCES items (id) ON DELETE CASCADE,"                        \
+	" version integer NOT NULL, title text, text_sha256 text NOT NULL, text text,"             \
+	" since double precision NOT NULL, replaced double precision NOT NULL,"                    \
+	" PRIMARY KEY (item_id, version));"                                                        \
+	"CREATE FUNCTION items_keep_version() RETURNS trigger LANGUAGE plpgsql AS $$"              \
+	" BEGIN"                                                                                   \
+	"  INSERT INTO item_versions (item_id, version, title, text_sha256, text, since, replaced)" \
+	"  VALUES (OLD.id,"                                                                        \
+	"   (SELECT count(*) + 1 FROM item_versions WHERE item_id = OLD.id),"                      \
+	"   OLD.title, OLD.text_sha256, OLD.text,"                                                 \
+	"   coalesce((SELECT max(replaced) FROM item_versions WHERE item_id = OLD.id),"            \
+	"    OLD.first_seen), coalesce(NEW.fetched_at, NEW.last_seen));"                           \
+	"  RETURN NEW;"                                                                            \
+	" END $$;"                                                                                 \
+	"CREATE TRIGGER items_versions_au AFTER UPDATE OF text_sha256 ON items FOR EACH ROW"      \
+	" WHEN (OLD.text_sha256 IS NOT NULL AND NEW.text_sha256 IS NOT NULL"                       \
+	" AND NEW.text_sha256 <> OLD.text_sha256) EXECUTE FUNCTION items_keep_version();"
+
+/* The outbox (struct store_event). */
+#define SCHEMA_EVENTS                                                                              \
+	"CREATE TABLE events ("                                                                    \
+	" id text PRIMARY KEY, channel text NOT NULL, type text NOT NULL,"                         \
+	" source_id text, item_id bigint, payload text NOT NULL,"                                  \
+	" state text NOT NULL DEFAULT 'queued', attempts bigint NOT NULL DEFAULT 0,"               \
+	" next_attempt double precision NOT NULL DEFAULT 0, created double precision NOT NULL,"    \
+	" delivered_at double precision, last_error text,"                                         \
+	" age double precision NOT NULL DEFAULT 0);"                                               \
+	"CREATE INDEX events_due ON events (state, next_attempt);"
+
+/* Search (store_pg_search.c): trigram matching, as SQLite's FTS5 trigram index. */
+#define SCHEMA_SEARCH "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+
+/* The read side's order (store_pg_read.c). */
+#define SCHEMA_READ ""
+
+const struct pg_conn_step store_pg_steps[] = {
+    {8, SCHEMA_SOURCES SCHEMA_ITEMS SCHEMA_EVENTS SCHEMA_SEARCH SCHEMA_READ},
+};
+const size_t store_pg_nsteps = sizeof(store_pg_steps) / sizeof(store_pg_steps[0]);
