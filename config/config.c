@@ -131,6 +131,7 @@ void config_free(struct config *cfg)
 	free(cfg->daemon.state_dir);
 	free(cfg->daemon.user_agent);
 	free(cfg->daemon.proxy);
+	free(cfg->daemon.database);
 	free(cfg->daemon.browser);
 	free(cfg->http.listen);
 	free(cfg->http.token_file);

@@ -50,6 +50,12 @@ struct config_daemon {
 	double low_speed_time; /* abort below 100 bytes/s for this long */
 	char *browser;	       /* render = browser's executable; NULL: looked up in PATH */
 	long max_renders;      /* browsers running at a time */
+	/*
+	 * The store's location when not STATE_DIR/speechwatch.db: "postgresql://...",
+	 * "postgresql:KEY=VALUE ..." (service=NAME becomes "postgresql:service=NAME")
+	 * or "sqlite:/PATH"; NULL: the default.
+	 */
+	char *database;
 };
 
 struct config_source {

@@ -26,6 +26,7 @@ enum key_type {
 	KT_GLOBS,    /* struct strlist from a comma-separated value */
 	KT_MULTI,    /* struct strlist, one entry per line (repeatable) */
 	KT_PHRASE,   /* theme phrase: "WEIGHT text" (repeatable) */
+	KT_DATABASE, /* char *, a store location (database_location) */
 };
 
 struct key_def {
@@ -61,6 +62,7 @@ static const struct key_def daemon_keys[] = {
     {"low_speed_time", KT_DURATION, D(low_speed_time), 1, 600, NULL, 0},
     {"browser", KT_PATH, D(browser), 0, 0, NULL, 0},
     {"max_renders", KT_LONG, D(max_renders), 1, 16, NULL, 0},
+    {"database", KT_DATABASE, D(database), 0, 0, NULL, 0},
     {NULL, 0, 0, 0, 0, NULL, 0},
 };
 #undef D
@@ -434,6 +436,24 @@ static int url_scheme_ok(const char *key, const char *v)
 	return strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0;
 }
 
+/*
+ * The store location for a `database` value: "postgresql://..." (or
+ * libpq's "postgres://"), "postgresql:KEY=VALUE ...", a libpq service
+ * ("service=NAME"), or "sqlite:PATH"; NULL for anything else. Allocated.
+ */
+static char *database_location(const char *v)
+{
+	if (strncmp(v, "postgres://", 11) == 0)
+		return xasprintf("postgresql://%s", v + 11);
+	if (strncmp(v, "service=", 8) == 0)
+		return v[8] ? xasprintf("postgresql:%s", v) : NULL;
+	if (strncmp(v, "postgresql://", 13) == 0 ||
+	    (strncmp(v, "postgresql:", 11) == 0 && strchr(v, '=') != NULL) ||
+	    (strncmp(v, "sqlite:", 7) == 0 && v[7] == '/'))
+		return xstrdup(v);
+	return NULL;
+}
+
 /* URL syntax via libcurl's parser would pull fetch's dependency in; a host check suffices. */
 static int url_has_host(const char *v)
 {
@@ -530,6 +550,22 @@ static void apply_number(struct parse_state *ps, const struct key_def *k, char *
 	}
 }
 
+static void set_database(struct parse_state *ps, const struct key_def *k, char **field,
+			 const char *v)
+{
+	char *loc = database_location(v);
+
+	if (loc == NULL) {
+		config_error(ps,
+			     "%s: '%s' is not postgresql://..., postgresql:KEY=VALUE..., "
+			     "service=NAME or sqlite:/PATH",
+			     k->name, v);
+		return;
+	}
+	free(*field);
+	*field = loc;
+}
+
 static void apply_value(struct parse_state *ps, const struct key_def *k, char *obj, const char *v)
 {
 	char *field = obj + k->offset;
@@ -552,6 +588,9 @@ static void apply_value(struct parse_state *ps, const struct key_def *k, char *o
 			config_error(ps, "%s: bad URL '%s'", k->name, v);
 		else
 			set_string((char **)(void *)field, v);
+		break;
+	case KT_DATABASE:
+		set_database(ps, k, (char **)(void *)field, v);
 		break;
 	case KT_BOOL:
 		if (parse_bool(v, &iv))

@@ -100,15 +100,25 @@ static struct store *open_checked(const char *path)
 static int open_store(struct daemon *d)
 {
 	const char *dir = d->cfg->daemon.state_dir;
-	char *path;
+	char *path = store_location_of(d->cfg->daemon.database, dir);
 	char err[600];
 
+	if (store_on_server(path)) {
+		log_err("%s: [daemon] database names a PostgreSQL store: the commands "
+			"(status, search, events, sources, migrate) use it, but run and once "
+			"do not yet (docs/architecture.md, \"PostgreSQL\")",
+			d->config_path);
+		free(path);
+		return -1;
+	}
 	if (d->dry_run) {
-		d->store = dryrun_open_store(dir); /* nothing created, no lock taken */
+		d->store = dryrun_open_store(path); /* nothing created, no lock taken */
+		free(path);
 		return d->store ? 0 : -1;
 	}
 	if (make_state_dir(dir) < 0) {
 		log_warn("state_dir %s", dir);
+		free(path);
 		return -1;
 	}
 	/* Once the lock names us, `speechwatch reload` may send SIGHUP: until
@@ -117,9 +127,9 @@ static int open_store(struct daemon *d)
 	d->lock_fd = statelock_take(dir, err, sizeof(err));
 	if (d->lock_fd < 0) {
 		log_err("%s", err);
+		free(path);
 		return -1;
 	}
-	path = store_location_for(dir);
 	d->store = open_checked(path);
 	free(path);
 	return d->store ? 0 : -1;

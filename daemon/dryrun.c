@@ -7,9 +7,8 @@
 #include "common/log.h"
 #include "daemon/store.h"
 
-struct store *dryrun_open_store(const char *state_dir)
+struct store *dryrun_open_store(const char *location)
 {
-	char *location = store_location_for(state_dir);
 	char err[600];
 	struct store *st = store_open_copy(location, err, sizeof(err));
 
@@ -18,7 +17,6 @@ struct store *dryrun_open_store(const char *state_dir)
 	else
 		log_info("dry run: working on a copy of %s in memory; nothing is stored or sent",
 			 location);
-	free(location);
 	return st;
 }
 

@@ -9,8 +9,8 @@
 
 struct store;
 
-/* The in-memory copy of the store kept in state_dir (empty when there is none); NULL, logged. */
-struct store *dryrun_open_store(const char *state_dir);
+/* The in-memory copy of the store at location (empty when there is none); NULL, logged. */
+struct store *dryrun_open_store(const char *location);
 
 /*
  * Prints every event created at or after since (unix time), oldest first,

@@ -193,18 +193,26 @@ static void log_daemon_changes(const struct config *old, const struct config *fr
 }
 
 /*
- * state_dir names the store this daemon has open (and holds): it cannot
- * change under a running daemon, so such a config is refused as a whole.
+ * state_dir and database name the store this daemon has open (and holds):
+ * they cannot change under a running daemon, so such a config is refused
+ * as a whole.
  */
 static int check_restart_only(const struct daemon *d, const struct config *fresh,
 			      struct buf *errors)
 {
-	if (same_str(d->cfg->daemon.state_dir, fresh->daemon.state_dir))
-		return 0;
-	buf_printf(errors,
-		   "%s: [daemon] state_dir changed (%s -> %s): only a restart can apply it\n",
-		   d->config_path, d->cfg->daemon.state_dir, fresh->daemon.state_dir);
-	return -1;
+	if (!same_str(d->cfg->daemon.state_dir, fresh->daemon.state_dir)) {
+		buf_printf(
+		    errors,
+		    "%s: [daemon] state_dir changed (%s -> %s): only a restart can apply it\n",
+		    d->config_path, d->cfg->daemon.state_dir, fresh->daemon.state_dir);
+		return -1;
+	}
+	if (!same_str(d->cfg->daemon.database, fresh->daemon.database)) {
+		buf_printf(errors, "%s: [daemon] database changed: only a restart can apply it\n",
+			   d->config_path);
+		return -1;
+	}
+	return 0;
 }
 
 /*

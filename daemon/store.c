@@ -9,6 +9,7 @@
 #include "common/err.h"
 #include "common/urlcred.h"
 #include "common/xmalloc.h"
+#include "daemon/pg_conn.h"
 #include "daemon/store_int.h"
 
 /* Every backend, by scheme. A later backend is one more row and its files. */
@@ -46,7 +47,8 @@ static const struct store_backend *backend_for(const char *loc, const char **res
 	for (size_t i = 0; i < NBACKENDS; i++)
 		if (strlen(backends[i]->name) == n && strncmp(loc, backends[i]->name, n) == 0)
 			return backends[i];
-	err_set(err, errlen, "%s: no store backend for \"%.*s:\" (known: a file path, sqlite:PATH, "
+	err_set(err, errlen,
+		"%s: no store backend for \"%.*s:\" (known: a file path, sqlite:PATH, "
 		"postgresql://... or postgresql:KEY=VALUE ...)",
 		loc, (int)n, loc);
 	return NULL;
@@ -56,6 +58,24 @@ char *store_location_for(const char *state_dir)
 {
 	/* a state_dir that reads as a scheme ("db:x") must stay a path */
 	return xasprintf("%s%s/speechwatch.db", scheme_len(state_dir) ? "sqlite:" : "", state_dir);
+}
+
+char *store_location_of(const char *database, const char *state_dir)
+{
+	return database != NULL ? xstrdup(database) : store_location_for(state_dir);
+}
+
+int store_on_server(const char *location)
+{
+	const char *rest;
+	const struct store_backend *be = backend_for(location, &rest, NULL, 0);
+
+	return be != NULL && be != &store_sqlite_backend;
+}
+
+char *store_location_shown(const char *location)
+{
+	return store_on_server(location) ? pg_conn_redact(location) : xstrdup(location);
 }
 
 static struct store *open_at(const char *location, int readonly, char *err, size_t errlen)
@@ -72,7 +92,7 @@ static struct store *open_at(const char *location, int readonly, char *err, size
 	if (st == NULL)
 		return NULL;
 	st->be = be;
-	st->location = xstrdup(location);
+	st->location = store_location_shown(location);
 	st->readonly = readonly;
 	return st;
 }
@@ -96,7 +116,7 @@ struct store *store_open_copy(const char *location, char *err, size_t errlen)
 	if (st == NULL)
 		return NULL;
 	st->be = be;
-	st->location = xstrdup(location);
+	st->location = store_location_shown(location);
 	return st;
 }
 

@@ -63,6 +63,18 @@ int store_sources_all(struct store *st, struct store_source **out, size_t *n);
 char *store_location_for(const char *state_dir);
 
 /*
+ * The store a configuration names: [daemon] database when set (a location
+ * as config/keys.c normalises it), else store_location_for(state_dir).
+ * Caller frees.
+ */
+char *store_location_of(const char *database, const char *state_dir);
+
+/* 1 when location names a database server's store (PostgreSQL), else 0. */
+int store_on_server(const char *location);
+/* What messages show of location: a server's without its password. Caller frees. */
+char *store_location_shown(const char *location);
+
+/*
  * Opens (creating and migrating) the store at location. NULL with err on
  * failure, also for a location whose scheme names no backend; errno is
  * then EBADMSG when the store is there but damaged (store_recovery_steps).
@@ -90,7 +102,7 @@ int store_exists(const char *location);
 
 void store_close(struct store *st);
 
-/* The location the store was opened with. Borrowed. */
+/* The location the store was opened with, a server's without its password. Borrowed. */
 const char *store_location(const struct store *st);
 /* The last error message (names the location). Borrowed. */
 const char *store_error(const struct store *st);

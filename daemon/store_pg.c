@@ -42,14 +42,14 @@ static void notice_quiet(void *arg, const char *message)
  */
 static int pg_connect(struct store_pg *pg, int readonly, int copy)
 {
-	const char *options = copy	 ? SESSION_OPTIONS " -c idle_in_transaction_session_timeout=0"
+	const char *options = copy ? SESSION_OPTIONS " -c idle_in_transaction_session_timeout=0"
 			      : readonly ? SESSION_OPTIONS " -c default_transaction_read_only=on"
 					 : SESSION_OPTIONS;
-	const char *keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval",
+	const char *keys[] = {"connect_timeout",  "keepalives_idle",  "keepalives_interval",
 			      "keepalives_count", "tcp_user_timeout", "fallback_application_name",
-			      "options", "dbname", NULL};
-	const char *vals[] = {"10", "30", "10", "3", "60000", "speechwatch",
-			      options, pg->conninfo, NULL};
+			      "options",	  "dbname",	      NULL};
+	const char *vals[] = {"10",	     "30",    "10",	    "3", "60000",
+			      "speechwatch", options, pg->conninfo, NULL};
 
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK)
@@ -58,16 +58,23 @@ static int pg_connect(struct store_pg *pg, int readonly, int copy)
 	return 0;
 }
 
-/* The schema version in the database, 0 when it has none, -1 on error. */
+/*
+ * The schema version in the database, 0 when it has none, -1 on error
+ * (two statements: a query naming a missing table fails at parse time).
+ */
 static int schema_version(struct store_pg *pg)
 {
 	PGresult *res;
-	int v;
+	int v = 0, rc;
 
+	rc =
+	    store_pg_row(pg, "read the schema version",
+			 "SELECT 1 WHERE to_regclass('schema_version') IS NOT NULL", 0, NULL, &res);
+	PQclear(res);
+	if (rc <= 0)
+		return rc;
 	if (store_pg_row(pg, "read the schema version",
-			 "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0"
-			 " ELSE (SELECT coalesce(max(version), 0) FROM schema_version) END",
-			 0, NULL, &res) < 0)
+			 "SELECT coalesce(max(version), 0) FROM schema_version", 0, NULL, &res) < 0)
 		return -1;
 	v = res != NULL ? (int)store_pg_get_ll(res, 0, 0) : 0;
 	PQclear(res);
@@ -148,8 +155,8 @@ static struct store *store_pg_open_copy(const char *rest, char *err, size_t errl
 	struct store_pg *pg = pg_new(rest);
 
 	if (pg_connect(pg, 0, 1) < 0 || pg_setup(pg, 0) < 0 ||
-	    store_pg_run(pg, "begin the copy", "BEGIN ISOLATION LEVEL REPEATABLE READ", 0,
-			 NULL) < 0)
+	    store_pg_run(pg, "begin the copy", "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL) <
+		0)
 		return pg_open_fail(pg, err, errlen);
 	pg->copy = 1;
 	return &pg->base;

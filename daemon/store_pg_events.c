@@ -8,8 +8,7 @@ int store_pg_event_insert(struct store *st, const struct store_event_new *ev)
 	return -1;
 }
 
-int store_pg_event_recent(struct store *st, const char *source_id, const char *type,
-			  double since)
+int store_pg_event_recent(struct store *st, const char *source_id, const char *type, double since)
 {
 	(void)st;
 	(void)source_id;
@@ -18,8 +17,7 @@ int store_pg_event_recent(struct store *st, const char *source_id, const char *t
 	return -1;
 }
 
-int store_pg_event_last_of(struct store *st, const char *source_id, const char *type,
-			   double *when)
+int store_pg_event_last_of(struct store *st, const char *source_id, const char *type, double *when)
 {
 	(void)st;
 	(void)source_id;
@@ -79,12 +77,10 @@ int store_pg_event_redeliver(struct store *st, const char *id, double when)
 	return -1;
 }
 
-int store_pg_channel_counts(struct store *st, const char *channel,
-			    struct store_channel_counts *out)
+int store_pg_channel_counts(struct store *st, const char *channel, struct store_channel_counts *out)
 {
 	(void)st;
 	(void)channel;
 	(void)out;
 	return -1;
 }
-

@@ -35,8 +35,8 @@ int store_pg_sources_all(struct store *st, struct store_source **out, size_t *n)
 	return -1;
 }
 
-int store_pg_item_find(struct store *st, const char *source_id, const char *url,
-		       const char *guid, struct store_item *out)
+int store_pg_item_find(struct store *st, const char *source_id, const char *url, const char *guid,
+		       struct store_item *out)
 {
 	(void)st;
 	(void)source_id;
@@ -98,8 +98,8 @@ int store_pg_items_unread(struct store *st, const char *source_id, size_t newest
 	return -1;
 }
 
-int store_pg_items_to_recheck(struct store *st, const char *source_id, double before,
-			      size_t max, struct list_items *out)
+int store_pg_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
+			      struct list_items *out)
 {
 	(void)st;
 	(void)source_id;
@@ -134,4 +134,3 @@ int store_pg_item_set_themes(struct store *st, int64_t id, const char *themes,
 	(void)detail_json;
 	return -1;
 }
-

@@ -35,4 +35,3 @@ int store_pg_size(struct store *st, int64_t *bytes, int64_t *free_bytes)
 	(void)free_bytes;
 	return -1;
 }
-

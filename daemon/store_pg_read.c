@@ -18,4 +18,3 @@ int store_pg_statement_get(struct store *st, int64_t id, struct store_statement 
 	(void)out;
 	return -1;
 }
-

@@ -46,7 +46,8 @@
 	" PRIMARY KEY (item_id, version));"                                                        \
 	"CREATE FUNCTION items_keep_version() RETURNS trigger LANGUAGE plpgsql AS $$"              \
 	" BEGIN"                                                                                   \
-	"  INSERT INTO item_versions (item_id, version, title, text_sha256, text, since, replaced)" \
+	"  INSERT INTO item_versions (item_id, version, title, text_sha256, text, since, "         \
+	"replaced)"                                                                                \
 	"  VALUES (OLD.id,"                                                                        \
 	"   (SELECT count(*) + 1 FROM item_versions WHERE item_id = OLD.id),"                      \
 	"   OLD.title, OLD.text_sha256, OLD.text,"                                                 \
@@ -54,7 +55,7 @@
 	"    OLD.first_seen), coalesce(NEW.fetched_at, NEW.last_seen));"                           \
 	"  RETURN NEW;"                                                                            \
 	" END $$;"                                                                                 \
-	"CREATE TRIGGER items_versions_au AFTER UPDATE OF text_sha256 ON items FOR EACH ROW"      \
+	"CREATE TRIGGER items_versions_au AFTER UPDATE OF text_sha256 ON items FOR EACH ROW"       \
 	" WHEN (OLD.text_sha256 IS NOT NULL AND NEW.text_sha256 IS NOT NULL"                       \
 	" AND NEW.text_sha256 <> OLD.text_sha256) EXECUTE FUNCTION items_keep_version();"
 

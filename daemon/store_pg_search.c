@@ -28,4 +28,3 @@ int store_pg_index_add(struct store *st, size_t max, size_t *done)
 	(void)done;
 	return -1;
 }
-

@@ -33,6 +33,7 @@ struct events_cmd {
 	const struct cmd_opts *o;
 	struct config *cfg;
 	char *location;
+	char *shown; /* location as messages show it */
 	struct store *st;
 	struct store_event_filter f;
 };
@@ -118,7 +119,8 @@ static int open_store(struct events_cmd *c, int readonly)
 {
 	char err[600];
 
-	c->location = store_location_for(c->cfg->daemon.state_dir);
+	c->location = store_location_of(c->cfg->daemon.database, c->cfg->daemon.state_dir);
+	c->shown = store_location_shown(c->location);
 	if (store_exists(c->location) == 0)
 		return 0;
 	c->st = readonly ? store_open_readonly(c->location, err, sizeof(err))
@@ -249,7 +251,7 @@ static int events_list(struct events_cmd *c, int argc)
 		return EXIT_RUNTIME;
 	}
 	if (rc == 0 && !c->o->json)
-		printf("(no events yet: %s does not exist; the daemon has not run)\n", c->location);
+		printf("(no events yet: %s does not exist; the daemon has not run)\n", c->shown);
 	print_list(evs, n, c->o->json);
 	if (!c->o->json && c->f.limit > 0 && n == c->f.limit)
 		printf("(the %zu newest; --limit 0 shows all)\n", n);
@@ -364,11 +366,11 @@ static int run_redeliver(struct events_cmd *c, const struct redeliver_sel *sel, 
 		return EXIT_RUNTIME;
 	if (rc == 0 && sel->nids > 0) {
 		fprintf(stderr, "speechwatch events: no event '%s': %s does not exist\n",
-			sel->ids[0], c->location);
+			sel->ids[0], c->shown);
 		return EXIT_RUNTIME;
 	}
 	if (rc == 0) {
-		printf("0 event(s) %s: %s does not exist\n", what, c->location);
+		printf("0 event(s) %s: %s does not exist\n", what, c->shown);
 		return EXIT_OK;
 	}
 	moved = redeliver_events(c->st, sel, err, sizeof(err));
@@ -442,6 +444,7 @@ int cmd_events(const struct cmd_opts *o, int argc, char **argv)
 	rc = dispatch(&c, argc, argv);
 	store_close(c.st);
 	free(c.location);
+	free(c.shown);
 	config_free(c.cfg);
 	return rc;
 }

@@ -156,7 +156,7 @@ int cmd_search(const struct cmd_opts *o, int argc, char **argv)
 	cfg = cmd_load_config(o);
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	path = store_location_for(cfg->daemon.state_dir);
+	path = store_location_of(cfg->daemon.database, cfg->daemon.state_dir);
 	st = open_for_search(path, err, sizeof(err));
 	if (st == NULL) {
 		fprintf(stderr, "speechwatch search: %s\n", err);

@@ -167,7 +167,7 @@ static void list_print(const struct config *cfg, const struct sources_view *v, i
 /* The store read-only, when it exists; -1 after printing why. */
 static int view_open(const struct config *cfg, struct sources_view *v)
 {
-	char *path = store_location_for(cfg->daemon.state_dir);
+	char *path = store_location_of(cfg->daemon.database, cfg->daemon.state_dir);
 	char err[600];
 	int rc = 0;
 

@@ -152,7 +152,7 @@ int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 	struct status s;
 	struct store *st = NULL;
 	struct config *cfg;
-	char *path, err[600];
+	char *path, *shown, err[600];
 
 	(void)argv;
 	if (argc > 0) {
@@ -162,23 +162,25 @@ int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 	cfg = cmd_load_config(o);
 	if (cfg == NULL)
 		return STATUS_CRITICAL;
-	path = store_location_for(cfg->daemon.state_dir);
+	path = store_location_of(cfg->daemon.database, cfg->daemon.state_dir);
+	shown = store_location_shown(path);
 	if (store_exists(path) != 0) {
 		st = store_open_readonly(path, err, sizeof(err));
-		if (st == NULL || status_collect(cfg, st, path, &s) < 0) {
+		if (st == NULL || status_collect(cfg, st, shown, &s) < 0) {
 			fprintf(stderr, "speechwatch status: %s\n", st ? store_error(st) : err);
 			if (st)
 				status_clear(&s);
 			store_close(st);
 			free(path);
+			free(shown);
 			config_free(cfg);
 			return STATUS_CRITICAL;
 		}
 	} else {
-		status_collect(cfg, NULL, path, &s);
+		status_collect(cfg, NULL, shown, &s);
 		if (!o->json)
 			printf("(no state yet: %s does not exist; the daemon has not run)\n\n",
-			       path);
+			       shown);
 	}
 	if (o->json)
 		print_json(cfg, &s);
@@ -188,6 +190,7 @@ int cmd_status(const struct cmd_opts *o, int argc, char **argv)
 	status_clear(&s);
 	store_close(st);
 	free(path);
+	free(shown);
 	config_free(cfg);
 	return (int)verdict;
 }

@@ -65,15 +65,15 @@ static int vacuum_at(const char *path, const struct config *cfg, int json)
 		store_close(st);
 		return EXIT_RUNTIME;
 	}
+	report(store_location(st), &v, json);
 	store_close(st);
-	report(path, &v, json);
 	return EXIT_OK;
 }
 
 int cmd_vacuum(const struct cmd_opts *o, int argc, char **argv)
 {
 	struct config *cfg;
-	char *path, err[600];
+	char *path, *shown, err[600];
 	int lock, status = EXIT_OK;
 
 	(void)argv;
@@ -84,9 +84,10 @@ int cmd_vacuum(const struct cmd_opts *o, int argc, char **argv)
 	cfg = cmd_load_config(o);
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	path = store_location_for(cfg->daemon.state_dir);
+	path = store_location_of(cfg->daemon.database, cfg->daemon.state_dir);
+	shown = store_location_shown(path);
 	if (store_exists(path) != 1)
-		printf("nothing to vacuum: %s does not exist (the daemon has not run)\n", path);
+		printf("nothing to vacuum: %s does not exist (the daemon has not run)\n", shown);
 	else if ((lock = statelock_take(cfg->daemon.state_dir, err, sizeof(err))) < 0) {
 		fprintf(stderr, "speechwatch vacuum: %s\n", err);
 		status = EXIT_RUNTIME;
@@ -95,6 +96,7 @@ int cmd_vacuum(const struct cmd_opts *o, int argc, char **argv)
 		statelock_release(lock);
 	}
 	free(path);
+	free(shown);
 	config_free(cfg);
 	return status;
 }
