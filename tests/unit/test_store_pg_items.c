@@ -674,6 +674,50 @@ START_TEST(awkward_strings_round_trip)
 }
 END_TEST
 
+/*
+ * Bytes that are not UTF-8 (a Latin-1 ETag, a mis-declared title) do not
+ * fail the write: SQLite keeps them as they are, PostgreSQL (which refuses
+ * them) as U+FFFD; a lookup by such a URL finds the row either way.
+ */
+START_TEST(text_that_is_not_utf8_is_still_written)
+{
+	struct store *st = open_ok();
+	const char *url = "http://a/caf\xe9?q=\xff";
+	struct store_source s, got;
+	struct store_item it, back;
+
+	memset(&s, 0, sizeof(s));
+	s.etag = xstrdup("\"\xe9t\xe9\"");
+	s.last_modified = xstrdup("Thu, 24 Oct 2019 06:06:00 GMT");
+	ck_assert_msg(store_source_put(st, "src", "http://a/", &s) == 0, "%s", store_error(st));
+	store_source_clear(&s);
+	ck_assert_int_eq(store_source_get(st, "src", &got), 1);
+	ck_assert_str_eq(got.etag, testutil_store_is_pg() ? "\"\xef\xbf\xbdt\xef\xbf\xbd\""
+							  : "\"\xe9t\xe9\"");
+	store_source_clear(&got);
+	memset(&it, 0, sizeof(it));
+	it.source_id = xstrdup("src");
+	it.url = xstrdup(url);
+	it.norm_url = xstrdup(url);
+	it.title = xstrdup("Caf\xe9 \xd0\x96 \xed\xa0\x80 \xc0\xaf end\xe2\x82");
+	it.etag = xstrdup("W/\"\x80\"");
+	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
+	ck_assert_int_eq(store_item_put(st, &it), 0); /* the update too */
+	ck_assert_msg(store_item_find(st, "src", url, NULL, &back) == 1, "%s", store_error(st));
+	ck_assert(back.id == it.id);
+	if (testutil_store_is_pg())
+		ck_assert_str_eq(back.title, "Caf\xef\xbf\xbd \xd0\x96 \xef\xbf\xbd\xef\xbf\xbd"
+					     "\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd end\xef\xbf\xbd"
+					     "\xef\xbf\xbd");
+	else
+		ck_assert_str_eq(back.title, it.title);
+	store_item_clear(&back);
+	ck_assert_int_eq(store_item_seen_elsewhere(st, "other", url, url, NULL), 1);
+	store_item_clear(&it);
+	store_close(st);
+}
+END_TEST
+
 /* A touch moves only the last sighting; themes are written beside the item. */
 START_TEST(touch_and_themes_write_their_columns)
 {
@@ -787,6 +831,7 @@ int main(void)
 	tcase_add_test(tc, lookups_in_one_snapshot);
 	tcase_add_test(tc, raw_bytes_round_trip_exactly);
 	tcase_add_test(tc, awkward_strings_round_trip);
+	tcase_add_test(tc, text_that_is_not_utf8_is_still_written);
 	tcase_add_test(tc, touch_and_themes_write_their_columns);
 	tcase_add_test(tc, item_versions_are_kept_by_the_trigger);
 	suite_add_tcase(s, tc);
