@@ -85,6 +85,15 @@ char *store_pg_bytea_param(const unsigned char *data, size_t len);
 /* A bytea column's bytes (malloc'd, *len set); NULL and 0 for SQL NULL. */
 unsigned char *store_pg_bytea_get(const PGresult *res, int row, int col, size_t *len);
 
+/*
+ * store_pg_utf8.c: s with each byte that does not begin a valid UTF-8
+ * sequence as U+FFFD (allocated), or NULL when s is valid UTF-8 already.
+ */
+char *store_pg_utf8_clean(const char *s);
+/* store_pg_exec with every text parameter made UTF-8 by store_pg_utf8_clean. */
+PGresult *store_pg_exec_text(struct store_pg *pg, const char *what, const char *sql, int n,
+			     const char *const *params);
+
 /* Column values: a new string (NULL for SQL NULL), a number (0 for NULL). */
 char *store_pg_strdup(const PGresult *res, int row, int col);
 long long store_pg_get_ll(const PGresult *res, int row, int col);

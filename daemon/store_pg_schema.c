@@ -23,6 +23,41 @@
 	" structure text, suggestion text);"
 
 /*
+ * store_items_unread's walk of a source's newest items: its order (the
+ * published text compared bytewise, as SQLite does) read from the index.
+ */
+#define SCHEMA_ITEMS_LISTED                                                                        \
+	"CREATE INDEX items_source_listed ON items"                                                \
+	" (source_id, (published IS NULL), published COLLATE \"C\" DESC, id);"
+
+/*
+ * A published date as SQLite's strftime('%s', substr(published, 1, 10))
+ * reads it (store_items_text_newest): unix seconds of YYYY-MM-DD at 00:00
+ * UTC, a day past the month's end running into the next month, year 0000
+ * being 1 BC; a bare number a Julian day. NULL for anything else: guarded,
+ * never cast blindly, so a malformed date costs its row nothing and never
+ * fails the query. It reads nothing but its argument (IMMUTABLE): no
+ * time zone, no clock.
+ */
+#define SCHEMA_ITEMS_DAY                                                                           \
+	"CREATE FUNCTION items_published_day(p text) RETURNS double precision"                     \
+	" LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$"                                   \
+	" DECLARE d text := substr(p, 1, 10); y integer; m integer; dd integer; jd numeric;"       \
+	" BEGIN"                                                                                   \
+	"  IF d ~ '^[0-9]+(\\.[0-9]+)?$' THEN"                                                     \
+	"   jd := d::numeric;"                                                                     \
+	"   IF jd >= 5373484.5 THEN RETURN NULL; END IF;"                                          \
+	"   RETURN floor(trunc(jd * 86400000 + 0.5) / 1000) - 210866760000;"                       \
+	"  END IF;"                                                                                \
+	"  IF d !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN RETURN NULL; END IF;"                       \
+	"  y := substr(d, 1, 4)::integer; m := substr(d, 6, 2)::integer;"                          \
+	"  dd := substr(d, 9, 2)::integer;"                                                        \
+	"  IF m NOT BETWEEN 1 AND 12 OR dd NOT BETWEEN 1 AND 31 THEN RETURN NULL; END IF;"         \
+	"  RETURN extract(epoch FROM make_date(CASE WHEN y = 0 THEN -1 ELSE y END, m, 1)"          \
+	"   + (dd - 1));"                                                                          \
+	" END $$;"
+
+/*
  * Items (struct store_item) and the texts they had before their current
  * one, kept by a trigger in the transaction that replaces a text, as
  * SQLite's items_versions_au does.
@@ -46,8 +81,8 @@
 	" PRIMARY KEY (item_id, version));"                                                        \
 	"CREATE FUNCTION items_keep_version() RETURNS trigger LANGUAGE plpgsql AS $$"              \
 	" BEGIN"                                                                                   \
-	"  INSERT INTO item_versions (item_id, version, title, text_sha256, text, since, "         \
-	"replaced)"                                                                                \
+	"  INSERT INTO item_versions"                                                              \
+	"   (item_id, version, title, text_sha256, text, since, replaced)"                         \
 	"  VALUES (OLD.id,"                                                                        \
 	"   (SELECT count(*) + 1 FROM item_versions WHERE item_id = OLD.id),"                      \
 	"   OLD.title, OLD.text_sha256, OLD.text,"                                                 \
@@ -57,7 +92,8 @@
 	" END $$;"                                                                                 \
 	"CREATE TRIGGER items_versions_au AFTER UPDATE OF text_sha256 ON items FOR EACH ROW"       \
 	" WHEN (OLD.text_sha256 IS NOT NULL AND NEW.text_sha256 IS NOT NULL"                       \
-	" AND NEW.text_sha256 <> OLD.text_sha256) EXECUTE FUNCTION items_keep_version();"
+	" AND NEW.text_sha256 <> OLD.text_sha256)"                                                 \
+	" EXECUTE FUNCTION items_keep_version();" SCHEMA_ITEMS_LISTED SCHEMA_ITEMS_DAY
 
 /* The outbox (struct store_event). */
 #define SCHEMA_EVENTS                                                                              \
