@@ -35,7 +35,8 @@ int status_collect(const struct config *cfg, struct store *st, const char *locat
 	memset(s, 0, sizeof(*s));
 	s->location = location;
 	if (st && (store_sources_all(st, &s->rows, &s->nrows) < 0 ||
-		   store_size(st, &s->bytes, &s->free_bytes) < 0))
+		   store_size(st, &s->bytes, &s->free_bytes) < 0 ||
+		   store_instances(st, &s->instances, &s->ninstances) < 0))
 		return -1;
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		const struct store_source *r = status_row(s, cfg->sources[i].id);
@@ -57,6 +58,9 @@ void status_clear(struct status *s)
 	for (size_t i = 0; i < s->nchannels; i++)
 		free(s->channels[i].counts.last_error);
 	free(s->channels);
+	for (size_t i = 0; i < s->ninstances; i++)
+		store_instance_clear(&s->instances[i]);
+	free(s->instances);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -123,6 +127,22 @@ static json_t *channel_json(const struct status_channel *c)
 	return o;
 }
 
+static json_t *instances_json(const struct status *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < s->ninstances; i++) {
+		const struct store_instance *in = &s->instances[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:f, s:I}", "id", in->id,
+						   "started", event_time_json(in->started),
+						   "heartbeat", event_time_json(in->heartbeat),
+						   "heartbeat_age", in->age, "leases",
+						   (json_int_t)in->leases));
+	}
+	return a;
+}
+
 json_t *status_json(const struct config *cfg, const struct status *s)
 {
 	json_t *root = json_object(), *sources = json_array(), *channels = json_array();
@@ -145,5 +165,6 @@ json_t *status_json(const struct config *cfg, const struct status *s)
 			    json_pack("{s:s, s:I, s:I}", "location", s->location, "bytes",
 				      (json_int_t)s->bytes, "free_bytes",
 				      (json_int_t)s->free_bytes));
+	json_object_set_new(root, "instances", instances_json(s));
 	return root;
 }

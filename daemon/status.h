@@ -30,6 +30,8 @@ struct status {
 	long failing;		       /* configured sources failing */
 	const char *location;	       /* of the store, borrowed */
 	int64_t bytes, free_bytes;     /* store_size; 0 when there is no store */
+	struct store_instance *instances; /* sharing the store (PostgreSQL); else none */
+	size_t ninstances;
 };
 
 /*
@@ -47,7 +49,7 @@ const struct store_source *status_row(const struct status *s, const char *id);
 
 /*
  * status --json: {"sources": [...], "channels": [...], "totals": {...},
- * "store": {...}} (docs/status.md). URLs without credentials. New reference.
+ * "store": {...}, "instances": [...]} (docs/status.md). URLs without credentials. New reference.
  */
 json_t *status_json(const struct config *cfg, const struct status *s);
 

@@ -520,3 +520,16 @@ int store_channel_counts(struct store *st, const char *channel, struct store_cha
 {
 	return rd(st)->be->channel_counts(st, channel, out);
 }
+
+void store_instance_clear(struct store_instance *in)
+{
+	free(in->id);
+	memset(in, 0, sizeof(*in));
+}
+
+int store_instances(struct store *st, struct store_instance **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return st->be->instances ? rd(st)->be->instances(st, out, n) : 0;
+}

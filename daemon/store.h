@@ -543,6 +543,18 @@ int store_statements(struct store *st, const struct store_statement_filter *f,
 /* Statement id whole, with every version and its diff: 1 found, 0 unknown, -1 error. */
 int store_statement_get(struct store *st, int64_t id, struct store_statement *out);
 
+/* An instance sharing the store (PostgreSQL's instances; SQLite has none). */
+struct store_instance {
+	char *id;	  /* "host:pid:random" */
+	double started;	  /* unix time */
+	double heartbeat; /* unix time of its last heartbeat */
+	double age;	  /* s since that heartbeat, by the database's clock */
+	long leases;	  /* sources whose lease it holds now */
+};
+void store_instance_clear(struct store_instance *in);
+/* Every instance, in id order. Caller clears each and frees the array. */
+int store_instances(struct store *st, struct store_instance **out, size_t *n);
+
 /* Per-channel counts for status. */
 struct store_channel_counts {
 	long pending, delivered, dead;

@@ -98,6 +98,8 @@ struct store_backend {
 	void (*set_busy_wait)(struct store *st, int ms);
 	int (*channel_counts)(struct store *st, const char *channel,
 			      struct store_channel_counts *out);
+	/* NULL: a backend of one instance (store_instances gives none) */
+	int (*instances)(struct store *st, struct store_instance **out, size_t *n);
 };
 
 extern const struct store_backend store_sqlite_backend;

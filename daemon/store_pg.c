@@ -330,4 +330,5 @@ const struct store_backend store_pg_backend = {
     .event_redeliver = store_pg_event_redeliver,
     .set_busy_wait = store_pg_set_busy_wait,
     .channel_counts = store_pg_channel_counts,
+    .instances = store_pg_instances,
 };

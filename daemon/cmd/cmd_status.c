@@ -131,6 +131,17 @@ static void print_json(const struct config *cfg, const struct status *s)
 	json_decref(root);
 }
 
+/* Instances sharing a PostgreSQL store: each one's leases and heartbeat. */
+static void print_instances(const struct status *s)
+{
+	if (s->ninstances == 0)
+		return;
+	printf("\n%-40s %8s %14s\n", "INSTANCE", "LEASES", "HEARTBEAT");
+	for (size_t i = 0; i < s->ninstances; i++)
+		printf("%-40s %8ld %12.1fs ago\n", s->instances[i].id, s->instances[i].leases,
+		       s->instances[i].age);
+}
+
 static void print_text(const struct config *cfg, const struct status *s)
 {
 	printf("%-24s %-20s %-14s %-6s %6s %4s %4s %5s  %s\n", "SOURCE", "LAST POLL", "RESULT",
@@ -140,6 +151,7 @@ static void print_text(const struct config *cfg, const struct status *s)
 	printf("\n%-24s %-8s %8s %10s %5s\n", "CHANNEL", "TYPE", "PENDING", "DELIVERED", "DEAD");
 	for (size_t i = 0; i < s->nchannels; i++)
 		print_channel(&s->channels[i]);
+	print_instances(s);
 	printf("\n%zu source(s), %ld failing; events: %ld pending, %ld delivered, %ld dead\n",
 	       cfg->nsources, s->failing, s->pending, s->delivered, s->dead);
 	printf("store %s: %.1f MiB, %.1f MiB of it free (speechwatch vacuum returns it)\n",

@@ -12,6 +12,7 @@
 #include "common/xmalloc.h"
 #include "daemon/lease.h"
 #include "daemon/pg_conn.h"
+#include "daemon/store.h"
 #include "daemon/store_pg.h"
 #include "tests/unit/testutil.h"
 
@@ -118,6 +119,29 @@ static void teardown(void)
 	ev_loop_destroy(loop);
 }
 
+/* What status reads: each instance with its leases and a fresh heartbeat. */
+static void check_status_shows_both(void)
+{
+	char err[512];
+	struct store *st = store_open("postgresql:", err, sizeof(err));
+	struct store_instance *in;
+	size_t n;
+
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_instances(st, &in, &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(in[0].id, "a");
+	ck_assert_str_eq(in[1].id, "b");
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(in[i].leases, NSRC / 2);
+		ck_assert_msg(in[i].age >= 0 && in[i].age < 2 * TICK + 0.5, "age %.2f", in[i].age);
+		ck_assert(in[i].heartbeat >= in[i].started);
+		store_instance_clear(&in[i]);
+	}
+	free(in);
+	store_close(st);
+}
+
 START_TEST(two_instances_split_the_sources_and_never_overlap)
 {
 	start_member(&a, "a", NSRC);
@@ -128,6 +152,7 @@ START_TEST(two_instances_split_the_sources_and_never_overlap)
 	ck_assert_int_eq(held(&a), NSRC / 2);
 	ck_assert_int_eq(held(&b), NSRC / 2);
 	ck_assert_int_eq(overlaps, 0);
+	check_status_shows_both();
 }
 END_TEST
 
