@@ -179,7 +179,12 @@ static int store_pg_begin(struct store *st)
 {
 	struct store_pg *pg = store_pg_of(st);
 
-	return store_pg_run(pg, "begin", pg->copy ? "SAVEPOINT sw" : "BEGIN", 0, NULL);
+	if (!pg->copy)
+		return store_pg_run(pg, "begin", "BEGIN", 0, NULL);
+	if (store_pg_run(pg, "begin", "SAVEPOINT sw", 0, NULL) < 0)
+		return -1;
+	pg->savepoint = 1;
+	return 0;
 }
 
 /*
@@ -194,14 +199,30 @@ static int store_pg_begin_relaxed(struct store *st)
 
 	if (pg->copy)
 		return store_pg_begin(st);
-	return store_pg_run(pg, "begin", "BEGIN; SET LOCAL synchronous_commit = off", 0, NULL);
+	/* one statement per call: PQexecParams takes no more */
+	if (store_pg_run(pg, "begin", "BEGIN", 0, NULL) < 0)
+		return -1;
+	if (store_pg_run(pg, "begin", "SET LOCAL synchronous_commit = off", 0, NULL) == 0)
+		return 0;
+	store_pg_run(pg, "rollback", "ROLLBACK", 0, NULL);
+	return -1;
 }
 
 static int store_pg_commit(struct store *st)
 {
 	struct store_pg *pg = store_pg_of(st);
 
-	return store_pg_run(pg, "commit", pg->copy ? "RELEASE SAVEPOINT sw" : "COMMIT", 0, NULL);
+	if (!pg->copy)
+		return store_pg_run(pg, "commit", "COMMIT", 0, NULL);
+	if (!pg->savepoint) { /* sent anyway, it would fail the whole copy */
+		snprintf(pg->base.err, sizeof(pg->base.err), "%s: commit: no transaction",
+			 pg->shown);
+		return -1;
+	}
+	if (store_pg_run(pg, "commit", "RELEASE SAVEPOINT sw", 0, NULL) < 0)
+		return -1;
+	pg->savepoint = 0;
+	return 0;
 }
 
 static void store_pg_rollback(struct store *st)
@@ -211,10 +232,11 @@ static void store_pg_rollback(struct store *st)
 	if (pg->conn == NULL)
 		return;
 	if (pg->copy) {
-		if (PQtransactionStatus(pg->conn) == PQTRANS_INERROR ||
-		    PQtransactionStatus(pg->conn) == PQTRANS_INTRANS)
-			store_pg_run(pg, "rollback",
-				     "ROLLBACK TO SAVEPOINT sw; RELEASE SAVEPOINT sw", 0, NULL);
+		/* only an open savepoint: rolling back to none would fail the whole copy */
+		if (pg->savepoint &&
+		    store_pg_run(pg, "rollback", "ROLLBACK TO SAVEPOINT sw", 0, NULL) == 0)
+			store_pg_run(pg, "rollback", "RELEASE SAVEPOINT sw", 0, NULL);
+		pg->savepoint = 0;
 		return;
 	}
 	if (PQtransactionStatus(pg->conn) != PQTRANS_IDLE)

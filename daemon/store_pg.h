@@ -33,6 +33,7 @@ struct store_pg {
 	char *conninfo; /* as libpq takes it: a postgresql:// URI or key=value pairs */
 	char *shown;	/* conninfo without passwords: what messages name */
 	int copy;	/* store_open_copy: the session is one transaction never committed */
+	int savepoint;	/* copy: a store transaction (savepoint sw) is open */
 	unsigned long round_trips; /* statements sent since opened (bench, store_info) */
 };
 
