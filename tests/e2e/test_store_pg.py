@@ -42,11 +42,14 @@ class ContractOnPostgres(PgTestCase):
     def test_store_checks_pass_on_postgresql_too(self):
         programs = contract_programs()
         self.assertTrue(programs, "no build/tests/test_store_pg_* built (make tests)")
-        pg = self.cluster()
-        env = dict(pg.env(), SW_TEST_PG="1", CK_DEFAULT_TIMEOUT="120")
         for prog in programs:
             start = time.time()
+            pg = self.cluster()  # one each: a program may damage or restart its server
+            env = dict(pg.env(), SW_TEST_PG="1", CK_DEFAULT_TIMEOUT="120",
+                       SW_PGCLUSTER_DIR=pg.dir,
+                       SW_PGCLUSTER_SCRIPT=os.path.join(swtest.ROOT, "tests", "pgcluster.py"))
             r = self.sw_prog(prog, env)
+            pg.stop()
             out = r.stdout + r.stderr
             self.assertEqual(r.returncode, 0, "%s on PostgreSQL:\n%s" % (prog, out[-6000:]))
             self.assertIn("Failures: 0, Errors: 0", out)
