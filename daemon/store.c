@@ -533,3 +533,9 @@ int store_instances(struct store *st, struct store_instance **out, size_t *n)
 	*n = 0;
 	return st->be->instances ? rd(st)->be->instances(st, out, n) : 0;
 }
+
+void store_set_instance(struct store *st, const char *id, double claim_secs)
+{
+	if (st->be->set_instance)
+		st->be->set_instance(st, id, claim_secs);
+}

@@ -418,7 +418,23 @@ int store_events_next_due(struct store *st, const struct store_skip *skip, doubl
 /* Writes state, attempts, next_attempt, delivered_at and last_error of ev. */
 int store_event_update(struct store *st, const struct store_event *ev);
 
-/* At start: events left 'sending' by a crash go back to 'queued'. Returns the count. */
+/*
+ * A store shared by several instances (PostgreSQL) hands each due event to
+ * one of them: store_events_due *claims* what it returns for claim_secs (by
+ * the database's clock), and until the claim ends or the event is settled
+ * no other instance gets it; store_event_update then counts a delivery
+ * from any instance and any other move only from the claimant (0 without
+ * effect otherwise). id names this instance (its leases' id); without a
+ * call, a name made at open ("host:pid:random") and STORE_CLAIM_DEFAULT.
+ * SQLite (one instance) ignores it.
+ */
+#define STORE_CLAIM_DEFAULT 120.0
+void store_set_instance(struct store *st, const char *id, double claim_secs);
+
+/*
+ * At start: events left 'sending' by a crash go back to 'queued' (shared:
+ * only those whose claim ended). Returns the count.
+ */
 int store_events_requeue_sending(struct store *st);
 
 /*

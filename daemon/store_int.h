@@ -100,6 +100,8 @@ struct store_backend {
 			      struct store_channel_counts *out);
 	/* NULL: a backend of one instance (store_instances gives none) */
 	int (*instances)(struct store *st, struct store_instance **out, size_t *n);
+	/* NULL: nothing is shared, so nothing is claimed */
+	void (*set_instance)(struct store *st, const char *id, double claim_secs);
 };
 
 extern const struct store_backend store_sqlite_backend;

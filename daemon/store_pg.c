@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -110,12 +112,27 @@ static void store_pg_close(struct store *st)
 	PQfinish(pg->conn); /* an open transaction (a copy's) is rolled back */
 	free(pg->conninfo);
 	free(pg->shown);
+	free(pg->instance);
 	free(pg);
+}
+
+/* Who this process is to other instances until the daemon names it. */
+static char *default_instance(void)
+{
+	char host[256] = "localhost";
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	return xasprintf("%s:%ld:%08lx", host, (long)getpid(),
+			 (unsigned long)(clock_jitter_unit() * 4294967295.0));
 }
 
 static struct store_pg *pg_new(const char *rest)
 {
 	struct store_pg *pg = xcalloc(1, sizeof(*pg));
+
+	pg->instance = default_instance();
+	pg->claim_secs = STORE_CLAIM_DEFAULT;
 
 	pg->conninfo = conninfo_of(rest);
 	pg->shown = pg_conn_redact(pg->conninfo);
@@ -293,6 +310,15 @@ static int store_pg_verify(struct store *st)
 			    0, NULL);
 }
 
+static void store_pg_set_instance(struct store *st, const char *id, double claim_secs)
+{
+	struct store_pg *pg = store_pg_of(st);
+
+	free(pg->instance);
+	pg->instance = xstrdup(id);
+	pg->claim_secs = claim_secs > 0 ? claim_secs : STORE_CLAIM_DEFAULT;
+}
+
 /* How long a statement waits for a row lock another session holds. */
 static void store_pg_set_busy_wait(struct store *st, int ms)
 {
@@ -353,4 +379,5 @@ const struct store_backend store_pg_backend = {
     .set_busy_wait = store_pg_set_busy_wait,
     .channel_counts = store_pg_channel_counts,
     .instances = store_pg_instances,
+    .set_instance = store_pg_set_instance,
 };

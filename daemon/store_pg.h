@@ -34,6 +34,8 @@ struct store_pg {
 	char *shown;	/* conninfo without passwords: what messages name */
 	int copy;	/* store_open_copy: the session is one transaction never committed */
 	int savepoint;	/* copy: a store transaction (savepoint sw) is open */
+	char *instance;	   /* who claims events (store_set_instance); "host:pid:random" */
+	double claim_secs; /* how long a claim on an event lasts */
 	unsigned long round_trips; /* statements sent since opened (bench, store_info) */
 };
 

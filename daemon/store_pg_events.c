@@ -14,6 +14,9 @@
 #include "common/xmalloc.h"
 #include "daemon/store_pg.h"
 
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
 #define EVENT_COLUMNS                                                                              \
 	"id, channel, type, source_id, item_id, payload, state, attempts, next_attempt, created,"  \
 	" delivered_at, last_error, age"
@@ -160,39 +163,64 @@ static char *skip_param(const struct store_skip *skip)
 	return buf_steal(&b);
 }
 
+/*
+ * Shared by several instances, a due event is *claimed*: rows that are due
+ * and not claimed by another instance (or whose claim ran out: that
+ * instance died or hung, and a 'sending' row of its goes back to 'queued'),
+ * locked with SKIP LOCKED so that two instances never take the same one,
+ * and stamped with this instance and a claim that ends claim_secs later
+ * by the server's clock. Only the claimant sends it (event_update).
+ */
 int store_pg_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
 			struct store_event **out, size_t *n)
 {
 	struct store_pg *pg = store_pg_of(st);
-	struct store_pg_num b_now, b_max;
+	struct store_pg_num b_now, b_max, b_claim;
 	char *skipped = skip_param(skip);
-	const char *p[] = {store_pg_dbl(&b_now, now), limit_param(&b_max, max), skipped};
+	const char *p[] = {store_pg_dbl(&b_now, now), limit_param(&b_max, max), skipped,
+			   pg->instance, store_pg_dbl(&b_claim, pg->claim_secs)};
 	int rc;
 
-	rc = events_collect(pg, "read due events",
-			    "SELECT " EVENT_COLUMNS " FROM events"
-			    " WHERE state IN ('queued','retry_wait') AND next_attempt <= $1"
-			    " AND channel <> ALL ($3::text[])"
-			    " ORDER BY next_attempt, created, id COLLATE \"C\" LIMIT $2",
-			    3, p, out, n);
+	rc = events_collect(
+	    pg, "claim due events",
+	    "WITH c AS MATERIALIZED (SELECT id FROM events"
+	    " WHERE ((state IN ('queued','retry_wait') AND next_attempt <= $1"
+	    " AND (claimed_by IS NULL OR claimed_by = $4 OR claimed_until < now()))"
+	    " OR (state = 'sending' AND claimed_until < now()))"
+	    " AND channel <> ALL ($3::text[])"
+	    " ORDER BY next_attempt, created, id COLLATE \"C\" LIMIT $2 FOR UPDATE SKIP LOCKED),"
+	    " u AS (UPDATE events e SET claimed_by = $4,"
+	    " claimed_until = now() + make_interval(secs => $5::double precision),"
+	    " state = CASE WHEN e.state = 'sending' THEN 'queued' ELSE e.state END"
+	    " FROM c WHERE e.id = c.id RETURNING e.*)"
+	    " SELECT " EVENT_COLUMNS " FROM u ORDER BY next_attempt, created, id COLLATE \"C\"",
+	    5, p, out, n);
 	free(skipped);
 	return rc;
 }
 
+/*
+ * Another instance's claim holds its event until the claim ends: then it is
+ * due here (this clock's now plus what is left of the claim).
+ */
 int store_pg_events_next_due(struct store *st, const struct store_skip *skip, double *when)
 {
 	struct store_pg *pg = store_pg_of(st);
 	char *skipped = skip_param(skip);
-	const char *p[] = {skipped};
+	struct store_pg_num b_now;
+	const char *p[] = {skipped, pg->instance, store_pg_dbl(&b_now, clock_steady())};
 	PGresult *res;
 	int rc;
 
 	*when = 0;
-	rc = store_pg_row(
-	    pg, "read next due event",
-	    "SELECT min(next_attempt) FROM events WHERE state IN ('queued','retry_wait')"
-	    " AND channel <> ALL ($1::text[])",
-	    1, p, &res);
+	rc = store_pg_row(pg, "read next due event",
+			  "SELECT min(CASE WHEN claimed_by <> $2 AND claimed_until > now()"
+			  " THEN greatest(next_attempt, $3::double precision"
+			  " + extract(epoch FROM claimed_until - now())) ELSE next_attempt END)"
+			  " FROM events WHERE (state IN ('queued','retry_wait')"
+			  " OR (state = 'sending' AND claimed_by <> $2))"
+			  " AND channel <> ALL ($1::text[])",
+			  3, p, &res);
 	free(skipped);
 	if (rc < 0)
 		return -1;
@@ -202,22 +230,38 @@ int store_pg_events_next_due(struct store *st, const struct store_skip *skip, do
 	return 0;
 }
 
+/*
+ * The settle rules of a shared outbox: a delivery counts from any
+ * instance (a late success still prevents one more send); any other move
+ * only from the event's claimant, or of an event nobody claimed (the
+ * operator's), so a stale instance cannot reschedule an event another one
+ * has claimed since: 0 rows then, which is not an error (the claimant
+ * answers for it). While 'sending' the claim runs on; after, it ends.
+ */
 int store_pg_event_update(struct store *st, const struct store_event *ev)
 {
 	struct store_pg *pg = store_pg_of(st);
-	struct store_pg_num att, next, done, age;
+	struct store_pg_num att, next, done, age, claim;
 	const char *p[] = {ev->id,
 			   store_event_state_name(ev->state),
 			   store_pg_ll(&att, ev->attempts),
 			   store_pg_dbl(&next, ev->next_attempt),
 			   ev->delivered_at > 0 ? store_pg_dbl(&done, ev->delivered_at) : NULL,
 			   ev->last_error,
-			   store_pg_dbl(&age, ev->age)};
+			   store_pg_dbl(&age, ev->age),
+			   pg->instance,
+			   store_pg_dbl(&claim, pg->claim_secs)};
 
-	return store_pg_run(pg, "update event",
-			    "UPDATE events SET state = $2, attempts = $3, next_attempt = $4,"
-			    " delivered_at = $5, last_error = $6, age = $7 WHERE id = $1",
-			    7, p);
+	return store_pg_run(
+	    pg, "update event",
+	    "UPDATE events SET state = $2, attempts = $3, next_attempt = $4,"
+	    " delivered_at = $5, last_error = $6, age = $7,"
+	    " claimed_by = CASE WHEN $2 = 'sending' THEN $8 END,"
+	    " claimed_until = CASE WHEN $2 = 'sending'"
+	    " THEN now() + make_interval(secs => $9::double precision) END"
+	    " WHERE id = $1 AND CASE WHEN $2 = 'delivered' THEN state <> 'delivered'"
+	    " ELSE claimed_by IS NULL OR claimed_by = $8 END",
+	    9, p);
 }
 
 /* The rows a command changed (PQcmdTuples), or -1 with the error set. */
@@ -234,10 +278,25 @@ static int changed_rows(struct store_pg *pg, const char *what, const char *sql, 
 	return rows;
 }
 
+/*
+ * At start: 'sending' rows go back to the queue unless another instance
+ * that is alive (a heartbeat within STORE_CLAIM_DEFAULT) holds a claim on
+ * them: a claim of this one, of none, of an instance gone (as this process
+ * before a restart, under another pid) or one that ran out.
+ */
 int store_pg_events_requeue_sending(struct store *st)
 {
-	return changed_rows(store_pg_of(st), "requeue events",
-			    "UPDATE events SET state = 'queued' WHERE state = 'sending'", 0, NULL);
+	struct store_pg *pg = store_pg_of(st);
+	const char *p[] = {pg->instance};
+
+	return changed_rows(
+	    pg, "requeue events",
+	    "UPDATE events SET state = 'queued', claimed_by = NULL, claimed_until = NULL"
+	    " WHERE state = 'sending' AND (claimed_by IS NULL OR claimed_by = $1"
+	    " OR claimed_until < now() OR NOT EXISTS (SELECT 1 FROM instances i"
+	    " WHERE i.instance_id = events.claimed_by"
+	    " AND i.heartbeat_at > now() - make_interval(secs => " STR(STORE_CLAIM_DEFAULT) ")))",
+	    1, p);
 }
 
 /*
@@ -271,7 +330,8 @@ int store_pg_event_redeliver(struct store *st, const char *id, double when)
 	struct store_pg_num b;
 	const char *p[] = {id, store_pg_dbl(&b, when)};
 	int rows = changed_rows(store_pg_of(st), "redeliver event",
-				"UPDATE events SET state = 'queued', next_attempt = $2, age = 0"
+				"UPDATE events SET state = 'queued', next_attempt = $2, age = 0,"
+				" claimed_by = NULL, claimed_until = NULL"
 				" WHERE id = $1 AND state IN ('dead','delivered','retry_wait')",
 				2, p);
 

@@ -103,7 +103,8 @@
 	" state text NOT NULL DEFAULT 'queued', attempts bigint NOT NULL DEFAULT 0,"               \
 	" next_attempt double precision NOT NULL DEFAULT 0, created double precision NOT NULL,"    \
 	" delivered_at double precision, last_error text,"                                         \
-	" age double precision NOT NULL DEFAULT 0);"                                               \
+	" age double precision NOT NULL DEFAULT 0,"                                                \
+	" claimed_by text, claimed_until timestamptz);"                                            \
 	"CREATE INDEX events_due ON events (state, next_attempt);"
 
 /* Search (store_pg_search.c): trigram matching, as SQLite's FTS5 trigram index. */
