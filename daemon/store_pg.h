@@ -119,8 +119,8 @@ int store_pg_source_put(struct store *st, const char *id, const char *url,
 			const struct store_source *src);
 int store_pg_source_ids(struct store *st, char ***ids, size_t *n);
 int store_pg_sources_all(struct store *st, struct store_source **out, size_t *n);
-int store_pg_item_find(struct store *st, const char *source_id, const char *url,
-		       const char *guid, struct store_item *out);
+int store_pg_item_find(struct store *st, const char *source_id, const char *url, const char *guid,
+		       struct store_item *out);
 int store_pg_item_same_text(struct store *st, const char *source_id, const char *url,
 			    const char *text_sha256, struct store_item *old);
 int store_pg_item_same_listing(struct store *st, const char *source_id, const char *url,
@@ -130,13 +130,27 @@ int store_pg_item_seen_elsewhere(struct store *st, const char *source_id, const 
 int store_pg_item_put(struct store *st, struct store_item *it);
 int store_pg_items_unread(struct store *st, const char *source_id, size_t newest, size_t max,
 			  struct list_items *out);
-int store_pg_items_to_recheck(struct store *st, const char *source_id, double before,
-			      size_t max, struct list_items *out);
+int store_pg_items_to_recheck(struct store *st, const char *source_id, double before, size_t max,
+			      struct list_items *out);
 int store_pg_items_text_newest(struct store *st, const char *source_id, double *when);
 int store_pg_item_touch(struct store *st, int64_t id, double now);
 int store_pg_item_set_themes(struct store *st, int64_t id, const char *themes,
 			     const char *detail_json);
 /* store_pg_search.c */
+/* A statement's parameters as they are collected: $1, $2... in order, owned. */
+struct store_pg_params {
+	char **v;
+	int n;
+};
+/* Takes ownership of value; returns its number n ($n). */
+int store_pg_param(struct store_pg_params *p, char *value);
+void store_pg_params_free(struct store_pg_params *p);
+/*
+ * An FTS5 MATCH query (store.h's syntax, as SQLite's trigram index reads
+ * it) as a condition over the items of alias i, its values added to p:
+ * a new SQL text, or NULL with why in err (a bad or unsupported query).
+ */
+char *store_pg_match_sql(const char *query, struct store_pg_params *p, char *err, size_t errlen);
 int store_pg_search(struct store *st, const char *query, const char *since, const char *theme,
 		    size_t max, struct store_hit **out, size_t *n);
 int store_pg_index_pending(struct store *st, int64_t *n);
@@ -156,10 +170,8 @@ int store_pg_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
 /* store_pg_events.c */
 int store_pg_event_insert(struct store *st, const struct store_event_new *ev);
-int store_pg_event_recent(struct store *st, const char *source_id, const char *type,
-			  double since);
-int store_pg_event_last_of(struct store *st, const char *source_id, const char *type,
-			   double *when);
+int store_pg_event_recent(struct store *st, const char *source_id, const char *type, double since);
+int store_pg_event_last_of(struct store *st, const char *source_id, const char *type, double *when);
 int store_pg_events_due(struct store *st, double now, const struct store_skip *skip, size_t max,
 			struct store_event **out, size_t *n);
 int store_pg_events_next_due(struct store *st, const struct store_skip *skip, double *when);
