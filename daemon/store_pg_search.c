@@ -430,6 +430,9 @@ struct snip {
 	size_t nchars, ndoc;
 	struct inst *in; /* every match, by position */
 	size_t nin, nphrases;
+	unsigned char *seen; /* nphrases: a window's phrases */
+	size_t *sent;	     /* the characters starting a sentence, ascending */
+	size_t nsent;
 };
 
 static size_t *char_offsets(const char *s, size_t *n)
@@ -475,22 +478,40 @@ static void find_instances(struct snip *sn, const char *folded, char **phrases, 
 		qsort(sn->in, sn->nin, sizeof(*sn->in), inst_cmp);
 }
 
-/* fts5SnippetScore: the window from start; *adj where FTS5 would centre it. */
+/* The first instance at or after character pos (a binary search). */
+static size_t inst_from(const struct snip *sn, size_t pos)
+{
+	size_t lo = 0, hi = sn->nin;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sn->in[mid].pos < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * fts5SnippetScore: the window from start scores 1000 for each phrase in
+ * it and 1 for each repeat; *adj is where FTS5 would start it to centre
+ * its matches.
+ */
 static long window_score(const struct snip *sn, size_t start, size_t *adj)
 {
-	unsigned char *seen = xcalloc(sn->nphrases + 1, 1);
 	long score = 0, first = -1, last = 0, a;
 
-	for (size_t i = 0; i < sn->nin; i++) {
-		if (sn->in[i].pos < start || sn->in[i].pos >= start + SNIP_TOKENS)
-			continue;
-		score += seen[sn->in[i].phrase] ? 1 : 1000;
-		seen[sn->in[i].phrase] = 1;
+	memset(sn->seen, 0, sn->nphrases + 1);
+	for (size_t i = inst_from(sn, start); i < sn->nin && sn->in[i].pos < start + SNIP_TOKENS;
+	     i++) {
+		score += sn->seen[sn->in[i].phrase] ? 1 : 1000;
+		sn->seen[sn->in[i].phrase] = 1;
 		if (first < 0)
 			first = (long)sn->in[i].pos;
 		last = (long)(sn->in[i].pos + sn->in[i].ntok);
 	}
-	free(seen);
 	a = first - (SNIP_TOKENS - (last - first)) / 2;
 	if (a + SNIP_TOKENS > (long)sn->ndoc)
 		a = (long)sn->ndoc - SNIP_TOKENS;
@@ -498,26 +519,57 @@ static long window_score(const struct snip *sn, size_t start, size_t *adj)
 	return score;
 }
 
-/* Whether a sentence starts at character k: after '.' or ':' and white space. */
-static int sentence_start(const struct snip *sn, size_t k)
+static int space(char c)
 {
-	const char *t = sn->text;
-	size_t i = sn->off[k];
-
-	if (k == 0)
-		return 1;
-	if (i == 0 || !strchr(" \t\n\r", t[i - 1]))
-		return 0;
-	while (i > 0 && strchr(" \t\n\r", t[i - 1]) && t[i - 1] != '\0')
-		i--;
-	return i > 0 && (t[i - 1] == '.' || t[i - 1] == ':');
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static size_t best_start(const struct snip *sn)
+/*
+ * fts5SentenceFinderCb: a token starts a sentence when white space and
+ * then '.' or ':' come before it, and the first token does.
+ */
+static void find_sentences(struct snip *sn)
+{
+	const char *t = sn->text;
+
+	sn->sent = xmalloc((sn->ndoc + 1) * sizeof(*sn->sent));
+	sn->sent[sn->nsent++] = 0;
+	for (size_t k = 1; k < sn->ndoc; k++) {
+		size_t i = sn->off[k];
+
+		if (!space(t[i - 1]))
+			continue;
+		while (i > 0 && space(t[i - 1]))
+			i--;
+		if (i > 0 && (t[i - 1] == '.' || t[i - 1] == ':'))
+			sn->sent[sn->nsent++] = k;
+	}
+}
+
+/* The last sentence start at or before io (FTS5's scan of aFirst[]). */
+static size_t sentence_of(const struct snip *sn, size_t io)
+{
+	size_t lo = 0, hi = sn->nsent;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sn->sent[mid] <= io)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return sn->sent[lo];
+}
+
+/* fts5SnippetFunction's choice of the window's first token. */
+static size_t best_start(struct snip *sn)
 {
 	long best = 0, score;
 	size_t start = 0, adj, k;
 
+	sn->seen = xmalloc(sn->nphrases + 1);
+	find_sentences(sn);
 	for (size_t i = 0; i < sn->nin; i++) {
 		size_t io = sn->in[i].pos;
 
@@ -526,11 +578,7 @@ static size_t best_start(const struct snip *sn)
 			best = score;
 			start = adj;
 		}
-		if (sn->ndoc <= SNIP_TOKENS)
-			continue;
-		for (k = io; k > 0 && !sentence_start(sn, k); k--)
-			;
-		if (k >= io)
+		if (sn->ndoc <= SNIP_TOKENS || (k = sentence_of(sn, io)) >= io)
 			continue;
 		score = window_score(sn, k, &adj) + (k == 0 ? 120 : 100);
 		if (score > best) {
@@ -589,6 +637,8 @@ static char *snippet(const char *text, const char *folded, char **phrases, const
 	buf_append_char(&b, '\0');
 	free(sn.off);
 	free(sn.in);
+	free(sn.seen);
+	free(sn.sent);
 	return buf_steal(&b);
 }
 
@@ -613,8 +663,9 @@ static char *search_sql(struct qp *q, const char *cond, const char *since, const
 	if (since != NULL)
 		buf_printf(&sql, " AND " HIT_DATE " COLLATE \"C\" >= $%d",
 			   store_pg_param(q->p, xstrdup(since)));
-	if (theme != NULL)
-		buf_printf(&sql, " AND strpos(',' || i.themes || ',', ',' || $%d || ',') > 0",
+	if (theme != NULL) /* as SQLite's LIKE: ASCII case ignored, no escape character */
+		buf_printf(&sql,
+			   " AND ',' || i.themes || ',' ILIKE '%%,' || $%d || ',%%' ESCAPE ''",
 			   store_pg_param(q->p, xstrdup(theme)));
 	buf_printf(
 	    &sql,

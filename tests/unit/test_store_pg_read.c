@@ -480,6 +480,9 @@ START_TEST(search_finds_text_by_date_and_theme)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(h[0].url, "http://a/1");
 	free_hits(h, n);
+	n = search_n("sanctions", NULL, "SANCTIONS", &h); /* as SQLite's LIKE compares */
+	ck_assert_uint_eq(n, 1);
+	free_hits(h, n);
 	n = search_n("sanctions", NULL, "sanc", &h); /* a theme is a whole id */
 	ck_assert_uint_eq(n, 0);
 	free(h);
