@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/xmalloc.h"
 #include "daemon/store.h"
 #include "tests/unit/testutil.h"
@@ -66,9 +67,18 @@ struct put {
 	double seen;
 };
 
+/* "sha-" + text, short enough for an index row ("sha-long-" + its length beyond 200 bytes). */
+static char *sha_of(const char *text)
+{
+	if (text == NULL)
+		return NULL;
+	return strlen(text) > 200 ? xasprintf("sha-long-%zu", strlen(text))
+				  : xasprintf("sha-%s", text);
+}
+
 static int64_t put_pg(const struct put *p)
 {
-	char seen[40], *sha = p->text ? xasprintf("sha-%s", p->text) : NULL, *id;
+	char seen[40], *sha = sha_of(p->text), *id;
 	const char *params[] = {p->src,	     p->url,  p->title, p->published,
 				p->language, p->text, sha,	seen};
 	int64_t v;
@@ -101,7 +111,7 @@ static int64_t put(const struct put *p)
 	it.published = xstrdup_or_null(p->published);
 	it.language = xstrdup_or_null(p->language);
 	it.text = xstrdup_or_null(p->text);
-	it.text_sha256 = p->text ? xasprintf("sha-%s", p->text) : NULL;
+	it.text_sha256 = sha_of(p->text);
 	it.words = p->text ? 3 : 0;
 	it.first_seen = it.last_seen = it.last_checked = it.fetched_at = p->seen;
 	ck_assert_msg(store_item_put(st, &it) == 0, "%s", store_error(st));
@@ -502,7 +512,8 @@ static void corpus(void)
 	    {"s", "http://c/2", "Trade talks", "On sanctions and trade. Non-proliferation treaty.",
 	     NULL, "en", 2 * 86400},
 	    {"s", "http://c/3", "Weather",
-	     "Nothing to see. МИНИСТЕРСТВО иностранных дел ab cd 50% off_x", NULL, "ru", 3 * 86400},
+	     "Nothing to see. МИНИСТЕРСТВО иностранных дел ab cd 50% off_x Économie", NULL, "ru",
+	     3 * 86400},
 	    {"s", "http://c/4", "中文标题", "这是一个关于联合国的声明。", NULL, "zh", 4 * 86400},
 	    {"s", "http://c/5", "Remarks at the United Nations", NULL, NULL, "en", 5 * 86400},
 	};
@@ -575,6 +586,8 @@ START_TEST(search_reads_fts5_syntax_as_sqlite_does)
 	    {"\"5_%\"", ""}, /* % and _ are characters, not patterns */
 	    {"x\"\"y", ""},
 	    {"NEAR", ""},
+	    {"économie", "3"},
+	    {"ÉCONOMIE", "3"},
 	    {"and", "2"},
 	};
 
@@ -658,6 +671,33 @@ START_TEST(search_snippets_as_sqlite_gives_them)
 }
 END_TEST
 
+/* A long text full of the phrase: the same window as SQLite's, found quickly. */
+START_TEST(search_snippet_of_a_long_text_of_many_matches)
+{
+	struct buf b;
+	struct store_hit *h;
+	size_t n;
+
+	buf_init(&b);
+	for (int i = 0; i < 20000; i++)
+		buf_printf(&b, i % 7 ? "the cat sat on %d mats. " : "Then: dogs %d; ", i);
+	buf_append_char(&b, '\0');
+	put(&(struct put){"s", "http://l/1", "Long", buf_str(&b), NULL, NULL, 100});
+	buf_free(&b);
+	n = search_n("dogs", NULL, NULL, &h);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(h[0].snippet,
+			 "Then: [dogs] 0; the cat sat on 1 mats. the cat sat on 2 mats. the ca…");
+	free_hits(h, n);
+	n = search_n("mats OR \"n: d\"", NULL, NULL, &h);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(
+	    h[0].snippet,
+	    "The[n: d]ogs 0; the cat sat on 1 [mats]. the cat sat on 2 [mats]. the ca…");
+	free_hits(h, n);
+}
+END_TEST
+
 Suite *store_pg_read_suite(void);
 Suite *store_pg_read_suite(void)
 {
@@ -679,6 +719,7 @@ Suite *store_pg_read_suite(void)
 	tcase_add_test(tc, search_reads_fts5_syntax_as_sqlite_does);
 	tcase_add_test(tc, search_refuses_what_fts5_refuses);
 	tcase_add_test(tc, search_snippets_as_sqlite_gives_them);
+	tcase_add_test(tc, search_snippet_of_a_long_text_of_many_matches);
 	suite_add_tcase(s, tc);
 	return s;
 }
