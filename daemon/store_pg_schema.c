@@ -91,14 +91,16 @@
 	"CREATE INDEX items_search_text ON items USING gin (sw_fold(text) gin_trgm_ops);"
 
 /*
- * The read side's order (store_pg_read.c): published read as SQLite's
- * strftime('%s') reads it (YYYY-MM-DD, then [T ]HH:MM[:SS[.f]], then Z or
- * +-HH:MM; fields in range, days past a month's end carried over) as unix
- * seconds, NULL for anything else: never an error, so that one malformed
- * date cannot fail a list or a write; then the index in that order.
+ * The read side's order (store_pg_read.c): published as SQLite's
+ * strftime('%s') reads it, in unix seconds. sw_iso_key: YYYY-MM-DD, then
+ * T or spaces, then HH:MM[:SS[.f]] and Z or +-HH:MM, each field in range,
+ * days past a month's end carried into the next; sw_date_key: that, or a
+ * bare number as a Julian day. NULL for anything else ("now" included:
+ * a clock is not IMMUTABLE), never an error, so that one malformed date
+ * cannot fail a list or a write. Then the index in that order.
  */
 #define SCHEMA_READ                                                                                \
-	"CREATE FUNCTION sw_date_key(p text) RETURNS double precision LANGUAGE sql IMMUTABLE"      \
+	"CREATE FUNCTION sw_iso_key(p text) RETURNS double precision LANGUAGE sql IMMUTABLE"       \
 	" PARALLEL SAFE AS $f$"                                                                    \
 	" SELECT CASE WHEN mo BETWEEN 1 AND 12 AND d BETWEEN 1 AND 31 AND h <= 24 AND mi <= 59"    \
 	"  AND s <= 59 AND tzh <= 14 AND tzm <= 59 THEN"                                           \
@@ -110,9 +112,15 @@
 	"  m[3]::int AS d, coalesce(m[4]::int, 0) AS h, coalesce(m[5]::int, 0) AS mi,"             \
 	"  coalesce(m[6]::int, 0) AS s, CASE m[7] WHEN '-' THEN -1 ELSE 1 END AS tzs,"             \
 	"  coalesce(m[8]::int, 0) AS tzh, coalesce(m[9]::int, 0) AS tzm"                           \
-	"  FROM regexp_match(p, '^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})"    \
-	"(?::([0-9]{2})(?:[.][0-9]*)?)? *(?:[Zz]|([-+])([0-9]{2}):([0-9]{2}))? *)?$') m) t"        \
+	"  FROM regexp_match(p, '^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]*(?:([0-9]{2}):([0-9]{2})"   \
+	"(?::([0-9]{2})(?:[.][0-9]+)?)? *(?:[Zz]|([-+])([0-9]{2}):([0-9]{2}))? *)?$') m) t"        \
 	" $f$;"                                                                                    \
+	"CREATE FUNCTION sw_date_key(p text) RETURNS double precision LANGUAGE sql IMMUTABLE"      \
+	" PARALLEL SAFE AS $f$"                                                                    \
+	" SELECT CASE WHEN p ~ '^[0-9]{1,15}([.][0-9]{0,15})?([eE][-+]?[0-9]{1,2})?$' THEN"        \
+	"  CASE WHEN p::double precision < 5373484.5 THEN trunc((trunc(p::double precision"        \
+	"   * 86400000 + 0.5) - 210866760000000) / 1000) END"                                      \
+	" ELSE sw_iso_key(p) END $f$;"                                                             \
 	"CREATE INDEX items_newest ON items ((coalesce(sw_date_key(published), first_seen)) DESC," \
 	" id DESC);"
 
