@@ -589,27 +589,37 @@ static size_t best_start(struct snip *sn)
 	return start;
 }
 
-/* The characters [from, to) of the text, with [ ] around the matches starting in it. */
+static void emit_chars(const struct snip *sn, struct buf *b, size_t from, size_t to)
+{
+	if (to > from)
+		buf_append(b, sn->text + sn->off[from], sn->off[to] - sn->off[from]);
+}
+
+/*
+ * The characters [from, to) of the text with [ ] around the matches that
+ * start in it, as fts5HighlightCb puts them: overlapping matches make one
+ * (fts5CInstIterNext); a match starting inside the last trigram of the one
+ * before opens where that one closes.
+ */
 static void emit(const struct snip *sn, struct buf *b, size_t from, size_t to)
 {
-	size_t i = 0, close = SIZE_MAX;
+	size_t i = inst_from(sn, from), at = from;
 
-	while (i < sn->nin && sn->in[i].pos < from)
-		i++;
-	for (size_t k = from; k < to; k++) {
-		if (close == SIZE_MAX && i < sn->nin && sn->in[i].pos == k) {
-			buf_append_char(b, '[');
-			close = sn->in[i].pos + sn->in[i].ntok + 2; /* the last trigram's end */
-		}
-		for (; i < sn->nin && sn->in[i].pos <= k; i++)
-			if (close != SIZE_MAX && sn->in[i].pos + sn->in[i].ntok + 2 > close)
-				close = sn->in[i].pos + sn->in[i].ntok + 2;
-		buf_append(b, sn->text + sn->off[k], sn->off[k + 1] - sn->off[k]);
-		if (k + 1 == close || (k + 1 == to && close != SIZE_MAX)) {
-			buf_append_char(b, ']');
-			close = SIZE_MAX;
-		}
+	while (i < sn->nin && sn->in[i].pos + 2 < to) {
+		size_t start = sn->in[i].pos, last = start + sn->in[i].ntok - 1, open, close;
+
+		for (i++; i < sn->nin && sn->in[i].pos <= last; i++)
+			if (sn->in[i].pos + sn->in[i].ntok - 1 > last)
+				last = sn->in[i].pos + sn->in[i].ntok - 1;
+		open = start > at ? start : at;
+		close = last + 3 < to ? last + 3 : to;
+		emit_chars(sn, b, at, open);
+		buf_append_char(b, '[');
+		emit_chars(sn, b, open, close);
+		buf_append_char(b, ']');
+		at = close;
 	}
+	emit_chars(sn, b, at, to);
 }
 
 static char *snippet(const char *text, const char *folded, char **phrases, const struct hl *hl,

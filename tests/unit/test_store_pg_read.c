@@ -662,6 +662,8 @@ START_TEST(search_snippets_as_sqlite_gives_them)
 	    {"lorem", "[Lorem] ipsum dolor sit amet consectetur adipiscing elit sed do eius…"},
 	    {"dolor", "Lorem ipsum [dolor] sit amet consectetur adipiscing elit sed do eius…"},
 	    {"sanc*", "Lorem ipsum dolor sit amet consectetur adipiscing elit sed do eius…"},
+	    {"\"abc\" OR \"def\"", "xx [abc][def]g yy"},
+	    {"\"abcd\" OR \"bcd\"", "xx [abcd]efg yy"}, /* overlapping matches make one */
 	    {"\"min\" \"ist\"",
 	     "…Then the [min][ist]ers of many people over the years and the magna aga…"},
 	};
@@ -674,6 +676,7 @@ START_TEST(search_snippets_as_sqlite_gives_them)
 			  "Short one. Then the ministers of many people over the years and the "
 			  "magna again appears here. End.",
 			  NULL, NULL, 10});
+	put(&(struct put){"s", "http://s/4", "y", "xx abcdefg yy", NULL, NULL, 200});
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		n = search_n(cases[i][0], NULL, NULL, &h);
 		ck_assert_msg(n >= 1, "%s", cases[i][0]);
