@@ -149,6 +149,20 @@ int store_pg_item_touch(struct store *st, int64_t id, double now);
 int store_pg_item_set_themes(struct store *st, int64_t id, const char *themes,
 			     const char *detail_json);
 /* store_pg_search.c */
+/* A statement's parameters as they are collected: $1, $2... in order, owned. */
+struct store_pg_params {
+	char **v;
+	int n;
+};
+/* Takes ownership of value; returns its number n ($n). */
+int store_pg_param(struct store_pg_params *p, char *value);
+void store_pg_params_free(struct store_pg_params *p);
+/*
+ * An FTS5 MATCH query (store.h's syntax, as SQLite's trigram index reads
+ * it) as a condition over the items of alias i, its values added to p:
+ * a new SQL text, or NULL with why in err (a bad or unsupported query).
+ */
+char *store_pg_match_sql(const char *query, struct store_pg_params *p, char *err, size_t errlen);
 int store_pg_search(struct store *st, const char *query, const char *since, const char *theme,
 		    size_t max, struct store_hit **out, size_t *n);
 int store_pg_index_pending(struct store *st, int64_t *n);

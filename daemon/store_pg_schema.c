@@ -81,8 +81,8 @@
 	" PRIMARY KEY (item_id, version));"                                                        \
 	"CREATE FUNCTION items_keep_version() RETURNS trigger LANGUAGE plpgsql AS $$"              \
 	" BEGIN"                                                                                   \
-	"  INSERT INTO item_versions"                                                              \
-	"   (item_id, version, title, text_sha256, text, since, replaced)"                         \
+	"  INSERT INTO item_versions (item_id, version, title, text_sha256, text, since, "         \
+	"replaced)"                                                                                \
 	"  VALUES (OLD.id,"                                                                        \
 	"   (SELECT count(*) + 1 FROM item_versions WHERE item_id = OLD.id),"                      \
 	"   OLD.title, OLD.text_sha256, OLD.text,"                                                 \
@@ -107,30 +107,59 @@
 	" claimed_by text, claimed_until timestamptz);"                                            \
 	"CREATE INDEX events_due ON events (state, next_attempt);"
 
-/* Search (store_pg_search.c): trigram matching, as SQLite's FTS5 trigram index. */
-#define SCHEMA_SEARCH "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+/*
+ * Search (store_pg_search.c): substring matching on case-folded titles and
+ * texts, as SQLite's FTS5 trigram index, under pg_trgm GIN indexes.
+ * sw_fold folds case as FTS5 does, for every script: through ICU where the
+ * server has it (a database of locale C folds only ASCII otherwise).
+ */
+#define SCHEMA_SEARCH                                                                              \
+	"CREATE EXTENSION IF NOT EXISTS pg_trgm;"                                                  \
+	"DO $do$ BEGIN"                                                                            \
+	" IF EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') THEN"                \
+	"  CREATE FUNCTION sw_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"        \
+	"  AS $f$ SELECT lower($1 COLLATE \"und-x-icu\") $f$;"                                     \
+	" ELSE"                                                                                    \
+	"  CREATE FUNCTION sw_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"        \
+	"  AS $f$ SELECT lower($1) $f$;"                                                           \
+	" END IF;"                                                                                 \
+	"END $do$;"                                                                                \
+	"CREATE INDEX items_search_title ON items USING gin (sw_fold(title) gin_trgm_ops);"        \
+	"CREATE INDEX items_search_text ON items USING gin (sw_fold(text) gin_trgm_ops);"
 
 /*
- * Sharing the work between instances (daemon/lease.c). instances is
- * UNLOGGED: after a server crash its rows come back with the next
- * heartbeat. source_leases stays logged: it carries each source's owner,
- * expiry and epoch (the fencing token), all compared with the server's
- * now(), never an instance's clock.
+ * The read side's order (store_pg_read.c): published as SQLite's
+ * strftime('%s') reads it, in unix seconds. sw_iso_key: YYYY-MM-DD, then
+ * T or spaces, then HH:MM[:SS[.f]] and Z or +-HH:MM, each field in range,
+ * days past a month's end carried into the next; sw_date_key: that, or a
+ * bare number as a Julian day. NULL for anything else ("now" included:
+ * a clock is not IMMUTABLE), never an error, so that one malformed date
+ * cannot fail a list or a write. Then the index in that order.
  */
-#define SCHEMA_LEASES                                                                              \
-	"CREATE UNLOGGED TABLE instances ("                                                        \
-	" instance_id text PRIMARY KEY, started_at timestamptz NOT NULL DEFAULT now(),"            \
-	" heartbeat_at timestamptz NOT NULL DEFAULT now());"                                       \
-	"CREATE TABLE source_leases ("                                                             \
-	" source_id text PRIMARY KEY, owner text,"                                                 \
-	" lease_until timestamptz NOT NULL DEFAULT '-infinity',"                                   \
-	" epoch bigint NOT NULL DEFAULT 0,"                                                        \
-	" next_poll_at timestamptz NOT NULL DEFAULT '-infinity');"                                 \
-	"CREATE INDEX source_leases_owner ON source_leases (owner);"                               \
-	"CREATE INDEX source_leases_until ON source_leases (lease_until);"
-
-/* The read side's order (store_pg_read.c). */
-#define SCHEMA_READ ""
+#define SCHEMA_READ                                                                                \
+	"CREATE FUNCTION sw_iso_key(p text) RETURNS double precision LANGUAGE sql IMMUTABLE"       \
+	" PARALLEL SAFE AS $f$"                                                                    \
+	" SELECT CASE WHEN mo BETWEEN 1 AND 12 AND d BETWEEN 1 AND 31 AND h <= 24 AND mi <= 59"    \
+	"  AND s <= 59 AND tzh <= 14 AND tzm <= 59 THEN"                                           \
+	"  ((y / 400) * 146097 + (y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100"                \
+	"   + (153 * (mo + CASE WHEN mo > 2 THEN -3 ELSE 9 END) + 2) / 5 + d - 1"                  \
+	"   - 719468 - 146097)::double precision * 86400"                                          \
+	"  + h * 3600 + mi * 60 + s - tzs * (tzh * 3600 + tzm * 60) END"                           \
+	" FROM (SELECT m[1]::int + 400 - (m[2]::int <= 2)::int AS y, m[2]::int AS mo,"             \
+	"  m[3]::int AS d, coalesce(m[4]::int, 0) AS h, coalesce(m[5]::int, 0) AS mi,"             \
+	"  coalesce(m[6]::int, 0) AS s, CASE m[7] WHEN '-' THEN -1 ELSE 1 END AS tzs,"             \
+	"  coalesce(m[8]::int, 0) AS tzh, coalesce(m[9]::int, 0) AS tzm"                           \
+	"  FROM regexp_match(p, '^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]*(?:([0-9]{2}):([0-9]{2})"   \
+	"(?::([0-9]{2})(?:[.][0-9]+)?)? *(?:[Zz]|([-+])([0-9]{2}):([0-9]{2}))? *)?$') m) t"        \
+	" $f$;"                                                                                    \
+	"CREATE FUNCTION sw_date_key(p text) RETURNS double precision LANGUAGE sql IMMUTABLE"      \
+	" PARALLEL SAFE AS $f$"                                                                    \
+	" SELECT CASE WHEN p ~ '^[0-9]{1,15}([.][0-9]{0,15})?([eE][-+]?[0-9]{1,2})?$' THEN"        \
+	"  CASE WHEN p::double precision < 5373484.5 THEN trunc((trunc(p::double precision"        \
+	"   * 86400000 + 0.5) - 210866760000000) / 1000) END"                                      \
+	" ELSE sw_iso_key(p) END $f$;"                                                             \
+	"CREATE INDEX items_newest ON items ((coalesce(sw_date_key(published), first_seen)) DESC," \
+	" id DESC);"
 
 const struct pg_conn_step store_pg_steps[] = {
     {8, SCHEMA_SOURCES SCHEMA_ITEMS SCHEMA_EVENTS SCHEMA_SEARCH SCHEMA_READ SCHEMA_LEASES},
