@@ -161,6 +161,25 @@
 	"CREATE INDEX items_newest ON items ((coalesce(sw_date_key(published), first_seen)) DESC," \
 	" id DESC);"
 
+/*
+ * Sharing the work between instances (daemon/lease.c). instances is
+ * UNLOGGED: after a server crash its rows come back with the next
+ * heartbeat. source_leases stays logged: it carries each source's owner,
+ * expiry and epoch (the fencing token), all compared with the server's
+ * now(), never an instance's clock.
+ */
+#define SCHEMA_LEASES                                                                              \
+	"CREATE UNLOGGED TABLE instances ("                                                        \
+	" instance_id text PRIMARY KEY, started_at timestamptz NOT NULL DEFAULT now(),"            \
+	" heartbeat_at timestamptz NOT NULL DEFAULT now());"                                       \
+	"CREATE TABLE source_leases ("                                                             \
+	" source_id text PRIMARY KEY, owner text,"                                                 \
+	" lease_until timestamptz NOT NULL DEFAULT '-infinity',"                                   \
+	" epoch bigint NOT NULL DEFAULT 0,"                                                        \
+	" next_poll_at timestamptz NOT NULL DEFAULT '-infinity');"                                 \
+	"CREATE INDEX source_leases_owner ON source_leases (owner);"                               \
+	"CREATE INDEX source_leases_until ON source_leases (lease_until);"
+
 const struct pg_conn_step store_pg_steps[] = {
     {8, SCHEMA_SOURCES SCHEMA_ITEMS SCHEMA_EVENTS SCHEMA_SEARCH SCHEMA_READ SCHEMA_LEASES},
 };
