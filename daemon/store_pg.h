@@ -30,10 +30,10 @@
 struct store_pg {
 	struct store base; /* first: a struct store * is a struct store_pg * */
 	PGconn *conn;
-	char *conninfo; /* as libpq takes it: a postgresql:// URI or key=value pairs */
-	char *shown;	/* conninfo without passwords: what messages name */
-	int copy;	/* store_open_copy: the session is one transaction never committed */
-	int savepoint;	/* copy: a store transaction (savepoint sw) is open */
+	char *conninfo;	   /* as libpq takes it: a postgresql:// URI or key=value pairs */
+	char *shown;	   /* conninfo without passwords: what messages name */
+	int copy;	   /* store_open_copy: the session is one transaction never committed */
+	int savepoint;	   /* copy: a store transaction (savepoint sw) is open */
 	char *instance;	   /* who claims events (store_set_instance); "host:pid:random" */
 	double claim_secs; /* how long a claim on an event lasts */
 	unsigned long round_trips; /* statements sent since opened (bench, store_info) */
@@ -58,7 +58,9 @@ extern const size_t store_pg_nsteps;
 int store_pg_fail(struct store_pg *pg, const char *what, const PGresult *res);
 
 /*
- * Runs sql with n text parameters (NULL entries are SQL NULL). The result
+ * Runs sql with n text parameters (NULL entries are SQL NULL), each made
+ * valid UTF-8 first (store_pg_utf8_clean: the server refuses anything
+ * else, where SQLite keeps any bytes). The result
  * when it succeeded (rows or a command): the caller PQclears it. NULL with
  * the error set ("SHOWN: what: ...") otherwise.
  */
@@ -93,9 +95,6 @@ unsigned char *store_pg_bytea_get(const PGresult *res, int row, int col, size_t 
  * sequence as U+FFFD (allocated), or NULL when s is valid UTF-8 already.
  */
 char *store_pg_utf8_clean(const char *s);
-/* store_pg_exec with every text parameter made UTF-8 by store_pg_utf8_clean. */
-PGresult *store_pg_exec_text(struct store_pg *pg, const char *what, const char *sql, int n,
-			     const char *const *params);
 
 /* Column values: a new string (NULL for SQL NULL), a number (0 for NULL). */
 char *store_pg_strdup(const PGresult *res, int row, int col);

@@ -22,32 +22,6 @@
 	"last_modified, raw_sha256, text_sha256, text, raw, language, words, fetched_at, "         \
 	"first_seen, last_seen, last_checked "
 
-/*
- * store_pg_row and store_pg_run for statements with text from outside
- * (a page's URL or title, a server's ETag): through store_pg_exec_text.
- */
-static int text_row(struct store_pg *pg, const char *what, const char *sql, int n,
-		    const char *const *p, PGresult **res)
-{
-	*res = store_pg_exec_text(pg, what, sql, n, p);
-	if (*res == NULL)
-		return -1;
-	if (PQntuples(*res) > 0)
-		return 1;
-	PQclear(*res);
-	*res = NULL;
-	return 0;
-}
-
-static int text_run(struct store_pg *pg, const char *what, const char *sql, int n,
-		    const char *const *p)
-{
-	PGresult *res = store_pg_exec_text(pg, what, sql, n, p);
-
-	PQclear(res);
-	return res != NULL ? 0 : -1;
-}
-
 #define F(kind, field) STORE_PG_FIELD(struct store_source, kind, field)
 static const struct store_pg_field source_fields[] = {
     F(PGCOL_TEXT, etag),	  F(PGCOL_TEXT, last_modified), F(PGCOL_DOUBLE, last_poll),
@@ -68,8 +42,8 @@ int store_pg_source_get(struct store *st, const char *id, struct store_source *o
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = text_row(pg, "read source", "SELECT " SOURCE_COLS "FROM sources WHERE id = $1", 1, p,
-		      &res);
+	rc = store_pg_row(pg, "read source", "SELECT " SOURCE_COLS "FROM sources WHERE id = $1", 1,
+			  p, &res);
 	if (rc == 1) {
 		STORE_PG_ROW_READ(res, 0, source_fields, out);
 		PQclear(res);
@@ -163,7 +137,7 @@ int store_pg_source_put(struct store *st, const char *id, const char *url,
 	    src->suggestion,
 	};
 
-	return text_run(store_pg_of(st), "write source", SOURCE_PUT_SQL, 18, p);
+	return store_pg_run(store_pg_of(st), "write source", SOURCE_PUT_SQL, 18, p);
 }
 
 int store_pg_source_ids(struct store *st, char ***ids, size_t *n)
@@ -205,7 +179,7 @@ static int item_query(struct store_pg *pg, const char *sql, int n, const char *c
 		      struct store_item *out)
 {
 	PGresult *res;
-	int rc = text_row(pg, "read item", sql, n, p, &res);
+	int rc = store_pg_row(pg, "read item", sql, n, p, &res);
 
 	if (rc != 1)
 		return rc;
@@ -248,12 +222,12 @@ int store_pg_item_seen_elsewhere(struct store *st, const char *source_id, const 
 {
 	const char *p[] = {source_id, url, norm_url, text_sha256};
 	PGresult *res;
-	int rc = text_row(store_pg_of(st), "look up item",
-			  "SELECT 1 FROM items WHERE"
-			  " (norm_url = $3 AND NOT (source_id = $1 AND url = $2)) OR"
-			  " ($4::text IS NOT NULL AND text_sha256 = $4 AND source_id <> $1)"
-			  " LIMIT 1",
-			  4, p, &res);
+	int rc = store_pg_row(store_pg_of(st), "look up item",
+			      "SELECT 1 FROM items WHERE"
+			      " (norm_url = $3 AND NOT (source_id = $1 AND url = $2)) OR"
+			      " ($4::text IS NOT NULL AND text_sha256 = $4 AND source_id <> $1)"
+			      " LIMIT 1",
+			      4, p, &res);
 
 	PQclear(res);
 	return rc;
@@ -268,7 +242,7 @@ static int old_item_query(struct store_pg *pg, const char *sql, int n, const cha
 
 	if (old)
 		memset(old, 0, sizeof(*old));
-	rc = text_row(pg, "look up a moved item", sql, n, p, &res);
+	rc = store_pg_row(pg, "look up a moved item", sql, n, p, &res);
 	if (rc == 1 && old) {
 		old->id = (int64_t)store_pg_get_ll(res, 0, 0);
 		old->url = store_pg_strdup(res, 0, 1);
@@ -349,12 +323,12 @@ int store_pg_item_put(struct store *st, struct store_item *it)
 	int rc;
 
 	if (it->id) {
-		rc = text_run(pg, "write item", ITEM_UPDATE_SQL, 21, p);
+		rc = store_pg_run(pg, "write item", ITEM_UPDATE_SQL, 21, p);
 		free(raw);
 		return rc;
 	}
 	/* all but the id, which the server numbers */
-	rc = text_row(pg, "write item", ITEM_INSERT_SQL, 20, p + 1, &res);
+	rc = store_pg_row(pg, "write item", ITEM_INSERT_SQL, 20, p + 1, &res);
 	free(raw);
 	if (rc == 1)
 		it->id = (int64_t)store_pg_get_ll(res, 0, 0);
@@ -383,10 +357,10 @@ int store_pg_items_text_newest(struct store *st, const char *source_id, double *
 	int rc;
 
 	*when = 0;
-	rc = text_row(store_pg_of(st), "read newest item with text",
-		      "SELECT max(greatest(coalesce(items_published_day(published), 0),"
-		      " first_seen)) FROM items WHERE source_id = $1 AND text IS NOT NULL",
-		      1, p, &res);
+	rc = store_pg_row(store_pg_of(st), "read newest item with text",
+			  "SELECT max(greatest(coalesce(items_published_day(published), 0),"
+			  " first_seen)) FROM items WHERE source_id = $1 AND text IS NOT NULL",
+			  1, p, &res);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
@@ -421,7 +395,7 @@ static int list_query(struct store_pg *pg, const char *what, const char *sql, in
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
-	res = store_pg_exec_text(pg, what, sql, n, p);
+	res = store_pg_exec(pg, what, sql, n, p);
 	if (res == NULL)
 		return -1;
 	read_list_items(res, out);
@@ -480,6 +454,6 @@ int store_pg_item_set_themes(struct store *st, int64_t id, const char *themes,
 	struct store_pg_num b;
 	const char *p[] = {store_pg_ll(&b, id), themes, detail_json};
 
-	return text_run(store_pg_of(st), "write item themes",
-			"UPDATE items SET themes = $2, theme_scores = $3 WHERE id = $1", 3, p);
+	return store_pg_run(store_pg_of(st), "write item themes",
+			    "UPDATE items SET themes = $2, theme_scores = $3 WHERE id = $1", 3, p);
 }

@@ -24,8 +24,8 @@ int store_pg_fail(struct store_pg *pg, const char *what, const PGresult *res)
 	return -1;
 }
 
-PGresult *store_pg_exec(struct store_pg *pg, const char *what, const char *sql, int n,
-			const char *const *params)
+static PGresult *exec_raw(struct store_pg *pg, const char *what, const char *sql, int n,
+			  const char *const *params)
 {
 	PGresult *res;
 	ExecStatusType rc;
@@ -42,6 +42,34 @@ PGresult *store_pg_exec(struct store_pg *pg, const char *what, const char *sql, 
 	store_pg_fail(pg, what, res);
 	PQclear(res);
 	return NULL;
+}
+
+/* Copies are made only of the parameters that need cleaning (rare). */
+PGresult *store_pg_exec(struct store_pg *pg, const char *what, const char *sql, int n,
+			const char *const *params)
+{
+	char **owned = NULL;
+	const char **clean = NULL;
+	PGresult *res;
+	char *c;
+
+	for (int i = 0; i < n; i++) {
+		if (params[i] == NULL || (c = store_pg_utf8_clean(params[i])) == NULL)
+			continue;
+		if (owned == NULL) {
+			owned = xcalloc((size_t)n, sizeof(*owned));
+			clean = xcalloc((size_t)n, sizeof(*clean));
+			memcpy(clean, params, (size_t)n * sizeof(*clean));
+		}
+		owned[i] = c;
+		clean[i] = c;
+	}
+	res = exec_raw(pg, what, sql, n, clean != NULL ? clean : params);
+	for (int i = 0; owned != NULL && i < n; i++)
+		free(owned[i]);
+	free(owned);
+	free(clean);
+	return res;
 }
 
 int store_pg_run(struct store_pg *pg, const char *what, const char *sql, int n,
