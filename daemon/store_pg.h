@@ -154,6 +154,9 @@ int store_pg_prune(struct store *st, struct store_prune *p);
 int store_pg_compact(struct store *st);
 int store_pg_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
+/* store_pg_import.c */
+int store_pg_import_rows(struct store *st, struct store_import *im);
+
 /* store_pg_events.c */
 int store_pg_event_insert(struct store *st, const struct store_event_new *ev);
 int store_pg_event_recent(struct store *st, const char *source_id, const char *type,
