@@ -51,29 +51,26 @@ static char *bytea_hex(const unsigned char *p, size_t n)
 
 /*
  * Column col of the current row as text (allocated), NULL for SQL NULL.
- * A blob in a column declared BLOB (the raw page) is bytes: hex; a blob
- * elsewhere is a text SQLite kept without a type: its bytes as they are.
+ * A column declared BLOB (the raw page) is bytes whatever SQLite holds in
+ * it: hex; a blob elsewhere is a text SQLite kept without a type: its
+ * bytes as they are.
  */
 static char *value_text(sqlite3_stmt *s, int col)
 {
-	const char *decl;
+	const char *decl = sqlite3_column_decltype(s, col);
+	int type = sqlite3_column_type(s, col);
 
-	switch (sqlite3_column_type(s, col)) {
-	case SQLITE_NULL:
+	if (type == SQLITE_NULL)
 		return NULL;
-	case SQLITE_INTEGER:
-		return xasprintf("%lld", (long long)sqlite3_column_int64(s, col));
-	case SQLITE_FLOAT:
-		return xasprintf("%.17g", sqlite3_column_double(s, col));
-	case SQLITE_BLOB:
-		decl = sqlite3_column_decltype(s, col);
-		if (decl != NULL && strcasecmp(decl, "BLOB") == 0)
-			return bytea_hex(sqlite3_column_blob(s, col),
-					 (size_t)sqlite3_column_bytes(s, col));
-		break;
-	default:
-		break;
+	if (decl != NULL && strcasecmp(decl, "BLOB") == 0) {
+		const void *p = sqlite3_column_blob(s, col);
+
+		return bytea_hex(p, (size_t)sqlite3_column_bytes(s, col));
 	}
+	if (type == SQLITE_INTEGER)
+		return xasprintf("%lld", (long long)sqlite3_column_int64(s, col));
+	if (type == SQLITE_FLOAT)
+		return xasprintf("%.17g", sqlite3_column_double(s, col));
 	return store_sqlite_column_strdup(s, col);
 }
 
