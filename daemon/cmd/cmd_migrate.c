@@ -27,7 +27,7 @@
 /* Rows per transaction, and the bytes after which a batch is sent sooner. */
 #define BATCH_ROWS 500
 #define BATCH_BYTES (16u << 20)
-#define STORE_FILE "/speechwatch.db"
+#define STORE_FILE "speechwatch.db"
 
 static const char *const copy_tables[] = {"sources", "items", "item_versions", "events"};
 
@@ -268,11 +268,13 @@ static int migrate(const char *from, const char *to)
 static char *state_dir_of(const char *from)
 {
 	const char *path = strncmp(from, "sqlite:", 7) == 0 ? from + 7 : from;
-	size_t n = strlen(path), k = strlen(STORE_FILE);
+	const char *slash = strrchr(path, '/');
 
-	if (n < k || strcmp(path + n - k, STORE_FILE) != 0)
+	if (strcmp(slash != NULL ? slash + 1 : path, STORE_FILE) != 0)
 		return NULL;
-	return n == k ? xstrdup("/") : xstrndup(path, n - k);
+	if (slash == NULL)
+		return xstrdup(".");
+	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
 /* --from a SQLite location (a path or sqlite:PATH), --to a PostgreSQL one. */
