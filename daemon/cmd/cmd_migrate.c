@@ -50,7 +50,7 @@ struct migrate {
 static void left_out(void *arg, size_t row, const char *message)
 {
 	struct migrate *m = arg;
-	const char *id = m->values[row * m->ncols + (size_t)m->id_col];
+	const char *id = m->id_col >= 0 ? m->values[row * m->ncols + (size_t)m->id_col] : NULL;
 
 	fprintf(stderr, "speechwatch migrate: %s: %s\n", m->table, log_esc(message, 900));
 	m->left_ids = xreallocarray(m->left_ids, m->nleft + 1, sizeof(*m->left_ids));
