@@ -49,6 +49,8 @@ static const struct command commands[] = {
      "print [source] sections for a urlwatch urls.yaml or an OPML list"},
     {"vacuum", cmd_vacuum, "[-c FILE] [--json]",
      "apply retention now and compact the store (daemon stopped)"},
+    {"migrate", cmd_migrate, "--from sqlite:PATH --to postgresql://...",
+     "copy a SQLite store into PostgreSQL (again: only what is new or changed)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -101,6 +103,8 @@ static const struct option longopts[] = {
     {"dead", no_argument, NULL, 'D'},
     {"articles", optional_argument, NULL, 'A'},
     {"dry-run", no_argument, NULL, 'R'},
+    {"from", required_argument, NULL, 'f'},
+    {"to", required_argument, NULL, 't'},
     {NULL, 0, NULL, 0},
 };
 
@@ -140,6 +144,12 @@ static int command_opt(int ch, struct cmd_opts *o)
 		break;
 	case 'A':
 		o->articles = optarg ? optarg : "";
+		break;
+	case 'f':
+		o->from = optarg;
+		break;
+	case 't':
+		o->to = optarg;
 		break;
 	default:
 		return 0;

@@ -266,6 +266,25 @@ int store_size(struct store *st, int64_t *bytes, int64_t *free_bytes)
 	return rd(st)->be->size(st, bytes, free_bytes);
 }
 
+int store_export_rows(struct store *st, const char *table, store_row_fn *fn, void *arg)
+{
+	if (st->be->export_rows == NULL) {
+		err_set(st->err, sizeof(st->err), "%s store: cannot copy its rows out",
+			st->be->name);
+		return -1;
+	}
+	return rd(st)->be->export_rows(st, table, fn, arg);
+}
+
+int store_import_rows(struct store *st, struct store_import *im)
+{
+	if (st->be->import_rows == NULL) {
+		err_set(st->err, sizeof(st->err), "%s store: cannot copy rows in", st->be->name);
+		return -1;
+	}
+	return wr(st)->be->import_rows(st, im);
+}
+
 /* ---- sources ---- */
 
 int store_source_get(struct store *st, const char *id, struct store_source *out)

@@ -192,6 +192,50 @@ int store_compact(struct store *st);
 /* Bytes the store takes on disk (with its journal) and how many are free inside it. */
 int store_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
+/*
+ * Copying a store into another backend (speechwatch migrate). The tables
+ * are "sources", "items", "item_versions" and "events", with the same
+ * column names on every backend. Values travel as text: integers in
+ * decimal, reals with 17 digits (they round-trip), blobs in PostgreSQL's
+ * bytea hex form ("\x0a1b..."), SQL NULL as a NULL pointer.
+ *
+ * store_row_fn is called once per row; names and values live only during
+ * the call. A non-zero return stops the export.
+ */
+typedef int store_row_fn(void *arg, size_t ncols, const char *const *names,
+			 const char *const *values);
+/*
+ * Every row of table in primary-key order, to fn. 0; -1 with store_error()
+ * (also when fn stopped it, or the backend cannot export: only SQLite can).
+ * Call it inside store_read_begin for one snapshot of several tables.
+ */
+int store_export_rows(struct store *st, const char *table, store_row_fn *fn, void *arg);
+
+/* Rows for store_import_rows, and what became of them (added to). */
+struct store_import {
+	const char *table;
+	size_t ncols;
+	const char *const *names; /* ncols column names; the table's key among them */
+	size_t nrows;
+	const char *const *values; /* nrows * ncols, row after row; NULL: SQL NULL */
+	/* a row left out, with why (message lives during the call) */
+	void (*left_out)(void *arg, size_t row, const char *message);
+	void *arg;
+	size_t added, updated, unchanged, skipped; /* out */
+};
+/*
+ * Writes rows into table, inside the caller's transaction: a row whose key
+ * is new is inserted, one that differs from the stored row updates it, an
+ * equal one is left as it is; nothing is deleted. An items row whose id or
+ * (source_id, url) belongs to another item here (one a daemon of this store
+ * wrote) is left out through left_out. Storing an item's text this way
+ * writes no item_versions row: those are copied as rows of their own.
+ * After items, new ids continue after the largest. 0, or -1 with
+ * store_error() (roll the transaction back); -1 too from a backend that
+ * cannot import (only PostgreSQL can).
+ */
+int store_import_rows(struct store *st, struct store_import *im);
+
 /* Fills out (caller frees with store_source_clear); 1 found, 0 unknown, -1 error. */
 int store_source_get(struct store *st, const char *id, struct store_source *out);
 /* Inserts or replaces the poll state of source id. */

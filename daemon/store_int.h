@@ -41,6 +41,9 @@ struct store_backend {
 	int (*prune)(struct store *st, struct store_prune *p); /* opens its own transaction */
 	int (*compact)(struct store *st);
 	int (*size)(struct store *st, int64_t *bytes, int64_t *free_bytes);
+	/* store_export_rows, store_import_rows: NULL when the backend has none */
+	int (*export_rows)(struct store *st, const char *table, store_row_fn *fn, void *arg);
+	int (*import_rows)(struct store *st, struct store_import *im);
 
 	int (*source_get)(struct store *st, const char *id, struct store_source *out);
 	int (*source_put)(struct store *st, const char *id, const char *url,

@@ -348,6 +348,7 @@ const struct store_backend store_pg_backend = {
     .prune = store_pg_prune,
     .compact = store_pg_compact,
     .size = store_pg_size,
+    .import_rows = store_pg_import_rows,
     .source_get = store_pg_source_get,
     .source_put = store_pg_source_put,
     .source_ids = store_pg_source_ids,

@@ -182,6 +182,9 @@ int store_pg_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 /* store_pg_instances.c */
 int store_pg_instances(struct store *st, struct store_instance **out, size_t *n);
 
+/* store_pg_import.c */
+int store_pg_import_rows(struct store *st, struct store_import *im);
+
 /* store_pg_events.c */
 int store_pg_event_insert(struct store *st, const struct store_event_new *ev);
 int store_pg_event_recent(struct store *st, const char *source_id, const char *type, double since);

@@ -655,6 +655,7 @@ const struct store_backend store_sqlite_backend = {
     .prune = store_sqlite_prune,
     .compact = store_sqlite_compact,
     .size = store_sqlite_size,
+    .export_rows = store_sqlite_export_rows,
     .source_get = store_sqlite_source_get,
     .source_put = store_sqlite_source_put,
     .source_ids = store_sqlite_source_ids,

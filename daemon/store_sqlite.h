@@ -152,6 +152,9 @@ int store_sqlite_prune(struct store *st, struct store_prune *p);
 int store_sqlite_compact(struct store *st);
 int store_sqlite_size(struct store *st, int64_t *bytes, int64_t *free_bytes);
 
+/* store_sqlite_export.c */
+int store_sqlite_export_rows(struct store *st, const char *table, store_row_fn *fn, void *arg);
+
 /* store_sqlite_events.c */
 int store_sqlite_event_insert(struct store *st, const struct store_event_new *ev);
 int store_sqlite_event_recent(struct store *st, const char *source_id, const char *type,

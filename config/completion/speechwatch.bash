@@ -6,7 +6,7 @@
 # Keep in step with daemon/main.c (tests/e2e/test_completion.py checks).
 
 # Options that take a value: the next word is that value, not a command.
-_speechwatch_valued='-c --config --themes --jsonl --since --theme --ignore-label --state --channel --limit'
+_speechwatch_valued='-c --config --themes --jsonl --since --theme --ignore-label --state --channel --limit --from --to'
 
 _speechwatch_options()
 {
@@ -15,6 +15,7 @@ _speechwatch_options()
 	once) echo '-c --config --dry-run' ;;
 	check | discover | status | vacuum | sources) echo '-c --config --json' ;;
 	import) echo '-c --config' ;;
+	migrate) echo '--from --to' ;;
 	preview) echo '-c --config --json --articles' ;;
 	extract) echo '--json' ;;
 	classify) echo '-c --config --json --jsonl --themes' ;;
@@ -32,7 +33,7 @@ _speechwatch()
 	COMPREPLY=()
 
 	case $prev in
-	-c | --config | --themes | --jsonl)
+	-c | --config | --themes | --jsonl | --from)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
@@ -41,7 +42,7 @@ _speechwatch()
 		COMPREPLY=($(compgen -W 'queued sending retrying delivered dead pending' -- "$cur"))
 		return 0
 		;;
-	--since | --theme | --ignore-label | --channel | --limit)
+	--since | --theme | --ignore-label | --channel | --limit | --to)
 		return 0
 		;;
 	esac
@@ -61,7 +62,7 @@ _speechwatch()
 			COMPREPLY=($(compgen -W '-c --config -v --verbose -h --help -V --version' -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W 'run reload once check preview discover extract classify learn
-				notify-test search status events sources import vacuum' -- "$cur"))
+				notify-test search status events sources import vacuum migrate' -- "$cur"))
 		fi
 		return 0
 	fi

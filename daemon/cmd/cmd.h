@@ -28,6 +28,8 @@ struct cmd_opts {
 	int dead;		  /* events redeliver --dead */
 	const char *articles;	  /* preview --articles[=N]: "" without N, NULL when absent */
 	int dry_run;		  /* once --dry-run */
+	const char *from;	  /* migrate --from LOCATION */
+	const char *to;		  /* migrate --to LOCATION */
 };
 
 int cmd_run(const struct cmd_opts *o, int argc, char **argv);
@@ -47,6 +49,7 @@ int cmd_events(const struct cmd_opts *o, int argc, char **argv);
 int cmd_sources(const struct cmd_opts *o, int argc, char **argv);
 int cmd_import(const struct cmd_opts *o, int argc, char **argv);
 int cmd_reload(const struct cmd_opts *o, int argc, char **argv);
+int cmd_migrate(const struct cmd_opts *o, int argc, char **argv);
 
 /*
  * Loads the config at o->config_path without secrets (no password_file is
