@@ -21,6 +21,7 @@
 #include "daemon/sdnotify.h"
 #include "daemon/statelock.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "daemon/themeset.h"
 #include "daemon/webserve.h"
 #include "fetch/http.h"
@@ -133,6 +134,17 @@ static int open_store(struct daemon *d)
 	d->store = open_checked(path);
 	free(path);
 	return d->store ? 0 : -1;
+}
+
+/* Inline: SQLite's file is local (a server's store does not run here yet). */
+static int open_jobs(struct daemon *d)
+{
+	char err[256];
+
+	d->jobs = store_jobs_new(d->loop, d->store, 0, err, sizeof(err));
+	if (d->jobs == NULL)
+		log_err("%s", err);
+	return d->jobs ? 0 : -1;
 }
 
 static void add_sources(struct daemon *d)
@@ -345,6 +357,8 @@ static struct daemon *daemon_make(struct config *cfg, struct themes *themes,
 		goto fail;
 	/* Another process's lock fails fast on the loop; the outbox backs off and retries. */
 	store_set_busy_wait(d->store, 50);
+	if (open_jobs(d) < 0)
+		goto fail;
 	d->http = open_http(d);
 	if (d->http == NULL)
 		goto fail;
@@ -470,6 +484,7 @@ void daemon_free(struct daemon *d)
 	for (size_t i = 0; i < d->nsources; i++)
 		schedule_source_free(d->sources[i]);
 	free(d->sources);
+	store_jobs_free(d->jobs); /* a step out finishes first: it uses the store */
 	store_close(d->store);
 	statelock_release(d->lock_fd);
 	config_free(d->cfg);

@@ -26,6 +26,7 @@ struct outbox;
 struct pdf_queue;
 struct poll_run;
 struct store;
+struct store_jobs;
 struct source_rt;
 struct themes;
 
@@ -78,6 +79,16 @@ struct retain {
 	ev_timer timer;
 	struct store_prune p; /* the visit under way; p.after == 0: none */
 	size_t raw, text;     /* dropped so far in this visit */
+	int busy;	      /* a step is out as a store job */
+	int stopped;	      /* retain_stop ran: a step that comes back arms nothing */
+};
+
+/* index.c: the search index kept up in run mode */
+struct index_keeper {
+	ev_timer timer;
+	int busy;    /* a step is out as a store job */
+	int soon;    /* index_soon came while it was */
+	int stopped; /* index_stop ran */
 };
 
 struct daemon {
@@ -98,10 +109,11 @@ struct daemon {
 	ev_timer stop_timer; /* bounds the graceful stop */
 	int stopping;
 	int exit_status;
-	size_t polls_failed;  /* in once mode: decides the exit status */
-	ev_timer flush_timer; /* writes the dirty source rows (poll.c) */
-	size_t ndirty;	      /* sources with src_dirty set */
-	ev_timer index_timer; /* the search index kept up in run mode (index.c) */
+	size_t polls_failed;	   /* in once mode: decides the exit status */
+	ev_timer flush_timer;	   /* writes the dirty source rows (poll.c) */
+	size_t ndirty;		   /* sources with src_dirty set */
+	struct index_keeper index; /* the search index kept up in run mode (index.c) */
+	struct store_jobs *jobs;   /* store work off the loop (store_jobs.h) */
 	struct retain retain;
 	int lock_fd;		 /* statelock of state_dir, held while the daemon lives */
 	struct webserve *web;	 /* the [http] listener (run mode with listen set), or NULL */
