@@ -109,7 +109,16 @@ static void store_pg_close(struct store *st)
 {
 	struct store_pg *pg = store_pg_of(st);
 
-	PQfinish(pg->conn); /* an open transaction (a copy's) is rolled back */
+	/*
+	 * A transaction still open (a copy's) is rolled back before the
+	 * connection goes: the server would do it too, but only after the
+	 * client left, and until then its row locks make other sessions'
+	 * SKIP LOCKED pass the rows by.
+	 */
+	if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(pg->conn, "ROLLBACK"));
+	PQfinish(pg->conn);
 	free(pg->conninfo);
 	free(pg->shown);
 	free(pg->instance);

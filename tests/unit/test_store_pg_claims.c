@@ -208,13 +208,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("claims");
-	TCase *tc = tcase_create("claims");
+	Suite *s;
+	TCase *tc;
 
 	if (!testutil_store_is_pg()) {
 		printf("skipped: claims are PostgreSQL's (tests/e2e/test_store_pg.py)\n");
 		return EXIT_SUCCESS;
 	}
+	s = suite_create("claims");
+	tc = tcase_create("claims");
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, two_instances_never_get_the_same_event);
