@@ -56,6 +56,7 @@ struct config_daemon {
 	 * or "sqlite:/PATH"; NULL: the default.
 	 */
 	char *database;
+	struct config_origin database_at; /* where database was set */
 };
 
 struct config_source {

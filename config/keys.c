@@ -550,10 +550,13 @@ static void apply_number(struct parse_state *ps, const struct key_def *k, char *
 	}
 }
 
+/* The [daemon] database key: its location, and where it was set (check's messages). */
 static void set_database(struct parse_state *ps, const struct key_def *k, char **field,
 			 const char *v)
 {
 	char *loc = database_location(v);
+
+	ps->cfg->daemon.database_at = (struct config_origin){ps->file, ps->line};
 
 	if (loc == NULL) {
 		config_error(ps,

@@ -10,6 +10,7 @@
 #include "daemon/channels.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/httpcfg.h"
+#include "daemon/store.h"
 #include "fetch/http.h"
 #include "fetch/render.h"
 #include "daemon/themeset.h"
@@ -189,6 +190,39 @@ static void note_render(const struct config *cfg, struct buf *out)
 }
 
 /*
+ * A PostgreSQL store ([daemon] database): whether the server answers and
+ * holds a store, as a notice, or why not, as a warning (a server down at
+ * check time may be up when the daemon starts); and that run and once do
+ * not use it yet.
+ */
+static void note_database(const struct config *cfg, struct buf *out)
+{
+	const char *db = cfg->daemon.database, *file = cfg->daemon.database_at.file;
+	int line = cfg->daemon.database_at.line;
+	char err[600], *shown;
+	struct store *st;
+
+	if (db == NULL || !store_on_server(db))
+		return;
+	shown = store_location_shown(db);
+	if (store_exists(db) == 0) {
+		buf_printf(out, "%s:%d: notice: database %s answers and holds no store yet\n", file,
+			   line, shown);
+	} else if ((st = store_open_readonly(db, err, sizeof(err))) != NULL) {
+		buf_printf(out, "%s:%d: notice: database %s holds a speechwatch store\n", file,
+			   line, shown);
+		store_close(st);
+	} else {
+		buf_printf(out, "%s:%d: warning: database: %s\n", file, line, err);
+	}
+	buf_printf(out,
+		   "%s:%d: warning: database %s: status, search, events, sources and migrate use "
+		   "it; run and once refuse it in this version\n",
+		   file, line, shown);
+	free(shown);
+}
+
+/*
  * Everything check finds, in order, into out as "FILE:LINE: message" lines
  * (notices and warnings marked so): the config (with secrets), the themes
  * compiled once, every channel opened once. Returns the config (NULL when it
@@ -208,6 +242,7 @@ static struct config *check_collect(const struct cmd_opts *o, struct buf *out, i
 	warn_unrouted(cfg, out);
 	notice_source_state(cfg, out);
 	note_render(cfg, out);
+	note_database(cfg, out);
 	return cfg;
 }
 

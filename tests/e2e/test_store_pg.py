@@ -102,6 +102,31 @@ class DatabaseKey(PgTestCase):
         self.assertIn("names a PostgreSQL store", r.stderr)
         self.assertIn("sw.conf", r.stderr)
 
+    def test_check_says_whether_the_server_holds_a_store(self):
+        pg = self.cluster()
+        conf = self.conf("postgresql:" + pg.conninfo())
+        r = self.sw("check", "-c", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("sw.conf:3: notice: database postgresql:", r.stderr)
+        self.assertIn("answers and holds no store yet", r.stderr)
+        self.assertIn("run and once refuse it", r.stderr)
+        # a SQLite store (a once over a dead source) copied there: now it holds one
+        sqlite_conf = self.write("sqlite.conf", CONF.replace("database = {database}\n", "")
+                                 .format(state=os.path.join(self.tmp, "state")))
+        self.sw("once", "-c", sqlite_conf, timeout=60)
+        r = self.sw("migrate", "--from", "sqlite:" + os.path.join(self.tmp, "state",
+                                                                "speechwatch.db"),
+                    "--to", "postgresql:" + pg.conninfo())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.sw("check", "-c", conf)
+        self.assertIn("holds a speechwatch store", r.stderr)
+        # a server that does not answer: a warning naming it, not an error
+        r = self.sw("check", "-c", self.conf("postgresql:host=%s port=1 user=speechwatch"
+                                             % pg.dir))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: database:", r.stderr)
+        self.assertIn("port=1", r.stderr)
+
     def test_a_value_that_names_no_store_is_an_error_at_its_line(self):
         conf = self.conf("mysql://db/sw")
         r = self.sw("check", "-c", conf)
