@@ -541,12 +541,18 @@ static double proc_cpu(long pid, int with_children, long *ppid)
 	       (double)sysconf(_SC_CLK_TCK);
 }
 
-/* The postmaster's pid from its pid file (which the server rewrites now and then: retried). */
+/*
+ * The postmaster's pid from its pid file, read once (the server rewrites
+ * the file's later lines now and then: a read may find it empty).
+ */
 static long postmaster(const char *dir)
 {
-	char *path = xasprintf("%s/data/postmaster.pid", dir);
-	long pm = 0;
+	static long pm;
+	char *path;
 
+	if (pm > 0)
+		return pm;
+	path = xasprintf("%s/data/postmaster.pid", dir);
 	for (int tries = 0; tries < 50 && pm <= 0; tries++) {
 		FILE *f = fopen(path, "r");
 
