@@ -225,12 +225,11 @@ static int store_pg_begin_relaxed(struct store *st)
 
 	if (pg->copy)
 		return store_pg_begin(st);
-	/* one statement per call: PQexecParams takes no more */
-	if (store_pg_run(pg, "begin", "BEGIN", 0, NULL) < 0)
-		return -1;
-	if (store_pg_run(pg, "begin", "SET LOCAL synchronous_commit = off", 0, NULL) == 0)
+	/* one round trip: the simple protocol takes both (parameters need one each) */
+	if (store_pg_run_plain(pg, "begin", "BEGIN; SET LOCAL synchronous_commit = off") == 0)
 		return 0;
-	store_pg_run(pg, "rollback", "ROLLBACK", 0, NULL);
+	if (pg->conn != NULL && PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(pg->conn, "ROLLBACK")); /* BEGIN ran, the SET did not */
 	return -1;
 }
 

@@ -70,6 +70,11 @@ PGresult *store_pg_exec(struct store_pg *pg, const char *what, const char *sql, 
 int store_pg_run(struct store_pg *pg, const char *what, const char *sql, int n,
 		 const char *const *params);
 /*
+ * Statements without parameters, several allowed (the simple protocol), in
+ * one round trip: 0 or -1. Only for fixed SQL, never for values.
+ */
+int store_pg_run_plain(struct store_pg *pg, const char *what, const char *sql);
+/*
  * store_pg_exec for a statement returning at most one row: 1 with *res
  * set (the caller clears it) when a row came, 0 when none (nothing to
  * clear), -1 with the error set.

@@ -81,6 +81,25 @@ int store_pg_run(struct store_pg *pg, const char *what, const char *sql, int n,
 	return res != NULL ? 0 : -1;
 }
 
+int store_pg_run_plain(struct store_pg *pg, const char *what, const char *sql)
+{
+	PGresult *res;
+	ExecStatusType rc;
+
+	if (pg->conn == NULL)
+		return store_pg_fail(pg, what, NULL);
+	pg->round_trips++;
+	res = PQexec(pg->conn, sql);
+	rc = PQresultStatus(res);
+	if (rc != PGRES_TUPLES_OK && rc != PGRES_COMMAND_OK) {
+		store_pg_fail(pg, what, res);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
 int store_pg_row(struct store_pg *pg, const char *what, const char *sql, int n,
 		 const char *const *params, PGresult **res)
 {

@@ -255,6 +255,9 @@ static int migrate(const char *from, const char *to)
 	}
 	if (same_schema(src, dst) == 0)
 		status = copy_all(src, dst);
+	/* fresh statistics: until the server's own ANALYZE, lookups of a bulk copy scan */
+	if (store_compact(dst) < 0)
+		fprintf(stderr, "speechwatch migrate: %s\n", store_error(dst));
 	store_close(dst);
 	store_close(src);
 	return status;
