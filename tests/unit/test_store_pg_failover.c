@@ -707,14 +707,17 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("lease failover");
-	TCase *kills = tcase_create("kills"), *restarts = tcase_create("restarts");
+	Suite *s;
+	TCase *kills, *restarts;
 
 	if (!testutil_store_is_pg()) {
 		printf(
 		    "skipped: the failover soak needs PostgreSQL (tests/e2e/test_store_pg.py)\n");
 		return 0;
 	}
+	s = suite_create("lease failover");
+	kills = tcase_create("kills");
+	restarts = tcase_create("restarts");
 	tcase_set_timeout(kills, 60 + 3 * iterations());
 	tcase_add_checked_fixture(kills, setup, teardown);
 	tcase_add_test(kills, killed_instances_sources_are_taken_over_without_overlap);
