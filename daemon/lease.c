@@ -56,6 +56,17 @@ struct leases {
 
 static void round_start(struct leases *l);
 
+/*
+ * A take or a renewal is trusted as soon as its answer comes, so it must
+ * survive a crash of the server: with synchronous_commit off (a setting
+ * many servers use for speed) a commit already answered can be lost, the
+ * row comes back as it was, and another instance then takes the source
+ * while this one still trusts it, at the same epoch. Each such statement
+ * turns it on for its own transaction (the commit reads it); giving back
+ * needs no such care (a lost give-back only waits for the expiry).
+ */
+#define DURABLE "SELECT set_config('synchronous_commit', 'on', true)"
+
 char *lease_text_array(const char *const *v, size_t n)
 {
 	struct buf b;
@@ -249,13 +260,14 @@ static void rebalance(struct leases *l)
 	snprintf(want, sizeof(want), "%ld", quota - (long)l->nheld);
 	const char *p[] = {l->instance, ttl, want, l->ids_array};
 	send_sql(l,
-		 "WITH c AS MATERIALIZED (SELECT source_id FROM source_leases"
+		 "WITH durable AS (" DURABLE "),"
+		 " c AS MATERIALIZED (SELECT source_id FROM source_leases"
 		 " WHERE lease_until < now() AND source_id = ANY ($4::text[])"
 		 " ORDER BY next_poll_at, md5($1 || source_id) LIMIT $3::bigint"
 		 " FOR UPDATE SKIP LOCKED)"
 		 " UPDATE source_leases s SET owner = $1,"
 		 " lease_until = now() + make_interval(secs => $2::double precision),"
-		 " epoch = s.epoch + 1 FROM c WHERE s.source_id = c.source_id"
+		 " epoch = s.epoch + 1 FROM c, durable WHERE s.source_id = c.source_id"
 		 " RETURNING s.source_id, s.epoch",
 		 4, p, on_taken);
 }
@@ -289,7 +301,8 @@ static void renew(struct leases *l)
 	l->renew_sent = clock_steady();
 	send_sql(l,
 		 "UPDATE source_leases SET lease_until = now() + make_interval(secs =>"
-		 " $2::double precision) WHERE owner = $1 AND lease_until > now()"
+		 " $2::double precision) FROM (" DURABLE ") AS durable"
+		 " WHERE owner = $1 AND lease_until > now()"
 		 " RETURNING source_id, epoch",
 		 2, p, on_renewed);
 }

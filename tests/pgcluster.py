@@ -23,7 +23,7 @@ As a command:
         runs the program with PG* set (and SW_PGCLUSTER_DIR, SW_PGCLUSTER_SCRIPT
         for a program that wants to restart the server), exits with its status;
         77 with "skipped: PostgreSQL server binaries not installed" when absent.
-    python3 tests/pgcluster.py restart DIR [--mode immediate|fast]
+    python3 tests/pgcluster.py restart DIR [--mode immediate|fast] [--down SECONDS]
     python3 tests/pgcluster.py terminate DIR
 """
 import atexit
@@ -173,11 +173,13 @@ class Cluster:
         self._read_pid()
         self._save()
 
-    def restart(self, mode="immediate"):
+    def restart(self, mode="immediate", down=0.0):
         """Stops the server (immediate: as a crash, no shutdown checkpoint) and
-        starts it again on the same socket/port; returns when it accepts
+        starts it again on the same socket/port, down seconds later (an
+        outage longer than a client's lease); returns when it accepts
         connections."""
         self._run("pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
+        time.sleep(down)
         self._pg_ctl_start()
 
     def env(self):
@@ -262,7 +264,8 @@ def main(argv):
         return _cmd_run(argv[1:])
     if len(argv) >= 2 and argv[0] == "restart":
         mode = argv[argv.index("--mode") + 1] if "--mode" in argv else "immediate"
-        Cluster.attach(argv[1]).restart(mode=mode)
+        down = float(argv[argv.index("--down") + 1]) if "--down" in argv else 0.0
+        Cluster.attach(argv[1]).restart(mode=mode, down=down)
         return 0
     if len(argv) >= 2 and argv[0] == "terminate":
         print(Cluster.attach(argv[1]).terminate_backends())
