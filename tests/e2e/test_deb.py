@@ -39,7 +39,7 @@ WANTED = [
 # Shared libraries the binary links: each must be a declared dependency.
 LIBS = ["libcurl4", "libxml2", "libsqlite3-0", "libev4", "libjansson4", "libinih1",
         "libutf8proc2", "libstemmer0d", "libssl3", "libsystemd0", "zlib1g",
-        "libmicrohttpd12", "libpoppler-glib8"]
+        "libmicrohttpd12", "libpoppler-glib8", "libpq5"]
 
 
 def run(args, cwd=None, timeout=120, env=None):

@@ -101,7 +101,7 @@ class StatusExitTest(ExitStatusBase):
         text, js, j = self.status()
         self.assertEqual((text, js), (1, 1))
         self.assertEqual(j["totals"]["dead"], 3, "--json output as before")
-        self.assertEqual(sorted(j), ["channels", "sources", "store", "totals"])
+        self.assertEqual(sorted(j), ["channels", "instances", "sources", "store", "totals"])
 
     def test_a_failing_source_is_a_warning(self):
         with open(self.conf, encoding="utf-8") as f:
