@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/buf.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -66,25 +65,6 @@ static void round_start(struct leases *l);
  * needs no such care (a lost give-back only waits for the expiry).
  */
 #define DURABLE "SELECT set_config('synchronous_commit', 'on', true)"
-
-char *lease_text_array(const char *const *v, size_t n)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_append_char(&b, '{');
-	for (size_t i = 0; i < n; i++) {
-		buf_append_str(&b, i ? ",\"" : "\"");
-		for (const char *p = v[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				buf_append_char(&b, '\\');
-			buf_append_char(&b, *p);
-		}
-		buf_append_char(&b, '"');
-	}
-	buf_append_char(&b, '}');
-	return buf_steal(&b);
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -214,7 +194,7 @@ static char *pick_surplus(struct leases *l, long quota, size_t *n)
 		else
 			l->held[keep++] = l->held[i];
 	}
-	array = lease_text_array(give, k);
+	array = pg_conn_text_array(give, k);
 	for (size_t i = 0; i < k; i++)
 		free((char *)(uintptr_t)give[i]);
 	free(give);
@@ -422,7 +402,7 @@ void leases_set_sources(struct leases *l, const char *const *ids, size_t n)
 	l->nids = n;
 	qsort(l->ids, n, sizeof(*l->ids), cmp_str);
 	free(l->ids_array);
-	l->ids_array = lease_text_array((const char *const *)l->ids, n);
+	l->ids_array = pg_conn_text_array((const char *const *)l->ids, n);
 	l->register_due = 1;
 }
 

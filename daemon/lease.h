@@ -75,10 +75,4 @@ void leases_stop(struct leases *l, void (*done)(void *arg), void *arg);
 /* Stops at once (nothing given back: the leases expire) and frees l. */
 void leases_free(struct leases *l);
 
-/*
- * The text form of a PostgreSQL array of strings ("{\"a\",\"b\\\"c\"}"),
- * for a text[] parameter. Allocated.
- */
-char *lease_text_array(const char *const *v, size_t n);
-
 #endif

@@ -149,6 +149,13 @@ int pg_conn_migrate(const char *conninfo, const struct pg_conn_step *steps, size
  */
 double pg_conn_backoff(double min, double cap, unsigned attempt, double unit);
 /*
+ * The text form of a PostgreSQL array of n strings ({"a","b\"c"}: every
+ * element quoted, its quotes and backslashes escaped), for a text[]
+ * parameter. Allocated.
+ */
+char *pg_conn_text_array(const char *const *v, size_t n);
+
+/*
  * conninfo (key=value or URI) with every password replaced by "***":
  * password=... values (quoted or not), a URI's "user:secret@" and its
  * ?password= / &password= parameters. Allocated.

@@ -176,3 +176,22 @@ char *pg_conn_scrub(const char *text, const char *conninfo)
 		b.data[--b.len] = '\0';
 	return buf_steal(&b);
 }
+
+char *pg_conn_text_array(const char *const *v, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_append_char(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		buf_append_str(&b, i ? ",\"" : "\"");
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_append_char(&b, '\\');
+			buf_append_char(&b, *p);
+		}
+		buf_append_char(&b, '"');
+	}
+	buf_append_char(&b, '}');
+	return buf_steal(&b);
+}

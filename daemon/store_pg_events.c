@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/buf.h"
 #include "common/clock.h"
 #include "common/xmalloc.h"
 #include "daemon/store_pg.h"
@@ -138,29 +137,10 @@ static int events_collect(struct store_pg *pg, const char *what, const char *sql
 	return 0;
 }
 
-/*
- * skip's channels as a text[] literal ("{\"a\",\"b\"}"), every element
- * quoted and its quotes and backslashes escaped. Caller frees.
- */
+/* skip's channels as a text[] parameter. Caller frees. */
 static char *skip_param(const struct store_skip *skip)
 {
-	struct buf b;
-
-	buf_init(&b);
-	buf_append_char(&b, '{');
-	for (size_t k = 0; skip && k < skip->n; k++) {
-		if (k > 0)
-			buf_append_char(&b, ',');
-		buf_append_char(&b, '"');
-		for (const char *c = skip->channels[k]; *c; c++) {
-			if (*c == '"' || *c == '\\')
-				buf_append_char(&b, '\\');
-			buf_append_char(&b, *c);
-		}
-		buf_append_char(&b, '"');
-	}
-	buf_append_char(&b, '}');
-	return buf_steal(&b);
+	return pg_conn_text_array(skip ? skip->channels : NULL, skip ? skip->n : 0);
 }
 
 /*

@@ -252,12 +252,12 @@ END_TEST
 START_TEST(text_arrays_escape_quotes_and_backslashes)
 {
 	const char *v[] = {"plain", "with \"quote\"", "back\\slash", "comma,brace}"};
-	char *s = lease_text_array(v, 4);
+	char *s = pg_conn_text_array(v, 4);
 
 	ck_assert_str_eq(s,
 			 "{\"plain\",\"with \\\"quote\\\"\",\"back\\\\slash\",\"comma,brace}\"}");
 	free(s);
-	s = lease_text_array(v, 0);
+	s = pg_conn_text_array(v, 0);
 	ck_assert_str_eq(s, "{}");
 	free(s);
 }
