@@ -127,9 +127,15 @@ class WebMetricsTest(swtest.TestCase):
         self.assertEqual(v(samples, "speechwatch_store_read_ok"), 1)
 
         urllib.request.urlopen("http://127.0.0.1:%d/__root?dir=v2" % self.site, timeout=5).read()
+        # The outbox gauges are read from the store at most every 5 s, so a
+        # pending count of 0 may predate the new events: wait on the
+        # delivery counter, which the daemon keeps live, as well.
         samples = self.wait_for("the new and changed statements, delivered", lambda s: (
             v(s, "speechwatch_statements_total", source="demo-news", change="new") >= 1
             and v(s, "speechwatch_statements_total", source="demo-news", change="changed") >= 1
+            and v(s, "speechwatch_deliveries_total", channel="hook", outcome="delivered")
+            >= v(s, "speechwatch_statements_total", source="demo-news", change="new")
+            + v(s, "speechwatch_statements_total", source="demo-news", change="changed")
             and v(s, "speechwatch_outbox_pending_events", channel="hook") == 0))
         got = self.delivered()
         types = [g["body"]["type"] for g in got]
