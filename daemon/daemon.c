@@ -136,12 +136,18 @@ static int open_store(struct daemon *d)
 	return d->store ? 0 : -1;
 }
 
-/* Inline: SQLite's file is local (a server's store does not run here yet). */
+/*
+ * Inline: SQLite's file is local (a server's store does not run here yet).
+ * SPEECHWATCH_STORE_THREAD=1 puts a SQLite store on the store thread as a
+ * server's will be: the tests' way to prove the loop no longer touches it.
+ */
 static int open_jobs(struct daemon *d)
 {
+	const char *force = getenv("SPEECHWATCH_STORE_THREAD");
+	int threaded = force && strcmp(force, "1") == 0;
 	char err[256];
 
-	d->jobs = store_jobs_new(d->loop, d->store, 0, err, sizeof(err));
+	d->jobs = store_jobs_new(d->loop, d->store, threaded, err, sizeof(err));
 	if (d->jobs == NULL)
 		log_err("%s", err);
 	return d->jobs ? 0 : -1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/log.h"
 #include "common/urlcred.h"
 #include "common/xmalloc.h"
 #include "daemon/pg_conn.h"
@@ -149,9 +150,32 @@ const char *store_error(const struct store *st)
 	return st->err;
 }
 
+void store_bind_thread(struct store *st)
+{
+	st->owner = pthread_self();
+	st->bound = 1;
+}
+
+void store_unbind_thread(struct store *st)
+{
+	st->bound = 0;
+}
+
+/* Every operation passes here: a use off the owning thread stops the daemon at once. */
+static struct store *owned(struct store *st)
+{
+	if (st->bound && !pthread_equal(st->owner, pthread_self())) {
+		log_err("internal error: the store %s was used outside the store thread",
+			st->location);
+		abort();
+	}
+	return st;
+}
+
 /* A read operation is about to run: counted (store_info). */
 static struct store *rd(struct store *st)
 {
+	owned(st);
 	st->counts.reads++;
 	return st;
 }
@@ -159,6 +183,7 @@ static struct store *rd(struct store *st)
 /* A write operation is about to run; outside a transaction it commits on its own. */
 static struct store *wr(struct store *st)
 {
+	owned(st);
 	st->counts.writes++;
 	if (!st->in_txn)
 		st->counts.commits++;
@@ -174,17 +199,19 @@ static int began(struct store *st, int rc)
 
 int store_begin(struct store *st)
 {
+	owned(st);
 	return began(st, st->be->begin(st));
 }
 
 int store_begin_relaxed(struct store *st)
 {
+	owned(st);
 	return began(st, st->be->begin_relaxed(st));
 }
 
 int store_commit(struct store *st)
 {
-	int rc = st->be->commit(st);
+	int rc = owned(st)->be->commit(st);
 
 	if (rc == 0) {
 		st->in_txn = 0;
@@ -195,18 +222,18 @@ int store_commit(struct store *st)
 
 int store_read_begin(struct store *st)
 {
-	return st->be->read_begin(st);
+	return owned(st)->be->read_begin(st);
 }
 
 void store_read_end(struct store *st)
 {
-	st->be->read_end(st);
+	owned(st)->be->read_end(st);
 }
 
 void store_rollback(struct store *st)
 {
 	st->in_txn = 0;
-	st->be->rollback(st);
+	owned(st)->be->rollback(st);
 }
 
 int store_info(struct store *st, struct store_info *out)
@@ -214,7 +241,7 @@ int store_info(struct store *st, struct store_info *out)
 	*out = st->counts;
 	out->backend = st->be->name;
 	out->schema_version = 0;
-	return st->be->info(st, out);
+	return owned(st)->be->info(st, out);
 }
 
 /*
@@ -232,12 +259,12 @@ static void clear_strings(void *obj, size_t size, const size_t *offs, size_t n)
 
 int store_verify(struct store *st)
 {
-	return st->be->verify(st);
+	return owned(st)->be->verify(st);
 }
 
 int store_check(struct store *st, double budget)
 {
-	return st->be->check(st, budget);
+	return owned(st)->be->check(st, budget);
 }
 
 char *store_recovery_steps(const char *location)

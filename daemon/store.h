@@ -102,6 +102,15 @@ int store_exists(const char *location);
 
 void store_close(struct store *st);
 
+/*
+ * Binds st to the calling thread: from then on an operation from another
+ * thread is a bug (the loop using the store the store thread owns,
+ * store_jobs.h) and aborts naming it, rather than racing on the handle.
+ * store_unbind_thread lifts it once that thread has ended.
+ */
+void store_bind_thread(struct store *st);
+void store_unbind_thread(struct store *st);
+
 /* The location the store was opened with, a server's without its password. Borrowed. */
 const char *store_location(const struct store *st);
 /* The last error message (names the location). Borrowed. */
@@ -132,9 +141,9 @@ struct store_info {
 	const char *backend; /* "sqlite" */
 	int schema_version;  /* found in the store */
 	/* Since this handle was opened (tests count them instead of timing): */
-	unsigned long commits; /* committed transactions; a write outside one counts as one */
-	unsigned long reads;   /* read operations (each a query) */
-	unsigned long writes;  /* write operations */
+	unsigned long commits;	   /* committed transactions; a write outside one counts as one */
+	unsigned long reads;	   /* read operations (each a query) */
+	unsigned long writes;	   /* write operations */
 	unsigned long round_trips; /* statements sent to a database server (0: SQLite) */
 };
 int store_info(struct store *st, struct store_info *out);

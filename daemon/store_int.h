@@ -7,6 +7,8 @@
 #ifndef SW_STORE_INT_H
 #define SW_STORE_INT_H
 
+#include <pthread.h>
+
 #include "daemon/store.h"
 
 /* The part of every open store that store.c owns; a backend embeds it first. */
@@ -17,6 +19,8 @@ struct store {
 	int in_txn;		  /* between store_begin* and store_commit/rollback */
 	int readonly;		  /* opened with store_open_readonly */
 	struct store_info counts; /* its commits, reads and writes */
+	int bound;		  /* store_bind_thread: only owner may use it */
+	pthread_t owner;
 };
 
 struct store_backend {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "daemon/store.h"
 #include "common/xmalloc.h"
 
 struct job {
@@ -72,6 +73,7 @@ static void *worker(void *arg)
 	struct store_jobs *q = arg;
 	struct job *j;
 
+	store_bind_thread(q->st); /* from now on a use from the loop aborts: it would race */
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		while (q->todo.head == NULL && !q->quit)
@@ -202,8 +204,10 @@ void store_jobs_free(struct store_jobs *q)
 	never = list_take_all(&q->todo);
 	pthread_cond_signal(&q->wake);
 	pthread_mutex_unlock(&q->mu);
-	if (q->threaded)
+	if (q->threaded) {
 		pthread_join(q->thread, NULL); /* the job running now ends first */
+		store_unbind_thread(q->st);
+	}
 	finished = list_take_all(&q->finished);
 	tell(finished, 0);
 	tell(never, 1);

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <ev.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -175,6 +176,34 @@ START_TEST(free_waits_for_the_running_job_and_cancels_the_rest)
 }
 END_TEST
 
+/* The thread owns the store: the loop's use of it is a bug caught at once, not a race. */
+START_TEST(the_loop_using_a_threaded_store_aborts)
+{
+	char err[256];
+	struct store_jobs *q = store_jobs_new(loop, st, 1, err, sizeof(err));
+	struct store_info info;
+
+	store_jobs_submit(q, work, done, &args[0]);
+	run_until_done(q); /* the thread has bound the store by now */
+	store_info(st, &info);
+	ck_abort_msg("store_info from the loop went through");
+}
+END_TEST
+
+/* Once the thread is gone the store is the caller's again (closing, a last write). */
+START_TEST(free_gives_the_store_back)
+{
+	char err[256];
+	struct store_jobs *q = store_jobs_new(loop, st, 1, err, sizeof(err));
+	struct store_info info;
+
+	store_jobs_submit(q, work, done, &args[0]);
+	run_until_done(q);
+	store_jobs_free(q);
+	ck_assert_int_eq(store_info(st, &info), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store_jobs");
@@ -185,6 +214,8 @@ int main(void)
 	tcase_add_test(tc, threaded_jobs_run_on_the_thread_in_order);
 	tcase_add_test(tc, a_slow_job_does_not_hold_the_loop);
 	tcase_add_test(tc, free_waits_for_the_running_job_and_cancels_the_rest);
+	tcase_add_test_raise_signal(tc, the_loop_using_a_threaded_store_aborts, SIGABRT);
+	tcase_add_test(tc, free_gives_the_store_back);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
