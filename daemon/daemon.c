@@ -136,21 +136,37 @@ static int open_store(struct daemon *d)
 	return d->store ? 0 : -1;
 }
 
-/*
- * Inline: SQLite's file is local (a server's store does not run here yet).
- * SPEECHWATCH_STORE_THREAD=1 puts a SQLite store on the store thread as a
- * server's will be: the tests' way to prove the loop no longer touches it.
- */
+/* Inline for the start: its reads are synchronous, before the loop runs (store_thread_on). */
 static int open_jobs(struct daemon *d)
 {
-	const char *force = getenv("SPEECHWATCH_STORE_THREAD");
-	int threaded = force && strcmp(force, "1") == 0;
 	char err[256];
 
-	d->jobs = store_jobs_new(d->loop, d->store, threaded, err, sizeof(err));
+	d->jobs = store_jobs_new(d->loop, d->store, 0, err, sizeof(err));
 	if (d->jobs == NULL)
 		log_err("%s", err);
 	return d->jobs ? 0 : -1;
+}
+
+/*
+ * While the loop runs, a server's store is worked on the store thread, so
+ * that no query holds the loop; SQLite's local file stays inline.
+ * SPEECHWATCH_STORE_THREAD=1 puts a SQLite store on the thread as a
+ * server's: the tests' way to prove the loop no longer touches it (a use
+ * from the loop aborts, store_bind_thread).
+ */
+static int store_thread_on(struct daemon *d)
+{
+	const char *force = getenv("SPEECHWATCH_STORE_THREAD");
+	char err[256];
+
+	if (!store_on_server(store_location(d->store)) && !(force && strcmp(force, "1") == 0))
+		return 0;
+	if (store_jobs_start_thread(d->jobs, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_debug("store: worked on its own thread while the loop runs");
+	return 0;
 }
 
 static void add_sources(struct daemon *d)
@@ -438,12 +454,15 @@ int daemon_run(struct daemon *d)
 		retain_start(d);
 	}
 	outbox_kick(d->outbox); /* events left pending by an earlier run */
+	if (store_thread_on(d) < 0)
+		return 1;
 	ev_prepare_init(&flush, log_flush_cb);
 	ev_prepare_start(d->loop, &flush);
 	log_hold(1);
 	ev_run(d->loop, 0);
 	log_hold(0);
 	ev_prepare_stop(d->loop, &flush);
+	store_jobs_stop_thread(d->jobs); /* what follows is synchronous: the loop has stopped */
 	poll_flush(d); /* the quiet polls' status rows, before once mode or a stop returns */
 	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
 		d->exit_status = 1;
@@ -470,6 +489,8 @@ void daemon_free(struct daemon *d)
 		signal(SIGHUP, SIG_IGN);
 		ev_timer_stop(d->loop, &d->stop_timer);
 	}
+	if (d->jobs)
+		store_jobs_stop_thread(d->jobs); /* a stop before or without daemon_run's */
 	webserve_free(d->web);
 	d->web = NULL;
 	index_stop(d);

@@ -150,9 +150,9 @@ const char *store_error(const struct store *st)
 	return st->err;
 }
 
-void store_bind_thread(struct store *st)
+void store_bind_thread(struct store *st, pthread_t owner)
 {
-	st->owner = pthread_self();
+	st->owner = owner;
 	st->bound = 1;
 }
 

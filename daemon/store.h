@@ -12,6 +12,7 @@
 #ifndef SW_STORE_H
 #define SW_STORE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,12 +104,12 @@ int store_exists(const char *location);
 void store_close(struct store *st);
 
 /*
- * Binds st to the calling thread: from then on an operation from another
+ * Binds st to the thread owner: from then on an operation from another
  * thread is a bug (the loop using the store the store thread owns,
  * store_jobs.h) and aborts naming it, rather than racing on the handle.
  * store_unbind_thread lifts it once that thread has ended.
  */
-void store_bind_thread(struct store *st);
+void store_bind_thread(struct store *st, pthread_t owner);
 void store_unbind_thread(struct store *st);
 
 /* The location the store was opened with, a server's without its password. Borrowed. */

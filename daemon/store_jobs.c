@@ -67,18 +67,20 @@ static struct job *list_pop(struct job_list *l)
 	return j;
 }
 
-/* The store thread: takes jobs in order until told to quit. */
+/*
+ * The store thread: takes jobs in order until told to quit. quit 1 leaves
+ * the jobs not started (freeing); quit 2 runs them all first (stopping).
+ */
 static void *worker(void *arg)
 {
 	struct store_jobs *q = arg;
 	struct job *j;
 
-	store_bind_thread(q->st); /* from now on a use from the loop aborts: it would race */
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		while (q->todo.head == NULL && !q->quit)
 			pthread_cond_wait(&q->wake, &q->mu);
-		if (q->quit)
+		if (q->quit == 1 || (q->todo.head == NULL && q->quit == 2))
 			break;
 		j = list_pop(&q->todo);
 		pthread_mutex_unlock(&q->mu);
@@ -89,6 +91,40 @@ static void *worker(void *arg)
 	}
 	pthread_mutex_unlock(&q->mu);
 	return NULL;
+}
+
+int store_jobs_start_thread(struct store_jobs *q, char *err, size_t errlen)
+{
+	int rc;
+
+	if (q->threaded)
+		return 0;
+	pthread_mutex_lock(&q->mu); /* the thread takes no job before the store is bound to it */
+	q->quit = 0;
+	rc = pthread_create(&q->thread, NULL, worker, q);
+	if (rc == 0) {
+		store_bind_thread(q->st,
+				  q->thread); /* a use from the loop now aborts: it would race */
+		q->threaded = 1;
+	}
+	pthread_mutex_unlock(&q->mu);
+	if (rc != 0)
+		err_set(err, errlen, "cannot start the store thread: %s", strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
+/* Ends the thread: quit 1 leaves the jobs not started in todo, quit 2 runs them first. */
+static void join_thread(struct store_jobs *q, int quit)
+{
+	if (!q->threaded)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->quit = quit;
+	pthread_cond_signal(&q->wake);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->thread, NULL); /* the job running now ends first */
+	store_unbind_thread(q->st);
+	q->threaded = 0;
 }
 
 /*
@@ -141,19 +177,16 @@ struct store_jobs *store_jobs_new(struct ev_loop *loop, struct store *st, int th
 				  size_t errlen)
 {
 	struct store_jobs *q = xcalloc(1, sizeof(*q));
-	int rc;
 
 	q->loop = loop;
 	q->st = st;
-	q->threaded = threaded;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->wake, NULL);
 	ev_async_init(&q->back, on_back);
 	q->back.data = q;
 	ev_async_start(loop, &q->back);
 	ev_unref(loop); /* waiting for nothing must not keep the loop running */
-	if (threaded && (rc = pthread_create(&q->thread, NULL, worker, q)) != 0) {
-		err_set(err, errlen, "cannot start the store thread: %s", strerror(rc));
+	if (threaded && store_jobs_start_thread(q, err, errlen) < 0) {
 		ev_ref(loop);
 		ev_async_stop(loop, &q->back);
 		pthread_cond_destroy(&q->wake);
@@ -162,6 +195,18 @@ struct store_jobs *store_jobs_new(struct ev_loop *loop, struct store *st, int th
 		return NULL;
 	}
 	return q;
+}
+
+void store_jobs_stop_thread(struct store_jobs *q)
+{
+	struct job *finished;
+
+	join_thread(q, 2);
+	pthread_mutex_lock(&q->mu);
+	finished = list_take_all(&q->finished);
+	pthread_mutex_unlock(&q->mu);
+	q->pending -= tell(finished, 0);
+	hold_loop(q);
 }
 
 void store_jobs_submit(struct store_jobs *q, store_job_work_fn *work, store_job_done_fn *done,
@@ -199,16 +244,11 @@ void store_jobs_free(struct store_jobs *q)
 
 	if (q == NULL)
 		return;
+	join_thread(q, 1);
 	pthread_mutex_lock(&q->mu);
-	q->quit = 1;
 	never = list_take_all(&q->todo);
-	pthread_cond_signal(&q->wake);
-	pthread_mutex_unlock(&q->mu);
-	if (q->threaded) {
-		pthread_join(q->thread, NULL); /* the job running now ends first */
-		store_unbind_thread(q->st);
-	}
 	finished = list_take_all(&q->finished);
+	pthread_mutex_unlock(&q->mu);
 	tell(finished, 0);
 	tell(never, 1);
 	if (!q->holding)

@@ -32,6 +32,21 @@ typedef void store_job_done_fn(void *arg, int cancelled);
 struct store_jobs *store_jobs_new(struct ev_loop *loop, struct store *st, int threaded, char *err,
 				  size_t errlen);
 
+/*
+ * Moves an inline q onto a thread of its own (0 if it is there already):
+ * the daemon starts with its store inline, for the synchronous reads of its
+ * start, and puts it on the thread when the loop starts. -1, err filled,
+ * when the thread cannot be started; q stays inline.
+ */
+int store_jobs_start_thread(struct store_jobs *q, char *err, size_t errlen);
+
+/*
+ * Runs every job submitted (done is called for each), ends the thread and
+ * makes q inline again, the store the caller's: the loop has stopped and
+ * what remains (last rows, a report, closing) is synchronous.
+ */
+void store_jobs_stop_thread(struct store_jobs *q);
+
 /* Queues a job; done (may be NULL) is called exactly once, from the loop. */
 void store_jobs_submit(struct store_jobs *q, store_job_work_fn *work, store_job_done_fn *done,
 		       void *arg);

@@ -204,6 +204,38 @@ START_TEST(free_gives_the_store_back)
 }
 END_TEST
 
+/*
+ * The daemon's shape: inline at the start, on the thread while the loop
+ * runs, inline again after: stopping runs every job submitted, not cancels.
+ */
+START_TEST(start_and_stop_thread_move_the_store_and_lose_no_job)
+{
+	char err[256];
+	struct store_jobs *q = store_jobs_new(loop, st, 0, err, sizeof(err));
+	struct store_info info;
+
+	ck_assert_int_eq(store_jobs_start_thread(q, err, sizeof(err)), 0);
+	args[0].sleep = 0.1;
+	submit_all(q);
+	store_jobs_stop_thread(q); /* without running the loop */
+	check_in_order();
+	ck_assert_int_eq(cancelled, 0);
+	ck_assert_int_eq(store_jobs_pending(q), 0);
+	for (int i = 0; i < NJOBS; i++)
+		ck_assert_int_eq(ran_elsewhere[i], 1);
+	ck_assert_int_eq(store_info(st, &info), 0); /* the caller's again */
+	norder = 0;
+	store_jobs_submit(q, work, done, &args[1]); /* inline now: ran at once, here */
+	ck_assert_int_eq(ran_elsewhere[1], 0);
+	run_until_done(q);
+	ck_assert_int_eq(store_jobs_start_thread(q, err, sizeof(err)), 0); /* and back */
+	store_jobs_submit(q, work, done, &args[2]);
+	run_until_done(q);
+	ck_assert_int_eq(ran_elsewhere[2], 1);
+	store_jobs_free(q);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store_jobs");
@@ -216,6 +248,7 @@ int main(void)
 	tcase_add_test(tc, free_waits_for_the_running_job_and_cancels_the_rest);
 	tcase_add_test_raise_signal(tc, the_loop_using_a_threaded_store_aborts, SIGABRT);
 	tcase_add_test(tc, free_gives_the_store_back);
+	tcase_add_test(tc, start_and_stop_thread_move_the_store_and_lose_no_job);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
