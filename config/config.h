@@ -57,6 +57,8 @@ struct config_daemon {
 	 */
 	char *database;
 	struct config_origin database_at; /* where database was set */
+	/* On a PostgreSQL store: s a source's lease lasts unrenewed (daemon/share.h) */
+	double lease_ttl;
 };
 
 struct config_source {

@@ -63,6 +63,7 @@ static const struct key_def daemon_keys[] = {
     {"browser", KT_PATH, D(browser), 0, 0, NULL, 0},
     {"max_renders", KT_LONG, D(max_renders), 1, 16, NULL, 0},
     {"database", KT_DATABASE, D(database), 0, 0, NULL, 0},
+    {"lease_ttl", KT_DURATION, D(lease_ttl), 3, 3600, NULL, 0},
     {NULL, 0, 0, 0, 0, NULL, 0},
 };
 #undef D
@@ -171,6 +172,7 @@ void config_daemon_defaults(struct config_daemon *d)
 	d->connect_timeout = 15;
 	d->low_speed_time = 20;
 	d->max_renders = 1;
+	d->lease_ttl = 30;
 }
 
 static void source_defaults(struct config_source *s)

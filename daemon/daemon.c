@@ -19,6 +19,7 @@
 #include "daemon/outbox.h"
 #include "daemon/pdf_queue.h"
 #include "daemon/sdnotify.h"
+#include "daemon/share.h"
 #include "daemon/statelock.h"
 #include "daemon/store.h"
 #include "daemon/store_jobs.h"
@@ -179,6 +180,20 @@ static void add_sources(struct daemon *d)
 		d->sources = xreallocarray(d->sources, d->nsources + 1, sizeof(*d->sources));
 		d->sources[d->nsources++] = schedule_source_new(d, s);
 	}
+}
+
+/* Run mode on a server's store: this instance polls the sources it holds the lease of. */
+static int open_share(struct daemon *d)
+{
+	char err[512];
+
+	if (!store_on_server(store_location(d->store)))
+		return 0;
+	if (share_start(d, err, sizeof(err)) == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 static void begin_stop(struct daemon *d, const char *why)
@@ -396,6 +411,8 @@ static struct daemon *daemon_make(struct config *cfg, struct themes *themes,
 	    (d->web = webserve_start(d)) == NULL)
 		goto fail;
 	add_sources(d);
+	if (mode == DAEMON_RUN && !dry_run && open_share(d) < 0)
+		goto fail;
 	return d;
 fail:
 	daemon_free(d);
@@ -462,6 +479,7 @@ int daemon_run(struct daemon *d)
 	ev_run(d->loop, 0);
 	log_hold(0);
 	ev_prepare_stop(d->loop, &flush);
+	share_give_back(d->share);	 /* others take the sources at once, not after the expiry */
 	store_jobs_stop_thread(d->jobs); /* what follows is synchronous: the loop has stopped */
 	poll_flush(d); /* the quiet polls' status rows, before once mode or a stop returns */
 	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
@@ -512,6 +530,7 @@ void daemon_free(struct daemon *d)
 		schedule_source_free(d->sources[i]);
 	free(d->sources);
 	store_jobs_free(d->jobs); /* a step out finishes first: it uses the store */
+	share_free(d->share);	  /* after the jobs: a take-over's read comes back to it */
 	store_close(d->store);
 	statelock_release(d->lock_fd);
 	config_free(d->cfg);

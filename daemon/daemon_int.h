@@ -25,6 +25,7 @@ struct metrics;
 struct outbox;
 struct pdf_queue;
 struct poll_run;
+struct share;
 struct store;
 struct store_jobs;
 struct source_rt;
@@ -120,6 +121,7 @@ struct daemon {
 	unsigned long reloads;	 /* SIGHUPs handled: reload.status's SEQ (reloadstatus.h) */
 	struct metrics *metrics; /* what /metrics shows, with the listener only (metrics.h) */
 	struct pdf_queue *pdfs;	 /* PDF statements read in child processes (pdf_queue.h) */
+	struct share *share;	 /* run mode on a server's store: leases (share.h), or NULL */
 };
 
 /* index.c: run mode keeps the search index up in the background */

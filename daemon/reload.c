@@ -15,6 +15,7 @@
 #include "daemon/webserve.h"
 #include "daemon/outbox.h"
 #include "daemon/reloadstatus.h"
+#include "daemon/share.h"
 #include "daemon/sdnotify.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
@@ -108,6 +109,8 @@ static void swap_config(struct daemon *d, struct config *fresh, struct themes *t
 	free(d->sources);
 	d->sources = next;
 	d->nsources = n;
+	if (d->share)
+		share_sources(d->share); /* leases of sources gone are given back */
 	themes_free(d->themes);
 	d->themes = themes;
 	/* The old outbox keeps the old config until its sends in flight are answered. */
@@ -212,6 +215,10 @@ static int check_restart_only(const struct daemon *d, const struct config *fresh
 			   d->config_path);
 		return -1;
 	}
+	if (d->cfg->daemon.lease_ttl != fresh->daemon.lease_ttl)
+		log_info("reload: notice: [daemon] lease_ttl changed (%.0fs -> %.0fs): it takes "
+			 "effect at the next restart",
+			 d->cfg->daemon.lease_ttl, fresh->daemon.lease_ttl);
 	return 0;
 }
 

@@ -74,6 +74,16 @@ int store_on_server(const char *location)
 	return be != NULL && be != &store_sqlite_backend;
 }
 
+char *store_server_conninfo(const char *location)
+{
+	const char *rest;
+
+	if (!store_on_server(location) || strncmp(location, "postgresql:", 11) != 0)
+		return NULL;
+	rest = location + 11;
+	return strncmp(rest, "//", 2) == 0 ? xstrdup(location) : xstrdup(rest);
+}
+
 char *store_location_shown(const char *location)
 {
 	return store_on_server(location) ? pg_conn_redact(location) : xstrdup(location);

@@ -103,6 +103,9 @@ int store_exists(const char *location);
 
 void store_close(struct store *st);
 
+/* The libpq conninfo of a PostgreSQL location (allocated); NULL for any other store. */
+char *store_server_conninfo(const char *location);
+
 /*
  * Binds st to the thread owner: from then on an operation from another
  * thread is a bug (the loop using the store the store thread owns,

@@ -1,0 +1,249 @@
+/*
+ * daemon/share: leases wired into the schedule (share.h). The lease rounds
+ * run on the loop over their own connection (lease.c, pg_conn.c); the
+ * source row read at a take-over is a store job, like every other store
+ * access while the loop runs.
+ */
+#include "daemon/share.h"
+
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/daemon_int.h"
+#include "daemon/lease.h"
+#include "daemon/pg_conn.h"
+#include "daemon/store.h"
+#include "daemon/store_jobs.h"
+
+#define SHARE_GIVE_BACK_WAIT 3.0 /* s a stop waits for the leases to be given back */
+
+struct share {
+	struct daemon *d;
+	char *instance;
+	struct pg_conn *conn;
+	struct leases *leases;
+	int given_back;
+};
+
+/* A take-over's read of the source's row, the previous owner's latest. */
+struct wake_job {
+	struct share *s;
+	char *id;
+	struct store_source row;
+	int found; /* store_source_get's answer: 1 found, 0 none, -1 failed */
+	char err[512];
+};
+
+static struct source_rt *source_named(struct daemon *d, const char *id)
+{
+	for (size_t i = 0; i < d->nsources; i++)
+		if (strcmp(d->sources[i]->id, id) == 0)
+			return d->sources[i];
+	return NULL;
+}
+
+/* lease_settings.busy: a source being polled keeps its lease. */
+static int source_busy(const char *id, void *arg)
+{
+	struct share *s = arg;
+	struct source_rt *rt = source_named(s->d, id);
+
+	return rt != NULL && (rt->inflight != NULL || rt->run != NULL);
+}
+
+/* The hooks' due: the poll goes ahead only under the lease. */
+static void share_due(struct source_rt *rt)
+{
+	struct share *s = rt->d->share;
+
+	if (!share_holds(s, rt->id)) {
+		log_debug("source=%s not polled: another instance holds its lease", rt->id);
+		return; /* dormant until its lease is taken (lease_changed) */
+	}
+	poll_start(rt);
+}
+
+static void wake_work(struct store *st, void *arg)
+{
+	struct wake_job *j = arg;
+
+	j->found = store_source_get(st, j->id, &j->row);
+	if (j->found < 0)
+		snprintf(j->err, sizeof(j->err), "%s", store_error(st));
+}
+
+/* Its row read: the source keeps the schedule the previous owner left. */
+static void wake_done(void *arg, int cancelled)
+{
+	struct wake_job *j = arg;
+	struct daemon *d = j->s->d;
+	struct source_rt *rt = cancelled ? NULL : source_named(d, j->id);
+
+	if (rt != NULL && !d->stopping && share_holds(j->s, rt->id) && !rt->src_dirty &&
+	    !ev_is_active(&rt->timer) && rt->inflight == NULL && rt->run == NULL) {
+		if (j->found < 0)
+			log_warnx("source=%s cannot read its row after taking its lease: %s",
+				  rt->id, j->err);
+		if (j->found > 0) {
+			store_source_clear(&rt->src);
+			rt->src = j->row;
+			memset(&j->row, 0, sizeof(j->row));
+			rt->src_known = 1;
+			rt->failures = rt->src.failures;
+		}
+		log_info("source=%s taken over: polled by this instance from now on", rt->id);
+		schedule_at(rt, schedule_first_delay(rt));
+	}
+	store_source_clear(&j->row);
+	free(j->id);
+	free(j);
+}
+
+static void wake(struct share *s, struct source_rt *rt)
+{
+	struct wake_job *j = xcalloc(1, sizeof(*j));
+
+	j->s = s;
+	j->id = xstrdup(rt->id);
+	store_jobs_submit(s->d->jobs, wake_work, wake_done, j);
+}
+
+/* lease_settings.changed: wake the sources taken, put to sleep those lost. */
+static void lease_changed(void *arg)
+{
+	struct share *s = arg;
+	struct daemon *d = s->d;
+
+	if (d->stopping)
+		return;
+	for (size_t i = 0; i < d->nsources; i++) {
+		struct source_rt *rt = d->sources[i];
+		int held = share_holds(s, rt->id), timed = ev_is_active(&rt->timer);
+
+		if (held && !timed && rt->inflight == NULL && rt->run == NULL)
+			wake(s, rt);
+		else if (!held && timed) {
+			ev_timer_stop(d->loop, &rt->timer);
+			log_info("source=%s lease given up: another instance polls it", rt->id);
+		}
+	}
+}
+
+/* Who this process is to the other instances: "host:pid:random". Allocated. */
+static char *instance_name(void)
+{
+	char host[256] = "localhost";
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	return xasprintf("%s:%ld:%08lx", host, (long)getpid(),
+			 (unsigned long)(clock_jitter_unit() * 4294967295.0));
+}
+
+static struct pg_conn *lease_conn(struct daemon *d, const char *conninfo)
+{
+	struct pg_conn_settings cs = {0};
+
+	(void)d;
+	cs.conninfo = conninfo;
+	cs.application_name = "speechwatch leases";
+	return pg_conn_new(d->loop, &cs);
+}
+
+struct share *share_start(struct daemon *d, char *err, size_t errlen)
+{
+	char *conninfo = store_server_conninfo(store_location(d->store));
+	struct lease_settings ls = {0};
+	struct share *s;
+
+	if (conninfo == NULL) {
+		err_set(err, errlen, "%s is not a server's store: nothing to share",
+			store_location(d->store));
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->d = d;
+	s->instance = instance_name();
+	store_set_instance(d->store, s->instance, STORE_CLAIM_DEFAULT);
+	s->conn = lease_conn(d, conninfo);
+	free(conninfo);
+	ls.instance = s->instance;
+	ls.ttl = d->cfg->daemon.lease_ttl;
+	ls.busy = source_busy;
+	ls.changed = lease_changed;
+	ls.arg = s;
+	s->leases = leases_new(d->loop, s->conn, &ls);
+	d->share = s;
+	d->hooks.due = share_due;
+	share_sources(s);
+	log_info("sharing: instance %s, leases of %.0fs", s->instance, ls.ttl);
+	return s;
+}
+
+void share_sources(struct share *s)
+{
+	struct daemon *d = s->d;
+	const char **ids = xcalloc(d->nsources + 1, sizeof(*ids));
+
+	for (size_t i = 0; i < d->nsources; i++)
+		ids[i] = d->sources[i]->id;
+	leases_set_sources(s->leases, ids, d->nsources);
+	free(ids);
+}
+
+int share_holds(const struct share *s, const char *source_id)
+{
+	return leases_held(s->leases, source_id, NULL);
+}
+
+static void given_back(void *arg)
+{
+	struct share *s = arg;
+
+	s->given_back = 1;
+}
+
+static void give_back_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct share *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	log_warnx("stop: the leases were not given back within %.0fs: they expire instead",
+		  SHARE_GIVE_BACK_WAIT);
+	s->given_back = 1;
+}
+
+void share_give_back(struct share *s)
+{
+	ev_timer bound;
+
+	if (s == NULL || s->given_back)
+		return;
+	ev_timer_init(&bound, give_back_timeout, SHARE_GIVE_BACK_WAIT, 0.0);
+	bound.data = s;
+	ev_timer_start(s->d->loop, &bound);
+	leases_stop(s->leases, given_back, s);
+	while (!s->given_back)
+		ev_run(s->d->loop, EVRUN_ONCE);
+	ev_timer_stop(s->d->loop, &bound);
+}
+
+void share_free(struct share *s)
+{
+	if (s == NULL)
+		return;
+	leases_free(s->leases);
+	pg_conn_free(s->conn);
+	free(s->instance);
+	free(s);
+}
