@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +22,23 @@ static int log_held;
 static char held[16384];
 static size_t nheld;
 
-void log_flush(void)
+/* The store thread (daemon/store_jobs) logs too: the held lines are shared. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void flush_locked(void)
 {
 	if (nheld > 0) {
 		fwrite(held, 1, nheld, stderr);
 		nheld = 0;
 	}
 	fflush(stderr);
+}
+
+void log_flush(void)
+{
+	pthread_mutex_lock(&log_mu);
+	flush_locked();
+	pthread_mutex_unlock(&log_mu);
 }
 
 void log_hold(int on)
@@ -53,12 +64,14 @@ static void log_emit(int prio, const char *line, const char *suffix)
 		n = (int)sizeof(out) - 1; /* cut, but still one line */
 	if (n > 0 && out[n - 1] != '\n')
 		out[n - 1] = '\n';
+	pthread_mutex_lock(&log_mu);
 	if (nheld + (size_t)n > sizeof(held))
-		log_flush();
+		flush_locked();
 	memcpy(held + nheld, out, (size_t)n);
 	nheld += (size_t)n;
 	if (!log_held || prio <= LOG_LVL_WARNING)
-		log_flush();
+		flush_locked();
+	pthread_mutex_unlock(&log_mu);
 }
 
 void log_init(int debug)

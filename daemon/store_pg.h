@@ -37,6 +37,8 @@ struct store_pg {
 	char *instance;	   /* who claims events (store_set_instance); "host:pid:random" */
 	double claim_secs; /* how long a claim on an event lasts */
 	unsigned long round_trips; /* statements sent since opened (bench, store_info) */
+	double retry_at;	   /* clock_mono before which a lost connection is not retried */
+	double backoff;		   /* s to wait after the next failed reconnection; 0: none yet */
 };
 
 static inline struct store_pg *store_pg_of(struct store *st)
@@ -56,6 +58,18 @@ extern const size_t store_pg_nsteps;
  * returns -1.
  */
 int store_pg_fail(struct store_pg *pg, const char *what, const PGresult *res);
+
+/*
+ * 0 when pg has a working connection for the next statement; a connection
+ * lost (a server restart, a cut) is made again first, unless a transaction
+ * was open on it (its statements must not go on in a new session: it fails
+ * until the caller rolls back) or a dry-run copy's, and at most once per
+ * backoff step (STORE_PG_RETRY_MIN doubling to STORE_PG_RETRY_MAX). -1 with
+ * the error set otherwise. Blocks: the store thread's, never the loop's.
+ */
+#define STORE_PG_RETRY_MIN 1.0
+#define STORE_PG_RETRY_MAX 30.0
+int store_pg_usable(struct store_pg *pg, const char *what);
 
 /*
  * Runs sql with n text parameters (NULL entries are SQL NULL), each made

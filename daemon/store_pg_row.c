@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/err.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/store_pg.h"
 
@@ -24,16 +26,37 @@ int store_pg_fail(struct store_pg *pg, const char *what, const PGresult *res)
 	return -1;
 }
 
+int store_pg_usable(struct store_pg *pg, const char *what)
+{
+	double now = clock_mono();
+
+	if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
+		return 0;
+	if (pg->conn == NULL || pg->copy || pg->base.in_txn || now < pg->retry_at)
+		return store_pg_fail(pg, what, NULL);
+	PQreset(pg->conn);
+	if (PQstatus(pg->conn) == CONNECTION_OK) {
+		log_info("%s: connected again", pg->shown);
+		pg->backoff = 0;
+		return 0;
+	}
+	pg->backoff = pg->backoff > 0 ? pg->backoff * 2 : STORE_PG_RETRY_MIN;
+	if (pg->backoff > STORE_PG_RETRY_MAX)
+		pg->backoff = STORE_PG_RETRY_MAX;
+	pg->retry_at = now + pg->backoff;
+	store_pg_fail(pg, what, NULL);
+	log_warnx("%s (the next attempt in %.0fs)", pg->base.err, pg->backoff);
+	return -1;
+}
+
 static PGresult *exec_raw(struct store_pg *pg, const char *what, const char *sql, int n,
 			  const char *const *params)
 {
 	PGresult *res;
 	ExecStatusType rc;
 
-	if (pg->conn == NULL) {
-		store_pg_fail(pg, what, NULL);
+	if (store_pg_usable(pg, what) < 0)
 		return NULL;
-	}
 	pg->round_trips++;
 	res = PQexecParams(pg->conn, sql, n, NULL, params, NULL, NULL, 0);
 	rc = PQresultStatus(res);
@@ -86,8 +109,8 @@ int store_pg_run_plain(struct store_pg *pg, const char *what, const char *sql)
 	PGresult *res;
 	ExecStatusType rc;
 
-	if (pg->conn == NULL)
-		return store_pg_fail(pg, what, NULL);
+	if (store_pg_usable(pg, what) < 0)
+		return -1;
 	pg->round_trips++;
 	res = PQexec(pg->conn, sql);
 	rc = PQresultStatus(res);

@@ -706,6 +706,38 @@ START_TEST(quick_restarts_never_let_two_instances_trust_one_source)
 }
 END_TEST
 
+/*
+ * The store's own connection (the daemon's store thread) after a restart:
+ * a transaction cut by it fails to its end, never going on in a new
+ * session; the next statement after the rollback connects again.
+ */
+START_TEST(a_store_connection_cut_by_a_restart_is_made_again)
+{
+	char err[512], *loc = testutil_store_fresh();
+	struct store *st = store_open(loc, err, sizeof(err));
+	struct store_source src = {0}, back = {0};
+	struct outage o;
+
+	ck_assert_msg(st != NULL, "%s", err);
+	src.failures = 3;
+	ck_assert_int_eq(store_source_put(st, "kept", "http://127.0.0.1/k", &src), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	sleep_for(1); /* the test server commits without waiting: its WAL writer flushes */
+	restart_server(&o, "0");
+	src.failures = 4;
+	ck_assert_int_lt(store_source_put(st, "cut", "http://127.0.0.1/c", &src), 0);
+	ck_assert_int_lt(store_source_put(st, "cut", "http://127.0.0.1/c", &src), 0);
+	ck_assert_int_lt(store_commit(st), 0);
+	store_rollback(st);
+	ck_assert_msg(store_source_get(st, "kept", &back) == 1, "%s", store_error(st));
+	ck_assert_int_eq(back.failures, 3);
+	store_source_clear(&back);
+	ck_assert_int_eq(store_source_get(st, "cut", &back), 0); /* the cut transaction is gone */
+	store_close(st);
+	testutil_store_done(loc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -728,6 +760,7 @@ int main(void)
 	tcase_add_test(restarts,
 		       a_server_restart_closes_the_trust_window_and_the_sources_come_back);
 	tcase_add_test(restarts, quick_restarts_never_let_two_instances_trust_one_source);
+	tcase_add_test(restarts, a_store_connection_cut_by_a_restart_is_made_again);
 	suite_add_tcase(s, restarts);
 	return testutil_run(s);
 }
