@@ -93,11 +93,14 @@ def start_server(script, args, port_file=None):
     raise RuntimeError("%s did not start: %s" % (script, out))
 
 
-def start_static_server(directory):
-    """A real HTTP server on 127.0.0.1 serving directory; returns (Proc, port)."""
+def start_static_server(directory, log=None):
+    """A real HTTP server on 127.0.0.1 serving directory; returns (Proc, port).
+    log: a file where the server records each request (static_http.py --log)."""
     port_file = tempfile.mktemp(prefix="sw-port-")
+    extra = ["--log", log] if log else []
     try:
-        return start_server("static_http.py", [directory, "--port-file", port_file], port_file)
+        return start_server("static_http.py", [directory, "--port-file", port_file] + extra,
+                            port_file)
     finally:
         if os.path.exists(port_file):
             os.unlink(port_file)

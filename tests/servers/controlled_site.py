@@ -12,7 +12,10 @@ POST /state        merges a JSON object into the state, e.g.
                    {"items": [1, 2], "ms": {"2": 5000}, "fail": [2], "empty": []}
                    "links": {"N": URL} lists item N with that href instead;
                    "redirect": {"N": URL} makes /art?n=N answer 302 to URL
-Every GET is recorded in the state's "seen" as [path?query, X-Api-Key or null].
+Every GET is recorded in the state's "seen" as [path?query, X-Api-Key or null],
+and each of /list in "log" as {"t": unix time, "path": path?query, "ua": User-Agent}.
+A list asked for with ?s=K links its items as /art?n=N&s=K (several sources
+on one site, each with statements of its own).
 """
 import hashlib
 import http.server
@@ -23,7 +26,7 @@ import time
 import urllib.parse
 
 STATE = {"items": [1], "ms": {}, "fail": [], "empty": [], "hits": {}, "links": {},
-         "redirect": {}, "seen": []}
+         "redirect": {}, "seen": [], "log": []}
 LOCK = threading.Lock()
 
 
@@ -49,18 +52,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             STATE["hits"][url.path] = STATE["hits"].get(url.path, 0) + 1
             if url.path != "/state":
                 STATE["seen"].append([self.path, self.headers.get("X-Api-Key")])
+            if url.path == "/list":
+                STATE["log"].append({"t": time.time(), "path": self.path,
+                                     "ua": self.headers.get("User-Agent")})
             state = json.loads(json.dumps(STATE))
         if url.path == "/list":
-            return self.list_page(state)
+            return self.list_page(state, query.get("s", [""])[0])
         if url.path == "/art":
-            return self.article(state, int(query["n"][0]))
+            return self.article(state, int(query["n"][0]), query.get("s", [""])[0])
         if url.path == "/state":
             return self.send(200, json.dumps(state).encode(), "application/json")
         self.send(404)
 
-    def list_page(self, state):
+    def list_page(self, state, source):
+        tail = "&s=%s" % urllib.parse.quote(source) if source else ""
         items = "".join('<li><a href="%s">Statement number %d</a> <span>2030-01-01</span></li>\n'
-                        % (state["links"].get(str(n), "/art?n=%d" % n), n)
+                        % (state["links"].get(str(n), "/art?n=%d%s" % (n, tail)), n)
                         for n in state["items"])
         page = ('<html><body><ul class="news">\n%s</ul></body></html>' % items).encode()
         tag = '"%s"' % hashlib.sha1(page).hexdigest()[:16]
@@ -68,7 +75,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(304, b"", headers=[("ETag", tag)])
         self.send(200, page, headers=[("ETag", tag)])
 
-    def article(self, state, n):
+    def article(self, state, n, source=""):
         time.sleep(state["ms"].get(str(n), 0) / 1000.0)
         if str(n) in state["redirect"]:
             return self.send(302, b"", headers=[("Location", state["redirect"][str(n)])])
@@ -77,8 +84,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if n in state["empty"]:
             return self.send(200, b"<html><head><title>Document %d</title></head>"
                                   b"<body><script>render()</script></body></html>" % n)
-        text = " ".join("Paragraph %d of statement %d on cyber sovereignty and the United Nations."
-                        % (p, n) for p in range(6))
+        origin = " from source %s" % source if source else ""
+        text = " ".join("Paragraph %d of statement %d%s on cyber sovereignty and the United Nations."
+                        % (p, n, origin) for p in range(6))
         self.send(200, ("<html><head><title>Statement number %d</title></head><body><article>"
                         "<h1>Statement number %d</h1><p>%s</p></article></body></html>"
                         % (n, n, text)).encode())

@@ -4,7 +4,9 @@ writes the port to --port-file, honours If-None-Match / If-Modified-Since
 304 answers at /__stats (JSON). The directory can be switched at run time
 with /__root?dir=NAME (a subdirectory path relative to the first root, or
 '.'), so a test can move a site from v1 to v2 without a restart.
-Stops on SIGTERM."""
+With --log FILE each request is appended to FILE as a JSON line
+{"t": unix time, "path": ..., "ua": User-Agent}: the server's own record
+of who fetched what when. Stops on SIGTERM."""
 import argparse
 import hashlib
 import http.server
@@ -14,6 +16,7 @@ import signal
 import socketserver
 import sys
 import threading
+import time
 import urllib.parse
 
 STATS = {"requests": 0, "not_modified": 0, "by_path": {}}
@@ -44,6 +47,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         with LOCK:
             STATS["requests"] += 1
             STATS["by_path"][parsed.path] = STATS["by_path"].get(parsed.path, 0) + 1
+            if self.server.log:
+                with open(self.server.log, "a", encoding="utf-8") as f:
+                    f.write(json.dumps({"t": time.time(), "path": parsed.path,
+                                        "ua": self.headers.get("User-Agent")}) + "\n")
         if parsed.path == "/__stats":
             return self.send_json(STATS)
         if parsed.path == "/__root":
@@ -100,8 +107,10 @@ def main():
     ap.add_argument("root")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
+    ap.add_argument("--log")
     args = ap.parse_args()
     srv = Server(("127.0.0.1", args.port), Handler)
+    srv.log = args.log
     srv.base = srv.root = os.path.realpath(args.root)
     signal.signal(signal.SIGTERM, lambda *a: threading.Thread(target=srv.shutdown).start())
     port = srv.server_address[1]

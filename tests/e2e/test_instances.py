@@ -1,0 +1,261 @@
+"""Issue 20 acceptance: several `speechwatch run` instances on one
+PostgreSQL (started by the test) share the sources and the outbox.
+
+- Two and three instances over the fixture site of the pipeline tests,
+  switched from v1 to v2: every statement alerted, each with one webhook-id
+  (a duplicate only as a retry of the same id), and no list polled by two
+  instances within one interval — read from the site server's own request
+  log, where each instance's User-Agent names it.
+- Failover: one of two instances is killed (SIGKILL) at random moments while
+  statements keep appearing, and started again; the PostgreSQL server is
+  restarted under them once. No statement is lost or alerted under two ids,
+  and no list waits longer than an interval plus a lease's expiry (and the
+  first-poll spread) between two polls. bench/instances-failover runs the
+  same with 30 kills.
+"""
+import json
+import os
+import random
+import signal
+import sys
+import time
+import unittest
+import urllib.request
+
+import swtest
+from pipeline_util import (SITE, Receiver, expected_statements, item_path, list_path,
+                           new_secret, source_section, switch_root, wait_for)
+
+sys.path.insert(0, os.path.join(swtest.ROOT, "tests"))
+import pgcluster  # noqa: E402
+
+ALL = ["mfa-en", "mfa-zh", "fcdo-atom", "rss"]
+INTERVAL = 10  # the smallest interval a source may have
+TTL = 3  # lease_ttl: the smallest
+SLACK = 1.0 + 0.5  # schedule.c's timer slack and the test's own sampling
+SPREAD = 5.0  # schedule.c FIRST_POLL_SPREAD: a source taken over starts within it
+KILLS = int(os.environ.get("SW_INSTANCE_KILLS", "3"))
+
+DAEMON = """[daemon]
+state_dir = {state}
+user_agent = speechwatch-e2e/{name}
+database = {database}
+lease_ttl = {ttl}
+recheck_days = 36500
+allow_private = yes
+"""
+
+
+def hook_section(url, secret_file):
+    return '[notify "hook"]\ntype = webhook\nurl = %s\nsecret_file = %s\n' % (url, secret_file)
+
+
+class InstancesBase(swtest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = pgcluster.Cluster()
+        try:
+            cls.pg.start()
+        except pgcluster.Unavailable as e:
+            raise unittest.SkipTest(str(e))
+        cls.ndb = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pg.stop()
+
+    def setUp(self):
+        super().setUp()
+        InstancesBase.ndb += 1
+        db = "inst%d" % self.ndb
+        self.pg.psql("CREATE DATABASE %s" % db)
+        env = self.pg.env()
+        self.database = "postgresql:host=%s port=%s user=%s dbname=%s" % (
+            env["PGHOST"], env["PGPORT"], env["PGUSER"], db)
+        self.secret = new_secret()
+        self.secret_file = self.write("hook.secret", self.secret, mode=0o600)
+        self.recv = Receiver(self, self.secret)
+        self.site_log = os.path.join(self.tmp, "site.jsonl")
+        self.daemons = {}
+
+    def conf(self, name, sources):
+        text = DAEMON.format(state=os.path.join(self.tmp, "state-" + name), name=name,
+                             database=self.database, ttl=TTL)
+        text += "".join(sources) + hook_section(self.recv.url, self.secret_file)
+        return self.write("%s.conf" % name, text)
+
+    def start(self, name, sources):
+        conf = self.conf(name, sources)
+        self.daemons[name] = self.spawn([swtest.BIN, "run", "-c", conf],
+                                        log=os.path.join(self.tmp, name + ".log"))
+        return self.daemons[name]
+
+    def outputs(self):
+        return "\n".join("== %s\n%s" % (n, p.output()[-3000:]) for n, p in self.daemons.items())
+
+    def stop_all(self):
+        for name, p in self.daemons.items():
+            if p.p.poll() is None:
+                p.signal(signal.SIGTERM)
+                self.assertEqual(p.wait(30), 0, "%s:\n%s" % (name, p.output()[-3000:]))
+
+    def list_polls(self, paths):
+        """{path: [(t, instance name)]} from the site's own log, in time order."""
+        out = {p: [] for p in paths}
+        for e in swtest.read_jsonl(self.site_log):
+            path = e["path"].lstrip("/")
+            if path in out and (e["ua"] or "").startswith("speechwatch-e2e/"):
+                out[path].append((e["t"], e["ua"].split("/", 1)[1]))
+        return out
+
+    def check_no_double_poll(self, polls):
+        """Two polls of one list by different instances are an interval apart at least."""
+        for path, seq in polls.items():
+            for (t0, a), (t1, b) in zip(seq, seq[1:]):
+                if a != b:
+                    self.assertGreaterEqual(t1 - t0, INTERVAL - SLACK,
+                                            "%s polled by %s then %s %.1f s later"
+                                            % (path, a, b, t1 - t0))
+
+    def check_one_id_each(self, entries, key):
+        """Every alert under one webhook-id; returns {key: webhook-id}."""
+        ids = {}
+        for e in entries:
+            self.assertTrue(e["signature_ok"], e["signature_error"])
+            k = key(e)
+            if k is None:
+                continue
+            self.assertEqual(ids.setdefault(k, e["webhook_id"]), e["webhook_id"],
+                             "%s alerted under two ids" % (k,))
+        return ids
+
+
+@unittest.skipIf(SITE is None, "skipped: ../shared not found")
+class SharingTest(InstancesBase):
+    def setUp(self):
+        super().setUp()
+        self.site, self.port = swtest.start_static_server(SITE, log=self.site_log)
+        self.procs.append(self.site)
+
+    def sources(self):
+        return [source_section(n, self.port) + "interval = %d\n" % INTERVAL for n in ALL]
+
+    def baselined(self):
+        out = self.outputs()
+        return all("source=%s first poll" % n in out for n in ALL)
+
+    def share(self, n):
+        names = ["i%d" % k for k in range(1, n + 1)]
+        for name in names:
+            self.start(name, self.sources())
+            time.sleep(0.5)
+        self.assertTrue(wait_for(self.baselined, 60), self.outputs())
+        switch_root(self.port, "v2")
+        expected = expected_statements(ALL)
+
+        def key(e):
+            b = e.get("body") or {}
+            if not b.get("type", "").startswith("statement."):
+                return None
+            return (b["type"], item_path(b["item"]["url"], self.port))
+
+        def all_in():
+            got = {key(e) for e in self.recv.entries() if e["status_returned"] == 200}
+            return set(expected) <= got
+        self.assertTrue(wait_for(all_in, 90), self.outputs())
+        time.sleep(INTERVAL)  # a second alert, if any, would come in the next cycle
+        self.stop_all()
+        entries = self.recv.entries()
+        ids = self.check_one_id_each(entries, key)
+        self.assertEqual(sorted(ids), sorted(expected), "exactly the expected statements")
+        polls = self.list_polls([list_path(s) for s in ALL])
+        self.check_no_double_poll(polls)
+        pollers = {who for seq in polls.values() for _, who in seq}
+        self.assertGreaterEqual(len(pollers), 2, polls)
+        print("%d instances: %d statements, %d deliveries, lists polled by %s"
+              % (n, len(ids), len(entries), sorted(pollers)), file=sys.stderr)
+
+    def test_two_instances(self):
+        self.share(2)
+
+    def test_three_instances(self):
+        self.share(3)
+
+
+class FailoverTest(InstancesBase):
+    NSRC = 6
+
+    def setUp(self):
+        super().setUp()
+        self.site, self.port = swtest.start_server("controlled_site.py", [])
+        self.procs.append(self.site)
+        self.items = [1]
+        self.set_items()
+
+    def set_items(self):
+        body = ('{"items": %s}' % self.items).encode()
+        req = urllib.request.Request("http://127.0.0.1:%d/state" % self.port, data=body,
+                                     method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def sources(self):
+        return ['[source "s%d"]\nurl = http://127.0.0.1:%d/list?s=%d\nallow_private = yes\n'
+                'items = //ul[@class="news"]/li\ninterval = %d\n' % (k, self.port, k, INTERVAL)
+                for k in range(1, self.NSRC + 1)]
+
+    def test_kills_and_a_server_restart_lose_nothing(self):
+        rng = random.Random(os.environ.get("SW_SEED", "20"))
+        self.start("a", self.sources())
+        self.start("b", self.sources())
+        self.assertTrue(wait_for(
+            lambda: self.outputs().count("first poll") >= self.NSRC, 60), self.outputs())
+        for k in range(KILLS):
+            self.items.append(len(self.items) + 1)
+            self.set_items()
+            time.sleep(rng.uniform(0, INTERVAL))
+            victim = rng.choice(["a", "b"])
+            self.daemons[victim].signal(signal.SIGKILL)
+            self.daemons[victim].wait(10)
+            time.sleep(rng.uniform(0.2, 2))
+            self.start(victim, self.sources())
+            if k == KILLS // 2:
+                self.pg.restart(mode="immediate", down=1.0)
+        expected = {"/art?n=%d&s=%d" % (n, s) for n in self.items[1:]
+                    for s in range(1, self.NSRC + 1)}
+
+        def key(e):
+            b = e.get("body") or {}
+            if b.get("type") != "statement.new":
+                return None
+            return item_path(b["item"]["url"], self.port)
+
+        def all_in():
+            return expected <= {key(e) for e in self.recv.entries() if e["status_returned"] == 200}
+        self.assertTrue(wait_for(all_in, 120), self.outputs())
+        time.sleep(INTERVAL)
+        self.stop_all()
+        ids = self.check_one_id_each(self.recv.entries(), key)
+        self.assertEqual(sorted(ids), sorted(expected))
+        self.check_polls()
+
+    def check_polls(self):
+        """No double poll, and no list left longer than a take-over allows."""
+        with urllib.request.urlopen("http://127.0.0.1:%d/state" % self.port, timeout=10) as r:
+            log = json.loads(r.read())["log"]
+        polls = {}
+        for e in log:
+            if (e["ua"] or "").startswith("speechwatch-e2e/"):
+                polls.setdefault(e["path"], []).append((e["t"], e["ua"].split("/", 1)[1]))
+        self.assertEqual(len(polls), self.NSRC, sorted(polls))
+        self.check_no_double_poll(polls)
+        # the previous poll's jittered interval, or a lease's expiry and a round after a
+        # kill, then the first-poll spread; the server's restart adds its outage and the
+        # reconnection's backoff
+        bound = INTERVAL * 1.1 + TTL + TTL / 3 + SPREAD + SLACK + 4
+        worst = max(t1 - t0 for seq in polls.values() for (t0, _), (t1, _) in zip(seq, seq[1:]))
+        print("%d kills: longest wait between two polls of a list %.1f s (bound %.1f)"
+              % (KILLS, worst, bound), file=sys.stderr)
+        self.assertLessEqual(worst, bound)
+
+if __name__ == "__main__":
+    swtest.main()
