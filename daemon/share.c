@@ -19,11 +19,25 @@
 #include "config/config.h"
 #include "daemon/daemon_int.h"
 #include "daemon/lease.h"
+#include "daemon/outbox.h"
 #include "daemon/pg_conn.h"
 #include "daemon/store.h"
 #include "daemon/store_jobs.h"
 
 #define SHARE_GIVE_BACK_WAIT 3.0 /* s a stop waits for the leases to be given back */
+/*
+ * The outbox is woken by this instance's own events; those another
+ * instance wrote and could not send (it died, or its claims ran out) are
+ * found by a look every SHARE_OUTBOX_LOOK seconds.
+ */
+#define SHARE_OUTBOX_LOOK 10.0
+/*
+ * A claimed event returns to the others CLAIM_PER_TTL lease times after
+ * its claim, at least CLAIM_MIN seconds: longer than a send takes, so that
+ * a slow send is not sent twice, short enough for a failover.
+ */
+#define CLAIM_PER_TTL 4.0
+#define CLAIM_MIN 10.0
 
 struct share {
 	struct daemon *d;
@@ -31,6 +45,7 @@ struct share {
 	struct pg_conn *conn;
 	struct leases *leases;
 	int given_back;
+	ev_timer outbox_look;
 };
 
 /* A take-over's read of the source's row, the previous owner's latest. */
@@ -56,7 +71,8 @@ static int source_busy(const char *id, void *arg)
 	struct share *s = arg;
 	struct source_rt *rt = source_named(s->d, id);
 
-	return rt != NULL && (rt->inflight != NULL || rt->run != NULL);
+	/* a quiet poll's row still in memory goes to the store first: the next owner reads it */
+	return rt != NULL && (rt->inflight != NULL || rt->run != NULL || rt->src_dirty);
 }
 
 /* The hooks' due: the poll goes ahead only under the lease. */
@@ -159,6 +175,22 @@ static struct pg_conn *lease_conn(struct daemon *d, const char *conninfo)
 	return pg_conn_new(d->loop, &cs);
 }
 
+static double claim_secs(double ttl)
+{
+	return ttl * CLAIM_PER_TTL > CLAIM_MIN ? ttl * CLAIM_PER_TTL : CLAIM_MIN;
+}
+
+/* ev_timer callback: events of other instances may be due here. */
+static void outbox_look_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct share *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (!s->d->stopping && s->d->outbox)
+		outbox_kick(s->d->outbox);
+}
+
 struct share *share_start(struct daemon *d, char *err, size_t errlen)
 {
 	char *conninfo = store_server_conninfo(store_location(d->store));
@@ -173,7 +205,7 @@ struct share *share_start(struct daemon *d, char *err, size_t errlen)
 	s = xcalloc(1, sizeof(*s));
 	s->d = d;
 	s->instance = instance_name();
-	store_set_instance(d->store, s->instance, STORE_CLAIM_DEFAULT);
+	store_set_instance(d->store, s->instance, claim_secs(d->cfg->daemon.lease_ttl));
 	s->conn = lease_conn(d, conninfo);
 	free(conninfo);
 	ls.instance = s->instance;
@@ -185,6 +217,10 @@ struct share *share_start(struct daemon *d, char *err, size_t errlen)
 	d->share = s;
 	d->hooks.due = share_due;
 	share_sources(s);
+	ev_timer_init(&s->outbox_look, outbox_look_cb, SHARE_OUTBOX_LOOK, SHARE_OUTBOX_LOOK);
+	s->outbox_look.data = s;
+	ev_timer_start(d->loop, &s->outbox_look);
+	ev_unref(d->loop); /* a look to come keeps nothing running */
 	log_info("sharing: instance %s, leases of %.0fs", s->instance, ls.ttl);
 	return s;
 }
@@ -242,6 +278,8 @@ void share_free(struct share *s)
 {
 	if (s == NULL)
 		return;
+	ev_ref(s->d->loop);
+	ev_timer_stop(s->d->loop, &s->outbox_look);
 	leases_free(s->leases);
 	pg_conn_free(s->conn);
 	free(s->instance);
