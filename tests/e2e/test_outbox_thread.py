@@ -4,10 +4,14 @@ as it does a PostgreSQL store, and any use of the store from the loop
 aborts. Events left dead by a first `once` (receiver answering 400) are
 redelivered by the operator; a second `once`, threaded and with the source
 disabled (the poll pipeline is not this test's), delivers every one of them
-under its own id and records the outcomes, then reports success."""
+under its own id and records the outcomes, then reports success. A
+threaded `run` does the same when told (SIGUSR1), goes on across a reload
+(SIGHUP: the outbox is retired and replaced) and stops cleanly."""
 import base64
 import json
 import os
+import signal
+import time
 import urllib.request
 
 import swtest
@@ -26,6 +30,15 @@ url = http://127.0.0.1:{recv}/hook
 secret_file = {secret}
 """
 NEVENTS = 4
+
+
+def wait_for(pred, timeout=30, step=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
 
 
 class OutboxThreadTest(swtest.TestCase):
@@ -57,16 +70,43 @@ class OutboxThreadTest(swtest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return json.loads(r.stdout)
 
-    def test_a_threaded_once_delivers_and_records_every_pending_event(self):
+    def dead_then_fixed(self):
+        """A first once leaves NEVENTS dead events; returns their ids and the config
+        that no longer polls."""
         conf = self.conf(True)
         self.mode("bad")
         self.sw("once", "-c", conf)
         dead = sorted(e["id"] for e in self.listed(conf, "--state", "dead"))
         self.assertEqual(len(dead), NEVENTS)
+        self.mode("ok")
+        return dead, self.conf(False)
+
+    def redeliver(self, conf):
         r = self.sw("events", "-c", conf, "redeliver", "--dead")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.mode("ok")
-        conf = self.conf(False)
+        return r.stdout
+
+    def test_a_threaded_run_delivers_when_told_reloads_and_stops(self):
+        dead, conf = self.dead_then_fixed()
+        daemon = self.spawn([swtest.BIN, "run", "-c", conf],
+                            env={"SPEECHWATCH_STORE_THREAD": "1"})
+        self.assertTrue(wait_for(lambda: "started:" in daemon.output()), daemon.output())
+        time.sleep(0.5)
+        daemon.signal(signal.SIGHUP)
+        self.assertTrue(wait_for(lambda: "reload" in daemon.output()), daemon.output())
+        self.assertIn("the running daemon was told", self.redeliver(conf))
+        self.assertTrue(wait_for(
+            lambda: len(self.listed(conf, "--state", "delivered")) == NEVENTS),
+            daemon.output()[-3000:])
+        daemon.signal(signal.SIGTERM)
+        self.assertEqual(daemon.wait(20), 0, daemon.output()[-3000:])
+        self.assertNotIn("outside the store thread", daemon.output())
+        got = [(g["webhook_id"], g["status_returned"]) for g in swtest.read_jsonl(self.recv_log)]
+        self.assertEqual(sorted(i for i, s in got if s == 200), dead)
+
+    def test_a_threaded_once_delivers_and_records_every_pending_event(self):
+        dead, conf = self.dead_then_fixed()
+        self.redeliver(conf)
         r = self.sw("once", "-c", conf, env={"SPEECHWATCH_STORE_THREAD": "1"}, timeout=60)
         out = r.stdout + r.stderr
         self.assertNotIn("outside the store thread", out)
