@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/xmalloc.h"
@@ -339,6 +340,65 @@ START_TEST(a_free_with_jobs_out_leaves_the_event_to_the_next_start)
 }
 END_TEST
 
+/* On the store thread: the store's busy wait, short as the daemon's (SQLite). */
+static void short_busy_wait(struct store *st, void *arg)
+{
+	(void)arg;
+	store_set_busy_wait(st, 50);
+}
+
+/*
+ * Another process holds the SQLite database (python3's sqlite3, BEGIN
+ * EXCLUSIVE) until the returned pipe is closed (pclose).
+ */
+static FILE *hold_lock(void)
+{
+	char *marker = xasprintf("%s/locked", dir);
+	char *cmd = xasprintf("python3 -c \"import sqlite3,sys; c=sqlite3.connect('%s',"
+			      " isolation_level=None); c.execute('BEGIN EXCLUSIVE');"
+			      " open('%s','w').close(); sys.stdin.read()\"",
+			      loc, marker);
+	FILE *p = popen(cmd, "w");
+	struct stat sb;
+	int tries = 0;
+
+	ck_assert_ptr_nonnull(p);
+	while (stat(marker, &sb) != 0 && tries++ < 500)
+		usleep(10000);
+	ck_assert_msg(tries < 500, "the lock holder did not start");
+	free(cmd);
+	free(marker);
+	return p;
+}
+
+/* The outcome's write refused on the thread: kept on the loop, written by a later look. */
+START_TEST(an_outcome_refused_on_the_thread_is_kept_and_written_later)
+{
+	struct store_event ev;
+	FILE *holder;
+	long one = 1;
+
+	if (testutil_store_is_pg())
+		return; /* the lock is SQLite's; PostgreSQL's refusals: test_store_pg_claims */
+	store_jobs_submit(jobs, short_busy_wait, NULL, NULL);
+	make_outbox(NULL, 0);
+	testutil_http_set(srv, "/hook", 0, NULL, NULL); /* held until released */
+	insert_events("k", 1);
+	outbox_queued(ob, clock_wall());
+	ck_assert(testutil_loop_until(loop, in_flight_one, NULL, 15));
+	holder = hold_lock();
+	testutil_http_release(srv, 200);
+	settle(1.0);
+	pclose(holder);
+	ev = stored("evt_k0");
+	ck_assert_int_eq(ev.state, EVENT_SENDING); /* not written yet: never due, never re-sent */
+	store_event_clear(&ev);
+	ck_assert_msg(testutil_loop_until(loop, delivered_is, &one, 15), "outcome not written");
+	settle(0.3);
+	ck_assert_uint_eq(testutil_http_hits(srv, "/hook"), 1);
+}
+END_TEST
+
 static Suite *outbox_thread_suite(void)
 {
 	Suite *s = suite_create("outbox on the store thread");
@@ -352,6 +412,7 @@ static Suite *outbox_thread_suite(void)
 	tcase_add_test(tc, once_mode_is_idle_only_after_the_outcomes_are_recorded);
 	tcase_add_test(tc, a_retired_outbox_records_its_send_then_goes);
 	tcase_add_test(tc, a_free_with_jobs_out_leaves_the_event_to_the_next_start);
+	tcase_add_test(tc, an_outcome_refused_on_the_thread_is_kept_and_written_later);
 	suite_add_tcase(s, tc);
 	return s;
 }
