@@ -640,8 +640,10 @@ void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *success
 		retired_free(ob);
 		return;
 	}
-	log_info("reload: %zu delivery attempt(s) in flight finish on the previous channels",
-		 ob->nflight);
+	if (ob->nflight > 0) /* else only its store jobs are out: it goes when they are back */
+		log_info("reload: %zu delivery attempt(s) in flight finish on the previous "
+			 "channels",
+			 ob->nflight);
 }
 
 size_t outbox_channels(const struct outbox *ob, const char *const **ids)
