@@ -357,7 +357,7 @@ static void set_outbox_env(struct daemon *d)
 
 	memset(env, 0, sizeof(*env));
 	env->loop = d->loop;
-	env->store = d->store;
+	env->jobs = d->jobs;
 	env->http = d->http;
 	env->cfg = d->cfg;
 	env->once = d->mode == DAEMON_ONCE;

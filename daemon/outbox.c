@@ -1,4 +1,4 @@
-#include "daemon/outbox.h"
+#include "daemon/outbox_int.h"
 
 #include <ev.h>
 #include <math.h>
@@ -12,61 +12,13 @@
 #include "config/config.h"
 #include "daemon/channels.h"
 #include "daemon/metrics.h"
-#include "daemon/outbox_fault.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "notify/notify.h"
 
-#define OUTBOX_BATCH 64
-#define ONCE_HORIZON 1e12 /* once mode: every pending event counts as due */
+enum { JOB_RECORD = 1 };
 
-struct chan {
-	struct notify_channel *nc;
-	const struct config_notify *cfg; /* NULL for the default stdout channel */
-	int gone;			 /* 410 seen: disabled until reload */
-	double digest;			 /* seconds between digest mails, 0: none */
-	double next_digest;		 /* wall time the next digest may go */
-};
-
-/* One attempt: one event, or (digest channels) several in one message. */
-struct send {
-	struct outbox *ob;
-	struct store_event *evs;
-	size_t nev;
-	struct chan *ch;
-	double jitter;	/* one draw per attempt: a digest retries as one */
-	double started; /* clock_mono() as the attempt started: its share of the age */
-	struct send *next;
-};
-
-struct outbox {
-	struct outbox_env env;
-	struct chan *chans;
-	size_t nchans;
-	const char **ids;
-	struct send *in_flight;
-	size_t nflight;
-	ev_timer timer;
-	/*
-	 * Earliest next_attempt of the pending events, 0: none. Read from the
-	 * store when the outbox opens and after each look at the due events;
-	 * between those, events only join the pending set (outbox_queued, a
-	 * retry, a cancelled send), so a minimum keeps it exact.
-	 */
-	double next_due;
-	int stopped;
-	char **tried; /* once mode: ids attempted in this run */
-	size_t ntried;
-	struct config *retired_cfg; /* set by outbox_retire: freed with ob */
-	struct outbox *owner;	    /* retired: the current outbox, which holds it in... */
-	struct outbox *retired;	    /* ...this list of outboxes finishing their sends */
-	struct outbox *next_retired;
-	int requeue_pending; /* the start's requeue of "sending" events is still to be written */
-	struct outbox_fault fault; /* the store refuses writes: outbox_fault.h */
-	char **gone_ids;	   /* channels disabled by 410 Gone: their events wait */
-	size_t ngone;
-};
-
-static struct chan *chan_find(struct outbox *ob, const char *id)
+struct chan *outbox_chan_find(struct outbox *ob, const char *id)
 {
 	for (size_t i = 0; i < ob->nchans; i++)
 		if (strcmp(ob->ids[i], id) == 0)
@@ -74,17 +26,12 @@ static struct chan *chan_find(struct outbox *ob, const char *id)
 	return NULL;
 }
 
-static int is_in_flight(const struct outbox *ob, const char *id)
+int outbox_busy_with(const struct outbox *ob, const char *id)
 {
 	for (const struct send *s = ob->in_flight; s; s = s->next)
 		for (size_t i = 0; i < s->nev; i++)
 			if (strcmp(s->evs[i].id, id) == 0)
 				return 1;
-	return 0;
-}
-
-static int was_tried(const struct outbox *ob, const char *id)
-{
 	for (size_t i = 0; i < ob->ntried; i++)
 		if (strcmp(ob->tried[i], id) == 0)
 			return 1;
@@ -99,36 +46,46 @@ static void mark_tried(struct outbox *ob, const char *id)
 	ob->tried[ob->ntried++] = xstrdup(id);
 }
 
-static int save_state(struct outbox *ob, const struct store_event *ev)
+struct outbox *outbox_scheduler(struct outbox *ob)
 {
-	return outbox_fault_save(&ob->fault, ob->env.store, ev);
+	return ob->retired_cfg && ob->owner ? ob->owner : ob;
+}
+
+static double earliest(double a, double b)
+{
+	if (a <= 0)
+		return b;
+	return b <= 0 || a < b ? a : b;
 }
 
 /* An event became pending with this next attempt. */
 static void note_due(struct outbox *ob, double when)
 {
-	if (ob->next_due <= 0 || when < ob->next_due)
-		ob->next_due = when;
+	ob->next_due = earliest(ob->next_due, when);
+	ob->noted = earliest(ob->noted, when);
 }
 
-/* The channels whose events stay where they are: those a 410 disabled. */
-static struct store_skip gone_skip(const struct outbox *ob)
+void outbox_set_next_due(struct outbox *ob, double read)
 {
-	struct store_skip skip = {(const char *const *)ob->gone_ids, ob->ngone};
-
-	return skip;
+	ob->next_due = earliest(read, ob->noted);
 }
 
-/* The store's answer, after events left the pending set or moved later. */
-static void reread_due(struct outbox *ob)
+void outbox_submit(struct outbox *ob, struct outbox_job *j, store_job_done_fn *done)
 {
-	struct store_skip skip = gone_skip(ob);
+	j->link = ob->link;
+	ob->link->jobs++;
+	store_jobs_submit(ob->env.jobs, outbox_job_work, done, j);
+}
 
-	if (store_events_next_due(ob->env.store, &skip, &ob->next_due) < 0) {
-		outbox_fault_trouble(&ob->fault, ob->env.store, "cannot read the next due event");
-		ob->next_due =
-		    clock_steady(); /* look again (after the back-off) rather than never */
-	}
+struct outbox *outbox_back(struct outbox_job *j, int cancelled)
+{
+	struct outbox_link *l = j->link;
+	struct outbox *ob = l->ob;
+
+	l->jobs--;
+	if (ob == NULL && l->jobs == 0)
+		free(l);
+	return cancelled ? NULL : ob;
 }
 
 static void unlink_send(struct outbox *ob, struct send *s)
@@ -167,42 +124,123 @@ static move_log_fn *const move_log[] = {
     [EVENT_RETRY_WAIT] = log_warnx, [EVENT_DEAD] = log_err,
 };
 
-int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
-		 const char *why)
+void outbox_log_move(const struct outbox_item *it, int recorded)
 {
-	const char *from = store_event_state_name(ev->state);
-	struct store_event before = *ev;
+	const struct store_event *ev = &it->ev;
 
+	move_log[ev->state]("event=%s channel=%s %s (%s -> %s%s)", ev->id, ev->channel, it->why,
+			    store_event_state_name(it->from), store_event_state_name(ev->state),
+			    recorded ? "" : ", not yet recorded");
+}
+
+int outbox_move(struct outbox *ob, struct store_event *ev, enum store_event_state to,
+		const char *why)
+{
 	if (!outbox_move_legal(ev->state, to)) {
 		log_err("event=%s channel=%s illegal move %s -> %s refused: %s", ev->id,
-			ev->channel, from, store_event_state_name(to), why);
+			ev->channel, store_event_state_name(ev->state), store_event_state_name(to),
+			why);
 		return -1;
 	}
 	ev->state = to;
 	if (to == EVENT_QUEUED || to == EVENT_RETRY_WAIT)
-		note_due(ob, ev->next_attempt);
+		note_due(outbox_scheduler(ob), ev->next_attempt);
 	if (to == EVENT_SENDING)
 		ev->attempts++;
 	if (to == EVENT_DELIVERED)
 		ev->delivered_at = clock_wall();
-	if (to == EVENT_DELIVERED || to == EVENT_RETRY_WAIT || to == EVENT_DEAD)
+	return 0;
+}
+
+void outbox_count(struct outbox *ob, const struct store_event *ev)
+{
+	if (ev->state == EVENT_DELIVERED || ev->state == EVENT_RETRY_WAIT ||
+	    ev->state == EVENT_DEAD)
 		metrics_add(ob->env.metrics, METRIC_DELIVERIES, ev->channel,
-			    store_event_state_name(to), 1);
-	if (save_state(ob, ev) == 0) {
-		move_log[to]("event=%s channel=%s %s (%s -> %s)", ev->id, ev->channel, why, from,
-			     store_event_state_name(to));
-		return 0;
-	}
-	if (to == EVENT_SENDING) { /* no attempt starts unrecorded */
-		ev->state = before.state;
-		ev->attempts = before.attempts;
+			    store_event_state_name(ev->state), 1);
+}
+
+struct outbox_job *outbox_record_new(void)
+{
+	struct outbox_job *j = outbox_job_new(NULL, 0);
+
+	j->kind = JOB_RECORD;
+	j->each_write = 1; /* outcomes stand: each is written, or kept to be */
+	return j;
+}
+
+int outbox_enter_into(struct outbox *ob, struct store_event *ev, enum store_event_state to,
+		      const char *why, struct outbox_job *rec)
+{
+	enum store_event_state from = ev->state;
+	struct outbox_item *it;
+
+	if (outbox_move(ob, ev, to, why) < 0)
 		return -1;
+	outbox_count(ob, ev);
+	it = outbox_job_add(rec, OUTBOX_ITEM_MOVE, ev);
+	it->from = from;
+	it->why = xstrdup(why);
+	return 0;
+}
+
+int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
+		 const char *why)
+{
+	struct outbox_job *rec = outbox_record_new();
+	int rc = outbox_enter_into(ob, ev, to, why, rec);
+
+	outbox_record(ob, rec);
+	return rc;
+}
+
+/* An outcome the store refused: it stands, and is written again before anything starts. */
+static void record_refused(struct outbox *ob, const struct outbox_item *it, const char *err)
+{
+	struct outbox *sched = outbox_scheduler(ob);
+	char what[160];
+
+	snprintf(what, sizeof(what), "event=%s cannot record state %s", it->ev.id,
+		 store_event_state_name(it->ev.state));
+	outbox_fault_trouble(&sched->fault, what, err);
+	if (it->ev.state == EVENT_SENDING) /* the row is as before: the event is due again */
+		return;
+	outbox_log_move(it, 0);
+	outbox_fault_keep(&sched->fault, &it->ev);
+}
+
+/* done of a record job: the moves are logged as written, or kept. */
+static void record_done(void *arg, int cancelled)
+{
+	struct outbox_job *j = arg;
+	struct outbox *ob = outbox_back(j, cancelled);
+	int refused = 0;
+
+	if (ob != NULL) {
+		for (size_t i = 0; i < j->nitems; i++) {
+			if (j->items[i].written) {
+				outbox_log_move(&j->items[i], 1);
+				outbox_fault_recovered(&outbox_scheduler(ob)->fault);
+			} else {
+				record_refused(ob, &j->items[i], j->err);
+				refused = 1;
+			}
+		}
+		if (refused && !outbox_scheduler(ob)->looking)
+			outbox_arm_next(outbox_scheduler(ob)); /* the back-off */
+		outbox_reap_if_drained(ob);
+		outbox_finished(ob);
 	}
-	/* The outcome stands (the send happened); the store row, still "sending", catches up. */
-	move_log[to]("event=%s channel=%s %s (%s -> %s, not yet recorded)", ev->id, ev->channel,
-		     why, from, store_event_state_name(to));
-	outbox_fault_keep(&ob->fault, ev);
-	return -1;
+	outbox_job_free(j);
+}
+
+void outbox_record(struct outbox *ob, struct outbox_job *j)
+{
+	if (j->nitems == 0) {
+		outbox_job_free(j);
+		return;
+	}
+	outbox_submit(ob, j, record_done);
 }
 
 static void set_last_error(struct store_event *ev, const char *detail)
@@ -217,7 +255,8 @@ static void set_last_error(struct store_event *ev, const char *detail)
  * monotonic clock) reaches retry_for. No wall clock takes part, so a clock
  * that was days slow and then corrected does not age an event at once.
  */
-static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o)
+static void judge_retry(struct send *s, struct store_event *ev, const struct notify_outcome *o,
+			struct outbox_job *rec)
 {
 	double retry_for = s->ch->cfg ? s->ch->cfg->retry_for : 72 * 3600.0;
 	double age = ev->age + (clock_mono() - s->started), delay;
@@ -226,7 +265,7 @@ static void judge_retry(struct send *s, struct store_event *ev, const struct not
 	if (age >= retry_for) {
 		snprintf(why, sizeof(why), "dead-lettered after %ld attempts over %.0fs: %s",
 			 ev->attempts, age, log_esc(o->detail, 200));
-		outbox_enter(s->ob, ev, EVENT_DEAD, why);
+		outbox_enter_into(s->ob, ev, EVENT_DEAD, why, rec);
 		return;
 	}
 	delay = notify_retry_delay((int)ev->attempts, o->retry_after_s, s->jitter);
@@ -234,7 +273,7 @@ static void judge_retry(struct send *s, struct store_event *ev, const struct not
 	ev->age = age + delay;
 	snprintf(why, sizeof(why), "attempt=%ld failed, retry in %.0fs: %s", ev->attempts, delay,
 		 log_esc(o->detail, 200));
-	outbox_enter(s->ob, ev, EVENT_RETRY_WAIT, why);
+	outbox_enter_into(s->ob, ev, EVENT_RETRY_WAIT, why, rec);
 }
 
 /*
@@ -253,8 +292,9 @@ static void disable_channel(struct outbox *ob, struct chan *ch, const char *id)
 		id);
 }
 
-/* The channel's answer to an attempt moves ev on from sending. */
-static void judge(struct send *s, struct store_event *ev, const struct notify_outcome *o)
+/* The channel's answer to an attempt moves ev on from sending; the write goes into rec. */
+static void judge(struct send *s, struct store_event *ev, const struct notify_outcome *o,
+		  struct outbox_job *rec)
 {
 	char why[400];
 
@@ -263,22 +303,22 @@ static void judge(struct send *s, struct store_event *ev, const struct notify_ou
 	case NOTIFY_DELIVERED:
 		snprintf(why, sizeof(why), "type=%s delivered attempt=%ld status=%ld", ev->type,
 			 ev->attempts, o->status);
-		outbox_enter(s->ob, ev, EVENT_DELIVERED, why);
+		outbox_enter_into(s->ob, ev, EVENT_DELIVERED, why, rec);
 		break;
 	case NOTIFY_RETRY:
-		judge_retry(s, ev, o);
+		judge_retry(s, ev, o, rec);
 		break;
 	case NOTIFY_PERMANENT:
 		snprintf(why, sizeof(why), "dead-lettered (permanent): %s",
 			 log_esc(o->detail, 200));
-		outbox_enter(s->ob, ev, EVENT_DEAD, why);
+		outbox_enter_into(s->ob, ev, EVENT_DEAD, why, rec);
 		break;
 	case NOTIFY_GONE:
 		disable_channel(s->ob, s->ch, ev->channel);
 		ev->next_attempt = clock_steady(); /* due again as soon as a reload enables it */
-		outbox_enter(
+		outbox_enter_into(
 		    s->ob, ev, EVENT_RETRY_WAIT,
-		    "answered 410 Gone: channel disabled until reload; event kept pending");
+		    "answered 410 Gone: channel disabled until reload; event kept pending", rec);
 		break;
 	}
 }
@@ -318,17 +358,27 @@ static void reap_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	retired_free(w->data);
 }
 
-/* Not from send_done itself: a channel must not be freed inside its own callback. */
-static void reap_later(struct outbox *ob)
+/*
+ * Not from send_done itself: a channel must not be freed inside its own
+ * callback. Its answers out must be back too: they are written for it.
+ */
+void outbox_reap_if_drained(struct outbox *ob)
 {
+	if (!ob->retired_cfg || ob->nflight > 0 || ob->link->jobs > 0)
+		return;
 	ev_timer_stop(ob->env.loop, &ob->timer);
 	ev_timer_init(&ob->timer, reap_cb, 0.0, 0.0);
 	ob->timer.data = ob;
 	ev_timer_start(ob->env.loop, &ob->timer);
 }
 
-/* The timer for the next due event, from memory; while the store fails, the back-off. */
-static void arm_next(struct outbox *ob)
+void outbox_finished(struct outbox *ob)
+{
+	if (ob->env.work_finished)
+		ob->env.work_finished(ob->env.arg);
+}
+
+void outbox_arm_next(struct outbox *ob)
 {
 	double delay;
 
@@ -352,39 +402,26 @@ static void send_done(const struct notify_outcome *o, void *arg)
 {
 	struct send *s = arg;
 	struct outbox *ob = s->ob;
+	struct outbox_job *rec = outbox_record_new();
 
 	unlink_send(ob, s);
 	for (size_t i = 0; i < s->nev; i++) {
 		if (o->cancelled) /* shutting down: try again at the next start */
-			outbox_enter(ob, &s->evs[i], EVENT_QUEUED, "send cancelled");
+			outbox_enter_into(ob, &s->evs[i], EVENT_QUEUED, "send cancelled", rec);
 		else
-			judge(s, &s->evs[i], o);
+			judge(s, &s->evs[i], o, rec);
 	}
 	send_free(s);
+	outbox_record(ob, rec); /* holds a retired ob until its answer is back */
 	if (o->cancelled)
 		return;
-	if (ob->retired_cfg) {
-		/* a retry is the current outbox's to schedule, and so are unsaved outcomes */
-		outbox_fault_hand_over(&ob->fault, &ob->owner->fault);
-		reread_due(ob->owner);
+	if (ob->retired_cfg) /* a retry is the current outbox's to schedule */
 		outbox_kick(ob->owner);
-		if (ob->nflight == 0)
-			reap_later(ob);
-	} else if (ob->env.once) {
+	else if (ob->env.once)
 		outbox_kick(ob); /* the rest of the run's events, digests once polls are done */
-	} else {
-		arm_next(ob);
-	}
-	ob->env.work_finished(ob->env.arg);
-}
-
-static void dead_letter_now(struct outbox *ob, struct store_event *ev, const char *why)
-{
-	char line[300];
-
-	set_last_error(ev, why);
-	snprintf(line, sizeof(line), "dead-lettered: %s", why);
-	outbox_enter(ob, ev, EVENT_DEAD, line);
+	else if (!ob->looking)
+		outbox_arm_next(ob);
+	outbox_finished(ob);
 }
 
 /* The message body: the event itself, or a JSON array of the digest's events. */
@@ -406,31 +443,7 @@ static char *send_body(const struct send *s, const char **id, char *digest_id, s
 	return buf_steal(&b);
 }
 
-/*
- * Records "sending" for each of evs before anything is sent: an attempt the
- * store does not know of could be repeated without end. -1 when the store
- * refused one; those already moved go back to their earlier attempt count.
- */
-static int record_attempt(struct outbox *ob, struct store_event *evs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (outbox_enter(ob, &evs[i], EVENT_SENDING, "attempt starts") == 0)
-			continue;
-		while (i-- > 0) {
-			evs[i].attempts--;
-			outbox_enter(ob, &evs[i], EVENT_QUEUED,
-				     "attempt not started: store failing");
-		}
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Takes over evs (n events of channel ch, all due) and sends them as one
- * attempt, once the store has recorded it; -1 (evs freed, nothing sent) when not.
- */
-static int start_send(struct outbox *ob, struct chan *ch, struct store_event *evs, size_t n)
+void outbox_send(struct outbox *ob, size_t chan, struct store_event *evs, size_t n)
 {
 	struct send *s = xcalloc(1, sizeof(*s));
 	char err[256], digest_id[64];
@@ -438,165 +451,39 @@ static int start_send(struct outbox *ob, struct chan *ch, struct store_event *ev
 	char *body;
 
 	s->ob = ob;
-	s->ch = ch;
+	s->ch = &ob->chans[chan];
 	s->evs = evs;
 	s->nev = n;
 	s->jitter = clock_jitter_unit();
 	s->started = clock_mono();
-	if (record_attempt(ob, evs, n) < 0) {
-		send_free(s);
-		return -1;
-	}
 	for (size_t i = 0; i < n; i++)
 		mark_tried(ob, s->evs[i].id);
 	s->next = ob->in_flight;
 	ob->in_flight = s;
 	ob->nflight++;
 	body = send_body(s, &id, digest_id, sizeof(digest_id));
-	if (notify_send(ch->nc, id, body, strlen(body), send_done, s, err, sizeof(err)) < 0) {
+	if (notify_send(s->ch->nc, id, body, strlen(body), send_done, s, err, sizeof(err)) < 0) {
 		struct notify_outcome o = {NOTIFY_RETRY, 0, 0, err, 0};
+		struct outbox_job *rec = outbox_record_new();
 
 		log_warnx("event=%s channel=%s cannot send: %s", id, s->evs[0].channel, err);
 		unlink_send(ob, s);
 		for (size_t i = 0; i < n; i++)
-			judge(s, &s->evs[i], &o);
+			judge(s, &s->evs[i], &o, rec);
 		send_free(s);
+		outbox_record(ob, rec);
 	}
 	free(body);
-	return 0;
-}
-
-/* Moves evs[i] into a fresh one-element array for start_send. */
-static struct store_event *take_one(struct store_event *ev)
-{
-	struct store_event *one = xmalloc(sizeof(*one));
-
-	*one = *ev;
-	memset(ev, 0, sizeof(*ev));
-	return one;
-}
-
-/* Digest channels: hold their events until the period is over, then send them together. */
-static void flush_digests(struct outbox *ob, struct store_event *evs, size_t n, double now)
-{
-	for (size_t c = 0; c < ob->nchans; c++) {
-		struct chan *ch = &ob->chans[c];
-		struct store_event *batch = NULL;
-		size_t nb = 0;
-
-		if (ch->digest <= 0)
-			continue;
-		for (size_t i = 0; i < n; i++) {
-			if (evs[i].id == NULL || strcmp(evs[i].channel, ob->ids[c]) != 0)
-				continue;
-			/* A fresh event opens a period; one held before is due now. */
-			if (ch->next_digest <= 0 && evs[i].next_attempt <= evs[i].created)
-				ch->next_digest = now + ch->digest;
-			if (ob->env.once ? !ob->env.polls_done(ob->env.arg)
-					 : now < ch->next_digest) {
-				/* wait for the digest: the store remembers when, across restarts */
-				evs[i].next_attempt = ch->next_digest;
-				(void)save_state(ob, &evs[i]); /* or held again at the next look */
-				continue;
-			}
-			batch = xreallocarray(batch, nb + 1, sizeof(*batch));
-			batch[nb++] = evs[i];
-			memset(&evs[i], 0, sizeof(evs[i]));
-		}
-		if (nb > 0 && start_send(ob, ch, batch, nb) == 0)
-			ch->next_digest = now + ch->digest;
-	}
-}
-
-/*
- * At start, events a stop left "sending" are queued again. Until that is
- * written (the store may refuse it) no attempt starts: none of this
- * process's own sends may be mistaken for an interrupted one.
- */
-static int requeue_interrupted(struct outbox *ob)
-{
-	int requeued;
-
-	if (!ob->requeue_pending)
-		return 0;
-	requeued = store_events_requeue_sending(ob->env.store);
-	if (requeued < 0) {
-		outbox_fault_trouble(&ob->fault, ob->env.store,
-				     "cannot requeue interrupted events");
-		return -1;
-	}
-	ob->requeue_pending = 0;
-	if (requeued > 0)
-		log_info("outbox: %d event(s) interrupted by the last stop will be sent again",
-			 requeued);
-	return 0;
-}
-
-static void deliver_due(struct outbox *ob)
-{
-	struct store_event *evs;
-	size_t n;
-	double now = clock_steady();
-	double horizon = ob->env.once ? ONCE_HORIZON : now;
-	struct store_skip skip;
-
-	if (ob->stopped)
-		return;
-	ob->fault.pass_failed = 0;
-	if (requeue_interrupted(ob) < 0 || outbox_fault_flush(&ob->fault, ob->env.store) < 0) {
-		arm_next(ob); /* the back-off */
-		return;
-	}
-	skip = gone_skip(ob);
-	if (store_events_due(ob->env.store, horizon, &skip, OUTBOX_BATCH + ob->nflight + ob->ntried,
-			     &evs, &n) < 0) {
-		outbox_fault_trouble(&ob->fault, ob->env.store, "cannot read the due events");
-		arm_next(ob);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct chan *ch = chan_find(ob, evs[i].channel);
-
-		if (ob->fault.pass_failed) {
-			break; /* nothing more starts until a write succeeds */
-		} else if (is_in_flight(ob, evs[i].id) || was_tried(ob, evs[i].id)) {
-			store_event_clear(&evs[i]);
-		} else if (ch == NULL) {
-			dead_letter_now(ob, &evs[i], "channel no longer configured");
-			store_event_clear(&evs[i]);
-		} else if (ch->gone) {
-			store_event_clear(&evs[i]); /* read before the 410: waits for a reload */
-		} else if (ch->digest <= 0) {
-			start_send(ob, ch, take_one(&evs[i]), 1);
-		}
-	}
-	if (!ob->fault.pass_failed)
-		flush_digests(ob, evs, n, now);
-	for (size_t i = 0; i < n; i++)
-		store_event_clear(&evs[i]);
-	free(evs);
-	reread_due(ob); /* events were sent, dead-lettered or held for a digest */
-	if (!ob->fault.pass_failed)
-		outbox_fault_recovered(
-		    &ob->fault); /* every write of this look succeeded, or none was needed */
-	arm_next(ob);
-}
-
-/* ev_timer callback: the next event is due (or a kick). */
-static void outbox_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct outbox *ob = w->data;
-
-	(void)loop;
-	(void)revents;
-	deliver_due(ob);
-	ob->env.work_finished(ob->env.arg);
 }
 
 void outbox_kick(struct outbox *ob)
 {
 	if (ob->stopped)
 		return;
+	if (ob->looking) { /* its answer arms the timer: the look goes out then */
+		ob->look_again = 1;
+		return;
+	}
 	ev_timer_stop(ob->env.loop, &ob->timer);
 	ev_timer_set(&ob->timer, 0.0, 0.0);
 	ev_timer_start(ob->env.loop, &ob->timer);
@@ -611,7 +498,7 @@ void outbox_queued(struct outbox *ob, double when)
 void outbox_rescan(struct outbox *ob)
 {
 	for (size_t i = 0; i < ob->ngone; i++) {
-		struct chan *ch = chan_find(ob, ob->gone_ids[i]);
+		struct chan *ch = outbox_chan_find(ob, ob->gone_ids[i]);
 
 		if (ch)
 			ch->gone = 0;
@@ -620,8 +507,7 @@ void outbox_rescan(struct outbox *ob)
 		free(ob->gone_ids[i]);
 	}
 	ob->ngone = 0;
-	reread_due(ob);
-	outbox_kick(ob);
+	outbox_kick(ob); /* its look reads the next due time from the store again */
 }
 
 double outbox_next_due(const struct outbox *ob)
@@ -653,6 +539,22 @@ static int add_channel(struct outbox *ob, const struct config_notify *n, struct 
 	return 0;
 }
 
+/*
+ * The first reading, a look without the due events: at start the requeue
+ * of what a stop left "sending", and the next due time.
+ */
+static void first_reading(struct outbox *ob)
+{
+	struct outbox_job *j = outbox_job_new(NULL, 0);
+
+	j->requeue = ob->requeue_pending;
+	j->read_next = 1;
+	j->now = clock_steady();
+	ob->looking = 1;
+	ob->noted = 0;
+	outbox_submit(ob, j, outbox_look_done);
+}
+
 struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf *errors)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
@@ -660,7 +562,9 @@ struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf
 	int bad = 0;
 
 	ob->env = *env;
-	ev_timer_init(&ob->timer, outbox_timer_cb, 0.0, 0.0);
+	ob->link = xcalloc(1, sizeof(*ob->link));
+	ob->link->ob = ob;
+	ev_timer_init(&ob->timer, outbox_look_cb, 0.0, 0.0);
 	ob->timer.data = ob;
 	/* Every channel is tried, so that errors lists each bad one. */
 	for (size_t i = 0; i < cfg->nnotifies && (errors || !bad); i++)
@@ -670,8 +574,7 @@ struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf
 	if (bad)
 		goto fail;
 	ob->requeue_pending = at_start;
-	requeue_interrupted(ob);
-	reread_due(ob);
+	first_reading(ob);
 	return ob;
 fail:
 	outbox_free(ob);
@@ -696,6 +599,9 @@ void outbox_free(struct outbox *ob)
 	/* Shutdown: the outboxes taken over cancel their sends too (events stay pending). */
 	while (ob->retired)
 		retired_free(ob->retired);
+	ob->link->ob = NULL; /* answers still out free themselves */
+	if (ob->link->jobs == 0)
+		free(ob->link);
 	outbox_fault_free(&ob->fault);
 	for (size_t i = 0; i < ob->ngone; i++)
 		free(ob->gone_ids[i]);
@@ -721,6 +627,8 @@ void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *success
 	outbox_stop(ob);
 	ob->retired_cfg = cfg;
 	successor->requeue_pending |= ob->requeue_pending; /* ob sent nothing meanwhile */
+	/* unsaved outcomes are the current outbox's to write, and so are ob's from now on */
+	outbox_fault_hand_over(&ob->fault, &successor->fault);
 	while (ob->retired) {
 		struct outbox *o = ob->retired;
 
@@ -728,12 +636,14 @@ void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *success
 		adopt(successor, o);
 	}
 	adopt(successor, ob);
-	if (ob->nflight == 0) {
+	if (ob->nflight == 0 && ob->link->jobs == 0) {
 		retired_free(ob);
 		return;
 	}
-	log_info("reload: %zu delivery attempt(s) in flight finish on the previous channels",
-		 ob->nflight);
+	if (ob->nflight > 0) /* else only its store jobs are out: it goes when they are back */
+		log_info("reload: %zu delivery attempt(s) in flight finish on the previous "
+			 "channels",
+			 ob->nflight);
 }
 
 size_t outbox_channels(const struct outbox *ob, const char *const **ids)
@@ -749,5 +659,6 @@ size_t outbox_in_flight(const struct outbox *ob)
 
 int outbox_idle(const struct outbox *ob)
 {
-	return ob->nflight == 0 && !ev_is_active(&ob->timer) && !ev_is_pending(&ob->timer);
+	return ob->nflight == 0 && ob->link->jobs == 0 && !ev_is_active(&ob->timer) &&
+	       !ev_is_pending(&ob->timer);
 }

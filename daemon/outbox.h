@@ -5,6 +5,9 @@
  * is written to the store before the next attempt. A 410 disables a channel
  * until a reload; its events stay pending meanwhile. Ids never change, so a
  * receiver can de-duplicate the repeats that at-least-once delivery allows.
+ * The outbox reads and writes the store only through store jobs
+ * (store_jobs.h, outbox_store.h): the sends stay on the loop, the store's
+ * work goes to the store thread when there is one.
  */
 #ifndef SW_OUTBOX_H
 #define SW_OUTBOX_H
@@ -19,12 +22,12 @@ struct ev_loop;
 struct http;
 struct metrics;
 struct outbox;
-struct store;
+struct store_jobs;
 
 /* What an outbox works with and how it reports upward; copied by outbox_new. */
 struct outbox_env {
 	struct ev_loop *loop;
-	struct store *store;
+	struct store_jobs *jobs; /* its store's jobs: every read and write of the outbox */
 	struct http *http;
 	const struct config *cfg; /* its [notify] sections; must outlive the outbox */
 	/*
@@ -42,20 +45,28 @@ struct outbox_env {
  * Opens the channels of env->cfg (a stdout channel when none is configured).
  * NULL when one cannot open: with errors, every failure is appended to it as
  * "FILE:LINE: notify 'x': ..." (a reload validates channels by building the
- * outbox it will use); without, it is logged. At start, events left "sending"
- * by an earlier process are queued again; after a reload they are not: they
- * belong to the retired outbox.
+ * outbox it will use); without, it is logged. Its first store job reads the
+ * next due time and, at start, queues again the events left "sending" by an
+ * earlier process; after a reload they are not: they belong to the retired
+ * outbox. Until that job is back no look at the due events goes out.
  */
 struct outbox *outbox_new(const struct outbox_env *env, int at_start, struct buf *errors);
-/* Cancels sends in flight, also of the outboxes it took over (events stay pending); frees. */
+/*
+ * Cancels sends in flight, also of the outboxes it took over (events go
+ * back to queued: store jobs, so with a store thread those that never ran
+ * leave them "sending" for the next start to queue again); frees. The
+ * answers of its jobs still out then free themselves.
+ */
 void outbox_free(struct outbox *ob);
 
 /*
  * Reload: ob (the outbox of the configuration cfg) starts no more sends;
  * those in flight finish on their channels and are judged as usual, then
- * ob and cfg are freed. So a SIGHUP does not cancel and re-send a delivery
- * that is under way. successor (the new outbox) takes ownership of both, and
- * of the outboxes ob had taken over; it schedules their retries.
+ * ob and cfg are freed once their outcomes' jobs are back too. So a SIGHUP
+ * does not cancel and re-send a delivery that is under way. successor (the
+ * new outbox) takes ownership of both, and of the outboxes ob had taken
+ * over; it schedules their retries and writes their outcomes the store
+ * refused.
  */
 void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *successor);
 
@@ -68,15 +79,17 @@ void outbox_retire(struct outbox *ob, struct config *cfg, struct outbox *success
 int outbox_move_legal(enum store_event_state from, enum store_event_state to);
 
 /*
- * The one place an event changes state: checks the move is legal, logs
- * "event=ID channel=C <why> (old -> new)", and writes ev to the store.
- * Entering sending counts an attempt; entering delivered stamps delivered_at.
- * Entering delivered, retry_wait or dead counts a judged attempt in the
- * metrics (speechwatch_deliveries_total), recorded in the store or not.
- * The caller sets next_attempt and last_error first. -1 (logged, ev
- * unchanged) for an illegal move. -1 too when the store refuses the write
- * (outbox_fault.h): a move to sending is undone (no attempt starts
- * unrecorded); any other move stands and is written again later.
+ * The one place an event changes state: checks the move is legal, changes
+ * ev, and writes it to the store by a store job, whose answer logs
+ * "event=ID channel=C <why> (old -> new)". Entering sending counts an
+ * attempt; entering delivered stamps delivered_at. Entering delivered,
+ * retry_wait or dead counts a judged attempt in the metrics
+ * (speechwatch_deliveries_total), recorded in the store or not. The caller
+ * sets next_attempt and last_error first. -1 (logged, ev unchanged) for an
+ * illegal move, else 0. When the store refuses the write (outbox_fault.h),
+ * the move stands and is written again before any attempt starts; a move to
+ * sending is not (the row stays as it was: the outbox's own attempts are
+ * recorded before they start, by the look that decides them).
  */
 int outbox_enter(struct outbox *ob, struct store_event *ev, enum store_event_state to,
 		 const char *why);
@@ -113,7 +126,7 @@ double outbox_next_due(const struct outbox *ob);
 
 /* Sends in flight. */
 size_t outbox_in_flight(const struct outbox *ob);
-/* Once mode: 1 when every event was tried in this run and nothing is in flight. */
+/* Once mode: 1 when every event was tried in this run and nothing (send, store job) is out. */
 int outbox_idle(const struct outbox *ob);
 
 /* Stops scheduling new attempts (graceful stop); in-flight sends finish. */

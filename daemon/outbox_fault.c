@@ -12,11 +12,8 @@
 #define BACKOFF_MIN 1.0 /* seconds before the first look after a store failure */
 #define BACKOFF_MAX 60.0
 
-void outbox_fault_trouble(struct outbox_fault *f, struct store *st, const char *what)
+void outbox_fault_trouble(struct outbox_fault *f, const char *what, const char *err)
 {
-	const char *err = store_error(st);
-
-	f->pass_failed = 1;
 	if (f->failing) {
 		log_debug("outbox: %s: %s", what, err);
 		return;
@@ -37,20 +34,6 @@ void outbox_fault_recovered(struct outbox_fault *f)
 	sdnotify_status("store writable again; deliveries resumed");
 }
 
-int outbox_fault_save(struct outbox_fault *f, struct store *st, const struct store_event *ev)
-{
-	char what[160];
-
-	if (store_event_update(st, ev) < 0) {
-		snprintf(what, sizeof(what), "event=%s cannot record state %s", ev->id,
-			 store_event_state_name(ev->state));
-		outbox_fault_trouble(f, st, what);
-		return -1;
-	}
-	outbox_fault_recovered(f);
-	return 0;
-}
-
 void outbox_fault_keep(struct outbox_fault *f, const struct store_event *ev)
 {
 	struct store_event *u;
@@ -64,17 +47,29 @@ void outbox_fault_keep(struct outbox_fault *f, const struct store_event *ev)
 	u->last_error = xstrdup_or_null(ev->last_error);
 }
 
-int outbox_fault_flush(struct outbox_fault *f, struct store *st)
+void outbox_fault_take(struct outbox_fault *f, struct store_event **evs, size_t *n)
 {
-	size_t done = 0;
+	*evs = f->unsaved;
+	*n = f->nunsaved;
+	f->unsaved = NULL;
+	f->nunsaved = 0;
+}
 
-	if (f->nunsaved == 0)
-		return 0;
-	while (done < f->nunsaved && outbox_fault_save(f, st, &f->unsaved[done]) == 0)
-		store_event_clear(&f->unsaved[done++]);
-	memmove(f->unsaved, f->unsaved + done, (f->nunsaved - done) * sizeof(*f->unsaved));
-	f->nunsaved -= done;
-	return f->nunsaved > 0 ? -1 : 0;
+void outbox_fault_put_back(struct outbox_fault *f, const struct store_event *evs, size_t n)
+{
+	struct store_event *later = f->unsaved;
+	size_t nlater = f->nunsaved;
+
+	if (n == 0)
+		return;
+	f->unsaved = NULL;
+	f->nunsaved = 0;
+	for (size_t i = 0; i < n; i++)
+		outbox_fault_keep(f, &evs[i]);
+	f->unsaved = xreallocarray(f->unsaved, n + nlater, sizeof(*f->unsaved));
+	memcpy(f->unsaved + n, later, nlater * sizeof(*later));
+	f->nunsaved += nlater;
+	free(later);
 }
 
 double outbox_fault_next_backoff(struct outbox_fault *f)

@@ -5,34 +5,37 @@
  * with the next look at the due events in which every write succeeded.
  * Meanwhile no attempt starts (it could not be recorded first), the outbox
  * looks again after a back-off (1 s doubling to 60 s), and outcomes of sends
- * that finished are kept here and written first.
+ * that finished are kept here and written first by the next look's job.
+ * Everything here runs on the loop: the store's reasons come as text from
+ * the jobs (outbox_store.h).
  */
 #ifndef SW_OUTBOX_FAULT_H
 #define SW_OUTBOX_FAULT_H
 
 #include <stddef.h>
 
-struct store;
 struct store_event;
 
 struct outbox_fault {
 	int failing;		     /* an episode is under way */
-	int pass_failed;	     /* a store operation failed in this look at the due events */
 	double backoff;		     /* seconds until the next look */
 	struct store_event *unsaved; /* judged, not written: the store rows say "sending" */
 	size_t nunsaved;
 };
 
-/* A store operation (what) failed: the first failure of an episode is logged and shown. */
-void outbox_fault_trouble(struct outbox_fault *f, struct store *st, const char *what);
+/*
+ * A store operation (what) failed for the reason err: the first failure of
+ * an episode is logged and shown.
+ */
+void outbox_fault_trouble(struct outbox_fault *f, const char *what, const char *err);
 /* Ends an episode (logged, shown). */
 void outbox_fault_recovered(struct outbox_fault *f);
-/* Writes ev's state; a failure is trouble, a success ends an episode. */
-int outbox_fault_save(struct outbox_fault *f, struct store *st, const struct store_event *ev);
-/* Keeps what a write of ev needs, to be written by outbox_fault_flush. */
+/* Keeps what a write of ev needs, to be written again by a later look. */
 void outbox_fault_keep(struct outbox_fault *f, const struct store_event *ev);
-/* Writes the kept outcomes, oldest first; -1 while the store still refuses. */
-int outbox_fault_flush(struct outbox_fault *f, struct store *st);
+/* The kept outcomes, oldest first, handed over (the caller frees them); *n 0: none. */
+void outbox_fault_take(struct outbox_fault *f, struct store_event **evs, size_t *n);
+/* Kept outcomes a look could not write go back, before those kept since (copied). */
+void outbox_fault_put_back(struct outbox_fault *f, const struct store_event *evs, size_t n);
 /* The delay before the next look in an episode; the one after doubles. */
 double outbox_fault_next_backoff(struct outbox_fault *f);
 /* A retired outbox's kept outcomes go to its successor (to), which looks after a back-off. */

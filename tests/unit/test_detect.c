@@ -23,6 +23,7 @@
 #include "daemon/moved.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "fetch/http.h"
 #include "tests/unit/testutil.h"
 
@@ -78,7 +79,9 @@ static void start(const char *daemon_extra, enum daemon_mode mode)
 	hc.allow_private = 1;
 	d.http = http_new(loop, &hc, err, sizeof(err));
 	ck_assert_msg(d.http != NULL, "%s", err);
-	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
+	d.jobs = store_jobs_new(loop, d.store, 0, err, sizeof(err));
+	ck_assert_msg(d.jobs != NULL, "%s", err);
+	d.outbox_env = (struct outbox_env){loop, d.jobs, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
 	d.outbox = outbox_new(&d.outbox_env, 1, NULL); /* the default stdout channel */
 	ck_assert_ptr_nonnull(d.outbox);
 	outbox_stop(d.outbox);
@@ -104,6 +107,7 @@ static void teardown(void)
 	schedule_source_free(rt);
 	schedule_source_free(other);
 	outbox_free(d.outbox);
+	store_jobs_free(d.jobs);
 	http_free(d.http);
 	store_close(d.store);
 	config_free(d.cfg);

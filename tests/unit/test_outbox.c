@@ -22,6 +22,7 @@
 #include "daemon/outbox.h"
 #include "daemon/redeliver.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "fetch/http.h"
 #include "tests/unit/testutil.h"
 
@@ -32,6 +33,7 @@ static struct ev_loop *loop;
 static struct testutil_http *srv;
 static struct http *engine;
 static struct store *st;
+static struct store_jobs *jobs; /* inline: the store stays the test's to read */
 static struct config *cfg;
 static struct outbox *ob;
 /* env.metrics of make_outbox's outbox, NULL unless a test sets it */
@@ -70,6 +72,8 @@ static void setup(void)
 	st = store_open(path, err, sizeof(err));
 	ck_assert_msg(st != NULL, "%s", err);
 	free(path);
+	jobs = store_jobs_new(loop, st, 0, err, sizeof(err));
+	ck_assert_msg(jobs != NULL, "%s", err);
 	polls_done_answer = 1;
 	work_calls = 0;
 }
@@ -78,6 +82,7 @@ static void teardown(void)
 {
 	outbox_free(ob);
 	ob = NULL;
+	store_jobs_free(jobs);
 	metrics_free(metrics);
 	metrics = NULL;
 	config_free(cfg);
@@ -121,7 +126,7 @@ static struct config *load_config(const char *extra)
 static struct outbox_env env_for(const struct config *c, int once)
 {
 	struct outbox_env env = {.loop = loop,
-				 .store = st,
+				 .jobs = jobs,
 				 .http = engine,
 				 .cfg = c,
 				 .once = once,
@@ -437,6 +442,13 @@ START_TEST(a_due_event_is_delivered_byte_for_byte_with_its_id)
 }
 END_TEST
 
+/* The outbox's store jobs (store_jobs.h) are all back. */
+static int jobs_back(void *arg)
+{
+	(void)arg;
+	return store_jobs_pending(jobs) == 0;
+}
+
 /* The outbox's next due time, held in memory, is what the store would answer. */
 static void assert_next_due_is_the_stores(void)
 {
@@ -455,6 +467,7 @@ START_TEST(next_due_in_memory_follows_inserts_retries_and_deliveries)
 	insert_event("evt_later", "hook", now);
 	set_next_attempt("evt_later", now + 3600, -1);
 	make_outbox(NULL, 0);
+	ck_assert(testutil_loop_until(loop, jobs_back, NULL, 10)); /* its first reading */
 	assert_next_due_is_the_stores();
 	ck_assert(outbox_next_due(ob) == now + 3600);
 	testutil_http_push(srv, "/hook", 503, NULL, "busy");

@@ -19,6 +19,7 @@
 #include "daemon/metrics.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "fetch/http.h"
 #include "tests/unit/testutil.h"
 
@@ -85,7 +86,9 @@ static void start(const char *daemon_extra)
 	hc.allow_private = 1;
 	d.http = http_new(loop, &hc, err, sizeof(err));
 	ck_assert_msg(d.http != NULL, "%s", err);
-	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
+	d.jobs = store_jobs_new(loop, d.store, 0, err, sizeof(err));
+	ck_assert_msg(d.jobs != NULL, "%s", err);
+	d.outbox_env = (struct outbox_env){loop, d.jobs, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
 	d.outbox = outbox_new(&d.outbox_env, 1, NULL);
 	ck_assert_ptr_nonnull(d.outbox);
 	outbox_stop(d.outbox);
@@ -112,6 +115,7 @@ static void teardown(void)
 		schedule_source_free(d.sources[i]);
 	free(d.sources);
 	outbox_free(d.outbox);
+	store_jobs_free(d.jobs);
 	http_free(d.http);
 	metrics_free(d.metrics);
 	store_close(d.store);
