@@ -349,6 +349,11 @@ void webserve_reload(struct webserve *ws, const struct config *old, const struct
 	take_access(ws, &fresh->http);
 }
 
+int webserve_port(const struct webserve *ws)
+{
+	return serve_port(ws->sv);
+}
+
 void webserve_free(struct webserve *ws)
 {
 	if (ws == NULL)

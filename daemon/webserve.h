@@ -28,7 +28,13 @@ struct webserve *webserve_start(struct daemon *d);
  */
 void webserve_reload(struct webserve *ws, const struct config *old, const struct config *fresh);
 
-/* Closes the listener and every connection. NULL is a no-op. */
+/* The port it listens on (the one chosen for port 0). */
+int webserve_port(const struct webserve *ws);
+
+/*
+ * Closes the listener and every connection. NULL is a no-op. Store jobs of
+ * its requests may still be out: their done only frees them.
+ */
 void webserve_free(struct webserve *ws);
 
 #endif
