@@ -296,6 +296,24 @@ START_TEST(freeing_the_listener_with_answers_out)
 }
 END_TEST
 
+/* An answer given (its connection resumed) and the listener freed before MHD ran again. */
+START_TEST(freeing_the_listener_right_after_a_finish)
+{
+	int fd = dial();
+	char *r;
+
+	send_all(fd, "GET /later HTTP/1.1\r\nHost: t\r\n\r\n");
+	spin(0.2);
+	ck_assert_int_eq(nheld, 1);
+	finish(0, 200, "given\n");
+	serve_free(sv);
+	sv = NULL;
+	r = read_reply(fd, NULL);
+	free(r);
+	close(fd);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("serve_defer");
@@ -309,6 +327,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, the_deadline_answers_503_and_a_late_finish_is_dropped);
 	tcase_add_test(tc, clients_that_hang_up_while_their_answer_is_out_leave_nothing);
 	tcase_add_test(tc, freeing_the_listener_with_answers_out);
+	tcase_add_test(tc, freeing_the_listener_right_after_a_finish);
 	suite_add_tcase(s, tc);
 	return s;
 }

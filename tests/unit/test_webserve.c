@@ -289,6 +289,26 @@ START_TEST(a_stop_with_answers_out)
 }
 END_TEST
 
+/*
+ * daemon_free's order: the loop has stopped, store_jobs_stop_thread runs
+ * the jobs out and their done gives the answers, then the listener goes.
+ */
+START_TEST(a_stop_in_the_daemons_order)
+{
+	int a;
+
+	store_jobs_submit(d.jobs, slow_work, NULL, NULL);
+	a = send_get("/api/v1/statements");
+	spin(0.1);
+	ck_assert_int_gt(store_jobs_pending(d.jobs), 1);
+	store_jobs_stop_thread(d.jobs);
+	ck_assert_int_eq(store_jobs_pending(d.jobs), 0);
+	webserve_free(ws);
+	ws = NULL;
+	free(read_all(a));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("webserve");
@@ -301,6 +321,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, clients_that_hang_up_while_their_answer_is_out);
 	tcase_add_test(tc, a_reload_does_not_free_the_config_under_a_page);
 	tcase_add_test(tc, a_stop_with_answers_out);
+	tcase_add_test(tc, a_stop_in_the_daemons_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
