@@ -110,13 +110,16 @@ static void teardown(void)
 	free(dir);
 }
 
-/* store_job_work_fn: keeps the store thread busy, so that the next job's answer is out a while. */
+/*
+ * store_job_work_fn: keeps the store thread busy, so that the next job's
+ * answer is out a while: 0.4 s, or the milliseconds arg points to.
+ */
 static void slow_work(struct store *st, void *arg)
 {
-	struct timespec ts = {0, 400 * 1000 * 1000};
+	long ms = arg ? *(const long *)arg : 400;
+	struct timespec ts = {0, ms * 1000 * 1000};
 
 	(void)st;
-	(void)arg;
 	nanosleep(&ts, NULL);
 }
 
@@ -229,10 +232,12 @@ END_TEST
 /* Hang-ups while the answer is out (more than one address may hold at once): nothing is left. */
 START_TEST(clients_that_hang_up_while_their_answer_is_out)
 {
+	static long ms = 100;
+
 	for (int i = 0; i < SERVE_MAX_PER_ADDRESS + 2; i++) {
 		int fd;
 
-		store_jobs_submit(d.jobs, slow_work, NULL, NULL);
+		store_jobs_submit(d.jobs, slow_work, NULL, &ms);
 		fd = send_get(i % 2 ? "/statement/1" : "/metrics");
 		spin(0.05);
 		close(fd);
