@@ -69,8 +69,9 @@ struct serve_reply {
 
 /*
  * Fills OUT (status 200, text/plain, empty body) for REQ, on the loop; it
- * must not block. The body may come with memory of an earlier reply's
- * (appending to it reuses that memory).
+ * must not block: an answer that needs slow work defers it (serve_defer).
+ * The body may come with memory of an earlier reply's (appending to it
+ * reuses that memory).
  */
 typedef void serve_answer_fn(void *arg, const struct serve_request *req, struct serve_reply *out);
 
