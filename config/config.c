@@ -123,10 +123,19 @@ static void notify_free(struct config_notify *n)
 	free(n->lines);
 }
 
+void config_hold(struct config *cfg)
+{
+	cfg->holds++;
+}
+
 void config_free(struct config *cfg)
 {
 	if (cfg == NULL)
 		return;
+	if (cfg->holds > 0) {
+		cfg->holds--;
+		return;
+	}
 	free(cfg->path);
 	free(cfg->daemon.state_dir);
 	free(cfg->daemon.user_agent);

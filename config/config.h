@@ -163,6 +163,7 @@ struct config {
 	struct config_notify *notifies;
 	size_t nnotifies;
 	struct strlist files; /* every file read, main first; config_origin.file points here */
+	unsigned holds;	      /* config_hold calls not yet undone by a config_free */
 };
 
 /* What a load reads besides the configuration files. */
@@ -194,6 +195,14 @@ struct config *config_load(const char *path, struct buf *errors);
  */
 char *config_source_secret_url(const struct config_source *s, char *err, size_t errlen);
 
+/*
+ * A loaded config is never changed afterwards, so a thread may read it
+ * while the loop goes on, as long as it is not freed meanwhile:
+ * config_hold keeps it for one more holder, and config_free lets one
+ * holder go, freeing it when it was the last. Both from one thread (the
+ * loop's). NULL is a no-op for config_free.
+ */
+void config_hold(struct config *cfg);
 void config_free(struct config *cfg);
 
 /*

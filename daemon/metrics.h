@@ -110,4 +110,18 @@ void metrics_keep(struct metrics *m, const char *text, double now);
 void web_page_metrics(const struct web_ctx *ctx, const struct web_request *req,
 		      struct web_reply *out);
 
+/*
+ * The same page in steps, the store off the loop (web.h, web_answer_start):
+ * web_metrics_first answers (1) with the gauges kept from a recent read;
+ * else web_metrics_gauges reads them where the store is (ctx->store and
+ * ctx->cfg only) into OUT, and web_metrics_then, on the loop, keeps them
+ * and puts the registry before them.
+ */
+int web_metrics_first(const struct web_ctx *ctx, const struct web_request *req,
+		      struct web_reply *out);
+void web_metrics_gauges(const struct web_ctx *ctx, const struct web_request *req,
+			struct web_reply *out);
+void web_metrics_then(const struct web_ctx *ctx, const struct web_request *req,
+		      struct web_reply *out);
+
 #endif

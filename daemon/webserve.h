@@ -12,9 +12,11 @@ struct daemon;
 struct webserve;
 
 /*
- * Listens on d->cfg's [http] listen address (which must be set). Pages read
- * d->store and d->cfg at each request, so they follow a reload. NULL, after
- * logging why (naming the address), when it cannot listen.
+ * Listens on d->cfg's [http] listen address (which must be set). A page
+ * that reads the store is a store job on d->jobs (off the loop when the
+ * store is on its thread) with d->cfg as it is at the request, so pages
+ * follow a reload. NULL, after logging why (naming the address), when it
+ * cannot listen.
  */
 struct webserve *webserve_start(struct daemon *d);
 
@@ -26,7 +28,13 @@ struct webserve *webserve_start(struct daemon *d);
  */
 void webserve_reload(struct webserve *ws, const struct config *old, const struct config *fresh);
 
-/* Closes the listener and every connection. NULL is a no-op. */
+/* The port it listens on (the one chosen for port 0). */
+int webserve_port(const struct webserve *ws);
+
+/*
+ * Closes the listener and every connection. NULL is a no-op. Store jobs of
+ * its requests may still be out: their done only frees them.
+ */
 void webserve_free(struct webserve *ws);
 
 #endif

@@ -14,6 +14,13 @@
  *
  * The listening socket is made here (so that a bind failure says why, and
  * port 0 can be read back) and handed to MHD, which closes it.
+ *
+ * A deferred answer (serve_defer) suspends its connection: MHD then neither
+ * reads it nor times it out nor notices a hang-up, so the deadline's sweep
+ * watches it instead (answering 503 when it passes), and the handle's two
+ * owners, the connection and the caller, each let go once (pending_detach
+ * when the request is over, serve_finish); the last one frees it. MHD must
+ * not be stopped with a connection suspended: serve_free resumes them first.
  */
 #include "fetch/serve.h"
 
@@ -33,6 +40,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "fetch/serve_int.h"
 
 #define LISTEN_BACKLOG 64
 
@@ -53,7 +61,24 @@ struct conn_clock {
 	int fd;
 	double since;
 	int cut; /* shut down for its deadline; MHD closes it at its next run */
+	struct serve_pending *pending; /* the deferred answer it waits for, or NULL */
 };
+
+/* A deferred answer (serve.h); see the top of this file for its owners. */
+struct serve_pending {
+	struct serve *sv; /* NULL once the request is over: the connection let go */
+	struct MHD_Connection *conn;
+	struct conn_clock *clock;
+	struct serve_pending *prev, *next; /* sv->pendings, while sv is set */
+	int ready;			   /* reply holds the answer to send */
+	int suspended;			   /* MHD_suspend_connection ran and no resume since */
+	int caller_done;		   /* serve_finish ran */
+	struct serve_reply reply;
+};
+
+/* A request's MHD context (*con_cls) when it is not a deferred answer's handle. */
+static char mark_started; /* the headers are in: the answer comes with the last call */
+static char mark_replied; /* a reply is queued */
 
 struct serve {
 	struct ev_loop *loop;
@@ -62,6 +87,7 @@ struct serve {
 	ev_timer timer; /* MHD_get_timeout */
 	ev_timer sweep; /* the deadline's check, while there are connections */
 	struct conn_clock *clocks;
+	struct serve_pending *pendings; /* deferred answers whose request is not over */
 	double deadline;
 	serve_answer_fn *answer;
 	void *arg;
@@ -83,7 +109,9 @@ struct sent_body {
 
 /* What serve_request.impl points to. */
 struct request_impl {
+	struct serve *sv;
 	struct MHD_Connection *conn;
+	struct serve_pending *deferred; /* set by serve_defer */
 	char remote[INET6_ADDRSTRLEN + 1];
 };
 
@@ -125,6 +153,98 @@ static void run_mhd(struct serve *sv)
 	arm_timer(sv, connections(sv) < before);
 }
 
+/*
+ * The connection lets go of p: its request is over (answered, closed, or
+ * the listener freed). Frees p when the caller has let go too.
+ */
+static void pending_detach(struct serve_pending *p)
+{
+	struct serve *sv = p->sv;
+
+	if (sv == NULL)
+		return;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		sv->pendings = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	if (p->clock)
+		p->clock->pending = NULL;
+	p->sv = NULL;
+	p->conn = NULL;
+	p->clock = NULL;
+	buf_free(&p->reply.body); /* an answer never sent */
+	if (p->caller_done)
+		free(p);
+}
+
+/* p's answer is in p->reply: a suspended connection resumes, MHD runs at the next turn. */
+static void pending_ready(struct serve_pending *p)
+{
+	p->ready = 1;
+	if (!p->suspended)
+		return; /* still inside the answer function: request_cb sends it */
+	p->suspended = 0;
+	MHD_resume_connection(p->conn);
+	arm_timer(p->sv, 1);
+}
+
+static void reply_text(struct serve_reply *out, int status, const char *text)
+{
+	out->status = status;
+	out->content_type = "text/plain; charset=utf-8";
+	buf_reset(&out->body);
+	buf_printf(&out->body, "%s\n", text);
+}
+
+/* The listener answers p itself (deadline, closing): 503 with why. */
+static void pending_refuse(struct serve_pending *p, const char *why)
+{
+	p->reply.cache_control = NULL;
+	reply_text(&p->reply, MHD_HTTP_SERVICE_UNAVAILABLE, why);
+	pending_ready(p);
+}
+
+struct serve_pending *serve_defer(const struct serve_request *req)
+{
+	struct request_impl *ri = req->impl;
+	struct serve *sv = ri->sv;
+	struct serve_pending *p = xcalloc(1, sizeof(*p));
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(ri->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	p->sv = sv;
+	p->conn = ri->conn;
+	p->clock = ci ? ci->socket_context : NULL;
+	if (p->clock)
+		p->clock->pending = p;
+	p->next = sv->pendings;
+	if (sv->pendings)
+		sv->pendings->prev = p;
+	sv->pendings = p;
+	ri->deferred = p;
+	return p;
+}
+
+void serve_finish(struct serve_pending *p, struct serve_reply *out)
+{
+	if (p->sv != NULL && !p->ready) {
+		if (out != NULL) {
+			p->reply = *out;
+			buf_init(&out->body);
+			pending_ready(p);
+		} else {
+			pending_refuse(p, "the answer could not be made");
+		}
+	} else if (out != NULL) {
+		buf_free(&out->body);
+	}
+	p->caller_done = 1;
+	if (p->sv == NULL)
+		free(p);
+}
+
 /* ev_io callback: MHD's epoll descriptor is readable. */
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -156,6 +276,14 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	for (struct conn_clock *c = sv->clocks; c; c = c->next) {
 		if (c->cut || now - c->since <= sv->deadline)
 			continue;
+		if (c->pending != NULL) { /* suspended: MHD would not see a shutdown */
+			if (!c->pending->ready) {
+				log_debug("http listener: an answer took more than %.0fs: 503",
+					  sv->deadline);
+				pending_refuse(c->pending, "the answer took too long");
+			}
+			continue;
+		}
 		log_debug("http listener: a request took more than %.0fs: connection closed",
 			  sv->deadline);
 		shutdown(c->fd, SHUT_RDWR);
@@ -194,6 +322,8 @@ static void conn_cb(void *cls, struct MHD_Connection *conn, void **socket_contex
 		sv->clocks = c;
 		*socket_context = c;
 	} else if (c != NULL) {
+		if (c->pending)
+			pending_detach(c->pending);
 		if (c->prev)
 			c->prev->next = c->next;
 		else
@@ -214,9 +344,11 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct conn_clock *c = ci ? ci->socket_context : NULL;
+	void *ctx = *con_cls;
 
-	(void)con_cls;
 	(void)toe;
+	if (ctx != NULL && ctx != &mark_started && ctx != &mark_replied)
+		pending_detach(ctx); /* ended before its answer was sent */
 	if (c != NULL)
 		c->since = ev_now(sv->loop);
 }
@@ -232,100 +364,38 @@ static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
 	log_debug("http listener: %s", msg);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * MHD_OPTION_UNESCAPE_CALLBACK: "%HH" decoding for the path and the query,
- * except "%00", which stays as it is: a NUL would cut a C string short and
- * make "/healthz%00.txt" the path "/healthz".
- */
-static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
-{
-	char *w = s;
-	const char *r = s;
-
-	(void)cls;
-	(void)c;
-	while (*r) {
-		int hi = r[0] == '%' ? hexval(r[1]) : -1;
-		int lo = hi >= 0 ? hexval(r[2]) : -1;
-
-		if (lo >= 0 && (hi | lo) != 0) {
-			*w++ = (char)(hi * 16 + lo);
-			r += 3;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return (size_t)(w - s);
-}
-
-/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or NULs). */
-static int utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i];
-		size_t n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : 3;
-		unsigned cp = n == 0 ? c : n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
-
-		if (c == 0 || (c >= 0x80 && c < 0xc2) || c > 0xf4 || (n > 0 && i + n >= len))
-			return 0;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
-/* What the query check found wrong; why[0] == '\0': nothing. */
-struct query_check {
-	unsigned count;
-	char why[160];
-};
-
-/* MHD_KeyValueIteratorN: one query argument against the limits. */
-static enum MHD_Result query_arg_cb(void *cls, enum MHD_ValueKind kind, const char *key,
-				    size_t key_size, const char *value, size_t value_size)
-{
-	struct query_check *q = cls;
-
-	(void)kind;
-	if (++q->count > SERVE_QUERY_MAX_ARGS)
-		err_set(q->why, sizeof(q->why), "more than %d query arguments",
-			SERVE_QUERY_MAX_ARGS);
-	else if (key_size + value_size > SERVE_QUERY_MAX_BYTES)
-		err_set(q->why, sizeof(q->why), "a query argument longer than %d bytes",
-			SERVE_QUERY_MAX_BYTES);
-	else if (!utf8_valid((const unsigned char *)key, key_size) ||
-		 (value && !utf8_valid((const unsigned char *)value, value_size)))
-		err_set(q->why, sizeof(q->why), "a query argument that is not UTF-8 text");
-	return q->why[0] ? MHD_NO : MHD_YES;
-}
-
 /* serve_request.arg */
 static const char *request_arg(const struct serve_request *req, const char *name)
 {
 	const struct request_impl *ri = req->impl;
 
 	return MHD_lookup_connection_value(ri->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct each_arg {
+	void (*fn)(void *cls, const char *name, const char *value);
+	void *cls;
+};
+
+/* MHD_KeyValueIterator: one argument to serve_request.each_arg's fn. */
+static enum MHD_Result each_arg_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct each_arg *e = cls;
+
+	(void)kind;
+	e->fn(e->cls, key, value);
+	return MHD_YES;
+}
+
+/* serve_request.each_arg */
+static void request_each_arg(const struct serve_request *req,
+			     void (*fn)(void *cls, const char *name, const char *value), void *cls)
+{
+	const struct request_impl *ri = req->impl;
+	struct each_arg e = {fn, cls};
+
+	MHD_get_connection_values(ri->conn, MHD_GET_ARGUMENT_KIND, each_arg_cb, &e);
 }
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)
@@ -397,14 +467,6 @@ static enum MHD_Result send_reply(struct serve *sv, struct MHD_Connection *conn,
 	return rc;
 }
 
-static void reply_text(struct serve_reply *out, int status, const char *text)
-{
-	out->status = status;
-	out->content_type = "text/plain; charset=utf-8";
-	buf_reset(&out->body);
-	buf_printf(&out->body, "%s\n", text);
-}
-
 /* The request announces a body (a GET or HEAD has none to give). */
 static int has_body(struct MHD_Connection *conn)
 {
@@ -420,7 +482,7 @@ static int has_body(struct MHD_Connection *conn)
 static int refuse(struct MHD_Connection *conn, const char *method, const char *url,
 		  struct serve_reply *out)
 {
-	struct query_check q = {0, ""};
+	char why[160];
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		reply_text(out, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: GET or HEAD");
@@ -434,25 +496,57 @@ static int refuse(struct MHD_Connection *conn, const char *method, const char *u
 		reply_text(out, MHD_HTTP_CONTENT_TOO_LARGE, "a request body is not accepted");
 		return 1;
 	}
-	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, query_arg_cb, &q);
-	if (q.why[0]) {
-		reply_text(out, MHD_HTTP_BAD_REQUEST, q.why);
+	if (serve_query_refused(conn, why, sizeof(why))) {
+		reply_text(out, MHD_HTTP_BAD_REQUEST, why);
 		return 1;
 	}
 	return 0;
 }
 
-static void answer_request(struct serve *sv, struct MHD_Connection *conn, const char *method,
-			   const char *url, struct serve_reply *out)
+/* Calls the answer function; the handle when it deferred its answer, else NULL. */
+static struct serve_pending *answer_request(struct serve *sv, struct MHD_Connection *conn,
+					    const char *method, const char *url,
+					    struct serve_reply *out)
 {
-	struct request_impl ri = {conn, ""};
-	struct serve_request req = {method, url, request_arg, ri.remote, NULL, NULL, &ri};
+	struct request_impl ri = {sv, conn, NULL, ""};
+	struct serve_request req = {method,    url,  request_arg, request_each_arg,
+				    ri.remote, NULL, NULL,	  &ri};
 
 	client_address(conn, ri.remote, sizeof(ri.remote));
 	req.authorization =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	req.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	sv->answer(sv->arg, &req, out);
+	return ri.deferred;
+}
+
+/* Sends p's answer on its connection: the request is over for p. */
+static enum MHD_Result send_pending(struct serve *sv, struct MHD_Connection *conn,
+				    struct serve_pending *p, void **con_cls)
+{
+	enum MHD_Result rc = send_reply(sv, conn, &p->reply);
+
+	*con_cls = &mark_replied;
+	pending_detach(p);
+	return rc;
+}
+
+/* The answer function deferred p: the connection waits, unless p is answered already. */
+static enum MHD_Result wait_pending(struct serve *sv, struct MHD_Connection *conn,
+				    struct serve_pending *p, struct serve_reply *unused,
+				    void **con_cls)
+{
+	if (sv->spare.data == NULL) /* the memory the page did not write into */
+		sv->spare = unused->body;
+	else
+		buf_free(&unused->body);
+	buf_reset(&sv->spare);
+	*con_cls = p;
+	if (p->ready)
+		return send_pending(sv, conn, p, con_cls);
+	MHD_suspend_connection(conn);
+	p->suspended = 1;
+	return MHD_YES;
 }
 
 /*
@@ -465,19 +559,21 @@ static enum MHD_Result request_cb(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
-	static char replied; /* *con_cls once a reply is queued */
 	struct serve *sv = cls;
 	struct serve_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
+	struct serve_pending *p;
 	enum MHD_Result rc;
 
 	(void)version;
 	(void)upload_data;
-	if (*con_cls == &replied) {
+	if (*con_cls != NULL && *con_cls != &mark_started) {
 		*upload_data_size = 0;
-		return MHD_YES;
+		p = *con_cls == &mark_replied ? NULL : *con_cls;
+		/* resumed: its answer is ready (a suspended connection is not called) */
+		return p && p->ready ? send_pending(sv, conn, p, con_cls) : MHD_YES;
 	}
 	if (*con_cls == NULL) {
-		*con_cls = sv;
+		*con_cls = &mark_started;
 		if (!refuse(conn, method, url, &out))
 			return MHD_YES;
 	} else if (*upload_data_size != 0) {
@@ -486,9 +582,11 @@ static enum MHD_Result request_cb(void *cls, struct MHD_Connection *conn, const 
 	} else {
 		out.body = sv->spare; /* empty: the page appends to it */
 		buf_init(&sv->spare);
-		answer_request(sv, conn, method, url, &out);
+		p = answer_request(sv, conn, method, url, &out);
+		if (p != NULL)
+			return wait_pending(sv, conn, p, &out, con_cls);
 	}
-	*con_cls = &replied;
+	*con_cls = &mark_replied;
 	rc = send_reply(sv, conn, &out);
 	buf_free(&out.body);
 	return rc;
@@ -543,8 +641,8 @@ static int bound_port(int fd)
 
 static struct MHD_Daemon *start_mhd(struct serve *sv, int fd, int family)
 {
-	unsigned flags =
-	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+			 (family == AF_INET6 ? MHD_USE_IPv6 : 0);
 
 	return MHD_start_daemon(
 	    flags, 0, NULL, NULL, request_cb, sv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log_cb, sv,
@@ -552,8 +650,8 @@ static struct MHD_Daemon *start_mhd(struct serve *sv, int fd, int family)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_MAX_PER_ADDRESS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_REQUEST_MEMORY,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, sv, MHD_OPTION_NOTIFY_CONNECTION, conn_cb,
-	    sv, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, sv, MHD_OPTION_END);
+	    MHD_OPTION_UNESCAPE_CALLBACK, serve_unescape_cb, sv, MHD_OPTION_NOTIFY_CONNECTION,
+	    conn_cb, sv, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, sv, MHD_OPTION_END);
 }
 
 struct serve *serve_new(struct ev_loop *loop, const struct sockaddr *addr, socklen_t addrlen,
@@ -607,12 +705,18 @@ void serve_free(struct serve *sv)
 {
 	if (sv == NULL)
 		return;
+	/* MHD must not stop with a connection suspended: answer and resume them */
+	for (struct serve_pending *p = sv->pendings; p; p = p->next)
+		if (!p->ready)
+			pending_refuse(p, "the listener is closing");
 	if (sv->loop) {
 		ev_io_stop(sv->loop, &sv->io);
 		ev_timer_stop(sv->loop, &sv->timer);
 	}
 	if (sv->mhd)
 		MHD_stop_daemon(sv->mhd); /* closes every connection: their clocks go */
+	while (sv->pendings)		  /* whatever MHD closed without telling */
+		pending_detach(sv->pendings);
 	if (sv->loop)
 		ev_timer_stop(sv->loop, &sv->sweep);
 	buf_free(&sv->spare); /* after MHD: its last responses gave their bodies back */

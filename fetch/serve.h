@@ -41,6 +41,12 @@ struct serve_request {
 	const char *path;
 	/* The decoded value of query argument NAME (UTF-8), or NULL when absent. */
 	const char *(*arg)(const struct serve_request *req, const char *name);
+	/*
+	 * Calls fn for every query argument in the request's order (value NULL
+	 * for a bare name): to copy them for an answer made later.
+	 */
+	void (*each_arg)(const struct serve_request *req,
+			 void (*fn)(void *cls, const char *name, const char *value), void *cls);
 	const char *remote;	   /* the client's numeric address */
 	const char *authorization; /* the Authorization header, or NULL */
 	const char *host;	   /* the Host header, or NULL */
@@ -63,10 +69,33 @@ struct serve_reply {
 
 /*
  * Fills OUT (status 200, text/plain, empty body) for REQ, on the loop; it
- * must not block. The body may come with memory of an earlier reply's
- * (appending to it reuses that memory).
+ * must not block: an answer that needs slow work defers it (serve_defer).
+ * The body may come with memory of an earlier reply's (appending to it
+ * reuses that memory).
  */
 typedef void serve_answer_fn(void *arg, const struct serve_request *req, struct serve_reply *out);
+
+/*
+ * A deferred answer. Called inside the answer function, serve_defer says
+ * that the reply comes later (OUT is then ignored) and returns the handle
+ * to give it with; the caller must give the handle to serve_finish exactly
+ * once, from the loop, even when the reply no longer matters. Meanwhile the
+ * connection waits (MHD suspends it): it still counts against the
+ * connection limits, and the request's deadline still holds: when it
+ * passes first, the listener answers 503 itself. A client that hangs up
+ * meanwhile is seen when the answer is sent; serve_free closes a waiting
+ * connection. Either way the handle stays the caller's until serve_finish.
+ */
+struct serve_pending;
+
+struct serve_pending *serve_defer(const struct serve_request *req);
+
+/*
+ * Sends OUT (its body taken) as p's answer when the request still waits
+ * for it, else drops it (deadline passed, connection closed, listener
+ * freed); OUT NULL: 503, no answer could be made. Frees p. On the loop.
+ */
+void serve_finish(struct serve_pending *p, struct serve_reply *out);
 
 /*
  * Starts listening on ADDR (AF_INET or AF_INET6; port 0 picks a free one)

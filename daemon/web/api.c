@@ -54,7 +54,7 @@ static void reply_error(struct web_reply *out, int status, const char *arg, cons
 /* The store failed: the log says how (it names files); the client learns only that. */
 static void reply_store_failed(const struct web_ctx *ctx, struct web_reply *out)
 {
-	log_warnx("read side: %s", store_error(ctx->store));
+	web_note(ctx, "read side: %s", store_error(ctx->store));
 	reply_error(out, 500, NULL, "the store could not be read (the daemon's log says why)");
 }
 

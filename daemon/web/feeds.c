@@ -204,7 +204,7 @@ static void serve(const struct web_ctx *ctx, const struct feed *fd, struct web_r
 	int rc;
 
 	if (store_statements(ctx->store, &fd->f, &v, &n) < 0) {
-		log_warnx("read side: %s", store_error(ctx->store));
+		web_note(ctx, "read side: %s", store_error(ctx->store));
 		reply_text(out, 500, "the store could not be read (the daemon's log says why)\n");
 		return;
 	}

@@ -247,7 +247,7 @@ static int html_list(const struct web_ctx *ctx, const struct html_filter *f, str
 	if (html_select(ctx->store, &sf, &list, &n) < 0) {
 		if (errno == EINVAL && f->q)
 			return -2;
-		log_warnx("http: GET /: %s", store_error(ctx->store));
+		web_note(ctx, "http: GET /: %s", store_error(ctx->store));
 		return -1;
 	}
 	if (n == 0)

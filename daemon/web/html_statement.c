@@ -240,7 +240,7 @@ void html_page_statement(const struct web_ctx *ctx, const struct web_request *re
 	if (rc == 0) {
 		html_error(out, 404, "No statement has this number.");
 	} else if (rc < 0) {
-		log_warnx("http: GET /statement/%" PRId64 ": %s", id, store_error(ctx->store));
+		web_note(ctx, "http: GET /statement/%" PRId64 ": %s", id, store_error(ctx->store));
 		html_error(out, 500, "The store could not be read; the daemon's log says why.");
 	} else {
 		out->status = 200;

@@ -6,6 +6,7 @@
  */
 #include "daemon/web/html.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,15 +60,23 @@ void html_page_style(const struct web_ctx *ctx, const struct web_request *req,
 	buf_append(&out->body, html_style_css, sizeof(html_style_css) - 1);
 }
 
+static char style_path[64];
+
+/* pthread_once: the path of the sheet with its hash. */
+static void style_path_make(void)
+{
+	uint32_t h = 2166136261u; /* FNV-1a of the sheet */
+
+	for (size_t i = 0; i < sizeof(html_style_css) - 1; i++)
+		h = (h ^ (unsigned char)html_style_css[i]) * 16777619u;
+	snprintf(style_path, sizeof(style_path), "/static/style.css?v=%08x", (unsigned)h);
+}
+
+/* Made once whichever thread asks first: pages run on the loop and in store jobs. */
 const char *html_style_path(void)
 {
-	static char path[64];
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!path[0]) {
-		uint32_t h = 2166136261u; /* FNV-1a of the sheet */
-		for (size_t i = 0; i < sizeof(html_style_css) - 1; i++)
-			h = (h ^ (unsigned char)html_style_css[i]) * 16777619u;
-		snprintf(path, sizeof(path), "/static/style.css?v=%08x", (unsigned)h);
-	}
-	return path;
+	pthread_once(&once, style_path_make);
+	return style_path;
 }

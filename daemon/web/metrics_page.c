@@ -12,7 +12,6 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
-#include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/metrics.h"
@@ -35,7 +34,8 @@ static int outbox_counts(const struct web_ctx *ctx, struct store_channel_counts 
 {
 	for (size_t i = 0; i < n; i++) {
 		if (store_channel_counts(ctx->store, channel_at(ctx->cfg, i), &c[i]) < 0) {
-			log_warnx("metrics: cannot count the outbox: %s", store_error(ctx->store));
+			web_note(ctx, "metrics: cannot count the outbox: %s",
+				 store_error(ctx->store));
 			return -1;
 		}
 		free(c[i].last_error);
@@ -71,7 +71,7 @@ static int put_store_size(const struct web_ctx *ctx, struct buf *out)
 	int64_t bytes = 0, free_bytes = 0;
 
 	if (store_size(ctx->store, &bytes, &free_bytes) < 0) {
-		log_warnx("metrics: cannot read the store's size: %s", store_error(ctx->store));
+		web_note(ctx, "metrics: cannot read the store's size: %s", store_error(ctx->store));
 		return -1;
 	}
 	metrics_write_head(out, "speechwatch_store_size_bytes", "gauge",
@@ -99,24 +99,50 @@ static void read_store_gauges(const struct web_ctx *ctx, struct buf *out)
 			     ctx->store != NULL && ok);
 }
 
-void web_page_metrics(const struct web_ctx *ctx, const struct web_request *req,
+int web_metrics_first(const struct web_ctx *ctx, const struct web_request *req,
 		      struct web_reply *out)
 {
-	double now = clock_mono();
-	const char *kept = metrics_kept(ctx->metrics, now, METRICS_STORE_EVERY);
-	struct buf fresh;
+	const char *kept = metrics_kept(ctx->metrics, clock_mono(), METRICS_STORE_EVERY);
 
 	(void)req;
+	if (kept == NULL)
+		return 0;
 	out->status = 200;
 	out->content_type = METRICS_CONTENT_TYPE;
 	metrics_render(ctx->metrics, &out->body);
-	if (kept != NULL) {
-		buf_append_str(&out->body, kept);
+	buf_append_str(&out->body, kept);
+	return 1;
+}
+
+void web_metrics_gauges(const struct web_ctx *ctx, const struct web_request *req,
+			struct web_reply *out)
+{
+	(void)req;
+	out->status = 200;
+	out->content_type = METRICS_CONTENT_TYPE;
+	buf_reset(&out->body);
+	read_store_gauges(ctx, &out->body);
+}
+
+void web_metrics_then(const struct web_ctx *ctx, const struct web_request *req,
+		      struct web_reply *out)
+{
+	struct buf page;
+
+	(void)req;
+	metrics_keep(ctx->metrics, buf_str(&out->body), clock_mono());
+	buf_init(&page);
+	metrics_render(ctx->metrics, &page);
+	buf_append(&page, out->body.data, out->body.len);
+	buf_free(&out->body);
+	out->body = page;
+}
+
+void web_page_metrics(const struct web_ctx *ctx, const struct web_request *req,
+		      struct web_reply *out)
+{
+	if (web_metrics_first(ctx, req, out))
 		return;
-	}
-	buf_init(&fresh);
-	read_store_gauges(ctx, &fresh);
-	buf_append(&out->body, fresh.data, fresh.len);
-	metrics_keep(ctx->metrics, buf_str(&fresh), now);
-	buf_free(&fresh);
+	web_metrics_gauges(ctx, req, out);
+	web_metrics_then(ctx, req, out);
 }

@@ -14,8 +14,11 @@ struct config;
 struct metrics;
 struct store;
 
-/* What every page may read. The store is the daemon's own handle, used for
-   reads only, on the loop's thread. */
+/*
+ * What every page may read. The store is the daemon's own handle, used for
+ * reads only; a page that reads it may run off the loop (web_answer_start),
+ * with the config held for it and no metrics.
+ */
 struct web_ctx {
 	struct store *store;
 	const struct config *cfg;
@@ -27,6 +30,13 @@ struct web_ctx {
 	 * value means something holds the loop.
 	 */
 	double loop_lag;
+	/*
+	 * Where a page puts what it would log (why the store failed), when
+	 * set: a page run off the loop logs nothing; its caller logs this on
+	 * the loop. NULL: the page logs it (web_note).
+	 */
+	char *note;
+	size_t notelen;
 };
 
 struct web_request {
@@ -54,7 +64,27 @@ typedef void (*web_page_fn)(const struct web_ctx *ctx, const struct web_request 
 			    struct web_reply *out);
 
 /* Picks the page for REQ->path (daemon/web/router.c) and fills OUT; 404
-   for a path no page answers. */
+   for a path no page answers. With the store on this thread. */
 void web_answer(const struct web_ctx *ctx, const struct web_request *req, struct web_reply *out);
+
+/*
+ * web_answer in steps, for a listener that keeps the store off its loop.
+ * web_answer_start, on the loop, answers what needs no store (returns 1:
+ * OUT is the answer; ctx->store unused). Else (0) web_answer_store runs
+ * where the store may be used: it reads ctx->store and ctx->cfg, never
+ * ctx->metrics, logs nothing (ctx->note) and may run on another thread;
+ * then web_answer_finish, on the loop, completes OUT (ctx->store unused).
+ * REQ is the same request each time.
+ */
+int web_answer_start(const struct web_ctx *ctx, const struct web_request *req,
+		     struct web_reply *out);
+void web_answer_store(const struct web_ctx *ctx, const struct web_request *req,
+		      struct web_reply *out);
+void web_answer_finish(const struct web_ctx *ctx, const struct web_request *req,
+		       struct web_reply *out);
+
+/* A page's log line: into ctx->note when set (the first one kept), else logged now. */
+__attribute__((format(printf, 2, 3))) void web_note(const struct web_ctx *ctx, const char *fmt,
+						    ...);
 
 #endif

@@ -136,6 +136,22 @@ START_TEST(daemon_defaults)
 }
 END_TEST
 
+/* A held config outlives the free of its other holder (ASan sees a read after the last free). */
+START_TEST(a_held_config_is_freed_by_its_last_holder)
+{
+	struct config *cfg = load_ok("[source \"a\"]\nurl = https://a.example/\nitems = //li\n");
+
+	config_hold(cfg);
+	config_hold(cfg);
+	config_free(cfg); /* the loop's reload lets go */
+	config_free(cfg); /* one job is done */
+	ck_assert_uint_eq(cfg->nsources, 1);
+	ck_assert_str_eq(cfg->sources[0].id, "a");
+	ck_assert_uint_eq(cfg->holds, 0);
+	config_free(cfg); /* the last */
+}
+END_TEST
+
 START_TEST(source_and_theme_defaults)
 {
 	struct config *cfg = load_ok(SRC THEME);
@@ -999,6 +1015,7 @@ int main(void)
 	suite_add_tcase(s, errors);
 
 	tcase_add_checked_fixture(files, setup, teardown);
+	tcase_add_test(files, a_held_config_is_freed_by_its_last_holder);
 	tcase_add_test(files, includes_are_relative_to_the_including_file);
 	tcase_add_test(files, errors_inside_an_include_name_that_file);
 	tcase_add_test(files, an_include_that_is_not_a_regular_file_is_refused);

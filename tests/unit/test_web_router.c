@@ -44,7 +44,7 @@ static const char *no_args(const struct web_request *req, const char *name)
 /* web_answer for path with the store; returns the status, the body in *body (caller frees). */
 static int ask(const char *path, double lag, char **body)
 {
-	struct web_ctx ctx = {st, NULL, NULL, 1e9, lag};
+	struct web_ctx ctx = {.store = st, .now = 1e9, .loop_lag = lag};
 	struct web_request req = {"GET", path, no_args, NULL};
 	struct web_reply out = {200, "text/plain; charset=utf-8", {NULL, 0, 0}, NULL};
 
