@@ -23,6 +23,7 @@
 #include "daemon/moved.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "fetch/http.h"
 #include "tests/unit/testutil.h"
 
@@ -52,6 +53,13 @@ static void outcome_free(struct poll_outcome *o)
 	free(o);
 }
 
+/* Every store job is back (the rows read at creation, the polls' writes). */
+static int jobs_idle(void *arg)
+{
+	(void)arg;
+	return store_jobs_pending(d.jobs) == 0;
+}
+
 /* A daemon around the store, with its outbox stopped: events stay in the store to count. */
 static void start(const char *daemon_extra, enum daemon_mode mode)
 {
@@ -78,12 +86,15 @@ static void start(const char *daemon_extra, enum daemon_mode mode)
 	hc.allow_private = 1;
 	d.http = http_new(loop, &hc, err, sizeof(err));
 	ck_assert_msg(d.http != NULL, "%s", err);
+	d.jobs = store_jobs_new(loop, d.store, 0, err, sizeof(err));
+	ck_assert_msg(d.jobs != NULL, "%s", err);
 	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
 	d.outbox = outbox_new(&d.outbox_env, 1, NULL); /* the default stdout channel */
 	ck_assert_ptr_nonnull(d.outbox);
 	outbox_stop(d.outbox);
 	rt = schedule_source_new(&d, &d.cfg->sources[0]);
 	other = schedule_source_new(&d, &d.cfg->sources[1]);
+	ck_assert_msg(testutil_loop_until(loop, jobs_idle, NULL, 5), "the rows were not read");
 }
 
 static void setup(void)
@@ -99,6 +110,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	store_jobs_free(d.jobs); /* its done callbacks still find the sources */
+	d.jobs = NULL;
 	outcome_free(got);
 	got = NULL;
 	schedule_source_free(rt);

@@ -19,6 +19,7 @@
 #include "daemon/metrics.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "fetch/http.h"
 #include "tests/unit/testutil.h"
 
@@ -64,6 +65,13 @@ static void serve_304(void)
 	}
 }
 
+/* Every store job is back (the rows read at creation, the polls' writes). */
+static int jobs_idle(void *arg)
+{
+	(void)arg;
+	return store_jobs_pending(d.jobs) == 0;
+}
+
 /* A run-mode daemon around the store with every source, its outbox stopped. */
 static void start(const char *daemon_extra)
 {
@@ -85,6 +93,8 @@ static void start(const char *daemon_extra)
 	hc.allow_private = 1;
 	d.http = http_new(loop, &hc, err, sizeof(err));
 	ck_assert_msg(d.http != NULL, "%s", err);
+	d.jobs = store_jobs_new(loop, d.store, 0, err, sizeof(err));
+	ck_assert_msg(d.jobs != NULL, "%s", err);
 	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
 	d.outbox = outbox_new(&d.outbox_env, 1, NULL);
 	ck_assert_ptr_nonnull(d.outbox);
@@ -92,6 +102,7 @@ static void start(const char *daemon_extra)
 	d.sources = xcalloc(NSRC, sizeof(*d.sources));
 	for (size_t i = 0; i < d.cfg->nsources; i++)
 		d.sources[d.nsources++] = schedule_source_new(&d, &d.cfg->sources[i]);
+	ck_assert_msg(testutil_loop_until(loop, jobs_idle, NULL, 5), "the rows were not read");
 }
 
 static void setup(void)
@@ -106,6 +117,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	store_jobs_free(d.jobs); /* its done callbacks still find the sources */
+	d.jobs = NULL;
 	if (d.loop)
 		ev_timer_stop(loop, &d.flush_timer);
 	for (size_t i = 0; i < d.nsources; i++)
