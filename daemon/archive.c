@@ -13,22 +13,9 @@ enum config_first_poll archive_first_poll(const struct source_rt *rt)
 					: rt->d->cfg->daemon.first_poll;
 }
 
-static long archive_max(const struct source_rt *rt)
+long archive_max_items(const struct source_rt *rt)
 {
 	return rt->cfg->archive_max > 0 ? rt->cfg->archive_max : rt->d->cfg->daemon.archive_max;
-}
-
-int archive_unread(struct source_rt *rt, size_t max, struct list_items *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (archive_first_poll(rt) != FIRST_POLL_ARCHIVE || max == 0)
-		return 0;
-	if (store_items_unread(rt->d->store, rt->id, (size_t)archive_max(rt), max, out) < 0) {
-		log_err("source=%s %s", rt->id, store_error(rt->d->store));
-		list_items_free(out);
-		return -1;
-	}
-	return 0;
 }
 
 /* One item written alone, durably: an archive is read once and must not be read again. */

@@ -22,12 +22,11 @@ struct store_item;
 enum config_first_poll archive_first_poll(const struct source_rt *rt);
 
 /*
- * The archive still to read of rt's source (first_poll = archive), at most
- * max items, newest first, into out (caller frees with list_items_free).
- * 0 when rt does not archive, or when nothing is left to read; -1 (logged)
- * on a store error.
+ * How many of the source's newest items its archive reads at most: its
+ * archive_max, else the [daemon] default. What is still to read is asked
+ * of the store with the poll's other questions (daemon/detect_lookup.h).
  */
-int archive_unread(struct source_rt *rt, size_t max, struct list_items *out);
+long archive_max_items(const struct source_rt *rt);
 
 /*
  * Stores the archived text it (its id the stored item's) at once, without
