@@ -29,15 +29,10 @@ enum config_first_poll archive_first_poll(const struct source_rt *rt);
 long archive_max_items(const struct source_rt *rt);
 
 /*
- * Stores the archived text it (its id the stored item's) at once, without
- * alerts. 0, or -1 (logged, rolled back).
- */
-int archive_store(struct source_rt *rt, struct store_item *it);
-
-/*
  * An archived item whose page answered but could not be read (a 4xx, no
  * parse): known (the stored item) is marked fetched now, so that it is not
- * tried at every poll. A timeout or a 5xx leaves it to the next poll.
+ * tried at every poll (a store job; known is taken over). A timeout or a
+ * 5xx leaves it to the next poll.
  */
 void archive_give_up(struct source_rt *rt, struct store_item *known);
 

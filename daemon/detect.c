@@ -117,11 +117,22 @@ static void run_free(struct poll_run *run)
 	free(run);
 }
 
-static void run_maybe_finish(struct poll_run *run)
+/* article_batch_write's answer at the run's end: the poll's detection is over. */
+static void run_written(void *arg, long lost)
 {
+	struct poll_run *run = arg;
 	struct source_rt *rt = run->rt;
 	struct poll_outcome *o = run->o;
 	detect_done_fn *done = run->done;
+
+	o->unsettled += lost;
+	run_free(run);
+	done(rt, o);
+}
+
+static void run_maybe_finish(struct poll_run *run)
+{
+	struct source_rt *rt = run->rt;
 
 	if (run->pending > 0)
 		return;
@@ -131,14 +142,12 @@ static void run_maybe_finish(struct poll_run *run)
 	 * short leaves its moves to the next, which reads them again.
 	 */
 	if (run->cancelled)
-		o->unsettled += (long)article_batch_drop_moved(&run->batch);
+		run->o->unsettled += (long)article_batch_drop_moved(&run->batch);
 	else
 		run->batch.moved.notice = moved_is_migration(&run->batch.moved);
-	o->unsettled += article_batch_write(rt, &run->batch); /* one transaction per poll */
-	rt->run = NULL;
+	rt->run = NULL; /* the batch's job keeps rt (jobs_out) */
 	rt->batch = NULL;
-	run_free(run);
-	done(rt, o);
+	article_batch_write(rt, &run->batch, run_written, run); /* one transaction per poll */
 }
 
 /* article_fetch's completion: count it and finish the poll when it was the last. */
@@ -279,6 +288,16 @@ static void archive_found(struct poll_run *run, struct detect_lookup *j)
 		log_info("source=%s archive: reading %zu text(s), no alerts", rt->id, j->items.n);
 }
 
+/* article_batch_write's answer for a first poll's items, before its archive is read. */
+static void archive_written(void *arg, long lost)
+{
+	struct poll_run *run = arg;
+
+	run->o->unsettled += lost;
+	run->pending--;
+	run_maybe_finish(run);
+}
+
 /*
  * first_poll = archive: the texts still to read, after the poll's own
  * articles (the fetch queue serves those first), within its article cap.
@@ -292,8 +311,10 @@ static void start_archive(struct poll_run *run)
 
 	if (!archive_wanted(rt) || run->started >= MAX_ARTICLES_PER_POLL)
 		return;
-	if (run->archiving)
-		run->o->unsettled += article_batch_write(rt, &run->batch);
+	if (run->archiving) { /* written before the archive is asked (the jobs' order) */
+		run->pending++;
+		article_batch_write(rt, &run->batch, archive_written, run);
+	}
 	j = xcalloc(1, sizeof(*j));
 	j->max = MAX_ARTICLES_PER_POLL - run->started;
 	j->archive_max = (size_t)archive_max_items(rt);
