@@ -21,7 +21,7 @@ static void find_one(struct store *st, struct detect_lookup *j, const struct lis
 	if (li->url == NULL)
 		return; /* a feed entry with neither link nor permalink: nothing to fetch */
 	a->rc = store_item_find(st, j->source_id, li->url, NULL, &a->it);
-	if (a->rc == 0 && li->guid && j->kind != LOOKUP_ARCHIVE)
+	if (a->rc == 0 && li->guid && j->kind == LOOKUP_ITEMS)
 		a->rc = store_item_find(st, j->source_id, NULL, li->guid, &a->it);
 	if (a->rc == 0 && j->kind == LOOKUP_ITEMS) {
 		norm = article_normalise_url(li->url);

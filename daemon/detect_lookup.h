@@ -18,6 +18,7 @@ enum detect_lookup_kind {
 	LOOKUP_ITEMS,	/* the list's items (in items) */
 	LOOKUP_RECHECK, /* the items due for a re-check (into items), then as LOOKUP_ITEMS */
 	LOOKUP_ARCHIVE, /* the archive still to read (into items), each stored item by url */
+	LOOKUP_KNOWN,	/* items (in items) by url only: which the source has stored */
 };
 
 /* The store's answer for one item. */

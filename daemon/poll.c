@@ -11,12 +11,15 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "daemon/article_doc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/detect_lookup.h"
 #include "daemon/event.h"
 #include "daemon/listing.h"
 #include "daemon/metrics.h"
 #include "daemon/poll_record.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "daemon/structure.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
@@ -91,16 +94,40 @@ static void poll_complete(struct source_rt *rt, struct poll_outcome *o)
 	poll_record(rt, o, delay); /* the poll counts once it is written */
 }
 
-/* listing_memory.known: an item this source has stored (a structure that finds one is its list). */
+/*
+ * What listing_read asks of the store (items = auto, when the remembered
+ * structure no longer reads the page: which candidate holds an item the
+ * source has stored). The page is read once asking nothing, every URL it
+ * asks about noted; when it asked, one store job looks them all up and the
+ * page is read again with the answers (detect_lookup.h).
+ */
+struct known_ask {
+	struct source_rt *rt;
+	struct poll_outcome *o;
+	struct article_resp *resp;	     /* the list page, while the lookup is out */
+	struct list_items asked;	     /* the URLs asked about */
+	const struct detect_lookup *answers; /* the second read: the store's answers */
+};
+
+/* listing_memory.known: noted and unknown on the first read, the store's answer on the second. */
 static int known_item(void *arg, const char *url)
 {
-	struct source_rt *rt = arg;
-	struct store_item it;
-	int rc = store_item_find(rt->d->store, rt->id, url, NULL, &it);
+	struct known_ask *k = arg;
+	const struct detect_lookup *j = k->answers;
 
-	if (rc == 1)
-		store_item_clear(&it);
-	return rc == 1;
+	if (j != NULL) {
+		for (size_t i = 0; i < j->nanswers; i++)
+			if (strcmp(j->items.v[i].url, url) == 0)
+				return j->answers[i].rc == 1;
+		return 0;
+	}
+	for (size_t i = 0; i < k->asked.n; i++)
+		if (strcmp(k->asked.v[i].url, url) == 0)
+			return 0;
+	k->asked.v = xreallocarray(k->asked.v, k->asked.n + 1, sizeof(*k->asked.v));
+	memset(&k->asked.v[k->asked.n], 0, sizeof(*k->asked.v));
+	k->asked.v[k->asked.n++].url = xstrdup(url);
+	return 0;
 }
 
 /* items = auto: a structure replaced by another is worth a warning; the first one a note. */
@@ -121,30 +148,90 @@ static void log_structure(struct source_rt *rt, const struct listing *l)
 	free(now);
 }
 
+/* The list read: its items go to detection. */
+static void judge_items(struct source_rt *rt, const struct http_response *resp,
+			struct poll_outcome *o, struct listing *l)
+{
+	log_structure(rt, l);
+	o->structure = l->structure;
+	o->suggestion = l->suggestion;
+	l->structure = l->suggestion = NULL;
+	o->ok = 1;
+	o->result = "ok";
+	o->items = (long)l->items.n;
+	o->etag = xstrdup_or_null(resp->etag);
+	o->last_modified = xstrdup_or_null(resp->last_modified);
+	detect_start(rt, &l->items, o, poll_complete); /* takes the items */
+	listing_free(l);
+}
+
+/* Reads the list page with k's memory; -1 (the poll completed as a parse error). */
+static int read_list(struct known_ask *k, const struct http_response *resp, struct listing *l)
+{
+	struct source_rt *rt = k->rt;
+	const struct listing_memory mem = {rt->src.structure, known_item, k};
+
+	if (listing_read(rt->cfg, resp->final_url ? resp->final_url : rt->cfg->url, resp->body,
+			 resp->body_len, resp->content_type, &mem, l, k->o->error,
+			 sizeof(k->o->error)) == 0)
+		return 0;
+	k->o->result = "parse-error";
+	poll_complete(rt, k->o);
+	return -1;
+}
+
+/* store_job_done_fn: the URLs asked about are answered; the page is read again with them. */
+static void known_done(void *arg, int cancelled)
+{
+	struct detect_lookup *j = arg;
+	struct known_ask *k = j->run;
+	struct source_rt *rt = k->rt;
+	struct http_response view;
+	struct listing l;
+
+	if (!cancelled) {
+		rt->jobs_out--;
+		if (j->err[0])
+			log_err("source=%s %s", rt->id, j->err);
+		k->answers = j;
+		article_resp_view(k->resp, &view);
+		if (rt->cfg == NULL)
+			poll_record_none(rt, k->o);
+		else if (read_list(k, &view, &l) == 0)
+			judge_items(rt, &view, k->o, &l);
+	}
+	article_resp_free(k->resp);
+	free(k);
+	detect_lookup_free(j);
+}
+
 static void judge_page(struct source_rt *rt, const struct http_response *resp,
 		       struct poll_outcome *o)
 {
-	const struct listing_memory mem = {rt->src.structure, known_item, rt};
+	struct known_ask *k = xcalloc(1, sizeof(*k));
+	struct detect_lookup *j;
 	struct listing l;
+	int rc;
 
-	if (listing_read(rt->cfg, resp->final_url ? resp->final_url : rt->cfg->url, resp->body,
-			 resp->body_len, resp->content_type, &mem, &l, o->error,
-			 sizeof(o->error)) < 0) {
-		o->result = "parse-error";
-		poll_complete(rt, o);
+	k->rt = rt;
+	k->o = o;
+	rc = read_list(k, resp, &l);
+	if (rc == 0 && k->asked.n == 0) {
+		judge_items(rt, resp, o, &l);
+	} else if (rc == 0) {
+		listing_free(&l);
+		k->resp = article_resp_copy(resp);
+		j = xcalloc(1, sizeof(*j));
+		j->kind = LOOKUP_KNOWN;
+		j->source_id = xstrdup(rt->id);
+		j->items = k->asked; /* the job's */
+		j->run = k;
+		rt->jobs_out++;
+		store_jobs_submit(rt->d->jobs, detect_lookup_work, known_done, j);
 		return;
 	}
-	log_structure(rt, &l);
-	o->structure = l.structure;
-	o->suggestion = l.suggestion;
-	l.structure = l.suggestion = NULL;
-	o->ok = 1;
-	o->result = "ok";
-	o->items = (long)l.items.n;
-	o->etag = xstrdup_or_null(resp->etag);
-	o->last_modified = xstrdup_or_null(resp->last_modified);
-	detect_start(rt, &l.items, o, poll_complete); /* takes the items */
-	listing_free(&l);
+	list_items_free(&k->asked);
+	free(k);
 }
 
 /* http_done_fn for a source's list page. */
