@@ -314,8 +314,8 @@ static void poll_finished(struct source_rt *rt)
 	/* once mode: digests wait for the last poll; polls that queued nothing did not kick */
 	if (d->mode == DAEMON_ONCE && d->outbox && polls_done(d))
 		outbox_kick(d->outbox);
-	if (d->mode == DAEMON_RUN && !d->stopping)
-		index_soon(d);
+	if (d->mode == DAEMON_RUN && !d->stopping && !d->index.stopped)
+		index_soon(d); /* not for a poll whose writes came back after index_stop */
 	work_finished(d);
 }
 

@@ -141,7 +141,7 @@ static void run_maybe_finish(struct poll_run *run)
 	 * items were moves (one source.changed, written with them). A poll cut
 	 * short leaves its moves to the next, which reads them again.
 	 */
-	if (run->cancelled)
+	if (run->cancelled || rt->cfg == NULL) /* stopped, or removed by a reload */
 		run->o->unsettled += (long)article_batch_drop_moved(&run->batch);
 	else
 		run->batch.moved.notice = moved_is_migration(&run->batch.moved);

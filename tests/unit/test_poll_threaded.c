@@ -264,7 +264,7 @@ START_TEST(a_poll_cycle_never_uses_the_store_from_the_loop)
 	char types[256];
 
 	for (int i = 1; i <= 4; i++) {
-		char path[8], lead[16];
+		char path[16], lead[32];
 
 		snprintf(path, sizeof(path), "/a%d", i);
 		snprintf(lead, sizeof(lead), "Statement A%d", i);
