@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/xmalloc.h"
 #include "config/config.h"
@@ -27,11 +28,13 @@ static struct ev_loop *loop;
 static struct testutil_http *srv;
 static struct daemon d;
 static size_t finished;
+static int finished_removed_idle; /* a finished source was removed and nothing pointed at it */
 
+/* source_hooks.finished: counts; a removed source must be free to forget by now. */
 static void poll_finished(struct source_rt *rt)
 {
-	(void)rt;
 	finished++;
+	finished_removed_idle = rt->cfg == NULL && !source_busy(rt);
 }
 
 static int jobs_idle(void *arg)
@@ -319,6 +322,60 @@ START_TEST(a_poll_cycle_never_uses_the_store_from_the_loop)
 }
 END_TEST
 
+static int gate; /* hold_work waits for it */
+
+/* A job that keeps the store's thread busy until the test opens the gate. */
+static void hold_work(struct store *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	while (!__atomic_load_n(&gate, __ATOMIC_ACQUIRE))
+		usleep(1000);
+}
+
+static int record_out(void *arg)
+{
+	struct source_rt *rt = arg;
+
+	return rt->inflight == NULL && rt->jobs_out > 0;
+}
+
+static int one_finished(void *arg)
+{
+	(void)arg;
+	return finished == 1;
+}
+
+/*
+ * A reload that removes a source while its poll's write is out (reload.c
+ * retire_rest: rt->cfg = NULL, kept while source_busy) must keep it until
+ * the write is back; then the poll ends and the source can be forgotten.
+ */
+START_TEST(a_source_removed_while_its_write_is_out_is_kept_until_it_is_back)
+{
+	struct source_rt *rt = d.sources[0];
+	const struct config_source *cfg = rt->cfg;
+	struct facts f;
+
+	testutil_http_set(srv, "/list", 500, NULL, "down");
+	__atomic_store_n(&gate, 0, __ATOMIC_RELEASE);
+	store_jobs_submit(d.jobs, hold_work, NULL, NULL);
+	poll_start(rt);
+	ck_assert_msg(testutil_loop_until(loop, record_out, rt, 10), "no write went out");
+	rt->cfg = NULL; /* what retire_rest does */
+	ck_assert(source_busy(rt));
+	ck_assert_uint_eq(finished, 0);
+	__atomic_store_n(&gate, 1, __ATOMIC_RELEASE);
+	ck_assert_msg(testutil_loop_until(loop, one_finished, NULL, 10), "the poll did not end");
+	ck_assert(finished_removed_idle);
+	ck_assert_uint_eq(rt->jobs_out, 0);
+	ck_assert_int_eq(rt->polled, 1);
+	rt->cfg = cfg;
+	facts_of(&f, NULL);
+	ck_assert_int_eq(f.failing, 1); /* the write that was out is in the store */
+}
+END_TEST
+
 static Suite *poll_threaded_suite(void)
 {
 	Suite *s = suite_create("poll_threaded");
@@ -327,6 +384,7 @@ static Suite *poll_threaded_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, a_poll_cycle_never_uses_the_store_from_the_loop);
+	tcase_add_test(tc, a_source_removed_while_its_write_is_out_is_kept_until_it_is_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
