@@ -152,7 +152,7 @@ static void prepare_alert(struct source_rt *rt, struct store_item *it, const cha
 {
 	struct theme_result *r = score(rt, it);
 	const char *const *channels;
-	size_t n = outbox_channels(rt->d->outbox, &channels);
+	size_t n = rt->d->outbox ? outbox_channels(rt->d->outbox, &channels) : 0;
 	struct statement_payload p = {rt, type, diff, it, r, clock_wall()};
 
 	if (it->language == NULL && r && strcmp(r->language, "und") != 0)

@@ -486,6 +486,7 @@ void daemon_free(struct daemon *d)
 	for (size_t i = d->nsources; i-- > 0;)
 		if (i < d->nsources && d->sources[i]->run)
 			detect_cancel(d->sources[i]->run);
+	jobs_drain(d); /* their writes (and events) while the outbox is there */
 	/* Closing channels cancels sends: their events go back to queued in the store. */
 	outbox_free(d->outbox); /* and the retired outboxes it took over */
 	d->outbox = NULL;

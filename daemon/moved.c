@@ -64,7 +64,7 @@ void moved_notice_events(const struct source_rt *rt, const struct article_moved 
 			 struct event_rows *ev)
 {
 	const char *const *channels;
-	size_t n = outbox_channels(rt->d->outbox, &channels);
+	size_t n = rt->d->outbox ? outbox_channels(rt->d->outbox, &channels) : 0;
 	struct notice_payload p = {rt, m, now};
 
 	for (size_t i = 0; i < n; i++) {

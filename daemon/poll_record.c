@@ -55,7 +55,7 @@ static void health_events(struct source_rt *rt, const char *type, long failures,
 {
 	const struct config *cfg = rt->d->cfg;
 	const char *const *channels;
-	size_t n = outbox_channels(rt->d->outbox, &channels);
+	size_t n = rt->d->outbox ? outbox_channels(rt->d->outbox, &channels) : 0;
 	struct health_payload h = {rt, type, failures, o, now};
 
 	for (size_t i = 0; i < n; i++) {
