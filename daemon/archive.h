@@ -22,23 +22,17 @@ struct store_item;
 enum config_first_poll archive_first_poll(const struct source_rt *rt);
 
 /*
- * The archive still to read of rt's source (first_poll = archive), at most
- * max items, newest first, into out (caller frees with list_items_free).
- * 0 when rt does not archive, or when nothing is left to read; -1 (logged)
- * on a store error.
+ * How many of the source's newest items its archive reads at most: its
+ * archive_max, else the [daemon] default. What is still to read is asked
+ * of the store with the poll's other questions (daemon/detect_lookup.h).
  */
-int archive_unread(struct source_rt *rt, size_t max, struct list_items *out);
-
-/*
- * Stores the archived text it (its id the stored item's) at once, without
- * alerts. 0, or -1 (logged, rolled back).
- */
-int archive_store(struct source_rt *rt, struct store_item *it);
+long archive_max_items(const struct source_rt *rt);
 
 /*
  * An archived item whose page answered but could not be read (a 4xx, no
  * parse): known (the stored item) is marked fetched now, so that it is not
- * tried at every poll. A timeout or a 5xx leaves it to the next poll.
+ * tried at every poll (a store job; known is taken over). A timeout or a
+ * 5xx leaves it to the next poll.
  */
 void archive_give_up(struct source_rt *rt, struct store_item *known);
 

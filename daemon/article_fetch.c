@@ -18,6 +18,8 @@
 #include "common/xmalloc.h"
 #include "daemon/article_doc.h"
 #include "daemon/article_read.h"
+#include "daemon/article_settle.h"
+#include "daemon/event_rows.h"
 #include "daemon/archive.h"
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
@@ -26,6 +28,7 @@
 #include "daemon/outbox.h"
 #include "daemon/pdf_queue.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
 
@@ -97,174 +100,6 @@ static void job_end(struct article_job *job, enum article_verdict v)
 	job_free(job);
 }
 
-/* The fields every stored version has, from the list item. */
-static void item_base(struct source_rt *rt, const char *url, const char *title, const char *date,
-		      const char *guid, struct store_item *it)
-{
-	double now = clock_wall();
-
-	memset(it, 0, sizeof(*it));
-	it->source_id = xstrdup(rt->id);
-	it->url = xstrdup(url);
-	it->norm_url = article_normalise_url(url);
-	it->guid = xstrdup_or_null(guid);
-	it->title = xstrdup_or_null(title);
-	it->published = xstrdup_or_null(date);
-	it->first_seen = now;
-	it->last_seen = now;
-}
-
-/* A stored text may open a re-check window: detect.c asks the store again. */
-static void note_text(struct source_rt *rt, const struct store_item *it)
-{
-	if (it->text)
-		rt->text_newest_known = 0;
-}
-
-static int pending_new(const struct article_batch *b, const char *url)
-{
-	for (size_t i = 0; i < b->nitems; i++)
-		if (b->items[i].id == 0 && strcmp(b->items[i].url, url) == 0)
-			return 1;
-	for (size_t i = 0; i < b->moved.nitems; i++)
-		if (strcmp(b->moved.items[i].url, url) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Takes it over into the poll's batch (its moved items when moved); a
- * second new item of the same url (a list naming it twice) is dropped.
- * Without a poll (not a path detect.c takes) it is written at once.
- */
-static void batch_add(struct source_rt *rt, struct store_item *it, int moved)
-{
-	struct article_batch *b = rt->batch;
-	struct store_item **v = b && moved ? &b->moved.items : b ? &b->items : NULL;
-	size_t *n = b && moved ? &b->moved.nitems : b ? &b->nitems : NULL;
-
-	if (b == NULL) {
-		if (store_item_put(rt->d->store, it) < 0)
-			log_err("source=%s cannot record item: %s", rt->id,
-				store_error(rt->d->store));
-		store_item_clear(it);
-		return;
-	}
-	if (it->id == 0 && pending_new(b, it->url)) {
-		store_item_clear(it);
-		return;
-	}
-	note_text(rt, it);
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = *it;
-	memset(it, 0, sizeof(*it));
-}
-
-void article_batch_seen(struct article_batch *b, int64_t id, double now)
-{
-	b->seen = xreallocarray(b->seen, b->nseen + 1, sizeof(*b->seen));
-	b->seen[b->nseen++] = id;
-	b->seen_at = now;
-}
-
-size_t article_batch_drop_moved(struct article_batch *b)
-{
-	size_t n = b->moved.nitems;
-
-	for (size_t i = 0; i < n; i++)
-		store_item_clear(&b->moved.items[i]);
-	free(b->moved.items);
-	b->moved.items = NULL;
-	b->moved.nitems = 0;
-	b->moved.notice = 0;
-	return n;
-}
-
-void article_batch_clear(struct article_batch *b)
-{
-	article_batch_drop_moved(b);
-	for (size_t i = 0; i < b->nitems; i++)
-		store_item_clear(&b->items[i]);
-	free(b->items);
-	free(b->seen);
-	free(b->moved.old_url);
-	free(b->moved.new_url);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Inside the batch's transaction: the new items that could not be written. */
-static long batch_put(struct source_rt *rt, struct article_batch *b)
-{
-	struct store *st = rt->d->store;
-	long lost = 0;
-
-	for (size_t i = 0; i < b->nseen; i++)
-		if (store_item_touch(st, b->seen[i], b->seen_at) < 0)
-			log_err("source=%s %s", rt->id, store_error(st));
-	for (size_t i = 0; i < b->nitems + b->moved.nitems; i++) {
-		struct store_item *it =
-		    i < b->nitems ? &b->items[i] : &b->moved.items[i - b->nitems];
-		int fresh = it->id == 0;
-
-		if (store_item_put(st, it) == 0)
-			continue;
-		log_err("source=%s cannot record item: %s", rt->id, store_error(st));
-		lost += fresh;
-	}
-	return lost;
-}
-
-/*
- * Inside the batch's transaction: the poll's source.changed, when its end
- * found a mass move; -1 on a store error.
- */
-static long batch_notice(struct source_rt *rt, struct article_batch *b, double now)
-{
-	return b->moved.notice ? moved_queue_notice(rt, &b->moved, now) : 0;
-}
-
-long article_batch_write(struct source_rt *rt, struct article_batch *b)
-{
-	struct store *st = rt->d->store;
-	long lost, fresh = 0, queued = -1;
-	double now = clock_wall();
-	int rc;
-
-	if (b->nitems + b->moved.nitems + b->nseen == 0)
-		return 0;
-	for (size_t i = 0; i < b->nitems; i++)
-		fresh += b->items[i].id == 0;
-	fresh += (long)b->moved.nitems;
-	/* Sightings alone are not worth an fsync; an item recorded silently is. */
-	rc = b->nitems + b->moved.nitems ? store_begin(st) : store_begin_relaxed(st);
-	lost = rc < 0 ? fresh : batch_put(rt, b);
-	if (rc == 0)
-		queued = batch_notice(rt, b, now);
-	if (rc < 0 || queued < 0 || store_commit(st) < 0) {
-		log_err("source=%s cannot record the poll's %zu item(s): %s", rt->id,
-			b->nitems + b->moved.nitems, store_error(st));
-		store_rollback(st);
-		lost = fresh;
-	} else if (b->moved.notice) {
-		moved_report(rt, &b->moved, queued);
-		if (queued)
-			outbox_queued(rt->d->outbox, now);
-	}
-	article_batch_clear(b);
-	return lost;
-}
-
-void article_record_silently(struct source_rt *rt, const struct list_item *li, const char *why)
-{
-	struct store_item it;
-
-	item_base(rt, li->url, li->title, li->date, li->guid, &it);
-	batch_add(rt, &it, 0);
-	if (why)
-		log_debug("source=%s url=%s recorded silently: %s", rt->id, log_esc(li->url, 200),
-			  why);
-}
-
 /* Scores the text for this source; NULL when no themes are configured. */
 static struct theme_result *score(struct source_rt *rt, const struct store_item *it)
 {
@@ -272,76 +107,69 @@ static struct theme_result *score(struct source_rt *rt, const struct store_item 
 }
 
 /*
- * The themes above threshold of the text just stored: their ids for search
- * --theme, and with scores and evidence (as the events send them) for the
- * read side. A changed text that lost its themes loses them here too.
+ * The themes above threshold of the text: their ids for search --theme,
+ * and with scores and evidence (as the events send them) for the read side.
+ * A changed text that lost its themes loses them too.
  */
-static int record_themes(struct store *st, const struct store_item *it,
-			 const struct theme_result *r)
+static void settle_themes(const struct theme_result *r, struct article_settle *s)
 {
 	struct buf ids;
-	char *detail;
-	int rc;
 
 	if (r == NULL)
-		return 0;
+		return;
 	buf_init(&ids);
 	for (size_t i = 0; i < r->nthemes; i++)
 		if (r->themes[i].above)
 			buf_printf(&ids, "%s%s", ids.len ? "," : "", r->themes[i].id);
-	detail = event_themes_json(r);
-	rc = store_item_set_themes(st, it->id, ids.len ? ids.data : NULL, detail);
-	free(detail);
+	s->has_themes = 1;
+	s->themes = ids.len ? xstrdup(ids.data) : NULL;
+	s->detail = event_themes_json(r);
 	buf_free(&ids);
-	return rc;
 }
 
-/* The item and one event per interested channel, in one transaction. */
-static int store_with_events(struct source_rt *rt, struct store_item *it, const char *type,
-			     const char *diff)
+struct statement_payload {
+	const struct source_rt *rt;
+	const char *type, *diff;
+	const struct store_item *it;
+	const struct theme_result *r;
+	double now;
+};
+
+static char *statement_json(const char *id, void *arg)
 {
-	struct store *st = rt->d->store;
+	const struct statement_payload *p = arg;
+
+	return event_statement_json(id, p->type, p->now, p->rt->id, p->rt->cfg->url, p->it, p->r,
+				    p->diff);
+}
+
+/*
+ * What the item carries if it alerts, built on the loop: its scoring (the
+ * language it lacks, its themes) and one event per interested channel.
+ */
+static void prepare_alert(struct source_rt *rt, struct store_item *it, const char *type,
+			  const char *diff, struct article_settle *s)
+{
 	struct theme_result *r = score(rt, it);
 	const char *const *channels;
-	size_t n = outbox_channels(rt->d->outbox, &channels), queued = 0;
-	double now = clock_wall();
+	size_t n = rt->d->outbox ? outbox_channels(rt->d->outbox, &channels) : 0;
+	struct statement_payload p = {rt, type, diff, it, r, clock_wall()};
 
 	if (it->language == NULL && r && strcmp(r->language, "und") != 0)
-		it->language = xstrdup(r->language);
-	if (store_begin(st) < 0 || store_item_put(st, it) < 0 || record_themes(st, it, r) < 0)
-		goto fail;
+		s->language = xstrdup(r->language);
+	if (s->language)
+		it->language = s->language; /* as it is stored when it alerts; taken back below */
+	settle_themes(r, s);
 	for (size_t i = 0; i < n; i++) {
 		const struct config_notify *cn = config_notify_find(rt->d->cfg, channels[i]);
-		char id[EVENT_ID_LEN + 1], *payload;
-		int rc;
 
 		if (cn && !themeset_channel_wants(cn, rt->id, r))
 			continue;
-		event_new_id(id);
-		payload = event_statement_json(id, type, now, rt->id, rt->cfg->url, it, r, diff);
-		rc = store_event_insert(st, &(struct store_event_new){id, channels[i], type, rt->id,
-								      it->id, payload, now});
-		free(payload);
-		if (rc < 0)
-			goto fail;
-		queued++;
+		event_rows_add(&s->events, channels[i], type, rt->id, p.now, statement_json, &p);
 	}
-	if (store_commit(st) < 0)
-		goto fail;
-	metrics_add(rt->d->metrics, METRIC_STATEMENTS, rt->id,
-		    strcmp(type, "statement.new") == 0 ? "new" : "changed", 1);
+	if (s->language)
+		it->language = NULL;
 	theme_result_free(r);
-	note_text(rt, it);
-	log_info("source=%s %s url=%s title=\"%s\" events=%zu", rt->id, type, log_esc(it->url, 200),
-		 log_esc(it->title, 120), queued);
-	if (queued)
-		outbox_queued(rt->d->outbox, now);
-	return 0;
-fail:
-	log_err("source=%s cannot store %s: %s", rt->id, type, store_error(st));
-	store_rollback(st);
-	theme_result_free(r);
-	return -1;
 }
 
 /*
@@ -381,8 +209,8 @@ static void build_version(struct article_job *job, const struct http_response *r
 {
 	char hex[65];
 
-	item_base(job->rt, job->url, job->title && *job->title ? job->title : a->title,
-		  date_choose(job->date, a->date), job->guid, it);
+	article_item_base(job->rt, job->url, job->title && *job->title ? job->title : a->title,
+			  date_choose(job->date, a->date), job->guid, it);
 	if (job->has_known) {
 		it->id = job->known.id;
 		it->first_seen = job->known.first_seen;
@@ -403,153 +231,151 @@ static void build_version(struct article_job *job, const struct http_response *r
 	it->fetched_at = it->last_checked = clock_wall();
 }
 
-/*
- * The text hash identifies a statement only when there is a text: empty or
- * near-empty extractions (PDF links, script-built pages) all hash alike.
- */
-static const char *text_key(const struct store_item *it)
+/* The job's version was written with its events: it alerted. */
+static enum article_verdict alerted(struct article_job *job, struct article_settle *s,
+				    const char *type)
 {
-	return it->words >= STORE_TEXT_MATCH_MIN_WORDS ? it->text_sha256 : NULL;
+	struct source_rt *rt = job->rt;
+
+	metrics_add(rt->d->metrics, METRIC_STATEMENTS, rt->id,
+		    s->kind == SETTLE_NEW ? "new" : "changed", 1);
+	if (s->it.text)
+		rt->text_newest_known = 0; /* a stored text may open a re-check window */
+	log_info("source=%s %s url=%s title=\"%s\" events=%zu", rt->id, type,
+		 log_esc(s->it.url, 200), log_esc(s->it.title, 120), s->events.n);
+	if (s->events.n && rt->d->outbox)
+		outbox_queued(rt->d->outbox, s->events.v[0].created);
+	return s->kind == SETTLE_NEW ? ARTICLE_NEW : ARTICLE_CHANGED;
 }
 
 /*
- * The item this source already had for it under another URL, into old: by
- * its text when the text is an identity and the titles agree; else, for
- * items recorded without a text (a baseline's older ones), by the same
- * title and list date. *how says which. 1/0/-1.
+ * A new URL with a statement this source already has under another: it
+ * moved, or is listed twice. It is recorded in the poll's batch, seen but
+ * not alerted; the poll's end (detect.c) counts the moves.
  */
-static int find_moved(struct source_rt *rt, const struct store_item *it, struct store_item *old,
-		      const char **how)
+static enum article_verdict moved(struct article_job *job, struct article_settle *s)
 {
-	struct store *st = rt->d->store;
-	int rc = 0;
+	struct source_rt *rt = job->rt;
+	struct article_moved *m = rt->batch ? &rt->batch->moved : NULL;
 
-	memset(old, 0, sizeof(*old));
-	*how = "same text as";
-	if (text_key(it))
-		rc = store_item_same_text(st, rt->id, it->url, text_key(it), old);
-	if (rc == 1 && !moved_titles_agree(old->title, it->title)) {
+	log_info("source=%s url=%s %s %s: recorded, not alerted", rt->id, log_esc(s->it.url, 200),
+		 s->how, log_esc(s->old.url, 200));
+	if (m && m->old_url == NULL) {
+		m->old_url = xstrdup(s->old.url);
+		m->new_url = xstrdup(s->it.url);
+	}
+	article_batch_add(rt, &s->it, 1);
+	if (m)
+		m->moved = (long)m->nitems;
+	return ARTICLE_MOVED;
+}
+
+/* What the store said of the job's version (article_settle.h), as the job's verdict. */
+static enum article_verdict settled(struct article_job *job, struct article_settle *s)
+{
+	struct source_rt *rt = job->rt;
+	int fresh = s->kind == SETTLE_NEW;
+	const char *type = fresh ? "statement.new" : "statement.changed";
+
+	if (s->other_title)
 		log_info("source=%s url=%s same text as %s under another title: a statement of "
 			 "its own",
-			 rt->id, log_esc(it->url, 200), log_esc(old->url, 200));
-		store_item_clear(old);
-		rc = 0;
-	}
-	if (rc != 0 || it->title == NULL || it->title[0] == '\0' || it->published == NULL)
-		return rc;
-	*how = "same title and date as";
-	return store_item_same_listing(st, rt->id, it->url, it->title, it->published, old);
-}
-
-/*
- * A new URL with a statement this source already has under another
- * (find_moved): it moved, or is listed twice. It is recorded in the poll's
- * batch, seen but not alerted; the poll's end (detect.c) counts the moves.
- * 1 when it was, 0 when it is new here, -1 on a store error.
- */
-static int record_moved(struct source_rt *rt, struct store_item *it)
-{
-	struct article_moved *m = rt->batch ? &rt->batch->moved : NULL;
-	struct store_item old;
-	const char *how;
-	int rc = find_moved(rt, it, &old, &how);
-
-	if (rc < 0)
-		log_err("source=%s %s", rt->id, store_error(rt->d->store));
-	if (rc == 1) {
-		log_info("source=%s url=%s %s %s: recorded, not alerted", rt->id,
-			 log_esc(it->url, 200), how, log_esc(old.url, 200));
-		if (m && m->old_url == NULL) {
-			m->old_url = xstrdup(old.url);
-			m->new_url = xstrdup(it->url);
-		}
-		batch_add(rt, it, 1);
-		if (m)
-			m->moved = (long)m->nitems;
-	}
-	store_item_clear(&old);
-	return rc;
-}
-
-static enum article_verdict settle_new(struct article_job *job, struct store_item *it)
-{
-	struct source_rt *rt = job->rt;
-	/* the URL always; the text only when there is one (an empty text is no identity) */
-	int dup =
-	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, it->norm_url, text_key(it));
-	int moved;
-
-	if (job->kind != ARTICLE_KIND_BASELINE && rt->batch)
-		rt->batch->moved.read++;
-	if (job->kind == ARTICLE_KIND_BASELINE || dup == 1) {
-		if (dup == 1)
-			log_info("source=%s url=%s same text already seen through another source",
-				 rt->id, log_esc(it->url, 200));
-		batch_add(rt, it, 0);
+			 rt->id, log_esc(s->it.url, 200), log_esc(s->other_title, 200));
+	switch (s->outcome) {
+	case SETTLED_ALERTED:
+		return alerted(job, s, type);
+	case SETTLED_WRITTEN:
+		rt->text_newest_known = 0;
+		log_debug("source=%s url=%s archived: %ld words", rt->id, log_esc(s->it.url, 200),
+			  s->it.words);
 		return ARTICLE_SILENT;
-	}
-	moved = record_moved(rt, it);
-	if (moved != 0)
-		return moved > 0 ? ARTICLE_MOVED : ARTICLE_FAILED;
-	return store_with_events(rt, it, "statement.new", NULL) < 0 ? ARTICLE_FAILED : ARTICLE_NEW;
-}
-
-/*
- * A statement this source lists under two URLs changed: the first URL
- * re-checked has already alerted the edit (its new text is stored) when
- * another item of the source, of an agreeing title, has the new text.
- */
-static int edit_alerted_here(struct source_rt *rt, const struct store_item *it)
-{
-	struct store_item old;
-	int same;
-
-	if (text_key(it) == NULL ||
-	    store_item_same_text(rt->d->store, rt->id, it->url, text_key(it), &old) != 1)
-		return 0;
-	same = moved_titles_agree(old.title, it->title);
-	if (same)
+	case SETTLED_ELSEWHERE:
+		log_info(fresh ? "source=%s url=%s same text already seen through another source"
+			       : "source=%s url=%s change already alerted through another source",
+			 rt->id, log_esc(s->it.url, 200));
+		article_batch_add(rt, &s->it, 0);
+		return fresh ? ARTICLE_SILENT : ARTICLE_SAME;
+	case SETTLED_MOVED:
+		return moved(job, s);
+	case SETTLED_SAME_HERE:
 		log_info("source=%s url=%s change already alerted through %s", rt->id,
-			 log_esc(it->url, 200), log_esc(old.url, 200));
-	store_item_clear(&old);
-	return same;
+			 log_esc(s->it.url, 200), log_esc(s->old.url, 200));
+		article_batch_add(rt, &s->it, 0);
+		return ARTICLE_SAME;
+	default:
+		log_err("source=%s url=%s cannot store %s: %s", rt->id, log_esc(s->it.url, 200),
+			s->kind == SETTLE_ALONE ? "the archived text" : type, s->err);
+		return ARTICLE_FAILED;
+	}
 }
 
-static enum article_verdict settle_recheck(struct article_job *job, struct store_item *it)
+/* store_job_done_fn: the store has answered for the job's version; the job ends. */
+static void settle_done(void *arg, int cancelled)
+{
+	struct article_settle *s = arg;
+	struct article_job *job = s->arg;
+	enum article_verdict v = cancelled ? ARTICLE_CANCELLED : settled(job, s);
+
+	article_settle_clear(s);
+	free(s);
+	if (!cancelled)
+		job_end(job, v);
+}
+
+/* Sends the version it (taken over) to the store as kind asks; alerting as type. */
+static void settle_submit(struct article_job *job, struct store_item *it, enum settle_kind kind,
+			  const char *type, const char *diff)
+{
+	struct article_settle *s = xcalloc(1, sizeof(*s));
+
+	if (type)
+		prepare_alert(job->rt, it, type, diff, s);
+	s->kind = kind;
+	s->source_id = xstrdup(job->rt->id);
+	s->it = *it;
+	memset(it, 0, sizeof(*it));
+	s->arg = job;
+	store_jobs_submit(job->rt->d->jobs, article_settle_work, settle_done, s);
+}
+
+static void settle_new(struct article_job *job, struct store_item *it)
 {
 	struct source_rt *rt = job->rt;
+
+	if (job->kind == ARTICLE_KIND_BASELINE) {
+		article_batch_add(rt, it, 0);
+		job_end(job, ARTICLE_SILENT);
+		return;
+	}
+	if (rt->batch)
+		rt->batch->moved.read++;
+	settle_submit(job, it, SETTLE_NEW, "statement.new", NULL);
+}
+
+static void settle_recheck(struct article_job *job, struct store_item *it)
+{
 	char *diff;
-	int rc;
 
 	if (job->known.text_sha256 && strcmp(job->known.text_sha256, it->text_sha256) == 0) {
 		it->first_seen = job->known.first_seen;
-		batch_add(rt, it, 0);
-		return ARTICLE_SAME;
-	}
-	/* The same statement listed by two sources: its edit is alerted once. */
-	if (text_key(it) &&
-	    store_item_seen_elsewhere(rt->d->store, rt->id, it->url, NULL, text_key(it)) == 1) {
-		log_info("source=%s url=%s change already alerted through another source", rt->id,
-			 log_esc(it->url, 200));
-		batch_add(rt, it, 0);
-		return ARTICLE_SAME;
-	}
-	if (edit_alerted_here(rt, it)) {
-		batch_add(rt, it, 0);
-		return ARTICLE_SAME;
+		article_batch_add(job->rt, it, 0);
+		job_end(job, ARTICLE_SAME);
+		return;
 	}
 	diff = diff_unified(job->known.text ? job->known.text : "", it->text, "before", "after", 2);
-	rc = store_with_events(rt, it, "statement.changed", diff);
+	settle_submit(job, it, SETTLE_CHANGED, "statement.changed", diff);
 	free(diff);
-	return rc < 0 ? ARTICLE_FAILED : ARTICLE_CHANGED;
 }
 
-/* Stores a, read from resp (format "pdf", or NULL for a web page), as the job's kind asks. */
-static enum article_verdict settle(struct article_job *job, const struct http_response *resp,
-				   struct article *a, const char *format)
+/*
+ * Stores a, read from resp (format "pdf", or NULL for a web page), as the
+ * job's kind asks; the job ends when that is settled (maybe later, with the
+ * store's answer).
+ */
+static void settle(struct article_job *job, const struct http_response *resp, struct article *a,
+		   const char *format)
 {
 	struct store_item it;
-	enum article_verdict v;
 
 	log_no_text(job, a);
 	build_version(job, resp, a, &it);
@@ -557,20 +383,20 @@ static enum article_verdict settle(struct article_job *job, const struct http_re
 	article_free(a);
 	if (job->kind == ARTICLE_KIND_ARCHIVE) {
 		it.last_seen = job->known.last_seen;
-		v = archive_store(job->rt, &it) < 0 ? ARTICLE_FAILED : ARTICLE_SILENT;
+		settle_submit(job, &it, SETTLE_ALONE, NULL, NULL);
+	} else if (job->kind == ARTICLE_KIND_RECHECK) {
+		settle_recheck(job, &it);
 	} else {
-		v = job->kind == ARTICLE_KIND_RECHECK ? settle_recheck(job, &it)
-						      : settle_new(job, &it);
+		settle_new(job, &it);
 	}
 	store_item_clear(&it);
-	return v;
 }
 
 static enum article_verdict not_modified(struct article_job *job)
 {
 	job->known.last_checked = clock_wall();
 	job->known.last_seen = job->known.last_checked;
-	batch_add(job->rt, &job->known, 0);
+	article_batch_add(job->rt, &job->known, 0);
 	return ARTICLE_SAME;
 }
 
@@ -611,7 +437,7 @@ static void pdf_done(void *arg, const struct pdf_result *res, const char *error)
 	}
 	article_doc_from_pdf(res, &a);
 	article_resp_view(job->saved, &view);
-	job_end(job, settle(job, &view, &a, "pdf"));
+	settle(job, &view, &a, "pdf");
 }
 
 /* Reads the PDF in job->saved in a child, when one is free (pdf_queue.h). */
@@ -641,7 +467,7 @@ static void doc_http_done(const struct http_response *resp, void *arg)
 		 resp->result == HTTP_RES_OK ? "fetched" : log_esc(resp->error, 200), resp->status);
 	job->page = NULL;
 	article_resp_view(job->saved, &view);
-	job_end(job, settle(job, &view, page, NULL));
+	settle(job, &view, page, NULL);
 	free(page);
 }
 
@@ -693,7 +519,7 @@ static void read_response(struct article_job *job, const struct http_response *r
 		return;
 	}
 	if (!follow_document(job, resp, &a))
-		job_end(job, settle(job, resp, &a, NULL));
+		settle(job, resp, &a, NULL);
 }
 
 /* http_done_fn for an article page. */

@@ -300,7 +300,7 @@ static void forget_retired(struct daemon *d, struct source_rt *rt)
 static int polls_running(const struct daemon *d)
 {
 	for (size_t i = 0; i < d->nsources; i++)
-		if (d->sources[i]->inflight || d->sources[i]->run)
+		if (source_busy(d->sources[i]))
 			return 1;
 	return 0;
 }
@@ -340,13 +340,13 @@ static void poll_finished(struct source_rt *rt)
 {
 	struct daemon *d = rt->d;
 
-	if (rt->cfg == NULL)
+	if (rt->cfg == NULL && !source_busy(rt))
 		forget_retired(d, rt);
 	/* once mode: digests wait for the last poll; polls that queued nothing did not kick */
-	if (d->mode == DAEMON_ONCE && polls_done(d))
+	if (d->mode == DAEMON_ONCE && d->outbox && polls_done(d))
 		outbox_kick(d->outbox);
-	if (d->mode == DAEMON_RUN && !d->stopping)
-		index_soon(d);
+	if (d->mode == DAEMON_RUN && !d->stopping && !d->index.stopped)
+		index_soon(d); /* not for a poll whose writes came back after index_stop */
 	work_finished(d);
 }
 
@@ -433,14 +433,20 @@ struct daemon *daemon_new_dry_run(struct config *cfg, struct themes *themes,
 
 static void start_timers(struct daemon *d)
 {
-	for (size_t i = 0; i < d->nsources; i++) {
-		struct source_rt *rt = d->sources[i];
+	for (size_t i = 0; i < d->nsources; i++)
+		schedule_first(d->sources[i]);
+}
 
-		if (d->mode == DAEMON_ONCE)
-			schedule_at(rt, 0);
-		else
-			schedule_at(rt, schedule_first_delay(rt));
-	}
+/*
+ * Runs the loop until every store job is back: a poll's writes and the
+ * quiet rows flushed at the end go to the store before a stop or once mode
+ * returns (threaded, a job not started when the jobs are freed is dropped),
+ * and their done callbacks still find the sources they point at.
+ */
+static void jobs_drain(struct daemon *d)
+{
+	while (d->jobs != NULL && store_jobs_pending(d->jobs) > 0)
+		ev_run(d->loop, EVRUN_ONCE);
 }
 
 /* ev_prepare callback: the loop is about to wait; write this iteration's log lines. */
@@ -482,6 +488,7 @@ int daemon_run(struct daemon *d)
 	share_give_back(d->share);	 /* others take the sources at once, not after the expiry */
 	store_jobs_stop_thread(d->jobs); /* what follows is synchronous: the loop has stopped */
 	poll_flush(d); /* the quiet polls' status rows, before once mode or a stop returns */
+	jobs_drain(d);
 	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
 		d->exit_status = 1;
 	/* once promises that every event was delivered (speechwatch(8) EXIT STATUS) */
@@ -518,6 +525,7 @@ void daemon_free(struct daemon *d)
 	for (size_t i = d->nsources; i-- > 0;)
 		if (i < d->nsources && d->sources[i]->run)
 			detect_cancel(d->sources[i]->run);
+	jobs_drain(d); /* their writes (and events) while the outbox is there */
 	/* Closing channels cancels sends: their events go back to queued in the store. */
 	outbox_free(d->outbox); /* and the retired outboxes it took over */
 	d->outbox = NULL;
@@ -525,6 +533,7 @@ void daemon_free(struct daemon *d)
 	http_free(d->http);
 	pdf_queue_free(d->pdfs); /* the article jobs that read PDFs are cancelled by now */
 	poll_flush(d);		 /* rows of the polls those cancellations ended */
+	jobs_drain(d);		 /* their writes, while the sources they point at are there */
 	themes_free(d->themes);
 	for (size_t i = 0; i < d->nsources; i++)
 		schedule_source_free(d->sources[i]);

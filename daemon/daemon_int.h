@@ -73,7 +73,31 @@ struct source_rt {
 	struct store_source src;
 	int src_known;
 	int src_dirty;
+	/*
+	 * Store jobs out that point at it (store_jobs.h): a reload that removes
+	 * the source keeps it until the last is back (source_busy).
+	 */
+	size_t jobs_out;
+	int row_reading;  /* the read of its row is out as a store job */
+	int first_wanted; /* schedule_first came while it was: the read's answer arms the timer */
 };
+
+/* A poll or a store job still points at rt: a reload must not free it yet. */
+static inline int source_busy(const struct source_rt *rt)
+{
+	return rt->inflight != NULL || rt->run != NULL || rt->jobs_out > 0;
+}
+
+/*
+ * A store job of rt that is not part of a poll came back: a source a
+ * reload removed meanwhile is forgotten once nothing else points at it.
+ */
+static inline void source_job_back(struct source_rt *rt)
+{
+	rt->jobs_out--;
+	if (rt->cfg == NULL && !source_busy(rt))
+		rt->hooks->finished(rt);
+}
 
 /* retain.c: a visit of the store applying keep_raw_days / keep_text_days */
 struct retain {
@@ -134,8 +158,21 @@ void index_stop(struct daemon *d);
 void retain_start(struct daemon *d);
 void retain_stop(struct daemon *d);
 
-/* schedule.c */
+/* schedule.c: a source's runtime; its stored row is read by a store job (schedule_first waits) */
 struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg);
+/* Arms rt's first poll (now in once mode, else from its stored next_due) once its row is read. */
+void schedule_first(struct source_rt *rt);
+/*
+ * Reads rt's stored row as a store job, then calls then(rt, arg) on the
+ * loop (rt->src_known says whether it was read) as its last step: then
+ * owns what follows, a reload that removed the source meanwhile
+ * (rt->cfg == NULL, rt no longer busy) included. When the daemon stopped
+ * before the job ran, then(NULL, arg) only frees arg.
+ */
+void schedule_read_row(struct source_rt *rt, void (*then)(struct source_rt *rt, void *arg),
+		       void *arg);
+/* A copy of row into out (caller clears it with store_source_clear). */
+void schedule_row_copy(struct store_source *out, const struct store_source *row);
 void schedule_source_free(struct source_rt *rt);
 /* Arms rt's timer for the next poll: after `delay` seconds, rounded up to the timer slack. */
 void schedule_at(struct source_rt *rt, double delay);

@@ -24,8 +24,10 @@
 #include "daemon/article_fetch.h"
 #include "daemon/article_read.h"
 #include "daemon/daemon_int.h"
+#include "daemon/detect_lookup.h"
 #include "daemon/moved.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 
 #define MAX_ARTICLES_PER_POLL 100
 #define MIN_ITEMS_FOR_LOSS_CHECK 4
@@ -115,11 +117,22 @@ static void run_free(struct poll_run *run)
 	free(run);
 }
 
-static void run_maybe_finish(struct poll_run *run)
+/* article_batch_write's answer at the run's end: the poll's detection is over. */
+static void run_written(void *arg, long lost)
 {
+	struct poll_run *run = arg;
 	struct source_rt *rt = run->rt;
 	struct poll_outcome *o = run->o;
 	detect_done_fn *done = run->done;
+
+	o->unsettled += lost;
+	run_free(run);
+	done(rt, o);
+}
+
+static void run_maybe_finish(struct poll_run *run)
+{
+	struct source_rt *rt = run->rt;
 
 	if (run->pending > 0)
 		return;
@@ -128,15 +141,13 @@ static void run_maybe_finish(struct poll_run *run)
 	 * items were moves (one source.changed, written with them). A poll cut
 	 * short leaves its moves to the next, which reads them again.
 	 */
-	if (run->cancelled)
-		o->unsettled += (long)article_batch_drop_moved(&run->batch);
+	if (run->cancelled || rt->cfg == NULL) /* stopped, or removed by a reload */
+		run->o->unsettled += (long)article_batch_drop_moved(&run->batch);
 	else
 		run->batch.moved.notice = moved_is_migration(&run->batch.moved);
-	o->unsettled += article_batch_write(rt, &run->batch); /* one transaction per poll */
-	rt->run = NULL;
+	rt->run = NULL; /* the batch's job keeps rt (jobs_out) */
 	rt->batch = NULL;
-	run_free(run);
-	done(rt, o);
+	article_batch_write(rt, &run->batch, run_written, run); /* one transaction per poll */
 }
 
 /* article_fetch's completion: count it and finish the poll when it was the last. */
@@ -213,14 +224,11 @@ static void consider_known(struct poll_run *run, const struct list_item *li, str
 		start_job(run, li, it, ARTICLE_KIND_RECHECK);
 }
 
-/* An item this source has not seen. */
-static void consider_unknown(struct poll_run *run, const struct list_item *li)
+/* An item this source has not seen (elsewhere: the store's answer for other sources). */
+static void consider_unknown(struct poll_run *run, const struct list_item *li, int elsewhere)
 {
 	struct source_rt *rt = run->rt;
-	char *norm = article_normalise_url(li->url);
-	int elsewhere = store_item_seen_elsewhere(rt->d->store, rt->id, li->url, norm, NULL);
 
-	free(norm);
 	if (elsewhere == 1) {
 		article_record_silently(rt, li, NULL);
 		log_debug("source=%s url=%s already seen through another source", rt->id,
@@ -234,27 +242,20 @@ static void consider_unknown(struct poll_run *run, const struct list_item *li)
 }
 
 /* known_pass 0: only unknown items; 1: only known ones (re-checks come after news). */
-static void consider(struct poll_run *run, const struct list_item *li, int known_pass)
+static void consider(struct poll_run *run, const struct list_item *li, struct detect_answer *a,
+		     int known_pass)
 {
-	struct store_item it;
-	int rc;
-
 	if (li->url == NULL)
 		return; /* a feed entry with neither link nor permalink: nothing to fetch */
-	rc = store_item_find(run->rt->d->store, run->rt->id, li->url, NULL, &it);
-	if (rc == 0 && li->guid)
-		rc = store_item_find(run->rt->d->store, run->rt->id, NULL, li->guid, &it);
-	if (rc < 0) {
-		log_err("source=%s %s", run->rt->id, store_error(run->rt->d->store));
-		run->o->unsettled++;
+	if (a->rc < 0) {
+		if (known_pass)
+			run->o->unsettled++; /* counted once (logged with the lookup) */
 		return;
 	}
-	if (rc == 1 && known_pass)
-		consider_known(run, li, &it); /* takes it when it starts a job */
-	else if (rc == 0 && !known_pass)
-		consider_unknown(run, li);
-	if (rc == 1 && it.id != 0)
-		store_item_clear(&it);
+	if (a->rc == 1 && known_pass)
+		consider_known(run, li, &a->it); /* takes it when it starts a job */
+	else if (a->rc == 0 && !known_pass)
+		consider_unknown(run, li, a->elsewhere);
 }
 
 /* A source never polled with items (first_poll = baseline or archive): record, do not alert. */
@@ -269,19 +270,32 @@ static int archive_wanted(const struct source_rt *rt)
 	return !rt->archive_done && archive_first_poll(rt) == FIRST_POLL_ARCHIVE;
 }
 
-/* A stored item without its text, to read for the archive. */
-static void start_archived(struct poll_run *run, const struct list_item *li)
-{
-	struct store_item it;
-	int rc = store_item_find(run->rt->d->store, run->rt->id, li->url, NULL, &it);
+static void lookup_submit(struct poll_run *run, enum detect_lookup_kind kind,
+			  struct detect_lookup *j);
 
-	if (rc < 0)
-		log_err("source=%s %s", run->rt->id, store_error(run->rt->d->store));
-	if (rc != 1)
-		return;
-	start_job(run, li, &it, ARTICLE_KIND_ARCHIVE); /* takes it when it starts */
-	if (it.id != 0)
-		store_item_clear(&it);
+/* The archive still to read is back: each stored item without its text is read. */
+static void archive_found(struct poll_run *run, struct detect_lookup *j)
+{
+	struct source_rt *rt = run->rt;
+
+	if (j->err[0] && j->items.n == 0)
+		return; /* the archive could not be listed (logged): asked again next poll */
+	rt->archive_done = j->items.n == 0;
+	for (size_t i = 0; i < j->items.n; i++)
+		if (j->answers[i].rc == 1) /* takes it when it starts */
+			start_job(run, &j->items.v[i], &j->answers[i].it, ARTICLE_KIND_ARCHIVE);
+	if (j->items.n > 0)
+		log_info("source=%s archive: reading %zu text(s), no alerts", rt->id, j->items.n);
+}
+
+/* article_batch_write's answer for a first poll's items, before its archive is read. */
+static void archive_written(void *arg, long lost)
+{
+	struct poll_run *run = arg;
+
+	run->o->unsettled += lost;
+	run->pending--;
+	run_maybe_finish(run);
 }
 
 /*
@@ -293,20 +307,18 @@ static void start_archived(struct poll_run *run, const struct list_item *li)
 static void start_archive(struct poll_run *run)
 {
 	struct source_rt *rt = run->rt;
-	struct list_items unread;
+	struct detect_lookup *j;
 
 	if (!archive_wanted(rt) || run->started >= MAX_ARTICLES_PER_POLL)
 		return;
-	if (run->archiving)
-		run->o->unsettled += article_batch_write(rt, &run->batch);
-	if (archive_unread(rt, MAX_ARTICLES_PER_POLL - run->started, &unread) < 0)
-		return;
-	rt->archive_done = unread.n == 0;
-	for (size_t i = 0; i < unread.n; i++)
-		start_archived(run, &unread.v[i]);
-	if (unread.n > 0)
-		log_info("source=%s archive: reading %zu text(s), no alerts", rt->id, unread.n);
-	list_items_free(&unread);
+	if (run->archiving) { /* written before the archive is asked (the jobs' order) */
+		run->pending++;
+		article_batch_write(rt, &run->batch, archive_written, run);
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->max = MAX_ARTICLES_PER_POLL - run->started;
+	j->archive_max = (size_t)archive_max_items(rt);
+	lookup_submit(run, LOOKUP_ARCHIVE, j);
 }
 
 /*
@@ -384,12 +396,98 @@ static void note_list(struct source_rt *rt, const struct list_items *items, stru
 		log_warnx("source=%s %s", rt->id, log_esc(o->note, 400));
 }
 
+/*
+ * Can a stored item of rt be inside its re-check window now? From memory,
+ * after one question to the store per source (and one after each stored
+ * text, asked with the re-checks): recheck_days = 0 asks nothing at all.
+ * -1: not known yet.
+ */
+static int recheck_possible(struct source_rt *rt)
+{
+	long days = recheck_days(rt);
+
+	if (days == 0)
+		return 0;
+	if (!rt->text_newest_known)
+		return -1;
+	/* in_window()'s test, for the newest window of them all */
+	return rt->text_newest > 0 &&
+	       clock_wall() - rt->text_newest <= (double)days * 86400.0 + 86400.0;
+}
+
+/* The store's answer about the newest text is kept: later polls need not ask. */
+static void recheck_answered(struct source_rt *rt, const struct detect_lookup *j)
+{
+	if (!rt->text_newest_known && j->newest_known) {
+		rt->text_newest = j->newest;
+		rt->text_newest_known = 1;
+	}
+}
+
+/* The decisions on the list's items, with the store's answers (j's items are the run's). */
+static void decide(struct poll_run *run, struct detect_lookup *j)
+{
+	for (int pass = j->kind == LOOKUP_RECHECK; pass < 2; pass++)
+		for (size_t i = 0; i < run->items.n; i++)
+			consider(run, &run->items.v[i], &j->answers[i], pass);
+	if (run->baseline)
+		log_info("source=%s first poll: %zu item(s) recorded as the baseline, no alerts",
+			 run->rt->id, run->items.n);
+}
+
+/*
+ * store_job_done_fn: the answers are back. A run cancelled meanwhile (a
+ * reload, a stop) decides nothing: its new items stay unsettled, so the
+ * list's validators are not kept and the next poll reads them again.
+ */
+static void lookup_done(void *arg, int cancelled)
+{
+	struct detect_lookup *j = arg;
+	struct poll_run *run = cancelled ? NULL : j->run;
+	enum detect_lookup_kind kind = j->kind;
+
+	if (run == NULL) {
+		detect_lookup_free(j);
+		return;
+	}
+	if (j->err[0])
+		log_err("source=%s %s", run->rt->id, j->err);
+	if (kind == LOOKUP_RECHECK)
+		recheck_answered(run->rt, j);
+	if (kind != LOOKUP_ARCHIVE) {
+		run->items = j->items; /* the run's own (or the items due) */
+		memset(&j->items, 0, sizeof(j->items));
+	}
+	if (run->cancelled || run->rt->cfg == NULL)
+		run->o->unsettled += kind == LOOKUP_ITEMS; /* its new items are not recorded */
+	else if (kind == LOOKUP_ARCHIVE)
+		archive_found(run, j);
+	else if (kind == LOOKUP_ITEMS || j->possible)
+		decide(run, j);
+	if (kind != LOOKUP_ARCHIVE && !run->cancelled && run->rt->cfg != NULL)
+		start_archive(run); /* after the poll's own articles; a stop or restart left some */
+	detect_lookup_free(j);
+	run->pending--;
+	run_maybe_finish(run);
+}
+
+/* Sends j's questions about run to the store; the run waits for the answers (pending). */
+static void lookup_submit(struct poll_run *run, enum detect_lookup_kind kind,
+			  struct detect_lookup *j)
+{
+	j->kind = kind;
+	j->source_id = xstrdup(run->rt->id);
+	j->run = run;
+	run->pending++;
+	store_jobs_submit(run->rt->d->jobs, detect_lookup_work, lookup_done, j);
+}
+
 void detect_start(struct source_rt *rt, struct list_items *items, struct poll_outcome *o,
 		  detect_done_fn *done)
 {
 	struct poll_run *run;
+	struct detect_lookup *j;
 	enum list_verdict verdict;
-	int snapshot;
 
 	note_list(rt, items, o);
 	verdict = list_items_verdict(items);
@@ -411,68 +509,37 @@ void detect_start(struct source_rt *rt, struct list_items *items, struct poll_ou
 	run = run_new(rt, items, o, done);
 	run->baseline = o->rebaseline || is_baseline(rt, o);
 	run->archiving = run->baseline && archive_first_poll(rt) == FIRST_POLL_ARCHIVE;
-	snapshot = store_read_begin(rt->d->store) == 0; /* nothing below writes */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < run->items.n; i++)
-			consider(run, &run->items.v[i], pass);
-	if (snapshot)
-		store_read_end(rt->d->store);
-	if (run->baseline)
-		log_info("source=%s first poll: %zu item(s) recorded as the baseline, no alerts",
-			 rt->id, run->items.n);
-	start_archive(run);
-	run->pending--;
-	run_maybe_finish(run);
-}
-
-/*
- * Can a stored item of rt be inside its re-check window now? From memory,
- * after one question to the store per source (and one after each stored
- * text): recheck_days = 0 asks nothing at all.
- */
-static int recheck_possible(struct source_rt *rt)
-{
-	long days = recheck_days(rt);
-
-	if (days == 0)
-		return 0;
-	if (!rt->text_newest_known) {
-		if (store_items_text_newest(rt->d->store, rt->id, &rt->text_newest) < 0) {
-			log_err("source=%s %s", rt->id, store_error(rt->d->store));
-			return 1; /* the query below decides */
-		}
-		rt->text_newest_known = 1;
-	}
-	/* in_window()'s test, for the newest window of them all */
-	return rt->text_newest > 0 &&
-	       clock_wall() - rt->text_newest <= (double)days * 86400.0 + 86400.0;
+	j = xcalloc(1, sizeof(*j));
+	j->items = run->items; /* the job's until it is back */
+	memset(&run->items, 0, sizeof(run->items));
+	lookup_submit(run, LOOKUP_ITEMS, j);
+	run->pending--; /* the lookup holds the run now */
 }
 
 void detect_start_recheck(struct source_rt *rt, struct poll_outcome *o, detect_done_fn *done)
 {
-	struct list_items items;
+	struct list_items none;
 	struct poll_run *run;
-	double before = clock_wall() - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
+	struct detect_lookup *j;
+	int possible = recheck_possible(rt);
 
-	memset(&items, 0, sizeof(items));
-	if (!recheck_possible(rt)) {
-		if (!archive_wanted(rt)) {
-			done(rt, o);
-			return;
-		}
-	} else if (store_items_to_recheck(rt->d->store, rt->id, before, MAX_ARTICLES_PER_POLL,
-					  &items) < 0) {
-		log_err("source=%s %s", rt->id, store_error(rt->d->store));
-		list_items_free(&items);
+	if (possible == 0 && !archive_wanted(rt)) {
 		done(rt, o);
 		return;
 	}
-	run = run_new(rt, &items, o, done);
-	for (size_t i = 0; i < run->items.n; i++)
-		consider(run, &run->items.v[i], 1);
-	start_archive(run); /* a stop or a restart left some of it */
+	memset(&none, 0, sizeof(none));
+	run = run_new(rt, &none, o, done);
+	j = xcalloc(1, sizeof(*j));
+	j->newest_known = possible >= 0;
+	j->newest = rt->text_newest;
+	j->window = (double)recheck_days(rt) * 86400.0 + 86400.0;
+	j->now = clock_wall();
+	j->before = j->now - (rt->d->mode == DAEMON_ONCE ? 0 : rt->cfg->interval);
+	j->max = MAX_ARTICLES_PER_POLL;
+	if (possible == 0)
+		j->window = -1; /* nothing is due: only the archive is looked at */
+	lookup_submit(run, LOOKUP_RECHECK, j);
 	run->pending--;
-	run_maybe_finish(run);
 }
 
 void detect_cancel(struct poll_run *run)

@@ -6,9 +6,10 @@
 
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "daemon/article_fetch.h"
+#include "daemon/article_batch.h"
 #include "daemon/daemon_int.h"
 #include "daemon/event.h"
+#include "daemon/event_rows.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
 
@@ -44,37 +45,47 @@ int moved_is_migration(const struct article_moved *m)
 	return m->moved >= MOVED_MIN_ITEMS && m->moved * 2 >= m->read;
 }
 
+struct notice_payload {
+	const struct source_rt *rt;
+	const struct article_moved *m;
+	double now;
+};
+
+static char *notice_json(const char *id, void *arg)
+{
+	const struct notice_payload *p = arg;
+
+	return event_source_changed_json(id, p->now, p->rt->id, p->rt->cfg->url, p->m->moved,
+					 p->m->read, p->m->old_url, p->m->new_url);
+}
+
 /* Like source.failing: every channel whose sources globs take the source, whatever its themes. */
-long moved_queue_notice(struct source_rt *rt, struct article_moved *m, double now)
+void moved_notice_events(const struct source_rt *rt, const struct article_moved *m, double now,
+			 struct event_rows *ev)
 {
 	const char *const *channels;
-	size_t n = outbox_channels(rt->d->outbox, &channels);
-	long queued = 0;
-	int recent = store_event_recent(rt->d->store, rt->id, "source.changed", now - MOVED_QUIET);
+	size_t n = rt->d->outbox ? outbox_channels(rt->d->outbox, &channels) : 0;
+	struct notice_payload p = {rt, m, now};
 
-	if (recent != 0) {
-		m->repeat = recent == 1;
-		return recent < 0 ? -1 : 0;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const struct config_notify *cn = config_notify_find(rt->d->cfg, channels[i]);
-		char id[EVENT_ID_LEN + 1], *payload;
-		int rc;
 
 		if (cn && !config_globs_match(&cn->sources, rt->id))
 			continue;
-		event_new_id(id);
-		payload = event_source_changed_json(id, now, rt->id, rt->cfg->url, m->moved,
-						    m->read, m->old_url, m->new_url);
-		rc = store_event_insert(rt->d->store,
-					&(struct store_event_new){id, channels[i], "source.changed",
-								  rt->id, 0, payload, now});
-		free(payload);
-		if (rc < 0)
-			return -1;
-		queued++;
+		event_rows_add(ev, channels[i], "source.changed", rt->id, now, notice_json, &p);
 	}
-	return queued;
+}
+
+long moved_notice_write(struct store *st, const char *source_id, const struct event_rows *ev,
+			double now, int *repeat)
+{
+	int recent = store_event_recent(st, source_id, "source.changed", now - MOVED_QUIET);
+
+	if (recent != 0) {
+		*repeat = recent == 1;
+		return recent < 0 ? -1 : 0;
+	}
+	return event_rows_insert(st, ev, 0) < 0 ? -1 : (long)ev->n;
 }
 
 void moved_report(const struct source_rt *rt, const struct article_moved *m, long queued)

@@ -8,7 +8,9 @@
 #define SW_MOVED_H
 
 struct article_moved;
+struct event_rows;
 struct source_rt;
+struct store;
 
 /* Moved items a poll needs at least, and at least half of its new items read, to be a move. */
 #define MOVED_MIN_ITEMS 3
@@ -33,13 +35,21 @@ int moved_is_migration(const struct article_moved *m);
 #define MOVED_QUIET 86400.0
 
 /*
- * Inserts one source.changed event per channel that takes rt's source,
- * inside the caller's transaction (the one recording the moved items, so
- * neither exists without the other); none, setting m->repeat, when one was
- * queued within MOVED_QUIET. Returns how many, or -1 on a store error (the
- * caller rolls back).
+ * One source.changed event per channel that takes rt's source, built on the
+ * loop into ev, for moved_notice_write.
  */
-long moved_queue_notice(struct source_rt *rt, struct article_moved *m, double now);
+void moved_notice_events(const struct source_rt *rt, const struct article_moved *m, double now,
+			 struct event_rows *ev);
+
+/*
+ * On the store's side, inside the transaction recording the moved items
+ * (so that neither exists without the other): inserts ev, or none, setting
+ * *repeat, when a source.changed of source_id was queued within
+ * MOVED_QUIET. Returns how many, or -1 on a store error (the caller rolls
+ * back).
+ */
+long moved_notice_write(struct store *st, const char *source_id, const struct event_rows *ev,
+			double now, int *repeat);
 
 /* After the commit: the warning in the log. */
 void moved_report(const struct source_rt *rt, const struct article_moved *m, long queued);

@@ -11,236 +11,18 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "daemon/article_doc.h"
 #include "daemon/daemon_int.h"
+#include "daemon/detect_lookup.h"
 #include "daemon/event.h"
 #include "daemon/listing.h"
 #include "daemon/metrics.h"
-#include "daemon/outbox.h"
+#include "daemon/poll_record.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 #include "daemon/structure.h"
 #include "daemon/themeset.h"
 #include "fetch/http.h"
-
-/* source.failing / source.recovered, one per channel that takes this source. */
-static int queue_health_event(struct source_rt *rt, const char *type, long failures,
-			      const struct poll_outcome *o, double now)
-{
-	const struct config *cfg = rt->d->cfg;
-	const char *const *channels;
-	size_t n = outbox_channels(rt->d->outbox, &channels);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct config_notify *cn = config_notify_find(cfg, channels[i]);
-		char id[EVENT_ID_LEN + 1], *payload;
-		int rc;
-
-		if (cn && !config_globs_match(&cn->sources, rt->id))
-			continue;
-		event_new_id(id);
-		payload =
-		    event_source_json(id, type, now, rt->id, rt->cfg->url, failures,
-				      o ? o->error : NULL, o ? event_fail_reason(o->result) : NULL);
-		rc = store_event_insert(
-		    rt->d->store,
-		    &(struct store_event_new){id, channels[i], type, rt->id, 0, payload, now});
-		free(payload);
-		if (rc < 0)
-			return -1;
-	}
-	log_warnx("source=%s %s failures=%ld", rt->id, type, failures);
-	return 0;
-}
-
-/* Does this poll move the source into or out of failing (events to queue)? */
-static int health_moves(const struct source_rt *rt, const struct store_source *s,
-			const struct poll_outcome *o)
-{
-	return (!o->ok && !s->failing && rt->failures >= rt->d->cfg->daemon.fail_after) ||
-	       (o->ok && s->failing);
-}
-
-/* Health transitions; returns -1 on a store error (the transaction is rolled back). */
-static int update_health(struct source_rt *rt, struct store_source *s, const struct poll_outcome *o,
-			 double now)
-{
-	if (!health_moves(rt, s, o))
-		return 0;
-	s->failing = !s->failing;
-	if (s->failing)
-		return queue_health_event(rt, "source.failing", rt->failures, o, now);
-	return queue_health_event(rt, "source.recovered", 0, NULL, now);
-}
-
-/* Replaces *slot with a copy of value (NULL clears it). */
-static void set_text(char **slot, const char *value)
-{
-	free(*slot);
-	*slot = xstrdup_or_null(value);
-}
-
-/*
- * The structure items = auto read a good list with is remembered; the
- * suggestion lives as long as the failure it came with.
- */
-static void fill_structure(struct store_source *s, const struct poll_outcome *o)
-{
-	if (o->ok && o->structure != NULL && !o->suspect)
-		set_text(&s->structure, o->structure);
-	if (!(o->ok && o->status == 304))
-		set_text(&s->suggestion, o->ok ? NULL : o->suggestion);
-}
-
-static void fill_source_row(struct store_source *s, const struct poll_outcome *o, long failures,
-			    double now, double next_delay)
-{
-	fill_structure(s, o);
-	s->last_poll = now;
-	s->last_status = o->status;
-	free(s->last_result);
-	s->last_result = xstrdup(o->suspect ? "suspect-list" : o->result);
-	/* A 304 read no list: the note of the last list read still holds. */
-	if (!(o->ok && o->status == 304 && s->failures == 0)) {
-		free(s->last_error);
-		s->last_error = !o->ok ? xstrdup(o->error) : o->note[0] ? xstrdup(o->note) : NULL;
-	}
-	s->failures = failures;
-	s->last_new = o->fresh;
-	s->last_changed = o->changed;
-	if (o->ok) {
-		s->suspect_polls = o->suspect ? o->suspect_polls : 0;
-		s->suspect_items = o->suspect ? o->items : 0;
-	}
-	s->next_due = next_delay >= 0 ? now + next_delay : 0;
-	if (o->ok && o->status / 100 == 2 && !o->suspect) {
-		/* Keep the validators only when every new item is stored: a 304 must not hide one.
-		 */
-		int settled = o->unsettled == 0;
-
-		s->items = o->items;
-		free(s->etag);
-		s->etag = settled ? xstrdup_or_null(o->etag) : NULL;
-		free(s->last_modified);
-		s->last_modified = settled ? xstrdup_or_null(o->last_modified) : NULL;
-	}
-}
-
-/* Seconds between a quiet poll's status update and the flush that writes it. */
-#define FLUSH_DELAY 0.5
-
-/* The row in memory may be ahead of the store after a failed write: read it again. */
-static void forget_row(struct source_rt *rt)
-{
-	if (rt->src_dirty)
-		rt->d->ndirty--;
-	store_source_clear(&rt->src);
-	memset(&rt->src, 0, sizeof(rt->src));
-	rt->src_known = 0;
-	rt->src_dirty = 0;
-}
-
-static void flush_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	poll_flush(w->data);
-}
-
-static void mark_dirty(struct source_rt *rt)
-{
-	struct daemon *d = rt->d;
-
-	if (!rt->src_dirty) {
-		rt->src_dirty = 1;
-		d->ndirty++;
-	}
-	if (!ev_is_active(&d->flush_timer)) {
-		ev_timer_init(&d->flush_timer, flush_cb, FLUSH_DELAY, 0.0);
-		d->flush_timer.data = d;
-		ev_timer_start(d->loop, &d->flush_timer);
-	}
-}
-
-static void clear_dirty(struct source_rt *rt)
-{
-	if (rt->src_dirty)
-		rt->d->ndirty--;
-	rt->src_dirty = 0;
-}
-
-void poll_flush(struct daemon *d)
-{
-	struct store *st = d->store;
-	int rc;
-
-	if (d->loop)
-		ev_timer_stop(d->loop, &d->flush_timer);
-	if (d->ndirty == 0 || st == NULL)
-		return;
-	rc = store_begin_relaxed(st);
-	for (size_t i = 0; rc == 0 && i < d->nsources; i++) {
-		struct source_rt *rt = d->sources[i];
-
-		if (rt->src_dirty && rt->cfg)
-			rc = store_source_put(st, rt->id, rt->cfg->url, &rt->src);
-	}
-	if (rc < 0 || store_commit(st) < 0) {
-		log_err("cannot record %zu quiet poll(s): %s", d->ndirty, store_error(st));
-		store_rollback(st); /* they stay dirty: the next quiet poll arms another flush */
-		return;
-	}
-	for (size_t i = 0; i < d->nsources; i++)
-		clear_dirty(d->sources[i]);
-	d->ndirty = 0;
-}
-
-/*
- * A poll that only rewrites the status row: a 304 that alerted nothing and
- * moves no health state. Its row waits in memory for poll_flush.
- */
-static int quiet(const struct source_rt *rt, const struct poll_outcome *o)
-{
-	return rt->src_known && o->ok && o->status == 304 && o->fresh == 0 && o->changed == 0 &&
-	       !health_moves(rt, &rt->src, o);
-}
-
-/*
- * Updates rt->src with the poll's outcome and writes it: a quiet poll's row
- * later, with others (poll_flush); any other row at once, relaxed (no fsync:
- * it is not an alert, and the next poll rewrites it), or durable together
- * with its health events. A row written here is no longer dirty.
- */
-static void record(struct source_rt *rt, struct poll_outcome *o, double next_delay)
-{
-	struct store *st = rt->d->store;
-	struct store_source *s = &rt->src;
-	double now = clock_wall();
-	int alerts;
-
-	if (quiet(rt, o)) {
-		fill_source_row(s, o, rt->failures, now, next_delay);
-		mark_dirty(rt);
-		return;
-	}
-	alerts = !rt->src_known || health_moves(rt, s, o);
-	if ((alerts ? store_begin(st) : store_begin_relaxed(st)) < 0)
-		goto fail;
-	if (!rt->src_known && store_source_get(st, rt->id, s) < 0)
-		goto fail; /* the first read failed: the row must not be overwritten blindly */
-	rt->src_known = 1;
-	alerts = health_moves(rt, s, o);
-	fill_source_row(s, o, rt->failures, now, next_delay);
-	if (update_health(rt, s, o, now) < 0 || store_source_put(st, rt->id, rt->cfg->url, s) < 0 ||
-	    store_commit(st) < 0)
-		goto fail;
-	clear_dirty(rt);
-	if (alerts)
-		outbox_queued(rt->d->outbox, now);
-	return;
-fail:
-	log_err("source=%s cannot record poll: %s", rt->id, store_error(st));
-	store_rollback(st);
-	forget_row(rt);
-}
 
 /* "next poll in 4m" for warnings: what happens next. */
 static void fmt_next(double delay, char *out, size_t len)
@@ -293,47 +75,59 @@ static void log_outcome(struct source_rt *rt, const struct poll_outcome *o, doub
 		log_suggestion(rt, o->suggestion);
 }
 
-static void outcome_free(struct poll_outcome *o)
-{
-	free(o->structure);
-	free(o->suggestion);
-	free(o->etag);
-	free(o->last_modified);
-	free(o);
-}
-
 /* detect_done_fn, and the end of a poll that detected nothing: record, schedule, report. */
 static void poll_complete(struct source_rt *rt, struct poll_outcome *o)
 {
 	struct daemon *d = rt->d;
 	double delay = -1;
 
-	rt->polled = 1;
-	if (rt->cfg != NULL) {
-		rt->failures = o->ok ? 0 : rt->failures + 1;
-		if (!o->ok)
-			d->polls_failed++;
-		if (!d->stopping && d->mode == DAEMON_RUN)
-			delay = schedule_next(rt);
-		log_outcome(rt, o, delay);
-		metrics_poll(d->metrics, rt->id, o->suspect ? "suspect-list" : o->result, o->ok,
-			     o->ok && o->status / 100 == 2 ? o->items : -1, clock_wall());
-		record(rt, o, delay);
+	if (rt->cfg == NULL) {
+		poll_record_none(rt, o);
+		return;
 	}
-	outcome_free(o);
-	rt->hooks->finished(rt);
+	rt->failures = o->ok ? 0 : rt->failures + 1;
+	if (!d->stopping && d->mode == DAEMON_RUN)
+		delay = schedule_next(rt);
+	log_outcome(rt, o, delay);
+	metrics_poll(d->metrics, rt->id, o->suspect ? "suspect-list" : o->result, o->ok,
+		     o->ok && o->status / 100 == 2 ? o->items : -1, clock_wall());
+	poll_record(rt, o, delay); /* the poll counts once it is written */
 }
 
-/* listing_memory.known: an item this source has stored (a structure that finds one is its list). */
+/*
+ * What listing_read asks of the store (items = auto, when the remembered
+ * structure no longer reads the page: which candidate holds an item the
+ * source has stored). The page is read once asking nothing, every URL it
+ * asks about noted; when it asked, one store job looks them all up and the
+ * page is read again with the answers (detect_lookup.h).
+ */
+struct known_ask {
+	struct source_rt *rt;
+	struct poll_outcome *o;
+	struct article_resp *resp;	     /* the list page, while the lookup is out */
+	struct list_items asked;	     /* the URLs asked about */
+	const struct detect_lookup *answers; /* the second read: the store's answers */
+};
+
+/* listing_memory.known: noted and unknown on the first read, the store's answer on the second. */
 static int known_item(void *arg, const char *url)
 {
-	struct source_rt *rt = arg;
-	struct store_item it;
-	int rc = store_item_find(rt->d->store, rt->id, url, NULL, &it);
+	struct known_ask *k = arg;
+	const struct detect_lookup *j = k->answers;
 
-	if (rc == 1)
-		store_item_clear(&it);
-	return rc == 1;
+	if (j != NULL) {
+		for (size_t i = 0; i < j->nanswers; i++)
+			if (strcmp(j->items.v[i].url, url) == 0)
+				return j->answers[i].rc == 1;
+		return 0;
+	}
+	for (size_t i = 0; i < k->asked.n; i++)
+		if (strcmp(k->asked.v[i].url, url) == 0)
+			return 0;
+	k->asked.v = xreallocarray(k->asked.v, k->asked.n + 1, sizeof(*k->asked.v));
+	memset(&k->asked.v[k->asked.n], 0, sizeof(*k->asked.v));
+	k->asked.v[k->asked.n++].url = xstrdup(url);
+	return 0;
 }
 
 /* items = auto: a structure replaced by another is worth a warning; the first one a note. */
@@ -354,30 +148,90 @@ static void log_structure(struct source_rt *rt, const struct listing *l)
 	free(now);
 }
 
+/* The list read: its items go to detection. */
+static void judge_items(struct source_rt *rt, const struct http_response *resp,
+			struct poll_outcome *o, struct listing *l)
+{
+	log_structure(rt, l);
+	o->structure = l->structure;
+	o->suggestion = l->suggestion;
+	l->structure = l->suggestion = NULL;
+	o->ok = 1;
+	o->result = "ok";
+	o->items = (long)l->items.n;
+	o->etag = xstrdup_or_null(resp->etag);
+	o->last_modified = xstrdup_or_null(resp->last_modified);
+	detect_start(rt, &l->items, o, poll_complete); /* takes the items */
+	listing_free(l);
+}
+
+/* Reads the list page with k's memory; -1 (the poll completed as a parse error). */
+static int read_list(struct known_ask *k, const struct http_response *resp, struct listing *l)
+{
+	struct source_rt *rt = k->rt;
+	const struct listing_memory mem = {rt->src.structure, known_item, k};
+
+	if (listing_read(rt->cfg, resp->final_url ? resp->final_url : rt->cfg->url, resp->body,
+			 resp->body_len, resp->content_type, &mem, l, k->o->error,
+			 sizeof(k->o->error)) == 0)
+		return 0;
+	k->o->result = "parse-error";
+	poll_complete(rt, k->o);
+	return -1;
+}
+
+/* store_job_done_fn: the URLs asked about are answered; the page is read again with them. */
+static void known_done(void *arg, int cancelled)
+{
+	struct detect_lookup *j = arg;
+	struct known_ask *k = j->run;
+	struct source_rt *rt = k->rt;
+	struct http_response view;
+	struct listing l;
+
+	if (!cancelled) {
+		rt->jobs_out--;
+		if (j->err[0])
+			log_err("source=%s %s", rt->id, j->err);
+		k->answers = j;
+		article_resp_view(k->resp, &view);
+		if (rt->cfg == NULL)
+			poll_record_none(rt, k->o);
+		else if (read_list(k, &view, &l) == 0)
+			judge_items(rt, &view, k->o, &l);
+	}
+	article_resp_free(k->resp);
+	free(k);
+	detect_lookup_free(j);
+}
+
 static void judge_page(struct source_rt *rt, const struct http_response *resp,
 		       struct poll_outcome *o)
 {
-	const struct listing_memory mem = {rt->src.structure, known_item, rt};
+	struct known_ask *k = xcalloc(1, sizeof(*k));
+	struct detect_lookup *j;
 	struct listing l;
+	int rc;
 
-	if (listing_read(rt->cfg, resp->final_url ? resp->final_url : rt->cfg->url, resp->body,
-			 resp->body_len, resp->content_type, &mem, &l, o->error,
-			 sizeof(o->error)) < 0) {
-		o->result = "parse-error";
-		poll_complete(rt, o);
+	k->rt = rt;
+	k->o = o;
+	rc = read_list(k, resp, &l);
+	if (rc == 0 && k->asked.n == 0) {
+		judge_items(rt, resp, o, &l);
+	} else if (rc == 0) {
+		listing_free(&l);
+		k->resp = article_resp_copy(resp);
+		j = xcalloc(1, sizeof(*j));
+		j->kind = LOOKUP_KNOWN;
+		j->source_id = xstrdup(rt->id);
+		j->items = k->asked; /* the job's */
+		j->run = k;
+		rt->jobs_out++;
+		store_jobs_submit(rt->d->jobs, detect_lookup_work, known_done, j);
 		return;
 	}
-	log_structure(rt, &l);
-	o->structure = l.structure;
-	o->suggestion = l.suggestion;
-	l.structure = l.suggestion = NULL;
-	o->ok = 1;
-	o->result = "ok";
-	o->items = (long)l.items.n;
-	o->etag = xstrdup_or_null(resp->etag);
-	o->last_modified = xstrdup_or_null(resp->last_modified);
-	detect_start(rt, &l.items, o, poll_complete); /* takes the items */
-	listing_free(&l);
+	list_items_free(&k->asked);
+	free(k);
 }
 
 /* http_done_fn for a source's list page. */
@@ -390,9 +244,7 @@ static void poll_done(const struct http_response *resp, void *arg)
 	o->status = resp->status;
 	o->elapsed = resp->elapsed_s;
 	if (rt->cfg == NULL || resp->result == HTTP_RES_CANCELLED) {
-		rt->polled = 1;
-		outcome_free(o);
-		rt->hooks->finished(rt);
+		poll_record_none(rt, o);
 		return;
 	}
 	metrics_fetch(rt->d->metrics, "list", http_result_name(resp->result), resp->status,
@@ -418,19 +270,15 @@ static void poll_done(const struct http_response *resp, void *arg)
 	poll_complete(rt, o);
 }
 
-void poll_start(struct source_rt *rt)
+/* Starts the conditional GET of rt's list page, with what its row remembers. */
+static void poll_begin(struct source_rt *rt)
 {
-	struct poll_outcome *o;
+	struct poll_outcome *o = xcalloc(1, sizeof(*o));
 	struct http_req req;
 	char err[256];
 
-	if (rt->inflight || rt->run || rt->cfg == NULL || rt->d->stopping)
-		return;
-	o = xcalloc(1, sizeof(*o));
 	o->rt = rt;
-	if (!rt->src_known && store_source_get(rt->d->store, rt->id, &rt->src) >= 0)
-		rt->src_known = 1; /* only when the read at start failed */
-	o->src = &rt->src;
+	o->src = &rt->src; /* all zero when it could not be read */
 	memset(&req, 0, sizeof(req));
 	req.url = rt->cfg->url;
 	req.follow_redirects = 1;
@@ -438,8 +286,6 @@ void poll_start(struct source_rt *rt)
 	req.allow_private = rt->cfg->allow_private > 0;
 	req.headers = (const char *const *)rt->cfg->headers.v;
 	req.proxy = rt->cfg->proxy;
-	if (!rt->src_known)
-		log_err("source=%s %s", rt->id, store_error(rt->d->store));
 	/* A list a script builds changes without its HTML changing: no conditional GET. */
 	req.render = rt->cfg->render == RENDER_BROWSER;
 	req.if_none_match = req.render ? NULL : rt->src.etag;
@@ -451,4 +297,36 @@ void poll_start(struct source_rt *rt)
 		snprintf(o->error, sizeof(o->error), "%s", err);
 		poll_complete(rt, o);
 	}
+}
+
+static int may_start(const struct source_rt *rt)
+{
+	return !rt->inflight && !rt->run && rt->cfg != NULL && !rt->d->stopping;
+}
+
+/* schedule_read_row's then: the poll goes on, with the row or without it (logged). */
+static void poll_after_read(struct source_rt *rt, void *arg)
+{
+	(void)arg;
+	if (rt == NULL)
+		return;
+	if (rt->cfg == NULL && !source_busy(rt))
+		rt->hooks->finished(rt); /* a reload removed it meanwhile */
+	else if (may_start(rt))
+		poll_begin(rt);
+}
+
+void poll_start(struct source_rt *rt)
+{
+	if (!may_start(rt))
+		return;
+	if (rt->row_reading) {
+		rt->first_wanted = 1; /* its first read is still out: the answer arms the timer */
+		return;
+	}
+	if (!rt->src_known) { /* the read at start failed: once more before the poll */
+		schedule_read_row(rt, poll_after_read, NULL);
+		return;
+	}
+	poll_begin(rt);
 }

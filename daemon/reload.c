@@ -67,7 +67,7 @@ static void retire_rest(struct daemon *d, struct source_rt ***keep, size_t *nkee
 			continue;
 		ev_timer_stop(d->loop, &rt->timer);
 		rt->cfg = NULL;
-		if (rt->inflight || rt->run) { /* freed when its poll ends (forget_retired) */
+		if (source_busy(rt)) { /* freed when its poll or job ends (forget_retired) */
 			*keep = xreallocarray(*keep, *nkeep + 1, sizeof(**keep));
 			(*keep)[(*nkeep)++] = rt;
 		} else {
@@ -94,7 +94,7 @@ static void swap_config(struct daemon *d, struct config *fresh, struct themes *t
 		rt = take_rt(d, s->id);
 		if (rt == NULL) {
 			rt = schedule_source_new(d, s);
-			schedule_at(rt, schedule_first_delay(rt));
+			schedule_first(rt);
 			log_info("source=%s added by reload", s->id);
 		} else if (source_changed(rt->cfg, s)) {
 			rt->cfg = s;

@@ -5,6 +5,7 @@
  * server's Retry-After. Timers run on libev's monotonic clock.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "common/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "daemon/store.h"
+#include "daemon/store_jobs.h"
 
 #define JITTER_FRACTION 0.10
 #define BACKOFF_CAP 6.0
@@ -36,6 +38,87 @@ static void source_due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	rt->hooks->due(rt);
 }
 
+static void arm_first(struct source_rt *rt)
+{
+	rt->first_wanted = 0;
+	schedule_at(rt, rt->d->mode == DAEMON_ONCE ? 0 : schedule_first_delay(rt));
+}
+
+struct row_job {
+	struct source_rt *rt;
+	char *id;		 /* in: the source */
+	struct store_source row; /* out */
+	int read;		 /* out: the row was read (absent: all zero) */
+	char err[512];		 /* out: why not */
+	void (*then)(struct source_rt *rt, void *arg);
+	void *arg;
+};
+
+/* On the store's side: the row. */
+static void row_work(struct store *st, void *arg)
+{
+	struct row_job *j = arg;
+
+	j->read = store_source_get(st, j->id, &j->row) >= 0;
+	if (!j->read)
+		snprintf(j->err, sizeof(j->err), "%s", store_error(st));
+}
+
+/* Back on the loop: the row is kept in memory (the daemon is its only writer). */
+static void row_done(void *arg, int cancelled)
+{
+	struct row_job *j = arg;
+	struct source_rt *rt = cancelled ? NULL : j->rt;
+
+	if (rt != NULL) {
+		rt->jobs_out--;
+		rt->row_reading = 0;
+		if (j->read && !rt->src_known) {
+			store_source_clear(&rt->src);
+			rt->src = j->row;
+			memset(&j->row, 0, sizeof(j->row));
+			rt->src_known = 1;
+		} else if (!j->read) {
+			log_err("source=%s %s", rt->id, j->err);
+		}
+	}
+	store_source_clear(&j->row);
+	free(j->id);
+	if (rt != NULL && rt->cfg != NULL && rt->first_wanted)
+		arm_first(rt); /* a timer fired while the read was out (poll_start) */
+	j->then(rt, j->arg);
+	free(j);
+}
+
+void schedule_read_row(struct source_rt *rt, void (*then)(struct source_rt *rt, void *arg),
+		       void *arg)
+{
+	struct row_job *j = xcalloc(1, sizeof(*j));
+
+	j->rt = rt;
+	j->id = xstrdup(rt->id);
+	j->then = then;
+	j->arg = arg;
+	rt->jobs_out++;
+	rt->row_reading = 1;
+	store_jobs_submit(rt->d->jobs, row_work, row_done, j);
+}
+
+/* The first read of a source's row is back: its failures count on, its first poll is armed. */
+static void first_row(struct source_rt *rt, void *arg)
+{
+	(void)arg;
+	if (rt == NULL)
+		return;
+	if (rt->cfg == NULL) {
+		if (!source_busy(rt))
+			rt->hooks->finished(rt);
+		return;
+	}
+	if (rt->src_known)
+		rt->failures = rt->src.failures;
+}
+
 struct source_rt *schedule_source_new(struct daemon *d, const struct config_source *cfg)
 {
 	struct source_rt *rt = xcalloc(1, sizeof(*rt));
@@ -48,11 +131,29 @@ struct source_rt *schedule_source_new(struct daemon *d, const struct config_sour
 	rt->timer.data = rt;
 	/* The only read of its row: polls keep it in memory (a failed read is retried by the poll).
 	 */
-	if (store_source_get(d->store, cfg->id, &rt->src) >= 0) {
-		rt->src_known = 1;
-		rt->failures = rt->src.failures;
-	}
+	schedule_read_row(rt, first_row, NULL);
 	return rt;
+}
+
+void schedule_first(struct source_rt *rt)
+{
+	if (rt->row_reading)
+		rt->first_wanted = 1;
+	else
+		arm_first(rt);
+}
+
+void schedule_row_copy(struct store_source *out, const struct store_source *row)
+{
+	*out = *row;
+	out->etag = xstrdup_or_null(row->etag);
+	out->last_modified = xstrdup_or_null(row->last_modified);
+	out->last_result = xstrdup_or_null(row->last_result);
+	out->last_error = xstrdup_or_null(row->last_error);
+	out->structure = xstrdup_or_null(row->structure);
+	out->suggestion = xstrdup_or_null(row->suggestion);
+	out->id = xstrdup_or_null(row->id);
+	out->url = xstrdup_or_null(row->url);
 }
 
 void schedule_source_free(struct source_rt *rt)

@@ -66,13 +66,13 @@ static struct source_rt *source_named(struct daemon *d, const char *id)
 }
 
 /* lease_settings.busy: a source being polled keeps its lease. */
-static int source_busy(const char *id, void *arg)
+static int lease_busy(const char *id, void *arg)
 {
 	struct share *s = arg;
 	struct source_rt *rt = source_named(s->d, id);
 
 	/* a quiet poll's row still in memory goes to the store first: the next owner reads it */
-	return rt != NULL && (rt->inflight != NULL || rt->run != NULL || rt->src_dirty);
+	return rt != NULL && (source_busy(rt) || rt->src_dirty);
 }
 
 /* The hooks' due: the poll goes ahead only under the lease. */
@@ -104,7 +104,7 @@ static void wake_done(void *arg, int cancelled)
 	struct source_rt *rt = cancelled ? NULL : source_named(d, j->id);
 
 	if (rt != NULL && !d->stopping && share_holds(j->s, rt->id) && !rt->src_dirty &&
-	    !ev_is_active(&rt->timer) && rt->inflight == NULL && rt->run == NULL) {
+	    !ev_is_active(&rt->timer) && !source_busy(rt)) {
 		if (j->found < 0)
 			log_warnx("source=%s cannot read its row after taking its lease: %s",
 				  rt->id, j->err);
@@ -144,7 +144,7 @@ static void lease_changed(void *arg)
 		struct source_rt *rt = d->sources[i];
 		int held = share_holds(s, rt->id), timed = ev_is_active(&rt->timer);
 
-		if (held && !timed && rt->inflight == NULL && rt->run == NULL)
+		if (held && !timed && !source_busy(rt))
 			wake(s, rt);
 		else if (!held && timed) {
 			ev_timer_stop(d->loop, &rt->timer);
@@ -210,7 +210,7 @@ struct share *share_start(struct daemon *d, char *err, size_t errlen)
 	free(conninfo);
 	ls.instance = s->instance;
 	ls.ttl = d->cfg->daemon.lease_ttl;
-	ls.busy = source_busy;
+	ls.busy = lease_busy;
 	ls.changed = lease_changed;
 	ls.arg = s;
 	s->leases = leases_new(d->loop, s->conn, &ls);

@@ -53,6 +53,13 @@ static void outcome_free(struct poll_outcome *o)
 	free(o);
 }
 
+/* Every store job is back (the rows read at creation, the polls' writes). */
+static int jobs_idle(void *arg)
+{
+	(void)arg;
+	return store_jobs_pending(d.jobs) == 0;
+}
+
 /* A daemon around the store, with its outbox stopped: events stay in the store to count. */
 static void start(const char *daemon_extra, enum daemon_mode mode)
 {
@@ -87,6 +94,7 @@ static void start(const char *daemon_extra, enum daemon_mode mode)
 	outbox_stop(d.outbox);
 	rt = schedule_source_new(&d, &d.cfg->sources[0]);
 	other = schedule_source_new(&d, &d.cfg->sources[1]);
+	ck_assert_msg(testutil_loop_until(loop, jobs_idle, NULL, 5), "the rows were not read");
 }
 
 static void setup(void)
@@ -102,6 +110,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	store_jobs_free(d.jobs); /* its done callbacks still find the sources */
+	d.jobs = NULL;
 	outcome_free(got);
 	got = NULL;
 	schedule_source_free(rt);

@@ -65,6 +65,13 @@ static void serve_304(void)
 	}
 }
 
+/* Every store job is back (the rows read at creation, the polls' writes). */
+static int jobs_idle(void *arg)
+{
+	(void)arg;
+	return store_jobs_pending(d.jobs) == 0;
+}
+
 /* A run-mode daemon around the store with every source, its outbox stopped. */
 static void start(const char *daemon_extra)
 {
@@ -95,6 +102,7 @@ static void start(const char *daemon_extra)
 	d.sources = xcalloc(NSRC, sizeof(*d.sources));
 	for (size_t i = 0; i < d.cfg->nsources; i++)
 		d.sources[d.nsources++] = schedule_source_new(&d, &d.cfg->sources[i]);
+	ck_assert_msg(testutil_loop_until(loop, jobs_idle, NULL, 5), "the rows were not read");
 }
 
 static void setup(void)
@@ -109,6 +117,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	store_jobs_free(d.jobs); /* its done callbacks still find the sources */
+	d.jobs = NULL;
 	if (d.loop)
 		ev_timer_stop(loop, &d.flush_timer);
 	for (size_t i = 0; i < d.nsources; i++)
