@@ -71,12 +71,13 @@ static void start(void)
 	hc.allow_private = 1;
 	d.http = http_new(loop, &hc, err, sizeof(err));
 	ck_assert_msg(d.http != NULL, "%s", err);
-	d.outbox_env = (struct outbox_env){loop, d.store, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
-	d.outbox = outbox_new(&d.outbox_env, 1, NULL); /* reads the store: before the thread */
+	d.jobs = store_jobs_new(loop, d.store, 0, err, sizeof(err));
+	ck_assert_msg(d.jobs != NULL, "%s", err);
+	d.outbox_env = (struct outbox_env){loop, d.jobs, d.http, d.cfg, 0, NULL, NULL, NULL, NULL};
+	d.outbox = outbox_new(&d.outbox_env, 1, NULL); /* its first look runs inline */
 	ck_assert_ptr_nonnull(d.outbox);
 	outbox_stop(d.outbox);
-	d.jobs = store_jobs_new(loop, d.store, 1, err, sizeof(err));
-	ck_assert_msg(d.jobs != NULL, "%s", err);
+	ck_assert_int_eq(store_jobs_start_thread(d.jobs, err, sizeof(err)), 0); /* as daemon_run */
 	d.sources = xcalloc(2, sizeof(*d.sources));
 	for (size_t i = 0; i < d.cfg->nsources; i++)
 		d.sources[d.nsources++] = schedule_source_new(&d, &d.cfg->sources[i]);
