@@ -105,14 +105,6 @@ static int open_store(struct daemon *d)
 	char *path = store_location_of(d->cfg->daemon.database, dir);
 	char err[600];
 
-	if (store_on_server(path)) {
-		log_err("%s: [daemon] database names a PostgreSQL store: the commands "
-			"(status, search, events, sources, migrate) use it, but run and once "
-			"do not yet (docs/architecture.md, \"PostgreSQL\")",
-			d->config_path);
-		free(path);
-		return -1;
-	}
 	if (d->dry_run) {
 		d->store = dryrun_open_store(path); /* nothing created, no lock taken */
 		free(path);

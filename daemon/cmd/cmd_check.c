@@ -206,7 +206,8 @@ static void note_database(const struct config *cfg, struct buf *out)
 		return;
 	shown = store_location_shown(db);
 	if (store_exists(db) == 0) {
-		buf_printf(out, "%s:%d: notice: database %s answers and holds no store yet\n", file,
+		buf_printf(out, "%s:%d: notice: database %s answers and holds no store yet (run "
+			   "or once makes it)\n", file,
 			   line, shown);
 	} else if ((st = store_open_readonly(db, err, sizeof(err))) != NULL) {
 		buf_printf(out, "%s:%d: notice: database %s holds a speechwatch store\n", file,
@@ -215,10 +216,6 @@ static void note_database(const struct config *cfg, struct buf *out)
 	} else {
 		buf_printf(out, "%s:%d: warning: database: %s\n", file, line, err);
 	}
-	buf_printf(out,
-		   "%s:%d: warning: database %s: status, search, events, sources and migrate use "
-		   "it; run and once refuse it in this version\n",
-		   file, line, shown);
 	free(shown);
 }
 

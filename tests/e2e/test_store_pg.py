@@ -94,13 +94,15 @@ class DatabaseKey(PgTestCase):
         r = self.sw("status", "-c", conf)
         self.assertIn("no state yet: postgresql://speechwatch:***@", r.stdout)
 
-    def test_run_refuses_a_postgresql_store_for_now(self):
+    def test_once_makes_and_fills_a_postgresql_store(self):
         pg = self.cluster()
         conf = self.conf("postgresql:" + pg.conninfo())
         r = self.sw("once", "-c", conf, timeout=60)
-        self.assertNotEqual(r.returncode, 0)
-        self.assertIn("names a PostgreSQL store", r.stderr)
-        self.assertIn("sw.conf", r.stderr)
+        self.assertEqual(r.returncode, 1, r.stderr)  # its one source cannot be reached
+        self.assertIn("source=news", r.stderr)
+        self.assertIn("1", pg.psql("SELECT count(*) FROM sources WHERE id = 'news'"))
+        r = self.sw("status", "-c", conf)
+        self.assertIn("news", r.stdout)
 
     def test_check_says_whether_the_server_holds_a_store(self):
         pg = self.cluster()
@@ -109,7 +111,6 @@ class DatabaseKey(PgTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("sw.conf:3: notice: database postgresql:", r.stderr)
         self.assertIn("answers and holds no store yet", r.stderr)
-        self.assertIn("run and once refuse it", r.stderr)
         # a SQLite store (a once over a dead source) copied there: now it holds one
         sqlite_conf = self.write("sqlite.conf", CONF.replace("database = {database}\n", "")
                                  .format(state=os.path.join(self.tmp, "state")))
