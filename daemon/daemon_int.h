@@ -79,6 +79,7 @@ struct source_rt {
 	 */
 	size_t jobs_out;
 	int row_reading;  /* the read of its row is out as a store job */
+	int leased;	  /* share.c: its lease was held at the last lease round */
 	int first_wanted; /* schedule_first came while it was: the read's answer arms the timer */
 };
 
@@ -137,6 +138,7 @@ struct daemon {
 	size_t polls_failed;	   /* in once mode: decides the exit status */
 	ev_timer flush_timer;	   /* writes the dirty source rows (poll.c) */
 	size_t ndirty;		   /* sources with src_dirty set */
+	size_t flushes_out;	   /* poll_flush jobs not back: rows not yet in the store */
 	struct index_keeper index; /* the search index kept up in run mode (index.c) */
 	struct store_jobs *jobs;   /* store work off the loop (store_jobs.h) */
 	struct retain retain;

@@ -368,6 +368,7 @@ static void flush_done(void *arg, int cancelled)
 {
 	struct flush_job *j = arg;
 
+	j->d->flushes_out--;
 	if (!cancelled && j->err[0])
 		flush_failed(j);
 	for (size_t i = 0; i < j->n; i++) {
@@ -405,5 +406,6 @@ void poll_flush(struct daemon *d)
 		}
 		clear_dirty(rt);
 	}
+	d->flushes_out++;
 	store_jobs_submit(d->jobs, flush_work, flush_done, j);
 }

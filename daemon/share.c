@@ -71,8 +71,11 @@ static int lease_busy(const char *id, void *arg)
 	struct share *s = arg;
 	struct source_rt *rt = source_named(s->d, id);
 
-	/* a quiet poll's row still in memory goes to the store first: the next owner reads it */
-	return rt != NULL && (source_busy(rt) || rt->src_dirty);
+	/*
+	 * A quiet poll's row still in memory, or on its way, goes to the store
+	 * first: the next owner reads it to keep the schedule.
+	 */
+	return rt != NULL && (source_busy(rt) || rt->src_dirty || s->d->flushes_out > 0);
 }
 
 /* The hooks' due: the poll goes ahead only under the lease. */
@@ -132,7 +135,11 @@ static void wake(struct share *s, struct source_rt *rt)
 	store_jobs_submit(s->d->jobs, wake_work, wake_done, j);
 }
 
-/* lease_settings.changed: wake the sources taken, put to sleep those lost. */
+/*
+ * lease_settings.changed: the sources taken wake from the row their last
+ * owner left (a timer armed before, at the start or in an earlier tenure,
+ * may be older than that owner's polls), those lost go to sleep.
+ */
 static void lease_changed(void *arg)
 {
 	struct share *s = arg;
@@ -142,11 +149,16 @@ static void lease_changed(void *arg)
 		return;
 	for (size_t i = 0; i < d->nsources; i++) {
 		struct source_rt *rt = d->sources[i];
-		int held = share_holds(s, rt->id), timed = ev_is_active(&rt->timer);
+		int held = share_holds(s, rt->id);
 
-		if (held && !timed && !source_busy(rt))
-			wake(s, rt);
-		else if (!held && timed) {
+		if (held && !rt->leased) {
+			rt->leased = 1;
+			if (!source_busy(rt)) {
+				ev_timer_stop(d->loop, &rt->timer);
+				wake(s, rt);
+			}
+		} else if (!held && rt->leased) {
+			rt->leased = 0;
 			ev_timer_stop(d->loop, &rt->timer);
 			log_info("source=%s lease given up: another instance polls it", rt->id);
 		}

@@ -113,7 +113,8 @@ class TestCase(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="sw-e2e-")
         self.procs = []
         # Cleanups run even when setUp itself fails or skips (tearDown would not).
-        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        if not os.environ.get("SW_KEEP_TMP"):
+            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.addCleanup(self._close_procs)
 
     def _close_procs(self):
