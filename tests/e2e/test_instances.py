@@ -16,6 +16,7 @@ PostgreSQL (started by the test) share the sources and the outbox.
 import json
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -91,8 +92,10 @@ class InstancesBase(swtest.TestCase):
                                         log=os.path.join(self.tmp, name + ".log"))
         return self.daemons[name]
 
-    def outputs(self):
-        return "\n".join("== %s\n%s" % (n, p.output()[-3000:]) for n, p in self.daemons.items())
+    def outputs(self, full=False):
+        keep = None if full or os.environ.get("SW_FULL_OUTPUT") else -3000
+        return "\n".join("== %s\n%s" % (n, p.output()[keep and keep:])
+                         for n, p in self.daemons.items())
 
     def stop_all(self):
         for name, p in self.daemons.items():
@@ -144,8 +147,11 @@ class SharingTest(InstancesBase):
         return [source_section(n, self.port) + "interval = %d\n" % INTERVAL for n in ALL]
 
     def baselined(self):
-        out = self.outputs()
-        return all("source=%s first poll" % n in out for n in ALL)
+        """Every source's first poll is over, its texts stored: a switch to v2 during
+        it would give the baseline v2's texts, and the edits would go unseen."""
+        out = self.outputs(full=True)
+        return all(re.search(r"source=%s first poll.*\n(?:.*\n)*?.*source=%s poll=ok" % (n, n), out)
+                   for n in ALL)
 
     def share(self, n):
         names = ["i%d" % k for k in range(1, n + 1)]
@@ -212,7 +218,7 @@ class FailoverTest(InstancesBase):
         self.start("a", self.sources())
         self.start("b", self.sources())
         self.assertTrue(wait_for(
-            lambda: self.outputs().count("first poll") >= self.NSRC, 60), self.outputs())
+            lambda: self.outputs(full=True).count("first poll") >= self.NSRC, 60), self.outputs())
         for k in range(KILLS):
             self.items.append(len(self.items) + 1)
             self.set_items()
@@ -255,14 +261,21 @@ class FailoverTest(InstancesBase):
                 polls.setdefault(e["path"], []).append((e["t"], e["ua"].split("/", 1)[1]))
         self.assertEqual(len(polls), self.NSRC, sorted(polls))
         self.check_no_double_poll(polls, self.kills)
-        # the previous poll's jittered interval, or a lease's expiry and a round after a
-        # kill, then the first-poll spread; the server's restart adds its outage and the
-        # reconnection's backoff
-        bound = INTERVAL * 1.1 + TTL + TTL / 3 + SPREAD + SLACK + 4
-        worst = max(t1 - t0 for seq in polls.values() for (t0, _), (t1, _) in zip(seq, seq[1:]))
+        # the previous poll's jittered interval, or a lease's expiry and a round after
+        # each kill in between (a survivor killed in turn hands its new sources on
+        # again), then the first-poll spread; the server's restart adds its outage
+        # and the reconnection's backoff
+        def bound(t0, t1):
+            k = max(1, sum(1 for tk, _ in self.kills if t0 <= tk <= t1))
+            return INTERVAL * 1.1 + k * (TTL + TTL / 3 + SPREAD) + SLACK + 4
+
+        gaps = [(t1 - t0, bound(t0, t1), path) for path, seq in polls.items()
+                for (t0, _), (t1, _) in zip(seq, seq[1:])]
+        worst = max(gaps)
+        over = [g for g in gaps if g[0] > g[1]]
         print("%d kills: longest wait between two polls of a list %.1f s (bound %.1f)"
-              % (KILLS, worst, bound), file=sys.stderr)
-        self.assertLessEqual(worst, bound)
+              % (KILLS, worst[0], worst[1]), file=sys.stderr)
+        self.assertEqual(over, [])
 
 if __name__ == "__main__":
     swtest.main()
