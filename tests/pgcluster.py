@@ -89,8 +89,11 @@ class Cluster:
     """One server: start() (or `with`), stop(). State is kept in DIR/cluster.json
     so another process (Cluster.attach) can restart it."""
 
-    def __init__(self, tcp=False):
+    def __init__(self, tcp=False, settings=None):
         self.tcp = tcp
+        # Extra server settings ({name: value}, passed as -c name=value), e.g.
+        # shared_preload_libraries for a bench; none by default.
+        self.settings = dict(settings or {})
         self.dir = None
         self.pid = None
         self.port = 5432
@@ -127,6 +130,7 @@ class Cluster:
     def _options(self):
         opts = "-k %s -p %d -c fsync=off -c synchronous_commit=off -c full_page_writes=off" % (
             self.dir, self.port)
+        opts += "".join(" -c %s=%s" % kv for kv in sorted(self.settings.items()))
         return opts + (" -c listen_addresses=127.0.0.1" if self.tcp else " -c listen_addresses=''")
 
     def _read_pid(self):
@@ -136,14 +140,14 @@ class Cluster:
     def _save(self):
         with open(os.path.join(self.dir, "cluster.json"), "w") as f:
             json.dump({"tcp": self.tcp, "port": self.port, "uid": self.uid, "gid": self.gid,
-                       "bindir": self.bindir, "pid": self.pid}, f)
+                       "bindir": self.bindir, "pid": self.pid, "settings": self.settings}, f)
 
     @classmethod
     def attach(cls, directory):
         """The cluster another process started in directory."""
         with open(os.path.join(directory, "cluster.json")) as f:
             st = json.load(f)
-        c = cls(tcp=st["tcp"])
+        c = cls(tcp=st["tcp"], settings=st.get("settings"))
         c.dir, c.port, c.uid, c.gid, c.bindir, c.pid = (
             directory, st["port"], st["uid"], st["gid"], st["bindir"], st["pid"])
         return c

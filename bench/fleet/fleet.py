@@ -62,7 +62,7 @@ http {
     types { text/html html; text/css css; application/javascript js; }
     default_type application/octet-stream;
     charset utf-8;
-    log_format fleet '$status $request_method $uri "$http_user_agent"';
+    log_format fleet '$status $request_method $uri "$http_user_agent" $msec';
     access_log %(t)s/nginx-access.log fleet;
     client_body_temp_path %(t)s/nginx-tmp/body;
     proxy_temp_path %(t)s/nginx-tmp/proxy;
@@ -190,12 +190,13 @@ def themes_dir(binary):
     return d if os.path.isdir(d) else os.path.join(ROOT, "config", "themes")
 
 
-def sw_config(path, state, port, site, args, interval=None, hook=None):
+def sw_config(path, state, port, site, args, interval=None, hook=None, daemon_extra=()):
     """speechwatch's config: N sources; events on stdout, or to the webhook
-    hook = (url, secret file) when given."""
+    hook = (url, secret file) when given; daemon_extra: more [daemon] lines
+    (bench/instances: database, user_agent)."""
     lines = ["[daemon]", "state_dir = %s" % state, "recheck_days = %d" % args.recheck_days,
              "max_connections = %d" % args.max_connections, "max_per_host = %d" % args.max_per_host,
-             "include = %s" % os.path.join(themes_dir(args.bin), "*.conf")]
+             "include = %s" % os.path.join(themes_dir(args.bin), "*.conf")] + list(daemon_extra)
     if hook:
         lines += ['[notify "hook"]', "type = webhook", "url = %s" % hook[0], "secret_file = %s" % hook[1]]
     for i in range(site.n):
