@@ -23,6 +23,12 @@
 struct held {
 	char *id;
 	long long epoch;
+	/*
+	 * Taken this round from an owner that did not give it back (killed,
+	 * or cut off from the server): clock_wall when its lease ran out. It
+	 * may have polled until then after its last row was stored. 0 else.
+	 */
+	double ran_out;
 };
 
 /* What a statement's callback gets: outlives l while statements are out. */
@@ -78,7 +84,7 @@ static int cmp_held(const void *a, const void *b)
 
 static const struct held *held_find(const struct leases *l, const char *id)
 {
-	struct held key = {(char *)(uintptr_t)id, 0};
+	struct held key = {(char *)(uintptr_t)id, 0, 0};
 
 	return l->nheld ? bsearch(&key, l->held, l->nheld, sizeof(key), cmp_held) : NULL;
 }
@@ -92,17 +98,26 @@ static void held_clear(struct leases *l)
 	l->nheld = 0;
 }
 
-/* Adds the rows (source_id, epoch) of res to the held set. */
+/*
+ * Adds the rows (source_id, epoch[, seconds since the previous owner's
+ * lease ran out, NULL when it was given back]) of res to the held set.
+ */
 static void held_add_rows(struct leases *l, const PGresult *res)
 {
-	int n = PQntuples(res);
+	int n = PQntuples(res), lapse = PQnfields(res) > 2;
+	double now = clock_wall();
 
 	if (n <= 0)
 		return;
 	l->held = xreallocarray(l->held, l->nheld + (size_t)n, sizeof(*l->held));
 	for (int i = 0; i < n; i++) {
-		l->held[l->nheld].id = xstrdup(PQgetvalue(res, i, 0));
-		l->held[l->nheld++].epoch = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		struct held *h = &l->held[l->nheld++];
+
+		h->id = xstrdup(PQgetvalue(res, i, 0));
+		h->epoch = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		h->ran_out = lapse && !PQgetisnull(res, i, 2)
+				 ? now - strtod(PQgetvalue(res, i, 2), NULL)
+				 : 0;
 	}
 	qsort(l->held, l->nheld, sizeof(*l->held), cmp_held);
 	l->changed = 1;
@@ -241,14 +256,15 @@ static void rebalance(struct leases *l)
 	const char *p[] = {l->instance, ttl, want, l->ids_array};
 	send_sql(l,
 		 "WITH durable AS (" DURABLE "),"
-		 " c AS MATERIALIZED (SELECT source_id FROM source_leases"
+		 " c AS MATERIALIZED (SELECT source_id, owner, lease_until FROM source_leases"
 		 " WHERE lease_until < now() AND source_id = ANY ($4::text[])"
 		 " ORDER BY next_poll_at, md5($1 || source_id) LIMIT $3::bigint"
 		 " FOR UPDATE SKIP LOCKED)"
 		 " UPDATE source_leases s SET owner = $1,"
 		 " lease_until = now() + make_interval(secs => $2::double precision),"
 		 " epoch = s.epoch + 1 FROM c, durable WHERE s.source_id = c.source_id"
-		 " RETURNING s.source_id, s.epoch",
+		 " RETURNING s.source_id, s.epoch, CASE WHEN c.owner IS NOT NULL THEN"
+		 " extract(epoch FROM now() - c.lease_until) END",
 		 4, p, on_taken);
 }
 
@@ -265,7 +281,7 @@ static void on_renewed(const struct pg_conn_reply *r, void *arg)
 		return;
 	}
 	/* the answer is what is held: anything missing from it is not */
-	l->changed |= (size_t)PQntuples(r->res) != l->nheld;
+	l->changed = 1;
 	held_clear(l);
 	held_add_rows(l, r->res);
 	l->trust_until = sent + l->s.ttl - l->s.margin;
@@ -279,11 +295,16 @@ static void renew(struct leases *l)
 
 	snprintf(ttl, sizeof(ttl), "%.3f", l->s.ttl);
 	l->renew_sent = clock_steady();
+	/*
+	 * A lease that ran out while the server could not be reached is
+	 * renewed all the same while it names this instance: nobody took it
+	 * (a take names the taker), so nobody polled it meanwhile, and an
+	 * outage longer than a lease hands nothing over needlessly.
+	 */
 	send_sql(l,
 		 "UPDATE source_leases SET lease_until = now() + make_interval(secs =>"
 		 " $2::double precision) FROM (" DURABLE ") AS durable"
-		 " WHERE owner = $1 AND lease_until > now()"
-		 " RETURNING source_id, epoch",
+		 " WHERE owner = $1 RETURNING source_id, epoch",
 		 2, p, on_renewed);
 }
 
@@ -415,6 +436,13 @@ int leases_held(const struct leases *l, const char *source_id, long long *epoch)
 	if (epoch != NULL)
 		*epoch = h->epoch;
 	return 1;
+}
+
+double leases_ran_out(const struct leases *l, const char *source_id)
+{
+	const struct held *h = held_find(l, source_id);
+
+	return h != NULL ? h->ran_out : 0;
 }
 
 void leases_counts(const struct leases *l, struct lease_counts *out)

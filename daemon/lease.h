@@ -34,7 +34,11 @@ struct lease_settings {
 	double (*jitter)(void); /* [0, 1): a round's ±10 %; NULL: clock_jitter_unit */
 	/* A source being polled now is never given back; NULL: none are. */
 	int (*busy)(const char *source_id, void *arg);
-	/* After a round that changed what is held. May be NULL. */
+	/*
+	 * After every round whose renewal was answered: what is held may have
+	 * changed, or trust come back after a lapse (leases_held said 0 in
+	 * between). May be NULL.
+	 */
 	void (*changed)(void *arg);
 	void *arg;
 };
@@ -55,6 +59,14 @@ void leases_set_sources(struct leases *l, const char *const *ids, size_t n);
 
 /* 1 when source_id's lease is held and trusted now, with its epoch in *epoch (may be NULL). */
 int leases_held(const struct leases *l, const char *source_id, long long *epoch);
+
+/*
+ * For a lease the last round took from an owner that did not give it back
+ * (it died, or lost the server): the unix time its lease ran out, until
+ * which it may have polled the source without storing its row. 0 for any
+ * other lease, and from the next round on.
+ */
+double leases_ran_out(const struct leases *l, const char *source_id);
 
 /* Counts for status: leases held and trusted, live instances (this one included), sources. */
 struct lease_counts {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/xmalloc.h"
 #include "daemon/lease.h"
 #include "daemon/pg_conn.h"
@@ -159,13 +160,15 @@ END_TEST
 START_TEST(a_dead_owners_sources_are_taken_over_after_the_lease_runs_out)
 {
 	long long before, after;
-	double t0;
+	double t0, killed, ran_out;
 
 	start_member(&a, "a", NSRC);
 	ck_assert(run_until(all_held_by_a, 5));
 	ck_assert(leases_held(a.l, "s3", &before));
+	ck_assert(leases_ran_out(a.l, "s3") == 0); /* nobody held it before */
 	kill_member(&a);
 	t0 = ev_time();
+	killed = clock_wall();
 	start_member(&b, "b", NSRC);
 	ck_assert(run_until(all_held_by_b, 10));
 	/* not before the lease ran out, and within it and two rounds */
@@ -173,6 +176,12 @@ START_TEST(a_dead_owners_sources_are_taken_over_after_the_lease_runs_out)
 	ck_assert_msg(ev_time() - t0 < TTL + 3 * TICK + 1, "taken after %.2f s", ev_time() - t0);
 	ck_assert(leases_held(b.l, "s3", &after));
 	ck_assert_int_gt(after, before); /* a new epoch fences a's late writes */
+	/* when a's lease ran out: a may have polled until then; b's next round forgets it */
+	ran_out = leases_ran_out(b.l, "s3");
+	ck_assert_msg(ran_out > killed - 0.5 && ran_out < killed + TTL + 0.5,
+		      "ran out %.2f s after", ran_out - killed);
+	run_until(NULL, 2 * TICK);
+	ck_assert(leases_ran_out(b.l, "s3") == 0);
 }
 END_TEST
 
@@ -197,6 +206,8 @@ START_TEST(a_graceful_stop_hands_everything_over_at_once)
 	ck_assert_int_eq(stopped, 1);
 	ck_assert_msg(ev_time() - t0 < TTL, "took %.2f s", ev_time() - t0);
 	ck_assert_int_eq(overlaps, 0);
+	for (size_t i = 0; i < NSRC; i++) /* given back: its rows are whole */
+		ck_assert(leases_ran_out(b.l, ids[i]) == 0);
 }
 END_TEST
 
@@ -205,25 +216,35 @@ static int a_holds_none(void)
 	return held(&a) == 0;
 }
 
-/* A renewal that cannot get through: the trust window closes by itself. */
+/*
+ * A renewal that cannot get through: the trust window closes by itself.
+ * Once through, the leases that ran out meanwhile are its own again under
+ * the same epoch: nobody took them, so nobody polled in between.
+ */
 START_TEST(an_instance_that_cannot_renew_stops_at_its_trust_deadline)
 {
 	PGconn *blocker = PQconnectdb("");
 	PGresult *r;
+	long long before, after;
 	double t0;
 
 	start_member(&a, "a", NSRC);
 	ck_assert(run_until(all_held_by_a, 5));
+	ck_assert(leases_held(a.l, "s3", &before));
 	r = PQexec(blocker, "BEGIN; SELECT * FROM source_leases FOR UPDATE");
 	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
 	PQclear(r);
 	t0 = ev_time();
 	ck_assert(run_until(a_holds_none, 5));
 	ck_assert_msg(ev_time() - t0 < TTL + 0.2, "held %.2f s", ev_time() - t0);
+	run_until(NULL, TTL); /* past every lease's end */
 	r = PQexec(blocker, "ROLLBACK");
 	PQclear(r);
 	PQfinish(blocker);
-	ck_assert(run_until(all_held_by_a, 10)); /* and takes them again afterwards */
+	ck_assert(run_until(all_held_by_a, 10)); /* and holds them again afterwards */
+	ck_assert(leases_held(a.l, "s3", &after));
+	ck_assert_int_eq(after, before);
+	ck_assert(leases_ran_out(a.l, "s3") == 0);
 }
 END_TEST
 
