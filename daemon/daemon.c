@@ -477,9 +477,15 @@ int daemon_run(struct daemon *d)
 	ev_run(d->loop, 0);
 	log_hold(0);
 	ev_prepare_stop(d->loop, &flush);
+	/*
+	 * The quiet polls' status rows, before once mode or a stop returns and
+	 * before the leases go: whoever takes a source given back reads its row.
+	 */
+	poll_flush(d);
+	jobs_drain(d);
 	share_give_back(d->share);	 /* others take the sources at once, not after the expiry */
 	store_jobs_stop_thread(d->jobs); /* what follows is synchronous: the loop has stopped */
-	poll_flush(d); /* the quiet polls' status rows, before once mode or a stop returns */
+	poll_flush(d);			 /* a poll that ended while the leases went */
 	jobs_drain(d);
 	if (d->mode == DAEMON_ONCE && d->polls_failed > 0)
 		d->exit_status = 1;

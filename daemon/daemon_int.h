@@ -78,8 +78,14 @@ struct source_rt {
 	 * the source keeps it until the last is back (source_busy).
 	 */
 	size_t jobs_out;
-	int row_reading;  /* the read of its row is out as a store job */
-	int leased;	  /* share.c: its lease was held at the last lease round */
+	int row_reading; /* the read of its row is out as a store job */
+	/*
+	 * share.c: the epoch of its lease at the last lease round, 0 when not
+	 * held. A new epoch is a new tenure: another instance may have polled
+	 * it since, so its schedule is read again (waking while that is out).
+	 */
+	long long lease_epoch;
+	int waking;
 	int first_wanted; /* schedule_first came while it was: the read's answer arms the timer */
 };
 
@@ -184,6 +190,16 @@ double schedule_align(double now, double delay, double slack);
 double schedule_next(struct source_rt *rt);
 /* Delay before the first poll of rt in run mode, from the stored next_due. */
 double schedule_first_delay(struct source_rt *rt);
+/*
+ * Delay before the first poll of a source whose lease this instance took:
+ * schedule_first_delay, unless the last owner's lease ran out (ran_out,
+ * unix time; 0 when it was given back) after the poll its row set fell
+ * due: then an interval after ran_out, so that a poll that owner made
+ * without storing its row is not repeated within an interval.
+ */
+double schedule_takeover_delay(struct source_rt *rt, double ran_out);
+/* Its interval with the jitter every poll gets (up to 10 % more). */
+double schedule_interval(const struct source_rt *rt);
 /* Stops every source timer (graceful stop). */
 void schedule_stop_all(struct daemon *d);
 

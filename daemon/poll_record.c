@@ -154,6 +154,14 @@ static void mark_dirty(struct source_rt *rt)
 	}
 }
 
+void poll_record_schedule(struct source_rt *rt, double next_delay)
+{
+	if (!rt->src_known)
+		return;
+	rt->src.next_due = clock_wall() + next_delay;
+	mark_dirty(rt);
+}
+
 static void clear_dirty(struct source_rt *rt)
 {
 	if (rt->src_dirty)

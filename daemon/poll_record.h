@@ -21,6 +21,14 @@ void poll_record(struct source_rt *rt, struct poll_outcome *o, double next_delay
 /* Ends a poll that records nothing (a removed source, a cancelled request); o is freed. */
 void poll_record_none(struct source_rt *rt, struct poll_outcome *o);
 
+/*
+ * rt's next poll moved to next_delay seconds from now outside a poll (a
+ * lease taken over): its row says so, written with the quiet polls' rows,
+ * so that a next owner, should this one die before it, knows that no poll
+ * was made before then. Nothing when the row is not known.
+ */
+void poll_record_schedule(struct source_rt *rt, double next_delay);
+
 /* Frees o and what it owns. */
 void poll_outcome_free(struct poll_outcome *o);
 

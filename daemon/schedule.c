@@ -187,7 +187,6 @@ void schedule_at(struct source_rt *rt, double delay)
 
 double schedule_next(struct source_rt *rt)
 {
-	double interval = rt->cfg->interval;
 	double mult = 1.0, delay;
 
 	if (rt->d->stopping || rt->d->mode == DAEMON_ONCE)
@@ -196,12 +195,17 @@ double schedule_next(struct source_rt *rt)
 		mult *= 2.0;
 	if (mult > BACKOFF_CAP)
 		mult = BACKOFF_CAP;
-	delay = interval * mult * (1.0 + JITTER_FRACTION * clock_jitter_unit());
+	delay = schedule_interval(rt) * mult;
 	if (rt->retry_after > delay)
 		delay = rt->retry_after;
 	log_debug("source=%s next poll in %.1fs (failures=%ld)", rt->id, delay, rt->failures);
 	schedule_at(rt, delay);
 	return delay;
+}
+
+double schedule_interval(const struct source_rt *rt)
+{
+	return rt->cfg->interval * (1.0 + JITTER_FRACTION * clock_jitter_unit());
 }
 
 double schedule_first_delay(struct source_rt *rt)
@@ -217,6 +221,24 @@ double schedule_first_delay(struct source_rt *rt)
 	}
 	/* Overdue sources start spread out rather than all in the first second. */
 	return delay + FIRST_POLL_SPREAD * clock_jitter_unit();
+}
+
+double schedule_takeover_delay(struct source_rt *rt, double ran_out)
+{
+	double due = rt->src_known ? rt->src.next_due : 0, delay;
+
+	if (ran_out <= 0 || due >= ran_out)
+		return schedule_first_delay(rt);
+	/*
+	 * Its row's poll fell due before the last owner's lease ran out: that
+	 * owner may have made it, and more, without storing the row (killed
+	 * after the request, or cut off from the store), as late as the end.
+	 */
+	delay = ran_out + schedule_interval(rt) - clock_wall();
+	log_debug("source=%s its last owner's lease ran out %.1fs ago, after the poll its row set: "
+		  "polled an interval after that",
+		  rt->id, clock_wall() - ran_out);
+	return delay > 0 ? delay : 0;
 }
 
 void schedule_stop_all(struct daemon *d)

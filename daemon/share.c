@@ -21,6 +21,7 @@
 #include "daemon/lease.h"
 #include "daemon/outbox.h"
 #include "daemon/pg_conn.h"
+#include "daemon/poll_record.h"
 #include "daemon/store.h"
 #include "daemon/store_jobs.h"
 
@@ -52,6 +53,8 @@ struct share {
 struct wake_job {
 	struct share *s;
 	char *id;
+	long long epoch; /* the tenure it was read for */
+	double ran_out;	 /* leases_ran_out at the take */
 	struct store_source row;
 	int found; /* store_source_get's answer: 1 found, 0 none, -1 failed */
 	char err[512];
@@ -84,8 +87,9 @@ static void share_due(struct source_rt *rt)
 	struct share *s = rt->d->share;
 
 	if (!share_holds(s, rt->id)) {
-		log_debug("source=%s not polled: another instance holds its lease", rt->id);
-		return; /* dormant until its lease is taken (lease_changed) */
+		/* dormant until a round confirms or takes its lease (lease_changed) */
+		log_debug("source=%s not polled: its lease is not held now", rt->id);
+		return;
 	}
 	poll_start(rt);
 }
@@ -99,27 +103,53 @@ static void wake_work(struct store *st, void *arg)
 		snprintf(j->err, sizeof(j->err), "%s", store_error(st));
 }
 
-/* Its row read: the source keeps the schedule the previous owner left. */
+/*
+ * The row read keeps the previous owner's schedule. A quiet poll of this
+ * instance's own not yet flushed (an earlier tenure, lost by expiry) is
+ * kept when it is the newer: the flush writes it.
+ */
+static void wake_adopt(struct source_rt *rt, struct wake_job *j)
+{
+	if (j->found < 0)
+		log_warnx("source=%s cannot read its row after taking its lease: %s", rt->id,
+			  j->err);
+	if (j->found <= 0 || (rt->src_dirty && rt->src.last_poll >= j->row.last_poll))
+		return;
+	if (rt->src_dirty) {
+		rt->src_dirty = 0;
+		rt->d->ndirty--;
+	}
+	store_source_clear(&rt->src);
+	rt->src = j->row;
+	memset(&j->row, 0, sizeof(j->row));
+	rt->src_known = 1;
+	rt->failures = rt->src.failures;
+}
+
+/*
+ * Its row read: the timer is armed from it, whatever armed it meanwhile
+ * (the start's first read answering late, a reload), unless a poll began
+ * under this tenure (its end arms the timer) or the tenure is over.
+ */
 static void wake_done(void *arg, int cancelled)
 {
 	struct wake_job *j = arg;
 	struct daemon *d = j->s->d;
 	struct source_rt *rt = cancelled ? NULL : source_named(d, j->id);
 
-	if (rt != NULL && !d->stopping && share_holds(j->s, rt->id) && !rt->src_dirty &&
-	    !ev_is_active(&rt->timer) && !source_busy(rt)) {
-		if (j->found < 0)
-			log_warnx("source=%s cannot read its row after taking its lease: %s",
-				  rt->id, j->err);
-		if (j->found > 0) {
-			store_source_clear(&rt->src);
-			rt->src = j->row;
-			memset(&j->row, 0, sizeof(j->row));
-			rt->src_known = 1;
-			rt->failures = rt->src.failures;
+	if (rt != NULL && rt->lease_epoch == 0)
+		rt->waking = 0; /* lost meanwhile: the next take reads again */
+	if (rt != NULL && rt->waking && rt->lease_epoch == j->epoch) {
+		rt->waking = 0; /* else a newer tenure's read is out */
+		if (!d->stopping && share_holds(j->s, rt->id) && !source_busy(rt)) {
+			wake_adopt(rt, j);
+			log_info("source=%s taken over: polled by this instance from now on",
+				 rt->id);
+			double delay = schedule_takeover_delay(rt, j->ran_out);
+
+			schedule_at(rt, delay);
+			poll_record_schedule(rt, delay);
 		}
-		log_info("source=%s taken over: polled by this instance from now on", rt->id);
-		schedule_at(rt, schedule_first_delay(rt));
 	}
 	store_source_clear(&j->row);
 	free(j->id);
@@ -132,13 +162,31 @@ static void wake(struct share *s, struct source_rt *rt)
 
 	j->s = s;
 	j->id = xstrdup(rt->id);
+	j->epoch = rt->lease_epoch;
+	j->ran_out = leases_ran_out(s->leases, rt->id);
+	rt->waking = 1;
 	store_jobs_submit(s->d->jobs, wake_work, wake_done, j);
 }
 
 /*
- * lease_settings.changed: the sources taken wake from the row their last
- * owner left (a timer armed before, at the start or in an earlier tenure,
- * may be older than that owner's polls), those lost go to sleep.
+ * A source held since the last round with no timer, no poll and no read
+ * out fell due while the lease could not be confirmed (the trust window
+ * closed, share_due): now it is, the poll comes soon.
+ */
+static void wake_dormant(struct source_rt *rt)
+{
+	if (ev_is_active(&rt->timer) || source_busy(rt) || rt->waking || rt->cfg == NULL)
+		return;
+	log_info("source=%s lease confirmed again: polled by this instance", rt->id);
+	schedule_at(rt, schedule_first_delay(rt));
+}
+
+/*
+ * lease_settings.changed, after each round: a lease taken (a new epoch)
+ * wakes its source from the row its last owner left (a timer armed before,
+ * at the start or in an earlier tenure, may be older than that owner's
+ * polls), a lease kept wakes a source left dormant, a lease lost puts its
+ * source to sleep.
  */
 static void lease_changed(void *arg)
 {
@@ -149,16 +197,17 @@ static void lease_changed(void *arg)
 		return;
 	for (size_t i = 0; i < d->nsources; i++) {
 		struct source_rt *rt = d->sources[i];
-		int held = share_holds(s, rt->id);
+		long long epoch = 0;
 
-		if (held && !rt->leased) {
-			rt->leased = 1;
-			if (!source_busy(rt)) {
-				ev_timer_stop(d->loop, &rt->timer);
-				wake(s, rt);
-			}
-		} else if (!held && rt->leased) {
-			rt->leased = 0;
+		if (leases_held(s->leases, rt->id, &epoch) && epoch != rt->lease_epoch) {
+			rt->lease_epoch = epoch;
+			ev_timer_stop(d->loop, &rt->timer);
+			if (!source_busy(rt))
+				wake(s, rt); /* a poll still out arms the timer at its end */
+		} else if (epoch != 0) {
+			wake_dormant(rt);
+		} else if (rt->lease_epoch != 0) {
+			rt->lease_epoch = 0;
 			ev_timer_stop(d->loop, &rt->timer);
 			log_info("source=%s lease given up: another instance polls it", rt->id);
 		}

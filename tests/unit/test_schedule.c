@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "config/config.h"
 #include "daemon/daemon_int.h"
 #include "tests/unit/testutil.h"
@@ -102,6 +103,37 @@ START_TEST(nothing_scheduled_when_stopping_or_once)
 }
 END_TEST
 
+/*
+ * A source taken over: its row's schedule stands when the last owner gave
+ * the lease back, or its lease ran out before the row's poll fell due;
+ * else that owner may have polled unrecorded up to the end of its lease,
+ * and the first poll waits an interval from there.
+ */
+START_TEST(a_take_over_waits_an_interval_after_a_lease_that_ran_out_late)
+{
+	double now = clock_wall(), delay;
+
+	rt.src_known = 1;
+	rt.src.next_due = now + 100;
+	delay = schedule_takeover_delay(&rt, 0); /* given back */
+	ck_assert_msg(delay >= 99 && delay <= 106, "%g", delay);
+	delay = schedule_takeover_delay(&rt, now - 5); /* ran out before the due time */
+	ck_assert_msg(delay >= 99 && delay <= 106, "%g", delay);
+	rt.src.next_due = now - 30; /* due, and the owner's lease ran out after that */
+	delay = schedule_takeover_delay(&rt, now - 20);
+	ck_assert_msg(delay >= 579 && delay <= 641, "%g", delay);
+	rt.src_known = 0; /* no row: its owner may have polled at any time */
+	delay = schedule_takeover_delay(&rt, now - 1000);
+	ck_assert_msg(delay == 0, "%g", delay);
+	delay = schedule_takeover_delay(&rt, now);
+	ck_assert_msg(delay >= 599 && delay <= 661, "%g", delay);
+	rt.src_known = 1;
+	rt.src.next_due = now - 3; /* given back late: the row is whole, polled at once */
+	delay = schedule_takeover_delay(&rt, 0);
+	ck_assert_msg(delay >= 0 && delay <= 5.5, "%g", delay);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("schedule");
@@ -113,6 +145,7 @@ int main(void)
 	tcase_add_test(tc, backoff_doubles_and_stops_at_six_times);
 	tcase_add_test(tc, retry_after_wins_when_larger);
 	tcase_add_test(tc, nothing_scheduled_when_stopping_or_once);
+	tcase_add_test(tc, a_take_over_waits_an_interval_after_a_lease_that_ran_out_late);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
