@@ -63,6 +63,8 @@ class Proc:
                 pass
             self.p.wait(timeout=10)
         self.log.close()
+        if os.environ.get("SW_KEEP_TMP"):
+            return  # kept with the test's directory, to be read after a failure
         try:
             os.unlink(self.log_path)
         except FileNotFoundError:

@@ -9,9 +9,11 @@ PostgreSQL (started by the test) share the sources and the outbox.
 - Failover: one of two instances is killed (SIGKILL) at random moments while
   statements keep appearing, and started again; the PostgreSQL server is
   restarted under them once. No statement is lost or alerted under two ids,
-  and no list waits longer than an interval plus a lease's expiry (and the
-  first-poll spread) between two polls. bench/instances-failover runs the
-  same with 30 kills.
+  no list is polled by two instances within an interval, kills included (a
+  lease taken from a dead owner waits an interval from the lease's end when
+  the owner may have polled unrecorded), and no list waits longer than an
+  interval after a lease's expiry (or the first-poll spread) between two
+  polls. bench/instances-failover runs the same with 30 kills.
 """
 import json
 import os
@@ -79,6 +81,7 @@ class InstancesBase(swtest.TestCase):
         self.recv = Receiver(self, self.secret)
         self.site_log = os.path.join(self.tmp, "site.jsonl")
         self.daemons = {}
+        self.starts = {}
 
     def conf(self, name, sources):
         text = DAEMON.format(state=os.path.join(self.tmp, "state-" + name), name=name,
@@ -88,8 +91,10 @@ class InstancesBase(swtest.TestCase):
 
     def start(self, name, sources):
         conf = self.conf(name, sources)
-        self.daemons[name] = self.spawn([swtest.BIN, "run", "-c", conf],
-                                        log=os.path.join(self.tmp, name + ".log"))
+        self.starts[name] = self.starts.get(name, 0) + 1
+        # each life its own log: a failure is read across the kills
+        log = os.path.join(self.tmp, "%s-%d.log" % (name, self.starts[name]))
+        self.daemons[name] = self.spawn([swtest.BIN, "run", "-c", conf], log=log)
         return self.daemons[name]
 
     def outputs(self, full=False):
@@ -112,16 +117,22 @@ class InstancesBase(swtest.TestCase):
                 out[path].append((e["t"], e["ua"].split("/", 1)[1]))
         return out
 
-    def check_no_double_poll(self, polls, kills=()):
-        """Two polls of one list by different instances are an interval apart at least,
-        unless the first was killed in between (kills: (time, name)): a row it had
-        only in memory is lost with it, and the next owner starts from the one stored."""
-        for path, seq in polls.items():
-            for (t0, a), (t1, b) in zip(seq, seq[1:]):
-                if a != b and not any(t0 <= tk <= t1 and who == a for tk, who in kills):
-                    self.assertGreaterEqual(t1 - t0, INTERVAL - SLACK,
-                                            "%s polled by %s then %s %.1f s later"
-                                            % (path, a, b, t1 - t0))
+    def check_no_double_poll(self, polls):
+        """Two polls of one list are an interval apart at least, whoever made them: a
+        hand-over between instances (or to a killed one's successor, which the site
+        sees under the same name) keeps the schedule."""
+        pairs = [(t1 - t0, path, a, b, t0) for path, seq in polls.items()
+                 for (t0, a), (t1, b) in zip(seq, seq[1:])]
+        handovers = [p for p in pairs if p[2] != p[3]]
+        if handovers:
+            print("%d hand-overs between instances: shortest %.1f s"
+                  % (len(handovers), min(handovers)[0]), file=sys.stderr)
+        if pairs:
+            gap, path, a, b, t0 = min(pairs)
+            self.assertGreaterEqual(gap, INTERVAL - SLACK, "%s polled by %s then %s %.1f s "
+                                    "later (at %.3f)" % (path, a, b, gap, t0))
+            self.assertGreaterEqual(gap, INTERVAL - SLACK, "%s polled by %s then %s %.1f s "
+                                    "later (at %.3f)" % (path, a, b, gap, t0))
 
     def check_one_id_each(self, entries, key):
         """Every alert under one webhook-id; returns {key: webhook-id}."""
@@ -191,7 +202,8 @@ class SharingTest(InstancesBase):
         self.share(3)
 
 
-class FailoverTest(InstancesBase):
+class ControlledSiteBase(InstancesBase):
+    """NSRC lists on the controlled site, whose own log says who polled what when."""
     NSRC = 6
 
     def setUp(self):
@@ -199,7 +211,6 @@ class FailoverTest(InstancesBase):
         self.site, self.port = swtest.start_server("controlled_site.py", [])
         self.procs.append(self.site)
         self.items = [1]
-        self.kills = []
         self.set_items()
 
     def set_items(self):
@@ -212,6 +223,23 @@ class FailoverTest(InstancesBase):
         return ['[source "s%d"]\nurl = http://127.0.0.1:%d/list?s=%d\nallow_private = yes\n'
                 'items = //ul[@class="news"]/li\ninterval = %d\n' % (k, self.port, k, INTERVAL)
                 for k in range(1, self.NSRC + 1)]
+
+    def site_polls(self):
+        """{list path: [(t, instance name)]} from the site's log, in time order."""
+        with urllib.request.urlopen("http://127.0.0.1:%d/state" % self.port, timeout=10) as r:
+            log = json.loads(r.read())["log"]
+        polls = {}
+        for e in log:
+            if (e["ua"] or "").startswith("speechwatch-e2e/"):
+                polls.setdefault(e["path"], []).append((e["t"], e["ua"].split("/", 1)[1]))
+        return polls
+
+
+class FailoverTest(ControlledSiteBase):
+    def setUp(self):
+        super().setUp()
+        self.kills = []
+        self.restarted = None  # (start, end) of the server's restart
 
     def test_kills_and_a_server_restart_lose_nothing(self):
         rng = random.Random(os.environ.get("SW_SEED", "20"))
@@ -231,7 +259,9 @@ class FailoverTest(InstancesBase):
             p = self.start(victim, self.sources())
             if k == KILLS // 2:  # under both running: a start needs its server
                 self.assertTrue(wait_for(lambda: "started:" in p.output(), 30), p.output())
+                self.restarted = [time.time()]
                 self.pg.restart(mode="immediate", down=1.0)
+                self.restarted.append(time.time())
         expected = {"art?n=%d&s=%d" % (n, s) for n in self.items[1:]
                     for s in range(1, self.NSRC + 1)}
 
@@ -253,21 +283,25 @@ class FailoverTest(InstancesBase):
 
     def check_polls(self):
         """No double poll, and no list left longer than a take-over allows."""
-        with urllib.request.urlopen("http://127.0.0.1:%d/state" % self.port, timeout=10) as r:
-            log = json.loads(r.read())["log"]
-        polls = {}
-        for e in log:
-            if (e["ua"] or "").startswith("speechwatch-e2e/"):
-                polls.setdefault(e["path"], []).append((e["t"], e["ua"].split("/", 1)[1]))
+        polls = self.site_polls()
         self.assertEqual(len(polls), self.NSRC, sorted(polls))
-        self.check_no_double_poll(polls, self.kills)
-        # the previous poll's jittered interval, or a lease's expiry and a round after
-        # each kill in between (a survivor killed in turn hands its new sources on
-        # again), then the first-poll spread; the server's restart adds its outage
-        # and the reconnection's backoff
+        self.check_no_double_poll(polls)
+
+        # The previous poll's jittered interval; after a kill in between (the last:
+        # a survivor killed in turn hands its new sources on again), the lease's
+        # expiry and then a round and the first-poll spread, or an interval when the
+        # dead owner may have polled unrecorded; the server's restart adds its outage,
+        # the reconnection's backoff (1 s, 2 s) and a round, then the spread.
         def bound(t0, t1):
-            k = max(1, sum(1 for tk, _ in self.kills if t0 <= tk <= t1))
-            return INTERVAL * 1.1 + k * (TTL + TTL / 3 + SPREAD) + SLACK + 4
+            b = INTERVAL * 1.1
+            kills = [tk for tk, _ in self.kills if t0 <= tk <= t1]
+            if kills:
+                b = max(b, kills[-1] - t0 + TTL + max(TTL / 3 + SPREAD, INTERVAL * 1.1))
+            if self.restarted and t0 <= self.restarted[1] and self.restarted[0] <= t1:
+                # leases kept (dormant until renewed) or taken as from a dead owner
+                b = max(b, self.restarted[1] - t0 + 4 + TTL / 3 + SPREAD,
+                        self.restarted[0] - t0 + TTL + INTERVAL * 1.1)
+            return b + SLACK + 2
 
         gaps = [(t1 - t0, bound(t0, t1), path) for path, seq in polls.items()
                 for (t0, _), (t1, _) in zip(seq, seq[1:])]
@@ -276,6 +310,55 @@ class FailoverTest(InstancesBase):
         print("%d kills: longest wait between two polls of a list %.1f s (bound %.1f)"
               % (KILLS, worst[0], worst[1]), file=sys.stderr)
         self.assertEqual(over, [])
+
+class LapseTest(ControlledSiteBase):
+    """The lease connection blocked longer than an interval: the instance stops
+    polling when its trust window closes (a due time falls in the gap), and once
+    its renewal gets through, it keeps its leases and polls every list again."""
+    NSRC = 2
+
+    def lock_leases(self):
+        """A session holding source_leases against every write; ended by unlock."""
+        env = dict(os.environ, **self.pg.env())
+        env["PGDATABASE"] = self.database.split("dbname=")[1]
+        env["PGAPPNAME"] = "sw-test-blocker"
+        self.blocker = swtest.Proc([os.path.join(self.pg.bindir, "psql"), "-X", "-q", "-f",
+                                    self.write("lock.sql", "BEGIN;\n"
+                                               "LOCK TABLE source_leases IN EXCLUSIVE MODE;\n"
+                                               "SELECT pg_sleep(3600);\n")], env=env)
+        self.procs.append(self.blocker)
+        self.assertTrue(wait_for(lambda: self.pg.psql(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.mode = 'ExclusiveLock' AND l.granted AND l.locktype = 'relation'"
+            " AND d.datname = '%s'" % self.database.split("dbname=")[1]) == "1", 30))
+
+    def test_a_lease_unconfirmed_past_a_due_time_is_polled_once_confirmed(self):
+        self.start("a", self.sources())
+        self.assertTrue(wait_for(
+            lambda: self.outputs(full=True).count("first poll") >= self.NSRC, 60), self.outputs())
+        self.lock_leases()
+        locked = time.time()
+        time.sleep(INTERVAL * 1.1 + TTL + 1)  # every list falls due within
+        # the server ends the session (a client gone is not seen during pg_sleep)
+        self.pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE application_name = 'sw-test-blocker'")
+        self.blocker.wait(10)
+        released = time.time()
+        # a's reconnection backs off (full jitter, doubling) while its rounds fail
+        self.assertTrue(wait_for(lambda: all(
+            any(t > released for t, _ in seq) for seq in self.site_polls().values()),
+            30), self.outputs())
+        print("every list polled again %.1f s after the lock's end"
+              % (max(min(t for t, _ in seq if t > released)
+                     for seq in self.site_polls().values()) - released), file=sys.stderr)
+        self.stop_all()
+        polls = self.site_polls()
+        self.check_no_double_poll(polls)
+        for path, seq in polls.items():
+            idle = [t for t, _ in seq if locked + TTL + 0.5 < t < released]
+            self.assertEqual(idle, [], "%s polled without a confirmed lease" % path)
+        self.assertIn("lease confirmed again", self.outputs(full=True))
+
 
 if __name__ == "__main__":
     swtest.main()
