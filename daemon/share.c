@@ -10,9 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -214,18 +212,6 @@ static void lease_changed(void *arg)
 	}
 }
 
-/* Who this process is to the other instances: "host:pid:random". Allocated. */
-static char *instance_name(void)
-{
-	char host[256] = "localhost";
-
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	return xasprintf("%s:%ld:%08lx", host, (long)getpid(),
-			 (unsigned long)(clock_jitter_unit() * 4294967295.0));
-}
-
 static struct pg_conn *lease_conn(struct daemon *d, const char *conninfo)
 {
 	struct pg_conn_settings cs = {0};
@@ -265,7 +251,7 @@ struct share *share_start(struct daemon *d, char *err, size_t errlen)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->d = d;
-	s->instance = instance_name();
+	s->instance = store_instance_name();
 	store_set_instance(d->store, s->instance, claim_secs(d->cfg->daemon.lease_ttl));
 	s->conn = lease_conn(d, conninfo);
 	free(conninfo);

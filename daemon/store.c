@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/urlcred.h"
@@ -594,4 +597,15 @@ void store_set_instance(struct store *st, const char *id, double claim_secs)
 {
 	if (st->be->set_instance)
 		st->be->set_instance(st, id, claim_secs);
+}
+
+char *store_instance_name(void)
+{
+	char host[256] = "localhost";
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	return xasprintf("%s:%ld:%08lx", host, (long)getpid(),
+			 (unsigned long)(clock_jitter_unit() * 4294967295.0));
 }

@@ -488,6 +488,9 @@ int store_event_update(struct store *st, const struct store_event *ev);
 #define STORE_CLAIM_DEFAULT 120.0
 void store_set_instance(struct store *st, const char *id, double claim_secs);
 
+/* A name for this process among the instances: "host:pid:random". Allocated. */
+char *store_instance_name(void);
+
 /*
  * At start: events left 'sending' by a crash go back to 'queued' (shared:
  * only those whose claim ended). Returns the count.

@@ -12,9 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -125,22 +123,11 @@ static void store_pg_close(struct store *st)
 	free(pg);
 }
 
-/* Who this process is to other instances until the daemon names it. */
-static char *default_instance(void)
-{
-	char host[256] = "localhost";
-
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	return xasprintf("%s:%ld:%08lx", host, (long)getpid(),
-			 (unsigned long)(clock_jitter_unit() * 4294967295.0));
-}
-
 static struct store_pg *pg_new(const char *rest)
 {
 	struct store_pg *pg = xcalloc(1, sizeof(*pg));
 
-	pg->instance = default_instance();
+	pg->instance = store_instance_name(); /* until the daemon names it */
 	pg->claim_secs = STORE_CLAIM_DEFAULT;
 
 	pg->conninfo = conninfo_of(rest);
