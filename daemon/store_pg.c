@@ -188,12 +188,29 @@ static int store_pg_exists(const char *rest)
 	return v != 0;
 }
 
+/* BEGIN and a SET LOCAL in one round trip (the simple protocol takes both). */
+static int begin_with(struct store_pg *pg, const char *sql)
+{
+	if (store_pg_run_plain(pg, "begin", sql) == 0)
+		return 0;
+	if (pg->conn != NULL && PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(pg->conn, "ROLLBACK")); /* BEGIN ran, the SET did not */
+	return -1;
+}
+
+/*
+ * A transaction that may mark items seen and write their events: its
+ * commit waits for the server's WAL flush whatever the server's default
+ * (many run with synchronous_commit off for speed). Else a server crash
+ * could lose an event the outbox had already sent, and the next poll
+ * would alert the same statement again under a new id.
+ */
 static int store_pg_begin(struct store *st)
 {
 	struct store_pg *pg = store_pg_of(st);
 
 	if (!pg->copy)
-		return store_pg_run(pg, "begin", "BEGIN", 0, NULL);
+		return begin_with(pg, "BEGIN; SET LOCAL synchronous_commit = on");
 	if (store_pg_run(pg, "begin", "SAVEPOINT sw", 0, NULL) < 0)
 		return -1;
 	pg->savepoint = 1;
@@ -212,12 +229,7 @@ static int store_pg_begin_relaxed(struct store *st)
 
 	if (pg->copy)
 		return store_pg_begin(st);
-	/* one round trip: the simple protocol takes both (parameters need one each) */
-	if (store_pg_run_plain(pg, "begin", "BEGIN; SET LOCAL synchronous_commit = off") == 0)
-		return 0;
-	if (pg->conn != NULL && PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(pg->conn, "ROLLBACK")); /* BEGIN ran, the SET did not */
-	return -1;
+	return begin_with(pg, "BEGIN; SET LOCAL synchronous_commit = off");
 }
 
 static int store_pg_commit(struct store *st)

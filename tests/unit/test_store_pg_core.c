@@ -5,10 +5,12 @@
  * never reaches the store it copies, read-only opens need a store.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/store.h"
+#include "daemon/store_pg.h"
 #include "tests/unit/testutil.h"
 
 static char *loc;
@@ -70,6 +72,37 @@ START_TEST(a_relaxed_transaction_commits_and_rolls_back)
 	ck_assert_int_eq(put(st, "later", 7), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	ck_assert_int_eq(get(st, "later", &due), 1);
+	store_close(st);
+}
+END_TEST
+
+/* The session's synchronous_commit inside the store's open transaction. */
+static const char *sync_commit_now(struct store *st)
+{
+	static char v[32];
+	PGresult *r = PQexec(store_pg_of(st)->conn, "SHOW synchronous_commit");
+
+	snprintf(v, sizeof(v), "%s",
+		 PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "?");
+	PQclear(r);
+	return v;
+}
+
+/*
+ * On a server run with synchronous_commit off (the tests' is), a
+ * transaction that may write events still commits durably: an event the
+ * outbox sent must survive a crash. Relaxed ones need not.
+ */
+START_TEST(an_ordinary_transaction_commits_durably_on_postgresql)
+{
+	struct store *st = open_ok();
+
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_str_eq(sync_commit_now(st), "on");
+	store_rollback(st);
+	ck_assert_int_eq(store_begin_relaxed(st), 0);
+	ck_assert_str_eq(sync_commit_now(st), "off");
+	store_rollback(st);
 	store_close(st);
 }
 END_TEST
@@ -153,6 +186,8 @@ int main(void)
 	tcase_add_test(tc, a_copy_keeps_its_writes_to_itself);
 	tcase_add_test(tc, read_only_needs_a_store_and_reads_it);
 	tcase_add_test(tc, info_names_the_backend_and_version);
+	if (testutil_store_is_pg())
+		tcase_add_test(tc, an_ordinary_transaction_commits_durably_on_postgresql);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
