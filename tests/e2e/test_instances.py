@@ -284,6 +284,9 @@ class FailoverTest(ControlledSiteBase):
     def check_polls(self):
         """No double poll, and no list left longer than a take-over allows."""
         polls = self.site_polls()
+        if os.environ.get("SW_KEEP_TMP"):
+            with open(os.path.join(self.tmp, "polls.json"), "w") as f:
+                json.dump({"polls": polls, "kills": self.kills, "restarted": self.restarted}, f)
         self.assertEqual(len(polls), self.NSRC, sorted(polls))
         self.check_no_double_poll(polls)
 
@@ -298,14 +301,19 @@ class FailoverTest(ControlledSiteBase):
             if kills:
                 b = max(b, kills[-1] - t0 + TTL + max(TTL / 3 + SPREAD, INTERVAL * 1.1))
             if self.restarted and t0 <= self.restarted[1] and self.restarted[0] <= t1:
-                # leases kept (dormant until renewed) or taken as from a dead owner
-                b = max(b, self.restarted[1] - t0 + 4 + TTL / 3 + SPREAD,
+                # leases kept (dormant until a round confirms them: the reconnection's
+                # full-jitter backoff, doubling from 0.5 s while the server is down, ends
+                # within twice the outage) or taken as from a dead owner
+                down = self.restarted[1] - self.restarted[0]
+                b = max(b, self.restarted[1] - t0 + 2 * down + 0.5 + TTL / 3 + SPREAD,
                         self.restarted[0] - t0 + TTL + INTERVAL * 1.1)
             return b + SLACK + 2
 
         gaps = [(t1 - t0, bound(t0, t1), path) for path, seq in polls.items()
                 for (t0, _), (t1, _) in zip(seq, seq[1:])]
         worst = max(gaps)
+        print("longest: %.1f s of %s (bound %.1f)" % (worst[0], worst[2], worst[1]),
+              file=sys.stderr)
         over = [g for g in gaps if g[0] > g[1]]
         print("%d kills: longest wait between two polls of a list %.1f s (bound %.1f)"
               % (KILLS, worst[0], worst[1]), file=sys.stderr)
