@@ -102,32 +102,45 @@ static void wake_work(struct store *st, void *arg)
 }
 
 /*
- * The row read keeps the previous owner's schedule. A quiet poll of this
- * instance's own not yet flushed (an earlier tenure, lost by expiry) is
- * kept when it is the newer: the flush writes it.
+ * The row read keeps the previous owner's schedule: the delay to the first
+ * poll. A quiet poll of this instance's own not yet flushed (an earlier
+ * tenure, lost by expiry) is kept when it is the newer: the flush writes
+ * it. A read that failed leaves no schedule to keep: the row in memory
+ * (from the start, or an earlier tenure) may be older than the previous
+ * owner's polls, so it is forgotten (the poll reads it first) and the
+ * poll waits an interval from now, after any poll of the previous owner.
  */
-static void wake_adopt(struct source_rt *rt, struct wake_job *j)
+static double wake_adopt(struct source_rt *rt, struct wake_job *j)
 {
-	if (j->found < 0)
-		log_warnx("source=%s cannot read its row after taking its lease: %s", rt->id,
-			  j->err);
-	if (j->found <= 0 || (rt->src_dirty && rt->src.last_poll >= j->row.last_poll))
-		return;
-	if (rt->src_dirty) {
-		rt->src_dirty = 0;
-		rt->d->ndirty--;
+	if (j->found < 0) {
+		log_warnx("source=%s cannot read its row after taking its lease: %s: polled an "
+			  "interval from now",
+			  rt->id, j->err);
+		if (!rt->src_dirty) {
+			store_source_clear(&rt->src);
+			memset(&rt->src, 0, sizeof(rt->src));
+			rt->src_known = 0;
+		}
+		return schedule_interval(rt);
 	}
-	store_source_clear(&rt->src);
-	rt->src = j->row;
-	memset(&j->row, 0, sizeof(j->row));
-	rt->src_known = 1;
-	rt->failures = rt->src.failures;
+	if (j->found > 0 && !(rt->src_dirty && rt->src.last_poll >= j->row.last_poll)) {
+		if (rt->src_dirty) {
+			rt->src_dirty = 0;
+			rt->d->ndirty--;
+		}
+		store_source_clear(&rt->src);
+		rt->src = j->row;
+		memset(&j->row, 0, sizeof(j->row));
+		rt->src_known = 1;
+		rt->failures = rt->src.failures;
+	}
+	return schedule_takeover_delay(rt, j->ran_out);
 }
 
 /*
  * Its row read: the timer is armed from it, whatever armed it meanwhile
- * (the start's first read answering late, a reload), unless a poll began
- * under this tenure (its end arms the timer) or the tenure is over.
+ * (the start's first read answering late, a reload), unless a poll is out
+ * (its end arms the timer) or the tenure is over.
  */
 static void wake_done(void *arg, int cancelled)
 {
@@ -140,11 +153,10 @@ static void wake_done(void *arg, int cancelled)
 	if (rt != NULL && rt->waking && rt->lease_epoch == j->epoch) {
 		rt->waking = 0; /* else a newer tenure's read is out */
 		if (!d->stopping && share_holds(j->s, rt->id) && !source_busy(rt)) {
-			wake_adopt(rt, j);
+			double delay = wake_adopt(rt, j);
+
 			log_info("source=%s taken over: polled by this instance from now on",
 				 rt->id);
-			double delay = schedule_takeover_delay(rt, j->ran_out);
-
 			schedule_at(rt, delay);
 			poll_record_schedule(rt, delay);
 		}
@@ -200,8 +212,12 @@ static void lease_changed(void *arg)
 		if (leases_held(s->leases, rt->id, &epoch) && epoch != rt->lease_epoch) {
 			rt->lease_epoch = epoch;
 			ev_timer_stop(d->loop, &rt->timer);
-			if (!source_busy(rt))
-				wake(s, rt); /* a poll still out arms the timer at its end */
+			/*
+			 * Even while a job of it is out: the store's jobs come back in
+			 * order, so this read's answer comes after the start's read
+			 * (whose answer arms the timer from an older row) and wins.
+			 */
+			wake(s, rt);
 		} else if (epoch != 0) {
 			wake_dormant(rt);
 		} else if (rt->lease_epoch != 0) {
