@@ -140,7 +140,9 @@ static double wake_adopt(struct source_rt *rt, struct wake_job *j)
 /*
  * Its row read: the timer is armed from it, whatever armed it meanwhile
  * (the start's first read answering late, a reload), unless a poll is out
- * (its end arms the timer) or the tenure is over.
+ * (its end arms the timer) or the tenure is over. The first poll's time
+ * goes into the row in memory too: should the lease be unconfirmed at this
+ * moment, wake_dormant arms the timer from it at the round that confirms.
  */
 static void wake_done(void *arg, int cancelled)
 {
@@ -152,13 +154,16 @@ static void wake_done(void *arg, int cancelled)
 		rt->waking = 0; /* lost meanwhile: the next take reads again */
 	if (rt != NULL && rt->waking && rt->lease_epoch == j->epoch) {
 		rt->waking = 0; /* else a newer tenure's read is out */
-		if (!d->stopping && share_holds(j->s, rt->id) && !source_busy(rt)) {
+		if (!d->stopping && !source_busy(rt)) {
 			double delay = wake_adopt(rt, j);
 
-			log_info("source=%s taken over: polled by this instance from now on",
-				 rt->id);
-			schedule_at(rt, delay);
 			poll_record_schedule(rt, delay);
+			if (share_holds(j->s, rt->id)) {
+				log_info(
+				    "source=%s taken over: polled by this instance from now on",
+				    rt->id);
+				schedule_at(rt, delay);
+			}
 		}
 	}
 	store_source_clear(&j->row);
@@ -188,7 +193,8 @@ static void wake_dormant(struct source_rt *rt)
 	if (ev_is_active(&rt->timer) || source_busy(rt) || rt->waking || rt->cfg == NULL)
 		return;
 	log_info("source=%s lease confirmed again: polled by this instance", rt->id);
-	schedule_at(rt, schedule_first_delay(rt));
+	/* a row not known (its read failed at the take) may be older than others' polls */
+	schedule_at(rt, rt->src_known ? schedule_first_delay(rt) : schedule_interval(rt));
 }
 
 /*
