@@ -107,21 +107,23 @@ static void wake_work(struct store *st, void *arg)
  * tenure, lost by expiry) is kept when it is the newer: the flush writes
  * it. A read that failed leaves no schedule to keep: the row in memory
  * (from the start, or an earlier tenure) may be older than the previous
- * owner's polls, so it is forgotten (the poll reads it first) and the
- * poll waits an interval from now, after any poll of the previous owner.
+ * owner's polls, so it is forgotten (the poll reads it first) and the poll
+ * waits an interval after the previous owner's last possible poll: the end
+ * of a lease that ran out, or now for one given back.
  */
 static double wake_adopt(struct source_rt *rt, struct wake_job *j)
 {
 	if (j->found < 0) {
 		log_warnx("source=%s cannot read its row after taking its lease: %s: polled an "
-			  "interval from now",
+			  "interval after its last owner could have",
 			  rt->id, j->err);
 		if (!rt->src_dirty) {
 			store_source_clear(&rt->src);
 			memset(&rt->src, 0, sizeof(rt->src));
 			rt->src_known = 0;
 		}
-		return schedule_interval(rt);
+		return j->ran_out > 0 ? schedule_takeover_delay(rt, j->ran_out)
+				      : schedule_interval(rt);
 	}
 	if (j->found > 0 && !(rt->src_dirty && rt->src.last_poll >= j->row.last_poll)) {
 		if (rt->src_dirty) {

@@ -298,15 +298,20 @@ class FailoverTest(ControlledSiteBase):
         def bound(t0, t1):
             b = INTERVAL * 1.1
             kills = [tk for tk, _ in self.kills if t0 <= tk <= t1]
-            if kills:
-                b = max(b, kills[-1] - t0 + TTL + max(TTL / 3 + SPREAD, INTERVAL * 1.1))
+            if kills:  # the stored schedule and the spread, or the take-over rule
+                b = max(b, INTERVAL * 1.1 + SPREAD,
+                        kills[-1] - t0 + TTL + max(TTL / 3 + SPREAD, INTERVAL * 1.1))
             if self.restarted and t0 <= self.restarted[1] and self.restarted[0] <= t1:
                 # leases kept (dormant until a round confirms them: the reconnection's
                 # full-jitter backoff, doubling from 0.5 s while the server is down, ends
-                # within twice the outage) or taken as from a dead owner
+                # within twice the outage), taken as from a dead owner, or given back
+                # by a rebalance and taken while the store's own connection is still
+                # down (its row unread: an interval from the take)
                 down = self.restarted[1] - self.restarted[0]
-                b = max(b, self.restarted[1] - t0 + 2 * down + 0.5 + TTL / 3 + SPREAD,
-                        self.restarted[0] - t0 + TTL + INTERVAL * 1.1)
+                back = self.restarted[1] - t0 + 2 * down + 0.5
+                b = max(b, back + TTL / 3 + SPREAD,
+                        self.restarted[0] - t0 + TTL + INTERVAL * 1.1,
+                        back + 2 * TTL / 3 + INTERVAL * 1.1)
             return b + SLACK + 2
 
         gaps = [(t1 - t0, bound(t0, t1), path) for path, seq in polls.items()
