@@ -111,8 +111,12 @@ class StoreOpsTest(swtest.TestCase):
 
     def stored_with_texts(self):
         """Three statements alerted with their texts and raw pages, indexed for
-        search; the ocean and cyber ones then made 40 days old."""
-        r = self.sw("once", "-c", self.conf("first_poll = alert"), timeout=30)
+        search; the ocean and cyber ones then made 40 days old.
+
+        Retention walks the items in id order and stops at the first one too new
+        (ids grow with first sightings in a real store), so the two aged must have
+        the lowest ids: one fetch at a time stores them in the list's order."""
+        r = self.sw("once", "-c", self.conf("first_poll = alert\nmax_per_host = 1"), timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.sw("search", "-c", self.conf(), "Protectionism")  # indexes them all
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -120,6 +124,8 @@ class StoreOpsTest(swtest.TestCase):
         self.assertEqual(db.execute("SELECT count(*) FROM items WHERE text IS NOT NULL "
                                     "AND raw IS NOT NULL").fetchone()[0], 3)
         self.assertEqual(db.execute("SELECT indexed_upto FROM fts_state").fetchone()[0], 3)
+        order = [u.rsplit("/", 1)[1] for (u,) in db.execute("SELECT url FROM items ORDER BY id")]
+        self.assertEqual(order[-1], "address-trade-forum.html", order)
         with db:
             db.execute("UPDATE items SET first_seen = first_seen - 40 * 86400 "
                        "WHERE url LIKE '%ocean%' OR url LIKE '%cyber%'")
