@@ -2,11 +2,12 @@
  * daemon/lease: sources shared by several instances through PostgreSQL
  * (issue 20). An instance polls a source only while it holds the source's
  * lease: a row of source_leases with its owner, an expiry the owner renews
- * and an epoch that grows at each take-over (the fencing token a poll's
- * write checks). Instances know each other only through the database: each
- * heartbeats a row of `instances`, counts the live ones and takes its fair
- * share (ceil(sources / live)) of the free or expired leases, giving back
- * what it holds over that share plus a slack.
+ * and an epoch that grows at each take-over (share.c's tenure; a fencing
+ * token a poll's writes could check, which they do not yet). Instances
+ * know each other only through the database: each heartbeats a row of
+ * `instances`, counts the live ones and takes its fair share
+ * (ceil(sources / live)) of the free or expired leases, giving back what
+ * it holds over that share plus a slack.
  *
  * Everything runs on the daemon's loop through a pg_conn (non-blocking);
  * every comparison of lease times is made by the server against now(), so
