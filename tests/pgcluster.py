@@ -37,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import unittest
 import time
 
 SKIP_MESSAGE = "skipped: PostgreSQL server binaries not installed"
@@ -46,6 +47,15 @@ DATABASE = "postgres"
 
 class Unavailable(Exception):
     """The server binaries are not installed."""
+
+
+def started_or_skip(**kw):
+    """A started Cluster(**kw); a test that calls it is skipped, saying why, when
+    the server binaries are absent."""
+    try:
+        return Cluster(**kw).start()
+    except Unavailable as e:
+        raise unittest.SkipTest(str(e))
 
 
 def find_bindir():

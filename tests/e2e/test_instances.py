@@ -58,11 +58,7 @@ class InstancesBase(swtest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.pg = pgcluster.Cluster()
-        try:
-            cls.pg.start()
-        except pgcluster.Unavailable as e:
-            raise unittest.SkipTest(str(e))
+        cls.pg = pgcluster.started_or_skip()
 
     @classmethod
     def tearDownClass(cls):

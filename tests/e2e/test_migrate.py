@@ -12,7 +12,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import unittest
 import urllib.request
 
 import swtest
@@ -54,11 +53,7 @@ def sqlite_value(v):
 class MigrateTest(swtest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.pg = pgcluster.Cluster()
-        try:
-            cls.pg.start()
-        except pgcluster.Unavailable as e:
-            raise unittest.SkipTest(str(e))
+        cls.pg = pgcluster.started_or_skip()
         cls.ndb = 0
 
     @classmethod

@@ -30,10 +30,7 @@ def contract_programs():
 
 class PgTestCase(swtest.TestCase):
     def cluster(self):
-        try:
-            pg = pgcluster.Cluster().start()
-        except pgcluster.Unavailable as e:
-            self.skipTest(str(e))
+        pg = pgcluster.started_or_skip()
         self.addCleanup(pg.stop)
         return pg
 

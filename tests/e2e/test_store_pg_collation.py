@@ -31,10 +31,7 @@ def unit_binary():
 
 class StorePgCollationTest(swtest.TestCase):
     def test_items_keep_sqlite_order_under_a_language_collation(self):
-        try:
-            pg = pgcluster.Cluster().start()
-        except pgcluster.Unavailable as e:
-            self.skipTest(str(e))
+        pg = pgcluster.started_or_skip()
         self.addCleanup(pg.stop)
         binary = unit_binary()
         self.assertTrue(os.access(binary, os.X_OK), "%s not built (make tests)" % binary)
